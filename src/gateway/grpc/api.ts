@@ -1,0 +1,53 @@
+// The contract of the gRPC server layer (src/gateway/grpc) that the etcd services use.
+// The layer is our own, on node:http2: length-prefixed framing, trailers, deadlines, streams.
+import type { GrpcCode } from '../../adapters/errors.js';
+
+export interface CallContext {
+  /** Request metadata (lower-case keys), e.g. 'token' for etcd auth, 'hasleader' for the etcd clientv3 "require leader" option. */
+  metadata: Record<string, string>;
+  /** Absolute deadline (Date.now() ms) from grpc-timeout, or undefined. */
+  deadline?: number;
+  /** Aborted when the client cancels, the deadline passes or the connection goes. */
+  signal: AbortSignal;
+  peer: string;
+}
+
+/** A status a handler ends a call with: throw an EtcdError (src/adapters/errors.ts) or a GrpcStatusError. */
+export class GrpcStatusError extends Error {
+  constructor(
+    readonly code: GrpcCode,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+export interface MessageCodec<T> {
+  decode(buf: Buffer): T;
+  encode(msg: T): Buffer;
+}
+
+export type UnaryHandler<Req, Res> = (req: Req, ctx: CallContext) => Promise<Res> | Res;
+
+/** A server stream (server-streaming or bidirectional call). */
+export interface ServerStream<Req, Res> {
+  readonly ctx: CallContext;
+  /** Each request message, in order (bidi); for server-streaming calls one message. */
+  onMessage(cb: (req: Req) => void): void;
+  /** The client half-closed its side. */
+  onEnd(cb: () => void): void;
+  /** The call is gone (client cancel, connection loss, deadline). */
+  onClose(cb: () => void): void;
+  write(res: Res): void;
+  /** End the call with OK, or with an error status. */
+  end(error?: Error): void;
+  readonly closed: boolean;
+}
+
+export type StreamHandler<Req, Res> = (stream: ServerStream<Req, Res>) => void;
+
+export interface GrpcRouter {
+  /** path: '/etcdserverpb.KV/Range' */
+  unary<Req, Res>(path: string, req: MessageCodec<Req>, res: MessageCodec<Res>, handler: UnaryHandler<Req, Res>): void;
+  stream<Req, Res>(path: string, req: MessageCodec<Req>, res: MessageCodec<Res>, handler: StreamHandler<Req, Res>): void;
+}

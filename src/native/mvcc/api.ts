@@ -1,0 +1,112 @@
+// The contract of the MVCC state machine (src/native/mvcc): what src/native/node.ts drives.
+// The store applies committed commands in raft-index order, persists them in LMDB together with
+// the last applied raft index (the "consistent index", so a restart replays only what is newer
+// from the WAL), and serves reads from an in-memory key index over revision-keyed records.
+import type {
+  AlarmMember,
+  AlarmRequest,
+  CompactionRequest,
+  DeleteRangeRequest,
+  Event,
+  KeyValue,
+  LeaseGrantRequest,
+  PutRequest,
+  RangeRequest,
+  ResponseOp,
+  TxnRequest,
+  WatchHandle,
+  WatchListener,
+  WatchOptions,
+} from '../../adapters/backend.js';
+import type { EtcdError } from '../../adapters/errors.js';
+
+/** A replicated request, as proposed through raft. Encoded by encodeCommand / decodeCommand (src/native/mvcc/command.ts). */
+export type Command =
+  | { kind: 'put'; req: PutRequest }
+  | { kind: 'deleteRange'; req: DeleteRangeRequest }
+  | { kind: 'txn'; req: TxnRequest }
+  | { kind: 'compaction'; req: CompactionRequest }
+  /** The proposer has chosen the ID (never 0n) so every member creates the same lease. */
+  | { kind: 'leaseGrant'; req: LeaseGrantRequest }
+  | { kind: 'leaseRevoke'; id: bigint }
+  | { kind: 'leaseCheckpoint'; checkpoints: { id: bigint; remainingTtl: number }[] }
+  | { kind: 'alarm'; req: AlarmRequest }
+  /** A no-op used for linearizable health checks (etcdctl endpoint health does a Get of "health"). */
+  | { kind: 'noop' };
+
+/** The outcome of one applied command. `revision` is the store revision after it (for the response header). */
+export type ApplyResult =
+  | { ok: true; revision: number; value: ApplyValue }
+  | { ok: false; revision: number; error: EtcdError };
+
+export type ApplyValue =
+  | { kind: 'put'; prevKv?: KeyValue }
+  | { kind: 'deleteRange'; deleted: number; prevKvs: KeyValue[] }
+  | { kind: 'txn'; succeeded: boolean; responses: ResponseOp[] } // headers inside responses are filled by the node
+  | { kind: 'compaction' }
+  | { kind: 'leaseGrant'; id: bigint; ttl: number }
+  | { kind: 'leaseRevoke' }
+  | { kind: 'leaseCheckpoint' }
+  | { kind: 'alarm'; alarms: AlarmMember[] }
+  | { kind: 'noop' };
+
+export interface CommittedCommand {
+  index: number;
+  term: number;
+  /** undefined for entries that carry no command (leader no-op, conf change): they only advance the consistent index. */
+  command?: Command;
+}
+
+export interface RangeResult {
+  kvs: KeyValue[];
+  more: boolean;
+  count: number;
+  revision: number;
+}
+
+export interface LeaseInfo {
+  id: bigint;
+  grantedTtl: number;
+  /** Remaining seconds, as etcd's TimeToLive reports it (-1 when expired/unknown). */
+  remainingTtl: number;
+  keys: Buffer[];
+}
+
+export interface StateMachine {
+  /** Last raft index whose effects are in the store (persisted atomically with them). */
+  consistentIndex(): number;
+  /** Apply in order, in one storage transaction; watchers are notified once per batch, after it commits. */
+  applyBatch(batch: CommittedCommand[]): ApplyResult[];
+
+  range(req: RangeRequest): RangeResult; // throws Errors.Compacted / Errors.FutureRev
+  currentRevision(): number;
+  compactRevision(): number;
+  watch(opts: WatchOptions, listener: WatchListener): WatchHandle;
+
+  // Leases: the lessor state is replicated (grant/revoke/checkpoint commands); expiry times are the primary's (leader's) alone.
+  leaseExists(id: bigint): boolean;
+  leaseInfo(id: bigint, withKeys: boolean): LeaseInfo | undefined;
+  leaseIds(): bigint[];
+  /** Leader only: extend the lease's expiry to now + TTL; returns the TTL, or throws Errors.LeaseNotFound. */
+  leaseRenew(id: bigint, nowMs: number): number;
+  /** Leader only: leases whose expiry has passed (the node proposes their revocation). */
+  expiredLeases(nowMs: number): bigint[];
+  /** On becoming leader: every lease's expiry restarts at now + TTL (etcd's Promote). */
+  promote(nowMs: number): void;
+  /** On losing leadership: stop expiring leases. */
+  demote(): void;
+
+  alarms(): AlarmMember[];
+  hash(): number; // uint32 CRC over the whole database, as Maintenance.Hash
+  hashKV(revision: number): { hash: number; compactRevision: number; revision: number };
+  dbSize(): number;
+  dbSizeInUse(): number;
+
+  /** A consistent copy of the whole state (for raft snapshots and Maintenance.Snapshot). */
+  snapshotData(): Promise<Buffer>;
+  /** Replace the whole state with a snapshot (raft snapshot received, or `dcsgw snapshot restore`). */
+  restore(data: Buffer): void;
+  close(): void;
+}
+
+export type { Event };
