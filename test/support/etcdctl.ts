@@ -1,0 +1,67 @@
+// Runs the genuine `etcdctl` (v3 API) against given endpoints and captures what a user sees.
+import { spawn } from 'node:child_process';
+
+export interface EtcdctlOptions {
+  /** Extra environment (ETCDCTL_API=3 is always set; the rest of process.env is inherited). */
+  env?: Record<string, string>;
+  /** Written to stdin, then stdin is closed (txn -i, lock/elect input, `user add` passwords...). */
+  input?: string;
+  /** SIGKILL etcdctl after this long (default 15 000 ms); `timedOut` says it happened. */
+  timeoutMs?: number;
+  /** Send SIGINT instead of SIGKILL at the timeout (etcdctl watch/lock/elect exit cleanly on it). */
+  interruptAtTimeout?: boolean;
+  /** Binary to run (default `etcdctl` from $PATH). */
+  binary?: string;
+}
+
+export interface EtcdctlResult {
+  stdout: string;
+  stderr: string;
+  /** Exit code; -1 when it ended on a signal. */
+  code: number;
+  timedOut: boolean;
+}
+
+/** `etcdctl --endpoints=<endpoints> <args...>`. Never throws for a non-zero exit. */
+export function etcdctl(
+  endpoints: string | readonly string[],
+  args: readonly string[],
+  opts: EtcdctlOptions = {},
+): Promise<EtcdctlResult> {
+  const eps = typeof endpoints === 'string' ? endpoints : endpoints.join(',');
+  const fullArgs = [`--endpoints=${eps}`, ...args];
+  return new Promise((resolve, reject) => {
+    const child = spawn(opts.binary ?? 'etcdctl', fullArgs, {
+      env: { ...process.env, ETCDCTL_API: '3', ...opts.env },
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
+    const out: Buffer[] = [];
+    const err: Buffer[] = [];
+    let timedOut = false;
+    child.stdout.on('data', (c: Buffer) => out.push(c));
+    child.stderr.on('data', (c: Buffer) => err.push(c));
+    child.stdin.on('error', () => {
+      // etcdctl may exit before reading all input; that is its answer, not ours to fail on
+    });
+    const timer = setTimeout(() => {
+      timedOut = true;
+      child.kill(opts.interruptAtTimeout ? 'SIGINT' : 'SIGKILL');
+      if (opts.interruptAtTimeout) setTimeout(() => child.kill('SIGKILL'), 3_000).unref();
+    }, opts.timeoutMs ?? 15_000);
+    child.once('error', (e) => {
+      clearTimeout(timer);
+      reject(e);
+    });
+    child.once('close', (code) => {
+      clearTimeout(timer);
+      resolve({
+        stdout: Buffer.concat(out).toString('utf8'),
+        stderr: Buffer.concat(err).toString('utf8'),
+        code: code ?? -1,
+        timedOut,
+      });
+    });
+    if (opts.input !== undefined) child.stdin.end(opts.input);
+    else child.stdin.end();
+  });
+}

@@ -1,0 +1,63 @@
+// The vocabulary of the linearizability checker: operations with call/return times, sequential
+// models, and the verdict. Times are any monotonic numbers (ns, ms, or log line indices); an
+// operation whose outcome is unknown (Jepsen's :info, a client timeout) has no output and a return
+// time of +Infinity: it may have taken effect at any point after its call, or never.
+
+export interface Operation<I, O> {
+  /** The client (Jepsen "process") that issued it; only used in reports. */
+  readonly clientId: number | string;
+  readonly input: I;
+  /** undefined = outcome unknown (the model must accept any effect the input could have had). */
+  readonly output: O | undefined;
+  readonly call: number;
+  /** +Infinity when the outcome is unknown. Must be >= call. */
+  readonly return: number;
+}
+
+export type StepResult<S> = { readonly ok: true; readonly state: S } | { readonly ok: false };
+
+/** A deterministic sequential specification. States must be treated as immutable values. */
+export interface Model<S, I, O> {
+  readonly name: string;
+  init(): S;
+  /** Applies input in state; ok=false when the observed output is impossible there. */
+  step(state: S, input: I, output: O | undefined): StepResult<S>;
+  /** A string that is equal for equal states (the memoisation key, with the linearized set). */
+  stateKey(state: S): string;
+  /**
+   * Splits a history into independent sub-histories (P-compositionality) when the model allows,
+   * e.g. one per key for a register per key. Absent = check the history as one.
+   */
+  partition?(ops: readonly Operation<I, O>[]): Operation<I, O>[][];
+  describeOperation?(op: Operation<I, O>): string;
+  describeState?(state: S): string;
+}
+
+export interface CheckOptions {
+  /** Give up (timedOut: true, ok: false) after this many milliseconds. Default: no limit. */
+  readonly timeoutMs?: number;
+}
+
+export interface Counterexample {
+  /** Index (in the partition) of the partition that failed, and its size. */
+  readonly partitionIndex: number;
+  readonly partitionSize: number;
+  /** The longest sequence of operations the search managed to linearize, in order. */
+  readonly longestLinearizedPrefix: readonly string[];
+  /** The model state after that prefix. */
+  readonly stateAfterPrefix: string;
+  /** An operation that had returned but could not be linearized after that prefix. */
+  readonly blockedOperation: string;
+}
+
+export interface CheckResult {
+  /** true only when a linearization was found for every partition. */
+  readonly ok: boolean;
+  /** true when the time budget ran out before a verdict (then ok is false: unknown). */
+  readonly timedOut: boolean;
+  readonly partitions: number;
+  readonly operations: number;
+  /** Search steps taken (model.step calls), summed over partitions. */
+  readonly steps: number;
+  readonly counterexample?: Counterexample;
+}

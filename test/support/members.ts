@@ -1,0 +1,213 @@
+// Start genuine etcd (/usr/bin/etcd) or dcsgw (`node bin/dcsgw`, same flags) on loopback ports,
+// from a fresh data dir, and wait until it serves. Both take exactly etcd's flags, so a test can
+// run the same scenario against either by swapping `startEtcd` for `startDcsgw`.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { etcdctl } from './etcdctl.js';
+import { allocatePorts, type PortRange } from './ports.js';
+import { spawnManaged, type ManagedProcess } from './processes.js';
+import { repoRoot, whichBinary } from './binaries.js';
+import { sleep, waitFor } from './wait.js';
+
+export type MemberKind = 'etcd' | 'dcsgw';
+
+export interface MemberOptions {
+  /** --name (default "default", etcd's own default). */
+  name?: string;
+  /** Where to take ports from when clientPort/peerPort are not given. */
+  portRange?: PortRange;
+  clientPort?: number;
+  peerPort?: number;
+  /** --advertise-client-urls (default the listen URL). */
+  advertiseClientUrl?: string;
+  /** --initial-advertise-peer-urls (default the listen URL). Member/cluster IDs derive from it and the token. */
+  advertisePeerUrl?: string;
+  /** --initial-cluster (default `<name>=<advertisePeerUrl>`). */
+  initialCluster?: string;
+  /** --initial-cluster-token (default "etcd-cluster", etcd's default). */
+  initialClusterToken?: string;
+  /** --initial-cluster-state (default "new"). */
+  initialClusterState?: 'new' | 'existing';
+  /** Reuse this data dir (e.g. a restart); otherwise a fresh temp dir is made and removed on stop(). */
+  dataDir?: string;
+  /** More flags, appended as given (e.g. ['--auto-compaction-retention', '1']). */
+  extraArgs?: string[];
+  env?: Record<string, string>;
+  /** Wait until /health says healthy (default true; set false for cluster members started one by one). */
+  waitReady?: boolean;
+  readyTimeoutMs?: number;
+}
+
+export interface RunningMember {
+  kind: MemberKind;
+  name: string;
+  /** [clientUrl], ready to pass to etcdctl or a client. */
+  endpoints: string[];
+  clientUrl: string;
+  peerUrl: string;
+  clientPort: number;
+  peerPort: number;
+  dataDir: string;
+  pid: number;
+  process: ManagedProcess;
+  /** The options it was started with, ports and data dir filled in (for restart()). */
+  options: MemberOptions;
+  /** Graceful stop (SIGTERM, SIGKILL after 5 s); removes the data dir if this helper created it, unless keepDataDir. */
+  stop(opts?: { keepDataDir?: boolean }): Promise<void>;
+  /** Send a signal (default SIGKILL: a crash) without waiting; the data dir stays. */
+  kill(signal?: NodeJS.Signals): void;
+  /** Start again with the same flags and data dir, once this one has exited. */
+  restart(overrides?: Partial<MemberOptions>): Promise<RunningMember>;
+  /** Its stdout+stderr so far. */
+  output(): string;
+}
+
+const createdDirs = new Set<string>();
+let dirHook = false;
+function rememberDir(dir: string): void {
+  createdDirs.add(dir);
+  if (!dirHook) {
+    dirHook = true;
+    process.on('exit', () => {
+      for (const d of createdDirs) rmSync(d, { recursive: true, force: true });
+    });
+  }
+}
+
+/** Resolves when `clientUrl` answers /health with {"health":"true"} (or, lacking /health, etcdctl endpoint health succeeds). */
+export async function waitHealthy(clientUrl: string, timeoutMs = 20_000, proc?: ManagedProcess): Promise<void> {
+  await waitFor(
+    async () => {
+      if (proc && !proc.alive()) throw new Error(`process exited (${await proc.exited}):\n${proc.output().slice(-3000)}`);
+      const res = await fetch(`${clientUrl}/health`, { signal: AbortSignal.timeout(2_000) });
+      const body = await res.text();
+      if (res.status === 200 && body.includes('"true"')) return true;
+      if (res.status === 404) {
+        const r = await etcdctl(clientUrl, ['endpoint', 'health'], { timeoutMs: 5_000 });
+        return r.code === 0;
+      }
+      return false;
+    },
+    { timeoutMs, intervalMs: 100, what: `${clientUrl} to be healthy` },
+  );
+}
+
+async function startMember(kind: MemberKind, opts: MemberOptions): Promise<RunningMember> {
+  const name = opts.name ?? 'default';
+  let clientPort = opts.clientPort;
+  let peerPort = opts.peerPort;
+  if (clientPort === undefined || peerPort === undefined) {
+    if (!opts.portRange) throw new Error('startMember: give clientPort+peerPort or a portRange');
+    const ports = await allocatePorts(2, opts.portRange);
+    clientPort ??= ports[0];
+    peerPort ??= ports[1];
+  }
+  const clientUrl = `http://127.0.0.1:${clientPort}`;
+  const peerListen = `http://127.0.0.1:${peerPort}`;
+  const advertisePeerUrl = opts.advertisePeerUrl ?? peerListen;
+  const ownsDir = opts.dataDir === undefined;
+  const dataDir = opts.dataDir ?? mkdtempSync(join(tmpdir(), `${kind}-${name}-`));
+  if (ownsDir) rememberDir(dataDir);
+  const flags = [
+    '--name', name,
+    '--data-dir', dataDir,
+    '--listen-client-urls', clientUrl,
+    '--advertise-client-urls', opts.advertiseClientUrl ?? clientUrl,
+    '--listen-peer-urls', peerListen,
+    '--initial-advertise-peer-urls', advertisePeerUrl,
+    '--initial-cluster', opts.initialCluster ?? `${name}=${advertisePeerUrl}`,
+    '--initial-cluster-token', opts.initialClusterToken ?? 'etcd-cluster',
+    '--initial-cluster-state', opts.initialClusterState ?? 'new',
+    ...(opts.extraArgs ?? []),
+  ];
+  let command: string;
+  let args: string[];
+  if (kind === 'etcd') {
+    command = whichBinary('etcd') ?? 'etcd';
+    args = flags;
+  } else {
+    command = process.execPath;
+    args = [join(repoRoot(), 'bin', 'dcsgw'), ...flags];
+  }
+  const proc = spawnManaged(command, args, { env: { ...process.env, ...opts.env }, cwd: tmpdir() });
+  const filled: MemberOptions = { ...opts, name, clientPort, peerPort, dataDir };
+  const member: RunningMember = {
+    kind,
+    name,
+    endpoints: [clientUrl],
+    clientUrl,
+    peerUrl: advertisePeerUrl,
+    clientPort: clientPort as number,
+    peerPort: peerPort as number,
+    dataDir,
+    pid: proc.pid,
+    process: proc,
+    options: filled,
+    output: () => proc.output(),
+    kill: (signal: NodeJS.Signals = 'SIGKILL') => proc.kill(signal),
+    async stop(stopOpts = {}) {
+      await proc.stop();
+      if (ownsDir && !stopOpts.keepDataDir) {
+        rmSync(dataDir, { recursive: true, force: true });
+        createdDirs.delete(dataDir);
+      }
+    },
+    async restart(overrides = {}) {
+      await proc.exited;
+      // the same data dir: it must not be removed by this member's stop() any more
+      const next = await startMember(kind, { ...filled, ...overrides, dataDir, initialClusterState: overrides.initialClusterState ?? filled.initialClusterState });
+      return next;
+    },
+  };
+  if (opts.waitReady ?? true) {
+    try {
+      await waitHealthy(clientUrl, opts.readyTimeoutMs ?? 20_000, proc);
+    } catch (err) {
+      await proc.stop('SIGKILL');
+      throw new Error(`${kind} ${name} did not become ready: ${(err as Error).message}\n--- output ---\n${proc.output().slice(-4000)}`);
+    }
+  }
+  return member;
+}
+
+/** Genuine etcd from $PATH (Debian's etcd-server: /usr/bin/etcd). */
+export function startEtcd(opts: MemberOptions): Promise<RunningMember> {
+  return startMember('etcd', opts);
+}
+
+/** dcsgw (`node bin/dcsgw`; needs the build: `node scripts/ensure-ready.mjs`). */
+export function startDcsgw(opts: MemberOptions): Promise<RunningMember> {
+  return startMember('dcsgw', opts);
+}
+
+export function startMemberOfKind(kind: MemberKind, opts: MemberOptions): Promise<RunningMember> {
+  return startMember(kind, opts);
+}
+
+export interface ClusterOptions extends Omit<MemberOptions, 'name' | 'clientPort' | 'peerPort' | 'initialCluster' | 'dataDir'> {
+  portRange: PortRange;
+  /** Member names (default m1..mN). */
+  names?: string[];
+}
+
+/** An N-member cluster (all started at once with one --initial-cluster), resolved when every member is healthy. */
+export async function startCluster(kind: MemberKind, size: number, opts: ClusterOptions): Promise<RunningMember[]> {
+  const names = opts.names ?? Array.from({ length: size }, (_, i) => `m${i + 1}`);
+  const ports = await allocatePorts(2 * size, opts.portRange);
+  const initialCluster = names.map((n, i) => `${n}=http://127.0.0.1:${ports[2 * i + 1]}`).join(',');
+  const members = await Promise.all(
+    names.map((n, i) =>
+      startMember(kind, { ...opts, name: n, clientPort: ports[2 * i], peerPort: ports[2 * i + 1], initialCluster, waitReady: false }),
+    ),
+  );
+  try {
+    await Promise.all(members.map((m) => waitHealthy(m.clientUrl, opts.readyTimeoutMs ?? 30_000, m.process)));
+  } catch (err) {
+    await Promise.all(members.map((m) => m.stop()));
+    throw err;
+  }
+  // give followers a moment to learn the leader's commit index, so reads everywhere see the same state
+  await sleep(50);
+  return members;
+}
