@@ -1,0 +1,304 @@
+// The write-ahead log of raft state: hard state, entries, snapshot markers, member metadata.
+//
+// Layout: a directory of segment files named `<seq:016x>-<firstIndex:016x>.wal` (as etcd names
+// them). Each segment starts with a metadata record, the last snapshot marker and the last hard
+// state, so dropping old segments (releaseTo) never loses them. A segment is closed and a new one
+// started once it passes `segmentBytes` (64 MiB by default, like etcd).
+//
+// Records: see record.ts (length + CRC-32C per record).
+//
+// Durability: save() only buffers; sync() writes everything buffered in one write and one
+// fdatasync (group commit), off the main thread (fs.promises), while callers keep buffering for the
+// next batch. sync() calls are serialized: a sync resolves only once every record saved before it
+// is on disk.
+//
+// Damage on open:
+// - a torn tail — the LAST record of the LAST segment is short (a crash in the middle of a write)
+//   or fails its CRC, and no valid record follows it — is truncated away and logged (warn);
+// - anything else — a record failing its CRC (or with an impossible length / unknown type) that is
+//   followed by valid records, or damage in any segment but the last — is corruption: open()
+//   refuses with WalCorruptError naming the file and the byte offset. Nothing is repaired then,
+//   since dropping acknowledged entries from the middle of the log would silently lose writes.
+import { promises as fsp, existsSync, mkdirSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Logger } from 'pino';
+import type { Entry, HardState } from '../raft/api.js';
+import {
+  type WalMetadata,
+  type WalSnapshotMarker,
+  RecordType,
+  encodeEntry,
+  encodeHardState,
+  encodeMetadata,
+  encodeSnapshotMarker,
+  readFrame,
+} from './record.js';
+
+export type { WalMetadata, WalSnapshotMarker } from './record.js';
+
+export const DEFAULT_SEGMENT_BYTES = 64 * 1024 * 1024;
+
+export class WalCorruptError extends Error {
+  constructor(
+    readonly file: string,
+    readonly offset: number,
+    detail: string,
+  ) {
+    super(`wal: corrupt record in ${file} at offset ${offset} (${detail}); refusing to start`);
+    this.name = 'WalCorruptError';
+  }
+}
+
+export interface WalOptions {
+  segmentBytes?: number;
+  logger?: Pick<Logger, 'info' | 'warn'>;
+}
+
+export interface WalState {
+  metadata: WalMetadata;
+  hardState?: HardState;
+  /** The last snapshot marker of the log (entries at or below it were dropped). */
+  snapshot?: WalSnapshotMarker;
+  /** Entries after the snapshot marker, contiguous; a later record with an index at or below an earlier one replaced that suffix. */
+  entries: Entry[];
+}
+
+interface Segment {
+  seq: number;
+  firstIndex: number;
+  name: string;
+}
+
+const SEGMENT_RE = /^([0-9a-f]{16})-([0-9a-f]{16})\.wal$/;
+const segName = (seq: number, firstIndex: number) =>
+  `${seq.toString(16).padStart(16, '0')}-${firstIndex.toString(16).padStart(16, '0')}.wal`;
+
+function listSegments(dir: string): Segment[] {
+  const out: Segment[] = [];
+  for (const name of readdirSync(dir)) {
+    const m = SEGMENT_RE.exec(name);
+    if (m) out.push({ seq: parseInt(m[1]!, 16), firstIndex: parseInt(m[2]!, 16), name });
+  }
+  return out.sort((a, b) => a.seq - b.seq);
+}
+
+async function fsyncDir(dir: string): Promise<void> {
+  const h = await fsp.open(dir, 'r');
+  try {
+    await h.sync();
+  } finally {
+    await h.close();
+  }
+}
+
+export class Wal {
+  private pending: Buffer[] = [];
+  private pendingBytes = 0;
+  private chain: Promise<void> = Promise.resolve();
+  private closed = false;
+  /** Index the next entry will have if no truncation happens (names the next segment). */
+  private nextIndex: number;
+
+  private constructor(
+    readonly dir: string,
+    private metadata: WalMetadata,
+    private file: fsp.FileHandle,
+    private segments: Segment[],
+    private segmentSize: number,
+    private readonly segmentBytes: number,
+    private lastHardState: HardState | undefined,
+    private lastSnapshot: WalSnapshotMarker | undefined,
+    lastIndex: number,
+  ) {
+    this.nextIndex = lastIndex + 1;
+  }
+
+  static exists(dir: string): boolean {
+    return existsSync(dir) && listSegments(dir).length > 0;
+  }
+
+  /** A new, empty log whose first segment holds `metadata`. Fails if a log already exists in `dir`. */
+  static async create(dir: string, metadata: WalMetadata, opts: WalOptions = {}): Promise<Wal> {
+    mkdirSync(dir, { recursive: true });
+    if (listSegments(dir).length > 0) throw new Error(`wal: ${dir} already holds a log`);
+    const seg: Segment = { seq: 0, firstIndex: 0, name: segName(0, 0) };
+    const file = await fsp.open(join(dir, seg.name), 'a');
+    const head = encodeMetadata(metadata);
+    await file.write(head);
+    await file.datasync();
+    await fsyncDir(dir);
+    return new Wal(dir, metadata, file, [seg], head.length, opts.segmentBytes ?? DEFAULT_SEGMENT_BYTES, undefined, undefined, 0);
+  }
+
+  /** Reads the whole log (repairing a torn tail), and opens it for appending. */
+  static async open(dir: string, opts: WalOptions = {}): Promise<{ wal: Wal; state: WalState }> {
+    const segments = listSegments(dir);
+    if (segments.length === 0) throw new Error(`wal: no log in ${dir}`);
+    let metadata: WalMetadata | undefined;
+    let hardState: HardState | undefined;
+    let snapshot: WalSnapshotMarker | undefined;
+    let entries: Entry[] = [];
+    let lastSize = 0;
+    for (let s = 0; s < segments.length; s++) {
+      const seg = segments[s]!;
+      const path = join(dir, seg.name);
+      const buf = await fsp.readFile(path);
+      const isLast = s === segments.length - 1;
+      let off = 0;
+      while (off < buf.length) {
+        const r = readFrame(buf, off);
+        if (!r.ok) {
+          if (!isLast || validRecordAfter(buf, off)) throw new WalCorruptError(path, off, r.reason);
+          opts.logger?.warn(
+            { path, offset: off, droppedBytes: buf.length - off, reason: r.reason },
+            'wal: truncating a torn record at the tail of the log',
+          );
+          await fsp.truncate(path, off);
+          break;
+        }
+        const rec = r.record;
+        switch (rec.type) {
+          case RecordType.Metadata:
+            if (metadata && (metadata.memberId !== rec.metadata.memberId || metadata.clusterId !== rec.metadata.clusterId)) {
+              throw new WalCorruptError(path, off, 'metadata differs from the first segment');
+            }
+            metadata = rec.metadata;
+            break;
+          case RecordType.HardState:
+            hardState = rec.hardState;
+            break;
+          case RecordType.Snapshot:
+            if (!snapshot || rec.snapshot.index >= snapshot.index) snapshot = rec.snapshot;
+            entries = entries.filter((e) => e.index > snapshot!.index);
+            break;
+          case RecordType.Entry: {
+            const e = rec.entry;
+            if (snapshot && e.index <= snapshot.index) break;
+            const first = entries.length > 0 ? entries[0]!.index : -1;
+            if (first >= 0 && e.index <= entries[entries.length - 1]!.index) {
+              // Raft overwrote a suffix (a new leader's log won): drop the old entries from e.index on.
+              entries.length = Math.max(0, e.index - first);
+            } else if (first >= 0 && e.index !== entries[entries.length - 1]!.index + 1) {
+              throw new WalCorruptError(path, off, `entry index ${e.index} leaves a gap after ${entries[entries.length - 1]!.index}`);
+            }
+            entries.push(e);
+            break;
+          }
+        }
+        off = r.next;
+      }
+      if (isLast) lastSize = Math.min(off, buf.length);
+    }
+    if (!metadata) throw new WalCorruptError(join(dir, segments[0]!.name), 0, 'no metadata record');
+    const last = segments[segments.length - 1]!;
+    const file = await fsp.open(join(dir, last.name), 'a');
+    const lastIndex = entries.length > 0 ? entries[entries.length - 1]!.index : (snapshot?.index ?? 0);
+    const wal = new Wal(dir, metadata, file, segments, lastSize, opts.segmentBytes ?? DEFAULT_SEGMENT_BYTES, hardState, snapshot, lastIndex);
+    const state: WalState = { metadata, entries };
+    if (hardState) state.hardState = hardState;
+    if (snapshot) state.snapshot = snapshot;
+    return { wal, state };
+  }
+
+  /** Buffers a hard state and entries; durable after the next sync() resolves. */
+  save(hardState: HardState | undefined, entries: readonly Entry[]): void {
+    for (const e of entries) this.push(encodeEntry(e));
+    if (entries.length > 0) this.nextIndex = entries[entries.length - 1]!.index + 1;
+    if (hardState) {
+      this.lastHardState = hardState;
+      this.push(encodeHardState(hardState));
+    }
+  }
+
+  /** Buffers a snapshot marker: written after the snapshot file, it says entries up to index may be dropped. */
+  saveSnapshot(marker: WalSnapshotMarker): void {
+    this.lastSnapshot = marker;
+    if (marker.index + 1 > this.nextIndex) this.nextIndex = marker.index + 1;
+    this.push(encodeSnapshotMarker(marker));
+  }
+
+  /** Whether anything is buffered and not yet handed to a sync. */
+  hasPending(): boolean {
+    return this.pending.length > 0;
+  }
+
+  /** Writes and fdatasyncs everything buffered so far (one write, one fdatasync). */
+  sync(): Promise<void> {
+    const p = this.chain.then(() => this.flush());
+    // Keep the chain alive after a failure so later callers see their own error, not a hang.
+    this.chain = p.catch(() => undefined);
+    return p;
+  }
+
+  /** Deletes segments whose entries all lie before `index` (call with the last snapshot's index). */
+  async releaseTo(index: number): Promise<void> {
+    await this.chain;
+    let keepFrom = 0;
+    for (let i = 0; i < this.segments.length - 1; i++) {
+      // Segment i ends just before segment i+1's first index.
+      if (this.segments[i + 1]!.firstIndex <= index) keepFrom = i + 1;
+    }
+    const drop = this.segments.slice(0, keepFrom);
+    this.segments = this.segments.slice(keepFrom);
+    for (const seg of drop) await fsp.rm(join(this.dir, seg.name), { force: true });
+    if (drop.length > 0) await fsyncDir(this.dir);
+  }
+
+  segmentNames(): string[] {
+    return this.segments.map((s) => s.name);
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    await this.chain;
+    await this.file.close();
+  }
+
+  private push(buf: Buffer): void {
+    this.pending.push(buf);
+    this.pendingBytes += buf.length;
+  }
+
+  private async flush(): Promise<void> {
+    if (this.closed) throw new Error('wal: closed');
+    if (this.pending.length === 0) return;
+    const bufs = this.pending;
+    const bytes = this.pendingBytes;
+    this.pending = [];
+    this.pendingBytes = 0;
+    await this.file.writev(bufs);
+    await this.file.datasync();
+    this.segmentSize += bytes;
+    if (this.segmentSize >= this.segmentBytes) await this.cut();
+  }
+
+  /** Closes the current segment and starts the next, beginning with metadata, snapshot marker and hard state. */
+  private async cut(): Promise<void> {
+    const prev = this.segments[this.segments.length - 1]!;
+    const seg: Segment = { seq: prev.seq + 1, firstIndex: this.nextIndex, name: segName(prev.seq + 1, this.nextIndex) };
+    const head = [encodeMetadata(this.metadata)];
+    if (this.lastSnapshot) head.push(encodeSnapshotMarker(this.lastSnapshot));
+    if (this.lastHardState) head.push(encodeHardState(this.lastHardState));
+    const file = await fsp.open(join(this.dir, seg.name), 'a');
+    await file.writev(head);
+    await file.datasync();
+    await fsyncDir(this.dir);
+    await this.file.close();
+    this.file = file;
+    this.segments.push(seg);
+    this.segmentSize = head.reduce((n, b) => n + b.length, 0);
+  }
+}
+
+/** Whether any frame at an offset after `off` passes its CRC: then the damage at `off` is not a torn tail. */
+function validRecordAfter(buf: Buffer, off: number): boolean {
+  for (let p = off + 1; p + 9 <= buf.length; p++) {
+    const t = buf[p + 8];
+    if (t === undefined || t < RecordType.Metadata || t > RecordType.Snapshot) continue;
+    const len = buf.readUInt32LE(p);
+    if (len < 1 || p + 8 + len > buf.length) continue;
+    if (readFrame(buf, p).ok) return true;
+  }
+  return false;
+}
