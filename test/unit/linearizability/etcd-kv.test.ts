@@ -1,0 +1,161 @@
+// Hand-written histories for the etcd KV model: what a linearizable etcd may answer, and the
+// classic anomalies it must refute (stale read, lost write, revision going backwards or skipping,
+// a read of a value never written), plus the lost-acknowledged-write check.
+import { describe, expect, test } from 'vitest';
+import {
+  checkLinearizable,
+  etcdKvModel,
+  findLostWrites,
+  HistoryRecorder,
+  type KvInput,
+  type KvOperation,
+  type KvOutput,
+} from '../../support/linearizability/index.js';
+
+function op(clientId: number, call: number, ret: number, input: KvInput, output?: KvOutput): KvOperation {
+  return { clientId, call, return: ret, input, output };
+}
+const put = (key: string, value: string): KvInput => ({ kind: 'put', key, value });
+const get = (key: string): KvInput => ({ kind: 'get', key });
+const model = etcdKvModel(); // fresh etcd: revision 1
+
+describe('etcd KV model', () => {
+  test('sequential puts, gets, delete and cas with consecutive revisions are linearizable', () => {
+    const h = [
+      op(0, 0, 1, put('a', 'x'), { kind: 'put', revision: 2 }),
+      op(1, 2, 3, get('a'), { kind: 'get', revision: 2, value: 'x', modRevision: 2 }),
+      op(0, 4, 5, { kind: 'cas', key: 'a', compare: { target: 'modRevision', modRevision: 2 }, value: 'y' }, { kind: 'cas', revision: 3, succeeded: true }),
+      op(1, 6, 7, { kind: 'cas', key: 'a', compare: { target: 'value', value: 'x' }, value: 'z' }, { kind: 'cas', revision: 3, succeeded: false }),
+      op(0, 8, 9, { kind: 'delete', key: 'a' }, { kind: 'delete', revision: 4, deleted: 1 }),
+      op(1, 10, 11, { kind: 'delete', key: 'a' }, { kind: 'delete', revision: 4, deleted: 0 }),
+      op(0, 12, 13, get('a'), { kind: 'get', revision: 4 }),
+    ];
+    expect(checkLinearizable(model, h)).toMatchObject({ ok: true, timedOut: false });
+  });
+
+  test('concurrent puts may apply in either order, as their revisions tell', () => {
+    const h = [
+      op(0, 0, 10, put('a', 'x'), { kind: 'put', revision: 3 }),
+      op(1, 1, 9, put('a', 'y'), { kind: 'put', revision: 2 }),
+      op(2, 11, 12, get('a'), { kind: 'get', revision: 3, value: 'x', modRevision: 3 }),
+    ];
+    expect(checkLinearizable(model, h).ok).toBe(true);
+  });
+
+  test('a stale read (old value after a completed overwrite) is refuted', () => {
+    const h = [
+      op(0, 0, 1, put('a', 'x'), { kind: 'put', revision: 2 }),
+      op(0, 2, 3, put('a', 'y'), { kind: 'put', revision: 3 }),
+      op(1, 4, 5, get('a'), { kind: 'get', revision: 2, value: 'x', modRevision: 2 }),
+    ];
+    const result = checkLinearizable(model, h);
+    expect(result.ok).toBe(false);
+    expect(result.timedOut).toBe(false);
+    expect(result.counterexample?.blockedOperation).toContain('get a -> "x"');
+  });
+
+  test('a lost write (acknowledged, then a later read at a newer revision misses it) is refuted', () => {
+    const h = [
+      op(0, 0, 1, put('a', 'x'), { kind: 'put', revision: 2 }),
+      op(0, 2, 3, put('b', 'y'), { kind: 'put', revision: 3 }),
+      op(1, 4, 5, get('a'), { kind: 'get', revision: 3 }),
+    ];
+    expect(checkLinearizable(model, h).ok).toBe(false);
+  });
+
+  test('a revision going backwards is refuted', () => {
+    const h = [
+      op(0, 0, 1, put('a', 'x'), { kind: 'put', revision: 3 }),
+      op(1, 2, 3, put('b', 'y'), { kind: 'put', revision: 2 }),
+    ];
+    expect(checkLinearizable(model, h).ok).toBe(false);
+  });
+
+  test('a revision skipping a number needs a write that may explain it', () => {
+    const skip = [
+      op(0, 0, 1, put('a', 'x'), { kind: 'put', revision: 2 }),
+      op(0, 2, 3, put('a', 'y'), { kind: 'put', revision: 4 }),
+    ];
+    expect(checkLinearizable(model, skip).ok).toBe(false);
+    // A put that timed out (unknown outcome) may have taken revision 3.
+    const explained = [...skip, op(1, 0.5, Infinity, put('b', 'z'))];
+    expect(checkLinearizable(model, explained).ok).toBe(true);
+    // ...but not if it was invoked after revision 4 was already acknowledged.
+    const tooLate = [...skip, op(1, 3.5, Infinity, put('b', 'z'))];
+    expect(checkLinearizable(model, tooLate).ok).toBe(false);
+  });
+
+  test('a read of a value never written is refuted', () => {
+    const h = [
+      op(0, 0, 1, put('a', 'x'), { kind: 'put', revision: 2 }),
+      op(1, 2, 3, get('a'), { kind: 'get', revision: 2, value: 'ghost', modRevision: 2 }),
+    ];
+    expect(checkLinearizable(model, h).ok).toBe(false);
+  });
+
+  test('a read whose header revision lies in the future of a later read is refuted', () => {
+    const h = [
+      op(0, 0, 1, put('a', 'x'), { kind: 'put', revision: 2 }),
+      op(1, 2, 3, get('a'), { kind: 'get', revision: 3, value: 'x', modRevision: 2 }),
+    ];
+    expect(checkLinearizable(model, h).ok).toBe(false);
+  });
+
+  test('a cas that succeeded although its compare was false is refuted', () => {
+    const h = [
+      op(0, 0, 1, put('a', 'x'), { kind: 'put', revision: 2 }),
+      op(1, 2, 3, { kind: 'cas', key: 'a', compare: { target: 'value', value: 'nope' }, value: 'y' }, { kind: 'cas', revision: 3, succeeded: true }),
+    ];
+    expect(checkLinearizable(model, h).ok).toBe(false);
+  });
+
+  test('initial state: pre-existing keys and revision', () => {
+    const seeded = etcdKvModel({ initialRevision: 7, initialRecords: new Map([['a', { value: 'v', modRevision: 7, createRevision: 5 }]]) });
+    const h = [op(0, 0, 1, get('a'), { kind: 'get', revision: 7, value: 'v', modRevision: 7 })];
+    expect(checkLinearizable(seeded, h).ok).toBe(true);
+    expect(checkLinearizable(model, h).ok).toBe(false);
+  });
+});
+
+describe('findLostWrites', () => {
+  const history = [
+    op(0, 0, 1, put('a', 'x'), { kind: 'put', revision: 2 }),
+    op(0, 2, 3, put('b', 'y'), { kind: 'put', revision: 3 }),
+    op(1, 2, 3, put('a', 'z'), { kind: 'put', revision: 4 }),
+  ];
+
+  test('no problem when every acknowledged write is visible or overwritten', () => {
+    const final = new Map([
+      ['a', { value: 'z', modRevision: 4 }],
+      ['b', { value: 'y', modRevision: 3 }],
+    ]);
+    expect(findLostWrites(history, final)).toEqual([]);
+  });
+
+  test('reports an acknowledged write missing at the end', () => {
+    const final = new Map([
+      ['a', { value: 'x', modRevision: 2 }],
+      ['b', {}],
+    ]);
+    const problems = findLostWrites(history, final);
+    expect(problems).toHaveLength(2);
+    expect(problems.join('\n')).toMatch(/a="z" acknowledged at rev 4 but the final mod_revision is 2/);
+    expect(problems.join('\n')).toMatch(/b="y" acknowledged at rev 3 but the key is absent/);
+  });
+});
+
+describe('HistoryRecorder', () => {
+  test('records outputs with call/return times and failures as unknown outcomes', async () => {
+    const recorder = new HistoryRecorder<KvInput, KvOutput>();
+    await recorder.record(0, put('a', 'x'), async () => ({ kind: 'put', revision: 2 }) as const);
+    await recorder.record(1, put('a', 'y'), async () => {
+      throw new Error('deadline exceeded');
+    });
+    const [ok, unknown] = recorder.history();
+    expect(ok?.output).toEqual({ kind: 'put', revision: 2 });
+    expect(ok!.return).toBeGreaterThanOrEqual(ok!.call);
+    expect(unknown?.output).toBeUndefined();
+    expect(unknown?.return).toBe(Infinity);
+    expect(recorder.counts()).toEqual({ total: 2, acknowledged: 1, unknown: 1 });
+  });
+});
