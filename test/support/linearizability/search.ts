@@ -85,6 +85,35 @@ export function searchLinearization<S, I, O>(
   let steps = 0;
   let longest: { ops: number[]; state: S; blockedOp: number } | undefined;
 
+  // Clock pruning: operations with a needed clock, sorted by it; `floor` indexes the first one
+  // not yet linearized (everything before it is linearized).
+  const stateClock = model.stateClock?.bind(model);
+  const needed = new Float64Array(ops.length).fill(Infinity);
+  const byClock: number[] = [];
+  if (stateClock && model.clockNeeded) {
+    ops.forEach((op, i) => {
+      const c = model.clockNeeded!(op.input, op.output);
+      if (c !== undefined) {
+        needed[i] = c;
+        byClock.push(i);
+      }
+    });
+    byClock.sort((a, b) => needed[a]! - needed[b]!);
+  }
+  const position = new Int32Array(ops.length).fill(-1);
+  byClock.forEach((opIndex, pos) => (position[opIndex] = pos));
+  let floor = 0;
+  const isLinearized = (i: number): boolean => (linearized[i >>> 5]! & (1 << (i & 31))) !== 0;
+  /** The smallest clock still needed by an unlinearized operation other than `except`. */
+  const minimumNeeded = (except: number): number => {
+    while (floor < byClock.length && isLinearized(byClock[floor]!)) floor++;
+    for (let p = floor; p < byClock.length; p++) {
+      const i = byClock[p]!;
+      if (i !== except && !isLinearized(i)) return needed[i]!;
+    }
+    return Infinity;
+  };
+
   while (head.next !== null) {
     if ((steps & 1023) === 0 && deadline !== Infinity && performance.now() > deadline) {
       return { verdict: 'timed-out', steps };
@@ -94,6 +123,10 @@ export function searchLinearization<S, I, O>(
       const op = ops[entry.op]!;
       steps++;
       const result = model.step(state, op.input, op.output);
+      if (result.ok && stateClock && stateClock(result.state) > minimumNeeded(entry.op)) {
+        entry = entry.next; // some pending operation could never be applied after this one
+        continue;
+      }
       if (result.ok) {
         const word = entry.op >>> 5;
         const bit = 1 << (entry.op & 31);
@@ -118,6 +151,7 @@ export function searchLinearization<S, I, O>(
       const top = stack.pop();
       if (top === undefined) return { verdict: 'not-linearizable', steps, longestPrefix: longest };
       linearized[top.call.op >>> 5]! &= ~(1 << (top.call.op & 31));
+      if (position[top.call.op]! >= 0 && position[top.call.op]! < floor) floor = position[top.call.op]!;
       state = top.stateBefore;
       unlift(top.call);
       entry = top.call.next;

@@ -29,6 +29,16 @@ export interface Model<S, I, O> {
    * e.g. one per key for a register per key. Absent = check the history as one.
    */
   partition?(ops: readonly Operation<I, O>[]): Operation<I, O>[][];
+  /**
+   * Optional monotone clock pruning (sound only if the model never decreases it): stateClock(s)
+   * is a number that no step lowers (etcd's store revision), and clockNeeded(input, output) is the
+   * exact clock value the state must have when that operation is applied (undefined = no
+   * constraint, e.g. unknown outcomes). A branch whose clock has passed what some not-yet-
+   * linearized operation needs can never complete, so the search abandons it at once. Without
+   * this, every in-flight operation of unknown outcome multiplies the search.
+   */
+  stateClock?(state: S): number;
+  clockNeeded?(input: I, output: O | undefined): number | undefined;
   describeOperation?(op: Operation<I, O>): string;
   describeState?(state: S): string;
 }

@@ -101,6 +101,21 @@ function stepKv(state: KvState, input: KvInput, output: KvOutput | undefined): S
   }
 }
 
+/** The store revision just before this operation applied, as its response tells. */
+function revisionNeeded(input: KvInput, output: KvOutput | undefined): number | undefined {
+  if (output === undefined) return undefined;
+  switch (output.kind) {
+    case 'put':
+      return output.revision - 1;
+    case 'get':
+      return output.revision;
+    case 'delete':
+      return output.deleted > 0 ? output.revision - 1 : output.revision;
+    case 'cas':
+      return output.succeeded ? output.revision - 1 : output.revision;
+  }
+}
+
 export interface EtcdKvModelOptions {
   /** The store revision before the history starts (a fresh etcd is at revision 1). */
   readonly initialRevision?: number;
@@ -142,6 +157,8 @@ export function etcdKvModel(options: EtcdKvModelOptions = {}): Model<KvState, Kv
     init: () => initial,
     step: stepKv,
     stateKey: (state) => state.key,
+    stateClock: (state) => state.revision,
+    clockNeeded: revisionNeeded,
     describeOperation: (op) =>
       `client ${String(op.clientId)} [${op.call}, ${op.return}] ${describeInput(op.input)} ${describeOutput(op.output)}`,
     describeState: (state) =>
