@@ -137,7 +137,11 @@ export interface RaftConfig {
   electionTick: number; // e.g. 10
   heartbeatTick: number; // e.g. 1
   storage: RaftStorage;
-  /** Last index applied by the host (restart). */
+  /**
+   * Last index applied by the host (restart). Configuration changes between the storage's
+   * snapshot and `applied` are replayed from the log at construction; entries after `applied`
+   * come back as committedEntries.
+   */
   applied: number;
   maxSizePerMsg: number; // bytes of entry data per MsgApp
   maxInflightMsgs: number; // pipelined MsgApp per follower
