@@ -1,0 +1,294 @@
+// JSON as etcd 3.4's grpc-gateway reads and writes it (golang/protobuf jsonpb, OrigName, defaults
+// omitted). Facts checked against genuine etcd 3.4.23 (see test/unit/codec/json-codec.test.ts):
+// - output field names are the .proto names (`create_revision`, `ID`, `TTL`, `peerURLs`);
+// - fields holding their default value are left out; a set oneof member is always written;
+// - 64-bit integers are strings, 32-bit integers numbers, bytes standard base64, enums by name;
+// - input accepts the .proto name or protoc's lowerCamel json name (`prev_kv` or `prevKv`),
+//   64-bit integers as strings or numbers, enums by name or number; unknown fields are ignored.
+import { EtcdError, GrpcCode } from '../../../adapters/errors.js';
+import { EMPTY_BYTES } from './reflect-codec.js';
+import type { FieldInfo, MessageSchema } from './schema.js';
+import { messageSchema } from './schema.js';
+
+/** Same shape as JsonCodec in ../codecs.ts (declared here too so this module stands on its own). */
+export interface JsonCodec<T> {
+  /** From the parsed JSON body; throws EtcdError INVALID_ARGUMENT on a malformed field. */
+  fromJson(json: unknown): T;
+  toJson(msg: T): unknown;
+}
+
+function badRequest(text: string): EtcdError {
+  return new EtcdError(GrpcCode.INVALID_ARGUMENT, text);
+}
+
+// ---- output ----
+
+function valueToJson(f: FieldInfo, v: unknown): unknown {
+  switch (f.kind) {
+    case 'bytes':
+      return (v as Buffer).toString('base64');
+    case 'long':
+      return String(v as number);
+    case 'bigint': {
+      const b = v as bigint;
+      return (f.unsigned ? BigInt.asUintN(64, b) : BigInt.asIntN(64, b)).toString();
+    }
+    case 'enum': {
+      const name = f.enumType?.valuesById[v as number];
+      return name ?? v;
+    }
+    case 'message':
+      return messageToJson(f.messageType as MessageSchema, v as Record<string, unknown>);
+    default:
+      return v;
+  }
+}
+
+function isDefault(f: FieldInfo, v: unknown): boolean {
+  switch (f.kind) {
+    case 'bytes':
+      return (v as Buffer).length === 0;
+    case 'string':
+      return v === '';
+    case 'bool':
+      return v === false;
+    case 'bigint':
+      return v === 0n;
+    case 'message':
+      return false;
+    default:
+      return v === 0;
+  }
+}
+
+export function messageToJson(schema: MessageSchema, msg: Record<string, unknown>): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const f of schema.fields) {
+    const v = msg[f.name];
+    if (v === undefined || v === null) continue;
+    if (f.repeated) {
+      const arr = v as unknown[];
+      if (arr.length > 0) out[f.protoName] = arr.map((x) => valueToJson(f, x));
+    } else if (f.oneof !== undefined || !isDefault(f, v)) {
+      out[f.protoName] = valueToJson(f, v);
+    }
+  }
+  return out;
+}
+
+// ---- input ----
+
+function goType(f: FieldInfo): string {
+  switch (f.kind) {
+    case 'bytes':
+      return '[]uint8';
+    case 'string':
+      return 'string';
+    case 'bool':
+      return 'bool';
+    case 'long':
+    case 'bigint':
+      return f.unsigned ? 'uint64' : 'int64';
+    case 'int32':
+      return f.unsigned ? 'uint32' : 'int32';
+    case 'enum':
+      return 'int32';
+    default:
+      return 'object';
+  }
+}
+
+function jsonTypeName(v: unknown): string {
+  if (Array.isArray(v)) return 'array';
+  if (typeof v === 'object') return 'object';
+  return typeof v;
+}
+
+function unmarshalError(v: unknown, f: FieldInfo): EtcdError {
+  return badRequest(`json: cannot unmarshal ${jsonTypeName(v)} into Go value of type ${goType(f)}`);
+}
+
+const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
+const BASE64URL = /^[A-Za-z0-9_-]*={0,2}$/;
+
+function decodeBase64(s: string): Buffer {
+  if (s.length === 0) return EMPTY_BYTES;
+  const std = BASE64.test(s);
+  if (!std && !BASE64URL.test(s)) {
+    const bad = s.search(/[^A-Za-z0-9+/=_-]/);
+    throw badRequest(`illegal base64 data at input byte ${bad < 0 ? 0 : bad}`);
+  }
+  const padded = s.length % 4 === 0 ? s : s + '='.repeat((4 - (s.length % 4)) % 4);
+  if (padded.length % 4 !== 0 || /=[^=]/.test(s)) throw badRequest(`illegal base64 data at input byte ${s.length}`);
+  return Buffer.from(padded, std ? 'base64' : 'base64url');
+}
+
+const INT_TEXT = /^-?\d+$/;
+
+function integerFrom(v: unknown, f: FieldInfo): bigint {
+  if (typeof v === 'number') {
+    if (!Number.isInteger(v)) throw unmarshalError(v, f);
+    return BigInt(v);
+  }
+  if (typeof v === 'string') {
+    const t = v.trim();
+    if (!INT_TEXT.test(t)) throw badRequest(`strconv.Parse${f.unsigned ? 'Uint' : 'Int'}: parsing "${v}": invalid syntax`);
+    return BigInt(t);
+  }
+  throw unmarshalError(v, f);
+}
+
+function valueFromJson(f: FieldInfo, v: unknown): unknown {
+  switch (f.kind) {
+    case 'bytes':
+      if (typeof v !== 'string') throw unmarshalError(v, f);
+      return decodeBase64(v);
+    case 'string':
+      if (typeof v !== 'string') throw unmarshalError(v, f);
+      return v;
+    case 'bool':
+      if (typeof v !== 'boolean') throw unmarshalError(v, f);
+      return v;
+    case 'long':
+      return Number(integerFrom(v, f));
+    case 'bigint': {
+      const b = integerFrom(v, f);
+      return f.unsigned ? BigInt.asUintN(64, b) : BigInt.asIntN(64, b);
+    }
+    case 'int32':
+      return Number(integerFrom(v, f));
+    case 'enum': {
+      if (typeof v === 'number' && Number.isInteger(v)) return v;
+      if (typeof v === 'string') {
+        const n = f.enumType?.values[v];
+        if (n !== undefined) return n;
+        throw badRequest(`unknown value "${v}" for enum ${f.enumType?.fullName.replace(/^\./, '') ?? ''}`);
+      }
+      throw unmarshalError(v, f);
+    }
+    case 'message':
+      return messageFromJson(f.messageType as MessageSchema, v);
+  }
+}
+
+function defaultOf(f: FieldInfo): unknown {
+  switch (f.kind) {
+    case 'bytes':
+      return EMPTY_BYTES;
+    case 'string':
+      return '';
+    case 'bool':
+      return false;
+    case 'bigint':
+      return 0n;
+    case 'message':
+      return undefined;
+    default:
+      return 0;
+  }
+}
+
+export function messageFromJson(schema: MessageSchema, json: unknown): Record<string, unknown> {
+  if (json === null || json === undefined) json = {};
+  if (typeof json !== 'object' || Array.isArray(json)) {
+    throw badRequest(`json: cannot unmarshal ${jsonTypeName(json)} into Go value of type ${schema.fullName.replace(/^.*\./, '')}`);
+  }
+  const src = json as Record<string, unknown>;
+  const out: Record<string, unknown> = {};
+  for (const f of schema.fields) {
+    if (f.repeated) out[f.name] = [];
+    else if (f.oneof === undefined && f.kind !== 'message') out[f.name] = defaultOf(f);
+  }
+  for (const key of Object.keys(src)) {
+    const f = schema.byJsonKey.get(key);
+    if (f === undefined) continue;
+    const v = src[key];
+    if (v === null) continue;
+    if (f.repeated) {
+      if (!Array.isArray(v)) throw unmarshalError(v, f);
+      out[f.name] = v.map((x) => valueFromJson(f, x));
+    } else {
+      out[f.name] = valueFromJson(f, v);
+    }
+  }
+  return out;
+}
+
+export function jsonCodec<T>(fullName: string): JsonCodec<T> {
+  const schema = messageSchema(fullName);
+  return {
+    fromJson: (json: unknown) => messageFromJson(schema, json) as T,
+    toJson: (msg: T) => messageToJson(schema, msg as Record<string, unknown>),
+  };
+}
+
+/** Parses a request body as the gateway does: an empty body is an empty message; bad JSON is 400 with Go's text. */
+export function parseJsonBody(body: string | Buffer): unknown {
+  const text = typeof body === 'string' ? body : body.toString('utf8');
+  if (text.trim() === '') return {};
+  try {
+    return JSON.parse(text) as unknown;
+  } catch (err) {
+    throw badRequest(goJsonSyntaxError(text, err));
+  }
+}
+
+/** An approximation of Go's encoding/json syntax error texts for the common cases. */
+function goJsonSyntaxError(text: string, err: unknown): string {
+  const m = /position (\d+)/.exec(err instanceof Error ? err.message : '');
+  const pos = m ? Number(m[1]) : -1;
+  if (pos < 0 || pos >= text.length) return 'unexpected EOF';
+  const ch = text[pos] as string;
+  // Go reports what it was looking for; after '{' or ',' inside an object that is a key string.
+  const before = text.slice(0, pos).trimEnd();
+  const last = before[before.length - 1];
+  if (last === '{' || (last === ',' && /\{[^}]*$/.test(before))) return `invalid character '${ch}' looking for beginning of object key string`;
+  return `invalid character '${ch}' looking for beginning of value`;
+}
+
+/** HTTP status for a gRPC code, as etcd 3.4's grpc-gateway (v1) maps them. */
+export function httpStatusOf(code: GrpcCode): number {
+  switch (code) {
+    case GrpcCode.OK:
+      return 200;
+    case GrpcCode.CANCELLED:
+      return 408;
+    case GrpcCode.UNKNOWN:
+      return 500;
+    case GrpcCode.INVALID_ARGUMENT:
+      return 400;
+    case GrpcCode.DEADLINE_EXCEEDED:
+      return 504;
+    case GrpcCode.NOT_FOUND:
+      return 404;
+    case GrpcCode.ALREADY_EXISTS:
+      return 409;
+    case GrpcCode.PERMISSION_DENIED:
+      return 403;
+    case GrpcCode.UNAUTHENTICATED:
+      return 401;
+    case GrpcCode.RESOURCE_EXHAUSTED:
+      return 429;
+    case GrpcCode.FAILED_PRECONDITION:
+      return 412;
+    case GrpcCode.ABORTED:
+      return 409;
+    case GrpcCode.OUT_OF_RANGE:
+      return 400;
+    case GrpcCode.UNIMPLEMENTED:
+      return 501;
+    case GrpcCode.INTERNAL:
+      return 500;
+    case GrpcCode.UNAVAILABLE:
+      return 503;
+    case GrpcCode.DATA_LOSS:
+      return 500;
+    default:
+      return 500;
+  }
+}
+
+/** The gateway's error body: `{"error":text,"message":text,"code":n}` (field order as etcd writes it). */
+export function jsonErrorBody(code: GrpcCode, message: string): string {
+  return JSON.stringify({ error: message, message, code });
+}

@@ -1,0 +1,114 @@
+// The Prometheus metrics of the client port, under etcd's names where a counterpart exists, in one
+// registry that /metrics serves. Other parts of dcsgw increment them through `etcdMetrics` (e.g.
+// the native node: etcdMetrics.hasLeader.set(1); etcdMetrics.proposalsCommitted.set(index)).
+// Label sets of grpc_server_handled_total are bound once per method so the hot path only adds.
+import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
+
+export interface EtcdMetrics {
+  readonly registry: Registry;
+  // etcd_server_*
+  hasLeader: Gauge;
+  isLeader: Gauge;
+  isLearner: Gauge;
+  leaderChanges: Counter;
+  proposalsCommitted: Gauge;
+  proposalsApplied: Gauge;
+  proposalsPending: Gauge;
+  proposalsFailed: Counter;
+  healthSuccess: Counter;
+  healthFailures: Counter;
+  serverVersion: Gauge<'server_version'>;
+  clusterVersion: Gauge<'cluster_version'>;
+  // mvcc
+  dbTotalSize: Gauge;
+  dbTotalSizeInUse: Gauge;
+  keysTotal: Gauge;
+  putTotal: Counter;
+  rangeTotal: Counter;
+  deleteTotal: Counter;
+  txnTotal: Counter;
+  watchers: Gauge;
+  watchStreams: Gauge;
+  eventsSent: Counter;
+  // gRPC (go-grpc-prometheus names)
+  grpcStarted: Counter<'grpc_type' | 'grpc_service' | 'grpc_method'>;
+  grpcHandled: Counter<'grpc_type' | 'grpc_service' | 'grpc_method' | 'grpc_code'>;
+  grpcMsgReceived: Counter<'grpc_type' | 'grpc_service' | 'grpc_method'>;
+  grpcMsgSent: Counter<'grpc_type' | 'grpc_service' | 'grpc_method'>;
+  clientGrpcReceivedBytes: Counter;
+  clientGrpcSentBytes: Counter;
+}
+
+export function createEtcdMetrics(registry = new Registry()): EtcdMetrics {
+  const registers = [registry];
+  const gauge = <L extends string = string>(name: string, help: string, labelNames: L[] = []) =>
+    new Gauge<L>({ name, help, labelNames, registers });
+  const counter = <L extends string = string>(name: string, help: string, labelNames: L[] = []) =>
+    new Counter<L>({ name, help, labelNames, registers });
+  const grpcLabels: ('grpc_type' | 'grpc_service' | 'grpc_method')[] = ['grpc_type', 'grpc_service', 'grpc_method'];
+  return {
+    registry,
+    hasLeader: gauge('etcd_server_has_leader', 'Whether or not a leader exists. 1 is existence, 0 is not.'),
+    isLeader: gauge('etcd_server_is_leader', 'Whether or not this member is a leader. 1 if is, 0 otherwise.'),
+    isLearner: gauge('etcd_server_is_learner', 'Whether or not this member is a learner. 1 if is, 0 otherwise.'),
+    leaderChanges: counter('etcd_server_leader_changes_seen_total', 'The number of leader changes seen.'),
+    proposalsCommitted: gauge('etcd_server_proposals_committed_total', 'The total number of consensus proposals committed.'),
+    proposalsApplied: gauge('etcd_server_proposals_applied_total', 'The total number of consensus proposals applied.'),
+    proposalsPending: gauge('etcd_server_proposals_pending', 'The current number of pending proposals to commit.'),
+    proposalsFailed: counter('etcd_server_proposals_failed_total', 'The total number of failed proposals seen.'),
+    healthSuccess: counter('etcd_server_health_success', 'The total number of successful health checks'),
+    healthFailures: counter('etcd_server_health_failures', 'The total number of failed health checks'),
+    serverVersion: gauge('etcd_server_version', 'Which version is running. 1 for \'server_version\' label with current version.', ['server_version']),
+    clusterVersion: gauge('etcd_cluster_version', 'Which version is running. 1 for \'cluster_version\' label with current cluster version', ['cluster_version']),
+    dbTotalSize: gauge('etcd_mvcc_db_total_size_in_bytes', 'Total size of the underlying database physically allocated in bytes.'),
+    dbTotalSizeInUse: gauge('etcd_mvcc_db_total_size_in_use_in_bytes', 'Total size of the underlying database logically in use in bytes.'),
+    keysTotal: gauge('etcd_debugging_mvcc_keys_total', 'Total number of keys.'),
+    putTotal: counter('etcd_mvcc_put_total', 'Total number of puts seen by this member.'),
+    rangeTotal: counter('etcd_mvcc_range_total', 'Total number of ranges seen by this member.'),
+    deleteTotal: counter('etcd_mvcc_delete_total', 'Total number of deletes seen by this member.'),
+    txnTotal: counter('etcd_mvcc_txn_total', 'Total number of txns seen by this member.'),
+    watchers: gauge('etcd_debugging_mvcc_watcher_total', 'Total number of watchers.'),
+    watchStreams: gauge('etcd_debugging_mvcc_watch_stream_total', 'Total number of watch streams.'),
+    eventsSent: counter('etcd_debugging_mvcc_events_total', 'Total number of events sent by this member.'),
+    grpcStarted: counter('grpc_server_started_total', 'Total number of RPCs started on the server.', grpcLabels),
+    grpcHandled: counter('grpc_server_handled_total', 'Total number of RPCs completed on the server, regardless of success or failure.', [
+      ...grpcLabels,
+      'grpc_code',
+    ]),
+    grpcMsgReceived: counter('grpc_server_msg_received_total', 'Total number of RPC stream messages received on the server.', grpcLabels),
+    grpcMsgSent: counter('grpc_server_msg_sent_total', 'Total number of gRPC stream messages sent by the server.', grpcLabels),
+    clientGrpcReceivedBytes: counter('etcd_network_client_grpc_received_bytes_total', 'The total number of bytes received from grpc clients.'),
+    clientGrpcSentBytes: counter('etcd_network_client_grpc_sent_bytes_total', 'The total number of bytes sent to grpc clients.'),
+  };
+}
+
+/** The process-wide metrics: what /metrics serves and what other parts of dcsgw increment. */
+export const etcdMetrics: EtcdMetrics = createEtcdMetrics();
+let defaultsCollected = false;
+/** Process metrics (process_*, nodejs_*) once per process, as etcd exposes process_* and go_*. */
+export function collectProcessMetrics(m: EtcdMetrics = etcdMetrics): void {
+  if (defaultsCollected) return;
+  defaultsCollected = true;
+  collectDefaultMetrics({ register: m.registry });
+}
+
+/** grpc status code number -> the name go-grpc-prometheus uses as grpc_code. */
+export const GRPC_CODE_NAMES = [
+  'OK',
+  'Canceled',
+  'Unknown',
+  'InvalidArgument',
+  'DeadlineExceeded',
+  'NotFound',
+  'AlreadyExists',
+  'PermissionDenied',
+  'ResourceExhausted',
+  'FailedPrecondition',
+  'Aborted',
+  'OutOfRange',
+  'Unimplemented',
+  'Internal',
+  'Unavailable',
+  'DataLoss',
+  'Unauthenticated',
+] as const;
