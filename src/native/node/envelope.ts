@@ -1,0 +1,50 @@
+// The bytes of a normal raft entry: [kind: u8][proposer member id: u64 BE][request id: f64][payload].
+// The proposer and request ID let exactly the member that proposed an entry wake the client waiting
+// for it. The kind lets the node carry its own replicated commands beside the MVCC store's (whose
+// bytes are encodeCommand's, untouched) without changing the store's Command union.
+// An entry with no data is the no-op a new leader appends.
+
+export const EnvelopeKind = {
+  /** payload: encodeCommand(Command) of src/native/mvcc. */
+  Store: 1,
+  /** payload: JSON MemberAttributes — a member publishing its name and client URLs after start. */
+  MemberAttributes: 2,
+  /** payload: UTF-8 cluster version ("3.4.0"), set by the first leader as etcd does. */
+  ClusterVersion: 3,
+} as const;
+export type EnvelopeKind = (typeof EnvelopeKind)[keyof typeof EnvelopeKind];
+
+export const ENVELOPE_HEADER = 17;
+
+export interface Envelope {
+  kind: EnvelopeKind;
+  proposer: bigint;
+  requestId: number;
+  payload: Uint8Array;
+}
+
+export function encodeEnvelope(kind: EnvelopeKind, proposer: bigint, requestId: number, payload: Uint8Array): Uint8Array {
+  const out = Buffer.allocUnsafe(ENVELOPE_HEADER + payload.length);
+  out[0] = kind;
+  out.writeBigUInt64BE(proposer, 1);
+  out.writeDoubleBE(requestId, 9);
+  out.set(payload, ENVELOPE_HEADER);
+  return out;
+}
+
+/** Returns undefined for the leader's empty no-op entry. */
+export function decodeEnvelope(data: Uint8Array): Envelope | undefined {
+  if (data.length === 0) return undefined;
+  if (data.length < ENVELOPE_HEADER) throw new Error(`entry too short for an envelope (${data.length} bytes)`);
+  const buf = Buffer.from(data.buffer, data.byteOffset, data.byteLength);
+  const kind = buf[0] as EnvelopeKind;
+  if (kind !== EnvelopeKind.Store && kind !== EnvelopeKind.MemberAttributes && kind !== EnvelopeKind.ClusterVersion) {
+    throw new Error(`unknown entry envelope kind ${String(kind)}`);
+  }
+  return {
+    kind,
+    proposer: buf.readBigUInt64BE(1),
+    requestId: buf.readDoubleBE(9),
+    payload: buf.subarray(ENVELOPE_HEADER),
+  };
+}
