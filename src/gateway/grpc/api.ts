@@ -25,6 +25,11 @@ export class GrpcStatusError extends Error {
 export interface MessageCodec<T> {
   decode(buf: Buffer): T;
   encode(msg: T): Buffer;
+  /**
+   * Optional: the encoded message already behind the 5-byte gRPC length prefix, in one Buffer
+   * (saves a copy on the hot path). When absent the layer frames `encode`'s output itself.
+   */
+  encodeFramed?(msg: T): Buffer;
 }
 
 export type UnaryHandler<Req, Res> = (req: Req, ctx: CallContext) => Promise<Res> | Res;

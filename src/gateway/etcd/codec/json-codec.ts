@@ -233,17 +233,96 @@ export function parseJsonBody(body: string | Buffer): unknown {
   }
 }
 
-/** An approximation of Go's encoding/json syntax error texts for the common cases. */
-function goJsonSyntaxError(text: string, err: unknown): string {
-  const m = /position (\d+)/.exec(err instanceof Error ? err.message : '');
-  const pos = m ? Number(m[1]) : -1;
-  if (pos < 0 || pos >= text.length) return 'unexpected EOF';
-  const ch = text[pos] as string;
-  // Go reports what it was looking for; after '{' or ',' inside an object that is a key string.
-  const before = text.slice(0, pos).trimEnd();
-  const last = before[before.length - 1];
-  if (last === '{' || (last === ',' && /\{[^}]*$/.test(before))) return `invalid character '${ch}' looking for beginning of object key string`;
-  return `invalid character '${ch}' looking for beginning of value`;
+/**
+ * Go's encoding/json syntax error text for a body JSON.parse rejected: a small scanner finds the
+ * first offending character and what Go was looking for there.
+ */
+function goJsonSyntaxError(text: string, _err: unknown): string {
+  let i = 0;
+  const ws = () => {
+    while (i < text.length && ' \t\r\n'.includes(text[i] as string)) i++;
+  };
+  class Bad {
+    constructor(readonly msg: string) {}
+  }
+  const fail = (looking: string): never => {
+    if (i >= text.length) throw new Bad('unexpected EOF');
+    throw new Bad(`invalid character '${text[i] as string}' ${looking}`);
+  };
+  const str = () => {
+    i++; // opening quote
+    while (i < text.length && text[i] !== '"') i += text[i] === '\\' ? 2 : 1;
+    if (i >= text.length) fail('in string literal');
+    i++;
+  };
+  const value = (): void => {
+    ws();
+    const c = text[i];
+    if (c === '{') {
+      i++;
+      ws();
+      if (text[i] === '}') {
+        i++;
+        return;
+      }
+      for (;;) {
+        ws();
+        if (text[i] !== '"') fail('looking for beginning of object key string');
+        str();
+        ws();
+        if (text[i] !== ':') fail('after object key');
+        i++;
+        value();
+        ws();
+        if (text[i] === ',') {
+          i++;
+          continue;
+        }
+        if (text[i] === '}') {
+          i++;
+          return;
+        }
+        fail('after object key:value pair');
+      }
+    }
+    if (c === '[') {
+      i++;
+      ws();
+      if (text[i] === ']') {
+        i++;
+        return;
+      }
+      for (;;) {
+        value();
+        ws();
+        if (text[i] === ',') {
+          i++;
+          continue;
+        }
+        if (text[i] === ']') {
+          i++;
+          return;
+        }
+        fail('after array element');
+      }
+    }
+    if (c === '"') return str();
+    const lit = /^(true|false|null|-?\d+(\.\d+)?([eE][+-]?\d+)?)/.exec(text.slice(i));
+    if (lit) {
+      i += lit[0].length;
+      return;
+    }
+    fail('looking for beginning of value');
+  };
+  try {
+    value();
+    ws();
+    if (i < text.length) fail('after top-level value');
+  } catch (e) {
+    if (e instanceof Bad) return e.msg;
+    throw e;
+  }
+  return 'unexpected EOF';
 }
 
 /** HTTP status for a gRPC code, as etcd 3.4's grpc-gateway (v1) maps them. */
