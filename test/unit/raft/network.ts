@@ -21,6 +21,8 @@ export interface Member {
   node: RawNode;
   storage: MemoryStorage;
   applied: Entry[];
+  /** Application data restored from a snapshot (applied entries come after it). */
+  snapshotData: string[];
   readStates: ReadState[];
 }
 
@@ -33,6 +35,8 @@ export interface NetworkOptions {
   maxInflightMsgs?: number;
   /** Ids that start as learners. */
   learners?: NodeId[];
+  /** Planted bugs (see MUTATIONS in src/native/raft/raft.ts). */
+  mutations?: ReadonlySet<string>;
 }
 
 const enc = new TextEncoder();
@@ -68,6 +72,7 @@ export class Network {
       maxInflightMsgs: this.opts.maxInflightMsgs ?? 256,
       checkQuorum: this.opts.checkQuorum ?? false,
       preVote: this.opts.preVote ?? false,
+      mutations: this.opts.mutations,
       // Deterministic per member, different between members.
       randomInt: (n: number) => {
         seed = (seed * 1103515245 + 12345) % 2147483648;
@@ -80,9 +85,16 @@ export class Network {
   addMember(id: NodeId, confState: { voters: NodeId[]; learners: NodeId[] }): Member {
     const storage = new MemoryStorage();
     storage.applySnapshot({ metadata: { index: 0, term: 0, confState }, data: new Uint8Array(0) });
-    const m: Member = { id, node: new RawNode(this.config(id, storage)), storage, applied: [], readStates: [] };
+    const m: Member = { id, node: new RawNode(this.config(id, storage)), storage, applied: [], snapshotData: [], readStates: [] };
     this.members.set(id, m);
     return m;
+  }
+
+  /** Crash and restart: a new RawNode over the same (persisted) storage; nothing else survives. */
+  restart(id: NodeId): void {
+    const m = this.get(id);
+    const applied = m.applied.length === 0 ? m.storage.firstIndex() - 1 : m.applied[m.applied.length - 1]!.index;
+    m.node = new RawNode({ ...this.config(id, m.storage), applied });
   }
 
   get(id: NodeId): Member {
@@ -118,7 +130,11 @@ export class Network {
   processReady(m: Member): Message[] {
     if (!m.node.hasReady()) return [];
     const rd = m.node.ready();
-    if (rd.snapshot) m.storage.applySnapshot(rd.snapshot);
+    if (rd.snapshot) {
+      m.storage.applySnapshot(rd.snapshot);
+      m.snapshotData = JSON.parse(text(rd.snapshot.data)) as string[];
+      m.applied = [];
+    }
     if (rd.hardState) m.storage.setHardState(rd.hardState);
     m.storage.append(rd.entries);
     for (const e of rd.committedEntries) {
@@ -177,9 +193,27 @@ export class Network {
 
   /** The application data each member applied (no-ops and conf changes left out). */
   appliedData(id: NodeId): string[] {
-    return this.get(id)
-      .applied.filter((e) => e.type === EntryType.Normal && e.data.length > 0)
-      .map((e) => text(e.data));
+    const m = this.get(id);
+    return [
+      ...m.snapshotData,
+      ...m.applied.filter((e) => e.type === EntryType.Normal && e.data.length > 0).map((e) => text(e.data)),
+    ];
+  }
+
+  /** Takes a snapshot of what `id` applied and compacts its log up to there. */
+  snapshotAndCompact(id: NodeId): number {
+    const m = this.get(id);
+    const index = m.applied[m.applied.length - 1]!.index;
+    const cs = m.node.raft.confState();
+    m.storage.createSnapshot(index, cs, bytes(JSON.stringify(this.appliedData(id))));
+    m.storage.compact(index);
+    return index;
+  }
+
+  /** Proposes a membership change on `id` and runs it to completion. */
+  changeMembership(id: NodeId, type: (typeof ConfChangeType)[keyof typeof ConfChangeType], nodeId: NodeId): void {
+    this.get(id).node.proposeConfChange({ type, nodeId, context: new Uint8Array(0) });
+    this.stabilize();
   }
 }
 
