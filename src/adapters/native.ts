@@ -1,0 +1,561 @@
+// The native Backend: the etcd v3 API on top of a member of the built-in Raft-replicated store
+// (src/native/node.ts + the MVCC state machine). What etcd's EtcdServer does between its gRPC
+// handlers and raft: writes go through raft and answer once applied here; linearizable reads wait
+// for a ReadIndex; serializable reads are local; lease keep-alive / time-to-live are the leader's
+// business (a follower forwards them over the peer transport, as etcd does over its peer port);
+// headers carry cluster ID, member ID, store revision and raft term like etcd's.
+import { randomBytes } from 'node:crypto';
+import { join } from 'node:path';
+import type { Logger } from 'pino';
+import type {
+  AlarmRequest,
+  AlarmResponse,
+  Backend,
+  CompactionRequest,
+  CompactionResponse,
+  DeleteRangeRequest,
+  DeleteRangeResponse,
+  HashKVResponse,
+  HashResponse,
+  LeaseGrantRequest,
+  LeaseGrantResponse,
+  LeaseKeepAliveResponse,
+  LeaseLeasesResponse,
+  LeaseRevokeResponse,
+  LeaseTimeToLiveRequest,
+  LeaseTimeToLiveResponse,
+  Member,
+  MemberAddRequest,
+  MemberAddResponse,
+  MemberChangeResponse,
+  MemberListResponse,
+  PutRequest,
+  PutResponse,
+  RangeRequest,
+  RangeResponse,
+  ResponseHeader,
+  ResponseOp,
+  SnapshotChunk,
+  StatusResponse,
+  TxnRequest,
+  TxnResponse,
+  WatchHandle,
+  WatchListener,
+  WatchOptions,
+} from './backend.js';
+import { AlarmAction, AlarmType } from './backend.js';
+import { Errors, EtcdError, GrpcCode } from './errors.js';
+import type { ApplyResult, ApplyValue, Command, StateMachine } from '../native/mvcc/api.js';
+import { openMvccStore } from '../native/mvcc/index.js';
+import { NativeNode } from '../native/node.js';
+import { AutoCompactor, type AutoCompactionConfig } from '../native/node/auto-compactor.js';
+import { encodeMemberContext } from '../native/node/members.js';
+import { ConfChangeType } from '../native/raft/api.js';
+import type { Transport } from '../native/transport/api.js';
+
+export interface NativeBackendConfig {
+  name: string;
+  dataDir: string;
+  memberId: bigint;
+  clusterId: bigint;
+  initialCluster: { id: bigint; name: string; peerURLs: string[] }[];
+  initialClusterState: 'new' | 'existing';
+  advertiseClientURLs: string[];
+  advertisePeerURLs: string[];
+  snapshotCount: number;
+  heartbeatMs: number;
+  electionMs: number;
+  quotaBackendBytes: number;
+  autoCompaction?: AutoCompactionConfig;
+  transport?: Transport;
+  logger: Logger;
+  /** Optional: WAL segment size in bytes (tests). */
+  walSegmentBytes?: number;
+  /** Optional: entries kept after a snapshot for slow followers (etcd: 5000). */
+  snapshotCatchUpEntries?: number;
+}
+
+export interface NativeBackend extends Backend {
+  readonly memberId: bigint;
+  readonly clusterId: bigint;
+  /** Whether a leader is currently known (gRPC requests with the "hasleader" metadata fail fast with `etcdserver: no leader` otherwise). */
+  hasLeader(): boolean;
+  isLeader(): boolean;
+  /** Called with the new leader ID (0n = none) on every change; watch streams requiring a leader are cancelled on 0n. */
+  onLeaderChange(fn: (leader: bigint) => void): void;
+  /** The raft host, for tests and diagnostics. */
+  readonly node: NativeNode;
+}
+
+const VERSION = '3.4.23';
+const SNAPSHOT_CHUNK = 32 * 1024;
+const MAX_LEARNERS = 1;
+const ROUTE_KEEPALIVE = 'lease/keepalive';
+const ROUTE_TIMETOLIVE = 'lease/timetolive';
+const ROUTE_PROMOTE = 'member/promote';
+const FORWARD_TIMEOUT_MS = 5000;
+
+export async function createNativeBackend(cfg: NativeBackendConfig): Promise<NativeBackend> {
+  const electionTicks = Math.max(2, Math.round(cfg.electionMs / cfg.heartbeatMs));
+  // etcd: minTTL = ceil((3 * electionTicks / 2) * heartbeat) seconds.
+  const minLeaseTtl = Math.ceil((Math.floor((3 * electionTicks) / 2) * cfg.heartbeatMs) / 1000);
+  const sm = openMvccStore({
+    dir: join(cfg.dataDir, 'member', 'snap', 'db'),
+    quotaBackendBytes: cfg.quotaBackendBytes,
+    minLeaseTtl,
+    logger: cfg.logger,
+  });
+  const node = new NativeNode({
+    name: cfg.name,
+    memberId: cfg.memberId,
+    clusterId: cfg.clusterId,
+    dataDir: cfg.dataDir,
+    initialCluster: cfg.initialCluster,
+    initialClusterState: cfg.initialClusterState,
+    clientURLs: cfg.advertiseClientURLs,
+    peerURLs: cfg.advertisePeerURLs,
+    heartbeatMs: cfg.heartbeatMs,
+    electionMs: cfg.electionMs,
+    snapshotCount: cfg.snapshotCount,
+    stateMachine: sm,
+    logger: cfg.logger,
+    ...(cfg.transport ? { transport: cfg.transport } : {}),
+    ...(cfg.walSegmentBytes ? { walSegmentBytes: cfg.walSegmentBytes } : {}),
+    ...(cfg.snapshotCatchUpEntries !== undefined ? { snapshotCatchUpEntries: cfg.snapshotCatchUpEntries } : {}),
+  });
+  const backend = new NativeBackendImpl(cfg, node, sm);
+  backend.registerPeerRoutes();
+  try {
+    await node.start();
+  } catch (err) {
+    sm.close();
+    throw err;
+  }
+  backend.startBackground();
+  return backend;
+}
+
+function unwrap(r: ApplyResult): ApplyValue {
+  if (!r.ok) throw r.error;
+  return r.value;
+}
+
+function sortIds(a: bigint, b: bigint): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+function validURL(u: string): boolean {
+  try {
+    const p = new URL(u);
+    return (p.protocol === 'http:' || p.protocol === 'https:' || p.protocol === 'unix:' || p.protocol === 'unixs:') && p.host !== '';
+  } catch {
+    return false;
+  }
+}
+
+class NativeBackendImpl implements NativeBackend {
+  readonly memberId: bigint;
+  readonly clusterId: bigint;
+  private compactor: AutoCompactor | undefined;
+  private closed = false;
+
+  constructor(
+    private readonly cfg: NativeBackendConfig,
+    readonly node: NativeNode,
+    private readonly sm: StateMachine,
+  ) {
+    this.memberId = cfg.memberId;
+    this.clusterId = cfg.clusterId;
+  }
+
+  // ---- plumbing -------------------------------------------------------------------------------
+
+  registerPeerRoutes(): void {
+    const t = this.cfg.transport;
+    if (!t) return;
+    t.handle(ROUTE_KEEPALIVE, (_from, body) => {
+      const id = body.readBigInt64BE(0);
+      const out = Buffer.alloc(8);
+      out.writeBigInt64BE(BigInt(this.renewOnLeader(id)));
+      return Promise.resolve(out);
+    });
+    t.handle(ROUTE_TIMETOLIVE, (_from, body) => {
+      const id = body.readBigInt64BE(0);
+      const withKeys = body[8] === 1;
+      if (!this.node.isLeader()) return Promise.reject(Errors.NotLeader);
+      const info = this.sm.leaseInfo(id, withKeys);
+      const json = info
+        ? { ttl: info.remainingTtl, grantedTtl: info.grantedTtl, keys: info.keys.map((k) => k.toString('base64')) }
+        : { ttl: -1, grantedTtl: 0, keys: [] };
+      return Promise.resolve(Buffer.from(JSON.stringify(json)));
+    });
+    t.handle(ROUTE_PROMOTE, async (_from, body) => {
+      await this.memberPromote(body.readBigUInt64BE(0));
+      return Buffer.alloc(0);
+    });
+  }
+
+  startBackground(): void {
+    if (this.cfg.autoCompaction) {
+      this.compactor = new AutoCompactor(this.cfg.autoCompaction, {
+        isLeader: () => this.node.isLeader(),
+        currentRevision: () => this.sm.currentRevision(),
+        compact: async (revision) => {
+          await this.compact({ revision, physical: false });
+        },
+        logger: this.cfg.logger,
+      });
+      this.compactor.start();
+    }
+  }
+
+  header(revision?: number): ResponseHeader {
+    return {
+      clusterId: this.clusterId,
+      memberId: this.memberId,
+      revision: revision ?? this.sm.currentRevision(),
+      raftTerm: this.node.raftTerm(),
+    };
+  }
+
+  hasLeader(): boolean {
+    return this.node.leader() !== 0n;
+  }
+  isLeader(): boolean {
+    return this.node.isLeader();
+  }
+  onLeaderChange(fn: (leader: bigint) => void): void {
+    this.node.onLeaderChange(fn);
+  }
+  ready(): Promise<void> {
+    return this.node.ready();
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    this.compactor?.stop();
+    await this.node.stop();
+    this.sm.close();
+  }
+
+  private async write(cmd: Command): Promise<{ value: ApplyValue; revision: number }> {
+    const r = await this.node.propose(cmd);
+    if (!r.ok) throw r.error;
+    return { value: r.value, revision: r.revision };
+  }
+
+  /** Resolves when a leader is known, or fails with `request timed out` after etcd's request timeout. */
+  private waitLeader(): Promise<bigint> {
+    const lead = this.node.leader();
+    if (lead !== 0n) return Promise.resolve(lead);
+    return new Promise((resolve, reject) => {
+      let done = false;
+      const timer = setTimeout(() => {
+        done = true;
+        reject(Errors.Timeout);
+      }, 5000 + 2 * this.cfg.electionMs);
+      this.node.onLeaderChange((l) => {
+        if (done || l === 0n) return;
+        done = true;
+        clearTimeout(timer);
+        resolve(l);
+      });
+    });
+  }
+
+  // ---- KV -------------------------------------------------------------------------------------
+
+  async range(req: RangeRequest): Promise<RangeResponse> {
+    if (!req.serializable) await this.node.linearizableRead();
+    const r = this.sm.range(req);
+    return { header: this.header(r.revision), kvs: r.kvs, more: r.more, count: r.count };
+  }
+
+  async put(req: PutRequest): Promise<PutResponse> {
+    const { value, revision } = await this.write({ kind: 'put', req });
+    const res: PutResponse = { header: this.header(revision) };
+    if (value.kind === 'put' && value.prevKv) res.prevKv = value.prevKv;
+    return res;
+  }
+
+  async deleteRange(req: DeleteRangeRequest): Promise<DeleteRangeResponse> {
+    const { value, revision } = await this.write({ kind: 'deleteRange', req });
+    if (value.kind !== 'deleteRange') throw new EtcdError(GrpcCode.INTERNAL, 'unexpected apply result');
+    return { header: this.header(revision), deleted: value.deleted, prevKvs: value.prevKvs };
+  }
+
+  async txn(req: TxnRequest): Promise<TxnResponse> {
+    const { value, revision } = await this.write({ kind: 'txn', req });
+    if (value.kind !== 'txn') throw new EtcdError(GrpcCode.INTERNAL, 'unexpected apply result');
+    fillHeaders(value.responses, { clusterId: 0n, memberId: 0n, revision, raftTerm: 0 });
+    return { header: this.header(revision), succeeded: value.succeeded, responses: value.responses };
+  }
+
+  async compact(req: CompactionRequest): Promise<CompactionResponse> {
+    const { revision } = await this.write({ kind: 'compaction', req });
+    return { header: this.header(revision) };
+  }
+
+  // ---- Watch ----------------------------------------------------------------------------------
+
+  watch(opts: WatchOptions, listener: WatchListener): WatchHandle {
+    return this.sm.watch(opts, listener);
+  }
+
+  async progressHeader(): Promise<ResponseHeader> {
+    if (!this.node.isLeader()) await this.node.linearizableRead();
+    return this.header();
+  }
+
+  // ---- Lease ----------------------------------------------------------------------------------
+
+  async leaseGrant(req: LeaseGrantRequest): Promise<LeaseGrantResponse> {
+    let id = req.id;
+    // etcd: a server-chosen ID is the request ID generator's next value with the sign bit cleared.
+    while (id === 0n) id = this.node.leaseIds.next() & 0x7fffffffffffffffn;
+    const { value, revision } = await this.write({ kind: 'leaseGrant', req: { id, ttl: req.ttl } });
+    if (value.kind !== 'leaseGrant') throw new EtcdError(GrpcCode.INTERNAL, 'unexpected apply result');
+    return { header: this.header(revision), id: value.id, ttl: value.ttl, error: '' };
+  }
+
+  async leaseRevoke(id: bigint): Promise<LeaseRevokeResponse> {
+    const { revision } = await this.write({ kind: 'leaseRevoke', id });
+    return { header: this.header(revision) };
+  }
+
+  /** On the leader: renew, answering TTL 0 for a lease that does not exist (etcd's keep-alive answer). */
+  private renewOnLeader(id: bigint): number {
+    if (!this.node.isLeader()) throw Errors.NotLeader;
+    try {
+      return this.sm.leaseRenew(id, Date.now());
+    } catch (err) {
+      if (err === Errors.LeaseNotFound || (err instanceof EtcdError && err.message === Errors.LeaseNotFound.message)) return 0;
+      throw err;
+    }
+  }
+
+  async leaseKeepAlive(id: bigint): Promise<LeaseKeepAliveResponse> {
+    if (this.node.isLeader()) return { header: this.header(), id, ttl: this.renewOnLeader(id) };
+    const lead = await this.waitLeader();
+    if (lead === this.memberId) return { header: this.header(), id, ttl: this.renewOnLeader(id) };
+    const body = Buffer.alloc(8);
+    body.writeBigInt64BE(id);
+    const out = await this.forward(lead, ROUTE_KEEPALIVE, body);
+    return { header: this.header(), id, ttl: Number(out.readBigInt64BE(0)) };
+  }
+
+  async leaseTimeToLive(req: LeaseTimeToLiveRequest): Promise<LeaseTimeToLiveResponse> {
+    if (this.node.isLeader()) {
+      const info = this.sm.leaseInfo(req.id, req.keys);
+      if (!info) return { header: this.header(), id: req.id, ttl: -1, grantedTtl: 0, keys: [] };
+      return { header: this.header(), id: req.id, ttl: info.remainingTtl, grantedTtl: info.grantedTtl, keys: info.keys };
+    }
+    const lead = await this.waitLeader();
+    const body = Buffer.alloc(9);
+    body.writeBigInt64BE(req.id);
+    body[8] = req.keys ? 1 : 0;
+    const out = await this.forward(lead, ROUTE_TIMETOLIVE, body);
+    const j = JSON.parse(out.toString('utf8')) as { ttl: number; grantedTtl: number; keys: string[] };
+    return {
+      header: this.header(),
+      id: req.id,
+      ttl: j.ttl,
+      grantedTtl: j.grantedTtl,
+      keys: j.keys.map((k) => Buffer.from(k, 'base64')),
+    };
+  }
+
+  async leaseLeases(): Promise<LeaseLeasesResponse> {
+    return { header: this.header(), leases: this.sm.leaseIds().map((id) => ({ id })) };
+  }
+
+  private async forward(to: bigint, route: string, body: Buffer): Promise<Buffer> {
+    const t = this.cfg.transport;
+    if (!t) throw Errors.NoLeader;
+    try {
+      return await t.request(to, route, body, FORWARD_TIMEOUT_MS);
+    } catch (err) {
+      if (err instanceof EtcdError) throw err;
+      // etcd answers a keep-alive it could not forward with its connection-lost timeout error.
+      throw Errors.TimeoutDueToConnectionLost;
+    }
+  }
+
+  // ---- Cluster --------------------------------------------------------------------------------
+
+  async memberList(linearizable: boolean): Promise<MemberListResponse> {
+    if (linearizable) await this.node.linearizableRead();
+    return { header: this.header(), members: this.node.members.list() };
+  }
+
+  async memberAdd(req: MemberAddRequest): Promise<MemberAddResponse> {
+    if (req.peerURLs.length === 0 || !req.peerURLs.every(validURL)) throw Errors.MemberBadURLs;
+    const members = this.node.members.list();
+    const used = new Set(members.flatMap((m) => m.peerURLs));
+    if (req.peerURLs.some((u) => used.has(u))) throw Errors.PeerURLExist;
+    if (req.isLearner) {
+      if (members.filter((m) => m.isLearner).length >= MAX_LEARNERS) throw Errors.TooManyLearners;
+    } else if (!this.readyToAddVotingMember(members)) {
+      throw Errors.MemberNotEnoughStarted;
+    }
+    let id = 0n;
+    while (id === 0n || this.node.members.has(id) || this.node.members.isRemoved(id)) id = randomBytes(8).readBigUInt64BE(0);
+    const member: Member = { id, name: '', peerURLs: [...req.peerURLs], clientURLs: [], isLearner: req.isLearner };
+    await this.node.proposeConfChange({
+      type: req.isLearner ? ConfChangeType.AddLearnerNode : ConfChangeType.AddNode,
+      nodeId: id,
+      context: encodeMemberContext(member),
+    });
+    return { header: this.header(), member, members: this.node.members.list() };
+  }
+
+  /** etcd's strict reconfig check (IsReadyToAddVotingMember): started voters must still be a quorum. */
+  private readyToAddVotingMember(members: Member[]): boolean {
+    const voters = members.filter((m) => !m.isLearner);
+    const nstarted = voters.filter((m) => m.name !== '').length;
+    const nmembers = voters.length + 1;
+    if (nstarted === 1 && nmembers === 2) return true; // adding a member to a 1-member cluster
+    return nstarted >= Math.floor(nmembers / 2) + 1;
+  }
+
+  async memberRemove(id: bigint): Promise<MemberChangeResponse> {
+    const m = this.node.members.get(id);
+    if (!m) throw Errors.MemberNotFound;
+    if (!m.isLearner) {
+      const voters = this.node.members.list().filter((x) => !x.isLearner && x.id !== id);
+      const nstarted = voters.filter((x) => x.name !== '').length;
+      if (voters.length > 0 && nstarted < Math.floor(voters.length / 2) + 1) throw Errors.MemberNotEnoughStarted;
+    }
+    await this.node.proposeConfChange({ type: ConfChangeType.RemoveNode, nodeId: id, context: new Uint8Array(0) });
+    return { header: this.header(), members: this.node.members.list() };
+  }
+
+  async memberUpdate(id: bigint, peerURLs: string[]): Promise<MemberChangeResponse> {
+    if (peerURLs.length === 0 || !peerURLs.every(validURL)) throw Errors.MemberBadURLs;
+    const m = this.node.members.get(id);
+    if (!m) throw Errors.MemberNotFound;
+    const usedByOthers = new Set(this.node.members.list().filter((x) => x.id !== id).flatMap((x) => x.peerURLs));
+    if (peerURLs.some((u) => usedByOthers.has(u))) throw Errors.PeerURLExist;
+    await this.node.proposeConfChange({
+      type: ConfChangeType.UpdateNode,
+      nodeId: id,
+      context: encodeMemberContext({ ...m, peerURLs: [...peerURLs] }),
+    });
+    return { header: this.header(), members: this.node.members.list() };
+  }
+
+  async memberPromote(id: bigint): Promise<MemberChangeResponse> {
+    const m = this.node.members.get(id);
+    if (!m) throw Errors.MemberNotFound;
+    if (!m.isLearner) throw Errors.MemberNotLearner;
+    if (!this.node.isLeader()) {
+      // etcd forwards promotion to the leader, which alone knows the learner's progress.
+      const lead = await this.waitLeader();
+      const body = Buffer.alloc(8);
+      body.writeBigUInt64BE(id);
+      await this.forward(lead, ROUTE_PROMOTE, body);
+      return { header: this.header(), members: this.node.members.list() };
+    }
+    // etcd: a learner is ready once its match index is at least 90% of the leader's.
+    const p = this.node.progress(id);
+    if (!p || p.match < 0.9 * this.node.committedIndex()) throw Errors.LearnerNotReady;
+    await this.node.proposeConfChange({ type: ConfChangeType.AddNode, nodeId: id, context: encodeMemberContext({ ...m, isLearner: false }) });
+    return { header: this.header(), members: this.node.members.list() };
+  }
+
+  // ---- Maintenance ----------------------------------------------------------------------------
+
+  async status(): Promise<StatusResponse> {
+    const errors: string[] = [];
+    if (this.node.leader() === 0n) errors.push(Errors.NoLeader.message);
+    for (const a of this.sm.alarms()) {
+      // etcd appends each alarm's proto text form.
+      errors.push(`memberID:${a.memberID} alarm:${a.alarm === AlarmType.NOSPACE ? 'NOSPACE' : a.alarm === AlarmType.CORRUPT ? 'CORRUPT' : 'NONE'} `);
+    }
+    return {
+      header: this.header(),
+      version: VERSION,
+      dbSize: this.sm.dbSize(),
+      leader: this.node.leader(),
+      raftIndex: this.node.committedIndex(),
+      raftTerm: this.node.raftTerm(),
+      raftAppliedIndex: this.node.appliedRaftIndex(),
+      errors,
+      dbSizeInUse: this.sm.dbSizeInUse(),
+      isLearner: this.node.isLearner(),
+    };
+  }
+
+  async hash(): Promise<HashResponse> {
+    return { header: this.header(), hash: this.sm.hash() };
+  }
+
+  async hashKV(revision: number): Promise<HashKVResponse> {
+    const r = this.sm.hashKV(revision);
+    return { header: this.header(r.revision), hash: r.hash, compactRevision: r.compactRevision };
+  }
+
+  async alarm(req: AlarmRequest): Promise<AlarmResponse> {
+    if (req.action === AlarmAction.GET) {
+      const all = this.sm.alarms();
+      const alarms = req.alarm === AlarmType.NONE ? all : all.filter((a) => a.alarm === req.alarm);
+      return { header: this.header(), alarms };
+    }
+    const { value, revision } = await this.write({ kind: 'alarm', req });
+    if (value.kind !== 'alarm') throw new EtcdError(GrpcCode.INTERNAL, 'unexpected apply result');
+    return { header: this.header(revision), alarms: value.alarms };
+  }
+
+  /**
+   * A no-op: etcd's defragment rewrites bbolt to give back the free pages its copy-on-write B+tree
+   * leaves behind. The store here is LMDB, which reuses its free pages in place, so there is no
+   * rewrite to do; the answer is etcd's (a header) so etcdctl reports success.
+   */
+  async defragment(): Promise<{ header: ResponseHeader }> {
+    return { header: this.header() };
+  }
+
+  async *snapshot(): AsyncIterable<SnapshotChunk> {
+    const data = await this.sm.snapshotData();
+    const header = this.header();
+    if (data.length === 0) {
+      yield { header, remainingBytes: 0, blob: Buffer.alloc(0) };
+      return;
+    }
+    for (let off = 0; off < data.length; off += SNAPSHOT_CHUNK) {
+      const blob = data.subarray(off, Math.min(off + SNAPSHOT_CHUNK, data.length));
+      yield { header, remainingBytes: data.length - off - blob.length, blob };
+    }
+  }
+
+  async moveLeader(targetID: bigint): Promise<{ header: ResponseHeader }> {
+    if (!this.node.isLeader()) throw Errors.NotLeader;
+    const target = this.node.members.get(targetID);
+    if (!target || target.isLearner) throw Errors.BadLeaderTransferee;
+    // Genuine etcd 3.4 answers a transfer to the current leader with success at once.
+    if (targetID === this.memberId) return { header: this.header() };
+    this.node.transferLeader(targetID);
+    const deadline = Date.now() + 5000 + 2 * this.cfg.electionMs;
+    while (this.node.leader() !== targetID) {
+      if (Date.now() > deadline) {
+        throw new EtcdError(GrpcCode.UNAVAILABLE, 'etcdserver: request timed out, leader transfer took too long');
+      }
+      await new Promise((r) => setTimeout(r, this.cfg.heartbeatMs));
+    }
+    return { header: this.header() };
+  }
+}
+
+/** Genuine etcd 3.4 gives every response nested in a txn a header holding only the txn's revision. */
+function fillHeaders(responses: ResponseOp[], header: ResponseHeader): void {
+  for (const r of responses) {
+    if (r.responseRange) r.responseRange.header = header;
+    else if (r.responsePut) r.responsePut.header = header;
+    else if (r.responseDeleteRange) r.responseDeleteRange.header = header;
+    else if (r.responseTxn) {
+      r.responseTxn.header = header;
+      fillHeaders(r.responseTxn.responses, header);
+    }
+  }
+}

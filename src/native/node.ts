@@ -1,0 +1,759 @@
+// The host loop of a native member: what etcd's raftNode + EtcdServer do around the raft core.
+// It owns the RawNode, its MemoryStorage, the WAL + snapshotter, the state machine and (for a
+// multi-member cluster) the peer transport, and runs:
+//
+// - the ticker (every heartbeat interval; electionTick = election timeout / heartbeat interval);
+// - the Ready loop: one Ready at a time — the leader sends its messages at once (it may replicate
+//   while it persists, as etcd does), everyone persists hard state + entries with ONE fdatasync for
+//   the whole Ready, followers send their messages (acks) only after that, then committed entries
+//   are applied in one stateMachine.applyBatch and the proposers' waiters are resolved, then
+//   advance(). Proposals arriving while a Ready is being persisted accumulate inside raft and go
+//   out together in the next Ready: that is the group commit (one fsync for many clients);
+// - proposal waiters (request ID in an envelope around the command: only the proposing member
+//   resolves its waiter), read-index waiters batched into one readIndex call per round (etcd's
+//   linearizableReadLoop), request timeouts (5 s + 2 x election timeout, as etcd);
+// - lease expiry on the leader (every 500 ms), promote/demote on leadership change;
+// - snapshots every `snapshotCount` applied entries, WAL release, log compaction keeping 5000
+//   entries for slow followers; received snapshots restore the state machine;
+// - restart: newest snapshot + WAL into MemoryStorage; entries already reflected in the state
+//   machine (index <= its consistent index) are not applied to it again;
+// - membership: a MemberStore changed by applied conf changes and by each member's published
+//   attributes (name, client URLs), carried inside raft snapshots.
+import { join } from 'node:path';
+import type { Logger } from 'pino';
+import { Errors, EtcdError } from '../adapters/errors.js';
+import type { ApplyResult, Command, CommittedCommand, StateMachine } from './mvcc/api.js';
+import { decodeCommand, encodeCommand } from './mvcc/command.js';
+import {
+  type ConfChange,
+  ConfChangeType,
+  type ConfState,
+  type Entry,
+  EntryType,
+  type Message,
+  type NodeId,
+  None,
+  type RaftConfig,
+  type RaftNode,
+  type Ready,
+  type Snapshot,
+  StateType,
+} from './raft/api.js';
+import { decodeConfChange } from './raft/conf-change.js';
+import { MemoryStorage } from './raft/memory-storage.js';
+import type { Transport } from './transport/api.js';
+import { EnvelopeKind, decodeEnvelope, encodeEnvelope } from './node/envelope.js';
+import { IdGenerator, RequestIdCounter } from './node/id-generator.js';
+import { type MemberAttributes, MemberStore, encodeMemberContext, idHex } from './node/members.js';
+import { type HostedRaft, createRaft } from './node/raft-factory.js';
+import { decodeSnapshotData, encodeSnapshotData } from './node/snapshot-data.js';
+import { Snapshotter } from './wal/snapshotter.js';
+import { Wal } from './wal/wal.js';
+
+export interface NativeNodeConfig {
+  name: string;
+  memberId: bigint;
+  clusterId: bigint;
+  /** etcd's layout: <dataDir>/member/wal and <dataDir>/member/snap. */
+  dataDir: string;
+  initialCluster: { id: bigint; name: string; peerURLs: string[] }[];
+  initialClusterState: 'new' | 'existing';
+  clientURLs: string[];
+  peerURLs: string[];
+  heartbeatMs: number;
+  electionMs: number;
+  snapshotCount: number;
+  /** Entries kept in memory after a snapshot for slow followers (etcd: 5000). */
+  snapshotCatchUpEntries?: number;
+  stateMachine: StateMachine;
+  transport?: Transport;
+  logger: Logger;
+  /** WAL segment size (tests use small ones). */
+  walSegmentBytes?: number;
+}
+
+interface ProposalWaiter {
+  resolve(r: ApplyResult): void;
+  reject(e: Error): void;
+  deadline: number;
+  /** The command itself, so the proposer applies it without decoding its own bytes again. */
+  cmd: Command | undefined;
+}
+interface ReadWaiter {
+  resolve(): void;
+  reject(e: Error): void;
+  deadline: number;
+}
+interface QueuedProposal {
+  data: Uint8Array;
+  requestId: number;
+}
+interface ConfWaiter {
+  nodeId: NodeId;
+  type: ConfChangeType;
+  resolve(): void;
+  reject(e: Error): void;
+  deadline: number;
+}
+
+const READ_RETRY_MS = 500;
+const LEASE_CHECK_MS = 500;
+const PUBLISH_RETRY_MS = 500;
+const DEFAULT_CATCH_UP_ENTRIES = 5000;
+const CLUSTER_VERSION = '3.4.0';
+
+export class NativeNode {
+  readonly id: bigint;
+  readonly clusterId: bigint;
+  readonly members = new MemberStore();
+  readonly leaseIds: IdGenerator;
+
+  private readonly log: Logger;
+  private readonly sm: StateMachine;
+  private readonly storage = new MemoryStorage();
+  private raft!: HostedRaft;
+  private wal!: Wal;
+  private snapshotter!: Snapshotter<null>;
+  private readonly reqIds = new RequestIdCounter();
+  private readonly requestTimeoutMs: number;
+
+  // Raft state as the last Ready told it (cheaper than status() on every request).
+  private lead: NodeId = None;
+  private raftState: StateType = StateType.Follower;
+  private term = 0;
+  private commitIndex = 0;
+  private appliedIndex = 0;
+  private confState: ConfState = { voters: [], learners: [] };
+  private snapshotIndex = 0;
+
+  private readonly waiters = new Map<number, ProposalWaiter>();
+  private queued: QueuedProposal[] = [];
+  private confWaiter: ConfWaiter | undefined;
+
+  private readWaiters: ReadWaiter[] = [];
+  private readRound: { ctx: string; waiters: ReadWaiter[]; sentAt: number } | undefined;
+  private readsAwaitingApply: { index: number; waiters: ReadWaiter[] }[] = [];
+  private readCtx = 0;
+
+  private loopRunning = false;
+  private loopScheduled = false;
+  private loopDone: Promise<void> = Promise.resolve();
+  private wantCampaign = false;
+  private stopped = false;
+  private fatal: Error | undefined;
+  private timers: NodeJS.Timeout[] = [];
+  private readonly revoking = new Set<bigint>();
+  private readonly peersInTransport = new Set<bigint>();
+  private readonly leaderListeners: ((lead: bigint) => void)[] = [];
+  private publishedResolve!: () => void;
+  private readonly published: Promise<void>;
+  private publishing = false;
+  private isPublished = false;
+
+  constructor(private readonly cfg: NativeNodeConfig) {
+    this.id = cfg.memberId;
+    this.clusterId = cfg.clusterId;
+    this.sm = cfg.stateMachine;
+    this.log = cfg.logger;
+    this.leaseIds = new IdGenerator(cfg.memberId);
+    this.requestTimeoutMs = 5000 + 2 * cfg.electionMs;
+    this.published = new Promise((r) => (this.publishedResolve = r));
+  }
+
+  // ---- lifecycle ----------------------------------------------------------------------------
+
+  async start(): Promise<void> {
+    const memberDir = join(this.cfg.dataDir, 'member');
+    const walDir = join(memberDir, 'wal');
+    this.snapshotter = new Snapshotter<null>(join(memberDir, 'snap'), this.log);
+    const raftCfg = (applied: number): RaftConfig => ({
+      id: this.id,
+      electionTick: Math.max(2, Math.round(this.cfg.electionMs / this.cfg.heartbeatMs)),
+      heartbeatTick: 1,
+      storage: this.storage,
+      applied,
+      maxSizePerMsg: 1024 * 1024,
+      maxInflightMsgs: 256,
+      checkQuorum: true,
+      preVote: true,
+      randomInt: (n) => Math.floor(Math.random() * n),
+    });
+
+    if (Wal.exists(walDir)) {
+      const snap = await this.snapshotter.loadNewest();
+      const { wal, state } = await Wal.open(walDir, { logger: this.log, ...this.walOpts() });
+      this.wal = wal;
+      if (state.metadata.memberId !== this.id) {
+        throw new Error(`member ${idHex(this.id)} started with the data dir of member ${idHex(state.metadata.memberId)}`);
+      }
+      let applied = 0;
+      if (snap) {
+        this.storage.applySnapshot({ metadata: snap.metadata, data: snap.data });
+        const { members, store } = decodeSnapshotData(snap.data);
+        this.members.load(members);
+        if (this.sm.consistentIndex() < snap.metadata.index) this.sm.restore(store);
+        this.confState = snap.metadata.confState;
+        applied = snap.metadata.index;
+        this.snapshotIndex = applied;
+      }
+      if (state.hardState) this.storage.setHardState(state.hardState);
+      this.storage.append(state.entries);
+      this.term = state.hardState?.term ?? 0;
+      this.commitIndex = state.hardState?.commit ?? 0;
+      this.appliedIndex = applied;
+      this.raft = createRaft(raftCfg(applied));
+      this.log.info(
+        {
+          'local-member-id': idHex(this.id),
+          'cluster-id': idHex(this.clusterId),
+          'commit-index': this.commitIndex,
+          'snapshot-index': applied,
+          'wal-entries': state.entries.length,
+        },
+        'restarting local member',
+      );
+      this.wantCampaign = true;
+    } else {
+      this.wal = await Wal.create(walDir, { memberId: this.id, clusterId: this.clusterId }, this.walOpts());
+      this.raft = createRaft(raftCfg(0));
+      if (this.cfg.initialClusterState === 'new') {
+        const peers = [...this.cfg.initialCluster]
+          .sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0))
+          .map((m) => ({
+            id: m.id,
+            context: encodeMemberContext({ id: m.id, name: m.name, peerURLs: m.peerURLs, clientURLs: [], isLearner: false }),
+          }));
+        this.raft.bootstrap(peers);
+        this.wantCampaign = true;
+      }
+      this.log.info(
+        { 'local-member-id': idHex(this.id), 'cluster-id': idHex(this.clusterId), 'initial-cluster-state': this.cfg.initialClusterState },
+        'starting local member',
+      );
+    }
+
+    const t = this.cfg.transport;
+    if (t) {
+      await t.start({
+        onMessages: (msgs) => this.onPeerMessages(msgs),
+        onUnreachable: (id) => {
+          if (!this.stopped) this.raft.reportUnreachable(id);
+        },
+        onSnapshotStatus: (id, status) => {
+          if (!this.stopped) this.raft.reportSnapshot(id, status);
+          this.schedule();
+        },
+      });
+      for (const m of this.members.list()) this.ensurePeer(m.id, m.peerURLs);
+      for (const m of this.cfg.initialCluster) this.ensurePeer(m.id, m.peerURLs);
+    }
+
+    this.timers.push(setInterval(() => this.onTick(), this.cfg.heartbeatMs));
+    this.timers.push(setInterval(() => this.onLeaseCheck(), LEASE_CHECK_MS));
+    this.schedule();
+    void this.publishLoop();
+  }
+
+  /** Resolves once this member's attributes are published through raft (etcd's ReadyNotify). */
+  ready(): Promise<void> {
+    return this.published;
+  }
+
+  async stop(): Promise<void> {
+    if (this.stopped) return;
+    this.stopped = true;
+    for (const t of this.timers) clearInterval(t);
+    this.timers = [];
+    this.failAll(Errors.Stopped);
+    await this.loopDone;
+    if (this.cfg.transport) await this.cfg.transport.close().catch(() => undefined);
+    await this.wal.close().catch(() => undefined);
+  }
+
+  // ---- views ----------------------------------------------------------------------------------
+
+  leader(): bigint {
+    return this.lead;
+  }
+  isLeader(): boolean {
+    return this.raftState === StateType.Leader;
+  }
+  raftTerm(): number {
+    return this.term;
+  }
+  committedIndex(): number {
+    return this.commitIndex;
+  }
+  appliedRaftIndex(): number {
+    return this.appliedIndex;
+  }
+  isLearner(): boolean {
+    return this.confState.learners.includes(this.id);
+  }
+  votingMembers(): bigint[] {
+    return [...this.confState.voters];
+  }
+  /** Raft's progress view of a peer (leader only), for learner promotion checks. */
+  progress(id: bigint): { match: number } | undefined {
+    const p = this.raft.status().progress?.get(id);
+    return p ? { match: p.match } : undefined;
+  }
+  /** Called with the new leader (0n = none) whenever it changes. */
+  onLeaderChange(fn: (lead: bigint) => void): void {
+    this.leaderListeners.push(fn);
+  }
+  transport(): Transport | undefined {
+    return this.cfg.transport;
+  }
+
+  // ---- proposals ------------------------------------------------------------------------------
+
+  /** Replicates a store command and resolves with its outcome once applied here. */
+  propose(cmd: Command): Promise<ApplyResult> {
+    return this.proposeEnvelope(EnvelopeKind.Store, encodeCommand(cmd), cmd);
+  }
+
+  private proposeEnvelope(kind: EnvelopeKind, payload: Uint8Array, cmd: Command | undefined): Promise<ApplyResult> {
+    if (this.stopped) return Promise.reject(Errors.Stopped);
+    const requestId = this.reqIds.next();
+    const data = encodeEnvelope(kind, this.id, requestId, payload);
+    return new Promise<ApplyResult>((resolve, reject) => {
+      this.waiters.set(requestId, { resolve, reject, deadline: Date.now() + this.requestTimeoutMs, cmd });
+      if (this.lead === None || !this.tryPropose(data)) this.queued.push({ data, requestId });
+      else this.schedule();
+    });
+  }
+
+  private tryPropose(data: Uint8Array): boolean {
+    try {
+      this.raft.propose(data);
+      return true;
+    } catch {
+      return false; // ErrProposalDropped: no leader yet, or a transfer in progress; retried later
+    }
+  }
+
+  /** Proposes a membership change and resolves once it is applied here. */
+  proposeConfChange(cc: ConfChange): Promise<void> {
+    if (this.stopped) return Promise.reject(Errors.Stopped);
+    if (this.confWaiter) return Promise.reject(Errors.TooManyRequests);
+    return new Promise<void>((resolve, reject) => {
+      this.confWaiter = { nodeId: cc.nodeId, type: cc.type, resolve, reject, deadline: Date.now() + this.requestTimeoutMs };
+      try {
+        this.raft.proposeConfChange(cc);
+      } catch {
+        this.confWaiter = undefined;
+        reject(Errors.Timeout);
+        return;
+      }
+      this.schedule();
+    });
+  }
+
+  transferLeader(target: bigint): void {
+    this.raft.transferLeader(target);
+    this.schedule();
+  }
+
+  // ---- linearizable reads ---------------------------------------------------------------------
+
+  /** Resolves once this member has applied everything committed when the call was made (ReadIndex). */
+  linearizableRead(): Promise<void> {
+    if (this.stopped) return Promise.reject(Errors.Stopped);
+    return new Promise<void>((resolve, reject) => {
+      this.readWaiters.push({ resolve, reject, deadline: Date.now() + this.requestTimeoutMs });
+      if (!this.readRound) this.startReadRound();
+    });
+  }
+
+  private startReadRound(): void {
+    if (this.readWaiters.length === 0 || this.lead === None) return;
+    const ctx = String(++this.readCtx);
+    this.readRound = { ctx, waiters: this.readWaiters, sentAt: Date.now() };
+    this.readWaiters = [];
+    this.raft.readIndex(Buffer.from(ctx));
+    this.schedule();
+  }
+
+  private onReadState(index: number, ctx: string): void {
+    const round = this.readRound;
+    if (!round || round.ctx !== ctx) return;
+    this.readRound = undefined;
+    if (this.appliedIndex >= index) for (const w of round.waiters) w.resolve();
+    else this.readsAwaitingApply.push({ index, waiters: round.waiters });
+    this.startReadRound();
+  }
+
+  // ---- the loop -------------------------------------------------------------------------------
+
+  private schedule(): void {
+    if (this.loopRunning || this.loopScheduled || this.stopped) return;
+    this.loopScheduled = true;
+    setImmediate(() => {
+      this.loopScheduled = false;
+      if (this.loopRunning || this.stopped) return;
+      this.loopRunning = true;
+      this.loopDone = this.runLoop().finally(() => {
+        this.loopRunning = false;
+      });
+    });
+  }
+
+  private async runLoop(): Promise<void> {
+    try {
+      while (!this.stopped && this.raft.hasReady()) {
+        await this.handleReady(this.raft.ready());
+        if (this.wantCampaign && this.shouldCampaignAtOnce()) {
+          this.wantCampaign = false;
+          this.raft.campaign();
+        }
+      }
+    } catch (err) {
+      this.fatal = err as Error;
+      this.log.fatal({ err }, 'raft loop failed; stopping the member');
+      this.stopped = true;
+      for (const t of this.timers) clearInterval(t);
+      this.failAll(Errors.Stopped);
+    }
+  }
+
+  /** A lone voter need not wait an election timeout (etcd campaigns at once in a 1-member cluster). */
+  private shouldCampaignAtOnce(): boolean {
+    const v = this.confState.voters;
+    return v.length === 1 && v[0] === this.id && this.raftState !== StateType.Leader;
+  }
+
+  private async handleReady(rd: Ready): Promise<void> {
+    if (rd.softState) this.onSoftState(rd.softState.lead, rd.softState.raftState);
+    const leader = this.raftState === StateType.Leader;
+    if (leader && rd.messages.length > 0) this.send(rd.messages);
+
+    if (rd.snapshot) await this.persistReceivedSnapshot(rd.snapshot);
+    if (rd.hardState || rd.entries.length > 0) this.wal.save(rd.hardState, rd.entries);
+    if (rd.mustSync || rd.snapshot) await this.wal.sync();
+    if (rd.hardState) {
+      this.storage.setHardState(rd.hardState);
+      this.term = rd.hardState.term;
+      this.commitIndex = rd.hardState.commit;
+    }
+    if (rd.snapshot) this.applyReceivedSnapshot(rd.snapshot);
+    this.storage.append(rd.entries);
+    if (!leader && rd.messages.length > 0) this.send(rd.messages);
+
+    if (rd.committedEntries.length > 0) this.applyEntries(rd.committedEntries);
+    for (const rs of rd.readStates) this.onReadState(rs.index, Buffer.from(rs.requestCtx).toString());
+    this.raft.advance(rd);
+
+    if (this.appliedIndex - this.snapshotIndex >= this.cfg.snapshotCount) await this.takeSnapshot();
+  }
+
+  private onSoftState(lead: NodeId, state: StateType): void {
+    const wasLeader = this.raftState === StateType.Leader;
+    const leadChanged = lead !== this.lead;
+    this.lead = lead;
+    this.raftState = state;
+    const isLeader = state === StateType.Leader;
+    if (isLeader && !wasLeader) {
+      this.log.info({ 'local-member-id': idHex(this.id), term: this.raft.status().hardState.term }, 'became leader');
+      this.sm.promote(Date.now());
+    } else if (!isLeader && wasLeader) {
+      this.sm.demote();
+      this.revoking.clear();
+    }
+    if (leadChanged) {
+      if (lead === None) this.log.warn({ 'local-member-id': idHex(this.id) }, 'raft lost leader');
+      else this.log.info({ 'local-member-id': idHex(this.id), leader: idHex(lead) }, 'raft elected leader');
+      for (const fn of this.leaderListeners) fn(lead);
+      if (lead !== None) {
+        this.flushQueued();
+        if (this.readRound) {
+          // The old round may have been dropped with the old leader: ask again.
+          this.readWaiters = this.readRound.waiters.concat(this.readWaiters);
+          this.readRound = undefined;
+        }
+        this.startReadRound();
+        if (isLeader && this.members.clusterVersion === '') {
+          void this.proposeEnvelope(EnvelopeKind.ClusterVersion, Buffer.from(CLUSTER_VERSION), undefined).catch(() => undefined);
+        }
+      }
+    }
+  }
+
+  private flushQueued(): void {
+    if (this.queued.length === 0) return;
+    const q = this.queued;
+    this.queued = [];
+    for (const p of q) {
+      if (!this.waiters.has(p.requestId)) continue; // timed out meanwhile
+      if (!this.tryPropose(p.data)) this.queued.push(p);
+    }
+  }
+
+  private send(msgs: Message[]): void {
+    const t = this.cfg.transport;
+    if (t) t.send(msgs);
+  }
+
+  private onPeerMessages(msgs: Message[]): void {
+    if (this.stopped) return;
+    for (const m of msgs) {
+      try {
+        this.raft.step(m);
+      } catch (err) {
+        this.log.debug({ err, type: m.type, from: idHex(m.from) }, 'dropped a peer message');
+      }
+    }
+    this.schedule();
+  }
+
+  // ---- applying -------------------------------------------------------------------------------
+
+  private applyEntries(ents: Entry[]): void {
+    const ci = this.sm.consistentIndex();
+    const batch: CommittedCommand[] = [];
+    const owners: (ProposalWaiter | undefined)[] = [];
+    const nodeLevel: ProposalWaiter[] = [];
+    for (const e of ents) {
+      if (e.type === EntryType.ConfChange) {
+        this.applyConfChangeEntry(e);
+        if (e.index > ci) {
+          batch.push({ index: e.index, term: e.term });
+          owners.push(undefined);
+        }
+        continue;
+      }
+      const env = decodeEnvelope(e.data);
+      if (!env) {
+        if (e.index > ci) {
+          batch.push({ index: e.index, term: e.term });
+          owners.push(undefined);
+        }
+        continue;
+      }
+      const waiter = env.proposer === this.id ? this.waiters.get(env.requestId) : undefined;
+      if (waiter) this.waiters.delete(env.requestId);
+      if (env.kind === EnvelopeKind.Store) {
+        if (e.index <= ci) continue; // already in the store (restart replay)
+        batch.push({ index: e.index, term: e.term, command: waiter?.cmd ?? decodeCommand(env.payload) });
+        owners.push(waiter);
+        continue;
+      }
+      // Node-level entries shape the member list, which is rebuilt from snapshot + WAL: always applied.
+      if (env.kind === EnvelopeKind.MemberAttributes) {
+        this.members.applyAttributes(JSON.parse(Buffer.from(env.payload).toString('utf8')) as MemberAttributes);
+      } else if (env.kind === EnvelopeKind.ClusterVersion) {
+        const v = Buffer.from(env.payload).toString('utf8');
+        if (this.members.clusterVersion !== v) {
+          this.members.clusterVersion = v;
+          this.log.info({ 'cluster-version': v }, 'set initial cluster version');
+        }
+      }
+      if (e.index > ci) {
+        batch.push({ index: e.index, term: e.term });
+        owners.push(undefined);
+      }
+      if (waiter) nodeLevel.push(waiter);
+    }
+    if (batch.length > 0) {
+      const results = this.sm.applyBatch(batch);
+      for (let i = 0; i < owners.length; i++) {
+        const w = owners[i];
+        if (w) w.resolve(results[i]!);
+      }
+    }
+    this.appliedIndex = ents[ents.length - 1]!.index;
+    if (nodeLevel.length > 0) {
+      const r: ApplyResult = { ok: true, revision: this.sm.currentRevision(), value: { kind: 'noop' } };
+      for (const w of nodeLevel) w.resolve(r);
+    }
+    if (this.readsAwaitingApply.length > 0) {
+      const still: { index: number; waiters: ReadWaiter[] }[] = [];
+      for (const r of this.readsAwaitingApply) {
+        if (r.index <= this.appliedIndex) for (const w of r.waiters) w.resolve();
+        else still.push(r);
+      }
+      this.readsAwaitingApply = still;
+    }
+  }
+
+  private applyConfChangeEntry(e: Entry): void {
+    const cc = decodeConfChange(e.data);
+    if (cc.type === ConfChangeType.RemoveNode || !this.members.isRemoved(cc.nodeId)) {
+      this.confState = this.raft.applyConfChange(cc);
+    }
+    const ev = this.members.applyConfChange(cc);
+    if (ev) {
+      if (ev.kind === 'added') {
+        this.log.info({ 'local-member-id': idHex(this.id), 'added-peer-id': idHex(ev.member.id), 'added-peer-peer-urls': ev.member.peerURLs }, 'added member');
+        this.ensurePeer(ev.member.id, ev.member.peerURLs);
+      } else if (ev.kind === 'removed') {
+        this.log.info({ 'local-member-id': idHex(this.id), 'removed-remote-peer-id': idHex(ev.id) }, 'removed member');
+        if (this.peersInTransport.delete(ev.id)) this.cfg.transport?.removePeer(ev.id);
+      } else {
+        this.log.info({ 'local-member-id': idHex(this.id), 'updated-remote-peer-id': idHex(ev.member.id) }, 'updated member');
+        if (this.peersInTransport.has(ev.member.id)) this.cfg.transport?.updatePeer(ev.member.id, ev.member.peerURLs);
+      }
+    }
+    const w = this.confWaiter;
+    if (w && w.nodeId === cc.nodeId && w.type === cc.type) {
+      this.confWaiter = undefined;
+      w.resolve();
+    }
+  }
+
+  private ensurePeer(id: bigint, peerURLs: string[]): void {
+    const t = this.cfg.transport;
+    if (!t || id === this.id || this.stopped) return;
+    if (this.peersInTransport.has(id)) {
+      t.updatePeer(id, peerURLs);
+    } else {
+      this.peersInTransport.add(id);
+      t.addPeer(id, peerURLs);
+    }
+  }
+
+  // ---- snapshots ------------------------------------------------------------------------------
+
+  private async takeSnapshot(): Promise<void> {
+    const index = this.appliedIndex;
+    const store = await this.sm.snapshotData();
+    const data = encodeSnapshotData(this.members.toJSON(), store);
+    const snap = this.storage.createSnapshot(index, this.confState, data);
+    await this.snapshotter.save({ metadata: snap.metadata, extra: null, data: Buffer.from(data) });
+    this.wal.saveSnapshot({ index, term: snap.metadata.term });
+    await this.wal.sync();
+    this.snapshotIndex = index;
+    const keep = this.cfg.snapshotCatchUpEntries ?? DEFAULT_CATCH_UP_ENTRIES;
+    const compactIndex = index - keep;
+    if (compactIndex > this.storage.firstIndex()) this.storage.compact(compactIndex);
+    await this.wal.releaseTo(index);
+    await this.snapshotter.purge(5);
+    this.log.info({ 'local-member-id': idHex(this.id), 'snapshot-index': index }, 'saved snapshot');
+  }
+
+  private async persistReceivedSnapshot(snap: Snapshot): Promise<void> {
+    await this.snapshotter.save({ metadata: snap.metadata, extra: null, data: Buffer.from(snap.data) });
+    this.wal.saveSnapshot({ index: snap.metadata.index, term: snap.metadata.term });
+  }
+
+  private applyReceivedSnapshot(snap: Snapshot): void {
+    this.storage.applySnapshot(snap);
+    const { members, store } = decodeSnapshotData(snap.data);
+    this.sm.restore(store);
+    this.members.load(members);
+    for (const m of this.members.list()) this.ensurePeer(m.id, m.peerURLs);
+    this.confState = snap.metadata.confState;
+    this.appliedIndex = snap.metadata.index;
+    this.snapshotIndex = snap.metadata.index;
+    if (snap.metadata.index > this.commitIndex) this.commitIndex = snap.metadata.index;
+    this.log.info({ 'local-member-id': idHex(this.id), 'snapshot-index': snap.metadata.index }, 'applied incoming snapshot');
+  }
+
+  // ---- timers ---------------------------------------------------------------------------------
+
+  private onTick(): void {
+    if (this.stopped) return;
+    this.raft.tick();
+    this.schedule();
+    const now = Date.now();
+    // Request timeouts: waiters are in insertion order with equal timeouts, so stop at the first live one.
+    for (const [id, w] of this.waiters) {
+      if (w.deadline > now) break;
+      this.waiters.delete(id);
+      w.reject(Errors.Timeout);
+    }
+    if (this.readWaiters.length > 0 && this.readWaiters[0]!.deadline <= now) {
+      this.readWaiters = this.expireReads(this.readWaiters, now);
+    }
+    if (this.readRound) {
+      this.readRound.waiters = this.expireReads(this.readRound.waiters, now);
+      if (now - this.readRound.sentAt >= READ_RETRY_MS) {
+        // No answer (no leader, or the leader dropped it): retry with a fresh context, as etcd does.
+        this.readWaiters = this.readRound.waiters.concat(this.readWaiters);
+        this.readRound = undefined;
+        this.startReadRound();
+      }
+    } else if (this.readWaiters.length > 0) {
+      this.startReadRound();
+    }
+    if (this.confWaiter && this.confWaiter.deadline <= now) {
+      this.confWaiter.reject(Errors.Timeout);
+      this.confWaiter = undefined;
+    }
+    if (this.queued.length > 0 && this.lead !== None) this.flushQueued();
+  }
+
+  private expireReads(ws: ReadWaiter[], now: number): ReadWaiter[] {
+    const live: ReadWaiter[] = [];
+    for (const w of ws) {
+      if (w.deadline <= now) w.reject(Errors.Timeout);
+      else live.push(w);
+    }
+    return live;
+  }
+
+  private onLeaseCheck(): void {
+    if (this.stopped || this.raftState !== StateType.Leader) return;
+    for (const id of this.sm.expiredLeases(Date.now())) {
+      if (this.revoking.has(id)) continue;
+      this.revoking.add(id);
+      this.propose({ kind: 'leaseRevoke', id }).then(
+        () => this.revoking.delete(id),
+        () => this.revoking.delete(id),
+      );
+    }
+  }
+
+  // ---- publishing this member's attributes ----------------------------------------------------
+
+  private async publishLoop(): Promise<void> {
+    if (this.publishing) return;
+    this.publishing = true;
+    const attrs: MemberAttributes = { id: idHex(this.id), name: this.cfg.name, clientURLs: this.cfg.clientURLs };
+    while (!this.stopped && !this.isPublished) {
+      try {
+        await this.proposeEnvelope(EnvelopeKind.MemberAttributes, Buffer.from(JSON.stringify(attrs)), undefined);
+        this.isPublished = true;
+        this.log.info(
+          {
+            'local-member-id': idHex(this.id),
+            'local-member-attributes': `{Name:${this.cfg.name} ClientURLs:[${this.cfg.clientURLs.join(' ')}]}`,
+            'request-path': `/0/members/${idHex(this.id)}/attributes`,
+            'cluster-id': idHex(this.clusterId),
+            'publish-timeout': `${this.requestTimeoutMs / 1000}s`,
+          },
+          'published local member to cluster through raft',
+        );
+        this.publishedResolve();
+      } catch (err) {
+        if (this.stopped) break;
+        this.log.warn({ 'local-member-id': idHex(this.id), error: (err as Error).message }, 'failed to publish local member to cluster through raft');
+        await new Promise((r) => setTimeout(r, PUBLISH_RETRY_MS));
+      }
+    }
+    this.publishing = false;
+  }
+
+  private failAll(err: EtcdError): void {
+    for (const w of this.waiters.values()) w.reject(err);
+    this.waiters.clear();
+    this.queued = [];
+    for (const w of this.readWaiters) w.reject(err);
+    this.readWaiters = [];
+    if (this.readRound) for (const w of this.readRound.waiters) w.reject(err);
+    this.readRound = undefined;
+    for (const r of this.readsAwaitingApply) for (const w of r.waiters) w.reject(err);
+    this.readsAwaitingApply = [];
+    if (this.confWaiter) this.confWaiter.reject(err);
+    this.confWaiter = undefined;
+  }
+
+  private walOpts(): { segmentBytes?: number } {
+    return this.cfg.walSegmentBytes ? { segmentBytes: this.cfg.walSegmentBytes } : {};
+  }
+
+  /** Why the member stopped on its own (a WAL write failed, ...), if it did. */
+  failure(): Error | undefined {
+    return this.fatal;
+  }
+}
