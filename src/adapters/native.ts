@@ -45,9 +45,9 @@ import type {
 } from './backend.js';
 import { AlarmAction, AlarmType } from './backend.js';
 import { Errors, EtcdError, GrpcCode } from './errors.js';
-import type { ApplyResult, ApplyValue, Command, StateMachine } from '../native/mvcc/api.js';
+import type { ApplyValue, Command, StateMachine } from '../native/mvcc/api.js';
 import { openMvccStore } from '../native/mvcc/index.js';
-import { NativeNode } from '../native/node.js';
+import { type AppliedOk, NativeNode } from '../native/node.js';
 import { AutoCompactor, type AutoCompactionConfig } from '../native/node/auto-compactor.js';
 import { encodeMemberContext } from '../native/node/members.js';
 import { ConfChangeType } from '../native/raft/api.js';
@@ -133,11 +133,6 @@ export async function createNativeBackend(cfg: NativeBackendConfig): Promise<Nat
   }
   backend.startBackground();
   return backend;
-}
-
-function unwrap(r: ApplyResult): ApplyValue {
-  if (!r.ok) throw r.error;
-  return r.value;
 }
 
 function sortIds(a: bigint, b: bigint): number {
@@ -266,30 +261,47 @@ class NativeBackendImpl implements NativeBackend {
 
   // ---- KV -------------------------------------------------------------------------------------
 
-  async range(req: RangeRequest): Promise<RangeResponse> {
-    if (!req.serializable) await this.node.linearizableRead();
+  // The hot path: one promise per request (the one the client awaits); the answer is built inside
+  // the apply loop / read loop by these mappers, created once per backend.
+  private readonly mapPut = (r: AppliedOk): PutResponse => {
+    const res: PutResponse = { header: this.header(r.revision) };
+    if (r.value.kind === 'put' && r.value.prevKv) res.prevKv = r.value.prevKv;
+    return res;
+  };
+  private readonly mapDelete = (r: AppliedOk): DeleteRangeResponse => {
+    if (r.value.kind !== 'deleteRange') throw new EtcdError(GrpcCode.INTERNAL, 'unexpected apply result');
+    return { header: this.header(r.revision), deleted: r.value.deleted, prevKvs: r.value.prevKvs };
+  };
+  private readonly mapTxn = (r: AppliedOk): TxnResponse => {
+    if (r.value.kind !== 'txn') throw new EtcdError(GrpcCode.INTERNAL, 'unexpected apply result');
+    fillHeaders(r.value.responses, { clusterId: 0n, memberId: 0n, revision: r.revision, raftTerm: 0 });
+    return { header: this.header(r.revision), succeeded: r.value.succeeded, responses: r.value.responses };
+  };
+
+  range(req: RangeRequest): Promise<RangeResponse> {
+    if (!req.serializable) return this.node.linearizableReadThen(() => this.rangeNow(req));
+    try {
+      return Promise.resolve(this.rangeNow(req));
+    } catch (err) {
+      return Promise.reject(err as Error);
+    }
+  }
+
+  private rangeNow(req: RangeRequest): RangeResponse {
     const r = this.sm.range(req);
     return { header: this.header(r.revision), kvs: r.kvs, more: r.more, count: r.count };
   }
 
-  async put(req: PutRequest): Promise<PutResponse> {
-    const { value, revision } = await this.write({ kind: 'put', req });
-    const res: PutResponse = { header: this.header(revision) };
-    if (value.kind === 'put' && value.prevKv) res.prevKv = value.prevKv;
-    return res;
+  put(req: PutRequest): Promise<PutResponse> {
+    return this.node.proposeAndMap({ kind: 'put', req }, this.mapPut);
   }
 
-  async deleteRange(req: DeleteRangeRequest): Promise<DeleteRangeResponse> {
-    const { value, revision } = await this.write({ kind: 'deleteRange', req });
-    if (value.kind !== 'deleteRange') throw new EtcdError(GrpcCode.INTERNAL, 'unexpected apply result');
-    return { header: this.header(revision), deleted: value.deleted, prevKvs: value.prevKvs };
+  deleteRange(req: DeleteRangeRequest): Promise<DeleteRangeResponse> {
+    return this.node.proposeAndMap({ kind: 'deleteRange', req }, this.mapDelete);
   }
 
-  async txn(req: TxnRequest): Promise<TxnResponse> {
-    const { value, revision } = await this.write({ kind: 'txn', req });
-    if (value.kind !== 'txn') throw new EtcdError(GrpcCode.INTERNAL, 'unexpected apply result');
-    fillHeaders(value.responses, { clusterId: 0n, memberId: 0n, revision, raftTerm: 0 });
-    return { header: this.header(revision), succeeded: value.succeeded, responses: value.responses };
+  txn(req: TxnRequest): Promise<TxnResponse> {
+    return this.node.proposeAndMap({ kind: 'txn', req }, this.mapTxn);
   }
 
   async compact(req: CompactionRequest): Promise<CompactionResponse> {

@@ -73,16 +73,39 @@ export interface NativeNodeConfig {
 }
 
 interface ProposalWaiter {
-  resolve(r: ApplyResult): void;
+  resolve(v: unknown): void;
   reject(e: Error): void;
   deadline: number;
   /** The command itself, so the proposer applies it without decoding its own bytes again. */
   cmd: Command | undefined;
+  /** Turns a successful outcome into the client's answer inside the apply loop (no extra promise per request). */
+  map: ((r: AppliedOk) => unknown) | undefined;
 }
 interface ReadWaiter {
-  resolve(): void;
+  resolve(v: unknown): void;
   reject(e: Error): void;
   deadline: number;
+  /** Runs once the read may be served; its result is the client's answer. */
+  fn: (() => unknown) | undefined;
+}
+export type AppliedOk = Extract<ApplyResult, { ok: true }>;
+
+function settle(w: ProposalWaiter, r: ApplyResult): void {
+  if (!w.map) return w.resolve(r);
+  if (!r.ok) return w.reject(r.error);
+  try {
+    w.resolve(w.map(r));
+  } catch (err) {
+    w.reject(err as Error);
+  }
+}
+function settleRead(w: ReadWaiter): void {
+  if (!w.fn) return w.resolve(undefined);
+  try {
+    w.resolve(w.fn());
+  } catch (err) {
+    w.reject(err as Error);
+  }
 }
 interface QueuedProposal {
   data: Uint8Array;
@@ -310,15 +333,25 @@ export class NativeNode {
 
   /** Replicates a store command and resolves with its outcome once applied here. */
   propose(cmd: Command): Promise<ApplyResult> {
-    return this.proposeEnvelope(EnvelopeKind.Store, encodeCommand(cmd), cmd);
+    return this.proposeEnvelope(EnvelopeKind.Store, encodeCommand(cmd), cmd, undefined) as Promise<ApplyResult>;
   }
 
-  private proposeEnvelope(kind: EnvelopeKind, payload: Uint8Array, cmd: Command | undefined): Promise<ApplyResult> {
+  /** Like propose, but a failed outcome rejects with its EtcdError and a successful one resolves with map(outcome). */
+  proposeAndMap<T>(cmd: Command, map: (r: AppliedOk) => T): Promise<T> {
+    return this.proposeEnvelope(EnvelopeKind.Store, encodeCommand(cmd), cmd, map) as Promise<T>;
+  }
+
+  private proposeEnvelope(
+    kind: EnvelopeKind,
+    payload: Uint8Array,
+    cmd: Command | undefined,
+    map: ((r: AppliedOk) => unknown) | undefined,
+  ): Promise<unknown> {
     if (this.stopped) return Promise.reject(Errors.Stopped);
     const requestId = this.reqIds.next();
     const data = encodeEnvelope(kind, this.id, requestId, payload);
-    return new Promise<ApplyResult>((resolve, reject) => {
-      this.waiters.set(requestId, { resolve, reject, deadline: Date.now() + this.requestTimeoutMs, cmd });
+    return new Promise<unknown>((resolve, reject) => {
+      this.waiters.set(requestId, { resolve, reject, deadline: Date.now() + this.requestTimeoutMs, cmd, map });
       if (this.lead === None || !this.tryPropose(data)) this.queued.push({ data, requestId });
       else this.schedule();
     });
@@ -359,9 +392,18 @@ export class NativeNode {
 
   /** Resolves once this member has applied everything committed when the call was made (ReadIndex). */
   linearizableRead(): Promise<void> {
+    return this.readThen(undefined) as Promise<void>;
+  }
+
+  /** Runs fn once a linearizable read may be served, and resolves with its result (one promise per read). */
+  linearizableReadThen<T>(fn: () => T): Promise<T> {
+    return this.readThen(fn) as Promise<T>;
+  }
+
+  private readThen(fn: (() => unknown) | undefined): Promise<unknown> {
     if (this.stopped) return Promise.reject(Errors.Stopped);
-    return new Promise<void>((resolve, reject) => {
-      this.readWaiters.push({ resolve, reject, deadline: Date.now() + this.requestTimeoutMs });
+    return new Promise<unknown>((resolve, reject) => {
+      this.readWaiters.push({ resolve, reject, deadline: Date.now() + this.requestTimeoutMs, fn });
       if (!this.readRound) this.startReadRound();
     });
   }
@@ -379,7 +421,7 @@ export class NativeNode {
     const round = this.readRound;
     if (!round || round.ctx !== ctx) return;
     this.readRound = undefined;
-    if (this.appliedIndex >= index) for (const w of round.waiters) w.resolve();
+    if (this.appliedIndex >= index) for (const w of round.waiters) settleRead(w);
     else this.readsAwaitingApply.push({ index, waiters: round.waiters });
     this.startReadRound();
   }
@@ -473,7 +515,7 @@ export class NativeNode {
         }
         this.startReadRound();
         if (isLeader && this.members.clusterVersion === '') {
-          void this.proposeEnvelope(EnvelopeKind.ClusterVersion, Buffer.from(CLUSTER_VERSION), undefined).catch(() => undefined);
+          void this.proposeEnvelope(EnvelopeKind.ClusterVersion, Buffer.from(CLUSTER_VERSION), undefined, undefined).catch(() => undefined);
         }
       }
     }
@@ -558,18 +600,18 @@ export class NativeNode {
       const results = this.sm.applyBatch(batch);
       for (let i = 0; i < owners.length; i++) {
         const w = owners[i];
-        if (w) w.resolve(results[i]!);
+        if (w) settle(w, results[i]!);
       }
     }
     this.appliedIndex = ents[ents.length - 1]!.index;
     if (nodeLevel.length > 0) {
       const r: ApplyResult = { ok: true, revision: this.sm.currentRevision(), value: { kind: 'noop' } };
-      for (const w of nodeLevel) w.resolve(r);
+      for (const w of nodeLevel) settle(w, r);
     }
     if (this.readsAwaitingApply.length > 0) {
       const still: { index: number; waiters: ReadWaiter[] }[] = [];
       for (const r of this.readsAwaitingApply) {
-        if (r.index <= this.appliedIndex) for (const w of r.waiters) w.resolve();
+        if (r.index <= this.appliedIndex) for (const w of r.waiters) settleRead(w);
         else still.push(r);
       }
       this.readsAwaitingApply = still;
@@ -712,7 +754,7 @@ export class NativeNode {
     const attrs: MemberAttributes = { id: idHex(this.id), name: this.cfg.name, clientURLs: this.cfg.clientURLs };
     while (!this.stopped && !this.isPublished) {
       try {
-        await this.proposeEnvelope(EnvelopeKind.MemberAttributes, Buffer.from(JSON.stringify(attrs)), undefined);
+        await this.proposeEnvelope(EnvelopeKind.MemberAttributes, Buffer.from(JSON.stringify(attrs)), undefined, undefined);
         this.isPublished = true;
         this.log.info(
           {
