@@ -1,0 +1,91 @@
+// Puts the declared service methods on a GrpcRouter with their binary codecs, counting each call
+// in grpc_server_started_total / grpc_server_handled_total (label children bound once per method).
+import { EtcdError, GrpcCode } from '../../adapters/errors.js';
+import { GrpcStatusError, type GrpcRouter, type MessageCodec, type ServerStream } from '../grpc/api.js';
+import type { MessageName } from './codecs.js';
+import { GRPC_CODE_NAMES, type EtcdMetrics } from './metrics.js';
+import type { MethodDef } from './method.js';
+
+export type BinaryCodecLookup = (name: MessageName) => MessageCodec<unknown>;
+
+/** For methods whose messages are never read (auth management answered UNIMPLEMENTED). */
+const IGNORED: MessageCodec<unknown> = {
+  decode: () => ({}),
+  encode: () => Buffer.alloc(0),
+};
+
+function codeOf(err: unknown): number {
+  if (err instanceof EtcdError || err instanceof GrpcStatusError) return err.code;
+  return GrpcCode.UNKNOWN;
+}
+
+export function registerGrpc(router: GrpcRouter, methods: MethodDef[], codecs: BinaryCodecLookup, metrics: EtcdMetrics): void {
+  for (const m of methods) {
+    const [, service = '', name = ''] = /^\/([^/]+)\/(.+)$/.exec(m.path) ?? [];
+    const type = m.kind === 'unary' ? 'unary' : m.clientStreaming ? 'bidi_stream' : 'server_stream';
+    const started = metrics.grpcStarted.labels(type, service, name);
+    const handledOk = metrics.grpcHandled.labels(type, service, name, 'OK');
+    const handledErr = (err: unknown) =>
+      metrics.grpcHandled.labels(type, service, name, GRPC_CODE_NAMES[codeOf(err)] ?? 'Unknown').inc();
+    const reqCodec = m.req === 'Ignored' ? IGNORED : codecs(m.req);
+    const resCodec = m.res === 'Ignored' ? IGNORED : codecs(m.res);
+    if (m.kind === 'unary') {
+      const handler = m.handler;
+      const onOk = (v: unknown) => {
+        handledOk.inc();
+        return v;
+      };
+      const onErr = (e: unknown) => {
+        handledErr(e);
+        throw e;
+      };
+      router.unary(m.path, reqCodec, resCodec, (req, ctx) => {
+        started.inc();
+        let r: unknown;
+        try {
+          r = handler(req, ctx);
+        } catch (e) {
+          handledErr(e);
+          throw e;
+        }
+        if (r instanceof Promise) return r.then(onOk, onErr);
+        handledOk.inc();
+        return r;
+      });
+    } else {
+      const handler = m.handler;
+      router.stream(m.path, reqCodec, resCodec, (s: ServerStream<unknown, unknown>) => {
+        started.inc();
+        // Count the end of the call as the client sees it: the first end() or the stream closing.
+        let counted = false;
+        const counting: ServerStream<unknown, unknown> = {
+          get ctx() {
+            return s.ctx;
+          },
+          get closed() {
+            return s.closed;
+          },
+          onMessage: (cb) => s.onMessage(cb),
+          onEnd: (cb) => s.onEnd(cb),
+          onClose: (cb) => s.onClose(cb),
+          write: (res) => s.write(res),
+          end: (error?: Error) => {
+            if (!counted) {
+              counted = true;
+              if (error) handledErr(error);
+              else handledOk.inc();
+            }
+            s.end(error);
+          },
+        };
+        s.onClose(() => {
+          if (!counted) {
+            counted = true;
+            metrics.grpcHandled.labels(type, service, name, 'Canceled').inc();
+          }
+        });
+        handler(counting);
+      });
+    }
+  }
+}
