@@ -1,0 +1,75 @@
+// The in-memory key index: every key ever written (until compaction forgets it) with its revision
+// history. A Map answers exact-key lookups (the put hot path) in O(1); an ordered B+tree serves
+// range scans in byte order. Both hold the same KeyHistory objects, keyed by the latin1 form of
+// the key bytes (whose JS string order is the byte order).
+import { KeyHistory, type KeyAt } from './key-history.js';
+import { OrderedMap } from './ordered-map.js';
+
+/** A key as it stood at the revision of a range read. */
+export interface KeyHit {
+  h: KeyHistory;
+  at: KeyAt;
+}
+
+/** Latin1 strings never contain U+0100: an upper bound above every key. */
+const OPEN_END = undefined;
+
+export class KeyIndex {
+  private readonly map = new Map<string, KeyHistory>();
+  private readonly ordered = new OrderedMap<KeyHistory>();
+
+  get size(): number {
+    return this.map.size;
+  }
+
+  get(keyStr: string): KeyHistory | undefined {
+    return this.map.get(keyStr);
+  }
+
+  getOrCreate(key: Buffer, keyStr: string): KeyHistory {
+    let h = this.map.get(keyStr);
+    if (!h) {
+      // Own copy: the request's buffer may be a view into a larger network or WAL buffer.
+      h = new KeyHistory(Buffer.from(key), keyStr);
+      this.map.set(keyStr, h);
+      this.ordered.set(keyStr, h);
+    }
+    return h;
+  }
+
+  remove(keyStr: string): void {
+    if (this.map.delete(keyStr)) this.ordered.delete(keyStr);
+  }
+
+  clear(): void {
+    this.map.clear();
+    this.ordered.clear();
+  }
+
+  /** All keys in byte order. */
+  all(): IterableIterator<[string, KeyHistory]> {
+    return this.ordered.entries();
+  }
+
+  /**
+   * The keys that existed at `atRev` in etcd's range [key, rangeEnd): an empty rangeEnd means the
+   * single key, "\0" means every key >= key, otherwise keys in [key, rangeEnd).
+   */
+  collect(key: Buffer, rangeEnd: Buffer, atRev: number): KeyHit[] {
+    const out: KeyHit[] = [];
+    const from = key.toString('latin1');
+    if (rangeEnd.length === 0) {
+      const h = this.map.get(from);
+      const at = h?.at(atRev);
+      if (h && at) out.push({ h, at });
+      return out;
+    }
+    const to = rangeEnd.length === 1 && rangeEnd[0] === 0 ? OPEN_END : rangeEnd.toString('latin1');
+    if (to !== undefined && to <= from) return out;
+    this.ordered.forRange(from, to, (_k, h) => {
+      const at = h.at(atRev);
+      if (at) out.push({ h, at });
+    });
+    return out;
+  }
+}

@@ -1,0 +1,50 @@
+// The stored form of one KeyValue revision (the LMDB value under its revision key). A fixed header
+// of doubles (cheap to write and read, exact for integers below 2^53) followed by key and value;
+// the lease ID is present only when set, since most keys have none.
+import type { KeyValue } from '../../adapters/backend.js';
+
+const FLAG_LEASE = 1;
+const HEADER = 1 + 8 + 8 + 8 + 4; // flags, createRevision, modRevision, version, key length
+
+export function encodeKvRecord(kv: KeyValue): Buffer {
+  const hasLease = kv.lease !== 0n;
+  const start = HEADER + (hasLease ? 8 : 0);
+  const b = Buffer.allocUnsafe(start + kv.key.length + kv.value.length);
+  b[0] = hasLease ? FLAG_LEASE : 0;
+  b.writeDoubleLE(kv.createRevision, 1);
+  b.writeDoubleLE(kv.modRevision, 9);
+  b.writeDoubleLE(kv.version, 17);
+  b.writeUInt32LE(kv.key.length, 25);
+  if (hasLease) b.writeBigInt64LE(kv.lease, HEADER);
+  kv.key.copy(b, start);
+  kv.value.copy(b, start + kv.key.length);
+  return b;
+}
+
+/** Decodes a record; `key` may be passed when the caller already holds it (saves a copy). */
+export function decodeKvRecord(b: Uint8Array, key?: Buffer): KeyValue {
+  const buf = Buffer.isBuffer(b) ? b : Buffer.from(b.buffer, b.byteOffset, b.byteLength);
+  const hasLease = (buf[0]! & FLAG_LEASE) !== 0;
+  const keyLen = buf.readUInt32LE(25);
+  const start = HEADER + (hasLease ? 8 : 0);
+  return {
+    key: key ?? Buffer.from(buf.subarray(start, start + keyLen)),
+    createRevision: buf.readDoubleLE(1),
+    modRevision: buf.readDoubleLE(9),
+    version: buf.readDoubleLE(17),
+    // Copy: LMDB's buffers are only valid until the next read.
+    value: Buffer.from(buf.subarray(start + keyLen)),
+    lease: hasLease ? buf.readBigInt64LE(HEADER) : 0n,
+  };
+}
+
+export function recordKey(b: Uint8Array): Buffer {
+  const buf = Buffer.isBuffer(b) ? b : Buffer.from(b.buffer, b.byteOffset, b.byteLength);
+  const start = HEADER + ((buf[0]! & FLAG_LEASE) !== 0 ? 8 : 0);
+  return Buffer.from(buf.subarray(start, start + buf.readUInt32LE(25)));
+}
+
+export function recordLease(b: Uint8Array): bigint {
+  const buf = Buffer.isBuffer(b) ? b : Buffer.from(b.buffer, b.byteOffset, b.byteLength);
+  return (buf[0]! & FLAG_LEASE) !== 0 ? buf.readBigInt64LE(HEADER) : 0n;
+}

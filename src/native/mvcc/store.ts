@@ -1,0 +1,997 @@
+// The MVCC state machine (etcd 3.4's mvcc + lessor + alarm store) on LMDB.
+//
+// Storage layout (one LMDB environment, three named databases):
+//   kv     revision key (see revision.ts) -> KeyValue record (kv-record.ts); tombstones end in 't'
+//   lease  lease ID (int64 BE)            -> granted TTL, checkpointed remaining TTL
+//   meta   'state'                        -> consistent index, current revision, compact revision
+//          'alarms'                       -> the active alarms
+// Every applyBatch is ONE LMDB write transaction holding the writes and the consistent index, so
+// a restart finds the state of some whole batch and the node replays newer WAL entries. LMDB runs
+// with noSync: the WAL is the durability; a process crash (kill -9) loses nothing LMDB committed,
+// because the OS keeps the written pages; the environment is synced periodically and on snapshot.
+//
+// In memory: the key index (key -> generations of revisions), the lessor, the alarms and the
+// watch hub. All are rebuilt from LMDB on open.
+import { statSync } from 'node:fs';
+import { join } from 'node:path';
+import { crc32 } from 'node:zlib';
+import { open, type Database, type RootDatabase } from 'lmdb';
+import { pino, type Logger } from 'pino';
+import {
+  AlarmAction,
+  AlarmType,
+  CompareResult,
+  CompareTarget,
+  EventType,
+  SortOrder,
+  SortTarget,
+  type AlarmMember,
+  type AlarmRequest,
+  type Compare,
+  type DeleteRangeRequest,
+  type KeyValue,
+  type LeaseGrantRequest,
+  type PutRequest,
+  type RangeRequest,
+  type RequestOp,
+  type ResponseHeader,
+  type ResponseOp,
+  type TxnRequest,
+  type WatchHandle,
+  type WatchListener,
+  type WatchOptions,
+} from '../../adapters/backend.js';
+import { Errors, EtcdError } from '../../adapters/errors.js';
+import type { ApplyResult, ApplyValue, Command, CommittedCommand, LeaseInfo, RangeResult, StateMachine } from './api.js';
+import { crc32c } from './crc32c.js';
+import type { KeyHistory } from './key-history.js';
+import { KeyIndex, type KeyHit } from './key-index.js';
+import { decodeKvRecord, encodeKvRecord, recordKey, recordLease } from './kv-record.js';
+import { Lease, Lessor, MAX_LEASE_TTL } from './lessor.js';
+import { encodeRevKey, isTombstoneKey, revKeyLowerBound, revKeyMain, revKeySub } from './revision.js';
+import { WatchHub, type StoreEvent } from './watch-hub.js';
+
+export interface MvccStoreOptions {
+  dir: string;
+  /** etcd's --quota-backend-bytes: 0 = etcd's default (2 GiB), negative = no quota. */
+  quotaBackendBytes: number;
+  /** Seconds; grants below it are raised to it (etcd: ceil(1.5 x election timeout), 2 s by default). */
+  minLeaseTtl: number;
+  logger?: Logger;
+  /** This member's ID: the member named in a NOSPACE alarm this store raises. */
+  memberId?: bigint;
+  /** Clock for lease expiry on grant (tests pass their own); the node passes times explicitly elsewhere. */
+  now?: () => number;
+}
+
+const DEFAULT_QUOTA_BYTES = 2 * 1024 * 1024 * 1024;
+/** etcd's quota costs: a put costs its key and value plus this; a lease grant costs LEASE_OVERHEAD. */
+const KV_OVERHEAD = 256;
+const LEASE_OVERHEAD = 64;
+/** Per stored record, on top of its key and value bytes, in the store's own size accounting. */
+const RECORD_OVERHEAD = 16;
+const SYNC_INTERVAL_MS = 5000;
+
+const STATE_KEY = Buffer.from('state');
+const ALARMS_KEY = Buffer.from('alarms');
+const EMPTY = Buffer.alloc(0);
+const SNAPSHOT_MAGIC = Buffer.from('DCSMVCC1');
+
+function header(revision: number): ResponseHeader {
+  return { clusterId: 0n, memberId: 0n, revision, raftTerm: 0 };
+}
+
+function leaseKey(id: bigint): Buffer {
+  const b = Buffer.allocUnsafe(8);
+  b.writeBigInt64BE(BigInt.asIntN(64, id));
+  return b;
+}
+
+function encodeLease(l: Lease): Buffer {
+  const b = Buffer.allocUnsafe(16);
+  b.writeDoubleLE(l.ttl, 0);
+  b.writeDoubleLE(l.remainingTtl, 8);
+  return b;
+}
+
+/** The branch a txn takes, decided before any of its writes (etcd's compareToPath). */
+interface TxnPlan {
+  succeeded: boolean;
+  ops: RequestOp[];
+  nested: (TxnPlan | undefined)[];
+}
+
+function compareNumbers(a: number | bigint, b: number | bigint): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+function compareResult(c: Compare, r: number): boolean {
+  switch (c.result) {
+    case CompareResult.EQUAL:
+      return r === 0;
+    case CompareResult.NOT_EQUAL:
+      return r !== 0;
+    case CompareResult.GREATER:
+      return r > 0;
+    case CompareResult.LESS:
+      return r < 0;
+    default:
+      return true;
+  }
+}
+
+/** etcd's quota cost of a txn: the heavier branch's top-level puts. */
+function txnCost(t: TxnRequest): number {
+  const cost = (ops: RequestOp[]) =>
+    ops.reduce((n, op) => n + (op.requestPut ? KV_OVERHEAD + op.requestPut.key.length + op.requestPut.value.length : 0), 0);
+  return Math.max(cost(t.success), cost(t.failure));
+}
+
+/** etcd's isTxnReadonly: any op that is not a range (a nested txn included) makes it a write txn. */
+function txnIsReadOnly(t: TxnRequest): boolean {
+  for (const op of t.success) if (!op.requestRange) return false;
+  for (const op of t.failure) if (!op.requestRange) return false;
+  return true;
+}
+
+export class MvccStore implements StateMachine {
+  private readonly log: Logger;
+  private readonly quota: number;
+  private readonly memberId: bigint;
+  private readonly now: () => number;
+  private env!: RootDatabase;
+  private kvDb!: Database<Buffer, Buffer>;
+  private leaseDb!: Database<Buffer, Buffer>;
+  private metaDb!: Database<Buffer, Buffer>;
+
+  private readonly index = new KeyIndex();
+  private readonly lessor = new Lessor();
+  private readonly alarmMap = new Map<string, AlarmMember>();
+  private readonly hub: WatchHub;
+
+  private ci = 0;
+  private rev = 1;
+  private compactRev = 0;
+  /** Deterministic size accounting (same history => same number on every member) for the quota. */
+  private logicalBytes = 0;
+  private lastSyncMs = Date.now();
+  private readonly pendingSyncs = new Set<Promise<unknown>>();
+  private closed = false;
+
+  // The write transaction in progress: its main revision and the next sub revision.
+  private txMain = 0;
+  private txSub = 0;
+  // Events of the batch in progress (built only while watchers exist).
+  private batchEvents: StoreEvent[] = [];
+  private batchEventRevs: number[] = [];
+  private compactedInBatch = false;
+
+  constructor(private readonly opts: MvccStoreOptions) {
+    this.log = opts.logger ?? pino({ name: 'mvcc' });
+    this.quota = opts.quotaBackendBytes === 0 ? DEFAULT_QUOTA_BYTES : opts.quotaBackendBytes;
+    this.memberId = opts.memberId ?? 0n;
+    this.now = opts.now ?? Date.now;
+    this.hub = new WatchHub(
+      {
+        currentRevision: () => this.rev,
+        compactRevision: () => this.compactRev,
+        readHistory: (from, max, withPrev, visit) => this.readHistory(from, max, withPrev, visit),
+      },
+      this.log,
+    );
+    this.openEnv();
+    this.load();
+  }
+
+  private openEnv(): void {
+    this.env = open({ path: this.opts.dir, noSync: true, compression: false, maxDbs: 8 });
+    const dbOpts = { encoding: 'binary', keyEncoding: 'binary', compression: false, cache: false } as const;
+    this.kvDb = this.env.openDB<Buffer, Buffer>({ name: 'kv', ...dbOpts });
+    this.leaseDb = this.env.openDB<Buffer, Buffer>({ name: 'lease', ...dbOpts });
+    this.metaDb = this.env.openDB<Buffer, Buffer>({ name: 'meta', ...dbOpts });
+  }
+
+  /** Rebuilds every in-memory structure from LMDB (open, restore, or after an aborted batch). */
+  private load(): void {
+    this.index.clear();
+    this.lessor.leases.clear();
+    this.alarmMap.clear();
+    this.logicalBytes = 0;
+    const state = this.metaDb.getBinary(STATE_KEY);
+    this.ci = state ? state.readDoubleLE(0) : 0;
+    this.rev = state ? state.readDoubleLE(8) : 1;
+    this.compactRev = state ? state.readDoubleLE(16) : 0;
+    for (const { key, value } of this.kvDb.getRange({})) {
+      const main = revKeyMain(key);
+      const sub = revKeySub(key);
+      const k = recordKey(value);
+      const ks = k.toString('latin1');
+      const h = this.index.getOrCreate(k, ks);
+      if (isTombstoneKey(key)) {
+        h.tombstone(main, sub);
+        h.lease = 0n;
+      } else {
+        const kv = decodeKvRecord(value, k);
+        h.restorePut(main, sub, kv.createRevision, kv.version);
+        h.lease = recordLease(value);
+      }
+      this.logicalBytes += key.length + value.length + RECORD_OVERHEAD;
+      if (main > this.rev) this.rev = main;
+    }
+    const nowMs = this.now();
+    for (const { key, value } of this.leaseDb.getRange({})) {
+      const id = key.readBigInt64BE(0);
+      this.lessor.add(new Lease(id, value.readDoubleLE(0), value.readDoubleLE(8)), nowMs);
+      this.logicalBytes += LEASE_OVERHEAD;
+    }
+    for (const [ks, h] of this.index.all()) {
+      if (h.lease !== 0n && h.live()) this.lessor.attach(h.lease, ks);
+    }
+    const alarms = this.metaDb.getBinary(ALARMS_KEY);
+    if (alarms) {
+      for (let off = 0; off + 9 <= alarms.length; off += 9) {
+        const m: AlarmMember = { memberID: alarms.readBigUInt64LE(off), alarm: alarms[off + 8] as AlarmType };
+        this.alarmMap.set(`${m.memberID}:${m.alarm}`, m);
+      }
+    }
+    this.log.debug({ keys: this.index.size, revision: this.rev, consistentIndex: this.ci }, 'mvcc store loaded');
+  }
+
+  // ---------------------------------------------------------------- StateMachine: apply
+
+  consistentIndex(): number {
+    return this.ci;
+  }
+
+  applyBatch(batch: CommittedCommand[]): ApplyResult[] {
+    if (this.closed) throw Errors.Stopped;
+    const results: ApplyResult[] = new Array(batch.length);
+    this.batchEvents = [];
+    this.batchEventRevs = [];
+    this.compactedInBatch = false;
+    try {
+      this.kvDb.transactionSync(() => {
+        for (let i = 0; i < batch.length; i++) {
+          const entry = batch[i]!;
+          if (entry.index <= this.ci) {
+            // Already applied before a restart (the WAL replays from an older point): skip, as etcd does.
+            results[i] = { ok: true, revision: this.rev, value: { kind: 'noop' } };
+            continue;
+          }
+          results[i] = entry.command ? this.applyOne(entry.command) : { ok: true, revision: this.rev, value: { kind: 'noop' } };
+          this.ci = entry.index;
+        }
+        const state = Buffer.allocUnsafe(24);
+        state.writeDoubleLE(this.ci, 0);
+        state.writeDoubleLE(this.rev, 8);
+        state.writeDoubleLE(this.compactRev, 16);
+        this.metaDb.putSync(STATE_KEY, state);
+      });
+    } catch (err) {
+      // The LMDB transaction was aborted: memory may be ahead of storage; rebuild it from storage.
+      this.log.error({ err }, 'mvcc apply batch failed; reloading state from storage');
+      this.load();
+      throw err;
+    }
+    if (this.compactedInBatch) this.hub.compacted(this.compactRev);
+    if (this.batchEvents.length > 0) this.hub.notify(this.batchEvents, this.batchEventRevs, this.rev);
+    this.batchEvents = [];
+    this.batchEventRevs = [];
+    this.maybeSync();
+    return results;
+  }
+
+  private maybeSync(): void {
+    const t = Date.now();
+    if (t - this.lastSyncMs < SYNC_INTERVAL_MS) return;
+    this.lastSyncMs = t;
+    this.flush().catch((err: unknown) => this.log.warn({ err }, 'mvcc periodic sync failed'));
+  }
+
+  /** Flushes LMDB to disk (it commits without fsync; the WAL is the durability). */
+  flush(): Promise<void> {
+    if (this.closed) return Promise.resolve();
+    const done = new Promise<void>((resolve, reject) => {
+      // lmdb-js has env.sync (mdb_env_sync off the main thread) but does not declare it.
+      const env = this.env as unknown as { sync(cb: (err?: Error) => void): void };
+      env.sync((err?: Error) => (err ? reject(err) : resolve()));
+    });
+    // close() must not free the environment under a sync running on another thread.
+    const tracked = done.catch(() => undefined).finally(() => this.pendingSyncs.delete(tracked));
+    this.pendingSyncs.add(tracked);
+    return done;
+  }
+
+  private applyOne(cmd: Command): ApplyResult {
+    try {
+      const value = this.applyCommand(cmd);
+      return { ok: true, revision: this.rev, value };
+    } catch (err) {
+      if (err instanceof EtcdError) return { ok: false, revision: this.rev, error: err };
+      throw err;
+    }
+  }
+
+  private applyCommand(cmd: Command): ApplyValue {
+    switch (cmd.kind) {
+      case 'put':
+        return this.applyPut(cmd.req);
+      case 'deleteRange':
+        return this.applyDeleteRange(cmd.req);
+      case 'txn':
+        return this.applyTxn(cmd.req);
+      case 'compaction':
+        return this.applyCompaction(cmd.req.revision);
+      case 'leaseGrant':
+        return this.applyLeaseGrant(cmd.req);
+      case 'leaseRevoke':
+        return this.applyLeaseRevoke(cmd.id);
+      case 'leaseCheckpoint':
+        return this.applyLeaseCheckpoint(cmd.checkpoints);
+      case 'alarm':
+        return this.applyAlarm(cmd.req);
+      case 'noop':
+        return { kind: 'noop' };
+    }
+  }
+
+  private hasAlarm(type: AlarmType): boolean {
+    for (const m of this.alarmMap.values()) if (m.alarm === type) return true;
+    return false;
+  }
+
+  /** The corrupt applier refuses everything; the capped one (NOSPACE) refuses what adds data. */
+  private checkCorrupt(): void {
+    if (this.alarmMap.size > 0 && this.hasAlarm(AlarmType.CORRUPT)) throw Errors.Corrupt;
+  }
+
+  /** Raises NOSPACE (and fails the write) when it would take the store past its quota. */
+  private checkSpace(cost: number): void {
+    if (cost <= 0) return;
+    if (this.alarmMap.size > 0 && this.hasAlarm(AlarmType.NOSPACE)) throw Errors.NoSpace;
+    if (this.quota > 0 && this.logicalBytes + cost > this.quota) {
+      this.activateAlarm(this.memberId, AlarmType.NOSPACE);
+      this.log.warn({ quota: this.quota, size: this.logicalBytes, cost }, 'database space exceeded: NOSPACE alarm raised');
+      throw Errors.NoSpace;
+    }
+  }
+
+  private beginWrite(): void {
+    this.txMain = this.rev + 1;
+    this.txSub = 0;
+  }
+
+  /** A write txn that changed nothing leaves the revision alone, as etcd's does. */
+  private endWrite(): void {
+    if (this.txSub > 0) this.rev = this.txMain;
+    this.txMain = 0;
+    this.txSub = 0;
+  }
+
+  /** The revision reads see inside the write txn in progress (its own changes included). */
+  private viewRev(): number {
+    return this.txSub > 0 ? this.txMain : this.rev;
+  }
+
+  private applyPut(req: PutRequest): ApplyValue {
+    this.checkCorrupt();
+    this.checkSpace(KV_OVERHEAD + req.key.length + req.value.length);
+    if (req.lease !== 0n && !this.lessor.leases.has(req.lease)) throw Errors.LeaseNotFound;
+    this.beginWrite();
+    try {
+      const prevKv = this.putOp(req);
+      return prevKv && req.prevKv ? { kind: 'put', prevKv } : { kind: 'put' };
+    } finally {
+      this.endWrite();
+    }
+  }
+
+  /** One put inside the current write txn; returns the previous KeyValue when it was read. Throws KeyNotFound before writing. */
+  private putOp(req: PutRequest): KeyValue | undefined {
+    const ks = req.key.toString('latin1');
+    const existing = this.index.get(ks);
+    const live = existing?.live();
+    let prev: KeyValue | undefined;
+    if (live && (req.prevKv || req.ignoreValue || req.ignoreLease || this.hub.wantsPrevKv)) {
+      prev = this.readAt(existing!, live.mains[live.mains.length - 1]!, live.subs[live.subs.length - 1]!);
+    }
+    if ((req.ignoreValue || req.ignoreLease) && !prev) throw Errors.KeyNotFound;
+    const value = req.ignoreValue ? prev!.value : req.value;
+    const lease = req.ignoreLease ? prev!.lease : req.lease;
+
+    const h = existing ?? this.index.getOrCreate(req.key, ks);
+    const main = this.txMain;
+    const sub = this.txSub++;
+    const kv: KeyValue = {
+      key: h.key,
+      createRevision: live ? live.createdMain : main,
+      modRevision: main,
+      version: live ? live.ver + 1 : 1,
+      value,
+      lease,
+    };
+    const revKey = encodeRevKey(main, sub, false);
+    const record = encodeKvRecord(kv);
+    this.kvDb.putSync(revKey, record);
+    this.logicalBytes += revKey.length + record.length + RECORD_OVERHEAD;
+    h.put(main, sub);
+    const oldLease = live ? h.lease : 0n;
+    if (oldLease !== lease) {
+      if (oldLease !== 0n) this.lessor.detach(oldLease, ks);
+      if (lease !== 0n) this.lessor.attach(lease, ks);
+    }
+    h.lease = lease;
+    if (this.hub.active) {
+      this.batchEvents.push(prev ? { type: EventType.PUT, keyStr: ks, kv, prevKv: prev } : { type: EventType.PUT, keyStr: ks, kv });
+      this.batchEventRevs.push(main);
+    }
+    return prev;
+  }
+
+  /** Deletes one live key inside the current write txn. */
+  private deleteKey(h: KeyHistory, prev: KeyValue | undefined): void {
+    const main = this.txMain;
+    const sub = this.txSub++;
+    const kv: KeyValue = { key: h.key, createRevision: 0, modRevision: main, version: 0, value: EMPTY, lease: 0n };
+    const revKey = encodeRevKey(main, sub, true);
+    const record = encodeKvRecord(kv);
+    this.kvDb.putSync(revKey, record);
+    this.logicalBytes += revKey.length + record.length + RECORD_OVERHEAD;
+    h.tombstone(main, sub);
+    if (h.lease !== 0n) this.lessor.detach(h.lease, h.keyStr);
+    h.lease = 0n;
+    if (this.hub.active) {
+      this.batchEvents.push(prev ? { type: EventType.DELETE, keyStr: h.keyStr, kv, prevKv: prev } : { type: EventType.DELETE, keyStr: h.keyStr, kv });
+      this.batchEventRevs.push(main);
+    }
+  }
+
+  private applyDeleteRange(req: DeleteRangeRequest): ApplyValue {
+    this.checkCorrupt();
+    this.beginWrite();
+    try {
+      const { deleted, prevKvs } = this.deleteRangeOp(req);
+      return { kind: 'deleteRange', deleted, prevKvs };
+    } finally {
+      this.endWrite();
+    }
+  }
+
+  private deleteRangeOp(req: DeleteRangeRequest): { deleted: number; prevKvs: KeyValue[] } {
+    const hits = this.index.collect(req.key, req.rangeEnd, this.viewRev());
+    const readPrev = req.prevKv || this.hub.wantsPrevKv;
+    const prevKvs: KeyValue[] = [];
+    for (const hit of hits) {
+      const prev = readPrev ? this.readHit(hit) : undefined;
+      if (prev && req.prevKv) prevKvs.push(prev);
+      this.deleteKey(hit.h, prev);
+    }
+    return { deleted: hits.length, prevKvs };
+  }
+
+  // ---------------------------------------------------------------- txn
+
+  private applyTxn(req: TxnRequest): ApplyValue {
+    this.checkCorrupt();
+    const plan = this.plan(req);
+    if (!txnIsReadOnly(req)) this.checkPuts(plan);
+    this.checkRanges(plan);
+    this.checkSpace(txnCost(req));
+    this.beginWrite();
+    try {
+      const responses = this.execute(plan);
+      return { kind: 'txn', succeeded: plan.succeeded, responses };
+    } finally {
+      this.endWrite();
+    }
+  }
+
+  /** Evaluates every compare, nested ones included, against the state before the txn (etcd 3.4). */
+  private plan(req: TxnRequest): TxnPlan {
+    let succeeded = true;
+    for (const c of req.compare) {
+      if (!this.evalCompare(c)) {
+        succeeded = false;
+        break;
+      }
+    }
+    const ops = succeeded ? req.success : req.failure;
+    return { succeeded, ops, nested: ops.map((op) => (op.requestTxn ? this.plan(op.requestTxn) : undefined)) };
+  }
+
+  private evalCompare(c: Compare): boolean {
+    const hits = this.index.collect(c.key, c.rangeEnd, this.viewRev());
+    if (hits.length === 0) {
+      // A missing key compares as zeros, except that a value compare always fails (etcd).
+      if (c.target === CompareTarget.VALUE) return false;
+      return compareResult(c, this.compareTarget(c, undefined));
+    }
+    for (const hit of hits) if (!compareResult(c, this.compareTarget(c, hit))) return false;
+    return true;
+  }
+
+  private compareTarget(c: Compare, hit: KeyHit | undefined): number {
+    switch (c.target) {
+      case CompareTarget.VERSION:
+        return compareNumbers(hit?.at.version ?? 0, c.version ?? 0);
+      case CompareTarget.CREATE:
+        return compareNumbers(hit?.at.createdMain ?? 0, c.createRevision ?? 0);
+      case CompareTarget.MOD:
+        return compareNumbers(hit?.at.main ?? 0, c.modRevision ?? 0);
+      case CompareTarget.LEASE:
+        return compareNumbers(hit?.h.lease ?? 0n, c.lease ?? 0n);
+      case CompareTarget.VALUE: {
+        const v = hit ? this.readHit(hit).value : EMPTY;
+        return Buffer.compare(v, c.value ?? EMPTY);
+      }
+      default:
+        return 0;
+    }
+  }
+
+  /** etcd's checkRequestPut over the chosen branches: ignore_* need the key, a lease must exist. */
+  private checkPuts(plan: TxnPlan): void {
+    plan.ops.forEach((op, i) => {
+      const put = op.requestPut;
+      if (put) {
+        if (put.ignoreValue || put.ignoreLease) {
+          const h = this.index.get(put.key.toString('latin1'));
+          if (!h?.live()) throw Errors.KeyNotFound;
+        }
+        if (put.lease !== 0n && !this.lessor.leases.has(put.lease)) throw Errors.LeaseNotFound;
+      }
+      const nested = plan.nested[i];
+      if (nested) this.checkPuts(nested);
+    });
+  }
+
+  /** etcd's checkRange: a range at a revision outside [compact, current] fails the whole txn. */
+  private checkRanges(plan: TxnPlan): void {
+    plan.ops.forEach((op, i) => {
+      const r = op.requestRange;
+      if (r && r.revision !== 0) {
+        if (r.revision > this.rev) throw Errors.FutureRev;
+        if (r.revision < this.compactRev) throw Errors.Compacted;
+      }
+      const nested = plan.nested[i];
+      if (nested) this.checkRanges(nested);
+    });
+  }
+
+  private execute(plan: TxnPlan): ResponseOp[] {
+    const out: ResponseOp[] = [];
+    plan.ops.forEach((op, i) => {
+      if (op.requestRange) {
+        const r = this.rangeAt(op.requestRange, this.viewRev());
+        out.push({ responseRange: { header: header(r.revision), kvs: r.kvs, more: r.more, count: r.count } });
+      } else if (op.requestPut) {
+        const prev = this.putOp(op.requestPut);
+        const responsePut = op.requestPut.prevKv && prev ? { header: header(this.viewRev()), prevKv: prev } : { header: header(this.viewRev()) };
+        out.push({ responsePut });
+      } else if (op.requestDeleteRange) {
+        const { deleted, prevKvs } = this.deleteRangeOp(op.requestDeleteRange);
+        out.push({ responseDeleteRange: { header: header(this.viewRev()), deleted, prevKvs } });
+      } else if (op.requestTxn) {
+        const nested = plan.nested[i]!;
+        const responses = this.execute(nested);
+        out.push({ responseTxn: { header: header(this.viewRev()), succeeded: nested.succeeded, responses } });
+      }
+    });
+    return out;
+  }
+
+  // ---------------------------------------------------------------- compaction
+
+  private applyCompaction(rev: number): ApplyValue {
+    if (rev <= this.compactRev) throw Errors.Compacted;
+    if (rev > this.rev) throw Errors.FutureRev;
+    this.compactRev = rev;
+    const forgotten: string[] = [];
+    for (const [ks, h] of this.index.all()) {
+      const empty = h.compact(rev, (main, sub, tombstone) => {
+        const k = encodeRevKey(main, sub, tombstone);
+        const v = this.kvDb.getBinaryFast(k);
+        if (v) this.logicalBytes -= k.length + v.length + RECORD_OVERHEAD;
+        this.kvDb.removeSync(k);
+      });
+      if (empty) forgotten.push(ks);
+    }
+    for (const ks of forgotten) this.index.remove(ks);
+    this.compactedInBatch = true;
+    return { kind: 'compaction' };
+  }
+
+  // ---------------------------------------------------------------- leases
+
+  private applyLeaseGrant(req: LeaseGrantRequest): ApplyValue {
+    this.checkCorrupt();
+    this.checkSpace(LEASE_OVERHEAD);
+    if (req.id === 0n) throw Errors.LeaseNotFound;
+    if (req.ttl > MAX_LEASE_TTL) throw Errors.LeaseTTLTooLarge;
+    if (this.lessor.leases.has(req.id)) throw Errors.LeaseExist;
+    const lease = new Lease(req.id, Math.max(req.ttl, this.opts.minLeaseTtl), 0);
+    this.leaseDb.putSync(leaseKey(lease.id), encodeLease(lease));
+    this.logicalBytes += LEASE_OVERHEAD;
+    this.lessor.add(lease, this.now());
+    return { kind: 'leaseGrant', id: lease.id, ttl: lease.ttl };
+  }
+
+  /** Deletes every attached key in ONE revision (sorted, as etcd), then forgets the lease. */
+  private applyLeaseRevoke(id: bigint): ApplyValue {
+    this.checkCorrupt();
+    const lease = this.lessor.leases.get(id);
+    if (!lease) throw Errors.LeaseNotFound;
+    const keys = [...lease.keys].sort();
+    this.beginWrite();
+    try {
+      for (const ks of keys) {
+        const h = this.index.get(ks);
+        const live = h?.live();
+        if (!h || !live) continue;
+        const prev = this.hub.wantsPrevKv ? this.readAt(h, live.mains[live.mains.length - 1]!, live.subs[live.subs.length - 1]!) : undefined;
+        this.deleteKey(h, prev);
+      }
+    } finally {
+      this.endWrite();
+    }
+    this.leaseDb.removeSync(leaseKey(id));
+    this.logicalBytes -= LEASE_OVERHEAD;
+    this.lessor.leases.delete(id);
+    return { kind: 'leaseRevoke' };
+  }
+
+  private applyLeaseCheckpoint(checkpoints: { id: bigint; remainingTtl: number }[]): ApplyValue {
+    const nowMs = this.now();
+    for (const cp of checkpoints) {
+      const l = this.lessor.leases.get(cp.id);
+      if (!l) continue;
+      l.remainingTtl = cp.remainingTtl;
+      this.leaseDb.putSync(leaseKey(l.id), encodeLease(l));
+      if (this.lessor.isPrimary()) l.expiryMs = nowMs + (cp.remainingTtl > 0 ? cp.remainingTtl : l.ttl) * 1000;
+    }
+    return { kind: 'leaseCheckpoint' };
+  }
+
+  // ---------------------------------------------------------------- alarms
+
+  private persistAlarms(): void {
+    const b = Buffer.allocUnsafe(this.alarmMap.size * 9);
+    let off = 0;
+    for (const m of this.alarmMap.values()) {
+      b.writeBigUInt64LE(BigInt.asUintN(64, m.memberID), off);
+      b[off + 8] = m.alarm;
+      off += 9;
+    }
+    this.metaDb.putSync(ALARMS_KEY, b);
+  }
+
+  private activateAlarm(memberID: bigint, alarm: AlarmType): AlarmMember {
+    const k = `${memberID}:${alarm}`;
+    const existing = this.alarmMap.get(k);
+    if (existing) return existing;
+    const m: AlarmMember = { memberID, alarm };
+    this.alarmMap.set(k, m);
+    this.persistAlarms();
+    return m;
+  }
+
+  private applyAlarm(req: AlarmRequest): ApplyValue {
+    switch (req.action) {
+      case AlarmAction.GET:
+        return { kind: 'alarm', alarms: this.alarmsOf(req.alarm) };
+      case AlarmAction.ACTIVATE:
+        return { kind: 'alarm', alarms: [this.activateAlarm(req.memberID, req.alarm)] };
+      case AlarmAction.DEACTIVATE: {
+        const k = `${req.memberID}:${req.alarm}`;
+        const m = this.alarmMap.get(k);
+        if (!m) return { kind: 'alarm', alarms: [] };
+        this.alarmMap.delete(k);
+        this.persistAlarms();
+        return { kind: 'alarm', alarms: [m] };
+      }
+      default:
+        return { kind: 'alarm', alarms: [] };
+    }
+  }
+
+  private alarmsOf(type: AlarmType): AlarmMember[] {
+    const all = [...this.alarmMap.values()];
+    return type === AlarmType.NONE ? all : all.filter((m) => m.alarm === type);
+  }
+
+  alarms(): AlarmMember[] {
+    return this.alarmsOf(AlarmType.NONE);
+  }
+
+  // ---------------------------------------------------------------- reads
+
+  private readAt(h: KeyHistory, main: number, sub: number): KeyValue {
+    const v = this.kvDb.getBinaryFast(encodeRevKey(main, sub, false));
+    if (!v) throw new Error(`mvcc: record ${main}.${sub} of a live key is missing`);
+    return decodeKvRecord(v, h.key);
+  }
+
+  private readHit(hit: KeyHit): KeyValue {
+    return this.readAt(hit.h, hit.at.main, hit.at.sub);
+  }
+
+  range(req: RangeRequest): RangeResult {
+    return this.rangeAt(req, this.rev);
+  }
+
+  /** etcd 3.4's applier Range over mvcc Range: count is the total before limit and filters. */
+  private rangeAt(req: RangeRequest, curRev: number): RangeResult {
+    let rev = req.revision;
+    if (rev > curRev) throw Errors.FutureRev;
+    if (rev <= 0) rev = curRev;
+    if (rev < this.compactRev) throw Errors.Compacted;
+    const hits = this.index.collect(req.key, req.rangeEnd, rev);
+    const count = hits.length;
+    if (req.countOnly) return { kvs: [], more: false, count, revision: curRev };
+    const filtered =
+      req.minModRevision !== 0 || req.maxModRevision !== 0 || req.minCreateRevision !== 0 || req.maxCreateRevision !== 0;
+    let sortOrder: number = req.sortOrder;
+    // etcd sorts ascending by default only when the target is not the key (mvcc returns key order).
+    if (req.sortTarget !== SortTarget.KEY && sortOrder === SortOrder.NONE) sortOrder = SortOrder.ASCEND;
+    const fetchAll = req.sortOrder !== SortOrder.NONE || filtered;
+    const n = req.limit > 0 && !fetchAll ? Math.min(hits.length, req.limit + 1) : hits.length;
+    let kvs: KeyValue[] = new Array(n);
+    for (let i = 0; i < n; i++) kvs[i] = this.readHit(hits[i]!);
+    if (filtered) {
+      kvs = kvs.filter(
+        (kv) =>
+          !(req.maxModRevision !== 0 && kv.modRevision > req.maxModRevision) &&
+          !(req.minModRevision !== 0 && kv.modRevision < req.minModRevision) &&
+          !(req.maxCreateRevision !== 0 && kv.createRevision > req.maxCreateRevision) &&
+          !(req.minCreateRevision !== 0 && kv.createRevision < req.minCreateRevision),
+      );
+    }
+    if (sortOrder !== SortOrder.NONE) {
+      const cmp = this.sorter(req.sortTarget);
+      kvs.sort(sortOrder === SortOrder.DESCEND ? (a, b) => cmp(b, a) : cmp);
+    }
+    let more = false;
+    if (req.limit > 0 && kvs.length > req.limit) {
+      kvs.length = req.limit;
+      more = true;
+    }
+    if (req.keysOnly) for (const kv of kvs) kv.value = EMPTY;
+    return { kvs, more, count, revision: curRev };
+  }
+
+  private sorter(target: SortTarget): (a: KeyValue, b: KeyValue) => number {
+    switch (target) {
+      case SortTarget.VERSION:
+        return (a, b) => a.version - b.version;
+      case SortTarget.CREATE:
+        return (a, b) => a.createRevision - b.createRevision;
+      case SortTarget.MOD:
+        return (a, b) => a.modRevision - b.modRevision;
+      case SortTarget.VALUE:
+        return (a, b) => Buffer.compare(a.value, b.value);
+      default:
+        return (a, b) => Buffer.compare(a.key, b.key);
+    }
+  }
+
+  currentRevision(): number {
+    return this.rev;
+  }
+
+  compactRevision(): number {
+    return this.compactRev;
+  }
+
+  /** Stored events from `fromRev` on, whole revisions at a time (for unsynced watchers). */
+  private readHistory(fromRev: number, maxEvents: number, withPrevKv: boolean, visit: (ev: StoreEvent, rev: number) => void): number {
+    let count = 0;
+    let lastMain = -1;
+    for (const { key, value } of this.kvDb.getRange({ start: revKeyLowerBound(fromRev) })) {
+      const main = revKeyMain(key);
+      if (count >= maxEvents && main !== lastMain) return main;
+      const kv = decodeKvRecord(value);
+      const ks = kv.key.toString('latin1');
+      const ev: StoreEvent = { type: isTombstoneKey(key) ? EventType.DELETE : EventType.PUT, keyStr: ks, kv };
+      if (withPrevKv) {
+        const h = this.index.get(ks);
+        const at = h?.at(main - 1);
+        if (h && at) ev.prevKv = this.readAt(h, at.main, at.sub);
+      }
+      visit(ev, main);
+      count++;
+      lastMain = main;
+    }
+    return this.rev + 1;
+  }
+
+  watch(opts: WatchOptions, listener: WatchListener): WatchHandle {
+    return this.hub.watch(opts, listener);
+  }
+
+  // ---------------------------------------------------------------- leases (queries, leader-only expiry)
+
+  leaseExists(id: bigint): boolean {
+    return this.lessor.leases.has(id);
+  }
+
+  leaseInfo(id: bigint, withKeys: boolean, nowMs: number = this.now()): LeaseInfo | undefined {
+    const l = this.lessor.leases.get(id);
+    if (!l) return undefined;
+    const keys = withKeys ? [...l.keys].sort().map((ks) => Buffer.from(ks, 'latin1')) : [];
+    return { id, grantedTtl: l.ttl, remainingTtl: this.lessor.remaining(l, nowMs), keys };
+  }
+
+  leaseIds(): bigint[] {
+    return [...this.lessor.leases.keys()];
+  }
+
+  leaseRenew(id: bigint, nowMs: number): number {
+    const ttl = this.lessor.renew(id, nowMs);
+    if (ttl === undefined) throw Errors.LeaseNotFound;
+    return ttl;
+  }
+
+  expiredLeases(nowMs: number): bigint[] {
+    return this.lessor.expired(nowMs);
+  }
+
+  /** Leader only: each lease's remaining TTL, for the node to propose as a leaseCheckpoint command. */
+  leaseCheckpoints(nowMs: number): { id: bigint; remainingTtl: number }[] {
+    if (!this.lessor.isPrimary()) return [];
+    const out: { id: bigint; remainingTtl: number }[] = [];
+    for (const l of this.lessor.leases.values()) out.push({ id: l.id, remainingTtl: Math.max(0, Math.ceil((l.expiryMs - nowMs) / 1000)) });
+    return out;
+  }
+
+  promote(nowMs: number): void {
+    this.lessor.promote(nowMs);
+  }
+
+  demote(): void {
+    this.lessor.demote();
+  }
+
+  // ---------------------------------------------------------------- maintenance
+
+  /** CRC-32 (IEEE) over every stored KV record and lease, the replicated content (alarms name members, so they stay out). */
+  hash(): number {
+    let h = 0;
+    for (const { key, value } of this.kvDb.getRange({})) {
+      h = crc32(key, h);
+      h = crc32(value, h);
+    }
+    for (const { key, value } of this.leaseDb.getRange({})) {
+      h = crc32(key, h);
+      h = crc32(value, h);
+    }
+    return h >>> 0;
+  }
+
+  /** etcd's HashByRev: CRC-32C over the revisions <= rev that survive a compaction at rev. */
+  hashKV(revision: number): { hash: number; compactRevision: number; revision: number } {
+    if (revision > 0 && revision <= this.compactRev) throw Errors.Compacted;
+    if (revision > 0 && revision > this.rev) throw Errors.FutureRev;
+    const rev = revision > 0 ? revision : this.rev;
+    let keepNonEmpty = false;
+    for (const [, h] of this.index.all()) {
+      if (h.at(rev)) {
+        keepNonEmpty = true;
+        break;
+      }
+    }
+    let h = crc32c(Buffer.from('key'));
+    for (const { key, value } of this.kvDb.getRange({})) {
+      const main = revKeyMain(key);
+      if (main > rev) break;
+      if (main <= this.compactRev && keepNonEmpty) {
+        // Below the compaction horizon only what a compaction at rev would keep counts.
+        const kh = this.index.get(recordKey(value).toString('latin1'));
+        const at = kh?.at(rev);
+        if (isTombstoneKey(key) || !at || at.main !== main || at.sub !== revKeySub(key)) continue;
+      }
+      h = crc32c(key, h);
+      h = crc32c(value, h);
+    }
+    return { hash: h, compactRevision: this.compactRev, revision: this.rev };
+  }
+
+  /** The size of the LMDB file. */
+  dbSize(): number {
+    try {
+      return statSync(join(this.opts.dir, 'data.mdb')).size;
+    } catch {
+      return 0;
+    }
+  }
+
+  /** Pages in use by the databases (and LMDB's own bookkeeping) times the page size. */
+  dbSizeInUse(): number {
+    type Stats = { pageSize: number; treeBranchPageCount: number; treeLeafPageCount: number; overflowPages: number; free?: Stats };
+    const pages = (s: Stats) => s.treeBranchPageCount + s.treeLeafPageCount + s.overflowPages;
+    const root = this.env.getStats() as Stats;
+    let total = pages(root) + (root.free ? pages(root.free) : 0) + 2; // two meta pages
+    for (const db of [this.kvDb, this.leaseDb, this.metaDb]) total += pages(db.getStats() as Stats);
+    return total * root.pageSize;
+  }
+
+  // ---------------------------------------------------------------- snapshots
+
+  /**
+   * The whole replicated state in one Buffer: magic, [consistent index, revision, compact
+   * revision] as doubles, then sections (kv, lease, meta) of length-prefixed key/value pairs.
+   * Read synchronously, so no batch can interleave: it is a consistent point in time.
+   */
+  async snapshotData(): Promise<Buffer> {
+    const parts: Buffer[] = [SNAPSHOT_MAGIC];
+    const head = Buffer.allocUnsafe(24);
+    head.writeDoubleLE(this.ci, 0);
+    head.writeDoubleLE(this.rev, 8);
+    head.writeDoubleLE(this.compactRev, 16);
+    parts.push(head);
+    for (const db of [this.kvDb, this.leaseDb, this.metaDb]) {
+      let n = 0;
+      const section: Buffer[] = [];
+      for (const { key, value } of db.getRange({})) {
+        const lens = Buffer.allocUnsafe(8);
+        lens.writeUInt32LE(key.length, 0);
+        lens.writeUInt32LE(value.length, 4);
+        section.push(lens, Buffer.from(key), Buffer.from(value));
+        n++;
+      }
+      const count = Buffer.allocUnsafe(4);
+      count.writeUInt32LE(n);
+      parts.push(count, ...section);
+    }
+    const data = Buffer.concat(parts);
+    await this.flush();
+    return data;
+  }
+
+  restore(data: Buffer): void {
+    if (data.length < SNAPSHOT_MAGIC.length + 24 || !data.subarray(0, SNAPSHOT_MAGIC.length).equals(SNAPSHOT_MAGIC)) {
+      throw new Error('mvcc restore: not a dcsgw mvcc snapshot');
+    }
+    let off = SNAPSHOT_MAGIC.length + 24;
+    const sections: { key: Buffer; value: Buffer }[][] = [];
+    for (let s = 0; s < 3; s++) {
+      const n = data.readUInt32LE(off);
+      off += 4;
+      const entries: { key: Buffer; value: Buffer }[] = [];
+      for (let i = 0; i < n; i++) {
+        const kl = data.readUInt32LE(off);
+        const vl = data.readUInt32LE(off + 4);
+        off += 8;
+        entries.push({ key: data.subarray(off, off + kl), value: data.subarray(off + kl, off + kl + vl) });
+        off += kl + vl;
+      }
+      sections.push(entries);
+    }
+    const dbs = [this.kvDb, this.leaseDb, this.metaDb];
+    this.kvDb.transactionSync(() => {
+      for (let s = 0; s < 3; s++) {
+        const db = dbs[s]!;
+        db.clearSync();
+        for (const { key, value } of sections[s]!) db.putSync(key, value);
+      }
+    });
+    const wasPrimary = this.lessor.isPrimary();
+    this.load();
+    if (wasPrimary) this.lessor.promote(this.now());
+    // Watchers re-read history from their next revision against the new state (or learn it is compacted).
+    this.hub.resync();
+  }
+
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.hub.cancelAll('etcdserver: server stopped');
+    const env = this.env;
+    const closeEnv = () => env.close().catch((err: unknown) => this.log.warn({ err }, 'mvcc close failed'));
+    if (this.pendingSyncs.size === 0) void closeEnv();
+    else void Promise.allSettled([...this.pendingSyncs]).then(closeEnv);
+  }
+}
+
+export function openMvccStore(opts: MvccStoreOptions): MvccStore {
+  return new MvccStore(opts);
+}
