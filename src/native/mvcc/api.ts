@@ -85,12 +85,15 @@ export interface StateMachine {
 
   // Leases: the lessor state is replicated (grant/revoke/checkpoint commands); expiry times are the primary's (leader's) alone.
   leaseExists(id: bigint): boolean;
-  leaseInfo(id: bigint, withKeys: boolean): LeaseInfo | undefined;
+  /** `nowMs` (optional, default the wall clock) is the leader's time for the remaining TTL. */
+  leaseInfo(id: bigint, withKeys: boolean, nowMs?: number): LeaseInfo | undefined;
   leaseIds(): bigint[];
   /** Leader only: extend the lease's expiry to now + TTL; returns the TTL, or throws Errors.LeaseNotFound. */
   leaseRenew(id: bigint, nowMs: number): number;
   /** Leader only: leases whose expiry has passed (the node proposes their revocation). */
   expiredLeases(nowMs: number): bigint[];
+  /** Leader only: each lease's remaining TTL, for the node to propose as a leaseCheckpoint command (optional). */
+  leaseCheckpoints?(nowMs: number): { id: bigint; remainingTtl: number }[];
   /** On becoming leader: every lease's expiry restarts at now + TTL (etcd's Promote). */
   promote(nowMs: number): void;
   /** On losing leadership: stop expiring leases. */
@@ -106,6 +109,8 @@ export interface StateMachine {
   snapshotData(): Promise<Buffer>;
   /** Replace the whole state with a snapshot (raft snapshot received, or `dcsgw snapshot restore`). */
   restore(data: Buffer): void;
+  /** Forces the store's writes to disk (they are committed without fsync; the WAL is the durability). Optional. */
+  flush?(): Promise<void>;
   close(): void;
 }
 
