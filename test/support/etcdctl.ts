@@ -10,12 +10,16 @@ export interface EtcdctlOptions {
   timeoutMs?: number;
   /** Send SIGINT instead of SIGKILL at the timeout (etcdctl watch/lock/elect exit cleanly on it). */
   interruptAtTimeout?: boolean;
+  /** Keep stdin open after `input` until etcdctl exits (watch -i reads commands until EOF and fails on it). */
+  keepStdinOpen?: boolean;
   /** Binary to run (default `etcdctl` from $PATH). */
   binary?: string;
 }
 
 export interface EtcdctlResult {
   stdout: string;
+  /** stdout as bytes (for `-w protobuf`). */
+  stdoutBytes: Buffer;
   stderr: string;
   /** Exit code; -1 when it ended on a signal. */
   code: number;
@@ -54,14 +58,19 @@ export function etcdctl(
     });
     child.once('close', (code) => {
       clearTimeout(timer);
+      const bytes = Buffer.concat(out);
       resolve({
-        stdout: Buffer.concat(out).toString('utf8'),
+        stdout: bytes.toString('utf8'),
+        stdoutBytes: bytes,
         stderr: Buffer.concat(err).toString('utf8'),
         code: code ?? -1,
         timedOut,
       });
     });
-    if (opts.input !== undefined) child.stdin.end(opts.input);
+    if (opts.keepStdinOpen) {
+      if (opts.input !== undefined) child.stdin.write(opts.input);
+      child.once('exit', () => child.stdin.destroy());
+    } else if (opts.input !== undefined) child.stdin.end(opts.input);
     else child.stdin.end();
   });
 }

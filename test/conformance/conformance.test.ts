@@ -1,0 +1,77 @@
+// Differential conformance: every scenario (scenarios/) runs against genuine etcd 3.4.23 and the
+// target, both started from fresh data dirs with the same member name, advertised peer URL and
+// cluster token (so member and cluster IDs match), and their normalised answers must be identical
+// (harness/normalise.ts lists what is normalised and why).
+//   CONFORMANCE_TARGET=dcsgw | etcd (default for now: self-check of the harness, all must match)
+// Prints `conformance: N identical, M differ` and a compact diff per differing scenario; the full
+// report goes to .tmp/conformance-report.txt.
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  allocatePorts, repoRoot, skipUnlessBinaries, startMemberOfKind, stopAllProcesses, type MemberKind, type RunningMember,
+} from '../support/index.js';
+import { compareRuns } from './harness/compare.js';
+import { TargetRunner, type ScenarioOutcome } from './harness/runner.js';
+import { knownDifferences } from './known-differences.js';
+import { allScenarios } from './scenarios/index.js';
+
+const RANGE = { from: 23001, to: 23899 };
+const SHARED = { name: 'conformance', advertisePeerUrl: 'http://127.0.0.1:23000', initialClusterToken: 'dcsgw-conformance' };
+// Until dcsgw serves, the default is the harness self-check (genuine vs genuine).
+const targetKind: MemberKind = process.env.CONFORMANCE_TARGET === 'dcsgw' ? 'dcsgw' : 'etcd';
+
+async function runAll(runner: TargetRunner): Promise<ScenarioOutcome[]> {
+  const ordered = [...allScenarios.filter((s) => !s.late), ...allScenarios.filter((s) => s.late)];
+  const out: ScenarioOutcome[] = [];
+  for (const s of ordered) out.push(await runner.run(s));
+  return out;
+}
+
+describe.skipIf(skipUnlessBinaries('etcd', 'etcdctl'))(`conformance: genuine etcd vs ${targetKind}`, () => {
+  let genuine: RunningMember;
+  let target: RunningMember;
+
+  beforeAll(async () => {
+    const [c1, p1, c2, p2] = await allocatePorts(4, RANGE);
+    [genuine, target] = await Promise.all([
+      startMemberOfKind('etcd', { ...SHARED, clientPort: c1, peerPort: p1 }),
+      startMemberOfKind(targetKind, { ...SHARED, clientPort: c2, peerPort: p2 }),
+    ]);
+  });
+  afterAll(stopAllProcesses);
+
+  it(`every scenario answers as genuine etcd does (${allScenarios.length} scenarios)`, { timeout: 300_000 }, async () => {
+    const a = new TargetRunner(genuine);
+    const b = new TargetRunner(target);
+    let results: [ScenarioOutcome[], ScenarioOutcome[]];
+    try {
+      results = await Promise.all([runAll(a), runAll(b)]);
+    } finally {
+      a.close();
+      b.close();
+    }
+    const { identical, differ } = compareRuns(results[0], results[1]);
+    const known = targetKind === 'etcd' ? {} : knownDifferences;
+    const unexpected = differ.filter((d) => !(d.name in known));
+    const fixed = Object.keys(known).filter((n) => identical.includes(n));
+    const unknownNames = Object.keys(known).filter((n) => !allScenarios.some((s) => s.name === n));
+
+    const lines = [`conformance: ${identical.length} identical, ${differ.length} differ (genuine etcd vs ${targetKind})`];
+    for (const d of differ) lines.push(`${d.name}${d.name in known ? ` [known: ${known[d.name]}]` : ' [UNEXPECTED]'}\n${d.diff}`);
+    for (const n of fixed) lines.push(`${n}: now identical, remove it from known-differences.ts`);
+    for (const n of unknownNames) lines.push(`${n}: listed in known-differences.ts but no such scenario`);
+    const report = lines.join('\n');
+    mkdirSync(join(repoRoot(), '.tmp'), { recursive: true });
+    writeFileSync(join(repoRoot(), '.tmp', `conformance-report-${targetKind}.txt`), report + '\n\n' + dumpAll(results) + '\n');
+    console.log(report.length > 20_000 ? report.slice(0, 20_000) + '\n... (full report in .tmp/)' : report);
+
+    expect(unexpected.map((d) => d.name), 'differences not in known-differences.ts').toEqual([]);
+    expect(fixed, 'known differences that are now identical').toEqual([]);
+    expect(unknownNames, 'known differences naming no scenario').toEqual([]);
+  });
+});
+
+function dumpAll([g, t]: [ScenarioOutcome[], ScenarioOutcome[]]): string {
+  return g.map((s, i) => `=== ${s.name}\n--- etcd\n${s.observations.join('\n')}\n--- target\n${t[i]?.observations.join('\n') ?? ''}`).join('\n');
+}

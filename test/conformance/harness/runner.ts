@@ -1,0 +1,226 @@
+// Runs scenarios against one target (a running member) and records the normalised answers.
+// Scenarios run one after another on a target, so revisions advance identically on both targets;
+// the two targets run side by side.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Etcd3 } from 'etcd3';
+import { etcdctl, type EtcdctlResult, type RunningMember } from '../../support/index.js';
+import { GrpcTarget, plain } from './grpc.js';
+import { normalise, registerLeases, type NormaliseContext } from './normalise.js';
+import type { Scenario, Step, StepContext, Templated } from './types.js';
+
+export interface ScenarioOutcome {
+  name: string;
+  /** One normalised text per step. */
+  observations: string[];
+}
+
+export class TargetRunner {
+  readonly grpc: GrpcTarget;
+  readonly client: Etcd3;
+  readonly tmp: string;
+  private fixedIds = new Set<string>();
+
+  constructor(readonly member: RunningMember) {
+    this.grpc = new GrpcTarget(`127.0.0.1:${member.clientPort}`);
+    this.client = new Etcd3({ hosts: member.clientUrl, dialTimeout: 3_000 });
+    this.tmp = mkdtempSync(join(tmpdir(), `conf-${member.kind}-`));
+  }
+
+  close(): void {
+    this.grpc.close();
+    this.client.close();
+    rmSync(this.tmp, { recursive: true, force: true });
+  }
+
+  /** Revision and raft index now (via Maintenance.Status; a KV range when Status is not served). */
+  private async position(): Promise<{ revision: number; raftIndex: number }> {
+    const st = await this.grpc.unary('Maintenance.Status', {});
+    if (!st.error) {
+      const v = st.value as { header: { revision: string; member_id: string; cluster_id: string }; raftIndex: string };
+      this.fixedIds.add(v.header.member_id).add(v.header.cluster_id);
+      return { revision: Number(v.header.revision), raftIndex: Number(v.raftIndex) };
+    }
+    const r = await this.grpc.unary('KV.Range', { key: Buffer.from('\0') });
+    const v = r.value as { header?: { revision: string } } | undefined;
+    return { revision: Number(v?.header?.revision ?? 0), raftIndex: 0 };
+  }
+
+  async run(scenario: Scenario): Promise<ScenarioOutcome> {
+    const pos = await this.position();
+    const prefix = `${scenario.name}/`;
+    const nctx: NormaliseContext = {
+      clientPort: this.member.clientPort,
+      peerPort: this.member.peerPort,
+      tmp: this.tmp,
+      baseRevision: pos.revision,
+      baseRaftIndex: pos.raftIndex,
+      fixedIds: this.fixedIds,
+      leases: [],
+      prefix,
+    };
+    const ctx: StepContext = {
+      p: prefix,
+      baseRevision: pos.revision,
+      rev: (n) => pos.revision + n,
+      leases: nctx.leases,
+      tmp: this.tmp,
+      clientUrl: this.member.clientUrl,
+    };
+    const background = new Map<string, Promise<string>>();
+    const observations: string[] = [];
+    for (const step of scenario.steps) {
+      let raw: string;
+      try {
+        raw = await this.step(step, ctx, background);
+      } catch (err) {
+        raw = `HARNESS ERROR ${(err as Error).message}`;
+      }
+      if (raw === '') continue; // a step with nothing to report (sleep, background start)
+      registerLeases(raw, nctx);
+      observations.push(normalise(raw, nctx));
+    }
+    return { name: scenario.name, observations };
+  }
+
+  private async step(step: Step, ctx: StepContext, background: Map<string, Promise<string>>): Promise<string> {
+    if ('sleep' in step) {
+      await new Promise((r) => setTimeout(r, step.sleep));
+      return '';
+    }
+    if ('await' in step) {
+      const p = background.get(step.await);
+      if (!p) throw new Error(`no background step ${step.await}`);
+      return p;
+    }
+    if ('revokeAllLeases' in step) {
+      const list = await this.grpc.unary('Lease.LeaseLeases', {});
+      const leases = (list.value as { leases?: { ID: string }[] } | undefined)?.leases ?? [];
+      for (const l of leases) await this.grpc.unary('Lease.LeaseRevoke', { ID: l.ID });
+      return `revoked ${leases.length} leases${list.error ? ` (${list.text})` : ''}`;
+    }
+    if ('seed' in step) {
+      const lines: string[] = [];
+      for (const [k, v] of step.seed) {
+        const res = await this.grpc.unary('KV.Put', { key: Buffer.from(template(k, ctx)), value: Buffer.from(template(v, ctx)) });
+        lines.push(res.error ? res.text : `put ${k}`);
+      }
+      return `seed\n${lines.join('\n')}`;
+    }
+    if ('ctl' in step) {
+      const args = step.ctl.map((a) => template(a, ctx));
+      const run = etcdctl(this.member.endpoints, args, {
+        input: step.input === undefined ? undefined : template(step.input, ctx),
+        keepStdinOpen: step.keepStdinOpen,
+        timeoutMs: step.interruptAfterMs ?? 15_000,
+        interruptAtTimeout: step.interruptAfterMs !== undefined,
+      }).then((r) => renderCtl(step.ctl, r, step.stdoutOnly ?? false));
+      if (step.background) {
+        background.set(step.background, run);
+        return '';
+      }
+      return run;
+    }
+    if ('grpc' in step) {
+      const req = templateDeep(resolve(step.req ?? {}, ctx), ctx);
+      const res = await this.grpc.unary(step.grpc, req);
+      return `grpc ${step.grpc}\n${res.text}`;
+    }
+    if ('grpcRaw' in step) {
+      return `grpc raw ${step.grpcRaw}\n${await this.grpc.raw(step.grpcRaw, Buffer.from(step.hex ?? '', 'hex'))}`;
+    }
+    if ('grpcStream' in step) {
+      const send = templateDeep(resolve(step.send, ctx), ctx) as Record<string, unknown>[];
+      return `grpc stream ${step.grpcStream}\n${await this.grpc.stream(step.grpcStream, send, step.count, step.ms)}`;
+    }
+    if ('http' in step) {
+      return this.http(step.http, step.body === undefined ? undefined : templateDeep(resolve(step.body, ctx), ctx), step.streamMs, step.pick);
+    }
+    if ('client' in step) {
+      try {
+        const value = await step.client(this.client, ctx);
+        return `etcd3 ${step.label}\n${JSON.stringify(plain(value ?? null))}`;
+      } catch (err) {
+        const e = err as Error;
+        return `etcd3 ${step.label}\nERROR ${e.constructor.name}: ${e.message}`;
+      }
+    }
+    throw new Error(`unknown step ${JSON.stringify(step)}`);
+  }
+
+  private async http(spec: string, body: unknown, streamMs: number | undefined, pick: ((b: string) => string) | undefined): Promise<string> {
+    const [method, path] = spec.split(' ') as [string, string];
+    const ac = new AbortController();
+    const timer = setTimeout(() => ac.abort(), streamMs ?? 5_000);
+    let text = '';
+    let status = 0;
+    let type = '';
+    try {
+      const res = await fetch(`${this.member.clientUrl}${path}`, {
+        method,
+        body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
+        signal: ac.signal,
+      });
+      status = res.status;
+      type = (res.headers.get('content-type') ?? '').split(';')[0] ?? '';
+      const reader = res.body?.getReader();
+      const dec = new TextDecoder();
+      if (reader) {
+        try {
+          for (;;) {
+            const { done, value } = await reader.read();
+            if (done) break;
+            text += dec.decode(value, { stream: true });
+          }
+        } catch {
+          text += '\n(stream cut at the end of the window)';
+        }
+      }
+    } catch (err) {
+      if (status === 0) text = `FETCH ERROR ${(err as Error).name}`;
+    } finally {
+      clearTimeout(timer);
+    }
+    return `${spec}\nHTTP ${status} ${type}\n${pick ? pick(text) : text}`;
+  }
+}
+
+function resolve<T>(v: Templated<T>, ctx: StepContext): T {
+  return typeof v === 'function' ? (v as (c: StepContext) => T)(ctx) : v;
+}
+
+/** {P} prefix, {R+n}/{R-n}/{R} revisions, {L1}/{L1d} leases (hex/decimal), {TMP} scratch dir. */
+export function template(s: string, ctx: StepContext): string {
+  return s
+    .replace(/\{P\}/g, ctx.p)
+    .replace(/\{R([+-]\d+)?\}/g, (_m, off: string | undefined) => String(ctx.baseRevision + Number(off ?? 0)))
+    .replace(/\{L(\d+)(d?)\}/g, (_m, i: string, dec: string) => {
+      const id = ctx.leases[Number(i) - 1];
+      if (id === undefined) return 'no-such-lease-yet';
+      return dec ? id.toString(10) : id.toString(16);
+    })
+    .replace(/\{TMP\}/g, ctx.tmp);
+}
+
+function templateDeep(v: unknown, ctx: StepContext): unknown {
+  if (typeof v === 'string') return template(v, ctx);
+  if (Buffer.isBuffer(v)) return Buffer.from(template(v.toString('utf8'), ctx), 'utf8');
+  if (Array.isArray(v)) return v.map((x) => templateDeep(x, ctx));
+  if (v && typeof v === 'object') {
+    const out: Record<string, unknown> = {};
+    for (const [k, x] of Object.entries(v)) out[k] = templateDeep(x, ctx);
+    return out;
+  }
+  return v;
+}
+
+/** `args` as written in the scenario (templates unexpanded: absolute revisions must not show). */
+function renderCtl(args: string[], r: EtcdctlResult, stdoutOnly: boolean): string {
+  const isProtobuf = args.some((a) => a === 'protobuf' || a === '--write-out=protobuf' || a === '-wprotobuf');
+  const stdout = isProtobuf ? `hex:${r.stdoutBytes.toString('hex')}` : r.stdout;
+  const parts = [`$ etcdctl ${args.join(' ')}`, stdout];
+  if (!stdoutOnly && r.stderr) parts.push(`[stderr]\n${r.stderr}`);
+  parts.push(`[rc=${r.code}${r.timedOut ? ', interrupted' : ''}]`);
+  return parts.join('\n');
+}

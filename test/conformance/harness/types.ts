@@ -1,0 +1,98 @@
+// Conformance scenarios are data: a name and a list of steps. Each step is run against genuine
+// etcd and against the target under test; what a user would see (stdout, stderr, exit code,
+// response message, gRPC status, HTTP status and body) is normalised and compared.
+import type { Etcd3 } from 'etcd3';
+
+/** What a step's functions and templates may refer to; one per scenario per target. */
+export interface StepContext {
+  /** The scenario's unique key prefix, e.g. "get-prefix/". Templates: `{P}`. */
+  p: string;
+  /** Store revision when the scenario started; `{R+2}` in templates means base + 2. */
+  baseRevision: number;
+  rev(offset: number): number;
+  /** Lease IDs granted so far in this scenario, in order (`{L1}` = first as hex, `{L1d}` as decimal). */
+  leases: bigint[];
+  /** A scratch directory of this target (`{TMP}`), e.g. for snapshot files. */
+  tmp: string;
+  /** The client URL of the target, e.g. http://127.0.0.1:23011. */
+  clientUrl: string;
+}
+
+export type Templated<T> = T | ((ctx: StepContext) => T);
+
+/** `etcdctl <args>` (ETCDCTL_API=3). String args may use templates ({P}, {R+n}, {L1}, {L1d}, {TMP}). */
+export interface CtlStep {
+  ctl: string[];
+  input?: string;
+  /** Keep stdin open after input (watch -i). */
+  keepStdinOpen?: boolean;
+  /** End etcdctl with SIGINT after this long (watch, lock, elect): default 15 s and SIGKILL. */
+  interruptAfterMs?: number;
+  /** Compare stdout + exit code only (stderr carries client-side progress logs, e.g. snapshot save). */
+  stdoutOnly?: boolean;
+  /** Start it and go on; a later `{ await: name }` step reports its output. */
+  background?: string;
+}
+
+/** A unary gRPC call: service "KV" | "Lease" | ... (package prefix added), method as in the proto. */
+export interface GrpcStep {
+  grpc: `${string}.${string}`;
+  req?: Templated<Record<string, unknown>>;
+}
+
+/** A unary call by full path with a raw (hex) request body, for methods our protos do not declare. */
+export interface GrpcRawStep {
+  grpcRaw: string;
+  hex?: string;
+}
+
+/** A bidirectional/server stream: writes `send`, collects responses until `count` arrived or `ms` passed. */
+export interface GrpcStreamStep {
+  grpcStream: `${string}.${string}`;
+  send: Templated<Record<string, unknown>[]>;
+  count: number;
+  ms?: number;
+}
+
+/** An HTTP request to the client port (JSON gateway, /health, /version, /metrics). */
+export interface HttpStep {
+  http: `${'GET' | 'POST' | 'PUT' | 'DELETE'} ${string}`;
+  body?: Templated<unknown>;
+  /** Streaming response (e.g. /v3/watch): read for this long, then abort and report what came. */
+  streamMs?: number;
+  /** Reduce the body before comparing (e.g. /metrics: which metric names are present). */
+  pick?: (body: string) => string;
+}
+
+/** A call through the `etcd3` npm client; the resolved value (or the error's class and message) is compared. */
+export interface ClientStep {
+  client: (client: Etcd3, ctx: StepContext) => Promise<unknown>;
+  label: string;
+}
+
+export interface AwaitStep {
+  await: string;
+}
+
+/** Writes keys through gRPC KV.Put, one revision each (cheap setup; the answers are compared too). */
+export interface SeedStep {
+  seed: Array<[key: string, value: string]>;
+}
+
+/** Revokes every lease on the target (before listing leases); reports how many. */
+export interface RevokeAllLeasesStep {
+  revokeAllLeases: true;
+}
+
+export interface SleepStep {
+  sleep: number;
+}
+
+export type Step = CtlStep | GrpcStep | GrpcRawStep | GrpcStreamStep | HttpStep | ClientStep | AwaitStep | SleepStep | SeedStep | RevokeAllLeasesStep;
+
+export interface Scenario {
+  name: string;
+  steps: Step[];
+  /** Runs after every ordinary scenario (compaction, auth enable: they change what later ones see). */
+  late?: boolean;
+}

@@ -1,0 +1,31 @@
+// Every conformance scenario, in run order. Add new ones to the table of their kind.
+import type { Scenario } from '../harness/types.js';
+import { clientScenarios } from './client.js';
+import { clusterScenarios } from './cluster.js';
+import { errorScenarios } from './errors.js';
+import { gatewayScenarios } from './gateway.js';
+import { grpcScenarios } from './grpc.js';
+import { kvScenarios } from './kv.js';
+import { lateScenarios } from './late.js';
+import { protobufScenarios } from './protobuf.js';
+import { leaseScenarios, txnScenarios, watchScenarios } from './txn-watch-lease.js';
+
+export const allScenarios: Scenario[] = [
+  ...protobufScenarios, // first: their bytes carry absolute revisions
+  ...kvScenarios,
+  ...txnScenarios,
+  ...watchScenarios,
+  ...leaseScenarios,
+  ...errorScenarios,
+  ...clusterScenarios,
+  ...grpcScenarios,
+  ...gatewayScenarios,
+  ...clientScenarios,
+  ...lateScenarios,
+];
+
+const seen = new Set<string>();
+for (const s of allScenarios) {
+  if (seen.has(s.name)) throw new Error(`duplicate conformance scenario name ${s.name}`);
+  seen.add(s.name);
+}
