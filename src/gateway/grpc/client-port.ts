@@ -1,0 +1,121 @@
+// One TCP listener per client URL, shared the way etcd shares its client port: the first bytes of
+// each connection decide. The HTTP/2 connection preface ("PRI * HTTP/2.0") goes to the gRPC
+// server's http2 server (which also passes non-gRPC HTTP/2 requests to the HTTP handler); anything
+// else goes to a node:http HTTP/1.1 server (JSON gateway, /health, /version, /metrics).
+import http from 'node:http';
+import type http2 from 'node:http2';
+import net from 'node:net';
+import type { GrpcServer, HttpHandler } from './server.js';
+
+export interface ClientPortOptions {
+  host: string;
+  /** 0 picks a free port (see ClientPort.port). */
+  port: number;
+  grpc: GrpcServer;
+  /** HTTP/1.1 requests, and HTTP/2 requests that are not gRPC. */
+  http1: HttpHandler;
+  /** 'https' client URLs are refused for now (TLS is not implemented yet). */
+  scheme?: 'http' | 'https';
+}
+
+export interface ClientPort {
+  readonly host: string;
+  readonly port: number;
+  /**
+   * Stops listening, ends idle HTTP/1.1 connections, GOAWAYs this port's HTTP/2 connections and
+   * resolves when all are gone (the rest is cut after graceMs). The GrpcServer itself stays up
+   * (it may serve other client URLs): its owner closes it.
+   */
+  close(graceMs?: number): Promise<void>;
+}
+
+const PREFACE_START = Buffer.from('PRI');
+
+export class TlsNotSupportedError extends Error {
+  constructor(url: string) {
+    super(`dcsgw: TLS client URLs are not supported yet (${url}); use http://`);
+  }
+}
+
+export async function listenClientPort(opts: ClientPortOptions): Promise<ClientPort> {
+  if (opts.scheme === 'https') throw new TlsNotSupportedError(`https://${opts.host}:${opts.port}`);
+  const grpc = opts.grpc;
+  grpc.setHttpHandler(opts.http1);
+  const h1 = http.createServer(opts.http1 as (req: http.IncomingMessage, res: http.ServerResponse) => void);
+  h1.keepAliveTimeout = 30_000;
+  const sockets = new Set<net.Socket>();
+  const sessions = new Set<http2.ServerHttp2Session>();
+  const track = (s: http2.ServerHttp2Session): void => {
+    sessions.add(s);
+    s.once('close', () => sessions.delete(s));
+  };
+
+  const route = (socket: net.Socket, first: Buffer): void => {
+    // Put the peeked bytes back; both servers read what is buffered in the socket when they take
+    // it over. The HTTP/2 session then reads the TCP handle itself: resuming the JS stream would
+    // hand the buffered preface out a second time. The HTTP/1.1 server reads through 'data' events.
+    socket.pause();
+    socket.unshift(first);
+    if (first.length >= 3 && first.subarray(0, 3).equals(PREFACE_START)) {
+      // 'session' is emitted synchronously inside 'connection': this catches exactly our session.
+      grpc.http2.once('session', track);
+      grpc.http2.emit('connection', socket);
+    } else {
+      h1.emit('connection', socket);
+      socket.resume();
+    }
+  };
+
+  const tcp = net.createServer({ noDelay: true }, (socket) => {
+    sockets.add(socket);
+    socket.on('close', () => sockets.delete(socket));
+    socket.on('error', () => socket.destroy());
+    let seen: Buffer | undefined;
+    const onData = (chunk: Buffer): void => {
+      seen = seen ? Buffer.concat([seen, chunk]) : chunk;
+      // Three bytes tell "PRI" from any HTTP/1.1 method; a shorter first packet waits for more.
+      if (seen.length < 3 && PREFACE_START.subarray(0, seen.length).equals(seen)) return;
+      socket.off('data', onData);
+      route(socket, seen);
+    };
+    socket.on('data', onData);
+  });
+
+  await new Promise<void>((resolve, reject) => {
+    tcp.once('error', reject);
+    tcp.listen(opts.port, opts.host, () => {
+      tcp.off('error', reject);
+      resolve();
+    });
+  });
+  const addr = tcp.address() as net.AddressInfo;
+
+  return {
+    host: opts.host,
+    port: addr.port,
+    async close(graceMs = 2000): Promise<void> {
+      const stopped = new Promise<void>((resolve) => tcp.close(() => resolve()));
+      h1.closeIdleConnections();
+      const goaways = [...sessions].map(
+        (s) =>
+          new Promise<void>((resolve) => {
+            if (s.closed || s.destroyed) return resolve();
+            s.once('close', () => resolve());
+            s.close();
+          }),
+      );
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([
+        Promise.all(goaways),
+        new Promise<void>((resolve) => {
+          timer = setTimeout(resolve, graceMs);
+        }),
+      ]);
+      clearTimeout(timer);
+      for (const s of sessions) s.destroy();
+      h1.closeAllConnections();
+      for (const s of sockets) s.destroy();
+      await stopped;
+    },
+  };
+}

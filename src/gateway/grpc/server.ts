@@ -1,0 +1,539 @@
+// A small gRPC server on node:http2 (see DESIGN.md, "The CPU budget": @grpc/grpc-js as a server
+// costs more CPU per call than genuine etcd spends in total). It speaks exactly what etcd's clients
+// need: length-prefixed messages reassembled across DATA chunks, status trailers (trailers-only
+// responses for errors before any message), grpc-timeout deadlines, unary, server-streaming and
+// bidirectional calls, client cancellation, grpc-go's words for unknown methods and oversized
+// messages. HTTP/2 requests that are not gRPC go to an ordinary HTTP handler (etcd's JSON gateway
+// answers over HTTP/2 too).
+//
+// Hot path: per call one Call object and shared listener functions (`this` is the stream, the call
+// hangs off it); a handler that returns a plain value is answered synchronously.
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import http2 from 'node:http2';
+import type { AddressInfo } from 'node:net';
+import { pino, type Logger } from 'pino';
+import { GrpcCode } from '../../adapters/errors.js';
+import type { CallContext, GrpcRouter, MessageCodec, ServerStream, StreamHandler, UnaryHandler } from './api.js';
+import { GrpcStatusError } from './api.js';
+import { Deframer, type FrameSink } from './deframer.js';
+import { encodeGrpcMessage, isStatusError, parseGrpcTimeout, statusOf, type GrpcStatus } from './status.js';
+
+export type HttpHandler = (
+  req: IncomingMessage | http2.Http2ServerRequest,
+  res: ServerResponse | http2.Http2ServerResponse,
+) => void;
+
+export interface GrpcServerOptions {
+  /**
+   * Largest request message accepted (grpc-go's MaxRecvMsgSize). etcd sets it to
+   * --max-request-bytes + 512 KiB; with etcd's default 1.5 MiB that is 2 MiB, the default here.
+   */
+  maxReceiveMessageBytes?: number;
+  /** Largest response message sent; etcd leaves grpc-go's default (2^31-1). */
+  maxSendMessageBytes?: number;
+  /** Where HTTP/2 requests without a gRPC content-type go. Without one they get 415. */
+  http?: HttpHandler;
+  logger?: Logger;
+}
+
+/** etcd's default --max-request-bytes (1.5 MiB) plus grpc-go's 512 KiB overhead allowance. */
+export const DEFAULT_MAX_RECEIVE_BYTES = 1.5 * 1024 * 1024 + 512 * 1024;
+
+interface Route {
+  streaming: boolean;
+  req: MessageCodec<unknown>;
+  res: MessageCodec<unknown>;
+  unary: UnaryHandler<unknown, unknown> | undefined;
+  stream: StreamHandler<unknown, unknown> | undefined;
+}
+
+const kCall = Symbol('dcsgw.grpcCall');
+type CallStream = http2.ServerHttp2Stream & { [kCall]?: Call };
+
+const RESPONSE_HEADERS: http2.OutgoingHttpHeaders = { ':status': 200, 'content-type': 'application/grpc' };
+const WAIT_FOR_TRAILERS: http2.ServerStreamResponseOptions = { waitForTrailers: true };
+const END_STREAM: http2.ServerStreamResponseOptions = { endStream: true };
+const OK_TRAILERS: http2.OutgoingHttpHeaders = { 'grpc-status': '0' };
+
+function frame(payload: Buffer): Buffer {
+  const out = Buffer.allocUnsafe(payload.length + 5);
+  out[0] = 0;
+  out.writeUInt32BE(payload.length, 1);
+  payload.copy(out, 5);
+  return out;
+}
+
+// Shared stream listeners: `this` is the stream, the call is stored on it.
+function onStreamData(this: CallStream, chunk: Buffer): void {
+  this[kCall]?.onData(chunk);
+}
+function onStreamEnd(this: CallStream): void {
+  this[kCall]?.onClientEnd();
+}
+function onStreamClose(this: CallStream): void {
+  this[kCall]?.onStreamClosed();
+}
+function onStreamError(this: CallStream): void {
+  // 'close' follows; the error itself (reset by peer, ...) is the client's business.
+}
+function onWantTrailers(this: CallStream): void {
+  const call = this[kCall];
+  this.sendTrailers(call?.trailers ?? OK_TRAILERS);
+}
+function onDeadline(call: Call): void {
+  call.expire();
+}
+
+class Call implements CallContext, ServerStream<unknown, unknown>, FrameSink {
+  readonly metadata: Record<string, string>;
+  readonly deadline: number | undefined;
+  private abort: AbortController | undefined;
+  private timer: NodeJS.Timeout | undefined;
+  private readonly deframer: Deframer;
+  private headersSent = false;
+  private done = false;
+  private clientEnded = false;
+  private dispatched = false;
+  private closeFired = false;
+  /** The call was cut short (client cancel, connection loss, deadline). */
+  private aborted = false;
+  trailers: http2.OutgoingHttpHeaders | undefined;
+  private messageCb: ((req: unknown) => void) | undefined;
+  private endCb: (() => void) | undefined;
+  private closeCbs: (() => void)[] | undefined;
+  private queue: unknown[] | undefined;
+
+  constructor(
+    private readonly server: GrpcServer,
+    private readonly http: CallStream,
+    headers: http2.IncomingHttpHeaders,
+    private readonly route: Route,
+  ) {
+    // Headers are lower-case already; pseudo-headers (':path', ...) stay in, harmlessly.
+    this.metadata = headers as Record<string, string>;
+    const timeout = parseGrpcTimeout(headers['grpc-timeout'] as string | undefined);
+    if (timeout !== undefined) {
+      this.deadline = Date.now() + timeout;
+      this.timer = setTimeout(onDeadline, Math.max(0, timeout), this);
+    }
+    this.deframer = new Deframer(server.maxReceiveMessageBytes);
+  }
+
+  get signal(): AbortSignal {
+    if (!this.abort) {
+      // Created on first use: most unary handlers never look at it.
+      this.abort = new AbortController();
+      if (this.aborted) this.abort.abort();
+    }
+    return this.abort.signal;
+  }
+
+  get peer(): string {
+    const s = this.http.session?.socket;
+    return s ? `${s.remoteAddress ?? ''}:${s.remotePort ?? ''}` : '';
+  }
+
+  get ctx(): CallContext {
+    return this;
+  }
+
+  get closed(): boolean {
+    return this.done;
+  }
+
+  // ---- inbound ----
+
+  onData(chunk: Buffer): void {
+    if (this.done) return;
+    const tooLarge = this.deframer.push(chunk, this);
+    if (tooLarge >= 0 && !this.done) {
+      this.fail({
+        code: GrpcCode.RESOURCE_EXHAUSTED,
+        message: `grpc: received message larger than max (${tooLarge} vs. ${this.server.maxReceiveMessageBytes})`,
+      });
+    }
+  }
+
+  onFrame(compressed: boolean, payload: Buffer): void {
+    if (this.done) return;
+    if (compressed) {
+      const enc = (this.metadata['grpc-encoding'] as string | undefined) ?? '';
+      this.fail({ code: GrpcCode.UNIMPLEMENTED, message: `grpc: Decompressor is not installed for grpc-encoding "${enc}"` });
+      return;
+    }
+    let req: unknown;
+    try {
+      req = this.route.req.decode(payload);
+    } catch (err) {
+      this.fail({ code: GrpcCode.INTERNAL, message: 'grpc: error unmarshalling request: ' + (err instanceof Error ? err.message : String(err)) });
+      return;
+    }
+    if (!this.route.streaming) {
+      if (this.dispatched) return;
+      this.dispatched = true;
+      this.runUnary(req);
+    } else if (this.messageCb) {
+      this.messageCb(req);
+    } else {
+      (this.queue ??= []).push(req);
+    }
+  }
+
+  onClientEnd(): void {
+    this.clientEnded = true;
+    if (this.done) return;
+    if (!this.route.streaming) {
+      if (!this.dispatched) {
+        this.fail({ code: GrpcCode.UNKNOWN, message: this.deframer.partial ? 'unexpected EOF' : 'EOF' });
+      }
+      return;
+    }
+    if (this.deframer.partial) {
+      this.fail({ code: GrpcCode.UNKNOWN, message: 'unexpected EOF' });
+      return;
+    }
+    this.endCb?.();
+  }
+
+  /** The HTTP/2 stream is closed: after our end, or because the client reset it or went away. */
+  onStreamClosed(): void {
+    if (!this.done) {
+      this.done = true;
+      this.aborted = true;
+      this.clearTimer();
+      this.abort?.abort();
+    }
+    this.fireClose();
+  }
+
+  expire(): void {
+    this.timer = undefined;
+    if (this.done) return;
+    this.aborted = true;
+    this.abort?.abort();
+    this.fail({ code: GrpcCode.DEADLINE_EXCEEDED, message: 'context deadline exceeded' });
+  }
+
+  // ---- unary ----
+
+  private runUnary(req: unknown): void {
+    let result: unknown;
+    try {
+      result = (this.route.unary as UnaryHandler<unknown, unknown>)(req, this);
+    } catch (err) {
+      this.failWith(err);
+      return;
+    }
+    if (result !== null && typeof result === 'object' && typeof (result as PromiseLike<unknown>).then === 'function') {
+      (result as Promise<unknown>).then(
+        (res) => this.reply(res),
+        (err: unknown) => this.failWith(err),
+      );
+    } else {
+      this.reply(result);
+    }
+  }
+
+  private reply(res: unknown): void {
+    if (this.done) return;
+    const out = this.encode(res);
+    if (out === undefined) return;
+    const stream = this.http;
+    if (stream.destroyed) return this.markDone();
+    this.markDone();
+    this.headersSent = true;
+    stream.respond(RESPONSE_HEADERS, WAIT_FOR_TRAILERS);
+    stream.end(out);
+  }
+
+  private encode(res: unknown): Buffer | undefined {
+    let out: Buffer;
+    try {
+      const codec = this.route.res;
+      out = codec.encodeFramed ? codec.encodeFramed(res) : frame(codec.encode(res));
+    } catch (err) {
+      this.server.logger.error({ err, path: this.metadata[':path'] }, 'grpc: cannot encode response');
+      this.fail({ code: GrpcCode.INTERNAL, message: 'grpc: error while marshaling: ' + (err instanceof Error ? err.message : String(err)) });
+      return undefined;
+    }
+    const size = out.length - 5;
+    if (size > this.server.maxSendMessageBytes) {
+      this.fail({ code: GrpcCode.RESOURCE_EXHAUSTED, message: `grpc: trying to send message larger than max (${size} vs. ${this.server.maxSendMessageBytes})` });
+      return undefined;
+    }
+    return out;
+  }
+
+  // ---- streaming (ServerStream) ----
+
+  onMessage(cb: (req: unknown) => void): void {
+    this.messageCb = cb;
+    const queued = this.queue;
+    if (queued) {
+      this.queue = undefined;
+      for (const m of queued) {
+        if (this.done) break;
+        cb(m);
+      }
+    }
+  }
+
+  onEnd(cb: () => void): void {
+    this.endCb = cb;
+    if (this.clientEnded && !this.done && !this.deframer.partial) cb();
+  }
+
+  onClose(cb: () => void): void {
+    if (this.closeFired) {
+      cb();
+      return;
+    }
+    (this.closeCbs ??= []).push(cb);
+  }
+
+  write(res: unknown): void {
+    if (this.done) return;
+    const out = this.encode(res);
+    if (out === undefined) return;
+    const stream = this.http;
+    if (stream.destroyed) return;
+    if (!this.headersSent) {
+      this.headersSent = true;
+      stream.respond(RESPONSE_HEADERS, WAIT_FOR_TRAILERS);
+    }
+    stream.write(out);
+  }
+
+  end(error?: Error): void {
+    if (this.done) return;
+    if (error !== undefined) {
+      this.failWith(error);
+      return;
+    }
+    this.markDone();
+    const stream = this.http;
+    if (stream.destroyed) return;
+    if (!this.headersSent) {
+      this.headersSent = true;
+      stream.respond(RESPONSE_HEADERS, WAIT_FOR_TRAILERS);
+    }
+    stream.end();
+  }
+
+  // ---- ending ----
+
+  private failWith(err: unknown): void {
+    if (!isStatusError(err)) this.server.logger.error({ err, path: this.metadata[':path'] }, 'grpc: handler failed');
+    this.fail(statusOf(err));
+  }
+
+  fail(status: GrpcStatus): void {
+    if (this.done) return;
+    this.markDone();
+    const stream = this.http;
+    if (stream.destroyed) return;
+    const message = encodeGrpcMessage(status.message);
+    if (!this.headersSent) {
+      this.headersSent = true;
+      // Trailers-only response: the status travels in the one HEADERS frame.
+      stream.respond(
+        { ':status': 200, 'content-type': 'application/grpc', 'grpc-status': String(status.code), 'grpc-message': message },
+        END_STREAM,
+      );
+    } else {
+      this.trailers = { 'grpc-status': String(status.code), 'grpc-message': message };
+      stream.end();
+    }
+  }
+
+  private markDone(): void {
+    this.done = true;
+    this.clearTimer();
+  }
+
+  private clearTimer(): void {
+    if (this.timer !== undefined) {
+      clearTimeout(this.timer);
+      this.timer = undefined;
+    }
+  }
+
+  private fireClose(): void {
+    if (this.closeFired) return;
+    this.closeFired = true;
+    const cbs = this.closeCbs;
+    this.closeCbs = undefined;
+    if (cbs) for (const cb of cbs) cb();
+  }
+}
+
+export class GrpcServer implements GrpcRouter {
+  readonly http2: http2.Http2Server;
+  readonly maxReceiveMessageBytes: number;
+  readonly maxSendMessageBytes: number;
+  readonly logger: Logger;
+  private http: HttpHandler | undefined;
+  private readonly routes = new Map<string, Route>();
+  private readonly services = new Set<string>();
+  private readonly sessions = new Set<http2.ServerHttp2Session>();
+
+  constructor(opts: GrpcServerOptions = {}) {
+    this.maxReceiveMessageBytes = opts.maxReceiveMessageBytes ?? DEFAULT_MAX_RECEIVE_BYTES;
+    this.maxSendMessageBytes = opts.maxSendMessageBytes ?? 2 ** 31 - 1;
+    this.logger = opts.logger ?? pino({ name: 'dcsgw-grpc', level: process.env['DCSGW_LOG_LEVEL'] ?? 'info' });
+    this.http = opts.http;
+    this.http2 = http2.createServer({
+      // Room for etcd-sized messages in flight on many streams at once.
+      maxSessionMemory: 256,
+      settings: { maxConcurrentStreams: 2 ** 32 - 1, initialWindowSize: 1 << 20 },
+    });
+    this.http2.on('stream', (stream: http2.ServerHttp2Stream, headers: http2.IncomingHttpHeaders, _flags: number, rawHeaders: string[]) =>
+      this.onStream(stream, headers, rawHeaders),
+    );
+    this.http2.on('session', (session: http2.ServerHttp2Session) => {
+      this.sessions.add(session);
+      session.on('error', () => {
+        /* connection-level errors end the session; 'close' follows */
+      });
+      session.on('close', () => this.sessions.delete(session));
+      session.on('connect', () => {
+        try {
+          session.setLocalWindowSize(8 << 20);
+        } catch {
+          /* session already going */
+        }
+      });
+    });
+  }
+
+  /** The handler for HTTP/2 requests that are not gRPC (set later when the HTTP side is built after the server). */
+  setHttpHandler(handler: HttpHandler | undefined): void {
+    this.http = handler;
+  }
+
+  unary<Req, Res>(path: string, req: MessageCodec<Req>, res: MessageCodec<Res>, handler: UnaryHandler<Req, Res>): void {
+    this.add(path, {
+      streaming: false,
+      req: req as MessageCodec<unknown>,
+      res: res as MessageCodec<unknown>,
+      unary: handler as UnaryHandler<unknown, unknown>,
+      stream: undefined,
+    });
+  }
+
+  stream<Req, Res>(path: string, req: MessageCodec<Req>, res: MessageCodec<Res>, handler: StreamHandler<Req, Res>): void {
+    this.add(path, {
+      streaming: true,
+      req: req as MessageCodec<unknown>,
+      res: res as MessageCodec<unknown>,
+      unary: undefined,
+      stream: handler as unknown as StreamHandler<unknown, unknown>,
+    });
+  }
+
+  private add(path: string, route: Route): void {
+    const m = /^\/([^/]+)\/([^/]+)$/.exec(path);
+    if (!m) throw new Error(`grpc: bad method path ${path} (want /package.Service/Method)`);
+    if (this.routes.has(path)) throw new Error(`grpc: ${path} registered twice`);
+    this.routes.set(path, route);
+    this.services.add(m[1] as string);
+  }
+
+  private onStream(stream: CallStream, headers: http2.IncomingHttpHeaders, rawHeaders: string[]): void {
+    stream.on('error', onStreamError);
+    const ct = headers['content-type'];
+    if (typeof ct !== 'string' || !ct.startsWith('application/grpc')) {
+      this.onHttp(stream, headers, rawHeaders);
+      return;
+    }
+    const path = headers[':path'] ?? '';
+    const route = this.routes.get(path);
+    if (route === undefined) {
+      this.rejectUnknown(stream, path);
+      return;
+    }
+    const call = new Call(this, stream, headers, route);
+    stream[kCall] = call;
+    stream.on('data', onStreamData);
+    stream.on('end', onStreamEnd);
+    stream.on('close', onStreamClose);
+    stream.on('wantTrailers', onWantTrailers);
+    if (route.streaming) {
+      try {
+        (route.stream as StreamHandler<unknown, unknown>)(call);
+      } catch (err) {
+        call.end(err instanceof Error ? err : new Error(String(err)));
+      }
+    }
+  }
+
+  /** grpc-go's answers to a path it has no handler for (texts checked against etcd 3.4). */
+  private rejectUnknown(stream: http2.ServerHttp2Stream, path: string): void {
+    let status: GrpcStatus;
+    const m = /^\/(.+)\/([^/]*)$/.exec(path);
+    if (!m) {
+      // grpc-go of etcd 3.4's vintage answers a malformed name with RESOURCE_EXHAUSTED.
+      status = { code: GrpcCode.RESOURCE_EXHAUSTED, message: `malformed method name: ${JSON.stringify(path)}` };
+    } else if (!this.services.has(m[1] as string)) {
+      status = { code: GrpcCode.UNIMPLEMENTED, message: `unknown service ${m[1] as string}` };
+    } else {
+      status = { code: GrpcCode.UNIMPLEMENTED, message: `unknown method ${m[2] as string} for service ${m[1] as string}` };
+    }
+    stream.respond(
+      { ':status': 200, 'content-type': 'application/grpc', 'grpc-status': String(status.code), 'grpc-message': encodeGrpcMessage(status.message) },
+      END_STREAM,
+    );
+    stream.resume(); // drain whatever request body follows
+  }
+
+  private onHttp(stream: http2.ServerHttp2Stream, headers: http2.IncomingHttpHeaders, rawHeaders: string[]): void {
+    const handler = this.http;
+    if (handler === undefined) {
+      stream.respond({ ':status': 415, 'content-type': 'text/plain; charset=utf-8' });
+      stream.end('unsupported content-type\n');
+      return;
+    }
+    // node's own compatibility objects, as http2.createServer(handler) would build them.
+    const req = new http2.Http2ServerRequest(stream, headers, {}, rawHeaders);
+    const res = new http2.Http2ServerResponse(stream);
+    handler(req, res);
+  }
+
+  /** Listen on its own (HTTP/2 only, no sniffing): tests and gRPC-only endpoints. */
+  listen(port: number, host = '127.0.0.1'): Promise<AddressInfo> {
+    return new Promise((resolve, reject) => {
+      this.http2.once('error', reject);
+      this.http2.listen(port, host, () => {
+        this.http2.off('error', reject);
+        resolve(this.http2.address() as AddressInfo);
+      });
+    });
+  }
+
+  /**
+   * Graceful stop: no new connections, GOAWAY to every client (calls in flight may finish), then
+   * after `graceMs` whatever is left is cut.
+   */
+  async close(graceMs = 2000): Promise<void> {
+    if (this.http2.listening) this.http2.close();
+    const pending = [...this.sessions].map(
+      (s) =>
+        new Promise<void>((resolve) => {
+          if (s.closed || s.destroyed) return resolve();
+          s.once('close', () => resolve());
+          s.close();
+        }),
+    );
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<void>((resolve) => {
+      timer = setTimeout(resolve, graceMs);
+      timer.unref();
+    });
+    await Promise.race([Promise.all(pending), timeout]);
+    clearTimeout(timer);
+    for (const s of this.sessions) s.destroy();
+    this.sessions.clear();
+  }
+}
+
+export { GrpcStatusError };
