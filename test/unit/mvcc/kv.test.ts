@@ -181,4 +181,22 @@ describe('consistent index', () => {
     expect(h.val('a')).toBe('1');
     expect(h.store.currentRevision()).toBe(2);
   });
+
+  it('a batch that breaks half-way is rolled back whole, in storage and in memory', () => {
+    h.put('before', '1'); // index 1, rev 2
+    const broken = { requestPut: { key: undefined as unknown as Buffer, value: b('x'), lease: 0n, prevKv: false, ignoreValue: false, ignoreLease: false } };
+    expect(() =>
+      h.store.applyBatch([
+        { index: 2, term: 1, command: { kind: 'put', req: { key: b('a'), value: b('1'), lease: 0n, prevKv: false, ignoreValue: false, ignoreLease: false } } },
+        { index: 3, term: 1, command: { kind: 'txn', req: { compare: [], success: [{ requestPut: { key: b('b'), value: b('1'), lease: 0n, prevKv: false, ignoreValue: false, ignoreLease: false } }, broken], failure: [] } } },
+      ]),
+    ).toThrow();
+    expect(h.store.consistentIndex()).toBe(1);
+    expect(h.store.currentRevision()).toBe(2);
+    expect(h.val('a')).toBeUndefined();
+    expect(h.val('b')).toBeUndefined();
+    h.index = 1;
+    h.put('after', '1');
+    expect(h.get('after').kvs[0]!.modRevision).toBe(3);
+  });
 });
