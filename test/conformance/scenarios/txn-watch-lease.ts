@@ -42,10 +42,11 @@ export const watchScenarios: Scenario[] = [
     ctl('del', '{P}x'),
     { await: 'w' },
   ),
+  // one watch per session: two replays in one session interleave in no fixed order
   scenario(
     'watch-interactive',
     abc(),
-    { ctl: ['watch', '-i'], input: 'watch {P}a --rev={R+1}\nwatch {P}c --rev={R+1}\n', keepStdinOpen: true, interruptAfterMs: 900 },
+    { ctl: ['watch', '-i'], input: 'watch {P} --prefix --rev={R+1}\n', keepStdinOpen: true, interruptAfterMs: 900 },
   ),
   scenario('watch-interactive-eof', ctlIn('watch {P}a\n', 'watch', '-i')),
   scenario('watch-no-key', ctl('watch')),
