@@ -45,7 +45,6 @@ export const MUTATIONS = [
   'no-log-up-to-date-check',
   'follower-no-truncate-conflict',
   'readindex-without-heartbeat',
-  'leader-no-stepdown',
 ] as const;
 export type Mutation = (typeof MUTATIONS)[number];
 
@@ -128,7 +127,6 @@ export class Raft {
   private readonly mutNoUpToDate: boolean;
   private readonly mutNoTruncate: boolean;
   private readonly mutReadNoHeartbeat: boolean;
-  private readonly mutNoStepdown: boolean;
 
   constructor(c: RaftConfig) {
     if (c.id === None) throw new ErrInvalidUse('cannot use none as id');
@@ -151,7 +149,6 @@ export class Raft {
     this.mutNoUpToDate = m?.has('no-log-up-to-date-check') ?? false;
     this.mutNoTruncate = m?.has('follower-no-truncate-conflict') ?? false;
     this.mutReadNoHeartbeat = m?.has('readindex-without-heartbeat') ?? false;
-    this.mutNoStepdown = m?.has('leader-no-stepdown') ?? false;
 
     const { hardState, confState } = c.storage.initialState();
     this.applyConfState(confState);
@@ -656,7 +653,7 @@ export class Raft {
         this.bcastHeartbeat();
         return;
       case MessageType.MsgCheckQuorum:
-        if (!this.quorumActive() && !this.mutNoStepdown) {
+        if (!this.quorumActive()) {
           this.logger?.warn(`${this.id} stepped down to follower since quorum is not active`);
           this.becomeFollower(this.term, None);
         }
