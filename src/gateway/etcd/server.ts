@@ -1,0 +1,89 @@
+// The etcd client port(s): every etcd v3 service on the project's gRPC server, the JSON gateway and
+// /health /version /metrics on the same listener, one listener per --listen-client-urls entry.
+import type pino from 'pino';
+import type { Backend } from '../../adapters/backend.js';
+import { listenClientPort, type ClientPort } from '../grpc/client-port.js';
+import { GrpcServer } from '../grpc/server.js';
+import { binaryCodec, jsonCodecOf } from './codec/index.js';
+import { DEFAULT_WATCH_PROGRESS_INTERVAL_MS, type ServiceDeps } from './deps.js';
+import { createJsonGateway } from './gateway.js';
+import { createHttpHandler } from './http.js';
+import { collectProcessMetrics, etcdMetrics, type EtcdMetrics } from './metrics.js';
+import { registerGrpc } from './register.js';
+import { allEtcdMethods } from './services/index.js';
+
+export interface EtcdServerOptions {
+  backend: Backend;
+  /** e.g. ['http://127.0.0.1:2379']; https is refused until TLS exists. */
+  listenClientUrls: string[];
+  /** --max-request-bytes (etcd default 1.5 MiB). */
+  maxRequestBytes: number;
+  /** --max-txn-ops (etcd default 128). */
+  maxTxnOps: number;
+  logger: pino.Logger;
+  versions: { server: string; cluster: string };
+  memberName: string;
+  /** Defaults to the process-wide registry that /metrics serves. */
+  metrics?: EtcdMetrics;
+  /** Progress notifications for progress_notify watchers (etcd: 10 min). */
+  watchProgressIntervalMs?: number;
+}
+
+export interface EtcdServer {
+  /** The bound addresses, in listenClientUrls order (useful with port 0). */
+  readonly addresses: { host: string; port: number }[];
+  close(): Promise<void>;
+}
+
+/** grpc-go's allowance above --max-request-bytes for a received message (etcd: 512 KiB). */
+const GRPC_OVERHEAD_BYTES = 512 * 1024;
+
+function parseClientUrl(raw: string): { scheme: 'http' | 'https'; host: string; port: number } {
+  const u = new URL(raw);
+  if (u.protocol !== 'http:' && u.protocol !== 'https:') throw new Error(`dcsgw: unsupported client URL scheme: ${raw}`);
+  const scheme = u.protocol === 'https:' ? 'https' : 'http';
+  const host = u.hostname.replace(/^\[(.*)\]$/, '$1');
+  const port = u.port === '' ? (scheme === 'https' ? 443 : 80) : Number(u.port);
+  return { scheme, host, port };
+}
+
+export async function startEtcdServer(opts: EtcdServerOptions): Promise<EtcdServer> {
+  const metrics = opts.metrics ?? etcdMetrics;
+  if (metrics === etcdMetrics) collectProcessMetrics(metrics);
+  metrics.serverVersion.labels(opts.versions.server).set(1);
+  metrics.clusterVersion.labels(opts.versions.cluster).set(1);
+  const deps: ServiceDeps = {
+    backend: opts.backend,
+    maxRequestBytes: opts.maxRequestBytes,
+    maxTxnOps: opts.maxTxnOps,
+    logger: opts.logger,
+    versions: opts.versions,
+    memberName: opts.memberName,
+    metrics,
+    watchProgressIntervalMs: opts.watchProgressIntervalMs ?? DEFAULT_WATCH_PROGRESS_INTERVAL_MS,
+  };
+  const methods = allEtcdMethods(deps);
+  const grpc = new GrpcServer({ maxReceiveMessageBytes: opts.maxRequestBytes + GRPC_OVERHEAD_BYTES, logger: opts.logger });
+  registerGrpc(grpc, methods, (name) => binaryCodec(name), metrics);
+  const http = createHttpHandler(deps, createJsonGateway(methods, (name) => jsonCodecOf(name)));
+
+  const ports: ClientPort[] = [];
+  try {
+    for (const raw of opts.listenClientUrls) {
+      const { scheme, host, port } = parseClientUrl(raw);
+      ports.push(await listenClientPort({ host, port, grpc, http1: http, scheme }));
+      opts.logger.info({ url: raw }, 'serving etcd client requests');
+    }
+  } catch (err) {
+    await Promise.all(ports.map((p) => p.close(0)));
+    await grpc.close(0);
+    throw err;
+  }
+  return {
+    addresses: ports.map((p) => ({ host: p.host, port: p.port })),
+    async close() {
+      await Promise.all(ports.map((p) => p.close()));
+      await grpc.close();
+    },
+  };
+}
