@@ -153,6 +153,7 @@ export class WatchHub {
       if (this.sorted.length > 0) this.stab(ev.keyStr, (w) => add(w, ev, rev));
     }
     for (const [w, list] of out) {
+      if (w.dead) continue; // canceled by another watcher's listener during this delivery
       w.nextRev = revision + 1;
       this.deliver(w, list, revision);
     }
