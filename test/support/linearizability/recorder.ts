@@ -12,10 +12,20 @@ export class HistoryRecorder<I, O> {
   private readonly ops: Operation<I, O>[] = [];
   private acknowledged = 0;
   private unknown = 0;
+  private dropped = 0;
 
   constructor(private readonly isDefiniteFailure: (err: unknown) => boolean = () => false) {}
 
-  async record(clientId: number | string, input: I, run: () => Promise<O>): Promise<O | undefined> {
+  /**
+   * Runs one operation and records it. `failureHasNoEffect` (e.g. for reads) drops a failed
+   * operation from the history instead of recording an unknown outcome.
+   */
+  async record(
+    clientId: number | string,
+    input: I,
+    run: () => Promise<O>,
+    options: { failureHasNoEffect?: boolean } = {},
+  ): Promise<O | undefined> {
     const call = performance.now();
     try {
       const output = await run();
@@ -23,9 +33,11 @@ export class HistoryRecorder<I, O> {
       this.acknowledged++;
       return output;
     } catch (err) {
-      if (!this.isDefiniteFailure(err)) {
+      if (!options.failureHasNoEffect && !this.isDefiniteFailure(err)) {
         this.ops.push({ clientId, input, output: undefined, call, return: Infinity });
         this.unknown++;
+      } else {
+        this.dropped++;
       }
       return undefined;
     }
@@ -35,8 +47,9 @@ export class HistoryRecorder<I, O> {
     return this.ops.slice();
   }
 
-  counts(): { total: number; acknowledged: number; unknown: number } {
-    return { total: this.ops.length, acknowledged: this.acknowledged, unknown: this.unknown };
+  /** total = recorded operations (acknowledged + unknown); dropped = failures left out. */
+  counts(): { total: number; acknowledged: number; unknown: number; dropped: number } {
+    return { total: this.ops.length, acknowledged: this.acknowledged, unknown: this.unknown, dropped: this.dropped };
   }
 }
 

@@ -5,6 +5,7 @@
 // return out of the list; reaching a return means the operation it closes was not linearized in
 // time, so we backtrack. A (linearized set, model state) pair that was already explored is never
 // explored again: that cache is what makes the search practical.
+import { LinearizedSet } from './linearized-set.js';
 import type { Model, Operation } from './types.js';
 
 const CALL = 0;
@@ -76,8 +77,7 @@ export function searchLinearization<S, I, O>(
   deadline: number,
 ): SearchOutcome<S> {
   const head = buildEventList(ops);
-  const linearized = new Uint32Array(Math.ceil(ops.length / 32) + 1);
-  const bytes = Buffer.from(linearized.buffer);
+  const linearized = new LinearizedSet(ops);
   const seen = new Set<string>();
   const stack: { call: EventNode; stateBefore: S }[] = [];
   let state = model.init();
@@ -103,7 +103,7 @@ export function searchLinearization<S, I, O>(
   const position = new Int32Array(ops.length).fill(-1);
   byClock.forEach((opIndex, pos) => (position[opIndex] = pos));
   let floor = 0;
-  const isLinearized = (i: number): boolean => (linearized[i >>> 5]! & (1 << (i & 31))) !== 0;
+  const isLinearized = (i: number): boolean => linearized.has(i);
   /** The smallest clock still needed by an unlinearized operation other than `except`. */
   const minimumNeeded = (except: number): number => {
     while (floor < byClock.length && isLinearized(byClock[floor]!)) floor++;
@@ -128,10 +128,8 @@ export function searchLinearization<S, I, O>(
         continue;
       }
       if (result.ok) {
-        const word = entry.op >>> 5;
-        const bit = 1 << (entry.op & 31);
-        linearized[word]! |= bit;
-        const key = bytes.toString('latin1') + '\u0000' + model.stateKey(result.state);
+        linearized.add(entry.op);
+        const key = linearized.key() + '\u0000' + model.stateKey(result.state);
         if (!seen.has(key)) {
           seen.add(key);
           stack.push({ call: entry, stateBefore: state });
@@ -140,7 +138,7 @@ export function searchLinearization<S, I, O>(
           entry = head.next;
           continue;
         }
-        linearized[word]! &= ~bit;
+        linearized.remove(entry.op);
       }
       entry = entry.next;
     } else {
@@ -150,7 +148,7 @@ export function searchLinearization<S, I, O>(
       }
       const top = stack.pop();
       if (top === undefined) return { verdict: 'not-linearizable', steps, longestPrefix: longest };
-      linearized[top.call.op >>> 5]! &= ~(1 << (top.call.op & 31));
+      linearized.remove(top.call.op);
       if (position[top.call.op]! >= 0 && position[top.call.op]! < floor) floor = position[top.call.op]!;
       state = top.stateBefore;
       unlift(top.call);

@@ -192,6 +192,8 @@ describe('HistoryRecorder', () => {
     expect(ok!.return).toBeGreaterThanOrEqual(ok!.call);
     expect(unknown?.output).toBeUndefined();
     expect(unknown?.return).toBe(Infinity);
-    expect(recorder.counts()).toEqual({ total: 2, acknowledged: 1, unknown: 1 });
+    await recorder.record(1, get('a'), () => Promise.reject(new Error('unavailable')), { failureHasNoEffect: true });
+    expect(recorder.history()).toHaveLength(2);
+    expect(recorder.counts()).toEqual({ total: 2, acknowledged: 1, unknown: 1, dropped: 1 });
   });
 });

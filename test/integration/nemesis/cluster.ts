@@ -1,0 +1,115 @@
+// A three-member cluster (genuine etcd or dcsgw: same flags) whose peer links run through the
+// partitioning proxy, with the process-level faults the nemesis needs: kill -9 and restart,
+// SIGSTOP / SIGCONT.
+import { allocatePorts, startMemberOfKind, waitHealthy, type MemberKind, type PortRange, type RunningMember } from '../../support/index.js';
+import { EtcdKvClient } from './etcd-kv-client.js';
+import { PeerPartitioner } from './peer-proxy.js';
+
+export interface NemesisCluster {
+  readonly kind: MemberKind;
+  readonly names: readonly string[];
+  /** Client URL of member i (stable across restarts). */
+  clientUrl(i: number): string;
+  readonly partitioner: PeerPartitioner;
+  /** SIGKILL member i (its data dir stays). */
+  crash(i: number): void;
+  /** Start member i again from its data dir (after crash). */
+  restart(i: number): Promise<void>;
+  pause(i: number): void;
+  resume(i: number): void;
+  isDown(i: number): boolean;
+  /** Index of the member the others follow, if one is known. */
+  leaderIndex(): Promise<number | undefined>;
+  /** Heal partitions, resume paused and restart crashed members, wait until all are healthy. */
+  healAll(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+export async function startNemesisCluster(kind: MemberKind, portRange: PortRange): Promise<NemesisCluster> {
+  const names = ['n1', 'n2', 'n3'];
+  const ports = await allocatePorts(names.length * 3, portRange);
+  const clientPort = (i: number): number => ports[3 * i]!;
+  const listenPeerPort = (i: number): number => ports[3 * i + 1]!;
+  const advertisedPeerPort = (i: number): number => ports[3 * i + 2]!;
+  const partitioner = new PeerPartitioner();
+  for (let i = 0; i < names.length; i++) await partitioner.addMember(names[i]!, advertisedPeerPort(i), listenPeerPort(i));
+  const initialCluster = names.map((n, i) => `${n}=http://127.0.0.1:${advertisedPeerPort(i)}`).join(',');
+  const token = `nemesis-${process.pid}-${Date.now()}`;
+  const members: RunningMember[] = await Promise.all(
+    names.map((name, i) =>
+      startMemberOfKind(kind, {
+        name,
+        clientPort: clientPort(i),
+        peerPort: listenPeerPort(i),
+        advertisePeerUrl: `http://127.0.0.1:${advertisedPeerPort(i)}`,
+        initialCluster,
+        initialClusterToken: token,
+        waitReady: false,
+      }),
+    ),
+  );
+  const down = new Set<number>();
+  const paused = new Set<number>();
+  const admin = names.map((_, i) => new EtcdKvClient(`http://127.0.0.1:${clientPort(i)}`, 1_000));
+  try {
+    await Promise.all(members.map((m) => waitHealthy(m.clientUrl, 30_000, m.process)));
+    partitioner.setMemberIds(await admin[0]!.memberIds());
+  } catch (err) {
+    await Promise.all(members.map((m) => m.stop()));
+    await partitioner.close();
+    admin.forEach((c) => c.close());
+    throw err;
+  }
+
+  const cluster: NemesisCluster = {
+    kind,
+    names,
+    partitioner,
+    clientUrl: (i) => `http://127.0.0.1:${clientPort(i)}`,
+    crash(i) {
+      paused.delete(i);
+      members[i]!.kill('SIGKILL');
+      down.add(i);
+    },
+    async restart(i) {
+      members[i] = await members[i]!.restart({ waitReady: false });
+      down.delete(i);
+    },
+    pause(i) {
+      members[i]!.kill('SIGSTOP');
+      paused.add(i);
+    },
+    resume(i) {
+      members[i]!.kill('SIGCONT');
+      paused.delete(i);
+    },
+    isDown: (i) => down.has(i) || paused.has(i),
+    async leaderIndex() {
+      for (let i = 0; i < names.length; i++) {
+        if (down.has(i) || paused.has(i)) continue;
+        try {
+          const status = await admin[i]!.status();
+          const ids = await admin[i]!.memberIds();
+          const leaderName = [...ids].find(([, id]) => id === status.leader)?.[0];
+          if (leaderName !== undefined) return names.indexOf(leaderName);
+        } catch {
+          // this member cannot say; ask the next
+        }
+      }
+      return undefined;
+    },
+    async healAll() {
+      partitioner.heal();
+      for (const i of [...paused]) cluster.resume(i);
+      for (const i of [...down]) await cluster.restart(i);
+      await Promise.all(members.map((m) => waitHealthy(m.clientUrl, 30_000, m.process)));
+    },
+    async stop() {
+      for (const i of [...paused]) cluster.resume(i);
+      admin.forEach((c) => c.close());
+      await Promise.all(members.map((m) => m.stop()));
+      await partitioner.close();
+    },
+  };
+  return cluster;
+}

@@ -1,0 +1,57 @@
+// The nemesis: one fault at a time, in shuffled rounds over the enabled kinds, each held for a
+// while and then healed, with quiet gaps between faults so the cluster can recover and the
+// clients make progress.
+import { sleep } from '../../support/index.js';
+import type { NemesisCluster } from './cluster.js';
+import type { Random } from './random.js';
+
+export type FaultKind = 'kill' | 'pause' | 'partition';
+
+export interface FaultRecord {
+  kind: FaultKind;
+  member: string;
+  leader: boolean;
+  heldMs: number;
+}
+
+export async function runNemesis(
+  cluster: NemesisCluster,
+  kinds: readonly FaultKind[],
+  rng: Random,
+  shouldStop: () => boolean,
+  log: (line: string) => void,
+): Promise<FaultRecord[]> {
+  const done: FaultRecord[] = [];
+  let round: FaultKind[] = [];
+  await sleep(rng.between(800, 1500));
+  while (!shouldStop()) {
+    if (round.length === 0) round = rng.shuffle(kinds);
+    const kind = round.shift()!;
+    const leader = await cluster.leaderIndex();
+    const targetLeader = leader !== undefined && rng.next() < 0.5;
+    const target = targetLeader ? leader : rng.int(cluster.names.length);
+    const name = cluster.names[target]!;
+    const heldMs = Math.round(rng.between(1500, 3500));
+    log(`nemesis: ${kind} ${name}${target === leader ? ' (leader)' : ''} for ${heldMs} ms`);
+    switch (kind) {
+      case 'kill':
+        cluster.crash(target);
+        await sleep(heldMs);
+        await cluster.restart(target);
+        break;
+      case 'pause':
+        cluster.pause(target);
+        await sleep(heldMs);
+        cluster.resume(target);
+        break;
+      case 'partition':
+        cluster.partitioner.partition([name], cluster.names.filter((n) => n !== name));
+        await sleep(heldMs);
+        cluster.partitioner.heal();
+        break;
+    }
+    done.push({ kind, member: name, leader: target === leader, heldMs });
+    await sleep(rng.between(1000, 2000));
+  }
+  return done;
+}

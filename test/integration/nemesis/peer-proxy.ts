@@ -1,0 +1,141 @@
+// Network partitions between cluster members without root: each member advertises a peer URL
+// that is this proxy, which forwards to the member's real --listen-peer-urls. etcd's peer traffic
+// is HTTP/1.1 and every raft request (pipeline POSTs, the long-lived stream GETs, snapshots)
+// carries the sender's member ID in X-Server-From, so the proxy knows who is talking to its
+// member and can cut a pair in both directions: a raft stream a member dialed also carries the
+// other side's messages back, so blocking "from B at A's door" and "from A at B's door" severs
+// A<->B completely. Connections without that header (version probes) pass.
+import { createConnection, createServer, type Server, type Socket } from 'node:net';
+
+const HEADER = /\r\nx-server-from:\s*([0-9a-f]+)\s*\r\n/i;
+const MAX_HEAD = 64 * 1024;
+
+/** What the doors did: evidence that a partition really cut raft traffic. */
+export interface DoorStats {
+  /** Connections identified by X-Server-From. */
+  identified: number;
+  /** Connections refused at accept time because their pair was partitioned. */
+  refused: number;
+  /** Live connections cut when a partition began. */
+  cut: number;
+}
+
+class MemberDoor {
+  private readonly server: Server;
+  private readonly open = new Set<{ from: string | undefined; sockets: Socket[] }>();
+
+  constructor(
+    readonly listenPort: number,
+    private readonly upstreamPort: number,
+    private readonly isBlocked: (from: string) => boolean,
+    private readonly stats: DoorStats,
+  ) {
+    this.server = createServer((socket) => this.accept(socket));
+  }
+
+  listen(): Promise<void> {
+    return new Promise((resolve, reject) => {
+      this.server.once('error', reject);
+      this.server.listen(this.listenPort, '127.0.0.1', () => resolve());
+    });
+  }
+
+  private accept(socket: Socket): void {
+    let head = Buffer.alloc(0);
+    socket.on('error', () => socket.destroy());
+    const onData = (chunk: Buffer): void => {
+      head = Buffer.concat([head, chunk]);
+      const end = head.indexOf('\r\n\r\n');
+      if (end < 0 && head.length < MAX_HEAD) return;
+      socket.off('data', onData);
+      socket.pause();
+      const from = HEADER.exec(head.subarray(0, end < 0 ? head.length : end + 2).toString('latin1'))?.[1]?.toLowerCase();
+      if (from !== undefined) this.stats.identified++;
+      if (from !== undefined && this.isBlocked(from)) {
+        this.stats.refused++;
+        socket.destroy();
+        return;
+      }
+      const upstream = createConnection({ host: '127.0.0.1', port: this.upstreamPort });
+      const entry = { from, sockets: [socket, upstream] };
+      this.open.add(entry);
+      const close = (): void => {
+        socket.destroy();
+        upstream.destroy();
+        this.open.delete(entry);
+      };
+      upstream.on('error', close);
+      socket.on('close', close);
+      upstream.on('close', close);
+      upstream.write(head);
+      socket.pipe(upstream);
+      upstream.pipe(socket);
+      socket.resume();
+    };
+    socket.on('data', onData);
+  }
+
+  /** Cuts the live connections that the current rules block. */
+  enforce(): void {
+    for (const entry of [...this.open]) {
+      if (entry.from !== undefined && this.isBlocked(entry.from)) {
+        for (const s of entry.sockets) s.destroy();
+        this.open.delete(entry);
+        this.stats.cut++;
+      }
+    }
+  }
+
+  close(): Promise<void> {
+    for (const entry of this.open) for (const s of entry.sockets) s.destroy();
+    this.open.clear();
+    return new Promise((resolve) => this.server.close(() => resolve()));
+  }
+}
+
+/** The partition controller: one door per member. Member IDs are etcd's hex IDs. */
+export class PeerPartitioner {
+  private readonly doors = new Map<string, MemberDoor>();
+  /** Blocked unordered pairs of member names, as "a|b" with a < b. */
+  private readonly blocked = new Set<string>();
+  private idToName = new Map<string, string>();
+  readonly stats: DoorStats = { identified: 0, refused: 0, cut: 0 };
+
+  /** Adds a member: the proxy listens on advertisePort and forwards to listenPort. */
+  async addMember(name: string, advertisePort: number, listenPort: number): Promise<void> {
+    const door = new MemberDoor(advertisePort, listenPort, (fromId) => {
+      const from = this.idToName.get(fromId);
+      return from !== undefined && this.blocked.has(pairKey(name, from));
+    }, this.stats);
+    await door.listen();
+    this.doors.set(name, door);
+  }
+
+  /** Tells the proxy which etcd member ID belongs to which name (from MemberList). */
+  setMemberIds(nameToId: ReadonlyMap<string, string>): void {
+    this.idToName = new Map([...nameToId].map(([name, id]) => [id.toLowerCase(), name]));
+  }
+
+  /** Cuts every link between the two sides. */
+  partition(sideA: readonly string[], sideB: readonly string[]): void {
+    for (const a of sideA) for (const b of sideB) if (a !== b) this.blocked.add(pairKey(a, b));
+    for (const door of this.doors.values()) door.enforce();
+  }
+
+  heal(): void {
+    this.blocked.clear();
+  }
+
+  describe(): string {
+    return this.blocked.size === 0 ? 'healed' : [...this.blocked].map((p) => p.replace('|', ' x ')).join(', ');
+  }
+
+  async close(): Promise<void> {
+    await Promise.all([...this.doors.values()].map((d) => d.close()));
+    this.doors.clear();
+  }
+}
+
+function pairKey(a: string, b: string): string {
+  return a < b ? `${a}|${b}` : `${b}|${a}`;
+}
