@@ -2,7 +2,7 @@
 // consistent index, key index and lessor rebuilt.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { AlarmAction, AlarmType } from '../../../src/adapters/backend.js';
-import { Harness, b, keys, op } from './harness.js';
+import { Harness, Recorder, b, keys, op, settle, watchOpts } from './harness.js';
 
 let h: Harness;
 beforeEach(() => {
@@ -93,5 +93,33 @@ describe('snapshots', () => {
 
   it('rejects data that is not a snapshot', () => {
     expect(() => h.store.restore(Buffer.from('nope'))).toThrow(/not a dcsgw mvcc snapshot/);
+  });
+
+  it('watchers survive a restore: they catch up from the new history, or learn it is compacted', async () => {
+    const leader = new Harness();
+    try {
+      h.put('k', 'a'); // 2 (this member is behind)
+      for (const v of ['a', 'b', 'c', 'd']) leader.put('k', v); // leader: 2..5
+      const behind = new Recorder();
+      h.store.watch(watchOpts('k'), behind); // next revision 3
+      const data = await leader.store.snapshotData();
+      h.store.restore(data);
+      await settle();
+      expect(behind.lines).toEqual(['PUT k=b@3', 'PUT k=c@4', 'PUT k=d@5']);
+      leader.ok({ kind: 'compaction', req: { revision: 5, physical: true } });
+      const stale = new Harness();
+      try {
+        stale.put('k', 'a'); // 2
+        const r = new Recorder();
+        stale.store.watch(watchOpts('k'), r); // next revision 3 < compact revision 5
+        stale.store.restore(await leader.store.snapshotData());
+        await settle();
+        expect(r.compacted).toEqual({ compactRevision: 5, revision: 5 });
+      } finally {
+        stale.destroy();
+      }
+    } finally {
+      leader.destroy();
+    }
   });
 });

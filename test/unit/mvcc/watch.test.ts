@@ -70,6 +70,22 @@ describe('synced watchers', () => {
     }
   });
 
+  it('thousands of single-key watchers: each sees exactly its key', () => {
+    const recs: Recorder[] = [];
+    for (let i = 0; i < 5000; i++) {
+      const r = new Recorder();
+      h.store.watch(watchOpts(`key${i}`), r);
+      recs.push(r);
+    }
+    h.txn({ success: Array.from({ length: 100 }, (_, i) => op.put(`key${i * 50}`, 'v')) });
+    const wrong: number[] = [];
+    recs.forEach((r, i) => {
+      const expected = i % 50 === 0 ? [`PUT key${i}=v@2`] : [];
+      if (r.lines.join() !== expected.join() || r.calls.length !== expected.length) wrong.push(i);
+    });
+    expect(wrong).toEqual([]);
+  });
+
   it('NOPUT / NODELETE filters and prev_kv', () => {
     const noPut = new Recorder();
     const noDel = new Recorder();
