@@ -73,6 +73,8 @@ export interface NativeBackendConfig {
   walSegmentBytes?: number;
   /** Optional: entries kept after a snapshot for slow followers (etcd: 5000). */
   snapshotCatchUpEntries?: number;
+  /** Optional: etcd's request timeout, 5 s + 2 x election timeout unless set (tests shorten it). */
+  requestTimeoutMs?: number;
 }
 
 export interface NativeBackend extends Backend {
@@ -122,6 +124,7 @@ export async function createNativeBackend(cfg: NativeBackendConfig): Promise<Nat
     ...(cfg.transport ? { transport: cfg.transport } : {}),
     ...(cfg.walSegmentBytes ? { walSegmentBytes: cfg.walSegmentBytes } : {}),
     ...(cfg.snapshotCatchUpEntries !== undefined ? { snapshotCatchUpEntries: cfg.snapshotCatchUpEntries } : {}),
+    ...(cfg.requestTimeoutMs !== undefined ? { requestTimeoutMs: cfg.requestTimeoutMs } : {}),
   });
   const backend = new NativeBackendImpl(cfg, node, sm);
   backend.registerPeerRoutes();
@@ -249,7 +252,7 @@ class NativeBackendImpl implements NativeBackend {
       const timer = setTimeout(() => {
         done = true;
         reject(Errors.Timeout);
-      }, 5000 + 2 * this.cfg.electionMs);
+      }, this.node.requestTimeout());
       this.node.onLeaderChange((l) => {
         if (done || l === 0n) return;
         done = true;
@@ -548,7 +551,7 @@ class NativeBackendImpl implements NativeBackend {
     // Genuine etcd 3.4 answers a transfer to the current leader with success at once.
     if (targetID === this.memberId) return { header: this.header() };
     this.node.transferLeader(targetID);
-    const deadline = Date.now() + 5000 + 2 * this.cfg.electionMs;
+    const deadline = Date.now() + this.node.requestTimeout();
     while (this.node.leader() !== targetID) {
       if (Date.now() > deadline) {
         throw new EtcdError(GrpcCode.UNAVAILABLE, 'etcdserver: request timed out, leader transfer took too long');

@@ -31,12 +31,14 @@ import {
   type Entry,
   EntryType,
   type Message,
+  MessageType,
   type NodeId,
   None,
   type RaftConfig,
   type RaftNode,
   type Ready,
   type Snapshot,
+  SnapshotStatus,
   StateType,
 } from './raft/api.js';
 import { decodeConfChange } from './raft/conf-change.js';
@@ -70,6 +72,8 @@ export interface NativeNodeConfig {
   logger: Logger;
   /** WAL segment size (tests use small ones). */
   walSegmentBytes?: number;
+  /** How long a proposal or linearizable read waits (etcd: 5 s + 2 x election timeout). */
+  requestTimeoutMs?: number;
 }
 
 interface ProposalWaiter {
@@ -179,7 +183,7 @@ export class NativeNode {
     this.sm = cfg.stateMachine;
     this.log = cfg.logger;
     this.leaseIds = new IdGenerator(cfg.memberId);
-    this.requestTimeoutMs = 5000 + 2 * cfg.electionMs;
+    this.requestTimeoutMs = cfg.requestTimeoutMs ?? 5000 + 2 * cfg.electionMs;
     this.published = new Promise((r) => (this.publishedResolve = r));
   }
 
@@ -327,6 +331,10 @@ export class NativeNode {
   }
   transport(): Transport | undefined {
     return this.cfg.transport;
+  }
+  /** etcd's request timeout: how long proposals and linearizable reads wait before `request timed out`. */
+  requestTimeout(): number {
+    return this.requestTimeoutMs;
   }
 
   // ---- proposals ------------------------------------------------------------------------------
@@ -533,7 +541,35 @@ export class NativeNode {
 
   private send(msgs: Message[]): void {
     const t = this.cfg.transport;
-    if (t) t.send(msgs);
+    if (!t) return;
+    if (!msgs.some((m) => m.type === MessageType.MsgSnap)) return t.send(msgs);
+    t.send(msgs.filter((m) => m.type !== MessageType.MsgSnap));
+    for (const m of msgs) if (m.type === MessageType.MsgSnap) this.sendMergedSnapshot(t, m);
+  }
+
+  /**
+   * etcd's createMergedSnapshotMessage: a follower that needs a snapshot gets one of the state as
+   * applied NOW, with the current configuration — not the last snapshot file, which may predate
+   * the follower's own addition (raft ignores a snapshot whose ConfState lacks the receiver).
+   * The store's snapshotData() captures its state when called, so index and data agree.
+   */
+  private sendMergedSnapshot(t: Transport, m: Message): void {
+    const index = this.appliedIndex;
+    const term = this.storage.term(index);
+    const confState: ConfState = { voters: [...this.confState.voters], learners: [...this.confState.learners] };
+    const members = this.members.toJSON();
+    this.sm.snapshotData().then(
+      (store) => {
+        if (this.stopped) return;
+        m.snapshot = { metadata: { index, term, confState }, data: encodeSnapshotData(members, store) };
+        t.send([m]);
+        this.log.info({ 'local-member-id': idHex(this.id), 'remote-peer-id': idHex(m.to), 'snapshot-index': index }, 'sending merged snapshot');
+      },
+      (err: Error) => {
+        this.log.warn({ err, 'remote-peer-id': idHex(m.to) }, 'failed to create a snapshot for a follower');
+        if (!this.stopped) this.raft.reportSnapshot(m.to, SnapshotStatus.Failure);
+      },
+    );
   }
 
   private onPeerMessages(msgs: Message[]): void {

@@ -31,6 +31,7 @@ async function start(i: number): Promise<NativeBackend> {
     electionMs: 500,
     quotaBackendBytes: 2 ** 31,
     transport: net.transport(IDS[i]!),
+    requestTimeoutMs: 1000, // etcd waits 5 s + 2 x election timeout; shortened to keep the suite fast
     logger: pino({ level: 'silent' }),
   });
   up[i] = be;
@@ -121,6 +122,8 @@ describe('native backend, three members (in-memory network)', () => {
     const r = await up[li]!.range(rangeReq('seed/', { rangeEnd: Buffer.from('seed0'), serializable: true }));
     expect(r.kvs.map((kv) => kv.key.toString())).toEqual(['seed/k1', 'seed/k2']);
     expect((await up[li]!.memberList(false)).members).toHaveLength(3);
+    await expect(up[li]!.put(putReq('seed/lost', 'x'))).rejects.toThrow('etcdserver: request timed out');
+    await expect(up[li]!.range(rangeReq('seed/k1'))).rejects.toThrow('etcdserver: request timed out');
 
     await Promise.all(others.map(start));
     await until('a leader again', () => (leaderIndex() >= 0 ? true : undefined));
