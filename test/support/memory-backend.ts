@@ -66,8 +66,20 @@ export class MemoryBackend implements Backend {
   private alarms: AlarmMember[] = [];
   private nextLeaseId = 0x694d7a1cn;
   private expiryTimer?: NodeJS.Timeout;
-  /** Make the member appear leaderless (for /health tests). */
+  /** Make the member appear leaderless (for /health and require-leader tests): see setLeaderless. */
   leaderless = false;
+  private leaderListeners: ((leader: bigint) => void)[] = [];
+
+  setLeaderless(v: boolean): void {
+    this.leaderless = v;
+    for (const fn of this.leaderListeners) fn(v ? 0n : this.memberId);
+  }
+  hasLeader(): boolean {
+    return !this.leaderless;
+  }
+  onLeaderChange(fn: (leader: bigint) => void): void {
+    this.leaderListeners.push(fn);
+  }
 
   constructor(opts: { expireLeases?: boolean } = {}) {
     if (opts.expireLeases) {

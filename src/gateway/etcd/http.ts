@@ -49,6 +49,28 @@ export async function checkHealth(deps: ServiceDeps): Promise<boolean> {
   }
 }
 
+/** Gauges that mirror the member's state are read from the backend at scrape time (one Status call). */
+async function refreshMetrics(deps: ServiceDeps): Promise<void> {
+  const { metrics, backend } = deps;
+  try {
+    const st = await Promise.race([
+      backend.status(),
+      new Promise<never>((_, reject) => setTimeout(() => reject(new Error('status timed out')), HEALTH_TIMEOUT_MS).unref()),
+    ]);
+    metrics.hasLeader.set(st.leader !== 0n ? 1 : 0);
+    metrics.isLeader.set(st.leader === st.header.memberId && st.leader !== 0n ? 1 : 0);
+    metrics.isLearner.set(st.isLearner ? 1 : 0);
+    metrics.dbTotalSize.set(st.dbSize);
+    metrics.dbTotalSizeInUse.set(st.dbSizeInUse);
+    metrics.proposalsCommitted.set(st.raftIndex);
+    metrics.proposalsApplied.set(st.raftAppliedIndex);
+  } catch (err) {
+    // Without an answer the member has no leader to ask: say so, keep the other values.
+    metrics.hasLeader.set(0);
+    deps.logger.debug({ err }, 'metrics refresh from status failed');
+  }
+}
+
 export function createHttpHandler(deps: ServiceDeps, gateway: JsonGateway): HttpHandler {
   const versionBody = JSON.stringify({ etcdserver: deps.versions.server, etcdcluster: deps.versions.cluster });
   const { metrics } = deps;
@@ -77,7 +99,9 @@ export function createHttpHandler(deps: ServiceDeps, gateway: JsonGateway): Http
         res.end(versionBody);
         return;
       case '/metrics':
-        void metrics.registry.metrics().then(
+        void refreshMetrics(deps)
+          .then(() => metrics.registry.metrics())
+          .then(
           (body) => {
             res.writeHead(200, { 'content-type': metrics.registry.contentType });
             res.end(body);

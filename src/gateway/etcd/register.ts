@@ -1,9 +1,10 @@
 // Puts the declared service methods on a GrpcRouter with their binary codecs, counting each call
 // in grpc_server_started_total / grpc_server_handled_total (label children bound once per method).
-import { EtcdError, GrpcCode } from '../../adapters/errors.js';
+import { EtcdError, Errors, GrpcCode } from '../../adapters/errors.js';
 import { GrpcStatusError, type GrpcRouter, type MessageCodec, type ServerStream } from '../grpc/api.js';
 import type { MessageName } from './codecs.js';
 import { GRPC_CODE_NAMES, type EtcdMetrics } from './metrics.js';
+import { requiresLeader, type LeaderAware } from './leader.js';
 import type { MethodDef } from './method.js';
 
 export type BinaryCodecLookup = (name: MessageName) => MessageCodec<unknown>;
@@ -19,7 +20,20 @@ function codeOf(err: unknown): number {
   return GrpcCode.UNKNOWN;
 }
 
-export function registerGrpc(router: GrpcRouter, methods: MethodDef[], codecs: BinaryCodecLookup, metrics: EtcdMetrics): void {
+export function registerGrpc(
+  router: GrpcRouter,
+  methods: MethodDef[],
+  codecs: BinaryCodecLookup,
+  metrics: EtcdMetrics,
+  leader?: LeaderAware,
+): void {
+  // Streams opened with "require leader": ended with "etcdserver: no leader" when the leader goes.
+  const leaderBound = new Set<ServerStream<unknown, unknown>>();
+  leader?.onLeaderChange((id) => {
+    if (id !== 0n) return;
+    for (const s of [...leaderBound]) s.end(Errors.NoLeader);
+  });
+  const noLeader = leader ? () => !leader.hasLeader() : () => false;
   for (const m of methods) {
     const [, service = '', name = ''] = /^\/([^/]+)\/(.+)$/.exec(m.path) ?? [];
     const type = m.kind === 'unary' ? 'unary' : m.clientStreaming ? 'bidi_stream' : 'server_stream';
@@ -43,6 +57,7 @@ export function registerGrpc(router: GrpcRouter, methods: MethodDef[], codecs: B
         started.inc();
         let r: unknown;
         try {
+          if (requiresLeader(ctx.metadata) && noLeader()) throw Errors.NoLeader;
           r = handler(req, ctx);
         } catch (e) {
           handledErr(e);
@@ -70,6 +85,7 @@ export function registerGrpc(router: GrpcRouter, methods: MethodDef[], codecs: B
           onClose: (cb) => s.onClose(cb),
           write: (res) => s.write(res),
           end: (error?: Error) => {
+            leaderBound.delete(counting);
             if (!counted) {
               counted = true;
               if (error) handledErr(error);
@@ -78,7 +94,15 @@ export function registerGrpc(router: GrpcRouter, methods: MethodDef[], codecs: B
             s.end(error);
           },
         };
+        if (requiresLeader(s.ctx.metadata)) {
+          if (noLeader()) {
+            counting.end(Errors.NoLeader);
+            return;
+          }
+          leaderBound.add(counting);
+        }
         s.onClose(() => {
+          leaderBound.delete(counting);
           if (!counted) {
             counted = true;
             metrics.grpcHandled.labels(type, service, name, 'Canceled').inc();

@@ -9,6 +9,7 @@ import { DEFAULT_WATCH_PROGRESS_INTERVAL_MS, type ServiceDeps } from './deps.js'
 import { createJsonGateway } from './gateway.js';
 import { createHttpHandler } from './http.js';
 import { collectProcessMetrics, etcdMetrics, type EtcdMetrics } from './metrics.js';
+import { leaderAware } from './leader.js';
 import { registerGrpc } from './register.js';
 import { allEtcdMethods } from './services/index.js';
 
@@ -64,7 +65,12 @@ export async function startEtcdServer(opts: EtcdServerOptions): Promise<EtcdServ
   };
   const methods = allEtcdMethods(deps);
   const grpc = new GrpcServer({ maxReceiveMessageBytes: opts.maxRequestBytes + GRPC_OVERHEAD_BYTES, logger: opts.logger });
-  registerGrpc(grpc, methods, (name) => binaryCodec(name), metrics);
+  const leader = leaderAware(opts.backend);
+  leader?.onLeaderChange((id) => {
+    metrics.hasLeader.set(id !== 0n ? 1 : 0);
+    if (id !== 0n) metrics.leaderChanges.inc();
+  });
+  registerGrpc(grpc, methods, (name) => binaryCodec(name), metrics, leader);
   const http = createHttpHandler(deps, createJsonGateway(methods, (name) => jsonCodecOf(name)));
 
   const ports: ClientPort[] = [];

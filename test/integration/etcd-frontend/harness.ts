@@ -15,6 +15,7 @@ import type { ServiceDeps } from '../../../src/gateway/etcd/deps.js';
 import { createEtcdMetrics } from '../../../src/gateway/etcd/metrics.js';
 import { allEtcdMethods } from '../../../src/gateway/etcd/services/index.js';
 import { registerGrpc } from '../../../src/gateway/etcd/register.js';
+import { leaderAware } from '../../../src/gateway/etcd/leader.js';
 import { createJsonGateway } from '../../../src/gateway/etcd/gateway.js';
 import { createHttpHandler } from '../../../src/gateway/etcd/http.js';
 import { allocatePorts } from '../../support/ports.js';
@@ -135,7 +136,7 @@ export async function startFrontend(backend: Backend, over: Partial<ServiceDeps>
   };
   const methods = allEtcdMethods(deps);
   const server = new grpc.Server();
-  registerGrpc(new GrpcJsRouter(server), methods, (n) => binaryCodec(n), deps.metrics);
+  registerGrpc(new GrpcJsRouter(server), methods, (n) => binaryCodec(n), deps.metrics, leaderAware(backend));
   await new Promise<void>((resolve, reject) =>
     server.bindAsync(`127.0.0.1:${grpcPort}`, grpc.ServerCredentials.createInsecure(), (err) => (err ? reject(err) : resolve())),
   );

@@ -45,17 +45,31 @@ export function rawClients(address: string): RawClients {
 }
 
 /** A unary call: the response, or {code, details} of the error status. */
-export function call(client: grpc.Client, method: string, req: Msg, opts: { deadlineMs?: number } = {}): Promise<Msg> {
+export function call(
+  client: grpc.Client,
+  method: string,
+  req: Msg,
+  opts: { deadlineMs?: number; metadata?: Record<string, string> } = {},
+): Promise<Msg> {
   const fn = (client as unknown as Record<string, (r: Msg, m: grpc.Metadata, o: grpc.CallOptions, cb: (e: grpc.ServiceError | null, r: Msg) => void) => void>)[method]!;
   const o: grpc.CallOptions = opts.deadlineMs ? { deadline: Date.now() + opts.deadlineMs } : {};
   return new Promise((resolve) =>
-    fn.call(client, req, new grpc.Metadata(), o, (err, res) => resolve(err ? { code: err.code, details: err.details } : res)),
+    fn.call(client, req, metadataOf(opts.metadata), o, (err, res) => resolve(err ? { code: err.code, details: err.details } : res)),
   );
 }
 
+function metadataOf(md: Record<string, string> = {}): grpc.Metadata {
+  const m = new grpc.Metadata();
+  for (const [k, v] of Object.entries(md)) m.set(k, v);
+  return m;
+}
+
 /** A bidi stream with a queue of received messages. */
-export function duplex(client: grpc.Client, method: string) {
-  const s = (client as unknown as Record<string, () => grpc.ClientDuplexStream<Msg, Msg>>)[method]!.call(client);
+export function duplex(client: grpc.Client, method: string, metadata?: Record<string, string>) {
+  const s = (client as unknown as Record<string, (md: grpc.Metadata) => grpc.ClientDuplexStream<Msg, Msg>>)[method]!.call(
+    client,
+    metadataOf(metadata),
+  );
   const got: Msg[] = [];
   let waiter: (() => void) | undefined;
   let error: { code: number; details: string } | undefined;

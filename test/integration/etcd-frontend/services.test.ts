@@ -9,9 +9,10 @@ import { call, duplex, rawClients, type Msg, type RawClients } from './raw-clien
 let fe: Frontend;
 let c: RawClients;
 let etcd: Etcd3;
+const backend = new MemoryBackend();
 
 beforeAll(async () => {
-  fe = await startFrontend(new MemoryBackend());
+  fe = await startFrontend(backend);
   c = rawClients(fe.grpcAddress);
   etcd = new Etcd3({ hosts: fe.grpcAddress });
 });
@@ -101,5 +102,25 @@ describe('Auth service with authentication disabled', () => {
     const r = await call(c.Auth, 'UserAdd', { name: 'u', password: 'p' });
     expect(r['code']).toBe(12);
     expect(r['details']).toMatch(/^dcsgw: .*not supported yet/);
+  });
+});
+
+describe('require leader (clientv3.WithRequireLeader: metadata hasleader=true)', () => {
+  it('refuses calls without a leader and ends leader-bound watch streams when the leader goes', async () => {
+    const md = { hasleader: 'true' };
+    const w = duplex(c.Watch, 'Watch', md);
+    try {
+      w.send({ create_request: { key: Buffer.from('rl') } });
+      expect(await w.next()).toMatchObject({ created: true });
+      backend.setLeaderless(true);
+      await expect(w.next()).rejects.toThrow('stream error 14: etcdserver: no leader');
+      expect(await call(c.KV, 'Range', { key: Buffer.from('rl') }, { metadata: md })).toEqual({ code: 14, details: 'etcdserver: no leader' });
+      // without the option the member still answers (serves what it has, as etcd does)
+      expect(await call(c.KV, 'Range', { key: Buffer.from('rl') })).toHaveProperty('header');
+    } finally {
+      backend.setLeaderless(false);
+      w.cancel();
+    }
+    expect(await call(c.KV, 'Range', { key: Buffer.from('rl') }, { metadata: md })).toHaveProperty('header');
   });
 });
