@@ -8,7 +8,7 @@ import { etcdctl } from './etcdctl.js';
 import { allocatePorts, type PortRange } from './ports.js';
 import { spawnManaged, type ManagedProcess } from './processes.js';
 import { repoRoot, whichBinary } from './binaries.js';
-import { sleep, waitFor } from './wait.js';
+import { sleep } from './wait.js';
 
 export type MemberKind = 'etcd' | 'dcsgw';
 
@@ -75,22 +75,33 @@ function rememberDir(dir: string): void {
   }
 }
 
-/** Resolves when `clientUrl` answers /health with {"health":"true"} (or, lacking /health, etcdctl endpoint health succeeds). */
+/**
+ * Resolves when `clientUrl` answers /health with {"health":"true"} (or, lacking /health, etcdctl
+ * endpoint health succeeds). Fails at once, with the process output, if `proc` exits meanwhile.
+ */
 export async function waitHealthy(clientUrl: string, timeoutMs = 20_000, proc?: ManagedProcess): Promise<void> {
-  await waitFor(
-    async () => {
-      if (proc && !proc.alive()) throw new Error(`process exited (${await proc.exited}):\n${proc.output().slice(-3000)}`);
+  const deadline = Date.now() + timeoutMs;
+  let last = '';
+  for (;;) {
+    if (proc && !proc.alive()) {
+      throw new Error(`process exited (${await proc.exited}) before serving:\n${proc.output().slice(-3000)}`);
+    }
+    try {
       const res = await fetch(`${clientUrl}/health`, { signal: AbortSignal.timeout(2_000) });
       const body = await res.text();
-      if (res.status === 200 && body.includes('"true"')) return true;
+      if (res.status === 200 && body.includes('"true"')) return;
+      last = `/health answered ${res.status} ${body.slice(0, 200)}`;
       if (res.status === 404) {
         const r = await etcdctl(clientUrl, ['endpoint', 'health'], { timeoutMs: 5_000 });
-        return r.code === 0;
+        if (r.code === 0) return;
+        last = r.stderr.slice(-300);
       }
-      return false;
-    },
-    { timeoutMs, intervalMs: 100, what: `${clientUrl} to be healthy` },
-  );
+    } catch (err) {
+      last = (err as Error).message;
+    }
+    if (Date.now() >= deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${clientUrl} to be healthy: ${last}`);
+    await sleep(100);
+  }
 }
 
 async function startMember(kind: MemberKind, opts: MemberOptions): Promise<RunningMember> {
