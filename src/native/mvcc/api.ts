@@ -32,7 +32,48 @@ export type Command =
   | { kind: 'leaseCheckpoint'; checkpoints: { id: bigint; remainingTtl: number }[] }
   | { kind: 'alarm'; req: AlarmRequest }
   /** A no-op used for linearizable health checks (etcdctl endpoint health does a Get of "health"). */
-  | { kind: 'noop' };
+  | { kind: 'noop' }
+  /** User/role management (etcd's auth store). Passwords arrive already hashed (hashPassword in auth-store.ts) so every member stores the same bytes. */
+  | { kind: 'auth'; req: AuthCommand };
+
+/** authpb.Permission: permType READ=0, WRITE=1, READWRITE=2; an empty rangeEnd is the single key, "\0" everything from key. */
+export interface Permission {
+  permType: 0 | 1 | 2;
+  key: Buffer;
+  rangeEnd: Buffer;
+}
+
+export type AuthCommand =
+  | { op: 'authEnable' }
+  | { op: 'authDisable' }
+  | { op: 'userAdd'; name: string; hashedPassword: Buffer; noPassword: boolean }
+  | { op: 'userDelete'; name: string }
+  | { op: 'userChangePassword'; name: string; hashedPassword: Buffer }
+  | { op: 'userGrantRole'; user: string; role: string }
+  | { op: 'userRevokeRole'; name: string; role: string }
+  | { op: 'roleAdd'; name: string }
+  | { op: 'roleDelete'; role: string }
+  | { op: 'roleGrantPermission'; name: string; perm: Permission }
+  | { op: 'roleRevokePermission'; role: string; key: Buffer; rangeEnd: Buffer };
+
+/** Read side of the auth store (answers of UserGet/UserList/RoleGet/RoleList, password checks, permission checks). */
+export interface AuthQueries {
+  /** enabled, and the auth revision (1 on a fresh store, +1 per change), as etcd's auth store keeps it. */
+  status(): { enabled: boolean; authRevision: number };
+  /** The user's roles (sorted); throws Errors.UserNotFound. */
+  userGet(name: string): string[];
+  userList(): string[];
+  /** The role's permissions (sorted by key); throws Errors.RoleNotFound. */
+  roleGet(role: string): Permission[];
+  roleList(): string[];
+  /** Returns the auth revision when the password is right; throws Errors.AuthFailed otherwise. */
+  checkPassword(name: string, password: string): number;
+  isRangePermitted(user: string, key: Buffer, rangeEnd: Buffer): boolean;
+  isPutPermitted(user: string, key: Buffer): boolean;
+  isDeleteRangePermitted(user: string, key: Buffer, rangeEnd: Buffer): boolean;
+  /** Holds the root role (etcd's IsAdminPermitted). */
+  isAdmin(user: string): boolean;
+}
 
 /** The outcome of one applied command. `revision` is the store revision after it (for the response header). */
 export type ApplyResult =
@@ -48,7 +89,8 @@ export type ApplyValue =
   | { kind: 'leaseRevoke' }
   | { kind: 'leaseCheckpoint' }
   | { kind: 'alarm'; alarms: AlarmMember[] }
-  | { kind: 'noop' };
+  | { kind: 'noop' }
+  | { kind: 'auth' };
 
 export interface CommittedCommand {
   index: number;
@@ -109,6 +151,8 @@ export interface StateMachine {
   snapshotData(): Promise<Buffer>;
   /** Replace the whole state with a snapshot (raft snapshot received, or `dcsgw snapshot restore`). */
   restore(data: Buffer): void;
+  /** The auth store's read side (optional: state machines without an auth store omit it). */
+  auth?(): AuthQueries;
   /** Forces the store's writes to disk (they are committed without fsync; the WAL is the durability). Optional. */
   flush?(): Promise<void>;
   close(): void;

@@ -16,7 +16,7 @@ import type {
   SortTarget,
   TxnRequest,
 } from '../../adapters/backend.js';
-import type { Command } from './api.js';
+import type { AuthCommand, Command, Permission } from './api.js';
 
 const Tag = {
   put: 1,
@@ -28,7 +28,22 @@ const Tag = {
   leaseCheckpoint: 7,
   alarm: 8,
   noop: 9,
+  auth: 10,
 } as const;
+
+const AuthOps = [
+  'authEnable',
+  'authDisable',
+  'userAdd',
+  'userDelete',
+  'userChangePassword',
+  'userGrantRole',
+  'userRevokeRole',
+  'roleAdd',
+  'roleDelete',
+  'roleGrantPermission',
+  'roleRevokePermission',
+] as const;
 
 const OpTag = { range: 1, put: 2, deleteRange: 3, txn: 4 } as const;
 
@@ -300,6 +315,101 @@ function readTxn(r: Reader): TxnRequest {
   return { compare, success: readOps(r), failure: readOps(r) };
 }
 
+// ---- auth ----
+
+function writeAuth(w: Writer, a: AuthCommand): void {
+  w.u8(AuthOps.indexOf(a.op));
+  const str = (v: string) => w.bytes(Buffer.from(v));
+  switch (a.op) {
+    case 'authEnable':
+    case 'authDisable':
+      return;
+    case 'userAdd':
+      str(a.name);
+      w.bytes(a.hashedPassword);
+      w.u8(a.noPassword ? 1 : 0);
+      return;
+    case 'userDelete':
+      str(a.name);
+      return;
+    case 'userChangePassword':
+      str(a.name);
+      w.bytes(a.hashedPassword);
+      return;
+    case 'userGrantRole':
+      str(a.user);
+      str(a.role);
+      return;
+    case 'userRevokeRole':
+      str(a.name);
+      str(a.role);
+      return;
+    case 'roleAdd':
+      str(a.name);
+      return;
+    case 'roleDelete':
+      str(a.role);
+      return;
+    case 'roleGrantPermission':
+      str(a.name);
+      w.u8(a.perm.permType);
+      w.bytes(a.perm.key);
+      w.bytes(a.perm.rangeEnd);
+      return;
+    case 'roleRevokePermission':
+      str(a.role);
+      w.bytes(a.key);
+      w.bytes(a.rangeEnd);
+      return;
+  }
+}
+
+function readAuth(r: Reader): AuthCommand {
+  const op = AuthOps[r.u8()];
+  const str = () => r.bytes().toString();
+  switch (op) {
+    case 'authEnable':
+    case 'authDisable':
+      return { op };
+    case 'userAdd': {
+      const name = str();
+      const hashedPassword = r.bytes();
+      return { op, name, hashedPassword, noPassword: r.u8() === 1 };
+    }
+    case 'userDelete':
+      return { op, name: str() };
+    case 'userChangePassword': {
+      const name = str();
+      return { op, name, hashedPassword: r.bytes() };
+    }
+    case 'userGrantRole': {
+      const user = str();
+      return { op, user, role: str() };
+    }
+    case 'userRevokeRole': {
+      const name = str();
+      return { op, name, role: str() };
+    }
+    case 'roleAdd':
+      return { op, name: str() };
+    case 'roleDelete':
+      return { op, role: str() };
+    case 'roleGrantPermission': {
+      const name = str();
+      const permType = r.u8() as Permission['permType'];
+      const key = r.bytes();
+      return { op, name, perm: { permType, key, rangeEnd: r.bytes() } };
+    }
+    case 'roleRevokePermission': {
+      const role = str();
+      const key = r.bytes();
+      return { op, role, key, rangeEnd: r.bytes() };
+    }
+    default:
+      throw new Error('mvcc command: unknown auth op');
+  }
+}
+
 // ---- commands ----
 
 export function encodeCommand(cmd: Command): Uint8Array {
@@ -362,6 +472,12 @@ export function encodeCommand(cmd: Command): Uint8Array {
     }
     case 'noop':
       return Uint8Array.of(Tag.noop);
+    case 'auth': {
+      const w = new Writer(128);
+      w.u8(Tag.auth);
+      writeAuth(w, cmd.req);
+      return w.result();
+    }
   }
 }
 
@@ -401,6 +517,8 @@ export function decodeCommand(data: Uint8Array): Command {
     }
     case Tag.noop:
       return { kind: 'noop' };
+    case Tag.auth:
+      return { kind: 'auth', req: readAuth(r) };
     default:
       throw new Error(`mvcc command: unknown tag ${tag}`);
   }

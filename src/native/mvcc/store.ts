@@ -5,6 +5,7 @@
 //   lease  lease ID (int64 BE)            -> granted TTL, checkpointed remaining TTL
 //   meta   'state'                        -> consistent index, current revision, compact revision
 //          'alarms'                       -> the active alarms
+//   auth   users, roles, enabled flag, auth revision (auth-store.ts)
 // Every applyBatch is ONE LMDB write transaction holding the writes and the consistent index, so
 // a restart finds the state of some whole batch and the node replays newer WAL entries. LMDB runs
 // with noSync: the WAL is the durability; a process crash (kill -9) loses nothing LMDB committed,
@@ -42,7 +43,8 @@ import {
   type WatchOptions,
 } from '../../adapters/backend.js';
 import { Errors, EtcdError } from '../../adapters/errors.js';
-import type { ApplyResult, ApplyValue, Command, CommittedCommand, LeaseInfo, RangeResult, StateMachine } from './api.js';
+import type { ApplyResult, ApplyValue, AuthQueries, Command, CommittedCommand, LeaseInfo, RangeResult, StateMachine } from './api.js';
+import { AuthStore } from './auth-store.js';
 import { crc32c } from './crc32c.js';
 import type { KeyHistory } from './key-history.js';
 import { KeyIndex, type KeyHit } from './key-index.js';
@@ -143,11 +145,16 @@ export class MvccStore implements StateMachine {
   private kvDb!: Database<Buffer, Buffer>;
   private leaseDb!: Database<Buffer, Buffer>;
   private metaDb!: Database<Buffer, Buffer>;
+  private authDb!: Database<Buffer, Buffer>;
 
   private readonly index = new KeyIndex();
   private readonly lessor = new Lessor();
   private readonly alarmMap = new Map<string, AlarmMember>();
   private readonly hub: WatchHub;
+  private readonly authStore = new AuthStore((key, value) => {
+    if (value) this.authDb.putSync(key, value);
+    else this.authDb.removeSync(key);
+  });
 
   private ci = 0;
   private rev = 1;
@@ -181,6 +188,7 @@ export class MvccStore implements StateMachine {
     );
     this.openEnv();
     this.load();
+    if (this.authStore.status().authRevision === 0) this.kvDb.transactionSync(() => this.authStore.initialize());
   }
 
   private openEnv(): void {
@@ -189,6 +197,7 @@ export class MvccStore implements StateMachine {
     this.kvDb = this.env.openDB<Buffer, Buffer>({ name: 'kv', ...dbOpts });
     this.leaseDb = this.env.openDB<Buffer, Buffer>({ name: 'lease', ...dbOpts });
     this.metaDb = this.env.openDB<Buffer, Buffer>({ name: 'meta', ...dbOpts });
+    this.authDb = this.env.openDB<Buffer, Buffer>({ name: 'auth', ...dbOpts });
   }
 
   /** Rebuilds every in-memory structure from LMDB (open, restore, or after an aborted batch). */
@@ -227,6 +236,7 @@ export class MvccStore implements StateMachine {
     for (const [ks, h] of this.index.all()) {
       if (h.lease !== 0n && h.live()) this.lessor.attach(h.lease, ks);
     }
+    this.authStore.load(this.authDb.getRange({}));
     const alarms = this.metaDb.getBinary(ALARMS_KEY);
     if (alarms) {
       for (let off = 0; off + 9 <= alarms.length; off += 9) {
@@ -332,7 +342,14 @@ export class MvccStore implements StateMachine {
         return this.applyAlarm(cmd.req);
       case 'noop':
         return { kind: 'noop' };
+      case 'auth':
+        this.authStore.apply(cmd.req);
+        return { kind: 'auth' };
     }
+  }
+
+  auth(): AuthQueries {
+    return this.authStore;
   }
 
   private hasAlarm(type: AlarmType): boolean {
@@ -860,9 +877,11 @@ export class MvccStore implements StateMachine {
       h = crc32(key, h);
       h = crc32(value, h);
     }
-    for (const { key, value } of this.leaseDb.getRange({})) {
-      h = crc32(key, h);
-      h = crc32(value, h);
+    for (const db of [this.leaseDb, this.authDb]) {
+      for (const { key, value } of db.getRange({})) {
+        h = crc32(key, h);
+        h = crc32(value, h);
+      }
     }
     return h >>> 0;
   }
@@ -910,7 +929,7 @@ export class MvccStore implements StateMachine {
     const pages = (s: Stats) => s.treeBranchPageCount + s.treeLeafPageCount + s.overflowPages;
     const root = this.env.getStats() as Stats;
     let total = pages(root) + (root.free ? pages(root.free) : 0) + 2; // two meta pages
-    for (const db of [this.kvDb, this.leaseDb, this.metaDb]) total += pages(db.getStats() as Stats);
+    for (const db of this.allDbs()) total += pages(db.getStats() as Stats);
     return total * root.pageSize;
   }
 
@@ -918,7 +937,7 @@ export class MvccStore implements StateMachine {
 
   /**
    * The whole replicated state in one Buffer: magic, [consistent index, revision, compact
-   * revision] as doubles, then sections (kv, lease, meta) of length-prefixed key/value pairs.
+   * revision] as doubles, then sections (kv, lease, meta, auth) of length-prefixed key/value pairs.
    * Read synchronously, so no batch can interleave: it is a consistent point in time.
    */
   async snapshotData(): Promise<Buffer> {
@@ -928,7 +947,7 @@ export class MvccStore implements StateMachine {
     head.writeDoubleLE(this.rev, 8);
     head.writeDoubleLE(this.compactRev, 16);
     parts.push(head);
-    for (const db of [this.kvDb, this.leaseDb, this.metaDb]) {
+    for (const db of this.allDbs()) {
       let n = 0;
       const section: Buffer[] = [];
       for (const { key, value } of db.getRange({})) {
@@ -947,13 +966,18 @@ export class MvccStore implements StateMachine {
     return data;
   }
 
+  private allDbs(): Database<Buffer, Buffer>[] {
+    return [this.kvDb, this.leaseDb, this.metaDb, this.authDb];
+  }
+
   restore(data: Buffer): void {
     if (data.length < SNAPSHOT_MAGIC.length + 24 || !data.subarray(0, SNAPSHOT_MAGIC.length).equals(SNAPSHOT_MAGIC)) {
       throw new Error('mvcc restore: not a dcsgw mvcc snapshot');
     }
     let off = SNAPSHOT_MAGIC.length + 24;
     const sections: { key: Buffer; value: Buffer }[][] = [];
-    for (let s = 0; s < 3; s++) {
+    const dbs = this.allDbs();
+    for (let s = 0; s < dbs.length; s++) {
       const n = data.readUInt32LE(off);
       off += 4;
       const entries: { key: Buffer; value: Buffer }[] = [];
@@ -966,9 +990,8 @@ export class MvccStore implements StateMachine {
       }
       sections.push(entries);
     }
-    const dbs = [this.kvDb, this.leaseDb, this.metaDb];
     this.kvDb.transactionSync(() => {
-      for (let s = 0; s < 3; s++) {
+      for (let s = 0; s < dbs.length; s++) {
         const db = dbs[s]!;
         db.clearSync();
         for (const { key, value } of sections[s]!) db.putSync(key, value);

@@ -36,6 +36,11 @@ describe('command codec', () => {
     ['leaseCheckpoint', { kind: 'leaseCheckpoint', checkpoints: [{ id: 1n, remainingTtl: 30 }, { id: 2n, remainingTtl: 0 }] }],
     ['alarm with a uint64 member ID', { kind: 'alarm', req: { action: 1, memberID: 0x9e5ab8ae9f0be7f1n, alarm: 1 } }],
     ['noop', { kind: 'noop' }],
+    ['auth enable', { kind: 'auth', req: { op: 'authEnable' } }],
+    ['auth userAdd', { kind: 'auth', req: { op: 'userAdd', name: 'üser', hashedPassword: b('hash'), noPassword: false } }],
+    ['auth userGrantRole', { kind: 'auth', req: { op: 'userGrantRole', user: 'u', role: 'r' } }],
+    ['auth roleGrantPermission', { kind: 'auth', req: { op: 'roleGrantPermission', name: 'r', perm: { permType: 2, key: b('a'), rangeEnd: Buffer.from([0]) } } }],
+    ['auth roleRevokePermission', { kind: 'auth', req: { op: 'roleRevokePermission', role: 'r', key: b('a'), rangeEnd: b('') } }],
   ];
   for (const [name, c] of cases) {
     it(name, () => {
