@@ -1,6 +1,6 @@
 // kill -9 in the middle of applying: the reopened store is exactly the state of some whole batch,
 // its consistent index says which, and nothing the child saw committed is lost.
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -12,7 +12,9 @@ import { rangeReq } from './harness.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const work = mkdtempSync(join(tmpdir(), 'mvcc-crash-'));
+let child: ChildProcess | undefined;
 afterAll(() => {
+  if (child && child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
   rmSync(join(work, 'node_modules'), { force: true }); // the link only, never what it points to
   rmSync(work, { recursive: true, force: true });
 });
@@ -40,13 +42,13 @@ async function bundleChild(): Promise<string | undefined> {
 
 describe('crash consistency', () => {
   it('after SIGKILL mid-apply, reopening finds a whole-batch state at its consistent index', async () => {
-    const child = await bundleChild();
-    if (!child) {
+    const bundle = await bundleChild();
+    if (!bundle) {
       console.log('skipped: rolldown (bundler for the child process) is not installed');
       return;
     }
     const dir = join(work, 'db');
-    const proc = spawn(process.execPath, [child, dir], { stdio: ['ignore', 'pipe', 'inherit'], cwd: join(here, '../../..') });
+    const proc = (child = spawn(process.execPath, [bundle, dir], { stdio: ['ignore', 'pipe', 'inherit'], cwd: join(here, '../../..') }));
     let lastReported = 0;
     let buf = '';
     await new Promise<void>((resolve, reject) => {
