@@ -44,7 +44,7 @@ import {
 import { decodeConfChange } from './raft/conf-change.js';
 import { MemoryStorage } from './raft/memory-storage.js';
 import type { Transport } from './transport/api.js';
-import { EnvelopeKind, decodeEnvelope, encodeEnvelope } from './node/envelope.js';
+import { ENVELOPE_HEADER, EnvelopeKind, decodeEnvelope, encodeEnvelope, envelopeRequestId, isFrom, proposerBytes } from './node/envelope.js';
 import { IdGenerator, RequestIdCounter } from './node/id-generator.js';
 import { type MemberAttributes, MemberStore, encodeMemberContext, idHex } from './node/members.js';
 import { type HostedRaft, createRaft } from './node/raft-factory.js';
@@ -136,6 +136,7 @@ export class NativeNode {
   readonly leaseIds: IdGenerator;
 
   private readonly log: Logger;
+  private readonly idBytes: Uint8Array;
   private readonly sm: StateMachine;
   private readonly storage = new MemoryStorage();
   private raft!: HostedRaft;
@@ -179,6 +180,7 @@ export class NativeNode {
 
   constructor(private readonly cfg: NativeNodeConfig) {
     this.id = cfg.memberId;
+    this.idBytes = proposerBytes(cfg.memberId);
     this.clusterId = cfg.clusterId;
     this.sm = cfg.stateMachine;
     this.log = cfg.logger;
@@ -600,22 +602,33 @@ export class NativeNode {
         }
         continue;
       }
-      const env = decodeEnvelope(e.data);
-      if (!env) {
+      const data = e.data;
+      if (data.length === 0) {
+        // The no-op a new leader appends.
         if (e.index > ci) {
           batch.push({ index: e.index, term: e.term });
           owners.push(undefined);
         }
         continue;
       }
-      const waiter = env.proposer === this.id ? this.waiters.get(env.requestId) : undefined;
-      if (waiter) this.waiters.delete(env.requestId);
-      if (env.kind === EnvelopeKind.Store) {
+      // Fast path: a store command this member proposed — no decoding, no allocation.
+      let waiter: ProposalWaiter | undefined;
+      if (isFrom(data, this.idBytes)) {
+        const rid = envelopeRequestId(data);
+        waiter = this.waiters.get(rid);
+        if (waiter) this.waiters.delete(rid);
+      }
+      if (data[0] === EnvelopeKind.Store) {
         if (e.index <= ci) continue; // already in the store (restart replay)
-        batch.push({ index: e.index, term: e.term, command: waiter?.cmd ?? decodeCommand(env.payload) });
+        batch.push({
+          index: e.index,
+          term: e.term,
+          command: waiter?.cmd ?? decodeCommand(data.subarray(ENVELOPE_HEADER)),
+        });
         owners.push(waiter);
         continue;
       }
+      const env = decodeEnvelope(data)!;
       // Node-level entries shape the member list, which is rebuilt from snapshot + WAL: always applied.
       if (env.kind === EnvelopeKind.MemberAttributes) {
         this.members.applyAttributes(JSON.parse(Buffer.from(env.payload).toString('utf8')) as MemberAttributes);

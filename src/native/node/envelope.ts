@@ -1,4 +1,4 @@
-// The bytes of a normal raft entry: [kind: u8][proposer member id: u64 BE][request id: f64][payload].
+// The bytes of a normal raft entry: [kind: u8][proposer member id: u64 BE][request id: u64 BE, < 2^53][payload].
 // The proposer and request ID let exactly the member that proposed an entry wake the client waiting
 // for it. The kind lets the node carry its own replicated commands beside the MVCC store's (whose
 // bytes are encodeCommand's, untouched) without changing the store's Command union.
@@ -27,7 +27,8 @@ export function encodeEnvelope(kind: EnvelopeKind, proposer: bigint, requestId: 
   const out = Buffer.allocUnsafe(ENVELOPE_HEADER + payload.length);
   out[0] = kind;
   out.writeBigUInt64BE(proposer, 1);
-  out.writeDoubleBE(requestId, 9);
+  out.writeUInt32BE(Math.floor(requestId / 0x1_0000_0000), 9);
+  out.writeUInt32BE(requestId >>> 0, 13);
   out.set(payload, ENVELOPE_HEADER);
   return out;
 }
@@ -44,7 +45,25 @@ export function decodeEnvelope(data: Uint8Array): Envelope | undefined {
   return {
     kind,
     proposer: buf.readBigUInt64BE(1),
-    requestId: buf.readDoubleBE(9),
+    requestId: envelopeRequestId(data),
     payload: buf.subarray(ENVELOPE_HEADER),
   };
+}
+
+// Allocation-free readers for the apply loop's common case: this member's own proposals.
+
+/** The proposer ID as 8 big-endian bytes, for isFrom(). */
+export function proposerBytes(id: bigint): Uint8Array {
+  const b = Buffer.alloc(8);
+  b.writeBigUInt64BE(id);
+  return b;
+}
+export function isFrom(data: Uint8Array, proposer: Uint8Array): boolean {
+  for (let i = 0; i < 8; i++) if (data[1 + i] !== proposer[i]) return false;
+  return data.length >= ENVELOPE_HEADER;
+}
+export function envelopeRequestId(data: Uint8Array): number {
+  const hi = ((data[9]! << 24) | (data[10]! << 16) | (data[11]! << 8) | data[12]!) >>> 0;
+  const lo = ((data[13]! << 24) | (data[14]! << 16) | (data[15]! << 8) | data[16]!) >>> 0;
+  return hi * 0x1_0000_0000 + lo;
 }

@@ -46,6 +46,34 @@ function seal(buf: Buffer): Buffer {
 
 const BODY = FRAME_HEADER + 1;
 
+/** Bytes the frame of entry `e` takes. */
+export function entryFrameSize(e: Entry): number {
+  return BODY + 17 + e.data.length;
+}
+/** Encodes entry `e` into buf at `off` (room checked by the caller); returns the offset after it. */
+export function writeEntryAt(buf: Buffer, off: number, e: Entry): number {
+  const end = off + BODY + 17 + e.data.length;
+  buf.writeUInt32LE(1 + 17 + e.data.length, off);
+  buf[off + FRAME_HEADER] = RecordType.Entry;
+  buf[off + BODY] = e.type;
+  putU64(buf, off + BODY + 1, e.term);
+  putU64(buf, off + BODY + 9, e.index);
+  buf.set(e.data, off + BODY + 17);
+  buf.writeUInt32LE(crc32c(buf, 0, off + FRAME_HEADER, end), off + 4);
+  return end;
+}
+export const HARD_STATE_FRAME_SIZE = BODY + 24;
+export function writeHardStateAt(buf: Buffer, off: number, hs: HardState): number {
+  const end = off + HARD_STATE_FRAME_SIZE;
+  buf.writeUInt32LE(25, off);
+  buf[off + FRAME_HEADER] = RecordType.HardState;
+  putU64(buf, off + BODY, hs.term);
+  buf.writeBigUInt64LE(hs.vote, off + BODY + 8);
+  putU64(buf, off + BODY + 16, hs.commit);
+  buf.writeUInt32LE(crc32c(buf, 0, off + FRAME_HEADER, end), off + 4);
+  return end;
+}
+
 export function encodeEntry(e: Entry): Buffer {
   const buf = frame(RecordType.Entry, 17 + e.data.length);
   buf[BODY] = e.type;

@@ -24,19 +24,23 @@ import { join } from 'node:path';
 import type { Logger } from 'pino';
 import type { Entry, HardState } from '../raft/api.js';
 import {
+  HARD_STATE_FRAME_SIZE,
   type WalMetadata,
   type WalSnapshotMarker,
   RecordType,
-  encodeEntry,
   encodeHardState,
   encodeMetadata,
   encodeSnapshotMarker,
+  entryFrameSize,
   readFrame,
+  writeEntryAt,
+  writeHardStateAt,
 } from './record.js';
 
 export type { WalMetadata, WalSnapshotMarker } from './record.js';
 
 export const DEFAULT_SEGMENT_BYTES = 64 * 1024 * 1024;
+const ARENA_BYTES = 256 * 1024;
 
 export class WalCorruptError extends Error {
   constructor(
@@ -92,7 +96,11 @@ async function fsyncDir(dir: string): Promise<void> {
 }
 
 export class Wal {
-  private pending: Buffer[] = [];
+  // Records are encoded straight into one of two arenas: save() fills the current one while the
+  // other may be in flight in a write; sync() hands the filled part over and switches. Flushes are
+  // serialized, so an arena is never written to while its bytes are being written to disk.
+  private arenas: [Buffer, Buffer] = [Buffer.allocUnsafe(ARENA_BYTES), Buffer.allocUnsafe(ARENA_BYTES)];
+  private cur = 0;
   private pendingBytes = 0;
   private chain: Promise<void> = Promise.resolve();
   private closed = false;
@@ -202,12 +210,17 @@ export class Wal {
 
   /** Buffers a hard state and entries; durable after the next sync() resolves. */
   save(hardState: HardState | undefined, entries: readonly Entry[]): void {
-    for (const e of entries) this.push(encodeEntry(e));
+    let need = hardState ? HARD_STATE_FRAME_SIZE : 0;
+    for (let i = 0; i < entries.length; i++) need += entryFrameSize(entries[i]!);
+    const buf = this.reserve(need);
+    let off = this.pendingBytes;
+    for (let i = 0; i < entries.length; i++) off = writeEntryAt(buf, off, entries[i]!);
     if (entries.length > 0) this.nextIndex = entries[entries.length - 1]!.index + 1;
     if (hardState) {
       this.lastHardState = hardState;
-      this.push(encodeHardState(hardState));
+      off = writeHardStateAt(buf, off, hardState);
     }
+    this.pendingBytes = off;
   }
 
   /** Buffers a snapshot marker: written after the snapshot file, it says entries up to index may be dropped. */
@@ -219,7 +232,7 @@ export class Wal {
 
   /** Whether anything is buffered and not yet handed to a sync. */
   hasPending(): boolean {
-    return this.pending.length > 0;
+    return this.pendingBytes > 0;
   }
 
   /** Writes and fdatasyncs everything buffered so far (one write, one fdatasync). */
@@ -255,19 +268,34 @@ export class Wal {
     await this.file.close();
   }
 
-  private push(buf: Buffer): void {
-    this.pending.push(buf);
-    this.pendingBytes += buf.length;
+  private push(rec: Buffer): void {
+    const buf = this.reserve(rec.length);
+    rec.copy(buf, this.pendingBytes);
+    this.pendingBytes += rec.length;
+  }
+
+  /** The current arena, grown (keeping its pending bytes) when `more` bytes would not fit. */
+  private reserve(more: number): Buffer {
+    const buf = this.arenas[this.cur]!;
+    if (this.pendingBytes + more <= buf.length) return buf;
+    const bigger = Buffer.allocUnsafe(Math.max(buf.length * 2, this.pendingBytes + more));
+    buf.copy(bigger, 0, 0, this.pendingBytes);
+    this.arenas[this.cur] = bigger;
+    return bigger;
   }
 
   private async flush(): Promise<void> {
     if (this.closed) throw new Error('wal: closed');
-    if (this.pending.length === 0) return;
-    const bufs = this.pending;
+    if (this.pendingBytes === 0) return;
     const bytes = this.pendingBytes;
-    this.pending = [];
+    const data = this.arenas[this.cur]!.subarray(0, bytes);
+    this.cur ^= 1;
     this.pendingBytes = 0;
-    await this.file.writev(bufs);
+    let written = 0;
+    while (written < bytes) {
+      const { bytesWritten } = await this.file.write(data, written, bytes - written);
+      written += bytesWritten;
+    }
     await this.file.datasync();
     this.segmentSize += bytes;
     if (this.segmentSize >= this.segmentBytes) await this.cut();
