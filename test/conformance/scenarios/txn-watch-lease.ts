@@ -46,7 +46,7 @@ export const watchScenarios: Scenario[] = [
   scenario(
     'watch-interactive',
     abc(),
-    { ctl: ['watch', '-i'], input: 'watch {P} --prefix --rev={R+1}\n', keepStdinOpen: true, interruptAfterMs: 900 },
+    { ctl: ['watch', '-i'], input: 'watch {P} --prefix --rev={R+1}\n', keepStdinOpen: true, interruptAfterMs: 1_500 },
   ),
   scenario('watch-interactive-eof', ctlIn('watch {P}a\n', 'watch', '-i')),
   scenario('watch-no-key', ctl('watch')),
