@@ -87,6 +87,14 @@ describe('KV service', () => {
     expect((await call(c.KV, 'Txn', { success: [{ request_range: { key: big } }] }))['succeeded']).toBe(true);
   });
 
+  it('leaves the header of a nested txn response empty, as etcd\'s applier does', async () => {
+    const r = await call(c.KV, 'Txn', { success: [{ request_txn: { success: [{ request_put: { key: b('nested'), value: b('v') } }] } }] });
+    const top = r['header'] as { revision: string };
+    const nested = (r['responses'] as { response_txn: { header: Record<string, string>; responses: { response_put: { header: { revision: string } } }[] } }[])[0]!.response_txn;
+    expect(nested.header).toEqual({ cluster_id: '0', member_id: '0', revision: '0', raft_term: '0' });
+    expect(nested.responses[0]!.response_put.header.revision).toBe(top.revision);
+  });
+
   it('passes store errors through: future and compacted revisions', async () => {
     const cur = Number(((await call(c.KV, 'Range', { key: b('foo') }))['header'] as { revision: string }).revision);
     expect(await call(c.KV, 'Range', { key: b('foo'), revision: cur + 10 })).toEqual({

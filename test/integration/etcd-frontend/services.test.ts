@@ -54,6 +54,7 @@ describe('Lease service', () => {
 describe('Cluster service', () => {
   it('lists members and refuses bad peer URLs as etcd does', async () => {
     const list = await call(c.Cluster, 'MemberList', {});
+    expect(list['header']).toMatchObject({ revision: '0', raft_term: '2' }); // etcd's ClusterServer header has no revision
     expect((list['members'] as Msg[])[0]).toMatchObject({ name: 'mem', peerURLs: ['http://127.0.0.1:25380'] });
     for (const peerURLs of [[], ['foo'], ['ftp://a:1'], ['http://a'], ['http://a:1/path']]) {
       expect(await call(c.Cluster, 'MemberAdd', { peerURLs })).toEqual({ code: 3, details: 'etcdserver: given member URLs are invalid' });
@@ -84,6 +85,11 @@ describe('Maintenance service', () => {
     expect(sha.equals(createHash('sha256').update(data).digest())).toBe(true);
     expect(chunks[chunks.length - 2]!['remaining_bytes']).toBe('0');
     expect(Number(chunks[0]!['remaining_bytes'])).toBe(data.length - blobs[0]!.length);
+  });
+
+  it('answers Alarm and Defragment without a header, as etcd 3.4 does', async () => {
+    expect(await call(c.Maintenance, 'Alarm', {})).toEqual({ alarms: [], header: null });
+    expect(await call(c.Maintenance, 'Defragment', {})).toEqual({ header: null });
   });
 
   it('answers MoveLeader with the backend error', async () => {

@@ -1,7 +1,7 @@
 // etcdserverpb.Maintenance. Snapshot streams the backend's database and ends, as etcd does, with
 // one extra chunk carrying the sha256 of everything sent: `etcdctl snapshot save` checks for it.
 import { createHash } from 'node:crypto';
-import type { SnapshotChunk } from '../../../adapters/backend.js';
+import type { ResponseHeader, SnapshotChunk } from '../../../adapters/backend.js';
 import { EtcdError, GrpcCode, isEtcdError } from '../../../adapters/errors.js';
 import type { ServerStream } from '../../grpc/api.js';
 import type { ServiceDeps } from '../deps.js';
@@ -18,8 +18,10 @@ export function maintenanceMethods(deps: ServiceDeps): MethodDef[] {
     }),
     unary('/etcdserverpb.Maintenance/Hash', 'HashRequest', 'HashResponse', () => backend.hash()),
     unary('/etcdserverpb.Maintenance/HashKV', 'HashKVRequest', 'HashKVResponse', (req) => backend.hashKV(req.revision)),
-    unary('/etcdserverpb.Maintenance/Alarm', 'AlarmRequest', 'AlarmResponse', (req) => backend.alarm(req)),
-    unary('/etcdserverpb.Maintenance/Defragment', 'DefragmentRequest', 'DefragmentResponse', () => backend.defragment()),
+    unary('/etcdserverpb.Maintenance/Alarm', 'AlarmRequest', 'AlarmResponse', (req) => backend.alarm(req).then(withoutHeader)),
+    unary('/etcdserverpb.Maintenance/Defragment', 'DefragmentRequest', 'DefragmentResponse', () =>
+      backend.defragment().then(withoutHeader),
+    ),
     unary('/etcdserverpb.Maintenance/MoveLeader', 'MoveLeaderRequest', 'MoveLeaderResponse', (req) =>
       backend.moveLeader(req.targetID),
     ),
@@ -27,6 +29,14 @@ export function maintenanceMethods(deps: ServiceDeps): MethodDef[] {
       void serveSnapshot(deps, s);
     }),
   ];
+}
+
+/**
+ * etcd 3.4 answers Alarm and Defragment with no header at all (`"header": null`, `{}` on the
+ * gateway). The message types require one, so the unset header is made explicit here only.
+ */
+function withoutHeader<T extends { header: ResponseHeader }>(res: T): T {
+  return { ...res, header: undefined as unknown as ResponseHeader };
 }
 
 /** etcdctl's snapshot save accepts a file only when (size % 512) == 32: the db part must be whole 512-byte blocks. */
