@@ -239,7 +239,7 @@ class Call implements CallContext, ServerStream<unknown, unknown>, FrameSink {
     const out = this.encode(res);
     if (out === undefined) return;
     const stream = this.http;
-    if (stream.destroyed) return this.markDone();
+    if (stream.destroyed || stream.closed) return this.markDone();
     this.markDone();
     this.headersSent = true;
     stream.respond(RESPONSE_HEADERS, WAIT_FOR_TRAILERS);
@@ -296,7 +296,7 @@ class Call implements CallContext, ServerStream<unknown, unknown>, FrameSink {
     const out = this.encode(res);
     if (out === undefined) return;
     const stream = this.http;
-    if (stream.destroyed) return;
+    if (stream.destroyed || stream.closed) return;
     if (!this.headersSent) {
       this.headersSent = true;
       stream.respond(RESPONSE_HEADERS, WAIT_FOR_TRAILERS);
@@ -312,7 +312,7 @@ class Call implements CallContext, ServerStream<unknown, unknown>, FrameSink {
     }
     this.markDone();
     const stream = this.http;
-    if (stream.destroyed) return;
+    if (stream.destroyed || stream.closed) return;
     if (!this.headersSent) {
       this.headersSent = true;
       stream.respond(RESPONSE_HEADERS, WAIT_FOR_TRAILERS);
@@ -331,7 +331,7 @@ class Call implements CallContext, ServerStream<unknown, unknown>, FrameSink {
     if (this.done) return;
     this.markDone();
     const stream = this.http;
-    if (stream.destroyed) return;
+    if (stream.destroyed || stream.closed) return;
     const message = encodeGrpcMessage(status.message);
     if (!this.headersSent) {
       this.headersSent = true;

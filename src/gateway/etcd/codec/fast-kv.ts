@@ -25,10 +25,26 @@ import {
 
 // ---- ResponseHeader ----
 
+// Cluster and member IDs are large 64-bit values (the slow bigint path) but constant per server:
+// their encodings are computed once and copied afterwards.
+const idVarints = new Map<bigint, Buffer>();
+
+function idVarint(id: bigint): Buffer {
+  let b = idVarints.get(id);
+  if (b === undefined) {
+    const u = BigInt.asUintN(64, id);
+    b = Buffer.allocUnsafe(bigintVarintSize(u, true));
+    writeBigintVarint(b, 0, u);
+    if (idVarints.size >= 256) idVarints.clear();
+    idVarints.set(id, b);
+  }
+  return b;
+}
+
 function headerSize(h: ResponseHeader): number {
   let n = 0;
-  if (h.clusterId !== 0n) n += 1 + bigintVarintSize(h.clusterId, true);
-  if (h.memberId !== 0n) n += 1 + bigintVarintSize(h.memberId, true);
+  if (h.clusterId !== 0n) n += 1 + idVarint(h.clusterId).length;
+  if (h.memberId !== 0n) n += 1 + idVarint(h.memberId).length;
   if (h.revision !== 0) n += 1 + varintSize(h.revision);
   if (h.raftTerm !== 0) n += 1 + varintSize(h.raftTerm);
   return n;
@@ -37,11 +53,11 @@ function headerSize(h: ResponseHeader): number {
 function writeHeader(buf: Buffer, pos: number, h: ResponseHeader): number {
   if (h.clusterId !== 0n) {
     buf[pos++] = 0x08;
-    pos = writeBigintVarint(buf, pos, BigInt.asUintN(64, h.clusterId));
+    pos += idVarint(h.clusterId).copy(buf, pos);
   }
   if (h.memberId !== 0n) {
     buf[pos++] = 0x10;
-    pos = writeBigintVarint(buf, pos, BigInt.asUintN(64, h.memberId));
+    pos += idVarint(h.memberId).copy(buf, pos);
   }
   if (h.revision !== 0) {
     buf[pos++] = 0x18;
