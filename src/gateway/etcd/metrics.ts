@@ -2,7 +2,7 @@
 // registry that /metrics serves. Other parts of dcsgw increment them through `etcdMetrics` (e.g.
 // the native node: etcdMetrics.hasLeader.set(1); etcdMetrics.proposalsCommitted.set(index)).
 // Label sets of grpc_server_handled_total are bound once per method so the hot path only adds.
-import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 
 export interface EtcdMetrics {
   readonly registry: Registry;
@@ -19,6 +19,9 @@ export interface EtcdMetrics {
   healthFailures: Counter;
   serverVersion: Gauge<'server_version'>;
   clusterVersion: Gauge<'cluster_version'>;
+  // disk: observed by the store (the native WAL and state machine), in seconds
+  walFsyncDuration: Histogram;
+  backendCommitDuration: Histogram;
   // mvcc
   dbTotalSize: Gauge;
   dbTotalSizeInUse: Gauge;
@@ -60,6 +63,19 @@ export function createEtcdMetrics(registry = new Registry()): EtcdMetrics {
     healthFailures: counter('etcd_server_health_failures', 'The total number of failed health checks'),
     serverVersion: gauge('etcd_server_version', 'Which version is running. 1 for \'server_version\' label with current version.', ['server_version']),
     clusterVersion: gauge('etcd_cluster_version', 'Which version is running. 1 for \'cluster_version\' label with current cluster version', ['cluster_version']),
+    // etcd's buckets: 1 ms doubling to ~8 s.
+    walFsyncDuration: new Histogram({
+      name: 'etcd_disk_wal_fsync_duration_seconds',
+      help: 'The latency distributions of fsync called by WAL.',
+      buckets: Array.from({ length: 14 }, (_, i) => 0.001 * 2 ** i),
+      registers,
+    }),
+    backendCommitDuration: new Histogram({
+      name: 'etcd_disk_backend_commit_duration_seconds',
+      help: 'The latency distributions of commit called by backend.',
+      buckets: Array.from({ length: 14 }, (_, i) => 0.001 * 2 ** i),
+      registers,
+    }),
     dbTotalSize: gauge('etcd_mvcc_db_total_size_in_bytes', 'Total size of the underlying database physically allocated in bytes.'),
     dbTotalSizeInUse: gauge('etcd_mvcc_db_total_size_in_use_in_bytes', 'Total size of the underlying database logically in use in bytes.'),
     keysTotal: gauge('etcd_debugging_mvcc_keys_total', 'Total number of keys.'),

@@ -15,6 +15,32 @@ const IGNORED: MessageCodec<unknown> = {
   encode: () => Buffer.alloc(0),
 };
 
+/** The codec, counting bytes into etcd_network_client_grpc_{received,sent}_bytes_total. */
+function counted(codec: MessageCodec<unknown>, metrics: EtcdMetrics): MessageCodec<unknown> {
+  const received = metrics.clientGrpcReceivedBytes;
+  const sent = metrics.clientGrpcSentBytes;
+  const out: MessageCodec<unknown> = {
+    decode: (buf) => {
+      received.inc(buf.length + 5);
+      return codec.decode(buf);
+    },
+    encode: (msg) => {
+      const b = codec.encode(msg);
+      sent.inc(b.length + 5);
+      return b;
+    },
+  };
+  const framed = codec.encodeFramed?.bind(codec);
+  if (framed) {
+    out.encodeFramed = (msg) => {
+      const b = framed(msg);
+      sent.inc(b.length);
+      return b;
+    };
+  }
+  return out;
+}
+
 function codeOf(err: unknown): number {
   if (err instanceof EtcdError || err instanceof GrpcStatusError) return err.code;
   return GrpcCode.UNKNOWN;
@@ -41,8 +67,8 @@ export function registerGrpc(
     const handledOk = metrics.grpcHandled.labels(type, service, name, 'OK');
     const handledErr = (err: unknown) =>
       metrics.grpcHandled.labels(type, service, name, GRPC_CODE_NAMES[codeOf(err)] ?? 'Unknown').inc();
-    const reqCodec = m.req === 'Ignored' ? IGNORED : codecs(m.req);
-    const resCodec = m.res === 'Ignored' ? IGNORED : codecs(m.res);
+    const reqCodec = counted(m.req === 'Ignored' ? IGNORED : codecs(m.req), metrics);
+    const resCodec = counted(m.res === 'Ignored' ? IGNORED : codecs(m.res), metrics);
     if (m.kind === 'unary') {
       const handler = m.handler;
       const onOk = (v: unknown) => {

@@ -112,5 +112,9 @@ describe('KV service', () => {
     const text = await fe.deps.metrics.registry.metrics();
     expect(text).toMatch(/grpc_server_handled_total\{grpc_type="unary",grpc_service="etcdserverpb.KV",grpc_method="Put",grpc_code="OK"\} [1-9]/);
     expect(text).toMatch(/grpc_server_handled_total\{grpc_type="unary",grpc_service="etcdserverpb.KV",grpc_method="Txn",grpc_code="InvalidArgument"\} [1-9]/);
+    // the 977-byte put alone is more than 977 bytes received
+    const received = Number(/^etcd_network_client_grpc_received_bytes_total (\d+)$/m.exec(text)?.[1]);
+    expect(received).toBeGreaterThan(977);
+    expect(text).toMatch(/^etcd_network_client_grpc_sent_bytes_total [1-9]/m);
   });
 });
