@@ -24,6 +24,7 @@ interface KvStub extends grpc.Client {
   Range(req: object, opts: grpc.CallOptions, cb: Callback<{ header: Header; kvs: KeyValueMsg[] }>): void;
   Put(req: object, opts: grpc.CallOptions, cb: Callback<{ header: Header }>): void;
   Txn(req: object, opts: grpc.CallOptions, cb: Callback<{ header: Header; succeeded: boolean }>): void;
+  DeleteRange(req: object, opts: grpc.CallOptions, cb: Callback<{ header: Header; deleted: string }>): void;
 }
 interface ClusterStub extends grpc.Client {
   MemberList(req: object, opts: grpc.CallOptions, cb: Callback<{ members: { ID: string; name: string }[] }>): void;
@@ -93,6 +94,11 @@ export class EtcdKvClient {
     return kv
       ? { kind: 'get', revision: Number(res.header.revision), value: kv.value.toString('utf8'), modRevision: Number(kv.mod_revision) }
       : { kind: 'get', revision: Number(res.header.revision) };
+  }
+
+  async delete(key: string): Promise<KvOutput> {
+    const res = await call<{ header: Header; deleted: string }>((o, cb) => this.kv.DeleteRange({ key: Buffer.from(key) }, o, cb), this.timeoutMs);
+    return { kind: 'delete', revision: Number(res.header.revision), deleted: Number(res.deleted) };
   }
 
   /** Txn: if (compare) put key=value. */

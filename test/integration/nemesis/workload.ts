@@ -1,5 +1,5 @@
 // The client side of a nemesis run: concurrent clients, each bound to one member, issuing
-// gets, puts of unique values and compare-and-swap txns on a few keys, every operation recorded
+// gets, puts of unique values, deletes and compare-and-swap txns on a few keys, every operation recorded
 // with its call and return time for the linearizability check.
 import { HistoryRecorder, type KvCompare, type KvInput, type KvOutput } from '../../support/linearizability/index.js';
 import { sleep } from '../../support/index.js';
@@ -33,7 +33,9 @@ export async function runClient(
         if (output.value !== undefined && output.modRevision !== undefined) lastSeen.set(key, { value: output.value, modRevision: output.modRevision });
         else lastSeen.delete(key);
       }
-    } else if (roll < 0.75) {
+    } else if (roll < 0.5) {
+      output = await recorder.record(id, { kind: 'delete', key }, () => client.delete(key));
+    } else if (roll < 0.78) {
       const value = `c${id}.${seq++}`;
       output = await recorder.record(id, { kind: 'put', key, value }, () => client.put(key, value));
     } else {

@@ -1,0 +1,83 @@
+// The partitioning peer proxy on its own: HTTP requests carrying etcd's X-Server-From header pass
+// until their pair is partitioned; then new connections are refused and live ones are cut; after
+// heal they pass again. Requests without the header always pass.
+import { createServer, request, type Server } from 'node:http';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { allocatePorts } from '../../support/index.js';
+import { PeerPartitioner } from './peer-proxy.js';
+
+let upstream: Server;
+let partitioner: PeerPartitioner;
+let doorPort = 0;
+let streamPort = 0;
+
+function get(port: number, from?: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const req = request({ host: '127.0.0.1', port, path: '/raft', agent: false, headers: from ? { 'X-Server-From': from } : {} }, (res) => {
+      let body = '';
+      res.on('data', (c: Buffer) => (body += c.toString()));
+      res.on('end', () => resolve(body));
+      res.on('error', reject);
+    });
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+beforeAll(async () => {
+  const [upstreamPort, door, door2] = (await allocatePorts(3, { from: 27000, to: 27999 })) as [number, number, number];
+  doorPort = door;
+  streamPort = door2;
+  upstream = createServer((req, res) => {
+    if (req.headers['x-stream']) {
+      res.write('open');
+      return; // a long-lived stream, like etcd's raft streams
+    }
+    res.end(`hello ${req.headers['x-server-from'] ?? 'anonymous'}`);
+  });
+  await new Promise<void>((r) => upstream.listen(upstreamPort, '127.0.0.1', () => r()));
+  partitioner = new PeerPartitioner();
+  await partitioner.addMember('a', doorPort, upstreamPort);
+  await partitioner.addMember('b', streamPort, upstreamPort);
+  partitioner.setMemberIds(new Map([['a', 'a1'], ['b', 'b2'], ['c', 'c3']]));
+});
+
+afterAll(async () => {
+  await partitioner.close();
+  upstream.closeAllConnections();
+  await new Promise<void>((r) => upstream.close(() => r()));
+});
+
+describe('PeerPartitioner', () => {
+  test('passes, refuses while partitioned, passes again after heal', async () => {
+    expect(await get(doorPort, 'b2')).toBe('hello b2');
+    partitioner.partition(['a'], ['b', 'c']);
+    await expect(get(doorPort, 'b2')).rejects.toThrow();
+    await expect(get(doorPort, 'c3')).rejects.toThrow();
+    // not every pair is cut: b and c still talk (b's door admits c)
+    expect(await get(streamPort, 'c3')).toBe('hello c3');
+    // connections that do not say who they are (version probes) pass
+    expect(await get(doorPort)).toBe('hello anonymous');
+    expect(partitioner.stats.refused).toBe(2);
+    partitioner.heal();
+    expect(await get(doorPort, 'c3')).toBe('hello c3');
+  });
+
+  test('cuts a live stream when its pair is partitioned', async () => {
+    const closed = new Promise<string>((resolve) => {
+      const req = request(
+        { host: '127.0.0.1', port: doorPort, path: '/raftstream', agent: false, headers: { 'X-Server-From': 'b2', 'X-Stream': '1' } },
+        (res) => {
+          res.once('data', () => partitioner.partition(['b'], ['a']));
+          res.on('error', () => resolve('cut'));
+          res.on('close', () => resolve('cut'));
+        },
+      );
+      req.on('error', () => resolve('cut'));
+      req.end();
+    });
+    expect(await closed).toBe('cut');
+    expect(partitioner.stats.cut).toBeGreaterThanOrEqual(1);
+    partitioner.heal();
+  });
+});
