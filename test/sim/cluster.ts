@@ -92,6 +92,8 @@ export class SimCluster {
   private proposalSeq = 0;
   private readSeq = 0;
   readonly acked: string[] = [];
+  /** What the run exercised (reported in stats, checked by the coverage test). */
+  readonly counts = { crashes: 0, elections: 0, snapshotsRestored: 0, confChanges: 0, transfers: 0, readsServed: 0 };
   private readonly trace: string[] = [];
   private readonly traceSize: number;
   // The seed's fault profile (drawn once per seed, so seeds differ in kind, not only in luck).
@@ -101,6 +103,8 @@ export class SimCluster {
   private readonly faultRate: number;
   private readonly maxSizePerMsg: number;
   private readonly maxInflight: number;
+  /** Send snapshots built from the current applied state (etcd) or the stored one (simpler hosts). */
+  private readonly mergeSnapshots: boolean;
   private faults = true;
 
   constructor(readonly opts: SimOptions) {
@@ -113,6 +117,7 @@ export class SimCluster {
     // Small messages split a lagging follower's catch-up over several MsgApps (figure-8 territory).
     this.maxSizePerMsg = this.rng.pick([40, 100, 256, 1 << 20]);
     this.maxInflight = this.rng.pick([1, 2, 8, 64]);
+    this.mergeSnapshots = this.rng.chance(0.5);
     const ids: NodeId[] = [];
     for (let i = 1; i <= opts.voters; i++) ids.push(BigInt(i));
     this.nextId = BigInt(opts.voters + 1);
@@ -150,6 +155,7 @@ export class SimCluster {
 
   crash(id: NodeId): void {
     if (!this.nodes.delete(id)) return;
+    this.counts.crashes++;
     this.log(`crash ${id}`);
   }
 
@@ -199,6 +205,7 @@ export class SimCluster {
     if (rd.snapshot) {
       n.kv = new Set(JSON.parse(dec.decode(rd.snapshot.data)) as string[]);
       n.appliedIndex = rd.snapshot.metadata.index;
+      this.counts.snapshotsRestored++;
       this.log(`${n.id} restored snapshot @${rd.snapshot.metadata.index}`);
     }
     for (const e of rd.committedEntries) this.apply(n, e);
@@ -221,6 +228,7 @@ export class SimCluster {
     if (e.type === EntryType.ConfChange) {
       const cc = decodeConfChange(e.data);
       n.node.applyConfChange(cc);
+      if (n.node.raft.state === StateType.Leader) this.counts.confChanges++;
       if (cc.type === ConfChangeType.RemoveNode && !this.removed.has(cc.nodeId)) {
         // Committed: the member is gone for good (an operator would stop and wipe it).
         this.removed.add(cc.nodeId);
@@ -254,6 +262,7 @@ export class SimCluster {
           );
         }
       }
+      this.counts.readsServed++;
       this.log(`read ${r.ctx} served by ${n.id} @${r.index}`);
     }
     n.reads = keep;
@@ -271,7 +280,7 @@ export class SimCluster {
   }
 
   private send(m: Message): void {
-    if (m.type === MessageType.MsgSnap) m = this.mergedSnapshot(m);
+    if (m.type === MessageType.MsgSnap && this.mergeSnapshots) m = this.mergedSnapshot(m);
     if (this.faults && this.rng.chance(this.dropRate)) {
       this.undeliverable(m);
       return;
@@ -401,7 +410,7 @@ export class SimCluster {
 
   private fault(): void {
     const ids = [...this.disks.keys()].filter((id) => !this.removed.has(id));
-    const k = this.rng.int(9);
+    const k = this.rng.int(11);
     if (k === 0) {
       // Partition: a random minority (or majority) on one side.
       const side = ids.filter(() => this.rng.chance(0.4));
@@ -421,13 +430,14 @@ export class SimCluster {
     } else if (k === 3) {
       const down = ids.filter((id) => !this.nodes.has(id));
       if (down.length > 0) this.restart(this.rng.pick(down));
-    } else if (k === 4) {
+    } else if (k === 4 || k === 9 || k === 10) {
       this.membershipChange();
     } else if (k === 5) {
       const l = this.leader();
       if (l) {
         const to = this.rng.pick(l.node.raft.voters);
         l.node.transferLeader(to);
+        this.counts.transfers++;
         this.log(`transfer leader ${l.id} -> ${to}`);
       }
     } else if (k === 7) {
@@ -484,6 +494,10 @@ export class SimCluster {
       const isLeader = r.state === StateType.Leader;
       if (isLeader) {
         this.checker.observeLeader(n.id, r.term, r.raftLog, !n.wasLeader);
+        if (!n.wasLeader) {
+          this.counts.elections++;
+          this.log(`${n.id} leader of term ${r.term}`);
+        }
         if (n.wasLeader && n.lastTerm === r.term) this.checker.observeLeaderCommit(n.id, r.term, n.lastCommit, r.raftLog);
       }
       n.wasLeader = isLeader;
@@ -536,7 +550,8 @@ export class SimCluster {
   }
 
   stats(): string {
-    return `t=${this.now} acked=${this.acked.length} members=${this.members().join(',')}`;
+    const c = this.counts;
+    return `t=${this.now} acked=${this.acked.length} members=${this.members().join(',')} crashes=${c.crashes} elections=${c.elections} snapshots=${c.snapshotsRestored} confChanges=${c.confChanges} transfers=${c.transfers} reads=${c.readsServed}`;
   }
 
   /** One line per live node: role, term, leader, log and apply cursors (for failure reports). */

@@ -3,26 +3,29 @@
 import { InvariantViolation } from './checker.js';
 import { SimCluster } from './cluster.js';
 
+const CHAOS_STEPS = 600;
+
 export interface SimResult {
   seed: number;
   ok: boolean;
   error?: string;
   trace: string[];
   stats: string;
+  counts: SimCluster['counts'];
   nodes: string[];
 }
 
 export function runSeed(seed: number, mutations?: ReadonlySet<string>): SimResult {
   const voters = seed % 2 === 0 ? 3 : 5;
-  const sim = new SimCluster({ seed, voters, steps: 400, mutations });
+  const sim = new SimCluster({ seed, voters, steps: CHAOS_STEPS, mutations });
   try {
-    for (let i = 0; i < 400; i++) sim.step();
+    for (let i = 0; i < CHAOS_STEPS; i++) sim.step();
     sim.healAndSettle(600);
     sim.checkFinal();
-    return { seed, ok: true, trace: [], stats: sim.stats(), nodes: [] };
+    return { seed, ok: true, trace: [], stats: sim.stats(), counts: sim.counts, nodes: [] };
   } catch (err) {
     const msg = err instanceof InvariantViolation ? err.message : `crash: ${(err as Error).stack ?? String(err)}`;
-    return { seed, ok: false, error: msg, trace: sim.traceTail(), stats: sim.stats(), nodes: sim.describeNodes() };
+    return { seed, ok: false, error: msg, trace: sim.traceTail(), stats: sim.stats(), counts: sim.counts, nodes: sim.describeNodes() };
   }
 }
 

@@ -178,10 +178,19 @@ export interface RaftStatus {
 
 /** The API the host drives. Implemented by RawNode in src/native/raft/raw-node.ts. */
 export interface RaftNode {
+  /**
+   * Fresh cluster, empty storage only: writes and commits one AddNode entry per initial member
+   * (context = the member's attributes) and adds them to the configuration at once. The first
+   * Ready carries them as entries (persist) and committedEntries (apply). A single member may
+   * campaign() right after and is leader at once.
+   */
+  bootstrap(peers: ReadonlyArray<{ id: NodeId; context?: Uint8Array }>): void;
   tick(): void;
   campaign(): void;
   /** Throws ErrProposalDropped when there is no leader or a transfer is in progress. */
   propose(data: Uint8Array): void;
+  /** Several commands in one step (one append); same errors as propose. */
+  proposeBatch(datas: readonly Uint8Array[]): void;
   proposeConfChange(cc: ConfChange): void;
   /** Call when a ConfChange entry is applied; returns the new configuration. */
   applyConfChange(cc: ConfChange): ConfState;
@@ -191,7 +200,9 @@ export interface RaftNode {
   transferLeader(transferee: NodeId): void;
   reportUnreachable(id: NodeId): void;
   reportSnapshot(id: NodeId, status: SnapshotStatus): void;
+  /** False while a Ready is outstanding (handed out by ready(), not yet advance()d). */
   hasReady(): boolean;
+  /** Throws ErrInvalidUse if the previous Ready was not advanced. */
   ready(): Ready;
   advance(rd: Ready): void;
   status(): RaftStatus;

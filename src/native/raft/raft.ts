@@ -921,7 +921,10 @@ export class Raft {
     const meta = s.metadata;
     if (meta.index <= this.raftLog.committed) return false;
     const cs = meta.confState;
-    if (!cs.voters.includes(this.id) && !cs.learners.includes(this.id)) {
+    if (!cs.voters.includes(this.id) && !cs.learners.includes(this.id) && this.prs.has(this.id)) {
+      // We are a member, the snapshot says we are not: we were removed. Nothing to restore.
+      // (A member being added — not in its own configuration yet — accepts a snapshot taken
+      // before its addition: the entries after it, its own AddNode among them, follow.)
       this.logger?.warn(`${this.id} attempted to restore snapshot but it is not in the ConfState`);
       return false;
     }
