@@ -89,6 +89,7 @@ export class SimCluster {
   private cut = new Set<string>();
   now = 0;
   private nextId: bigint;
+  private readonly initialMembers: NodeId[];
   private proposalSeq = 0;
   private readSeq = 0;
   readonly acked: string[] = [];
@@ -121,10 +122,12 @@ export class SimCluster {
     const ids: NodeId[] = [];
     for (let i = 1; i <= opts.voters; i++) ids.push(BigInt(i));
     this.nextId = BigInt(opts.voters + 1);
-    for (const id of ids) {
-      const n = this.start(id, new MemoryStorage());
-      n.node.bootstrap(ids.map((p) => ({ id: p, context: enc.encode(`member-${p}`) })));
-    }
+    this.initialMembers = ids;
+    for (const id of ids) this.bootstrap(this.start(id, new MemoryStorage()));
+  }
+
+  private bootstrap(n: SimNode): void {
+    n.node.bootstrap(this.initialMembers.map((p) => ({ id: p, context: enc.encode(`member-${p}`) })));
   }
 
   // ---- processes ----------------------------------------------------------------------------
@@ -162,8 +165,13 @@ export class SimCluster {
   restart(id: NodeId): void {
     const disk = this.disks.get(id);
     if (!disk || this.nodes.has(id) || this.removed.has(id)) return;
-    this.start(id, disk);
-    this.log(`restart ${id}`);
+    const n = this.start(id, disk);
+    // Like etcd with no WAL yet: an initial member that crashed before its first Ready was durable
+    // bootstraps again (the same term-1 entries). Without this it could learn its configuration
+    // one AddNode at a time from the leader and, holding only its own, elect itself alone.
+    const fresh = disk.lastIndex() === 0 && disk.snapshot().metadata.index === 0;
+    if (fresh && this.initialMembers.includes(id)) this.bootstrap(n);
+    this.log(`restart ${id}${fresh ? ' (no durable state: bootstrap again)' : ''}`);
   }
 
   log(line: string): void {

@@ -76,4 +76,18 @@ describe('membership changes', () => {
     expect(net.appliedData(2n)).toContain('after-removal');
     expect(net.appliedData(3n)).toContain('after-removal');
   });
+
+  it('a new member catches up from a snapshot taken before its addition (the host sends its stored snapshot)', () => {
+    const net = new Network([1n, 2n, 3n]);
+    net.campaign(1n);
+    for (let i = 0; i < 5; i++) net.propose(1n, `v${i}`);
+    net.snapshotAndCompact(1n); // ConfState {1,2,3}: no 4 in it
+    net.addMember(4n, { voters: [], learners: [] });
+    net.changeMembership(1n, ConfChangeType.AddLearnerNode, 4n);
+    net.tickAll(3);
+    expect(net.log.some((m) => m.type === MessageType.MsgSnap && m.to === 4n)).toBe(true);
+    net.propose(1n, 'after');
+    expect(net.appliedData(4n)).toEqual(['v0', 'v1', 'v2', 'v3', 'v4', 'after']);
+    expect(net.get(4n).node.raft.confState().learners).toEqual([4n]);
+  });
 });
