@@ -88,8 +88,12 @@ export class EtcdKvClient {
     return { kind: 'put', revision: Number(res.header.revision) };
   }
 
-  async get(key: string): Promise<KvOutput> {
-    const res = await call<{ header: Header; kvs: KeyValueMsg[] }>((o, cb) => this.kv.Range({ key: Buffer.from(key) }, o, cb), this.timeoutMs);
+  /** A linearizable read, unless `serializable` (served from the member's local state). */
+  async get(key: string, options: { serializable?: boolean } = {}): Promise<KvOutput> {
+    const res = await call<{ header: Header; kvs: KeyValueMsg[] }>(
+      (o, cb) => this.kv.Range({ key: Buffer.from(key), serializable: options.serializable ?? false }, o, cb),
+      this.timeoutMs,
+    );
     const kv = res.kvs[0];
     return kv
       ? { kind: 'get', revision: Number(res.header.revision), value: kv.value.toString('utf8'), modRevision: Number(kv.mod_revision) }
