@@ -5,6 +5,7 @@
 import http from 'node:http';
 import type http2 from 'node:http2';
 import net from 'node:net';
+import tls from 'node:tls';
 import type { GrpcServer, HttpHandler } from './server.js';
 
 export interface ClientPortOptions {
@@ -14,8 +15,19 @@ export interface ClientPortOptions {
   grpc: GrpcServer;
   /** HTTP/1.1 requests, and HTTP/2 requests that are not gRPC. */
   http1: HttpHandler;
-  /** 'https' client URLs are refused for now (TLS is not implemented yet). */
+  /** 'https' needs `tls` (etcd: --cert-file, --key-file). */
   scheme?: 'http' | 'https';
+  tls?: ClientTlsOptions;
+}
+
+/** etcd's client TLS flags: --cert-file, --key-file, --trusted-ca-file, --client-cert-auth. */
+export interface ClientTlsOptions {
+  cert: Buffer | string;
+  key: Buffer | string;
+  /** CA bundle that client certificates must chain to (with clientCertAuth). */
+  ca?: Buffer | string;
+  /** Require and verify a client certificate. */
+  clientCertAuth?: boolean;
 }
 
 export interface ClientPort {
@@ -31,14 +43,16 @@ export interface ClientPort {
 
 const PREFACE_START = Buffer.from('PRI');
 
-export class TlsNotSupportedError extends Error {
+/** etcd's refusal of an https client URL without a key pair (etcdmain), same words. */
+export class TlsKeyPairMissingError extends Error {
   constructor(url: string) {
-    super(`dcsgw: TLS client URLs are not supported yet (${url}); use http://`);
+    super(`TLS key/cert (--cert-file, --key-file) must be provided for client url ${url} with HTTPS scheme`);
   }
 }
 
 export async function listenClientPort(opts: ClientPortOptions): Promise<ClientPort> {
-  if (opts.scheme === 'https') throw new TlsNotSupportedError(`https://${opts.host}:${opts.port}`);
+  const secure = opts.scheme === 'https';
+  if (secure && opts.tls === undefined) throw new TlsKeyPairMissingError(`https://${opts.host}:${opts.port}`);
   const grpc = opts.grpc;
   grpc.setHttpHandler(opts.http1);
   const h1 = http.createServer(opts.http1 as (req: http.IncomingMessage, res: http.ServerResponse) => void);
@@ -66,7 +80,7 @@ export async function listenClientPort(opts: ClientPortOptions): Promise<ClientP
     }
   };
 
-  const tcp = net.createServer({ noDelay: true }, (socket) => {
+  const onSocket = (socket: net.Socket): void => {
     sockets.add(socket);
     socket.on('close', () => sockets.delete(socket));
     socket.on('error', () => socket.destroy());
@@ -79,7 +93,30 @@ export async function listenClientPort(opts: ClientPortOptions): Promise<ClientP
       route(socket, seen);
     };
     socket.on('data', onData);
-  });
+  };
+
+  let tcp: net.Server;
+  if (secure) {
+    const t = opts.tls as ClientTlsOptions;
+    tcp = tls.createServer(
+      {
+        cert: t.cert,
+        key: t.key,
+        ca: t.ca,
+        requestCert: t.clientCertAuth === true,
+        rejectUnauthorized: t.clientCertAuth === true,
+        // grpc-go insists on ALPN h2; curl and browsers may pick either.
+        ALPNProtocols: ['h2', 'http/1.1'],
+      },
+      // The decrypted stream is sniffed exactly like a plain one.
+      onSocket,
+    );
+    tcp.on('tlsClientError', () => {
+      /* handshake failures are the client's problem */
+    });
+  } else {
+    tcp = net.createServer({ noDelay: true }, onSocket);
+  }
 
   await new Promise<void>((resolve, reject) => {
     tcp.once('error', reject);

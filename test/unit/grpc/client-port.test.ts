@@ -1,7 +1,8 @@
 // One client port, three kinds of clients: HTTP/1.1 (JSON gateway, /version), HTTP/2 without gRPC
 // (etcd's gateway answers those too) and gRPC (the etcd3 npm client and grpc-js), all on one socket.
 import { execFile } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
+import https from 'node:https';
 import http2 from 'node:http2';
 import { Etcd3 } from 'etcd3';
 import { pino } from 'pino';
@@ -94,9 +95,69 @@ describe('client port sniffing', () => {
     await extra.close(100);
   });
 
-  it('https client URLs are refused with a clear error', async () => {
+  it('an https client URL without a key pair is refused in etcd words', async () => {
     await expect(listenClientPort({ host: '127.0.0.1', port: PORT + 2, grpc: server, http1: httpHandler, scheme: 'https' })).rejects.toThrow(
-      'TLS client URLs are not supported yet',
+      `TLS key/cert (--cert-file, --key-file) must be provided for client url https://127.0.0.1:${PORT + 2} with HTTPS scheme`,
     );
+  });
+});
+
+describe('TLS client port', () => {
+  const fixtures = new URL('./fixtures/', import.meta.url);
+  const cert = readFileSync(new URL('localhost-cert.pem', fixtures));
+  const key = readFileSync(new URL('localhost-key.pem', fixtures));
+  let tlsServer: GrpcServer;
+  let tlsPort: ClientPort;
+
+  beforeAll(async () => {
+    tlsServer = new GrpcServer({ logger: pino({ level: 'silent' }) });
+    installTestService(tlsServer);
+    tlsPort = await listenClientPort({ host: '127.0.0.1', port: PORT + 3, grpc: tlsServer, http1: httpHandler, scheme: 'https', tls: { cert, key } });
+  });
+  afterAll(async () => {
+    await tlsPort?.close(300);
+    await tlsServer?.close(300);
+  });
+
+  it('HTTPS/1.1 and HTTP/2 over TLS (ALPN h2) reach the HTTP handler', async () => {
+    const body = await new Promise<string>((resolve, reject) => {
+      const req = https.request({ host: '127.0.0.1', port: PORT + 3, path: '/version', ca: cert }, (res) => {
+        let t = '';
+        res.setEncoding('utf8');
+        res.on('data', (d: string) => (t += d));
+        res.on('end', () => resolve(t));
+      });
+      req.on('error', reject);
+      req.end();
+    });
+    expect(JSON.parse(body)).toMatchObject({ method: 'GET', url: '/version', httpVersion: '1.1' });
+    const session = http2.connect(`https://127.0.0.1:${PORT + 3}`, { ca: cert });
+    const req = session.request({ ':method': 'GET', ':path': '/health' });
+    let text = '';
+    req.setEncoding('utf8');
+    req.on('data', (d: string) => (text += d));
+    await new Promise((r) => req.on('end', r));
+    session.close();
+    expect(JSON.parse(text)).toMatchObject({ url: '/health', httpVersion: '2.0' });
+  });
+
+  it('gRPC over TLS: the etcd3 client and genuine etcdctl', async () => {
+    const client = new Etcd3({ hosts: `https://127.0.0.1:${PORT + 3}`, credentials: { rootCertificate: cert } });
+    try {
+      await client.put('tlskey').value('tlsvalue');
+      expect(await client.get('tlskey').string()).toBe('tlsvalue');
+    } finally {
+      client.close();
+    }
+    if (!existsSync('/usr/bin/etcdctl')) return;
+    const out = await new Promise<string>((resolve) => {
+      execFile(
+        '/usr/bin/etcdctl',
+        [`--endpoints=https://127.0.0.1:${PORT + 3}`, `--cacert=${new URL('localhost-cert.pem', fixtures).pathname}`, 'get', 'tlskey'],
+        { env: { ...process.env, ETCDCTL_API: '3' } },
+        (_err, stdout, stderr) => resolve(stdout + stderr),
+      );
+    });
+    expect(out).toBe('tlskey\ntlsvalue\n');
   });
 });
