@@ -1,0 +1,255 @@
+// From argv + ETCD_* environment to a validated server configuration, the way etcd 3.4's etcdmain
+// does it: the same precedence (command line over environment, and a conflict is fatal), the same
+// defaults, and the same error texts and exit codes, so scripts written for etcd behave the same.
+import { parseFlags, parseGoBool, parseGoInt, parseGoDuration, checkValue, flagToEnv, FlagError, HelpRequested } from './flag-set.js';
+import { ETCD_FLAGS, HONOURED_FLAGS } from './etcd-flags.js';
+import { USAGE_LINE } from './usage-text.js';
+import type { EtcdLogEvent, EtcdLogLevel, LoggerFormat } from './etcd-log.js';
+
+export interface InitialMember {
+  name: string;
+  peerURLs: string[];
+}
+
+export interface ServeConfig {
+  name: string;
+  dataDir: string;
+  listenClientUrls: string[];
+  advertiseClientUrls: string[];
+  listenPeerUrls: string[];
+  advertisePeerUrls: string[];
+  /** In --initial-cluster order; a name given twice collects its URLs (as etcd's URLsMap). */
+  initialCluster: InitialMember[];
+  initialClusterToken: string;
+  initialClusterState: 'new' | 'existing';
+  snapshotCount: number;
+  heartbeatMs: number;
+  electionMs: number;
+  quotaBackendBytes: number;
+  maxRequestBytes: number;
+  maxTxnOps: number;
+  autoCompaction?: { mode: 'periodic' | 'revision'; retention: string };
+  logger: LoggerFormat;
+  logLevel: string;
+  logOutputs: string[];
+  watchProgressNotifyIntervalMs: number;
+  /** The raw value of every flag after command line + environment (for the "starting" log line). */
+  raw: ReadonlyMap<string, string>;
+}
+
+export type CliRequest =
+  | { kind: 'help' }
+  | { kind: 'version' }
+  | { kind: 'serve'; config: ServeConfig; notes: EtcdLogEvent[] };
+
+/** The CLI must stop: print `stdout` / `stderr` as they are and exit with `exitCode`. */
+export class CliExit extends Error {
+  constructor(
+    readonly exitCode: number,
+    readonly stderr: string,
+    readonly stdout = '',
+  ) {
+    super(stderr.trim() || `exit ${exitCode}`);
+    this.name = 'CliExit';
+  }
+}
+
+/** A configuration error found after the logger format is known (etcd logs it as critical, exit 1). */
+export class StartupError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'StartupError';
+  }
+}
+
+/** Where lines printed before the logger exists go (etcd: capnslog on stderr). */
+export type EarlyPrinter = (level: EtcdLogLevel, pkg: string, text: string) => void;
+
+export const DEFAULT_QUOTA_BYTES = 2 * 1024 * 1024 * 1024;
+
+function verifyError(text: string, early: EarlyPrinter, extra: string[] = []): CliExit {
+  early('error', 'etcdmain', `error verifying flags, ${text}. See 'etcd --help'.`);
+  for (const line of extra) early('error', 'etcdmain', line);
+  return new CliExit(1, '');
+}
+
+function splitList(raw: string): string[] {
+  return raw === '' ? [] : raw.split(',');
+}
+
+/** etcd's types.NewURLsMap: "a=http://x:1,b=http://y:2". */
+export function parseInitialCluster(raw: string): InitialMember[] {
+  const byName = new Map<string, InitialMember>();
+  for (const part of splitList(raw)) {
+    const eq = part.indexOf('=');
+    if (eq < 0) throw new StartupError(`error setting up initial cluster: URL address does not have the form "host:port": ${part}`);
+    const name = part.slice(0, eq);
+    const url = part.slice(eq + 1);
+    const bad = checkValue({ name: 'initial-cluster', kind: 'urls', defaultValue: '' }, url);
+    if (bad) throw new StartupError(`error setting up initial cluster: ${bad}`);
+    const member = byName.get(name) ?? { name, peerURLs: [] };
+    member.peerURLs.push(url);
+    byName.set(name, member);
+  }
+  return [...byName.values()];
+}
+
+function sameUrls(a: readonly string[], b: readonly string[]): boolean {
+  const x = [...a].sort();
+  const y = [...b].sort();
+  return x.length === y.length && x.every((u, i) => u === y[i]);
+}
+
+function note(level: EtcdLogLevel, pkg: string, text: string, caller: string, msg: string, fields?: Record<string, unknown>): EtcdLogEvent {
+  return fields ? { level, pkg, text, caller, msg, fields } : { level, pkg, text, caller, msg };
+}
+
+/**
+ * Resolves argv + env. Throws CliExit for flag errors (already printed through `early` when etcd
+ * prints them as log lines) and StartupError for errors etcd reports after its logger is set up.
+ */
+export function resolveCli(argv: readonly string[], env: NodeJS.ProcessEnv, early: EarlyPrinter): CliRequest {
+  let parsed;
+  try {
+    parsed = parseFlags(ETCD_FLAGS, argv);
+  } catch (err) {
+    if (err instanceof HelpRequested) return { kind: 'help' };
+    if (err instanceof FlagError) throw new CliExit(err.exitCode, `${err.message}\n${err.usage ? USAGE_LINE : ''}`);
+    throw err;
+  }
+  if (parsed.rest.length > 0) throw verifyError(`'${parsed.rest[0]}' is not a valid flag`, early);
+  if (parseGoBool(parsed.set.get('version') ?? 'false')) return { kind: 'version' };
+
+  // ETCD_* variables fill what the command line left unset (etcd's pkg/flags.SetFlagsFromEnv).
+  const values = new Map(parsed.set);
+  const usedEnv = new Set<string>();
+  for (const spec of ETCD_FLAGS.values()) {
+    const key = flagToEnv(spec.name);
+    const val = env[key];
+    if (val === undefined || val === '') continue;
+    usedEnv.add(key);
+    if (parsed.set.has(spec.name)) {
+      early('fatal', 'pkg/flags', `conflicting environment variable "${key}" is shadowed by corresponding command-line flag (either unset environment variable or disable flag)`);
+      throw new CliExit(1, '');
+    }
+    const why = checkValue(spec, val);
+    if (why !== undefined) throw verifyError(`invalid value "${val}" for ${key}: ${why}`, early);
+    early('info', 'pkg/flags', `recognized and used environment variable ${key}=${val}`);
+    values.set(spec.name, val);
+  }
+  for (const [key, val] of Object.entries(env)) {
+    if (key.startsWith('ETCD_') && !usedEnv.has(key)) early('warn', 'pkg/flags', `unrecognized environment variable ${key}=${val ?? ''}`);
+  }
+  const isSet = (name: string): boolean => values.has(name);
+  const get = (name: string): string => values.get(name) ?? ETCD_FLAGS.get(name)!.defaultValue;
+  const num = (name: string): number => parseGoInt(get(name), true) ?? 0;
+  const bool = (name: string): boolean => parseGoBool(get(name)) ?? false;
+
+  // etcdmain's configuration checks, in its order and words
+  const loggerFormat = get('logger');
+  if (loggerFormat !== 'zap' && loggerFormat !== 'capnslog') throw verifyError(`unknown logger option "${loggerFormat}"`, early);
+  if (get('config-file') !== '') throw verifyError('--config-file is not supported by dcsgw yet', early);
+  if (isSet('listen-client-urls') && !isSet('advertise-client-urls')) {
+    throw verifyError('--advertise-client-urls is required when --listen-client-urls is set explicitly', early, [
+      'When listening on specific address(es), this etcd process must advertise accessible url(s) to each connected client.',
+    ]);
+  }
+  const heartbeatMs = num('heartbeat-interval');
+  const electionMs = num('election-timeout');
+  if (5 * heartbeatMs > electionMs) {
+    throw verifyError(`--election-timeout[${electionMs}ms] should be at least as 5 times as --heartbeat-interval[${heartbeatMs}ms]`, early);
+  }
+  if (electionMs > 50000) throw verifyError(`--election-timeout[${electionMs}ms] is too long, and should be set less than 50000ms`, early);
+  const compactionMode = get('auto-compaction-mode');
+  if (compactionMode !== 'periodic' && compactionMode !== 'revision') throw verifyError(`unknown auto-compaction-mode "${compactionMode}"`, early);
+
+  const notes: EtcdLogEvent[] = [];
+  const name = get('name');
+  let dataDir = get('data-dir');
+  if (dataDir === '') {
+    dataDir = `${name}.etcd`;
+    notes.push(note('warn', 'etcdmain', `no data-dir provided, using default data-dir ./${dataDir}`, 'etcdmain/etcd.go:119', "'data-dir' was empty; using default", { 'data-dir': dataDir }));
+  }
+  const advertisePeerUrls = splitList(get('initial-advertise-peer-urls'));
+  const initialClusterRaw = isSet('initial-cluster') ? get('initial-cluster') : advertisePeerUrls.map((u) => `${name}=${u}`).join(',');
+  values.set('initial-cluster', initialClusterRaw);
+
+  const config: ServeConfig = {
+    name,
+    dataDir,
+    listenClientUrls: splitList(get('listen-client-urls')),
+    advertiseClientUrls: splitList(get('advertise-client-urls')),
+    listenPeerUrls: splitList(get('listen-peer-urls')),
+    advertisePeerUrls,
+    initialCluster: [],
+    initialClusterToken: get('initial-cluster-token'),
+    initialClusterState: get('initial-cluster-state') === 'existing' ? 'existing' : 'new',
+    snapshotCount: num('snapshot-count'),
+    heartbeatMs,
+    electionMs,
+    quotaBackendBytes: num('quota-backend-bytes') <= 0 ? DEFAULT_QUOTA_BYTES : num('quota-backend-bytes'),
+    maxRequestBytes: num('max-request-bytes'),
+    maxTxnOps: num('max-txn-ops'),
+    logger: loggerFormat,
+    logLevel: bool('debug') ? 'debug' : get('log-level'),
+    logOutputs: splitList(get('log-outputs')),
+    watchProgressNotifyIntervalMs: parseGoDuration(get('experimental-watch-progress-notify-interval')) ?? 600_000,
+    raw: values,
+  };
+  const retention = get('auto-compaction-retention');
+  if (retention !== '0' && retention !== '') config.autoCompaction = { mode: compactionMode, retention };
+
+  for (const flag of values.keys()) {
+    if (!HONOURED_FLAGS.has(flag)) {
+      notes.push(note('warn', 'dcsgw', `--${flag} is accepted for compatibility with etcd and ignored`, 'cli/config.ts', 'flag accepted for compatibility with etcd and ignored', { flag: `--${flag}` }));
+    }
+  }
+  return { kind: 'serve', config, notes };
+}
+
+/**
+ * The checks etcd makes once its logger is up (it logs them as critical and exits 1):
+ * TLS and --force-new-cluster (not supported by dcsgw), the initial cluster, this member in it.
+ */
+export function checkCluster(config: ServeConfig): void {
+  const raw = config.raw;
+  if (parseGoBool(raw.get('force-new-cluster') ?? 'false')) throw new StartupError('--force-new-cluster is not supported by dcsgw yet');
+  const tlsUrl = [...config.listenClientUrls, ...config.advertiseClientUrls, ...config.listenPeerUrls, ...config.advertisePeerUrls].find((u) =>
+    /^(https|unixs):/.test(u),
+  );
+  if (tlsUrl) throw new StartupError(`TLS is not supported by dcsgw yet (${tlsUrl}); use http:// URLs`);
+  for (const f of ['auto-tls', 'peer-auto-tls', 'client-cert-auth', 'peer-client-cert-auth']) {
+    if (parseGoBool(raw.get(f) ?? 'false')) throw new StartupError(`TLS is not supported by dcsgw yet (--${f}); use http:// URLs`);
+  }
+  config.initialCluster = parseInitialCluster(raw.get('initial-cluster') ?? '');
+  const self = config.initialCluster.find((m) => m.name === config.name);
+  if (!self) throw new StartupError(`couldn't find local name "${config.name}" in the initial cluster configuration`);
+  if (!sameUrls(self.peerURLs, config.advertisePeerUrls)) {
+    const want = [...config.advertisePeerUrls].sort().join(',');
+    const have = [...self.peerURLs].sort().join(',');
+    throw new StartupError(
+      `--initial-cluster has ${config.name}=${have} but missing from --initial-advertise-peer-urls=${want} (resolved urls: "${want}" != "${have}")`,
+    );
+  }
+}
+
+/** Warnings etcd prints for TLS files given with http:// URLs (it ignores them). */
+export function tlsFileWarnings(config: ServeConfig): EtcdLogEvent[] {
+  const raw = config.raw;
+  const out: EtcdLogEvent[] = [];
+  if ((raw.get('cert-file') ?? '') !== '' || (raw.get('key-file') ?? '') !== '') {
+    for (const u of config.listenClientUrls) {
+      out.push(
+        note('warn', 'embed', `The scheme of client url ${u} is HTTP while peer key/cert files are presented. Ignored key/cert files.`, 'embed/config.go:606', 'scheme is HTTP while key and cert files are present; ignoring key and cert files', { 'client-url': u }),
+      );
+    }
+  }
+  if ((raw.get('peer-cert-file') ?? '') !== '' || (raw.get('peer-key-file') ?? '') !== '') {
+    for (const u of config.listenPeerUrls) {
+      out.push(
+        note('warn', 'embed', `The scheme of peer url ${u} is HTTP while peer key/cert files are presented. Ignored peer key/cert files.`, 'embed/config.go:624', 'scheme is HTTP while key and cert files are present; ignoring key and cert files', { 'peer-url': u }),
+      );
+    }
+  }
+  return out;
+}

@@ -1,0 +1,51 @@
+// Entry of the `dcsgw` command (bin/dcsgw): a drop-in for the etcd 3.4 binary. Same flags, same
+// ETCD_* variables, same messages and exit codes; `dcsgw version` is dcsgw's own addition.
+import { writeSync } from 'node:fs';
+import { CliExit, StartupError, resolveCli } from './config.js';
+import { createEtcdLog, earlyCapnslog } from './etcd-log.js';
+import { serve, logStartupError, type RunningServer } from './serve.js';
+import { FLAGS_LINE, USAGE_LINE } from './usage-text.js';
+import { versionText } from './version.js';
+
+function exitWith(code: number, stdout = '', stderr = ''): never {
+  if (stdout) writeSync(1, stdout);
+  if (stderr) writeSync(2, stderr);
+  process.exit(code);
+}
+
+export async function main(argv: readonly string[], env: NodeJS.ProcessEnv): Promise<void> {
+  if (argv[0] === 'version') exitWith(0, versionText());
+  let request;
+  try {
+    request = resolveCli(argv, env, earlyCapnslog);
+  } catch (err) {
+    if (err instanceof CliExit) exitWith(err.exitCode, err.stdout, err.stderr);
+    throw err;
+  }
+  if (request.kind === 'help') exitWith(0, FLAGS_LINE, USAGE_LINE); // Go prints the usage line first, then etcd the flags
+  if (request.kind === 'version') exitWith(0, versionText());
+
+  const { config, notes } = request;
+  const log = createEtcdLog({ format: config.logger, level: config.logLevel, outputs: config.logOutputs });
+  let running: RunningServer | undefined;
+  let stopping = false;
+  const onSignal = (signal: NodeJS.Signals): void => {
+    if (stopping) return;
+    stopping = true;
+    const name = signal === 'SIGTERM' ? 'terminated' : 'interrupt';
+    log.emit({ level: 'notice', pkg: 'pkg/osutil', text: `received ${name} signal, shutting down...`, caller: 'osutil/interrupt_unix.go:64', msg: 'received signal; shutting down', fields: { signal: name } });
+    void (running ? running.stop() : Promise.resolve()).finally(() => process.exit(0));
+  };
+  process.on('SIGTERM', onSignal);
+  process.on('SIGINT', onSignal);
+  try {
+    running = await serve(config, notes, log);
+    if (stopping) await running.stop();
+  } catch (err) {
+    logStartupError(log, err instanceof Error ? err : new Error(String(err)));
+    if (!(err instanceof StartupError)) log.logger.error({ err }, 'dcsgw failed to start');
+    process.exit(1);
+  }
+}
+
+await main(process.argv.slice(2), process.env);

@@ -1,0 +1,182 @@
+// `dcsgw [etcd flags]`: one member of a native dcsgw cluster, wired as etcd's embed package does:
+// configuration -> peer transport (more than one member) -> native backend -> etcd client front
+// end, with etcd's log lines at the same moments, and a graceful stop on SIGTERM / SIGINT.
+import { cpus } from 'node:os';
+import { createNativeBackend, type NativeBackend } from '../adapters/native.js';
+import { startEtcdServer, type EtcdServer } from '../gateway/etcd/server.js';
+import { createPeerTransport } from '../native/transport/peer-transport.js';
+import type { Transport } from '../native/transport/api.js';
+import { checkCluster, tlsFileWarnings, StartupError, type ServeConfig } from './config.js';
+import { createEtcdLog, type EtcdLog, type EtcdLogEvent } from './etcd-log.js';
+import { resolveIdentity, saveIdentity } from './identity.js';
+import { idToHex } from './ids.js';
+import { ETCD_VERSION, CLUSTER_VERSION, GIT_SHA_LINE, GO_VERSION_LINE } from './version.js';
+
+export interface RunningServer {
+  readonly backend: NativeBackend;
+  readonly server: EtcdServer;
+  stop(): Promise<void>;
+}
+
+function ev(level: EtcdLogEvent['level'], pkg: string, text: string, caller: string, msg: string, fields?: Record<string, unknown>): EtcdLogEvent {
+  return fields ? { level, pkg, text, caller, msg, fields } : { level, pkg, text, caller, msg };
+}
+
+function hostPort(url: string): string {
+  return new URL(url).host;
+}
+
+/** Starts the member; resolves once the client port listens. Throws StartupError on etcd's fatal configuration errors. */
+export async function serve(config: ServeConfig, notes: readonly EtcdLogEvent[], log: EtcdLog = createEtcdLog({ format: config.logger, level: config.logLevel, outputs: config.logOutputs })): Promise<RunningServer> {
+  const capn = config.logger === 'capnslog';
+  if (capn) {
+    process.stderr.write("[WARNING] Deprecated '--logger=capnslog' flag is set; use '--logger=zap' flag instead\n");
+    for (const line of [`etcd Version: ${ETCD_VERSION}`, GIT_SHA_LINE, GO_VERSION_LINE, `Go OS/Arch: ${process.platform}/${process.arch === 'x64' ? 'amd64' : process.arch}`]) {
+      log.emit(ev('info', 'etcdmain', line, 'etcdmain/etcd.go:73', line));
+    }
+  }
+  for (const n of notes) log.emit(n);
+  for (const n of tlsFileWarnings(config)) log.emit(n);
+  checkCluster(config);
+
+  const identity = resolveIdentity(config.dataDir, config.name, config.initialCluster, config.initialClusterToken);
+  const memberHex = idToHex(identity.memberId);
+  const clusterHex = idToHex(identity.clusterId);
+  const memberDir = `${config.dataDir}/member`;
+  log.emit(
+    ev('info', 'embed', `name = ${config.name}`, 'embed/etcd.go:305', 'starting an etcd server', {
+      'etcd-version': ETCD_VERSION,
+      'dcsgw-runtime': `node ${process.version}`,
+      'max-cpu-available': cpus().length,
+      'member-initialized': identity.fromDataDir,
+      name: config.name,
+      'data-dir': config.dataDir,
+      'member-dir': memberDir,
+      'heartbeat-interval': `${config.heartbeatMs}ms`,
+      'election-timeout': `${config.electionMs}ms`,
+      'snapshot-count': config.snapshotCount,
+      'initial-advertise-peer-urls': config.advertisePeerUrls,
+      'listen-peer-urls': config.listenPeerUrls,
+      'advertise-client-urls': config.advertiseClientUrls,
+      'listen-client-urls': config.listenClientUrls,
+      'initial-cluster': config.raw.get('initial-cluster'),
+      'initial-cluster-state': config.initialClusterState,
+      'initial-cluster-token': config.initialClusterToken,
+      'quota-backend-bytes': config.quotaBackendBytes,
+      'max-request-bytes': config.maxRequestBytes,
+    }),
+  );
+  if (capn) {
+    for (const line of [
+      `data dir = ${config.dataDir}`,
+      `member dir = ${memberDir}`,
+      `heartbeat = ${config.heartbeatMs}ms`,
+      `election = ${config.electionMs}ms`,
+      `snapshot count = ${config.snapshotCount}`,
+      `advertise client URLs = ${config.advertiseClientUrls.join(',')}`,
+    ]) {
+      log.emit(ev('info', 'embed', line, 'embed/etcd.go:305', line));
+    }
+  }
+  log.emit(
+    ev('info', 'etcdserver', `starting member ${memberHex} in cluster ${clusterHex}`, 'etcdserver/raft.go:536', 'starting local member', {
+      'local-member-id': memberHex,
+      'cluster-id': clusterHex,
+    }),
+  );
+
+  let transport: Transport | undefined;
+  if (identity.members.length > 1 || config.initialClusterState === 'existing') {
+    transport = createPeerTransport({
+      memberId: identity.memberId,
+      clusterId: identity.clusterId,
+      listenPeerUrls: config.listenPeerUrls,
+      logger: log.logger,
+    });
+  }
+  const backend = await createNativeBackend({
+    name: config.name,
+    dataDir: config.dataDir,
+    memberId: identity.memberId,
+    clusterId: identity.clusterId,
+    initialCluster: identity.members,
+    initialClusterState: config.initialClusterState,
+    advertiseClientURLs: config.advertiseClientUrls,
+    advertisePeerURLs: config.advertisePeerUrls,
+    snapshotCount: config.snapshotCount,
+    heartbeatMs: config.heartbeatMs,
+    electionMs: config.electionMs,
+    quotaBackendBytes: config.quotaBackendBytes,
+    ...(config.autoCompaction ? { autoCompaction: config.autoCompaction } : {}),
+    ...(transport ? { transport } : {}),
+    logger: log.logger,
+  });
+  saveIdentity(config.dataDir, identity);
+  for (const u of config.listenPeerUrls) {
+    if (transport) log.emit(ev('info', 'embed', `listening for peers on ${hostPort(u)}`, 'embed/etcd.go:587', 'serving peer traffic', { address: hostPort(u) }));
+  }
+
+  let server: EtcdServer;
+  try {
+    server = await startEtcdServer({
+      backend,
+      listenClientUrls: config.listenClientUrls,
+      maxRequestBytes: config.maxRequestBytes,
+      maxTxnOps: config.maxTxnOps,
+      logger: log.logger,
+      versions: { server: ETCD_VERSION, cluster: CLUSTER_VERSION },
+      memberName: config.name,
+      watchProgressIntervalMs: config.watchProgressNotifyIntervalMs,
+    });
+  } catch (err) {
+    await backend.close().catch(() => undefined);
+    throw err;
+  }
+
+  let stopped = false;
+  // etcd logs these once the member has published itself through raft (a leader exists).
+  backend
+    .ready()
+    .then(() => {
+      if (stopped) return;
+      const attrs = `{Name:${config.name} ClientURLs:[${config.advertiseClientUrls.join(' ')}]}`;
+      // the native node already logs these two in zap's words; capnslog needs etcd's text
+      if (capn) log.emit(
+        ev('info', 'etcdserver', `published ${attrs} to cluster ${clusterHex}`, 'etcdserver/server.go:2069', 'published local member to cluster through raft', {
+          'local-member-id': memberHex,
+          'local-member-attributes': attrs,
+          'request-path': `/0/members/${memberHex}/attributes`,
+          'cluster-id': clusterHex,
+          'publish-timeout': '7s',
+        }),
+      );
+      if (capn) log.emit(ev('notice', 'etcdserver/membership', 'set the initial cluster version to 3.4', 'membership/cluster.go:558', 'set initial cluster version', { 'cluster-id': clusterHex, 'local-member-id': memberHex, 'cluster-version': '3.4' }));
+      log.emit(ev('info', 'etcdserver/api', 'enabled capabilities for version 3.4', 'api/capability.go:76', 'enabled capabilities for version', { 'cluster-version': '3.4' }));
+      if (capn) log.emit(ev('info', 'embed', 'ready to serve client requests', 'embed/serve.go:139', 'ready to serve client requests'));
+      for (const a of server.addresses) {
+        const address = `${a.host.includes(':') ? `[${a.host}]` : a.host}:${a.port}`;
+        log.emit(ev('notice', 'embed', `serving insecure client requests on ${address}, this is strongly discouraged!`, 'embed/serve.go:145', 'serving client traffic insecurely; this is strongly discouraged!', { address }));
+      }
+    })
+    .catch(() => undefined);
+
+  return {
+    backend,
+    server,
+    async stop() {
+      if (stopped) return;
+      stopped = true;
+      const fields = { name: config.name, 'data-dir': config.dataDir, 'advertise-peer-urls': config.advertisePeerUrls, 'advertise-client-urls': config.advertiseClientUrls };
+      log.emit(ev('info', 'embed', 'closing etcd server', 'embed/etcd.go:371', 'closing etcd server', fields));
+      await server.close().catch(() => undefined);
+      await backend.close().catch(() => undefined);
+      log.emit(ev('info', 'embed', 'closed etcd server', 'embed/etcd.go:375', 'closed etcd server', fields));
+    },
+  };
+}
+
+/** Logs a fatal configuration error as etcd does in each format. */
+export function logStartupError(log: EtcdLog, err: StartupError | Error): void {
+  if (log.format === 'zap') log.emit(ev('warn', 'etcdmain', err.message, 'etcdmain/etcd.go:176', 'failed to start etcd', { error: err.message }));
+  else log.emit(ev('fatal', 'etcdmain', err.message, 'etcdmain/etcd.go:176', err.message));
+}
