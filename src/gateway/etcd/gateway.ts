@@ -97,8 +97,33 @@ export interface JsonGateway {
   handle(req: HttpRequest, res: HttpResponse): boolean;
 }
 
-export function createJsonGateway(methods: MethodDef[], json: JsonCodecLookup): JsonGateway {
+/**
+ * The gateway calls etcd's gRPC server internally, so a request whose protobuf form exceeds the
+ * server's receive limit (--max-request-bytes + 512 KiB) is refused the way grpc-go refuses it.
+ */
+export interface GatewayLimits {
+  maxReceiveMessageBytes: number;
+  /** Protobuf size of a decoded request (the binary codec's encoding length). */
+  protoSize: (name: MessageName, msg: unknown) => number;
+}
+
+export function createJsonGateway(methods: MethodDef[], json: JsonCodecLookup, limits?: GatewayLimits): JsonGateway {
   const byPath = new Map(methods.map((m) => [m.path, m]));
+  const decode = (name: MessageName | 'Ignored', body: Buffer): unknown => {
+    if (name === 'Ignored') return {};
+    const msg = json(name).fromJson(parseJsonBody(body));
+    // Only a body near the limit can encode above it (JSON carries bytes as base64, 4/3 larger).
+    if (limits && body.length > limits.maxReceiveMessageBytes / 2) {
+      const size = limits.protoSize(name, msg);
+      if (size > limits.maxReceiveMessageBytes) {
+        throw new EtcdError(
+          GrpcCode.RESOURCE_EXHAUSTED,
+          `grpc: received message larger than max (${size} vs. ${limits.maxReceiveMessageBytes})`,
+        );
+      }
+    }
+    return msg;
+  };
   return {
     handle(req, res) {
       const url = req.url ?? '/';
@@ -115,7 +140,7 @@ export function createJsonGateway(methods: MethodDef[], json: JsonCodecLookup): 
         writeText(res, 405, 'Method Not Allowed\n');
         return true;
       }
-      if (method.kind === 'unary') serveUnary(method, json, req, res);
+      if (method.kind === 'unary') serveUnary(method, json, decode, req, res);
       else serveStream(method, json, req, res);
       return true;
     },
@@ -151,15 +176,16 @@ function writeJsonError(res: HttpResponse, err: unknown): void {
   res.end(jsonErrorBody(code, message));
 }
 
-function decode(name: MessageName | 'Ignored', json: JsonCodecLookup, body: Buffer): unknown {
-  if (name === 'Ignored') return {};
-  return json(name).fromJson(parseJsonBody(body));
-}
-
-function serveUnary(m: UnaryMethod, json: JsonCodecLookup, req: HttpRequest, res: HttpResponse): void {
+function serveUnary(
+  m: UnaryMethod,
+  json: JsonCodecLookup,
+  decode: (name: MessageName | 'Ignored', body: Buffer) => unknown,
+  req: HttpRequest,
+  res: HttpResponse,
+): void {
   const ctx = callContext(req, res);
   readBody(req)
-    .then((body) => m.handler(decode(m.req, json, body), ctx))
+    .then((body) => m.handler(decode(m.req, body), ctx))
     .then((out) => {
       const text = JSON.stringify(m.res === 'Ignored' ? {} : json(m.res).toJson(out));
       res.writeHead(200, { 'content-type': 'application/json', 'grpc-metadata-content-type': 'application/grpc' });

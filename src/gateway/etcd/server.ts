@@ -64,14 +64,19 @@ export async function startEtcdServer(opts: EtcdServerOptions): Promise<EtcdServ
     watchProgressIntervalMs: opts.watchProgressIntervalMs ?? DEFAULT_WATCH_PROGRESS_INTERVAL_MS,
   };
   const methods = allEtcdMethods(deps);
-  const grpc = new GrpcServer({ maxReceiveMessageBytes: opts.maxRequestBytes + GRPC_OVERHEAD_BYTES, logger: opts.logger });
+  const maxReceiveMessageBytes = opts.maxRequestBytes + GRPC_OVERHEAD_BYTES;
+  const grpc = new GrpcServer({ maxReceiveMessageBytes, logger: opts.logger });
   const leader = leaderAware(opts.backend);
   leader?.onLeaderChange((id) => {
     metrics.hasLeader.set(id !== 0n ? 1 : 0);
     if (id !== 0n) metrics.leaderChanges.inc();
   });
   registerGrpc(grpc, methods, (name) => binaryCodec(name), metrics, leader);
-  const http = createHttpHandler(deps, createJsonGateway(methods, (name) => jsonCodecOf(name)));
+  const gateway = createJsonGateway(methods, (name) => jsonCodecOf(name), {
+    maxReceiveMessageBytes,
+    protoSize: (name, msg) => binaryCodec(name).encode(msg).length,
+  });
+  const http = createHttpHandler(deps, gateway);
 
   const ports: ClientPort[] = [];
   try {

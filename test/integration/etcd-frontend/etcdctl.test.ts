@@ -77,6 +77,18 @@ describe.skipIf(!haveEtcdctl)('etcdctl against startEtcdServer', () => {
     expect(statSync(file).size % 512).toBe(32);
   });
 
+  it('gateway: refuses what the internal gRPC hop would (texts and statuses of genuine etcd)', async () => {
+    const put = (n: number) =>
+      fetch(`http://${ep}/v3/kv/put`, {
+        method: 'POST',
+        body: JSON.stringify({ key: Buffer.from('big').toString('base64'), value: Buffer.alloc(n, 120).toString('base64') }),
+      });
+    const tooLarge = await put(1600 * 1024);
+    expect([tooLarge.status, (await tooLarge.json()).error]).toEqual([400, 'etcdserver: request is too large']);
+    const overMax = await put(2 * 1024 * 1024 + 100);
+    expect([overMax.status, (await overMax.json()).error]).toEqual([429, 'grpc: received message larger than max (2097262 vs. 2097152)']);
+  });
+
   it('serves /version and the JSON gateway on the same port', async () => {
     expect(await (await fetch(`http://${ep}/version`)).json()).toEqual({ etcdserver: '3.4.23', etcdcluster: '3.4.0' });
     const r = await fetch(`http://${ep}/v3/kv/range`, { method: 'POST', body: JSON.stringify({ key: Buffer.from('k2').toString('base64') }) });
