@@ -60,6 +60,16 @@ describe('JSON gateway', () => {
     expect(t).toMatchObject({ ID: g.ID, grantedTTL: '30' });
   });
 
+  it('answers a keepalive and ends the response when the body ends (what Patroni relies on)', async () => {
+    const g = await (await post('/v3/lease/grant', { TTL: 30 })).json();
+    const r = await post('/v3/lease/keepalive', { ID: g.ID });
+    expect(r.status).toBe(200);
+    const text = await r.text(); // resolves only because the server ends the response
+    expect(text.split('\n').filter(Boolean).map((l) => JSON.parse(l))).toEqual([
+      { result: { header: expect.any(Object), ID: g.ID, TTL: '30' } },
+    ]);
+  });
+
   it('streams watch responses as {"result":...} lines', async () => {
     const ac = new AbortController();
     const res = await fetch(fe.httpUrl + '/v3/watch', {
