@@ -141,7 +141,7 @@ describe('deadlines and cancellation', () => {
     call.write({ createRequest: { key: Buffer.from('foo') } });
     await new Promise((r) => call.once('data', r));
     call.cancel();
-    for (let i = 0; i < 100 && service.closedStreams() === before; i++) await new Promise((r) => setTimeout(r, 10));
+    for (let i = 0; i < 500 && service.closedStreams() === before; i++) await new Promise((r) => setTimeout(r, 10));
     expect(service.closedStreams()).toBe(before + 1);
   });
 });
