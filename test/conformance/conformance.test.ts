@@ -21,8 +21,12 @@ const SHARED = { name: 'conformance', advertisePeerUrl: 'http://127.0.0.1:23000'
 // Until dcsgw serves, the default is the harness self-check (genuine vs genuine).
 const targetKind: MemberKind = process.env.CONFORMANCE_TARGET === 'dcsgw' ? 'dcsgw' : 'etcd';
 
+// CONFORMANCE_ONLY=<regex>: run only the scenarios whose names match (while working on a few)
+const only = process.env.CONFORMANCE_ONLY ? new RegExp(process.env.CONFORMANCE_ONLY) : undefined;
+const selected = allScenarios.filter((s) => !only || only.test(s.name));
+
 async function runAll(runner: TargetRunner): Promise<ScenarioOutcome[]> {
-  const ordered = [...allScenarios.filter((s) => !s.late), ...allScenarios.filter((s) => s.late)];
+  const ordered = [...selected.filter((s) => !s.late), ...selected.filter((s) => s.late)];
   const out: ScenarioOutcome[] = [];
   for (const s of ordered) out.push(await runner.run(s));
   return out;
@@ -41,7 +45,7 @@ describe.skipIf(skipUnlessBinaries('etcd', 'etcdctl'))(`conformance: genuine etc
   });
   afterAll(stopAllProcesses);
 
-  it(`every scenario answers as genuine etcd does (${allScenarios.length} scenarios)`, { timeout: 300_000 }, async () => {
+  it(`every scenario answers as genuine etcd does (${selected.length} scenarios)`, { timeout: 300_000 }, async () => {
     const a = new TargetRunner(genuine);
     const b = new TargetRunner(target);
     let results: [ScenarioOutcome[], ScenarioOutcome[]];
@@ -54,6 +58,7 @@ describe.skipIf(skipUnlessBinaries('etcd', 'etcdctl'))(`conformance: genuine etc
     const { identical, differ } = compareRuns(results[0], results[1]);
     const known = targetKind === 'etcd' ? {} : knownDifferences;
     const unexpected = differ.filter((d) => !(d.name in known));
+    // a filtered run cannot tell whether an unselected known difference is fixed
     const fixed = Object.keys(known).filter((n) => identical.includes(n));
     const unknownNames = Object.keys(known).filter((n) => !allScenarios.some((s) => s.name === n));
 

@@ -138,8 +138,9 @@ async function startMember(kind: MemberKind, opts: MemberOptions): Promise<Runni
     command = whichBinary('etcd') ?? 'etcd';
     args = flags;
   } else {
+    // DCSGW_BIN: run another entry script with the same flags (e.g. a local build being tried out)
     command = process.execPath;
-    args = [join(repoRoot(), 'bin', 'dcsgw'), ...flags];
+    args = [process.env.DCSGW_BIN ?? join(repoRoot(), 'bin', 'dcsgw'), ...flags];
   }
   const proc = spawnManaged(command, args, { env: { ...process.env, ...opts.env }, cwd: tmpdir() });
   const filled: MemberOptions = { ...opts, name, clientPort, peerPort, dataDir };
@@ -187,7 +188,7 @@ export function startEtcd(opts: MemberOptions): Promise<RunningMember> {
   return startMember('etcd', opts);
 }
 
-/** dcsgw (`node bin/dcsgw`; needs the build: `node scripts/ensure-ready.mjs`). */
+/** dcsgw (`node bin/dcsgw`, or `node $DCSGW_BIN`; needs the build: `node scripts/ensure-ready.mjs`). */
 export function startDcsgw(opts: MemberOptions): Promise<RunningMember> {
   return startMember('dcsgw', opts);
 }

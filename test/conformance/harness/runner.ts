@@ -95,10 +95,22 @@ export class TargetRunner {
       return p;
     }
     if ('revokeAllLeases' in step) {
+      // report what the leases held (keys carry scenario prefixes): a leaked lease names its scenario
       const list = await this.grpc.unary('Lease.LeaseLeases', {});
       const leases = (list.value as { leases?: { ID: string }[] } | undefined)?.leases ?? [];
-      for (const l of leases) await this.grpc.unary('Lease.LeaseRevoke', { ID: l.ID });
-      return `revoked ${leases.length} leases${list.error ? ` (${list.text})` : ''}`;
+      const held: string[] = [];
+      let keyless = 0;
+      for (const l of leases) {
+        const ttl = await this.grpc.unary('Lease.LeaseTimeToLive', { ID: l.ID, keys: true });
+        const keys = ((ttl.value as { keys?: Buffer[] } | undefined)?.keys ?? []).map((k) => k.toString());
+        if (keys.length === 0) keyless++;
+        held.push(...keys);
+        await this.grpc.unary('Lease.LeaseRevoke', { ID: l.ID });
+      }
+      // how many leases exist (and how many hold no key) depends on timing: etcdctl lock/elect
+      // sessions interrupted by SIGINT linger until their TTL runs out; only the held keys are stable
+      void keyless;
+      return `revoked all leases${list.error ? ` (${list.text})` : ''}; they held keys:\n${held.sort().join('\n')}`;
     }
     if ('seed' in step) {
       const lines: string[] = [];
@@ -110,7 +122,8 @@ export class TargetRunner {
     }
     if ('ctl' in step) {
       const args = step.ctl.map((a) => template(a, ctx));
-      const run = etcdctl(this.member.endpoints, args, {
+      const endpoint = step.hostPort ? `127.0.0.1:${this.member.clientPort}` : this.member.endpoints;
+      const run = etcdctl(endpoint, args, {
         input: step.input === undefined ? undefined : template(step.input, ctx),
         keepStdinOpen: step.keepStdinOpen,
         timeoutMs: step.interruptAfterMs ?? 15_000,

@@ -30,6 +30,8 @@ export interface CtlStep {
   interruptAfterMs?: number;
   /** Compare stdout + exit code only (stderr carries client-side progress logs, e.g. snapshot save). */
   stdoutOnly?: boolean;
+  /** Pass the endpoint as `127.0.0.1:port` instead of `http://127.0.0.1:port` (etcdctl takes both). */
+  hostPort?: boolean;
   /** Start it and go on; a later `{ await: name }` step reports its output. */
   background?: string;
 }

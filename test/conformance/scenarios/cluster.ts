@@ -9,6 +9,12 @@ export const clusterScenarios: Scenario[] = [
   ...FORMATS.map((w) => scenario(`endpoint-health-${w}`, ctl('endpoint', 'health', '-w', w))),
   ...(['simple', 'json', 'table'] as const).map((w) => scenario(`endpoint-hashkv-${w}`, ctl('endpoint', 'hashkv', '-w', w))),
   scenario('endpoint-hashkv-rev', seed(['{P}a', '1']), ctl('endpoint', 'hashkv', '--rev={R+1}', '-w', 'json')),
+  // endpoints given as host:port (etcdctl dials them differently from http:// URLs)
+  scenario('endpoint-status-hostport', { ctl: ['endpoint', 'status', '-w', 'json'], hostPort: true }),
+  scenario('endpoint-health-hostport', { ctl: ['endpoint', 'health'], hostPort: true }),
+  scenario('endpoint-hashkv-hostport', { ctl: ['endpoint', 'hashkv'], hostPort: true }),
+  scenario('defrag-hostport', { ctl: ['defrag'], hostPort: true }),
+  scenario('put-get-hostport', { ctl: ['put', '{P}k', 'v'], hostPort: true }, { ctl: ['get', '{P}k', '-w', 'json'], hostPort: true }),
   scenario('alarm-list', ctl('alarm', 'list')),
   scenario('alarm-list-json', ctl('alarm', 'list', '-w', 'json')),
   scenario('alarm-disarm', ctl('alarm', 'disarm')),
