@@ -6,6 +6,11 @@ import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom
 
 export interface EtcdMetrics {
   readonly registry: Registry;
+  /**
+   * Hot-path counts are kept in plain numbers and pushed into the counters at scrape time: a
+   * hook registered here runs before the grpc_* and byte counters are read (it must push deltas).
+   */
+  onScrape(hook: () => void): void;
   // etcd_server_*
   hasLeader: Gauge;
   isLeader: Gauge;
@@ -44,6 +49,12 @@ export interface EtcdMetrics {
 
 export function createEtcdMetrics(registry = new Registry()): EtcdMetrics {
   const registers = [registry];
+  const hooks: (() => void)[] = [];
+  const runHooks = () => {
+    for (const h of hooks) h();
+  };
+  const pushed = <L extends string = string>(name: string, help: string, labelNames: L[] = []) =>
+    new Counter<L>({ name, help, labelNames, registers, collect: runHooks });
   const gauge = <L extends string = string>(name: string, help: string, labelNames: L[] = []) =>
     new Gauge<L>({ name, help, labelNames, registers });
   const counter = <L extends string = string>(name: string, help: string, labelNames: L[] = []) =>
@@ -51,6 +62,7 @@ export function createEtcdMetrics(registry = new Registry()): EtcdMetrics {
   const grpcLabels: ('grpc_type' | 'grpc_service' | 'grpc_method')[] = ['grpc_type', 'grpc_service', 'grpc_method'];
   return {
     registry,
+    onScrape: (hook) => hooks.push(hook),
     hasLeader: gauge('etcd_server_has_leader', 'Whether or not a leader exists. 1 is existence, 0 is not.'),
     isLeader: gauge('etcd_server_is_leader', 'Whether or not this member is a leader. 1 if is, 0 otherwise.'),
     isLearner: gauge('etcd_server_is_learner', 'Whether or not this member is a learner. 1 if is, 0 otherwise.'),
@@ -86,15 +98,15 @@ export function createEtcdMetrics(registry = new Registry()): EtcdMetrics {
     watchers: gauge('etcd_debugging_mvcc_watcher_total', 'Total number of watchers.'),
     watchStreams: gauge('etcd_debugging_mvcc_watch_stream_total', 'Total number of watch streams.'),
     eventsSent: counter('etcd_debugging_mvcc_events_total', 'Total number of events sent by this member.'),
-    grpcStarted: counter('grpc_server_started_total', 'Total number of RPCs started on the server.', grpcLabels),
-    grpcHandled: counter('grpc_server_handled_total', 'Total number of RPCs completed on the server, regardless of success or failure.', [
+    grpcStarted: pushed('grpc_server_started_total', 'Total number of RPCs started on the server.', grpcLabels),
+    grpcHandled: pushed('grpc_server_handled_total', 'Total number of RPCs completed on the server, regardless of success or failure.', [
       ...grpcLabels,
       'grpc_code',
     ]),
-    grpcMsgReceived: counter('grpc_server_msg_received_total', 'Total number of RPC stream messages received on the server.', grpcLabels),
-    grpcMsgSent: counter('grpc_server_msg_sent_total', 'Total number of gRPC stream messages sent by the server.', grpcLabels),
-    clientGrpcReceivedBytes: counter('etcd_network_client_grpc_received_bytes_total', 'The total number of bytes received from grpc clients.'),
-    clientGrpcSentBytes: counter('etcd_network_client_grpc_sent_bytes_total', 'The total number of bytes sent to grpc clients.'),
+    grpcMsgReceived: pushed('grpc_server_msg_received_total', 'Total number of RPC stream messages received on the server.', grpcLabels),
+    grpcMsgSent: pushed('grpc_server_msg_sent_total', 'Total number of gRPC stream messages sent by the server.', grpcLabels),
+    clientGrpcReceivedBytes: pushed('etcd_network_client_grpc_received_bytes_total', 'The total number of bytes received from grpc clients.'),
+    clientGrpcSentBytes: pushed('etcd_network_client_grpc_sent_bytes_total', 'The total number of bytes sent to grpc clients.'),
   };
 }
 

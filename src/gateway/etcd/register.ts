@@ -15,18 +15,22 @@ const IGNORED: MessageCodec<unknown> = {
   encode: () => Buffer.alloc(0),
 };
 
-/** The codec, counting bytes into etcd_network_client_grpc_{received,sent}_bytes_total. */
-function counted(codec: MessageCodec<unknown>, metrics: EtcdMetrics): MessageCodec<unknown> {
-  const received = metrics.clientGrpcReceivedBytes;
-  const sent = metrics.clientGrpcSentBytes;
+/** Byte counts since the last scrape (plain numbers: prom-client's inc() costs too much per message). */
+interface ByteCounts {
+  received: number;
+  sent: number;
+}
+
+/** The codec, counting bytes for etcd_network_client_grpc_{received,sent}_bytes_total (5-byte gRPC prefix included). */
+function counted(codec: MessageCodec<unknown>, bytes: ByteCounts): MessageCodec<unknown> {
   const out: MessageCodec<unknown> = {
     decode: (buf) => {
-      received.inc(buf.length + 5);
+      bytes.received += buf.length + 5;
       return codec.decode(buf);
     },
     encode: (msg) => {
       const b = codec.encode(msg);
-      sent.inc(b.length + 5);
+      bytes.sent += b.length + 5;
       return b;
     },
   };
@@ -34,11 +38,17 @@ function counted(codec: MessageCodec<unknown>, metrics: EtcdMetrics): MessageCod
   if (framed) {
     out.encodeFramed = (msg) => {
       const b = framed(msg);
-      sent.inc(b.length);
+      bytes.sent += b.length;
       return b;
     };
   }
   return out;
+}
+
+/** Per-method call counts since the last scrape. */
+interface CallCounts {
+  started: number;
+  ok: number;
 }
 
 function codeOf(err: unknown): number {
@@ -60,19 +70,38 @@ export function registerGrpc(
     for (const s of [...leaderBound]) s.end(Errors.NoLeader);
   });
   const noLeader = leader ? () => !leader.hasLeader() : () => false;
+  const bytes: ByteCounts = { received: 0, sent: 0 };
+  const flushes: (() => void)[] = [];
+  metrics.onScrape(() => {
+    metrics.clientGrpcReceivedBytes.inc(bytes.received);
+    metrics.clientGrpcSentBytes.inc(bytes.sent);
+    bytes.received = 0;
+    bytes.sent = 0;
+    for (const f of flushes) f();
+  });
   for (const m of methods) {
     const [, service = '', name = ''] = /^\/([^/]+)\/(.+)$/.exec(m.path) ?? [];
     const type = m.kind === 'unary' ? 'unary' : m.clientStreaming ? 'bidi_stream' : 'server_stream';
-    const started = metrics.grpcStarted.labels(type, service, name);
-    const handledOk = metrics.grpcHandled.labels(type, service, name, 'OK');
+    const counts: CallCounts = { started: 0, ok: 0 };
+    const startedCounter = metrics.grpcStarted.labels(type, service, name);
+    const okCounter = metrics.grpcHandled.labels(type, service, name, 'OK');
+    // Both series exist from the start (0), as go-grpc-prometheus pre-initialises them.
+    startedCounter.inc(0);
+    okCounter.inc(0);
+    flushes.push(() => {
+      startedCounter.inc(counts.started);
+      okCounter.inc(counts.ok);
+      counts.started = 0;
+      counts.ok = 0;
+    });
     const handledErr = (err: unknown) =>
       metrics.grpcHandled.labels(type, service, name, GRPC_CODE_NAMES[codeOf(err)] ?? 'Unknown').inc();
-    const reqCodec = counted(m.req === 'Ignored' ? IGNORED : codecs(m.req), metrics);
-    const resCodec = counted(m.res === 'Ignored' ? IGNORED : codecs(m.res), metrics);
+    const reqCodec = counted(m.req === 'Ignored' ? IGNORED : codecs(m.req), bytes);
+    const resCodec = counted(m.res === 'Ignored' ? IGNORED : codecs(m.res), bytes);
     if (m.kind === 'unary') {
       const handler = m.handler;
       const onOk = (v: unknown) => {
-        handledOk.inc();
+        counts.ok++;
         return v;
       };
       const onErr = (e: unknown) => {
@@ -80,7 +109,7 @@ export function registerGrpc(
         throw e;
       };
       router.unary(m.path, reqCodec, resCodec, (req, ctx) => {
-        started.inc();
+        counts.started++;
         let r: unknown;
         try {
           if (requiresLeader(ctx.metadata) && noLeader()) throw Errors.NoLeader;
@@ -90,13 +119,13 @@ export function registerGrpc(
           throw e;
         }
         if (r instanceof Promise) return r.then(onOk, onErr);
-        handledOk.inc();
+        counts.ok++;
         return r;
       });
     } else {
       const handler = m.handler;
       router.stream(m.path, reqCodec, resCodec, (s: ServerStream<unknown, unknown>) => {
-        started.inc();
+        counts.started++;
         // Count the end of the call as the client sees it: the first end() or the stream closing.
         let counted = false;
         const counting: ServerStream<unknown, unknown> = {
@@ -115,7 +144,7 @@ export function registerGrpc(
             if (!counted) {
               counted = true;
               if (error) handledErr(error);
-              else handledOk.inc();
+              else counts.ok++;
             }
             s.end(error);
           },
