@@ -27,6 +27,25 @@ export function checkLinearizable<S, I, O>(
   let steps = 0;
   for (const index of order) {
     const ops = partitions[index]!;
+    const violation = model.findViolation?.(ops);
+    if (violation) {
+      return {
+        ok: false,
+        timedOut: false,
+        partitions: partitions.length,
+        operations: history.length,
+        steps,
+        counterexample: {
+          partitionIndex: index,
+          partitionSize: ops.length,
+          prefixLength: 0,
+          longestLinearizedPrefix: [],
+          stateAfterPrefix: '(not searched: a necessary condition failed)',
+          blockedOperation: model.describeOperation ? model.describeOperation(violation.op) : JSON.stringify(violation.op),
+          reason: violation.reason,
+        },
+      };
+    }
     const outcome = searchLinearization(model, ops, deadline);
     steps += outcome.steps;
     if (outcome.verdict === 'timed-out') {
@@ -45,7 +64,8 @@ export function checkLinearizable<S, I, O>(
         counterexample: {
           partitionIndex: index,
           partitionSize: ops.length,
-          longestLinearizedPrefix: prefix ? prefix.ops.map(describe) : [],
+          prefixLength: prefix ? prefix.ops.length : 0,
+          longestLinearizedPrefix: prefix ? prefix.ops.slice(-50).map(describe) : [],
           stateAfterPrefix: prefix
             ? model.describeState
               ? model.describeState(prefix.state)

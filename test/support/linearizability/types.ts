@@ -39,6 +39,11 @@ export interface Model<S, I, O> {
    */
   stateClock?(state: S): number;
   clockNeeded?(input: I, output: O | undefined): number | undefined;
+  /**
+   * Optional fast refutation run before the search: returns an operation and a reason when a
+   * necessary condition of linearizability fails (the history is then surely not linearizable).
+   */
+  findViolation?(ops: readonly Operation<I, O>[]): { op: Operation<I, O>; reason: string } | undefined;
   describeOperation?(op: Operation<I, O>): string;
   describeState?(state: S): string;
 }
@@ -52,12 +57,16 @@ export interface Counterexample {
   /** Index (in the partition) of the partition that failed, and its size. */
   readonly partitionIndex: number;
   readonly partitionSize: number;
-  /** The longest sequence of operations the search managed to linearize, in order. */
+  /** How many operations the longest linearization the search found holds. */
+  readonly prefixLength: number;
+  /** The last (up to 50) operations of that linearization, in order. */
   readonly longestLinearizedPrefix: readonly string[];
   /** The model state after that prefix. */
   readonly stateAfterPrefix: string;
   /** An operation that had returned but could not be linearized after that prefix. */
   readonly blockedOperation: string;
+  /** Why, when a fast necessary-condition check (Model.findViolation) found the violation. */
+  readonly reason?: string;
 }
 
 export interface CheckResult {

@@ -6,6 +6,7 @@
 // partition by key: the revisions returned pin most operations in place, which keeps the search
 // small anyway.
 import type { Model, Operation, StepResult } from '../types.js';
+import { findKvViolation } from './etcd-kv-precheck.js';
 
 export interface KvRecord {
   readonly value: string;
@@ -121,6 +122,8 @@ export interface EtcdKvModelOptions {
   readonly initialRevision?: number;
   /** Keys that exist before the history starts. */
   readonly initialRecords?: ReadonlyMap<string, KvRecord>;
+  /** Run the O(n log n) necessary-condition checks before the search (default true). */
+  readonly precheck?: boolean;
 }
 
 function describeOutput(o: KvOutput | undefined): string {
@@ -152,6 +155,8 @@ function describeInput(i: KvInput): string {
 
 export function etcdKvModel(options: EtcdKvModelOptions = {}): Model<KvState, KvInput, KvOutput> {
   const initial = makeState(options.initialRevision ?? 1, new Map(options.initialRecords ?? []));
+  const describeOperation = (op: KvOperation): string =>
+    `client ${String(op.clientId)} [${op.call}, ${op.return}] ${describeInput(op.input)} ${describeOutput(op.output)}`;
   return {
     name: 'etcd-kv',
     init: () => initial,
@@ -159,8 +164,8 @@ export function etcdKvModel(options: EtcdKvModelOptions = {}): Model<KvState, Kv
     stateKey: (state) => state.key,
     stateClock: (state) => state.revision,
     clockNeeded: revisionNeeded,
-    describeOperation: (op) =>
-      `client ${String(op.clientId)} [${op.call}, ${op.return}] ${describeInput(op.input)} ${describeOutput(op.output)}`,
+    describeOperation,
+    ...(options.precheck === false ? {} : { findViolation: (ops: readonly KvOperation[]) => findKvViolation(ops, initial, describeOperation) }),
     describeState: (state) =>
       `rev ${state.revision} {${[...state.records].map(([k, r]) => `${k}=${JSON.stringify(r.value)}@${r.modRevision}`).join(', ')}}`,
   };
