@@ -1,0 +1,74 @@
+// Frames on a peer connection: [u32 payload length][u8 kind][payload]. The reader reassembles
+// frames across TCP chunks without copying until a whole frame is there.
+
+export const FrameKind = {
+  /** A batch of raft messages (codec.encodeBatch). */
+  Messages: 1,
+  /** A peer request: u32 request id, u16 route length, route, body. */
+  Request: 2,
+  /** The answer: u32 request id, u8 ok (1) / error (0), body (error: JSON {code?, message}). */
+  Response: 3,
+  /** A single MsgSnap on a snapshot connection (codec.encodeBatch of one message). */
+  Snapshot: 4,
+  /** The receiver's verdict on a snapshot: u8 0 = applied to raft, 1 = failed. */
+  SnapshotAck: 5,
+} as const;
+export type FrameKind = (typeof FrameKind)[keyof typeof FrameKind];
+
+/** Frames above this are refused (a corrupt length must not make us allocate gigabytes). */
+export const MAX_FRAME_BYTES = 1024 * 1024 * 1024;
+
+export function frameHeader(kind: FrameKind, payloadLength: number): Buffer {
+  const h = Buffer.allocUnsafe(5);
+  h.writeUInt32BE(payloadLength, 0);
+  h[4] = kind;
+  return h;
+}
+
+export function frame(kind: FrameKind, payload: Buffer): Buffer {
+  return Buffer.concat([frameHeader(kind, payload.length), payload]);
+}
+
+export class FrameReader {
+  private chunks: Buffer[] = [];
+  private buffered = 0;
+
+  constructor(private readonly onFrame: (kind: FrameKind, payload: Buffer) => void) {}
+
+  push(chunk: Buffer): void {
+    this.chunks.push(chunk);
+    this.buffered += chunk.length;
+    for (;;) {
+      if (this.buffered < 5) return;
+      const head = this.peek(5);
+      const len = head.readUInt32BE(0);
+      if (len > MAX_FRAME_BYTES) throw new Error(`peer wire: frame of ${len} bytes refused`);
+      if (this.buffered < 5 + len) return;
+      const whole = this.take(5 + len);
+      this.onFrame(whole[4] as FrameKind, whole.subarray(5));
+    }
+  }
+
+  private peek(n: number): Buffer {
+    if (this.chunks[0]!.length >= n) return this.chunks[0]!;
+    const joined = Buffer.concat(this.chunks);
+    this.chunks = [joined];
+    return joined;
+  }
+
+  private take(n: number): Buffer {
+    const first = this.chunks[0]!;
+    let out: Buffer;
+    if (first.length >= n) {
+      out = first.subarray(0, n);
+      if (first.length === n) this.chunks.shift();
+      else this.chunks[0] = first.subarray(n);
+    } else {
+      const joined = Buffer.concat(this.chunks);
+      out = joined.subarray(0, n);
+      this.chunks = joined.length > n ? [joined.subarray(n)] : [];
+    }
+    this.buffered -= n;
+    return out;
+  }
+}
