@@ -97,7 +97,7 @@ export function createEtcdMetrics(registry = new Registry()): EtcdMetrics {
     txnTotal: counter('etcd_mvcc_txn_total', 'Total number of txns seen by this member.'),
     watchers: gauge('etcd_debugging_mvcc_watcher_total', 'Total number of watchers.'),
     watchStreams: gauge('etcd_debugging_mvcc_watch_stream_total', 'Total number of watch streams.'),
-    eventsSent: counter('etcd_debugging_mvcc_events_total', 'Total number of events sent by this member.'),
+    eventsSent: pushed('etcd_debugging_mvcc_events_total', 'Total number of events sent by this member.'),
     grpcStarted: pushed('grpc_server_started_total', 'Total number of RPCs started on the server.', grpcLabels),
     grpcHandled: pushed('grpc_server_handled_total', 'Total number of RPCs completed on the server, regardless of success or failure.', [
       ...grpcLabels,

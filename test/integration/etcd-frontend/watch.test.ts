@@ -67,6 +67,9 @@ describe('Watch service', () => {
       const progress = await w.next();
       expect(progress).toMatchObject({ watch_id: '-1', created: false, canceled: false, events: [] });
       expect(rev(progress)).toBe(startRev + 3);
+      // 3 + 4 events went out on this stream
+      const text = await fe.deps.metrics.registry.metrics();
+      expect(Number(/^etcd_debugging_mvcc_events_total (\d+)$/m.exec(text)?.[1])).toBeGreaterThanOrEqual(7);
     } finally {
       w.cancel();
     }

@@ -19,9 +19,15 @@ export const ErrWatcherDuplicateID = 'mvcc: duplicate watch ID provided on the W
 export const ErrEmptyWatcherRange = 'mvcc: watcher range is empty';
 
 export function watchMethods(deps: ServiceDeps): MethodDef[] {
+  // Events sent, counted in a plain number per batch and pushed into the counter at scrape time.
+  const sent = { events: 0 };
+  deps.metrics.onScrape(() => {
+    deps.metrics.eventsSent.inc(sent.events);
+    sent.events = 0;
+  });
   return [
     stream('/etcdserverpb.Watch/Watch', 'WatchRequest', 'WatchResponse', true, (s) => {
-      new WatchSession(deps, s).start();
+      new WatchSession(deps, s, sent).start();
     }),
   ];
 }
@@ -45,6 +51,7 @@ export class WatchSession {
   constructor(
     private readonly deps: ServiceDeps,
     private readonly s: ServerStream<WatchRequest, WatchResponse>,
+    private readonly sent: { events: number } = { events: 0 },
   ) {}
 
   start(): void {
@@ -152,7 +159,7 @@ export class WatchSession {
 
   private onEvents(w: Watcher, events: Event[], revision: number): void {
     if (events.length === 0 || this.s.closed || !this.watchers.has(w.id)) return;
-    this.deps.metrics.eventsSent.inc(events.length);
+    this.sent.events += events.length;
     const res = this.response(this.header(revision), w.id, { events });
     if (w.fragment && events.length > 1) this.sendFragments(res);
     else this.send(res);
