@@ -61,11 +61,10 @@ describe.skipIf(!haveEtcdctl)('etcdctl against startEtcdServer', () => {
     expect(lock.stdout).toBe('held\n');
   });
 
-  it('watch prints events', async () => {
-    const watching = etcdctl(ep, ['watch', 'wk'], { timeoutMs: 1500, interruptAtTimeout: true });
-    await new Promise((r) => setTimeout(r, 500));
+  it('watch prints events (from a start revision, so the timing of etcdctl\'s start does not matter)', async () => {
     await etcdctl(ep, ['put', 'wk', 'wv']);
-    const out = await watching;
+    const rev = JSON.parse((await etcdctl(ep, ['get', 'wk', '-w', 'json'])).stdout).kvs[0].mod_revision as number;
+    const out = await etcdctl(ep, ['watch', 'wk', `--rev=${rev}`], { timeoutMs: 2000, interruptAtTimeout: true });
     expect(out.stdout).toBe('PUT\nwk\nwv\n');
   });
 

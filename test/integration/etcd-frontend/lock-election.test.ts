@@ -3,7 +3,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MemoryBackend } from '../../support/memory-backend.js';
 import { startFrontend, type Frontend } from './harness.js';
-import { call, rawClients, type Msg, type RawClients } from './raw-client.js';
+import { call, eventually, rawClients, type Msg, type RawClients } from './raw-client.js';
 
 const b = (s: string) => Buffer.from(s);
 let fe: Frontend;
@@ -49,9 +49,10 @@ describe('Lock service', () => {
     const first = await call(c.Lock, 'Lock', { name: b('dl'), lease: l1 });
     const timedOut = await call(c.Lock, 'Lock', { name: b('dl'), lease: l2 }, { deadlineMs: 200 });
     expect(timedOut['code']).toBe(4);
-    await new Promise((r) => setTimeout(r, 100));
-    const keys = await call(c.KV, 'Range', { key: b('dl/'), range_end: b('dl0') });
-    expect((keys['kvs'] as Msg[]).map((kv) => (kv['key'] as Buffer).toString())).toEqual([(first['key'] as Buffer).toString()]);
+    await eventually(async () => {
+      const keys = await call(c.KV, 'Range', { key: b('dl/'), range_end: b('dl0') });
+      expect((keys['kvs'] as Msg[]).map((kv) => (kv['key'] as Buffer).toString())).toEqual([(first['key'] as Buffer).toString()]);
+    });
   });
 });
 
@@ -68,6 +69,7 @@ describe('Election service', () => {
     const obs = (c.Election as unknown as Record<string, (r: Msg) => NodeJS.ReadableStream & { cancel(): void }>)['Observe']!({ name: b('el') });
     obs.on('data', (m: Msg) => observed.push(((m['kv'] as Msg)['value'] as Buffer).toString()));
     obs.on('error', () => undefined);
+    await eventually(() => expect(observed).toEqual(['one']));
 
     let secondWon = false;
     const second = call(c.Election, 'Campaign', { name: b('el'), lease: l2, value: b('two') }).then((r) => {
@@ -86,8 +88,7 @@ describe('Election service', () => {
     expect(await call(c.Election, 'Resign', { leader })).toHaveProperty('header');
     const w2 = await second;
     expect(((w2['leader'] as Msg)['key'] as Buffer).toString()).toBe(`el/${hex(l2)}`);
-    await new Promise((r) => setTimeout(r, 100));
+    await eventually(() => expect(observed).toEqual(['one', 'uno', 'two']));
     obs.cancel();
-    expect(observed).toEqual(['one', 'uno', 'two']);
   });
 });

@@ -109,3 +109,17 @@ export function duplex(client: grpc.Client, method: string, metadata?: Record<st
     cancel: () => s.cancel(),
   };
 }
+
+/** Retries an assertion until it passes or `ms` elapse (for effects that land asynchronously). */
+export async function eventually(assertion: () => void | Promise<void>, ms = 3000): Promise<void> {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    try {
+      await assertion();
+      return;
+    } catch (err) {
+      if (Date.now() > deadline) throw err;
+      await new Promise((r) => setTimeout(r, 25));
+    }
+  }
+}
