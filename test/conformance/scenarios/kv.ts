@@ -17,7 +17,7 @@ const GET_VARIANTS: Array<[string, string[]]> = [
   ['sort-version', ['{P}', '--prefix', '--sort-by=VERSION', '--order=DESCEND']],
   ['sort-value', ['{P}', '--prefix', '--sort-by=VALUE', '--order=ASCEND']],
   ['keys-only', ['{P}', '--prefix', '--keys-only']],
-  ['count-only', ['{P}', '--prefix', '--count-only']],
+  ['sort-key-limit', ['{P}', '--prefix', '--sort-by=KEY', '--order=DESCEND', '--limit=1']],
   ['value-only', ['{P}', '--prefix', '--print-value-only']],
   ['serializable', ['{P}a', '--consistency=s']],
   ['min-mod-rev', ['{P}', '--prefix', '--min-mod-revision={R+3}']],
@@ -30,7 +30,7 @@ const getScenarios: Scenario[] = GET_VARIANTS.flatMap(([label, args]) =>
   (['simple', 'json'] as const).map((w) => scenario(`get-${label}-${w}`, abc(), ctl('get', ...args, '-w', w))),
 );
 
-const getFieldsTable: Scenario[] = ['prefix', 'limit', 'keys-only', 'count-only'].flatMap((label) => {
+const getFieldsTable: Scenario[] = ['prefix', 'limit', 'keys-only', 'rev'].flatMap((label) => {
   const args = GET_VARIANTS.find(([l]) => l === label)?.[1] ?? [];
   return (['fields', 'table'] as const).map((w) => scenario(`get-${label}-${w}`, abc(), ctl('get', ...args, '-w', w)));
 });
@@ -55,7 +55,7 @@ const putScenarios: Scenario[] = [
 const delScenarios: Scenario[] = [
   ...(['simple', 'json', 'fields'] as const).map((w) => scenario(`del-one-${w}`, abc(), ctl('del', '{P}a', '-w', w))),
   ...(['simple', 'json'] as const).map((w) => scenario(`del-prev-kv-${w}`, abc(), ctl('del', '{P}b', '--prev-kv', '-w', w))),
-  scenario('del-prefix', abc(), ctl('del', '{P}', '--prefix'), ctl('get', '{P}', '--prefix', '--count-only', '-w', 'json')),
+  scenario('del-prefix', abc(), ctl('del', '{P}', '--prefix'), ctl('get', '{P}', '--prefix', '--keys-only', '--limit=1', '-w', 'json')),
   scenario('del-prefix-prev', abc(), ctl('del', '{P}', '--prefix', '--prev-kv')),
   scenario('del-from-key', abc(), ctl('del', '{P}b', '--from-key', '--prev-kv'), ctl('get', '{P}', '--prefix')),
   scenario('del-range', abc(), ctl('del', '{P}a', '{P}c', '-w', 'json')),

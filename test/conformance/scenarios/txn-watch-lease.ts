@@ -25,7 +25,7 @@ export const txnScenarios: Scenario[] = [
   scenario('txn-duplicate-put', txn('\n\nput {P}a 1\nput {P}a 2\n\n\n')),
   scenario('txn-duplicate-put-del', txn('\n\nput {P}a 1\ndel {P}a\n\n\n')),
   scenario('txn-too-many-ops', txn(`\n\n${Array.from({ length: 129 }, (_, i) => `put {P}k${i} v`).join('\n')}\n\n\n`)),
-  scenario('txn-128-ops', txn(`\n\n${Array.from({ length: 128 }, (_, i) => `put {P}k${i} v`).join('\n')}\n\n\n`), ctl('get', '{P}', '--prefix', '--count-only', '-w', 'json')),
+  scenario('txn-128-ops', txn(`\n\n${Array.from({ length: 128 }, (_, i) => `put {P}k${i} v`).join('\n')}\n\n\n`), ctl('get', '{P}', '--prefix', '--keys-only', '--limit=1', '-w', 'json')),
 ];
 
 export const watchScenarios: Scenario[] = [
@@ -58,7 +58,7 @@ export const leaseScenarios: Scenario[] = [
   scenario('lease-attach-timetolive', ctl('lease', 'grant', '300'), ctl('put', '{P}k', 'v', '--lease={L1}'), ctl('lease', 'timetolive', '{L1}', '--keys'), ctl('get', '{P}k', '-w', 'json')),
   scenario('lease-timetolive-json', ctl('lease', 'grant', '300'), ctl('put', '{P}k', 'v', '--lease={L1}'), ctl('lease', 'timetolive', '{L1}', '--keys', '-w', 'json')),
   scenario('lease-timetolive-nokeys', ctl('lease', 'grant', '300'), ctl('lease', 'timetolive', '{L1}')),
-  scenario('lease-revoke', ctl('lease', 'grant', '300'), ctl('put', '{P}k', 'v', '--lease={L1}'), ctl('lease', 'revoke', '{L1}'), ctl('get', '{P}k', '--count-only', '-w', 'json'), ctl('lease', 'timetolive', '{L1}')),
+  scenario('lease-revoke', ctl('lease', 'grant', '300'), ctl('put', '{P}k', 'v', '--lease={L1}'), ctl('lease', 'revoke', '{L1}'), ctl('get', '{P}k', '--keys-only', '--limit=1', '-w', 'json'), ctl('lease', 'timetolive', '{L1}')),
   scenario('lease-revoke-json', ctl('lease', 'grant', '300'), ctl('lease', 'revoke', '{L1}', '-w', 'json')),
   scenario('lease-keepalive-once', ctl('lease', 'grant', '300'), ctl('lease', 'keep-alive', '--once', '{L1}')),
   scenario('lease-keepalive-once-json', ctl('lease', 'grant', '300'), ctl('lease', 'keep-alive', '--once', '{L1}', '-w', 'json')),

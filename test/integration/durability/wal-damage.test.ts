@@ -28,7 +28,7 @@ async function writeKeys(m: RunningMember): Promise<void> {
 }
 
 async function countKeys(m: RunningMember): Promise<number> {
-  const r = await etcdctl(m.endpoints, ['get', 'wal/', '--prefix', '--count-only', '-w', 'json']);
+  const r = await etcdctl(m.endpoints, ['get', 'wal/', '--prefix', '--keys-only', '--limit=1', '-w', 'json']);
   expect(r.code, r.stderr).toBe(0);
   return Number((JSON.parse(r.stdout) as { count?: number }).count ?? 0);
 }
