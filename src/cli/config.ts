@@ -65,6 +65,9 @@ export class StartupError extends Error {
 /** Where lines printed before the logger exists go (etcd: capnslog on stderr). */
 export type EarlyPrinter = (level: EtcdLogLevel, pkg: string, text: string) => void;
 
+/** etcd 3.4 prints this (raw, on stderr) whenever it sets up the capnslog logger. */
+export const CAPNSLOG_DEPRECATION = "[WARNING] Deprecated '--logger=capnslog' flag is set; use '--logger=zap' flag instead\n";
+
 export const DEFAULT_QUOTA_BYTES = 2 * 1024 * 1024 * 1024;
 
 function verifyError(text: string, early: EarlyPrinter, extra: string[] = []): CliExit {
@@ -108,7 +111,7 @@ function note(level: EtcdLogLevel, pkg: string, text: string, caller: string, ms
  * Resolves argv + env. Throws CliExit for flag errors (already printed through `early` when etcd
  * prints them as log lines) and StartupError for errors etcd reports after its logger is set up.
  */
-export function resolveCli(argv: readonly string[], env: NodeJS.ProcessEnv, early: EarlyPrinter): CliRequest {
+export function resolveCli(argv: readonly string[], env: NodeJS.ProcessEnv, early: EarlyPrinter, rawStderr: (text: string) => void = () => undefined): CliRequest {
   let parsed;
   try {
     parsed = parseFlags(ETCD_FLAGS, argv);
@@ -148,6 +151,7 @@ export function resolveCli(argv: readonly string[], env: NodeJS.ProcessEnv, earl
   // etcdmain's configuration checks, in its order and words
   const loggerFormat = get('logger');
   if (loggerFormat !== 'zap' && loggerFormat !== 'capnslog') throw verifyError(`unknown logger option "${loggerFormat}"`, early);
+  if (loggerFormat === 'capnslog') rawStderr(CAPNSLOG_DEPRECATION);
   if (get('config-file') !== '') throw verifyError('--config-file is not supported by dcsgw yet', early);
   if (isSet('listen-client-urls') && !isSet('advertise-client-urls')) {
     throw verifyError('--advertise-client-urls is required when --listen-client-urls is set explicitly', early, [

@@ -17,7 +17,7 @@ export async function main(argv: readonly string[], env: NodeJS.ProcessEnv): Pro
   if (argv[0] === 'version') exitWith(0, versionText());
   let request;
   try {
-    request = resolveCli(argv, env, earlyCapnslog);
+    request = resolveCli(argv, env, earlyCapnslog, (text) => writeSync(2, text));
   } catch (err) {
     if (err instanceof CliExit) exitWith(err.exitCode, err.stdout, err.stderr);
     throw err;

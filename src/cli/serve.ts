@@ -6,7 +6,7 @@ import { createNativeBackend, type NativeBackend } from '../adapters/native.js';
 import { startEtcdServer, type EtcdServer } from '../gateway/etcd/server.js';
 import { createPeerTransport } from '../native/transport/peer-transport.js';
 import type { Transport } from '../native/transport/api.js';
-import { checkCluster, tlsFileWarnings, StartupError, type ServeConfig } from './config.js';
+import { CAPNSLOG_DEPRECATION, checkCluster, tlsFileWarnings, StartupError, type ServeConfig } from './config.js';
 import { createEtcdLog, type EtcdLog, type EtcdLogEvent } from './etcd-log.js';
 import { resolveIdentity, saveIdentity } from './identity.js';
 import { idToHex } from './ids.js';
@@ -30,12 +30,12 @@ function hostPort(url: string): string {
 export async function serve(config: ServeConfig, notes: readonly EtcdLogEvent[], log: EtcdLog = createEtcdLog({ format: config.logger, level: config.logLevel, outputs: config.logOutputs })): Promise<RunningServer> {
   const capn = config.logger === 'capnslog';
   if (capn) {
-    process.stderr.write("[WARNING] Deprecated '--logger=capnslog' flag is set; use '--logger=zap' flag instead\n");
-    for (const line of [`etcd Version: ${ETCD_VERSION}`, GIT_SHA_LINE, GO_VERSION_LINE, `Go OS/Arch: ${process.platform}/${process.arch === 'x64' ? 'amd64' : process.arch}`]) {
+    for (const line of [`etcd Version: ${ETCD_VERSION}`, GIT_SHA_LINE, GO_VERSION_LINE, `Go OS/Arch: ${process.platform}/${process.arch === 'x64' ? 'amd64' : process.arch}`, `setting maximum number of CPUs to ${cpus().length}, total number of available CPUs is ${cpus().length}`]) {
       log.emit(ev('info', 'etcdmain', line, 'etcdmain/etcd.go:73', line));
     }
   }
   for (const n of notes) log.emit(n);
+  if (capn) process.stderr.write(CAPNSLOG_DEPRECATION);
   for (const n of tlsFileWarnings(config)) log.emit(n);
   checkCluster(config);
 
