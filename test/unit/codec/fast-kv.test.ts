@@ -89,7 +89,7 @@ describe('hand-written hot-path codecs agree with protobufjs', () => {
       const ref = referenceCodec<unknown>(name);
       expect(fast).not.toBe(ref);
       const g = new Gen(prng(name.length * 7919));
-      for (let i = 0; i < 200; i++) {
+      for (let i = 0; i < 150; i++) {
         const msg = make(g);
         const a = fast.encode(msg);
         const b = ref.encode(msg);

@@ -14,6 +14,8 @@ import type {
 import type { MessageCodec } from '../../grpc/api.js';
 import { EMPTY_BYTES } from './reflect-codec.js';
 import {
+  bigVarintBytes,
+  copyBytes,
   bigintVarintSize,
   lenFieldSize,
   varintSize,
@@ -25,26 +27,10 @@ import {
 
 // ---- ResponseHeader ----
 
-// Cluster and member IDs are large 64-bit values (the slow bigint path) but constant per server:
-// their encodings are computed once and copied afterwards.
-const idVarints = new Map<bigint, Buffer>();
-
-function idVarint(id: bigint): Buffer {
-  let b = idVarints.get(id);
-  if (b === undefined) {
-    const u = BigInt.asUintN(64, id);
-    b = Buffer.allocUnsafe(bigintVarintSize(u, true));
-    writeBigintVarint(b, 0, u);
-    if (idVarints.size >= 256) idVarints.clear();
-    idVarints.set(id, b);
-  }
-  return b;
-}
-
 function headerSize(h: ResponseHeader): number {
   let n = 0;
-  if (h.clusterId !== 0n) n += 1 + idVarint(h.clusterId).length;
-  if (h.memberId !== 0n) n += 1 + idVarint(h.memberId).length;
+  if (h.clusterId !== 0n) n += 1 + bigVarintBytes(h.clusterId).length;
+  if (h.memberId !== 0n) n += 1 + bigVarintBytes(h.memberId).length;
   if (h.revision !== 0) n += 1 + varintSize(h.revision);
   if (h.raftTerm !== 0) n += 1 + varintSize(h.raftTerm);
   return n;
@@ -53,11 +39,11 @@ function headerSize(h: ResponseHeader): number {
 function writeHeader(buf: Buffer, pos: number, h: ResponseHeader): number {
   if (h.clusterId !== 0n) {
     buf[pos++] = 0x08;
-    pos += idVarint(h.clusterId).copy(buf, pos);
+    pos = copyBytes(bigVarintBytes(h.clusterId), buf, pos);
   }
   if (h.memberId !== 0n) {
     buf[pos++] = 0x10;
-    pos += idVarint(h.memberId).copy(buf, pos);
+    pos = copyBytes(bigVarintBytes(h.memberId), buf, pos);
   }
   if (h.revision !== 0) {
     buf[pos++] = 0x18;
@@ -251,9 +237,12 @@ function decodePutRequest(buf: Buffer): PutRequest {
 
 // ---- PutResponse ----
 
+// A response without a header (never from a service, but the type system is not the wire) encodes
+// and decodes as protobufjs does: the field is simply absent.
 function encodePutResponse(m: PutResponse, framed: boolean): Buffer {
-  const hs = headerSize(m.header);
-  let size = lenFieldSize(hs);
+  const hasHeader = m.header !== undefined;
+  const hs = hasHeader ? headerSize(m.header) : 0;
+  let size = hasHeader ? lenFieldSize(hs) : 0;
   let ks = 0;
   if (m.prevKv !== undefined) {
     ks = kvSize(m.prevKv);
@@ -261,8 +250,11 @@ function encodePutResponse(m: PutResponse, framed: boolean): Buffer {
   }
   const a = alloc(size, framed);
   const buf = a.buf;
-  let pos = writeSubHeader(buf, a.pos, 0x0a, hs);
-  pos = writeHeader(buf, pos, m.header);
+  let pos = a.pos;
+  if (hasHeader) {
+    pos = writeSubHeader(buf, pos, 0x0a, hs);
+    pos = writeHeader(buf, pos, m.header);
+  }
   if (m.prevKv !== undefined) {
     pos = writeSubHeader(buf, pos, 0x12, ks);
     pos = writeKv(buf, pos, m.prevKv);
@@ -270,18 +262,14 @@ function encodePutResponse(m: PutResponse, framed: boolean): Buffer {
   return checkSize(buf, pos);
 }
 
-const ZERO_HEADER: ResponseHeader = Object.freeze({ clusterId: 0n, memberId: 0n, revision: 0, raftTerm: 0 });
-
 function decodePutResponse(buf: Buffer): PutResponse {
   const r = new WireReader(buf);
-  const m: PutResponse = { header: ZERO_HEADER };
-  let sawHeader = false;
+  const m = {} as PutResponse;
   while (r.pos < r.end) {
     const tag = r.uint32();
     if (tag === 0x0a) {
       const outer = r.enter();
       m.header = readHeader(r);
-      sawHeader = true;
       r.leave(outer);
     } else if (tag === 0x12) {
       const outer = r.enter();
@@ -289,7 +277,6 @@ function decodePutResponse(buf: Buffer): PutResponse {
       r.leave(outer);
     } else r.skip(tag & 7);
   }
-  if (!sawHeader) m.header = { ...ZERO_HEADER };
   return m;
 }
 
@@ -415,8 +402,9 @@ function decodeRangeRequest(buf: Buffer): RangeRequest {
 // ---- RangeResponse ----
 
 function encodeRangeResponse(m: RangeResponse, framed: boolean): Buffer {
-  const hs = headerSize(m.header);
-  let size = lenFieldSize(hs);
+  const hasHeader = m.header !== undefined;
+  const hs = hasHeader ? headerSize(m.header) : 0;
+  let size = hasHeader ? lenFieldSize(hs) : 0;
   const kvs = m.kvs;
   const sizes = new Array<number>(kvs.length);
   for (let i = 0; i < kvs.length; i++) {
@@ -428,8 +416,11 @@ function encodeRangeResponse(m: RangeResponse, framed: boolean): Buffer {
   if (m.count !== 0) size += 1 + varintSize(m.count);
   const a = alloc(size, framed);
   const buf = a.buf;
-  let pos = writeSubHeader(buf, a.pos, 0x0a, hs);
-  pos = writeHeader(buf, pos, m.header);
+  let pos = a.pos;
+  if (hasHeader) {
+    pos = writeSubHeader(buf, pos, 0x0a, hs);
+    pos = writeHeader(buf, pos, m.header);
+  }
   for (let i = 0; i < kvs.length; i++) {
     pos = writeSubHeader(buf, pos, 0x12, sizes[i] as number);
     pos = writeKv(buf, pos, kvs[i] as KeyValue);
@@ -441,15 +432,13 @@ function encodeRangeResponse(m: RangeResponse, framed: boolean): Buffer {
 
 function decodeRangeResponse(buf: Buffer): RangeResponse {
   const r = new WireReader(buf);
-  const m: RangeResponse = { header: ZERO_HEADER, kvs: [], more: false, count: 0 };
-  let sawHeader = false;
+  const m = { kvs: [], more: false, count: 0 } as unknown as RangeResponse;
   while (r.pos < r.end) {
     const tag = r.uint32();
     switch (tag) {
       case 0x0a: {
         const outer = r.enter();
         m.header = readHeader(r);
-        sawHeader = true;
         r.leave(outer);
         break;
       }
@@ -469,7 +458,6 @@ function decodeRangeResponse(buf: Buffer): RangeResponse {
         r.skip(tag & 7);
     }
   }
-  if (!sawHeader) m.header = { ...ZERO_HEADER };
   return m;
 }
 

@@ -1,5 +1,7 @@
 // The etcd message codecs: binary (gRPC) and JSON (grpc-gateway), by message name.
-// Hot messages (Put/Range requests and responses) get the hand-written codecs of ./fast-kv.ts.
+// Hot messages (Put/Range requests and responses) get the hand-written codecs of ./fast-kv.ts;
+// all others the schema-driven codec of ./schema-codec.ts. protobufjs (./reflect-codec.ts) is the
+// reference both are tested against.
 //
 //   import { binaryCodecTable, jsonCodecTable } from './codec/index.js';
 //   const codecs = binaryCodecTable<MessageTypes>();   // codecs.PutRequest.decode(buf)
@@ -12,6 +14,7 @@ import { fastPutRequest, fastPutResponse, fastRangeRequest, fastRangeResponse } 
 import type { JsonCodec } from './json-codec.js';
 import { jsonCodec } from './json-codec.js';
 import { reflectCodec } from './reflect-codec.js';
+import { schemaCodec } from './schema-codec.js';
 import { allMessageNames } from './schema.js';
 
 export type { JsonCodec } from './json-codec.js';
@@ -55,7 +58,7 @@ export function binaryCodec<T>(name: string): MessageCodec<T> {
   const full = resolveMessageName(name);
   let c = binaryCache.get(full);
   if (!c) {
-    c = FAST[full] ?? reflectCodec<unknown>(full);
+    c = FAST[full] ?? schemaCodec<unknown>(full);
     binaryCache.set(full, c);
   }
   return c as MessageCodec<T>;

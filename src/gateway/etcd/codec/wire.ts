@@ -57,11 +57,35 @@ export function writeBigintVarint(buf: Buffer, pos: number, v: bigint): number {
   return pos;
 }
 
+// 64-bit IDs (cluster, member, lease) are mostly above 2^53, where varints take the slow bigint
+// path; the same few IDs recur in every response, so their encodings are computed once.
+const bigVarints = new Map<bigint, Buffer>();
+
+/** The varint encoding of a 64-bit value (negative = two's complement), cached for large values. */
+export function bigVarintBytes(v: bigint): Buffer {
+  let b = bigVarints.get(v);
+  if (b === undefined) {
+    const u = BigInt.asUintN(64, v);
+    b = Buffer.allocUnsafe(bigintVarintSize(u, true));
+    writeBigintVarint(b, 0, u);
+    if (bigVarints.size >= 4096) bigVarints.clear();
+    bigVarints.set(v, b);
+  }
+  return b;
+}
+
+/** Copies `src` into `dst` at `pos`; returns the new position. A JS loop beats the native call for short inputs. */
+export function copyBytes(src: Buffer, dst: Buffer, pos: number): number {
+  const n = src.length;
+  if (n > 48) return pos + src.copy(dst, pos);
+  for (let i = 0; i < n; i++) dst[pos + i] = src[i] as number;
+  return pos + n;
+}
+
 export function writeBytesField(buf: Buffer, pos: number, tag: number, bytes: Buffer): number {
   buf[pos++] = tag;
   pos = writeVarint(buf, pos, bytes.length);
-  bytes.copy(buf, pos);
-  return pos + bytes.length;
+  return copyBytes(bytes, buf, pos);
 }
 
 /** Size of a length-delimited field with a one-byte tag. */
