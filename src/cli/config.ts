@@ -4,7 +4,7 @@
 import { parseFlags, parseGoBool, parseGoInt, parseGoDuration, checkValue, flagToEnv, FlagError, HelpRequested } from './flag-set.js';
 import { ETCD_FLAGS, HONOURED_FLAGS } from './etcd-flags.js';
 import { USAGE_LINE } from './usage-text.js';
-import type { EtcdLogEvent, EtcdLogLevel, LoggerFormat } from './etcd-log.js';
+import { renderZap, type EtcdLogEvent, type EtcdLogLevel, type LoggerFormat } from './etcd-log.js';
 
 export interface InitialMember {
   name: string;
@@ -76,6 +76,13 @@ function verifyError(text: string, early: EarlyPrinter, extra: string[] = []): C
   return new CliExit(1, '');
 }
 
+/** Once etcd has set up a zap logger, flag errors are zap warnings instead of capnslog lines. */
+function zapVerifyError(text: string, rawStderr: (t: string) => void, extra: { msg: string }[] = []): CliExit {
+  rawStderr(renderZap('warn', 'etcdmain/etcd.go:66', 'failed to verify flags', { error: text }));
+  for (const e of extra) rawStderr(renderZap('warn', 'etcdmain/etcd.go:73', e.msg, { error: text }));
+  return new CliExit(1, '');
+}
+
 function splitList(raw: string): string[] {
   return raw === '' ? [] : raw.split(',');
 }
@@ -126,6 +133,7 @@ export function resolveCli(argv: readonly string[], env: NodeJS.ProcessEnv, earl
   // ETCD_* variables fill what the command line left unset (etcd's pkg/flags.SetFlagsFromEnv).
   const values = new Map(parsed.set);
   const usedEnv = new Set<string>();
+  let envError: string | undefined;
   for (const spec of ETCD_FLAGS.values()) {
     const key = flagToEnv(spec.name);
     const val = env[key];
@@ -136,13 +144,17 @@ export function resolveCli(argv: readonly string[], env: NodeJS.ProcessEnv, earl
       throw new CliExit(1, '');
     }
     const why = checkValue(spec, val);
-    if (why !== undefined) throw verifyError(`invalid value "${val}" for ${key}: ${why}`, early);
+    if (why !== undefined) {
+      envError = `invalid value "${val}" for ${key}: ${why}`; // etcd reports it after its environment warnings
+      continue;
+    }
     early('info', 'pkg/flags', `recognized and used environment variable ${key}=${val}`);
     values.set(spec.name, val);
   }
   for (const [key, val] of Object.entries(env)) {
     if (key.startsWith('ETCD_') && !usedEnv.has(key)) early('warn', 'pkg/flags', `unrecognized environment variable ${key}=${val ?? ''}`);
   }
+  if (envError !== undefined) throw verifyError(envError, early);
   const isSet = (name: string): boolean => values.has(name);
   const get = (name: string): string => values.get(name) ?? ETCD_FLAGS.get(name)!.defaultValue;
   const num = (name: string): number => parseGoInt(get(name), true) ?? 0;
@@ -152,20 +164,21 @@ export function resolveCli(argv: readonly string[], env: NodeJS.ProcessEnv, earl
   const loggerFormat = get('logger');
   if (loggerFormat !== 'zap' && loggerFormat !== 'capnslog') throw verifyError(`unknown logger option "${loggerFormat}"`, early);
   if (loggerFormat === 'capnslog') rawStderr(CAPNSLOG_DEPRECATION);
-  if (get('config-file') !== '') throw verifyError('--config-file is not supported by dcsgw yet', early);
+  const fail = (text: string): CliExit => (loggerFormat === 'zap' ? zapVerifyError(text, rawStderr) : verifyError(text, early));
+  if (get('config-file') !== '') throw fail('--config-file is not supported by dcsgw yet');
   if (isSet('listen-client-urls') && !isSet('advertise-client-urls')) {
-    throw verifyError('--advertise-client-urls is required when --listen-client-urls is set explicitly', early, [
-      'When listening on specific address(es), this etcd process must advertise accessible url(s) to each connected client.',
-    ]);
+    const text = '--advertise-client-urls is required when --listen-client-urls is set explicitly';
+    if (loggerFormat === 'zap') throw zapVerifyError(text, rawStderr, [{ msg: 'advertise client URLs are not set' }]);
+    throw verifyError(text, early, ['When listening on specific address(es), this etcd process must advertise accessible url(s) to each connected client.']);
   }
   const heartbeatMs = num('heartbeat-interval');
   const electionMs = num('election-timeout');
   if (5 * heartbeatMs > electionMs) {
-    throw verifyError(`--election-timeout[${electionMs}ms] should be at least as 5 times as --heartbeat-interval[${heartbeatMs}ms]`, early);
+    throw fail(`--election-timeout[${electionMs}ms] should be at least as 5 times as --heartbeat-interval[${heartbeatMs}ms]`);
   }
-  if (electionMs > 50000) throw verifyError(`--election-timeout[${electionMs}ms] is too long, and should be set less than 50000ms`, early);
+  if (electionMs > 50000) throw fail(`--election-timeout[${electionMs}ms] is too long, and should be set less than 50000ms`);
   const compactionMode = get('auto-compaction-mode');
-  if (compactionMode !== 'periodic' && compactionMode !== 'revision') throw verifyError(`unknown auto-compaction-mode "${compactionMode}"`, early);
+  if (compactionMode !== 'periodic' && compactionMode !== 'revision') throw fail(`unknown auto-compaction-mode "${compactionMode}"`);
 
   const notes: EtcdLogEvent[] = [];
   const name = get('name');

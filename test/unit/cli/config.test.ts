@@ -147,7 +147,17 @@ describe('etcd validation', () => {
 
   test('the capnslog deprecation warning comes before validation errors, as in etcd', () => {
     expect(run(['--election-timeout', '400']).raw).toEqual(["[WARNING] Deprecated '--logger=capnslog' flag is set; use '--logger=zap' flag instead\n"]);
-    expect(run(['--logger=zap', '--election-timeout', '400']).raw).toEqual([]);
+    const zap = run(['--logger=zap', '--election-timeout', '400']);
+    expect(zap.lines).toEqual([]);
+    expect(zap.raw.map((l) => JSON.parse(l) as Record<string, unknown>)).toEqual([
+      {
+        level: 'warn',
+        ts: expect.stringMatching(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/),
+        caller: 'etcdmain/etcd.go:66',
+        msg: 'failed to verify flags',
+        error: '--election-timeout[400ms] should be at least as 5 times as --heartbeat-interval[100ms]',
+      },
+    ]);
   });
 
   test('cluster checks: local name missing, advertised URLs not matching, bad URL, TLS and force-new-cluster refused', () => {
