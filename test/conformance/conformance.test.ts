@@ -2,14 +2,15 @@
 // target, both started from fresh data dirs with the same member name, advertised peer URL and
 // cluster token (so member and cluster IDs match), and their normalised answers must be identical
 // (harness/normalise.ts lists what is normalised and why).
-//   CONFORMANCE_TARGET=dcsgw | etcd (default for now: self-check of the harness, all must match)
+//   CONFORMANCE_TARGET=dcsgw (default when built) | etcd (self-check of the harness: all must match)
+//   CONFORMANCE_ONLY=<regex> runs only the matching scenarios.
 // Prints `conformance: N identical, M differ` and a compact diff per differing scenario; the full
 // report goes to .tmp/conformance-report.txt.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
-  allocatePorts, repoRoot, skipUnlessBinaries, startMemberOfKind, stopAllProcesses, type MemberKind, type RunningMember,
+  allocatePorts, hasDcsgwBuild, repoRoot, skipUnlessBinaries, startMemberOfKind, stopAllProcesses, type MemberKind, type RunningMember,
 } from '../support/index.js';
 import { compareRuns } from './harness/compare.js';
 import { TargetRunner, type ScenarioOutcome } from './harness/runner.js';
@@ -18,8 +19,9 @@ import { allScenarios } from './scenarios/index.js';
 
 const RANGE = { from: 23001, to: 23899 };
 const SHARED = { name: 'conformance', advertisePeerUrl: 'http://127.0.0.1:23000', initialClusterToken: 'dcsgw-conformance' };
-// Until dcsgw serves, the default is the harness self-check (genuine vs genuine).
-const targetKind: MemberKind = process.env.CONFORMANCE_TARGET === 'dcsgw' ? 'dcsgw' : 'etcd';
+// Default: dcsgw when built; without a build, the harness self-check (genuine vs genuine).
+const targetKind: MemberKind =
+  process.env.CONFORMANCE_TARGET === 'etcd' ? 'etcd' : process.env.CONFORMANCE_TARGET === 'dcsgw' || hasDcsgwBuild() ? 'dcsgw' : 'etcd';
 
 // CONFORMANCE_ONLY=<regex>: run only the scenarios whose names match (while working on a few)
 const only = process.env.CONFORMANCE_ONLY ? new RegExp(process.env.CONFORMANCE_ONLY) : undefined;

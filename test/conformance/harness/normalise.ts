@@ -10,6 +10,7 @@
 //     timing (seen genuine vs genuine under load), so not even the relative value holds -> <IDX>
 //   - db sizes and hashes: bbolt's page layout vs our store cannot match byte for byte  -> <DBSIZE>, <HASH>
 //   - a lease's remaining TTL when within 2 s of its granted TTL (a clock tick apart)   -> <~TTL>
+//   - the order of a lease's attached keys (etcd walks a Go map: random order)        -> sorted
 // Everything else (keys, values, versions, member/cluster IDs, errors, exit codes) is compared as is.
 
 export interface NormaliseContext {
@@ -117,6 +118,9 @@ export function normalise(raw: string, ctx: NormaliseContext): string {
   t = t.replace(/(127\.0\.0\.1:<CLIENT>), \d+$/gm, '$1, <HASH>');
   // endpoint status -w simple: endpoint, ID, version, DB SIZE, leader?, learner?, term, RAFT INDEX, APPLIED INDEX, errors
   t = t.replace(/^(\S+, [0-9a-f]{1,16}, [^,]+), [\d.]+ [kMGT]?B, (true|false), (true|false), (\d+), \d+, \d+, /gm, '$1, <DBSIZE>, $2, $3, $4, <IDX>, <IDX>, ');
+
+  t = t.replace(/attached keys\(\[([^\]]*)\]\)/g, (_m, keys: string) => `attached keys([${keys.split(' ').sort().join(' ')}])`);
+  t = t.replace(/"keys"(\s*:\s*)\[("[^\]]*")\]/g, (_m, sep: string, keys: string) => `"keys"${sep}[${keys.split(',').sort().join(',')}]`);
 
   // remaining TTL a clock tick below the granted TTL
   t = t.replace(/TTL\((\d+)s\), remaining\((\d+)s\)/g, (m, g: string, r: string) =>
