@@ -3,14 +3,16 @@
 // SIGSTOP / SIGCONT.
 import { allocatePorts, startMemberOfKind, waitHealthy, type MemberKind, type PortRange, type RunningMember } from '../../support/index.js';
 import { EtcdKvClient } from './etcd-kv-client.js';
+import { HookPartitioner } from './hook-partitioner.js';
 import { PeerPartitioner } from './peer-proxy.js';
+import type { Partitioner } from './partitioner.js';
 
 export interface NemesisCluster {
   readonly kind: MemberKind;
   readonly names: readonly string[];
   /** Client URL of member i (stable across restarts). */
   clientUrl(i: number): string;
-  readonly partitioner: PeerPartitioner;
+  readonly partitioner: Partitioner;
   /** SIGKILL member i (its data dir stays). */
   crash(i: number): void;
   /** Start member i again from its data dir (after crash). */
@@ -18,8 +20,8 @@ export interface NemesisCluster {
   pause(i: number): void;
   resume(i: number): void;
   isDown(i: number): boolean;
-  /** Index of the member the others follow, if one is known. */
-  leaderIndex(): Promise<number | undefined>;
+  /** Index of the member the others follow, if one is known (asking only members not in `exclude`). */
+  leaderIndex(exclude?: readonly number[]): Promise<number | undefined>;
   /** Heal partitions, resume paused and restart crashed members, wait until all are healthy. */
   healAll(): Promise<void>;
   stop(): Promise<void>;
@@ -31,9 +33,19 @@ export async function startNemesisCluster(kind: MemberKind, portRange: PortRange
   const clientPort = (i: number): number => ports[3 * i]!;
   const listenPeerPort = (i: number): number => ports[3 * i + 1]!;
   const advertisedPeerPort = (i: number): number => ports[3 * i + 2]!;
-  const partitioner = new PeerPartitioner();
-  for (let i = 0; i < names.length; i++) await partitioner.addMember(names[i]!, advertisedPeerPort(i), listenPeerPort(i));
-  const initialCluster = names.map((n, i) => `${n}=http://127.0.0.1:${advertisedPeerPort(i)}`).join(',');
+  // genuine etcd: peer links through the partitioning proxy; dcsgw: direct, cut by its own hook
+  let partitioner: Partitioner;
+  let peerUrl: (i: number) => string;
+  if (kind === 'etcd') {
+    const proxy = new PeerPartitioner();
+    for (let i = 0; i < names.length; i++) await proxy.addMember(names[i]!, advertisedPeerPort(i), listenPeerPort(i));
+    partitioner = proxy;
+    peerUrl = (i) => `http://127.0.0.1:${advertisedPeerPort(i)}`;
+  } else {
+    partitioner = new HookPartitioner(new Map(names.map((n, i) => [n, `http://127.0.0.1:${listenPeerPort(i)}`])));
+    peerUrl = (i) => `http://127.0.0.1:${listenPeerPort(i)}`;
+  }
+  const initialCluster = names.map((n, i) => `${n}=${peerUrl(i)}`).join(',');
   const token = `nemesis-${process.pid}-${Date.now()}`;
   const members: RunningMember[] = await Promise.all(
     names.map((name, i) =>
@@ -41,10 +53,11 @@ export async function startNemesisCluster(kind: MemberKind, portRange: PortRange
         name,
         clientPort: clientPort(i),
         peerPort: listenPeerPort(i),
-        advertisePeerUrl: `http://127.0.0.1:${advertisedPeerPort(i)}`,
+        advertisePeerUrl: peerUrl(i),
         initialCluster,
         initialClusterToken: token,
         waitReady: false,
+        env: kind === 'dcsgw' ? { DCSGW_TEST_PEER_FAULTS: '1' } : {},
       }),
     ),
   );
@@ -84,9 +97,9 @@ export async function startNemesisCluster(kind: MemberKind, portRange: PortRange
       paused.delete(i);
     },
     isDown: (i) => down.has(i) || paused.has(i),
-    async leaderIndex() {
+    async leaderIndex(exclude = []) {
       for (let i = 0; i < names.length; i++) {
-        if (down.has(i) || paused.has(i)) continue;
+        if (down.has(i) || paused.has(i) || exclude.includes(i)) continue;
         try {
           const status = await admin[i]!.status();
           const ids = await admin[i]!.memberIds();
@@ -99,7 +112,7 @@ export async function startNemesisCluster(kind: MemberKind, portRange: PortRange
       return undefined;
     },
     async healAll() {
-      partitioner.heal();
+      await partitioner.heal();
       for (const i of [...paused]) cluster.resume(i);
       for (const i of [...down]) await cluster.restart(i);
       await Promise.all(members.map((m) => waitHealthy(m.clientUrl, 30_000, m.process)));

@@ -12,6 +12,8 @@ export interface FaultRecord {
   member: string;
   leader: boolean;
   heldMs: number;
+  /** For faults on the leader: whether the others had elected another leader by the end of it. */
+  newLeaderElected?: boolean;
 }
 
 export async function runNemesis(
@@ -33,24 +35,35 @@ export async function runNemesis(
     const name = cluster.names[target]!;
     const heldMs = Math.round(rng.between(1500, 3500));
     log(`nemesis: ${kind} ${name}${target === leader ? ' (leader)' : ''} for ${heldMs} ms`);
+    const isLeader = target === leader;
+    // evidence that the fault bit: with the leader out, the other two elect a new one
+    const observeElection = async (): Promise<boolean | undefined> => {
+      if (!isLeader) return undefined;
+      const seen = await cluster.leaderIndex([target]);
+      return seen !== undefined && seen !== target;
+    };
+    let newLeaderElected: boolean | undefined;
     switch (kind) {
       case 'kill':
         cluster.crash(target);
         await sleep(heldMs);
+        newLeaderElected = await observeElection();
         await cluster.restart(target);
         break;
       case 'pause':
         cluster.pause(target);
         await sleep(heldMs);
+        newLeaderElected = await observeElection();
         cluster.resume(target);
         break;
       case 'partition':
-        cluster.partitioner.partition([name], cluster.names.filter((n) => n !== name));
+        await cluster.partitioner.partition([name], cluster.names.filter((n) => n !== name));
         await sleep(heldMs);
-        cluster.partitioner.heal();
+        newLeaderElected = await observeElection();
+        await cluster.partitioner.heal();
         break;
     }
-    done.push({ kind, member: name, leader: target === leader, heldMs });
+    done.push({ kind, member: name, leader: isLeader, heldMs, ...(newLeaderElected === undefined ? {} : { newLeaderElected }) });
     await sleep(rng.between(1000, 2000));
   }
   return done;

@@ -2,6 +2,7 @@
 // until their pair is partitioned; then new connections are refused and live ones are cut; after
 // heal they pass again. Requests without the header always pass.
 import { createServer, request, type Server } from 'node:http';
+import { createConnection } from 'node:net';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { allocatePorts } from '../../support/index.js';
 import { PeerPartitioner } from './peer-proxy.js';
@@ -51,7 +52,7 @@ afterAll(async () => {
 describe('PeerPartitioner', () => {
   test('passes, refuses while partitioned, passes again after heal', async () => {
     expect(await get(doorPort, 'b2')).toBe('hello b2');
-    partitioner.partition(['a'], ['b', 'c']);
+    await partitioner.partition(['a'], ['b', 'c']);
     await expect(get(doorPort, 'b2')).rejects.toThrow();
     await expect(get(doorPort, 'c3')).rejects.toThrow();
     // not every pair is cut: b and c still talk (b's door admits c)
@@ -59,7 +60,7 @@ describe('PeerPartitioner', () => {
     // connections that do not say who they are (version probes) pass
     expect(await get(doorPort)).toBe('hello anonymous');
     expect(partitioner.stats.refused).toBe(2);
-    partitioner.heal();
+    await partitioner.heal();
     expect(await get(doorPort, 'c3')).toBe('hello c3');
   });
 
@@ -68,7 +69,7 @@ describe('PeerPartitioner', () => {
       const req = request(
         { host: '127.0.0.1', port: doorPort, path: '/raftstream', agent: false, headers: { 'X-Server-From': 'b2', 'X-Stream': '1' } },
         (res) => {
-          res.once('data', () => partitioner.partition(['b'], ['a']));
+          res.once('data', () => void partitioner.partition(['b'], ['a']));
           res.on('error', () => resolve('cut'));
           res.on('close', () => resolve('cut'));
         },
@@ -78,6 +79,24 @@ describe('PeerPartitioner', () => {
     });
     expect(await closed).toBe('cut');
     expect(partitioner.stats.cut).toBeGreaterThanOrEqual(1);
-    partitioner.heal();
+    await partitioner.heal();
+  });
+
+  test('a keep-alive connection opened anonymously is cut when a blocked sender reuses it', async () => {
+    await partitioner.partition(['a'], ['b']);
+    const socket = createConnection({ host: '127.0.0.1', port: doorPort });
+    let received = '';
+    socket.on('data', (c: Buffer) => (received += c.toString('latin1')));
+    const closed = new Promise<void>((resolve) => socket.on('close', () => resolve()));
+    socket.on('error', () => undefined);
+    socket.write('GET /raft/probing HTTP/1.1\r\nHost: x\r\n\r\n');
+    await new Promise((r) => setTimeout(r, 200));
+    expect(received).toContain('hello anonymous');
+    const cutBefore = partitioner.stats.cut;
+    socket.write('POST /raft HTTP/1.1\r\nHost: x\r\nX-Server-From: b2\r\nContent-Length: 0\r\n\r\n');
+    await closed;
+    expect(received).not.toContain('hello b2');
+    expect(partitioner.stats.cut).toBe(cutBefore + 1);
+    await partitioner.heal();
   });
 });

@@ -4,14 +4,16 @@
 // carries the sender's member ID in X-Server-From, so the proxy knows who is talking to its
 // member and can cut a pair in both directions: a raft stream a member dialed also carries the
 // other side's messages back, so blocking "from B at A's door" and "from A at B's door" severs
-// A<->B completely. Connections without that header (version probes) pass.
+// A<->B completely. Connections without that header (version probes) pass, but stay watched:
+// Go reuses keep-alive connections, so a later request on one may name its sender.
 import { createConnection, createServer, type Server, type Socket } from 'node:net';
+import type { Partitioner, PartitionStats } from './partitioner.js';
 
 const HEADER = /\r\nx-server-from:\s*([0-9a-f]+)\s*\r\n/i;
 const MAX_HEAD = 64 * 1024;
 
 /** What the doors did: evidence that a partition really cut raft traffic. */
-export interface DoorStats {
+export interface DoorStats extends PartitionStats {
   /** Connections identified by X-Server-From. */
   identified: number;
   /** Connections refused at accept time because their pair was partitioned. */
@@ -57,7 +59,7 @@ class MemberDoor {
         return;
       }
       const upstream = createConnection({ host: '127.0.0.1', port: this.upstreamPort });
-      const entry = { from, sockets: [socket, upstream] };
+      const entry: { from: string | undefined; sockets: Socket[] } = { from, sockets: [socket, upstream] };
       this.open.add(entry);
       const close = (): void => {
         socket.destroy();
@@ -67,8 +69,32 @@ class MemberDoor {
       upstream.on('error', close);
       socket.on('close', close);
       upstream.on('close', close);
-      upstream.write(head);
-      socket.pipe(upstream);
+      // Go's HTTP transports keep connections alive and etcd's prober shares them with the raft
+      // pipeline and streams: a connection opened by an anonymous probe may carry raft requests
+      // later. So until a connection is identified, every chunk is searched for the header.
+      let tail = '';
+      const forward = (chunk: Buffer): void => {
+        if (entry.from === undefined) {
+          const text = tail + chunk.toString('latin1');
+          const found = HEADER.exec(text)?.[1]?.toLowerCase();
+          tail = text.slice(-128);
+          if (found !== undefined) {
+            entry.from = found;
+            this.stats.identified++;
+            if (this.isBlocked(found)) {
+              this.stats.cut++;
+              close();
+              return;
+            }
+          }
+        }
+        if (!upstream.write(chunk)) {
+          socket.pause();
+          upstream.once('drain', () => socket.resume());
+        }
+      };
+      forward(head);
+      socket.on('data', forward);
       upstream.pipe(socket);
       socket.resume();
     };
@@ -94,7 +120,7 @@ class MemberDoor {
 }
 
 /** The partition controller: one door per member. Member IDs are etcd's hex IDs. */
-export class PeerPartitioner {
+export class PeerPartitioner implements Partitioner {
   private readonly doors = new Map<string, MemberDoor>();
   /** Blocked unordered pairs of member names, as "a|b" with a < b. */
   private readonly blocked = new Set<string>();
@@ -117,12 +143,12 @@ export class PeerPartitioner {
   }
 
   /** Cuts every link between the two sides. */
-  partition(sideA: readonly string[], sideB: readonly string[]): void {
+  async partition(sideA: readonly string[], sideB: readonly string[]): Promise<void> {
     for (const a of sideA) for (const b of sideB) if (a !== b) this.blocked.add(pairKey(a, b));
     for (const door of this.doors.values()) door.enforce();
   }
 
-  heal(): void {
+  async heal(): Promise<void> {
     this.blocked.clear();
   }
 

@@ -14,7 +14,7 @@ import {
   type KvOutput,
 } from '../../support/linearizability/index.js';
 import { startNemesisCluster } from './cluster.js';
-import type { DoorStats } from './peer-proxy.js';
+import type { PartitionStats } from './partitioner.js';
 import { EtcdKvClient } from './etcd-kv-client.js';
 import { runNemesis, type FaultKind, type FaultRecord } from './nemesis.js';
 import { seededRandom } from './random.js';
@@ -40,8 +40,8 @@ export interface ScenarioReport {
   checkMs: number;
   lostWrites: string[];
   finalReads: Map<string, FinalRead>;
-  /** The peer proxy's counters (partitions that cut nothing prove nothing). */
-  proxy: DoorStats;
+  /** The partitioner's counters (partitions that cut nothing prove nothing). */
+  partitions: PartitionStats;
   /**
    * The same history with one late read turned stale (it returns the first value ever
    * acknowledged): the checker must refute it, showing the pipeline can see an anomaly in this
@@ -105,7 +105,7 @@ export async function runNemesisScenario(opts: ScenarioOptions): Promise<Scenari
     const staleReadCheck = checkWithStaleRead(history, initialRevision, opts.checkTimeoutMs);
     opts.log(`stale-read check took ${(performance.now() - tStale).toFixed(0)} ms`);
     return {
-      proxy: { ...cluster.partitioner.stats },
+      partitions: { ...cluster.partitioner.stats },
       staleReadCheck,
       seed: opts.seed,
       operations: recorder.counts(),

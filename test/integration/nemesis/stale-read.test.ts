@@ -39,10 +39,10 @@ describe.skipIf(!present)('stale reads from a partitioned etcd member', () => {
         timeoutMs: 10_000,
         what: 'the member to apply the first write',
       });
-      cluster!.partitioner.partition([cluster!.names[isolated]!], [cluster!.names[leader]!, cluster!.names[majority]!]);
+      await cluster!.partitioner.partition([cluster!.names[isolated]!], [cluster!.names[leader]!, cluster!.names[majority]!]);
       await recorder.record('w', { kind: 'put', key, value: `second-${serializable}` }, () => writer.put(key, `second-${serializable}`));
       await recorder.record('r', { kind: 'get', key }, () => cutOff.get(key, { serializable }), { failureHasNoEffect: true });
-      cluster!.partitioner.heal();
+      await cluster!.partitioner.heal();
       return recorder;
     };
 
