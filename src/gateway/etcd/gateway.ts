@@ -110,8 +110,9 @@ export interface GatewayLimits {
 export function createJsonGateway(methods: MethodDef[], json: JsonCodecLookup, limits?: GatewayLimits): JsonGateway {
   const byPath = new Map(methods.map((m) => [m.path, m]));
   const decode = (name: MessageName | 'Ignored', body: Buffer): unknown => {
+    const parsed = parseJsonBody(body); // malformed JSON is a 400 even where the message is not read
     if (name === 'Ignored') return {};
-    const msg = json(name).fromJson(parseJsonBody(body));
+    const msg = json(name).fromJson(parsed);
     // Only a body near the limit can encode above it (JSON carries bytes as base64, 4/3 larger).
     if (limits && body.length > limits.maxReceiveMessageBytes / 2) {
       const size = limits.protoSize(name, msg);
