@@ -3,8 +3,10 @@
 // the ratios dcsgw/etcd. See BENCHMARKS.md.
 //
 //   npm run bench -- [--targets etcd,dcsgw] [--ops put,range-l,range-s] [--clients 1,100]
-//                    [--duration 10] [--warmup 2] [--workers 2] [--keys 10000] [--cluster]
+//                    [--duration 10] [--warmup 2] [--workers 2] [--keys 10000] [--cluster] [--profile]
 import { fork, type ChildProcess } from 'node:child_process';
+import { mkdirSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Command } from 'commander';
@@ -14,6 +16,7 @@ import { H2GrpcConnection } from './h2-grpc-client.js';
 import { Histogram } from './histogram.js';
 import { benchKey, type BenchOp, type FromWorker, type WorkerConfig, type WorkerResult } from './load-protocol.js';
 import { processCpuUs } from './proc-cpu.js';
+import { summarizeProfiles } from './profile.js';
 import { available, startServer, type RunningServer, type TargetKind } from './servers.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -27,6 +30,7 @@ interface Options {
   workers: number;
   keys: number;
   cluster: boolean;
+  profile: boolean;
 }
 
 interface ScenarioResult {
@@ -213,6 +217,7 @@ export async function runBench(argv: string[]): Promise<void> {
     .option('--workers <n>', 'load generator processes (at most one per client)', '2')
     .option('--keys <n>', 'key space (prefilled before the range scenarios)', '10000')
     .option('--cluster', 'three members per target instead of one', false)
+    .option('--profile', 'run node targets with --cpu-prof and print their hottest functions', false)
     .parse(argv);
   const o = program.opts<Record<string, string | boolean>>();
   const opts: Options = {
@@ -224,7 +229,9 @@ export async function runBench(argv: string[]): Promise<void> {
     workers: Number(o['workers']),
     keys: Number(o['keys']),
     cluster: Boolean(o['cluster']),
+    profile: Boolean(o['profile']),
   };
+  const profileRoot = opts.profile ? mkdtempSync(join(tmpdir(), 'dcsgw-bench-prof-')) : undefined;
   const members = opts.cluster ? 3 : 1;
   const targets: TargetKind[] = [];
   for (const t of opts.targets) {
@@ -245,7 +252,9 @@ export async function runBench(argv: string[]): Promise<void> {
     for (const t of targets) {
       log(`starting ${t} (${members} member${members > 1 ? 's' : ''})`);
       try {
-        servers.push(await startServer(t, members));
+        const dir = profileRoot === undefined ? undefined : join(profileRoot, t);
+        if (dir !== undefined) mkdirSync(dir);
+        servers.push(await startServer(t, members, dir));
       } catch (err) {
         log(`skipping ${t}: ${(err as Error).message}`);
       }
@@ -275,6 +284,13 @@ export async function runBench(argv: string[]): Promise<void> {
     printTable(results, running);
   } finally {
     await stopAll();
+  }
+  if (profileRoot !== undefined) {
+    for (const s of servers) {
+      if (s.kind === 'etcd') continue;
+      console.log(`\nCPU profile of ${s.kind} (self time, whole run; files in ${join(profileRoot, s.kind)})`);
+      for (const line of summarizeProfiles(join(profileRoot, s.kind))) console.log(line);
+    }
   }
 }
 

@@ -72,13 +72,15 @@ async function waitServing(endpoint: string, timeoutMs: number, child: ChildProc
   throw new Error(`not serving at ${endpoint} after ${timeoutMs} ms`);
 }
 
-export async function startServer(kind: TargetKind, members: number): Promise<RunningServer> {
+/** `profileDir`: node targets (dcsgw, echo) write a V8 CPU profile there when they stop. */
+export async function startServer(kind: TargetKind, members: number, profileDir?: string): Promise<RunningServer> {
   const base = BASE[kind];
   const children: ChildProcess[] = [];
   const dirs: string[] = [];
   const logFiles: string[] = [];
   const endpoints: string[] = [];
-  const { cmd, pre } = commandFor(kind);
+  const { cmd, pre: basePre } = commandFor(kind);
+  const pre = profileDir !== undefined && kind !== 'etcd' ? ['--cpu-prof', '--cpu-prof-dir', profileDir, ...basePre] : basePre;
   const names = Array.from({ length: members }, (_, i) => `${kind}${i + 1}`);
   const initialCluster = names.map((n, i) => `${n}=http://127.0.0.1:${base + 10 * i + 2}`).join(',');
   for (let i = 0; i < (kind === 'echo' ? 1 : members); i++) {
