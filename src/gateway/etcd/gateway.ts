@@ -248,6 +248,21 @@ class HttpServerStream implements ServerStream<unknown, unknown> {
     this.head();
     this.writeLine(JSON.stringify({ result: this.out.toJson(msg) }));
   }
+  /**
+   * A request message that does not decode: grpc-gateway answers a plain error (the non-stream
+   * body) when nothing was sent yet, else ends the stream with it. Its code: INVALID_ARGUMENT for
+   * the one message of a server-streaming call, UNKNOWN inside a bidi body (decoded in a goroutine
+   * whose error carries no status).
+   */
+  failDecode(err: unknown, code: GrpcCode): void {
+    if (this.done) return;
+    const message = err instanceof Error ? err.message : String(err);
+    if (this.res.headersSent) return this.end(new EtcdError(code, message));
+    this.done = true;
+    this.res.writeHead(httpStatusOf(code), { 'content-type': 'application/json' });
+    this.res.end(jsonErrorBody(code, message));
+    for (const cb of this.closeCbs) cb();
+  }
   end(error?: Error): void {
     if (this.done) return;
     if (error) {
@@ -268,8 +283,8 @@ function serveStream(m: StreamMethod, json: JsonCodecLookup, req: HttpRequest, r
   const s = new HttpServerStream(res, json(m.res), req);
   const inCodec = json(m.req);
   m.handler(s);
-  const fail = (err: unknown) => s.end(err instanceof Error ? err : new Error(String(err)));
   if (!m.clientStreaming) {
+    const fail = (err: unknown) => s.failDecode(err, GrpcCode.INVALID_ARGUMENT);
     readBody(req)
       .then((body) => {
         s.deliver(inCodec.fromJson(parseJsonBody(body)));
@@ -278,6 +293,7 @@ function serveStream(m: StreamMethod, json: JsonCodecLookup, req: HttpRequest, r
       .catch(fail);
     return;
   }
+  const fail = (err: unknown) => s.failDecode(err, GrpcCode.UNKNOWN);
   const splitter = new JsonValueSplitter();
   const body = req as NodeJS.ReadableStream;
   body.setEncoding('utf8');
@@ -288,5 +304,16 @@ function serveStream(m: StreamMethod, json: JsonCodecLookup, req: HttpRequest, r
       fail(err);
     }
   });
-  body.on('end', () => s.halfClose());
+  body.on('end', () => {
+    const rest = splitter.rest();
+    if (rest !== '') {
+      try {
+        parseJsonBody(rest); // throws Go's text for what is malformed or cut short
+        s.deliver(inCodec.fromJson(JSON.parse(rest)));
+      } catch (err) {
+        return fail(err);
+      }
+    }
+    s.halfClose();
+  });
 }

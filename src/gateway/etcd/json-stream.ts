@@ -9,6 +9,11 @@ export class JsonValueSplitter {
   private start = -1;
   private scanned = 0;
 
+  /** What is left unfinished (at the end of the body: a truncated or malformed value). */
+  rest(): string {
+    return this.start >= 0 ? this.buf.slice(this.start) : this.buf.trim();
+  }
+
   /** Feeds a chunk; returns the complete top-level values it finished (as text). */
   push(chunk: string): string[] {
     this.buf += chunk;

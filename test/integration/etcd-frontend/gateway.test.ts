@@ -70,6 +70,16 @@ describe('JSON gateway', () => {
     ]);
   });
 
+  it('answers a malformed watch body as genuine etcd does (500, code 2, Go\'s text)', async () => {
+    const r = await post('/v3/watch', '{oops');
+    expect(r.status).toBe(500);
+    expect(await r.json()).toEqual({
+      error: "invalid character 'o' looking for beginning of object key string",
+      message: "invalid character 'o' looking for beginning of object key string",
+      code: 2,
+    });
+  });
+
   it('streams watch responses as {"result":...} lines', async () => {
     const ac = new AbortController();
     const res = await fetch(fe.httpUrl + '/v3/watch', {
