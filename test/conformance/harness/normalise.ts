@@ -49,9 +49,9 @@ function relative(v: number, base: number, letter: string): string {
   return d >= 0 ? `${letter}+${d}` : `${letter}-${-d}`;
 }
 
-const REVISION_KEYS = 'revision|create_revision|mod_revision|compact_revision|compactRevision|createRevision|modRevision|Revision|CreateRevision|ModRevision|CompactRevision|header_revision';
+const REVISION_KEYS = 'PrevCreateRevision|PrevModRevision|revision|create_revision|mod_revision|compact_revision|compactRevision|createRevision|modRevision|Revision|CreateRevision|ModRevision|CompactRevision|header_revision';
 const RAFT_INDEX_KEYS = 'raftIndex|raftAppliedIndex|raft_index|raft_applied_index|RaftIndex|RaftAppliedIndex';
-const DBSIZE_KEYS = 'dbSize|dbSizeInUse|db_size|db_size_in_use|DBSize|DBSizeInUse';
+const DBSIZE_KEYS = 'dbSize|dbSizeInUse|db_size|db_size_in_use|DBSize|DBSizeInUse|totalSize';
 const HASH_KEYS = 'hash|Hash';
 
 function normaliseTables(text: string, ctx: NormaliseContext): string {
@@ -67,7 +67,7 @@ function normaliseTables(text: string, ctx: NormaliseContext): string {
       } else {
         cells.forEach((cell, i) => {
           const col = header?.[i] ?? '';
-          if (col === 'DB SIZE') cells[i] = '<DBSIZE>';
+          if (col === 'DB SIZE' || col === 'TOTAL SIZE') cells[i] = '<DBSIZE>';
           else if (col === 'HASH') cells[i] = '<HASH>';
           else if (col === 'TOOK') cells[i] = '<T>';
           else if ((col === 'RAFT INDEX' || col === 'RAFT APPLIED INDEX') && /^\d+$/.test(cell)) cells[i] = '<IDX>';

@@ -218,7 +218,8 @@ export function template(s: string, ctx: StepContext): string {
 
 function templateDeep(v: unknown, ctx: StepContext): unknown {
   if (typeof v === 'string') return template(v, ctx);
-  if (Buffer.isBuffer(v)) return Buffer.from(template(v.toString('utf8'), ctx), 'utf8');
+  // only text buffers carry templates; binary ones pass through untouched
+  if (Buffer.isBuffer(v)) return v.includes('{') ? Buffer.from(template(v.toString('utf8'), ctx), 'utf8') : v;
   if (Array.isArray(v)) return v.map((x) => templateDeep(x, ctx));
   if (v && typeof v === 'object') {
     const out: Record<string, unknown> = {};

@@ -7,6 +7,7 @@ import { gatewayScenarios } from './gateway.js';
 import { grpcScenarios } from './grpc.js';
 import { kvScenarios } from './kv.js';
 import { lateScenarios } from './late.js';
+import { moreScenarios } from './more.js';
 import { protobufScenarios } from './protobuf.js';
 import { leaseScenarios, txnScenarios, watchScenarios } from './txn-watch-lease.js';
 
@@ -21,6 +22,7 @@ export const allScenarios: Scenario[] = [
   ...grpcScenarios,
   ...gatewayScenarios,
   ...clientScenarios,
+  ...moreScenarios,
   ...lateScenarios,
 ];
 
