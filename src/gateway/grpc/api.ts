@@ -3,7 +3,11 @@
 import type { GrpcCode } from '../../adapters/errors.js';
 
 export interface CallContext {
-  /** Request metadata (lower-case keys), e.g. 'token' for etcd auth, 'hasleader' for the etcd clientv3 "require leader" option. */
+  /**
+   * Request metadata (lower-case keys), e.g. 'token' for etcd auth, 'hasleader' for the etcd clientv3
+   * "require leader" option. (The server layer hands over the HTTP/2 headers as they are, so the
+   * pseudo-headers ':path', ':authority'... are in there too.)
+   */
   metadata: Record<string, string>;
   /** Absolute deadline (Date.now() ms) from grpc-timeout, or undefined. */
   deadline?: number;
@@ -41,7 +45,10 @@ export interface ServerStream<Req, Res> {
   onMessage(cb: (req: Req) => void): void;
   /** The client half-closed its side. */
   onEnd(cb: () => void): void;
-  /** The call is gone (client cancel, connection loss, deadline). */
+  /**
+   * The call is over: client cancel, connection loss, deadline, or after end(). Fires once; a
+   * callback registered after that runs at once. Use it to release what the call holds (watchers).
+   */
   onClose(cb: () => void): void;
   write(res: Res): void;
   /** End the call with OK, or with an error status. */

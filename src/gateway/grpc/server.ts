@@ -312,12 +312,15 @@ class Call implements CallContext, ServerStream<unknown, unknown>, FrameSink {
     }
     this.markDone();
     const stream = this.http;
-    if (stream.destroyed || stream.closed) return;
-    if (!this.headersSent) {
-      this.headersSent = true;
-      stream.respond(RESPONSE_HEADERS, WAIT_FOR_TRAILERS);
+    if (!(stream.destroyed || stream.closed)) {
+      if (!this.headersSent) {
+        this.headersSent = true;
+        stream.respond(RESPONSE_HEADERS, WAIT_FOR_TRAILERS);
+      }
+      stream.end();
     }
-    stream.end();
+    // The call is over for the handler even if the client keeps its half of the stream open.
+    this.fireClose();
   }
 
   // ---- ending ----
@@ -331,19 +334,21 @@ class Call implements CallContext, ServerStream<unknown, unknown>, FrameSink {
     if (this.done) return;
     this.markDone();
     const stream = this.http;
-    if (stream.destroyed || stream.closed) return;
-    const message = encodeGrpcMessage(status.message);
-    if (!this.headersSent) {
-      this.headersSent = true;
-      // Trailers-only response: the status travels in the one HEADERS frame.
-      stream.respond(
-        { ':status': 200, 'content-type': 'application/grpc', 'grpc-status': String(status.code), 'grpc-message': message },
-        END_STREAM,
-      );
-    } else {
-      this.trailers = { 'grpc-status': String(status.code), 'grpc-message': message };
-      stream.end();
+    if (!(stream.destroyed || stream.closed)) {
+      const message = encodeGrpcMessage(status.message);
+      if (!this.headersSent) {
+        this.headersSent = true;
+        // Trailers-only response: the status travels in the one HEADERS frame.
+        stream.respond(
+          { ':status': 200, 'content-type': 'application/grpc', 'grpc-status': String(status.code), 'grpc-message': message },
+          END_STREAM,
+        );
+      } else {
+        this.trailers = { 'grpc-status': String(status.code), 'grpc-message': message };
+        stream.end();
+      }
     }
+    this.fireClose();
   }
 
   private markDone(): void {

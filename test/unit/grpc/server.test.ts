@@ -147,7 +147,8 @@ describe('deadlines and cancellation', () => {
 });
 
 describe('streams', () => {
-  it('bidirectional: many messages per request, in order; half-close ends with OK', async () => {
+  it('bidirectional: many messages per request, in order; half-close ends with OK; onClose fires after end()', async () => {
+    const closedBefore = service.closedStreams();
     const call = c.watch.Watch();
     const got: Record<string, unknown>[] = [];
     const ended = new Promise<void>((resolve, reject) => {
@@ -165,6 +166,7 @@ describe('streams', () => {
     expect(got[0]?.['created']).toBe(true);
     const ev = (got[3]?.['events'] as Record<string, Record<string, unknown>>[])[0];
     expect(ev?.['kv']?.['value']).toEqual(Buffer.from('v2'));
+    expect(service.closedStreams()).toBe(closedBefore + 1);
   });
 
   it('a stream ended with an error after messages: status in the trailers', async () => {
