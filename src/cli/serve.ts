@@ -168,11 +168,49 @@ export async function serve(config: ServeConfig, notes: readonly EtcdLogEvent[],
       stopped = true;
       const fields = { name: config.name, 'data-dir': config.dataDir, 'advertise-peer-urls': config.advertisePeerUrls, 'advertise-client-urls': config.advertiseClientUrls };
       log.emit(ev('info', 'embed', 'closing etcd server', 'embed/etcd.go:371', 'closing etcd server', fields));
+      await transferLeadership(backend, transport, identity.memberId, config.electionMs, log).catch(() => undefined);
       await server.close().catch(() => undefined);
       await backend.close().catch(() => undefined);
       log.emit(ev('info', 'embed', 'closed etcd server', 'embed/etcd.go:375', 'closed etcd server', fields));
     },
   };
+}
+
+/**
+ * etcd hands leadership to a connected follower before a graceful stop, so the cluster has a new
+ * leader within a few heartbeats instead of waiting out an election timeout.
+ */
+async function transferLeadership(backend: NativeBackend, transport: Transport | undefined, self: bigint, electionMs: number, log: EtcdLog): Promise<void> {
+  if (!backend.isLeader()) return;
+  const selfHex = idToHex(self);
+  const { members } = await backend.memberList(false);
+  const voters = members.filter((m) => !m.isLearner && m.id !== self);
+  if (voters.length === 0) {
+    log.emit(
+      ev('info', 'etcdserver', 'skipped leadership transfer for single voting member cluster', 'etcdserver/server.go:1507', 'skipped leadership transfer for single voting member cluster', {
+        'local-member-id': selfHex,
+        'current-leader-member-id': selfHex,
+      }),
+    );
+    return;
+  }
+  const target = voters.find((m) => transport?.isActive(m.id));
+  if (!target) return;
+  const targetHex = idToHex(target.id);
+  const ids = { 'local-member-id': selfHex, 'current-leader-member-id': selfHex, 'transferee-member-id': targetHex };
+  log.emit(ev('info', 'etcdserver', `${selfHex} starts leadership transfer from ${selfHex} to ${targetHex}`, 'etcdserver/server.go:1478', 'leadership transfer starting', ids));
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error('leader transfer took too long')), 2 * electionMs);
+  });
+  try {
+    await Promise.race([backend.moveLeader(target.id), timeout]);
+    log.emit(ev('info', 'etcdserver', `${selfHex} finished leadership transfer from ${selfHex} to ${targetHex}`, 'etcdserver/server.go:1490', 'leadership transfer finished', ids));
+  } catch (err) {
+    log.emit(ev('warn', 'etcdserver', `failed to transfer leadership (${(err as Error).message})`, 'etcdserver/server.go:1495', 'failed to transfer leadership', { ...ids, error: (err as Error).message }));
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
 /** Logs a fatal configuration error as etcd does in each format. */

@@ -11,7 +11,7 @@
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { deriveClusterId, deriveMemberId, idToHex } from '../../../src/cli/ids.js';
-import { etcdctl, hasDcsgwBuild, skipUnlessBinaries, startCluster, stopAllProcesses, waitHealthy, type RunningMember } from '../../support/index.js';
+import { etcdctl, hasDcsgwBuild, skipUnlessBinaries, startCluster, stopAllProcesses, waitFor, waitHealthy, type RunningMember } from '../../support/index.js';
 import { findCommand, parseLab, parseTable, translate, withoutClientWarnings, type TableRow } from './lab-record.js';
 
 const LAB_FILE = '/work/shared/reference/etcd-failover-lab.md';
@@ -86,8 +86,15 @@ describe.skipIf(skip)('failover lab: genuine etcdctl against three dcsgw members
 
   test('1. healthy cluster: member list, endpoint status and health, put/get as recorded', async () => {
     const all = urls(members);
-    const list = await etcdctl(all, ['member', 'list']);
-    expect(list.code).toBe(0);
+    // a member is listed with its name and client URLs once it has published them through raft,
+    // which may reach the answering member a moment after every member reports healthy
+    const list = await waitFor(
+      async () => {
+        const r = await etcdctl(all, ['member', 'list']);
+        return r.code === 0 && lines(r.stdout).length === 3 && lines(r.stdout).every((l) => / started, m\d, /.test(l)) && r;
+      },
+      { timeoutMs: 10_000, what: 'three started members in member list' },
+    );
     expect(ours(list.stdout).sort()).toEqual(labLines(1, 'member list').sort());
 
     const table = await etcdctl(all, ['member', 'list', '--write-out=table']);
