@@ -104,6 +104,41 @@ describe('JSON input, as etcd 3.4 accepts it', () => {
     expect(err(() => parseJsonBody('{"key":"Zm9v","limit":x}'))).toEqual([3, "invalid character 'x' looking for beginning of value"]);
     expect(parseJsonBody('')).toEqual({});
   });
+
+  it('more malformed input, each with the text etcd 3.4.23 answered', () => {
+    const range = jsonCodecOf('RangeRequest');
+    const txn = jsonCodecOf('TxnRequest');
+    const text = (f: () => unknown) => {
+      try {
+        f();
+        return 'no error';
+      } catch (e) {
+        return e instanceof EtcdError && e.code === 3 ? e.message : `unexpected: ${String(e)}`;
+      }
+    };
+    const req = (body: string) => () => range.fromJson(parseJsonBody(body));
+    expect(text(req('{"key":123}'))).toBe('json: cannot unmarshal number into Go value of type []uint8');
+    expect(text(req('{"key":"Zm9v","sort_order":"BOGUS"}'))).toBe('unknown value "BOGUS" for enum etcdserverpb.RangeRequest_SortOrder');
+    expect(text(req('{"key":"Zm9v","limit":"abc"}'))).toBe("invalid character 'a' looking for beginning of value");
+    expect(text(req('{"key":"Zm9v","revision":"0x10"}'))).toBe("invalid character 'x' after top-level value");
+    expect(text(req('{"key":"Zm9v","limit":1.5}'))).toBe('json: cannot unmarshal number 1.5 into Go value of type int64');
+    expect(text(req('{"key":"Zm9v","limit":true}'))).toBe('json: cannot unmarshal bool into Go value of type int64');
+    expect(text(req('{"key":"Zm9v","serializable":1}'))).toBe('json: cannot unmarshal number into Go value of type bool');
+    expect(text(req('[1]'))).toBe('json: cannot unmarshal array into Go value of type map[string]json.RawMessage');
+    expect(text(req('"x"'))).toBe('json: cannot unmarshal string into Go value of type map[string]json.RawMessage');
+    expect(text(req('{"key":"Zm9v",}'))).toBe("invalid character '}' looking for beginning of object key string");
+    expect(text(req('{"key":"Zm9v"'))).toBe('unexpected EOF');
+    expect(text(req('{"key":"Zm9"}'))).toBe('illegal base64 data at input byte 0');
+    expect(text(() => txn.fromJson(parseJsonBody('{"compare":{"key":"Zm9v"}}')))).toBe('json: cannot unmarshal object into Go value of type []json.RawMessage');
+  });
+
+  it('what etcd 3.4.23 accepts: trailing bytes after the object, null fields, enum numbers, padded int strings', () => {
+    const range = jsonCodecOf<RangeRequest>('RangeRequest');
+    expect(range.fromJson(parseJsonBody('{"key":"Zm9v"} x')).key).toEqual(b('foo'));
+    expect(range.fromJson(parseJsonBody('{"key":"Zm9v","limit":null}')).limit).toBe(0);
+    expect(range.fromJson(parseJsonBody('{"key":"Zm9v","sort_order":7}')).sortOrder).toBe(7);
+    expect(range.fromJson(parseJsonBody('{"key":"Zm9v","limit":"  5"}')).limit).toBe(5);
+  });
 });
 
 describe('errors as the gateway answers them', () => {

@@ -98,9 +98,11 @@ function goType(f: FieldInfo): string {
   }
 }
 
+/** encoding/json's words for a JSON value's kind. */
 function jsonTypeName(v: unknown): string {
   if (Array.isArray(v)) return 'array';
   if (typeof v === 'object') return 'object';
+  if (typeof v === 'boolean') return 'bool';
   return typeof v;
 }
 
@@ -108,34 +110,56 @@ function unmarshalError(v: unknown, f: FieldInfo): EtcdError {
   return badRequest(`json: cannot unmarshal ${jsonTypeName(v)} into Go value of type ${goType(f)}`);
 }
 
-const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
-const BASE64URL = /^[A-Za-z0-9_-]*={0,2}$/;
+const BASE64_CHAR = /[A-Za-z0-9+/]/;
 
-function decodeBase64(s: string): Buffer {
+/**
+ * encoding/json decodes []byte with base64.StdEncoding: standard alphabet, padding required
+ * (line breaks ignored). Errors name the offset Go names: the bad character, or the start of an
+ * incomplete final quantum.
+ */
+function decodeBase64(raw: string): Buffer {
+  const s = raw.includes('\n') || raw.includes('\r') ? raw.replace(/[\r\n]/g, '') : raw;
   if (s.length === 0) return EMPTY_BYTES;
-  const std = BASE64.test(s);
-  if (!std && !BASE64URL.test(s)) {
-    const bad = s.search(/[^A-Za-z0-9+/=_-]/);
-    throw badRequest(`illegal base64 data at input byte ${bad < 0 ? 0 : bad}`);
+  const pad = s.endsWith('==') ? 2 : s.endsWith('=') ? 1 : 0;
+  for (let i = 0; i < s.length - pad; i++) {
+    if (!BASE64_CHAR.test(s[i] as string)) throw badRequest(`illegal base64 data at input byte ${i}`);
   }
-  const padded = s.length % 4 === 0 ? s : s + '='.repeat((4 - (s.length % 4)) % 4);
-  if (padded.length % 4 !== 0 || /=[^=]/.test(s)) throw badRequest(`illegal base64 data at input byte ${s.length}`);
-  return Buffer.from(padded, std ? 'base64' : 'base64url');
+  if (s.length % 4 !== 0) throw badRequest(`illegal base64 data at input byte ${s.length - (s.length % 4)}`);
+  return Buffer.from(s, 'base64');
 }
 
 const INT_TEXT = /^-?\d+$/;
 
+const INT_TEXT_STRICT = /^-?(0|[1-9]\d*)$/;
+const JSON_NUMBER = /^-?(0|[1-9]\d*)(\.\d+)?([eE][+-]?\d+)?$/;
+
+/**
+ * 64-bit integers: a JSON number, or a string whose content is itself parsed as JSON (jsonpb's
+ * way), with encoding/json's texts when that fails.
+ */
 function integerFrom(v: unknown, f: FieldInfo): bigint {
-  if (typeof v === 'number') {
-    if (!Number.isInteger(v)) throw unmarshalError(v, f);
-    return BigInt(v);
+  let text: string;
+  if (typeof v === 'number') text = String(v);
+  else if (typeof v === 'string') {
+    text = v.trim();
+    if (text === '') throw badRequest('unexpected end of JSON input');
+    if (!JSON_NUMBER.test(text)) throw badRequest(goJsonSyntaxError(text));
+  } else throw unmarshalError(v, f);
+  if (!INT_TEXT_STRICT.test(text) || (f.unsigned && text.startsWith('-'))) {
+    throw badRequest(`json: cannot unmarshal number ${text} into Go value of type ${goType(f)}`);
   }
-  if (typeof v === 'string') {
-    const t = v.trim();
-    if (!INT_TEXT.test(t)) throw badRequest(`strconv.Parse${f.unsigned ? 'Uint' : 'Int'}: parsing "${v}": invalid syntax`);
-    return BigInt(t);
-  }
-  throw unmarshalError(v, f);
+  const n = BigInt(text);
+  const bits = f.kind === 'int32' ? 32 : 64;
+  const fits = f.unsigned ? n < 1n << BigInt(bits) : n >= -(1n << BigInt(bits - 1)) && n < 1n << BigInt(bits - 1);
+  if (!fits) throw badRequest(`json: cannot unmarshal number ${text} into Go value of type ${goType(f)}`);
+  return n;
+}
+
+/** Go's name of a proto enum type: package, then nested names joined by '_' (etcdserverpb.RangeRequest_SortOrder). */
+function goEnumName(f: FieldInfo): string {
+  const full = (f.enumType?.fullName ?? '').replace(/^\./, '');
+  const dot = full.indexOf('.');
+  return dot < 0 ? full : full.slice(0, dot + 1) + full.slice(dot + 1).replace(/\./g, '_');
 }
 
 function valueFromJson(f: FieldInfo, v: unknown): unknown {
@@ -162,7 +186,7 @@ function valueFromJson(f: FieldInfo, v: unknown): unknown {
       if (typeof v === 'string') {
         const n = f.enumType?.values[v];
         if (n !== undefined) return n;
-        throw badRequest(`unknown value "${v}" for enum ${f.enumType?.fullName.replace(/^\./, '') ?? ''}`);
+        throw badRequest(`unknown value "${v}" for enum ${goEnumName(f)}`);
       }
       throw unmarshalError(v, f);
     }
@@ -191,7 +215,8 @@ function defaultOf(f: FieldInfo): unknown {
 export function messageFromJson(schema: MessageSchema, json: unknown): Record<string, unknown> {
   if (json === null || json === undefined) json = {};
   if (typeof json !== 'object' || Array.isArray(json)) {
-    throw badRequest(`json: cannot unmarshal ${jsonTypeName(json)} into Go value of type ${schema.fullName.replace(/^.*\./, '')}`);
+    // jsonpb reads every message through a map[string]json.RawMessage first
+    throw badRequest(`json: cannot unmarshal ${jsonTypeName(json)} into Go value of type map[string]json.RawMessage`);
   }
   const src = json as Record<string, unknown>;
   const out: Record<string, unknown> = {};
@@ -205,7 +230,7 @@ export function messageFromJson(schema: MessageSchema, json: unknown): Record<st
     const v = src[key];
     if (v === null) continue;
     if (f.repeated) {
-      if (!Array.isArray(v)) throw unmarshalError(v, f);
+      if (!Array.isArray(v)) throw badRequest(`json: cannot unmarshal ${jsonTypeName(v)} into Go value of type []json.RawMessage`);
       out[f.name] = v.map((x) => valueFromJson(f, x));
     } else {
       out[f.name] = valueFromJson(f, v);
@@ -222,22 +247,33 @@ export function jsonCodec<T>(fullName: string): JsonCodec<T> {
   };
 }
 
-/** Parses a request body as the gateway does: an empty body is an empty message; bad JSON is 400 with Go's text. */
+/**
+ * Parses a request body as the gateway does (a json.Decoder reading one value): an empty body is
+ * an empty message, bytes after the first complete value are ignored, bad JSON is 400 with Go's text.
+ */
 export function parseJsonBody(body: string | Buffer): unknown {
   const text = typeof body === 'string' ? body : body.toString('utf8');
   if (text.trim() === '') return {};
   try {
     return JSON.parse(text) as unknown;
-  } catch (err) {
-    throw badRequest(goJsonSyntaxError(text, err));
+  } catch {
+    const scan = scanJson(text);
+    if (scan.error !== undefined) throw badRequest(scan.error);
+    return JSON.parse(text.slice(0, scan.end)) as unknown;
   }
 }
 
+/** Go's encoding/json syntax error text for `text`, or 'unexpected EOF'. */
+function goJsonSyntaxError(text: string): string {
+  const scan = scanJson(text, true);
+  return scan.error ?? 'unexpected EOF';
+}
+
 /**
- * Go's encoding/json syntax error text for a body JSON.parse rejected: a small scanner finds the
- * first offending character and what Go was looking for there.
+ * A small JSON scanner that finds where the first value ends, or the first offending character
+ * and what Go was looking for there. With `whole`, anything after the value is an error too.
  */
-function goJsonSyntaxError(text: string, _err: unknown): string {
+function scanJson(text: string, whole = false): { end: number; error?: string } {
   let i = 0;
   const ws = () => {
     while (i < text.length && ' \t\r\n'.includes(text[i] as string)) i++;
@@ -307,7 +343,7 @@ function goJsonSyntaxError(text: string, _err: unknown): string {
       }
     }
     if (c === '"') return str();
-    const lit = /^(true|false|null|-?\d+(\.\d+)?([eE][+-]?\d+)?)/.exec(text.slice(i));
+    const lit = /^(true|false|null|-?(0|[1-9]\d*)(\.\d+)?([eE][+-]?\d+)?)/.exec(text.slice(i));
     if (lit) {
       i += lit[0].length;
       return;
@@ -316,13 +352,15 @@ function goJsonSyntaxError(text: string, _err: unknown): string {
   };
   try {
     value();
-    ws();
-    if (i < text.length) fail('after top-level value');
+    if (whole) {
+      ws();
+      if (i < text.length) fail('after top-level value');
+    }
   } catch (e) {
-    if (e instanceof Bad) return e.msg;
+    if (e instanceof Bad) return { end: i, error: e.msg };
     throw e;
   }
-  return 'unexpected EOF';
+  return { end: i };
 }
 
 /** HTTP status for a gRPC code, as etcd 3.4's grpc-gateway (v1) maps them. */
