@@ -502,19 +502,22 @@ export class NativeNode {
   private onSoftState(lead: NodeId, state: StateType): void {
     const wasLeader = this.raftState === StateType.Leader;
     const leadChanged = lead !== this.lead;
+    const prevLead = this.lead;
     this.lead = lead;
     this.raftState = state;
     const isLeader = state === StateType.Leader;
     if (isLeader && !wasLeader) {
-      this.log.info({ 'local-member-id': idHex(this.id), term: this.raft.status().hardState.term }, 'became leader');
+      this.log.info(`${idHex(this.id)} became leader at term ${this.raft.status().hardState.term}`);
       this.sm.promote(Date.now());
     } else if (!isLeader && wasLeader) {
       this.sm.demote();
       this.revoking.clear();
     }
     if (leadChanged) {
-      if (lead === None) this.log.warn({ 'local-member-id': idHex(this.id) }, 'raft lost leader');
-      else this.log.info({ 'local-member-id': idHex(this.id), leader: idHex(lead) }, 'raft elected leader');
+      // etcd's raft log lines, word for word.
+      const term = this.raft.status().hardState.term;
+      if (lead === None) this.log.info(`raft.node: ${idHex(this.id)} lost leader ${idHex(prevLead)} at term ${term}`);
+      else this.log.info(`raft.node: ${idHex(this.id)} elected leader ${idHex(lead)} at term ${term}`);
       for (const fn of this.leaderListeners) fn(lead);
       if (lead !== None) {
         this.flushQueued();
@@ -525,6 +528,7 @@ export class NativeNode {
         }
         this.startReadRound();
         if (isLeader && this.members.clusterVersion === '') {
+          this.log.info({ 'cluster-version': '3.4' }, 'setting up initial cluster version');
           void this.proposeEnvelope(EnvelopeKind.ClusterVersion, Buffer.from(CLUSTER_VERSION), undefined, undefined).catch(() => undefined);
         }
       }
@@ -636,7 +640,10 @@ export class NativeNode {
         const v = Buffer.from(env.payload).toString('utf8');
         if (this.members.clusterVersion !== v) {
           this.members.clusterVersion = v;
-          this.log.info({ 'cluster-version': v }, 'set initial cluster version');
+          this.log.info(
+            { 'cluster-id': idHex(this.clusterId), 'local-member-id': idHex(this.id), 'cluster-version': v.split('.').slice(0, 2).join('.') },
+            'set initial cluster version',
+          );
         }
       }
       if (e.index > ci) {
@@ -675,10 +682,13 @@ export class NativeNode {
     const ev = this.members.applyConfChange(cc);
     if (ev) {
       if (ev.kind === 'added') {
-        this.log.info({ 'local-member-id': idHex(this.id), 'added-peer-id': idHex(ev.member.id), 'added-peer-peer-urls': ev.member.peerURLs }, 'added member');
+        this.log.info(
+          { 'cluster-id': idHex(this.clusterId), 'local-member-id': idHex(this.id), 'added-peer-id': idHex(ev.member.id), 'added-peer-peer-urls': ev.member.peerURLs },
+          'added member',
+        );
         this.ensurePeer(ev.member.id, ev.member.peerURLs);
       } else if (ev.kind === 'removed') {
-        this.log.info({ 'local-member-id': idHex(this.id), 'removed-remote-peer-id': idHex(ev.id) }, 'removed member');
+        this.log.info({ 'cluster-id': idHex(this.clusterId), 'local-member-id': idHex(this.id), 'removed-remote-peer-id': idHex(ev.id) }, 'removed member');
         if (this.peersInTransport.delete(ev.id)) this.cfg.transport?.removePeer(ev.id);
       } else {
         this.log.info({ 'local-member-id': idHex(this.id), 'updated-remote-peer-id': idHex(ev.member.id) }, 'updated member');
