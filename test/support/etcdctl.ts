@@ -10,6 +10,14 @@ export interface EtcdctlOptions {
   timeoutMs?: number;
   /** Send SIGINT instead of SIGKILL at the timeout (etcdctl watch/lock/elect exit cleanly on it). */
   interruptAtTimeout?: boolean;
+  /** SIGINT etcdctl as soon as this holds for its stdout so far (a watch that has printed what was expected). */
+  interruptWhen?: (stdout: string) => boolean;
+  /** Wait this long after interruptWhen held before the SIGINT (lets the rest of an event print). */
+  interruptGraceMs?: number;
+  /** SIGINT etcdctl when this signal aborts (stop a background watch/lock/elect from elsewhere). */
+  signal?: AbortSignal;
+  /** Called with the whole stdout so far after every chunk. */
+  onStdout?: (stdout: string) => void;
   /** Keep stdin open after `input` until etcdctl exits (watch -i reads commands until EOF and fails on it). */
   keepStdinOpen?: boolean;
   /** Binary to run (default `etcdctl` from $PATH). */
@@ -23,6 +31,7 @@ export interface EtcdctlResult {
   stderr: string;
   /** Exit code; -1 when it ended on a signal. */
   code: number;
+  /** True when the timeout (not interruptWhen or signal) ended it. */
   timedOut: boolean;
 }
 
@@ -42,15 +51,37 @@ export function etcdctl(
     const out: Buffer[] = [];
     const err: Buffer[] = [];
     let timedOut = false;
-    child.stdout.on('data', (c: Buffer) => out.push(c));
+    let interrupted = false;
+    let whenSeen = false;
+    const interrupt = () => {
+      if (interrupted) return;
+      interrupted = true;
+      child.kill('SIGINT');
+      setTimeout(() => child.kill('SIGKILL'), 3_000).unref();
+    };
+    child.stdout.on('data', (c: Buffer) => {
+      out.push(c);
+      if (opts.interruptWhen || opts.onStdout) {
+        const all = Buffer.concat(out).toString('utf8');
+        opts.onStdout?.(all);
+        if (!whenSeen && opts.interruptWhen?.(all)) {
+          whenSeen = true;
+          setTimeout(interrupt, opts.interruptGraceMs ?? 0).unref();
+        }
+      }
+    });
+    if (opts.signal) {
+      if (opts.signal.aborted) interrupt();
+      else opts.signal.addEventListener('abort', interrupt, { once: true });
+    }
     child.stderr.on('data', (c: Buffer) => err.push(c));
     child.stdin.on('error', () => {
       // etcdctl may exit before reading all input; that is its answer, not ours to fail on
     });
     const timer = setTimeout(() => {
       timedOut = true;
-      child.kill(opts.interruptAtTimeout ? 'SIGINT' : 'SIGKILL');
-      if (opts.interruptAtTimeout) setTimeout(() => child.kill('SIGKILL'), 3_000).unref();
+      if (opts.interruptAtTimeout) interrupt();
+      else child.kill('SIGKILL');
     }, opts.timeoutMs ?? 15_000);
     child.once('error', (e) => {
       clearTimeout(timer);

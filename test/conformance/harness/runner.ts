@@ -68,7 +68,7 @@ export class TargetRunner {
       tmp: this.tmp,
       clientUrl: this.member.clientUrl,
     };
-    const background = new Map<string, Promise<string>>();
+    const background = new Map<string, Background>();
     const observations: string[] = [];
     for (const step of scenario.steps) {
       let raw: string;
@@ -84,15 +84,26 @@ export class TargetRunner {
     return { name: scenario.name, observations };
   }
 
-  private async step(step: Step, ctx: StepContext, background: Map<string, Promise<string>>): Promise<string> {
+  private async step(step: Step, ctx: StepContext, background: Map<string, Background>): Promise<string> {
     if ('sleep' in step) {
       await new Promise((r) => setTimeout(r, step.sleep));
       return '';
     }
     if ('await' in step) {
-      const p = background.get(step.await);
-      if (!p) throw new Error(`no background step ${step.await}`);
-      return p;
+      const bg = background.get(step.await);
+      if (!bg) throw new Error(`no background step ${step.await}`);
+      return bg.done;
+    }
+    if ('interrupt' in step) {
+      const bg = background.get(step.interrupt);
+      if (!bg) throw new Error(`no background step ${step.interrupt}`);
+      if (step.after) {
+        const re = new RegExp(template(step.after, ctx), 'm');
+        const deadline = Date.now() + 10_000;
+        while (!re.test(bg.stdout()) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+      }
+      bg.abort.abort();
+      return '';
     }
     if ('revokeAllLeases' in step) {
       // report what the leases held (keys carry scenario prefixes): a leaked lease names its scenario
@@ -123,14 +134,21 @@ export class TargetRunner {
     if ('ctl' in step) {
       const args = step.ctl.map((a) => template(a, ctx));
       const endpoint = step.hostPort ? `127.0.0.1:${this.member.clientPort}` : this.member.endpoints;
+      const until = step.until === undefined ? undefined : new RegExp(template(step.until, ctx), 'm');
+      const abort = new AbortController();
+      let stdout = '';
       const run = etcdctl(endpoint, args, {
         input: step.input === undefined ? undefined : template(step.input, ctx),
         keepStdinOpen: step.keepStdinOpen,
-        timeoutMs: step.interruptAfterMs ?? 15_000,
-        interruptAtTimeout: step.interruptAfterMs !== undefined,
+        timeoutMs: step.interruptAfterMs ?? (until || step.background ? 10_000 : 15_000),
+        interruptAtTimeout: step.interruptAfterMs !== undefined || until !== undefined || step.background !== undefined,
+        interruptWhen: until ? (out) => until.test(out) : undefined,
+        interruptGraceMs: 200,
+        signal: abort.signal,
+        onStdout: (out) => void (stdout = out),
       }).then((r) => renderCtl(step.ctl, r, step.stdoutOnly ?? false));
       if (step.background) {
-        background.set(step.background, run);
+        background.set(step.background, { done: run, abort, stdout: () => stdout });
         return '';
       }
       return run;
@@ -148,7 +166,8 @@ export class TargetRunner {
       return `grpc stream ${step.grpcStream}\n${await this.grpc.stream(step.grpcStream, send, step.count, step.ms)}`;
     }
     if ('http' in step) {
-      return this.http(step.http, step.body === undefined ? undefined : templateDeep(resolve(step.body, ctx), ctx), step.streamMs, step.pick);
+      const until = step.until === undefined ? undefined : new RegExp(template(step.until, ctx), 'm');
+      return this.http(step.http, step.body === undefined ? undefined : templateDeep(resolve(step.body, ctx), ctx), step.streamMs, step.pick, until);
     }
     if ('client' in step) {
       try {
@@ -162,7 +181,13 @@ export class TargetRunner {
     throw new Error(`unknown step ${JSON.stringify(step)}`);
   }
 
-  private async http(spec: string, body: unknown, streamMs: number | undefined, pick: ((b: string) => string) | undefined): Promise<string> {
+  private async http(
+    spec: string,
+    body: unknown,
+    streamMs: number | undefined,
+    pick: ((b: string) => string) | undefined,
+    until: RegExp | undefined,
+  ): Promise<string> {
     const [method, path] = spec.split(' ') as [string, string];
     const ac = new AbortController();
     const timer = setTimeout(() => ac.abort(), streamMs ?? 5_000);
@@ -185,6 +210,10 @@ export class TargetRunner {
             const { done, value } = await reader.read();
             if (done) break;
             text += dec.decode(value, { stream: true });
+            if (until?.test(text)) {
+              until = undefined;
+              setTimeout(() => ac.abort(), 200);
+            }
           }
         } catch {
           text += '\n(stream cut at the end of the window)';
@@ -197,6 +226,12 @@ export class TargetRunner {
     }
     return `${spec}\nHTTP ${status} ${type}\n${pick ? pick(text) : text}`;
   }
+}
+
+interface Background {
+  done: Promise<string>;
+  abort: AbortController;
+  stdout(): string;
 }
 
 function resolve<T>(v: Templated<T>, ctx: StepContext): T {

@@ -28,6 +28,9 @@ export interface CtlStep {
   keepStdinOpen?: boolean;
   /** End etcdctl with SIGINT after this long (watch, lock, elect): default 15 s and SIGKILL. */
   interruptAfterMs?: number;
+  /** End etcdctl with SIGINT once its stdout matches this regex (multiline): a watch that printed
+   * what it should. `interruptAfterMs` (default 10 s then) stays the upper bound. */
+  until?: string;
   /** Compare stdout + exit code only (stderr carries client-side progress logs, e.g. snapshot save). */
   stdoutOnly?: boolean;
   /** Pass the endpoint as `127.0.0.1:port` instead of `http://127.0.0.1:port` (etcdctl takes both). */
@@ -62,6 +65,8 @@ export interface HttpStep {
   body?: Templated<unknown>;
   /** Streaming response (e.g. /v3/watch): read for this long, then abort and report what came. */
   streamMs?: number;
+  /** Streaming response: stop reading (200 ms later) once the body matches this regex; streamMs stays the bound. */
+  until?: string;
   /** Reduce the body before comparing (e.g. /metrics: which metric names are present). */
   pick?: (body: string) => string;
 }
@@ -74,6 +79,12 @@ export interface ClientStep {
 
 export interface AwaitStep {
   await: string;
+}
+
+/** SIGINT a background etcdctl, once its stdout matches `after` (regex), if given. */
+export interface InterruptStep {
+  interrupt: string;
+  after?: string;
 }
 
 /** Writes keys through gRPC KV.Put, one revision each (cheap setup; the answers are compared too). */
@@ -90,7 +101,7 @@ export interface SleepStep {
   sleep: number;
 }
 
-export type Step = CtlStep | GrpcStep | GrpcRawStep | GrpcStreamStep | HttpStep | ClientStep | AwaitStep | SleepStep | SeedStep | RevokeAllLeasesStep;
+export type Step = CtlStep | GrpcStep | GrpcRawStep | GrpcStreamStep | HttpStep | ClientStep | AwaitStep | InterruptStep | SleepStep | SeedStep | RevokeAllLeasesStep;
 
 export interface Scenario {
   name: string;

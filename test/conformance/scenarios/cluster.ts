@@ -1,6 +1,6 @@
 // Cluster and maintenance commands, lock/elect, user/role management (auth stays disabled here).
 import type { Scenario } from '../harness/types.js';
-import { ctl, ctlFor, ctlIn, FORMATS, scenario, seed } from './dsl.js';
+import { ctl, ctlIn, ctlUntil, FORMATS, scenario, seed } from './dsl.js';
 
 export const clusterScenarios: Scenario[] = [
   ...FORMATS.map((w) => scenario(`member-list-${w}`, ctl('member', 'list', '-w', w))),
@@ -28,14 +28,14 @@ export const clusterScenarios: Scenario[] = [
   scenario('member-add-bad-url', ctl('member', 'add', 'x', '--peer-urls=notaurl')),
   scenario('version', ctl('version')),
   scenario('lock-exec', ctl('lock', '{P}lk', 'echo', 'held')),
-  scenario('lock-hold', ctlFor(1_200, 'lock', '{P}lk')),
+  scenario('lock-hold', ctlUntil('lk/[0-9a-f]+$', 'lock', '{P}lk')),
   scenario('lock-ttl', ctl('lock', '--ttl=10', '{P}lk', 'echo', 'ttl')),
   // the holder runs a command while holding the lock, the contender waits for it: both outputs are
   // deterministic whoever starts first
   scenario('lock-contended', { ctl: ['lock', '{P}lk', '--', 'sh', '-c', 'sleep 0.5; echo first'], background: 'holder' }, { sleep: 200 }, ctl('lock', '{P}lk', 'echo', 'second'), { await: 'holder' }),
   scenario('lock-exec-fails', ctl('lock', '{P}lk', '--', 'sh', '-c', 'exit 3')),
-  scenario('elect-campaign', ctlFor(1_200, 'elect', '{P}el', 'prop1')),
-  scenario('elect-listen', { ctl: ['elect', '{P}el', 'leader-v'], interruptAfterMs: 3_500, background: 'c' }, { sleep: 800 }, ctlFor(1_500, 'elect', '-l', '{P}el'), { await: 'c' }),
+  scenario('elect-campaign', ctlUntil('^prop1$', 'elect', '{P}el', 'prop1')),
+  scenario('elect-listen', { ctl: ['elect', '{P}el', 'leader-v'], background: 'c' }, ctlUntil('^leader-v$', 'elect', '-l', '{P}el'), { interrupt: 'c', after: '^leader-v$' }, { await: 'c' }),
   scenario('elect-no-proposal', ctl('elect', '{P}el')),
   scenario('user-add-list-get', ctl('user', 'add', '{P}u1', '--new-user-password=pw1'), ctl('user', 'get', '{P}u1'), ctl('user', 'get', '{P}u1', '-w', 'json')),
   scenario('user-add-twice', ctl('user', 'add', '{P}u', '--new-user-password=pw'), ctl('user', 'add', '{P}u', '--new-user-password=pw')),

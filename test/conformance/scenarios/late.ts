@@ -1,7 +1,7 @@
 // Scenarios that change what every later scenario would see (compaction, auth enable, global
 // lists): they run after all others, in this order.
 import type { Scenario, StepContext } from '../harness/types.js';
-import { ctl, ctlFor, scenario, seed } from './dsl.js';
+import { ctl, scenario, seed } from './dsl.js';
 
 const b = (s: string) => Buffer.from(s);
 const late = (s: Scenario): Scenario => ({ ...s, late: true });
@@ -12,7 +12,7 @@ export const lateScenarios: Scenario[] = [
   scenario('late-compaction', seed(['{P}a', '1'], ['{P}a', '2'], ['{P}a', '3']), ctl('compaction', '{R+2}'), ctl('get', '{P}a', '--rev={R+1}'), ctl('get', '{P}a', '--rev={R+2}', '-w', 'json'), ctl('get', '{P}a', '-w', 'json')),
   scenario('late-compaction-physical', seed(['{P}a', '1'], ['{P}a', '2']), ctl('compaction', '{R+2}', '--physical'), ctl('endpoint', 'hashkv', '-w', 'json')),
   scenario('late-compaction-again', ctl('compaction', '{R-1}'), ctl('compaction', '{R}', '-w', 'json')),
-  scenario('late-watch-compacted', seed(['{P}a', '1'], ['{P}a', '2']), ctl('compaction', '{R+2}'), ctlFor(1_200, 'watch', '{P}a', '--rev={R+1}')),
+  scenario('late-watch-compacted', seed(['{P}a', '1'], ['{P}a', '2']), ctl('compaction', '{R+2}'), { ctl: ['watch', '{P}a', '--rev={R+1}'], interruptAfterMs: 5_000 }),
   scenario('late-grpc-compacted', seed(['{P}a', '1'], ['{P}a', '2']), { grpc: 'KV.Compact', req: { revision: '{R+2}', physical: true } },
     { grpc: 'KV.Range', req: { key: b('{P}a'), revision: '{R+1}' } },
     { grpcStream: 'Watch.Watch', send: [{ create_request: { key: b('{P}a'), start_revision: '{R+1}' } }], count: 1 },

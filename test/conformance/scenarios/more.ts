@@ -1,7 +1,7 @@
 // Edge cases: odd keys and values, watch streams with several watchers, gateway request shapes,
 // etcdctl options that change the encoding (--hex), snapshot files read back by etcdctl.
 import type { Scenario, StepContext } from '../harness/types.js';
-import { abc, ctl, ctlFor, scenario, seed } from './dsl.js';
+import { abc, ctl, ctlFor, ctlUntil, scenario, seed } from './dsl.js';
 
 const b = (s: string) => Buffer.from(s);
 const b64 = (s: string) => Buffer.from(s).toString('base64');
@@ -42,12 +42,12 @@ export const moreScenarios: Scenario[] = [
   scenario('edge-watch-nodelete-prevkv', seed(['{P}a', '1']), { grpc: 'KV.Put', req: { key: b('{P}a'), value: b('2') } }, { grpc: 'KV.DeleteRange', req: { key: b('{P}a') } },
     watch(() => [{ create_request: { key: b('{P}a'), start_revision: '{R+1}', prev_kv: true, filters: ['NODELETE'] } }], 3)),
   // etcdctl extras
-  scenario('edge-watch-exec', seed(['{P}a', '1']), ctlFor(1_200, 'watch', '{P}a', '--rev={R+1}', '--', 'sh', '-c', 'echo "$ETCD_WATCH_EVENT_TYPE $ETCD_WATCH_KEY=$ETCD_WATCH_VALUE"')),
+  scenario('edge-watch-exec', seed(['{P}a', '1']), ctlUntil('="1"$', 'watch', '{P}a', '--rev={R+1}', '--', 'sh', '-c', 'echo "$ETCD_WATCH_EVENT_TYPE $ETCD_WATCH_KEY=$ETCD_WATCH_VALUE"')),
   scenario('edge-get-print-value-only-json', abc(), ctl('get', '{P}a', '--print-value-only', '-w', 'json')),
   scenario('edge-put-prev-kv-table', seed(['{P}k', 'old']), ctl('put', '{P}k', 'new', '--prev-kv', '-w', 'table')),
   scenario('edge-del-prev-kv-fields', abc(), ctl('del', '{P}', '--prefix', '--prev-kv', '-w', 'fields')),
   scenario('edge-txn-fields-failure', seed(['{P}a', '1']), { ctl: ['txn', '-i', '-w', 'fields'], input: 'value("{P}a") = "2"\n\n\nget {P}a\n\n' }),
-  scenario('edge-lease-keepalive-stream', ctl('lease', 'grant', '300'), ctlFor(1_200, 'lease', 'keep-alive', '{L1}')),
+  scenario('edge-lease-keepalive-stream', ctl('lease', 'grant', '300'), ctlUntil('keepalived with TTL', 'lease', 'keep-alive', '{L1}')),
   scenario('edge-snapshot-status', { ctl: ['snapshot', 'save', '{TMP}/s.db'], stdoutOnly: true }, ctl('snapshot', 'status', '{TMP}/s.db', '-w', 'json')),
   scenario('edge-elect-listen-none', ctlFor(1_000, 'elect', '-l', '{P}none')),
   scenario('edge-member-list-hex', ctl('member', 'list', '--hex', '-w', 'json')),
@@ -64,7 +64,7 @@ export const moreScenarios: Scenario[] = [
     { http: 'POST /v3/lease/revoke', body: { ID: 4242 } }),
   scenario('gw-hashkv', { http: 'POST /v3/maintenance/hash', body: {} }),
   scenario('gw-defragment', { http: 'POST /v3/maintenance/defragment', body: {} }),
-  scenario('gw-watch-two-messages', seed(['{P}a', '1']), { http: 'POST /v3/watch', body: (c: StepContext) => JSON.stringify({ create_request: { key: b64(c.p + 'a') } }) + JSON.stringify({ create_request: { key: b64(c.p + 'b') } }), streamMs: 1_200 }),
+  scenario('gw-watch-two-messages', seed(['{P}a', '1']), { http: 'POST /v3/watch', body: (c: StepContext) => JSON.stringify({ create_request: { key: b64(c.p + 'a') } }) + JSON.stringify({ create_request: { key: b64(c.p + 'b') } }), streamMs: 10_000, until: '"watch_id":"1"' }),
   scenario('gw-watch-bad-json', { http: 'POST /v3/watch', body: '{oops', streamMs: 1_000 }),
   scenario('gw-auth-authenticate-disabled', { http: 'POST /v3/auth/authenticate', body: { name: 'root', password: 'x' } }),
   scenario('gw-method-put', { http: 'PUT /v3/kv/range', body: {} }),

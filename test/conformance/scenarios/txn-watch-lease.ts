@@ -1,6 +1,6 @@
 // txn (interactive, via stdin), watch (history replay and live events), leases.
 import type { Scenario } from '../harness/types.js';
-import { abc, ctl, ctlFor, ctlIn, scenario, seed } from './dsl.js';
+import { abc, ctl, ctlFor, ctlIn, ctlUntil, scenario, seed } from './dsl.js';
 
 const txn = (input: string, ...extra: string[]) => ctlIn(input, 'txn', '-i', ...extra);
 
@@ -29,24 +29,27 @@ export const txnScenarios: Scenario[] = [
 ];
 
 export const watchScenarios: Scenario[] = [
-  ...(['simple', 'json'] as const).map((w) => scenario(`watch-rev-${w}`, abc(), ctlFor(1_200, 'watch', '{P}b', '--rev={R+1}', '-w', w))),
-  scenario('watch-prefix-rev', abc(), ctlFor(1_200, 'watch', '{P}', '--prefix', '--rev={R+1}')),
-  scenario('watch-prev-kv', abc(), ctlFor(1_200, 'watch', '{P}b', '--rev={R+1}', '--prev-kv', '-w', 'json')),
-  scenario('watch-delete-events', seed(['{P}a', '1']), ctl('del', '{P}a'), ctlFor(1_200, 'watch', '{P}a', '--rev={R+1}', '--prev-kv')),
-  scenario('watch-range', abc(), ctlFor(1_200, 'watch', '{P}a', '{P}c', '--rev={R+1}')),
+  // watches end once the last expected event has printed (`until`), not after a fixed time
+  scenario('watch-rev-simple', abc(), ctlUntil('^22$', 'watch', '{P}b', '--rev={R+1}', '-w', 'simple')),
+  scenario('watch-rev-json', abc(), ctlUntil('MjI=', 'watch', '{P}b', '--rev={R+1}', '-w', 'json')),
+  scenario('watch-prefix-rev', abc(), ctlUntil('^22$', 'watch', '{P}', '--prefix', '--rev={R+1}')),
+  scenario('watch-prev-kv', abc(), ctlUntil('MjI=', 'watch', '{P}b', '--rev={R+1}', '--prev-kv', '-w', 'json')),
+  scenario('watch-delete-events', seed(['{P}a', '1']), ctl('del', '{P}a'), ctlUntil('^DELETE$', 'watch', '{P}a', '--rev={R+1}', '--prev-kv')),
+  scenario('watch-range', abc(), ctlUntil('^22$', 'watch', '{P}a', '{P}c', '--rev={R+1}')),
   scenario(
     'watch-live',
-    { ctl: ['watch', '{P}', '--prefix', '--rev={R+1}'], interruptAfterMs: 1_500, background: 'w' },
+    { ctl: ['watch', '{P}', '--prefix', '--rev={R+1}'], background: 'w' },
     { sleep: 300 },
     ctl('put', '{P}x', '1'),
     ctl('del', '{P}x'),
+    { interrupt: 'w', after: '^DELETE$' },
     { await: 'w' },
   ),
   // one watch per session: two replays in one session interleave in no fixed order
   scenario(
     'watch-interactive',
     abc(),
-    { ctl: ['watch', '-i'], input: 'watch {P} --prefix --rev={R+1}\n', keepStdinOpen: true, interruptAfterMs: 1_500 },
+    { ctl: ['watch', '-i'], input: 'watch {P} --prefix --rev={R+1}\n', keepStdinOpen: true, until: '^22$' },
   ),
   scenario('watch-interactive-eof', ctlIn('watch {P}a\n', 'watch', '-i')),
   scenario('watch-no-key', ctl('watch')),
