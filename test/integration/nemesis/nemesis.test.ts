@@ -1,5 +1,5 @@
 // Real-process nemesis tests: three members on loopback, concurrent clients, and a nemesis that
-// kills -9 and restarts members, pauses them (SIGSTOP/SIGCONT) and partitions one member from
+// kills -9 and restarts one member or all at once, pauses them (SIGSTOP/SIGCONT) and partitions one member from
 // the other two (through the peer proxy); then everything heals and the recorded history must be
 // linearizable (etcd KV model with revisions) with no acknowledged write lost.
 //   NEMESIS_TARGET=etcd|dcsgw   one implementation only (default: dcsgw, then genuine etcd as the
@@ -36,7 +36,7 @@ for (const kind of TARGETS) {
   if (why) console.warn(why);
   describe.skipIf(why !== undefined)(`nemesis against a 3-member ${kind} cluster`, () => {
     test(
-      'kill -9 / pause / partition: the history is linearizable and no acknowledged write is lost',
+      'kill -9 / crash-all / pause / partition: the history is linearizable and no acknowledged write is lost',
       async () => {
         const lines: string[] = [];
         const report = await runNemesisScenario({
@@ -44,7 +44,7 @@ for (const kind of TARGETS) {
           portRange: PORTS[kind],
           seconds: SECONDS,
           seed: SEED,
-          faults: ['kill', 'pause', 'partition'],
+          faults: ['kill', 'crash-all', 'pause', 'partition'],
           clientsPerMember: 2,
           keys: 3,
           checkTimeoutMs: 60_000,

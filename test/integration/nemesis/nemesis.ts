@@ -5,7 +5,12 @@ import { sleep } from '../../support/index.js';
 import type { NemesisCluster } from './cluster.js';
 import type { Random } from './random.js';
 
-export type FaultKind = 'kill' | 'pause' | 'partition';
+/**
+ * kill: SIGKILL one member, restart it from its data dir. crash-all: SIGKILL every member at
+ * once, then restart them all (acknowledged writes must have been durable before the ack).
+ * pause: SIGSTOP, later SIGCONT. partition: cut one member off from the other two.
+ */
+export type FaultKind = 'kill' | 'crash-all' | 'pause' | 'partition';
 
 export interface FaultRecord {
   kind: FaultKind;
@@ -34,8 +39,8 @@ export async function runNemesis(
     const target = targetLeader ? leader : rng.int(cluster.names.length);
     const name = cluster.names[target]!;
     const heldMs = Math.round(rng.between(1500, 3500));
-    log(`nemesis: ${kind} ${name}${target === leader ? ' (leader)' : ''} for ${heldMs} ms`);
-    const isLeader = target === leader;
+    log(kind === 'crash-all' ? `nemesis: crash-all for ${Math.round(heldMs / 2)} ms` : `nemesis: ${kind} ${name}${target === leader ? ' (leader)' : ''} for ${heldMs} ms`);
+    const isLeader = target === leader && kind !== 'crash-all';
     // evidence that the fault bit: with the leader out, the other two elect a new one
     const observeElection = async (): Promise<boolean | undefined> => {
       if (!isLeader) return undefined;
@@ -50,6 +55,11 @@ export async function runNemesis(
         newLeaderElected = await observeElection();
         await cluster.restart(target);
         break;
+      case 'crash-all':
+        cluster.names.forEach((_, i) => cluster.crash(i));
+        await sleep(Math.round(heldMs / 2));
+        await Promise.all(cluster.names.map((_, i) => cluster.restart(i)));
+        break;
       case 'pause':
         cluster.pause(target);
         await sleep(heldMs);
@@ -63,7 +73,7 @@ export async function runNemesis(
         await cluster.partitioner.heal();
         break;
     }
-    done.push({ kind, member: name, leader: isLeader, heldMs, ...(newLeaderElected === undefined ? {} : { newLeaderElected }) });
+    done.push({ kind, member: kind === 'crash-all' ? 'all' : name, leader: isLeader, heldMs, ...(newLeaderElected === undefined ? {} : { newLeaderElected }) });
     await sleep(rng.between(1000, 2000));
   }
   return done;
