@@ -4,12 +4,13 @@
 import { cpus } from 'node:os';
 import { createNativeBackend, type NativeBackend } from '../adapters/native.js';
 import { startEtcdServer, type EtcdServer } from '../gateway/etcd/server.js';
-import { createPeerTransport } from '../native/transport/peer-transport.js';
+import { createPeerTransport, type PeerTransport } from '../native/transport/peer-transport.js';
 import type { Transport } from '../native/transport/api.js';
 import { CAPNSLOG_DEPRECATION, checkCluster, tlsFileWarnings, StartupError, type ServeConfig } from './config.js';
 import { createEtcdLog, type EtcdLog, type EtcdLogEvent } from './etcd-log.js';
 import { resolveIdentity, saveIdentity } from './identity.js';
 import { idToHex } from './ids.js';
+import { fetchRemoteCluster, findSelf } from './join.js';
 import { ETCD_VERSION, CLUSTER_VERSION, GIT_SHA_LINE, GO_VERSION_LINE } from './version.js';
 
 export interface RunningServer {
@@ -39,7 +40,18 @@ export async function serve(config: ServeConfig, notes: readonly EtcdLogEvent[],
   for (const n of tlsFileWarnings(config)) log.emit(n);
   checkCluster(config);
 
-  const identity = resolveIdentity(config.dataDir, config.name, config.initialCluster, config.initialClusterToken);
+  let identity = resolveIdentity(config.dataDir, config.name, config.initialCluster, config.initialClusterToken);
+  if (config.initialClusterState === 'existing' && !identity.fromDataDir) {
+    // a member added with `member add`: the cluster chose its ID
+    const remote = await fetchRemoteCluster(config.name, config.initialCluster);
+    const me = findSelf(remote, config.advertisePeerUrls);
+    identity = {
+      memberId: me.id,
+      clusterId: remote.clusterId,
+      members: remote.members.map((m) => ({ id: m.id, name: m.id === me.id ? config.name : m.name, peerURLs: m.peerURLs })),
+      fromDataDir: false,
+    };
+  }
   const memberHex = idToHex(identity.memberId);
   const clusterHex = idToHex(identity.clusterId);
   const memberDir = `${config.dataDir}/member`;
@@ -85,7 +97,7 @@ export async function serve(config: ServeConfig, notes: readonly EtcdLogEvent[],
     }),
   );
 
-  let transport: Transport | undefined;
+  let transport: PeerTransport | undefined;
   if (identity.members.length > 1 || config.initialClusterState === 'existing') {
     transport = createPeerTransport({
       memberId: identity.memberId,
@@ -112,6 +124,7 @@ export async function serve(config: ServeConfig, notes: readonly EtcdLogEvent[],
     logger: log.logger,
   });
   saveIdentity(config.dataDir, identity);
+  transport?.serveMembers(async () => (await backend.memberList(false)).members);
   for (const u of config.listenPeerUrls) {
     if (transport) log.emit(ev('info', 'embed', `listening for peers on ${hostPort(u)}`, 'embed/etcd.go:587', 'serving peer traffic', { address: hostPort(u) }));
   }

@@ -34,8 +34,18 @@ export interface PeerTransportOptions {
   versions?: { server: string; cluster: string };
 }
 
+/** A member as GET /members on the peer port lists it (etcd's peer API, used by joining members). */
+export interface PeerMemberInfo {
+  id: bigint;
+  name: string;
+  peerURLs: string[];
+  clientURLs: string[];
+}
+
 export interface PeerTransport extends Transport {
   readonly faults: FaultInjector;
+  /** Serve GET /members on the peer port from this source (set once the backend exists). */
+  serveMembers(source: () => Promise<PeerMemberInfo[]>): void;
   /** Bound peer listeners, in listenPeerUrls order (after start). */
   readonly addresses: { host: string; port: number }[];
 }
@@ -57,6 +67,7 @@ class HttpUpgradeTransport implements PeerTransport {
   private readonly ctx: LinkContext;
   private readonly clusterHex: string;
   private closed = false;
+  private membersSource: (() => Promise<PeerMemberInfo[]>) | undefined;
 
   constructor(private readonly opts: PeerTransportOptions) {
     this.faults = opts.faults ?? new FaultInjector();
@@ -145,6 +156,10 @@ class HttpUpgradeTransport implements PeerTransport {
     });
   }
 
+  serveMembers(source: () => Promise<PeerMemberInfo[]>): void {
+    this.membersSource = source;
+  }
+
   handle(route: string, handler: PeerRequestHandler): void {
     this.handlers.set(route, handler);
   }
@@ -178,6 +193,19 @@ class HttpUpgradeTransport implements PeerTransport {
       const v = this.opts.versions ?? { server: '3.4.23', cluster: '3.4.0' };
       res.writeHead(200, { 'Content-Type': 'application/json' });
       res.end(JSON.stringify({ etcdserver: v.server, etcdcluster: v.cluster }));
+      return;
+    }
+    if (req.method === 'GET' && req.url === '/members' && this.membersSource) {
+      this.membersSource().then(
+        (list) => {
+          res.writeHead(200, { 'Content-Type': 'application/json', 'X-Etcd-Cluster-ID': this.clusterHex });
+          res.end(JSON.stringify(list.map((m) => ({ id: m.id.toString(16), peerURLs: m.peerURLs, name: m.name, clientURLs: m.clientURLs }))));
+        },
+        (err: Error) => {
+          res.writeHead(500, { 'Content-Type': 'text/plain' });
+          res.end(err.message);
+        },
+      );
       return;
     }
     if (req.url === '/dcsgw/test/faults' && this.adminEnabled()) {
