@@ -91,6 +91,17 @@ describe('native backend, three members (in-memory network)', () => {
     expect(ttl.ttl).toBeGreaterThan(25);
   });
 
+  it('moves leadership to a chosen follower (MoveLeader), and refuses it on a follower', async () => {
+    const li = leaderIndex();
+    const target = [0, 1, 2].find((i) => i !== li)!;
+    const third = [0, 1, 2].find((i) => i !== li && i !== target)!;
+    await expect(up[third]!.moveLeader(IDS[target]!)).rejects.toThrow('etcdserver: not leader');
+    await up[li]!.moveLeader(IDS[target]!);
+    expect(up[target]!.isLeader()).toBe(true);
+    await until('everyone to follow the new leader', () => up.every((b) => b!.node.leader() === IDS[target]));
+    await up[li]!.put(putReq('moved/after', 'x'));
+  });
+
   it('re-elects after the leader stops, and keeps serving writes', async () => {
     const old = leaderIndex();
     await stop(old);

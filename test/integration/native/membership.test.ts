@@ -101,6 +101,14 @@ describe('native backend membership (in-memory network)', () => {
     expect(ml.members.find((m) => m.id === id)).toMatchObject({ isLearner: false, name: `n${id.toString(16)}` });
     await until('the joiner to see itself as a voter', async () => !(await joiner.status()).isLearner);
 
+    await expect(l.memberUpdate(0x9999n, ['http://127.0.0.1:24498'])).rejects.toThrow('etcdserver: member not found');
+    await expect(l.memberUpdate(id, [peerURL(IDS[0]!)])).rejects.toThrow('etcdserver: Peer URLs already exists');
+    const updated = await l.memberUpdate(id, ['http://127.0.0.1:24497']);
+    expect(updated.members.find((m) => m.id === id)?.peerURLs).toEqual(['http://127.0.0.1:24497']);
+    await until('the joiner to see its new peer URL', async () =>
+      (await joiner.memberList(false)).members.find((m) => m.id === id)?.peerURLs[0] === 'http://127.0.0.1:24497',
+    );
+
     const removed = await l.memberRemove(id);
     expect(removed.members.map((m) => m.id)).not.toContain(id);
     await stop(id);
