@@ -261,8 +261,10 @@ export class Wal {
     return this.segments.map((s) => s.name);
   }
 
+  /** Writes out whatever is still buffered (e.g. a commit index saved without a sync), then closes. */
   async close(): Promise<void> {
     if (this.closed) return;
+    if (this.pendingBytes > 0) await this.sync().catch(() => undefined);
     this.closed = true;
     await this.chain;
     await this.file.close();

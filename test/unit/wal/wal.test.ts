@@ -190,3 +190,16 @@ describe('Snapshotter', () => {
     expect(got?.extra).toEqual({ members: ['a'] });
   });
 });
+
+describe('Wal.close', () => {
+  it('writes out what was saved but not yet synced', async () => {
+    const dir = tmp();
+    const wal = await Wal.create(dir, meta);
+    wal.save({ term: 3, vote: 1n, commit: 9 }, [ent(1, 3)]);
+    await wal.close();
+    const { wal: w2, state } = await Wal.open(dir);
+    expect(state.hardState).toEqual({ term: 3, vote: 1n, commit: 9 });
+    expect(state.entries).toHaveLength(1);
+    await w2.close();
+  });
+});
