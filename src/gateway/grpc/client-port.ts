@@ -6,6 +6,7 @@ import http from 'node:http';
 import type http2 from 'node:http2';
 import net from 'node:net';
 import tls from 'node:tls';
+import { sniffFirstRequest } from './authority-fix.js';
 import type { GrpcServer, HttpHandler } from './server.js';
 
 export interface ClientPortOptions {
@@ -68,13 +69,17 @@ export async function listenClientPort(opts: ClientPortOptions): Promise<ClientP
     // Put the peeked bytes back; both servers read what is buffered in the socket when they take
     // it over. The HTTP/2 session then reads the TCP handle itself: resuming the JS stream would
     // hand the buffered preface out a second time. The HTTP/1.1 server reads through 'data' events.
-    socket.pause();
-    socket.unshift(first);
     if (first.length >= 3 && first.subarray(0, 3).equals(PREFACE_START)) {
-      // 'session' is emitted synchronously inside 'connection': this catches exactly our session.
-      grpc.http2.once('session', track);
-      grpc.http2.emit('connection', socket);
+      // The first request's :authority decides whether node can take the socket as is (see ./authority-fix.ts).
+      socket.resume();
+      sniffFirstRequest(socket, first, (conn) => {
+        // 'session' is emitted synchronously inside 'connection': this catches exactly our session.
+        grpc.http2.once('session', track);
+        grpc.http2.emit('connection', conn);
+      });
     } else {
+      socket.pause();
+      socket.unshift(first);
       h1.emit('connection', socket);
       socket.resume();
     }

@@ -78,6 +78,20 @@ export function installTestService(server: GrpcServer): { closedStreams: () => n
     s.onClose(() => closedStreams++);
   });
 
+  // Maintenance.Status, for etcdctl's per-endpoint commands.
+  server.unary<Record<string, never>, unknown>('/etcdserverpb.Maintenance/Status', binaryCodec('StatusRequest'), binaryCodec('StatusResponse'), () => ({
+    header: header(),
+    version: '3.4.23',
+    dbSize: 20480,
+    leader: 10276657743932975437n,
+    raftIndex: revision,
+    raftTerm: 2,
+    raftAppliedIndex: revision,
+    errors: [],
+    dbSizeInUse: 16384,
+    isLearner: false,
+  }));
+
   // Server-streaming: N big chunks.
   server.stream<Record<string, never>, unknown>('/etcdserverpb.Maintenance/Snapshot', binaryCodec('SnapshotRequest'), binaryCodec('SnapshotResponse'), (s) => {
     s.onMessage(() => {
