@@ -97,15 +97,11 @@ export async function serve(config: ServeConfig, notes: readonly EtcdLogEvent[],
     }),
   );
 
-  let transport: PeerTransport | undefined;
-  if (identity.members.length > 1 || config.initialClusterState === 'existing') {
-    transport = createPeerTransport({
-      memberId: identity.memberId,
-      clusterId: identity.clusterId,
-      listenPeerUrls: config.listenPeerUrls,
-      logger: log.logger,
-    });
-  }
+  // Like etcd, a single member listens on its peer URLs too: `member add` can grow it later.
+  const transport: PeerTransport | undefined =
+    config.listenPeerUrls.length > 0
+      ? createPeerTransport({ memberId: identity.memberId, clusterId: identity.clusterId, listenPeerUrls: config.listenPeerUrls, logger: log.logger })
+      : undefined;
   const backend = await createNativeBackend({
     name: config.name,
     dataDir: config.dataDir,

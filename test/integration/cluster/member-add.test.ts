@@ -62,4 +62,21 @@ describe.skipIf(skip)('member add + --initial-cluster-state=existing', () => {
     expect((await etcdctl([m4.clientUrl], ['put', 'after', 'join'])).code).toBe(0);
     expect((await etcdctl([members[0]!.clientUrl], ['get', 'after'])).stdout).toBe('after\njoin\n');
   });
+
+  test('a single member grows to two: member add, then the new member joins and both serve', async () => {
+    const range = { from: 28600, to: 28699 };
+    const [first] = await startCluster('dcsgw', 1, { portRange: range, names: ['solo'] });
+    running.push(first!);
+    expect((await etcdctl([first!.clientUrl], ['put', 'k', 'v'])).code).toBe(0);
+    const [clientPort, peerPort] = await allocatePorts(2, range);
+    const add = await etcdctl([first!.clientUrl], ['member', 'add', 'second', `--peer-urls=http://127.0.0.1:${peerPort}`]);
+    expect(add.code).toBe(0);
+    const initialCluster = /^ETCD_INITIAL_CLUSTER="(.*)"$/m.exec(add.stdout)?.[1];
+    expect(initialCluster).toBeDefined();
+    const second = await startDcsgw({ name: 'second', clientPort, peerPort, initialCluster: initialCluster!, initialClusterState: 'existing', readyTimeoutMs: 30_000 });
+    running.push(second);
+    expect((await etcdctl([second.clientUrl], ['get', 'k'])).stdout).toBe('k\nv\n');
+    const health = await etcdctl([first!.clientUrl, second.clientUrl], ['endpoint', 'health']);
+    expect(health.code).toBe(0);
+  });
 });
