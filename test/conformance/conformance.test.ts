@@ -12,7 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   allocatePorts, hasDcsgwBuild, repoRoot, skipUnlessBinaries, startMemberOfKind, stopAllProcesses, type MemberKind, type RunningMember,
 } from '../support/index.js';
-import { compareRuns } from './harness/compare.js';
+import { compareRuns, dumpAll } from './harness/compare.js';
 import { TargetRunner, type ScenarioOutcome } from './harness/runner.js';
 import { knownDifferences } from './known-differences.js';
 import { allScenarios } from './scenarios/index.js';
@@ -78,7 +78,3 @@ describe.skipIf(skipUnlessBinaries('etcd', 'etcdctl'))(`conformance: genuine etc
     expect(unknownNames, 'known differences naming no scenario').toEqual([]);
   });
 });
-
-function dumpAll([g, t]: [ScenarioOutcome[], ScenarioOutcome[]]): string {
-  return g.map((s, i) => `=== ${s.name}\n--- etcd\n${s.observations.join('\n')}\n--- target\n${t[i]?.observations.join('\n') ?? ''}`).join('\n');
-}

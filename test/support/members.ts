@@ -201,12 +201,14 @@ export interface ClusterOptions extends Omit<MemberOptions, 'name' | 'clientPort
   portRange: PortRange;
   /** Member names (default m1..mN). */
   names?: string[];
+  /** Ports to use instead of allocating: [client1, peer1, client2, peer2, ...]. */
+  ports?: number[];
 }
 
 /** An N-member cluster (all started at once with one --initial-cluster), resolved when every member is healthy. */
 export async function startCluster(kind: MemberKind, size: number, opts: ClusterOptions): Promise<RunningMember[]> {
   const names = opts.names ?? Array.from({ length: size }, (_, i) => `m${i + 1}`);
-  const ports = await allocatePorts(2 * size, opts.portRange);
+  const ports = opts.ports ?? (await allocatePorts(2 * size, opts.portRange));
   const initialCluster = names.map((n, i) => `${n}=http://127.0.0.1:${ports[2 * i + 1]}`).join(',');
   const members = await Promise.all(
     names.map((n, i) =>

@@ -37,3 +37,8 @@ export function compareRuns(genuine: ScenarioOutcome[], target: ScenarioOutcome[
   });
   return { identical, differ };
 }
+
+/** Both runs side by side, scenario by scenario (the full report file). */
+export function dumpAll([g, t]: [ScenarioOutcome[], ScenarioOutcome[]]): string {
+  return g.map((s, i) => `=== ${s.name}\n--- etcd\n${s.observations.join('\n')}\n--- target\n${t[i]?.observations.join('\n') ?? ''}`).join('\n');
+}

@@ -25,6 +25,25 @@ export interface NormaliseContext {
   leases: bigint[];
   /** The scenario prefix, to recognise lock/election keys `<prefix>name/<lease hex>`. */
   prefix: string;
+  /** Cluster mode: every port of the target (all members' client/peer ports, spare ports) -> its label. */
+  portLabels?: Array<[number, string]>;
+  /** Cluster mode: raft term when the scenario started (elections at start-up may take an extra term) -> T+n. */
+  baseTerm?: number;
+  /** Cluster mode: member and cluster IDs (which differ between two clusters on different ports) -> labels. */
+  idLabels?: Array<[bigint, string]>;
+}
+
+/** Member IDs announced by `member add` (random: etcd mixes the time in) get labels <NEW1>, <NEW2>... */
+export function registerNewMembers(text: string, ctx: NormaliseContext): void {
+  if (!ctx.idLabels) return;
+  // etcdctl prints "Member %16x added": a short ID is padded with spaces
+  for (const m of text.matchAll(/Member\s+([0-9a-f]{1,16}) added to cluster/g)) {
+    const id = BigInt('0x' + m[1]);
+    if (ctx.idLabels.some(([x]) => x === id)) continue;
+    const n = ctx.idLabels.filter(([, l]) => l.startsWith('<NEW')).length + 1;
+    ctx.idLabels.push([id, `<NEW${n}>`]);
+    ctx.fixedIds.add(id.toString(10));
+  }
 }
 
 const escapeRe = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
@@ -72,6 +91,7 @@ function normaliseTables(text: string, ctx: NormaliseContext): string {
           else if (col === 'TOOK') cells[i] = '<T>';
           else if ((col === 'RAFT INDEX' || col === 'RAFT APPLIED INDEX') && /^\d+$/.test(cell)) cells[i] = '<IDX>';
           else if (col === 'REVISION' && /^\d+$/.test(cell)) cells[i] = relative(Number(cell), ctx.baseRevision, 'R');
+          else if (col === 'RAFT TERM' && ctx.baseTerm !== undefined && /^\d+$/.test(cell)) cells[i] = relative(Number(cell), ctx.baseTerm, 'T');
         });
       }
       out.push('| ' + cells.join(' | ') + ' |');
@@ -87,6 +107,17 @@ function normaliseTables(text: string, ctx: NormaliseContext): string {
 export function normalise(raw: string, ctx: NormaliseContext): string {
   let t = raw;
   if (ctx.tmp) t = t.split(ctx.tmp).join('<TMP>');
+  for (const [port, label] of ctx.portLabels ?? []) {
+    t = t.replace(new RegExp(`(127\\.0\\.0\\.1|localhost):${port}\\b`, 'g'), `$1:${label}`);
+  }
+  for (const [id, label] of ctx.idLabels ?? []) {
+    const hex = id.toString(16);
+    t = t.split(hex.padStart(16, '0')).join(label);
+    t = t.replace(new RegExp(`\\b${hex}\\b`, 'g'), label);
+    t = t.replace(new RegExp(`\\b${id.toString(10)}\\b`, 'g'), label);
+  }
+  // etcdctl pads IDs to 16 columns ("Member %16x added"): the padding depends on the ID's value
+  if (ctx.idLabels) t = t.replace(/ {2,}(<(?:M:[^>]*|NEW\d+|CLUSTER)>)/g, ' $1');
   t = t.replace(new RegExp(`(127\\.0\\.0\\.1|localhost):${ctx.clientPort}\\b`, 'g'), '$1:<CLIENT>');
   t = t.replace(new RegExp(`(127\\.0\\.0\\.1|localhost):${ctx.peerPort}\\b`, 'g'), '$1:<PEER>');
   // the same inside hex-dumped protobuf (member list -w protobuf carries the client URL)
@@ -117,10 +148,18 @@ export function normalise(raw: string, ctx: NormaliseContext): string {
   t = t.replace(new RegExp(`"(${HASH_KEYS})"(\\s*:\\s*)("?)(\\d+)\\3`, 'g'), '"$1"$2$3<HASH>$3');
   t = t.replace(/(127\.0\.0\.1:<CLIENT>), \d+$/gm, '$1, <HASH>');
   // endpoint status -w simple: endpoint, ID, version, DB SIZE, leader?, learner?, term, RAFT INDEX, APPLIED INDEX, errors
-  t = t.replace(/^(\S+, [0-9a-f]{1,16}, [^,]+), [\d.]+ [kMGT]?B, (true|false), (true|false), (\d+), \d+, \d+, /gm, '$1, <DBSIZE>, $2, $3, $4, <IDX>, <IDX>, ');
+  t = t.replace(/^(\S+, [^,]+, [^,]+), [\d.]+ [kMGT]?B, (true|false), (true|false), (\d+), \d+, \d+, /gm, '$1, <DBSIZE>, $2, $3, $4, <IDX>, <IDX>, ');
 
   t = t.replace(/attached keys\(\[([^\]]*)\]\)/g, (_m, keys: string) => `attached keys([${keys.split(' ').sort().join(' ')}])`);
   t = t.replace(/"keys"(\s*:\s*)\[("[^\]]*")\]/g, (_m, sep: string, keys: string) => `"keys"${sep}[${keys.split(',').sort().join(',')}]`);
+
+  if (ctx.baseTerm !== undefined) {
+    const base = ctx.baseTerm;
+    t = t.replace(/"(raft_term|raftTerm|RaftTerm)"(\s*:\s*)("?)(\d+)\3/g, (_m, k: string, sep: string, q: string, v: string) => `"${k}"${sep}${q}${relative(Number(v), base, 'T')}${q}`);
+    t = t.replace(/^(\S+, [^,]+, [^,]+, <DBSIZE>, (?:true|false), (?:true|false)), (\d+),/gm, (_m, head: string, v: string) => `${head}, ${relative(Number(v), base, 'T')},`);
+  }
+  // etcdctl member add prints the cluster in member-list order, which holds a random new ID
+  t = t.replace(/ETCD_INITIAL_CLUSTER="([^"]*)"/g, (_m, v: string) => `ETCD_INITIAL_CLUSTER="${v.split(',').sort().join(',')}"`);
 
   // remaining TTL a clock tick below the granted TTL
   t = t.replace(/TTL\((\d+)s\), remaining\((\d+)s\)/g, (m, g: string, r: string) =>

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { Etcd3 } from 'etcd3';
 import { etcdctl, type EtcdctlResult, type RunningMember } from '../../support/index.js';
 import { GrpcTarget, plain } from './grpc.js';
-import { normalise, registerLeases, type NormaliseContext } from './normalise.js';
+import { normalise, registerLeases, registerNewMembers, type NormaliseContext } from './normalise.js';
 import type { Scenario, Step, StepContext, Templated } from './types.js';
 
 export interface ScenarioOutcome {
@@ -16,16 +16,53 @@ export interface ScenarioOutcome {
   observations: string[];
 }
 
+export interface ClusterOptions {
+  /** Spare loopback ports of this target for scenarios (`{X1}`...; labelled <X1>...), e.g. member add URLs. */
+  sparePorts?: number[];
+}
+
 export class TargetRunner {
   readonly grpc: GrpcTarget;
   readonly client: Etcd3;
   readonly tmp: string;
+  readonly member: RunningMember;
+  /** Cluster mode (more than one member): IDs and ports are labelled by member name. */
+  readonly members: RunningMember[];
   private fixedIds = new Set<string>();
+  private idLabels: Array<[bigint, string]> | undefined;
+  private readonly sparePorts: number[];
 
-  constructor(readonly member: RunningMember) {
-    this.grpc = new GrpcTarget(`127.0.0.1:${member.clientPort}`);
-    this.client = new Etcd3({ hosts: member.clientUrl, dialTimeout: 3_000 });
-    this.tmp = mkdtempSync(join(tmpdir(), `conf-${member.kind}-`));
+  constructor(members: RunningMember | RunningMember[], opts: ClusterOptions = {}) {
+    this.members = Array.isArray(members) ? [...members] : [members];
+    const first = this.members[0];
+    if (!first) throw new Error('TargetRunner needs a member');
+    this.member = first;
+    this.sparePorts = opts.sparePorts ?? [];
+    this.grpc = new GrpcTarget(`127.0.0.1:${first.clientPort}`);
+    this.client = new Etcd3({ hosts: first.clientUrl, dialTimeout: 3_000 });
+    this.tmp = mkdtempSync(join(tmpdir(), `conf-${first.kind}-`));
+  }
+
+  private get clusterMode(): boolean {
+    return this.members.length > 1;
+  }
+
+  /** Cluster mode: label every member ID by name and the cluster ID, from the member list. */
+  private async labelIds(): Promise<Array<[bigint, string]>> {
+    if (this.idLabels) return this.idLabels;
+    const res = await this.grpc.unary('Cluster.MemberList', {});
+    if (res.error) throw new Error(`member list for ID labels: ${res.text}`);
+    const v = res.value as { header: { cluster_id: string }; members: { ID: string; name: string }[] };
+    this.idLabels = [[BigInt(v.header.cluster_id), '<CLUSTER>'], ...v.members.map((m): [bigint, string] => [BigInt(m.ID), `<M:${m.name}>`])];
+    for (const [id] of this.idLabels) this.fixedIds.add(id.toString(10));
+    return this.idLabels;
+  }
+
+  private portLabels(): Array<[number, string]> {
+    const out: Array<[number, string]> = [];
+    for (const m of this.members) out.push([m.clientPort, `<C:${m.name}>`], [m.peerPort, `<P:${m.name}>`]);
+    this.sparePorts.forEach((p, i) => out.push([p, `<X${i + 1}>`]));
+    return out;
   }
 
   close(): void {
@@ -35,16 +72,16 @@ export class TargetRunner {
   }
 
   /** Revision and raft index now (via Maintenance.Status; a KV range when Status is not served). */
-  private async position(): Promise<{ revision: number; raftIndex: number }> {
+  private async position(): Promise<{ revision: number; raftIndex: number; term: number }> {
     const st = await this.grpc.unary('Maintenance.Status', {});
     if (!st.error) {
-      const v = st.value as { header: { revision: string; member_id: string; cluster_id: string }; raftIndex: string };
+      const v = st.value as { header: { revision: string; member_id: string; cluster_id: string; raft_term: string }; raftIndex: string };
       this.fixedIds.add(v.header.member_id).add(v.header.cluster_id);
-      return { revision: Number(v.header.revision), raftIndex: Number(v.raftIndex) };
+      return { revision: Number(v.header.revision), raftIndex: Number(v.raftIndex), term: Number(v.header.raft_term) };
     }
     const r = await this.grpc.unary('KV.Range', { key: Buffer.from('\0') });
-    const v = r.value as { header?: { revision: string } } | undefined;
-    return { revision: Number(v?.header?.revision ?? 0), raftIndex: 0 };
+    const v = r.value as { header?: { revision: string; raft_term: string } } | undefined;
+    return { revision: Number(v?.header?.revision ?? 0), raftIndex: 0, term: Number(v?.header?.raft_term ?? 0) };
   }
 
   async run(scenario: Scenario): Promise<ScenarioOutcome> {
@@ -59,6 +96,7 @@ export class TargetRunner {
       fixedIds: this.fixedIds,
       leases: [],
       prefix,
+      ...(this.clusterMode ? { portLabels: this.portLabels(), idLabels: [...(await this.labelIds())], baseTerm: pos.term } : {}),
     };
     const ctx: StepContext = {
       p: prefix,
@@ -67,6 +105,13 @@ export class TargetRunner {
       leases: nctx.leases,
       tmp: this.tmp,
       clientUrl: this.member.clientUrl,
+      ports: this.sparePorts,
+      peerPorts: this.members.map((m) => m.peerPort),
+      memberIds: (nctx.idLabels ?? [])
+        .filter(([, l]) => l.startsWith('<M:'))
+        .sort(([, a], [, b]) => a.localeCompare(b))
+        .map(([id]) => id),
+      newMemberIds: () => (nctx.idLabels ?? []).filter(([, l]) => l.startsWith('<NEW')).map(([id]) => id),
     };
     const background = new Map<string, Background>();
     const observations: string[] = [];
@@ -78,8 +123,11 @@ export class TargetRunner {
         raw = `HARNESS ERROR ${(err as Error).message}`;
       }
       if (raw === '') continue; // a step with nothing to report (sleep, background start)
+      registerNewMembers(raw, nctx);
       registerLeases(raw, nctx);
-      observations.push(normalise(raw, nctx));
+      const text = normalise(raw, nctx);
+      // order left to chance by etcd: compare the lines (after normalisation, as IDs differ) sorted
+      observations.push('ctl' in step && step.sortLines ? sortLinesAfterFirst(text) : text);
     }
     return { name: scenario.name, observations };
   }
@@ -123,6 +171,18 @@ export class TargetRunner {
       void keyless;
       return `revoked all leases${list.error ? ` (${list.text})` : ''}; they held keys:\n${held.sort().join('\n')}`;
     }
+    if ('stopMember' in step) {
+      const m = this.members[step.stopMember];
+      if (!m) throw new Error(`no member ${step.stopMember}`);
+      await m.stop({ keepDataDir: true });
+      return `stopped member ${m.name}`;
+    }
+    if ('startMember' in step) {
+      const m = this.members[step.startMember];
+      if (!m) throw new Error(`no member ${step.startMember}`);
+      this.members[step.startMember] = await m.restart({ initialClusterState: 'existing', waitReady: false });
+      return `started member ${m.name}`;
+    }
     if ('seed' in step) {
       const lines: string[] = [];
       for (const [k, v] of step.seed) {
@@ -133,7 +193,13 @@ export class TargetRunner {
     }
     if ('ctl' in step) {
       const args = step.ctl.map((a) => template(a, ctx));
-      const endpoint = step.hostPort ? `127.0.0.1:${this.member.clientPort}` : this.member.endpoints;
+      const endpoint = step.hostPort
+        ? `127.0.0.1:${this.member.clientPort}`
+        : step.endpoints === 'all'
+          ? this.members.flatMap((m) => m.endpoints)
+          : typeof step.endpoints === 'number'
+            ? (this.members[step.endpoints]?.endpoints ?? [])
+            : this.member.endpoints;
       const until = step.until === undefined ? undefined : new RegExp(template(step.until, ctx), 'm');
       const abort = new AbortController();
       let stdout = '';
@@ -228,6 +294,11 @@ export class TargetRunner {
   }
 }
 
+function sortLinesAfterFirst(text: string): string {
+  const [first, ...rest] = text.split('\n');
+  return [first, ...rest.filter((l) => l !== '').sort()].join('\n');
+}
+
 interface Background {
   done: Promise<string>;
   abort: AbortController;
@@ -238,9 +309,14 @@ function resolve<T>(v: Templated<T>, ctx: StepContext): T {
   return typeof v === 'function' ? (v as (c: StepContext) => T)(ctx) : v;
 }
 
-/** {P} prefix, {R+n}/{R-n}/{R} revisions, {L1}/{L1d} leases (hex/decimal), {TMP} scratch dir. */
+/** {P} prefix, {R+n}/{R-n}/{R} revisions, {L1}/{L1d} leases (hex/decimal), {TMP} scratch dir,
+ * cluster mode: {X1} spare port, {M1} member ID (hex, 1-based), {NEW1} ID of the first added member. */
 export function template(s: string, ctx: StepContext): string {
   return s
+    .replace(/\{PEER(\d+)\}/g, (_m, i: string) => String(ctx.peerPorts[Number(i) - 1] ?? 'no-such-port'))
+    .replace(/\{X(\d+)\}/g, (_m, i: string) => String(ctx.ports[Number(i) - 1] ?? 'no-such-port'))
+    .replace(/\{M(\d+)\}/g, (_m, i: string) => ctx.memberIds[Number(i) - 1]?.toString(16) ?? 'no-such-member')
+    .replace(/\{NEW(\d+)\}/g, (_m, i: string) => ctx.newMemberIds()[Number(i) - 1]?.toString(16) ?? 'no-such-member')
     .replace(/\{P\}/g, ctx.p)
     .replace(/\{R([+-]\d+)?\}/g, (_m, off: string | undefined) => String(ctx.baseRevision + Number(off ?? 0)))
     .replace(/\{L(\d+)(d?)\}/g, (_m, i: string, dec: string) => {

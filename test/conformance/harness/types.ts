@@ -16,6 +16,14 @@ export interface StepContext {
   tmp: string;
   /** The client URL of the target, e.g. http://127.0.0.1:23011. */
   clientUrl: string;
+  /** Cluster mode: spare ports of this target ({X1}...). */
+  ports: number[];
+  /** Cluster mode: members' peer ports, in start order ({PEER1}...). */
+  peerPorts: number[];
+  /** Cluster mode: member IDs by member name order ({M1}...). */
+  memberIds: bigint[];
+  /** Cluster mode: IDs of members added during the scenario ({NEW1}...). */
+  newMemberIds(): bigint[];
 }
 
 export type Templated<T> = T | ((ctx: StepContext) => T);
@@ -33,6 +41,11 @@ export interface CtlStep {
   until?: string;
   /** Compare stdout + exit code only (stderr carries client-side progress logs, e.g. snapshot save). */
   stdoutOnly?: boolean;
+  /** Sort stdout lines before comparing (outputs whose order genuine etcd leaves to chance, e.g.
+   * `endpoint health` over several endpoints, member lists holding random new IDs). */
+  sortLines?: boolean;
+  /** Cluster mode: every member's endpoint, or one member's (index); default the first member. */
+  endpoints?: 'all' | number;
   /** Pass the endpoint as `127.0.0.1:port` instead of `http://127.0.0.1:port` (etcdctl takes both). */
   hostPort?: boolean;
   /** Start it and go on; a later `{ await: name }` step reports its output. */
@@ -97,11 +110,19 @@ export interface RevokeAllLeasesStep {
   revokeAllLeases: true;
 }
 
+/** Cluster mode: stop member i (SIGTERM, data kept) / start it again on its data dir. */
+export interface StopMemberStep {
+  stopMember: number;
+}
+export interface StartMemberStep {
+  startMember: number;
+}
+
 export interface SleepStep {
   sleep: number;
 }
 
-export type Step = CtlStep | GrpcStep | GrpcRawStep | GrpcStreamStep | HttpStep | ClientStep | AwaitStep | InterruptStep | SleepStep | SeedStep | RevokeAllLeasesStep;
+export type Step = CtlStep | GrpcStep | GrpcRawStep | GrpcStreamStep | HttpStep | ClientStep | AwaitStep | InterruptStep | SleepStep | SeedStep | StopMemberStep | StartMemberStep | RevokeAllLeasesStep;
 
 export interface Scenario {
   name: string;
