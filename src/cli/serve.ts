@@ -3,6 +3,7 @@
 // end, with etcd's log lines at the same moments, and a graceful stop on SIGTERM / SIGINT.
 import { cpus } from 'node:os';
 import { createNativeBackend, type NativeBackend } from '../adapters/native.js';
+import { etcdMetrics } from '../gateway/etcd/metrics.js';
 import { startEtcdServer, type EtcdServer } from '../gateway/etcd/server.js';
 import { createPeerTransport, type PeerTransport } from '../native/transport/peer-transport.js';
 import type { Transport } from '../native/transport/api.js';
@@ -100,7 +101,13 @@ export async function serve(config: ServeConfig, notes: readonly EtcdLogEvent[],
   // Like etcd, a single member listens on its peer URLs too: `member add` can grow it later.
   const transport: PeerTransport | undefined =
     config.listenPeerUrls.length > 0
-      ? createPeerTransport({ memberId: identity.memberId, clusterId: identity.clusterId, listenPeerUrls: config.listenPeerUrls, logger: log.logger })
+      ? createPeerTransport({
+          memberId: identity.memberId,
+          clusterId: identity.clusterId,
+          listenPeerUrls: config.listenPeerUrls,
+          logger: log.logger,
+          metricsRegistry: etcdMetrics.registry,
+        })
       : undefined;
   const backend = await createNativeBackend({
     name: config.name,

@@ -8,6 +8,7 @@ import type { Logger } from 'pino';
 import type { Message } from '../raft/api.js';
 import { encodeBatch } from './codec.js';
 import { FrameKind, FrameReader, frame, frameHeader } from './framing.js';
+import type { PeerMetrics } from './metrics.js';
 
 export const RAFT_PATH = '/dcsgw/raft';
 export const SNAPSHOT_PATH = '/dcsgw/snapshot';
@@ -22,6 +23,7 @@ export interface LinkContext {
   logger: Logger;
   backoff: { initialMs: number; maxMs: number };
   onUnreachable(id: bigint): void;
+  metrics: PeerMetrics;
 }
 
 export class PeerRequestError extends Error {
@@ -129,6 +131,7 @@ export class PeerLink {
   /** Queue messages for the next batch (one frame per event-loop turn). */
   send(msgs: Message[], delayMs: number): void {
     if (!this.socket) {
+      this.ctx.metrics.sendFailed(this.peerHex);
       this.ctx.onUnreachable(this.id);
       return;
     }
@@ -178,14 +181,19 @@ export class PeerLink {
     this.queue = [];
     const socket = this.socket;
     if (!socket || batch.length === 0) {
-      if (batch.length) this.ctx.onUnreachable(this.id);
+      if (batch.length) {
+        this.ctx.metrics.sendFailed(this.peerHex);
+        this.ctx.onUnreachable(this.id);
+      }
       return;
     }
     if (socket.writableLength > HIGH_WATER_BYTES) {
+      this.ctx.metrics.sendFailed(this.peerHex);
       this.ctx.onUnreachable(this.id);
       return;
     }
     const payload = encodeBatch(batch);
+    this.ctx.metrics.sent(this.peerHex, payload.length + 5);
     socket.cork();
     socket.write(frameHeader(FrameKind.Messages, payload.length));
     socket.write(payload);
@@ -224,6 +232,7 @@ export class PeerLink {
     this.activeSince = Date.now();
     this.backoffMs = this.ctx.backoff.initialMs;
     this.wasActive = true;
+    this.ctx.metrics.peerActive(this.peerHex, true);
     this.ctx.logger.info({ 'local-member-id': this.ctx.selfHex, 'remote-peer-id': this.peerHex }, 'peer became active');
     const reader = new FrameReader((kind, payload) => this.onFrame(kind, payload));
     socket.on('data', (chunk: Buffer) => {
@@ -239,6 +248,7 @@ export class PeerLink {
       if (this.socket !== socket) return;
       this.socket = undefined;
       this.activeSince = undefined;
+      this.ctx.metrics.peerActive(this.peerHex, false);
       this.failPending(`connection to peer ${this.peerHex} lost`);
       if (!this.closed) {
         this.ctx.logger.warn({ 'local-member-id': this.ctx.selfHex, 'remote-peer-id': this.peerHex }, 'peer became inactive (message send to peer failed)');

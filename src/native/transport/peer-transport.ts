@@ -11,12 +11,14 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import type { Logger } from 'pino';
+import type { Registry } from 'prom-client';
 import { EtcdError, type GrpcCode } from '../../adapters/errors.js';
 import { MessageType, SnapshotStatus, type Message, type NodeId } from '../raft/api.js';
 import type { PeerRequestHandler, Transport, TransportEvents } from './api.js';
 import { decodeBatch, encodeBatch } from './codec.js';
 import { FaultInjector, type PeerFault } from './faults.js';
 import { FrameKind, FrameReader, frame, frameHeader } from './framing.js';
+import { createPeerMetrics, noPeerMetrics, type PeerMetrics } from './metrics.js';
 import { PeerLink, PeerRequestError, RAFT_PATH, SNAPSHOT_PATH, UPGRADE_PROTOCOL, dialPeer, type LinkContext } from './peer-link.js';
 
 export interface PeerTransportOptions {
@@ -32,6 +34,8 @@ export interface PeerTransportOptions {
   adminRoutes?: boolean;
   /** etcd's peer /version answer. */
   versions?: { server: string; cluster: string };
+  /** Where etcd's etcd_network_* peer metrics are registered (none when absent). */
+  metricsRegistry?: Registry;
 }
 
 /** A member as GET /members on the peer port lists it (etcd's peer API, used by joining members). */
@@ -66,13 +70,16 @@ class HttpUpgradeTransport implements PeerTransport {
   private readonly handlers = new Map<string, PeerRequestHandler>();
   private readonly ctx: LinkContext;
   private readonly clusterHex: string;
+  private readonly metrics: PeerMetrics;
   private closed = false;
   private membersSource: (() => Promise<PeerMemberInfo[]>) | undefined;
 
   constructor(private readonly opts: PeerTransportOptions) {
     this.faults = opts.faults ?? new FaultInjector();
     this.clusterHex = opts.clusterId.toString(16);
+    this.metrics = opts.metricsRegistry ? createPeerMetrics(opts.metricsRegistry, opts.memberId.toString(16)) : noPeerMetrics;
     this.ctx = {
+      metrics: this.metrics,
       selfHex: opts.memberId.toString(16),
       clusterHex: this.clusterHex,
       logger: opts.logger,
@@ -262,7 +269,10 @@ class HttpUpgradeTransport implements PeerTransport {
     this.inbound.add(socket);
     socket.on('close', () => this.inbound.delete(socket));
     socket.on('error', () => undefined);
-    const reader = new FrameReader((kind, payload) => this.onInboundFrame(from, socket, kind, payload));
+    const reader = new FrameReader((kind, payload) => {
+      this.metrics.received(fromHex, payload.length + 5);
+      this.onInboundFrame(from, socket, kind, payload);
+    });
     const feed = (chunk: Buffer): void => {
       try {
         reader.push(chunk);
@@ -341,6 +351,7 @@ class HttpUpgradeTransport implements PeerTransport {
       if (settled) return;
       settled = true;
       socket?.destroy();
+      this.metrics.snapshotSent(to.toString(16), status === SnapshotStatus.Finish);
       if (status === SnapshotStatus.Finish) this.opts.logger.info({ 'remote-peer-id': to.toString(16), size: bytes }, 'sent database snapshot');
       else this.opts.logger.warn({ 'remote-peer-id': to.toString(16) }, 'failed to send database snapshot');
       this.snapshotDone(to, status);

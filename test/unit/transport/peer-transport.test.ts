@@ -3,6 +3,7 @@
 // wire encoding on its own.
 import { connect } from 'node:net';
 import pino from 'pino';
+import { Registry } from 'prom-client';
 import { afterEach, describe, expect, test } from 'vitest';
 import { EtcdError } from '../../../src/adapters/errors.js';
 import { MessageType, SnapshotStatus, type Message, type NodeId } from '../../../src/native/raft/api.js';
@@ -46,8 +47,16 @@ afterEach(async () => {
   await Promise.all(open.splice(0).map((t) => t.close()));
 });
 
-async function member(id: NodeId, port = 0, clusterId = CLUSTER, adminRoutes = false): Promise<{ t: PeerTransport; rec: Recorder; url: string }> {
-  const t = createPeerTransport({ memberId: id, clusterId, listenPeerUrls: [`http://127.0.0.1:${port}`], logger, backoff: { initialMs: 20, maxMs: 100 }, adminRoutes });
+async function member(id: NodeId, port = 0, clusterId = CLUSTER, adminRoutes = false, metricsRegistry?: Registry): Promise<{ t: PeerTransport; rec: Recorder; url: string }> {
+  const t = createPeerTransport({
+    memberId: id,
+    clusterId,
+    listenPeerUrls: [`http://127.0.0.1:${port}`],
+    logger,
+    backoff: { initialMs: 20, maxMs: 100 },
+    adminRoutes,
+    ...(metricsRegistry ? { metricsRegistry } : {}),
+  });
   const rec = new Recorder();
   await t.start(rec);
   open.push(t);
@@ -222,5 +231,30 @@ describe('fault injection', () => {
     expect((await post({ heal: true }, off.url)).status).toBe(404);
     const version = await fetch(`${a.url}/version`);
     expect(await version.json()).toEqual({ etcdserver: '3.4.23', etcdcluster: '3.4.0' });
+  });
+});
+
+describe('metrics', () => {
+  test('etcd_network_* peer metrics count bytes both ways, active peers and send failures', async () => {
+    const ra = new Registry();
+    const rb = new Registry();
+    const a = await member(1n, 0, CLUSTER, false, ra);
+    const b = await member(2n, 0, CLUSTER, false, rb);
+    a.t.addPeer(2n, [b.url]);
+    a.t.addPeer(3n, ['http://127.0.0.1:1']);
+    await until(() => a.t.isActive(2n), 'link up');
+    a.t.send([msg(MessageType.MsgApp, 1n, 2n, { entries: [{ term: 1, index: 1, type: 0, data: Buffer.alloc(100) }] })]);
+    a.t.send([msg(MessageType.MsgApp, 1n, 3n)]);
+    await until(() => b.rec.messages.length === 1, 'delivery');
+    const value = async (reg: Registry, name: string, labels: Record<string, string>): Promise<number> => {
+      const metric = (await reg.getMetricsAsJSON()).find((m) => m.name === name);
+      const v = (metric?.values as { value: number; labels: Record<string, string> }[] | undefined)?.find((x) => Object.entries(labels).every(([k, l]) => x.labels[k] === l));
+      return v?.value ?? 0;
+    };
+    const sent = await value(ra, 'etcd_network_peer_sent_bytes_total', { To: '2' });
+    expect(sent).toBeGreaterThan(100);
+    expect(await value(rb, 'etcd_network_peer_received_bytes_total', { From: '1' })).toBe(sent);
+    expect(await value(ra, 'etcd_network_active_peers', { Local: '1', Remote: '2' })).toBe(1);
+    expect(await value(ra, 'etcd_network_peer_sent_failures_total', { To: '3' })).toBe(1);
   });
 });
