@@ -66,9 +66,10 @@ export async function listenClientPort(opts: ClientPortOptions): Promise<ClientP
   };
 
   const route = (socket: net.Socket, first: Buffer): void => {
-    // Put the peeked bytes back; both servers read what is buffered in the socket when they take
-    // it over. The HTTP/2 session then reads the TCP handle itself: resuming the JS stream would
-    // hand the buffered preface out a second time. The HTTP/1.1 server reads through 'data' events.
+    // The peeked bytes go back into the socket; both servers read what is buffered there when they
+    // take it over. (An HTTP/2 session then reads the TCP handle itself, so that socket is left
+    // paused: resuming it would hand the buffered bytes out a second time. The HTTP/1.1 server
+    // reads through 'data' events and needs it flowing.)
     if (first.length >= 3 && first.subarray(0, 3).equals(PREFACE_START)) {
       // The first request's :authority decides whether node can take the socket as is (see ./authority-fix.ts).
       socket.resume();
