@@ -43,9 +43,9 @@ export interface ScenarioReport {
   /** The partitioner's counters (partitions that cut nothing prove nothing). */
   partitions: PartitionStats;
   /**
-   * The same history with one late read turned stale (it returns the first value ever
-   * acknowledged): the checker must refute it, showing the pipeline can see an anomaly in this
-   * very run. undefined when the history has no suitable read.
+   * The same history with one read turned stale (it returns the key's first value although an
+   * overwrite had already been acknowledged): the checker must refute it, showing the pipeline
+   * can see an anomaly in this very run. undefined when the history has no suitable read.
    */
   staleReadCheck?: CheckResult;
 }
