@@ -49,6 +49,7 @@ import type { ApplyValue, Command, StateMachine } from '../native/mvcc/api.js';
 import { openMvccStore } from '../native/mvcc/index.js';
 import { type AppliedOk, NativeNode } from '../native/node.js';
 import { AutoCompactor, type AutoCompactionConfig } from '../native/node/auto-compactor.js';
+import { etcdSnapshotDb } from '../native/node/etcd-snapshot.js';
 import { encodeMemberContext } from '../native/node/members.js';
 import { ConfChangeType } from '../native/raft/api.js';
 import type { Transport } from '../native/transport/api.js';
@@ -531,8 +532,9 @@ class NativeBackendImpl implements NativeBackend {
     return { header: this.header() };
   }
 
+  /** A bbolt file with etcd's buckets, as genuine etcd streams (see src/native/node/etcd-snapshot.ts). */
   async *snapshot(): AsyncIterable<SnapshotChunk> {
-    const data = await this.sm.snapshotData();
+    const data = etcdSnapshotDb(await this.sm.snapshotData(), this.node.members.list(), this.node.members.clusterVersion);
     const header = this.header();
     if (data.length === 0) {
       yield { header, remainingBytes: 0, blob: Buffer.alloc(0) };

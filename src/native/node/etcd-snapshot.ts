@@ -1,0 +1,136 @@
+// Maintenance.Snapshot's payload as genuine etcd 3.4 streams it: a bbolt database with etcd's
+// buckets, built from the MVCC store's own snapshot dump (src/native/mvcc/store.ts snapshotData:
+// 'DCSMVCC1', {consistentIndex, revision, compactRevision} as doubles, then the kv, lease, meta
+// and auth sections, each a u32 count of (u32 key length, u32 value length, key, value)).
+//   key      revision key (etcd's own 17/18-byte form, kept as is) -> mvccpb.KeyValue
+//   lease    int64 BE lease ID -> leasepb.Lease {ID, TTL, RemainingTTL}
+//   meta     consistent_index (u64 BE), finishedCompactRev / scheduledCompactRev (revision keys)
+//   members  member ID hex -> JSON {"id","peerURLs","name","clientURLs"} (etcd's Member JSON)
+//   cluster  clusterVersion -> "3.4.0"
+//   alarm, auth, authRoles, authUsers, members_removed: present (empty), as in etcd's files
+// `etcdctl snapshot restore` reads the key and lease buckets and rewrites membership, so a genuine
+// etcd can start from a snapshot taken here.
+import type { Member } from '../../adapters/backend.js';
+import { decodeKvRecord } from '../mvcc/kv-record.js';
+import { type BoltItems, writeBoltDb } from './bbolt-writer.js';
+
+const MAGIC = 'DCSMVCC1';
+
+function varint(n: bigint): number[] {
+  let v = BigInt.asUintN(64, n);
+  const out: number[] = [];
+  while (v >= 0x80n) {
+    out.push(Number(v & 0x7fn) | 0x80);
+    v >>= 7n;
+  }
+  out.push(Number(v));
+  return out;
+}
+/** A minimal protobuf writer: varint and length-delimited fields, zero values omitted (proto3). */
+class Pb {
+  private readonly out: Buffer[] = [];
+  private cur: number[] = [];
+  int(field: number, v: bigint | number): this {
+    const n = BigInt(v);
+    if (n !== 0n) this.cur.push(field << 3, ...varint(n));
+    return this;
+  }
+  bytes(field: number, b: Buffer): this {
+    if (b.length === 0) return this;
+    this.cur.push((field << 3) | 2, ...varint(BigInt(b.length)));
+    this.out.push(Buffer.from(this.cur), b);
+    this.cur = [];
+    return this;
+  }
+  finish(): Buffer {
+    this.out.push(Buffer.from(this.cur));
+    return Buffer.concat(this.out);
+  }
+}
+
+/** mvccpb.KeyValue: key=1, create_revision=2, mod_revision=3, version=4, value=5, lease=6. */
+function encodeKeyValuePb(kv: { key: Buffer; createRevision: number; modRevision: number; version: number; value: Buffer; lease: bigint }): Buffer {
+  return new Pb()
+    .bytes(1, kv.key)
+    .int(2, kv.createRevision)
+    .int(3, kv.modRevision)
+    .int(4, kv.version)
+    .bytes(5, kv.value)
+    .int(6, kv.lease)
+    .finish();
+}
+
+function revKey(main: number): Buffer {
+  const b = Buffer.alloc(17);
+  b.writeBigUInt64BE(BigInt(main), 0);
+  b[8] = 0x5f;
+  return b;
+}
+
+export function etcdSnapshotDb(dump: Buffer, members: Member[], clusterVersion: string): Buffer {
+  if (dump.subarray(0, MAGIC.length).toString('latin1') !== MAGIC) throw new Error('snapshot: unknown store dump format');
+  let off = MAGIC.length;
+  const consistentIndex = dump.readDoubleLE(off);
+  const compactRevision = dump.readDoubleLE(off + 16);
+  off += 24;
+  const sections: BoltItems[] = [];
+  for (let s = 0; s < 4; s++) {
+    const n = dump.readUInt32LE(off);
+    off += 4;
+    const items: BoltItems = [];
+    for (let i = 0; i < n; i++) {
+      const kl = dump.readUInt32LE(off);
+      const vl = dump.readUInt32LE(off + 4);
+      off += 8;
+      items.push([dump.subarray(off, off + kl), dump.subarray(off + kl, off + kl + vl)]);
+      off += kl + vl;
+    }
+    sections.push(items);
+  }
+  const [kv, lease] = sections as [BoltItems, BoltItems, BoltItems, BoltItems];
+
+  const key: BoltItems = kv.map(([k, v]) => {
+    const rec = decodeKvRecord(v);
+    // A tombstone holds only the key, as etcd writes it.
+    const tomb = k.length === 18 && k[17] === 0x74;
+    return [Buffer.from(k), encodeKeyValuePb(tomb ? { key: rec.key, createRevision: 0, modRevision: 0, version: 0, value: Buffer.alloc(0), lease: 0n } : rec)];
+  });
+  const leases: BoltItems = lease.map(([k, v]) => {
+    // leasepb.Lease: ID=1, TTL=2, RemainingTTL=3.
+    const pb = new Pb()
+      .int(1, k.readBigInt64BE(0))
+      .int(2, Math.round(v.readDoubleLE(0)))
+      .int(3, Math.max(0, Math.round(v.readDoubleLE(8))))
+      .finish();
+    return [Buffer.from(k), pb];
+  });
+  const ci = Buffer.alloc(8);
+  ci.writeBigUInt64BE(BigInt(consistentIndex));
+  const meta: BoltItems = [[Buffer.from('consistent_index'), ci]];
+  if (compactRevision > 0) {
+    meta.push([Buffer.from('finishedCompactRev'), revKey(compactRevision)]);
+    meta.push([Buffer.from('scheduledCompactRev'), revKey(compactRevision)]);
+  }
+  const memberItems: BoltItems = members.map((m) => {
+    // etcd's Member JSON: the ID as a JSON number (uint64), written by hand to keep all 64 bits.
+    const attrs: string[] = [`"id":${m.id.toString()}`, `"peerURLs":${JSON.stringify(m.peerURLs)}`];
+    if (m.isLearner) attrs.push('"isLearner":true');
+    if (m.name) attrs.push(`"name":${JSON.stringify(m.name)}`);
+    if (m.clientURLs.length > 0) attrs.push(`"clientURLs":${JSON.stringify(m.clientURLs)}`);
+    return [Buffer.from(m.id.toString(16)), Buffer.from(`{${attrs.join(',')}}`)];
+  });
+  return writeBoltDb(
+    new Map<string, BoltItems>([
+      ['alarm', []],
+      ['auth', []],
+      ['authRoles', []],
+      ['authUsers', []],
+      ['cluster', clusterVersion ? [[Buffer.from('clusterVersion'), Buffer.from(clusterVersion)]] : []],
+      ['key', key],
+      ['lease', leases],
+      ['members', memberItems],
+      ['members_removed', []],
+      ['meta', meta],
+    ]),
+  );
+}
