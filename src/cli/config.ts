@@ -33,6 +33,7 @@ export interface ServeConfig {
   logLevel: string;
   logOutputs: string[];
   watchProgressNotifyIntervalMs: number;
+  listenMetricsUrls: string[];
   /** The raw value of every flag after command line + environment (for the "starting" log line). */
   raw: ReadonlyMap<string, string>;
 }
@@ -211,6 +212,7 @@ export function resolveCli(argv: readonly string[], env: NodeJS.ProcessEnv, earl
     logLevel: bool('debug') ? 'debug' : get('log-level'),
     logOutputs: splitList(get('log-outputs')),
     watchProgressNotifyIntervalMs: parseGoDuration(get('experimental-watch-progress-notify-interval')) ?? 600_000,
+    listenMetricsUrls: splitList(get('listen-metrics-urls')),
     raw: values,
   };
   const retention = get('auto-compaction-retention');
@@ -231,7 +233,7 @@ export function resolveCli(argv: readonly string[], env: NodeJS.ProcessEnv, earl
 export function checkCluster(config: ServeConfig): void {
   const raw = config.raw;
   if (parseGoBool(raw.get('force-new-cluster') ?? 'false')) throw new StartupError('--force-new-cluster is not supported by dcsgw yet');
-  const tlsUrl = [...config.listenClientUrls, ...config.advertiseClientUrls, ...config.listenPeerUrls, ...config.advertisePeerUrls].find((u) =>
+  const tlsUrl = [...config.listenClientUrls, ...config.advertiseClientUrls, ...config.listenPeerUrls, ...config.advertisePeerUrls, ...config.listenMetricsUrls].find((u) =>
     /^(https|unixs):/.test(u),
   );
   if (tlsUrl) throw new StartupError(`TLS is not supported by dcsgw yet (${tlsUrl}); use http:// URLs`);

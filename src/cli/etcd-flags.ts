@@ -103,5 +103,5 @@ export const HONOURED_FLAGS: ReadonlySet<string> = new Set([
   'peer-client-cert-auth', 'peer-trusted-ca-file', 'peer-auto-tls',
   // the defaults of these are what dcsgw does anyway
   'strict-reconfig-check', 'enable-v2', 'initial-election-tick-advance', 'max-snapshots', 'max-wals', 'cors', 'host-whitelist',
-  'auth-token', 'metrics', 'proxy',
+  'auth-token', 'metrics', 'proxy', 'listen-metrics-urls',
 ]);

@@ -12,6 +12,7 @@ import { createEtcdLog, type EtcdLog, type EtcdLogEvent } from './etcd-log.js';
 import { resolveIdentity, saveIdentity } from './identity.js';
 import { idToHex } from './ids.js';
 import { fetchRemoteCluster, findSelf } from './join.js';
+import { listenMetrics, type MetricsListener } from './metrics-listener.js';
 import { ETCD_VERSION, CLUSTER_VERSION, GIT_SHA_LINE, GO_VERSION_LINE } from './version.js';
 
 export interface RunningServer {
@@ -149,6 +150,18 @@ export async function serve(config: ServeConfig, notes: readonly EtcdLogEvent[],
     throw err;
   }
 
+  let metricsListener: MetricsListener | undefined;
+  if (config.listenMetricsUrls.length > 0) {
+    try {
+      metricsListener = await listenMetrics(config.listenMetricsUrls, etcdMetrics.registry, config.listenClientUrls[0] ?? config.advertiseClientUrls[0]!);
+    } catch (err) {
+      await server.close().catch(() => undefined);
+      await backend.close().catch(() => undefined);
+      throw err;
+    }
+    for (const u of config.listenMetricsUrls) log.emit(ev('info', 'embed', `listening for metrics on ${u}`, 'embed/etcd.go:704', 'serving metrics', { address: u }));
+  }
+
   let stopped = false;
   // etcd logs these once the member has published itself through raft (a leader exists).
   backend
@@ -185,6 +198,7 @@ export async function serve(config: ServeConfig, notes: readonly EtcdLogEvent[],
       const fields = { name: config.name, 'data-dir': config.dataDir, 'advertise-peer-urls': config.advertisePeerUrls, 'advertise-client-urls': config.advertiseClientUrls };
       log.emit(ev('info', 'embed', 'closing etcd server', 'embed/etcd.go:371', 'closing etcd server', fields));
       await transferLeadership(backend, transport, identity.memberId, config.electionMs, log).catch(() => undefined);
+      await metricsListener?.close().catch(() => undefined);
       await server.close().catch(() => undefined);
       await backend.close().catch(() => undefined);
       log.emit(ev('info', 'embed', 'closed etcd server', 'embed/etcd.go:375', 'closed etcd server', fields));

@@ -19,8 +19,9 @@ afterAll(async () => {
   for (const d of dirs) rmSync(d, { recursive: true, force: true });
 });
 
-async function startMember(extra: string[]): Promise<{ proc: ManagedProcess; client: string; peer: string; dataDir: string; args: string[] }> {
-  const [c, p] = await allocatePorts(2, { from: 28500, to: 28599 });
+async function startMember(extra: string[]): Promise<{ proc: ManagedProcess; client: string; peer: string; metrics: string; dataDir: string; args: string[] }> {
+  const [c, p, mp] = await allocatePorts(3, { from: 28500, to: 28599 });
+  const metrics = `http://127.0.0.1:${mp}`;
   const client = `http://127.0.0.1:${c}`;
   const peer = `http://127.0.0.1:${p}`;
   const dataDir = mkdtempSync(join(tmpdir(), 'dcsgw-single-'));
@@ -34,9 +35,9 @@ async function startMember(extra: string[]): Promise<{ proc: ManagedProcess; cli
     '--listen-peer-urls', peer,
     '--initial-advertise-peer-urls', peer,
     '--initial-cluster', `solo=${peer}`,
-    ...extra,
+    ...extra.map((a) => (a === '<metrics>' ? metrics : a)),
   ];
-  return { proc: spawnManaged(process.execPath, args, { cwd: dataDir }), client, peer, dataDir, args };
+  return { proc: spawnManaged(process.execPath, args, { cwd: dataDir }), client, peer, metrics, dataDir, args };
 }
 
 const waitLine = (proc: ManagedProcess, re: RegExp): Promise<string> =>
@@ -44,10 +45,15 @@ const waitLine = (proc: ManagedProcess, re: RegExp): Promise<string> =>
 
 describe.skipIf(skip)('a single dcsgw member', () => {
   test('--logger=zap: JSON lines in zap\'s shape, etcd\'s lifecycle messages, SIGTERM stops with 0', async () => {
-    const m = await startMember(['--logger=zap']);
+    const m = await startMember(['--logger=zap', '--listen-metrics-urls', '<metrics>']);
     const address = new URL(m.client).host;
     await waitLine(m.proc, /"msg":"serving client traffic insecurely; this is strongly discouraged!"/);
     expect((await etcdctl(m.client, ['put', 'a', '1'])).stdout).toBe('OK\n');
+    // --listen-metrics-urls: /metrics and /health on their own listener
+    const metricsText = await (await fetch(`${m.metrics}/metrics`)).text();
+    expect(metricsText).toMatch(/^etcd_server_has_leader 1$/m);
+    expect(metricsText).toMatch(/^# TYPE etcd_network_peer_sent_bytes_total counter$/m);
+    expect(await (await fetch(`${m.metrics}/health`)).json()).toEqual({ health: 'true' });
     expect(await m.proc.stop('SIGTERM', 10_000)).toBe(0);
 
     const records = m.proc
