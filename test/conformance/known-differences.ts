@@ -44,7 +44,6 @@ export const knownDifferences: Record<string, string> = {
   'late-user-role-list': AUTH_RPCS,
   'late-auth-flow': AUTH_RPCS,
   'g-hashkv': 'mvcc: HashKV compact_revision is 0 on a never-compacted store; etcd answers -1',
-  'edge-snapshot-status': 'node: Maintenance.Snapshot stream is not a bbolt file; `etcdctl snapshot status` says "Error: invalid database"',
   'gw-watch-bad-json': 'gateway: /v3/watch with a malformed JSON body never answers; etcd answers HTTP 500 {"error":"invalid character ...","code":2}',
 };
 
