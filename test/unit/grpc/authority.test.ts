@@ -98,6 +98,68 @@ describe('serving clients with a URL as :authority', () => {
     expect(statuses).toEqual(['0', '0', '0', '0', '0']);
   });
 
+  for (const authority of [`127.0.0.1:${PORT}`, `http://127.0.0.1:${PORT}`]) {
+  it(`a client whose first request overtakes its ACK of our early SETTINGS is still served (raw HTTP/2, :authority ${authority.slice(0, 7)}...)`, async () => {
+    const frame = (type: number, flags: number, stream: number, payload: Buffer) => {
+      const h = Buffer.alloc(9);
+      h.writeUIntBE(payload.length, 0, 3);
+      h[3] = type;
+      h[4] = flags;
+      h.writeUInt32BE(stream, 5);
+      return Buffer.concat([h, payload]);
+    };
+    const lit = (index: number, value: string) => Buffer.concat([Buffer.from([0x40 | index, value.length]), Buffer.from(value)]);
+    const block = Buffer.concat([
+      Buffer.from([0x83, 0x86]), // :method POST, :scheme http
+      lit(4, '/etcdserverpb.KV/Range'),
+      lit(1, authority),
+      lit(31, 'application/grpc'),
+      Buffer.from([0x40, 2]),
+      Buffer.from('te'),
+      Buffer.from([8]),
+      Buffer.from('trailers'),
+    ]);
+    const sock = net.connect(PORT, '127.0.0.1');
+    let received = Buffer.alloc(0);
+    sock.on('data', (d: Buffer) => (received = Buffer.concat([received, d])));
+    await new Promise((r) => sock.once('connect', r));
+    sock.write(Buffer.concat([Buffer.from('PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n'), frame(4, 0, 0, Buffer.alloc(0))]));
+    // Wait for the server's first SETTINGS (sent early by the client port), then send the request BEFORE acking it.
+    for (let i = 0; i < 200 && received.length < 9; i++) await new Promise((r) => setTimeout(r, 5));
+    sock.write(frame(1, 0x4, 1, block));
+    sock.write(frame(0, 0x1, 1, Buffer.from([0, 0, 0, 0, 3, 0x0a, 0x01, 0x61])));
+    sock.write(frame(4, 0x1, 0, Buffer.alloc(0))); // the ACK of that first SETTINGS, late
+    let status: string | undefined;
+    let reset = false;
+    let settingsSeen = 0;
+    let settle = 20; // after the answer and our ACK of node's SETTINGS, keep watching for a GOAWAY a little longer
+    for (let i = 0; i < 400 && !reset && settle > 0; i++) {
+      if (status !== undefined && settingsSeen >= 2) settle--;
+      await new Promise((r) => setTimeout(r, 5));
+      let pos = 0;
+      let settingsNow = 0;
+      const seen = new DynamicTableMirror();
+      while (pos + 9 <= received.length) {
+        const len = received.readUIntBE(pos, 3);
+        if (pos + 9 + len > received.length) break;
+        const type = received[pos + 3];
+        const payload = received.subarray(pos + 9, pos + 9 + len);
+        if (type === 3 || type === 7) reset = true; // RST_STREAM or GOAWAY
+        // Every later SETTINGS from the server (node's own) is acked at once, as a real client does.
+        if (type === 4 && ((received[pos + 4] as number) & 1) === 0 && ++settingsNow > Math.max(1, settingsSeen)) {
+          settingsSeen = settingsNow;
+          sock.write(frame(4, 0x1, 0, Buffer.alloc(0)));
+        }
+        if (type === 1) rewriteHeaderBlock(payload, seen, 'grpc-status', (v) => ((status = v.toString()), undefined));
+        pos += 9 + len;
+      }
+    }
+    sock.destroy();
+    expect(reset).toBe(false);
+    expect(status).toBe('0');
+  });
+  }
+
   it.skipIf(!existsSync('/usr/bin/etcdctl'))('etcdctl endpoint status with an http:// endpoint (grpc-go, passthrough target)', async () => {
     const out = await new Promise<string>((resolve) => {
       execFile('/usr/bin/etcdctl', [`--endpoints=http://127.0.0.1:${PORT}`, 'endpoint', 'status'], { env: { ...process.env, ETCDCTL_API: '3' } }, (_e, stdout, stderr) =>
