@@ -1,7 +1,8 @@
 // Partitions for dcsgw clusters through dcsgw's own fault-injection hook (src/native/transport
 // faults.ts): POST /dcsgw/test/faults on a member's peer port, enabled by
 // DCSGW_TEST_PEER_FAULTS=1. A member told a peer is partitioned drops every message to and from
-// it, so telling both sides cuts the pair completely.
+// it (or holds its outbound messages back by delayMs), so telling both sides affects the pair in
+// both directions.
 import type { Partitioner, PartitionStats } from './partitioner.js';
 
 export class HookPartitioner implements Partitioner {
@@ -45,6 +46,14 @@ export class HookPartitioner implements Partitioner {
   }
 
   async partition(sideA: readonly string[], sideB: readonly string[]): Promise<void> {
+    await this.applyBetween(sideA, sideB, { partitioned: true });
+  }
+
+  async slow(sideA: readonly string[], sideB: readonly string[], delayMs: number): Promise<void> {
+    await this.applyBetween(sideA, sideB, { delayMs });
+  }
+
+  private async applyBetween(sideA: readonly string[], sideB: readonly string[], fault: object): Promise<void> {
     const plan = new Map<string, Set<string>>();
     const add = (from: string, to: string): void => {
       if (!plan.has(from)) plan.set(from, new Set());
@@ -60,7 +69,7 @@ export class HookPartitioner implements Partitioner {
     }
     await Promise.all(
       [...plan].map(([member, peers]) =>
-        this.post(member, { peers: Object.fromEntries([...peers].map((p) => [this.idOf(p), { partitioned: true }])) }),
+        this.post(member, { peers: Object.fromEntries([...peers].map((p) => [this.idOf(p), fault])) }),
       ),
     );
   }

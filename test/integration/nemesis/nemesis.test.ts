@@ -1,6 +1,7 @@
 // Real-process nemesis tests: three members on loopback, concurrent clients, and a nemesis that
 // kills -9 and restarts one member or all at once, pauses them (SIGSTOP/SIGCONT) and partitions one member from
-// the other two (through the peer proxy); then everything heals and the recorded history must be
+// the other two or slows its links (through the peer proxy for etcd, dcsgw's own fault hook for
+// dcsgw); then everything heals and the recorded history must be
 // linearizable (etcd KV model with revisions) with no acknowledged write lost.
 //   NEMESIS_TARGET=etcd|dcsgw   one implementation only (default: dcsgw, then genuine etcd as the
 //                               conformance check of the harness itself)
@@ -8,7 +9,7 @@
 //   NEMESIS_SEED=<n>            replay a run's choices
 import { afterAll, describe, expect, test } from 'vitest';
 import { hasBinary, hasDcsgwBuild, stopAllProcesses, type MemberKind } from '../../support/index.js';
-import { partitionsTookEffect } from './partitioner.js';
+import { delaysTookEffect, partitionsTookEffect } from './partitioner.js';
 import { runNemesisScenario } from './scenario.js';
 
 const SECONDS = Number(process.env.NEMESIS_SECONDS ?? 15);
@@ -36,7 +37,7 @@ for (const kind of TARGETS) {
   if (why) console.warn(why);
   describe.skipIf(why !== undefined)(`nemesis against a 3-member ${kind} cluster`, () => {
     test(
-      'kill -9 / crash-all / pause / partition: the history is linearizable and no acknowledged write is lost',
+      'kill -9 / crash-all / pause / partition / slow links: the history is linearizable and no acknowledged write is lost',
       async () => {
         const lines: string[] = [];
         const report = await runNemesisScenario({
@@ -44,7 +45,7 @@ for (const kind of TARGETS) {
           portRange: PORTS[kind],
           seconds: SECONDS,
           seed: SEED,
-          faults: ['kill', 'crash-all', 'pause', 'partition'],
+          faults: ['kill', 'crash-all', 'pause', 'partition', 'slow'],
           clientsPerMember: 2,
           keys: 3,
           checkTimeoutMs: 60_000,
@@ -66,6 +67,7 @@ for (const kind of TARGETS) {
         expect(report.lostWrites).toEqual([]);
         // partitions really took effect (the proxy cut peer connections / the hook accepted them)
         if (report.faults.some((f) => f.kind === 'partition')) expect(partitionsTookEffect(report.partitions)).toBe(true);
+        if (report.faults.some((f) => f.kind === 'slow')) expect(delaysTookEffect(report.partitions)).toBe(true);
         // and the checker would have seen a stale read in this very history
         if (report.staleReadCheck) expect(report.staleReadCheck).toMatchObject({ ok: false, timedOut: false });
       },

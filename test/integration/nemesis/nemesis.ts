@@ -8,9 +8,10 @@ import type { Random } from './random.js';
 /**
  * kill: SIGKILL one member, restart it from its data dir. crash-all: SIGKILL every member at
  * once, then restart them all (acknowledged writes must have been durable before the ack).
- * pause: SIGSTOP, later SIGCONT. partition: cut one member off from the other two.
+ * pause: SIGSTOP, later SIGCONT. partition: cut one member off from the other two. slow: delay
+ * every message between one member and the others (50-400 ms, both directions).
  */
-export type FaultKind = 'kill' | 'crash-all' | 'pause' | 'partition';
+export type FaultKind = 'kill' | 'crash-all' | 'pause' | 'partition' | 'slow';
 
 export interface FaultRecord {
   kind: FaultKind;
@@ -39,7 +40,12 @@ export async function runNemesis(
     const target = targetLeader ? leader : rng.int(cluster.names.length);
     const name = cluster.names[target]!;
     const heldMs = Math.round(rng.between(1500, 3500));
-    log(kind === 'crash-all' ? `nemesis: crash-all for ${Math.round(heldMs / 2)} ms` : `nemesis: ${kind} ${name}${target === leader ? ' (leader)' : ''} for ${heldMs} ms`);
+    const delayMs = Math.round(rng.between(50, 400));
+    log(
+      kind === 'crash-all'
+        ? `nemesis: crash-all for ${Math.round(heldMs / 2)} ms`
+        : `nemesis: ${kind} ${name}${target === leader ? ' (leader)' : ''}${kind === 'slow' ? ` by ${delayMs} ms` : ''} for ${heldMs} ms`,
+    );
     const isLeader = target === leader && kind !== 'crash-all';
     // evidence that the fault bit: with the leader out, the other two elect a new one
     const observeElection = async (): Promise<boolean | undefined> => {
@@ -70,6 +76,11 @@ export async function runNemesis(
         await cluster.partitioner.partition([name], cluster.names.filter((n) => n !== name));
         await sleep(heldMs);
         newLeaderElected = await observeElection();
+        await cluster.partitioner.heal();
+        break;
+      case 'slow':
+        await cluster.partitioner.slow([name], cluster.names.filter((n) => n !== name), delayMs);
+        await sleep(heldMs);
         await cluster.partitioner.heal();
         break;
     }

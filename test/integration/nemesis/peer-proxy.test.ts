@@ -99,4 +99,14 @@ describe('PeerPartitioner', () => {
     expect(partitioner.stats.cut).toBe(cutBefore + 1);
     await partitioner.heal();
   });
+
+  test('a slowed pair still gets every byte, in order, and the delay is counted', async () => {
+    await partitioner.slow(['a'], ['b'], 30);
+    const before = partitioner.stats.delayed;
+    const answers = await Promise.all([get(doorPort, 'b2'), get(doorPort, 'c3')]);
+    expect(answers).toEqual(['hello b2', 'hello c3']);
+    // the b2 request and its answer were held back; c3 is not in a slowed pair
+    expect(partitioner.stats.delayed).toBeGreaterThanOrEqual(before + 2);
+    await partitioner.heal();
+  });
 });

@@ -6,6 +6,7 @@
 // other side's messages back, so blocking "from B at A's door" and "from A at B's door" severs
 // A<->B completely. Connections without that header (version probes) pass, but stay watched:
 // Go reuses keep-alive connections, so a later request on one may name its sender.
+// The same doors can also slow a pair down: bytes in both directions wait a while, in order.
 import { createConnection, createServer, type Server, type Socket } from 'node:net';
 import type { Partitioner, PartitionStats } from './partitioner.js';
 
@@ -20,6 +21,41 @@ export interface DoorStats extends PartitionStats {
   refused: number;
   /** Live connections cut when a partition began. */
   cut: number;
+  /** Chunks held back by a slow link. */
+  delayed: number;
+}
+
+interface DoorRules {
+  isBlocked(from: string): boolean;
+  /** Milliseconds to hold traffic of a connection from this sender (0: none). */
+  delayOf(from: string | undefined): number;
+}
+
+interface DelayedWriter {
+  /** Returns false when dst wants the source paused (backpressure). */
+  write(chunk: Buffer): boolean;
+  /** When the last held-back chunk will have been written (ms since epoch). */
+  pendingUntil(): number;
+}
+
+/** Writes chunks to dst in order, each no earlier than `delay()` ms after it arrived. */
+function orderedDelayedWriter(dst: Socket, delay: () => number, onDelayed: () => void): DelayedWriter {
+  let lastDue = 0;
+  return {
+    pendingUntil: () => lastDue,
+    write(chunk) {
+      const now = Date.now();
+      const d = delay();
+      if (d <= 0 && lastDue <= now) return dst.write(chunk);
+      const due = Math.max(lastDue, now + d);
+      lastDue = due;
+      onDelayed();
+      setTimeout(() => {
+        if (!dst.destroyed) dst.write(chunk);
+      }, due - now);
+      return true;
+    },
+  };
 }
 
 class MemberDoor {
@@ -29,7 +65,7 @@ class MemberDoor {
   constructor(
     readonly listenPort: number,
     private readonly upstreamPort: number,
-    private readonly isBlocked: (from: string) => boolean,
+    private readonly rules: DoorRules,
     private readonly stats: DoorStats,
   ) {
     this.server = createServer((socket) => this.accept(socket));
@@ -53,7 +89,7 @@ class MemberDoor {
       socket.pause();
       const from = HEADER.exec(head.subarray(0, end < 0 ? head.length : end + 2).toString('latin1'))?.[1]?.toLowerCase();
       if (from !== undefined) this.stats.identified++;
-      if (from !== undefined && this.isBlocked(from)) {
+      if (from !== undefined && this.rules.isBlocked(from)) {
         this.stats.refused++;
         socket.destroy();
         return;
@@ -66,9 +102,15 @@ class MemberDoor {
         upstream.destroy();
         this.open.delete(entry);
       };
+      // when one side closes, let the bytes still held back for the other side through first
+      const closeAfterPending = (): void => {
+        const wait = Math.max(toClient.pendingUntil(), toUpstream.pendingUntil()) - Date.now();
+        if (wait > 0) setTimeout(close, wait + 5);
+        else close();
+      };
       upstream.on('error', close);
-      socket.on('close', close);
-      upstream.on('close', close);
+      socket.on('close', closeAfterPending);
+      upstream.on('close', closeAfterPending);
       // Go's HTTP transports keep connections alive and etcd's prober shares them with the raft
       // pipeline and streams: a connection opened by an anonymous probe may carry raft requests
       // later. So until a connection is identified, every chunk is searched for the header.
@@ -81,21 +123,30 @@ class MemberDoor {
           if (found !== undefined) {
             entry.from = found;
             this.stats.identified++;
-            if (this.isBlocked(found)) {
+            if (this.rules.isBlocked(found)) {
               this.stats.cut++;
               close();
               return;
             }
           }
         }
-        if (!upstream.write(chunk)) {
+        if (!toUpstream.write(chunk)) {
           socket.pause();
           upstream.once('drain', () => socket.resume());
         }
       };
+      const delay = (): number => this.rules.delayOf(entry.from);
+      const counted = (): void => void this.stats.delayed++;
+      const toUpstream = orderedDelayedWriter(upstream, delay, counted);
+      const toClient = orderedDelayedWriter(socket, delay, counted);
+      upstream.on('data', (chunk: Buffer) => {
+        if (!toClient.write(chunk)) {
+          upstream.pause();
+          socket.once('drain', () => upstream.resume());
+        }
+      });
       forward(head);
       socket.on('data', forward);
-      upstream.pipe(socket);
       socket.resume();
     };
     socket.on('data', onData);
@@ -104,7 +155,7 @@ class MemberDoor {
   /** Cuts the live connections that the current rules block. */
   enforce(): void {
     for (const entry of [...this.open]) {
-      if (entry.from !== undefined && this.isBlocked(entry.from)) {
+      if (entry.from !== undefined && this.rules.isBlocked(entry.from)) {
         for (const s of entry.sockets) s.destroy();
         this.open.delete(entry);
         this.stats.cut++;
@@ -124,15 +175,28 @@ export class PeerPartitioner implements Partitioner {
   private readonly doors = new Map<string, MemberDoor>();
   /** Blocked unordered pairs of member names, as "a|b" with a < b. */
   private readonly blocked = new Set<string>();
+  /** Slowed unordered pairs, with their delay. */
+  private readonly slowed = new Map<string, number>();
   private idToName = new Map<string, string>();
-  readonly stats: DoorStats = { identified: 0, refused: 0, cut: 0 };
+  readonly stats: DoorStats = { identified: 0, refused: 0, cut: 0, delayed: 0 };
 
   /** Adds a member: the proxy listens on advertisePort and forwards to listenPort. */
   async addMember(name: string, advertisePort: number, listenPort: number): Promise<void> {
-    const door = new MemberDoor(advertisePort, listenPort, (fromId) => {
-      const from = this.idToName.get(fromId);
-      return from !== undefined && this.blocked.has(pairKey(name, from));
-    }, this.stats);
+    const door = new MemberDoor(
+      advertisePort,
+      listenPort,
+      {
+        isBlocked: (fromId) => {
+          const from = this.idToName.get(fromId);
+          return from !== undefined && this.blocked.has(pairKey(name, from));
+        },
+        delayOf: (fromId) => {
+          const from = fromId === undefined ? undefined : this.idToName.get(fromId);
+          return from === undefined ? 0 : (this.slowed.get(pairKey(name, from)) ?? 0);
+        },
+      },
+      this.stats,
+    );
     await door.listen();
     this.doors.set(name, door);
   }
@@ -148,8 +212,14 @@ export class PeerPartitioner implements Partitioner {
     for (const door of this.doors.values()) door.enforce();
   }
 
+  /** Holds back traffic between the two sides by delayMs, both directions. */
+  async slow(sideA: readonly string[], sideB: readonly string[], delayMs: number): Promise<void> {
+    for (const a of sideA) for (const b of sideB) if (a !== b) this.slowed.set(pairKey(a, b), delayMs);
+  }
+
   async heal(): Promise<void> {
     this.blocked.clear();
+    this.slowed.clear();
   }
 
   describe(): string {
