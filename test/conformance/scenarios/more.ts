@@ -48,7 +48,6 @@ export const moreScenarios: Scenario[] = [
   scenario('edge-del-prev-kv-fields', abc(), ctl('del', '{P}', '--prefix', '--prev-kv', '-w', 'fields')),
   scenario('edge-txn-fields-failure', seed(['{P}a', '1']), { ctl: ['txn', '-i', '-w', 'fields'], input: 'value("{P}a") = "2"\n\n\nget {P}a\n\n' }),
   scenario('edge-lease-keepalive-stream', ctl('lease', 'grant', '300'), ctlUntil('keepalived with TTL', 'lease', 'keep-alive', '{L1}')),
-  scenario('edge-snapshot-status', { ctl: ['snapshot', 'save', '{TMP}/s.db'], stdoutOnly: true }, ctl('snapshot', 'status', '{TMP}/s.db', '-w', 'json')),
   scenario('edge-elect-listen-none', ctlFor(1_000, 'elect', '-l', '{P}none')),
   scenario('edge-member-list-hex', ctl('member', 'list', '--hex', '-w', 'json')),
   scenario('edge-get-hex-json-header', abc(), ctl('get', '{P}a', '--hex', '-w', 'json')),
