@@ -102,6 +102,10 @@ class MemberDoor {
         upstream.destroy();
         this.open.delete(entry);
       };
+      const delay = (): number => this.rules.delayOf(entry.from);
+      const counted = (): void => void this.stats.delayed++;
+      const toUpstream = orderedDelayedWriter(upstream, delay, counted);
+      const toClient = orderedDelayedWriter(socket, delay, counted);
       // when one side closes, let the bytes still held back for the other side through first
       const closeAfterPending = (): void => {
         const wait = Math.max(toClient.pendingUntil(), toUpstream.pendingUntil()) - Date.now();
@@ -135,10 +139,6 @@ class MemberDoor {
           upstream.once('drain', () => socket.resume());
         }
       };
-      const delay = (): number => this.rules.delayOf(entry.from);
-      const counted = (): void => void this.stats.delayed++;
-      const toUpstream = orderedDelayedWriter(upstream, delay, counted);
-      const toClient = orderedDelayedWriter(socket, delay, counted);
       upstream.on('data', (chunk: Buffer) => {
         if (!toClient.write(chunk)) {
           upstream.pause();
