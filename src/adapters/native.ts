@@ -238,6 +238,14 @@ class NativeBackendImpl implements NativeBackend {
     this.sm.close();
   }
 
+  /**
+   * etcd's gRPC interceptor answers every RPC on a learner with "rpc not supported for learner",
+   * except Status and serializable Range (isRPCSupportedForLearner).
+   */
+  private notOnLearner(): EtcdError | undefined {
+    return this.node.isLearner() && this.node.members.has(this.memberId) ? Errors.NotSupportedForLearner : undefined;
+  }
+
   private async write(cmd: Command): Promise<{ value: ApplyValue; revision: number }> {
     const r = await this.node.propose(cmd);
     if (!r.ok) throw r.error;
@@ -283,6 +291,7 @@ class NativeBackendImpl implements NativeBackend {
   };
 
   range(req: RangeRequest): Promise<RangeResponse> {
+    if (!req.serializable && this.node.isLearner()) return Promise.reject(Errors.NotSupportedForLearner);
     if (!req.serializable) return this.node.linearizableReadThen(() => this.rangeNow(req));
     try {
       return Promise.resolve(this.rangeNow(req));
@@ -297,18 +306,26 @@ class NativeBackendImpl implements NativeBackend {
   }
 
   put(req: PutRequest): Promise<PutResponse> {
+    const learner = this.notOnLearner();
+    if (learner) return Promise.reject(learner);
     return this.node.proposeAndMap({ kind: 'put', req }, this.mapPut);
   }
 
   deleteRange(req: DeleteRangeRequest): Promise<DeleteRangeResponse> {
+    const learner = this.notOnLearner();
+    if (learner) return Promise.reject(learner);
     return this.node.proposeAndMap({ kind: 'deleteRange', req }, this.mapDelete);
   }
 
   txn(req: TxnRequest): Promise<TxnResponse> {
+    const learner = this.notOnLearner();
+    if (learner) return Promise.reject(learner);
     return this.node.proposeAndMap({ kind: 'txn', req }, this.mapTxn);
   }
 
   async compact(req: CompactionRequest): Promise<CompactionResponse> {
+    const learner = this.notOnLearner();
+    if (learner) throw learner;
     const { revision } = await this.write({ kind: 'compaction', req });
     return { header: this.header(revision) };
   }
@@ -327,6 +344,8 @@ class NativeBackendImpl implements NativeBackend {
   // ---- Lease ----------------------------------------------------------------------------------
 
   async leaseGrant(req: LeaseGrantRequest): Promise<LeaseGrantResponse> {
+    const learner = this.notOnLearner();
+    if (learner) throw learner;
     let id = req.id;
     // etcd: a server-chosen ID is the request ID generator's next value with the sign bit cleared.
     while (id === 0n) id = this.node.leaseIds.next() & 0x7fffffffffffffffn;
@@ -336,6 +355,8 @@ class NativeBackendImpl implements NativeBackend {
   }
 
   async leaseRevoke(id: bigint): Promise<LeaseRevokeResponse> {
+    const learner = this.notOnLearner();
+    if (learner) throw learner;
     const { revision } = await this.write({ kind: 'leaseRevoke', id });
     return { header: this.header(revision) };
   }
@@ -352,6 +373,8 @@ class NativeBackendImpl implements NativeBackend {
   }
 
   async leaseKeepAlive(id: bigint): Promise<LeaseKeepAliveResponse> {
+    const learner = this.notOnLearner();
+    if (learner) throw learner;
     if (this.node.isLeader()) return { header: this.header(), id, ttl: this.renewOnLeader(id) };
     const lead = await this.waitLeader();
     if (lead === this.memberId) return { header: this.header(), id, ttl: this.renewOnLeader(id) };
@@ -362,6 +385,8 @@ class NativeBackendImpl implements NativeBackend {
   }
 
   async leaseTimeToLive(req: LeaseTimeToLiveRequest): Promise<LeaseTimeToLiveResponse> {
+    const learner = this.notOnLearner();
+    if (learner) throw learner;
     if (this.node.isLeader()) {
       const info = this.sm.leaseInfo(req.id, req.keys);
       if (!info) return { header: this.header(), id: req.id, ttl: -1, grantedTtl: 0, keys: [] };
@@ -383,6 +408,8 @@ class NativeBackendImpl implements NativeBackend {
   }
 
   async leaseLeases(): Promise<LeaseLeasesResponse> {
+    const learner = this.notOnLearner();
+    if (learner) throw learner;
     return { header: this.header(), leases: this.sm.leaseIds().map((id) => ({ id })) };
   }
 
@@ -401,11 +428,15 @@ class NativeBackendImpl implements NativeBackend {
   // ---- Cluster --------------------------------------------------------------------------------
 
   async memberList(linearizable: boolean): Promise<MemberListResponse> {
+    const learner = this.notOnLearner();
+    if (learner) throw learner;
     if (linearizable) await this.node.linearizableRead();
     return { header: this.header(), members: this.node.members.list() };
   }
 
   async memberAdd(req: MemberAddRequest): Promise<MemberAddResponse> {
+    const learner = this.notOnLearner();
+    if (learner) throw learner;
     if (req.peerURLs.length === 0 || !req.peerURLs.every(validURL)) throw Errors.MemberBadURLs;
     const members = this.node.members.list();
     const used = new Set(members.flatMap((m) => m.peerURLs));
@@ -436,6 +467,8 @@ class NativeBackendImpl implements NativeBackend {
   }
 
   async memberRemove(id: bigint): Promise<MemberChangeResponse> {
+    const learner = this.notOnLearner();
+    if (learner) throw learner;
     const m = this.node.members.get(id);
     if (!m) throw Errors.MemberNotFound;
     if (!m.isLearner) {
@@ -448,6 +481,8 @@ class NativeBackendImpl implements NativeBackend {
   }
 
   async memberUpdate(id: bigint, peerURLs: string[]): Promise<MemberChangeResponse> {
+    const learner = this.notOnLearner();
+    if (learner) throw learner;
     if (peerURLs.length === 0 || !peerURLs.every(validURL)) throw Errors.MemberBadURLs;
     const m = this.node.members.get(id);
     if (!m) throw Errors.MemberNotFound;
@@ -462,6 +497,8 @@ class NativeBackendImpl implements NativeBackend {
   }
 
   async memberPromote(id: bigint): Promise<MemberChangeResponse> {
+    const learner = this.notOnLearner();
+    if (learner) throw learner;
     const m = this.node.members.get(id);
     if (!m) throw Errors.MemberNotFound;
     if (!m.isLearner) throw Errors.MemberNotLearner;
@@ -504,15 +541,21 @@ class NativeBackendImpl implements NativeBackend {
   }
 
   async hash(): Promise<HashResponse> {
+    const learner = this.notOnLearner();
+    if (learner) throw learner;
     return { header: this.header(), hash: this.sm.hash() };
   }
 
   async hashKV(revision: number): Promise<HashKVResponse> {
+    const learner = this.notOnLearner();
+    if (learner) throw learner;
     const r = this.sm.hashKV(revision);
     return { header: this.header(r.revision), hash: r.hash, compactRevision: r.compactRevision };
   }
 
   async alarm(req: AlarmRequest): Promise<AlarmResponse> {
+    const learner = this.notOnLearner();
+    if (learner) throw learner;
     if (req.action === AlarmAction.GET) {
       const all = this.sm.alarms();
       const alarms = req.alarm === AlarmType.NONE ? all : all.filter((a) => a.alarm === req.alarm);
@@ -529,6 +572,8 @@ class NativeBackendImpl implements NativeBackend {
    * rewrite to do; the answer is etcd's (a header) so etcdctl reports success.
    */
   async defragment(): Promise<{ header: ResponseHeader }> {
+    const learner = this.notOnLearner();
+    if (learner) throw learner;
     return { header: this.header() };
   }
 
@@ -547,6 +592,8 @@ class NativeBackendImpl implements NativeBackend {
   }
 
   async moveLeader(targetID: bigint): Promise<{ header: ResponseHeader }> {
+    const learner = this.notOnLearner();
+    if (learner) throw learner;
     if (!this.node.isLeader()) throw Errors.NotLeader;
     const target = this.node.members.get(targetID);
     if (!target || target.isLearner) throw Errors.BadLeaderTransferee;

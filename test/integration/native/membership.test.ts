@@ -91,6 +91,10 @@ describe('native backend membership (in-memory network)', () => {
     await joiner.ready();
     await until('the learner to catch up', async () => (await joiner.range(rangeReq('k19', { serializable: true }))).count === 1);
     expect((await joiner.status()).isLearner).toBe(true);
+    // As genuine etcd's interceptor: a learner serves Status and serializable Range only.
+    await expect(joiner.put(putReq('x', 'y'))).rejects.toThrow('etcdserver: rpc not supported for learner');
+    await expect(joiner.range(rangeReq('k19'))).rejects.toThrow('etcdserver: rpc not supported for learner');
+    await expect(joiner.memberList(true)).rejects.toThrow('etcdserver: rpc not supported for learner');
     await until('the learner promotion', () =>
       l.memberPromote(id).then(
         () => true,
