@@ -83,7 +83,8 @@ class HttpUpgradeTransport implements PeerTransport {
       selfHex: opts.memberId.toString(16),
       clusterHex: this.clusterHex,
       logger: opts.logger,
-      backoff: opts.backoff ?? { initialMs: 50, maxMs: 1000 },
+      // etcd's stream readers redial every 100 ms; a short cap keeps recovery after a peer restart quick
+      backoff: opts.backoff ?? { initialMs: 50, maxMs: 250 },
       onUnreachable: (id) => this.events?.onUnreachable(id),
     };
   }
