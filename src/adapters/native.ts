@@ -254,21 +254,7 @@ class NativeBackendImpl implements NativeBackend {
 
   /** Resolves when a leader is known, or fails with `request timed out` after etcd's request timeout. */
   private waitLeader(): Promise<bigint> {
-    const lead = this.node.leader();
-    if (lead !== 0n) return Promise.resolve(lead);
-    return new Promise((resolve, reject) => {
-      let done = false;
-      const timer = setTimeout(() => {
-        done = true;
-        reject(Errors.Timeout);
-      }, this.node.requestTimeout());
-      this.node.onLeaderChange((l) => {
-        if (done || l === 0n) return;
-        done = true;
-        clearTimeout(timer);
-        resolve(l);
-      });
-    });
+    return this.node.waitLeader();
   }
 
   // ---- KV -------------------------------------------------------------------------------------

@@ -174,7 +174,9 @@ export class NativeNode {
   private readonly peersInTransport = new Set<bigint>();
   private readonly leaderListeners: ((lead: bigint) => void)[] = [];
   private publishedResolve!: () => void;
+  private publishedReject!: (e: Error) => void;
   private readonly published: Promise<void>;
+  private leaderWaiters: { resolve(lead: bigint): void; reject(e: Error): void; deadline: number }[] = [];
   private publishing = false;
   private isPublished = false;
 
@@ -186,7 +188,12 @@ export class NativeNode {
     this.log = cfg.logger;
     this.leaseIds = new IdGenerator(cfg.memberId);
     this.requestTimeoutMs = cfg.requestTimeoutMs ?? 5000 + 2 * cfg.electionMs;
-    this.published = new Promise((r) => (this.publishedResolve = r));
+    this.published = new Promise((resolve, reject) => {
+      this.publishedResolve = resolve;
+      this.publishedReject = reject;
+    });
+    // Nobody may be waiting when a stop rejects it: that must not be an unhandled rejection.
+    this.published.catch(() => undefined);
   }
 
   // ---- lifecycle ----------------------------------------------------------------------------
@@ -327,6 +334,15 @@ export class NativeNode {
     const p = this.raft.status().progress?.get(id);
     return p ? { match: p.match } : undefined;
   }
+  /** Resolves with the leader once one is known; fails with `request timed out` after the request timeout. */
+  waitLeader(): Promise<bigint> {
+    if (this.stopped) return Promise.reject(Errors.Stopped);
+    if (this.lead !== None) return Promise.resolve(this.lead);
+    return new Promise((resolve, reject) => {
+      this.leaderWaiters.push({ resolve, reject, deadline: Date.now() + this.requestTimeoutMs });
+    });
+  }
+
   /** Called with the new leader (0n = none) whenever it changes. */
   onLeaderChange(fn: (lead: bigint) => void): void {
     this.leaderListeners.push(fn);
@@ -520,6 +536,9 @@ export class NativeNode {
       else this.log.info(`raft.node: ${idHex(this.id)} elected leader ${idHex(lead)} at term ${term}`);
       for (const fn of this.leaderListeners) fn(lead);
       if (lead !== None) {
+        const ws = this.leaderWaiters;
+        this.leaderWaiters = [];
+        for (const w of ws) w.resolve(lead);
         this.flushQueued();
         if (this.readRound) {
           // The old round may have been dropped with the old leader: ask again.
@@ -777,6 +796,13 @@ export class NativeNode {
     } else if (this.readWaiters.length > 0) {
       this.startReadRound();
     }
+    if (this.leaderWaiters.length > 0) {
+      this.leaderWaiters = this.leaderWaiters.filter((w) => {
+        if (w.deadline > now) return true;
+        w.reject(Errors.Timeout);
+        return false;
+      });
+    }
     if (this.confWaiter && this.confWaiter.deadline <= now) {
       this.confWaiter.reject(Errors.Timeout);
       this.confWaiter = undefined;
@@ -847,6 +873,9 @@ export class NativeNode {
     this.readsAwaitingApply = [];
     if (this.confWaiter) this.confWaiter.reject(err);
     this.confWaiter = undefined;
+    for (const w of this.leaderWaiters) w.reject(err);
+    this.leaderWaiters = [];
+    if (!this.isPublished) this.publishedReject(err);
   }
 
   private walOpts(): { segmentBytes?: number } {

@@ -120,6 +120,25 @@ describe('NativeNode, single member', () => {
     expect(again.node.members.list()[0]!.clientURLs).toEqual(['http://127.0.0.1:24379']);
   });
 
+  it('without quorum is never ready; stopping fails the wait, and waiting proposals time out first', async () => {
+    const dir = tmp();
+    const sm = new FakeStateMachine();
+    const peers = [ID, 2n, 3n].map((id, i) => ({ id, name: `n${i}`, peerURLs: [`http://127.0.0.1:2439${i}`] }));
+    const node = new NativeNode(config(dir, sm, { initialCluster: peers, requestTimeoutMs: 300 }));
+    await node.start();
+    let ready = false;
+    const readyOutcome = node.ready().then(
+      () => (ready = true),
+      (e: Error) => e.message,
+    );
+    await expect(node.propose(put('a', '1'))).rejects.toThrow('etcdserver: request timed out');
+    await expect(node.linearizableRead()).rejects.toThrow('etcdserver: request timed out');
+    expect(ready).toBe(false);
+    expect(node.leader()).toBe(0n);
+    await node.stop();
+    expect(await readyOutcome).toBe('etcdserver: server stopped');
+  });
+
   it('fails waiting proposals with "server stopped" when stopped', async () => {
     const dir = tmp();
     const { node } = await startNode(dir);
