@@ -45,6 +45,7 @@ import type {
 } from './backend.js';
 import { AlarmAction, AlarmType } from './backend.js';
 import { Errors, EtcdError, GrpcCode } from './errors.js';
+import { etcdMetrics } from '../gateway/etcd/metrics.js';
 import type { ApplyValue, Command, StateMachine } from '../native/mvcc/api.js';
 import { openMvccStore } from '../native/mvcc/index.js';
 import { type AppliedOk, NativeNode } from '../native/node.js';
@@ -76,6 +77,15 @@ export interface NativeBackendConfig {
   snapshotCatchUpEntries?: number;
   /** Optional: etcd's request timeout, 5 s + 2 x election timeout unless set (tests shorten it). */
   requestTimeoutMs?: number;
+  /** Where the member reports etcd_server_proposals_* and etcd_disk_wal_fsync_duration_seconds (default: the client port's registry). */
+  metrics?: NodeMetricsSink;
+}
+
+/** The part of the client port's metrics (src/gateway/etcd/metrics.ts) the member feeds. */
+export interface NodeMetricsSink {
+  walFsyncDuration: { observe(seconds: number): void };
+  proposalsPending: { set(n: number): void };
+  proposalsFailed: { inc(): void };
 }
 
 export interface NativeBackend extends Backend {
@@ -108,7 +118,10 @@ export async function createNativeBackend(cfg: NativeBackendConfig): Promise<Nat
     minLeaseTtl,
     logger: cfg.logger,
   });
+  const metrics: NodeMetricsSink = cfg.metrics ?? etcdMetrics;
   const node = new NativeNode({
+    onWalSync: (seconds) => metrics.walFsyncDuration.observe(seconds),
+    onProposalFailed: () => metrics.proposalsFailed.inc(),
     name: cfg.name,
     memberId: cfg.memberId,
     clusterId: cfg.clusterId,
@@ -127,7 +140,7 @@ export async function createNativeBackend(cfg: NativeBackendConfig): Promise<Nat
     ...(cfg.snapshotCatchUpEntries !== undefined ? { snapshotCatchUpEntries: cfg.snapshotCatchUpEntries } : {}),
     ...(cfg.requestTimeoutMs !== undefined ? { requestTimeoutMs: cfg.requestTimeoutMs } : {}),
   });
-  const backend = new NativeBackendImpl(cfg, node, sm);
+  const backend = new NativeBackendImpl(cfg, node, sm, metrics);
   backend.registerPeerRoutes();
   try {
     await node.start();
@@ -162,6 +175,7 @@ class NativeBackendImpl implements NativeBackend {
     private readonly cfg: NativeBackendConfig,
     readonly node: NativeNode,
     private readonly sm: StateMachine,
+    private readonly metrics: NodeMetricsSink,
   ) {
     this.memberId = cfg.memberId;
     this.clusterId = cfg.clusterId;
@@ -194,7 +208,11 @@ class NativeBackendImpl implements NativeBackend {
     });
   }
 
+  private pendingTimer: NodeJS.Timeout | undefined;
+
   startBackground(): void {
+    this.pendingTimer = setInterval(() => this.metrics.proposalsPending.set(this.node.pendingProposals()), 1000);
+    this.pendingTimer.unref();
     if (this.cfg.autoCompaction) {
       this.compactor = new AutoCompactor(this.cfg.autoCompaction, {
         isLeader: () => this.node.isLeader(),
@@ -234,6 +252,7 @@ class NativeBackendImpl implements NativeBackend {
     if (this.closed) return;
     this.closed = true;
     this.compactor?.stop();
+    if (this.pendingTimer) clearInterval(this.pendingTimer);
     await this.node.stop();
     this.sm.close();
   }

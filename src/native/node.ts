@@ -74,6 +74,9 @@ export interface NativeNodeConfig {
   walSegmentBytes?: number;
   /** How long a proposal or linearizable read waits (etcd: 5 s + 2 x election timeout). */
   requestTimeoutMs?: number;
+  /** Metrics hooks: seconds each WAL fsync took (etcd_disk_wal_fsync_duration_seconds), proposals that failed. */
+  onWalSync?: (seconds: number) => void;
+  onProposalFailed?: () => void;
 }
 
 interface ProposalWaiter {
@@ -350,6 +353,10 @@ export class NativeNode {
   transport(): Transport | undefined {
     return this.cfg.transport;
   }
+  /** Proposals of this member not applied yet (etcd_server_proposals_pending). */
+  pendingProposals(): number {
+    return this.waiters.size;
+  }
   /** etcd's request timeout: how long proposals and linearizable reads wait before `request timed out`. */
   requestTimeout(): number {
     return this.requestTimeoutMs;
@@ -498,7 +505,11 @@ export class NativeNode {
 
     if (rd.snapshot) await this.persistReceivedSnapshot(rd.snapshot);
     if (rd.hardState || rd.entries.length > 0) this.wal.save(rd.hardState, rd.entries);
-    if (rd.mustSync || rd.snapshot) await this.wal.sync();
+    if (rd.mustSync || rd.snapshot) {
+      const t0 = this.cfg.onWalSync ? performance.now() : 0;
+      await this.wal.sync();
+      if (this.cfg.onWalSync) this.cfg.onWalSync((performance.now() - t0) / 1000);
+    }
     if (rd.hardState) {
       this.storage.setHardState(rd.hardState);
       this.term = rd.hardState.term;
@@ -780,6 +791,7 @@ export class NativeNode {
     for (const [id, w] of this.waiters) {
       if (w.deadline > now) break;
       this.waiters.delete(id);
+      this.cfg.onProposalFailed?.();
       w.reject(Errors.Timeout);
     }
     if (this.readWaiters.length > 0 && this.readWaiters[0]!.deadline <= now) {

@@ -143,6 +143,25 @@ describe('native backend, one member', () => {
     expect(p.header.revision).toBe(rev + 1);
   });
 
+  it('reports WAL fsync durations and pending proposals to the metrics sink', async () => {
+    const fsyncs: number[] = [];
+    const pending: number[] = [];
+    const be = await createNativeBackend({
+      ...cfg(tmp()),
+      metrics: {
+        walFsyncDuration: { observe: (s) => void fsyncs.push(s) },
+        proposalsPending: { set: (n) => void pending.push(n) },
+        proposalsFailed: { inc: () => undefined },
+      },
+    });
+    backends.push(be);
+    await be.ready();
+    const before = fsyncs.length;
+    await be.put(putReq('m', '1'));
+    expect(fsyncs.length).toBeGreaterThan(before);
+    expect(fsyncs.every((s) => s >= 0 && s < 60)).toBe(true);
+  });
+
   it('answers cluster and maintenance calls with etcd errors', async () => {
     const be = await open(tmp());
     await expect(be.memberRemove(0x1234n)).rejects.toThrow('etcdserver: member not found');
