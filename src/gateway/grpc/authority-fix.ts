@@ -221,6 +221,9 @@ export function sniffFirstRequest(socket: net.Socket, first: Buffer, serve: (con
   const chunks: Buffer[] = [];
   let total = 0;
   let settingsSent = false;
+  /** Our SETTINGS write has completed: a TLS socket allows one write in flight, and node's own come next. */
+  let settingsFlushed = false;
+  let whenFlushed: (() => void) | undefined;
   let decided = false;
   let quiet: NodeJS.Timeout | undefined;
   let giveUp: NodeJS.Timeout | undefined;
@@ -241,12 +244,17 @@ export function sniffFirstRequest(socket: net.Socket, first: Buffer, serve: (con
       else bytes = stripped;
     }
     socket.pause();
-    if (authorityNeedsFix || ackToCome) {
-      serve(rewritingDuplex(socket, bytes, ackToCome));
-    } else {
-      socket.unshift(bytes);
-      serve(socket);
-    }
+    const handOver = (): void => {
+      if (socket.destroyed) return;
+      if (authorityNeedsFix || ackToCome) {
+        serve(rewritingDuplex(socket, bytes, ackToCome));
+      } else {
+        socket.unshift(bytes);
+        serve(socket);
+      }
+    };
+    if (settingsSent && !settingsFlushed) whenFlushed = handOver;
+    else handOver();
   };
 
   const scan = (): void => {
@@ -288,7 +296,12 @@ export function sniffFirstRequest(socket: net.Socket, first: Buffer, serve: (con
   quiet = setTimeout(() => {
     if (decided || socket.destroyed) return;
     settingsSent = true;
-    socket.write(EMPTY_SETTINGS);
+    socket.write(EMPTY_SETTINGS, () => {
+      settingsFlushed = true;
+      const next = whenFlushed;
+      whenFlushed = undefined;
+      next?.();
+    });
     giveUp = setTimeout(() => decide(false), GIVE_UP_MS);
   }, QUIET_MS);
   onData(first);
