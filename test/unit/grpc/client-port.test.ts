@@ -121,7 +121,7 @@ describe('TLS client port', () => {
 
   it('HTTPS/1.1 and HTTP/2 over TLS (ALPN h2) reach the HTTP handler', async () => {
     const body = await new Promise<string>((resolve, reject) => {
-      const req = https.request({ host: '127.0.0.1', port: PORT + 3, path: '/version', ca: cert }, (res) => {
+      const req = https.request({ host: '127.0.0.1', port: PORT + 3, path: '/version', ca: cert, servername: 'localhost' }, (res) => {
         let t = '';
         res.setEncoding('utf8');
         res.on('data', (d: string) => (t += d));
@@ -131,7 +131,7 @@ describe('TLS client port', () => {
       req.end();
     });
     expect(JSON.parse(body)).toMatchObject({ method: 'GET', url: '/version', httpVersion: '1.1' });
-    const session = http2.connect(`https://127.0.0.1:${PORT + 3}`, { ca: cert });
+    const session = http2.connect(`https://127.0.0.1:${PORT + 3}`, { ca: cert, servername: 'localhost' });
     const req = session.request({ ':method': 'GET', ':path': '/health' });
     let text = '';
     req.setEncoding('utf8');
@@ -142,7 +142,11 @@ describe('TLS client port', () => {
   });
 
   it('gRPC over TLS: the etcd3 client and genuine etcdctl', async () => {
-    const client = new Etcd3({ hosts: `https://127.0.0.1:${PORT + 3}`, credentials: { rootCertificate: cert } });
+    const client = new Etcd3({
+      hosts: `https://127.0.0.1:${PORT + 3}`,
+      credentials: { rootCertificate: cert },
+      grpcOptions: { 'grpc.ssl_target_name_override': 'localhost' },
+    });
     try {
       await client.put('tlskey').value('tlsvalue');
       expect(await client.get('tlskey').string()).toBe('tlsvalue');
