@@ -451,6 +451,9 @@ class NativeBackendImpl implements NativeBackend {
     } else if (!this.readyToAddVotingMember(members)) {
       throw Errors.MemberNotEnoughStarted;
     }
+    // etcd's isConnectedFullySince: every voting member must be reachable before the change.
+    const voters = members.filter((m) => !m.isLearner);
+    if (this.connectedVoters(voters) < voters.length) throw Errors.Unhealthy;
     let id = 0n;
     while (id === 0n || this.node.members.has(id) || this.node.members.isRemoved(id)) id = randomBytes(8).readBigUInt64BE(0);
     const member: Member = { id, name: '', peerURLs: [...req.peerURLs], clientURLs: [], isLearner: req.isLearner };
@@ -460,6 +463,14 @@ class NativeBackendImpl implements NativeBackend {
       context: encodeMemberContext(member),
     });
     return { header: this.header(), member, members: this.node.members.list() };
+  }
+
+  /** Voting members reachable from here (this member counts), as etcd's numConnectedSince. */
+  private connectedVoters(voters: Member[]): number {
+    const t = this.cfg.transport;
+    let n = 0;
+    for (const v of voters) if (v.id === this.memberId || (t !== undefined && t.isActive(v.id))) n++;
+    return n;
   }
 
   /** etcd's strict reconfig check (IsReadyToAddVotingMember): started voters must still be a quorum. */
@@ -480,6 +491,13 @@ class NativeBackendImpl implements NativeBackend {
       const voters = this.node.members.list().filter((x) => !x.isLearner && x.id !== id);
       const nstarted = voters.filter((x) => x.name !== '').length;
       if (voters.length > 0 && nstarted < Math.floor(voters.length / 2) + 1) throw Errors.MemberNotEnoughStarted;
+      // etcd: removing a member that is down is safe; otherwise the members still connected after
+      // the removal must be a quorum of the remaining ones.
+      const t = this.cfg.transport;
+      if (t && (id === this.memberId || t.isActive(id))) {
+        const all = this.node.members.list().filter((x) => !x.isLearner);
+        if (this.connectedVoters(all) - 1 < 1 + Math.floor((all.length - 1) / 2)) throw Errors.Unhealthy;
+      }
     }
     await this.node.proposeConfChange({ type: ConfChangeType.RemoveNode, nodeId: id, context: new Uint8Array(0) });
     return { header: this.header(), members: this.node.members.list() };

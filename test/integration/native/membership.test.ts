@@ -117,5 +117,13 @@ describe('native backend membership (in-memory network)', () => {
     expect(removed.members.map((m) => m.id)).not.toContain(id);
     await stop(id);
     await l.put(putReq('after-remove', 'ok'));
+
+    // With a voting member down, etcd refuses to add another: the cluster is not fully connected.
+    const down = IDS.find((x) => x !== l.memberId)!;
+    await stop(down);
+    await expect(l.memberAdd({ peerURLs: ['http://127.0.0.1:24496'], isLearner: false })).rejects.toThrow('etcdserver: unhealthy cluster');
+    // Removing the member that is down is allowed (it is not part of the active quorum); put it back first.
+    await start(down, 'new', IDS);
+    await until('the member to be reachable again', () => l.node.transport()!.isActive(down));
   });
 });
