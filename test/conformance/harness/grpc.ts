@@ -79,8 +79,9 @@ export class GrpcTarget {
     });
   }
 
-  /** Streaming call: writes `send`, gathers up to `count` answers or until `ms`, then cancels. */
-  stream(fullMethod: string, send: unknown[], count: number, ms = 1_500): Promise<string> {
+  /** Streaming call: writes `send`, gathers up to `count` answers or until `ms` (a bound for slow
+   * machines: scenarios expect exactly `count` answers, or set `ms` when they expect fewer), then cancels. */
+  stream(fullMethod: string, send: unknown[], count: number, ms = 5_000): Promise<string> {
     const [service, method] = fullMethod.split('.') as [string, string];
     const c = this.client(service) as unknown as Record<string, StreamFn | ServerStreamFn>;
     const fn = c[method];

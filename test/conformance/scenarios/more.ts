@@ -40,7 +40,7 @@ export const moreScenarios: Scenario[] = [
   scenario('edge-watch-range-from-key-history', seed(['{P}a', '1'], ['{P}z', '2']),
     watch(() => [{ create_request: { key: b('{P}y'), range_end: b('\0'), start_revision: '{R+1}' } }], 2)),
   scenario('edge-watch-nodelete-prevkv', seed(['{P}a', '1']), { grpc: 'KV.Put', req: { key: b('{P}a'), value: b('2') } }, { grpc: 'KV.DeleteRange', req: { key: b('{P}a') } },
-    watch(() => [{ create_request: { key: b('{P}a'), start_revision: '{R+1}', prev_kv: true, filters: ['NODELETE'] } }], 3)),
+    watch(() => [{ create_request: { key: b('{P}a'), start_revision: '{R+1}', prev_kv: true, filters: ['NODELETE'] } }], 2)),
   // etcdctl extras
   scenario('edge-watch-exec', seed(['{P}a', '1']), ctlUntil('="1"$', 'watch', '{P}a', '--rev={R+1}', '--', 'sh', '-c', 'echo "$ETCD_WATCH_EVENT_TYPE $ETCD_WATCH_KEY=$ETCD_WATCH_VALUE"')),
   scenario('edge-get-print-value-only-json', abc(), ctl('get', '{P}a', '--print-value-only', '-w', 'json')),
