@@ -131,6 +131,7 @@ const LEASE_CHECK_MS = 500;
 const PUBLISH_RETRY_MS = 500;
 const DEFAULT_CATCH_UP_ENTRIES = 5000;
 const CLUSTER_VERSION = '3.4.0';
+const NO_DATA = new Uint8Array(0);
 
 export class NativeNode {
   readonly id: bigint;
@@ -227,7 +228,8 @@ export class NativeNode {
       }
       let applied = 0;
       if (snap) {
-        this.storage.applySnapshot({ metadata: snap.metadata, data: snap.data });
+        // Raft keeps only the metadata: a follower that needs a snapshot gets a fresh one (sendMergedSnapshot).
+        this.storage.applySnapshot({ metadata: snap.metadata, data: NO_DATA });
         const { members, store } = decodeSnapshotData(snap.data);
         this.members.load(members);
         if (this.sm.consistentIndex() < snap.metadata.index) this.sm.restore(store);
@@ -749,8 +751,10 @@ export class NativeNode {
     const index = this.appliedIndex;
     const store = await this.sm.snapshotData();
     const data = encodeSnapshotData(this.members.toJSON(), store);
-    const snap = this.storage.createSnapshot(index, this.confState, data);
-    await this.snapshotter.save({ metadata: snap.metadata, extra: null, data: Buffer.from(data) });
+    // The data goes to the snapshot file only; raft's in-memory copy needs just the metadata, since
+    // followers are sent a fresh snapshot (sendMergedSnapshot), so memory does not hold the db twice.
+    const snap = this.storage.createSnapshot(index, this.confState, NO_DATA);
+    await this.snapshotter.save({ metadata: snap.metadata, extra: null, data: Buffer.from(data.buffer, data.byteOffset, data.byteLength) });
     this.wal.saveSnapshot({ index, term: snap.metadata.term });
     await this.wal.sync();
     this.snapshotIndex = index;
@@ -768,7 +772,7 @@ export class NativeNode {
   }
 
   private applyReceivedSnapshot(snap: Snapshot): void {
-    this.storage.applySnapshot(snap);
+    this.storage.applySnapshot({ metadata: snap.metadata, data: NO_DATA });
     const { members, store } = decodeSnapshotData(snap.data);
     this.sm.restore(store);
     this.members.load(members);
