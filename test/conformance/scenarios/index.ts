@@ -8,6 +8,7 @@ import { grpcScenarios } from './grpc.js';
 import { kvScenarios } from './kv.js';
 import { lateScenarios } from './late.js';
 import { moreScenarios } from './more.js';
+import { patroniScenarios } from './patroni.js';
 import { protobufScenarios } from './protobuf.js';
 import { leaseScenarios, txnScenarios, watchScenarios } from './txn-watch-lease.js';
 
@@ -23,6 +24,7 @@ export const allScenarios: Scenario[] = [
   ...gatewayScenarios,
   ...clientScenarios,
   ...moreScenarios,
+  ...patroniScenarios,
   ...lateScenarios,
 ];
 
