@@ -77,6 +77,8 @@ export interface NativeBackendConfig {
   snapshotCatchUpEntries?: number;
   /** Optional: etcd's request timeout, 5 s + 2 x election timeout unless set (tests shorten it). */
   requestTimeoutMs?: number;
+  /** etcd's --pre-vote (etcd 3.4 default false). Unset: true, which avoids term inflation by partitioned members. */
+  preVote?: boolean;
   /** Where the member reports etcd_server_proposals_* and etcd_disk_wal_fsync_duration_seconds (default: the client port's registry). */
   metrics?: NodeMetricsSink;
 }
@@ -139,6 +141,7 @@ export async function createNativeBackend(cfg: NativeBackendConfig): Promise<Nat
     ...(cfg.walSegmentBytes ? { walSegmentBytes: cfg.walSegmentBytes } : {}),
     ...(cfg.snapshotCatchUpEntries !== undefined ? { snapshotCatchUpEntries: cfg.snapshotCatchUpEntries } : {}),
     ...(cfg.requestTimeoutMs !== undefined ? { requestTimeoutMs: cfg.requestTimeoutMs } : {}),
+    ...(cfg.preVote !== undefined ? { preVote: cfg.preVote } : {}),
   });
   const backend = new NativeBackendImpl(cfg, node, sm, metrics);
   backend.registerPeerRoutes();

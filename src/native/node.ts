@@ -74,6 +74,8 @@ export interface NativeNodeConfig {
   walSegmentBytes?: number;
   /** How long a proposal or linearizable read waits (etcd: 5 s + 2 x election timeout). */
   requestTimeoutMs?: number;
+  /** Raft pre-vote (etcd's --pre-vote, false by default in etcd 3.4); true here unless set. */
+  preVote?: boolean;
   /** Metrics hooks: seconds each WAL fsync took (etcd_disk_wal_fsync_duration_seconds), proposals that failed. */
   onWalSync?: (seconds: number) => void;
   onProposalFailed?: () => void;
@@ -215,7 +217,7 @@ export class NativeNode {
       maxSizePerMsg: 1024 * 1024,
       maxInflightMsgs: 256,
       checkQuorum: true,
-      preVote: true,
+      preVote: this.cfg.preVote ?? true,
       randomInt: (n) => Math.floor(Math.random() * n),
     });
 

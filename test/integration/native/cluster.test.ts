@@ -31,6 +31,7 @@ async function start(i: number): Promise<NativeBackend> {
     electionMs: 500,
     quotaBackendBytes: 2 ** 31,
     transport: net.transport(IDS[i]!),
+    preVote: false,
     requestTimeoutMs: 1000, // etcd waits 5 s + 2 x election timeout; shortened to keep the suite fast
     logger: pino({ level: 'silent' }),
   });
