@@ -79,7 +79,9 @@ export function encodeMessageInto(m: Message, buf: Buffer, start: number): numbe
   return off;
 }
 
-/** Reader over one decoded frame; byte strings are copies, so the frame buffer can be reused. */
+const ZERO_COPY_BYTES = 64 * 1024;
+
+/** Reader over one decoded frame. */
 class Cursor {
   constructor(
     readonly buf: Buffer,
@@ -106,9 +108,13 @@ class Cursor {
   bytes(): Uint8Array {
     const n = this.u32();
     if (this.off + n > this.buf.length) throw new Error('peer wire: truncated byte string');
-    const out = new Uint8Array(n);
-    out.set(this.buf.subarray(this.off, this.off + n));
+    const start = this.off;
     this.off += n;
+    // Large values (snapshot data) are a view of the frame, which nothing else holds on to; small
+    // ones are copied so a log entry kept by raft does not pin a whole socket chunk.
+    if (n >= ZERO_COPY_BYTES) return this.buf.subarray(start, start + n);
+    const out = new Uint8Array(n);
+    out.set(this.buf.subarray(start, start + n));
     return out;
   }
 }

@@ -15,8 +15,11 @@ export const FrameKind = {
 } as const;
 export type FrameKind = (typeof FrameKind)[keyof typeof FrameKind];
 
-/** Frames above this are refused (a corrupt length must not make us allocate gigabytes). */
-export const MAX_FRAME_BYTES = 1024 * 1024 * 1024;
+/**
+ * Frames above this are refused. The reader never allocates ahead of the bytes that arrived, so a
+ * corrupt length costs no memory by itself; the cap is u32's range, which snapshots use fully.
+ */
+export const MAX_FRAME_BYTES = 0xffff_ffff;
 
 export function frameHeader(kind: FrameKind, payloadLength: number): Buffer {
   const h = Buffer.allocUnsafe(5);
