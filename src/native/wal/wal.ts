@@ -7,10 +7,10 @@
 //
 // Records: see record.ts (length + CRC-32C per record).
 //
-// Durability: save() only buffers; sync() writes everything buffered in one write and one
-// fdatasync (group commit), off the main thread (fs.promises), while callers keep buffering for the
-// next batch. sync() calls are serialized: a sync resolves only once every record saved before it
-// is on disk.
+// Durability: save() only buffers; sync() writes everything buffered in one durable write (O_DSYNC,
+// or write + fdatasync: durable-file.ts) for the whole group (group commit), on the thread pool,
+// while callers keep buffering for the next batch. sync() calls are serialized: a sync resolves
+// only once every record saved before it is on disk.
 //
 // Damage on open:
 // - a torn tail — the LAST record of the LAST segment is short (a crash in the middle of a write)
@@ -22,6 +22,7 @@
 import { promises as fsp, existsSync, mkdirSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
+import { DurableAppendFile } from './durable-file.js';
 import type { Entry, HardState } from '../raft/api.js';
 import {
   HARD_STATE_FRAME_SIZE,
@@ -110,7 +111,7 @@ export class Wal {
   private constructor(
     readonly dir: string,
     private metadata: WalMetadata,
-    private file: fsp.FileHandle,
+    private file: DurableAppendFile,
     private segments: Segment[],
     private segmentSize: number,
     private readonly segmentBytes: number,
@@ -130,10 +131,9 @@ export class Wal {
     mkdirSync(dir, { recursive: true });
     if (listSegments(dir).length > 0) throw new Error(`wal: ${dir} already holds a log`);
     const seg: Segment = { seq: 0, firstIndex: 0, name: segName(0, 0) };
-    const file = await fsp.open(join(dir, seg.name), 'a');
+    const file = await DurableAppendFile.open(join(dir, seg.name));
     const head = encodeMetadata(metadata);
-    await file.write(head);
-    await file.datasync();
+    await file.append(head);
     await fsyncDir(dir);
     return new Wal(dir, metadata, file, [seg], head.length, opts.segmentBytes ?? DEFAULT_SEGMENT_BYTES, undefined, undefined, 0);
   }
@@ -199,7 +199,7 @@ export class Wal {
     }
     if (!metadata) throw new WalCorruptError(join(dir, segments[0]!.name), 0, 'no metadata record');
     const last = segments[segments.length - 1]!;
-    const file = await fsp.open(join(dir, last.name), 'a');
+    const file = await DurableAppendFile.open(join(dir, last.name));
     const lastIndex = entries.length > 0 ? entries[entries.length - 1]!.index : (snapshot?.index ?? 0);
     const wal = new Wal(dir, metadata, file, segments, lastSize, opts.segmentBytes ?? DEFAULT_SEGMENT_BYTES, hardState, snapshot, lastIndex);
     const state: WalState = { metadata, entries };
@@ -293,12 +293,7 @@ export class Wal {
     const data = this.arenas[this.cur]!.subarray(0, bytes);
     this.cur ^= 1;
     this.pendingBytes = 0;
-    let written = 0;
-    while (written < bytes) {
-      const { bytesWritten } = await this.file.write(data, written, bytes - written);
-      written += bytesWritten;
-    }
-    await this.file.datasync();
+    await this.file.append(data);
     this.segmentSize += bytes;
     if (this.segmentSize >= this.segmentBytes) await this.cut();
   }
@@ -310,9 +305,8 @@ export class Wal {
     const head = [encodeMetadata(this.metadata)];
     if (this.lastSnapshot) head.push(encodeSnapshotMarker(this.lastSnapshot));
     if (this.lastHardState) head.push(encodeHardState(this.lastHardState));
-    const file = await fsp.open(join(this.dir, seg.name), 'a');
-    await file.writev(head);
-    await file.datasync();
+    const file = await DurableAppendFile.open(join(this.dir, seg.name));
+    await file.append(Buffer.concat(head));
     await fsyncDir(this.dir);
     await this.file.close();
     this.file = file;
