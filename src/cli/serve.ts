@@ -181,7 +181,8 @@ export async function serve(config: ServeConfig, notes: readonly EtcdLogEvent[],
       );
       if (capn) log.emit(ev('notice', 'etcdserver/membership', 'set the initial cluster version to 3.4', 'membership/cluster.go:558', 'set initial cluster version', { 'cluster-id': clusterHex, 'local-member-id': memberHex, 'cluster-version': '3.4' }));
       log.emit(ev('info', 'etcdserver/api', 'enabled capabilities for version 3.4', 'api/capability.go:76', 'enabled capabilities for version', { 'cluster-version': '3.4' }));
-      if (capn) log.emit(ev('info', 'embed', 'ready to serve client requests', 'embed/serve.go:139', 'ready to serve client requests'));
+      // etcd 3.4 prints this in capnslog only; 3.5's zap logger prints it too, and scripts written for 3.5 wait for it
+      log.emit(ev('info', 'embed', 'ready to serve client requests', 'embed/serve.go:103', 'ready to serve client requests'));
       for (const a of server.addresses) {
         const address = `${a.host.includes(':') ? `[${a.host}]` : a.host}:${a.port}`;
         log.emit(ev('notice', 'embed', `serving insecure client requests on ${address}, this is strongly discouraged!`, 'embed/serve.go:145', 'serving client traffic insecurely; this is strongly discouraged!', { address }));

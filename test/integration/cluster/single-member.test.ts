@@ -67,6 +67,7 @@ describe.skipIf(skip)('a single dcsgw member', () => {
     expect(byMsg('starting local member')).toMatchObject({ 'local-member-id': memberHex, 'cluster-id': idToHex(deriveClusterId([BigInt('0x' + memberHex)])) });
     expect(byMsg('published local member to cluster through raft')).toBeDefined();
     expect(byMsg('enabled capabilities for version')).toMatchObject({ 'cluster-version': '3.4' });
+    expect(byMsg('ready to serve client requests')).toMatchObject({ level: 'info', caller: 'embed/serve.go:103' });
     expect(byMsg('serving client traffic insecurely; this is strongly discouraged!')).toMatchObject({ address });
     expect(byMsg('received signal; shutting down')).toMatchObject({ signal: 'terminated' });
     expect(byMsg('skipped leadership transfer for single voting member cluster')).toBeDefined();
