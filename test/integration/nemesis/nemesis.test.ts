@@ -7,7 +7,10 @@
 //                               conformance check of the harness itself)
 //   NEMESIS_SECONDS=600         soak length (default 15 s of workload per target in CI)
 //   NEMESIS_SEED=<n>            replay a run's choices
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, describe, expect, test } from 'vitest';
+import { saveHistory } from '../../support/linearizability/index.js';
 import { hasBinary, hasDcsgwBuild, stopAllProcesses, type MemberKind } from '../../support/index.js';
 import { delaysTookEffect, partitionsTookEffect } from './partitioner.js';
 import { runNemesisScenario } from './scenario.js';
@@ -58,6 +61,11 @@ for (const kind of TARGETS) {
           `check ${report.checkMs.toFixed(0)} ms, ${report.check.steps} steps; partitions ${JSON.stringify(report.partitions)}`;
         console.log(summary);
         console.log(lines.join('\n'));
+        if (!report.check.ok || report.lostWrites.length > 0) {
+          const file = join(tmpdir(), `nemesis-${kind}-${report.seed}-rev${report.initialRevision}.json`);
+          saveHistory(file, report.history);
+          console.log(`history saved to ${file} (check again: checkLinearizable(etcdKvModel({ initialRevision: ${report.initialRevision} }), loadHistory(file)))`);
+        }
         if (!report.check.ok) console.log(JSON.stringify(report.check.counterexample, null, 2), '\n', lines.join('\n'));
         // the run must have exercised something
         expect(report.faults.length).toBeGreaterThan(0);

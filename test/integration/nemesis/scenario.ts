@@ -40,6 +40,10 @@ export interface ScenarioReport {
   checkMs: number;
   lostWrites: string[];
   finalReads: Map<string, FinalRead>;
+  /** The recorded history (final reads included), for saving when a check fails. */
+  history: KvOperation[];
+  /** The model's starting revision (to check a saved history again). */
+  initialRevision: number;
   /** The partitioner's counters (partitions that cut nothing prove nothing). */
   partitions: PartitionStats;
   /**
@@ -114,6 +118,8 @@ export async function runNemesisScenario(opts: ScenarioOptions): Promise<Scenari
       checkMs,
       lostWrites: findLostWrites(history, finalReads),
       finalReads,
+      history,
+      initialRevision,
     };
   } finally {
     clients.forEach((c) => c.close());

@@ -7,3 +7,4 @@ export * from './models/register.js';
 export * from './models/etcd-kv.js';
 export { parseJepsenRegisterLog } from './jepsen-log.js';
 export * from './recorder.js';
+export { saveHistory, loadHistory } from './history-file.js';

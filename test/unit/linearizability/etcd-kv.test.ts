@@ -1,12 +1,17 @@
 // Hand-written histories for the etcd KV model: what a linearizable etcd may answer, and the
 // classic anomalies it must refute (stale read, lost write, revision going backwards or skipping,
 // a read of a value never written), plus the lost-acknowledged-write check.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
 import {
   checkLinearizable,
   etcdKvModel,
   findLostWrites,
   HistoryRecorder,
+  loadHistory,
+  saveHistory,
   type KvInput,
   type KvOperation,
   type KvOutput,
@@ -230,6 +235,22 @@ describe('findLostWrites', () => {
     expect(problems).toHaveLength(2);
     expect(problems.join('\n')).toMatch(/a="z" acknowledged at rev 4 but the final mod_revision is 2/);
     expect(problems.join('\n')).toMatch(/b="y" acknowledged at rev 3 but the key is absent/);
+  });
+});
+
+describe('saveHistory / loadHistory', () => {
+  test('round-trips a history with unknown outcomes', () => {
+    const h = [
+      op(0, 0, 1, put('a', 'x'), { kind: 'put', revision: 2 }),
+      op(1, 0.5, Infinity, put('a', 'y')),
+    ];
+    const dir = mkdtempSync(join(tmpdir(), 'history-'));
+    const file = join(dir, 'h.json');
+    saveHistory(file, h);
+    const back = loadHistory<KvInput, KvOutput>(file);
+    rmSync(dir, { recursive: true, force: true });
+    expect(back).toEqual(h);
+    expect(checkLinearizable(etcdKvModel(), back).ok).toBe(true);
   });
 });
 
