@@ -98,6 +98,8 @@ export interface NativeBackend extends Backend {
   isLeader(): boolean;
   /** Called with the new leader ID (0n = none) on every change; watch streams requiring a leader are cancelled on 0n. */
   onLeaderChange(fn: (leader: bigint) => void): void;
+  /** Called once this member applied its own removal from the cluster and stopped (etcd exits then). */
+  onRemoved(fn: () => void): void;
   /** The raft host, for tests and diagnostics. */
   readonly node: NativeNode;
 }
@@ -246,6 +248,9 @@ class NativeBackendImpl implements NativeBackend {
   }
   onLeaderChange(fn: (leader: bigint) => void): void {
     this.node.onLeaderChange(fn);
+  }
+  onRemoved(fn: () => void): void {
+    this.node.onRemoved(fn);
   }
   ready(): Promise<void> {
     return this.node.ready();

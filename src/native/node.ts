@@ -179,6 +179,7 @@ export class NativeNode {
   private readonly revoking = new Set<bigint>();
   private readonly peersInTransport = new Set<bigint>();
   private readonly leaderListeners: ((lead: bigint) => void)[] = [];
+  private readonly removedListeners: (() => void)[] = [];
   private publishedResolve!: () => void;
   private publishedReject!: (e: Error) => void;
   private readonly published: Promise<void>;
@@ -724,6 +725,7 @@ export class NativeNode {
       } else if (ev.kind === 'removed') {
         this.log.info({ 'cluster-id': idHex(this.clusterId), 'local-member-id': idHex(this.id), 'removed-remote-peer-id': idHex(ev.id) }, 'removed member');
         if (this.peersInTransport.delete(ev.id)) this.cfg.transport?.removePeer(ev.id);
+        if (ev.id === this.id) this.onSelfRemoved();
       } else {
         this.log.info({ 'local-member-id': idHex(this.id), 'updated-remote-peer-id': idHex(ev.member.id) }, 'updated member');
         if (this.peersInTransport.has(ev.member.id)) this.cfg.transport?.updatePeer(ev.member.id, ev.member.peerURLs);
@@ -734,6 +736,22 @@ export class NativeNode {
       this.confWaiter = undefined;
       w.resolve();
     }
+  }
+
+  /** etcd stops a member once it applies its own removal (and refuses to start it again). */
+  private onSelfRemoved(): void {
+    this.log.warn({ 'local-member-id': idHex(this.id) }, 'the member has been permanently removed from the cluster');
+    // After the current Ready: the entry that removed us is applied, its proposer (if here) answered.
+    setImmediate(() => {
+      void this.stop().finally(() => {
+        for (const fn of this.removedListeners) fn();
+      });
+    });
+  }
+
+  /** Called once this member has applied its own removal and stopped. */
+  onRemoved(fn: () => void): void {
+    this.removedListeners.push(fn);
   }
 
   private ensurePeer(id: bigint, peerURLs: string[]): void {

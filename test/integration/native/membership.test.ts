@@ -113,8 +113,13 @@ describe('native backend membership (in-memory network)', () => {
       (await joiner.memberList(false)).members.find((m) => m.id === id)?.peerURLs[0] === 'http://127.0.0.1:24497',
     );
 
+    let removedFired = false;
+    joiner.onRemoved(() => (removedFired = true));
     const removed = await l.memberRemove(id);
     expect(removed.members.map((m) => m.id)).not.toContain(id);
+    // Like etcd, the removed member stops itself once it applies its own removal.
+    await until('the removed member to stop', () => removedFired);
+    await expect(joiner.range(rangeReq('k19', { serializable: false }))).rejects.toThrow('etcdserver: server stopped');
     await stop(id);
     await l.put(putReq('after-remove', 'ok'));
 
