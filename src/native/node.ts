@@ -180,6 +180,8 @@ export class NativeNode {
   private readonly peersInTransport = new Set<bigint>();
   private readonly leaderListeners: ((lead: bigint) => void)[] = [];
   private readonly removedListeners: (() => void)[] = [];
+  /** When the current leader became known (etcd's leadElectedTime), 0 before any. */
+  private leadElectedAt = 0;
   private publishedResolve!: () => void;
   private publishedReject!: (e: Error) => void;
   private readonly published: Promise<void>;
@@ -552,6 +554,7 @@ export class NativeNode {
       else this.log.info(`raft.node: ${idHex(this.id)} elected leader ${idHex(lead)} at term ${term}`);
       for (const fn of this.leaderListeners) fn(lead);
       if (lead !== None) {
+        this.leadElectedAt = Date.now();
         const ws = this.leaderWaiters;
         this.leaderWaiters = [];
         for (const w of ws) w.resolve(lead);
@@ -816,7 +819,7 @@ export class NativeNode {
       if (w.deadline > now) break;
       this.waiters.delete(id);
       this.cfg.onProposalFailed?.();
-      w.reject(Errors.Timeout);
+      w.reject(this.proposalTimeoutError(w.deadline - this.requestTimeoutMs));
     }
     if (this.readWaiters.length > 0 && this.readWaiters[0]!.deadline <= now) {
       this.readWaiters = this.expireReads(this.readWaiters, now);
@@ -844,6 +847,19 @@ export class NativeNode {
       this.confWaiter = undefined;
     }
     if (this.queued.length > 0 && this.lead !== None) this.flushQueued();
+  }
+
+  /**
+   * etcd's parseProposeCtxErr: which "request timed out" a proposal that started at `start` gets —
+   * "possibly due to previous leader failure" when a new leader was elected shortly after it
+   * started, "possibly due to connection lost" when the leader is not connected, else the plain one.
+   */
+  private proposalTimeoutError(start: number): EtcdError {
+    const elected = this.leadElectedAt;
+    if (elected > 0 && start > elected - 2 * this.cfg.electionMs && start < elected) return Errors.TimeoutDueToLeaderFail;
+    const t = this.cfg.transport;
+    if (this.lead !== None && this.lead !== this.id && t && !t.isActive(this.lead)) return Errors.TimeoutDueToConnectionLost;
+    return Errors.Timeout;
   }
 
   private expireReads(ws: ReadWaiter[], now: number): ReadWaiter[] {
