@@ -46,7 +46,7 @@ import type {
 import { AlarmAction, AlarmType } from './backend.js';
 import { Errors, EtcdError, GrpcCode } from './errors.js';
 import { etcdMetrics } from '../gateway/etcd/metrics.js';
-import type { ApplyValue, Command, StateMachine } from '../native/mvcc/api.js';
+import type { ApplyValue, AuthCommand, AuthQueries, Command, StateMachine } from '../native/mvcc/api.js';
 import { openMvccStore } from '../native/mvcc/index.js';
 import { type AppliedOk, NativeNode } from '../native/node.js';
 import { AutoCompactor, type AutoCompactionConfig } from '../native/node/auto-compactor.js';
@@ -98,6 +98,14 @@ export interface NativeBackend extends Backend {
   isLeader(): boolean;
   /** Called with the new leader ID (0n = none) on every change; watch streams requiring a leader are cancelled on 0n. */
   onLeaderChange(fn: (leader: bigint) => void): void;
+  /**
+   * The auth store (an extension beyond Backend, for the Auth service): a user/role change goes
+   * through raft (the password already hashed with hashPassword of src/native/mvcc/auth-store.ts)
+   * and resolves with the header once applied; its errors are etcd's (user name already exists, ...).
+   */
+  authChange(cmd: AuthCommand): Promise<ResponseHeader>;
+  /** Runs fn over the auth store once a linearizable read may be served (etcd serves UserGet & co through raft). */
+  authRead<T>(fn: (auth: AuthQueries) => T): Promise<T>;
   /** Called once this member applied its own removal from the cluster and stopped (etcd exits then). */
   onRemoved(fn: () => void): void;
   /** The raft host, for tests and diagnostics. */
@@ -251,6 +259,20 @@ class NativeBackendImpl implements NativeBackend {
   }
   onRemoved(fn: () => void): void {
     this.node.onRemoved(fn);
+  }
+
+  authChange(cmd: AuthCommand): Promise<ResponseHeader> {
+    const learner = this.notOnLearner();
+    if (learner) return Promise.reject(learner);
+    return this.node.proposeAndMap({ kind: 'auth', req: cmd }, (r) => this.header(r.revision));
+  }
+
+  authRead<T>(fn: (auth: AuthQueries) => T): Promise<T> {
+    const learner = this.notOnLearner();
+    if (learner) return Promise.reject(learner);
+    const auth = this.sm.auth?.();
+    if (!auth) return Promise.reject(new EtcdError(GrpcCode.UNIMPLEMENTED, 'dcsgw: this store has no auth store'));
+    return this.node.linearizableReadThen(() => fn(auth));
   }
   ready(): Promise<void> {
     return this.node.ready();

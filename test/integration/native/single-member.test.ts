@@ -162,6 +162,21 @@ describe('native backend, one member', () => {
     expect(fsyncs.every((s) => s >= 0 && s < 60)).toBe(true);
   });
 
+  it('replicates auth store changes and reads them back (extension for the Auth service)', async () => {
+    const be = await open(tmp());
+    const { hashPassword } = await import('../../../src/native/mvcc/auth-store.js');
+    const h = await be.authChange({ op: 'userAdd', name: 'alice', hashedPassword: hashPassword('pw'), noPassword: false });
+    expect(h.memberId).toBe(ID);
+    await be.authChange({ op: 'roleAdd', name: 'reader' });
+    await be.authChange({ op: 'userGrantRole', user: 'alice', role: 'reader' });
+    await expect(be.authChange({ op: 'userAdd', name: 'alice', hashedPassword: hashPassword('x'), noPassword: false })).rejects.toThrow(
+      'etcdserver: user name already exists',
+    );
+    expect(await be.authRead((a) => a.userList())).toEqual(['alice']);
+    expect(await be.authRead((a) => a.userGet('alice'))).toEqual(['reader']);
+    await expect(be.authRead((a) => a.userGet('bob'))).rejects.toThrow('etcdserver: user name not found');
+  });
+
   it('answers cluster and maintenance calls with etcd errors', async () => {
     const be = await open(tmp());
     await expect(be.memberRemove(0x1234n)).rejects.toThrow('etcdserver: member not found');
