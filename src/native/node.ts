@@ -294,10 +294,33 @@ export class NativeNode {
       for (const m of this.cfg.initialCluster) this.ensurePeer(m.id, m.peerURLs);
     }
 
+    if (t) this.advanceTicksOnceConnected();
     this.timers.push(setInterval(() => this.onTick(), this.cfg.heartbeatMs));
     this.timers.push(setInterval(() => this.onLeaseCheck(), LEASE_CHECK_MS));
     this.schedule();
     void this.publishLoop();
+  }
+
+  /**
+   * etcd's --initial-election-tick-advance: once a peer connection is up (polled every 50 ms for up
+   * to 5 s), fast-forward the election clock to two ticks before its timeout, so a booting cluster
+   * elects within a few heartbeats instead of a whole election timeout. Done only while no leader
+   * is known, so a member rejoining a healthy cluster does not disturb it.
+   */
+  private advanceTicksOnceConnected(): void {
+    const t = this.cfg.transport;
+    if (!t) return;
+    const started = Date.now();
+    const timer = setInterval(() => {
+      if (this.stopped || Date.now() - started > 5000 || this.lead !== None) return clearInterval(timer);
+      const peers = this.confState.voters.filter((v) => v !== this.id);
+      if (peers.length === 0 || !peers.some((p) => t.isActive(p))) return;
+      clearInterval(timer);
+      const ticks = Math.max(2, Math.round(this.cfg.electionMs / this.cfg.heartbeatMs)) - 2;
+      for (let i = 0; i < ticks; i++) this.raft.tick();
+      this.schedule();
+    }, 50);
+    this.timers.push(timer);
   }
 
   /** Resolves once this member's attributes are published through raft (etcd's ReadyNotify). */
