@@ -42,6 +42,8 @@ export type { WalMetadata, WalSnapshotMarker } from './record.js';
 
 export const DEFAULT_SEGMENT_BYTES = 64 * 1024 * 1024;
 const ARENA_BYTES = 256 * 1024;
+/** A first segment longer than this was not cut short while being created: its head must be ours. */
+const FOREIGN_CHECK_BYTES = 64;
 
 export class WalCorruptError extends Error {
   constructor(
@@ -152,6 +154,13 @@ export class Wal {
       const path = join(dir, seg.name);
       const buf = await fsp.readFile(path);
       const isLast = s === segments.length - 1;
+      if (s === 0 && buf.length > FOREIGN_CHECK_BYTES) {
+        const first = readFrame(buf, 0);
+        if (!first.ok || first.record.type !== RecordType.Metadata) {
+          // Not damage at the tail: the log never started with our header (e.g. genuine etcd's data dir).
+          throw new Error(`wal: ${path} is not a dcsgw WAL (it does not start with dcsgw's metadata record); is this another server's data dir?`);
+        }
+      }
       let off = 0;
       while (off < buf.length) {
         const r = readFrame(buf, off);

@@ -203,3 +203,14 @@ describe('Wal.close', () => {
     await w2.close();
   });
 });
+
+describe('Wal.open on a foreign log', () => {
+  it('refuses a directory whose first segment does not start with our metadata record', async () => {
+    const dir = tmp();
+    // The shape of genuine etcd's first WAL segment: an 8-byte frame length, then protobuf records.
+    const etcdLike = Buffer.alloc(4096);
+    etcdLike.writeBigUInt64LE(0x8400000000000010n, 0);
+    writeFileSync(join(dir, '0000000000000000-0000000000000000.wal'), etcdLike);
+    await expect(Wal.open(dir)).rejects.toThrow(/is not a dcsgw WAL/);
+  });
+});
