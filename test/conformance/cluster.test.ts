@@ -15,7 +15,7 @@ import { TargetRunner, type ScenarioOutcome } from './harness/runner.js';
 import { knownClusterDifferences } from './known-differences.js';
 import { cluster3Scenarios, quorumLossScenario } from './scenarios/cluster3.js';
 
-const RANGE = { from: 23001, to: 23899 };
+const RANGE = { from: 23500, to: 23799 };
 const targetKind: MemberKind =
   process.env.CONFORMANCE_TARGET === 'etcd' ? 'etcd' : process.env.CONFORMANCE_TARGET === 'dcsgw' || hasDcsgwBuild() ? 'dcsgw' : 'etcd';
 const scenarios = [...cluster3Scenarios, quorumLossScenario];

@@ -4,7 +4,7 @@ import { existsSync } from 'node:fs';
 import { afterAll, describe, expect, it } from 'vitest';
 import { etcdctl, skipUnlessBinaries, startCluster, startEtcd, stopAllProcesses, waitFor } from '../support/index.js';
 
-const RANGE = { from: 23900, to: 23999 };
+const RANGE = { from: 23800, to: 23849 };
 
 describe.skipIf(skipUnlessBinaries('etcd', 'etcdctl'))('test/support helpers with genuine etcd', () => {
   afterAll(stopAllProcesses);

@@ -1,11 +1,11 @@
 // Start genuine etcd (/usr/bin/etcd) or dcsgw (`node bin/dcsgw`, same flags) on loopback ports,
 // from a fresh data dir, and wait until it serves. Both take exactly etcd's flags, so a test can
 // run the same scenario against either by swapping `startEtcd` for `startDcsgw`.
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, readlinkSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { etcdctl } from './etcdctl.js';
-import { allocatePorts, type PortRange } from './ports.js';
+import { allocatePorts, isPortFree, type PortRange } from './ports.js';
 import { spawnManaged, type ManagedProcess } from './processes.js';
 import { repoRoot, whichBinary } from './binaries.js';
 import { sleep } from './wait.js';
@@ -76,6 +76,41 @@ function rememberDir(dir: string): void {
 }
 
 /**
+ * Whether process `pid` holds the listening socket of 127.0.0.1:`port` (Linux /proc); undefined
+ * when that cannot be told. Guards against a health check answered by ANOTHER server that took
+ * the port (e.g. while a crashed member was down) before ours found it in use and exited.
+ */
+export function listensOn(pid: number, port: number): boolean | undefined {
+  if (!existsSync('/proc/net/tcp')) return undefined;
+  const hexPort = port.toString(16).toUpperCase().padStart(4, '0');
+  const inodes = new Set<string>();
+  for (const table of ['/proc/net/tcp', '/proc/net/tcp6']) {
+    if (!existsSync(table)) continue;
+    for (const line of readFileSync(table, 'utf8').split('\n').slice(1)) {
+      const f = line.trim().split(/\s+/);
+      // local_address is f[1] ("0100007F:5DC1"), st is f[3] ("0A" = LISTEN), inode is f[9]
+      if (f[1]?.endsWith(`:${hexPort}`) && f[3] === '0A' && f[9]) inodes.add(f[9]);
+    }
+  }
+  if (inodes.size === 0) return false;
+  try {
+    for (const fd of readdirSync(`/proc/${pid}/fd`)) {
+      let target = '';
+      try {
+        target = readlinkSync(`/proc/${pid}/fd/${fd}`);
+      } catch {
+        continue;
+      }
+      const m = /^socket:\[(\d+)\]$/.exec(target);
+      if (m && inodes.has(m[1] as string)) return true;
+    }
+  } catch {
+    return undefined;
+  }
+  return false;
+}
+
+/**
  * Resolves when `clientUrl` answers /health with {"health":"true"} (or, lacking /health, etcdctl
  * endpoint health succeeds). Fails at once, with the process output, if `proc` exits meanwhile.
  */
@@ -87,6 +122,8 @@ export async function waitHealthy(clientUrl: string, timeoutMs = 20_000, proc?: 
       throw new Error(`process exited (${await proc.exited}) before serving:\n${proc.output().slice(-3000)}`);
     }
     try {
+      // a squatter on our port would answer /health for us: only our own listener counts
+      if (proc && listensOn(proc.pid, Number(new URL(clientUrl).port)) === false) throw new Error('our process does not listen yet');
       const res = await fetch(`${clientUrl}/health`, { signal: AbortSignal.timeout(2_000) });
       const body = await res.text();
       if (res.status === 200 && body.includes('"true"')) return;
@@ -142,6 +179,9 @@ async function startMember(kind: MemberKind, opts: MemberOptions): Promise<Runni
     command = process.execPath;
     args = [process.env.DCSGW_BIN ?? join(repoRoot(), 'bin', 'dcsgw'), ...flags];
   }
+  // a port taken meanwhile (by another suite, while this member was down) is a clear error here,
+  // not a health check answered by someone else's server
+  if (!(await isPortFree(clientPort as number))) throw new Error(`${kind} ${name}: client port ${clientPort} is already in use`);
   const proc = spawnManaged(command, args, { env: { ...process.env, ...opts.env }, cwd: tmpdir() });
   const filled: MemberOptions = { ...opts, name, clientPort, peerPort, dataDir };
   const member: RunningMember = {

@@ -7,7 +7,7 @@ import { hasDcsgwBuild, skipUnlessBinaries, startCluster, stopAllProcesses, wait
 import { GrpcTarget } from '../../conformance/harness/grpc.js';
 import { newWriteLog, prng, runWriters, verify } from './load.js';
 
-const RANGE = { from: 23900, to: 23999 };
+const RANGE = { from: 23900, to: 23949 };
 const ROUNDS = 3;
 const SEED = Number(process.env.DURABILITY_SEED ?? 0xc1a5);
 

@@ -5,7 +5,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { hasDcsgwBuild, skipUnlessBinaries, startMemberOfKind, stopAllProcesses, waitFor, type MemberKind, type RunningMember } from '../../support/index.js';
 import { newWriteLog, prng, runWriters, verify } from './load.js';
 
-const RANGE = { from: 23900, to: 23999 };
+const RANGE = { from: 23850, to: 23899 };
 const ROUNDS = 3;
 const WRITERS = 4;
 const SEED = Number(process.env.DURABILITY_SEED ?? 0xdc5);
