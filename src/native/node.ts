@@ -19,6 +19,7 @@
 //   machine (index <= its consistent index) are not applied to it again;
 // - membership: a MemberStore changed by applied conf changes and by each member's published
 //   attributes (name, client URLs), carried inside raft snapshots.
+import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
 import { Errors, EtcdError } from '../adapters/errors.js';
@@ -224,13 +225,27 @@ export class NativeNode {
       randomInt: (n) => Math.floor(Math.random() * n),
     });
 
+    let opened: Awaited<ReturnType<typeof Wal.open>> | undefined;
+    let snap: Awaited<ReturnType<typeof this.snapshotter.loadNewest>> | undefined;
     if (Wal.exists(walDir)) {
-      const snap = await this.snapshotter.loadNewest();
-      const { wal, state } = await Wal.open(walDir, { logger: this.log, ...this.walOpts() });
-      this.wal = wal;
-      if (state.metadata.memberId !== this.id) {
-        throw new Error(`member ${idHex(this.id)} started with the data dir of member ${idHex(state.metadata.memberId)}`);
+      snap = await this.snapshotter.loadNewest();
+      opened = await Wal.open(walDir, { logger: this.log, ...this.walOpts() });
+      if (opened.state.metadata.memberId !== this.id) {
+        throw new Error(`member ${idHex(this.id)} started with the data dir of member ${idHex(opened.state.metadata.memberId)}`);
       }
+      // A crash between creating the WAL and syncing the bootstrap entries leaves a WAL with no raft
+      // state at all. Restarting from it would skip the bootstrap, and the member could later apply
+      // AddNode(itself) alone and elect itself in a one-voter configuration (found by the raft
+      // simulation, seed 20788). Such a member has promised nothing to anyone: bootstrap it again.
+      if (!snap && !opened.state.hardState && opened.state.entries.length === 0) {
+        this.log.warn({ 'local-member-id': idHex(this.id) }, 'WAL holds no raft state; bootstrapping the member again');
+        await opened.wal.close();
+        opened = undefined;
+      }
+    }
+    if (opened) {
+      const { wal, state } = opened;
+      this.wal = wal;
       let applied = 0;
       if (snap) {
         // Raft keeps only the metadata: a follower that needs a snapshot gets a fresh one (sendMergedSnapshot).
@@ -260,6 +275,7 @@ export class NativeNode {
       );
       this.wantCampaign = true;
     } else {
+      if (Wal.exists(walDir)) await rm(walDir, { recursive: true, force: true });
       this.wal = await Wal.create(walDir, { memberId: this.id, clusterId: this.clusterId }, this.walOpts());
       this.raft = createRaft(raftCfg(0));
       if (this.cfg.initialClusterState === 'new') {

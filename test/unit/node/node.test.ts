@@ -150,3 +150,19 @@ describe('NativeNode, single member', () => {
     await expect(node.propose(put('x', 'y'))).rejects.toThrow('etcdserver: server stopped');
   });
 });
+
+describe('NativeNode, crash before the bootstrap entries were synced', () => {
+  it('bootstraps again from a WAL that holds no raft state, instead of restarting memberless', async () => {
+    const dir = tmp();
+    // What a kill -9 right after the WAL was created leaves: the metadata segment, no entries, no hard state.
+    const { Wal } = await import('../../../src/native/wal/wal.js');
+    const wal = await Wal.create(join(dir, 'member', 'wal'), { memberId: ID, clusterId: 0xcdf818194e3a8c32n });
+    await wal.close();
+    const { node, sm } = await startNode(dir);
+    expect(node.isLeader()).toBe(true);
+    expect(node.members.list().map((m) => m.id)).toEqual([ID]);
+    const r = await node.propose(put('a', '1'));
+    expect(r).toMatchObject({ ok: true });
+    expect(sm.get('a')).toBe('1');
+  });
+});
