@@ -70,6 +70,20 @@ describe('JSON input, as etcd 3.4 accepts it', () => {
     expect(range).toMatchObject({ key: b('foo'), rangeEnd: Buffer.alloc(0), limit: 1, sortOrder: 2, sortTarget: 3, serializable: false, revision: 0 });
   });
 
+  it('64-bit integers sent as JSON numbers keep every digit (as Go reads them)', () => {
+    const grant = jsonCodecOf<LeaseGrantRequest>('LeaseGrantRequest');
+    expect(grant.fromJson(parseJsonBody('{"TTL": 60, "ID": 7587861298495458824}'))).toEqual({ ttl: 60, id: 7587861298495458824n });
+    expect(grant.fromJson(parseJsonBody('{"ID": -7587861298495458824, "TTL": "5"}'))).toEqual({ ttl: 5, id: -7587861298495458824n });
+    // digits inside strings are left alone
+    expect(jsonCodecOf('AuthenticateRequest').fromJson(parseJsonBody('{"name":"12345678901234567890","password":"x\\"9999999999999999"}'))).toEqual({
+      name: '12345678901234567890',
+      password: 'x"9999999999999999',
+    });
+    expect(jsonCodecOf<PutRequest>('PutRequest').fromJson(parseJsonBody('{"key":"MTIzNDU2Nzg5MDEyMzQ1Njc4OTA=","lease":1234567890123456789}')).lease).toBe(
+      1234567890123456789n,
+    );
+  });
+
   it('upper-case lease names; a lower-case "ttl" is an unknown field and ignored, as etcd does', () => {
     const grant = jsonCodecOf<LeaseGrantRequest>('LeaseGrantRequest');
     expect(grant.fromJson({ TTL: '60', ID: '1000' })).toEqual({ ttl: 60, id: 1000n });

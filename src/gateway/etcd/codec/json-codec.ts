@@ -252,8 +252,11 @@ export function jsonCodec<T>(fullName: string): JsonCodec<T> {
  * an empty message, bytes after the first complete value are ignored, bad JSON is 400 with Go's text.
  */
 export function parseJsonBody(body: string | Buffer): unknown {
-  const text = typeof body === 'string' ? body : body.toString('utf8');
+  let text = typeof body === 'string' ? body : body.toString('utf8');
   if (text.trim() === '') return {};
+  // Go reads 64-bit integers exactly; JSON.parse would round those beyond 2^53 (lease IDs sent as
+  // numbers). Such literals are turned into strings first, which the int64 fields accept as Go does.
+  if (LONG_DIGITS.test(text)) text = quoteLongIntegers(text);
   try {
     return JSON.parse(text) as unknown;
   } catch {
@@ -261,6 +264,38 @@ export function parseJsonBody(body: string | Buffer): unknown {
     if (scan.error !== undefined) throw badRequest(scan.error);
     return JSON.parse(text.slice(0, scan.end)) as unknown;
   }
+}
+
+const LONG_DIGITS = /\d{16}/;
+
+/** Wraps integer literals of 16+ digits (outside strings) in quotes. */
+function quoteLongIntegers(text: string): string {
+  let out = '';
+  let last = 0;
+  let i = 0;
+  while (i < text.length) {
+    const c = text[i] as string;
+    if (c === '"') {
+      i++;
+      while (i < text.length && text[i] !== '"') i += text[i] === '\\' ? 2 : 1;
+      i++;
+      continue;
+    }
+    if (c === '-' || (c >= '0' && c <= '9')) {
+      const m = /^-?\d+(\.\d+)?([eE][+-]?\d+)?/.exec(text.slice(i, i + 64));
+      if (m) {
+        const lit = m[0];
+        if (m[1] === undefined && m[2] === undefined && lit.replace('-', '').length >= 16) {
+          out += text.slice(last, i) + '"' + lit + '"';
+          last = i + lit.length;
+        }
+        i += lit.length;
+        continue;
+      }
+    }
+    i++;
+  }
+  return last === 0 ? text : out + text.slice(last);
 }
 
 /** Go's encoding/json syntax error text for `text`, or 'unexpected EOF'. */
