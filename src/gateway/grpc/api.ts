@@ -51,6 +51,13 @@ export interface ServerStream<Req, Res> {
    */
   onClose(cb: () => void): void;
   write(res: Res): void;
+  /**
+   * Optional (the server layer has it): true while responses written are waiting in memory because
+   * the client reads slower than the handler writes. A producer (a watch) should hold back then.
+   */
+  readonly backpressured?: boolean;
+  /** Optional: `cb` runs once, when the responses waiting in memory have gone out (at once if none are), or the call is over. */
+  onDrain?(cb: () => void): void;
   /** End the call with OK, or with an error status. */
   end(error?: Error): void;
   readonly closed: boolean;

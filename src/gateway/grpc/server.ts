@@ -80,6 +80,9 @@ function onWantTrailers(this: CallStream): void {
   const call = this[kCall];
   this.sendTrailers(call?.trailers ?? OK_TRAILERS);
 }
+function onStreamDrain(this: CallStream): void {
+  this[kCall]?.drained();
+}
 function onDeadline(call: Call): void {
   call.expire();
 }
@@ -101,6 +104,7 @@ class Call implements CallContext, ServerStream<unknown, unknown>, FrameSink {
   private messageCb: ((req: unknown) => void) | undefined;
   private endCb: (() => void) | undefined;
   private closeCbs: (() => void)[] | undefined;
+  private drainCbs: (() => void)[] | undefined;
   private queue: unknown[] | undefined;
 
   constructor(
@@ -301,7 +305,28 @@ class Call implements CallContext, ServerStream<unknown, unknown>, FrameSink {
       this.headersSent = true;
       stream.respond(RESPONSE_HEADERS, WAIT_FOR_TRAILERS);
     }
-    stream.write(out);
+    if (!stream.write(out) && !this.backpressured) {
+      this.backpressured = true;
+      stream.once('drain', onStreamDrain);
+    }
+  }
+
+  backpressured = false;
+
+  onDrain(cb: () => void): void {
+    if (!this.backpressured || this.done) {
+      cb();
+      return;
+    }
+    (this.drainCbs ??= []).push(cb);
+  }
+
+  /** The stream flushed what was waiting. */
+  drained(): void {
+    this.backpressured = false;
+    const cbs = this.drainCbs;
+    this.drainCbs = undefined;
+    if (cbs) for (const cb of cbs) cb();
   }
 
   end(error?: Error): void {
@@ -366,6 +391,7 @@ class Call implements CallContext, ServerStream<unknown, unknown>, FrameSink {
   private fireClose(): void {
     if (this.closeFired) return;
     this.closeFired = true;
+    if (this.drainCbs) this.drained(); // nobody waits for a drain that will never come
     const cbs = this.closeCbs;
     this.closeCbs = undefined;
     if (cbs) for (const cb of cbs) cb();
