@@ -1,7 +1,13 @@
 // Loopback port allocation inside a range the caller owns (each engineer/suite has its own range,
 // so suites running in parallel forks never collide). A port is handed out only after a trial
-// bind on 127.0.0.1 succeeds, and never twice by the same process.
+// bind on 127.0.0.1 succeeds, and never twice by the same process. It is also reserved machine-wide
+// for the life of this process by a lock file (os.tmpdir()/dcsgw-port-<port>.lock holding our pid):
+// another test process using these helpers will not take it even while it is unbound, e.g. while
+// a member that was killed on purpose is down and about to restart on it.
+import { closeSync, openSync, readFileSync, unlinkSync, writeSync } from 'node:fs';
 import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 
 export interface PortRange {
   /** First port of the range (inclusive). */
@@ -11,6 +17,59 @@ export interface PortRange {
 }
 
 const handedOut = new Set<number>();
+const lockFiles = new Set<string>();
+let lockHook = false;
+
+const lockPath = (port: number) => join(tmpdir(), `dcsgw-port-${port}.lock`);
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/** Takes the machine-wide reservation of `port`; false when a live process holds it. */
+function reserve(port: number): boolean {
+  const path = lockPath(port);
+  for (let attempt = 0; attempt < 2; attempt++) {
+    try {
+      const fd = openSync(path, 'wx');
+      writeSync(fd, String(process.pid));
+      closeSync(fd);
+      lockFiles.add(path);
+      if (!lockHook) {
+        lockHook = true;
+        process.on('exit', () => {
+          for (const f of lockFiles) {
+            try {
+              unlinkSync(f);
+            } catch {
+              // already gone
+            }
+          }
+        });
+      }
+      return true;
+    } catch {
+      let holder = 0;
+      try {
+        holder = Number(readFileSync(path, 'utf8'));
+      } catch {
+        continue; // removed meanwhile: try again
+      }
+      if (holder && alive(holder)) return false;
+      try {
+        unlinkSync(path); // left by a process that is gone
+      } catch {
+        // someone else cleaned it up first
+      }
+    }
+  }
+  return false;
+}
 
 /** Resolves true when 127.0.0.1:port can be bound right now. */
 export function isPortFree(port: number): Promise<boolean> {
@@ -34,6 +93,7 @@ export async function allocatePorts(count: number, range: PortRange): Promise<nu
     const port = range.from + ((start + i) % size);
     if (handedOut.has(port)) continue;
     if (!(await isPortFree(port))) continue;
+    if (!reserve(port)) continue;
     handedOut.add(port);
     ports.push(port);
   }
@@ -46,7 +106,21 @@ export async function allocatePort(range: PortRange): Promise<number> {
   return port as number;
 }
 
+/** Drops every reservation this process holds (stopAllProcesses calls it: test runners may end a
+ * worker without running its 'exit' hooks). Stale lock files are taken over anyway. */
+export function releaseAllPorts(): void {
+  for (const port of [...handedOut]) releasePort(port);
+}
+
 /** Lets a port be handed out again (e.g. after its process is gone for good). */
 export function releasePort(port: number): void {
   handedOut.delete(port);
+  const path = lockPath(port);
+  if (lockFiles.delete(path)) {
+    try {
+      unlinkSync(path);
+    } catch {
+      // already gone
+    }
+  }
 }

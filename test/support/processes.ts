@@ -2,6 +2,7 @@
 // `stopAllProcesses()` (call it in afterAll) stops them gracefully, and a process 'exit' hook
 // SIGKILLs whatever is still alive if the test runner exits or crashes first.
 import { spawn, type ChildProcess, type SpawnOptions } from 'node:child_process';
+import { releaseAllPorts } from './ports.js';
 
 export interface ManagedProcess {
   readonly child: ChildProcess;
@@ -88,7 +89,8 @@ export function spawnManaged(command: string, args: readonly string[], options: 
   return managed;
 }
 
-/** Stops every process this test file started and has not stopped yet. */
+/** Stops every process this test file started and has not stopped yet, and frees its port reservations. */
 export async function stopAllProcesses(): Promise<void> {
   await Promise.all([...live].map((p) => p.stop('SIGTERM', 3_000)));
+  releaseAllPorts();
 }
