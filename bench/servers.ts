@@ -22,7 +22,8 @@ const here = dirname(fileURLToPath(import.meta.url));
 export const repoRoot = existsSync(join(here, '..', 'package.json')) ? join(here, '..') : join(here, '..', '..');
 
 /** Port plan inside this engineer's range: etcd 265xx, dcsgw 266xx, echo 267xx; member i uses base + 10 i. */
-const BASE: Record<TargetKind, number> = { etcd: 26500, dcsgw: 26600, echo: 26700 };
+const portBase = Number(process.env['DCSGW_BENCH_PORT_BASE'] ?? 26500); // another engineer's range: set DCSGW_BENCH_PORT_BASE
+const BASE: Record<TargetKind, number> = { etcd: portBase, dcsgw: portBase + 100, echo: portBase + 200 };
 
 function memberArgs(name: string, dir: string, client: number, peer: number, initialCluster: string): string[] {
   return [

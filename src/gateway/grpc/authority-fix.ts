@@ -257,7 +257,16 @@ export function sniffFirstRequest(socket: net.Socket, first: Buffer, serve: (con
     else handOver();
   };
 
+  /** Whether the first request's :authority needs the rewriter, once its headers are seen. */
+  let verdict: boolean | undefined;
+  const ackArrived = (): boolean => withoutFirstSettingsAck(Buffer.concat(chunks)) !== undefined;
+
   const scan = (): void => {
+    if (verdict !== undefined) {
+      // Waiting only for the ACK of our early SETTINGS (see below).
+      if (ackArrived()) decide(verdict);
+      return;
+    }
     reader.preface();
     for (let f = reader.next(); f !== undefined; f = reader.next()) {
       if (headerFragments !== undefined) {
@@ -272,7 +281,12 @@ export function sniffFirstRequest(socket: net.Socket, first: Buffer, serve: (con
         } catch {
           authority = undefined; // not ours to judge: node will answer it
         }
-        decide(authority !== undefined && !isValidAuthority(authority));
+        verdict = authority !== undefined && !isValidAuthority(authority);
+        // A client that sent its first request while our early SETTINGS was in flight acks it right
+        // after: wait for that ACK (one round trip) so it can be removed here and the connection
+        // stays native, instead of running every later request through the rewriter. The giveUp
+        // timer still ends the wait.
+        if (verdict || !settingsSent || ackArrived()) decide(verdict);
         return;
       }
     }
@@ -302,7 +316,7 @@ export function sniffFirstRequest(socket: net.Socket, first: Buffer, serve: (con
       whenFlushed = undefined;
       next?.();
     });
-    giveUp = setTimeout(() => decide(false), GIVE_UP_MS);
+    giveUp = setTimeout(() => decide(verdict ?? false), GIVE_UP_MS);
   }, QUIET_MS);
   onData(first);
 }
