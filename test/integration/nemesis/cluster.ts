@@ -15,7 +15,11 @@ export interface NemesisCluster {
   readonly partitioner: Partitioner;
   /** SIGKILL member i (its data dir stays). */
   crash(i: number): void;
-  /** Start member i again from its data dir (after crash). */
+  /**
+   * Start member i again from its data dir (after crash) and wait until it serves again, so the
+   * next fault meets a recovered cluster (and a member that dies on restart is reported with its
+   * output).
+   */
   restart(i: number): Promise<void>;
   pause(i: number): void;
   resume(i: number): void;
@@ -87,6 +91,7 @@ export async function startNemesisCluster(kind: MemberKind, portRange: PortRange
     async restart(i) {
       members[i] = await members[i]!.restart({ waitReady: false });
       down.delete(i);
+      await waitHealthy(members[i]!.clientUrl, 30_000, members[i]!.process);
     },
     pause(i) {
       members[i]!.kill('SIGSTOP');

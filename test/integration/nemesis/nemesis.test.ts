@@ -7,22 +7,31 @@
 //                               conformance check of the harness itself)
 //   NEMESIS_SECONDS=600         soak length (default 15 s of workload per target in CI)
 //   NEMESIS_SEED=<n>            replay a run's choices
+//   NEMESIS_FAULTS=kill,slow    only these fault kinds (default all: kill,crash-all,pause,partition,slow)
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, test } from 'vitest';
 import { saveHistory } from '../../support/linearizability/index.js';
 import { hasBinary, hasDcsgwBuild, stopAllProcesses, type MemberKind } from '../../support/index.js';
 import { delaysTookEffect, partitionsTookEffect } from './partitioner.js';
+import type { FaultKind } from './nemesis.js';
 import { runNemesisScenario } from './scenario.js';
 
 const SECONDS = Number(process.env.NEMESIS_SECONDS ?? 15);
 const SEED = Number(process.env.NEMESIS_SEED ?? Math.floor(Math.random() * 2 ** 31));
 const requested = process.env.NEMESIS_TARGET as MemberKind | undefined;
+const ALL_FAULTS: FaultKind[] = ['kill', 'crash-all', 'pause', 'partition', 'slow'];
+const FAULTS: FaultKind[] = process.env.NEMESIS_FAULTS
+  ? process.env.NEMESIS_FAULTS.split(',').map((f) => {
+      if (!ALL_FAULTS.includes(f as FaultKind)) throw new Error(`NEMESIS_FAULTS: unknown fault ${f} (known: ${ALL_FAULTS.join(',')})`);
+      return f as FaultKind;
+    })
+  : ALL_FAULTS;
 const TARGETS: MemberKind[] = requested ? [requested] : ['dcsgw', 'etcd'];
 
 const PORTS: Record<MemberKind, { from: number; to: number }> = {
-  etcd: { from: 27000, to: 27499 },
-  dcsgw: { from: 27500, to: 27999 },
+  etcd: { from: 27000, to: 27399 },
+  dcsgw: { from: 27400, to: 27799 },
 };
 
 function missing(kind: MemberKind): string | undefined {
@@ -48,7 +57,7 @@ for (const kind of TARGETS) {
           portRange: PORTS[kind],
           seconds: SECONDS,
           seed: SEED,
-          faults: ['kill', 'crash-all', 'pause', 'partition', 'slow'],
+          faults: FAULTS,
           clientsPerMember: 2,
           keys: 3,
           checkTimeoutMs: 60_000,

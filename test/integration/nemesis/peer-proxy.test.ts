@@ -26,7 +26,7 @@ function get(port: number, from?: string): Promise<string> {
 }
 
 beforeAll(async () => {
-  const [upstreamPort, door, door2] = (await allocatePorts(3, { from: 27000, to: 27999 })) as [number, number, number];
+  const [upstreamPort, door, door2] = (await allocatePorts(3, { from: 27950, to: 27999 })) as [number, number, number];
   doorPort = door;
   streamPort = door2;
   upstream = createServer((req, res) => {

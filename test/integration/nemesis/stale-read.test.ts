@@ -30,7 +30,7 @@ for (const kind of KINDS) {
   describe.skipIf(why !== undefined)(`stale reads from a partitioned ${kind} member`, () => {
     test('serializable reads on the cut-off member are refuted; linearizable ones are accepted', async () => {
       await cluster?.stop();
-      cluster = await startNemesisCluster(kind, { from: 27000, to: 27999 });
+      cluster = await startNemesisCluster(kind, { from: 27800, to: 27949 });
       const leader = (await cluster.leaderIndex()) ?? 0;
       const isolated = (leader + 1) % 3;
       const majority = (leader + 2) % 3;
