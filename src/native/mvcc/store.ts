@@ -959,7 +959,8 @@ export class MvccStore implements StateMachine {
       }
       const count = Buffer.allocUnsafe(4);
       count.writeUInt32LE(n);
-      parts.push(count, ...section);
+      parts.push(count);
+      for (const s of section) parts.push(s); // not push(...section): a spread of ~100k+ buffers overflows the stack
     }
     const data = Buffer.concat(parts);
     await this.flush();
