@@ -106,6 +106,8 @@ export interface NativeBackend extends Backend {
   authChange(cmd: AuthCommand): Promise<ResponseHeader>;
   /** Runs fn over the auth store once a linearizable read may be served (etcd serves UserGet & co through raft). */
   authRead<T>(fn: (auth: AuthQueries) => T): Promise<T>;
+  /** This member's applied auth store, read synchronously (the gateway's per-request permission checks; undefined without one). */
+  authQueries(): AuthQueries | undefined;
   /** Called once this member applied its own removal from the cluster and stopped (etcd exits then). */
   onRemoved(fn: () => void): void;
   /** The raft host, for tests and diagnostics. */
@@ -265,6 +267,10 @@ class NativeBackendImpl implements NativeBackend {
     const learner = this.notOnLearner();
     if (learner) return Promise.reject(learner);
     return this.node.proposeAndMap({ kind: 'auth', req: cmd }, (r) => this.header(r.revision));
+  }
+
+  authQueries(): AuthQueries | undefined {
+    return this.sm.auth?.();
   }
 
   authRead<T>(fn: (auth: AuthQueries) => T): Promise<T> {

@@ -33,6 +33,8 @@ export interface ServeConfig {
   logLevel: string;
   logOutputs: string[];
   watchProgressNotifyIntervalMs: number;
+  /** --auth-token-ttl (seconds) of the simple auth tokens. */
+  authTokenTtlSeconds: number;
   listenMetricsUrls: string[];
   /** The raw value of every flag after command line + environment (for the "starting" log line). */
   raw: ReadonlyMap<string, string>;
@@ -212,6 +214,7 @@ export function resolveCli(argv: readonly string[], env: NodeJS.ProcessEnv, earl
     logLevel: bool('debug') ? 'debug' : get('log-level'),
     logOutputs: splitList(get('log-outputs')),
     watchProgressNotifyIntervalMs: parseGoDuration(get('experimental-watch-progress-notify-interval')) ?? 600_000,
+    authTokenTtlSeconds: num('auth-token-ttl'),
     listenMetricsUrls: splitList(get('listen-metrics-urls')),
     raw: values,
   };

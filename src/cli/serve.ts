@@ -144,6 +144,7 @@ export async function serve(config: ServeConfig, notes: readonly EtcdLogEvent[],
       versions: { server: ETCD_VERSION, cluster: CLUSTER_VERSION },
       memberName: config.name,
       watchProgressIntervalMs: config.watchProgressNotifyIntervalMs,
+      authTokenTtlSeconds: config.authTokenTtlSeconds,
     });
   } catch (err) {
     await backend.close().catch(() => undefined);

@@ -52,9 +52,10 @@ import type {
   WatchRequest,
   WatchResponse,
 } from './messages.js';
+import type { AuthMessageTypes, AuthenticateResponse } from './auth/messages.js';
 
 /** Message name (as in the .proto files) -> its TypeScript shape. */
-export interface MessageTypes {
+export interface MessageTypes extends AuthMessageTypes {
   RangeRequest: RangeRequest;
   RangeResponse: RangeResponse;
   PutRequest: PutRequest;
@@ -106,7 +107,7 @@ export interface MessageTypes {
   AuthDisableRequest: Empty;
   AuthDisableResponse: HeaderOnly;
   AuthenticateRequest: AuthenticateRequest;
-  AuthenticateResponse: HeaderOnly;
+  AuthenticateResponse: AuthenticateResponse;
   LockRequest: LockRequest;
   LockResponse: LockResponse;
   UnlockRequest: UnlockRequest;

@@ -15,6 +15,8 @@ export interface ServiceDeps {
   metrics: EtcdMetrics;
   /** How often watchers created with progress_notify get an empty response (etcd: 10 minutes). */
   watchProgressIntervalMs: number;
+  /** --auth-token-ttl in seconds (simple tokens; default 300). */
+  authTokenTtlSeconds?: number;
 }
 
 export const DEFAULT_WATCH_PROGRESS_INTERVAL_MS = 10 * 60 * 1000;

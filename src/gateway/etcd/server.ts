@@ -28,6 +28,8 @@ export interface EtcdServerOptions {
   metrics?: EtcdMetrics;
   /** Progress notifications for progress_notify watchers (etcd: 10 min). */
   watchProgressIntervalMs?: number;
+  /** --auth-token-ttl (seconds; default 300). */
+  authTokenTtlSeconds?: number;
 }
 
 export interface EtcdServer {
@@ -62,6 +64,7 @@ export async function startEtcdServer(opts: EtcdServerOptions): Promise<EtcdServ
     memberName: opts.memberName,
     metrics,
     watchProgressIntervalMs: opts.watchProgressIntervalMs ?? DEFAULT_WATCH_PROGRESS_INTERVAL_MS,
+    ...(opts.authTokenTtlSeconds !== undefined ? { authTokenTtlSeconds: opts.authTokenTtlSeconds } : {}),
   };
   const methods = allEtcdMethods(deps);
   const maxReceiveMessageBytes = opts.maxRequestBytes + GRPC_OVERHEAD_BYTES;

@@ -1,4 +1,6 @@
 // Every etcd v3 method dcsgw serves on the client port, in the order etcd registers them.
+import { AuthGate } from '../auth/auth-gate.js';
+import { withAuthEnforcement } from '../auth/enforce.js';
 import type { ServiceDeps } from '../deps.js';
 import type { MethodDef } from '../method.js';
 import { authMethods } from './auth.js';
@@ -11,14 +13,16 @@ import { maintenanceMethods } from './maintenance.js';
 import { watchMethods } from './watch.js';
 
 export function allEtcdMethods(deps: ServiceDeps): MethodDef[] {
-  return [
+  const gate = new AuthGate(deps.backend, deps.authTokenTtlSeconds);
+  const methods = [
     ...kvMethods(deps),
     ...watchMethods(deps),
     ...leaseMethods(deps),
     ...clusterMethods(deps),
     ...maintenanceMethods(deps),
-    ...authMethods(deps),
+    ...authMethods(deps, gate),
     ...lockMethods(deps),
     ...electionMethods(deps),
   ];
+  return withAuthEnforcement(methods, gate, deps.backend);
 }

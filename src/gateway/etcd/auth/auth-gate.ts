@@ -1,0 +1,94 @@
+// What the gateway knows about authentication: the member's applied auth store (read
+// synchronously, as etcd's authStore is), the simple tokens this member issued, and etcd 3.4's
+// checks (auth/store.go isOpPermitted / IsAdminPermitted, v3_server AuthInfoFromCtx), in its order.
+import type { Backend, ResponseHeader } from '../../../adapters/backend.js';
+import { EtcdError, Errors, GrpcCode } from '../../../adapters/errors.js';
+import type { AuthCommand, AuthQueries } from '../../../native/mvcc/api.js';
+import { SimpleTokens } from './simple-tokens.js';
+
+/** The auth side of a backend (NativeBackend has it; test backends may not). */
+export interface AuthBackend {
+  authChange(cmd: AuthCommand): Promise<ResponseHeader>;
+  authRead<T>(fn: (auth: AuthQueries) => T): Promise<T>;
+  authQueries(): AuthQueries | undefined;
+}
+
+export function authBackendOf(b: Backend): AuthBackend | undefined {
+  const c = b as Partial<AuthBackend>;
+  return typeof c.authChange === 'function' && typeof c.authRead === 'function' && typeof c.authQueries === 'function'
+    ? (c as AuthBackend)
+    : undefined;
+}
+
+/** Errors of etcd's auth package that reach clients untranslated (code Unknown), e.g. from Maintenance. */
+export const RawAuthErrors = {
+  PermissionDenied: new EtcdError(GrpcCode.UNKNOWN, 'auth: permission denied'),
+  UserEmpty: new EtcdError(GrpcCode.UNKNOWN, 'auth: user name is empty'),
+  UserNotFound: new EtcdError(GrpcCode.UNKNOWN, 'auth: user name not found'),
+  InvalidAuthToken: new EtcdError(GrpcCode.UNKNOWN, 'auth: invalid auth token'),
+};
+
+export const DEFAULT_AUTH_TOKEN_TTL_SECONDS = 300;
+
+/** The authenticated caller: undefined = no token given (etcd's empty AuthInfo). */
+export type Caller = string | undefined;
+
+export class AuthGate {
+  readonly tokens: SimpleTokens;
+  readonly backend: AuthBackend | undefined;
+
+  constructor(backend: Backend, tokenTtlSeconds: number = DEFAULT_AUTH_TOKEN_TTL_SECONDS) {
+    this.backend = authBackendOf(backend);
+    this.tokens = new SimpleTokens(tokenTtlSeconds * 1000);
+  }
+
+  queries(): AuthQueries | undefined {
+    return this.backend?.authQueries();
+  }
+
+  enabled(): boolean {
+    return this.queries()?.status().enabled ?? false;
+  }
+
+  /**
+   * etcd's AuthInfoFromCtx: no token -> undefined; a token this member does not know -> "invalid
+   * auth token" (also with auth disabled, as genuine answers). `raw` picks the auth package's text.
+   */
+  callerOf(metadata: Record<string, string>, raw = false): Caller {
+    const token = metadata['token'];
+    if (token === undefined) return undefined;
+    // Auth was disabled (maybe through another member) since the token was issued: etcd forgot them all.
+    if (!this.enabled()) this.tokens.clear();
+    const user = this.tokens.userOf(token);
+    if (user === undefined) throw raw ? RawAuthErrors.InvalidAuthToken : Errors.InvalidAuthToken;
+    return user;
+  }
+
+  /** isOpPermitted for a read of [key, rangeEnd). */
+  checkRange(q: AuthQueries, caller: Caller, key: Buffer, rangeEnd: Buffer): void {
+    if (caller === undefined) throw Errors.UserEmpty;
+    if (!q.isRangePermitted(caller, key, rangeEnd)) throw Errors.PermissionDenied;
+  }
+
+  checkPut(q: AuthQueries, caller: Caller, key: Buffer): void {
+    if (caller === undefined) throw Errors.UserEmpty;
+    if (!q.isPutPermitted(caller, key)) throw Errors.PermissionDenied;
+  }
+
+  checkDelete(q: AuthQueries, caller: Caller, key: Buffer, rangeEnd: Buffer): void {
+    if (caller === undefined) throw Errors.UserEmpty;
+    if (!q.isDeleteRangePermitted(caller, key, rangeEnd)) throw Errors.PermissionDenied;
+  }
+
+  /** IsAdminPermitted; `raw` = the auth package's errors (Maintenance returns them as they are). */
+  checkAdmin(q: AuthQueries, caller: Caller, raw = false): void {
+    if (caller === undefined) throw raw ? RawAuthErrors.UserEmpty : Errors.UserEmpty;
+    let roles: string[];
+    try {
+      roles = q.userGet(caller);
+    } catch {
+      throw raw ? RawAuthErrors.UserNotFound : Errors.UserNotFound;
+    }
+    if (!roles.includes('root')) throw raw ? RawAuthErrors.PermissionDenied : Errors.PermissionDenied;
+  }
+}

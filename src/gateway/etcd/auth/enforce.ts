@@ -1,0 +1,193 @@
+// Permission checks of etcd 3.4 in front of every service method, for the gRPC router and the
+// JSON gateway alike (both serve the same MethodDefs). With auth disabled and no token given a
+// call costs one property lookup; a token is looked at even then, since genuine etcd answers an
+// unknown one with "invalid auth token" whether auth is on or not.
+//
+// Which call needs what (etcd 3.4: apply_auth.go, v3rpc/maintenance.go, v3_server.go):
+//   KV Range/Put/DeleteRange/Txn: the key permissions (prev_kv also needs read); Compact: none;
+//   Lease: none but LeaseRevoke (write on every key attached); Cluster: member changes need root;
+//   Maintenance: Snapshot/Hash/HashKV/Defragment/MoveLeader need root (errors of the auth package,
+//   code Unknown); Watch: read on each watched range (a denied watch is created-and-canceled);
+//   Auth management: root, except UserGet of oneself and RoleGet of one's own role.
+import type { DeleteRangeRequest, LeaseTimeToLiveResponse, PutRequest, RangeRequest, TxnRequest } from '../../../adapters/backend.js';
+import type { Backend } from '../../../adapters/backend.js';
+import type { AuthQueries } from '../../../native/mvcc/api.js';
+import type { CallContext, ServerStream } from '../../grpc/api.js';
+import type { WatchRequest, WatchResponse } from '../messages.js';
+import type { MethodDef, StreamMethod, UnaryMethod } from '../method.js';
+import type { AuthGate, Caller } from './auth-gate.js';
+
+type Check = (q: AuthQueries, caller: Caller, req: never) => void | Promise<void>;
+
+/** Watch creations refused for want of permission: genuine's answer (clientv3.InvalidWatchID, grpc status text). */
+const WATCH_DENIED_REASON = 'rpc error: code = PermissionDenied desc = etcdserver: permission denied';
+
+function txnChecks(gate: AuthGate, q: AuthQueries, caller: Caller, t: TxnRequest): void {
+  for (const c of t.compare) gate.checkRange(q, caller, c.key, c.rangeEnd);
+  for (const ops of [t.success, t.failure]) {
+    for (const op of ops) {
+      if (op.requestRange) gate.checkRange(q, caller, op.requestRange.key, op.requestRange.rangeEnd);
+      else if (op.requestPut) gate.checkPut(q, caller, op.requestPut.key);
+      else if (op.requestDeleteRange) gate.checkDelete(q, caller, op.requestDeleteRange.key, op.requestDeleteRange.rangeEnd);
+      else if (op.requestTxn) txnChecks(gate, q, caller, op.requestTxn);
+    }
+  }
+}
+
+function checksOf(gate: AuthGate, backend: Backend): Record<string, Check> {
+  const admin: Check = (q, caller) => gate.checkAdmin(q, caller);
+  const rawAdmin: Check = (q, caller) => gate.checkAdmin(q, caller, true);
+  const checks: Record<string, Check> = {
+    '/etcdserverpb.KV/Range': (q, caller, r: RangeRequest) => gate.checkRange(q, caller, r.key, r.rangeEnd),
+    '/etcdserverpb.KV/Put': (q, caller, r: PutRequest) => {
+      gate.checkPut(q, caller, r.key);
+      if (r.prevKv) gate.checkRange(q, caller, r.key, Buffer.alloc(0));
+    },
+    '/etcdserverpb.KV/DeleteRange': (q, caller, r: DeleteRangeRequest) => {
+      gate.checkDelete(q, caller, r.key, r.rangeEnd);
+      if (r.prevKv) gate.checkRange(q, caller, r.key, r.rangeEnd);
+    },
+    '/etcdserverpb.KV/Txn': (q, caller, r: TxnRequest) => txnChecks(gate, q, caller, r),
+    '/etcdserverpb.Lease/LeaseRevoke': async (q, caller, r: { id: bigint }) => {
+      let ttl: LeaseTimeToLiveResponse;
+      try {
+        ttl = await backend.leaseTimeToLive({ id: r.id, keys: true });
+      } catch {
+        return; // an unknown lease: the revoke itself answers
+      }
+      for (const k of ttl.keys) gate.checkPut(q, caller, k);
+    },
+    '/etcdserverpb.Cluster/MemberAdd': admin,
+    '/etcdserverpb.Cluster/MemberRemove': admin,
+    '/etcdserverpb.Cluster/MemberUpdate': admin,
+    '/etcdserverpb.Cluster/MemberPromote': admin,
+    '/etcdserverpb.Maintenance/Defragment': rawAdmin,
+    '/etcdserverpb.Maintenance/Snapshot': rawAdmin,
+    '/etcdserverpb.Maintenance/Hash': rawAdmin,
+    '/etcdserverpb.Maintenance/HashKV': rawAdmin,
+    '/etcdserverpb.Maintenance/MoveLeader': rawAdmin,
+    '/etcdserverpb.Auth/UserGet': (q, caller, r: { name: string }) => {
+      if (caller !== undefined && caller === r.name) return;
+      gate.checkAdmin(q, caller);
+    },
+    '/etcdserverpb.Auth/RoleGet': (q, caller, r: { role: string }) => {
+      if (caller !== undefined) {
+        let roles: string[] = [];
+        try {
+          roles = q.userGet(caller);
+        } catch {
+          // not a user any more: the admin check answers
+        }
+        if (roles.includes(r.role)) return;
+      }
+      gate.checkAdmin(q, caller);
+    },
+  };
+  for (const m of ['AuthEnable', 'AuthDisable', 'UserAdd', 'UserDelete', 'UserChangePassword', 'UserGrantRole', 'UserRevokeRole', 'UserList', 'RoleAdd', 'RoleDelete', 'RoleList', 'RoleGrantPermission', 'RoleRevokePermission']) {
+    checks[`/etcdserverpb.Auth/${m}`] = admin;
+  }
+  return checks;
+}
+
+/** The caller and, when auth is enabled, the auth store to check against (undefined: nothing to check). */
+function authContext(gate: AuthGate, ctx: CallContext, raw: boolean): { q: AuthQueries; caller: Caller } | undefined {
+  const caller = gate.callerOf(ctx.metadata, raw);
+  const q = gate.queries();
+  if (!q || !q.status().enabled) return undefined;
+  return { q, caller };
+}
+
+function guardUnary(m: UnaryMethod, gate: AuthGate, check: Check | undefined): UnaryMethod {
+  const inner = m.handler;
+  const raw = m.path.startsWith('/etcdserverpb.Maintenance/');
+  // Authenticate must work without a (valid) token: it is how one gets one.
+  if (m.path === '/etcdserverpb.Auth/Authenticate') return m;
+  return {
+    ...m,
+    handler: (req, ctx) => {
+      // Hot path: no token and auth disabled -> straight through.
+      if (ctx.metadata['token'] === undefined && !gate.enabled()) return inner(req, ctx);
+      const a = authContext(gate, ctx, raw);
+      if (!a || !check) return inner(req, ctx);
+      const r = check(a.q, a.caller, req as never);
+      if (r instanceof Promise) return r.then(() => inner(req, ctx));
+      return inner(req, ctx);
+    },
+  };
+}
+
+function guardWatch(m: StreamMethod, gate: AuthGate, backend: Backend): StreamMethod {
+  const inner = m.handler;
+  return {
+    ...m,
+    handler: (s) => {
+      const stream = s as unknown as ServerStream<WatchRequest, WatchResponse>;
+      const permitted = (req: WatchRequest): boolean => {
+        const c = req.createRequest;
+        if (!c) return true;
+        try {
+          const a = authContext(gate, stream.ctx, false);
+          if (a) gate.checkRange(a.q, a.caller, c.key, c.rangeEnd);
+          return true;
+        } catch {
+          return false; // etcd's isWatchPermitted: any failure (bad token too) is a refusal
+        }
+      };
+      const guarded = new Proxy(stream, {
+        get(target, prop) {
+          if (prop === 'onMessage') {
+            return (cb: (req: WatchRequest) => void) =>
+              target.onMessage((req) => {
+                if (permitted(req)) return cb(req);
+                target.write({
+                  header: backend.header(),
+                  watchId: -1,
+                  created: true,
+                  canceled: true,
+                  compactRevision: 0,
+                  cancelReason: WATCH_DENIED_REASON,
+                  fragment: false,
+                  events: [],
+                });
+              });
+          }
+          const v: unknown = Reflect.get(target, prop, target);
+          return typeof v === 'function' ? (v as (...a: unknown[]) => unknown).bind(target) : v;
+        },
+      });
+      inner(guarded as unknown as ServerStream<unknown, unknown>);
+    },
+  };
+}
+
+/** A server-streaming call (Snapshot) checked once, when it starts. */
+function guardStreamStart(m: StreamMethod, gate: AuthGate, check: Check): StreamMethod {
+  const inner = m.handler;
+  const raw = m.path.startsWith('/etcdserverpb.Maintenance/');
+  return {
+    ...m,
+    handler: (s) => {
+      if (s.ctx.metadata['token'] === undefined && !gate.enabled()) return inner(s);
+      try {
+        const a = authContext(gate, s.ctx, raw);
+        if (a) void check(a.q, a.caller, undefined as never);
+      } catch (e) {
+        s.end(e as Error);
+        return;
+      }
+      inner(s);
+    },
+  };
+}
+
+/** The methods with etcd's auth checks in front. */
+export function withAuthEnforcement(methods: MethodDef[], gate: AuthGate, backend: Backend): MethodDef[] {
+  if (!gate.backend) return methods; // no auth store: auth can never be enabled
+  const checks = checksOf(gate, backend);
+  return methods.map((m) => {
+    if (m.kind === 'unary') return guardUnary(m, gate, checks[m.path]);
+    if (m.path === '/etcdserverpb.Watch/Watch') return guardWatch(m, gate, backend);
+    const check = checks[m.path];
+    return check ? guardStreamStart(m, gate, check) : m;
+  });
+}
