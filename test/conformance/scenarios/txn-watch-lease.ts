@@ -72,5 +72,9 @@ export const leaseScenarios: Scenario[] = [
   scenario('lease-grant-too-large', ctl('lease', 'grant', '9000000000')),
   scenario('lease-grant-zero', ctl('lease', 'grant', '0')),
   scenario('lease-grant-bad', ctl('lease', 'grant', 'abc')),
+  // expiry: etcd serves a minimum TTL of 2 s with the default election timeout (1 s asked):
+  // 5 s later the lease and its key are gone, and a watch saw the DELETE
+  scenario('lease-expiry', ctl('lease', 'grant', '1'), ctl('put', '{P}k', 'v', '--lease={L1}'), { sleep: 5_000 },
+    ctl('get', '{P}k', '-w', 'json'), ctl('lease', 'timetolive', '{L1}'), ctlUntil('^DELETE$', 'watch', '{P}k', '--rev={R+1}')),
   scenario('lease-two-keys', ctl('lease', 'grant', '300'), ctl('put', '{P}a', '1', '--lease={L1}'), ctl('put', '{P}b', '2', '--lease={L1}'), ctl('lease', 'timetolive', '{L1}', '--keys')),
 ];
