@@ -1,5 +1,6 @@
 // Every conformance scenario, in run order. Add new ones to the table of their kind.
 import type { Scenario } from '../harness/types.js';
+import { authScenarios } from './auth.js';
 import { clientScenarios } from './client.js';
 import { clusterScenarios } from './cluster.js';
 import { errorScenarios } from './errors.js';
@@ -26,6 +27,7 @@ export const allScenarios: Scenario[] = [
   ...moreScenarios,
   ...patroniScenarios,
   ...lateScenarios,
+  ...authScenarios, // after late-auth-flow: root/rootpw exists
 ];
 
 const seen = new Set<string>();
