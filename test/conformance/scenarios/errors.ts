@@ -13,6 +13,9 @@ export const errorScenarios: Scenario[] = [
   scenario('err-get-bad-consistency', ctl('get', '{P}a', '--consistency=x')),
   scenario('err-put-too-large', ctlIn('x'.repeat(2 * 1024 * 1024), 'put', '{P}big')),
   scenario('err-put-just-under-limit', ctlIn('y'.repeat(1024 * 1024), 'put', '{P}big'), ctl('get', '{P}big', '--keys-only', '--limit=1', '-w', 'json')),
+  // --max-request-bytes (1.5 MiB) is enforced on the encoded request: just under and just over
+  scenario('err-put-limit-boundary', ctlIn('z'.repeat(1572864 - 64), 'put', '{P}k'), ctlIn('z'.repeat(1572864 - 8), 'put', '{P}k'), ctlIn('z'.repeat(1572864 + 64), 'put', '{P}k')),
+  scenario('err-txn-limit-boundary', ctlIn(`\n\nput {P}a ${'q'.repeat(800_000)}\nput {P}b ${'q'.repeat(800_000)}\n\n\n`, 'txn', '-i')),
   scenario('err-unknown-command', ctl('frobnicate')),
   scenario('err-count-only-is-3.5', ctl('get', '{P}a', '--count-only')),
   scenario('err-bad-output-format', ctl('get', '{P}a', '-w', 'yaml')),

@@ -20,6 +20,14 @@ export const moreScenarios: Scenario[] = [
   scenario('edge-range-negative-rev', { grpc: 'KV.Range', req: { key: b('{P}a'), revision: '-1' } }),
   scenario('edge-put-same-value', seed(['{P}k', 'v']), ctl('put', '{P}k', 'v'), ctl('get', '{P}k', '-w', 'json')),
   scenario('edge-del-range-all-versions', seed(['{P}a', '1'], ['{P}a', '2'], ['{P}b', '1']), { grpc: 'KV.DeleteRange', req: { key: b('{P}'), range_end: b('{P}~'), prev_kv: true } }, { grpc: 'KV.Range', req: { key: b('{P}a'), revision: '{R+2}' } }),
+  // a few hundred keys: limits, sorting and counts over more than a page
+  scenario('edge-bulk-300', { seed: Array.from({ length: 300 }, (_, i): [string, string] => [`{P}k${String((i * 7919) % 300).padStart(3, '0')}`, `v${i}`]) },
+    ctl('get', '{P}', '--prefix', '--keys-only', '--limit=5', '--sort-by=MODIFY', '--order=DESCEND'),
+    ctl('get', '{P}', '--prefix', '--limit=3', '-w', 'json'),
+    ctl('get', '{P}k150', '--from-key', '--keys-only', '--limit=4'),
+    { grpc: 'KV.Range', req: { key: Buffer.from('{P}'), range_end: Buffer.from('{P}~'), count_only: true } },
+    ctl('del', '{P}k1', '--prefix'),
+    ctl('get', '{P}', '--prefix', '--keys-only', '--limit=2', '--sort-by=KEY', '--order=DESCEND')),
   // txn shapes
   scenario('edge-txn-range-in-compare-missing', txn({ compare: [{ key: b('{P}none'), target: 'MOD', result: 'LESS', mod_revision: '1' }], success: [{ request_range: { key: b('{P}none') } }], failure: [{ request_put: { key: b('{P}f'), value: b('1') } }] })),
   scenario('edge-txn-not-equal', seed(['{P}a', '1']), txn({ compare: [{ key: b('{P}a'), target: 'VALUE', result: 'NOT_EQUAL', value: b('2') }], success: [{ request_delete_range: { key: b('{P}a'), prev_kv: true } }], failure: [] })),
