@@ -30,7 +30,7 @@ export const clientScenarios: Scenario[] = [
     const events: string[] = [];
     const w = await c.watch().key(x.p + 'a').startRevision(String(x.rev(1))).create();
     await new Promise<void>((resolve) => {
-      const t = setTimeout(resolve, 1_500);
+      const t = setTimeout(resolve, 10_000); // a bound for loaded machines: resolves at the 2nd event
       w.on('put', (kv) => { events.push(`put ${kv.key.toString()}=${kv.value.toString()}`); if (events.length === 2) { clearTimeout(t); resolve(); } });
     });
     await w.cancel();

@@ -72,7 +72,7 @@ export const moreScenarios: Scenario[] = [
   scenario('gw-hashkv', { http: 'POST /v3/maintenance/hash', body: {} }),
   scenario('gw-defragment', { http: 'POST /v3/maintenance/defragment', body: {} }),
   scenario('gw-watch-two-messages', seed(['{P}a', '1']), { http: 'POST /v3/watch', body: (c: StepContext) => JSON.stringify({ create_request: { key: b64(c.p + 'a') } }) + JSON.stringify({ create_request: { key: b64(c.p + 'b') } }), streamMs: 10_000, until: '"watch_id":"1"' }),
-  scenario('gw-watch-bad-json', { http: 'POST /v3/watch', body: '{oops', streamMs: 1_000 }),
+  scenario('gw-watch-bad-json', { http: 'POST /v3/watch', body: '{oops', streamMs: 5_000 }),
   scenario('gw-auth-authenticate-disabled', { http: 'POST /v3/auth/authenticate', body: { name: 'root', password: 'x' } }),
   scenario('gw-method-put', { http: 'PUT /v3/kv/range', body: {} }),
   scenario('gw-health-post', { http: 'POST /health', body: {} }),
