@@ -5,7 +5,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Etcd3 } from 'etcd3';
-import { etcdctl, type EtcdctlResult, type RunningMember } from '../../support/index.js';
+import { etcdctl, waitHealthy, type EtcdctlResult, type RunningMember } from '../../support/index.js';
 import { GrpcTarget, plain } from './grpc.js';
 import { normalise, registerLeases, registerNewMembers, type NormaliseContext } from './normalise.js';
 import type { Scenario, Step, StepContext, Templated } from './types.js';
@@ -182,6 +182,14 @@ export class TargetRunner {
       if (!m) throw new Error(`no member ${step.startMember}`);
       this.members[step.startMember] = await m.restart({ initialClusterState: 'existing', waitReady: false });
       return `started member ${m.name}`;
+    }
+    if ('waitHealthy' in step) {
+      for (const i of step.waitHealthy) {
+        const m = this.members[i];
+        if (!m) throw new Error(`no member ${i}`);
+        await waitHealthy(m.clientUrl, 30_000, m.process);
+      }
+      return '';
     }
     if ('seed' in step) {
       const lines: string[] = [];

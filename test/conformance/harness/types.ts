@@ -117,12 +117,17 @@ export interface StopMemberStep {
 export interface StartMemberStep {
   startMember: number;
 }
+/** Cluster mode: wait until these members answer /health (after startMember: a restarted member of
+ * a cluster without quorum cannot be healthy alone, so starting does not wait). */
+export interface WaitHealthyStep {
+  waitHealthy: number[];
+}
 
 export interface SleepStep {
   sleep: number;
 }
 
-export type Step = CtlStep | GrpcStep | GrpcRawStep | GrpcStreamStep | HttpStep | ClientStep | AwaitStep | InterruptStep | SleepStep | SeedStep | StopMemberStep | StartMemberStep | RevokeAllLeasesStep;
+export type Step = CtlStep | GrpcStep | GrpcRawStep | GrpcStreamStep | HttpStep | ClientStep | AwaitStep | InterruptStep | SleepStep | SeedStep | StopMemberStep | StartMemberStep | WaitHealthyStep | RevokeAllLeasesStep;
 
 export interface Scenario {
   name: string;

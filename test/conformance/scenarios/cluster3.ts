@@ -47,6 +47,7 @@ export const cluster3Scenarios: Scenario[] = [
     on(0, 'endpoint', 'status', '-w', 'table'),
     ctl('member', 'list'),
     { startMember: 2 },
+    { waitHealthy: [2] },
     on(2, 'get', '{P}k')),
 ];
 
@@ -63,5 +64,6 @@ export const quorumLossScenario: Scenario = scenario('c-quorum-lost',
   on(0, 'member', 'list'),
   { startMember: 1 },
   { startMember: 2 },
+  { waitHealthy: [0, 1, 2] },
   on(0, 'put', '{P}k', 'back'),
   on(2, 'get', '{P}k'));
