@@ -2,10 +2,10 @@
 // until their pair is partitioned; then new connections are refused and live ones are cut; after
 // heal they pass again. Requests without the header always pass.
 import { createServer, request, type Server } from 'node:http';
-import { createConnection } from 'node:net';
+import { createConnection, type Socket } from 'node:net';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { allocatePorts } from '../../support/index.js';
-import { PeerPartitioner } from './peer-proxy.js';
+import { orderedDelayedWriter, PeerPartitioner } from './peer-proxy.js';
 
 let upstream: Server;
 let partitioner: PeerPartitioner;
@@ -30,6 +30,12 @@ beforeAll(async () => {
   doorPort = door;
   streamPort = door2;
   upstream = createServer((req, res) => {
+    if (req.url === '/echo') {
+      let body = '';
+      req.on('data', (c: Buffer) => (body += c.toString('latin1')));
+      req.on('end', () => res.end(body));
+      return;
+    }
     if (req.headers['x-stream']) {
       res.write('open');
       return; // a long-lived stream, like etcd's raft streams
@@ -108,5 +114,45 @@ describe('PeerPartitioner', () => {
     // the b2 request and its answer were held back; c3 is not in a slowed pair
     expect(partitioner.stats.delayed).toBeGreaterThanOrEqual(before + 2);
     await partitioner.heal();
+  });
+
+  test('a slowed stream of many small chunks arrives intact and in order', async () => {
+    await partitioner.slow(['a'], ['b'], 5);
+    const payload = Array.from({ length: 400 }, (_, i) => `<${i}>`).join('');
+    const echoed = await new Promise<string>((resolve, reject) => {
+      const socket = createConnection({ host: '127.0.0.1', port: doorPort });
+      let received = '';
+      socket.on('data', (c: Buffer) => (received += c.toString('latin1')));
+      socket.on('error', reject);
+      socket.on('close', () => resolve(received));
+      socket.write(`POST /echo HTTP/1.1\r\nHost: x\r\nX-Server-From: b2\r\nContent-Length: ${payload.length}\r\nConnection: close\r\n\r\n`);
+      // many writes in one tick: each becomes its own chunk through the delay queue
+      let i = 0;
+      const more = (): void => {
+        for (let k = 0; k < 40 && i < payload.length; k++, i += 10) socket.write(payload.slice(i, i + 10));
+        if (i < payload.length) setImmediate(more);
+      };
+      more();
+    });
+    expect(echoed).toContain(payload);
+    await partitioner.heal();
+  });
+
+  test('the delay queue keeps byte order when the delay drops while bytes are held (heal)', async () => {
+    const written: string[] = [];
+    const dst = { destroyed: false, write: (c: Buffer) => written.push(c.toString()) > 0 } as unknown as Socket;
+    let delayMs = 40;
+    const writer = orderedDelayedWriter(dst, () => delayMs, () => undefined);
+    writer.write(Buffer.from('first'));
+    // heal while 'first' is held, in the same event-loop turn, after the clock moved on
+    delayMs = 0;
+    const until = Date.now() + 5;
+    while (Date.now() < until) {
+      // busy: node's cached loop time stays behind Date.now()
+    }
+    writer.write(Buffer.from('second'));
+    writer.write(Buffer.from('third'));
+    await new Promise((r) => setTimeout(r, 100));
+    expect(written).toEqual(['first', 'second', 'third']);
   });
 });

@@ -31,28 +31,43 @@ interface DoorRules {
   delayOf(from: string | undefined): number;
 }
 
-interface DelayedWriter {
+export interface DelayedWriter {
   /** Returns false when dst wants the source paused (backpressure). */
   write(chunk: Buffer): boolean;
   /** When the last held-back chunk will have been written (ms since epoch). */
   pendingUntil(): number;
 }
 
-/** Writes chunks to dst in order, each no earlier than `delay()` ms after it arrived. */
-function orderedDelayedWriter(dst: Socket, delay: () => number, onDelayed: () => void): DelayedWriter {
+/**
+ * Writes chunks to dst in order, each no earlier than `delay()` ms after it arrived. One FIFO
+ * and one timer at a time: separate timers per chunk are NOT fired in due order (node computes
+ * their expiry from its cached loop time), and a reordered byte stream corrupts raft messages
+ * (etcd then panics with "tocommit(N) is out of range").
+ */
+export function orderedDelayedWriter(dst: Socket, delay: () => number, onDelayed: () => void): DelayedWriter {
+  const queue: { due: number; chunk: Buffer }[] = [];
   let lastDue = 0;
+  let timer: NodeJS.Timeout | undefined;
+  const pump = (): void => {
+    timer = undefined;
+    const now = Date.now();
+    while (queue.length > 0 && queue[0]!.due <= now) {
+      const { chunk } = queue.shift()!;
+      if (!dst.destroyed) dst.write(chunk);
+    }
+    if (queue.length > 0) timer = setTimeout(pump, Math.max(1, queue[0]!.due - now));
+  };
   return {
     pendingUntil: () => lastDue,
     write(chunk) {
       const now = Date.now();
       const d = delay();
-      if (d <= 0 && lastDue <= now) return dst.write(chunk);
-      const due = Math.max(lastDue, now + d);
+      if (d <= 0 && queue.length === 0) return dst.write(chunk);
+      const due = Math.max(lastDue, now + Math.max(0, d));
       lastDue = due;
       onDelayed();
-      setTimeout(() => {
-        if (!dst.destroyed) dst.write(chunk);
-      }, due - now);
+      queue.push({ due, chunk });
+      if (timer === undefined) timer = setTimeout(pump, Math.max(1, due - now));
       return true;
     },
   };
