@@ -68,6 +68,8 @@ export interface AuthQueries {
   roleList(): string[];
   /** Returns the auth revision when the password is right; throws Errors.AuthFailed otherwise. */
   checkPassword(name: string, password: string): number;
+  /** Added with --no-password (etcd's Authenticate answers "password was given for no password user" for it). */
+  isNoPasswordUser?(name: string): boolean;
   isRangePermitted(user: string, key: Buffer, rangeEnd: Buffer): boolean;
   isPutPermitted(user: string, key: Buffer): boolean;
   isDeleteRangePermitted(user: string, key: Buffer, rangeEnd: Buffer): boolean;

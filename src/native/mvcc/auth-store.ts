@@ -296,6 +296,10 @@ export class AuthStore implements AuthQueries {
     return this.revision;
   }
 
+  isNoPasswordUser(name: string): boolean {
+    return this.users.get(name)?.noPassword ?? false;
+  }
+
   isAdmin(user: string): boolean {
     return this.users.get(user)?.roles.includes(ROOT) ?? false;
   }

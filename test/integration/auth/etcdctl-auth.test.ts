@@ -38,6 +38,7 @@ const STEPS: [string[], string?][] = [
   [['put', 'k', 'v']],
   [['--user', 'root:pw', 'put', 'k', 'v']],
   [['--user', 'root:bad', 'put', 'k', 'v']],
+  [['--user', 'u2:any', 'get', 'k']],
   [['--user', 'u1:pw1', 'get', 'k']],
   [['--user', 'u1:pw2', 'get', 'k']],
   [['--user', 'u1:pw2', 'put', '/p/x', 'v']],
@@ -93,6 +94,7 @@ describe.skipIf(!haveDcsgw)('etcdctl user/role/auth on dcsgw', () => {
     expect(at('--user root:pw put k v')).toContain('OK');
     expect(at('put k v')).toContain('Error: etcdserver: user name is empty');
     expect(at('--user root:bad put k v')).toContain('Error: etcdserver: authentication failed, invalid user ID or password');
+    expect(at('--user u2:any get k')).toContain('auth: authentication failed, password was given for no password user');
     expect(at('--user u1:pw2 get /p')).toContain('Error: etcdserver: permission denied');
     expect(at('--user u1:pw2 get /p/ --prefix')).toContain('/p/x\nv\n');
     expect(at('--user root:pw user delete root')).toContain('Error: etcdserver: invalid auth management');

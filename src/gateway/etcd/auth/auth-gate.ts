@@ -42,12 +42,18 @@ export class AuthGate {
     this.tokens = new SimpleTokens(tokenTtlSeconds * 1000);
   }
 
+  private cached: AuthQueries | undefined;
+
+  /** The store's read side; the same object for the life of the backend, so kept after the first ask. */
   queries(): AuthQueries | undefined {
-    return this.backend?.authQueries();
+    if (this.cached === undefined) this.cached = this.backend?.authQueries();
+    return this.cached;
   }
 
+  /** Per request (hot path): a cached object and one field read. */
   enabled(): boolean {
-    return this.queries()?.status().enabled ?? false;
+    const q = this.cached ?? this.queries();
+    return q !== undefined && q.status().enabled;
   }
 
   /**

@@ -16,6 +16,9 @@ export const AuthManagementUnsupported = new EtcdError(
   'dcsgw: auth user/role management is not supported yet on this backend (it has no auth store)',
 );
 
+/** auth.ErrNoPasswordUser: not one of rpctypes' errors, so it reaches clients as code Unknown. */
+export const NoPasswordUser = new EtcdError(GrpcCode.UNKNOWN, 'auth: authentication failed, password was given for no password user');
+
 /** rpctypes.ErrGRPCPermissionNotGiven: RoleGrantPermission without a permission. */
 export const PermissionNotGiven = new EtcdError(GrpcCode.INVALID_ARGUMENT, 'etcdserver: permission not given');
 
@@ -71,6 +74,7 @@ export function authMethods(deps: ServiceDeps, gate: AuthGate): MethodDef[] {
       // etcd's CheckPassword: not enabled first, then the user and password.
       const { header } = await read((q) => {
         if (!q.status().enabled) throw Errors.AuthNotEnabled;
+        if (q.isNoPasswordUser?.(req.name)) throw NoPasswordUser;
         return q.checkPassword(req.name, req.password);
       });
       return { header, token: gate.tokens.issue(req.name) };
