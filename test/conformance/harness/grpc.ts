@@ -66,13 +66,15 @@ export class GrpcTarget {
   }
 
   /** `Service.Method` unary call; resolves with the rendered answer (never rejects for gRPC errors). */
-  unary(fullMethod: string, req: unknown, timeoutMs = 5_000): Promise<{ text: string; value?: unknown; error?: grpc.ServiceError }> {
+  unary(fullMethod: string, req: unknown, timeoutMs = 5_000, token?: string): Promise<{ text: string; value?: unknown; error?: grpc.ServiceError }> {
     const [service, method] = fullMethod.split('.') as [string, string];
     const c = this.client(service) as unknown as Record<string, UnaryFn>;
     const fn = c[method];
     if (typeof fn !== 'function') throw new Error(`no method ${fullMethod}`);
     return new Promise((resolve) => {
-      fn.call(c, req, new grpc.Metadata(), { deadline: Date.now() + timeoutMs }, (err, res) => {
+      const meta = new grpc.Metadata();
+      if (token !== undefined) meta.set('token', token); // etcd's auth token header
+      fn.call(c, req, meta, { deadline: Date.now() + timeoutMs }, (err, res) => {
         if (err) resolve({ text: describeGrpcError(err), error: err });
         else resolve({ text: JSON.stringify(plain(res)), value: res });
       });

@@ -11,6 +11,7 @@
 //   - db sizes and hashes: bbolt's page layout vs our store cannot match byte for byte  -> <DBSIZE>, <HASH>
 //   - a lease's remaining TTL when within 10 s of its granted TTL (seconds pass on a
 //     loaded machine between grant and query; scenarios grant 300 s)                   -> <~TTL>
+//   - auth tokens (simple tokens are random)                                            -> <TOKEN>
 //   - the order of a lease's attached keys (etcd walks a Go map: random order)        -> sorted
 // Everything else (keys, values, versions, member/cluster IDs, errors, exit codes) is compared as is.
 
@@ -136,6 +137,7 @@ export function normalise(raw: string, ctx: NormaliseContext): string {
 
   t = t.replace(/"ts":("[^"]*"|[-\d.e+]+)/g, '"ts":<TS>');
   t = t.replace(/client-[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/g, 'client-<UUID>');
+  t = t.replace(/"token"(\s*:\s*)"[^"]+"/g, '"token"$1"<TOKEN>"');
   t = t.replace(/took = \S+/g, 'took = <T>');
   t = t.replace(/"Took" : \S+/g, '"Took" : <T>');
   t = t.replace(/"took":("[^"]*"|[-\d.e+]+)/g, '"took":<T>');

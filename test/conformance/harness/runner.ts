@@ -29,6 +29,7 @@ export class TargetRunner {
   /** Cluster mode (more than one member): IDs and ports are labelled by member name. */
   readonly members: RunningMember[];
   private fixedIds = new Set<string>();
+  private lastToken: string | undefined;
   private idLabels: Array<[bigint, string]> | undefined;
   private readonly sparePorts: number[];
 
@@ -231,8 +232,11 @@ export class TargetRunner {
     }
     if ('grpc' in step) {
       const req = templateDeep(resolve(step.req ?? {}, ctx), ctx);
-      const res = await this.grpc.unary(step.grpc, req);
-      return `grpc ${step.grpc}\n${res.text}`;
+      const token = step.token === 'last' ? (this.lastToken ?? 'no-token-yet') : step.token;
+      const res = await this.grpc.unary(step.grpc, req, 5_000, token);
+      const got = (res.value as { token?: string } | undefined)?.token;
+      if (step.grpc === 'Auth.Authenticate' && got) this.lastToken = got;
+      return `grpc ${step.grpc}${step.token ? ` (token ${step.token})` : ''}\n${res.text}`;
     }
     if ('grpcRaw' in step) {
       return `grpc raw ${step.grpcRaw}\n${await this.grpc.raw(step.grpcRaw, Buffer.from(step.hex ?? '', 'hex'))}`;

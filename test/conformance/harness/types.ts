@@ -56,6 +56,8 @@ export interface CtlStep {
 export interface GrpcStep {
   grpc: `${string}.${string}`;
   req?: Templated<Record<string, unknown>>;
+  /** Send an auth token: 'last' = the one the scenario's latest Auth.Authenticate returned, or a literal. */
+  token?: string;
 }
 
 /** A unary call by full path with a raw (hex) request body, for methods our protos do not declare. */

@@ -43,4 +43,15 @@ export const lateScenarios: Scenario[] = [
     ctl('auth', 'disable', '--user=root:rootpw'),
     ctl('get', '{P}k'),
   ),
+  // after late-auth-flow: root (password rootpw, role root) exists and auth is disabled again
+  scenario('late-auth-grpc-token',
+    ctl('auth', 'enable'),
+    { grpc: 'Auth.Authenticate', req: { name: 'root', password: 'wrong' } },
+    { grpc: 'Auth.Authenticate', req: { name: 'root', password: 'rootpw' } },
+    { grpc: 'KV.Put', req: { key: b('{P}k'), value: b('v') }, token: 'last' },
+    { grpc: 'KV.Range', req: { key: b('{P}k') } },
+    { grpc: 'KV.Range', req: { key: b('{P}k') }, token: 'bogus.1' },
+    { grpc: 'Auth.UserList', req: {}, token: 'last' },
+    { grpc: 'Auth.AuthDisable', req: {}, token: 'last' },
+    { grpc: 'KV.Range', req: { key: b('{P}k') } }),
 ].map(late);
