@@ -10,6 +10,7 @@ export const knownDifferences: Record<string, string> = {
   'endpoint-hashkv-json': HASHKV_COMPACT_REV,
   'endpoint-hashkv-rev': HASHKV_COMPACT_REV,
   'g-hashkv': HASHKV_COMPACT_REV,
+  'http-debug-vars': 'gateway: GET /debug/vars (etcd serves Go expvar JSON: cmdline, memstats, file_descriptor_limit) answers 404',
 };
 
 /** The same for the 3-member cluster scenarios (cluster.test.ts, scenarios/cluster3.ts). */

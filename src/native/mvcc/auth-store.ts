@@ -29,7 +29,7 @@ function verifyPassword(stored: Buffer, password: string): boolean {
   return timingSafeEqual(stored.subarray(SCRYPT_TAG.length + SALT_BYTES), scryptSync(password, salt, KEY_BYTES));
 }
 
-interface User {
+export interface User {
   name: string;
   hashedPassword: Buffer;
   noPassword: boolean;
@@ -52,7 +52,7 @@ function encodeUser(u: User): Buffer {
   return Buffer.concat(parts);
 }
 
-function decodeUser(name: string, b: Buffer): User {
+export function decodeUser(name: string, b: Buffer): User {
   let off = 1;
   const pwLen = b.readUInt32LE(off);
   off += 4;
@@ -76,7 +76,7 @@ function encodeRole(perms: Permission[]): Buffer {
   return Buffer.concat(parts);
 }
 
-function decodeRole(b: Buffer): Permission[] {
+export function decodeRole(b: Buffer): Permission[] {
   const n = b.readUInt32LE(0);
   let off = 4;
   const perms: Permission[] = [];

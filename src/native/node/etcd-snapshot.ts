@@ -7,12 +7,14 @@
 //   meta     consistent_index (u64 BE), finishedCompactRev / scheduledCompactRev (revision keys)
 //   members  member ID hex -> JSON {"id","peerURLs","name","clientURLs"} (etcd's Member JSON)
 //   cluster  clusterVersion -> "3.4.0"
-//   alarm, auth, authRoles, authUsers, members_removed: present (empty), as in etcd's files
+//   auth, authRoles, authUsers: the auth store (./etcd-auth-buckets.ts)
+//   alarm, members_removed: present (empty), as in etcd's files
 // `etcdctl snapshot restore` reads the key and lease buckets and rewrites membership, so a genuine
 // etcd can start from a snapshot taken here.
 import type { Member } from '../../adapters/backend.js';
 import { decodeKvRecord } from '../mvcc/kv-record.js';
 import { type BoltItems, writeBoltDb } from './bbolt-writer.js';
+import { etcdAuthBuckets } from './etcd-auth-buckets.js';
 
 const MAGIC = 'DCSMVCC1';
 
@@ -87,7 +89,8 @@ export function etcdSnapshotDb(dump: Buffer, members: Member[], clusterVersion: 
     }
     sections.push(items);
   }
-  const [kv, lease] = sections as [BoltItems, BoltItems, BoltItems, BoltItems];
+  const [kv, lease, , authSection] = sections as [BoltItems, BoltItems, BoltItems, BoltItems];
+  const auth = etcdAuthBuckets(authSection);
 
   const key: BoltItems = kv.map(([k, v]) => {
     const rec = decodeKvRecord(v);
@@ -122,9 +125,9 @@ export function etcdSnapshotDb(dump: Buffer, members: Member[], clusterVersion: 
   return writeBoltDb(
     new Map<string, BoltItems>([
       ['alarm', []],
-      ['auth', []],
-      ['authRoles', []],
-      ['authUsers', []],
+      ['auth', auth.auth],
+      ['authRoles', auth.authRoles],
+      ['authUsers', auth.authUsers],
       ['cluster', clusterVersion ? [[Buffer.from('clusterVersion'), Buffer.from(clusterVersion)]] : []],
       ['key', key],
       ['lease', leases],
