@@ -44,6 +44,12 @@ export const gatewayScenarios: Scenario[] = [
   scenario('gw-get-on-post-route', { http: 'GET /v3/kv/range' }),
   scenario('gw-v3beta', post('/v3beta/kv/range', (c) => ({ key: b64(c.p + 'a') }))),
   scenario('http-version', { http: 'GET /version' }),
+  // what etcd 3.4 does NOT serve by default (v2 API off): tools probing these must see the same answer
+  scenario('http-v2-keys', { http: 'GET /v2/keys/foo' }),
+  scenario('http-v2-members', { http: 'GET /v2/members' }),
+  scenario('http-v2-stats', { http: 'GET /v2/stats/self' }),
+  scenario('http-readyz', { http: 'GET /readyz' }),
+  scenario('http-debug-vars', { http: 'GET /debug/vars', pick: (b) => ['cmdline', 'memstats', 'file_descriptor_limit'].map((k) => `${k}: ${b.includes(`"${k}"`) ? 'present' : 'ABSENT'}`).join('\n') }),
   scenario('http-health', { http: 'GET /health' }),
   scenario('http-metrics-names', { http: 'GET /metrics', pick: metricNames }),
 ];
