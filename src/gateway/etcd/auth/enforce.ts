@@ -35,28 +35,33 @@ function txnChecks(gate: AuthGate, q: AuthQueries, caller: Caller, t: TxnRequest
 }
 
 function checksOf(gate: AuthGate, backend: Backend): Record<string, Check> {
+  const leaseKeysWritable = async (q: AuthQueries, caller: Caller, id: bigint): Promise<void> => {
+    let ttl: LeaseTimeToLiveResponse;
+    try {
+      ttl = await backend.leaseTimeToLive({ id, keys: true });
+    } catch {
+      return; // an unknown lease: the request itself answers
+    }
+    for (const k of ttl.keys) gate.checkPut(q, caller, k);
+  };
   const admin: Check = (q, caller) => gate.checkAdmin(q, caller);
   const rawAdmin: Check = (q, caller) => gate.checkAdmin(q, caller, true);
   const checks: Record<string, Check> = {
     '/etcdserverpb.KV/Range': (q, caller, r: RangeRequest) => gate.checkRange(q, caller, r.key, r.rangeEnd),
     '/etcdserverpb.KV/Put': (q, caller, r: PutRequest) => {
       gate.checkPut(q, caller, r.key);
-      if (r.prevKv) gate.checkRange(q, caller, r.key, Buffer.alloc(0));
+      // etcd's checkLeasePuts: a lease already holding a key this user may not write cannot be attached.
+      const leaseChecked = r.lease !== 0n ? leaseKeysWritable(q, caller, r.lease) : undefined;
+      if (!r.prevKv) return leaseChecked;
+      const prevKvChecked = () => gate.checkRange(q, caller, r.key, Buffer.alloc(0));
+      return leaseChecked ? leaseChecked.then(prevKvChecked) : prevKvChecked();
     },
     '/etcdserverpb.KV/DeleteRange': (q, caller, r: DeleteRangeRequest) => {
       gate.checkDelete(q, caller, r.key, r.rangeEnd);
       if (r.prevKv) gate.checkRange(q, caller, r.key, r.rangeEnd);
     },
     '/etcdserverpb.KV/Txn': (q, caller, r: TxnRequest) => txnChecks(gate, q, caller, r),
-    '/etcdserverpb.Lease/LeaseRevoke': async (q, caller, r: { id: bigint }) => {
-      let ttl: LeaseTimeToLiveResponse;
-      try {
-        ttl = await backend.leaseTimeToLive({ id: r.id, keys: true });
-      } catch {
-        return; // an unknown lease: the revoke itself answers
-      }
-      for (const k of ttl.keys) gate.checkPut(q, caller, k);
-    },
+    '/etcdserverpb.Lease/LeaseRevoke': (q, caller, r: { id: bigint }) => leaseKeysWritable(q, caller, r.id),
     '/etcdserverpb.Cluster/MemberAdd': admin,
     '/etcdserverpb.Cluster/MemberRemove': admin,
     '/etcdserverpb.Cluster/MemberUpdate': admin,
