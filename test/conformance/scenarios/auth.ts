@@ -156,4 +156,27 @@ export const authScenarios: Scenario[] = [
     ctl('lease', 'revoke', '{L1}', ROOT),
     disableAuth,
   ),
+  // JSON gateway management with auth disabled: empty passwords, no-password users, empty permissions
+  // (a grant WITHOUT perm is left out: genuine etcd 3.4 panics on it; dcsgw answers "permission not given")
+  scenario('late-auth-json-management',
+    ...[
+      ['auth/user/add', { name: '{P}e', password: '' }],
+      ['auth/user/add', { name: '{P}np', options: { no_password: true } }],
+      ['auth/role/add', { name: '{P}r' }],
+      ['auth/role/grant', { name: '{P}r', perm: {} }],
+      ['auth/role/grant', { name: '{P}r', perm: { key: 'YQ==', permType: 'WRITE' } }],
+      ['auth/role/get', { role: '{P}r' }],
+      ['auth/role/revoke', { role: '{P}r' }],
+      ['auth/role/revoke', { role: '{P}r', key: 'YQ==' }],
+      ['auth/user/grant', { user: '{P}np', role: '{P}r' }],
+      ['auth/user/get', { name: '{P}np' }],
+      ['auth/role/delete', { role: '{P}r' }],
+      ['auth/user/get', { name: '{P}np' }],
+      ['auth/user/changepw', { name: '{P}np', password: 'x' }],
+      ['auth/authenticate', { name: '{P}np', password: 'x' }],
+      ['auth/user/delete', { name: '' }],
+      ['auth/user/delete', { name: '{P}np' }],
+      ['auth/user/delete', { name: '{P}e' }],
+    ].map(([path, body]) => ({ http: `POST /v3/${path as string}` as const, body })),
+  ),
 ].map(late);
