@@ -34,10 +34,11 @@ function tokenOrderingIds(peerPorts: number[]): string {
 }
 
 async function startOrdered(kind: MemberKind): Promise<{ members: RunningMember[]; spare: number[] }> {
-  const ports = await allocatePorts(9, RANGE);
+  const ports = await allocatePorts(11, RANGE);
   const clusterPorts = ports.slice(0, 6);
   const token = tokenOrderingIds([clusterPorts[1], clusterPorts[3], clusterPorts[5]] as number[]);
   const members = await startCluster(kind, 3, { portRange: RANGE, ports: clusterPorts, initialClusterToken: token });
+
   // leader to m1, so "who leads" is the same on both clusters
   const first = new GrpcTarget(`127.0.0.1:${members[0]?.clientPort}`);
   try {
@@ -55,6 +56,20 @@ async function startOrdered(kind: MemberKind): Promise<{ members: RunningMember[
   } finally {
     first.close();
   }
+  // every member must have published its client URLs (genuine etcd does so before it reports
+  // healthy; dcsgw has been seen to take over 6 s for one member: say so, then carry on)
+  const started = Date.now();
+  const lister = new GrpcTarget(`127.0.0.1:${members[0]?.clientPort}`);
+  await waitFor(
+    async () => {
+      const r = await lister.unary('Cluster.MemberList', {});
+      const ms = (r.value as { members?: { clientURLs: string[] }[] } | undefined)?.members ?? [];
+      return ms.length === 3 && ms.every((m) => m.clientURLs.length > 0) ? true : undefined;
+    },
+    { timeoutMs: 30_000, what: `${kind}: every member's client URLs in the member list` },
+  );
+  lister.close();
+  if (Date.now() - started > 1_000) console.warn(`${kind}: members' client URLs appeared in the member list ${Date.now() - started} ms after the cluster was healthy (and led by m1)`);
   return { members, spare: ports.slice(6) };
 }
 

@@ -5,7 +5,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Etcd3 } from 'etcd3';
-import { etcdctl, waitHealthy, type EtcdctlResult, type RunningMember } from '../../support/index.js';
+import { etcdctl, startMemberOfKind, waitHealthy, type EtcdctlResult, type RunningMember } from '../../support/index.js';
 import { GrpcTarget, plain } from './grpc.js';
 import { normalise, registerLeases, registerNewMembers, type NormaliseContext } from './normalise.js';
 import type { Scenario, Step, StepContext, Templated } from './types.js';
@@ -184,6 +184,31 @@ export class TargetRunner {
       this.members[step.startMember] = await m.restart({ initialClusterState: 'existing', waitReady: false });
       return `started member ${m.name}`;
     }
+    if ('startNewMember' in step) {
+      const first = this.member;
+      const name = step.startNewMember.name;
+      const peerPort = Number(template(step.startNewMember.peerPort, ctx));
+      const clientPort = Number(template(step.startNewMember.clientPort, ctx));
+      const initialCluster = [...this.members.map((m) => `${m.name}=${m.peerUrl}`), `${name}=http://127.0.0.1:${peerPort}`].join(',');
+      const m = await startMemberOfKind(first.kind, {
+        name,
+        clientPort,
+        peerPort,
+        initialCluster,
+        initialClusterState: 'existing',
+        initialClusterToken: first.options.initialClusterToken,
+        waitReady: false,
+      });
+      this.members.push(m);
+      return `started new member ${name}`;
+    }
+    if ('dropMember' in step) {
+      const m = this.members[step.dropMember];
+      if (!m) throw new Error(`no member ${step.dropMember}`);
+      await m.stop();
+      this.members.splice(step.dropMember, 1);
+      return `dropped member ${m.name}`;
+    }
     if ('waitHealthy' in step) {
       for (const i of step.waitHealthy) {
         const m = this.members[i];
@@ -214,6 +239,16 @@ export class TargetRunner {
       const until = step.until === undefined ? undefined : new RegExp(template(step.until, ctx), 'm');
       const abort = new AbortController();
       let stdout = '';
+      if (step.retryUntil) {
+        const want = new RegExp(template(step.retryUntil, ctx), 'm');
+        const deadline = Date.now() + (step.retryMs ?? 15_000);
+        let r = await etcdctl(endpoint, args, { timeoutMs: 15_000 });
+        while (!want.test(r.stdout) && Date.now() < deadline) {
+          await new Promise((res) => setTimeout(res, 500));
+          r = await etcdctl(endpoint, args, { timeoutMs: 15_000 });
+        }
+        return renderCtl(step.ctl, r, step.stdoutOnly ?? false);
+      }
       const run = etcdctl(endpoint, args, {
         input: step.input === undefined ? undefined : template(step.input, ctx),
         keepStdinOpen: step.keepStdinOpen,

@@ -48,6 +48,10 @@ export interface CtlStep {
   endpoints?: 'all' | number;
   /** Pass the endpoint as `127.0.0.1:port` instead of `http://127.0.0.1:port` (etcdctl takes both). */
   hostPort?: boolean;
+  /** Repeat the command (every 500 ms, up to `retryMs`) until its stdout matches this regex; the
+   * last attempt is reported (e.g. promoting a learner once it has caught up). */
+  retryUntil?: string;
+  retryMs?: number;
   /** Start it and go on; a later `{ await: name }` step reports its output. */
   background?: string;
 }
@@ -121,6 +125,15 @@ export interface StartMemberStep {
 }
 /** Cluster mode: wait until these members answer /health (after startMember: a restarted member of
  * a cluster without quorum cannot be healthy alone, so starting does not wait). */
+/** Cluster mode: start one more member of the target's kind (after `member add`), on spare ports
+ * ({X1}...), joining with --initial-cluster-state existing; it becomes member index members.length. */
+export interface StartNewMemberStep {
+  startNewMember: { name: string; peerPort: string; clientPort: string };
+}
+/** Cluster mode: stop member i and forget it (after `member remove`). */
+export interface DropMemberStep {
+  dropMember: number;
+}
 export interface WaitHealthyStep {
   waitHealthy: number[];
 }
@@ -129,7 +142,7 @@ export interface SleepStep {
   sleep: number;
 }
 
-export type Step = CtlStep | GrpcStep | GrpcRawStep | GrpcStreamStep | HttpStep | ClientStep | AwaitStep | InterruptStep | SleepStep | SeedStep | StopMemberStep | StartMemberStep | WaitHealthyStep | RevokeAllLeasesStep;
+export type Step = CtlStep | GrpcStep | GrpcRawStep | GrpcStreamStep | HttpStep | ClientStep | AwaitStep | InterruptStep | SleepStep | SeedStep | StopMemberStep | StartMemberStep | WaitHealthyStep | StartNewMemberStep | DropMemberStep | RevokeAllLeasesStep;
 
 export interface Scenario {
   name: string;

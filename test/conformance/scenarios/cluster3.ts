@@ -22,6 +22,17 @@ export const cluster3Scenarios: Scenario[] = [
     sorted(ctl('member', 'list')),
     ctl('member', 'remove', '{NEW1}'),
     ctl('member', 'list')),
+  // a learner that really joins: started, caught up, promoted to voter, then removed again. Its
+  // peer URL is one no earlier scenario used: etcd derives an added member's ID from the peer URLs
+  // and the current second, and refuses an ID it removed ("member not found")
+  scenario('c-learner-join-promote',
+    sorted(ctl('member', 'add', 'm4', '--peer-urls=http://127.0.0.1:{X4}', '--learner')),
+    { startNewMember: { name: 'm4', peerPort: '{X4}', clientPort: '{X5}' } },
+    { ctl: ['member', 'promote', '{NEW1}'], retryUntil: 'promoted', retryMs: 20_000 },
+    sorted(ctl('member', 'list')),
+    ctl('member', 'remove', '{NEW1}'),
+    { dropMember: 3 },
+    ctl('member', 'list')),
   scenario('c-member-add-existing-url', ctl('member', 'add', 'dup', '--peer-urls=http://127.0.0.1:{PEER1}')),
   scenario('c-member-remove-missing', ctl('member', 'remove', '1234')),
   scenario('c-member-promote-voter', ctl('member', 'promote', '{M2}')),
