@@ -40,7 +40,7 @@ describe.skipIf(!ready)('auth on a 3-member dcsgw cluster', () => {
       const anon = await waitFor(async () => {
         const r = await ctl(i, 'put', '/app/x', '1');
         return r.code !== 0 ? r : undefined;
-      }, { timeoutMs: 5_000, what: `auth enforced on member ${i + 1}` });
+      }, { timeoutMs: 15_000, what: `auth enforced on member ${i + 1}` });
       expect(anon.stderr).toContain('Error: etcdserver: user name is empty');
       expect((await ctl(i, '--user', 'svc:svcpw', 'put', '/app/x', String(i))).stdout).toBe('OK\n');
       expect((await ctl(i, '--user', 'svc:svcpw', 'put', '/other', '1')).stderr).toContain('Error: etcdserver: permission denied');
@@ -65,7 +65,7 @@ describe.skipIf(!ready)('auth on a 3-member dcsgw cluster', () => {
     const r = await waitFor(async () => {
       const g = await ctl(2, 'get', '/app/js', '--print-value-only');
       return g.code === 0 ? g : undefined;
-    }, { timeoutMs: 5_000, what: 'auth disabled on member 3' });
+    }, { timeoutMs: 15_000, what: 'auth disabled on member 3' });
     expect(r.stdout).toBe('hello\n');
   }, 60_000);
 });
