@@ -11,13 +11,46 @@
 //   Auth management: root, except UserGet of oneself and RoleGet of one's own role.
 import type { DeleteRangeRequest, LeaseTimeToLiveResponse, PutRequest, RangeRequest, TxnRequest } from '../../../adapters/backend.js';
 import type { Backend } from '../../../adapters/backend.js';
+import { EtcdError, GrpcCode } from '../../../adapters/errors.js';
 import type { AuthQueries } from '../../../native/mvcc/api.js';
 import type { CallContext, ServerStream } from '../../grpc/api.js';
-import type { WatchRequest, WatchResponse } from '../messages.js';
+import type { CampaignRequest, LeaderRequest, LockRequest, ProclaimRequest, ResignRequest, UnlockRequest, WatchRequest, WatchResponse } from '../messages.js';
 import type { MethodDef, StreamMethod, UnaryMethod } from '../method.js';
 import type { AuthGate, Caller } from './auth-gate.js';
 
 type Check = (q: AuthQueries, caller: Caller, req: never) => void | Promise<void>;
+
+/** The end of the range of every key starting with `prefix` (clientv3.GetPrefixRangeEnd). */
+function prefixEnd(prefix: Buffer): Buffer {
+  const end = Buffer.from(prefix);
+  for (let i = end.length - 1; i >= 0; i--) {
+    if (end[i]! < 0xff) {
+      end[i]! += 1;
+      return end.subarray(0, i + 1);
+    }
+  }
+  return Buffer.from([0]);
+}
+
+/**
+ * v3lock / v3election run etcd's concurrency recipes through an embedded client carrying the
+ * caller's token, so the KV checks apply to the keys they touch, and the error reaches the client
+ * as code Unknown with etcd's text.
+ */
+function asRecipe(check: Check): Check {
+  const unknown = (e: unknown): never => {
+    if (e instanceof EtcdError) throw new EtcdError(GrpcCode.UNKNOWN, e.message);
+    throw e;
+  };
+  return (q, caller, req) => {
+    try {
+      const r = check(q, caller, req);
+      return r instanceof Promise ? r.catch(unknown) : r;
+    } catch (e) {
+      return unknown(e);
+    }
+  };
+}
 
 /** Watch creations refused for want of permission: genuine's answer (clientv3.InvalidWatchID, grpc status text). */
 const WATCH_DENIED_REASON = 'rpc error: code = PermissionDenied desc = etcdserver: permission denied';
@@ -45,6 +78,18 @@ function checksOf(gate: AuthGate, backend: Backend): Record<string, Check> {
     for (const k of ttl.keys) gate.checkPut(q, caller, k);
   };
   const admin: Check = (q, caller) => gate.checkAdmin(q, caller);
+  // concurrency.Mutex / Election: the owner is read over "<name>/", the own key is "<name>/<lease hex>".
+  const recipeKeys = (q: AuthQueries, caller: Caller, name: Buffer, lease: bigint): void => {
+    const pfx = Buffer.concat([name, Buffer.from('/')]);
+    gate.checkRange(q, caller, pfx, prefixEnd(pfx));
+    gate.checkPut(q, caller, Buffer.concat([pfx, Buffer.from(lease.toString(16))]));
+  };
+  const leaderKey = (q: AuthQueries, caller: Caller, key: Buffer | undefined, write: 'put' | 'delete'): void => {
+    const k = key ?? Buffer.alloc(0);
+    gate.checkRange(q, caller, k, Buffer.alloc(0));
+    if (write === 'put') gate.checkPut(q, caller, k);
+    else gate.checkDelete(q, caller, k, Buffer.alloc(0));
+  };
   const rawAdmin: Check = (q, caller) => gate.checkAdmin(q, caller, true);
   const checks: Record<string, Check> = {
     '/etcdserverpb.KV/Range': (q, caller, r: RangeRequest) => gate.checkRange(q, caller, r.key, r.rangeEnd),
@@ -62,6 +107,15 @@ function checksOf(gate: AuthGate, backend: Backend): Record<string, Check> {
     },
     '/etcdserverpb.KV/Txn': (q, caller, r: TxnRequest) => txnChecks(gate, q, caller, r),
     '/etcdserverpb.Lease/LeaseRevoke': (q, caller, r: { id: bigint }) => leaseKeysWritable(q, caller, r.id),
+    '/v3lockpb.Lock/Lock': asRecipe((q, caller, r: LockRequest) => recipeKeys(q, caller, r.name, r.lease)),
+    '/v3lockpb.Lock/Unlock': asRecipe((q, caller, r: UnlockRequest) => gate.checkDelete(q, caller, r.key, Buffer.alloc(0))),
+    '/v3electionpb.Election/Campaign': asRecipe((q, caller, r: CampaignRequest) => recipeKeys(q, caller, r.name, r.lease)),
+    '/v3electionpb.Election/Proclaim': asRecipe((q, caller, r: ProclaimRequest) => leaderKey(q, caller, r.leader?.key, 'put')),
+    '/v3electionpb.Election/Resign': asRecipe((q, caller, r: ResignRequest) => leaderKey(q, caller, r.leader?.key, 'delete')),
+    '/v3electionpb.Election/Leader': asRecipe((q, caller, r: LeaderRequest) => {
+      const pfx = Buffer.concat([r.name, Buffer.from('/')]);
+      gate.checkRange(q, caller, pfx, prefixEnd(pfx));
+    }),
     '/etcdserverpb.Cluster/MemberAdd': admin,
     '/etcdserverpb.Cluster/MemberRemove': admin,
     '/etcdserverpb.Cluster/MemberUpdate': admin,
