@@ -54,7 +54,9 @@ export type AuthCommand =
   | { op: 'roleAdd'; name: string }
   | { op: 'roleDelete'; role: string }
   | { op: 'roleGrantPermission'; name: string; perm: Permission }
-  | { op: 'roleRevokePermission'; role: string; key: Buffer; rangeEnd: Buffer };
+  | { op: 'roleRevokePermission'; role: string; key: Buffer; rangeEnd: Buffer }
+  /** Authenticate: every member learns the simple token (kept in memory only, as etcd's tokenProvider.assign at apply). */
+  | { op: 'assignSimpleToken'; token: string; user: string; ttlMs: number };
 
 /** Read side of the auth store (answers of UserGet/UserList/RoleGet/RoleList, password checks, permission checks). */
 export interface AuthQueries {
@@ -70,6 +72,8 @@ export interface AuthQueries {
   checkPassword(name: string, password: string): number;
   /** Added with --no-password (etcd's Authenticate answers "password was given for no password user" for it). */
   isNoPasswordUser?(name: string): boolean;
+  /** The user of a live simple token (its TTL restarts, etcd's resetSimpleToken), or undefined (unknown, or unused for its TTL). */
+  simpleTokenUser?(token: string, nowMs: number): string | undefined;
   isRangePermitted(user: string, key: Buffer, rangeEnd: Buffer): boolean;
   isPutPermitted(user: string, key: Buffer): boolean;
   isDeleteRangePermitted(user: string, key: Buffer, rangeEnd: Buffer): boolean;

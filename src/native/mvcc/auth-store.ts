@@ -124,6 +124,8 @@ export class AuthStore implements AuthQueries {
   private readonly roles = new Map<string, Permission[]>();
   private enabled = false;
   private revision = 0;
+  /** Simple tokens: memory only (etcd's tokenSimple), on every member; lastUsed is this member's clock. */
+  private readonly simpleTokens = new Map<string, { user: string; ttlMs: number; lastUsed: number }>();
 
   constructor(private readonly persist: AuthPersist) {}
 
@@ -176,7 +178,15 @@ export class AuthStore implements AuthQueries {
         this.persist(ENABLED_KEY, Buffer.from([1]));
         return;
       }
+      case 'assignSimpleToken': {
+        const now = Date.now();
+        // the sweep of tokens unused for their TTL happens here, on each assignment
+        for (const [t, e] of this.simpleTokens) if (now - e.lastUsed >= e.ttlMs) this.simpleTokens.delete(t);
+        this.simpleTokens.set(cmd.token, { user: cmd.user, ttlMs: cmd.ttlMs, lastUsed: now });
+        return;
+      }
       case 'authDisable':
+        this.simpleTokens.clear(); // etcd's tokenProvider.disable()
         if (!this.enabled) return;
         this.enabled = false;
         this.persist(ENABLED_KEY, Buffer.from([0]));
@@ -193,12 +203,14 @@ export class AuthStore implements AuthQueries {
         if (!this.users.has(cmd.name)) throw Errors.UserNotFound;
         this.users.delete(cmd.name);
         this.persist(userKey(cmd.name), undefined);
+        this.invalidateTokensOf(cmd.name);
         this.commitRevision();
         return;
       case 'userChangePassword': {
         const u = this.users.get(cmd.name);
         if (!u) throw Errors.UserNotFound;
         this.putUser({ ...u, hashedPassword: cmd.hashedPassword });
+        this.invalidateTokensOf(cmd.name);
         this.commitRevision();
         return;
       }
@@ -264,7 +276,23 @@ export class AuthStore implements AuthQueries {
     }
   }
 
+  /** etcd's tokenProvider.invalidateUser (UserDelete, UserChangePassword). */
+  private invalidateTokensOf(user: string): void {
+    for (const [t, e] of this.simpleTokens) if (e.user === user) this.simpleTokens.delete(t);
+  }
+
   // ---- AuthQueries
+
+  simpleTokenUser(token: string, nowMs: number): string | undefined {
+    const e = this.simpleTokens.get(token);
+    if (!e) return undefined;
+    if (nowMs - e.lastUsed >= e.ttlMs) {
+      this.simpleTokens.delete(token);
+      return undefined;
+    }
+    e.lastUsed = nowMs;
+    return e.user;
+  }
 
   status(): { enabled: boolean; authRevision: number } {
     return { enabled: this.enabled, authRevision: this.revision };

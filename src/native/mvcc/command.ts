@@ -43,6 +43,7 @@ const AuthOps = [
   'roleDelete',
   'roleGrantPermission',
   'roleRevokePermission',
+  'assignSimpleToken', // appended: tags of logged entries stay valid
 ] as const;
 
 const OpTag = { range: 1, put: 2, deleteRange: 3, txn: 4 } as const;
@@ -361,6 +362,11 @@ function writeAuth(w: Writer, a: AuthCommand): void {
       w.bytes(a.key);
       w.bytes(a.rangeEnd);
       return;
+    case 'assignSimpleToken':
+      str(a.token);
+      str(a.user);
+      w.uint(a.ttlMs);
+      return;
   }
 }
 
@@ -404,6 +410,11 @@ function readAuth(r: Reader): AuthCommand {
       const role = str();
       const key = r.bytes();
       return { op, role, key, rangeEnd: r.bytes() };
+    }
+    case 'assignSimpleToken': {
+      const token = str();
+      const user = str();
+      return { op, token, user, ttlMs: r.uint() };
     }
     default:
       throw new Error('mvcc command: unknown auth op');

@@ -49,6 +49,22 @@ describe.skipIf(!ready)('auth on a 3-member dcsgw cluster', () => {
     expect((await ctl(2, '--user', 'root:rootpw', 'get', '/app/x', '--print-value-only')).stdout).toBe('2\n');
   }, 60_000);
 
+  it('accepts a token on every member, whichever member issued it (etcd replicates simple tokens)', async () => {
+    const url = (i: number) => (m[i] as RunningMember).clientUrl;
+    const res = await fetch(`${url(0)}/v3/auth/authenticate`, { method: 'POST', body: JSON.stringify({ name: 'svc', password: 'svcpw' }) });
+    const { token } = (await res.json()) as { token: string };
+    expect(token).toMatch(/^[a-zA-Z]{16}\.\d+$/);
+    for (let i = 0; i < 3; i++) {
+      // a follower may apply the token's assignment a moment later
+      const r = await waitFor(async () => {
+        const g = await fetch(`${url(i)}/v3/kv/range`, { method: 'POST', headers: { authorization: token }, body: JSON.stringify({ key: Buffer.from('/app/x').toString('base64') }) });
+        return g.status === 200 ? g : undefined;
+      }, { timeoutMs: 15_000, what: `token accepted on member ${i + 1}` });
+      const body = (await r.json()) as { kvs: { value: string }[] };
+      expect(Buffer.from(body.kvs[0]?.value ?? '', 'base64').toString()).toBe('2');
+    }
+  }, 60_000);
+
   it('serves the etcd3 client with credentials, then turns auth off everywhere', async () => {
     const svc = new Etcd3({ hosts: (m[2] as RunningMember).clientUrl, auth: { username: 'svc', password: 'svcpw' } });
     const anon = new Etcd3({ hosts: (m[1] as RunningMember).clientUrl });

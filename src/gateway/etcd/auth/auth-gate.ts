@@ -34,12 +34,30 @@ export const DEFAULT_AUTH_TOKEN_TTL_SECONDS = 300;
 export type Caller = string | undefined;
 
 export class AuthGate {
+  /** Fallback for auth stores that do not replicate tokens (this member's own, see callerOf). */
   readonly tokens: SimpleTokens;
   readonly backend: AuthBackend | undefined;
+  readonly tokenTtlMs: number;
 
   constructor(backend: Backend, tokenTtlSeconds: number = DEFAULT_AUTH_TOKEN_TTL_SECONDS) {
     this.backend = authBackendOf(backend);
-    this.tokens = new SimpleTokens(tokenTtlSeconds * 1000);
+    this.tokenTtlMs = tokenTtlSeconds * 1000;
+    this.tokens = new SimpleTokens(this.tokenTtlMs);
+  }
+
+  /**
+   * Authenticate's token: replicated through the auth store when it can hold tokens (every member
+   * knows it, as in etcd, where the token is assigned at apply), else kept by this member.
+   */
+  async issueToken(user: string): Promise<{ token: string; header?: ResponseHeader }> {
+    const token = SimpleTokens.newToken();
+    const q = this.queries();
+    if (this.backend && q?.simpleTokenUser) {
+      const header = await this.backend.authChange({ op: 'assignSimpleToken', token, user, ttlMs: this.tokenTtlMs });
+      return { token, header };
+    }
+    this.tokens.add(token, user);
+    return { token };
   }
 
   private cached: AuthQueries | undefined;
@@ -65,7 +83,8 @@ export class AuthGate {
     if (token === undefined) return undefined;
     // Auth was disabled (maybe through another member) since the token was issued: etcd forgot them all.
     if (!this.enabled()) this.tokens.clear();
-    const user = this.tokens.userOf(token);
+    const q = this.queries();
+    const user = q?.simpleTokenUser ? q.simpleTokenUser(token, Date.now()) : this.tokens.userOf(token);
     if (user === undefined) throw raw ? RawAuthErrors.InvalidAuthToken : Errors.InvalidAuthToken;
     return user;
   }

@@ -1,6 +1,7 @@
-// etcd 3.4's default "simple" tokens: "<16 random letters>.<index>", held in memory by the member
-// that issued them (a restart or AuthDisable forgets them all), each living --auth-token-ttl
-// seconds (default 300) after its last use.
+// etcd 3.4's default "simple" tokens: "<16 random letters>.<index>", each living --auth-token-ttl
+// seconds (default 300) after its last use. With the native auth store the tokens are replicated
+// (AuthGate.issueToken) and live in the store's memory; this keeper is the fallback for auth stores
+// without token support, holding the tokens of this member only.
 import { randomInt } from 'node:crypto';
 
 const LETTERS = 'abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ';
@@ -14,7 +15,6 @@ interface Entry {
 
 export class SimpleTokens {
   private readonly tokens = new Map<string, Entry>();
-  private index = 0;
   private sweeper: NodeJS.Timeout | undefined;
 
   constructor(
@@ -22,13 +22,24 @@ export class SimpleTokens {
     private readonly now: () => number = Date.now,
   ) {}
 
-  issue(user: string): string {
+  private static counter = 0;
+
+  /** "<16 random letters>.<n>" (etcd: n is the raft index of the Authenticate entry; here a counter). */
+  static newToken(): string {
     let prefix = '';
     for (let i = 0; i < PREFIX_LENGTH; i++) prefix += LETTERS[randomInt(LETTERS.length)];
-    const token = `${prefix}.${++this.index}`;
+    return `${prefix}.${++SimpleTokens.counter}`;
+  }
+
+  issue(user: string): string {
+    const token = SimpleTokens.newToken();
+    this.add(token, user);
+    return token;
+  }
+
+  add(token: string, user: string): void {
     this.tokens.set(token, { user, expiresAt: this.now() + this.ttlMs });
     this.startSweeper();
-    return token;
   }
 
   /** The user of a live token (its TTL starts again, as etcd's resetSimpleToken does), or undefined. */

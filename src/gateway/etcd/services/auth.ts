@@ -77,7 +77,8 @@ export function authMethods(deps: ServiceDeps, gate: AuthGate): MethodDef[] {
         if (q.isNoPasswordUser?.(req.name)) throw NoPasswordUser;
         return q.checkPassword(req.name, req.password);
       });
-      return { header, token: gate.tokens.issue(req.name) };
+      const issued = await gate.issueToken(req.name);
+      return { header: issued.header ?? header, token: issued.token };
     }),
     unary(`${P}UserAdd`, 'AuthUserAddRequest', 'AuthUserAddResponse', (req) => {
       const noPassword = req.options?.noPassword === true;
