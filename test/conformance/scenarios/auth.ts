@@ -181,9 +181,17 @@ export const authScenarios: Scenario[] = [
         leaderElsewhere: await brief('election/leader', { name: b64('/elsewhere') }),
         proclaimElsewhere: await brief('election/proclaim', { leader: leader('/elsewhere'), value: b64('v') }),
         resignElsewhere: await brief('election/resign', { leader: leader('/elsewhere') }),
+        // refused, the observer's stream just ends (200, no message)
+        observeElsewhere: await fetch(`${x.clientUrl}/v3/election/observe`, {
+          method: 'POST',
+          headers: { authorization: t },
+          body: JSON.stringify({ name: b64('/elsewhere') }),
+          signal: AbortSignal.timeout(5_000),
+        }).then(async (r) => ({ status: r.status, body: await r.text() })),
         revoke: await brief('lease/revoke', { ID: lease }),
       };
     }),
+    { http: 'POST /v3/election/observe', body: { name: b64('/elsewhere') }, streamMs: 3_000 },
     disableAuth,
   ),
   // JSON gateway management with auth disabled: empty passwords, no-password users, empty permissions

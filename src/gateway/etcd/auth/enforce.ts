@@ -219,6 +219,46 @@ function guardWatch(m: StreamMethod, gate: AuthGate, backend: Backend): StreamMe
   };
 }
 
+/**
+ * Election/Observe: etcd's observer reads the election through the embedded client; refused, its
+ * channel just closes, so the stream ends OK with no message (as genuine answers).
+ */
+function guardObserve(m: StreamMethod, gate: AuthGate): StreamMethod {
+  const inner = m.handler;
+  return {
+    ...m,
+    handler: (s) => {
+      const stream = s as unknown as ServerStream<LeaderRequest, unknown>;
+      const permitted = (req: LeaderRequest): boolean => {
+        try {
+          const a = authContext(gate, stream.ctx, false);
+          if (a) {
+            const pfx = Buffer.concat([req.name, Buffer.from('/')]);
+            gate.checkRange(a.q, a.caller, pfx, prefixEnd(pfx));
+          }
+          return true;
+        } catch {
+          return false;
+        }
+      };
+      const guarded = new Proxy(stream, {
+        get(target, prop) {
+          if (prop === 'onMessage') {
+            return (cb: (req: LeaderRequest) => void) =>
+              target.onMessage((req) => {
+                if (permitted(req)) cb(req);
+                else target.end();
+              });
+          }
+          const v: unknown = Reflect.get(target, prop, target);
+          return typeof v === 'function' ? (v as (...a: unknown[]) => unknown).bind(target) : v;
+        },
+      });
+      inner(guarded as unknown as ServerStream<unknown, unknown>);
+    },
+  };
+}
+
 /** A server-streaming call (Snapshot) checked once, when it starts. */
 function guardStreamStart(m: StreamMethod, gate: AuthGate, check: Check): StreamMethod {
   const inner = m.handler;
@@ -246,6 +286,7 @@ export function withAuthEnforcement(methods: MethodDef[], gate: AuthGate, backen
   return methods.map((m) => {
     if (m.kind === 'unary') return guardUnary(m, gate, checks[m.path]);
     if (m.path === '/etcdserverpb.Watch/Watch') return guardWatch(m, gate, backend);
+    if (m.path === '/v3electionpb.Election/Observe') return guardObserve(m, gate);
     const check = checks[m.path];
     return check ? guardStreamStart(m, gate, check) : m;
   });
