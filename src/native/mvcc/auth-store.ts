@@ -4,7 +4,7 @@
 //
 // Passwords are hashed by the proposer (hashPassword) so every member stores the same bytes; the
 // apply path never hashes (etcd 3.4 hashed inside apply, making members' stores differ).
-import { randomBytes, scryptSync, timingSafeEqual } from 'node:crypto';
+import { randomBytes, scrypt, scryptSync, timingSafeEqual } from 'node:crypto';
 import { Errors } from '../../adapters/errors.js';
 import type { AuthCommand, AuthQueries, Permission } from './api.js';
 
@@ -21,6 +21,22 @@ const KEY_BYTES = 32;
 export function hashPassword(password: string): Buffer {
   const salt = randomBytes(SALT_BYTES);
   return Buffer.concat([SCRYPT_TAG, salt, scryptSync(password, salt, KEY_BYTES)]);
+}
+
+/** hashPassword off the event loop (scrypt takes tens of ms: raft heartbeats must not wait for it). */
+export function hashPasswordAsync(password: string): Promise<Buffer> {
+  const salt = randomBytes(SALT_BYTES);
+  return new Promise((resolve, reject) =>
+    scrypt(password, salt, KEY_BYTES, (err, key) => (err ? reject(err) : resolve(Buffer.concat([SCRYPT_TAG, salt, key])))),
+  );
+}
+
+function verifyPasswordAsync(stored: Buffer, password: string): Promise<boolean> {
+  if (stored.length !== SCRYPT_TAG.length + SALT_BYTES + KEY_BYTES || !stored.subarray(0, SCRYPT_TAG.length).equals(SCRYPT_TAG)) return Promise.resolve(false);
+  const salt = stored.subarray(SCRYPT_TAG.length, SCRYPT_TAG.length + SALT_BYTES);
+  return new Promise((resolve, reject) =>
+    scrypt(password, salt, KEY_BYTES, (err, key) => (err ? reject(err) : resolve(timingSafeEqual(stored.subarray(SCRYPT_TAG.length + SALT_BYTES), key)))),
+  );
 }
 
 function verifyPassword(stored: Buffer, password: string): boolean {
@@ -321,6 +337,12 @@ export class AuthStore implements AuthQueries {
   checkPassword(name: string, password: string): number {
     const u = this.users.get(name);
     if (!u || u.noPassword || !verifyPassword(u.hashedPassword, password)) throw Errors.AuthFailed;
+    return this.revision;
+  }
+
+  async checkPasswordAsync(name: string, password: string): Promise<number> {
+    const u = this.users.get(name);
+    if (!u || u.noPassword || !(await verifyPasswordAsync(u.hashedPassword, password))) throw Errors.AuthFailed;
     return this.revision;
   }
 

@@ -5,7 +5,7 @@
 // (3.4 has no AuthStatus RPC; like etcd, the router answers it "unknown method".)
 import type { ResponseHeader } from '../../../adapters/backend.js';
 import { EtcdError, Errors, GrpcCode } from '../../../adapters/errors.js';
-import { hashPassword } from '../../../native/mvcc/auth-store.js';
+import { hashPasswordAsync } from '../../../native/mvcc/auth-store.js';
 import type { AuthCommand, AuthQueries } from '../../../native/mvcc/api.js';
 import type { AuthGate } from '../auth/auth-gate.js';
 import type { ServiceDeps } from '../deps.js';
@@ -72,18 +72,20 @@ export function authMethods(deps: ServiceDeps, gate: AuthGate): MethodDef[] {
     }),
     unary(`${P}Authenticate`, 'AuthenticateRequest', 'AuthenticateResponse', async (req) => {
       // etcd's CheckPassword: not enabled first, then the user and password.
-      const { header } = await read((q) => {
+      const { header, value: q } = await read((q) => {
         if (!q.status().enabled) throw Errors.AuthNotEnabled;
         if (q.isNoPasswordUser?.(req.name)) throw NoPasswordUser;
-        return q.checkPassword(req.name, req.password);
+        return q;
       });
+      if (q.checkPasswordAsync) await q.checkPasswordAsync(req.name, req.password);
+      else q.checkPassword(req.name, req.password);
       const issued = await gate.issueToken(req.name);
       return { header: issued.header ?? header, token: issued.token };
     }),
-    unary(`${P}UserAdd`, 'AuthUserAddRequest', 'AuthUserAddResponse', (req) => {
+    unary(`${P}UserAdd`, 'AuthUserAddRequest', 'AuthUserAddResponse', async (req) => {
       const noPassword = req.options?.noPassword === true;
-      // An empty name never reaches the store's hash-free apply path with a costly hash.
-      const hashedPassword = noPassword || req.name.length === 0 ? Buffer.alloc(0) : hashPassword(req.password);
+      // no costly hash for a request the store refuses anyway (empty name)
+      const hashedPassword = noPassword || req.name.length === 0 ? Buffer.alloc(0) : await hashPasswordAsync(req.password);
       return change({ op: 'userAdd', name: req.name, hashedPassword, noPassword });
     }),
     unary(`${P}UserGet`, 'AuthUserGetRequest', 'AuthUserGetResponse', async (req) => {
@@ -100,7 +102,7 @@ export function authMethods(deps: ServiceDeps, gate: AuthGate): MethodDef[] {
       return r;
     }),
     unary(`${P}UserChangePassword`, 'AuthUserChangePasswordRequest', 'AuthUserChangePasswordResponse', async (req) => {
-      const r = await change({ op: 'userChangePassword', name: req.name, hashedPassword: hashPassword(req.password) });
+      const r = await change({ op: 'userChangePassword', name: req.name, hashedPassword: await hashPasswordAsync(req.password) });
       gate.tokens.invalidateUser(req.name);
       return r;
     }),
