@@ -12,7 +12,16 @@ const mtime = (p) => (existsSync(p) ? statSync(p).mtimeMs : 0);
 const installed = join(root, 'node_modules', '.package-lock.json');
 if (mtime(installed) < mtime(join(root, 'package-lock.json'))) {
   console.error('[ensure-ready] installing dependencies (npm ci)');
-  run('npm ci --no-audit --no-fund');
+  try {
+    run('npm ci --no-audit --no-fund');
+  } catch {
+    // The registry this project installs from lacks some other platforms' optional prebuilt
+    // packages (msgpackr-extract for darwin/win32/linux-arm answer 404), so npm 11's `npm ci`
+    // judges the lock out of sync. `npm install` accepts missing optional packages and installs
+    // the same locked versions.
+    console.error('[ensure-ready] npm ci refused the lock (missing optional platform packages); using npm install');
+    run('npm install --no-audit --no-fund');
+  }
 }
 
 function newest(dir) {
