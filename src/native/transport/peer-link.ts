@@ -1,7 +1,11 @@
 // The outbound half of the link to one peer: one long-lived connection (an HTTP/1.1 upgrade on
 // the peer's URL, then binary frames) carrying batched raft messages and peer requests, redialed
-// with backoff while the peer is known. Messages queued while the link is down are dropped and
-// reported unreachable, as etcd's rafthttp does: raft retries on its own schedule.
+// with backoff while the peer is known. Messages sent while a dial is in flight wait for it, as
+// etcd's rafthttp sends them on its pipeline (a fresh HTTP POST) when no stream is up: a member
+// that just started hears from the leader before its own link is up, and a proposal it forwards
+// then (publishing its name and client URLs) must not be lost to a request timeout. Messages sent
+// while the link is down and no dial is in flight, or whose dial fails, are dropped and reported
+// unreachable, as etcd's rafthttp does: raft retries on its own schedule.
 import { request as httpRequest, type ClientRequest } from 'node:http';
 import type { Socket } from 'node:net';
 import type { Logger } from 'pino';
@@ -16,6 +20,8 @@ export const UPGRADE_PROTOCOL = 'dcsgw-raft/1';
 
 /** Above this many bytes waiting in the socket, new batches are dropped (the peer is too slow). */
 const HIGH_WATER_BYTES = 16 * 1024 * 1024;
+/** At most this many messages wait for a dial in flight (a dial takes at most a second). */
+const MAX_WAITING_FOR_DIAL = 4096;
 
 export interface LinkContext {
   selfHex: string;
@@ -130,6 +136,10 @@ export class PeerLink {
 
   /** Queue messages for the next batch (one frame per event-loop turn). */
   send(msgs: Message[], delayMs: number): void {
+    if (!this.socket && this.dialing && delayMs === 0 && this.queue.length + msgs.length <= MAX_WAITING_FOR_DIAL) {
+      for (const m of msgs) this.queue.push(m); // flushed by attach, dropped if the dial fails
+      return;
+    }
     if (!this.socket) {
       this.ctx.metrics.sendFailed(this.peerHex);
       this.ctx.onUnreachable(this.id);
@@ -169,6 +179,7 @@ export class PeerLink {
 
   close(): void {
     this.closed = true;
+    this.queue = [];
     if (this.retryTimer) clearTimeout(this.retryTimer);
     this.socket?.destroy();
     this.socket = undefined;
@@ -219,6 +230,7 @@ export class PeerLink {
       },
       (err: Error) => {
         this.dialing = false;
+        this.dropWaiting();
         if (this.wasActive) {
           this.ctx.logger.debug({ 'remote-peer-id': this.peerHex, error: err.message }, 'failed to dial remote peer');
         }
@@ -234,6 +246,10 @@ export class PeerLink {
     this.wasActive = true;
     this.ctx.metrics.peerActive(this.peerHex, true);
     this.ctx.logger.info({ 'local-member-id': this.ctx.selfHex, 'remote-peer-id': this.peerHex }, 'peer became active');
+    if (this.queue.length > 0 && !this.flushScheduled) {
+      this.flushScheduled = true; // the messages that waited for this dial
+      setImmediate(() => this.flush());
+    }
     const reader = new FrameReader((kind, payload) => this.onFrame(kind, payload));
     socket.on('data', (chunk: Buffer) => {
       try {
@@ -295,5 +311,13 @@ export class PeerLink {
       this.connect();
     }, wait);
     this.retryTimer.unref();
+  }
+
+  /** Messages that waited for a dial which failed (or was abandoned): lost, and reported so. */
+  private dropWaiting(): void {
+    if (this.socket || this.queue.length === 0) return;
+    this.queue = [];
+    this.ctx.metrics.sendFailed(this.peerHex);
+    this.ctx.onUnreachable(this.id);
   }
 }

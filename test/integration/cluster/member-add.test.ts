@@ -35,7 +35,9 @@ describe.skipIf(skip)('member add + --initial-cluster-state=existing', () => {
     );
     expect(env.ETCD_NAME).toBe('m4');
     expect(env.ETCD_INITIAL_CLUSTER_STATE).toBe('existing');
-    const addedId = /Member ([0-9a-f]+) added to cluster/.exec(add.stdout)?.[1];
+    // etcdctl prints "Member %16x added": an ID with leading zero nibbles is padded with spaces
+    // (`member list` prints it unpadded, %x, as matched below)
+    const addedId = /Member\s+([0-9a-f]+) added to cluster/.exec(add.stdout)?.[1];
     expect(addedId).toBeDefined();
 
     const m4 = await startDcsgw({

@@ -126,9 +126,24 @@ describe('two members on loopback', () => {
     const a = await member(1n);
     a.t.send([msg(MessageType.MsgApp, 1n, 9n)]);
     a.t.addPeer(3n, ['http://127.0.0.1:1']); // nothing listens there
-    a.t.send([msg(MessageType.MsgApp, 1n, 3n)]);
+    a.t.send([msg(MessageType.MsgApp, 1n, 3n)]); // waits for the first dial, which fails
+    await until(() => a.rec.unreachable.length > 0, 'unreachable report');
     expect(a.rec.unreachable).toEqual([3n]);
     expect(a.t.isActive(3n)).toBe(false);
+  });
+
+  test('messages sent while the first dial to a peer is in flight are delivered once it connects', async () => {
+    // A member that just started hears from the leader before its own link is up; what it
+    // forwards then (its publication) must arrive, as etcd's pipeline would deliver it.
+    const a = await member(1n);
+    const b = await member(2n);
+    a.t.addPeer(2n, [b.url]);
+    expect(a.t.isActive(2n)).toBe(false);
+    a.t.send([msg(MessageType.MsgProp, 1n, 2n, { index: 1 })]);
+    a.t.send([msg(MessageType.MsgProp, 1n, 2n, { index: 2 })]);
+    await until(() => b.rec.messages.length === 2, 'delivery after the dial');
+    expect(b.rec.messages.map((m) => m.index)).toEqual([1, 2]);
+    expect(a.rec.unreachable).toEqual([]);
   });
 
   test('a snapshot is streamed on its own connection and reported finished', async () => {
@@ -187,7 +202,7 @@ describe('two members on loopback', () => {
     await b.t.close();
     await until(() => !a.t.isActive(2n), 'link down');
     a.t.send([msg(MessageType.MsgApp, 1n, 2n)]);
-    expect(a.rec.unreachable).toContain(2n);
+    await until(() => a.rec.unreachable.includes(2n), 'unreachable report');
     const b2 = await member(2n, port);
     b2.t.addPeer(1n, [a.url]);
     await until(() => a.t.isActive(2n), 'link up again');
@@ -245,7 +260,7 @@ describe('metrics', () => {
     await until(() => a.t.isActive(2n), 'link up');
     a.t.send([msg(MessageType.MsgApp, 1n, 2n, { entries: [{ term: 1, index: 1, type: 0, data: Buffer.alloc(100) }] })]);
     a.t.send([msg(MessageType.MsgApp, 1n, 3n)]);
-    await until(() => b.rec.messages.length === 1, 'delivery');
+    await until(() => b.rec.messages.length === 1 && a.rec.unreachable.includes(3n), 'delivery and the failed dial');
     const value = async (reg: Registry, name: string, labels: Record<string, string>): Promise<number> => {
       const metric = (await reg.getMetricsAsJSON()).find((m) => m.name === name);
       const v = (metric?.values as { value: number; labels: Record<string, string> }[] | undefined)?.find((x) => Object.entries(labels).every(([k, l]) => x.labels[k] === l));
