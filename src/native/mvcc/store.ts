@@ -45,7 +45,7 @@ import {
 import { Errors, EtcdError } from '../../adapters/errors.js';
 import type { ApplyResult, ApplyValue, AuthQueries, Command, CommittedCommand, LeaseInfo, RangeResult, StateMachine } from './api.js';
 import { AuthStore } from './auth-store.js';
-import { crc32c } from './crc32c.js';
+import { crc32c } from '../crc32c.js';
 import type { KeyHistory } from './key-history.js';
 import { KeyIndex, type KeyHit } from './key-index.js';
 import { decodeKvRecord, encodeKvRecord, recordKey, recordLease } from './kv-record.js';

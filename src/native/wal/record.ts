@@ -5,7 +5,7 @@
 // checksum, so a reader can tell a torn write (the last frame is short or fails its CRC) from
 // damage in the middle of the log (a failing frame followed by frames that pass).
 import type { Entry, EntryType, HardState } from '../raft/api.js';
-import { crc32c } from './crc32c.js';
+import { crc32c } from '../crc32c.js';
 
 export const FRAME_HEADER = 8;
 /** No record is larger than this: a length above it is damage, not a record. */

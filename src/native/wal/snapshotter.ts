@@ -9,7 +9,7 @@ import { promises as fsp, mkdirSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
 import type { SnapshotMetadata } from '../raft/api.js';
-import { crc32c } from './crc32c.js';
+import { crc32c } from '../crc32c.js';
 
 export interface StoredSnapshot<Extra> {
   metadata: SnapshotMetadata;

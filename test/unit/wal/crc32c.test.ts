@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { crc32c } from '../../../src/native/wal/crc32c.js';
+import { crc32c } from '../../../src/native/crc32c.js';
 
 describe('crc32c', () => {
   it('matches the standard check value of CRC-32C', () => {
