@@ -249,6 +249,20 @@ export interface AlarmResponse {
   header: ResponseHeader;
   alarms: AlarmMember[];
 }
+/** Raft's view of this member, what etcd publishes as "raft.status" in /debug/vars. */
+export interface RaftStatusView {
+  id: bigint;
+  term: number;
+  vote: bigint;
+  commit: number;
+  lead: bigint;
+  raftState: 'StateFollower' | 'StateCandidate' | 'StateLeader' | 'StatePreCandidate';
+  applied: number;
+  /** The leader's view of every member; empty on other members. */
+  progress: Array<{ id: bigint; match: number; next: number; state: 'StateProbe' | 'StateReplicate' | 'StateSnapshot' }>;
+  leadTransferee: bigint;
+}
+
 export interface StatusResponse {
   header: ResponseHeader;
   version: string;
@@ -314,6 +328,9 @@ export interface Backend {
   /** A consistent point-in-time copy of the state machine's database, in chunks (etcd sends 32 KiB blobs). */
   snapshot(): AsyncIterable<SnapshotChunk>;
   moveLeader(targetID: bigint): Promise<{ header: ResponseHeader }>;
+
+  /** Raft's status for /debug/vars; absent on backends without a raft of their own. */
+  raftStatus?(): RaftStatusView;
 
   /** Header as a read at the current state would carry it (used by services that answer without touching the KV). */
   header(): ResponseHeader;

@@ -31,6 +31,7 @@ import type {
   MemberListResponse,
   PutRequest,
   PutResponse,
+  RaftStatusView,
   RangeRequest,
   RangeResponse,
   ResponseHeader,
@@ -45,6 +46,7 @@ import type {
 } from './backend.js';
 import { AlarmAction, AlarmType } from './backend.js';
 import { Errors, EtcdError, GrpcCode } from './errors.js';
+import { raftStatusView } from './raft-status-view.js';
 import { etcdMetrics } from '../gateway/etcd/metrics.js';
 import type { ApplyValue, AuthCommand, AuthQueries, Command, StateMachine } from '../native/mvcc/api.js';
 import { openMvccStore } from '../native/mvcc/index.js';
@@ -597,6 +599,10 @@ class NativeBackendImpl implements NativeBackend {
       dbSizeInUse: this.sm.dbSizeInUse(),
       isLearner: this.node.isLearner(),
     };
+  }
+
+  raftStatus(): RaftStatusView {
+    return raftStatusView(this.node.raftStatus());
   }
 
   async hash(): Promise<HashResponse> {

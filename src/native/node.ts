@@ -37,6 +37,7 @@ import {
   None,
   type RaftConfig,
   type RaftNode,
+  type RaftStatus,
   type Ready,
   type Snapshot,
   SnapshotStatus,
@@ -389,6 +390,10 @@ export class NativeNode {
   }
   votingMembers(): bigint[] {
     return [...this.confState.voters];
+  }
+  /** Raft's full status (term, vote, commit, applied, the leader's view of every peer), for /debug/vars. */
+  raftStatus(): RaftStatus {
+    return this.raft.status();
   }
   /** Raft's progress view of a peer (leader only), for learner promotion checks. */
   progress(id: bigint): { match: number } | undefined {

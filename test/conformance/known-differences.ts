@@ -4,16 +4,9 @@
 // then). Genuine-vs-genuine runs (CONFORMANCE_TARGET=etcd) ignore this list: all must match.
 // Full diffs of the last run: .tmp/conformance-report-dcsgw.txt.
 
-const HASHKV_COMPACT_REV = 'mvcc: HashKV compact_revision is 0 (omitted in JSON) on a never-compacted store; etcd answers -1';
-
 export const knownDifferences: Record<string, string> = {
-  'endpoint-hashkv-json': HASHKV_COMPACT_REV,
-  'endpoint-hashkv-rev': HASHKV_COMPACT_REV,
-  'g-hashkv': HASHKV_COMPACT_REV,
-  'http-debug-vars': 'gateway: GET /debug/vars (etcd serves Go expvar JSON: cmdline, memstats, file_descriptor_limit) answers 404',
 };
 
 /** The same for the 3-member cluster scenarios (cluster.test.ts, scenarios/cluster3.ts). */
 export const knownClusterDifferences: Record<string, string> = {
-  'c-endpoint-hashkv-cluster': HASHKV_COMPACT_REV,
 };

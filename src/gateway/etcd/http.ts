@@ -1,7 +1,8 @@
-// The plain HTTP side of the client port: /health, /version, /metrics and the JSON gateway, behind
+// The plain HTTP side of the client port: /health, /version, /metrics, /debug/vars and the JSON gateway, behind
 // the CORS headers etcd adds to every answer. Shapes as genuine 3.4.23 answers (GET only, 405 with
 // "Allow: GET" otherwise; /health body without a content type, so Go sniffs text/plain).
 import { AlarmAction } from '../../adapters/backend.js';
+import { debugVarsBody } from './debug-vars.js';
 import type { ServiceDeps } from './deps.js';
 import type { HttpRequest, HttpResponse, JsonGateway } from './gateway.js';
 import { rangeRequest } from './services/concurrency.js';
@@ -97,6 +98,11 @@ export function createHttpHandler(deps: ServiceDeps, gateway: JsonGateway): Http
         if (!getOnly(req, res)) return;
         res.writeHead(200, { 'content-type': 'application/json' });
         res.end(versionBody);
+        return;
+      case '/debug/vars':
+        // Go's expvar handler answers every method
+        res.writeHead(200, { 'content-type': 'application/json; charset=utf-8' });
+        res.end(debugVarsBody(deps.backend));
         return;
       case '/metrics':
         void refreshMetrics(deps)

@@ -78,6 +78,8 @@ const STATE_KEY = Buffer.from('state');
 const ALARMS_KEY = Buffer.from('alarms');
 const EMPTY = Buffer.alloc(0);
 const SNAPSHOT_MAGIC = Buffer.from('DCSMVCC1');
+/** compactRev before the first compaction (etcd: compactMainRev = -1). */
+const NEVER_COMPACTED = -1;
 
 function header(revision: number): ResponseHeader {
   return { clusterId: 0n, memberId: 0n, revision, raftTerm: 0 };
@@ -158,7 +160,9 @@ export class MvccStore implements StateMachine {
 
   private ci = 0;
   private rev = 1;
-  private compactRev = 0;
+  // etcd's compactMainRev starts at -1: HashKV reports -1 until the first compaction, and a
+  // compaction at revision 0 is accepted (and then reported as 0).
+  private compactRev = NEVER_COMPACTED;
   /** Deterministic size accounting (same history => same number on every member) for the quota. */
   private logicalBytes = 0;
   private lastSyncMs = Date.now();
@@ -209,7 +213,7 @@ export class MvccStore implements StateMachine {
     const state = this.metaDb.getBinary(STATE_KEY);
     this.ci = state ? state.readDoubleLE(0) : 0;
     this.rev = state ? state.readDoubleLE(8) : 1;
-    this.compactRev = state ? state.readDoubleLE(16) : 0;
+    this.compactRev = state ? state.readDoubleLE(16) : NEVER_COMPACTED;
     for (const { key, value } of this.kvDb.getRange({})) {
       const main = revKeyMain(key);
       const sub = revKeySub(key);

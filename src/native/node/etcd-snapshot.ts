@@ -110,7 +110,7 @@ export function etcdSnapshotDb(dump: Buffer, members: Member[], clusterVersion: 
   const ci = Buffer.alloc(8);
   ci.writeBigUInt64BE(BigInt(consistentIndex));
   const meta: BoltItems = [[Buffer.from('consistent_index'), ci]];
-  if (compactRevision > 0) {
+  if (compactRevision >= 0) {
     meta.push([Buffer.from('finishedCompactRev'), revKey(compactRevision)]);
     meta.push([Buffer.from('scheduledCompactRev'), revKey(compactRevision)]);
   }

@@ -15,6 +15,27 @@ const KEY_METRICS = [
 ];
 const metricNames = (body: string) => KEY_METRICS.map((m) => `${m}: ${new RegExp(`^${m}[{ ]`, 'm').test(body) ? 'present' : 'ABSENT'}`).join('\n');
 
+/**
+ * /debug/vars (Go expvar): which keys, in which order, of which types, and raft.status's shape; not
+ * the values that belong to the process (memory, argv, fd limit) or advance (term, commit).
+ */
+function debugVarsShape(body: string): string {
+  const v = JSON.parse(body) as Record<string, unknown>;
+  const raft = v['raft.status'] as Record<string, unknown>;
+  const progress = raft['progress'] as Record<string, Record<string, unknown>>;
+  const fdLimit = v['file_descriptor_limit'];
+  return [
+    `keys: ${[...body.matchAll(/^"([^"]+)": /gm)].map((m) => m[1]).join(' ')}`,
+    `cmdline strings: ${Array.isArray(v['cmdline']) && (v['cmdline'] as unknown[]).every((a) => typeof a === 'string')}`,
+    `file_descriptor_limit positive integer: ${Number.isInteger(fdLimit) && (fdLimit as number) > 0}`,
+    `memstats: ${Object.keys(v['memstats'] as object).join(' ')}`,
+    `raft.status: ${Object.keys(raft).join(' ')}`,
+    `raftState: ${String(raft['raftState'])}, id is lead and vote: ${raft['id'] === raft['lead'] && raft['id'] === raft['vote']}`,
+    `progress: ${Object.entries(progress).map(([id, p]) => `${id === raft['id'] ? 'self' : 'other'} ${Object.keys(p).join(',')} ${String(p['state'])} match<next ${Number(p['match']) < Number(p['next'])}`).join('; ')}`,
+    `leadtransferee: ${String(raft['leadtransferee'])}`,
+  ].join('\n');
+}
+
 export const gatewayScenarios: Scenario[] = [
   scenario('gw-put-range', post('/v3/kv/put', (c) => ({ key: b64(c.p + 'a'), value: b64('1') })), post('/v3/kv/range', (c) => ({ key: b64(c.p + 'a') }))),
   scenario('gw-put-prev-kv', seed(['{P}a', 'old']), post('/v3/kv/put', (c) => ({ key: b64(c.p + 'a'), value: b64('new'), prev_kv: true }))),
@@ -49,7 +70,7 @@ export const gatewayScenarios: Scenario[] = [
   scenario('http-v2-members', { http: 'GET /v2/members' }),
   scenario('http-v2-stats', { http: 'GET /v2/stats/self' }),
   scenario('http-readyz', { http: 'GET /readyz' }),
-  scenario('http-debug-vars', { http: 'GET /debug/vars', pick: (b) => ['cmdline', 'memstats', 'file_descriptor_limit'].map((k) => `${k}: ${b.includes(`"${k}"`) ? 'present' : 'ABSENT'}`).join('\n') }),
+  scenario('http-debug-vars', { http: 'GET /debug/vars', pick: debugVarsShape }),
   scenario('http-health', { http: 'GET /health' }),
   scenario('http-metrics-names', { http: 'GET /metrics', pick: metricNames }),
 ];

@@ -63,6 +63,19 @@ describe('compaction', () => {
     expect(h.get('k').kvs).toEqual([]);
   });
 
+  it('hashKV reports compact revision -1 until the first compaction; a compaction at 0 is accepted once (as etcd 3.4)', () => {
+    h.put('a', '1'); // 2
+    expect(h.store.hashKV(0).compactRevision).toBe(-1);
+    h.reopen();
+    expect(h.store.hashKV(0).compactRevision).toBe(-1);
+    compact(0);
+    expect(h.store.hashKV(0).compactRevision).toBe(0);
+    expect(() => compact(0)).toThrow(Errors.Compacted);
+    h.reopen();
+    expect(h.store.hashKV(0).compactRevision).toBe(0);
+    expect(h.get('a').kvs[0]!.value.toString()).toBe('1');
+  });
+
   it('hashKV: stores with the same history and compaction agree; a later write changes only the later hashes', () => {
     const other = new Harness();
     try {
