@@ -4,6 +4,7 @@ import { authScenarios } from './auth.js';
 import { clientScenarios } from './client.js';
 import { clusterScenarios } from './cluster.js';
 import { errorScenarios } from './errors.js';
+import { everydayScenarios } from './everyday.js';
 import { gatewayScenarios } from './gateway.js';
 import { grpcScenarios } from './grpc.js';
 import { kvScenarios } from './kv.js';
@@ -26,6 +27,7 @@ export const allScenarios: Scenario[] = [
   ...clientScenarios,
   ...moreScenarios,
   ...patroniScenarios,
+  ...everydayScenarios, // its late ones compact: before lateScenarios' auth flow
   ...lateScenarios,
   ...authScenarios, // after late-auth-flow: root/rootpw exists
 ];
