@@ -1,12 +1,10 @@
 // A load-generator process: closed-loop clients (each issues its next call when the previous one
 // answers) over a few HTTP/2 connections, requests pre-encoded with the project's fast codecs.
-import type { PutRequest, RangeRequest } from '../src/adapters/backend.js';
+import { EMPTY_BYTES as EMPTY, putRequest, rangeRequest } from '../src/adapters/requests.js';
 import { fastPutRequest, fastRangeRequest } from '../src/gateway/etcd/codec/fast-kv.js';
 import { H2GrpcConnection } from './h2-grpc-client.js';
 import { Histogram } from './histogram.js';
 import { benchKey, type FromWorker, type ToWorker, type WorkerConfig } from './load-protocol.js';
-
-const EMPTY = Buffer.alloc(0);
 
 function send(msg: FromWorker): void {
   process.send?.(msg);
@@ -15,29 +13,14 @@ function send(msg: FromWorker): void {
 function prebuild(cfg: WorkerConfig): { path: string; frames: Buffer[] } {
   const frames: Buffer[] = [];
   const count = Math.min(cfg.keys, 10_000);
-  let value = Buffer.alloc(cfg.valueSize);
+  let value: Buffer = Buffer.alloc(cfg.valueSize);
   for (let i = 0; i < value.length; i++) value[i] = 97 + ((i * 7 + cfg.seed) % 26);
   for (let i = 0; i < count; i++) {
     const key = benchKey((i * 7919 + cfg.seed) % cfg.keys, cfg.keySize);
     if (cfg.op === 'put') {
-      const req: PutRequest = { key, value, lease: 0n, prevKv: false, ignoreValue: false, ignoreLease: false };
-      frames.push(fastPutRequest.encodeFramed?.(req) as Buffer);
+      frames.push(fastPutRequest.encodeFramed?.(putRequest(key, value)) as Buffer);
     } else {
-      const req: RangeRequest = {
-        key,
-        rangeEnd: EMPTY,
-        limit: 0,
-        revision: 0,
-        sortOrder: 0,
-        sortTarget: 0,
-        serializable: cfg.op === 'range-s',
-        keysOnly: false,
-        countOnly: false,
-        minModRevision: 0,
-        maxModRevision: 0,
-        minCreateRevision: 0,
-        maxCreateRevision: 0,
-      };
+      const req = rangeRequest(key, { serializable: cfg.op === 'range-s' });
       frames.push(fastRangeRequest.encodeFramed?.(req) as Buffer);
     }
   }

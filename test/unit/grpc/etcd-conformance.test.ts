@@ -5,6 +5,7 @@ import * as grpc from '@grpc/grpc-js';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RangeResponse } from '../../../src/adapters/backend.js';
+import { putRequest, rangeRequest } from '../../../src/adapters/requests.js';
 import { binaryCodec, jsonCodecOf } from '../../../src/gateway/etcd/codec/index.js';
 import { GrpcServer } from '../../../src/gateway/grpc/server.js';
 import { skipUnlessBinaries, startEtcd, stopAllProcesses, type RunningMember } from '../../support/index.js';
@@ -51,8 +52,7 @@ describe.skipIf(skip)('transport-level answers: ours vs genuine etcd 3.4', () =>
   }
 
   function putFrame(key: string, valueSize: number): Buffer {
-    const enc = binaryCodec('PutRequest').encode({ key: Buffer.from(key), value: Buffer.alloc(valueSize, 1), lease: 0n, prevKv: false, ignoreValue: false, ignoreLease: false });
-    return enc;
+    return binaryCodec('PutRequest').encode(putRequest(Buffer.from(key), Buffer.alloc(valueSize, 1)));
   }
 
   it('unknown method, unknown service, malformed name', async () => {
@@ -71,21 +71,7 @@ describe.skipIf(skip)('transport-level answers: ours vs genuine etcd 3.4', () =>
 
   it('JSON: our codec writes the gateway JSON etcd writes for the same Range response', async () => {
     await call(ETCD_CLIENT, '/etcdserverpb.KV/Put', putFrame('jsonkey', 5));
-    const rangeReq = binaryCodec('RangeRequest').encode({
-      key: Buffer.from('jsonkey'),
-      rangeEnd: Buffer.alloc(0),
-      limit: 0,
-      revision: 0,
-      sortOrder: 0,
-      sortTarget: 0,
-      serializable: false,
-      keysOnly: false,
-      countOnly: false,
-      minModRevision: 0,
-      maxModRevision: 0,
-      minCreateRevision: 0,
-      maxCreateRevision: 0,
-    });
+    const rangeReq = binaryCodec('RangeRequest').encode(rangeRequest(Buffer.from('jsonkey')));
     const bin = await call(ETCD_CLIENT, '/etcdserverpb.KV/Range', rangeReq);
     const decoded = binaryCodec<RangeResponse>('RangeResponse').decode(bin.body as Buffer);
     const res = await fetch(`${etcd.clientUrl}/v3/kv/range`, { method: 'POST', body: JSON.stringify({ key: Buffer.from('jsonkey').toString('base64') }) });

@@ -16,6 +16,7 @@ import type {
   WatchListener,
   WatchOptions,
 } from '../../../src/adapters/backend.js';
+import { putRequest, rangeRequest } from '../../../src/adapters/requests.js';
 import type { ApplyResult, ApplyValue, Command } from '../../../src/native/mvcc/api.js';
 import { openMvccStore, type MvccStore, type MvccStoreOptions } from '../../../src/native/mvcc/index.js';
 
@@ -92,31 +93,16 @@ export class Harness {
   }
 }
 
-export function putReq(key: string, value: string, extra: Partial<PutRequest> = {}): PutRequest {
-  return { key: b(key), value: b(value), lease: 0n, prevKv: false, ignoreValue: false, ignoreLease: false, ...extra };
+export function putReq(key: string, value: string, extra?: Partial<PutRequest>): PutRequest {
+  return putRequest(b(key), b(value), extra);
 }
 
 export function delReq(key: string, rangeEnd = '', prevKv = false): DeleteRangeRequest {
   return { key: b(key), rangeEnd: rangeEnd === '\0' ? Buffer.from([0]) : b(rangeEnd), prevKv };
 }
 
-export function rangeReq(key: string, extra: Partial<RangeRequest> = {}): RangeRequest {
-  return {
-    key: b(key),
-    rangeEnd: Buffer.alloc(0),
-    limit: 0,
-    revision: 0,
-    sortOrder: 0,
-    sortTarget: 0,
-    serializable: false,
-    keysOnly: false,
-    countOnly: false,
-    minModRevision: 0,
-    maxModRevision: 0,
-    minCreateRevision: 0,
-    maxCreateRevision: 0,
-    ...extra,
-  };
+export function rangeReq(key: string, extra?: Partial<RangeRequest>): RangeRequest {
+  return rangeRequest(b(key), extra);
 }
 
 export const op = {

@@ -11,8 +11,8 @@ import type {
   SortOrder,
   SortTarget,
 } from '../../../adapters/backend.js';
+import { EMPTY_BYTES, putRequest, rangeRequest } from '../../../adapters/requests.js';
 import type { MessageCodec } from '../../grpc/api.js';
-import { EMPTY_BYTES } from './reflect-codec.js';
 import {
   bigVarintBytes,
   copyBytes,
@@ -206,7 +206,7 @@ function encodePutRequest(m: PutRequest, framed: boolean): Buffer {
 
 function decodePutRequest(buf: Buffer): PutRequest {
   const r = new WireReader(buf);
-  const m: PutRequest = { key: EMPTY_BYTES, value: EMPTY_BYTES, lease: 0n, prevKv: false, ignoreValue: false, ignoreLease: false };
+  const m = putRequest(EMPTY_BYTES, EMPTY_BYTES);
   while (r.pos < r.end) {
     const tag = r.uint32();
     switch (tag) {
@@ -335,21 +335,7 @@ function encodeRangeRequest(m: RangeRequest, framed: boolean): Buffer {
 
 function decodeRangeRequest(buf: Buffer): RangeRequest {
   const r = new WireReader(buf);
-  const m: RangeRequest = {
-    key: EMPTY_BYTES,
-    rangeEnd: EMPTY_BYTES,
-    limit: 0,
-    revision: 0,
-    sortOrder: 0,
-    sortTarget: 0,
-    serializable: false,
-    keysOnly: false,
-    countOnly: false,
-    minModRevision: 0,
-    maxModRevision: 0,
-    minCreateRevision: 0,
-    maxCreateRevision: 0,
-  };
+  const m = rangeRequest(EMPTY_BYTES);
   while (r.pos < r.end) {
     const tag = r.uint32();
     switch (tag) {

@@ -3,12 +3,13 @@
 // Buffers for unset bytes, `undefined` for unset messages). Used for every message that is not on
 // the hot path; the hot ones have hand-written codecs in ./fast-kv.ts.
 import Long from 'long';
+import { EMPTY_BYTES } from '../../../adapters/requests.js';
 import type { MessageCodec } from '../../grpc/api.js';
 import type { FieldInfo, MessageSchema } from './schema.js';
 import { messageSchema } from './schema.js';
 
-/** The one empty Buffer that stands for every unset bytes field (it has no bytes to mutate). */
-export const EMPTY_BYTES: Buffer = Buffer.alloc(0);
+// Re-exported so the codecs keep one import site for it; it lives with the request defaults.
+export { EMPTY_BYTES };
 
 type ProtoObject = Record<string, unknown>;
 

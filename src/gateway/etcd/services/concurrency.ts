@@ -10,18 +10,16 @@ import {
   SortTarget,
   type Backend,
   type Event,
-  type RangeRequest,
   type RangeResponse,
   type ResponseHeader,
 } from '../../../adapters/backend.js';
 import { EtcdError, Errors, GrpcCode, isEtcdError } from '../../../adapters/errors.js';
+import { EMPTY_BYTES as EMPTY, rangeRequest } from '../../../adapters/requests.js';
 import type { CallContext } from '../../grpc/api.js';
 import { GrpcStatusError } from '../../grpc/api.js';
 
 /** clientv3/concurrency's default session TTL, used when a request carries no lease. */
 export const DEFAULT_SESSION_TTL = 60;
-
-const EMPTY = Buffer.alloc(0);
 
 /** clientv3.GetPrefixRangeEnd. */
 export function prefixEnd(prefix: Buffer): Buffer {
@@ -35,24 +33,8 @@ export function prefixEnd(prefix: Buffer): Buffer {
   return Buffer.from([0]); // all 0xff: every key from the prefix on
 }
 
-export function rangeRequest(key: Buffer, over: Partial<RangeRequest> = {}): RangeRequest {
-  return {
-    key,
-    rangeEnd: EMPTY,
-    limit: 0,
-    revision: 0,
-    sortOrder: SortOrder.NONE,
-    sortTarget: SortTarget.KEY,
-    serializable: false,
-    keysOnly: false,
-    countOnly: false,
-    minModRevision: 0,
-    maxModRevision: 0,
-    minCreateRevision: 0,
-    maxCreateRevision: 0,
-    ...over,
-  };
-}
+// The lock and election services (and the health check) build their reads from here.
+export { rangeRequest };
 
 /** clientv3.WithFirstCreate(): the oldest key under the prefix. */
 export function firstCreate(backend: Backend, pfx: Buffer): Promise<RangeResponse> {
