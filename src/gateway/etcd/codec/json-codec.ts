@@ -6,6 +6,7 @@
 // - input accepts the .proto name or protoc's lowerCamel json name (`prev_kv` or `prevKv`),
 //   64-bit integers as strings or numbers, enums by name or number; unknown fields are ignored.
 import { EtcdError, GrpcCode } from '../../../adapters/errors.js';
+import { writtenFieldsByProtoName } from './proto3-presence.js';
 import { EMPTY_BYTES } from './reflect-codec.js';
 import type { FieldInfo, MessageSchema } from './schema.js';
 import { messageSchema } from './schema.js';
@@ -44,36 +45,8 @@ function valueToJson(f: FieldInfo, v: unknown): unknown {
   }
 }
 
-function isDefault(f: FieldInfo, v: unknown): boolean {
-  switch (f.kind) {
-    case 'bytes':
-      return (v as Buffer).length === 0;
-    case 'string':
-      return v === '';
-    case 'bool':
-      return v === false;
-    case 'bigint':
-      return v === 0n;
-    case 'message':
-      return false;
-    default:
-      return v === 0;
-  }
-}
-
 export function messageToJson(schema: MessageSchema, msg: Record<string, unknown>): Record<string, unknown> {
-  const out: Record<string, unknown> = {};
-  for (const f of schema.fields) {
-    const v = msg[f.name];
-    if (v === undefined || v === null) continue;
-    if (f.repeated) {
-      const arr = v as unknown[];
-      if (arr.length > 0) out[f.protoName] = arr.map((x) => valueToJson(f, x));
-    } else if (f.oneof !== undefined || !isDefault(f, v)) {
-      out[f.protoName] = valueToJson(f, v);
-    }
-  }
-  return out;
+  return writtenFieldsByProtoName(schema, msg, valueToJson);
 }
 
 // ---- input ----

@@ -5,6 +5,7 @@
 import Long from 'long';
 import { EMPTY_BYTES } from '../../../adapters/requests.js';
 import type { MessageCodec } from '../../grpc/api.js';
+import { writtenFieldsByProtoName } from './proto3-presence.js';
 import type { FieldInfo, MessageSchema } from './schema.js';
 import { messageSchema } from './schema.js';
 
@@ -27,23 +28,6 @@ function defaultOf(f: FieldInfo): unknown {
       return undefined;
     default:
       return 0;
-  }
-}
-
-function isDefault(f: FieldInfo, v: unknown): boolean {
-  switch (f.kind) {
-    case 'bytes':
-      return (v as Uint8Array).length === 0;
-    case 'string':
-      return v === '';
-    case 'bool':
-      return v === false;
-    case 'bigint':
-      return v === 0n;
-    case 'message':
-      return false;
-    default:
-      return v === 0;
   }
 }
 
@@ -101,18 +85,7 @@ export function toInternal(schema: MessageSchema, msg: ProtoObject): Record<stri
 
 /** internal object -> plain object protobufjs can encode (defaults left out, as proto3 does). */
 export function toProto(schema: MessageSchema, obj: Record<string, unknown>): ProtoObject {
-  const out: ProtoObject = {};
-  for (const f of schema.fields) {
-    const v = obj[f.name];
-    if (v === undefined || v === null) continue;
-    if (f.repeated) {
-      const arr = v as unknown[];
-      if (arr.length > 0) out[f.protoName] = arr.map((x) => valueOut(f, x));
-    } else if (f.oneof !== undefined || !isDefault(f, v)) {
-      out[f.protoName] = valueOut(f, v);
-    }
-  }
-  return out;
+  return writtenFieldsByProtoName(schema, obj, valueOut);
 }
 
 /** protobufjs' reader errors, in the words of Go's proto package that etcd clients see. */

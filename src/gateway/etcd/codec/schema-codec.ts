@@ -3,6 +3,7 @@
 // plain objects), byte-for-byte the same output. Used for every message without a hand-written
 // codec (watch responses, txn, leases...). Property-tested against ./reflect-codec.ts.
 import type { MessageCodec } from '../../grpc/api.js';
+import { isProto3Default } from './proto3-presence.js';
 import { EMPTY_BYTES } from './reflect-codec.js';
 import type { FieldInfo, MessageSchema } from './schema.js';
 import { messageSchema } from './schema.js';
@@ -76,23 +77,6 @@ function scalarSize(f: FieldInfo, v: unknown): number {
   }
 }
 
-function isDefault(f: FieldInfo, v: unknown): boolean {
-  switch (f.kind) {
-    case 'bytes':
-      return (v as Buffer).length === 0;
-    case 'string':
-      return v === '';
-    case 'bool':
-      return v === false;
-    case 'bigint':
-      return v === 0n;
-    case 'message':
-      return false;
-    default:
-      return v === 0;
-  }
-}
-
 function lenSize(n: number): number {
   return varintSize(n) + n;
 }
@@ -133,7 +117,7 @@ function messageSize(c: Compiled, obj: Obj, sizes: number[]): number {
       } else {
         for (const x of arr) n += cf.tag.length + valueSize(cf, x, sizes);
       }
-    } else if (f.oneof !== undefined || !isDefault(f, v)) {
+    } else if (f.oneof !== undefined || !isProto3Default(f, v)) {
       n += cf.tag.length + valueSize(cf, v, sizes);
     }
   }
@@ -210,7 +194,7 @@ function writeMessage(cur: Cursor, c: Compiled, obj: Obj): void {
           writeValue(cur, cf, x);
         }
       }
-    } else if (f.oneof !== undefined || !isDefault(f, v)) {
+    } else if (f.oneof !== undefined || !isProto3Default(f, v)) {
       cur.pos = copyBytes(cf.tag, cur.buf, cur.pos);
       writeValue(cur, cf, v);
     }
