@@ -5,7 +5,8 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { hasDcsgwBuild, skipUnlessBinaries, startCluster, stopAllProcesses, waitFor, type MemberKind, type RunningMember } from '../../support/index.js';
 import { GrpcTarget } from '../../conformance/harness/grpc.js';
-import { newWriteLog, prng, runWriters, verify } from './load.js';
+import { mulberry32 as prng } from '../../support/prng.js';
+import { newWriteLog, runWriters, verify } from './load.js';
 
 const RANGE = { from: 23900, to: 23949 };
 const ROUNDS = 3;

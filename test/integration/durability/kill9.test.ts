@@ -3,7 +3,8 @@
 // Runs against genuine etcd (the reference: it must pass there) and against dcsgw.
 import { afterAll, describe, expect, it } from 'vitest';
 import { hasDcsgwBuild, skipUnlessBinaries, startMemberOfKind, stopAllProcesses, waitFor, type MemberKind, type RunningMember } from '../../support/index.js';
-import { newWriteLog, prng, runWriters, verify } from './load.js';
+import { mulberry32 as prng } from '../../support/prng.js';
+import { newWriteLog, runWriters, verify } from './load.js';
 
 const RANGE = { from: 23850, to: 23899 };
 const ROUNDS = 3;

@@ -3,18 +3,6 @@
 // a test can check that every acknowledged write survived and nothing never-issued appeared.
 import { GrpcTarget } from '../../conformance/harness/grpc.js';
 
-/** Small seeded PRNG (mulberry32): the same seed gives the same kill moments and values. */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 export interface WriteLog {
   /** key -> value of every put sent (acknowledged or not). */
   issued: Map<string, string>;

@@ -1,4 +1,6 @@
 // A small seeded PRNG (mulberry32) so a nemesis run's choices can be replayed from its seed.
+import { mulberry32 } from '../../support/prng.js';
+
 export interface Random {
   readonly seed: number;
   next(): number;
@@ -9,14 +11,7 @@ export interface Random {
 }
 
 export function seededRandom(seed: number): Random {
-  let a = seed >>> 0;
-  const next = (): number => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  const next = mulberry32(seed);
   const int = (n: number): number => Math.floor(next() * n);
   return {
     seed,

@@ -4,17 +4,7 @@
 import { describe, expect, it } from 'vitest';
 import { binaryCodec, jsonCodecOf, referenceCodec } from '../../../src/gateway/etcd/codec/index.js';
 import { allMessageNames, messageSchema, type FieldInfo, type MessageSchema } from '../../../src/gateway/etcd/codec/schema.js';
-
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { mulberry32 as prng } from '../../support/prng.js';
 
 class Gen {
   constructor(readonly rnd: () => number) {}

@@ -3,18 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import type { KeyValue, PutRequest, PutResponse, RangeRequest, RangeResponse, ResponseHeader, SortOrder, SortTarget } from '../../../src/adapters/backend.js';
 import { binaryCodec, referenceCodec } from '../../../src/gateway/etcd/codec/index.js';
-
-/** mulberry32: small deterministic PRNG so a failure is reproducible from the seed. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { mulberry32 as prng } from '../../support/prng.js';
 
 class Gen {
   constructor(readonly rnd: () => number) {}
