@@ -6,7 +6,7 @@
 // - input accepts the .proto name or protoc's lowerCamel json name (`prev_kv` or `prevKv`),
 //   64-bit integers as strings or numbers, enums by name or number; unknown fields are ignored.
 import { EtcdError, GrpcCode } from '../../../adapters/errors.js';
-import { writtenFieldsByProtoName } from './proto3-presence.js';
+import { proto3DefaultOf, writtenFieldsByProtoName } from './proto3-presence.js';
 import { EMPTY_BYTES } from './reflect-codec.js';
 import type { FieldInfo, MessageSchema } from './schema.js';
 import { messageSchema } from './schema.js';
@@ -168,23 +168,6 @@ function valueFromJson(f: FieldInfo, v: unknown): unknown {
   }
 }
 
-function defaultOf(f: FieldInfo): unknown {
-  switch (f.kind) {
-    case 'bytes':
-      return EMPTY_BYTES;
-    case 'string':
-      return '';
-    case 'bool':
-      return false;
-    case 'bigint':
-      return 0n;
-    case 'message':
-      return undefined;
-    default:
-      return 0;
-  }
-}
-
 export function messageFromJson(schema: MessageSchema, json: unknown): Record<string, unknown> {
   if (json === null || json === undefined) json = {};
   if (typeof json !== 'object' || Array.isArray(json)) {
@@ -195,7 +178,7 @@ export function messageFromJson(schema: MessageSchema, json: unknown): Record<st
   const out: Record<string, unknown> = {};
   for (const f of schema.fields) {
     if (f.repeated) out[f.name] = [];
-    else if (f.oneof === undefined && f.kind !== 'message') out[f.name] = defaultOf(f);
+    else if (f.oneof === undefined && f.kind !== 'message') out[f.name] = proto3DefaultOf(f);
   }
   for (const key of Object.keys(src)) {
     const f = schema.byJsonKey.get(key);

@@ -1,7 +1,26 @@
-// Which fields proto3 writes (on the wire and in the grpc-gateway's JSON): set, and for a singular
-// field outside a oneof, not its default; a repeated field only when it has elements. Every codec
-// that writes from the internal model asks here, so they cannot disagree on what an absent field is.
+// proto3 defaults and which fields proto3 writes (on the wire and in the grpc-gateway's JSON): set,
+// and for a singular field outside a oneof, not its default; a repeated field only when it has
+// elements. Every codec asks here, so they cannot disagree on what an absent field is or reads as.
+import { EMPTY_BYTES } from '../../../adapters/requests.js';
 import type { FieldInfo, MessageSchema } from './schema.js';
+
+/** What a singular field outside a oneof reads as when absent (an absent message stays undefined). */
+export function proto3DefaultOf(f: FieldInfo): unknown {
+  switch (f.kind) {
+    case 'bytes':
+      return EMPTY_BYTES;
+    case 'string':
+      return '';
+    case 'bool':
+      return false;
+    case 'bigint':
+      return 0n;
+    case 'message':
+      return undefined;
+    default:
+      return 0;
+  }
+}
 
 /** Whether `v` is the proto3 default of a singular field `f` (a message is never defaulted). */
 export function isProto3Default(f: FieldInfo, v: unknown): boolean {

@@ -5,7 +5,7 @@
 import Long from 'long';
 import { EMPTY_BYTES } from '../../../adapters/requests.js';
 import type { MessageCodec } from '../../grpc/api.js';
-import { writtenFieldsByProtoName } from './proto3-presence.js';
+import { proto3DefaultOf, writtenFieldsByProtoName } from './proto3-presence.js';
 import type { FieldInfo, MessageSchema } from './schema.js';
 import { messageSchema } from './schema.js';
 
@@ -13,23 +13,6 @@ import { messageSchema } from './schema.js';
 export { EMPTY_BYTES };
 
 type ProtoObject = Record<string, unknown>;
-
-function defaultOf(f: FieldInfo): unknown {
-  switch (f.kind) {
-    case 'bytes':
-      return EMPTY_BYTES;
-    case 'string':
-      return '';
-    case 'bool':
-      return false;
-    case 'bigint':
-      return 0n;
-    case 'message':
-      return undefined;
-    default:
-      return 0;
-  }
-}
 
 function valueIn(f: FieldInfo, v: unknown): unknown {
   switch (f.kind) {
@@ -75,7 +58,7 @@ export function toInternal(schema: MessageSchema, msg: ProtoObject): Record<stri
       const arr = (v as unknown[] | undefined) ?? [];
       out[f.name] = arr.map((x) => valueIn(f, x));
     } else if (v == null) {
-      if (f.kind !== 'message') out[f.name] = defaultOf(f);
+      if (f.kind !== 'message') out[f.name] = proto3DefaultOf(f);
     } else {
       out[f.name] = valueIn(f, v);
     }

@@ -3,7 +3,7 @@
 // plain objects), byte-for-byte the same output. Used for every message without a hand-written
 // codec (watch responses, txn, leases...). Property-tested against ./reflect-codec.ts.
 import type { MessageCodec } from '../../grpc/api.js';
-import { isProto3Default } from './proto3-presence.js';
+import { isProto3Default, proto3DefaultOf } from './proto3-presence.js';
 import { EMPTY_BYTES } from './reflect-codec.js';
 import type { FieldInfo, MessageSchema } from './schema.js';
 import { messageSchema } from './schema.js';
@@ -218,21 +218,6 @@ function encode(c: Compiled, obj: Obj, framed: boolean): Buffer {
 
 // ---- reading ----
 
-function defaultOf(f: FieldInfo): unknown {
-  switch (f.kind) {
-    case 'bytes':
-      return EMPTY_BYTES;
-    case 'string':
-      return '';
-    case 'bool':
-      return false;
-    case 'bigint':
-      return 0n;
-    default:
-      return 0;
-  }
-}
-
 function readScalar(r: WireReader, f: FieldInfo): unknown {
   switch (f.kind) {
     case 'bool':
@@ -254,7 +239,7 @@ function readMessage(r: WireReader, c: Compiled): Obj {
   for (const cf of c.fields) {
     const f = cf.f;
     if (f.repeated) out[f.name] = [];
-    else if (f.oneof === undefined && f.kind !== 'message') out[f.name] = defaultOf(f);
+    else if (f.oneof === undefined && f.kind !== 'message') out[f.name] = proto3DefaultOf(f);
   }
   while (r.pos < r.end) {
     const tag = r.uint32();
