@@ -7,6 +7,7 @@ import type http2 from 'node:http2';
 import net from 'node:net';
 import tls from 'node:tls';
 import { sniffFirstRequest } from './authority-fix.js';
+import { closeSessionsGracefully } from './close-sessions.js';
 import type { GrpcServer, HttpHandler } from './server.js';
 
 export interface ClientPortOptions {
@@ -19,6 +20,13 @@ export interface ClientPortOptions {
   /** 'https' needs `tls` (etcd: --cert-file, --key-file). */
   scheme?: 'http' | 'https';
   tls?: ClientTlsOptions;
+  /**
+   * Connections are accepted at once but not read until this resolves (and are cut if it
+   * rejects): etcd opens its client listeners early but serves them only once the member has
+   * published its name and client URLs through raft (ReadyNotify), so a request sent meanwhile,
+   * /health included, waits for that instead of seeing a member the cluster does not list yet.
+   */
+  servingAfter?: Promise<void>;
 }
 
 /** etcd's client TLS flags: --cert-file, --key-file, --trusted-ca-file, --client-cert-auth. */
@@ -86,10 +94,29 @@ export async function listenClientPort(opts: ClientPortOptions): Promise<ClientP
     }
   };
 
+  let gate: 'waiting' | 'open' | 'failed' = opts.servingAfter ? 'waiting' : 'open';
+  const held: net.Socket[] = [];
+  opts.servingAfter?.then(
+    () => {
+      gate = 'open';
+      for (const socket of held.splice(0)) if (!socket.destroyed) startReading(socket);
+    },
+    () => {
+      gate = 'failed';
+      for (const socket of held.splice(0)) socket.destroy();
+    },
+  );
+
   const onSocket = (socket: net.Socket): void => {
     sockets.add(socket);
     socket.on('close', () => sockets.delete(socket));
     socket.on('error', () => socket.destroy());
+    if (gate === 'open') startReading(socket);
+    else if (gate === 'waiting') held.push(socket); // unread until the member is ready
+    else socket.destroy();
+  };
+
+  const startReading = (socket: net.Socket): void => {
     let seen: Buffer | undefined;
     const onData = (chunk: Buffer): void => {
       seen = seen ? Buffer.concat([seen, chunk]) : chunk;
@@ -139,23 +166,7 @@ export async function listenClientPort(opts: ClientPortOptions): Promise<ClientP
     async close(graceMs = 2000): Promise<void> {
       const stopped = new Promise<void>((resolve) => tcp.close(() => resolve()));
       h1.closeIdleConnections();
-      const goaways = [...sessions].map(
-        (s) =>
-          new Promise<void>((resolve) => {
-            if (s.closed || s.destroyed) return resolve();
-            s.once('close', () => resolve());
-            s.close();
-          }),
-      );
-      let timer: NodeJS.Timeout | undefined;
-      await Promise.race([
-        Promise.all(goaways),
-        new Promise<void>((resolve) => {
-          timer = setTimeout(resolve, graceMs);
-        }),
-      ]);
-      clearTimeout(timer);
-      for (const s of sessions) s.destroy();
+      await closeSessionsGracefully(sessions, graceMs);
       h1.closeAllConnections();
       for (const s of sockets) s.destroy();
       await stopped;

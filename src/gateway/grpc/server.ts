@@ -15,6 +15,7 @@ import { pino, type Logger } from 'pino';
 import { GrpcCode } from '../../adapters/errors.js';
 import type { CallContext, GrpcRouter, MessageCodec, ServerStream, StreamHandler, UnaryHandler } from './api.js';
 import { GrpcStatusError } from './api.js';
+import { closeSessionsGracefully } from './close-sessions.js';
 import { Deframer, type FrameSink } from './deframer.js';
 import { encodeGrpcMessage, isStatusError, parseGrpcTimeout, statusOf, type GrpcStatus } from './status.js';
 
@@ -547,22 +548,7 @@ export class GrpcServer implements GrpcRouter {
    */
   async close(graceMs = 2000): Promise<void> {
     if (this.http2.listening) this.http2.close();
-    const pending = [...this.sessions].map(
-      (s) =>
-        new Promise<void>((resolve) => {
-          if (s.closed || s.destroyed) return resolve();
-          s.once('close', () => resolve());
-          s.close();
-        }),
-    );
-    let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<void>((resolve) => {
-      timer = setTimeout(resolve, graceMs);
-      timer.unref();
-    });
-    await Promise.race([Promise.all(pending), timeout]);
-    clearTimeout(timer);
-    for (const s of this.sessions) s.destroy();
+    await closeSessionsGracefully(this.sessions, graceMs);
     this.sessions.clear();
   }
 }
