@@ -82,10 +82,12 @@ export async function startEtcdServer(opts: EtcdServerOptions): Promise<EtcdServ
   const http = createHttpHandler(deps, gateway);
 
   const ports: ClientPort[] = [];
+  // etcd serves its client listeners once the member has published itself (ReadyNotify)
+  const servingAfter = opts.backend.ready();
   try {
     for (const raw of opts.listenClientUrls) {
       const { scheme, host, port } = parseClientUrl(raw);
-      ports.push(await listenClientPort({ host, port, grpc, http1: http, scheme }));
+      ports.push(await listenClientPort({ host, port, grpc, http1: http, scheme, servingAfter }));
       opts.logger.info({ url: raw }, 'serving etcd client requests');
     }
   } catch (err) {
