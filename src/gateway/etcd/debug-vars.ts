@@ -1,18 +1,16 @@
 // GET /debug/vars: what genuine etcd serves there is Go's expvar page — cmdline, file_descriptor_limit,
 // memstats and raft.status — and monitoring scripts read those keys. The same keys are served with
 // what a Node process has: memstats keeps Go's field names (a reader indexing them finds every
-// one) filled from process.memoryUsage() where there is a counterpart, zero where Go's runtime
-// counts something V8 does not expose (per-size-class allocations, GC pause ring).
+// one) filled from process.memoryUsage() and V8's GC entries where there is a counterpart, zero
+// where Go's runtime counts something V8 does not expose (mallocs, per-size-class allocations).
 import { readFileSync } from 'node:fs';
 import type { Backend, RaftStatusView } from '../../adapters/backend.js';
-
-/** Go's PauseNs / PauseEnd are rings of the last 256 GCs. */
-const GO_PAUSE_RING = 256;
+import { gcStats } from './gc-stats.js';
 
 /** Go's runtime.MemStats fields in declaration order (the order expvar prints them). */
 function memstats(): Record<string, unknown> {
   const m = process.memoryUsage();
-  const zeros = () => new Array<number>(GO_PAUSE_RING).fill(0);
+  const gc = gcStats();
   return {
     Alloc: m.heapUsed,
     TotalAlloc: 0,
@@ -36,13 +34,14 @@ function memstats(): Record<string, unknown> {
     GCSys: 0,
     OtherSys: m.external,
     NextGC: 0,
-    LastGC: 0,
-    PauseTotalNs: 0,
-    PauseNs: zeros(),
-    PauseEnd: zeros(),
-    NumGC: 0,
-    NumForcedGC: 0,
-    GCCPUFraction: 0,
+    LastGC: gc.lastGC,
+    PauseTotalNs: gc.pauseTotalNs,
+    PauseNs: gc.pauseNs,
+    PauseEnd: gc.pauseEnd,
+    NumGC: gc.numGC,
+    NumForcedGC: gc.numForcedGC,
+    // Go: the share of the process's available CPU time spent in GC; V8's pauses over the uptime
+    GCCPUFraction: gc.pauseTotalNs / (process.uptime() * 1e9),
     EnableGC: true,
     DebugGC: false,
     BySize: [],

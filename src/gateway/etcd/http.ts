@@ -4,6 +4,7 @@
 import { AlarmAction } from '../../adapters/backend.js';
 import { debugVarsBody } from './debug-vars.js';
 import type { ServiceDeps } from './deps.js';
+import { trackGarbageCollection } from './gc-stats.js';
 import type { HttpRequest, HttpResponse, JsonGateway } from './gateway.js';
 import { rangeRequest } from './services/concurrency.js';
 
@@ -75,6 +76,7 @@ async function refreshMetrics(deps: ServiceDeps): Promise<void> {
 export function createHttpHandler(deps: ServiceDeps, gateway: JsonGateway): HttpHandler {
   const versionBody = JSON.stringify({ etcdserver: deps.versions.server, etcdcluster: deps.versions.cluster });
   const { metrics } = deps;
+  trackGarbageCollection();
   return (req, res) => {
     cors(res);
     if (req.method === 'OPTIONS') {

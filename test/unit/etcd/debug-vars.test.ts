@@ -1,8 +1,21 @@
 // /debug/vars as Go's expvar writes it: sorted keys one per line, raft.status in etcd's JSON shape,
 // the fd limit from /proc/self/limits. (The live page is compared with genuine etcd in conformance.)
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import { describe, expect, it } from 'vitest';
 import type { Backend, RaftStatusView } from '../../../src/adapters/backend.js';
 import { debugVarsBody, fileDescriptorLimit } from '../../../src/gateway/etcd/debug-vars.js';
+import { GC_RING, trackGarbageCollection } from '../../../src/gateway/etcd/gc-stats.js';
+
+interface MemStats {
+  NumGC: number;
+  NumForcedGC: number;
+  PauseTotalNs: number;
+  LastGC: number;
+  PauseNs: number[];
+  PauseEnd: number[];
+}
+const memstats = () => (JSON.parse(debugVarsBody({} as Backend)) as { memstats: MemStats }).memstats;
 
 const LIMITS = `Limit                     Soft Limit           Hard Limit           Units
 Max processes             63432                63432                processes
@@ -47,5 +60,28 @@ describe('/debug/vars', () => {
   it('a backend without a raft of its own has no raft.status', () => {
     const body = debugVarsBody({} as Backend);
     expect(Object.keys(JSON.parse(body) as object)).toEqual(['cmdline', 'file_descriptor_limit', 'memstats']);
+  });
+
+  it('memstats counts V8 collections as Go counts GCs: NumGC, forced ones, the pause rings, LastGC', async () => {
+    trackGarbageCollection();
+    const before = memstats();
+    setFlagsFromString('--expose-gc');
+    const gc = runInNewContext('gc') as () => void;
+    gc();
+    const startedMs = Date.now();
+    let after = memstats();
+    while (after.NumForcedGC === before.NumForcedGC && Date.now() - startedMs < 5_000) {
+      await new Promise((r) => setTimeout(r, 20));
+      after = memstats();
+    }
+    expect(after.NumForcedGC).toBeGreaterThan(before.NumForcedGC);
+    expect(after.NumGC).toBeGreaterThan(before.NumGC);
+    expect(after.PauseTotalNs).toBeGreaterThan(before.PauseTotalNs);
+    // the most recent pause sits at (NumGC+255)%256 and ended at LastGC, a Unix time in ns
+    const last = (after.NumGC + GC_RING - 1) % GC_RING;
+    expect(after.PauseEnd[last]).toBe(after.LastGC);
+    expect(after.PauseNs[last]).toBeGreaterThan(0);
+    expect(Math.abs(after.LastGC / 1e6 - Date.now())).toBeLessThan(10_000);
+    expect(after.PauseNs).toHaveLength(GC_RING);
   });
 });
