@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import pino from 'pino';
 import { afterAll, describe, expect, it } from 'vitest';
 import { type NativeBackend, createNativeBackend } from '../../../src/adapters/native.js';
-import { putReq, rangeReq } from './helpers.js';
+import { putReq, rangeReq, until } from './helpers.js';
 import { MemoryNetwork } from './memory-transport.js';
 
 // Three members in one process over an in-memory network: the node's cluster behaviour without sockets.
@@ -42,15 +42,6 @@ async function stop(i: number): Promise<void> {
   const be = up[i];
   up[i] = undefined;
   await be?.close();
-}
-async function until<T>(what: string, fn: () => T | undefined | Promise<T | undefined>, ms = 10_000): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = await fn();
-    if (v !== undefined && v !== false) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
 }
 const leaderIndex = () => up.findIndex((b) => b?.isLeader());
 

@@ -1,4 +1,5 @@
-// Builders for native Backend tests: etcd-model requests with every field at its proto default.
+// Shared by the native Backend tests: etcd-model requests with every field at its proto default, and
+// a poll that waits for the members to reach a state.
 import type { PutRequest, RangeRequest } from '../../../src/adapters/backend.js';
 import { putRequest, rangeRequest } from '../../../src/adapters/requests.js';
 
@@ -6,3 +7,21 @@ export const b = (s: string) => Buffer.from(s);
 export const rangeReq = (key: string, over?: Partial<RangeRequest>): RangeRequest => rangeRequest(b(key), over);
 export const putReq = (key: string, value: string, over?: Partial<PutRequest>): PutRequest =>
   putRequest(b(key), b(value), over);
+
+/**
+ * Polls `fn` every 25 ms until it returns something other than undefined or false; fails after `ms`.
+ * Unlike test/support's waitFor, an error thrown by `fn` fails at once (members must not throw here).
+ */
+export async function until<T>(
+  what: string,
+  fn: () => T | undefined | false | Promise<T | undefined | false>,
+  ms = 10_000,
+): Promise<T> {
+  const end = Date.now() + ms;
+  for (;;) {
+    const v = await fn();
+    if (v !== undefined && v !== false) return v;
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 25));
+  }
+}

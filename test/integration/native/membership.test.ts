@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import pino from 'pino';
 import { afterAll, describe, expect, it } from 'vitest';
 import { type NativeBackend, createNativeBackend } from '../../../src/adapters/native.js';
-import { putReq, rangeReq } from './helpers.js';
+import { putReq, rangeReq, until } from './helpers.js';
 import { MemoryNetwork } from './memory-transport.js';
 
 // A lagging follower caught up by a raft snapshot, then a learner added, started with
@@ -41,15 +41,6 @@ async function stop(id: bigint): Promise<void> {
   const be = up.get(id);
   up.delete(id);
   await be?.close();
-}
-async function until<T>(what: string, fn: () => T | undefined | false | Promise<T | undefined | false>, ms = 10_000): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = await fn();
-    if (v !== undefined && v !== false) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
 }
 const leader = () => [...up.values()].find((b) => b.isLeader());
 
