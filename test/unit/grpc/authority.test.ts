@@ -10,6 +10,7 @@ import { fixAuthority, isValidAuthority } from '../../../src/gateway/grpc/author
 import { listenClientPort, type ClientPort } from '../../../src/gateway/grpc/client-port.js';
 import { DynamicTableMirror, findField, huffmanDecode, rewriteHeaderBlock } from '../../../src/gateway/grpc/hpack.js';
 import { GrpcServer } from '../../../src/gateway/grpc/server.js';
+import { CLIENT_PREFACE, frame, lit } from './raw-h2.js';
 import { installTestService } from './test-service.js';
 
 const PORT = 26141;
@@ -100,15 +101,6 @@ describe('serving clients with a URL as :authority', () => {
 
   for (const authority of [`127.0.0.1:${PORT}`, `http://127.0.0.1:${PORT}`]) {
   it(`a client whose first request overtakes its ACK of our early SETTINGS is still served (raw HTTP/2, :authority ${authority.slice(0, 7)}...)`, async () => {
-    const frame = (type: number, flags: number, stream: number, payload: Buffer) => {
-      const h = Buffer.alloc(9);
-      h.writeUIntBE(payload.length, 0, 3);
-      h[3] = type;
-      h[4] = flags;
-      h.writeUInt32BE(stream, 5);
-      return Buffer.concat([h, payload]);
-    };
-    const lit = (index: number, value: string) => Buffer.concat([Buffer.from([0x40 | index, value.length]), Buffer.from(value)]);
     const block = Buffer.concat([
       Buffer.from([0x83, 0x86]), // :method POST, :scheme http
       lit(4, '/etcdserverpb.KV/Range'),
@@ -123,7 +115,7 @@ describe('serving clients with a URL as :authority', () => {
     let received = Buffer.alloc(0);
     sock.on('data', (d: Buffer) => (received = Buffer.concat([received, d])));
     await new Promise((r) => sock.once('connect', r));
-    sock.write(Buffer.concat([Buffer.from('PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n'), frame(4, 0, 0, Buffer.alloc(0))]));
+    sock.write(Buffer.concat([CLIENT_PREFACE, frame(4, 0, 0, Buffer.alloc(0))]));
     // Wait for the server's first SETTINGS (sent early by the client port), then send the request BEFORE acking it.
     for (let i = 0; i < 200 && received.length < 9; i++) await new Promise((r) => setTimeout(r, 5));
     sock.write(frame(1, 0x4, 1, block));

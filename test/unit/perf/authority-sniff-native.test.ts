@@ -5,18 +5,9 @@ import net from 'node:net';
 import type { Duplex } from 'node:stream';
 import { afterAll, describe, expect, it } from 'vitest';
 import { sniffFirstRequest } from '../../../src/gateway/grpc/authority-fix.js';
+import { CLIENT_PREFACE, frame, lit } from '../grpc/raw-h2.js';
 
 const PORT = 29451;
-
-function frame(type: number, flags: number, stream: number, payload: Buffer): Buffer {
-  const h = Buffer.alloc(9);
-  h.writeUIntBE(payload.length, 0, 3);
-  h[3] = type;
-  h[4] = flags;
-  h.writeUInt32BE(stream, 5);
-  return Buffer.concat([h, payload]);
-}
-const lit = (index: number, value: string): Buffer => Buffer.concat([Buffer.from([0x40 | index, value.length]), Buffer.from(value)]);
 
 const handed: { conn: net.Socket | Duplex; socket: net.Socket }[] = [];
 const server = net.createServer((socket) => {
@@ -37,7 +28,7 @@ async function requestBeforeAck(authority: string, sendAck: boolean): Promise<bo
   let received = 0;
   sock.on('data', (d: Buffer) => (received += d.length));
   await new Promise((r) => sock.once('connect', r));
-  sock.write(Buffer.concat([Buffer.from('PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n'), frame(4, 0, 0, Buffer.alloc(0))]));
+  sock.write(Buffer.concat([CLIENT_PREFACE, frame(4, 0, 0, Buffer.alloc(0))]));
   for (let i = 0; i < 200 && received < 9; i++) await new Promise((r) => setTimeout(r, 5));
   const block = Buffer.concat([Buffer.from([0x83, 0x86]), lit(4, '/etcdserverpb.KV/Range'), lit(1, authority)]);
   sock.write(frame(1, 0x4, 1, block));
