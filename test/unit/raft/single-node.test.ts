@@ -11,18 +11,7 @@ import {
 import { bytes, text } from './network.js';
 
 function freshNode(storage = new MemoryStorage()): RawNode {
-  return new RawNode({
-    id: 1n,
-    electionTick: 10,
-    heartbeatTick: 1,
-    storage,
-    applied: 0,
-    maxSizePerMsg: 1 << 20,
-    maxInflightMsgs: 256,
-    checkQuorum: true,
-    preVote: true,
-    randomInt: () => 0,
-  });
+  return new RawNode(configOf(storage));
 }
 
 /** The host's duties for one Ready: persist, then apply, then advance. */
