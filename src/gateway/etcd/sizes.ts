@@ -13,22 +13,8 @@ import type {
   ResponseHeader,
   TxnRequest,
 } from '../../adapters/backend.js';
+import { varintSize } from './codec/wire.js';
 import type { WatchResponse } from './messages.js';
-
-export function varintSize(n: number): number {
-  if (n < 0) return 10; // negative int64: always ten bytes
-  if (n < 0x80) return 1;
-  if (n < 0x4000) return 2;
-  if (n < 0x200000) return 3;
-  if (n < 0x10000000) return 4;
-  let s = 4;
-  let v = Math.floor(n / 0x10000000);
-  while (v > 0) {
-    s++;
-    v = Math.floor(v / 128);
-  }
-  return s;
-}
 
 export function bigVarintSize(n: bigint): number {
   if (n < 0n) return 10;
