@@ -3,15 +3,13 @@
 import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startEtcdServer, type EtcdServer } from '../../../src/gateway/etcd/server.js';
-import { createEtcdMetrics } from '../../../src/gateway/etcd/metrics.js';
 import { hasBinary } from '../../support/binaries.js';
 import { etcdctl } from '../../support/etcdctl.js';
 import { allocatePorts } from '../../support/ports.js';
 import { MemoryBackend } from '../../support/memory-backend.js';
-import { PORTS } from './harness.js';
+import { PORTS, testServerOptions } from './harness.js';
 
 const haveEtcdctl = hasBinary('etcdctl');
 if (!haveEtcdctl) console.log('skipping etcdctl end-to-end tests: etcdctl is not installed');
@@ -23,16 +21,7 @@ describe.skipIf(!haveEtcdctl)('etcdctl against startEtcdServer', () => {
 
   beforeAll(async () => {
     const [port] = await allocatePorts(1, PORTS);
-    server = await startEtcdServer({
-      backend: new MemoryBackend(),
-      listenClientUrls: [`http://127.0.0.1:${port}`],
-      maxRequestBytes: 1.5 * 1024 * 1024,
-      maxTxnOps: 128,
-      logger: pino({ level: 'silent' }),
-      versions: { server: '3.4.23', cluster: '3.4.0' },
-      memberName: 'test',
-      metrics: createEtcdMetrics(),
-    });
+    server = await startEtcdServer({ ...testServerOptions(new MemoryBackend()), listenClientUrls: [`http://127.0.0.1:${port}`] });
     ep = `127.0.0.1:${port}`;
   });
   afterAll(async () => {

@@ -121,9 +121,9 @@ export interface Frontend {
   close(): Promise<void>;
 }
 
-export async function startFrontend(backend: Backend, over: Partial<ServiceDeps> = {}): Promise<Frontend> {
-  const [grpcPort, httpPort] = await allocatePorts(2, PORTS);
-  const deps: ServiceDeps = {
+/** What every front-end test serves with: etcd's default limits, silent logs, a metrics registry of its own. */
+export function testServerOptions(backend: Backend) {
+  return {
     backend,
     maxRequestBytes: 1.5 * 1024 * 1024,
     maxTxnOps: 128,
@@ -131,9 +131,12 @@ export async function startFrontend(backend: Backend, over: Partial<ServiceDeps>
     versions: { server: '3.4.23', cluster: '3.4.0' },
     memberName: 'test',
     metrics: createEtcdMetrics(),
-    watchProgressIntervalMs: 0,
-    ...over,
   };
+}
+
+export async function startFrontend(backend: Backend, over: Partial<ServiceDeps> = {}): Promise<Frontend> {
+  const [grpcPort, httpPort] = await allocatePorts(2, PORTS);
+  const deps: ServiceDeps = { ...testServerOptions(backend), watchProgressIntervalMs: 0, ...over };
   const methods = allEtcdMethods(deps);
   const server = new grpc.Server();
   registerGrpc(new GrpcJsRouter(server), methods, (n) => binaryCodec(n), deps.metrics, leaderAware(backend));

@@ -6,12 +6,11 @@ import { join } from 'node:path';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createNativeBackend, type NativeBackend } from '../../../src/adapters/native.js';
-import { createEtcdMetrics } from '../../../src/gateway/etcd/metrics.js';
 import { startEtcdServer, type EtcdServer } from '../../../src/gateway/etcd/server.js';
 import { hasBinary } from '../../support/binaries.js';
 import { etcdctl } from '../../support/etcdctl.js';
 import { allocatePorts } from '../../support/ports.js';
-import { PORTS } from './harness.js';
+import { PORTS, testServerOptions } from './harness.js';
 import { call, duplex, rawClients, type Msg, type RawClients } from './raw-client.js';
 
 const b = (s: string) => Buffer.from(s);
@@ -41,14 +40,9 @@ beforeAll(async () => {
   });
   await backend.ready();
   server = await startEtcdServer({
-    backend,
+    ...testServerOptions(backend),
     listenClientUrls: [`http://127.0.0.1:${port}`],
-    maxRequestBytes: 1.5 * 1024 * 1024,
-    maxTxnOps: 128,
-    logger: pino({ level: 'silent' }),
-    versions: { server: '3.4.23', cluster: '3.4.0' },
     memberName: 'default',
-    metrics: createEtcdMetrics(),
   });
   ep = `127.0.0.1:${port}`;
   c = rawClients(ep);
