@@ -3,19 +3,12 @@
 import { describe, expect, it } from 'vitest';
 import type { PutRequest, RequestOp, TxnRequest } from '../../../src/adapters/backend.js';
 import { Errors } from '../../../src/adapters/errors.js';
+import { putRequest, rangeRequest } from '../../../src/adapters/requests.js';
 import { proposalSize, putRequestSize } from '../../../src/gateway/etcd/sizes.js';
 import { checkPutRequest, isTxnReadOnly, validateTxn } from '../../../src/gateway/etcd/validate.js';
 
 const b = (s: string) => Buffer.from(s);
-const putReq = (key: string, over: Partial<PutRequest> = {}): PutRequest => ({
-  key: b(key),
-  value: b(''),
-  lease: 0n,
-  prevKv: false,
-  ignoreValue: false,
-  ignoreLease: false,
-  ...over,
-});
+const putReq = (key: string, over?: Partial<PutRequest>): PutRequest => putRequest(b(key), b(''), over);
 const put = (key: string): RequestOp => ({ requestPut: putReq(key) });
 const del = (key: string, end = ''): RequestOp => ({ requestDeleteRange: { key: b(key), rangeEnd: Buffer.from(end, 'latin1'), prevKv: false } });
 const txn = (success: RequestOp[], failure: RequestOp[] = []): TxnRequest => ({ compare: [], success, failure });
@@ -73,7 +66,7 @@ describe('txn checks', () => {
   });
 
   it('tells read-only txns apart (no proposal, no size limit)', () => {
-    const range: RequestOp = { requestRange: { key: b('a'), rangeEnd: b(''), limit: 0, revision: 0, sortOrder: 0, sortTarget: 0, serializable: false, keysOnly: false, countOnly: false, minModRevision: 0, maxModRevision: 0, minCreateRevision: 0, maxCreateRevision: 0 } };
+    const range: RequestOp = { requestRange: rangeRequest(b('a')) };
     expect(isTxnReadOnly(txn([range], [nested([range])]))).toBe(true);
     expect(isTxnReadOnly(txn([range], [nested([put('a')])]))).toBe(false);
   });
