@@ -3,13 +3,13 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createNativeBackend, type NativeBackend } from '../../../src/adapters/native.js';
 import { startEtcdServer, type EtcdServer } from '../../../src/gateway/etcd/server.js';
 import { hasBinary } from '../../support/binaries.js';
 import { etcdctl } from '../../support/etcdctl.js';
 import { allocatePorts } from '../../support/ports.js';
+import { singleMemberConfig } from '../native/helpers.js';
 import { PORTS, testServerOptions } from './harness.js';
 import { call, duplex, rawClients, type Msg, type RawClients } from './raw-client.js';
 
@@ -23,21 +23,15 @@ const dir = mkdtempSync(join(tmpdir(), 'dcsgw-fe-native-'));
 
 beforeAll(async () => {
   const [port, peer] = await allocatePorts(2, PORTS);
-  backend = await createNativeBackend({
-    name: 'default',
-    dataDir: dir,
-    memberId: ID,
-    clusterId: 0xcdf818194e3a8c32n,
-    initialCluster: [{ id: ID, name: 'default', peerURLs: [`http://127.0.0.1:${peer}`] }],
-    initialClusterState: 'new',
-    advertiseClientURLs: [`http://127.0.0.1:${port}`],
-    advertisePeerURLs: [`http://127.0.0.1:${peer}`],
-    snapshotCount: 100000,
-    heartbeatMs: 50,
-    electionMs: 500,
-    quotaBackendBytes: 2 * 1024 * 1024 * 1024,
-    logger: pino({ level: 'silent' }),
-  });
+  backend = await createNativeBackend(
+    singleMemberConfig({
+      dataDir: dir,
+      memberId: ID,
+      clusterId: 0xcdf818194e3a8c32n,
+      clientURL: `http://127.0.0.1:${port}`,
+      peerURL: `http://127.0.0.1:${peer}`,
+    }),
+  );
   await backend.ready();
   server = await startEtcdServer({
     ...testServerOptions(backend),

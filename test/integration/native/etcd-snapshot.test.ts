@@ -3,10 +3,9 @@ import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import pino from 'pino';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createNativeBackend } from '../../../src/adapters/native.js';
-import { putReq, rangeReq } from './helpers.js';
+import { putReq, rangeReq, singleMemberConfig } from './helpers.js';
 
 // Maintenance.Snapshot of the native backend is a bbolt file with etcd's buckets: genuine
 // `etcdctl snapshot status` reads it, `etcdctl snapshot restore` turns it into a data dir, and a
@@ -22,21 +21,16 @@ const ID = 0x1234n;
 
 describe.skipIf(!have)('native snapshot as a bbolt file', () => {
   it('is read by etcdctl snapshot status, restores, and genuine etcd serves its data', async () => {
-    const be = await createNativeBackend({
-      name: 'snap',
-      dataDir: join(root, 'dcsgw'),
-      memberId: ID,
-      clusterId: 0x99n,
-      initialCluster: [{ id: ID, name: 'snap', peerURLs: ['http://127.0.0.1:24680'] }],
-      initialClusterState: 'new',
-      advertiseClientURLs: ['http://127.0.0.1:24679'],
-      advertisePeerURLs: ['http://127.0.0.1:24680'],
-      snapshotCount: 100000,
-      heartbeatMs: 50,
-      electionMs: 500,
-      quotaBackendBytes: 2 ** 31,
-      logger: pino({ level: 'silent' }),
-    });
+    const be = await createNativeBackend(
+      singleMemberConfig({
+        name: 'snap',
+        dataDir: join(root, 'dcsgw'),
+        memberId: ID,
+        clusterId: 0x99n,
+        clientURL: 'http://127.0.0.1:24679',
+        peerURL: 'http://127.0.0.1:24680',
+      }),
+    );
     let revision = 0;
     try {
       await be.ready();

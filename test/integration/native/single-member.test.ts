@@ -1,11 +1,10 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import pino from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Event } from '../../../src/adapters/backend.js';
 import { type NativeBackend, type NativeBackendConfig, createNativeBackend } from '../../../src/adapters/native.js';
-import { b, putReq, rangeReq } from './helpers.js';
+import { b, putReq, rangeReq, singleMemberConfig } from './helpers.js';
 
 const dirs: string[] = [];
 const backends: NativeBackend[] = [];
@@ -17,21 +16,13 @@ afterEach(async () => {
 const ID = 0x8e9e05c52164694dn;
 const CLUSTER = 0xcdf818194e3a8c32n;
 function cfg(dataDir: string): NativeBackendConfig {
-  return {
-    name: 'default',
+  return singleMemberConfig({
     dataDir,
     memberId: ID,
     clusterId: CLUSTER,
-    initialCluster: [{ id: ID, name: 'default', peerURLs: ['http://127.0.0.1:24380'] }],
-    initialClusterState: 'new',
-    advertiseClientURLs: ['http://127.0.0.1:24379'],
-    advertisePeerURLs: ['http://127.0.0.1:24380'],
-    snapshotCount: 100000,
-    heartbeatMs: 50,
-    electionMs: 500,
-    quotaBackendBytes: 2 * 1024 * 1024 * 1024,
-    logger: pino({ level: 'silent' }),
-  };
+    clientURL: 'http://127.0.0.1:24379',
+    peerURL: 'http://127.0.0.1:24380',
+  });
 }
 async function open(dataDir: string): Promise<NativeBackend> {
   const be = await createNativeBackend(cfg(dataDir));

@@ -4,10 +4,9 @@
 import { mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import pino from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
 import { type NativeBackend, type NativeBackendConfig, createNativeBackend } from '../../../src/adapters/native.js';
-import { putReq, rangeReq } from '../../integration/native/helpers.js';
+import { putReq, rangeReq, singleMemberConfig } from '../../integration/native/helpers.js';
 
 const ID = 0x8e9e05c52164694dn;
 const dirs: string[] = [];
@@ -18,23 +17,10 @@ afterEach(async () => {
 });
 
 function cfg(dataDir: string): NativeBackendConfig {
-  return {
-    name: 'default',
-    dataDir,
-    memberId: ID,
-    clusterId: 0xcdf818194e3a8c32n,
-    initialCluster: [{ id: ID, name: 'default', peerURLs: ['http://127.0.0.1:29462'] }],
-    initialClusterState: 'new',
-    advertiseClientURLs: ['http://127.0.0.1:29461'],
-    advertisePeerURLs: ['http://127.0.0.1:29462'],
-    snapshotCount: 40,
-    snapshotCatchUpEntries: 5,
-    walSegmentBytes: 4096,
-    heartbeatMs: 50,
-    electionMs: 500,
-    quotaBackendBytes: 2 * 1024 * 1024 * 1024,
-    logger: pino({ level: 'silent' }),
-  };
+  return singleMemberConfig(
+    { dataDir, memberId: ID, clusterId: 0xcdf818194e3a8c32n, clientURL: 'http://127.0.0.1:29461', peerURL: 'http://127.0.0.1:29462' },
+    { snapshotCount: 40, snapshotCatchUpEntries: 5, walSegmentBytes: 4096 },
+  );
 }
 async function start(dataDir: string): Promise<NativeBackend> {
   const be = await createNativeBackend(cfg(dataDir));
