@@ -1,6 +1,7 @@
 // Requests with every field at its proto default (what an empty message decodes to), so that code
-// building a request — the fast codecs' decoders, the v3lock/v3election services, tests and
-// benchmarks — names only the fields it sets and cannot forget one when the model grows.
+// building a request — the v3lock/v3election services, tests and benchmarks — names only the
+// fields it sets and cannot forget one when the model grows. (The hot-path decoders in
+// gateway/etcd/codec/fast-kv.ts keep their own literals.)
 import type { PutRequest, RangeRequest } from './backend.js';
 
 /** The one empty Buffer that stands for every unset bytes field (it has no bytes to mutate). */
@@ -23,7 +24,7 @@ export function rangeRequest(key: Buffer, over?: Partial<RangeRequest>): RangeRe
     minCreateRevision: 0,
     maxCreateRevision: 0,
   };
-  // Object.assign onto the literal (not a spread) keeps the object's shape for V8 on the hot path.
+  // Object.assign onto the literal (not a spread) keeps the object's shape for V8.
   return over === undefined ? req : Object.assign(req, over);
 }
 

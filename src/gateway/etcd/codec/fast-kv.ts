@@ -11,7 +11,7 @@ import type {
   SortOrder,
   SortTarget,
 } from '../../../adapters/backend.js';
-import { EMPTY_BYTES, putRequest, rangeRequest } from '../../../adapters/requests.js';
+import { EMPTY_BYTES } from '../../../adapters/requests.js';
 import type { MessageCodec } from '../../grpc/api.js';
 import {
   bigVarintBytes,
@@ -206,7 +206,9 @@ function encodePutRequest(m: PutRequest, framed: boolean): Buffer {
 
 function decodePutRequest(buf: Buffer): PutRequest {
   const r = new WireReader(buf);
-  const m = putRequest(EMPTY_BYTES, EMPTY_BYTES);
+  // A literal of its own rather than adapters/requests' putRequest(): the hot path keeps the
+  // allocation site it was tuned with (the factory measured within noise, not demonstrably as fast).
+  const m: PutRequest = { key: EMPTY_BYTES, value: EMPTY_BYTES, lease: 0n, prevKv: false, ignoreValue: false, ignoreLease: false };
   while (r.pos < r.end) {
     const tag = r.uint32();
     switch (tag) {
@@ -335,7 +337,22 @@ function encodeRangeRequest(m: RangeRequest, framed: boolean): Buffer {
 
 function decodeRangeRequest(buf: Buffer): RangeRequest {
   const r = new WireReader(buf);
-  const m = rangeRequest(EMPTY_BYTES);
+  // A literal of its own, not adapters/requests' rangeRequest(), for the same reason as decodePutRequest's.
+  const m: RangeRequest = {
+    key: EMPTY_BYTES,
+    rangeEnd: EMPTY_BYTES,
+    limit: 0,
+    revision: 0,
+    sortOrder: 0,
+    sortTarget: 0,
+    serializable: false,
+    keysOnly: false,
+    countOnly: false,
+    minModRevision: 0,
+    maxModRevision: 0,
+    minCreateRevision: 0,
+    maxCreateRevision: 0,
+  };
   while (r.pos < r.end) {
     const tag = r.uint32();
     switch (tag) {
