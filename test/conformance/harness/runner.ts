@@ -74,6 +74,11 @@ export class TargetRunner {
 
   /** Revision and raft index now (via Maintenance.Status; a KV range when Status is not served). */
   private async position(): Promise<{ revision: number; raftIndex: number; term: number }> {
+    // Status is answered from what this member has applied: a write the previous scenario sent
+    // through another member may not be applied here yet (genuine etcd applies asynchronously and
+    // lags under load). A linearizable read first waits until this member has applied everything
+    // committed so far (ReadIndex: no log entry, so revision and raft index stay as they are).
+    if (this.clusterMode) await this.grpc.unary('KV.Range', { key: Buffer.from('\0') });
     const st = await this.grpc.unary('Maintenance.Status', {});
     if (!st.error) {
       const v = st.value as { header: { revision: string; member_id: string; cluster_id: string; raft_term: string }; raftIndex: string };
