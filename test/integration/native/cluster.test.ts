@@ -129,7 +129,13 @@ describe('native backend, three members (in-memory network)', () => {
     await expect(up[li]!.range(rangeReq('seed/k1'))).rejects.toThrow('etcdserver: request timed out');
 
     await Promise.all(others.map(start));
-    await until('a leader again', () => (leaderIndex() >= 0 ? true : undefined));
+    // Every member must know the new leader before a write is sent through one of the restarted
+    // ones: a member that has not heard from the leader yet holds the proposal until it does, and
+    // this suite's request timeout is short (a loaded machine can take longer than it to get there).
+    await until('every member to follow the same leader', () => {
+      const li2 = leaderIndex();
+      return li2 >= 0 && up.every((b) => b!.node.leader() === IDS[li2]) ? true : undefined;
+    });
     await up[others[0]!]!.put(putReq('seed/k3', 'v3'));
     for (const b of up) {
       const all = await b!.range(rangeReq('seed/', { rangeEnd: Buffer.from('seed0') }));
