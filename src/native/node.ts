@@ -19,7 +19,6 @@
 //   machine (index <= its consistent index) are not applied to it again;
 // - membership: a MemberStore changed by applied conf changes and by each member's published
 //   attributes (name, client URLs), carried inside raft snapshots.
-import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
 import { Errors, EtcdError } from '../adapters/errors.js';
@@ -238,17 +237,14 @@ export class NativeNode {
       if (opened.state.metadata.memberId !== this.id) {
         throw new Error(`member ${idHex(this.id)} started with the data dir of member ${idHex(opened.state.metadata.memberId)}`);
       }
-      // A crash between creating the WAL and syncing the bootstrap entries leaves a WAL with no raft
-      // state at all. Restarting from it would skip the bootstrap, and the member could later apply
-      // AddNode(itself) alone and elect itself in a one-voter configuration (found by the raft
-      // simulation, seed 20788). Such a member has promised nothing to anyone: bootstrap it again.
-      if (!snap && !opened.state.hardState && opened.state.entries.length === 0) {
-        this.log.warn({ 'local-member-id': idHex(this.id) }, 'WAL holds no raft state; bootstrapping the member again');
-        await opened.wal.close();
-        opened = undefined;
-      }
     }
-    if (opened) {
+    // A crash between creating the WAL and syncing the bootstrap entries leaves a WAL with no raft
+    // state at all. Restarting from it would skip the bootstrap, and the member could later apply
+    // AddNode(itself) alone and elect itself in a one-voter configuration (found by the raft
+    // simulation, seed 20788). Such a member has promised nothing to anyone: it is bootstrapped
+    // again, appending to the empty log it already has (the same as a freshly created one).
+    const hasRaftState = snap !== undefined || opened?.state.hardState !== undefined || (opened?.state.entries.length ?? 0) > 0;
+    if (opened && hasRaftState) {
       const { wal, state } = opened;
       this.wal = wal;
       let applied = 0;
@@ -288,8 +284,8 @@ export class NativeNode {
       );
       this.wantCampaign = true;
     } else {
-      if (Wal.exists(walDir)) await rm(walDir, { recursive: true, force: true });
-      this.wal = await Wal.create(walDir, { memberId: this.id, clusterId: this.clusterId }, this.walOpts());
+      if (opened) this.log.warn({ 'local-member-id': idHex(this.id) }, 'WAL holds no raft state; bootstrapping the member again');
+      this.wal = opened?.wal ?? (await Wal.create(walDir, { memberId: this.id, clusterId: this.clusterId }, this.walOpts()));
       this.raft = createRaft(raftCfg(0));
       if (this.cfg.initialClusterState === 'new') {
         const peers = [...this.cfg.initialCluster]

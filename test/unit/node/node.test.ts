@@ -164,5 +164,11 @@ describe('NativeNode, crash before the bootstrap entries were synced', () => {
     const r = await node.propose(put('a', '1'));
     expect(r).toMatchObject({ ok: true });
     expect(sm.get('a')).toBe('1');
+    // The bootstrap went into the log the crash left behind: a restart replays it as any other.
+    await node.stop();
+    const again = await startNode(dir);
+    expect(again.node.isLeader()).toBe(true);
+    expect(again.node.members.list().map((m) => m.id)).toEqual([ID]);
+    expect(again.sm.get('a')).toBe('1');
   });
 });
