@@ -10,6 +10,14 @@
 // - optional message fields are `undefined` when unset.
 // Errors are thrown as EtcdError (src/adapters/errors.ts) with etcd's code and text.
 
+/**
+ * Which keyspace a request addresses (DESIGN.md, "One keyspace, two views"). etcd clients only ever
+ * reach 'user' (the etcd front end never sets this field); Consul-only state (KV metadata, sessions,
+ * catalog, health, events, ...) lives in 'system', in the same revision space and the same
+ * transactions, invisible to every etcd request. Absent = 'user'.
+ */
+export type Keyspace = 'user' | 'system';
+
 export interface ResponseHeader {
   clusterId: bigint;
   memberId: bigint;
@@ -32,6 +40,8 @@ export const SortTarget = { KEY: 0, VERSION: 1, CREATE: 2, MOD: 3, VALUE: 4 } as
 export type SortTarget = (typeof SortTarget)[keyof typeof SortTarget];
 
 export interface RangeRequest {
+  /** Absent = 'user'. */
+  keyspace?: Keyspace;
   key: Buffer;
   rangeEnd: Buffer;
   limit: number;
@@ -54,6 +64,8 @@ export interface RangeResponse {
 }
 
 export interface PutRequest {
+  /** Absent = 'user'. */
+  keyspace?: Keyspace;
   key: Buffer;
   value: Buffer;
   lease: bigint;
@@ -67,6 +79,8 @@ export interface PutResponse {
 }
 
 export interface DeleteRangeRequest {
+  /** Absent = 'user'. */
+  keyspace?: Keyspace;
   key: Buffer;
   rangeEnd: Buffer;
   prevKv: boolean;
@@ -99,6 +113,8 @@ export type CompareTarget = (typeof CompareTarget)[keyof typeof CompareTarget];
 
 /** `target` says which member of the proto `oneof target_union` is compared; an unset member compares as its zero value. */
 export interface Compare {
+  /** Absent = 'user'. */
+  keyspace?: Keyspace;
   result: CompareResult;
   target: CompareTarget;
   key: Buffer;
@@ -137,12 +153,16 @@ export const WatchFilter = { NOPUT: 0, NODELETE: 1 } as const;
 export type WatchFilter = (typeof WatchFilter)[keyof typeof WatchFilter];
 
 export interface Event {
+  /** Set to 'system' on events of a system-keyspace watch; absent on user events. */
+  keyspace?: Keyspace;
   type: EventType;
   kv: KeyValue;
   prevKv?: KeyValue;
 }
 
 export interface WatchOptions {
+  /** Absent = 'user'. */
+  keyspace?: Keyspace;
   key: Buffer;
   rangeEnd: Buffer;
   /** 0 = from the next revision. */

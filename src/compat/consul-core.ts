@@ -1,0 +1,25 @@
+// The Consul semantics over one Backend, built once (DESIGN.md: "Consul semantics live once, in
+// src/compat/"): every Consul front end (HTTP, DNS, the agent's check runner) reaches the store
+// through this object, so the same semantics work on the native store and on every adapter.
+import type { Backend } from '../adapters/backend.js';
+import { IndexTracker } from './index-tracker.js';
+
+export interface ConsulCoreOptions {
+  /** The datacenter this agent is in (Consul's default: dc1). */
+  datacenter: string;
+}
+
+export class ConsulCore {
+  readonly tracker: IndexTracker;
+
+  constructor(
+    readonly backend: Backend,
+    readonly options: ConsulCoreOptions,
+  ) {
+    this.tracker = new IndexTracker(backend);
+  }
+
+  close(): void {
+    this.tracker.close();
+  }
+}

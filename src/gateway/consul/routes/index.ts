@@ -1,0 +1,8 @@
+// Every Consul endpoint group, registered in this order. A route plugin is a function that adds
+// its routes to the fastify instance with the shared context; one file per group.
+import type { FastifyInstance } from 'fastify';
+import type { ConsulContext } from '../context.js';
+
+export type ConsulRoute = (app: FastifyInstance, ctx: ConsulContext) => void;
+
+export const ROUTES: ConsulRoute[] = [];
