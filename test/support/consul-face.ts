@@ -1,0 +1,80 @@
+// An in-process Consul face for tests: a one-member native backend in a temp dir, the Consul
+// core over it, and the Consul HTTP API on an ephemeral loopback port. The same objects the
+// `dcsgw` binary wires (src/cli), so a test sees what a user of the binary sees, minus the process.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pino } from 'pino';
+import { createNativeBackend, type NativeBackend } from '../../src/adapters/native.js';
+import { ConsulCore } from '../../src/compat/consul-core.js';
+import { CONSUL_VERSION, type AgentIdentity, type ConsulContext } from '../../src/gateway/consul/context.js';
+import { startConsulHttp, type ConsulHttpServer } from '../../src/gateway/consul/http-server.js';
+
+export interface ConsulFace {
+  backend: NativeBackend;
+  ctx: ConsulContext;
+  http: ConsulHttpServer;
+  /** http://127.0.0.1:<port> */
+  url: string;
+  dataDir: string;
+  close(): Promise<void>;
+}
+
+let seq = 0;
+
+export function testAgentIdentity(over: Partial<AgentIdentity> = {}): AgentIdentity {
+  return {
+    nodeName: 'dcsgw-test',
+    nodeId: '2f1c7d3e-5b1a-4c1e-9d7a-3a1f0e6b9c01',
+    datacenter: 'dc1',
+    domain: 'consul.',
+    advertiseAddr: '127.0.0.1',
+    server: true,
+    ports: { http: 0, dns: -1, serfLan: -1, server: -1, etcd: -1 },
+    consulVersion: CONSUL_VERSION,
+    config: {},
+    ...over,
+  };
+}
+
+/** Starts a fresh one-member store with the Consul HTTP API; `dataDir` reopens an existing one. */
+export async function startConsulFace(opts: { dataDir?: string; agent?: Partial<AgentIdentity> } = {}): Promise<ConsulFace> {
+  const dataDir = opts.dataDir ?? mkdtempSync(join(tmpdir(), 'dcsgw-consul-'));
+  const logger = pino({ level: 'silent' });
+  const memberId = 0x1000n + BigInt(process.pid) * 1000n + BigInt(++seq);
+  const clientURL = 'http://127.0.0.1:2379';
+  const peerURL = 'http://127.0.0.1:2380';
+  const backend = await createNativeBackend({
+    name: 'default',
+    dataDir,
+    memberId,
+    clusterId: 0xc0ffeen,
+    initialCluster: [{ id: memberId, name: 'default', peerURLs: [peerURL] }],
+    initialClusterState: 'new',
+    advertiseClientURLs: [clientURL],
+    advertisePeerURLs: [peerURL],
+    snapshotCount: 100000,
+    heartbeatMs: 50,
+    electionMs: 500,
+    quotaBackendBytes: 2 * 1024 * 1024 * 1024,
+    logger,
+  });
+  await backend.ready();
+  const agent = testAgentIdentity(opts.agent);
+  const core = new ConsulCore(backend, { datacenter: agent.datacenter });
+  const ctx: ConsulContext = { core, agent, logger };
+  const http = await startConsulHttp(ctx, { host: '127.0.0.1', port: 0 });
+  return {
+    backend,
+    ctx,
+    http,
+    url: `http://127.0.0.1:${http.address.port}`,
+    dataDir,
+    close: async () => {
+      await http.close();
+      core.close();
+      await backend.close();
+      if (!opts.dataDir) rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
