@@ -1,6 +1,9 @@
 // The binary codec of replicated commands (the raft entry payload). Hand-written because put is on
 // the hot path: one tag byte, a flags byte, varint lengths, raw bytes; no JSON, no protobuf.
 // Decoded Buffers are copies, so the caller may reuse the entry buffer afterwards.
+// The keyspace of each op (DESIGN.md, "One keyspace, two views") rides in a spare bit of the flags
+// byte each request already has (put, delete, range, compare's presence byte): entries logged
+// before the bit existed decode as 'user', and a user put costs nothing more than before.
 import type {
   AlarmRequest,
   AlarmAction,
@@ -153,10 +156,17 @@ const PUT_PREV_KV = 1;
 const PUT_IGNORE_VALUE = 2;
 const PUT_IGNORE_LEASE = 4;
 const PUT_HAS_LEASE = 8;
+const PUT_SYSTEM = 16;
 
 function writePut(w: Writer, r: PutRequest): void {
   const hasLease = r.lease !== 0n;
-  w.u8((r.prevKv ? PUT_PREV_KV : 0) | (r.ignoreValue ? PUT_IGNORE_VALUE : 0) | (r.ignoreLease ? PUT_IGNORE_LEASE : 0) | (hasLease ? PUT_HAS_LEASE : 0));
+  w.u8(
+    (r.prevKv ? PUT_PREV_KV : 0) |
+      (r.ignoreValue ? PUT_IGNORE_VALUE : 0) |
+      (r.ignoreLease ? PUT_IGNORE_LEASE : 0) |
+      (hasLease ? PUT_HAS_LEASE : 0) |
+      (r.keyspace === 'system' ? PUT_SYSTEM : 0),
+  );
   w.bytes(r.key);
   w.bytes(r.value);
   if (hasLease) w.i64(r.lease);
@@ -165,7 +175,7 @@ function readPut(r: Reader): PutRequest {
   const f = r.u8();
   const key = r.bytes();
   const value = r.bytes();
-  return {
+  const req: PutRequest = {
     key,
     value,
     lease: f & PUT_HAS_LEASE ? r.i64() : 0n,
@@ -173,20 +183,30 @@ function readPut(r: Reader): PutRequest {
     ignoreValue: (f & PUT_IGNORE_VALUE) !== 0,
     ignoreLease: (f & PUT_IGNORE_LEASE) !== 0,
   };
+  // Only system puts carry the field: user puts keep the shape (and hidden class) they always had.
+  if (f & PUT_SYSTEM) req.keyspace = 'system';
+  return req;
 }
 
+const DELETE_PREV_KV = 1;
+const DELETE_SYSTEM = 2;
+
 function writeDelete(w: Writer, r: DeleteRangeRequest): void {
-  w.u8(r.prevKv ? 1 : 0);
+  w.u8((r.prevKv ? DELETE_PREV_KV : 0) | (r.keyspace === 'system' ? DELETE_SYSTEM : 0));
   w.bytes(r.key);
   w.bytes(r.rangeEnd);
 }
 function readDelete(r: Reader): DeleteRangeRequest {
   const f = r.u8();
-  return { prevKv: f === 1, key: r.bytes(), rangeEnd: r.bytes() };
+  const req: DeleteRangeRequest = { prevKv: (f & DELETE_PREV_KV) !== 0, key: r.bytes(), rangeEnd: r.bytes() };
+  if (f & DELETE_SYSTEM) req.keyspace = 'system';
+  return req;
 }
 
+const RANGE_SYSTEM = 8;
+
 function writeRange(w: Writer, r: RangeRequest): void {
-  w.u8((r.serializable ? 1 : 0) | (r.keysOnly ? 2 : 0) | (r.countOnly ? 4 : 0));
+  w.u8((r.serializable ? 1 : 0) | (r.keysOnly ? 2 : 0) | (r.countOnly ? 4 : 0) | (r.keyspace === 'system' ? RANGE_SYSTEM : 0));
   w.bytes(r.key);
   w.bytes(r.rangeEnd);
   w.int(r.limit);
@@ -200,7 +220,7 @@ function writeRange(w: Writer, r: RangeRequest): void {
 }
 function readRange(r: Reader): RangeRequest {
   const f = r.u8();
-  return {
+  const req: RangeRequest = {
     serializable: (f & 1) !== 0,
     keysOnly: (f & 2) !== 0,
     countOnly: (f & 4) !== 0,
@@ -215,6 +235,8 @@ function readRange(r: Reader): RangeRequest {
     minCreateRevision: r.int(),
     maxCreateRevision: r.int(),
   };
+  if (f & RANGE_SYSTEM) req.keyspace = 'system';
+  return req;
 }
 
 // Which optional member of a Compare's target union is present.
@@ -223,6 +245,8 @@ const CMP_CREATE = 2;
 const CMP_MOD = 4;
 const CMP_VALUE = 8;
 const CMP_LEASE = 16;
+/** Not a target member: the compare reads the system keyspace. */
+const CMP_SYSTEM = 32;
 
 function writeCompare(w: Writer, c: Compare): void {
   w.u8(c.result);
@@ -234,7 +258,8 @@ function writeCompare(w: Writer, c: Compare): void {
     (c.createRevision !== undefined ? CMP_CREATE : 0) |
     (c.modRevision !== undefined ? CMP_MOD : 0) |
     (c.value !== undefined ? CMP_VALUE : 0) |
-    (c.lease !== undefined ? CMP_LEASE : 0);
+    (c.lease !== undefined ? CMP_LEASE : 0) |
+    (c.keyspace === 'system' ? CMP_SYSTEM : 0);
   w.u8(present);
   if (c.version !== undefined) w.int(c.version);
   if (c.createRevision !== undefined) w.int(c.createRevision);
@@ -255,6 +280,7 @@ function readCompare(r: Reader): Compare {
   if (present & CMP_MOD) c.modRevision = r.int();
   if (present & CMP_VALUE) c.value = r.bytes();
   if (present & CMP_LEASE) c.lease = r.i64();
+  if (present & CMP_SYSTEM) c.keyspace = 'system';
   return c;
 }
 

@@ -27,6 +27,8 @@ export class KeyHistory {
   constructor(
     readonly key: Buffer,
     readonly keyStr: string,
+    /** A key of the system keyspace (its records carry the system flag, its events go to system watches). */
+    readonly system = false,
   ) {}
 
   /** The live generation, if the key currently exists. */

@@ -15,6 +15,9 @@ export interface KeyHit {
 const OPEN_END = undefined;
 
 export class KeyIndex {
+  /** `system`: the index of the system keyspace (one KeyIndex per keyspace; their keys never mix). */
+  constructor(readonly system = false) {}
+
   private readonly map = new Map<string, KeyHistory>();
   private readonly ordered = new OrderedMap<KeyHistory>();
 
@@ -30,7 +33,7 @@ export class KeyIndex {
     let h = this.map.get(keyStr);
     if (!h) {
       // Own copy: the request's buffer may be a view into a larger network or WAL buffer.
-      h = new KeyHistory(Buffer.from(key), keyStr);
+      h = new KeyHistory(Buffer.from(key), keyStr, this.system);
       this.map.set(keyStr, h);
       this.ordered.set(keyStr, h);
     }

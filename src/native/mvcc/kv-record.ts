@@ -1,16 +1,20 @@
 // The stored form of one KeyValue revision (the LMDB value under its revision key). A fixed header
 // of doubles (cheap to write and read, exact for integers below 2^53) followed by key and value;
-// the lease ID is present only when set, since most keys have none.
+// the lease ID is present only when set, since most keys have none. A flag bit marks the records
+// of the system keyspace (DESIGN.md, "One keyspace, two views"): they share the revision-keyed
+// table with user records, and the flag is how a reload, a history read, HashKV and the etcd
+// snapshot writer tell them apart. User records are byte-for-byte what they were before.
 import type { KeyValue } from '../../adapters/backend.js';
 
 const FLAG_LEASE = 1;
+const FLAG_SYSTEM = 2;
 const HEADER = 1 + 8 + 8 + 8 + 4; // flags, createRevision, modRevision, version, key length
 
-export function encodeKvRecord(kv: KeyValue): Buffer {
+export function encodeKvRecord(kv: KeyValue, system = false): Buffer {
   const hasLease = kv.lease !== 0n;
   const start = HEADER + (hasLease ? 8 : 0);
   const b = Buffer.allocUnsafe(start + kv.key.length + kv.value.length);
-  b[0] = hasLease ? FLAG_LEASE : 0;
+  b[0] = (hasLease ? FLAG_LEASE : 0) | (system ? FLAG_SYSTEM : 0);
   b.writeDoubleLE(kv.createRevision, 1);
   b.writeDoubleLE(kv.modRevision, 9);
   b.writeDoubleLE(kv.version, 17);
@@ -47,4 +51,9 @@ export function recordKey(b: Uint8Array): Buffer {
 export function recordLease(b: Uint8Array): bigint {
   const buf = Buffer.isBuffer(b) ? b : Buffer.from(b.buffer, b.byteOffset, b.byteLength);
   return (buf[0]! & FLAG_LEASE) !== 0 ? buf.readBigInt64LE(HEADER) : 0n;
+}
+
+/** True for a record of the system keyspace. */
+export function isSystemRecord(b: Uint8Array): boolean {
+  return (b[0]! & FLAG_SYSTEM) !== 0;
 }

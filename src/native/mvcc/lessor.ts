@@ -6,8 +6,10 @@
 export const MAX_LEASE_TTL = 9_000_000_000;
 
 export class Lease {
-  /** Attached keys, as latin1 key strings (the key index's form). */
+  /** Attached user keys, as latin1 key strings (the key index's form): all etcd's TimeToLive lists. */
   readonly keys = new Set<string>();
+  /** Attached keys of the system keyspace (e.g. a Consul session record): revoked with the lease, never listed to etcd clients. */
+  readonly systemKeys = new Set<string>();
   /** Absolute expiry in ms while this member is primary; Infinity otherwise (etcd's "forever"). */
   expiryMs = Number.POSITIVE_INFINITY;
 
@@ -34,12 +36,14 @@ export class Lessor {
     this.leases.set(lease.id, lease);
   }
 
-  attach(id: bigint, key: string): void {
-    this.leases.get(id)?.keys.add(key);
+  attach(id: bigint, key: string, system = false): void {
+    const l = this.leases.get(id);
+    if (l) (system ? l.systemKeys : l.keys).add(key);
   }
 
-  detach(id: bigint, key: string): void {
-    this.leases.get(id)?.keys.delete(key);
+  detach(id: bigint, key: string, system = false): void {
+    const l = this.leases.get(id);
+    if (l) (system ? l.systemKeys : l.keys).delete(key);
   }
 
   renew(id: bigint, nowMs: number): number | undefined {

@@ -13,6 +13,13 @@
 //
 // In memory: the key index (key -> generations of revisions), the lessor, the alarms and the
 // watch hub. All are rebuilt from LMDB on open.
+//
+// Two keyspaces (DESIGN.md, "One keyspace, two views"): 'user' (every etcd request) and 'system'
+// (Consul-only state). They share the kv table, the revision counter, the raft entries and the
+// txns; each has its own key index and watch hub, and system records carry a flag bit
+// (kv-record.ts) so a reload routes them back to their index. Every read, compare, watch and
+// delete addresses one keyspace only, so no etcd request can see or destroy a system record;
+// HashKV, Hash and the etcd snapshot leave them out, while the raft snapshot keeps them.
 import { statSync } from 'node:fs';
 import { join } from 'node:path';
 import { crc32 } from 'node:zlib';
@@ -30,6 +37,7 @@ import {
   type AlarmRequest,
   type Compare,
   type DeleteRangeRequest,
+  type Keyspace,
   type KeyValue,
   type LeaseGrantRequest,
   type PutRequest,
@@ -48,7 +56,7 @@ import { AuthStore } from './auth-store.js';
 import { crc32c } from '../crc32c.js';
 import type { KeyHistory } from './key-history.js';
 import { KeyIndex, type KeyHit } from './key-index.js';
-import { decodeKvRecord, encodeKvRecord, recordKey, recordLease } from './kv-record.js';
+import { decodeKvRecord, encodeKvRecord, isSystemRecord, recordKey, recordLease } from './kv-record.js';
 import { Lease, Lessor, MAX_LEASE_TTL } from './lessor.js';
 import { encodeRevKey, isTombstoneKey, revKeyLowerBound, revKeyMain, revKeySub } from './revision.js';
 import { WatchHub, type StoreEvent } from './watch-hub.js';
@@ -96,6 +104,15 @@ function encodeLease(l: Lease): Buffer {
   b.writeDoubleLE(l.ttl, 0);
   b.writeDoubleLE(l.remainingTtl, 8);
   return b;
+}
+
+/** One keyspace's in-memory side: its key index, its watch hub, and its events of the batch in progress. */
+interface KeyspaceState {
+  readonly system: boolean;
+  readonly index: KeyIndex;
+  readonly hub: WatchHub;
+  events: StoreEvent[];
+  eventRevs: number[];
 }
 
 /** The branch a txn takes, decided before any of its writes (etcd's compareToPath). */
@@ -149,10 +166,11 @@ export class MvccStore implements StateMachine {
   private metaDb!: Database<Buffer, Buffer>;
   private authDb!: Database<Buffer, Buffer>;
 
-  private readonly index = new KeyIndex();
+  /** The user keyspace (everything etcd clients reach) and the system keyspace (Consul-only state). */
+  private readonly user: KeyspaceState;
+  private readonly sys: KeyspaceState;
   private readonly lessor = new Lessor();
   private readonly alarmMap = new Map<string, AlarmMember>();
-  private readonly hub: WatchHub;
   private readonly authStore = new AuthStore((key, value) => {
     if (value) this.authDb.putSync(key, value);
     else this.authDb.removeSync(key);
@@ -172,9 +190,7 @@ export class MvccStore implements StateMachine {
   // The write transaction in progress: its main revision and the next sub revision.
   private txMain = 0;
   private txSub = 0;
-  // Events of the batch in progress (built only while watchers exist).
-  private batchEvents: StoreEvent[] = [];
-  private batchEventRevs: number[] = [];
+  // Events of the batch in progress are kept per keyspace (KeyspaceState), built only while watchers exist.
   private compactedInBatch = false;
 
   constructor(private readonly opts: MvccStoreOptions) {
@@ -182,17 +198,30 @@ export class MvccStore implements StateMachine {
     this.quota = opts.quotaBackendBytes === 0 ? DEFAULT_QUOTA_BYTES : opts.quotaBackendBytes;
     this.memberId = opts.memberId ?? 0n;
     this.now = opts.now ?? Date.now;
-    this.hub = new WatchHub(
-      {
-        currentRevision: () => this.rev,
-        compactRevision: () => this.compactRev,
-        readHistory: (from, max, withPrev, visit) => this.readHistory(from, max, withPrev, visit),
-      },
-      this.log,
-    );
+    this.user = this.keyspaceState(false);
+    this.sys = this.keyspaceState(true);
     this.openEnv();
     this.load();
     if (this.authStore.status().authRevision === 0) this.kvDb.transactionSync(() => this.authStore.initialize());
+  }
+
+  private keyspaceState(system: boolean): KeyspaceState {
+    const hub = new WatchHub(
+      {
+        currentRevision: () => this.rev,
+        compactRevision: () => this.compactRev,
+        readHistory: (from, max, withPrev, visit) => this.readHistory(state, from, max, withPrev, visit),
+      },
+      this.log,
+      system ? 'system' : 'user',
+    );
+    const state: KeyspaceState = { system, index: new KeyIndex(system), hub, events: [], eventRevs: [] };
+    return state;
+  }
+
+  /** The keyspace a request addresses (absent = user). */
+  private spaceOf(keyspace: Keyspace | undefined): KeyspaceState {
+    return keyspace === 'system' ? this.sys : this.user;
   }
 
   private openEnv(): void {
@@ -206,7 +235,8 @@ export class MvccStore implements StateMachine {
 
   /** Rebuilds every in-memory structure from LMDB (open, restore, or after an aborted batch). */
   private load(): void {
-    this.index.clear();
+    this.user.index.clear();
+    this.sys.index.clear();
     this.lessor.leases.clear();
     this.alarmMap.clear();
     this.logicalBytes = 0;
@@ -219,7 +249,7 @@ export class MvccStore implements StateMachine {
       const sub = revKeySub(key);
       const k = recordKey(value);
       const ks = k.toString('latin1');
-      const h = this.index.getOrCreate(k, ks);
+      const h = (isSystemRecord(value) ? this.sys : this.user).index.getOrCreate(k, ks);
       if (isTombstoneKey(key)) {
         h.tombstone(main, sub);
         h.lease = 0n;
@@ -237,8 +267,10 @@ export class MvccStore implements StateMachine {
       this.lessor.add(new Lease(id, value.readDoubleLE(0), value.readDoubleLE(8)), nowMs);
       this.logicalBytes += LEASE_OVERHEAD;
     }
-    for (const [ks, h] of this.index.all()) {
-      if (h.lease !== 0n && h.live()) this.lessor.attach(h.lease, ks);
+    for (const sp of [this.user, this.sys]) {
+      for (const [ks, h] of sp.index.all()) {
+        if (h.lease !== 0n && h.live()) this.lessor.attach(h.lease, ks, sp.system);
+      }
     }
     this.authStore.load(this.authDb.getRange({}));
     const alarms = this.metaDb.getBinary(ALARMS_KEY);
@@ -248,7 +280,7 @@ export class MvccStore implements StateMachine {
         this.alarmMap.set(`${m.memberID}:${m.alarm}`, m);
       }
     }
-    this.log.debug({ keys: this.index.size, revision: this.rev, consistentIndex: this.ci }, 'mvcc store loaded');
+    this.log.debug({ keys: this.user.index.size, systemKeys: this.sys.index.size, revision: this.rev, consistentIndex: this.ci }, 'mvcc store loaded');
   }
 
   // ---------------------------------------------------------------- StateMachine: apply
@@ -260,8 +292,7 @@ export class MvccStore implements StateMachine {
   applyBatch(batch: CommittedCommand[]): ApplyResult[] {
     if (this.closed) throw Errors.Stopped;
     const results: ApplyResult[] = new Array(batch.length);
-    this.batchEvents = [];
-    this.batchEventRevs = [];
+    this.resetBatchEvents();
     this.compactedInBatch = false;
     try {
       this.kvDb.transactionSync(() => {
@@ -287,12 +318,25 @@ export class MvccStore implements StateMachine {
       this.load();
       throw err;
     }
-    if (this.compactedInBatch) this.hub.compacted(this.compactRev);
-    if (this.batchEvents.length > 0) this.hub.notify(this.batchEvents, this.batchEventRevs, this.rev);
-    this.batchEvents = [];
-    this.batchEventRevs = [];
+    for (const sp of [this.user, this.sys]) {
+      if (this.compactedInBatch) sp.hub.compacted(this.compactRev);
+      if (sp.events.length > 0) sp.hub.notify(sp.events, sp.eventRevs, this.rev);
+    }
+    this.resetBatchEvents();
     this.maybeSync();
     return results;
+  }
+
+  private resetBatchEvents(): void {
+    // Fresh arrays only where events were built: the hub may keep the delivered ones.
+    if (this.user.events.length > 0) {
+      this.user.events = [];
+      this.user.eventRevs = [];
+    }
+    if (this.sys.events.length > 0) {
+      this.sys.events = [];
+      this.sys.eventRevs = [];
+    }
   }
 
   private maybeSync(): void {
@@ -409,18 +453,19 @@ export class MvccStore implements StateMachine {
 
   /** One put inside the current write txn; returns the previous KeyValue when it was read. Throws KeyNotFound before writing. */
   private putOp(req: PutRequest): KeyValue | undefined {
+    const sp = req.keyspace === 'system' ? this.sys : this.user;
     const ks = req.key.toString('latin1');
-    const existing = this.index.get(ks);
+    const existing = sp.index.get(ks);
     const live = existing?.live();
     let prev: KeyValue | undefined;
-    if (live && (req.prevKv || req.ignoreValue || req.ignoreLease || this.hub.wantsPrevKv)) {
+    if (live && (req.prevKv || req.ignoreValue || req.ignoreLease || sp.hub.wantsPrevKv)) {
       prev = this.readAt(existing!, live.mains[live.mains.length - 1]!, live.subs[live.subs.length - 1]!);
     }
     if ((req.ignoreValue || req.ignoreLease) && !prev) throw Errors.KeyNotFound;
     const value = req.ignoreValue ? prev!.value : req.value;
     const lease = req.ignoreLease ? prev!.lease : req.lease;
 
-    const h = existing ?? this.index.getOrCreate(req.key, ks);
+    const h = existing ?? sp.index.getOrCreate(req.key, ks);
     const main = this.txMain;
     const sub = this.txSub++;
     const kv: KeyValue = {
@@ -432,38 +477,39 @@ export class MvccStore implements StateMachine {
       lease,
     };
     const revKey = encodeRevKey(main, sub, false);
-    const record = encodeKvRecord(kv);
+    const record = encodeKvRecord(kv, sp.system);
     this.kvDb.putSync(revKey, record);
     this.logicalBytes += revKey.length + record.length + RECORD_OVERHEAD;
     h.put(main, sub);
     const oldLease = live ? h.lease : 0n;
     if (oldLease !== lease) {
-      if (oldLease !== 0n) this.lessor.detach(oldLease, ks);
-      if (lease !== 0n) this.lessor.attach(lease, ks);
+      if (oldLease !== 0n) this.lessor.detach(oldLease, ks, sp.system);
+      if (lease !== 0n) this.lessor.attach(lease, ks, sp.system);
     }
     h.lease = lease;
-    if (this.hub.active) {
-      this.batchEvents.push(prev ? { type: EventType.PUT, keyStr: ks, kv, prevKv: prev } : { type: EventType.PUT, keyStr: ks, kv });
-      this.batchEventRevs.push(main);
+    if (sp.hub.active) {
+      sp.events.push(prev ? { type: EventType.PUT, keyStr: ks, kv, prevKv: prev } : { type: EventType.PUT, keyStr: ks, kv });
+      sp.eventRevs.push(main);
     }
     return prev;
   }
 
   /** Deletes one live key inside the current write txn. */
   private deleteKey(h: KeyHistory, prev: KeyValue | undefined): void {
+    const sp = h.system ? this.sys : this.user;
     const main = this.txMain;
     const sub = this.txSub++;
     const kv: KeyValue = { key: h.key, createRevision: 0, modRevision: main, version: 0, value: EMPTY, lease: 0n };
     const revKey = encodeRevKey(main, sub, true);
-    const record = encodeKvRecord(kv);
+    const record = encodeKvRecord(kv, h.system);
     this.kvDb.putSync(revKey, record);
     this.logicalBytes += revKey.length + record.length + RECORD_OVERHEAD;
     h.tombstone(main, sub);
-    if (h.lease !== 0n) this.lessor.detach(h.lease, h.keyStr);
+    if (h.lease !== 0n) this.lessor.detach(h.lease, h.keyStr, h.system);
     h.lease = 0n;
-    if (this.hub.active) {
-      this.batchEvents.push(prev ? { type: EventType.DELETE, keyStr: h.keyStr, kv, prevKv: prev } : { type: EventType.DELETE, keyStr: h.keyStr, kv });
-      this.batchEventRevs.push(main);
+    if (sp.hub.active) {
+      sp.events.push(prev ? { type: EventType.DELETE, keyStr: h.keyStr, kv, prevKv: prev } : { type: EventType.DELETE, keyStr: h.keyStr, kv });
+      sp.eventRevs.push(main);
     }
   }
 
@@ -479,8 +525,9 @@ export class MvccStore implements StateMachine {
   }
 
   private deleteRangeOp(req: DeleteRangeRequest): { deleted: number; prevKvs: KeyValue[] } {
-    const hits = this.index.collect(req.key, req.rangeEnd, this.viewRev());
-    const readPrev = req.prevKv || this.hub.wantsPrevKv;
+    const sp = this.spaceOf(req.keyspace);
+    const hits = sp.index.collect(req.key, req.rangeEnd, this.viewRev());
+    const readPrev = req.prevKv || sp.hub.wantsPrevKv;
     const prevKvs: KeyValue[] = [];
     for (const hit of hits) {
       const prev = readPrev ? this.readHit(hit) : undefined;
@@ -521,7 +568,7 @@ export class MvccStore implements StateMachine {
   }
 
   private evalCompare(c: Compare): boolean {
-    const hits = this.index.collect(c.key, c.rangeEnd, this.viewRev());
+    const hits = this.spaceOf(c.keyspace).index.collect(c.key, c.rangeEnd, this.viewRev());
     if (hits.length === 0) {
       // A missing key compares as zeros, except that a value compare always fails (etcd).
       if (c.target === CompareTarget.VALUE) return false;
@@ -556,7 +603,7 @@ export class MvccStore implements StateMachine {
       const put = op.requestPut;
       if (put) {
         if (put.ignoreValue || put.ignoreLease) {
-          const h = this.index.get(put.key.toString('latin1'));
+          const h = this.spaceOf(put.keyspace).index.get(put.key.toString('latin1'));
           if (!h?.live()) throw Errors.KeyNotFound;
         }
         if (put.lease !== 0n && !this.lessor.leases.has(put.lease)) throw Errors.LeaseNotFound;
@@ -607,17 +654,17 @@ export class MvccStore implements StateMachine {
     if (rev <= this.compactRev) throw Errors.Compacted;
     if (rev > this.rev) throw Errors.FutureRev;
     this.compactRev = rev;
-    const forgotten: string[] = [];
-    for (const [ks, h] of this.index.all()) {
-      const empty = h.compact(rev, (main, sub, tombstone) => {
-        const k = encodeRevKey(main, sub, tombstone);
-        const v = this.kvDb.getBinaryFast(k);
-        if (v) this.logicalBytes -= k.length + v.length + RECORD_OVERHEAD;
-        this.kvDb.removeSync(k);
-      });
-      if (empty) forgotten.push(ks);
+    const drop = (main: number, sub: number, tombstone: boolean): void => {
+      const k = encodeRevKey(main, sub, tombstone);
+      const v = this.kvDb.getBinaryFast(k);
+      if (v) this.logicalBytes -= k.length + v.length + RECORD_OVERHEAD;
+      this.kvDb.removeSync(k);
+    };
+    for (const sp of [this.user, this.sys]) {
+      const forgotten: string[] = [];
+      for (const [ks, h] of sp.index.all()) if (h.compact(rev, drop)) forgotten.push(ks);
+      for (const ks of forgotten) sp.index.remove(ks);
     }
-    for (const ks of forgotten) this.index.remove(ks);
     this.compactedInBatch = true;
     return { kind: 'compaction' };
   }
@@ -642,15 +689,21 @@ export class MvccStore implements StateMachine {
     this.checkCorrupt();
     const lease = this.lessor.leases.get(id);
     if (!lease) throw Errors.LeaseNotFound;
-    const keys = [...lease.keys].sort();
+    // User keys first (what etcd deletes, in its order), then the system keys, all in one revision.
+    const attached: [KeyspaceState, string[]][] = [
+      [this.user, [...lease.keys].sort()],
+      [this.sys, [...lease.systemKeys].sort()],
+    ];
     this.beginWrite();
     try {
-      for (const ks of keys) {
-        const h = this.index.get(ks);
-        const live = h?.live();
-        if (!h || !live) continue;
-        const prev = this.hub.wantsPrevKv ? this.readAt(h, live.mains[live.mains.length - 1]!, live.subs[live.subs.length - 1]!) : undefined;
-        this.deleteKey(h, prev);
+      for (const [sp, keys] of attached) {
+        for (const ks of keys) {
+          const h = sp.index.get(ks);
+          const live = h?.live();
+          if (!h || !live) continue;
+          const prev = sp.hub.wantsPrevKv ? this.readAt(h, live.mains[live.mains.length - 1]!, live.subs[live.subs.length - 1]!) : undefined;
+          this.deleteKey(h, prev);
+        }
       }
     } finally {
       this.endWrite();
@@ -746,7 +799,7 @@ export class MvccStore implements StateMachine {
     if (rev > curRev) throw Errors.FutureRev;
     if (rev <= 0) rev = curRev;
     if (rev < this.compactRev) throw Errors.Compacted;
-    const hits = this.index.collect(req.key, req.rangeEnd, rev);
+    const hits = this.spaceOf(req.keyspace).index.collect(req.key, req.rangeEnd, rev);
     const count = hits.length;
     if (req.countOnly) return { kvs: [], more: false, count, revision: curRev };
     const filtered =
@@ -803,18 +856,25 @@ export class MvccStore implements StateMachine {
     return this.compactRev;
   }
 
-  /** Stored events from `fromRev` on, whole revisions at a time (for unsynced watchers). */
-  private readHistory(fromRev: number, maxEvents: number, withPrevKv: boolean, visit: (ev: StoreEvent, rev: number) => void): number {
+  /** Stored events of one keyspace from `fromRev` on, whole revisions at a time (for its unsynced watchers). */
+  private readHistory(
+    sp: KeyspaceState,
+    fromRev: number,
+    maxEvents: number,
+    withPrevKv: boolean,
+    visit: (ev: StoreEvent, rev: number) => void,
+  ): number {
     let count = 0;
     let lastMain = -1;
     for (const { key, value } of this.kvDb.getRange({ start: revKeyLowerBound(fromRev) })) {
+      if (isSystemRecord(value) !== sp.system) continue;
       const main = revKeyMain(key);
       if (count >= maxEvents && main !== lastMain) return main;
       const kv = decodeKvRecord(value);
       const ks = kv.key.toString('latin1');
       const ev: StoreEvent = { type: isTombstoneKey(key) ? EventType.DELETE : EventType.PUT, keyStr: ks, kv };
       if (withPrevKv) {
-        const h = this.index.get(ks);
+        const h = sp.index.get(ks);
         const at = h?.at(main - 1);
         if (h && at) ev.prevKv = this.readAt(h, at.main, at.sub);
       }
@@ -826,7 +886,7 @@ export class MvccStore implements StateMachine {
   }
 
   watch(opts: WatchOptions, listener: WatchListener): WatchHandle {
-    return this.hub.watch(opts, listener);
+    return this.spaceOf(opts.keyspace).hub.watch(opts, listener);
   }
 
   // ---------------------------------------------------------------- leases (queries, leader-only expiry)
@@ -874,10 +934,14 @@ export class MvccStore implements StateMachine {
 
   // ---------------------------------------------------------------- maintenance
 
-  /** CRC-32 (IEEE) over every stored KV record and lease, the replicated content (alarms name members, so they stay out). */
+  /**
+   * CRC-32 (IEEE) over every stored user KV record and lease, the replicated content (alarms name
+   * members, so they stay out; system records are invisible to etcd clients, Maintenance.Hash included).
+   */
   hash(): number {
     let h = 0;
     for (const { key, value } of this.kvDb.getRange({})) {
+      if (isSystemRecord(value)) continue;
       h = crc32(key, h);
       h = crc32(value, h);
     }
@@ -890,13 +954,16 @@ export class MvccStore implements StateMachine {
     return h >>> 0;
   }
 
-  /** etcd's HashByRev: CRC-32C over the revisions <= rev that survive a compaction at rev. */
+  /**
+   * etcd's HashByRev: CRC-32C over the user revisions <= rev that survive a compaction at rev.
+   * System records stay out, so the hash of a user history does not change with Consul-only writes.
+   */
   hashKV(revision: number): { hash: number; compactRevision: number; revision: number } {
     if (revision > 0 && revision <= this.compactRev) throw Errors.Compacted;
     if (revision > 0 && revision > this.rev) throw Errors.FutureRev;
     const rev = revision > 0 ? revision : this.rev;
     let keepNonEmpty = false;
-    for (const [, h] of this.index.all()) {
+    for (const [, h] of this.user.index.all()) {
       if (h.at(rev)) {
         keepNonEmpty = true;
         break;
@@ -906,9 +973,10 @@ export class MvccStore implements StateMachine {
     for (const { key, value } of this.kvDb.getRange({})) {
       const main = revKeyMain(key);
       if (main > rev) break;
+      if (isSystemRecord(value)) continue;
       if (main <= this.compactRev && keepNonEmpty) {
         // Below the compaction horizon only what a compaction at rev would keep counts.
-        const kh = this.index.get(recordKey(value).toString('latin1'));
+        const kh = this.user.index.get(recordKey(value).toString('latin1'));
         const at = kh?.at(rev);
         if (isTombstoneKey(key) || !at || at.main !== main || at.sub !== revKeySub(key)) continue;
       }
@@ -1006,13 +1074,15 @@ export class MvccStore implements StateMachine {
     this.load();
     if (wasPrimary) this.lessor.promote(this.now());
     // Watchers re-read history from their next revision against the new state (or learn it is compacted).
-    this.hub.resync();
+    this.user.hub.resync();
+    this.sys.hub.resync();
   }
 
   close(): void {
     if (this.closed) return;
     this.closed = true;
-    this.hub.cancelAll('etcdserver: server stopped');
+    this.user.hub.cancelAll('etcdserver: server stopped');
+    this.sys.hub.cancelAll('etcdserver: server stopped');
     const env = this.env;
     const closeEnv = () => env.close().catch((err: unknown) => this.log.warn({ err }, 'mvcc close failed'));
     if (this.pendingSyncs.size === 0) void closeEnv();

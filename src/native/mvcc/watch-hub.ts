@@ -6,7 +6,7 @@
 // range watchers in an array sorted by start with a running maximum of ends (a stabbing query
 // walks back from the last start <= key and stops as soon as no earlier range can reach the key);
 // open-ended ("from key") watchers in a short list of their own.
-import type { Event, KeyValue, WatchHandle, WatchListener, WatchOptions } from '../../adapters/backend.js';
+import type { Event, Keyspace, KeyValue, WatchHandle, WatchListener, WatchOptions } from '../../adapters/backend.js';
 import { EventType, WatchFilter } from '../../adapters/backend.js';
 
 /** An applied change, as the store hands it to the hub. */
@@ -79,6 +79,12 @@ function toEvent(ev: StoreEvent, withPrev: boolean): Event {
   return withPrev && ev.prevKv ? { type: ev.type, kv: ev.kv, prevKv: ev.prevKv } : { type: ev.type, kv: ev.kv };
 }
 
+function toSystemEvent(ev: StoreEvent, withPrev: boolean): Event {
+  return withPrev && ev.prevKv
+    ? { keyspace: 'system', type: ev.type, kv: ev.kv, prevKv: ev.prevKv }
+    : { keyspace: 'system', type: ev.type, kv: ev.kv };
+}
+
 export class WatchHub {
   private readonly byKey = new Map<string, Set<Watcher>>();
   private readonly ranges = new Set<Watcher>();
@@ -91,11 +97,19 @@ export class WatchHub {
   private maxEnd: string[] = [];
   private sortedDirty = false;
   private catchUpScheduled: ReturnType<typeof setImmediate> | undefined;
+  private readonly toEvent: (ev: StoreEvent, withPrev: boolean) => Event;
 
+  /**
+   * One hub per keyspace: `keyspace` 'system' makes this the hub of system watches, whose events
+   * say so (Event.keyspace); the source hands each hub the history of its own keyspace only.
+   */
   constructor(
     private readonly source: HistorySource,
     private readonly log: Logger,
-  ) {}
+    keyspace: Keyspace = 'user',
+  ) {
+    this.toEvent = keyspace === 'system' ? toSystemEvent : toEvent;
+  }
 
   /** True when any watcher exists (the store skips building events otherwise). */
   get active(): boolean {
@@ -141,7 +155,7 @@ export class WatchHub {
       if (rev < w.nextRev || !w.accepts(ev.type)) return; // a watcher from a future revision, or filtered
       let list = out.get(w);
       if (!list) out.set(w, (list = []));
-      list.push(toEvent(ev, w.prevKv));
+      list.push(this.toEvent(ev, w.prevKv));
     };
     if (this.sortedDirty) this.rebuildRanges();
     for (let i = 0; i < events.length; i++) {
@@ -300,7 +314,7 @@ export class WatchHub {
         if (rev < w.nextRev || !w.matches(ev.keyStr) || !w.accepts(ev.type)) continue;
         let list = out.get(w);
         if (!list) out.set(w, (list = []));
-        list.push(toEvent(ev, w.prevKv));
+        list.push(this.toEvent(ev, w.prevKv));
       }
     });
     const reached = Math.min(next - 1, current);

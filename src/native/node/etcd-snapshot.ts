@@ -10,9 +10,11 @@
 //   auth, authRoles, authUsers: the auth store (./etcd-auth-buckets.ts)
 //   alarm, members_removed: present (empty), as in etcd's files
 // `etcdctl snapshot restore` reads the key and lease buckets and rewrites membership, so a genuine
-// etcd can start from a snapshot taken here.
+// etcd can start from a snapshot taken here. Records of the system keyspace (Consul-only state,
+// DESIGN.md "One keyspace, two views") are left out: a genuine etcd restored from this file holds
+// the user keys alone, as etcd clients always saw them.
 import type { Member } from '../../adapters/backend.js';
-import { decodeKvRecord } from '../mvcc/kv-record.js';
+import { decodeKvRecord, isSystemRecord } from '../mvcc/kv-record.js';
 import { type BoltItems, writeBoltDb } from './bbolt-writer.js';
 import { etcdAuthBuckets } from './etcd-auth-buckets.js';
 
@@ -92,7 +94,7 @@ export function etcdSnapshotDb(dump: Buffer, members: Member[], clusterVersion: 
   const [kv, lease, , authSection] = sections as [BoltItems, BoltItems, BoltItems, BoltItems];
   const auth = etcdAuthBuckets(authSection);
 
-  const key: BoltItems = kv.map(([k, v]) => {
+  const key: BoltItems = kv.filter(([, v]) => !isSystemRecord(v)).map(([k, v]) => {
     const rec = decodeKvRecord(v);
     // A tombstone holds only the key, as etcd writes it.
     const tomb = k.length === 18 && k[17] === 0x74;
