@@ -1,6 +1,9 @@
 // A small single-member, in-memory Backend with etcd's MVCC semantics, for testing the wire front
 // ends (src/gateway/etcd) without the native store: revisions, versions, tombstones, history reads,
 // compaction, txn (nested), watches from a past revision with filters and prev_kv, leases.
+// Keyspaces as the native store has them (DESIGN.md, "One keyspace, two views"): a request with
+// keyspace 'system' addresses a second map of keys in the same revision space; user requests,
+// user watches, Hash/HashKV and the snapshot never see it; a lease revoke deletes in both.
 // Not fast, not durable, no raft: a test double that behaves, never a product path.
 import { createHash } from 'node:crypto';
 import {
@@ -16,6 +19,7 @@ import {
   type Compare,
   type DeleteRangeRequest,
   type Event,
+  type Keyspace,
   type KeyValue,
   type Member,
   type PutRequest,
@@ -42,6 +46,8 @@ interface Lease {
   ttl: number;
   expiresAt: number;
   keys: Set<string>;
+  /** Attached keys of the system keyspace (never listed by TimeToLive). */
+  systemKeys: Set<string>;
 }
 
 interface MemWatcher {
@@ -60,6 +66,7 @@ export class MemoryBackend implements Backend {
   private rev = 1;
   private compactRev = 0;
   private history = new Map<string, Version[]>();
+  private systemHistory = new Map<string, Version[]>();
   private revEvents = new Map<number, Event[]>();
   private leasesById = new Map<bigint, Lease>();
   private watchers = new Set<MemWatcher>();
@@ -103,10 +110,14 @@ export class MemoryBackend implements Backend {
     return key >= from && key < k(end);
   }
 
-  private kvsAt(key: Buffer, rangeEnd: Buffer, rev: number): KeyValue[] {
+  private historyOf(keyspace: Keyspace | undefined): Map<string, Version[]> {
+    return keyspace === 'system' ? this.systemHistory : this.history;
+  }
+
+  private kvsAt(key: Buffer, rangeEnd: Buffer, rev: number, keyspace?: Keyspace): KeyValue[] {
     const from = k(key);
     const out: KeyValue[] = [];
-    for (const [name, versions] of this.history) {
+    for (const [name, versions] of this.historyOf(keyspace)) {
       if (!this.inRange(name, from, rangeEnd)) continue;
       let found: Version | undefined;
       for (const v of versions) if (v.kv.modRevision <= rev) found = v;
@@ -121,7 +132,7 @@ export class MemoryBackend implements Backend {
     const rev = r.revision > 0 ? r.revision : pending;
     if (r.revision > this.rev) throw Errors.FutureRev;
     if (r.revision > 0 && r.revision < this.compactRev) throw Errors.Compacted;
-    let kvs = this.kvsAt(r.key, r.rangeEnd, rev).filter(
+    let kvs = this.kvsAt(r.key, r.rangeEnd, rev, r.keyspace).filter(
       (kv) =>
         (r.minModRevision === 0 || kv.modRevision >= r.minModRevision) &&
         (r.maxModRevision === 0 || kv.modRevision <= r.maxModRevision) &&
@@ -158,21 +169,22 @@ export class MemoryBackend implements Backend {
 
   // ---- writes (inside one revision) ----
 
-  private current(key: string): KeyValue | undefined {
-    const vs = this.history.get(key);
+  private current(key: string, keyspace?: Keyspace): KeyValue | undefined {
+    const vs = this.historyOf(keyspace).get(key);
     const last = vs?.[vs.length - 1];
     return last && !last.tombstone ? last.kv : undefined;
   }
 
   private checkPut(r: PutRequest): void {
-    const cur = this.current(k(r.key));
+    const cur = this.current(k(r.key), r.keyspace);
     if ((r.ignoreValue || r.ignoreLease) && !cur) throw Errors.KeyNotFound;
     if (r.lease !== 0n && !r.ignoreLease && !this.leasesById.has(r.lease)) throw Errors.LeaseNotFound;
   }
 
   private applyPut(r: PutRequest, rev: number, events: Event[]): KeyValue | undefined {
     const name = k(r.key);
-    const prev = this.current(name);
+    const system = r.keyspace === 'system';
+    const prev = this.current(name, r.keyspace);
     const lease = r.ignoreLease ? (prev?.lease ?? 0n) : r.lease;
     const kv: KeyValue = {
       key: Buffer.from(r.key),
@@ -182,29 +194,39 @@ export class MemoryBackend implements Backend {
       value: r.ignoreValue ? (prev?.value ?? EMPTY) : Buffer.from(r.value),
       lease,
     };
-    if (prev && prev.lease !== 0n) this.leasesById.get(prev.lease)?.keys.delete(name);
-    if (lease !== 0n) this.leasesById.get(lease)?.keys.add(name);
-    const vs = this.history.get(name) ?? [];
+    if (prev && prev.lease !== 0n) this.leaseKeysOf(prev.lease, system)?.delete(name);
+    if (lease !== 0n) this.leaseKeysOf(lease, system)?.add(name);
+    const history = this.historyOf(r.keyspace);
+    const vs = history.get(name) ?? [];
     vs.push({ kv, tombstone: false });
-    this.history.set(name, vs);
-    events.push(prev ? { type: EventType.PUT, kv, prevKv: prev } : { type: EventType.PUT, kv });
+    history.set(name, vs);
+    const ev: Event = prev ? { type: EventType.PUT, kv, prevKv: prev } : { type: EventType.PUT, kv };
+    if (system) ev.keyspace = 'system';
+    events.push(ev);
     return prev;
   }
 
+  private leaseKeysOf(id: bigint, system: boolean): Set<string> | undefined {
+    const l = this.leasesById.get(id);
+    return l && (system ? l.systemKeys : l.keys);
+  }
+
   private applyDelete(r: DeleteRangeRequest, rev: number, events: Event[]): KeyValue[] {
-    const prevs = this.kvsAt(r.key, r.rangeEnd, this.rev);
+    const system = r.keyspace === 'system';
+    const prevs = this.kvsAt(r.key, r.rangeEnd, this.rev, r.keyspace);
     for (const prev of prevs) {
       const name = k(prev.key);
-      if (prev.lease !== 0n) this.leasesById.get(prev.lease)?.keys.delete(name);
+      if (prev.lease !== 0n) this.leaseKeysOf(prev.lease, system)?.delete(name);
       const kv: KeyValue = { key: prev.key, createRevision: 0, modRevision: rev, version: 0, value: EMPTY, lease: 0n };
-      this.history.get(name)!.push({ kv, tombstone: true });
-      events.push({ type: EventType.DELETE, kv, prevKv: prev });
+      this.historyOf(r.keyspace).get(name)!.push({ kv, tombstone: true });
+      events.push(system ? { keyspace: 'system', type: EventType.DELETE, kv, prevKv: prev } : { type: EventType.DELETE, kv, prevKv: prev });
     }
     return prevs;
   }
 
   private compare(c: Compare): boolean {
-    const kvs: (KeyValue | undefined)[] = c.rangeEnd.length > 0 ? this.kvsAt(c.key, c.rangeEnd, this.rev) : [this.current(k(c.key))];
+    const kvs: (KeyValue | undefined)[] =
+      c.rangeEnd.length > 0 ? this.kvsAt(c.key, c.rangeEnd, this.rev, c.keyspace) : [this.current(k(c.key), c.keyspace)];
     return kvs.every((kv) => {
       let x: number | Buffer | bigint;
       let y: number | Buffer | bigint;
@@ -341,10 +363,12 @@ export class MemoryBackend implements Backend {
   private pump(w: MemWatcher): void {
     const { opts } = w;
     const from = k(opts.key);
+    const keyspace = opts.keyspace === 'system' ? 'system' : undefined;
     while (!w.dead && w.nextRev <= this.rev) {
       const rev = w.nextRev++;
       const evs = (this.revEvents.get(rev) ?? []).filter(
         (e) =>
+          e.keyspace === keyspace &&
           this.inRange(k(e.kv.key), from, opts.rangeEnd) &&
           !(e.type === EventType.PUT && opts.filters.includes(WatchFilter.NOPUT)) &&
           !(e.type === EventType.DELETE && opts.filters.includes(WatchFilter.NODELETE)),
@@ -352,7 +376,7 @@ export class MemoryBackend implements Backend {
       if (evs.length === 0) continue;
       // prev_kv only when asked; a create event has none anyway.
       w.listener.onEvents(
-        evs.map((e) => (opts.prevKv ? e : { type: e.type, kv: e.kv })),
+        evs.map((e) => (opts.prevKv ? e : e.keyspace ? { keyspace: e.keyspace, type: e.type, kv: e.kv } : { type: e.type, kv: e.kv })),
         rev,
       );
     }
@@ -369,7 +393,7 @@ export class MemoryBackend implements Backend {
     if (this.leasesById.has(id)) throw Errors.LeaseExist;
     if (r.ttl > 9_000_000_000) throw Errors.LeaseTTLTooLarge;
     const ttl = Math.max(r.ttl, 5);
-    this.leasesById.set(id, { id, ttl, expiresAt: Date.now() + ttl * 1000, keys: new Set() });
+    this.leasesById.set(id, { id, ttl, expiresAt: Date.now() + ttl * 1000, keys: new Set(), systemKeys: new Set() });
     return { header: this.hdr(), id, ttl, error: '' };
   }
 
@@ -384,6 +408,9 @@ export class MemoryBackend implements Backend {
     this.leasesById.delete(l.id);
     const events: Event[] = [];
     for (const name of [...l.keys].sort()) this.applyDelete({ key: Buffer.from(name, 'latin1'), rangeEnd: EMPTY, prevKv: false }, this.rev + 1, events);
+    for (const name of [...l.systemKeys].sort()) {
+      this.applyDelete({ keyspace: 'system', key: Buffer.from(name, 'latin1'), rangeEnd: EMPTY, prevKv: false }, this.rev + 1, events);
+    }
     this.commit(events);
   }
 
@@ -447,6 +474,7 @@ export class MemoryBackend implements Backend {
       isLearner: false,
     };
   }
+  /** The user keyspace only: what Hash, HashKV and Snapshot show an etcd client. */
   private dump(): Buffer {
     const lines = [...this.history.entries()].map(([key, vs]) => `${key}=${vs.length}`);
     return Buffer.from(lines.join('\n') + `\nrev=${this.rev}\n`);
