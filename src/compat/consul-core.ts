@@ -3,6 +3,7 @@
 // through this object, so the same semantics work on the native store and on every adapter.
 import type { Backend } from '../adapters/backend.js';
 import { IndexTracker } from './index-tracker.js';
+import { ConsulKv } from './kv.js';
 
 export interface ConsulCoreOptions {
   /** The datacenter this agent is in (Consul's default: dc1). */
@@ -11,15 +12,18 @@ export interface ConsulCoreOptions {
 
 export class ConsulCore {
   readonly tracker: IndexTracker;
+  readonly kv: ConsulKv;
 
   constructor(
     readonly backend: Backend,
     readonly options: ConsulCoreOptions,
   ) {
     this.tracker = new IndexTracker(backend);
+    this.kv = new ConsulKv(backend, this.tracker);
   }
 
   close(): void {
+    this.kv.close();
     this.tracker.close();
   }
 }

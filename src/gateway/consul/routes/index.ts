@@ -2,7 +2,8 @@
 // its routes to the fastify instance with the shared context; one file per group.
 import type { FastifyInstance } from 'fastify';
 import type { ConsulContext } from '../context.js';
+import { kvRoutes } from './kv.js';
 
 export type ConsulRoute = (app: FastifyInstance, ctx: ConsulContext) => void;
 
-export const ROUTES: ConsulRoute[] = [];
+export const ROUTES: ConsulRoute[] = [kvRoutes];

@@ -1,0 +1,447 @@
+// Consul's KV operations run as ONE backend transaction (DESIGN.md: "KV acquire / release / cas as
+// txns with compares on mod revisions"). Every KV write of the Consul face goes through here: the
+// single-key PUT/DELETE of /v1/kv (one operation) and /v1/txn (up to 64).
+//
+// How: read every record the operations touch at one revision R (user records, their metadata
+// records, the sessions a lock names, whole prefixes for the tree verbs), play the operations in
+// order on that snapshot exactly as Consul's state store does (so a later operation sees an earlier
+// one's effect), then commit the resulting differences in one backend txn whose compares say
+// "nothing I read has changed since R". If the compares fail, someone wrote in between: read again
+// and replay (optimistic concurrency; Consul gets the same atomicity from its single-writer FSM).
+import type { Backend, Compare, KeyValue, RequestOp } from '../adapters/backend.js';
+import { CompareResult, CompareTarget } from '../adapters/backend.js';
+import { entryOf, type KvEntry } from './kv-entry.js';
+import { EMPTY_META, encodeMeta, isEmptyMeta, metaFor, metaKey, NO_GENERATION, SAME_TXN_GENERATION, type KvMeta } from './kv-meta.js';
+import { PinnedRead, prefixRange } from './kv-read.js';
+import { SYSTEM, SystemPrefix, systemKey } from './system-keys.js';
+
+export type KvVerb =
+  | 'set'
+  | 'cas'
+  | 'lock'
+  | 'unlock'
+  | 'get'
+  | 'get-or-empty'
+  | 'get-tree'
+  | 'check-index'
+  | 'check-session'
+  | 'check-not-exists'
+  | 'delete'
+  | 'delete-tree'
+  | 'delete-cas';
+
+const WRITE_VERBS = new Set<string>(['set', 'delete', 'delete-cas', 'delete-tree', 'cas', 'lock', 'unlock']);
+
+export function isWriteVerb(verb: string): boolean {
+  return WRITE_VERBS.has(verb);
+}
+
+export interface KvOp {
+  verb: string;
+  key: Buffer;
+  value: Buffer;
+  flags: bigint;
+  /** ModifyIndex for cas / check-index / delete-cas. */
+  index: number;
+  session: string;
+}
+
+export interface TxnError {
+  opIndex: number;
+  what: string;
+  /**
+   * True for errors Consul's KVS.Apply returns as an RPC error (HTTP 500 on /v1/kv), false for a
+   * condition that only makes the operation answer `false` (cas mismatch, lock held, lock-delay).
+   */
+  fatal: boolean;
+}
+
+export interface TxnResultEntry {
+  entry: KvEntry;
+  /** Whether Value is shown (get, get-or-empty, get-tree) or blanked (every other verb). */
+  withValue: boolean;
+}
+
+export interface TxnOutcome {
+  results: TxnResultEntry[];
+  errors: TxnError[];
+  /** The commit's revision when something was written, else the revision the reads were taken at. */
+  revision: number;
+}
+
+/** Placeholder for "the revision this txn will commit at", replaced once it has. */
+const PENDING = -1;
+const MAX_ATTEMPTS = 25;
+
+interface SimRecord {
+  value: Buffer;
+  createRevision: number;
+  modRevision: number;
+  lease: bigint;
+}
+
+interface KeyState {
+  key: Buffer;
+  /** As read at R. */
+  userAtR?: KeyValue;
+  metaAtR?: KeyValue;
+  /** As the operations leave it. */
+  user?: SimRecord;
+  meta: KvMeta;
+  userDirty: boolean;
+  metaDirty: boolean;
+}
+
+class Snapshot {
+  readonly keys = new Map<string, KeyState>();
+  readonly sessions = new Map<string, KeyValue | undefined>();
+  readonly loadedPrefixes: Buffer[] = [];
+  constructor(readonly read: PinnedRead) {}
+
+  state(key: Buffer): KeyState {
+    const s = this.keys.get(key.toString('latin1'));
+    if (!s) throw new Error(`txn: key ${JSON.stringify(key.toString('utf8'))} was not read`);
+    return s;
+  }
+
+  add(key: Buffer, user: KeyValue | undefined, metaRecord: KeyValue | undefined): void {
+    const id = key.toString('latin1');
+    if (this.keys.has(id)) return;
+    const { meta } = metaFor(user, metaRecord);
+    this.keys.set(id, {
+      key,
+      userAtR: user,
+      metaAtR: metaRecord,
+      user: user ? { value: user.value, createRevision: user.createRevision, modRevision: user.modRevision, lease: user.lease } : undefined,
+      meta,
+      userDirty: false,
+      metaDirty: false,
+    });
+  }
+}
+
+function q(key: Buffer): string {
+  return JSON.stringify(key.toString('utf8'));
+}
+
+function simEntry(s: KeyState): KvEntry {
+  const u = s.user!;
+  return {
+    key: s.key,
+    value: u.value,
+    flags: s.meta.flags,
+    session: s.meta.session,
+    lockIndex: s.meta.lockIndex,
+    createIndex: u.createRevision,
+    modifyIndex: u.modRevision,
+  };
+}
+
+function cmpMod(keyspace: 'user' | 'system', key: Buffer, mod: number): Compare {
+  return { keyspace, result: CompareResult.EQUAL, target: CompareTarget.MOD, key, rangeEnd: Buffer.alloc(0), modRevision: mod };
+}
+
+export class KvTxnExecutor {
+  constructor(private readonly backend: Backend) {}
+
+  /**
+   * Runs `ops` all-or-nothing. `linearizable` applies to read-only transactions (?consistent);
+   * transactions that write are always checked against the latest state by their compares.
+   */
+  async run(ops: readonly KvOp[], opts: { linearizable?: boolean; now?: () => number } = {}): Promise<TxnOutcome> {
+    const writes = ops.some((o) => isWriteVerb(o.verb));
+    for (let attempt = 0; ; attempt++) {
+      const snap = await this.load(ops, !writes && !!opts.linearizable);
+      const now = (opts.now ?? Date.now)();
+      const pre = this.preCheck(ops, snap, now);
+      if (pre.length > 0) return { results: [], errors: pre, revision: snap.read.revision };
+      const { results, errors } = this.play(ops, snap);
+      if (errors.length > 0) return { results: [], errors, revision: snap.read.revision };
+      const commit = this.commitRequest(ops, snap, now);
+      if (commit.success.length === 0) return { results, errors: [], revision: snap.read.revision };
+      const res = await this.backend.txn(commit);
+      if (res.succeeded) {
+        const rev = res.header.revision;
+        for (const r of results) {
+          if (r.entry.createIndex === PENDING) r.entry.createIndex = rev;
+          if (r.entry.modifyIndex === PENDING) r.entry.modifyIndex = rev;
+        }
+        return { results, errors: [], revision: rev };
+      }
+      if (attempt >= MAX_ATTEMPTS) throw new Error('txn: the keys kept changing under this transaction; retry');
+    }
+  }
+
+  private async load(ops: readonly KvOp[], linearizable: boolean): Promise<Snapshot> {
+    const snap = new Snapshot(new PinnedRead(this.backend, linearizable));
+    const singles = new Map<string, Buffer>();
+    const prefixes = new Map<string, Buffer>();
+    const sessions = new Set<string>();
+    for (const op of ops) {
+      if (op.verb === 'get-tree' || op.verb === 'delete-tree') prefixes.set(op.key.toString('latin1'), op.key);
+      else singles.set(op.key.toString('latin1'), op.key);
+      if (op.verb === 'lock' && op.session) sessions.add(op.session);
+    }
+    // Pin R with the first read, then read everything else at R in parallel.
+    const first = [...singles.values()][0];
+    let firstUser: KeyValue | undefined;
+    if (first) firstUser = await snap.read.one('user', first);
+    else await snap.read.range('user', Buffer.from([0]));
+    const tasks: Promise<void>[] = [];
+    for (const p of prefixes.values()) {
+      tasks.push(
+        (async () => {
+          const [k, end] = prefixRange(p);
+          const [mk, mend] = prefixRange(metaKey(p));
+          const [users, metas] = await Promise.all([snap.read.range('user', k, end), snap.read.range(SYSTEM, mk, mend)]);
+          const metaByKey = new Map(metas.map((m) => [m.key.subarray(SystemPrefix.kvMeta.length).toString('latin1'), m]));
+          for (const u of users) snap.add(u.key, u, metaByKey.get(u.key.toString('latin1')));
+          snap.loadedPrefixes.push(p);
+        })(),
+      );
+    }
+    for (const [id, key] of singles) {
+      tasks.push(
+        (async () => {
+          const [user, meta] = await Promise.all([
+            key === first ? Promise.resolve(firstUser) : snap.read.one('user', key),
+            snap.read.one(SYSTEM, metaKey(key)),
+          ]);
+          void id;
+          snap.add(key, user, meta);
+        })(),
+      );
+    }
+    for (const sid of sessions) {
+      tasks.push(
+        (async () => {
+          snap.sessions.set(sid, await snap.read.one(SYSTEM, systemKey(SystemPrefix.session, sid)));
+        })(),
+      );
+    }
+    await Promise.all(tasks);
+    // Keys listed by a tree read and also named singly: the single read above may have added the
+    // key first; both were read at R, so either copy is the same.
+    return snap;
+  }
+
+  /** Consul's pre-apply checks (before anything is played): key presence and lock-delay. */
+  private preCheck(ops: readonly KvOp[], snap: Snapshot, now: number): TxnError[] {
+    const errors: TxnError[] = [];
+    ops.forEach((op, i) => {
+      if (op.key.length === 0 && op.verb !== 'delete-tree') {
+        errors.push({ opIndex: i, what: 'Must provide key', fatal: true });
+        return;
+      }
+      if (op.verb === 'lock') {
+        const s = snap.keys.get(op.key.toString('latin1'));
+        if (s && s.meta.lockDelayUntil > now) {
+          errors.push({ opIndex: i, what: `failed to lock key ${q(op.key)} due to lock delay`, fatal: false });
+        }
+      }
+    });
+    return errors;
+  }
+
+  private play(ops: readonly KvOp[], snap: Snapshot): { results: TxnResultEntry[]; errors: TxnError[] } {
+    const results: TxnResultEntry[] = [];
+    const errors: TxnError[] = [];
+    ops.forEach((op, i) => {
+      const fail = (what: string, fatal = false) => errors.push({ opIndex: i, what, fatal });
+      const blanked = (s: KeyState) => results.push({ entry: simEntry(s), withValue: false });
+      switch (op.verb) {
+        case 'set': {
+          const s = snap.state(op.key);
+          this.write(s, op.value, op.flags, s.meta.session, 0);
+          blanked(s);
+          break;
+        }
+        case 'cas': {
+          const s = snap.state(op.key);
+          if ((op.index === 0 && s.user) || (op.index !== 0 && (!s.user || s.user.modRevision !== op.index))) {
+            fail(`failed to set key ${q(op.key)}, index is stale`);
+            break;
+          }
+          this.write(s, op.value, op.flags, s.meta.session, 0);
+          blanked(s);
+          break;
+        }
+        case 'lock': {
+          if (!op.session) return fail('missing session', true);
+          if (!snap.sessions.get(op.session)) return fail(`invalid session ${JSON.stringify(op.session)}`, true);
+          const s = snap.state(op.key);
+          let lockIndex: number;
+          if (!s.user) lockIndex = 1;
+          else if (s.meta.session === op.session) lockIndex = s.meta.lockIndex;
+          else if (s.meta.session) return fail(`failed to lock key ${q(op.key)}, lock is already held`);
+          else lockIndex = s.meta.lockIndex + 1;
+          this.write(s, op.value, op.flags, op.session, lockIndex);
+          blanked(s);
+          break;
+        }
+        case 'unlock': {
+          if (!op.session) return fail('missing session', true);
+          const s = snap.state(op.key);
+          if (!s.user || s.meta.session !== op.session) {
+            return fail(`failed to unlock key ${q(op.key)}, lock isn't held, or is held by another session`);
+          }
+          this.write(s, op.value, op.flags, '', s.meta.lockIndex);
+          blanked(s);
+          break;
+        }
+        case 'get': {
+          const s = snap.state(op.key);
+          if (!s.user) return fail(`key ${q(op.key)} doesn't exist`);
+          results.push({ entry: simEntry(s), withValue: true });
+          break;
+        }
+        case 'get-or-empty': {
+          const s = snap.state(op.key);
+          if (s.user) results.push({ entry: simEntry(s), withValue: true });
+          else
+            results.push({
+              entry: { key: op.key, value: Buffer.alloc(0), flags: op.flags, session: op.session, lockIndex: 0, createIndex: 0, modifyIndex: op.index },
+              withValue: true,
+            });
+          break;
+        }
+        case 'get-tree': {
+          for (const s of this.under(snap, op.key)) results.push({ entry: simEntry(s), withValue: true });
+          break;
+        }
+        case 'check-index': {
+          const s = snap.state(op.key);
+          if (!s.user) return fail(`failed to check index, key ${q(op.key)} doesn't exist`);
+          if (s.user.modRevision !== op.index) {
+            return fail(`failed index check for key ${q(op.key)}, current modify index ${s.user.modRevision} != ${op.index}`);
+          }
+          blanked(s);
+          break;
+        }
+        case 'check-session': {
+          const s = snap.state(op.key);
+          if (!s.user) return fail(`failed to check session, key ${q(op.key)} doesn't exist`);
+          if (s.meta.session !== op.session) {
+            return fail(`failed session check for key ${q(op.key)}, current session ${JSON.stringify(s.meta.session)} != ${JSON.stringify(op.session)}`);
+          }
+          blanked(s);
+          break;
+        }
+        case 'check-not-exists': {
+          if (snap.state(op.key).user) fail(`key ${q(op.key)} exists`);
+          break;
+        }
+        case 'delete':
+          this.remove(snap.state(op.key));
+          break;
+        case 'delete-cas': {
+          const s = snap.state(op.key);
+          if (s.user && s.user.modRevision !== op.index) return fail(`failed to delete key ${q(op.key)}, index is stale`);
+          this.remove(s);
+          break;
+        }
+        case 'delete-tree':
+          for (const s of this.under(snap, op.key)) this.remove(s);
+          break;
+        default:
+          fail(`unknown KV verb ${JSON.stringify(op.verb)}`);
+      }
+    });
+    return { results, errors };
+  }
+
+  /** Existing keys under a prefix read at R (plus those the txn created), in key order. */
+  private under(snap: Snapshot, prefix: Buffer): KeyState[] {
+    const out: KeyState[] = [];
+    for (const s of snap.keys.values()) if (s.user && s.key.subarray(0, prefix.length).equals(prefix)) out.push(s);
+    return out.sort((a, b) => Buffer.compare(a.key, b.key));
+  }
+
+  /** Consul's kvsSetTxn: an entry equal to the current one (value, flags, session, lock index) is not written again. */
+  private write(s: KeyState, value: Buffer, flags: bigint, session: string, lockIndex: number): void {
+    const m = s.meta;
+    if (s.user && s.user.value.equals(value) && m.flags === flags && m.session === session && m.lockIndex === lockIndex) return;
+    if (s.user) s.user = { ...s.user, value, modRevision: PENDING };
+    else s.user = { value, createRevision: PENDING, modRevision: PENDING, lease: 0n };
+    s.userDirty = true;
+    if (m.flags !== flags || m.session !== session || m.lockIndex !== lockIndex) {
+      s.meta = { ...m, flags, session, lockIndex };
+      s.metaDirty = true;
+    }
+  }
+
+  private remove(s: KeyState): void {
+    if (!s.user) return;
+    s.user = undefined;
+    s.userDirty = true;
+    s.meta = { ...EMPTY_META, lockDelayUntil: s.meta.lockDelayUntil };
+    s.metaDirty = true;
+  }
+
+  private commitRequest(ops: readonly KvOp[], snap: Snapshot, now: number) {
+    const compare: Compare[] = [];
+    const success: RequestOp[] = [];
+    for (const s of snap.keys.values()) {
+      compare.push(cmpMod('user', s.key, s.userAtR?.modRevision ?? 0));
+      compare.push(cmpMod(SYSTEM, metaKey(s.key), s.metaAtR?.modRevision ?? 0));
+      if (!s.userDirty && !s.metaDirty) continue;
+      success.push(...KvTxnExecutor.recordOps(s, now));
+    }
+    // A tree read in a txn that writes: no key under the prefix may have been created or changed
+    // since R (a deletion under it is not detected: etcd has no compare for it).
+    const writes = success.length > 0;
+    if (writes) {
+      for (const p of snap.loadedPrefixes) {
+        const [k, end] = prefixRange(p);
+        compare.push({ keyspace: 'user', result: CompareResult.LESS, target: CompareTarget.MOD, key: k, rangeEnd: end, modRevision: snap.read.revision + 1 });
+      }
+      for (const [sid, kv] of snap.sessions) compare.push(cmpMod(SYSTEM, systemKey(SystemPrefix.session, sid), kv?.modRevision ?? 0));
+    }
+    void ops;
+    return { compare, success, failure: [] as RequestOp[] };
+  }
+
+  /** The backend writes that turn a key's records at R into its records after the operations. */
+  static recordOps(s: KeyState, now: number): RequestOp[] {
+    const out: RequestOp[] = [];
+    const existedAtR = !!s.userAtR;
+    if (s.userDirty) {
+      if (s.user) {
+        out.push({
+          requestPut: {
+            key: s.key,
+            value: s.user.value,
+            // An etcd client's lease on the key stays attached (Consul writes have no lease of their own).
+            lease: 0n,
+            ignoreLease: existedAtR,
+            prevKv: false,
+            ignoreValue: false,
+          },
+        });
+      } else if (existedAtR) {
+        out.push({ requestDeleteRange: { key: s.key, rangeEnd: Buffer.alloc(0), prevKv: false } });
+      }
+    }
+    const mk = metaKey(s.key);
+    let record: Buffer | undefined;
+    if (s.user) {
+      if (!isEmptyMeta(s.meta, now)) record = encodeMeta(s.meta, existedAtR ? s.userAtR!.createRevision : SAME_TXN_GENERATION);
+    } else if (s.meta.lockDelayUntil > now) {
+      record = encodeMeta({ ...EMPTY_META, lockDelayUntil: s.meta.lockDelayUntil }, NO_GENERATION);
+    }
+    const createdNow = !existedAtR && !!s.user;
+    if (record) {
+      if (createdNow || !s.metaAtR || !s.metaAtR.value.equals(record)) {
+        out.push({ requestPut: { keyspace: SYSTEM, key: mk, value: record, lease: 0n, ignoreLease: false, prevKv: false, ignoreValue: false } });
+      }
+    } else if (s.metaAtR) {
+      out.push({ requestDeleteRange: { keyspace: SYSTEM, key: mk, rangeEnd: Buffer.alloc(0), prevKv: false } });
+    }
+    return out;
+  }
+}
+
+/** The entry of a key read at some revision, for callers that read without the executor. */
+export function entryFromRecords(user: KeyValue, metaRecord: KeyValue | undefined): KvEntry {
+  return entryOf(user, metaFor(user, metaRecord).meta);
+}
