@@ -4,6 +4,7 @@
 import type { Backend } from '../adapters/backend.js';
 import { IndexTracker } from './index-tracker.js';
 import { ConsulKv } from './kv.js';
+import { Catalog } from './catalog.js';
 
 export interface ConsulCoreOptions {
   /** The datacenter this agent is in (Consul's default: dc1). */
@@ -13,6 +14,8 @@ export interface ConsulCoreOptions {
 export class ConsulCore {
   readonly tracker: IndexTracker;
   readonly kv: ConsulKv;
+  /** Nodes, services and health checks (catalog.ts). */
+  readonly catalog: Catalog;
 
   constructor(
     readonly backend: Backend,
@@ -20,6 +23,7 @@ export class ConsulCore {
   ) {
     this.tracker = new IndexTracker(backend);
     this.kv = new ConsulKv(backend, this.tracker);
+    this.catalog = new Catalog(backend, options.datacenter);
   }
 
   close(): void {
