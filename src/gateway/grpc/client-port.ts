@@ -1,11 +1,16 @@
-// One TCP listener per client URL, shared the way etcd shares its client port: the first bytes of
-// each connection decide. The HTTP/2 connection preface ("PRI * HTTP/2.0") goes to the gRPC
+// One TCP listener per client address, shared the way etcd shares its client port: the first bytes
+// of each connection decide. The HTTP/2 connection preface ("PRI * HTTP/2.0") goes to the gRPC
 // server's http2 server (which also passes non-gRPC HTTP/2 requests to the HTTP handler); anything
 // else goes to a node:http HTTP/1.1 server (JSON gateway, /health, /version, /metrics).
+// On an https port, TLS is terminated first (node:tls, ALPN h2 for gRPC and http/1.1 for the rest)
+// and the decrypted stream is told apart the same way. A port given both as http:// and https://
+// (etcd serves both on one listener) tells a TLS ClientHello (first byte 0x16) from plaintext.
 import http from 'node:http';
 import type http2 from 'node:http2';
 import net from 'node:net';
-import tls from 'node:tls';
+import { Duplex } from 'node:stream';
+import type tls from 'node:tls';
+import { createTlsTerminator, type TlsRejection, type TlsSource, type TlsTerminator } from '../tls/server-tls.js';
 import { sniffFirstRequest } from './authority-fix.js';
 import { closeSessionsGracefully } from './close-sessions.js';
 import type { GrpcServer, HttpHandler } from './server.js';
@@ -17,9 +22,16 @@ export interface ClientPortOptions {
   grpc: GrpcServer;
   /** HTTP/1.1 requests, and HTTP/2 requests that are not gRPC. */
   http1: HttpHandler;
-  /** 'https' needs `tls` (etcd: --cert-file, --key-file). */
+  /** 'https' needs `tls` or `tlsSource` (etcd: --cert-file, --key-file). */
   scheme?: 'http' | 'https';
+  /** A fixed key pair. */
   tls?: ClientTlsOptions;
+  /** Key pair, CA and checks re-read before each handshake (etcd's flags; takes precedence over `tls`). */
+  tlsSource?: TlsSource;
+  /** An https port that also serves plaintext (the same address given with http:// too, as etcd allows). */
+  alsoInsecure?: boolean;
+  /** A connection refused during or right after the TLS handshake (etcd logs "rejected connection"). */
+  onTlsReject?: (r: TlsRejection) => void;
   /**
    * Connections are accepted at once but not read until this resolves (and are cut if it
    * rejects): etcd opens its client listeners early but serves them only once the member has
@@ -51,6 +63,46 @@ export interface ClientPort {
 }
 
 const PREFACE_START = Buffer.from('PRI');
+/** The first byte of a TLS record carrying a handshake (a ClientHello). */
+const TLS_HANDSHAKE_RECORD = 0x16;
+
+/** A fixed key pair as a TlsSource (nothing to re-read). */
+function fixedTlsSource(t: ClientTlsOptions): TlsSource {
+  return {
+    stamp: () => '',
+    load: () => ({ cert: t.cert, key: t.key, ...(t.ca !== undefined ? { ca: t.ca } : {}) }),
+    clientCertAuth: t.clientCertAuth === true,
+    refuse: () => undefined,
+  };
+}
+
+/** A socket with bytes already read from it, replayed first: for TLS to start on a sniffed connection. */
+function replaying(socket: net.Socket, first: Buffer): Duplex {
+  socket.pause();
+  const d = new Duplex({
+    read() {
+      socket.resume();
+    },
+    write(chunk: Buffer, _enc, cb) {
+      socket.write(chunk, cb);
+    },
+    final(cb) {
+      socket.end(cb);
+    },
+    destroy(err, cb) {
+      socket.destroy();
+      cb(err);
+    },
+  });
+  d.push(first);
+  socket.on('data', (c: Buffer) => {
+    if (!d.push(c)) socket.pause();
+  });
+  socket.on('end', () => d.push(null));
+  socket.on('close', () => d.destroy());
+  Object.assign(d, { remoteAddress: socket.remoteAddress, remotePort: socket.remotePort });
+  return d;
+}
 
 /** etcd's refusal of an https client URL without a key pair (etcdmain), same words. */
 export class TlsKeyPairMissingError extends Error {
@@ -61,7 +113,8 @@ export class TlsKeyPairMissingError extends Error {
 
 export async function listenClientPort(opts: ClientPortOptions): Promise<ClientPort> {
   const secure = opts.scheme === 'https';
-  if (secure && opts.tls === undefined) throw new TlsKeyPairMissingError(`https://${opts.host}:${opts.port}`);
+  const source = opts.tlsSource ?? (opts.tls ? fixedTlsSource(opts.tls) : undefined);
+  if (secure && source === undefined) throw new TlsKeyPairMissingError(`https://${opts.host}:${opts.port}`);
   const grpc = opts.grpc;
   grpc.setHttpHandler(opts.http1);
   const h1 = http.createServer(opts.http1 as (req: http.IncomingMessage, res: http.ServerResponse) => void);
@@ -116,7 +169,46 @@ export async function listenClientPort(opts: ClientPortOptions): Promise<ClientP
     else socket.destroy();
   };
 
+  let terminator: TlsTerminator | undefined;
+  if (secure) {
+    terminator = createTlsTerminator(source as TlsSource, {
+      // grpc-go insists on ALPN h2; curl and browsers may pick either.
+      alpn: ['h2', 'http/1.1'],
+      // The decrypted stream is sniffed exactly like a plain one.
+      onSecure: (s: tls.TLSSocket) => {
+        sockets.add(s);
+        s.on('close', () => sockets.delete(s));
+        s.on('error', () => s.destroy());
+        sniffPlain(s);
+      },
+      ...(opts.onTlsReject ? { onReject: opts.onTlsReject } : {}),
+    });
+  }
+
   const startReading = (socket: net.Socket): void => {
+    if (!terminator) return sniffPlain(socket);
+    if (!opts.alsoInsecure) return terminator.accept(socket);
+    // both on one port: a TLS record header or plaintext HTTP
+    const onFirst = (chunk: Buffer): void => {
+      socket.off('data', onFirst);
+      if (chunk[0] === TLS_HANDSHAKE_RECORD) terminator!.accept(replaying(socket, chunk));
+      else routeOrWait(socket, chunk);
+    };
+    socket.on('data', onFirst);
+  };
+
+  const routeOrWait = (socket: net.Socket, first: Buffer): void => {
+    if (first.length < 3 && PREFACE_START.subarray(0, first.length).equals(first)) {
+      socket.pause();
+      socket.unshift(first);
+      sniffPlain(socket);
+      socket.resume();
+      return;
+    }
+    route(socket, first);
+  };
+
+  const sniffPlain = (socket: net.Socket): void => {
     let seen: Buffer | undefined;
     const onData = (chunk: Buffer): void => {
       seen = seen ? Buffer.concat([seen, chunk]) : chunk;
@@ -128,28 +220,7 @@ export async function listenClientPort(opts: ClientPortOptions): Promise<ClientP
     socket.on('data', onData);
   };
 
-  let tcp: net.Server;
-  if (secure) {
-    const t = opts.tls as ClientTlsOptions;
-    tcp = tls.createServer(
-      {
-        cert: t.cert,
-        key: t.key,
-        ca: t.ca,
-        requestCert: t.clientCertAuth === true,
-        rejectUnauthorized: t.clientCertAuth === true,
-        // grpc-go insists on ALPN h2; curl and browsers may pick either.
-        ALPNProtocols: ['h2', 'http/1.1'],
-      },
-      // The decrypted stream is sniffed exactly like a plain one.
-      onSocket,
-    );
-    tcp.on('tlsClientError', () => {
-      /* handshake failures are the client's problem */
-    });
-  } else {
-    tcp = net.createServer({ noDelay: true }, onSocket);
-  }
+  const tcp = net.createServer({ noDelay: true }, onSocket);
 
   await new Promise<void>((resolve, reject) => {
     tcp.once('error', reject);
