@@ -5,6 +5,8 @@ import type { Backend } from '../adapters/backend.js';
 import { IndexTracker } from './index-tracker.js';
 import { ConsulKv } from './kv.js';
 import { Catalog } from './catalog.js';
+import { PreparedQueries } from './prepared-queries.js';
+import { catalogQuerySource } from './query-catalog-source.js';
 
 export interface ConsulCoreOptions {
   /** The datacenter this agent is in (Consul's default: dc1). */
@@ -16,6 +18,8 @@ export class ConsulCore {
   readonly kv: ConsulKv;
   /** Nodes, services and health checks (catalog.ts). */
   readonly catalog: Catalog;
+  /** Prepared queries (/v1/query, <name>.query.consul): prepared-queries.ts. */
+  readonly queries: PreparedQueries;
 
   constructor(
     readonly backend: Backend,
@@ -24,6 +28,8 @@ export class ConsulCore {
     this.tracker = new IndexTracker(backend);
     this.kv = new ConsulKv(backend, this.tracker);
     this.catalog = new Catalog(backend, options.datacenter);
+    this.queries = new PreparedQueries(backend, this.tracker, options.datacenter);
+    this.queries.catalog = catalogQuerySource(this.catalog);
   }
 
   close(): void {

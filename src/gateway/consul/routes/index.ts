@@ -3,7 +3,8 @@
 import type { FastifyInstance } from 'fastify';
 import type { ConsulContext } from '../context.js';
 import { kvRoutes } from './kv.js';
+import { queryRoutes } from './query.js';
 
 export type ConsulRoute = (app: FastifyInstance, ctx: ConsulContext) => void;
 
-export const ROUTES: ConsulRoute[] = [kvRoutes];
+export const ROUTES: ConsulRoute[] = [kvRoutes, queryRoutes];
