@@ -113,6 +113,9 @@ export async function blockingQuery<T>(
   tables: readonly Table[],
   query: () => Promise<{ index: number; value: T }>,
 ): Promise<{ index: number; value: T }> {
+  // The tables' index before each run: the next wait is for a change past it, so a change to the
+  // table that does not move this answer's index (another key, say) does not spin the loop.
+  let seen = ctx.core.tracker.maxIndex(tables);
   let answer = await query();
   if (opts.index === 0) return answer;
   const deadline = Date.now() + opts.waitMs;
@@ -123,7 +126,8 @@ export async function blockingQuery<T>(
     while (answer.index <= opts.index && !abort.signal.aborted) {
       const left = deadline - Date.now();
       if (left <= 0) break;
-      await ctx.core.tracker.waitForChange(tables, opts.index, left, abort.signal);
+      await ctx.core.tracker.waitForChange(tables, Math.max(opts.index, seen), left, abort.signal);
+      seen = ctx.core.tracker.maxIndex(tables);
       answer = await query();
       if (Date.now() >= deadline) break;
     }
