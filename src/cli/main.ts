@@ -1,11 +1,14 @@
 // Entry of the `dcsgw` command (bin/dcsgw): a drop-in for the etcd 3.4 binary. Same flags, same
-// ETCD_* variables, same messages and exit codes; `dcsgw version` is dcsgw's own addition.
+// ETCD_* variables, same messages and exit codes; `dcsgw version` is dcsgw's own addition, and
+// `dcsgw agent` (or `dcsgw consul agent`) is a drop-in for `consul agent`.
 import { writeSync } from 'node:fs';
 import { CliExit, StartupError, resolveCli } from './config.js';
 import { createEtcdLog, earlyCapnslog } from './etcd-log.js';
 import { serve, logStartupError, type RunningServer } from './serve.js';
 import { FLAGS_LINE, USAGE_LINE } from './usage-text.js';
 import { versionText } from './version.js';
+import { runAgent } from './agent/run.js';
+import { runConsulCommand } from './agent/consul-command.js';
 
 function exitWith(code: number, stdout = '', stderr = ''): never {
   if (stdout) writeSync(1, stdout);
@@ -15,6 +18,12 @@ function exitWith(code: number, stdout = '', stderr = ''): never {
 
 export async function main(argv: readonly string[], env: NodeJS.ProcessEnv): Promise<void> {
   if (argv[0] === 'version') exitWith(0, versionText());
+  // `dcsgw agent ...` takes Consul's agent command line; `dcsgw consul <cmd>` is where a `consul` wrapper lands
+  if (argv[0] === 'agent') process.exit(await runAgent(argv.slice(1)));
+  if (argv[0] === 'consul') {
+    const result = await runConsulCommand(argv.slice(1));
+    exitWith(result.code, result.stdout, result.stderr);
+  }
   let request;
   try {
     request = resolveCli(argv, env, earlyCapnslog, (text) => writeSync(2, text));

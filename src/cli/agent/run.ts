@@ -1,0 +1,322 @@
+// `dcsgw agent [consul agent flags]`: a Consul server agent over a one-member native store, wired
+// as `consul agent` starts: flags and configuration files -> start-up banner -> the store in
+// <data-dir>/dcsgw -> the etcd v3 face beside it (-etcd-port) -> Consul HTTP and DNS -> "Consul agent
+// running!"; and Consul's signal handling: SIGINT/SIGTERM stop every listener and the store, with
+// Consul's lines and exit codes (a server leaves gracefully only when configured to).
+import { mkdirSync, mkdtempSync, rmSync, unlinkSync, writeFileSync, writeSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createNativeBackend, type NativeBackend } from '../../adapters/native.js';
+import { CONSUL_VERSION, type AgentIdentity } from '../../gateway/consul/context.js';
+import { ConsulListenError, formatHostPort, isAddressInUse, startConsulFace, type ConsulFaceHandle } from '../../gateway/consul/start.js';
+import { startEtcdServer, type EtcdServer } from '../../gateway/etcd/server.js';
+import { resolveIdentity, saveIdentity } from '../identity.js';
+import { CLUSTER_VERSION, ETCD_VERSION } from '../version.js';
+import { startingBanner } from './banner.js';
+import { AgentConfigError } from './config-sources.js';
+import { AgentFlagError, AgentHelpRequested, agentHelpText, goFlagDefaults, parseAgentFlags } from './flags.js';
+import { Hclog, logFds } from './hclog.js';
+import { resolveNodeId } from './node-id.js';
+import { buildRuntimeConfig, type AgentRuntimeConfig } from './runtime-config.js';
+
+/** The cluster token the agent's one-member store is created with (its IDs derive from it). */
+const AGENT_CLUSTER_TOKEN = 'dcsgw-consul-agent';
+const ETCD_MAX_REQUEST_BYTES = 1.5 * 1024 * 1024;
+const ETCD_MAX_TXN_OPS = 128;
+const QUOTA_BYTES = 2 * 1024 * 1024 * 1024;
+
+const print = (fd: number, text: string): void => void writeSync(fd, text);
+
+export interface RunningAgent {
+  readonly config: AgentRuntimeConfig;
+  readonly backend: NativeBackend;
+  readonly face: ConsulFaceHandle;
+  readonly etcd: EtcdServer | undefined;
+  /** Stops every listener and the store (idempotent). */
+  stop(): Promise<void>;
+}
+
+function urlHost(host: string): string {
+  return host.includes(':') ? `[${host}]` : host;
+}
+
+/** The agent's identity as the Consul endpoints report it. */
+function agentIdentity(cfg: AgentRuntimeConfig, nodeId: string): AgentIdentity {
+  return {
+    nodeName: cfg.nodeName,
+    nodeId,
+    datacenter: cfg.datacenter,
+    domain: cfg.domain,
+    advertiseAddr: cfg.advertiseAddr,
+    server: cfg.server,
+    ports: { http: cfg.ports.http, dns: cfg.ports.dns, serfLan: cfg.ports.serfLan, server: cfg.ports.server, etcd: cfg.ports.etcd },
+    consulVersion: CONSUL_VERSION,
+    config: cfg.merged,
+  };
+}
+
+/**
+ * Parses, configures and starts the agent. Resolves with the running agent, or with an exit code
+ * when the command ends before anything runs (help, a flag or configuration error, a failed start).
+ */
+export async function startAgent(argv: readonly string[]): Promise<RunningAgent | number> {
+  let parsed;
+  try {
+    parsed = parseAgentFlags(argv);
+  } catch (err) {
+    if (err instanceof AgentHelpRequested) {
+      print(1, agentHelpText().trimStart());
+      return 0;
+    }
+    if (err instanceof AgentFlagError) {
+      // Go's flag package prints the error and the flag list; then Consul its own line.
+      print(2, `${err.message}\n${goFlagDefaults()}`);
+      print(2, `==> error parsing flags: ${err.message}\n`);
+      return 1;
+    }
+    throw err;
+  }
+
+  const skippedFiles: string[] = [];
+  let cfg: AgentRuntimeConfig;
+  try {
+    cfg = buildRuntimeConfig(parsed, { warn: (t) => skippedFiles.push(t) });
+  } catch (err) {
+    if (err instanceof AgentConfigError) {
+      print(2, `==> ${err.message}\n`);
+      return 1;
+    }
+    throw err;
+  }
+
+  const log = new Hclog({ level: cfg.logLevel, json: cfg.logJson, fds: logFds(cfg.logFile) });
+  let dataDir = cfg.dataDir;
+  const tempDir = cfg.devMode && dataDir === '' ? mkdtempSync(join(tmpdir(), 'dcsgw-agent-dev-')) : undefined;
+  if (tempDir) dataDir = tempDir;
+  const removeTemp = (): void => {
+    if (tempDir) rmSync(tempDir, { recursive: true, force: true });
+  };
+
+  let nodeId: string;
+  try {
+    mkdirSync(dataDir, { recursive: true });
+    nodeId = resolveNodeId(cfg.nodeId, cfg.devMode && tempDir ? undefined : dataDir);
+  } catch (err) {
+    removeTemp();
+    print(2, `==> ${err instanceof AgentConfigError ? err.message : `Error creating data dir: ${(err as Error).message}`}\n`);
+    return 1;
+  }
+
+  if (!cfg.logJson) print(1, startingBanner(cfg, nodeId));
+  for (const t of skippedFiles) log.warn('agent.config', t);
+  for (const n of cfg.notes) log.log(n.level, 'agent', n.message, n.fields);
+
+  const serverAddr = `${urlHost(cfg.advertiseAddr)}:${cfg.ports.server > 0 ? cfg.ports.server : 8300}`;
+  const clientHost = cfg.clientAddrs[0]!;
+  const etcdUrl = `http://${urlHost(clientHost)}:${cfg.ports.etcd > 0 ? cfg.ports.etcd : 2379}`;
+  const storeDir = join(dataDir, 'dcsgw');
+  const pino = log.pino;
+
+  let backend: NativeBackend | undefined;
+  let etcd: EtcdServer | undefined;
+  let face: ConsulFaceHandle | undefined;
+  const cleanup = async (): Promise<void> => {
+    await face?.stop().catch(() => undefined);
+    await etcd?.close().catch(() => undefined);
+    await backend?.close().catch(() => undefined);
+  };
+  try {
+    const identity = resolveIdentity(storeDir, cfg.nodeName, [{ name: cfg.nodeName, peerURLs: [`http://${serverAddr}`] }], AGENT_CLUSTER_TOKEN);
+    log.info('agent.server.raft', 'initial configuration', { index: 1, servers: `[{Suffrage:Voter ID:${nodeId} Address:${serverAddr}}]` });
+    // Consul's raft timings scale with performance.raft_multiplier (1 = fastest, 5 = production default)
+    const heartbeatMs = 20 * Math.max(1, cfg.raftMultiplier);
+    backend = await createNativeBackend({
+      name: cfg.nodeName,
+      dataDir: storeDir,
+      memberId: identity.memberId,
+      clusterId: identity.clusterId,
+      initialCluster: identity.members,
+      initialClusterState: 'new',
+      advertiseClientURLs: [etcdUrl],
+      advertisePeerURLs: [`http://${serverAddr}`],
+      snapshotCount: 100_000,
+      heartbeatMs,
+      electionMs: 10 * heartbeatMs,
+      quotaBackendBytes: QUOTA_BYTES,
+      // the store's own lines are etcd's words: shown at -log-level debug, else only its warnings
+      logger: pino.child({ module: 'agent.server.raft' }, { level: cfg.logLevel === 'TRACE' || cfg.logLevel === 'DEBUG' ? 'debug' : 'warn' }),
+    });
+    saveIdentity(storeDir, identity);
+
+    if (cfg.ports.etcd > 0) {
+      try {
+        etcd = await startEtcdServer({
+          backend,
+          listenClientUrls: [etcdUrl],
+          maxRequestBytes: ETCD_MAX_REQUEST_BYTES,
+          maxTxnOps: ETCD_MAX_TXN_OPS,
+          logger: pino.child({ module: 'agent.etcd' }, { level: cfg.logLevel === 'TRACE' || cfg.logLevel === 'DEBUG' ? 'debug' : 'warn' }),
+          versions: { server: ETCD_VERSION, cluster: CLUSTER_VERSION },
+          memberName: cfg.nodeName,
+        });
+      } catch (err) {
+        const where = formatHostPort(clientHost, cfg.ports.etcd);
+        if (!cfg.etcdPortExplicit && isAddressInUse(err)) {
+          log.warn('agent', 'dcsgw: the default etcd port is taken; running without the etcd v3 API (set -etcd-port to choose another)', { address: where, error: 'bind: address already in use' });
+        } else {
+          throw new Error(`listen tcp ${where}: ${isAddressInUse(err) ? 'bind: address already in use' : (err as Error).message}`);
+        }
+      }
+    }
+
+    face = await startConsulFace(
+      backend,
+      agentIdentity(cfg, nodeId),
+      {
+        ...(cfg.ports.dns > 0 || cfg.ports.dns === 0 ? { dns: { host: cfg.dnsAddrs[0]!, port: cfg.ports.dns } } : {}),
+        ...(cfg.ports.http > 0 || cfg.ports.http === 0 ? { http: { host: cfg.httpAddrs[0]!, port: cfg.ports.http } } : {}),
+        recursors: cfg.recursors,
+        dnsConfig: cfg.dnsConfig,
+      },
+      pino.child({ module: 'agent.http' }),
+    );
+  } catch (err) {
+    await cleanup();
+    const text = err instanceof ConsulListenError ? err.message : (err as Error).message;
+    log.error('agent', 'Error starting agent', { error: text });
+    log.info('agent', 'Exit code', { code: 1 });
+    removeTemp();
+    return 1;
+  }
+
+  for (const s of face.skipped) log.warn('agent', `dcsgw: no ${s.listener === 'http' ? 'HTTP' : 'DNS'} server: ${s.reason}`, { address: s.address });
+  if (face.dns) {
+    const where = formatHostPort(face.dns.address.host, face.dns.address.port);
+    log.info('agent', 'Started DNS server', { address: where, network: 'udp' });
+    log.info('agent', 'Started DNS server', { address: where, network: 'tcp' });
+  }
+  if (face.http) log.info('agent', 'Started HTTP server', { address: formatHostPort(face.http.address.host, face.http.address.port), network: 'tcp' });
+  if (etcd) for (const a of etcd.addresses) log.info('agent', 'dcsgw: started etcd v3 API', { address: formatHostPort(a.host, a.port), network: 'tcp' });
+
+  if (cfg.pidFile) {
+    try {
+      writeFileSync(cfg.pidFile, String(process.pid));
+    } catch (err) {
+      await cleanup();
+      log.error('agent', 'Error starting agent', { error: `Could not write pid file: ${(err as Error).message}` });
+      removeTemp();
+      return 1;
+    }
+  }
+  log.info('agent', 'started state syncer');
+  log.info('agent', 'Consul agent running!');
+
+  let stopped = false;
+  const readyBackend = backend;
+  readyBackend
+    .ready()
+    .then(() => {
+      if (stopped) return;
+      log.info('agent.server.raft', 'entering leader state', { leader: `Node at ${serverAddr} [Leader]` });
+      log.info('agent.server', 'cluster leadership acquired');
+      log.info('agent.server', 'New leader elected', { payload: cfg.nodeName });
+      log.info('agent', 'Synced node info');
+    })
+    .catch(() => undefined);
+
+  const running: RunningAgent = {
+    config: cfg,
+    backend: readyBackend,
+    face,
+    etcd,
+    async stop() {
+      if (stopped) return;
+      stopped = true;
+      log.info('agent', 'Requesting shutdown');
+      if (face?.dns) {
+        const where = formatHostPort(face.dns.address.host, face.dns.address.port);
+        log.info('agent', 'Stopping server', { protocol: 'DNS', address: where, network: 'tcp' });
+        log.info('agent', 'Stopping server', { protocol: 'DNS', address: where, network: 'udp' });
+      }
+      if (face?.http) log.info('agent', 'Stopping server', { address: formatHostPort(face.http.address.host, face.http.address.port), network: 'tcp', protocol: 'http' });
+      log.info('agent', 'Waiting for endpoints to shut down');
+      await face?.stop().catch(() => undefined);
+      await etcd?.close().catch(() => undefined);
+      log.info('agent', 'Endpoints down');
+      log.info('agent.server', 'shutting down server');
+      await readyBackend.close().catch(() => undefined);
+      log.info('agent', 'consul server down');
+      log.info('agent', 'shutdown complete');
+      if (cfg.pidFile) {
+        try {
+          unlinkSync(cfg.pidFile);
+        } catch {
+          // already gone
+        }
+      }
+      removeTemp();
+    },
+  };
+  return running;
+}
+
+const GO_SIGNAL_NAME: Partial<Record<NodeJS.Signals, string>> = { SIGINT: 'interrupt', SIGTERM: 'terminated', SIGHUP: 'hangup' };
+
+/** The whole `dcsgw agent` command: runs until a signal stops it; resolves with the exit code. */
+export async function runAgent(argv: readonly string[]): Promise<number> {
+  // a signal during start-up is honoured once the agent is up (Consul cancels its start)
+  let early: NodeJS.Signals | undefined;
+  const onEarly = (sig: NodeJS.Signals): void => {
+    early ??= sig;
+  };
+  process.on('SIGINT', onEarly);
+  process.on('SIGTERM', onEarly);
+  const started = await startAgent(argv);
+  process.off('SIGINT', onEarly);
+  process.off('SIGTERM', onEarly);
+  if (typeof started === 'number') return started;
+  const agent = started;
+  const cfg = agent.config;
+  const log = new Hclog({ level: cfg.logLevel, json: cfg.logJson, fds: logFds(cfg.logFile) });
+
+  return await new Promise<number>((resolve) => {
+    let leaving = false;
+    const finish = (code: number): void => {
+      log.info('agent', 'Exit code', { code });
+      resolve(code);
+    };
+    const onSignal = (sig: NodeJS.Signals): void => {
+      const name = GO_SIGNAL_NAME[sig] ?? sig;
+      if (sig === 'SIGHUP') {
+        log.info('agent', 'Caught', { signal: name });
+        log.error('agent', 'Reload config failed', { error: 'dcsgw does not reload the agent configuration yet; restart the agent to apply changes' });
+        return;
+      }
+      if (leaving) {
+        log.info('agent', 'Caught second signal, Exiting', { signal: name });
+        finish(1);
+        return;
+      }
+      leaving = true;
+      log.info('agent', 'Caught', { signal: name });
+      // Consul: a server leaves gracefully on SIGINT only without skip_leave_on_interrupt (servers
+      // skip by default) and on SIGTERM only with leave_on_terminate; otherwise it just exits (code 1).
+      const graceful = (sig === 'SIGINT' && !cfg.skipLeaveOnInterrupt) || (sig === 'SIGTERM' && cfg.leaveOnTerminate);
+      if (!graceful) {
+        log.info('agent', 'Graceful shutdown disabled. Exiting');
+        void agent.stop().finally(() => finish(1));
+        return;
+      }
+      log.info('agent', 'Gracefully shutting down agent...');
+      log.info('agent.server', 'server starting leave');
+      // a single server has no peers to hand over to: the leave is complete at once
+      log.info('agent', 'Graceful exit completed');
+      void agent.stop().finally(() => finish(0));
+    };
+    process.on('SIGINT', onSignal);
+    process.on('SIGTERM', onSignal);
+    process.on('SIGHUP', onSignal);
+    process.on('SIGPIPE', () => undefined);
+    if (early) onSignal(early);
+  });
+}

@@ -1,0 +1,158 @@
+// The Consul face over one Backend, in one call: ConsulCore, the agent runtime, the HTTP API and
+// the DNS server. The `dcsgw` binary (etcd mode and `dcsgw agent`) and the tests' in-process face
+// (test/support/consul-face.ts) all start it here, so what a test sees is what the binary serves.
+import type { Logger } from 'pino';
+import type { Backend } from '../../adapters/backend.js';
+import { ConsulCore } from '../../compat/consul-core.js';
+import type { AgentIdentity, ConsulContext } from './context.js';
+import { startConsulHttp, type ConsulHttpServer } from './http-server.js';
+
+export type ConsulListenerName = 'http' | 'dns';
+
+export interface ListenAddress {
+  host: string;
+  port: number;
+  /**
+   * True when the address is a default nobody asked for: if it is taken, the face runs without
+   * this listener (reported in `skipped`) instead of failing, because several members or agents
+   * started on one host would otherwise all fight for 8500 / 8600.
+   */
+  skipIfTaken?: boolean;
+}
+
+export interface ConsulFaceOptions {
+  /** undefined: no HTTP API (Consul's ports.http = -1). */
+  http?: ListenAddress;
+  /** undefined: no DNS server (ports.dns = -1). */
+  dns?: ListenAddress;
+  /** Upstream DNS servers for names outside the Consul domain (-recursor / recursors). */
+  recursors?: readonly string[];
+  /** The agent's dns_config block as configured (JSON form), for the DNS server. */
+  dnsConfig?: Record<string, unknown>;
+}
+
+export interface SkippedListener {
+  listener: ConsulListenerName;
+  address: string;
+  reason: string;
+}
+
+/** What a started DNS server gives back (UDP and TCP on one address). */
+export interface ConsulDnsHandle {
+  readonly address: { host: string; port: number };
+  close(): Promise<void>;
+}
+
+export interface ConsulFaceHandle {
+  readonly core: ConsulCore;
+  readonly ctx: ConsulContext;
+  readonly http: ConsulHttpServer | undefined;
+  readonly dns: ConsulDnsHandle | undefined;
+  /** Default listeners left out because their port was taken. */
+  readonly skipped: readonly SkippedListener[];
+  /** Stops the listeners, then the core; the Backend stays open (its owner closes it). */
+  stop(): Promise<void>;
+}
+
+/** "127.0.0.1:8500", "[::1]:8500". */
+export function formatHostPort(host: string, port: number): string {
+  return host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`;
+}
+
+export function isAddressInUse(err: unknown): boolean {
+  return (err as NodeJS.ErrnoException | undefined)?.code === 'EADDRINUSE';
+}
+
+/** A listener that could not bind: which one and where, with the system's reason. */
+export class ConsulListenError extends Error {
+  constructor(
+    readonly listener: ConsulListenerName,
+    readonly address: string,
+    readonly reason: unknown,
+  ) {
+    super(`listen ${listener === 'http' ? 'tcp' : 'udp'} ${address}: ${listenReason(reason)}`);
+    this.name = 'ConsulListenError';
+  }
+}
+
+/** Go's net error text for a failed listen ("listen tcp 127.0.0.1:8500: bind: address already in use"). */
+function listenReason(err: unknown): string {
+  const e = err as NodeJS.ErrnoException | undefined;
+  if (e?.code === 'EADDRINUSE') return 'bind: address already in use';
+  if (e?.code === 'EADDRNOTAVAIL') return 'bind: cannot assign requested address';
+  if (e?.code === 'EACCES') return 'bind: permission denied';
+  return e?.message ?? String(err);
+}
+
+type DnsStarter = (ctx: ConsulContext, opts: { host: string; port: number; recursors: readonly string[]; dnsConfig: Record<string, unknown> }) => Promise<ConsulDnsHandle>;
+
+/**
+ * The DNS server lives in ./dns/ (built by its own engineer); until that module is present the
+ * face runs without DNS and says so, rather than answering nothing on 8600 silently.
+ */
+async function loadDnsStarter(): Promise<DnsStarter | undefined> {
+  const spec = './dns/index.js';
+  try {
+    const mod = (await import(spec)) as { startConsulDns?: DnsStarter };
+    return mod.startConsulDns;
+  } catch {
+    return undefined;
+  }
+}
+
+export async function startConsulFace(backend: Backend, agent: AgentIdentity, opts: ConsulFaceOptions, logger: Logger): Promise<ConsulFaceHandle> {
+  const core = new ConsulCore(backend, { datacenter: agent.datacenter });
+  const ctx: ConsulContext = { core, agent, logger };
+  const skipped: SkippedListener[] = [];
+  let http: ConsulHttpServer | undefined;
+  let dns: ConsulDnsHandle | undefined;
+
+  const closeAll = async (): Promise<void> => {
+    await dns?.close().catch(() => undefined);
+    await http?.close().catch(() => undefined);
+    core.close();
+  };
+
+  try {
+    if (opts.http) {
+      const where = formatHostPort(opts.http.host, opts.http.port);
+      try {
+        http = await startConsulHttp(ctx, { host: opts.http.host, port: opts.http.port });
+      } catch (err) {
+        if (opts.http.skipIfTaken && isAddressInUse(err)) skipped.push({ listener: 'http', address: where, reason: listenReason(err) });
+        else throw new ConsulListenError('http', where, err);
+      }
+    }
+    if (opts.dns) {
+      const where = formatHostPort(opts.dns.host, opts.dns.port);
+      const start = await loadDnsStarter();
+      if (!start) {
+        skipped.push({ listener: 'dns', address: where, reason: 'the DNS interface is not built in this dcsgw yet' });
+      } else {
+        try {
+          dns = await start(ctx, { host: opts.dns.host, port: opts.dns.port, recursors: opts.recursors ?? [], dnsConfig: opts.dnsConfig ?? {} });
+        } catch (err) {
+          if (opts.dns.skipIfTaken && isAddressInUse(err)) skipped.push({ listener: 'dns', address: where, reason: listenReason(err) });
+          else throw new ConsulListenError('dns', where, err);
+        }
+      }
+    }
+  } catch (err) {
+    await closeAll();
+    throw err;
+  }
+
+  let stopped = false;
+  return {
+    core,
+    ctx,
+    http,
+    dns,
+    skipped,
+    async stop() {
+      if (stopped) return;
+      stopped = true;
+      await closeAll();
+    },
+  };
+}
