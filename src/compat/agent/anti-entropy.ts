@@ -1,0 +1,251 @@
+// Anti-entropy (Consul's agent/ae + local state sync): the agent owns every service and check
+// registered on its node. Changes are pushed to the catalog as they happen, and a periodic full
+// sync compares the catalog's view of the node with the agent's state: what is missing or
+// different is written again, what the agent does not know is removed. So a catalog-side
+// deregistration of an agent-owned service is undone, and a catalog registration on the agent's
+// node disappears, as in Consul. The serfHealth check and the server's `consul` service are owned
+// by the servers and left alone.
+import type { Logger } from 'pino';
+import type { CheckInput, ServiceInput } from '../catalog-decode.js';
+import type { AgentCatalog, CatalogServiceRecord, CheckRecord } from './agent-catalog.js';
+import type { ServiceRecord } from './definitions.js';
+import { CONSUL_SERVICE_ID, SERF_CHECK_ID, type HealthCheckRecord } from './health-check.js';
+import type { LocalCheck, LocalState } from './local-state.js';
+
+export interface NodeIdentity {
+  id: string;
+  node: string;
+  address: string;
+  datacenter: string;
+  taggedAddresses: Record<string, string>;
+  meta: Record<string, string>;
+}
+
+export function serviceInput(s: ServiceRecord): ServiceInput {
+  return {
+    Kind: s.Kind ?? '',
+    ID: s.ID,
+    Service: s.Service,
+    Tags: [...s.Tags],
+    Address: s.Address,
+    TaggedAddresses: s.TaggedAddresses ?? null,
+    Meta: { ...s.Meta },
+    Port: s.Port,
+    SocketPath: s.SocketPath ?? '',
+    Weights: { ...s.Weights },
+    EnableTagOverride: s.EnableTagOverride,
+    Proxy: null,
+    Connect: s.Connect ? { Native: s.Connect.Native } : null,
+    Locality: s.Locality ?? null,
+  };
+}
+
+export function checkInput(c: HealthCheckRecord): CheckInput {
+  return {
+    Node: c.Node,
+    CheckID: c.CheckID,
+    Name: c.Name,
+    Status: c.Status as CheckInput['Status'],
+    Notes: c.Notes,
+    Output: c.Output,
+    ServiceID: c.ServiceID,
+    Type: c.Type,
+    Interval: c.Interval ?? '',
+    Timeout: c.Timeout ?? '',
+    ExposedPort: c.ExposedPort,
+    Definition: c.Definition,
+  };
+}
+
+function sameService(local: ServiceRecord, remote: CatalogServiceRecord): boolean {
+  const a = serviceInput(local);
+  const b = {
+    Kind: remote.Kind ?? '',
+    ID: remote.ID,
+    Service: remote.Service,
+    Tags: remote.Tags ?? [],
+    Address: remote.Address,
+    TaggedAddresses: remote.TaggedAddresses && Object.keys(remote.TaggedAddresses).length > 0 ? remote.TaggedAddresses : null,
+    Meta: remote.Meta ?? {},
+    Port: remote.Port,
+    SocketPath: remote.SocketPath ?? '',
+    Weights: remote.Weights,
+    EnableTagOverride: remote.EnableTagOverride,
+  };
+  const { Proxy: _p, Connect: _c, Locality: _l, ...aCore } = a;
+  return JSON.stringify(aCore) === JSON.stringify(b);
+}
+
+function sameCheck(local: HealthCheckRecord, remote: CheckRecord): boolean {
+  return (
+    local.Name === remote.Name &&
+    local.Status === remote.Status &&
+    local.Notes === remote.Notes &&
+    local.Output === remote.Output &&
+    local.ServiceID === remote.ServiceID &&
+    local.Type === remote.Type &&
+    JSON.stringify(local.Definition) === JSON.stringify(remote.Definition ?? {})
+  );
+}
+
+export class AntiEntropy {
+  private running: Promise<void> | undefined;
+  private again = false;
+  private timer: NodeJS.Timeout | undefined;
+  private stopped = false;
+  private readonly unsubscribe: () => void;
+
+  constructor(
+    private readonly state: LocalState,
+    private readonly catalog: AgentCatalog,
+    private readonly identity: () => NodeIdentity,
+    private readonly logger: Logger,
+    private readonly fullSyncIntervalMs: number,
+  ) {
+    this.unsubscribe = state.onSyncNeeded(() => this.trigger());
+  }
+
+  start(): void {
+    this.stopped = false;
+    this.schedule();
+  }
+
+  stop(): void {
+    this.stopped = true;
+    this.unsubscribe();
+    if (this.timer) clearTimeout(this.timer);
+  }
+
+  /** Requests a sync soon (coalesced with any already pending). */
+  trigger(): void {
+    if (this.stopped) return;
+    if (this.running) {
+      this.again = true;
+      return;
+    }
+    this.running = new Promise<void>((resolve) => setImmediate(resolve)).then(() => this.loop(false));
+  }
+
+  /** Runs a full sync now and resolves when it (and anything queued behind it) is done. */
+  async syncFull(): Promise<void> {
+    while (this.running) await this.running;
+    this.running = this.loop(true);
+    await this.running;
+  }
+
+  /** Resolves when no sync is running or queued. */
+  async settled(): Promise<void> {
+    while (this.running) await this.running;
+  }
+
+  private schedule(): void {
+    if (this.stopped) return;
+    // Consul staggers its full syncs so agents do not sync together.
+    const delay = this.fullSyncIntervalMs / 2 + Math.random() * (this.fullSyncIntervalMs / 2);
+    this.timer = setTimeout(() => {
+      void this.syncFull().finally(() => this.schedule());
+    }, delay);
+    this.timer.unref();
+  }
+
+  private async loop(full: boolean): Promise<void> {
+    try {
+      do {
+        this.again = false;
+        try {
+          await this.syncOnce(full);
+        } catch (err) {
+          // The write is kept locally; the next sync tries again (Consul logs and retries the same way).
+          this.logger.warn({ err }, 'agent: failed to sync changes');
+        }
+        full = false;
+      } while (this.again && !this.stopped);
+    } finally {
+      this.running = undefined;
+    }
+  }
+
+  private async syncOnce(full: boolean): Promise<void> {
+    if (this.stopped) return;
+    const me = this.identity();
+    const [remoteServices, remoteChecks] = await Promise.all([this.catalog.nodeServices(me.node), this.catalog.nodeChecks(me.node)]);
+    const servicesById = new Map(remoteServices.map((s) => [s.value.ID, s.value]));
+    const checksById = new Map(remoteChecks.map((c) => [c.value.CheckID, c.value]));
+
+    // Tags edited in the catalog survive on a service that allows it (EnableTagOverride).
+    for (const local of this.state.services.values()) {
+      const remote = servicesById.get(local.service.ID);
+      if (local.service.EnableTagOverride && remote && JSON.stringify(remote.Tags ?? []) !== JSON.stringify(local.service.Tags)) {
+        local.service.Tags = [...(remote.Tags ?? [])];
+      }
+    }
+
+    // Entries of this node the agent does not own: removed.
+    for (const id of servicesById.keys()) {
+      if (id === CONSUL_SERVICE_ID || this.state.services.has(id)) continue;
+      await this.catalog.deregister({ Node: me.node, ServiceID: id, CheckID: '', Datacenter: me.datacenter });
+    }
+    for (const [id, remote] of checksById) {
+      if (id === SERF_CHECK_ID || this.state.checks.has(id)) continue;
+      // A check of a removed service went with it.
+      if (remote.ServiceID && !this.state.services.has(remote.ServiceID) && servicesById.has(remote.ServiceID)) continue;
+      await this.catalog.deregister({ Node: me.node, ServiceID: '', CheckID: id, Datacenter: me.datacenter });
+    }
+
+    // Services (with their checks) the catalog lacks or has differently.
+    const written = new Set<string>();
+    for (const local of [...this.state.services.values()]) {
+      const remote = servicesById.get(local.service.ID);
+      const checks = this.state.checksOfService(local.service.ID);
+      const checksStale = checks.some((c) => this.checkNeedsWrite(c, checksById.get(c.check.CheckID), full));
+      if (local.inSync && remote && sameService(local.service, remote) && !checksStale) continue;
+      const serviceVersion = local.service;
+      const checkVersions = checks.map((c) => ({ entry: c, status: c.check.Status, output: c.check.Output }));
+      await this.catalog.register({
+        ID: me.id,
+        Node: me.node,
+        Address: me.address,
+        Datacenter: me.datacenter,
+        TaggedAddresses: me.taggedAddresses,
+        NodeMeta: me.meta,
+        Service: serviceInput(local.service),
+        Checks: checks.map((c) => checkInput(c.check)),
+        SkipNodeUpdate: true,
+      });
+      // Only what was written is in sync: a change that raced the write stays pending.
+      if (this.state.services.get(serviceVersion.ID)?.service === serviceVersion) local.inSync = true;
+      for (const v of checkVersions) {
+        written.add(v.entry.check.CheckID);
+        if (v.entry.check.Status === v.status && v.entry.check.Output === v.output) v.entry.inSync = true;
+      }
+    }
+
+    // Node checks (and any service check not written above).
+    for (const c of [...this.state.checks.values()]) {
+      if (written.has(c.check.CheckID)) continue;
+      if (!this.checkNeedsWrite(c, checksById.get(c.check.CheckID), full)) continue;
+      if (c.check.ServiceID && !this.state.services.has(c.check.ServiceID)) continue;
+      const status = c.check.Status;
+      const output = c.check.Output;
+      await this.catalog.register({
+        ID: me.id,
+        Node: me.node,
+        Address: me.address,
+        Datacenter: me.datacenter,
+        TaggedAddresses: me.taggedAddresses,
+        NodeMeta: me.meta,
+        Service: null,
+        Checks: [checkInput(c.check)],
+        SkipNodeUpdate: true,
+      });
+      if (c.check.Status === status && c.check.Output === output) c.inSync = true;
+    }
+  }
+
+  private checkNeedsWrite(c: LocalCheck, remote: CheckRecord | undefined, full: boolean): boolean {
+    if (!c.inSync || !remote) return true;
+    if (!full || sameCheck(c.check, remote)) return false;
+    // An output-only change waiting for check_update_interval stays unwritten until then.
+    return !(c.deferredSync && sameCheck({ ...c.check, Output: remote.Output }, remote));
+  }
+}
