@@ -33,6 +33,11 @@ export type Command =
   | { kind: 'alarm'; req: AlarmRequest }
   /** A no-op used for linearizable health checks (etcdctl endpoint health does a Get of "health"). */
   | { kind: 'noop' }
+  /**
+   * Replace the whole replicated content (both keyspaces, leases, auth) with a snapshotData() dump:
+   * Consul's snapshot restore, applied by every member at the same log position.
+   */
+  | { kind: 'restore'; data: Buffer }
   /** User/role management (etcd's auth store). Passwords arrive already hashed (hashPassword in auth-store.ts) so every member stores the same bytes. */
   | { kind: 'auth'; req: AuthCommand };
 
@@ -98,6 +103,8 @@ export type ApplyValue =
   | { kind: 'leaseCheckpoint' }
   | { kind: 'alarm'; alarms: AlarmMember[] }
   | { kind: 'noop' }
+  /** `revision`: the store revision after the restore (never lower than before it). */
+  | { kind: 'restore'; revision: number }
   | { kind: 'auth' };
 
 export interface CommittedCommand {
@@ -128,14 +135,16 @@ export interface StateMachine {
   /** Apply in order, in one storage transaction; watchers are notified once per batch, after it commits. */
   applyBatch(batch: CommittedCommand[]): ApplyResult[];
 
+  /** Reads the request's keyspace only (absent = user). */
   range(req: RangeRequest): RangeResult; // throws Errors.Compacted / Errors.FutureRev
   currentRevision(): number;
   compactRevision(): number;
+  /** Watches the options' keyspace only (absent = user); system events carry keyspace 'system'. */
   watch(opts: WatchOptions, listener: WatchListener): WatchHandle;
 
   // Leases: the lessor state is replicated (grant/revoke/checkpoint commands); expiry times are the primary's (leader's) alone.
   leaseExists(id: bigint): boolean;
-  /** `nowMs` (optional, default the wall clock) is the leader's time for the remaining TTL. */
+  /** `nowMs` (optional, default the wall clock) is the leader's time for the remaining TTL. `keys` are the user keys only (etcd's TimeToLive). */
   leaseInfo(id: bigint, withKeys: boolean, nowMs?: number): LeaseInfo | undefined;
   leaseIds(): bigint[];
   /** Leader only: extend the lease's expiry to now + TTL; returns the TTL, or throws Errors.LeaseNotFound. */
@@ -150,7 +159,8 @@ export interface StateMachine {
   demote(): void;
 
   alarms(): AlarmMember[];
-  hash(): number; // uint32 CRC over the whole database, as Maintenance.Hash
+  hash(): number; // uint32 CRC over the whole database but system records, as Maintenance.Hash
+  /** etcd's HashKV over the user keyspace (system records never count). */
   hashKV(revision: number): { hash: number; compactRevision: number; revision: number };
   dbSize(): number;
   dbSizeInUse(): number;

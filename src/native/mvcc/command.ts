@@ -32,6 +32,7 @@ const Tag = {
   alarm: 8,
   noop: 9,
   auth: 10,
+  restore: 11,
 } as const;
 
 const AuthOps = [
@@ -509,6 +510,12 @@ export function encodeCommand(cmd: Command): Uint8Array {
     }
     case 'noop':
       return Uint8Array.of(Tag.noop);
+    case 'restore': {
+      const w = new Writer(cmd.data.length + 8);
+      w.u8(Tag.restore);
+      w.bytes(cmd.data);
+      return w.result();
+    }
     case 'auth': {
       const w = new Writer(128);
       w.u8(Tag.auth);
@@ -554,6 +561,8 @@ export function decodeCommand(data: Uint8Array): Command {
     }
     case Tag.noop:
       return { kind: 'noop' };
+    case Tag.restore:
+      return { kind: 'restore', data: r.bytes() };
     case Tag.auth:
       return { kind: 'auth', req: readAuth(r) };
     default:

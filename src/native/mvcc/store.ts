@@ -50,7 +50,7 @@ import {
   type WatchListener,
   type WatchOptions,
 } from '../../adapters/backend.js';
-import { Errors, EtcdError } from '../../adapters/errors.js';
+import { Errors, EtcdError, GrpcCode } from '../../adapters/errors.js';
 import type { ApplyResult, ApplyValue, AuthQueries, Command, CommittedCommand, LeaseInfo, RangeResult, StateMachine } from './api.js';
 import { AuthStore } from './auth-store.js';
 import { crc32c } from '../crc32c.js';
@@ -59,6 +59,7 @@ import { KeyIndex, type KeyHit } from './key-index.js';
 import { decodeKvRecord, encodeKvRecord, isSystemRecord, recordKey, recordLease } from './kv-record.js';
 import { Lease, Lessor, MAX_LEASE_TTL } from './lessor.js';
 import { encodeRevKey, isTombstoneKey, revKeyLowerBound, revKeyMain, revKeySub } from './revision.js';
+import { parseStoreDump, STORE_DUMP_MAGIC, type StoreDump } from './store-dump.js';
 import { WatchHub, type StoreEvent } from './watch-hub.js';
 
 export interface MvccStoreOptions {
@@ -85,7 +86,6 @@ const SYNC_INTERVAL_MS = 5000;
 const STATE_KEY = Buffer.from('state');
 const ALARMS_KEY = Buffer.from('alarms');
 const EMPTY = Buffer.alloc(0);
-const SNAPSHOT_MAGIC = Buffer.from('DCSMVCC1');
 /** compactRev before the first compaction (etcd: compactMainRev = -1). */
 const NEVER_COMPACTED = -1;
 
@@ -192,6 +192,8 @@ export class MvccStore implements StateMachine {
   private txSub = 0;
   // Events of the batch in progress are kept per keyspace (KeyspaceState), built only while watchers exist.
   private compactedInBatch = false;
+  /** A replicated restore replaced the content during the batch: watchers catch up again after it commits. */
+  private restoredInBatch = false;
 
   constructor(private readonly opts: MvccStoreOptions) {
     this.log = opts.logger ?? pino({ name: 'mvcc' });
@@ -294,6 +296,7 @@ export class MvccStore implements StateMachine {
     const results: ApplyResult[] = new Array(batch.length);
     this.resetBatchEvents();
     this.compactedInBatch = false;
+    this.restoredInBatch = false;
     try {
       this.kvDb.transactionSync(() => {
         for (let i = 0; i < batch.length; i++) {
@@ -319,6 +322,11 @@ export class MvccStore implements StateMachine {
       throw err;
     }
     for (const sp of [this.user, this.sys]) {
+      if (this.restoredInBatch) {
+        // History was replaced: every watcher re-reads it from its next revision (as after a raft snapshot).
+        sp.hub.resync();
+        continue;
+      }
       if (this.compactedInBatch) sp.hub.compacted(this.compactRev);
       if (sp.events.length > 0) sp.hub.notify(sp.events, sp.eventRevs, this.rev);
     }
@@ -390,6 +398,8 @@ export class MvccStore implements StateMachine {
         return this.applyAlarm(cmd.req);
       case 'noop':
         return { kind: 'noop' };
+      case 'restore':
+        return this.applyRestore(cmd.data);
       case 'auth':
         this.authStore.apply(cmd.req);
         return { kind: 'auth' };
@@ -1013,7 +1023,7 @@ export class MvccStore implements StateMachine {
    * Read synchronously, so no batch can interleave: it is a consistent point in time.
    */
   async snapshotData(): Promise<Buffer> {
-    const parts: Buffer[] = [SNAPSHOT_MAGIC];
+    const parts: Buffer[] = [STORE_DUMP_MAGIC];
     const head = Buffer.allocUnsafe(24);
     head.writeDoubleLE(this.ci, 0);
     head.writeDoubleLE(this.rev, 8);
@@ -1044,25 +1054,14 @@ export class MvccStore implements StateMachine {
   }
 
   restore(data: Buffer): void {
-    if (data.length < SNAPSHOT_MAGIC.length + 24 || !data.subarray(0, SNAPSHOT_MAGIC.length).equals(SNAPSHOT_MAGIC)) {
-      throw new Error('mvcc restore: not a dcsgw mvcc snapshot');
+    let dump: StoreDump;
+    try {
+      dump = parseStoreDump(data);
+    } catch (err) {
+      throw new Error(`mvcc restore: ${(err as Error).message}`);
     }
-    let off = SNAPSHOT_MAGIC.length + 24;
-    const sections: { key: Buffer; value: Buffer }[][] = [];
+    const { sections } = dump;
     const dbs = this.allDbs();
-    for (let s = 0; s < dbs.length; s++) {
-      const n = data.readUInt32LE(off);
-      off += 4;
-      const entries: { key: Buffer; value: Buffer }[] = [];
-      for (let i = 0; i < n; i++) {
-        const kl = data.readUInt32LE(off);
-        const vl = data.readUInt32LE(off + 4);
-        off += 8;
-        entries.push({ key: data.subarray(off, off + kl), value: data.subarray(off + kl, off + kl + vl) });
-        off += kl + vl;
-      }
-      sections.push(entries);
-    }
     this.kvDb.transactionSync(() => {
       for (let s = 0; s < dbs.length; s++) {
         const db = dbs[s]!;
@@ -1076,6 +1075,44 @@ export class MvccStore implements StateMachine {
     // Watchers re-read history from their next revision against the new state (or learn it is compacted).
     this.user.hub.resync();
     this.sys.hub.resync();
+  }
+
+  /**
+   * A replicated restore (Consul's snapshot restore): the kv, lease and auth content of a
+   * snapshotData() dump replace this store's, inside the batch's transaction, at this entry's log
+   * position on every member. The consistent index stays this log's; the revision never goes back
+   * (it becomes the higher of the two), so revisions stay monotonic for every reader; the compact
+   * revision is the dump's; alarms (which name this cluster's members) stay. A malformed dump
+   * changes nothing and fails the command.
+   */
+  private applyRestore(data: Buffer): ApplyValue {
+    this.checkCorrupt();
+    let dump: StoreDump;
+    try {
+      dump = parseStoreDump(data);
+    } catch (err) {
+      throw new EtcdError(GrpcCode.INVALID_ARGUMENT, `dcsgw: snapshot restore refused: ${(err as Error).message}`);
+    }
+    const [kv, lease, , auth] = dump.sections as [StoreDump['sections'][0], StoreDump['sections'][0], unknown, StoreDump['sections'][0]];
+    const revBefore = this.rev;
+    for (const [db, entries] of [
+      [this.kvDb, kv],
+      [this.leaseDb, lease],
+      [this.authDb, auth],
+    ] as const) {
+      db.clearSync();
+      for (const { key, value } of entries) db.putSync(key, value);
+    }
+    const wasPrimary = this.lessor.isPrimary();
+    const ci = this.ci;
+    this.load(); // reads through this write transaction, so it sees the restored records
+    this.ci = ci;
+    this.rev = Math.max(revBefore, dump.revision, this.rev);
+    this.compactRev = dump.compactRevision;
+    if (wasPrimary) this.lessor.promote(this.now());
+    this.resetBatchEvents();
+    this.restoredInBatch = true;
+    return { kind: 'restore', revision: this.rev };
   }
 
   close(): void {
