@@ -3,6 +3,7 @@
 // defaults, and the same error texts and exit codes, so scripts written for etcd behave the same.
 import { parseFlags, parseGoBool, parseGoInt, parseGoDuration, checkValue, flagToEnv, FlagError, HelpRequested } from './flag-set.js';
 import { ETCD_FLAGS, HONOURED_FLAGS } from './etcd-flags.js';
+import { takeConsulListenFlags, withConsulListenFlags, type ConsulListenFlags } from './consul-listen.js';
 import { USAGE_LINE } from './usage-text.js';
 import { renderZap, type EtcdLogEvent, type EtcdLogLevel, type LoggerFormat } from './etcd-log.js';
 
@@ -38,6 +39,8 @@ export interface ServeConfig {
   listenMetricsUrls: string[];
   /** The raw value of every flag after command line + environment (for the "starting" log line). */
   raw: ReadonlyMap<string, string>;
+  /** dcsgw's Consul face beside etcd (--consul-http-addr / --consul-dns-addr); absent: no Consul face. */
+  consulListen?: ConsulListenFlags;
 }
 
 export type CliRequest =
@@ -124,7 +127,7 @@ function note(level: EtcdLogLevel, pkg: string, text: string, caller: string, ms
 export function resolveCli(argv: readonly string[], env: NodeJS.ProcessEnv, early: EarlyPrinter, rawStderr: (text: string) => void = () => undefined): CliRequest {
   let parsed;
   try {
-    parsed = parseFlags(ETCD_FLAGS, argv);
+    parsed = parseFlags(withConsulListenFlags(ETCD_FLAGS), argv);
   } catch (err) {
     if (err instanceof HelpRequested) return { kind: 'help' };
     if (err instanceof FlagError) throw new CliExit(err.exitCode, `${err.message}\n${err.usage ? USAGE_LINE : ''}`);
@@ -134,6 +137,7 @@ export function resolveCli(argv: readonly string[], env: NodeJS.ProcessEnv, earl
   if (parseGoBool(parsed.set.get('version') ?? 'false')) return { kind: 'version' };
 
   // ETCD_* variables fill what the command line left unset (etcd's pkg/flags.SetFlagsFromEnv).
+  const consulListen = takeConsulListenFlags(parsed.set, env);
   const values = new Map(parsed.set);
   const usedEnv = new Set<string>();
   let envError: string | undefined;
@@ -219,6 +223,7 @@ export function resolveCli(argv: readonly string[], env: NodeJS.ProcessEnv, earl
     authTokenTtlSeconds: num('auth-token-ttl'),
     listenMetricsUrls: splitList(get('listen-metrics-urls')),
     raw: values,
+    consulListen,
   };
   const retention = get('auto-compaction-retention');
   if (retention !== '0' && retention !== '') config.autoCompaction = { mode: compactionMode, retention };

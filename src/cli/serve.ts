@@ -13,6 +13,7 @@ import { resolveIdentity, saveIdentity } from './identity.js';
 import { idToHex } from './ids.js';
 import { fetchRemoteCluster, findSelf } from './join.js';
 import { listenMetrics, type MetricsListener } from './metrics-listener.js';
+import { startConsulBesideEtcd } from './etcd-mode-consul.js';
 import { ETCD_VERSION, CLUSTER_VERSION, GIT_SHA_LINE, GO_VERSION_LINE } from './version.js';
 
 export interface RunningServer {
@@ -163,6 +164,17 @@ export async function serve(config: ServeConfig, notes: readonly EtcdLogEvent[],
     for (const u of config.listenMetricsUrls) log.emit(ev('info', 'embed', `listening for metrics on ${u}`, 'embed/etcd.go:704', 'serving metrics', { address: u }));
   }
 
+  // dcsgw's Consul face over the same store (--consul-http-addr / --consul-dns-addr)
+  let consul: Awaited<ReturnType<typeof startConsulBesideEtcd>>;
+  try {
+    consul = await startConsulBesideEtcd(config, backend, identity, log);
+  } catch (err) {
+    await metricsListener?.close().catch(() => undefined);
+    await server.close().catch(() => undefined);
+    await backend.close().catch(() => undefined);
+    throw err;
+  }
+
   let stopped = false;
   // etcd logs these once the member has published itself through raft (a leader exists).
   backend
@@ -201,6 +213,7 @@ export async function serve(config: ServeConfig, notes: readonly EtcdLogEvent[],
       log.emit(ev('info', 'embed', 'closing etcd server', 'embed/etcd.go:371', 'closing etcd server', fields));
       await transferLeadership(backend, transport, identity.memberId, config.electionMs, log).catch(() => undefined);
       await metricsListener?.close().catch(() => undefined);
+      await consul?.stop().catch(() => undefined);
       await server.close().catch(() => undefined);
       await backend.close().catch(() => undefined);
       log.emit(ev('info', 'embed', 'closed etcd server', 'embed/etcd.go:375', 'closed etcd server', fields));
