@@ -349,6 +349,20 @@ export interface Backend {
   snapshot(): AsyncIterable<SnapshotChunk>;
   moveLeader(targetID: bigint): Promise<{ header: ResponseHeader }>;
 
+  /**
+   * Consul's snapshot save (GET /v1/snapshot): the WHOLE store — both keyspaces, leases, auth — at
+   * one point in time, as bytes only the same kind of backend can restore (unlike snapshot(), which
+   * is etcd's view: user keys only). `index` is the store revision it holds. Taken after a
+   * linearizable read unless `stale`. Absent on backends that cannot produce one.
+   */
+  consulSnapshot?(opts: { stale: boolean }): Promise<{ data: Buffer; index: number }>;
+  /**
+   * Consul's snapshot restore (PUT /v1/snapshot): replaces the whole store with consulSnapshot()
+   * bytes, through raft so every member applies it. Throws an EtcdError (INVALID_ARGUMENT) for bytes
+   * that are not such a dump. Absent on backends that cannot restore.
+   */
+  restoreConsulSnapshot?(data: Buffer): Promise<void>;
+
   /** Raft's status for /debug/vars; absent on backends without a raft of their own. */
   raftStatus?(): RaftStatusView;
 

@@ -50,6 +50,7 @@ import { raftStatusView } from './raft-status-view.js';
 import { etcdMetrics } from '../gateway/etcd/metrics.js';
 import type { ApplyValue, AuthCommand, AuthQueries, Command, StateMachine } from '../native/mvcc/api.js';
 import { openMvccStore } from '../native/mvcc/index.js';
+import { parseStoreDump } from '../native/mvcc/store-dump.js';
 import { type AppliedOk, NativeNode } from '../native/node.js';
 import { AutoCompactor, type AutoCompactionConfig } from '../native/node/auto-compactor.js';
 import { etcdSnapshotDb } from '../native/node/etcd-snapshot.js';
@@ -654,6 +655,27 @@ class NativeBackendImpl implements NativeBackend {
       const blob = data.subarray(off, Math.min(off + SNAPSHOT_CHUNK, data.length));
       yield { header, remainingBytes: data.length - off - blob.length, blob };
     }
+  }
+
+  /** The store's own dump (both keyspaces), after a linearizable read unless stale: see Backend.consulSnapshot. */
+  async consulSnapshot(opts: { stale: boolean }): Promise<{ data: Buffer; index: number }> {
+    const learner = this.notOnLearner();
+    if (learner) throw learner;
+    if (!opts.stale) await this.node.linearizableRead();
+    const index = this.sm.currentRevision();
+    return { data: await this.sm.snapshotData(), index };
+  }
+
+  /** Proposes the dump as one raft entry; a malformed one is refused before it reaches the log. */
+  async restoreConsulSnapshot(data: Buffer): Promise<void> {
+    const learner = this.notOnLearner();
+    if (learner) throw learner;
+    try {
+      parseStoreDump(data);
+    } catch (err) {
+      throw new EtcdError(GrpcCode.INVALID_ARGUMENT, `dcsgw: snapshot restore refused: ${(err as Error).message}`);
+    }
+    await this.write({ kind: 'restore', data });
   }
 
   async moveLeader(targetID: bigint): Promise<{ header: ResponseHeader }> {

@@ -4,7 +4,8 @@ import type { FastifyInstance } from 'fastify';
 import type { ConsulContext } from '../context.js';
 import { kvRoutes } from './kv.js';
 import { queryRoutes } from './query.js';
+import { snapshotRoutes } from './snapshot.js';
 
 export type ConsulRoute = (app: FastifyInstance, ctx: ConsulContext) => void;
 
-export const ROUTES: ConsulRoute[] = [kvRoutes, queryRoutes];
+export const ROUTES: ConsulRoute[] = [kvRoutes, queryRoutes, snapshotRoutes];
