@@ -4,7 +4,11 @@
 import type { Backend } from '../adapters/backend.js';
 import { IndexTracker } from './index-tracker.js';
 import { ConsulKv } from './kv.js';
+import { SessionReaper } from './session-reaper.js';
+import { Sessions } from './sessions.js';
 import { Catalog } from './catalog.js';
+import { Coordinates } from './coordinates.js';
+import { UserEvents } from './events.js';
 import { PreparedQueries } from './prepared-queries.js';
 import { catalogQuerySource } from './query-catalog-source.js';
 
@@ -18,8 +22,15 @@ export class ConsulCore {
   readonly kv: ConsulKv;
   /** Nodes, services and health checks (catalog.ts). */
   readonly catalog: Catalog;
+  /** Network coordinates (coordinates.ts). */
+  readonly coordinates: Coordinates;
+  /** User events (events.ts). */
+  readonly events: UserEvents;
   /** Prepared queries (/v1/query, <name>.query.consul): prepared-queries.ts. */
   readonly queries: PreparedQueries;
+  /** Sessions (sessions.ts) and the leader's reaper that ends them (session-reaper.ts). */
+  readonly sessions: Sessions;
+  readonly sessionReaper: SessionReaper;
 
   constructor(
     readonly backend: Backend,
@@ -28,11 +39,16 @@ export class ConsulCore {
     this.tracker = new IndexTracker(backend);
     this.kv = new ConsulKv(backend, this.tracker);
     this.catalog = new Catalog(backend, options.datacenter);
+    this.coordinates = new Coordinates(backend);
+    this.events = new UserEvents(backend);
+    this.sessions = new Sessions(backend, this.tracker, this.catalog);
+    this.sessionReaper = new SessionReaper(backend, this.sessions, this.catalog);
     this.queries = new PreparedQueries(backend, this.tracker, options.datacenter);
     this.queries.catalog = catalogQuerySource(this.catalog);
   }
 
   close(): void {
+    this.sessionReaper.close();
     this.kv.close();
     this.tracker.close();
   }

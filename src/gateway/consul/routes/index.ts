@@ -4,8 +4,9 @@ import type { FastifyInstance } from 'fastify';
 import type { ConsulContext } from '../context.js';
 import { kvRoutes } from './kv.js';
 import { queryRoutes } from './query.js';
+import { sessionRoutes } from './session.js';
 import { snapshotRoutes } from './snapshot.js';
 
 export type ConsulRoute = (app: FastifyInstance, ctx: ConsulContext) => void;
 
-export const ROUTES: ConsulRoute[] = [kvRoutes, queryRoutes, snapshotRoutes];
+export const ROUTES: ConsulRoute[] = [kvRoutes, sessionRoutes, queryRoutes, snapshotRoutes];
