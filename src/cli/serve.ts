@@ -7,7 +7,10 @@ import { etcdMetrics } from '../gateway/etcd/metrics.js';
 import { startEtcdServer, type EtcdServer } from '../gateway/etcd/server.js';
 import { createPeerTransport, type PeerTransport } from '../native/transport/peer-transport.js';
 import type { Transport } from '../native/transport/api.js';
-import { CAPNSLOG_DEPRECATION, checkCluster, tlsFileWarnings, StartupError, type ServeConfig } from './config.js';
+import { CAPNSLOG_DEPRECATION, checkCluster, StartupError, type ServeConfig } from './config.js';
+import { fileTlsSource } from '../gateway/tls/server-tls.js';
+import { isEmptyTlsInfo } from '../gateway/tls/tls-info.js';
+import { clientTlsStartedEvent, peerTlsOf, rejectedConnectionEvent, setUpClientTls, setUpPeerTls } from './tls/tls-setup.js';
 import { createEtcdLog, type EtcdLog, type EtcdLogEvent } from './etcd-log.js';
 import { resolveIdentity, saveIdentity } from './identity.js';
 import { idToHex } from './ids.js';
@@ -40,7 +43,10 @@ export async function serve(config: ServeConfig, notes: readonly EtcdLogEvent[],
   }
   for (const n of notes) log.emit(n);
   if (capn) process.stderr.write(CAPNSLOG_DEPRECATION);
-  for (const n of tlsFileWarnings(config)) log.emit(n);
+  const tlsInput = { dataDir: config.dataDir, listenPeerUrls: config.listenPeerUrls, listenClientUrls: config.listenClientUrls, flags: config.tls, zap: !capn };
+  const peerTls = setUpPeerTls(tlsInput, (e) => log.emit(e));
+  const clientTls = setUpClientTls(tlsInput, (e) => log.emit(e));
+  const onTlsReject = (r: { remoteAddr: string; serverName: string; error: string }): void => log.emit(rejectedConnectionEvent(r));
   checkCluster(config);
 
   let identity = resolveIdentity(config.dataDir, config.name, config.initialCluster, config.initialClusterToken);
@@ -109,6 +115,7 @@ export async function serve(config: ServeConfig, notes: readonly EtcdLogEvent[],
           listenPeerUrls: config.listenPeerUrls,
           logger: log.logger,
           metricsRegistry: etcdMetrics.registry,
+          ...(isEmptyTlsInfo(peerTls) ? {} : { tls: peerTlsOf(peerTls, config.tls.peerSkipClientSanVerify, onTlsReject) }),
         })
       : undefined;
   const backend = await createNativeBackend({
@@ -130,6 +137,8 @@ export async function serve(config: ServeConfig, notes: readonly EtcdLogEvent[],
   });
   saveIdentity(config.dataDir, identity);
   transport?.serveMembers(async () => (await backend.memberList(false)).members);
+  const clientTlsLine = clientTlsStartedEvent(clientTls);
+  if (clientTlsLine) log.emit(clientTlsLine);
   for (const u of config.listenPeerUrls) {
     if (transport) log.emit(ev('info', 'embed', `listening for peers on ${hostPort(u)}`, 'embed/etcd.go:587', 'serving peer traffic', { address: hostPort(u) }));
   }
@@ -146,6 +155,7 @@ export async function serve(config: ServeConfig, notes: readonly EtcdLogEvent[],
       memberName: config.name,
       watchProgressIntervalMs: config.watchProgressNotifyIntervalMs,
       authTokenTtlSeconds: config.authTokenTtlSeconds,
+      ...(isEmptyTlsInfo(clientTls) ? {} : { clientTls: fileTlsSource(clientTls), onTlsReject }),
     });
   } catch (err) {
     await backend.close().catch(() => undefined);
@@ -198,7 +208,8 @@ export async function serve(config: ServeConfig, notes: readonly EtcdLogEvent[],
       log.emit(ev('info', 'embed', 'ready to serve client requests', 'embed/serve.go:103', 'ready to serve client requests'));
       for (const a of server.addresses) {
         const address = `${a.host.includes(':') ? `[${a.host}]` : a.host}:${a.port}`;
-        log.emit(ev('notice', 'embed', `serving insecure client requests on ${address}, this is strongly discouraged!`, 'embed/serve.go:145', 'serving client traffic insecurely; this is strongly discouraged!', { address }));
+        if (a.insecure) log.emit(ev('notice', 'embed', `serving insecure client requests on ${address}, this is strongly discouraged!`, 'embed/serve.go:145', 'serving client traffic insecurely; this is strongly discouraged!', { address }));
+        if (a.secure) log.emit(ev('info', 'embed', `serving client requests on ${address}`, 'embed/serve.go:201', 'serving client traffic securely', { address }));
       }
     })
     .catch(() => undefined);

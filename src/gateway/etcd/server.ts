@@ -4,6 +4,7 @@ import type pino from 'pino';
 import type { Backend } from '../../adapters/backend.js';
 import { listenClientPort, type ClientPort } from '../grpc/client-port.js';
 import { GrpcServer } from '../grpc/server.js';
+import type { TlsRejection, TlsSource } from '../tls/server-tls.js';
 import { binaryCodec, jsonCodecOf } from './codec/index.js';
 import { DEFAULT_WATCH_PROGRESS_INTERVAL_MS, type ServiceDeps } from './deps.js';
 import { createJsonGateway } from './gateway.js';
@@ -15,8 +16,12 @@ import { allEtcdMethods } from './services/index.js';
 
 export interface EtcdServerOptions {
   backend: Backend;
-  /** e.g. ['http://127.0.0.1:2379']; https is refused until TLS exists. */
+  /** e.g. ['http://127.0.0.1:2379', 'https://127.0.0.1:2379']: the same address in both schemes is one listener serving both. */
   listenClientUrls: string[];
+  /** The key pair (and client-certificate checks) of https:// client URLs (etcd's --cert-file ...). */
+  clientTls?: TlsSource;
+  /** A connection refused at the TLS layer (etcd logs "rejected connection"). */
+  onTlsReject?: (r: TlsRejection) => void;
   /** --max-request-bytes (etcd default 1.5 MiB). */
   maxRequestBytes: number;
   /** --max-txn-ops (etcd default 128). */
@@ -33,8 +38,8 @@ export interface EtcdServerOptions {
 }
 
 export interface EtcdServer {
-  /** The bound addresses, in listenClientUrls order (useful with port 0). */
-  readonly addresses: { host: string; port: number }[];
+  /** The bound addresses, one per listener in listenClientUrls order (useful with port 0); which schemes each serves. */
+  readonly addresses: { host: string; port: number; secure: boolean; insecure: boolean }[];
   close(): Promise<void>;
 }
 
@@ -82,13 +87,37 @@ export async function startEtcdServer(opts: EtcdServerOptions): Promise<EtcdServ
   const http = createHttpHandler(deps, gateway);
 
   const ports: ClientPort[] = [];
+  const schemes: { secure: boolean; insecure: boolean }[] = [];
   // etcd serves its client listeners once the member has published itself (ReadyNotify)
   const servingAfter = opts.backend.ready();
+  // etcd keys its listeners by host:port: http:// and https:// on one address share one listener
+  const byAddress = new Map<string, { host: string; port: number; secure: boolean; insecure: boolean; urls: string[] }>();
+  for (const raw of opts.listenClientUrls) {
+    const { scheme, host, port } = parseClientUrl(raw);
+    const key = port === 0 ? `${raw}#${byAddress.size}` : `${host}|${port}`; // port 0: each its own listener
+    const entry = byAddress.get(key) ?? { host, port, secure: false, insecure: false, urls: [] };
+    if (scheme === 'https') entry.secure = true;
+    else entry.insecure = true;
+    entry.urls.push(raw);
+    byAddress.set(key, entry);
+  }
   try {
-    for (const raw of opts.listenClientUrls) {
-      const { scheme, host, port } = parseClientUrl(raw);
-      ports.push(await listenClientPort({ host, port, grpc, http1: http, scheme, servingAfter }));
-      opts.logger.info({ url: raw }, 'serving etcd client requests');
+    for (const a of byAddress.values()) {
+      ports.push(
+        await listenClientPort({
+          host: a.host,
+          port: a.port,
+          grpc,
+          http1: http,
+          scheme: a.secure ? 'https' : 'http',
+          alsoInsecure: a.secure && a.insecure,
+          ...(opts.clientTls ? { tlsSource: opts.clientTls } : {}),
+          ...(opts.onTlsReject ? { onTlsReject: opts.onTlsReject } : {}),
+          servingAfter,
+        }),
+      );
+      schemes.push({ secure: a.secure, insecure: a.insecure });
+      for (const url of a.urls) opts.logger.info({ url }, 'serving etcd client requests');
     }
   } catch (err) {
     await Promise.all(ports.map((p) => p.close(0)));
@@ -96,7 +125,7 @@ export async function startEtcdServer(opts: EtcdServerOptions): Promise<EtcdServ
     throw err;
   }
   return {
-    addresses: ports.map((p) => ({ host: p.host, port: p.port })),
+    addresses: ports.map((p, i) => ({ host: p.host, port: p.port, ...(schemes[i] as { secure: boolean; insecure: boolean }) })),
     async close() {
       await Promise.all(ports.map((p) => p.close()));
       await grpc.close();

@@ -8,6 +8,7 @@
 //   is closed and logged as etcd logs it ("rejected connection from ...").
 // Sockets are handed over already accepted (see TlsTerminator.accept), so one TCP listener can
 // also tell plaintext from TLS on a port that serves both.
+import { lookup } from 'node:dns/promises';
 import { statSync } from 'node:fs';
 import type net from 'node:net';
 import type { Duplex } from 'node:stream';
@@ -82,8 +83,45 @@ export function validateTlsFiles(info: TlsInfo): void {
   }
 }
 
+/** Go's names of TLS alerts (crypto/tls alert.go), by OpenSSL's alert names in node's error codes. */
+const GO_ALERTS: Record<string, string> = {
+  BAD_CERTIFICATE: 'bad certificate',
+  UNSUPPORTED_CERTIFICATE: 'unsupported certificate',
+  CERTIFICATE_REVOKED: 'revoked certificate',
+  CERTIFICATE_EXPIRED: 'expired certificate',
+  CERTIFICATE_UNKNOWN: 'unknown certificate',
+  UNKNOWN_CA: 'unknown certificate authority',
+  DECRYPT_ERROR: 'error decrypting message',
+  HANDSHAKE_FAILURE: 'handshake failure',
+  PROTOCOL_VERSION: 'protocol version not supported',
+  INTERNAL_ERROR: 'internal error',
+  CERTIFICATE_REQUIRED: 'certificate required',
+};
+
+/** Go's x509 words for OpenSSL's verification results. */
+function goVerifyError(code: string): string {
+  switch (code) {
+    case 'UNABLE_TO_VERIFY_LEAF_SIGNATURE':
+    case 'UNABLE_TO_GET_ISSUER_CERT':
+    case 'UNABLE_TO_GET_ISSUER_CERT_LOCALLY':
+    case 'SELF_SIGNED_CERT_IN_CHAIN':
+    case 'DEPTH_ZERO_SELF_SIGNED_CERT':
+      return 'tls: failed to verify client certificate: x509: certificate signed by unknown authority';
+    case 'CERT_HAS_EXPIRED':
+    case 'CERT_NOT_YET_VALID':
+      return 'tls: failed to verify client certificate: x509: certificate has expired or is not yet valid';
+    default:
+      return `tls: failed to verify client certificate: ${code}`;
+  }
+}
+
 /** Go's words for node's handshake errors where the two mean the same thing. */
-function goHandshakeError(err: NodeJS.ErrnoException): string {
+function goHandshakeError(err: NodeJS.ErrnoException, socket: tls.TLSSocket): string {
+  // a client certificate that did not verify: node ends the connection after the handshake
+  const verify = (socket as { authorizationError?: Error | string | null }).authorizationError;
+  if (verify) return goVerifyError(String(verify));
+  const alert = /^ERR_SSL_(?:SSLV3|TLSV1|TLSV13)_ALERT_(.+)$/.exec(err.code ?? '');
+  if (alert && GO_ALERTS[alert[1] as string]) return `remote error: tls: ${GO_ALERTS[alert[1] as string]}`;
   switch (err.code) {
     case 'ERR_SSL_HTTP_REQUEST':
     case 'ERR_SSL_WRONG_VERSION_NUMBER':
@@ -105,10 +143,51 @@ function commonNames(cert: tls.PeerCertificate): string[] {
   return cn === undefined ? [] : Array.isArray(cn) ? cn : [cn];
 }
 
-/** Post-handshake checks: CRL (every certificate presented) and the allowed common name. */
-export function refusalOf(info: TlsInfo, socket: tls.TLSSocket): string | undefined {
+/** Go's net.SplitHostPort host of the remote address, without an IPv4-mapped prefix. */
+function remoteHost(socket: tls.TLSSocket): string {
+  return (socket.remoteAddress ?? '').replace(/^::ffff:(\d+\.\d+\.\d+\.\d+)$/, '$1');
+}
+
+/**
+ * etcd's checkCertSAN: a client certificate that names IP addresses or DNS names must name the
+ * address the connection comes from (a DNS name counts when it resolves to that address).
+ */
+async function sanRefusal(cert: tls.PeerCertificate, host: string): Promise<string | undefined> {
+  const alt = cert.subjectaltname ?? '';
+  const ips = [...alt.matchAll(/IP Address:([^,\s]+)/g)].map((m) => (m[1] as string).toLowerCase());
+  const dnsNames = [...alt.matchAll(/DNS:([^,\s]+)/g)].map((m) => m[1] as string);
+  if (ips.length === 0 && dnsNames.length === 0) return undefined;
+  if (ips.length > 0) {
+    if (ips.some((ip) => sameIp(ip, host))) return undefined;
+    if (dnsNames.length === 0) return `x509: certificate is valid for ${ips.join(', ')}, not ${host}`;
+  }
+  for (const name of dnsNames) {
+    try {
+      const found = await lookup(name, { all: true });
+      if (found.some((a) => sameIp(a.address, host))) return undefined;
+    } catch {
+      /* an unresolvable name simply does not match */
+    }
+  }
+  return `tls: "${host}" does not match any of DNSNames ${JSON.stringify(dnsNames).replace(/","/g, '" "')}`;
+}
+
+function sameIp(a: string, b: string): boolean {
+  const norm = (x: string): string => {
+    const v = x.toLowerCase().replace(/^::ffff:(\d+\.\d+\.\d+\.\d+)$/, '$1');
+    return v === '0:0:0:0:0:0:0:1' ? '::1' : v;
+  };
+  return norm(a) === norm(b);
+}
+
+/** Post-handshake checks, in etcd's order: SAN against the remote address, CRL (every certificate presented), allowed common name. */
+export async function refusalOf(info: TlsInfo, socket: tls.TLSSocket, checkSan: boolean): Promise<string | undefined> {
   const leaf = socket.getPeerCertificate(true);
   const presented = leaf && Object.keys(leaf).length > 0;
+  if (checkSan && presented) {
+    const why = await sanRefusal(leaf, remoteHost(socket));
+    if (why !== undefined) return why;
+  }
   if (info.crlFile !== '' && presented) {
     const serials: string[] = [];
     const seen = new Set<tls.PeerCertificate>();
@@ -132,17 +211,17 @@ export interface TlsSource {
   load(): tls.SecureContextOptions;
   /** Require and verify a client certificate. */
   clientCertAuth: boolean;
-  /** Why a completed handshake is refused anyway (CRL, allowed CN), or undefined. */
-  refuse(socket: tls.TLSSocket): string | undefined;
+  /** Why a completed handshake is refused anyway (SAN, CRL, allowed CN), or undefined. */
+  refuse(socket: tls.TLSSocket): Promise<string | undefined> | undefined;
 }
 
 /** The source behind etcd's flags: files re-read when they change. */
-export function fileTlsSource(info: TlsInfo): TlsSource {
+export function fileTlsSource(info: TlsInfo, opts: { skipClientSanVerify?: boolean } = {}): TlsSource {
   return {
     stamp: () => [info.certFile, info.keyFile, info.trustedCaFile].map(fileStamp).join('|'),
     load: () => secureContextOptions(info),
     clientCertAuth: info.clientCertAuth,
-    refuse: (socket) => refusalOf(info, socket),
+    refuse: (socket) => refusalOf(info, socket, opts.skipClientSanVerify !== true),
   };
 }
 
@@ -154,21 +233,39 @@ export function createTlsTerminator(source: TlsSource, opts: TlsTerminatorOption
     rejectUnauthorized: source.clientCertAuth,
     ALPNProtocols: opts.alpn,
   });
+  // A failed handshake may have released the TCP handle before it is reported: the remote address
+  // is noted when the connection is handed over, under the socket node wraps (its _parent).
+  const remoteOf = new WeakMap<object, string>();
   const reject = (socket: tls.TLSSocket, error: string): void => {
-    opts.onReject?.({ remoteAddr: `${socket.remoteAddress ?? ''}:${socket.remotePort ?? ''}`, serverName: typeof socket.servername === 'string' ? socket.servername : '', error });
+    const live = socket.remoteAddress !== undefined ? `${socket.remoteAddress}:${socket.remotePort ?? ''}` : undefined;
+    const parent = (socket as unknown as { _parent?: object })._parent;
+    const remoteAddr = live ?? (parent ? remoteOf.get(parent) : undefined) ?? '';
+    opts.onReject?.({ remoteAddr, serverName: typeof socket.servername === 'string' ? socket.servername : '', error });
   };
   server.on('tlsClientError', (err: NodeJS.ErrnoException, socket: tls.TLSSocket) => {
-    reject(socket, goHandshakeError(err));
+    reject(socket, goHandshakeError(err, socket));
     socket.destroy();
   });
   server.on('secureConnection', (socket: tls.TLSSocket) => {
-    const why = source.refuse(socket);
-    if (why !== undefined) {
-      reject(socket, why);
-      socket.destroy();
+    const verdict = source.refuse(socket);
+    if (verdict === undefined) {
+      opts.onSecure(socket);
       return;
     }
-    opts.onSecure(socket);
+    socket.pause(); // nothing is read until the checks are done
+    verdict.then(
+      (why) => {
+        if (socket.destroyed) return;
+        if (why === undefined) {
+          opts.onSecure(socket);
+          socket.resume();
+          return;
+        }
+        reject(socket, why);
+        socket.destroy();
+      },
+      () => socket.destroy(),
+    );
   });
   return {
     accept(socket) {
@@ -182,6 +279,8 @@ export function createTlsTerminator(source: TlsSource, opts: TlsTerminatorOption
           // a half-written rotation: keep serving the previous pair, try again on the next handshake
         }
       }
+      const s = socket as net.Socket;
+      if (s.remoteAddress !== undefined) remoteOf.set(socket, `${s.remoteAddress}:${s.remotePort ?? ''}`);
       server.emit('connection', socket);
     },
   };

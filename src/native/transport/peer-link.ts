@@ -7,12 +7,14 @@
 // while the link is down and no dial is in flight, or whose dial fails, are dropped and reported
 // unreachable, as etcd's rafthttp does: raft retries on its own schedule.
 import { request as httpRequest, type ClientRequest } from 'node:http';
+import { request as httpsRequest } from 'node:https';
 import type { Socket } from 'node:net';
 import type { Logger } from 'pino';
 import type { Message } from '../raft/api.js';
 import { encodeBatch } from './codec.js';
 import { FrameKind, FrameReader, frame, frameHeader } from './framing.js';
 import type { PeerMetrics } from './metrics.js';
+import type { PeerTls } from './peer-tls.js';
 
 export const RAFT_PATH = '/dcsgw/raft';
 export const SNAPSHOT_PATH = '/dcsgw/snapshot';
@@ -30,6 +32,8 @@ export interface LinkContext {
   backoff: { initialMs: number; maxMs: number };
   onUnreachable(id: bigint): void;
   metrics: PeerMetrics;
+  /** How to dial https:// peer URLs (--peer-cert-file ...); without it they are dialed with node's defaults. */
+  tls?: PeerTls;
 }
 
 export class PeerRequestError extends Error {
@@ -53,10 +57,12 @@ export function dialPeer(url: string, path: string, ctx: LinkContext, peerHex: s
   return new Promise((resolve, reject) => {
     const u = new URL(url);
     let req: ClientRequest;
+    const secure = u.protocol === 'https:';
     try {
-      req = httpRequest({
+      req = (secure ? httpsRequest : httpRequest)({
+        ...(secure ? (ctx.tls?.dialOptions() ?? {}) : {}),
         host: u.hostname.replace(/^\[(.*)\]$/, '$1'),
-        port: Number(u.port || 80),
+        port: Number(u.port || (secure ? 443 : 80)),
         path,
         method: 'GET',
         agent: false,

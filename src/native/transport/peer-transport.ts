@@ -9,7 +9,7 @@
 // - GET /version answers like etcd's peer port; POST /dcsgw/test/faults sets fault injection and
 //   exists only when the transport is created with adminRoutes or DCSGW_TEST_PEER_FAULTS=1.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { Socket } from 'node:net';
+import { createServer as createTcpServer, type Server as TcpServer, type Socket } from 'node:net';
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
 import { EtcdError, type GrpcCode } from '../../adapters/errors.js';
@@ -20,12 +20,15 @@ import { FaultInjector, type PeerFault } from './faults.js';
 import { FrameKind, FrameReader, frame, frameHeader } from './framing.js';
 import { createPeerMetrics, noPeerMetrics, type PeerMetrics } from './metrics.js';
 import { PeerLink, PeerRequestError, RAFT_PATH, SNAPSHOT_PATH, UPGRADE_PROTOCOL, dialPeer, type LinkContext } from './peer-link.js';
+import type { PeerTls } from './peer-tls.js';
 
 export interface PeerTransportOptions {
   memberId: bigint;
   clusterId: bigint;
-  /** Where to listen (http:// URLs; port 0 picks a free port, see addresses). */
+  /** Where to listen (http:// or, with `tls`, https:// URLs; port 0 picks a free port, see addresses). */
   listenPeerUrls: string[];
+  /** Peer TLS (etcd's --peer-* flags): https:// listeners and dials. */
+  tls?: PeerTls;
   logger: Logger;
   /** Dial backoff: first retry after initialMs, doubling up to maxMs. */
   backoff?: { initialMs: number; maxMs: number };
@@ -65,6 +68,7 @@ class HttpUpgradeTransport implements PeerTransport {
   readonly addresses: { host: string; port: number }[] = [];
   private events: TransportEvents | undefined;
   private readonly servers: Server[] = [];
+  private readonly tcpServers: TcpServer[] = [];
   private readonly links = new Map<NodeId, PeerLink>();
   private readonly inbound = new Set<Socket>();
   private readonly handlers = new Map<string, PeerRequestHandler>();
@@ -86,6 +90,7 @@ class HttpUpgradeTransport implements PeerTransport {
       // etcd's stream readers redial every 100 ms; a short cap keeps recovery after a peer restart quick
       backoff: opts.backoff ?? { initialMs: 50, maxMs: 250 },
       onUnreachable: (id) => this.events?.onUnreachable(id),
+      ...(opts.tls ? { tls: opts.tls } : {}),
     };
   }
 
@@ -93,20 +98,26 @@ class HttpUpgradeTransport implements PeerTransport {
     this.events = events;
     for (const raw of this.opts.listenPeerUrls) {
       const u = new URL(raw);
-      if (u.protocol !== 'http:') throw new Error(`dcsgw: peer TLS is not supported yet (${raw}); use http:// peer URLs`);
+      const secure = u.protocol === 'https:';
+      if (!secure && u.protocol !== 'http:') throw new Error(`dcsgw: unsupported peer URL scheme (${raw})`);
+      if (secure && !this.opts.tls) throw new Error(`cannot listen on TLS for ${u.host}: KeyFile and CertFile are not presented`);
       const server = createServer((req, res) => this.onHttp(req, res));
       server.on('upgrade', (req: IncomingMessage, socket: Socket, head: Buffer) => this.onUpgrade(req, socket, head));
+      // https: TCP accepted here, TLS terminated (and the peer's certificate checked), then HTTP as on http://
+      const terminator = secure ? this.opts.tls!.serverFor((s) => server.emit('connection', s)) : undefined;
+      const listener: Server | TcpServer = terminator ? createTcpServer({ noDelay: true }, (raw) => terminator.accept(raw)) : server;
       const host = u.hostname.replace(/^\[(.*)\]$/, '$1');
       await new Promise<void>((resolve, reject) => {
-        server.once('error', reject);
-        server.listen({ host, port: Number(u.port || 80) }, () => {
-          server.off('error', reject);
+        listener.once('error', reject);
+        listener.listen({ host, port: Number(u.port || (secure ? 443 : 80)) }, () => {
+          listener.off('error', reject);
           resolve();
         });
       });
-      const addr = server.address();
+      const addr = listener.address();
       if (addr && typeof addr === 'object') this.addresses.push({ host: addr.address, port: addr.port });
       this.servers.push(server);
+      if (listener !== server) this.tcpServers.push(listener as TcpServer);
     }
   }
 
@@ -179,6 +190,7 @@ class HttpUpgradeTransport implements PeerTransport {
     this.links.clear();
     for (const s of this.inbound) s.destroy();
     this.inbound.clear();
+    for (const t of this.tcpServers) t.close();
     await Promise.all(
       this.servers.map(
         (s) =>

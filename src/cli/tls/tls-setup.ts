@@ -1,0 +1,144 @@
+// What etcd's embed.StartEtcd does with TLS before it listens, in its order and words:
+// peer side (configurePeerListeners) then client side (configureClientListeners): cipher suites,
+// auto-tls self-signed certificates under <data-dir>/fixtures/{peer,client}, the "peerTLS" line,
+// the warnings for http:// URLs given with key files or client-cert-auth, and the fatal errors for
+// https:// URLs without a key pair. The "ClientTLS" line comes later, when clients are served.
+import { join } from 'node:path';
+import { parseCipherSuites, UnknownCipherSuiteError } from '../../gateway/tls/cipher-suites.js';
+import { hostsOfUrls, selfCert, type ExtKeyUsage } from '../../gateway/tls/self-cert.js';
+import { clientTlsOptions, createTlsTerminator, fileTlsSource, validateTlsFiles, type TlsRejection } from '../../gateway/tls/server-tls.js';
+import type { PeerTls } from '../../native/transport/peer-tls.js';
+import { describeTlsInfo, isEmptyTlsInfo, type TlsInfo } from '../../gateway/tls/tls-info.js';
+import { StartupError } from '../config.js';
+import type { EtcdLogEvent } from '../etcd-log.js';
+import type { TlsFlags } from './tls-flags.js';
+
+export interface TlsSetup {
+  client: TlsInfo;
+  peer: TlsInfo;
+}
+
+function ev(level: EtcdLogEvent['level'], text: string, caller: string, msg: string, fields?: Record<string, unknown>): EtcdLogEvent {
+  return fields ? { level, pkg: 'embed', text, caller, msg, fields } : { level, pkg: 'embed', text, caller, msg };
+}
+
+/** etcd's PeerSelfCert / ClientSelfCert: generate (or reuse) the certificates, and say so. */
+function autoTls(side: 'peer' | 'client', info: TlsInfo, input: TlsSetupInput, urls: readonly string[], emit: (e: EtcdLogEvent) => void): TlsInfo {
+  if (!isEmptyTlsInfo(info)) {
+    emit(ev('warn', `ignoring ${side} auto TLS since certs given`, 'embed/config.go:807', `ignoring ${side} auto TLS since certs given`));
+    return info;
+  }
+  const usages: ExtKeyUsage[] = side === 'peer' ? ['serverAuth', 'clientAuth'] : ['serverAuth'];
+  let made;
+  try {
+    made = selfCert(join(input.dataDir, 'fixtures', side), hostsOfUrls(urls), usages);
+  } catch (err) {
+    throw new StartupError(`cannot generate self-signed certificate: ${(err as Error).message}`);
+  }
+  // capnslog prints nothing here; zap says which files it wrote
+  for (const c of input.zap ? made.created : []) {
+    const line = c.kind === 'cert' ? 'transport/listener.go:207' : 'transport/listener.go:228';
+    emit({ level: 'info', pkg: 'pkg/transport', text: `created ${c.kind} file ${c.path}`, caller: line, msg: `created ${c.kind} file`, fields: { path: c.path } });
+  }
+  // etcd replaces the whole TLSInfo: CA, client-cert-auth and CRL flags given with auto-tls are dropped
+  return { certFile: made.certFile, keyFile: made.keyFile, trustedCaFile: '', clientCertAuth: false, crlFile: '', allowedCN: info.allowedCN, cipherSuites: info.cipherSuites, selfCert: true };
+}
+
+function withCipherSuites(info: TlsInfo, raw: string): TlsInfo {
+  try {
+    return { ...info, cipherSuites: parseCipherSuites(raw) };
+  } catch (err) {
+    if (err instanceof UnknownCipherSuiteError) throw new StartupError(err.message);
+    throw err;
+  }
+}
+
+function checkFiles(info: TlsInfo): void {
+  try {
+    validateTlsFiles(info);
+  } catch (err) {
+    throw new StartupError((err as Error).message);
+  }
+}
+
+const isTlsUrl = (u: string): boolean => u.startsWith('https:') || u.startsWith('unixs:');
+const hostOf = (u: string): string => new URL(u).host;
+
+export interface TlsSetupInput {
+  dataDir: string;
+  listenPeerUrls: readonly string[];
+  listenClientUrls: readonly string[];
+  flags: TlsFlags;
+  /** --logger=zap (some lines exist in zap only). */
+  zap: boolean;
+}
+
+/** The peer half (etcd: before the client listeners). Throws StartupError as etcd fails. */
+export function setUpPeerTls(input: TlsSetupInput, emit: (e: EtcdLogEvent) => void): TlsInfo {
+  let peer = withCipherSuites(input.flags.peer, input.flags.cipherSuites);
+  if (input.flags.peerAutoTls) peer = autoTls('peer', peer, input, input.listenPeerUrls, emit);
+  if (!isEmptyTlsInfo(peer)) {
+    const info = describeTlsInfo(peer);
+    emit(ev('info', `peerTLS: ${info}`, 'embed/etcd.go:476', 'starting with peer TLS', { 'tls-info': info, 'cipher-suites': peer.cipherSuites }));
+  }
+  for (const u of input.listenPeerUrls) {
+    if (isTlsUrl(u)) {
+      if (isEmptyTlsInfo(peer)) throw new StartupError(`cannot listen on TLS for ${hostOf(u)}: KeyFile and CertFile are not presented`);
+      continue;
+    }
+    if (!isEmptyTlsInfo(peer)) {
+      emit(ev('warn', `The scheme of peer url ${u} is HTTP while peer key/cert files are presented. Ignored peer key/cert files.`, 'embed/etcd.go:409', 'scheme is HTTP while key and cert files are present; ignoring key and cert files', { 'peer-url': u }));
+    }
+    if (peer.clientCertAuth) {
+      emit(ev('warn', `The scheme of peer url ${u} is HTTP while client cert auth (--peer-client-cert-auth) is enabled. Ignored client cert auth for this url.`, 'embed/etcd.go:416', 'scheme is HTTP while --peer-client-cert-auth is enabled; ignoring client cert auth for this URL', { 'peer-url': u }));
+    }
+  }
+  if (input.listenPeerUrls.some(isTlsUrl)) checkFiles(peer);
+  return peer;
+}
+
+/** The client half. Throws StartupError as etcd fails. */
+export function setUpClientTls(input: TlsSetupInput, emit: (e: EtcdLogEvent) => void): TlsInfo {
+  let client = withCipherSuites(input.flags.client, input.flags.cipherSuites);
+  if (input.flags.clientAutoTls) client = autoTls('client', client, input, input.listenClientUrls, emit);
+  for (const u of input.listenClientUrls) {
+    if (isTlsUrl(u)) {
+      if (isEmptyTlsInfo(client)) throw new StartupError(`TLS key/cert (--cert-file, --key-file) must be provided for client url ${u} with HTTPS scheme`);
+      continue;
+    }
+    if (!isEmptyTlsInfo(client)) {
+      // etcd's capnslog text says "peer" here too
+      emit(ev('warn', `The scheme of client url ${u} is HTTP while peer key/cert files are presented. Ignored key/cert files.`, 'embed/etcd.go:625', 'scheme is HTTP while key and cert files are present; ignoring key and cert files', { 'client-url': u }));
+    }
+    if (client.clientCertAuth) {
+      emit(ev('warn', `The scheme of client url ${u} is HTTP while client cert auth (--client-cert-auth) is enabled. Ignored client cert auth for this url.`, 'embed/etcd.go:632', 'scheme is HTTP while --client-cert-auth is enabled; ignoring client cert auth for this URL', { 'client-url': u }));
+    }
+  }
+  if (input.listenClientUrls.some(isTlsUrl)) checkFiles(client);
+  return client;
+}
+
+/** The line etcd logs when it starts serving clients with TLS ("ClientTLS: ..."). */
+export function clientTlsStartedEvent(client: TlsInfo): EtcdLogEvent | undefined {
+  if (isEmptyTlsInfo(client)) return undefined;
+  const info = describeTlsInfo(client);
+  return ev('info', `ClientTLS: ${info}`, 'embed/etcd.go:719', 'starting with client TLS', { 'tls-info': info, 'cipher-suites': client.cipherSuites });
+}
+
+/** etcd's log line for a connection refused at the TLS layer. */
+export function rejectedConnectionEvent(r: { remoteAddr: string; serverName: string; error: string }): EtcdLogEvent {
+  return ev('info', `rejected connection from "${r.remoteAddr}" (error "${r.error}", ServerName "${r.serverName}")`, 'embed/config_logging.go:279', 'rejected connection', {
+    'remote-addr': r.remoteAddr,
+    'server-name': r.serverName,
+    error: r.error,
+  });
+}
+
+/** The peer transport's TLS (native/transport/peer-tls.ts) from the peer TLSInfo. */
+export function peerTlsOf(info: TlsInfo, skipClientSanVerify: boolean, onReject: (r: TlsRejection) => void): PeerTls {
+  const source = fileTlsSource(info, { skipClientSanVerify });
+  return {
+    serverFor: (onSecure) => createTlsTerminator(source, { alpn: ['http/1.1'], onSecure, onReject }),
+    dialOptions: () => clientTlsOptions(info),
+  };
+}
