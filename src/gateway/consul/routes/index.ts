@@ -2,6 +2,10 @@
 // its routes to the fastify instance with the shared context; one file per group.
 import type { FastifyInstance } from 'fastify';
 import type { ConsulContext } from '../context.js';
+import { catalogRoutes } from './catalog.js';
+import { coordinateRoutes } from './coordinate.js';
+import { eventRoutes } from './event.js';
+import { healthRoutes } from './health.js';
 import { kvRoutes } from './kv.js';
 import { queryRoutes } from './query.js';
 import { sessionRoutes } from './session.js';
@@ -9,4 +13,4 @@ import { snapshotRoutes } from './snapshot.js';
 
 export type ConsulRoute = (app: FastifyInstance, ctx: ConsulContext) => void;
 
-export const ROUTES: ConsulRoute[] = [kvRoutes, sessionRoutes, queryRoutes, snapshotRoutes];
+export const ROUTES: ConsulRoute[] = [kvRoutes, sessionRoutes, queryRoutes, snapshotRoutes, catalogRoutes, healthRoutes, coordinateRoutes, eventRoutes];
