@@ -39,8 +39,11 @@ export interface DnsSettings {
 export interface ConsulDnsOptions {
   host: string;
   port: number;
-  recursors?: string[];
-  /** Overrides of the defaults, e.g. from dnsSettingsFromConfig(agent config). */
+  /** Consul's `recursors` (host, host:port or [v6]:port). */
+  recursors?: readonly string[];
+  /** Consul's `dns_config` block as configured (JSON form: node_ttl, service_ttl, only_passing, ...). */
+  dnsConfig?: Record<string, unknown>;
+  /** Explicit settings, laid over dnsConfig and the defaults. */
   settings?: Partial<Omit<DnsSettings, 'domain' | 'recursors'>>;
 }
 
@@ -92,11 +95,10 @@ export function dnsSettingsFromConfig(config: Record<string, unknown>): { recurs
   if (typeof dns.a_record_limit === 'number') settings.aRecordLimit = dns.a_record_limit;
   if (typeof dns.enable_truncate === 'boolean') settings.enableTruncate = dns.enable_truncate;
   if (typeof dns.enable_additional_node_meta_txt === 'boolean') settings.nodeMetaTxt = dns.enable_additional_node_meta_txt;
-  const rt = seconds(dns.recursor_timeout);
   if (typeof dns.recursor_timeout === 'string') {
     const ms = parseGoDuration(dns.recursor_timeout);
     if (ms !== undefined) settings.recursorTimeoutMs = ms;
-  } else if (rt !== undefined) settings.recursorTimeoutMs = rt * 1000;
+  }
   const soa = dns.soa as Record<string, unknown> | undefined;
   if (soa && typeof soa === 'object') {
     settings.soa = {
@@ -110,12 +112,17 @@ export function dnsSettingsFromConfig(config: Record<string, unknown>): { recurs
   return { recursors, settings };
 }
 
-export function resolveSettings(domain: string, opts: ConsulDnsOptions): DnsSettings {
-  const s = opts.settings ?? {};
+/**
+ * The settings of a DNS server: Consul's defaults, then `dnsConfig` (with `alt_domain` from the
+ * agent configuration), then the explicit `settings`.
+ */
+export function resolveSettings(domain: string, opts: ConsulDnsOptions, agentConfig: Record<string, unknown> = {}): DnsSettings {
+  const fromConfig = dnsSettingsFromConfig({ dns_config: opts.dnsConfig ?? agentConfig.dns_config ?? {}, alt_domain: agentConfig.alt_domain }).settings;
+  const s = { ...fromConfig, ...(opts.settings ?? {}) };
   return {
     domain: canonicalDomain(domain || 'consul.'),
     altDomain: canonicalDomain(s.altDomain ?? ''),
-    recursors: opts.recursors ?? [],
+    recursors: [...(opts.recursors ?? [])],
     recursorTimeoutMs: s.recursorTimeoutMs ?? 2000,
     nodeTtl: s.nodeTtl ?? 0,
     serviceTtl: s.serviceTtl ?? new Map(),

@@ -247,7 +247,7 @@ function serveTcp(handler: DnsHandler, sock: TcpSocket): void {
  * bound first and TCP takes the same number (retrying on a conflict).
  */
 export async function startConsulDns(ctx: ConsulContext, opts: ConsulDnsOptions): Promise<ConsulDnsServer> {
-  const settings = resolveSettings(ctx.agent.domain, opts);
+  const settings = resolveSettings(ctx.agent.domain, opts, ctx.agent.config);
   const handler = new DnsHandler(ctx, settings);
   const sockets = new Set<TcpSocket>();
   let udp: UdpSocket | undefined;
