@@ -6,13 +6,16 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pino } from 'pino';
 import { createNativeBackend, type NativeBackend } from '../../src/adapters/native.js';
-import { ConsulCore } from '../../src/compat/consul-core.js';
+import type { AgentRuntime } from '../../src/compat/agent/agent-runtime.js';
 import { CONSUL_VERSION, type AgentIdentity, type ConsulContext } from '../../src/gateway/consul/context.js';
-import { startConsulHttp, type ConsulHttpServer } from '../../src/gateway/consul/http-server.js';
+import type { ConsulHttpServer } from '../../src/gateway/consul/http-server.js';
+import { startConsulFace as startFace, type FaceRuntimeOptions } from '../../src/gateway/consul/start.js';
 
 export interface ConsulFace {
   backend: NativeBackend;
   ctx: ConsulContext;
+  /** The agent runtime (this node registered with serfHealth, local services and checks), as the binary runs it. */
+  runtime: AgentRuntime;
   http: ConsulHttpServer;
   /** http://127.0.0.1:<port> */
   url: string;
@@ -38,7 +41,7 @@ export function testAgentIdentity(over: Partial<AgentIdentity> = {}): AgentIdent
 }
 
 /** Starts a fresh one-member store with the Consul HTTP API; `dataDir` reopens an existing one. */
-export async function startConsulFace(opts: { dataDir?: string; agent?: Partial<AgentIdentity> } = {}): Promise<ConsulFace> {
+export async function startConsulFace(opts: { dataDir?: string; agent?: Partial<AgentIdentity>; runtime?: FaceRuntimeOptions } = {}): Promise<ConsulFace> {
   const dataDir = opts.dataDir ?? mkdtempSync(join(tmpdir(), 'dcsgw-consul-'));
   const logger = pino({ level: 'silent' });
   const memberId = 0x1000n + BigInt(process.pid) * 1000n + BigInt(++seq);
@@ -61,18 +64,19 @@ export async function startConsulFace(opts: { dataDir?: string; agent?: Partial<
   });
   await backend.ready();
   const agent = testAgentIdentity(opts.agent);
-  const core = new ConsulCore(backend, { datacenter: agent.datacenter });
-  const ctx: ConsulContext = { core, agent, logger };
-  const http = await startConsulHttp(ctx, { host: '127.0.0.1', port: 0 });
+  // the same wiring as the binary's (src/gateway/consul/start.ts), on an ephemeral port, without DNS
+  const face = await startFace(backend, agent, { http: { host: '127.0.0.1', port: 0 }, ...(opts.runtime ? { runtime: opts.runtime } : {}) }, logger);
+  await face.runtimeStarted;
+  const http = face.http!;
   return {
     backend,
-    ctx,
+    ctx: face.ctx,
+    runtime: face.runtime,
     http,
     url: `http://127.0.0.1:${http.address.port}`,
     dataDir,
     close: async () => {
-      await http.close();
-      core.close();
+      await face.stop();
       await backend.close();
       if (!opts.dataDir) rmSync(dataDir, { recursive: true, force: true });
     },

@@ -11,6 +11,8 @@ import { CONSUL_VERSION, type AgentIdentity } from '../../gateway/consul/context
 import { ConsulListenError, formatHostPort, isAddressInUse, startConsulFace, type ConsulFaceHandle } from '../../gateway/consul/start.js';
 import { startEtcdServer, type EtcdServer } from '../../gateway/etcd/server.js';
 import { resolveIdentity, saveIdentity } from '../identity.js';
+import type { AgentDefinitions } from '../../compat/agent/agent-runtime.js';
+import { parseCheckDefinition, parseServiceDefinition } from '../../compat/agent/definitions.js';
 import { CLUSTER_VERSION, ETCD_VERSION } from '../version.js';
 import { startingBanner } from './banner.js';
 import { AgentConfigError } from './config-sources.js';
@@ -55,11 +57,21 @@ function agentIdentity(cfg: AgentRuntimeConfig, nodeId: string): AgentIdentity {
   };
 }
 
+export interface AgentHooks {
+  /** PUT /v1/agent/leave answered: the command shuts the agent down and exits 0. */
+  onLeaveRequested?: () => void;
+}
+
+/** The configuration files' services and checks, decoded by the agent's own definition parser. */
+function definitionsOf(cfg: AgentRuntimeConfig): AgentDefinitions {
+  return { services: cfg.services.map((s) => parseServiceDefinition(s)), checks: cfg.checks.map((c) => parseCheckDefinition(c)) };
+}
+
 /**
  * Parses, configures and starts the agent. Resolves with the running agent, or with an exit code
  * when the command ends before anything runs (help, a flag or configuration error, a failed start).
  */
-export async function startAgent(argv: readonly string[]): Promise<RunningAgent | number> {
+export async function startAgent(argv: readonly string[], hooks: AgentHooks = {}): Promise<RunningAgent | number> {
   let parsed;
   try {
     parsed = parseAgentFlags(argv);
@@ -177,6 +189,17 @@ export async function startAgent(argv: readonly string[]): Promise<RunningAgent 
         ...(cfg.ports.http > 0 || cfg.ports.http === 0 ? { http: { host: cfg.httpAddrs[0]!, port: cfg.ports.http } } : {}),
         recursors: cfg.recursors,
         dnsConfig: cfg.dnsConfig,
+        runtime: {
+          ...(cfg.devMode && tempDir ? {} : { dataDir }),
+          enableScriptChecks: cfg.enableScriptChecks,
+          enableLocalScriptChecks: cfg.enableLocalScriptChecks,
+          nodeMeta: cfg.nodeMeta,
+          definitions: definitionsOf(cfg),
+          onLeave: async () => {
+            // answered first, then the agent goes down (Consul: leave, then shutdown; exit 0)
+            setTimeout(() => hooks.onLeaveRequested?.(), 20).unref();
+          },
+        },
       },
       pino.child({ module: 'agent.http' }),
     );
@@ -220,9 +243,9 @@ export async function startAgent(argv: readonly string[]): Promise<RunningAgent 
       log.info('agent.server.raft', 'entering leader state', { leader: `Node at ${serverAddr} [Leader]` });
       log.info('agent.server', 'cluster leadership acquired');
       log.info('agent.server', 'New leader elected', { payload: cfg.nodeName });
-      log.info('agent', 'Synced node info');
     })
     .catch(() => undefined);
+  face.runtimeStarted.then(() => !stopped && log.info('agent', 'Synced node info')).catch(() => undefined);
 
   const running: RunningAgent = {
     config: cfg,
@@ -271,7 +294,8 @@ export async function runAgent(argv: readonly string[]): Promise<number> {
   };
   process.on('SIGINT', onEarly);
   process.on('SIGTERM', onEarly);
-  const started = await startAgent(argv);
+  let leaveRequested: (() => void) | undefined;
+  const started = await startAgent(argv, { onLeaveRequested: () => leaveRequested?.() });
   process.off('SIGINT', onEarly);
   process.off('SIGTERM', onEarly);
   if (typeof started === 'number') return started;
@@ -311,6 +335,12 @@ export async function runAgent(argv: readonly string[]): Promise<number> {
       log.info('agent.server', 'server starting leave');
       // a single server has no peers to hand over to: the leave is complete at once
       log.info('agent', 'Graceful exit completed');
+      void agent.stop().finally(() => finish(0));
+    };
+    leaveRequested = () => {
+      if (leaving) return;
+      leaving = true;
+      log.info('agent.server', 'server starting leave');
       void agent.stop().finally(() => finish(0));
     };
     process.on('SIGINT', onSignal);

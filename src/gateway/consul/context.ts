@@ -1,6 +1,7 @@
 // What every Consul HTTP route plugin (routes/*.ts) and the DNS server are given.
 import type { Logger } from 'pino';
 import type { ConsulCore } from '../../compat/consul-core.js';
+import type { AgentRuntime } from '../../compat/agent/agent-runtime.js';
 
 /** This agent's identity and the configuration its endpoints report (filled by src/cli's agent wiring). */
 export interface AgentIdentity {
@@ -25,6 +26,8 @@ export interface ConsulContext {
   core: ConsulCore;
   agent: AgentIdentity;
   logger: Logger;
+  /** This agent's local services, checks and check runners (set by start.ts's startConsulFace). */
+  runtime?: AgentRuntime;
 }
 
 /** The Consul release emulated. */

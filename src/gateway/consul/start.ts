@@ -4,6 +4,7 @@
 import type { Logger } from 'pino';
 import type { Backend } from '../../adapters/backend.js';
 import { ConsulCore } from '../../compat/consul-core.js';
+import { AgentRuntime, type AgentDefinitions } from '../../compat/agent/agent-runtime.js';
 import type { AgentIdentity, ConsulContext } from './context.js';
 import { startConsulHttp, type ConsulHttpServer } from './http-server.js';
 
@@ -29,6 +30,25 @@ export interface ConsulFaceOptions {
   recursors?: readonly string[];
   /** The agent's dns_config block as configured (JSON form), for the DNS server. */
   dnsConfig?: Record<string, unknown>;
+  /** The agent runtime (local services, checks, anti-entropy); defaults: nothing persisted, no definitions. */
+  runtime?: FaceRuntimeOptions;
+}
+
+export interface FaceRuntimeOptions {
+  /** Where the agent persists its services and checks (absent: nothing persisted, as -dev). */
+  dataDir?: string;
+  enableScriptChecks?: boolean;
+  enableLocalScriptChecks?: boolean;
+  nodeMeta?: Record<string, string>;
+  /** Services and checks of the configuration files. */
+  definitions?: AgentDefinitions;
+  /** PUT /v1/agent/leave: the binary shuts the agent down after answering. */
+  onLeave?: () => Promise<void>;
+  /** PUT /v1/agent/reload. */
+  onReload?: () => Promise<void>;
+  antiEntropyIntervalMs?: number;
+  checkReapIntervalMs?: number;
+  checkDeregisterIntervalMinMs?: number;
 }
 
 export interface SkippedListener {
@@ -46,6 +66,13 @@ export interface ConsulDnsHandle {
 export interface ConsulFaceHandle {
   readonly core: ConsulCore;
   readonly ctx: ConsulContext;
+  readonly runtime: AgentRuntime;
+  /**
+   * Settles once the runtime has registered this node and its configured services (it needs a
+   * leader, so the listeners do not wait for it: a member of a cluster still forming serves
+   * meanwhile). Rejects if registration failed (also logged).
+   */
+  readonly runtimeStarted: Promise<void>;
   readonly http: ConsulHttpServer | undefined;
   readonly dns: ConsulDnsHandle | undefined;
   /** Default listeners left out because their port was taken. */
@@ -102,14 +129,32 @@ async function loadDnsStarter(): Promise<DnsStarter | undefined> {
 
 export async function startConsulFace(backend: Backend, agent: AgentIdentity, opts: ConsulFaceOptions, logger: Logger): Promise<ConsulFaceHandle> {
   const core = new ConsulCore(backend, { datacenter: agent.datacenter });
-  const ctx: ConsulContext = { core, agent, logger };
+  const r = opts.runtime ?? {};
+  const runtime = new AgentRuntime(core, agent, {
+    logger: logger.child({ module: 'agent' }),
+    ...(r.dataDir !== undefined ? { dataDir: r.dataDir } : {}),
+    ...(r.enableScriptChecks !== undefined ? { enableScriptChecks: r.enableScriptChecks } : {}),
+    ...(r.enableLocalScriptChecks !== undefined ? { enableLocalScriptChecks: r.enableLocalScriptChecks } : {}),
+    ...(r.nodeMeta ? { nodeMeta: r.nodeMeta } : {}),
+    ...(r.definitions ? { definitions: r.definitions } : {}),
+    ...(r.onLeave ? { onLeave: r.onLeave } : {}),
+    ...(r.onReload ? { onReload: r.onReload } : {}),
+    ...(r.antiEntropyIntervalMs !== undefined ? { antiEntropyIntervalMs: r.antiEntropyIntervalMs } : {}),
+    ...(r.checkReapIntervalMs !== undefined ? { checkReapIntervalMs: r.checkReapIntervalMs } : {}),
+    ...(r.checkDeregisterIntervalMinMs !== undefined ? { checkDeregisterIntervalMinMs: r.checkDeregisterIntervalMinMs } : {}),
+  });
+  const ctx: ConsulContext = { core, agent, logger, runtime };
   const skipped: SkippedListener[] = [];
   let http: ConsulHttpServer | undefined;
   let dns: ConsulDnsHandle | undefined;
 
+  let runtimeStarted: Promise<void> | undefined;
   const closeAll = async (): Promise<void> => {
     await dns?.close().catch(() => undefined);
     await http?.close().catch(() => undefined);
+    // a start still waiting for a leader is not waited for long: stopping must not hang without quorum
+    if (runtimeStarted) await Promise.race([runtimeStarted.catch(() => undefined), new Promise((res) => setTimeout(res, 1000).unref())]);
+    await runtime.stop().catch(() => undefined);
     core.close();
   };
 
@@ -142,10 +187,14 @@ export async function startConsulFace(backend: Backend, agent: AgentIdentity, op
     throw err;
   }
 
+  runtimeStarted = runtime.start();
+  runtimeStarted.catch((err: unknown) => logger.error({ err, module: 'agent' }, 'failed to register this node and its services'));
   let stopped = false;
   return {
     core,
     ctx,
+    runtime,
+    runtimeStarted,
     http,
     dns,
     skipped,
