@@ -8,7 +8,7 @@ import { startEtcdServer, type EtcdServer } from '../gateway/etcd/server.js';
 import { createPeerTransport, type PeerTransport } from '../native/transport/peer-transport.js';
 import type { Transport } from '../native/transport/api.js';
 import { CAPNSLOG_DEPRECATION, checkCluster, StartupError, type ServeConfig } from './config.js';
-import { fileTlsSource } from '../gateway/tls/server-tls.js';
+import { fileTlsSource, type TlsRejection } from '../gateway/tls/server-tls.js';
 import { isEmptyTlsInfo } from '../gateway/tls/tls-info.js';
 import { clientTlsStartedEvent, peerTlsOf, rejectedConnectionEvent, setUpClientTls, setUpPeerTls } from './tls/tls-setup.js';
 import { createEtcdLog, type EtcdLog, type EtcdLogEvent } from './etcd-log.js';
@@ -46,7 +46,7 @@ export async function serve(config: ServeConfig, notes: readonly EtcdLogEvent[],
   const tlsInput = { dataDir: config.dataDir, listenPeerUrls: config.listenPeerUrls, listenClientUrls: config.listenClientUrls, flags: config.tls, zap: !capn };
   const peerTls = setUpPeerTls(tlsInput, (e) => log.emit(e));
   const clientTls = setUpClientTls(tlsInput, (e) => log.emit(e));
-  const onTlsReject = (r: { remoteAddr: string; serverName: string; error: string }): void => log.emit(rejectedConnectionEvent(r));
+  const onTlsReject = (r: TlsRejection): void => log.emit(rejectedConnectionEvent(r, !capn));
   checkCluster(config);
 
   let identity = resolveIdentity(config.dataDir, config.name, config.initialCluster, config.initialClusterToken);

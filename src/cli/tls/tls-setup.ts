@@ -126,8 +126,23 @@ export function clientTlsStartedEvent(client: TlsInfo): EtcdLogEvent | undefined
 }
 
 /** etcd's log line for a connection refused at the TLS layer. */
-export function rejectedConnectionEvent(r: { remoteAddr: string; serverName: string; error: string }): EtcdLogEvent {
-  return ev('info', `rejected connection from "${r.remoteAddr}" (error "${r.error}", ServerName "${r.serverName}")`, 'embed/config_logging.go:279', 'rejected connection', {
+export function rejectedConnectionEvent(r: TlsRejection, zap: boolean): EtcdLogEvent {
+  // capnslog logs it as info, zap as a warning
+  const level = zap ? 'warn' : 'info';
+  // Go's %q of a string and of a []string
+  const q = (v: string): string => JSON.stringify(v);
+  const qs = (vs: string[]): string => `[${vs.map(q).join(' ')}]`;
+  if (r.presented) {
+    const { ipAddresses, dnsNames } = r.presented;
+    return ev(level, `rejected connection from ${q(r.remoteAddr)} (error ${q(r.error)}, ServerName ${q(r.serverName)}, IPAddresses ${qs(ipAddresses)}, DNSNames ${qs(dnsNames)})`, 'embed/config_logging.go:270', 'rejected connection', {
+      'remote-addr': r.remoteAddr,
+      'server-name': r.serverName,
+      'ip-addresses': ipAddresses,
+      'dns-names': dnsNames,
+      error: r.error,
+    });
+  }
+  return ev(level, `rejected connection from ${q(r.remoteAddr)} (error ${q(r.error)}, ServerName ${q(r.serverName)})`, 'embed/config_logging.go:287', 'rejected connection', {
     'remote-addr': r.remoteAddr,
     'server-name': r.serverName,
     error: r.error,

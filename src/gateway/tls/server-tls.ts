@@ -21,6 +21,8 @@ import type { TlsInfo } from './tls-info.js';
 export interface TlsRejection {
   remoteAddr: string;
   serverName: string;
+  /** The SANs of the certificate the remote presented, when it was refused after the handshake. */
+  presented?: { ipAddresses: string[]; dnsNames: string[] };
   /** Go's words where there is a Go equivalent ("tls: first record does not look like a TLS handshake", ...). */
   error: string;
 }
@@ -236,11 +238,17 @@ export function createTlsTerminator(source: TlsSource, opts: TlsTerminatorOption
   // A failed handshake may have released the TCP handle before it is reported: the remote address
   // is noted when the connection is handed over, under the socket node wraps (its _parent).
   const remoteOf = new WeakMap<object, string>();
-  const reject = (socket: tls.TLSSocket, error: string): void => {
+  const reject = (socket: tls.TLSSocket, error: string, afterHandshake = false): void => {
     const live = socket.remoteAddress !== undefined ? `${socket.remoteAddress}:${socket.remotePort ?? ''}` : undefined;
     const parent = (socket as unknown as { _parent?: object })._parent;
     const remoteAddr = live ?? (parent ? remoteOf.get(parent) : undefined) ?? '';
-    opts.onReject?.({ remoteAddr, serverName: typeof socket.servername === 'string' ? socket.servername : '', error });
+    const r: TlsRejection = { remoteAddr, serverName: typeof socket.servername === 'string' ? socket.servername : '', error };
+    const cert = afterHandshake ? socket.getPeerCertificate() : undefined;
+    if (cert && Object.keys(cert).length > 0) {
+      const alt = cert.subjectaltname ?? '';
+      r.presented = { ipAddresses: [...alt.matchAll(/IP Address:([^,\s]+)/g)].map((m) => m[1] as string), dnsNames: [...alt.matchAll(/DNS:([^,\s]+)/g)].map((m) => m[1] as string) };
+    }
+    opts.onReject?.(r);
   };
   server.on('tlsClientError', (err: NodeJS.ErrnoException, socket: tls.TLSSocket) => {
     reject(socket, goHandshakeError(err, socket));
@@ -261,7 +269,7 @@ export function createTlsTerminator(source: TlsSource, opts: TlsTerminatorOption
           socket.resume();
           return;
         }
-        reject(socket, why);
+        reject(socket, why, true);
         socket.destroy();
       },
       () => socket.destroy(),
