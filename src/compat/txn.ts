@@ -44,6 +44,8 @@ export interface KvOp {
   /** ModifyIndex for cas / check-index / delete-cas. */
   index: number;
   session: string;
+  /** The operation's position in the caller's list (a /v1/txn mixes KV with catalog operations); default: its position here. */
+  opIndex?: number;
 }
 
 export interface TxnError {
@@ -57,9 +59,30 @@ export interface TxnError {
 }
 
 export interface TxnResultEntry {
+  opIndex: number;
   entry: KvEntry;
   /** Whether Value is shown (get, get-or-empty, get-tree) or blanked (every other verb). */
   withValue: boolean;
+}
+
+export interface TxnPlan {
+  results: TxnResultEntry[];
+  errors: TxnError[];
+  compare: Compare[];
+  success: RequestOp[];
+  /** The revision everything was read at. */
+  revision: number;
+  /** Errors come from Consul's pre-apply checks (only those are reported then). */
+  preCheckFailed: boolean;
+}
+
+/** Fills the indexes of entries this txn wrote once it has committed at `revision`. */
+export function settle(results: TxnResultEntry[], revision: number): TxnResultEntry[] {
+  for (const r of results) {
+    if (r.entry.createIndex === PENDING) r.entry.createIndex = revision;
+    if (r.entry.modifyIndex === PENDING) r.entry.modifyIndex = revision;
+  }
+  return results;
 }
 
 export interface TxnOutcome {
@@ -149,27 +172,31 @@ export class KvTxnExecutor {
    * transactions that write are always checked against the latest state by their compares.
    */
   async run(ops: readonly KvOp[], opts: { linearizable?: boolean; now?: () => number } = {}): Promise<TxnOutcome> {
-    const writes = ops.some((o) => isWriteVerb(o.verb));
     for (let attempt = 0; ; attempt++) {
-      const snap = await this.load(ops, !writes && !!opts.linearizable);
-      const now = (opts.now ?? Date.now)();
-      const pre = this.preCheck(ops, snap, now);
-      if (pre.length > 0) return { results: [], errors: pre, revision: snap.read.revision };
-      const { results, errors } = this.play(ops, snap);
-      if (errors.length > 0) return { results: [], errors, revision: snap.read.revision };
-      const commit = this.commitRequest(ops, snap, now);
-      if (commit.success.length === 0) return { results, errors: [], revision: snap.read.revision };
-      const res = await this.backend.txn(commit);
-      if (res.succeeded) {
-        const rev = res.header.revision;
-        for (const r of results) {
-          if (r.entry.createIndex === PENDING) r.entry.createIndex = rev;
-          if (r.entry.modifyIndex === PENDING) r.entry.modifyIndex = rev;
-        }
-        return { results, errors: [], revision: rev };
-      }
+      const plan = await this.plan(ops, opts);
+      if (plan.errors.length > 0 || plan.success.length === 0) return { results: plan.results, errors: plan.errors, revision: plan.revision };
+      const res = await this.backend.txn({ compare: plan.compare, success: plan.success, failure: [] });
+      if (res.succeeded) return { results: settle(plan.results, res.header.revision), errors: [], revision: res.header.revision };
       if (attempt >= MAX_ATTEMPTS) throw new Error('txn: the keys kept changing under this transaction; retry');
     }
+  }
+
+  /**
+   * Reads, checks and plays `ops` without committing: the compares and writes of the one backend
+   * txn that would apply them (a caller may add its own before committing), or the errors. Results
+   * written by the txn carry PENDING indexes until settle() gets the commit's revision.
+   */
+  async plan(ops: readonly KvOp[], opts: { linearizable?: boolean; now?: () => number } = {}): Promise<TxnPlan> {
+    const writes = ops.some((o) => isWriteVerb(o.verb));
+    const snap = await this.load(ops, !writes && !!opts.linearizable);
+    const now = (opts.now ?? Date.now)();
+    const revision = snap.read.revision;
+    const pre = this.preCheck(ops, snap, now);
+    if (pre.length > 0) return { results: [], errors: pre, compare: [], success: [], revision, preCheckFailed: true };
+    const { results, errors } = this.play(ops, snap);
+    if (errors.length > 0) return { results: [], errors, compare: [], success: [], revision, preCheckFailed: false };
+    const commit = this.commitRequest(ops, snap, now);
+    return { results, errors: [], compare: commit.compare, success: commit.success, revision, preCheckFailed: false };
   }
 
   private async load(ops: readonly KvOp[], linearizable: boolean): Promise<Snapshot> {
@@ -228,7 +255,8 @@ export class KvTxnExecutor {
   /** Consul's pre-apply checks (before anything is played): key presence and lock-delay. */
   private preCheck(ops: readonly KvOp[], snap: Snapshot, now: number): TxnError[] {
     const errors: TxnError[] = [];
-    ops.forEach((op, i) => {
+    ops.forEach((op, at) => {
+      const i = op.opIndex ?? at;
       if (op.key.length === 0 && op.verb !== 'delete-tree') {
         errors.push({ opIndex: i, what: 'Must provide key', fatal: true });
         return;
@@ -246,9 +274,10 @@ export class KvTxnExecutor {
   private play(ops: readonly KvOp[], snap: Snapshot): { results: TxnResultEntry[]; errors: TxnError[] } {
     const results: TxnResultEntry[] = [];
     const errors: TxnError[] = [];
-    ops.forEach((op, i) => {
+    ops.forEach((op, at) => {
+      const i = op.opIndex ?? at;
       const fail = (what: string, fatal = false) => errors.push({ opIndex: i, what, fatal });
-      const blanked = (s: KeyState) => results.push({ entry: simEntry(s), withValue: false });
+      const blanked = (s: KeyState) => results.push({ opIndex: i, entry: simEntry(s), withValue: false });
       switch (op.verb) {
         case 'set': {
           const s = snap.state(op.key);
@@ -292,21 +321,22 @@ export class KvTxnExecutor {
         case 'get': {
           const s = snap.state(op.key);
           if (!s.user) return fail(`key ${q(op.key)} doesn't exist`);
-          results.push({ entry: simEntry(s), withValue: true });
+          results.push({ opIndex: i, entry: simEntry(s), withValue: true });
           break;
         }
         case 'get-or-empty': {
           const s = snap.state(op.key);
-          if (s.user) results.push({ entry: simEntry(s), withValue: true });
+          if (s.user) results.push({ opIndex: i, entry: simEntry(s), withValue: true });
           else
             results.push({
+              opIndex: i,
               entry: { key: op.key, value: Buffer.alloc(0), flags: op.flags, session: op.session, lockIndex: 0, createIndex: 0, modifyIndex: op.index },
               withValue: true,
             });
           break;
         }
         case 'get-tree': {
-          for (const s of this.under(snap, op.key)) results.push({ entry: simEntry(s), withValue: true });
+          for (const s of this.under(snap, op.key)) results.push({ opIndex: i, entry: simEntry(s), withValue: true });
           break;
         }
         case 'check-index': {

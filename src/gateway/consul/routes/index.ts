@@ -9,8 +9,9 @@ import { healthRoutes } from './health.js';
 import { kvRoutes } from './kv.js';
 import { queryRoutes } from './query.js';
 import { sessionRoutes } from './session.js';
+import { txnRoutes } from './txn.js';
 import { snapshotRoutes } from './snapshot.js';
 
 export type ConsulRoute = (app: FastifyInstance, ctx: ConsulContext) => void;
 
-export const ROUTES: ConsulRoute[] = [kvRoutes, sessionRoutes, queryRoutes, snapshotRoutes, catalogRoutes, healthRoutes, coordinateRoutes, eventRoutes];
+export const ROUTES: ConsulRoute[] = [kvRoutes, sessionRoutes, txnRoutes, queryRoutes, snapshotRoutes, catalogRoutes, healthRoutes, coordinateRoutes, eventRoutes];
