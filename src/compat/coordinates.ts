@@ -42,7 +42,14 @@ const coordinateKey = (node: string, segment: string): Buffer => systemKey(Syste
 
 /** Go's %v of a *coordinate.Coordinate, as Consul quotes a rejected one. */
 function goFormat(c: Coord): string {
-  const num = (n: number) => (Number.isInteger(n) ? String(n) : String(n).replace(/e([+-])(\d)$/, 'e$10$2'));
+  // Go's %v of a float64 is %g with the shortest digits: exponent form below 1e-4 and from 1e21.
+  const num = (n: number) => {
+    if (n === 0 || !Number.isFinite(n)) return String(n);
+    const [mantissa, exp] = n.toExponential().split('e') as [string, string];
+    const e = Number(exp);
+    if (e >= -4 && e < 21) return String(n);
+    return `${mantissa}e${e < 0 ? '-' : '+'}${String(Math.abs(e)).padStart(2, '0')}`;
+  };
   return `&{[${c.Vec.map(num).join(' ')}] ${num(c.Error)} ${num(c.Adjustment)} ${num(c.Height)}}`;
 }
 
