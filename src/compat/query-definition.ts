@@ -174,7 +174,8 @@ function goTypeName(f: FieldKind): string {
 
 function unmarshalError(v: unknown, path: string, goType: string): never {
   const kind = jsonKind(v);
-  const shown = kind === 'number' ? `number ${String(v)}` : kind;
+  // Go names the number itself only when it was meant for a number it cannot hold (1.5 into an int).
+  const shown = kind === 'number' && goType === 'int' ? `number ${String(v)}` : kind;
   throw queryDecodeFailed(`json: cannot unmarshal ${shown} into Go struct field PreparedQuery.${path} of type ${goType}`);
 }
 
