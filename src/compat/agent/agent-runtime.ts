@@ -4,7 +4,7 @@
 // the test face) with the ConsulCore and this agent's identity; the HTTP routes call it.
 import type { Logger } from 'pino';
 import type { ConsulCore } from '../consul-core.js';
-import type { AgentCatalog, NodeRecord, Stored } from './agent-catalog.js';
+import type { AgentCatalog } from './agent-catalog.js';
 import { AgentError, agentInternal, agentNotFound } from './agent-error.js';
 import { AntiEntropy, type NodeIdentity } from './anti-entropy.js';
 import { AliasCheck, type AliasSource } from './checks/alias-check.js';
@@ -101,7 +101,7 @@ export class AgentRuntime {
   private readonly runners = new Map<string, CheckRunner>();
   private readonly ttls = new Map<string, TtlCheck>();
   private readonly persistence: AgentPersistence | undefined;
-  private readonly catalog: AgentCatalog | undefined;
+  private readonly catalog: AgentCatalog;
   private antiEntropy: AntiEntropy | undefined;
   private reapTimer: NodeJS.Timeout | undefined;
   private configServiceIds = new Set<string>();
@@ -136,12 +136,12 @@ export class AgentRuntime {
     await this.registerNode();
     if (this.options.definitions) this.applyDefinitions(this.options.definitions);
     this.restorePersisted();
-    if (this.catalog) {
-      this.antiEntropy = new AntiEntropy(this.state, this.catalog, () => this.nodeIdentity(), this.logger, this.options.antiEntropyIntervalMs ?? DEFAULT_ANTI_ENTROPY_MS);
+    {
+      this.antiEntropy = new AntiEntropy(this.state, this.catalog, () => this.nodeIdentity(), this.logger, this.options.antiEntropyIntervalMs ?? DEFAULT_ANTI_ENTROPY_MS, () =>
+        this.registerNode(),
+      );
       this.antiEntropy.start();
       await this.antiEntropy.syncFull();
-    } else {
-      this.logger.warn('agent: no catalog to sync local services and checks into');
     }
     const reapMs = this.options.checkReapIntervalMs ?? DEFAULT_REAP_INTERVAL_MS;
     this.reapTimer = setInterval(() => this.reapServices(), reapMs);
@@ -454,8 +454,8 @@ export class AgentRuntime {
       localChecks: () => [...this.state.checks.values()].map((c) => c.check),
       localServiceExists: (id) => this.state.services.has(id),
       onLocalChange: (listener) => this.state.onSyncNeeded(listener),
-      remoteNodeChecks: async (node) => (this.catalog ? (await this.catalog.nodeChecks(node)).map((c) => ({ ...c.value, ServiceTags: c.value.ServiceTags ?? [] })) : []),
-      remoteServiceExists: async (node, id) => (this.catalog ? (await this.catalog.nodeServices(node)).some((s) => s.value.ID === id) : false),
+      remoteNodeChecks: async (node) => (await this.catalog.nodeChecks(node)).map((c) => ({ ...c.value, ServiceTags: c.value.ServiceTags ?? [] })),
+      remoteServiceExists: async (node, id) => (await this.catalog.nodeServices(node)).some((s) => s.value.ID === id),
     };
   }
 
@@ -513,7 +513,6 @@ export class AgentRuntime {
 
   /** The catalog entry of this node, with the servers' own serfHealth check (and the `consul` service of a server). */
   private async registerNode(): Promise<void> {
-    if (!this.catalog) return;
     const me = this.nodeIdentity();
     const serverPort = this.identity.ports.server > 0 ? this.identity.ports.server : 8300;
     await this.catalog.register({
@@ -589,10 +588,6 @@ export class AgentRuntime {
   }
 }
 
-/** The core's catalog, once src/compat/catalog.ts provides it. */
-function catalogOfCore(core: ConsulCore): AgentCatalog | undefined {
-  const c = (core as unknown as { catalog?: AgentCatalog }).catalog;
-  return c && typeof c.register === 'function' ? c : undefined;
+function catalogOfCore(core: ConsulCore): AgentCatalog {
+  return core.catalog;
 }
-
-export type { Stored, NodeRecord };

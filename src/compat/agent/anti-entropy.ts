@@ -101,6 +101,8 @@ export class AntiEntropy {
     private readonly identity: () => NodeIdentity,
     private readonly logger: Logger,
     private readonly fullSyncIntervalMs: number,
+    /** Registers the node itself (with its serfHealth check); idempotent. */
+    private readonly ensureNode: () => Promise<void>,
   ) {
     this.unsubscribe = state.onSyncNeeded(() => this.trigger());
   }
@@ -168,6 +170,8 @@ export class AntiEntropy {
   private async syncOnce(full: boolean): Promise<void> {
     if (this.stopped) return;
     const me = this.identity();
+    // A node deregistered through the catalog comes back, as Consul's syncNodeInfo restores it.
+    if (full || !(await this.catalog.getNode(me.node))) await this.ensureNode();
     const [remoteServices, remoteChecks] = await Promise.all([this.catalog.nodeServices(me.node), this.catalog.nodeChecks(me.node)]);
     const servicesById = new Map(remoteServices.map((s) => [s.value.ID, s.value]));
     const checksById = new Map(remoteChecks.map((c) => [c.value.CheckID, c.value]));

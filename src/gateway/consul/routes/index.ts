@@ -2,16 +2,19 @@
 // its routes to the fastify instance with the shared context; one file per group.
 import type { FastifyInstance } from 'fastify';
 import type { ConsulContext } from '../context.js';
+import { agentRoutes } from './agent.js';
 import { catalogRoutes } from './catalog.js';
 import { coordinateRoutes } from './coordinate.js';
 import { eventRoutes } from './event.js';
 import { healthRoutes } from './health.js';
 import { kvRoutes } from './kv.js';
+import { operatorRoutes } from './operator.js';
 import { queryRoutes } from './query.js';
 import { sessionRoutes } from './session.js';
 import { txnRoutes } from './txn.js';
 import { snapshotRoutes } from './snapshot.js';
+import { statusRoutes } from './status.js';
 
 export type ConsulRoute = (app: FastifyInstance, ctx: ConsulContext) => void;
 
-export const ROUTES: ConsulRoute[] = [kvRoutes, sessionRoutes, txnRoutes, queryRoutes, snapshotRoutes, catalogRoutes, healthRoutes, coordinateRoutes, eventRoutes];
+export const ROUTES: ConsulRoute[] = [kvRoutes, sessionRoutes, txnRoutes, queryRoutes, snapshotRoutes, catalogRoutes, healthRoutes, coordinateRoutes, eventRoutes, agentRoutes, statusRoutes, operatorRoutes];

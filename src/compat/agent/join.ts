@@ -1,0 +1,60 @@
+// PUT /v1/agent/join/<addr>: in this single-agent shape there is no gossip pool to join yet
+// (clustering is a later issue). A join never pretends: an address that does not answer fails
+// with memberlist's error text, as Consul's does; joining this agent's own serf address succeeds
+// (serf counts itself); any other reachable agent is refused with a message that says why.
+import { connect } from 'node:net';
+import { AgentError } from './agent-error.js';
+import { goDialError, joinHostPort } from './checks/go-net-errors.js';
+
+const SERF_LAN_PORT = 8301;
+const SERF_WAN_PORT = 8302;
+const DIAL_TIMEOUT_MS = 10_000;
+
+/** memberlist's multierror text for one failed address. */
+function joinFailure(address: string, why: string): AgentError {
+  return new AgentError(500, `1 error occurred:\n\t* Failed to join ${address}: ${why}\n\n`);
+}
+
+function splitHostPort(addr: string, defaultPort: number): { host: string; port: number } {
+  const bracketed = /^\[([^\]]+)\](?::(\d+))?$/.exec(addr);
+  if (bracketed) return { host: bracketed[1]!, port: bracketed[2] ? Number(bracketed[2]) : defaultPort };
+  const colons = addr.split(':').length - 1;
+  if (colons === 1) {
+    const [host, port] = addr.split(':');
+    return { host: host!, port: /^\d+$/.test(port!) ? Number(port) : defaultPort };
+  }
+  return { host: addr, port: defaultPort };
+}
+
+function dial(host: string, port: number): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const socket = connect({ host, port });
+    const timer = setTimeout(() => {
+      socket.destroy();
+      reject(Object.assign(new Error('i/o timeout'), { code: 'DIAL_TIMEOUT' }));
+    }, DIAL_TIMEOUT_MS);
+    socket.once('connect', () => {
+      clearTimeout(timer);
+      socket.destroy();
+      resolve();
+    });
+    socket.once('error', (err) => {
+      clearTimeout(timer);
+      socket.destroy();
+      reject(err);
+    });
+  });
+}
+
+export async function joinLan(addr: string, opts: { self: { Addr: string; Port: number }; wan: boolean }): Promise<void> {
+  const { host, port } = splitHostPort(addr, opts.wan ? SERF_WAN_PORT : SERF_LAN_PORT);
+  const target = joinHostPort(host, port);
+  const own = host === opts.self.Addr && port === (opts.wan ? SERF_WAN_PORT : opts.self.Port);
+  if (own) return;
+  try {
+    await dial(host, port);
+  } catch (err) {
+    throw joinFailure(target, goDialError(target, err));
+  }
+  throw joinFailure(target, 'joining another agent is not supported by this dcsgw yet (single-agent shape; clustering is a later issue)');
+}

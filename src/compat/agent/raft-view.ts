@@ -1,0 +1,95 @@
+// The Raft view Consul's status and operator endpoints show, built from the Backend's member list
+// and status: every member is a server; its ID, node name and server address (advertise address +
+// server port); who leads; how far each has replicated (known only on the leader, from raft progress).
+import type { Backend, Member } from '../../adapters/backend.js';
+
+export interface RaftIdentity {
+  nodeName: string;
+  nodeId: string;
+  advertiseAddr: string;
+  ports: { server: number };
+  consulVersion: string;
+}
+
+export interface RaftServer {
+  ID: string;
+  Node: string;
+  Address: string;
+  Leader: boolean;
+  Voter: boolean;
+  ProtocolVersion: string;
+  LastIndex: number;
+}
+
+export interface RaftView {
+  servers: RaftServer[];
+  /** The Backend member behind each entry of `servers` (same order). */
+  members: Member[];
+  leaderAddress: string;
+  leaderId: string;
+  /** The store's raft index and term as this member knows them. */
+  index: number;
+  term: number;
+  applied: number;
+  isLeader: boolean;
+  selfId: string;
+}
+
+const DEFAULT_SERVER_PORT = 8300;
+
+function hostOf(url: string | undefined): string {
+  if (!url) return '';
+  try {
+    return new URL(url).hostname.replace(/^\[|\]$/g, '');
+  } catch {
+    return '';
+  }
+}
+
+function joinHostPort(host: string, port: number): string {
+  return host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`;
+}
+
+export async function raftView(backend: Backend, id: RaftIdentity): Promise<RaftView> {
+  const [status, list] = await Promise.all([backend.status(), backend.memberList(false)]);
+  const selfMemberId = status.header.memberId;
+  const port = id.ports.server > 0 ? id.ports.server : DEFAULT_SERVER_PORT;
+  const progress = new Map((backend.raftStatus?.().progress ?? []).map((p) => [p.id, p.match]));
+  const isLeader = status.leader !== 0n && status.leader === selfMemberId;
+  const serverOf = (m: Member): RaftServer => {
+    const self = m.id === selfMemberId;
+    const host = self ? id.advertiseAddr : hostOf(m.peerURLs[0]);
+    let lastIndex = 0;
+    if (self) lastIndex = status.raftIndex;
+    else if (isLeader) lastIndex = progress.get(m.id) ?? 0;
+    return {
+      ID: self ? id.nodeId : m.id.toString(16).padStart(16, '0'),
+      Node: self ? id.nodeName : m.name,
+      Address: joinHostPort(host, port),
+      Leader: m.id === status.leader,
+      Voter: !m.isLearner,
+      ProtocolVersion: '3',
+      LastIndex: lastIndex,
+    };
+  };
+  const servers = list.members.map(serverOf);
+  const leader = servers.find((s) => s.Leader);
+  return {
+    servers,
+    members: list.members,
+    leaderAddress: leader?.Address ?? '',
+    leaderId: leader?.ID ?? '',
+    index: status.raftIndex,
+    term: status.raftTerm,
+    applied: status.raftAppliedIndex,
+    isLeader,
+    selfId: id.nodeId,
+  };
+}
+
+/** The member behind a raft server ID or address of this view (for raft/peer removal and leader transfer). */
+export async function memberOfServer(backend: Backend, id: RaftIdentity, match: { id?: string; address?: string }): Promise<Member | undefined> {
+  const view = await raftView(backend, id);
+  const index = view.servers.findIndex((s) => (match.id !== undefined && s.ID === match.id) || (match.address !== undefined && s.Address === match.address));
+  return index >= 0 ? view.members[index] : undefined;
+}

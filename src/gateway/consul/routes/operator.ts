@@ -1,0 +1,179 @@
+// /v1/operator/raft/... and /v1/operator/autopilot/...: the Raft configuration (every member of
+// the store is a server: ID, node, server address, leader, voter), peer removal and leader
+// transfer through the Backend's membership calls, and autopilot's configuration, health and
+// state (compat/agent/raft-view.ts, autopilot-config.ts).
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { DefinitionError } from '../../../compat/agent/json-fields.js';
+import { autopilotConfigJson, getAutopilotConfig, parseAutopilotConfig, setAutopilotConfig } from '../../../compat/agent/autopilot-config.js';
+import { memberOfServer, raftView, type RaftView } from '../../../compat/agent/raft-view.js';
+import type { ConsulContext } from '../context.js';
+import { ConsulHttpError, badRequest } from '../http-error.js';
+import { parseQueryOptions, setLeaderMeta } from '../query-options.js';
+import type { ConsulRoute } from './index.js';
+
+type Handler = (req: FastifyRequest, reply: FastifyReply) => Promise<unknown>;
+
+function params(req: FastifyRequest): Record<string, string | string[] | undefined> {
+  return req.query as Record<string, string | string[] | undefined>;
+}
+
+function first(req: FastifyRequest, name: string): string | undefined {
+  const v = params(req)[name];
+  return Array.isArray(v) ? v[0] : v;
+}
+
+interface ServerHealth {
+  ID: string;
+  Name: string;
+  Address: string;
+  SerfStatus: string;
+  Version: string;
+  Leader: boolean;
+  LastContact: string;
+  LastTerm: number;
+  LastIndex: number;
+  Healthy: boolean;
+  Voter: boolean;
+  StableSince: string;
+}
+
+/** Autopilot's view: a server is healthy while it trails the leader by at most MaxTrailingLogs. */
+function serverHealth(view: RaftView, maxTrailingLogs: number, version: string, stableSince: string): { healthy: boolean; tolerance: number; servers: ServerHealth[] } {
+  const leaderIndex = view.servers.find((s) => s.Leader)?.LastIndex ?? view.index;
+  const servers = view.servers.map((s) => {
+    const healthy = view.leaderAddress !== '' && (s.Leader || !view.isLeader || leaderIndex - s.LastIndex <= maxTrailingLogs);
+    return {
+      ID: s.ID,
+      Name: s.Node,
+      Address: s.Address,
+      SerfStatus: 'alive',
+      Version: version,
+      Leader: s.Leader,
+      LastContact: '0s',
+      LastTerm: view.term,
+      LastIndex: s.LastIndex,
+      Healthy: healthy,
+      Voter: s.Voter,
+      StableSince: stableSince,
+    };
+  });
+  const voters = servers.filter((s) => s.Voter);
+  const healthyVoters = voters.filter((s) => s.Healthy).length;
+  const quorum = Math.floor(voters.length / 2) + 1;
+  return { healthy: servers.every((s) => s.Healthy), tolerance: Math.max(0, healthyVoters - quorum), servers };
+}
+
+export const operatorRoutes: ConsulRoute = (app: FastifyInstance, ctx: ConsulContext) => {
+  const route = (path: string, methods: readonly string[], handler: Handler) => {
+    app.all(path, async (req, reply) => {
+      if (!methods.includes(req.method)) throw new ConsulHttpError(405, `method ${req.method} not allowed`);
+      return handler(req, reply);
+    });
+  };
+  const view = () => raftView(ctx.core.backend, ctx.agent);
+  const stableSince = () => new Date(ctx.runtime?.startedAt ?? Date.now()).toISOString().replace(/\.\d{3}Z$/, 'Z');
+
+  route('/v1/operator/raft/configuration', ['GET'], async (req, reply) => {
+    const opts = parseQueryOptions(req);
+    const v = await view();
+    if (v.leaderAddress === '' && opts.consistency !== 'stale') throw new ConsulHttpError(500, 'No cluster leader');
+    setLeaderMeta(ctx, reply, opts.consistency);
+    return reply.send({ Servers: v.servers, Index: v.index });
+  });
+
+  route('/v1/operator/raft/peer', ['DELETE'], async (req, reply) => {
+    const hasId = params(req).id !== undefined;
+    const hasAddress = params(req).address !== undefined;
+    if (!hasId && !hasAddress) throw badRequest("Must specify either ?id with the server's ID or ?address with IP:port of peer to remove");
+    if (hasId && hasAddress) throw badRequest('Must specify only one of ?id or ?address');
+    const id = first(req, 'id') ?? '';
+    const address = first(req, 'address') ?? '';
+    const member = await memberOfServer(ctx.core.backend, ctx.agent, hasId ? { id } : { address });
+    if (!member) {
+      throw new ConsulHttpError(500, hasId ? `id ${JSON.stringify(id)} was not found in the Raft configuration` : `address ${JSON.stringify(address)} was not found in the Raft configuration`);
+    }
+    const v = await view();
+    if (v.servers.length === 1) throw new ConsulHttpError(500, 'cannot remove the only server of the Raft configuration: the store would lose its quorum for good');
+    await ctx.core.backend.memberRemove(member.id);
+    return reply.send('');
+  });
+
+  route('/v1/operator/raft/transfer-leader', ['POST'], async (req, reply) => {
+    const v = await view();
+    const target = first(req, 'id');
+    const candidates = v.servers.map((s, i) => ({ s, m: v.members[i]! })).filter(({ s }) => !s.Leader && s.Voter && (target === undefined || target === '' || s.ID === target));
+    if (target && candidates.length === 0) throw new ConsulHttpError(500, `cannot find server with id ${JSON.stringify(target)} in the Raft configuration`);
+    if (candidates.length === 0) throw new ConsulHttpError(500, 'cannot find peer');
+    await ctx.core.backend.moveLeader(candidates[0]!.m.id);
+    return reply.send({ Success: true });
+  });
+
+  route('/v1/operator/autopilot/configuration', ['GET', 'PUT'], async (req, reply) => {
+    const backend = ctx.core.backend;
+    if (req.method === 'GET') {
+      const opts = parseQueryOptions(req);
+      setLeaderMeta(ctx, reply, opts.consistency);
+      return reply.send(autopilotConfigJson(await getAutopilotConfig(backend)));
+    }
+    let config;
+    try {
+      const raw = Buffer.isBuffer(req.body) ? req.body.toString('utf8') : '';
+      if (raw.trim() === '') throw new DefinitionError('EOF');
+      config = parseAutopilotConfig(JSON.parse(raw) as unknown);
+    } catch (err) {
+      const msg = err instanceof DefinitionError ? err.message : err instanceof SyntaxError ? 'invalid character looking for beginning of value' : String(err);
+      throw badRequest(`Error parsing autopilot config: ${msg}`);
+    }
+    let cas: number | undefined;
+    if (params(req).cas !== undefined) {
+      const raw = first(req, 'cas') ?? '';
+      if (!/^\d+$/.test(raw)) throw badRequest(`Error parsing cas value: strconv.ParseUint: parsing ${JSON.stringify(raw)}: invalid syntax`);
+      cas = Number(raw);
+    }
+    const ok = await setAutopilotConfig(backend, config, cas);
+    return reply.send(JSON.stringify(cas === undefined ? true : ok));
+  });
+
+  route('/v1/operator/autopilot/health', ['GET'], async (_req, reply) => {
+    const v = await view();
+    if (v.leaderAddress === '') throw new ConsulHttpError(500, 'No cluster leader');
+    const cfg = await getAutopilotConfig(ctx.core.backend);
+    const h = serverHealth(v, cfg.config.MaxTrailingLogs, ctx.agent.consulVersion, stableSince());
+    return reply.code(h.healthy ? 200 : 429).send({ Healthy: h.healthy, FailureTolerance: h.tolerance, Servers: h.servers });
+  });
+
+  route('/v1/operator/autopilot/state', ['GET'], async (_req, reply) => {
+    const v = await view();
+    if (v.leaderAddress === '') throw new ConsulHttpError(500, 'No cluster leader');
+    const cfg = await getAutopilotConfig(ctx.core.backend);
+    const h = serverHealth(v, cfg.config.MaxTrailingLogs, ctx.agent.consulVersion, stableSince());
+    const servers: Record<string, unknown> = {};
+    for (const s of h.servers) {
+      servers[s.ID] = {
+        ID: s.ID,
+        Name: s.Name,
+        Address: s.Address,
+        NodeStatus: s.SerfStatus,
+        Version: s.Version,
+        LastContact: s.LastContact,
+        LastTerm: s.LastTerm,
+        LastIndex: s.LastIndex,
+        Healthy: s.Healthy,
+        StableSince: s.StableSince,
+        ReadReplica: false,
+        Status: s.Leader ? 'leader' : s.Voter ? 'voter' : 'non-voter',
+        Meta: { 'consul-network-segment': '', 'consul-version': ctx.agent.consulVersion },
+        NodeType: s.Voter ? 'voter' : 'non-voter',
+      };
+    }
+    return reply.send({
+      Healthy: h.healthy,
+      FailureTolerance: h.tolerance,
+      OptimisticFailureTolerance: h.tolerance,
+      Servers: servers,
+      Leader: v.leaderId,
+      Voters: h.servers.filter((s) => s.Voter).map((s) => s.ID),
+    });
+  });
+
+};
