@@ -37,8 +37,9 @@ export class SessionError extends Error {}
 export interface SessionCreateRequest {
   Name: string;
   Node: string;
-  NodeChecks: string[];
-  ServiceChecks: ServiceCheckRef[];
+  /** null = none named (shown as null); [] = explicitly none (shown as []), as Consul keeps them. */
+  NodeChecks: string[] | null;
+  ServiceChecks: ServiceCheckRef[] | null;
   /** Nanoseconds. */
   LockDelay: number;
   Behavior: string;
@@ -104,8 +105,8 @@ export class Sessions {
       LockDelay: Math.min(Math.max(0, Math.round(req.LockDelay)), MAX_LOCK_DELAY_NS),
       Behavior: behavior,
       TTL: req.TTL,
-      NodeChecks: req.NodeChecks.length > 0 ? [...new Set(req.NodeChecks)] : null,
-      ServiceChecks: req.ServiceChecks.length > 0 ? req.ServiceChecks : null,
+      NodeChecks: req.NodeChecks ? [...new Set(req.NodeChecks)] : null,
+      ServiceChecks: req.ServiceChecks,
       Lease: '0',
     };
     // Fail before granting a lease when the bindings are wrong (the txn below re-checks them).

@@ -86,7 +86,18 @@ describe('session create / info / list / node / renew / destroy', () => {
   it('decodes python-consul\'s lowercase body (Patroni): lockdelay string, behavior, ttl, empty checks', async () => {
     const id = await create({ name: 'batman-pg0', checks: [], lockdelay: '0.001s', behavior: 'delete', ttl: '15.0s' });
     const [s] = (await (await fetch(url(`/v1/session/info/${id}`))).json()) as SessionEntry[];
-    expect(s).toMatchObject({ Name: 'batman-pg0', LockDelay: 1_000_000, Behavior: 'delete', TTL: '15.0s', NodeChecks: null });
+    expect(s).toMatchObject({ Name: 'batman-pg0', LockDelay: 1_000_000, Behavior: 'delete', TTL: '15.0s', NodeChecks: [] });
+  });
+
+  it('check bindings as the Go client\'s tests expect: explicit NodeChecks [] stays [], NodeChecks replace serfHealth, ServiceChecks keep it', async () => {
+    const info = async (id: string) => ((await (await fetch(url(`/v1/session/info/${id}`))).json()) as SessionEntry[])[0]!;
+    expect((await info(await create({ NodeChecks: [] }))).NodeChecks).toEqual([]);
+    expect((await info(await create({}))).NodeChecks).toEqual(['serfHealth']);
+    expect((await info(await create({ NodeChecks: ['app'] }))).NodeChecks).toEqual(['app']);
+    expect((await info(await create({ Checks: ['app'] }))).NodeChecks).toEqual(['app']);
+    const withSvc = await info(await create({ ServiceChecks: [{ ID: 'app' }] }));
+    expect(withSvc.NodeChecks).toEqual(['serfHealth']);
+    expect(withSvc.ServiceChecks).toEqual([{ ID: 'app', Namespace: '' }]);
   });
 
   it('a numeric LockDelay below 1000 means seconds; above is nanoseconds; capped at 60s', async () => {

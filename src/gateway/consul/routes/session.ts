@@ -41,7 +41,9 @@ function stringList(obj: Record<string, unknown>, name: string): string[] | unde
 
 /** The create request with Consul's defaults (this agent's node, serfHealth, 15s lock-delay, release). */
 export function decodeSessionCreate(body: Buffer, agentNode: string): SessionCreateRequest {
-  const req: SessionCreateRequest = { Name: '', Node: agentNode, NodeChecks: [], ServiceChecks: [], LockDelay: DEFAULT_LOCK_DELAY_NS, Behavior: '', TTL: '' };
+  const req: SessionCreateRequest = { Name: '', Node: agentNode, NodeChecks: null, ServiceChecks: null, LockDelay: DEFAULT_LOCK_DELAY_NS, Behavior: '', TTL: '' };
+  // Consul's default binding is the legacy Checks field = [serfHealth]; a "Checks" key replaces
+  // it, and it becomes NodeChecks unless the body names NodeChecks itself (even as []).
   let legacyChecks: string[] = [SERF_CHECK_ID];
   if (body.length === 0) {
     req.NodeChecks = legacyChecks;
@@ -59,8 +61,7 @@ export function decodeSessionCreate(body: Buffer, agentNode: string): SessionCre
   req.Behavior = stringField(raw, 'Behavior') ?? '';
   req.TTL = stringField(raw, 'TTL') ?? '';
   if (Object.keys(raw).some((k) => k.toLowerCase() === 'checks')) legacyChecks = stringList(raw, 'Checks') ?? [];
-  const nodeChecks = stringList(raw, 'NodeChecks') ?? [];
-  req.NodeChecks = [...new Set([...legacyChecks, ...nodeChecks])];
+  req.NodeChecks = stringList(raw, 'NodeChecks') ?? legacyChecks;
   const svc = fieldOf(raw, 'ServiceChecks');
   if (svc !== undefined && svc !== null) {
     if (!Array.isArray(svc)) throw decodeFailed(`json: cannot unmarshal ${jsonTypeName(svc)} into Go struct field Session.ServiceChecks of type []structs.ServiceCheck`);
