@@ -209,6 +209,14 @@ describe.skipIf(noBuild)('dcsgw agent: command-line errors (before anything runs
     expect(JSON.parse(json.stdout)).toMatchObject({ Version: '1.22.1', Prerelease: '', RPC: { Default: 2, Min: 2, Max: 3 } });
     expect(runSync(['consul', 'members']).code).toBe(1);
   });
+
+  test('dcsgw version: etcd\'s block, dcsgw\'s own version and the Consul release emulated', () => {
+    const r = runSync(['version']);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/^etcd Version: 3\.4\.23\n/);
+    expect(r.stdout).toMatch(/^dcsgw Version: \d+\.\d+\.\d+$/m);
+    expect(r.stdout).toMatch(/^Consul Version: 1\.22\.1 /m);
+  });
 });
 
 describe.skipIf(noBuild || skipUnlessBinaries('etcdctl'))('etcd mode (`dcsgw` with etcd flags) serves the Consul face too', () => {
