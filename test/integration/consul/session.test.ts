@@ -246,6 +246,24 @@ describe('KV locks', () => {
     await face.ctx.core.catalog.updateCheck(NODE, 'app', 'passing', '');
   });
 
+  it('deregistering the session\'s node or a bound check invalidates the session', async () => {
+    const { decodeDeregisterRequest } = await import('../../../src/compat/catalog-decode.js');
+    await face.ctx.core.catalog.register(
+      decodeRegisterRequest({ Node: 'other-node', Address: '10.1.1.1', Checks: [{ CheckID: 'svc-alive', Name: 'alive', Status: 'passing' }] }),
+    );
+    const byNode = await create({ Node: 'other-node', Checks: [], LockDelay: 0 });
+    const byCheck = await create({ Node: 'other-node', NodeChecks: ['svc-alive'], LockDelay: 0 });
+    await put(`/v1/kv/dereg/a?acquire=${byNode}`, 'x');
+    await put(`/v1/kv/dereg/b?acquire=${byCheck}`, 'x');
+    await face.ctx.core.catalog.deregister(decodeDeregisterRequest({ Node: 'other-node', CheckID: 'svc-alive' }));
+    expect(await until(async () => (await entry('dereg/b'))?.Session === undefined, 5000)).toBe(true);
+    expect((await entry('dereg/a'))!.Session).toBe(byNode);
+    await face.ctx.core.catalog.deregister(decodeDeregisterRequest({ Node: 'other-node' }));
+    expect(await until(async () => (await entry('dereg/a'))?.Session === undefined, 5000)).toBe(true);
+    const left = (await (await fetch(url('/v1/session/node/other-node'))).json()) as SessionEntry[];
+    expect(left).toEqual([]);
+  });
+
   it('a blocking GET on a held key is released when the holder\'s session is destroyed', async () => {
     const a = await create({ LockDelay: 0 });
     await put(`/v1/kv/mon/k?acquire=${a}`, 'x');
