@@ -10,7 +10,7 @@ import type { Transport } from '../native/transport/api.js';
 import { CAPNSLOG_DEPRECATION, checkCluster, StartupError, type ServeConfig } from './config.js';
 import { fileTlsSource, type TlsRejection } from '../gateway/tls/server-tls.js';
 import { isEmptyTlsInfo } from '../gateway/tls/tls-info.js';
-import { clientTlsStartedEvent, peerTlsOf, rejectedConnectionEvent, setUpClientTls, setUpPeerTls } from './tls/tls-setup.js';
+import { ClientListenerError, clientTlsStartedEvent, peerTlsOf, rejectedConnectionEvent, setUpClientTls, setUpPeerTls } from './tls/tls-setup.js';
 import { createEtcdLog, type EtcdLog, type EtcdLogEvent } from './etcd-log.js';
 import { resolveIdentity, saveIdentity } from './identity.js';
 import { idToHex } from './ids.js';
@@ -271,6 +271,8 @@ async function transferLeadership(backend: NativeBackend, transport: Transport |
 
 /** Logs a fatal configuration error as etcd does in each format. */
 export function logStartupError(log: EtcdLog, err: StartupError | Error): void {
+  // etcd finds an unreadable client key pair only when it serves the listener: zap says so differently
+  if (err instanceof ClientListenerError && log.format === 'zap') return log.emit(ev('fatal', 'etcdmain', err.message, 'etcdmain/etcd.go:290', 'listener failed', { error: err.message }));
   if (log.format === 'zap') log.emit(ev('warn', 'etcdmain', err.message, 'etcdmain/etcd.go:176', 'failed to start etcd', { error: err.message }));
   else log.emit(ev('fatal', 'etcdmain', err.message, 'etcdmain/etcd.go:176', err.message));
 }

@@ -53,11 +53,15 @@ function withCipherSuites(info: TlsInfo, raw: string): TlsInfo {
   }
 }
 
-function checkFiles(info: TlsInfo): void {
+/** A client key pair that cannot be loaded: etcd fails on it when it starts serving ("listener failed"). */
+export class ClientListenerError extends StartupError {}
+
+function checkFiles(info: TlsInfo, side: 'peer' | 'client'): void {
   try {
     validateTlsFiles(info);
   } catch (err) {
-    throw new StartupError((err as Error).message);
+    const message = (err as Error).message;
+    throw side === 'client' ? new ClientListenerError(message) : new StartupError(message);
   }
 }
 
@@ -93,7 +97,7 @@ export function setUpPeerTls(input: TlsSetupInput, emit: (e: EtcdLogEvent) => vo
       emit(ev('warn', `The scheme of peer url ${u} is HTTP while client cert auth (--peer-client-cert-auth) is enabled. Ignored client cert auth for this url.`, 'embed/etcd.go:416', 'scheme is HTTP while --peer-client-cert-auth is enabled; ignoring client cert auth for this URL', { 'peer-url': u }));
     }
   }
-  if (input.listenPeerUrls.some(isTlsUrl)) checkFiles(peer);
+  if (input.listenPeerUrls.some(isTlsUrl)) checkFiles(peer, 'peer');
   return peer;
 }
 
@@ -114,7 +118,7 @@ export function setUpClientTls(input: TlsSetupInput, emit: (e: EtcdLogEvent) => 
       emit(ev('warn', `The scheme of client url ${u} is HTTP while client cert auth (--client-cert-auth) is enabled. Ignored client cert auth for this url.`, 'embed/etcd.go:632', 'scheme is HTTP while --client-cert-auth is enabled; ignoring client cert auth for this URL', { 'client-url': u }));
     }
   }
-  if (input.listenClientUrls.some(isTlsUrl)) checkFiles(client);
+  if (input.listenClientUrls.some(isTlsUrl)) checkFiles(client, 'client');
   return client;
 }
 
