@@ -24,6 +24,8 @@ export interface ConsulFace {
 }
 
 let seq = 0;
+/** A reopened data dir must start as the member that created it (the WAL records its ID). */
+const memberOfDataDir = new Map<string, bigint>();
 
 export function testAgentIdentity(over: Partial<AgentIdentity> = {}): AgentIdentity {
   return {
@@ -44,7 +46,8 @@ export function testAgentIdentity(over: Partial<AgentIdentity> = {}): AgentIdent
 export async function startConsulFace(opts: { dataDir?: string; agent?: Partial<AgentIdentity>; runtime?: FaceRuntimeOptions } = {}): Promise<ConsulFace> {
   const dataDir = opts.dataDir ?? mkdtempSync(join(tmpdir(), 'dcsgw-consul-'));
   const logger = pino({ level: 'silent' });
-  const memberId = 0x1000n + BigInt(process.pid) * 1000n + BigInt(++seq);
+  const memberId = memberOfDataDir.get(dataDir) ?? 0x1000n + BigInt(process.pid) * 1000n + BigInt(++seq);
+  memberOfDataDir.set(dataDir, memberId);
   const clientURL = 'http://127.0.0.1:2379';
   const peerURL = 'http://127.0.0.1:2380';
   const backend = await createNativeBackend({

@@ -1,0 +1,186 @@
+// The agent runtime across restarts and with its options (reference §2.6): services and checks
+// registered through the API survive a restart on the same data dir (a TTL check keeps its status
+// inside its TTL), config-file definitions, script checks when enabled, alias checks,
+// success_before_passing / failures_before_critical, and deregister_critical_service_after.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { parseCheckDefinition, parseServiceDefinition } from '../../../src/compat/agent/definitions.js';
+import { startConsulFace, type ConsulFace } from '../../support/consul-face.js';
+
+const put = (face: ConsulFace, p: string, body?: unknown) =>
+  fetch(`${face.url}${p}`, { method: 'PUT', ...(body === undefined ? {} : { body: JSON.stringify(body) }) });
+const json = async <T = any>(face: ConsulFace, p: string): Promise<T> => (await (await fetch(`${face.url}${p}`)).json()) as T; // eslint-disable-line @typescript-eslint/no-explicit-any
+
+async function until<T>(what: () => Promise<T>, ok: (v: T) => boolean, timeoutMs = 10_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let last = await what();
+  while (!ok(last)) {
+    if (Date.now() > deadline) throw new Error(`timed out; last value: ${JSON.stringify(last)}`);
+    await new Promise((r) => setTimeout(r, 100));
+    last = await what();
+  }
+  return last;
+}
+
+type Checks = Record<string, { Status: string; Output: string; ServiceID: string }>;
+
+const dirs: string[] = [];
+afterAll(() => {
+  for (const d of dirs) rmSync(d, { recursive: true, force: true });
+});
+
+describe('persistence', () => {
+  it('re-registers API services and checks after a restart on the same data dir; TTL status survives inside its TTL', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'dcsgw-agent-'));
+    dirs.push(dataDir);
+    let face = await startConsulFace({ dataDir, agent: { nodeName: 'keeper' }, runtime: { dataDir } });
+    try {
+      expect((await put(face, '/v1/agent/service/register', { Name: 'db', ID: 'db-1', Port: 5432, Tags: ['primary'], Check: { TTL: '5m' } })).status).toBe(200);
+      expect((await put(face, '/v1/agent/check/pass/service:db-1?note=replicating')).status).toBe(200);
+      expect((await put(face, '/v1/agent/check/register', { Name: 'disk', TTL: '5m' })).status).toBe(200);
+      expect((await put(face, '/v1/agent/maintenance?enable=true&reason=patching')).status).toBe(200);
+      expect((await put(face, '/v1/agent/service/register', { Name: 'gone', Port: 1 })).status).toBe(200);
+      expect((await put(face, '/v1/agent/service/deregister/gone')).status).toBe(200);
+    } finally {
+      await face.close();
+    }
+    face = await startConsulFace({ dataDir, agent: { nodeName: 'keeper' }, runtime: { dataDir } });
+    try {
+      const services = await json<Record<string, { Tags: string[]; Port: number }>>(face, '/v1/agent/services');
+      expect(Object.keys(services)).toEqual(['db-1']);
+      expect(services['db-1']).toMatchObject({ Tags: ['primary'], Port: 5432 });
+      const checks = await json<Checks>(face, '/v1/agent/checks');
+      expect(checks['service:db-1']).toMatchObject({ Status: 'passing', Output: 'replicating' });
+      expect(checks.disk).toMatchObject({ Status: 'critical' });
+      expect(checks._node_maintenance).toMatchObject({ Status: 'critical' });
+      // And the catalog has them under this node again.
+      const catalog = await json<Array<{ Node: string; ServiceID: string }>>(face, '/v1/catalog/service/db');
+      expect(catalog.map((c) => `${c.Node}/${c.ServiceID}`)).toEqual(['keeper/db-1']);
+      // The TTL check still runs: an update is accepted.
+      expect((await put(face, '/v1/agent/check/pass/disk')).status).toBe(200);
+    } finally {
+      await face.close();
+    }
+  });
+});
+
+describe('config-file definitions and reload', () => {
+  it('registers the definitions at start (as source local) and replaces them on reload', async () => {
+    const svc = parseServiceDefinition({ name: 'counting', tags: ['go'], port: 9001, check: { ttl: '30s', status: 'passing' } });
+    const chk = parseCheckDefinition({ name: 'mem', ttl: '30s', status: 'warning' });
+    const face = await startConsulFace({ agent: { nodeName: 'cfg' }, runtime: { definitions: { services: [svc], checks: [chk] } } });
+    try {
+      expect(Object.keys(await json(face, '/v1/agent/services'))).toEqual(['counting']);
+      const checks = await json<Checks>(face, '/v1/agent/checks');
+      expect(checks['service:counting']!.Status).toBe('passing');
+      expect(checks.mem!.Status).toBe('warning');
+      face.runtime.reload({ services: [parseServiceDefinition({ name: 'other', port: 1 })], checks: [] });
+      await face.runtime.syncNow();
+      expect(Object.keys(await json(face, '/v1/agent/services'))).toEqual(['other']);
+      expect(Object.keys(await json(face, '/v1/agent/checks'))).toEqual([]);
+      expect(await json(face, '/v1/catalog/service/counting')).toEqual([]);
+    } finally {
+      await face.close();
+    }
+  });
+});
+
+describe('script checks', () => {
+  it('run when enabled: exit 0 passing, 1 warning, other critical; output captured', async () => {
+    const face = await startConsulFace({ agent: { nodeName: 'scripted' }, runtime: { enableScriptChecks: true } });
+    try {
+      const reg = (name: string, code: number) =>
+        put(face, '/v1/agent/check/register', { Name: name, Args: ['/bin/sh', '-c', `echo out-${name}; exit ${code}`], Interval: '1s' });
+      expect((await reg('s0', 0)).status).toBe(200);
+      expect((await reg('s1', 1)).status).toBe(200);
+      expect((await reg('s2', 2)).status).toBe(200);
+      const checks = await until(
+        () => json<Checks>(face, '/v1/agent/checks'),
+        (c) => c.s0?.Status === 'passing' && c.s1?.Status === 'warning' && c.s2?.Output === 'out-s2\n',
+      );
+      expect(checks.s0!.Output).toBe('out-s0\n');
+      expect(checks.s1!.Output).toBe('out-s1\n');
+      expect(checks.s2!.Status).toBe('critical');
+    } finally {
+      await face.close();
+    }
+  });
+});
+
+describe('alias checks', () => {
+  it('follow the aliased local service', async () => {
+    const face = await startConsulFace({ agent: { nodeName: 'aliased' } });
+    try {
+      expect((await put(face, '/v1/agent/service/register', { Name: 'backend', Check: { TTL: '5m', Status: 'passing' } })).status).toBe(200);
+      expect((await put(face, '/v1/agent/service/register', { Name: 'front', Check: { AliasService: 'backend' } })).status).toBe(200);
+      const front = () => json<Checks>(face, '/v1/agent/checks').then((c) => c['service:front']!);
+      expect((await until(front, (c) => c.Status === 'passing')).Output).toBe('All checks passing.');
+      expect((await put(face, '/v1/agent/check/fail/service:backend?note=boom')).status).toBe(200);
+      const failing = await until(front, (c) => c.Status === 'critical');
+      expect(failing.Output).toBe(`Aliased check "Service 'backend' check" failing: boom`);
+      expect((await put(face, '/v1/agent/service/register', { Name: 'lonely', Check: { AliasService: 'nowhere' } })).status).toBe(200);
+      const lonely = await until(
+        () => json<Checks>(face, '/v1/agent/checks').then((c) => c['service:lonely']!),
+        (c) => c.Output !== '',
+      );
+      expect(lonely).toMatchObject({ Status: 'critical', Output: 'Service nowhere could not be found on node ' });
+    } finally {
+      await face.close();
+    }
+  });
+});
+
+describe('thresholds and deregister_critical_service_after', () => {
+  let server: Server;
+  let code = 200;
+  it('failures_before_critical holds the status until enough failures in a row', async () => {
+    server = createServer((_req, res) => {
+      res.statusCode = code;
+      res.end();
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    const port = (server.address() as AddressInfo).port;
+    const face = await startConsulFace({ agent: { nodeName: 'thresh' } });
+    try {
+      expect(
+        (await put(face, '/v1/agent/check/register', { Name: 'flappy', HTTP: `http://127.0.0.1:${port}/`, Interval: '1s', FailuresBeforeCritical: 3, SuccessBeforePassing: 2 }))
+          .status,
+      ).toBe(200);
+      const check = () => json<Checks>(face, '/v1/agent/checks').then((c) => c.flappy!);
+      // The first result applies at once (the counters start at their thresholds).
+      await until(check, (c) => c.Status === 'passing');
+      code = 500;
+      const t0 = Date.now();
+      await until(check, (c) => c.Status === 'critical', 15_000);
+      // Three failing runs one second apart: not before the third.
+      expect(Date.now() - t0).toBeGreaterThanOrEqual(1800);
+    } finally {
+      await face.close();
+      await new Promise((r) => server.close(r));
+    }
+  });
+
+  it('removes a service whose check stayed critical longer than deregister_critical_service_after', async () => {
+    const face = await startConsulFace({
+      agent: { nodeName: 'reaper' },
+      runtime: { checkReapIntervalMs: 200, checkDeregisterIntervalMinMs: 0 },
+    });
+    try {
+      expect((await put(face, '/v1/agent/service/register', { Name: 'doomed', Check: { TTL: '1m', DeregisterCriticalServiceAfter: '1s' } })).status).toBe(200);
+      expect((await put(face, '/v1/agent/service/register', { Name: 'fine', Check: { TTL: '1m', Status: 'passing', deregister_critical_service_after: '1s' } })).status).toBe(200);
+      await until(
+        () => json<Record<string, unknown>>(face, '/v1/agent/services'),
+        (s) => !('doomed' in s),
+      );
+      expect(Object.keys(await json(face, '/v1/agent/services'))).toEqual(['fine']);
+      await face.runtime.syncNow();
+      expect(await json(face, '/v1/catalog/service/doomed')).toEqual([]);
+    } finally {
+      await face.close();
+    }
+  });
+});
