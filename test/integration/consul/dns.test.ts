@@ -159,6 +159,22 @@ describe('consul DNS: names of the catalog (dig)', () => {
     expect(plain.answer).toHaveLength(2);
   });
 
+  it('splits long TXT metadata into 255-byte strings and never writes a name it cannot encode', async () => {
+    const long = 'v'.repeat(400);
+    await register(f.face, { Node: 'meta-node', Address: '10.0.2.1', NodeMeta: { big: long } });
+    const txt = await dig(f.port, 'meta-node.node.consul', 'TXT');
+    expect(txt.answer).toHaveLength(1);
+    expect(txt.answer[0]!.data.replace(/" "/g, '').replace(/"/g, '')).toBe(`big=${long}`);
+    // A node name with a 70-byte label cannot be an SRV target: that record is left out, the rest of the message stands.
+    const longName = 'n'.repeat(70);
+    await register(f.face, { Node: longName, Address: '10.0.2.2', Service: { ID: 'odd', Service: 'odd', Port: 9 } });
+    await register(f.face, { Node: 'fine-node', Address: '10.0.2.3', Service: { ID: 'odd', Service: 'odd', Port: 9 } });
+    const srv = await dig(f.port, 'odd.service.consul', 'SRV');
+    expect(srv.status).toBe('NOERROR');
+    expect(srv.answer.map((a) => a.data)).toEqual(['1 1 9 fine-node.node.dc1.consul.']);
+    expect((await dig(f.port, 'odd.service.consul', 'A')).answer.map((a) => a.data).sort()).toEqual(['10.0.2.2', '10.0.2.3']);
+  });
+
   it('shuffles instances between answers', async () => {
     for (let i = 3; i <= 8; i++) {
       await register(f.face, { Node: `many-${i}`, Address: `10.0.1.${i}`, Service: { ID: 'many', Service: 'many', Port: 80 } });

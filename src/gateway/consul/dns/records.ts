@@ -59,8 +59,43 @@ export function metaTxtRecords(name: string, meta: Record<string, string> | null
     name,
     class: 'IN',
     ttl,
-    data: [k.toLowerCase().startsWith('rfc1035-') ? v : rfc1464(k, v)],
+    data: chunks(k.toLowerCase().startsWith('rfc1035-') ? v : rfc1464(k, v)),
   }));
+}
+
+/** A TXT string longer than 255 bytes travels as several character-strings of one record. */
+function chunks(text: string): Buffer[] {
+  const bytes = Buffer.from(text, 'utf8');
+  if (bytes.length === 0) return [bytes];
+  const out: Buffer[] = [];
+  for (let i = 0; i < bytes.length; i += 255) out.push(bytes.subarray(i, i + 255));
+  return out;
+}
+
+/** Whether a name can be written on the wire (labels of 1..63 bytes, 255 bytes in all). */
+export function encodableName(name: string): boolean {
+  const n = name.replace(/\.$/, '');
+  if (n === '') return true;
+  if (Buffer.byteLength(n) + 2 > 255) return false;
+  return n.split('.').every((l) => {
+    const len = Buffer.byteLength(l);
+    return len > 0 && len <= 63;
+  });
+}
+
+/** Whether every name a record carries (its owner, and a target it points at) can be written on the wire. */
+export function encodableRecord(r: Answer): boolean {
+  if (!encodableName(r.name)) return false;
+  switch (r.type) {
+    case 'SRV':
+      return encodableName(r.data.target);
+    case 'CNAME':
+    case 'NS':
+    case 'PTR':
+      return encodableName(r.data);
+    default:
+      return true;
+  }
 }
 
 /** The <hex ip>.addr.<dc>.<domain> name Consul gives a service address in SRV targets. */

@@ -11,6 +11,7 @@ import type { ConsulContext } from '../context.js';
 import { DnsLookup, type LookupAnswer, type Rcode } from './lookup.js';
 import { canonicalName, classify } from './names.js';
 import { resolveSettings, type ConsulDnsOptions, type DnsSettings } from './options.js';
+import { encodableRecord } from './records.js';
 import { recurse } from './recursor.js';
 import { trimTcp, trimUdp } from './truncate.js';
 
@@ -182,6 +183,11 @@ export class DnsHandler {
       }
       packet.additionals = [...(packet.additionals ?? []), echo];
     }
+    // A record whose names cannot be written (a label over 63 bytes, e.g. from an odd node name or
+    // service address) is left out rather than corrupting the whole message.
+    packet.answers = (packet.answers ?? []).filter(encodableRecord);
+    packet.authorities = (packet.authorities ?? []).filter(encodableRecord);
+    packet.additionals = (packet.additionals ?? []).filter((r) => r.type === 'OPT' || encodableRecord(r));
     const buf = dnsPacket.encode(packet);
     // dns-packet sets QR from `type`; the rest of the header word is ours.
     buf.writeUInt16BE(flags | QR, 2);
