@@ -113,12 +113,17 @@ interface KeyState {
   meta: KvMeta;
   userDirty: boolean;
   metaDirty: boolean;
+  /** Named by an operation itself (not only listed by a tree read): its records are compared at commit. */
+  single: boolean;
 }
 
 class Snapshot {
   readonly keys = new Map<string, KeyState>();
   readonly sessions = new Map<string, KeyValue | undefined>();
-  readonly loadedPrefixes: Buffer[] = [];
+  /** Prefixes read by get-tree: no key under them may change before the commit. */
+  readonly readTrees: Buffer[] = [];
+  /** Prefixes emptied by delete-tree. */
+  readonly deletedTrees: Buffer[] = [];
   constructor(readonly read: PinnedRead) {}
 
   state(key: Buffer): KeyState {
@@ -127,9 +132,13 @@ class Snapshot {
     return s;
   }
 
-  add(key: Buffer, user: KeyValue | undefined, metaRecord: KeyValue | undefined): void {
+  add(key: Buffer, user: KeyValue | undefined, metaRecord: KeyValue | undefined, single: boolean): void {
     const id = key.toString('latin1');
-    if (this.keys.has(id)) return;
+    const known = this.keys.get(id);
+    if (known) {
+      known.single ||= single;
+      return;
+    }
     const { meta } = metaFor(user, metaRecord);
     this.keys.set(id, {
       key,
@@ -139,6 +148,7 @@ class Snapshot {
       meta,
       userDirty: false,
       metaDirty: false,
+      single,
     });
   }
 }
@@ -222,8 +232,7 @@ export class KvTxnExecutor {
           const [mk, mend] = prefixRange(metaKey(p));
           const [users, metas] = await Promise.all([snap.read.range('user', k, end), snap.read.range(SYSTEM, mk, mend)]);
           const metaByKey = new Map(metas.map((m) => [m.key.subarray(SystemPrefix.kvMeta.length).toString('latin1'), m]));
-          for (const u of users) snap.add(u.key, u, metaByKey.get(u.key.toString('latin1')));
-          snap.loadedPrefixes.push(p);
+          for (const u of users) snap.add(u.key, u, metaByKey.get(u.key.toString('latin1')), false);
         })(),
       );
     }
@@ -235,7 +244,7 @@ export class KvTxnExecutor {
             snap.read.one(SYSTEM, metaKey(key)),
           ]);
           void id;
-          snap.add(key, user, meta);
+          snap.add(key, user, meta, true);
         })(),
       );
     }
@@ -336,6 +345,7 @@ export class KvTxnExecutor {
           break;
         }
         case 'get-tree': {
+          snap.readTrees.push(op.key);
           for (const s of this.under(snap, op.key)) results.push({ opIndex: i, entry: simEntry(s), withValue: true });
           break;
         }
@@ -371,6 +381,7 @@ export class KvTxnExecutor {
           break;
         }
         case 'delete-tree':
+          snap.deletedTrees.push(op.key);
           for (const s of this.under(snap, op.key)) this.remove(s);
           break;
         default:
@@ -409,25 +420,38 @@ export class KvTxnExecutor {
   }
 
   private commitRequest(ops: readonly KvOp[], snap: Snapshot, now: number) {
+    void ops;
     const compare: Compare[] = [];
     const success: RequestOp[] = [];
+    const under = (key: Buffer, p: Buffer) => key.subarray(0, p.length).equals(p);
+    // A delete-tree whose prefix ends up empty is one deleteRange per keyspace (however many keys
+    // it removes) instead of a write per key. (A lock-delay window recorded on a key under it is
+    // dropped with its metadata record.)
+    const wholeTrees = snap.deletedTrees.filter((p) => ![...snap.keys.values()].some((s) => s.user && under(s.key, p)));
     for (const s of snap.keys.values()) {
-      compare.push(cmpMod('user', s.key, s.userAtR?.modRevision ?? 0));
-      compare.push(cmpMod(SYSTEM, metaKey(s.key), s.metaAtR?.modRevision ?? 0));
-      if (!s.userDirty && !s.metaDirty) continue;
-      success.push(...KvTxnExecutor.recordOps(s, now));
+      const covered = wholeTrees.some((p) => under(s.key, p));
+      const dirty = s.userDirty || s.metaDirty;
+      if (s.single || (dirty && !covered)) {
+        compare.push(cmpMod('user', s.key, s.userAtR?.modRevision ?? 0));
+        compare.push(cmpMod(SYSTEM, metaKey(s.key), s.metaAtR?.modRevision ?? 0));
+      }
+      if (dirty && !covered) success.push(...KvTxnExecutor.recordOps(s, now));
+    }
+    for (const p of wholeTrees) {
+      const [k, end] = prefixRange(p);
+      const [mk, mend] = prefixRange(metaKey(p));
+      success.push({ requestDeleteRange: { key: k, rangeEnd: end, prevKv: false } });
+      success.push({ requestDeleteRange: { keyspace: SYSTEM, key: mk, rangeEnd: mend, prevKv: false } });
     }
     // A tree read in a txn that writes: no key under the prefix may have been created or changed
     // since R (a deletion under it is not detected: etcd has no compare for it).
-    const writes = success.length > 0;
-    if (writes) {
-      for (const p of snap.loadedPrefixes) {
+    if (success.length > 0) {
+      for (const p of snap.readTrees) {
         const [k, end] = prefixRange(p);
         compare.push({ keyspace: 'user', result: CompareResult.LESS, target: CompareTarget.MOD, key: k, rangeEnd: end, modRevision: snap.read.revision + 1 });
       }
       for (const [sid, kv] of snap.sessions) compare.push(cmpMod(SYSTEM, systemKey(SystemPrefix.session, sid), kv?.modRevision ?? 0));
     }
-    void ops;
     return { compare, success, failure: [] as RequestOp[] };
   }
 

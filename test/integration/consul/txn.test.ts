@@ -107,6 +107,25 @@ describe('/v1/txn KV verbs', () => {
     expect((await fetch(url('/v1/kv/tree/?recurse'))).status).toBe(404);
   });
 
+  it('delete-tree then set under the same prefix in one txn leaves only the new key', async () => {
+    await txn([
+      { KV: { Verb: 'set', Key: 'mix/a', Value: b64('1') } },
+      { KV: { Verb: 'set', Key: 'mix/b', Value: b64('2') } },
+    ]);
+    const r = await txn([
+      { KV: { Verb: 'delete-tree', Key: 'mix/' } },
+      { KV: { Verb: 'set', Key: 'mix/new', Value: b64('3') } },
+      { KV: { Verb: 'get-tree', Key: 'mix/' } },
+    ]);
+    expect(r.status).toBe(200);
+    const a = (await r.json()) as Answer;
+    expect(a.Results!.map((x) => [x.KV.Key, x.KV.Value])).toEqual([
+      ['mix/new', null],
+      ['mix/new', b64('3')],
+    ]);
+    expect(await (await fetch(url('/v1/kv/mix/?keys'))).json()).toEqual(['mix/new']);
+  });
+
   it('lock / unlock with a session; an unknown session is refused with Consul\'s text', async () => {
     const sid = ((await (await fetch(url('/v1/session/create'), { method: 'PUT', body: '{"LockDelay":0}' })).json()) as { ID: string }).ID;
     const r = await txn([{ KV: { Verb: 'lock', Key: 't/lock', Value: b64('me'), Session: sid } }]);
