@@ -7,11 +7,11 @@
 // Any failure is a FilterError whose message is Consul's "Failed to create boolean expression
 // evaluator: ..." text.
 //
-// Matching: a selector that walks through a list of structs (Checks.Status on a health entry)
-// matches when any element matches; the negated operators (!=, not in, not contains, not matches,
-// is not empty) are the negation of their positive form. A map key that is absent is an empty
-// value: it equals nothing, is empty, and contains nothing.
-import { parseFilter, FilterSyntaxError, type Expression, type MatchExpression, type MatchOperator } from './parser.js';
+// Matching follows go-bexpr's reflection evaluator: a selector that walks through a list of
+// structs (Checks.Status on a health entry) applies the whole operator, negated ones included, to
+// every element and matches when any element does; a map key that is absent makes ==, in,
+// contains, matches and `is not empty` false and their negations (and `is empty`) true.
+import { parseFilter, FilterSyntaxError, type Expression, type MatchOperator } from './parser.js';
 import type { FieldType } from './schema.js';
 
 export * from './schema.js';
@@ -23,73 +23,63 @@ export class FilterError extends Error {}
 
 const PREFIX = 'Failed to create boolean expression evaluator: ';
 
+/** go-bexpr's operator names (its grammar reads `contains` as In and `not contains` as Not In). */
 const OPERATOR_NAMES: Record<MatchOperator, string> = {
   equal: 'Equal',
   notEqual: 'Not Equal',
   in: 'In',
   notIn: 'Not In',
-  contains: 'Contains',
-  notContains: 'Not Contains',
+  contains: 'In',
+  notContains: 'Not In',
   isEmpty: 'Is Empty',
   isNotEmpty: 'Is Not Empty',
   matches: 'Matches',
   notMatches: 'Not Matches',
 };
 
-const NEGATED: Partial<Record<MatchOperator, MatchOperator>> = {
-  notEqual: 'equal',
-  notIn: 'in',
-  notContains: 'contains',
-  isNotEmpty: 'isEmpty',
-  notMatches: 'matches',
+/** Each operator as the positive one it negates (contains is in). */
+const BASE: Record<MatchOperator, { op: 'equal' | 'in' | 'isEmpty' | 'matches'; negated: boolean }> = {
+  equal: { op: 'equal', negated: false },
+  notEqual: { op: 'equal', negated: true },
+  in: { op: 'in', negated: false },
+  notIn: { op: 'in', negated: true },
+  contains: { op: 'in', negated: false },
+  notContains: { op: 'in', negated: true },
+  isEmpty: { op: 'isEmpty', negated: false },
+  isNotEmpty: { op: 'isEmpty', negated: true },
+  matches: { op: 'matches', negated: false },
+  notMatches: { op: 'matches', negated: true },
 };
 
 type Predicate = (item: unknown) => boolean;
 
-interface ResolvedSelector {
-  /** Path segments with, for each, whether the value there is a list of structs to fan out over. */
-  steps: Array<{ name: string; fanOut: boolean; mapKey: boolean }>;
-  leaf: FieldType;
-}
-
-function resolveSelector(selector: string[], schema: FieldType): ResolvedSelector {
-  const steps: ResolvedSelector['steps'] = [];
+/** The type a selector reaches; the error names the selector up to the first part that does not exist. */
+function resolveSelector(selector: string[], schema: FieldType): FieldType {
   let t = schema;
-  const invalid = () => new FilterError(`${PREFIX}Selector ${JSON.stringify(selector.join('.'))} is not valid`);
-  for (const name of selector) {
-    // A list of structs is entered through its element's fields: the step that reached the list fans out.
-    if (t.kind === 'slice' && t.elem.kind === 'struct' && steps.length > 0) {
-      t = t.elem;
-      steps[steps.length - 1]!.fanOut = true;
-    }
-    if (t.kind === 'struct') {
-      const next = t.fields[name];
-      if (!next) throw invalid();
-      steps.push({ name, fanOut: false, mapKey: false });
-      t = next;
-    } else if (t.kind === 'map') {
-      steps.push({ name, fanOut: false, mapKey: true });
-      t = t.value;
-    } else {
-      throw invalid();
-    }
+  for (let i = 0; i < selector.length; i++) {
+    // A list of structs is entered through its element's fields.
+    while (t.kind === 'slice' && t.elem.kind === 'struct') t = t.elem;
+    if (t.kind === 'struct' && t.fields[selector[i]!]) t = t.fields[selector[i]!]!;
+    else if (t.kind === 'map') t = t.value;
+    else throw new FilterError(`${PREFIX}Selector ${JSON.stringify(selector.slice(0, i + 1).join('.'))} is not valid`);
   }
-  return { steps, leaf: t };
+  return t;
 }
 
+/** The operators go-bexpr allows on a field of each type (as Consul's filtering documentation lists them). */
 function operatorAllowed(op: MatchOperator, t: FieldType): boolean {
-  const base = NEGATED[op] ?? op;
+  const base = BASE[op].op;
   switch (t.kind) {
     case 'string':
-      return true;
+      return base === 'equal' || base === 'in' || base === 'matches';
     case 'int':
     case 'float':
     case 'bool':
       return base === 'equal';
     case 'map':
-      return base === 'isEmpty' || base === 'in' || base === 'contains';
+      return base === 'isEmpty' || base === 'in';
     case 'slice':
-      return base === 'isEmpty' || ((base === 'in' || base === 'contains') && t.elem.kind !== 'struct');
+      return base === 'isEmpty' || (base === 'in' && t.elem.kind !== 'struct');
     case 'struct':
       return false;
   }
@@ -103,7 +93,7 @@ function parseGoBool(s: string): boolean | undefined {
 }
 
 /** A Go (RE2) regular expression as a JS RegExp: leading inline flags become RegExp flags. */
-function compileRegex(pattern: string, selector: string): RegExp {
+function compileRegex(pattern: string): RegExp {
   let flags = '';
   let body = pattern;
   const m = /^\(\?([imsU]+)\)/.exec(body);
@@ -114,89 +104,75 @@ function compileRegex(pattern: string, selector: string): RegExp {
   try {
     return new RegExp(body, flags + 'u');
   } catch (e) {
-    throw new FilterError(`${PREFIX}Failed to compile regular expression for selector ${JSON.stringify(selector)}: ${(e as Error).message}`);
+    throw new FilterError(`${PREFIX}Failed to compile regular expression ${JSON.stringify(pattern)}: error parsing regexp: ${(e as Error).message}`);
   }
 }
 
-/** The values a selector reaches in one item (several when it walks through a list of structs); none when a step is missing. */
-function collect(item: unknown, steps: ResolvedSelector['steps']): unknown[] {
-  let current: unknown[] = [item];
-  for (const step of steps) {
-    const next: unknown[] = [];
-    for (const v of current) {
-      if (v === null || v === undefined || typeof v !== 'object') continue;
-      const rec = v as Record<string, unknown>;
-      if (!Object.prototype.hasOwnProperty.call(rec, step.name)) continue;
-      const child = rec[step.name];
-      if (step.fanOut) {
-        if (Array.isArray(child)) next.push(...child);
-      } else {
-        next.push(child);
+/** The leaf test of a positive operator (the field's zero value stands in for null). */
+function leafTest(base: 'equal' | 'in' | 'isEmpty' | 'matches', leaf: FieldType, raw: string, selectorText: string): (v: unknown) => boolean {
+  const coerceError = (fn: string) =>
+    new FilterError(`${PREFIX}Failed to coerce value ${JSON.stringify(raw)} for selector ${JSON.stringify(selectorText)}: strconv.${fn}: parsing ${JSON.stringify(raw)}: invalid syntax`);
+  switch (base) {
+    case 'isEmpty':
+      return (v) => {
+        if (v === null || v === undefined || v === '') return true;
+        if (Array.isArray(v)) return v.length === 0;
+        if (typeof v === 'object') return Object.keys(v as object).length === 0;
+        return false;
+      };
+    case 'equal':
+      if (leaf.kind === 'int' || leaf.kind === 'float') {
+        const ok = leaf.kind === 'int' ? /^[+-]?(0[xX][0-9a-fA-F]+|0[0-7]*|[1-9][0-9]*)$/.test(raw) : raw.trim() !== '' && Number.isFinite(Number(raw));
+        if (!ok) throw coerceError(leaf.kind === 'int' ? 'ParseInt' : 'ParseFloat');
+        const n = Number(raw);
+        return (v) => (typeof v === 'number' ? v : 0) === n;
       }
+      if (leaf.kind === 'bool') {
+        const b = parseGoBool(raw);
+        if (b === undefined) throw coerceError('ParseBool');
+        return (v) => (v === true) === b;
+      }
+      return (v) => (typeof v === 'string' ? v : '') === raw;
+    case 'in':
+      if (leaf.kind === 'map') return (v) => v !== null && typeof v === 'object' && Object.prototype.hasOwnProperty.call(v, raw);
+      if (leaf.kind === 'slice') return (v) => Array.isArray(v) && v.includes(raw);
+      return (v) => typeof v === 'string' && v.includes(raw);
+    case 'matches': {
+      const re = compileRegex(raw);
+      return (v) => re.test(typeof v === 'string' ? v : '');
     }
-    current = next;
   }
-  return current;
 }
 
-function isEmptyValue(v: unknown): boolean {
-  if (v === null || v === undefined || v === '') return true;
-  if (Array.isArray(v)) return v.length === 0;
-  if (typeof v === 'object') return Object.keys(v as object).length === 0;
-  return false;
-}
-
-function compileMatch(m: MatchExpression, schema: FieldType): Predicate {
+function compileMatch(m: import('./parser.js').MatchExpression, schema: FieldType): Predicate {
   const selectorText = m.selector.join('.');
-  const { steps, leaf } = resolveSelector(m.selector, schema);
+  const leaf = resolveSelector(m.selector, schema);
   if (!operatorAllowed(m.operator, leaf)) {
     throw new FilterError(`${PREFIX}Invalid match operator ${JSON.stringify(OPERATOR_NAMES[m.operator])} for selector ${JSON.stringify(selectorText)}`);
   }
-  const positive = NEGATED[m.operator] ?? m.operator;
-  const raw = m.value ?? '';
-  let test: (v: unknown) => boolean;
-  switch (positive) {
-    case 'isEmpty':
-      test = isEmptyValue;
-      break;
-    case 'equal':
-      if (leaf.kind === 'int' || leaf.kind === 'float') {
-        const n = Number(raw);
-        if (raw.trim() === '' || !Number.isFinite(n) || (leaf.kind === 'int' && !/^[+-]?\d+$/.test(raw))) {
-          throw new FilterError(`${PREFIX}Failed to coerce value ${JSON.stringify(raw)} for selector ${JSON.stringify(selectorText)}: strconv.Parse${leaf.kind === 'int' ? 'Int' : 'Float'}: parsing ${JSON.stringify(raw)}: invalid syntax`);
-        }
-        test = (v) => typeof v === 'number' && v === n;
-      } else if (leaf.kind === 'bool') {
-        const b = parseGoBool(raw);
-        if (b === undefined) {
-          throw new FilterError(`${PREFIX}Failed to coerce value ${JSON.stringify(raw)} for selector ${JSON.stringify(selectorText)}: strconv.ParseBool: parsing ${JSON.stringify(raw)}: invalid syntax`);
-        }
-        test = (v) => (v ?? false) === b;
-      } else {
-        test = (v) => (v ?? '') === raw;
-      }
-      break;
-    case 'in':
-    case 'contains':
-      if (leaf.kind === 'map') test = (v) => v !== null && typeof v === 'object' && Object.prototype.hasOwnProperty.call(v, raw);
-      else if (leaf.kind === 'slice') test = (v) => Array.isArray(v) && v.includes(raw);
-      else test = (v) => typeof v === 'string' && v.includes(raw);
-      break;
-    case 'matches': {
-      const re = compileRegex(raw, selectorText);
-      test = (v) => typeof v === 'string' && re.test(v);
-      break;
+  const { op, negated } = BASE[m.operator];
+  const test = leafTest(op, leaf, m.value ?? '', selectorText);
+  const atLeaf = (v: unknown) => (negated ? !test(v) : test(v));
+  // An absent map key: == / in / matches / is not empty are false, their negations and is empty true.
+  const whenKeyAbsent = negated !== (op === 'isEmpty');
+  const walk = (value: unknown, depth: number, t: FieldType): boolean => {
+    if (depth === m.selector.length) return atLeaf(value);
+    if (t.kind === 'slice' && t.elem.kind === 'struct') {
+      // Operations through a list are "any element".
+      return Array.isArray(value) && value.some((item) => walk(item, depth, t.elem));
     }
-    default:
-      throw new FilterError(`${PREFIX}unsupported operator`);
-  }
-  const negate = NEGATED[m.operator] !== undefined;
-  return (item) => {
-    const values = collect(item, steps);
-    // A selector that reaches nothing (absent map key, empty list) reads as the empty value.
-    const hit = values.length === 0 ? test(undefined) : values.some(test);
-    return negate ? !hit : hit;
+    const name = m.selector[depth]!;
+    if (t.kind === 'map') {
+      if (value === null || typeof value !== 'object' || !Object.prototype.hasOwnProperty.call(value, name)) return whenKeyAbsent;
+      return walk((value as Record<string, unknown>)[name], depth + 1, t.value);
+    }
+    if (t.kind === 'struct') {
+      const next = value !== null && typeof value === 'object' ? (value as Record<string, unknown>)[name] : undefined;
+      return walk(next, depth + 1, t.fields[name]!);
+    }
+    return false;
   };
+  return (item) => walk(item, 0, schema);
 }
 
 function compile(e: Expression, schema: FieldType): Predicate {

@@ -8,8 +8,9 @@
 //                  | Selector ( "contains" | "not contains" | "matches" | "not matches" ) Value
 //                  | Selector "is" [ "not" ] "empty"
 //                  | Value [ "not" ] "in" Selector
-//   Selector      := Identifier ( "." Identifier | "[" String "]" )*
-//   Value         := String ("..." with Go escapes, or `raw`) | Number | a bare word (passing, v1.2, linux)
+//   Selector      := Identifier ( "." Identifier | "." Digits | "[" String "]" )*     Identifier := [a-zA-Z][a-zA-Z0-9_/]*
+//   Value         := String ("..." with Go escapes, or `raw`) | Number (-?(0|[1-9][0-9]*)(.[0-9]+)?)
+//                  | a selector-shaped bare word (passing, linux, v1.x), taken as its text
 //
 // Keywords are lower-case; whitespace separates words and is otherwise ignored. A syntax error
 // reports where the parse stopped as go-bexpr's generated parser does: "line:col (offset): ...".
@@ -44,8 +45,7 @@ export type Expression =
 export class FilterSyntaxError extends Error {}
 
 const IDENT_START = /[A-Za-z]/;
-const IDENT_PART = /[A-Za-z0-9_]/;
-const BARE_VALUE = /[A-Za-z0-9_\-./:+@]/;
+const IDENT_PART = /[A-Za-z0-9_/]/;
 const KEYWORDS = new Set(['and', 'or', 'not', 'in', 'contains', 'is', 'empty', 'matches']);
 
 class Parser {
@@ -66,7 +66,16 @@ class Parser {
     const before = this.text.slice(0, this.pos);
     const line = before.split('\n').length;
     const col = this.pos - before.lastIndexOf('\n');
-    throw new FilterSyntaxError(`${line}:${col} (${this.pos}): no match found, expected: ${expected.join(', ')}`);
+    const list = expected.length > 1 ? `${expected.slice(0, -1).join(', ')} or ${expected[expected.length - 1]}` : expected.join('');
+    throw new FilterSyntaxError(`${line}:${col} (${this.pos}): no match found, expected: ${list}`);
+  }
+
+  /** A rule's own error (go-bexpr's grammar raises these by name: unterminated strings, bad numbers...). */
+  private ruleFail(rule: string, message: string): never {
+    const before = this.text.slice(0, this.pos);
+    const line = before.split('\n').length;
+    const col = this.pos - before.lastIndexOf('\n');
+    throw new FilterSyntaxError(`${line}:${col} (${this.pos}): rule ${JSON.stringify(rule)}: ${message}`);
   }
 
   private skipSpace(): boolean {
@@ -112,7 +121,7 @@ class Parser {
     if (this.peekWord() === 'not') {
       // "not" may also begin nothing else at this point: a value cannot be the bare word "not".
       this.pos += 3;
-      if (!this.skipSpace() && this.text[this.pos] !== '(') this.fail(['[ \\t\\r\\n]', '"("']);
+      if (!this.skipSpace()) this.fail(['[ \\t\\r\\n]']);
       return { kind: 'not', operand: this.parseNot() };
     }
     if (this.text[this.pos] === '(') {
@@ -128,23 +137,19 @@ class Parser {
 
   private parseMatch(): MatchExpression {
     this.skipSpace();
-    const start = this.pos;
     const c = this.text[this.pos];
-    if (c === undefined) this.fail(['"(", "not", a selector or a value']);
-    // `Value [not] in Selector`: the left side is a literal (quoted, a number, or a bare word followed by "in").
-    if (c === '"' || c === '`' || /[0-9-]/.test(c)) {
-      const value = this.parseValue();
-      return this.parseInTail(value);
-    }
-    if (!IDENT_START.test(c)) this.fail(['"(", "not", a selector or a value']);
-    const word = this.readBare();
+    if (c === undefined) this.fail(['"("', '"not"', 'a selector', 'a value']);
+    // `Value [not] in Selector` with a quoted or numeric value.
+    if (c === '"' || c === '`' || /[0-9-]/.test(c)) return this.parseInTail(this.parseValue());
+    if (!IDENT_START.test(c)) this.fail(['"("', '"not"', 'a selector', 'a value']);
+    const selector = this.parseSelector();
+    // A selector-shaped word followed by "in" is a bare value: `primary in ServiceTags`.
     const save = this.pos;
     if (this.keyword('in') || (this.keyword('not') && this.keyword('in'))) {
       this.pos = save;
-      return this.parseInTail(word);
+      return this.parseInTail(selector.join('.'));
     }
-    this.pos = start;
-    const selector = this.parseSelector();
+    this.pos = save;
     this.skipSpace();
     if (this.text.startsWith('==', this.pos)) {
       this.pos += 2;
@@ -154,7 +159,7 @@ class Parser {
       this.pos += 2;
       return { kind: 'match', selector, operator: 'notEqual', value: this.parseValue() };
     }
-    const w = this.peekWord();
+    const w = this.pos > save ? this.peekWord() : undefined;
     if (w === 'is') {
       this.pos += 2;
       if (this.keyword('empty')) return { kind: 'match', selector, operator: 'isEmpty' };
@@ -162,22 +167,25 @@ class Parser {
       this.skipSpace();
       this.fail(['"empty"', '"not"']);
     }
-    if (w === 'contains') {
+    if (w === 'contains' || w === 'matches') {
       this.pos += w.length;
-      return { kind: 'match', selector, operator: 'contains', value: this.parseValue() };
-    }
-    if (w === 'matches') {
-      this.pos += w.length;
-      return { kind: 'match', selector, operator: 'matches', value: this.parseValue() };
+      if (!this.skipSpace()) this.fail(['[ \\t\\r\\n]']);
+      return { kind: 'match', selector, operator: w, value: this.parseValue() };
     }
     if (w === 'not') {
       this.pos += 3;
-      if (this.keyword('contains')) return { kind: 'match', selector, operator: 'notContains', value: this.parseValue() };
-      if (this.keyword('matches')) return { kind: 'match', selector, operator: 'notMatches', value: this.parseValue() };
+      if (this.keyword('contains')) return this.afterSpace({ kind: 'match', selector, operator: 'notContains', value: '' });
+      if (this.keyword('matches')) return this.afterSpace({ kind: 'match', selector, operator: 'notMatches', value: '' });
       this.skipSpace();
       this.fail(['"contains"', '"matches"']);
     }
-    this.fail(['"!="', '"."', '"=="', '"["', '"contains"', '"is"', '"matches"', '"not"']);
+    this.fail(['"!="', '"."', '"=="', '"["', '"contains"', '"is"', '"matches"', '"not"', '[ \\t\\r\\n]', '[a-zA-Z0-9_/]']);
+  }
+
+  /** The value after `not contains` / `not matches` (whitespace required before it). */
+  private afterSpace(m: MatchExpression): MatchExpression {
+    if (!this.skipSpace()) this.fail(['[ \\t\\r\\n]']);
+    return { ...m, value: this.parseValue() };
   }
 
   private parseInTail(value: string): MatchExpression {
@@ -210,7 +218,13 @@ class Parser {
       const c = this.text[this.pos];
       if (c === '.') {
         this.pos++;
-        parts.push(this.parseIdentifier());
+        const digits = /^[0-9]+/.exec(this.text.slice(this.pos));
+        if (digits) {
+          this.pos += digits[0].length;
+          parts.push(digits[0]);
+        } else {
+          parts.push(this.parseIdentifier());
+        }
       } else if (c === '[') {
         this.pos++;
         this.skipSpace();
@@ -226,23 +240,22 @@ class Parser {
     }
   }
 
-  private readBare(): string {
-    const start = this.pos;
-    while (this.pos < this.text.length && BARE_VALUE.test(this.text[this.pos]!)) this.pos++;
-    return this.text.slice(start, this.pos);
-  }
-
   private parseValue(): string {
     this.skipSpace();
     const c = this.text[this.pos];
     if (c === '"' || c === '`') return this.parseString();
-    if (c === undefined || !BARE_VALUE.test(c)) this.fail(['"\\""', '"`"', 'a number', 'a value']);
-    const word = this.readBare();
-    if (KEYWORDS.has(word)) {
-      this.pos -= word.length;
-      this.fail(['"\\""', '"`"', 'a number', 'a value']);
+    if (c !== undefined && /[0-9-]/.test(c)) {
+      const m = /^-?(0|[1-9][0-9]*)(\.[0-9]+)?/.exec(this.text.slice(this.pos));
+      if (!m) this.fail(['"0"', '[1-9]']);
+      const after = this.text[this.pos + m[0].length];
+      if (after !== undefined && !/[ \t\r\n)]/.test(after)) this.ruleFail('number', 'Invalid number literal');
+      this.pos += m[0].length;
+      return m[0];
     }
-    return word;
+    if (c === undefined || !IDENT_START.test(c)) this.fail(['"\\""', '"-"', '"0"', '"`"', '[1-9]', '[a-zA-Z]']);
+    const word = this.peekWord();
+    if (word !== undefined && KEYWORDS.has(word)) this.fail(['"\\""', '"-"', '"0"', '"`"', '[1-9]', '[a-zA-Z]']);
+    return this.parseSelector().join('.');
   }
 
   private parseString(): string {
@@ -252,8 +265,8 @@ class Parser {
     if (quote === '`') {
       const end = this.text.indexOf('`', this.pos);
       if (end < 0) {
-        this.pos = this.text.length;
-        this.fail(['"`"']);
+        this.pos = start;
+        this.ruleFail('string', 'Unterminated string literal');
       }
       this.pos = end + 1;
       return this.text.slice(start + 1, end);
@@ -265,7 +278,11 @@ class Parser {
         this.pos++;
         return out;
       }
-      if (ch === '\n') break;
+      // Go's strconv.Unquote refuses a raw newline in a "..." literal.
+      if (ch === '\n') {
+        this.pos = start;
+        this.ruleFail('string', 'invalid syntax');
+      }
       if (ch === '\\') {
         const next = this.text[this.pos + 1];
         const simple: Record<string, string> = { n: '\n', t: '\t', r: '\r', '"': '"', '\\': '\\', a: '\x07', b: '\b', f: '\f', v: '\v', '/': '/' };
@@ -281,13 +298,14 @@ class Parser {
           this.pos += 2 + hex;
           continue;
         }
-        this.pos++;
-        this.fail(['a valid escape sequence']);
+        this.pos = start;
+        this.ruleFail('string', 'invalid syntax');
       }
       out += ch;
       this.pos++;
     }
-    this.fail(['"\\""']);
+    this.pos = start;
+    this.ruleFail('string', 'Unterminated string literal');
   }
 }
 
