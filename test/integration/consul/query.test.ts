@@ -238,6 +238,21 @@ describe('prepared queries: /v1/query', () => {
     await json('DELETE', `/v1/query/${(a.body as { ID: string }).ID}`);
   });
 
+  it('drops a query bound to a session when the session goes', async () => {
+    await register(f.face, { Node: 'sess-node', Address: '10.12.0.1' });
+    const sess = await json('PUT', '/v1/session/create', { Node: 'sess-node', Checks: [] });
+    expect(sess.status).toBe(200);
+    const sessionId = (sess.body as { ID: string }).ID;
+    // Without a name, a query must be bound to a session.
+    const created = await json('POST', '/v1/query', { Session: sessionId, Service: { Service: 'redis' } });
+    expect(created.status).toBe(200);
+    const id = (created.body as { ID: string }).ID;
+    expect(((await json('GET', `/v1/query/${id}`)).body as Array<{ Session: string }>)[0]!.Session).toBe(sessionId);
+    expect((await json('PUT', `/v1/session/destroy/${sessionId}`)).status).toBe(200);
+    expect((await json('GET', `/v1/query/${id}`)).status).toBe(404);
+    expect(((await json('GET', '/v1/query')).body as Array<{ ID: string }>).map((q) => q.ID)).not.toContain(id);
+  });
+
   it('blocks GET /v1/query until a query changes', async () => {
     const first = await json('GET', '/v1/query');
     const index = first.headers.get('x-consul-index');

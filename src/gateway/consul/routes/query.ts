@@ -8,6 +8,12 @@ import type { ConsulContext } from '../context.js';
 import { ConsulHttpError } from '../http-error.js';
 import { blockingQuery, parseQueryOptions, setQueryMeta, type QueryOptions } from '../query-options.js';
 
+/**
+ * What a blocking list or get waits on: the queries, and the sessions (a query bound to a session
+ * goes with it, which compat notices on the next read).
+ */
+const QUERY_TABLES = ['prepared-queries', 'sessions'] as const;
+
 const ALL_METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'DELETE', 'OPTIONS', 'PATCH'] as const;
 
 /** Consul's MethodNotAllowedError: 405, the method named in the body, the allowed ones in Allow. */
@@ -81,7 +87,7 @@ export function queryRoutes(app: FastifyInstance, ctx: ConsulContext): void {
           const opts = parseQueryOptions(req);
           checkDatacenter(ctx, opts.dc);
           const answer = await run(() =>
-            blockingQuery(ctx, req, opts, ['prepared-queries'], async () => {
+            blockingQuery(ctx, req, opts, QUERY_TABLES, async () => {
               const value = await queries.list();
               return { index: queries.index(), value };
             }),
@@ -141,7 +147,7 @@ export function queryRoutes(app: FastifyInstance, ctx: ConsulContext): void {
           const opts = parseQueryOptions(req);
           checkDatacenter(ctx, opts.dc);
           const answer = await run(() =>
-            blockingQuery(ctx, req, opts, ['prepared-queries'], async () => {
+            blockingQuery(ctx, req, opts, QUERY_TABLES, async () => {
               const value = [await queries.get(id)];
               return { index: queries.index(), value };
             }),
