@@ -115,6 +115,9 @@ export interface NativeBackend extends Backend {
   onRemoved(fn: () => void): void;
   /** The raft host, for tests and diagnostics. */
   readonly node: NativeNode;
+  /** Always present on the native store (optional on Backend). */
+  consulSnapshot(opts: { stale: boolean }): Promise<{ data: Buffer; index: number }>;
+  restoreConsulSnapshot(data: Buffer): Promise<void>;
 }
 
 const VERSION = '3.4.23';

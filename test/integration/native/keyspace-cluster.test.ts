@@ -105,4 +105,30 @@ describe('system keyspace in a three-member cluster', () => {
     await until('the follower to drop the session', async () => (await follower.range(rangeReq('session/s1', { serializable: true, ...SYS }))).count === 0);
     expect(await sysCount(follower)).toBe(expectedSys - 1);
   });
+
+  it('a Consul snapshot restore sent to a follower reaches every member through the log', async () => {
+    const leader = members.find((m) => m.isLeader())!;
+    const follower = members.find((m) => !m.isLeader())!;
+    const saved = await follower.consulSnapshot({ stale: false });
+    const savedUser = await userKeys(leader);
+    const savedSys = await sysCount(leader);
+    await leader.put(putReq('app/after-save', 'x'));
+    await leader.deleteRange({ ...SYS, key: Buffer.from('node/'), rangeEnd: Buffer.from('node0'), prevKv: false });
+    expect(await sysCount(leader)).toBeLessThan(savedSys);
+    const revBefore = leader.header().revision;
+
+    await follower.restoreConsulSnapshot(saved.data);
+    for (const m of members) {
+      await until('every member to apply the restore', async () => (await sysCount(m)) === savedSys);
+      expect(await userKeys(m)).toEqual(savedUser);
+      expect(m.header().revision).toBeGreaterThanOrEqual(revBefore);
+    }
+    // the log goes on after it, on every member
+    const next = await follower.put(putReq('node/after-restore', '{}', SYS));
+    for (const m of members) {
+      await until('the next write everywhere', async () => (await m.range(rangeReq('node/after-restore', { serializable: true, ...SYS }))).count === 1);
+    }
+    expect(next.header.revision).toBeGreaterThan(revBefore);
+    await expect(follower.restoreConsulSnapshot(Buffer.from('garbage'))).rejects.toThrow(/^dcsgw: snapshot restore refused: not a dcsgw mvcc snapshot$/);
+  });
 });
