@@ -123,7 +123,21 @@ function emptyCheckType(): CheckType {
   };
 }
 
+const CHECK_TYPE_FIELDS = [
+  'CheckID', 'ID', 'Name', 'Status', 'Notes', 'ScriptArgs', 'Args', 'HTTP', 'Header', 'Method', 'Body', 'DisableRedirects',
+  'TCP', 'TCPUseTLS', 'UDP', 'Interval', 'AliasNode', 'AliasService', 'DockerContainerID', 'Shell', 'GRPC', 'GRPCUseTLS',
+  'H2PING', 'H2PingUseTLS', 'OSService', 'TLSServerName', 'TLSSkipVerify', 'Timeout', 'TTL', 'SuccessBeforePassing',
+  'FailuresBeforeWarning', 'FailuresBeforeCritical', 'ProxyHTTP', 'ProxyGRPC', 'DeregisterCriticalServiceAfter',
+  'OutputMaxSize', 'ServiceID', 'Script', 'Token', 'Namespace', 'Partition',
+] as const;
+
+const SERVICE_FIELDS = [
+  'Kind', 'ID', 'Name', 'Tags', 'Address', 'TaggedAddresses', 'Meta', 'Port', 'SocketPath', 'Check', 'Checks', 'Weights',
+  'Token', 'EnableTagOverride', 'Locality', 'Proxy', 'Connect', 'Namespace', 'Partition',
+] as const;
+
 function readCheckType(f: JsonFields): CheckType {
+  f.rejectUnknown(CHECK_TYPE_FIELDS);
   const c = emptyCheckType();
   c.checkId = f.string('CheckID', 'ID');
   c.name = f.string('Name');
@@ -173,7 +187,7 @@ export function parseCheckDefinition(raw: unknown): CheckDefinition {
 
 /** Decodes an AgentServiceRegistration / config `service` block. Throws DefinitionError. */
 export function parseServiceDefinition(raw: unknown): ServiceDefinition {
-  const f = JsonFields.of(raw, 'ServiceDefinition');
+  const f = JsonFields.of(raw, 'ServiceDefinition').rejectUnknown(SERVICE_FIELDS);
   const name = f.string('Name');
   const service: ServiceRecord = {
     ID: f.string('ID') || name,
@@ -186,7 +200,8 @@ export function parseServiceDefinition(raw: unknown): ServiceDefinition {
     EnableTagOverride: f.bool('EnableTagOverride'),
   };
   const kind = f.string('Kind');
-  if (kind) service.Kind = kind;
+  // Every kind but the typical one ("") is a mesh role (proxy, gateways): refused, not half-served.
+  if (kind) throw new DefinitionError(`service kind ${JSON.stringify(kind)} needs the service mesh, which dcsgw does not support`);
   const socketPath = f.string('SocketPath');
   if (socketPath) service.SocketPath = socketPath;
   const tagged = f.object('TaggedAddresses');
@@ -194,21 +209,21 @@ export function parseServiceDefinition(raw: unknown): ServiceDefinition {
     const out: Record<string, { Address: string; Port: number }> = {};
     const rawTagged = f.raw('TaggedAddresses') as Record<string, unknown>;
     for (const key of Object.keys(rawTagged)) {
-      const a = JsonFields.of(rawTagged[key], 'ServiceAddress');
+      const a = JsonFields.of(rawTagged[key], 'ServiceAddress').rejectUnknown(['Address', 'Port']);
       out[key] = { Address: a.string('Address'), Port: a.int('Port') };
     }
     if (Object.keys(out).length > 0) service.TaggedAddresses = out;
   }
-  const weights = f.object('Weights');
+  const weights = f.object('Weights')?.rejectUnknown(['Passing', 'Warning']);
   if (weights) service.Weights = { Passing: weights.int('Passing'), Warning: weights.int('Warning') };
-  const connect = f.object('Connect');
+  const connect = f.object('Connect')?.rejectUnknown(['Native', 'SidecarService', 'Proxy']);
   if (connect) {
     if (connect.has('SidecarService')) throw new DefinitionError('service mesh (Connect sidecar_service) is not supported by dcsgw');
     if (connect.bool('Native')) service.Connect = { Native: true };
   }
   const proxy = f.object('Proxy');
   if (proxy && Object.keys(f.raw('Proxy') as object).length > 0) throw new DefinitionError('service mesh (Proxy) is not supported by dcsgw');
-  const locality = f.object('Locality');
+  const locality = f.object('Locality')?.rejectUnknown(['Region', 'Zone']);
   if (locality) service.Locality = { Region: locality.string('Region'), Zone: locality.string('Zone') };
 
   const checks: CheckType[] = [];

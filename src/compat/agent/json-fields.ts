@@ -19,11 +19,13 @@ const normalize = (name: string): string => name.toLowerCase().replace(/[_-]/g, 
 
 export class JsonFields {
   private readonly byName = new Map<string, Json>();
+  private readonly keys: string[];
 
   constructor(
     obj: Record<string, Json>,
     private readonly structName: string,
   ) {
+    this.keys = Object.keys(obj);
     // An exact-case key wins over a differently cased one, as Go's decoder prefers the exact match.
     for (const [k, v] of Object.entries(obj)) {
       const n = normalize(k);
@@ -37,6 +39,16 @@ export class JsonFields {
       throw new DefinitionError(`json: cannot unmarshal ${jsonTypeName(raw)} into Go value of type structs.${structName}`);
     }
     return new JsonFields(raw as Record<string, Json>, structName);
+  }
+
+  /**
+   * Consul decodes API bodies with DisallowUnknownFields: a key that names no field of the struct
+   * fails the request ("json: unknown field \"x\"").
+   */
+  rejectUnknown(known: readonly string[]): this {
+    const names = new Set(known.map(normalize));
+    for (const k of this.keys) if (!names.has(normalize(k))) throw new DefinitionError(`json: unknown field ${JSON.stringify(k)}`);
+    return this;
   }
 
   /** The raw value of the first of `names` present (undefined when none is, or it is null). */
