@@ -182,10 +182,11 @@ function sameIp(a: string, b: string): boolean {
   return norm(a) === norm(b);
 }
 
-/** Post-handshake checks, in etcd's order: SAN against the remote address, CRL (every certificate presented), allowed common name. */
+/** Post-handshake checks, in etcd's order: allowed common name (etcd: in the handshake), SAN against the remote address, CRL (every certificate presented). */
 export async function refusalOf(info: TlsInfo, socket: tls.TLSSocket, checkSan: boolean): Promise<string | undefined> {
   const leaf = socket.getPeerCertificate(true);
   const presented = leaf && Object.keys(leaf).length > 0;
+  if (info.allowedCN !== '' && presented && !commonNames(leaf).includes(info.allowedCN)) return 'client certificate authentication failed';
   if (checkSan && presented) {
     const why = await sanRefusal(leaf, remoteHost(socket));
     if (why !== undefined) return why;
@@ -201,7 +202,6 @@ export async function refusalOf(info: TlsInfo, socket: tls.TLSSocket, checkSan: 
     const why = checkCrl(info.crlFile, serials);
     if (why !== undefined) return why;
   }
-  if (info.allowedCN !== '' && presented && !commonNames(leaf).includes(info.allowedCN)) return 'CommonName authentication failed';
   return undefined;
 }
 
