@@ -20,6 +20,8 @@ export interface ConsulHttpServer {
 
 /** Consul's agent accepts request bodies well above its 512 KiB KV value limit (txn payloads), and answers the KV limit itself. */
 const BODY_LIMIT = 64 * 1024 * 1024;
+/** The type fastify gives a string payload sent without one. */
+const FASTIFY_STRING_TYPE = 'text/plain; charset=utf-8';
 
 export function buildConsulHttp(ctx: ConsulContext): FastifyInstance {
   const app = Fastify({ logger: false, bodyLimit: BODY_LIMIT, return503OnClosing: false, forceCloseConnections: true });
@@ -27,7 +29,11 @@ export function buildConsulHttp(ctx: ConsulContext): FastifyInstance {
   app.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit: BODY_LIMIT }, (_req, body, done) => done(null, body));
   app.addHook('onSend', async (_req, reply, payload) => {
     reply.header('Vary', 'Accept-Encoding');
-    if (!reply.hasHeader('Content-Type')) reply.header('Content-Type', 'application/json');
+    // Routes send JSON as pre-serialized strings (field order and number formats as Go writes
+    // them), which fastify labels with its default text type; a route that means plain text says
+    // so with a type of its own (raw KV values, Prometheus metrics) or answers an error status.
+    const type = reply.getHeader('Content-Type');
+    if (type === undefined || (type === FASTIFY_STRING_TYPE && reply.statusCode < 400)) reply.header('Content-Type', 'application/json');
     return payload;
   });
   app.setErrorHandler((err, req, reply) => {

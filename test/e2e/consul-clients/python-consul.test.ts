@@ -19,8 +19,8 @@ afterAll(async () => {
   await face?.close();
 });
 
-async function runCases(python: string): Promise<{ lines: string[]; summary: string }> {
-  const { stdout } = await pexec(python, [CASES, String(face.http.address.port), face.ctx.agent.nodeName], { timeout: 120_000 }).catch(
+async function runCases(python: string, prefix: string): Promise<{ lines: string[]; summary: string }> {
+  const { stdout } = await pexec(python, [CASES, String(face.http.address.port), face.ctx.agent.nodeName, prefix], { timeout: 120_000 }).catch(
     (err: { stdout?: string; stderr?: string }) => ({ stdout: `${err.stdout ?? ''}${err.stderr ? `\nstderr: ${err.stderr}` : ''}` }),
   );
   const lines = stdout.trim().split('\n');
@@ -32,7 +32,7 @@ const pyConsul = pyConsulEnv();
 
 describe.skipIf('skip' in debian)(`python3-consul (Debian 0.7.1)${'skip' in debian ? `: ${debian.skip}` : ''}`, () => {
   it('passes every case', async () => {
-    const { lines, summary } = await runCases((debian as { python: string }).python);
+    const { lines, summary } = await runCases((debian as { python: string }).python, 'debian');
     console.log(`python3-consul: ${summary}`);
     expect(lines.filter((l) => !l.startsWith('ok '))).toEqual([summary]);
     expect(summary).toMatch(/^\d+ passed, 0 failed$/);
@@ -41,7 +41,7 @@ describe.skipIf('skip' in debian)(`python3-consul (Debian 0.7.1)${'skip' in debi
 
 describe.skipIf('skip' in pyConsul)(`py-consul (PyPI)${'skip' in pyConsul ? `: ${pyConsul.skip}` : ''}`, () => {
   it('passes every case', async () => {
-    const { lines, summary } = await runCases((pyConsul as { python: string }).python);
+    const { lines, summary } = await runCases((pyConsul as { python: string }).python, 'pypi');
     console.log(`py-consul: ${summary}`);
     expect(lines.filter((l) => !l.startsWith('ok '))).toEqual([summary]);
     expect(summary).toMatch(/^\d+ passed, 0 failed$/);
