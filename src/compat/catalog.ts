@@ -77,6 +77,8 @@ export interface CatalogPlan {
 }
 
 const MAX_ATTEMPTS = 16;
+/** The node health check every Consul agent registers for its node. */
+export const SERF_CHECK_ID = 'serfHealth';
 const DEFAULT_WEIGHTS = { Passing: 1, Warning: 1 } as const;
 const UUID_RE = /^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/;
 const ANY_ADDRESS = new Set(['0.0.0.0', '::', '[::]', '0:0:0:0:0:0:0:0']);
@@ -216,11 +218,11 @@ export class Catalog {
    */
   async planRegister(req: RegisterRequest): Promise<CatalogPlan> {
     validateRegister(req);
-    const read = await this.backend.txn({
-      compare: [],
-      success: [keyRange(nodeKey(req.Node)), prefixRange(nodeServicesPrefix(req.Node)), prefixRange(nodeChecksPrefix(req.Node))],
-      failure: [],
-    });
+    const withIds = req.ID !== '' && !req.SkipNodeUpdate;
+    const success = [keyRange(nodeKey(req.Node)), prefixRange(nodeServicesPrefix(req.Node)), prefixRange(nodeChecksPrefix(req.Node))];
+    // A node ID is unique: registering one needs every node (to find the ID's current owner).
+    if (withIds) success.push(prefixRange(systemKey(SystemPrefix.node)));
+    const read = await this.backend.txn({ compare: [], success, failure: [] });
     const revision = read.header.revision;
     const existingNodeKv = read.responses[0]!.responseRange!.kvs[0];
     const existingServices = read.responses[1]!.responseRange!.kvs.map(decodeService);
@@ -228,12 +230,18 @@ export class Catalog {
 
     const compare: Compare[] = [unchanged(nodeKey(req.Node), existingNodeKv?.modRevision ?? 0)];
     const ops: RequestOp[] = [];
+    if (withIds) {
+      compare.push(rangeUnchangedSince(systemKey(SystemPrefix.node), revision));
+      const allNodes = read.responses[3]!.responseRange!.kvs.map(decodeNode);
+      const serf = existingChecks.get(checkKey(req.Node, SERF_CHECK_ID).toString('latin1'));
+      ops.push(...this.nodeIdRules(req, existingNodeKv ? decodeNode(existingNodeKv).value : undefined, serf?.value, allNodes));
+    }
 
     // The node.
     let nodeName = req.Node;
     if (!req.SkipNodeUpdate) {
       const node: NodeRecord = {
-        ID: req.ID.toLowerCase(),
+        ID: req.ID,
         Node: req.Node,
         Address: req.Address,
         Datacenter: req.Datacenter || this.datacenter,
@@ -259,6 +267,8 @@ export class Catalog {
 
     // The checks: a service-bound one needs its service (registered now or already there).
     if (req.Checks.length > 0) compare.push(rangeUnchangedSince(nodeServicesPrefix(nodeName), revision));
+    const checkWrites = new Map<string, RequestOp>();
+    const checkCompared = new Set<string>();
     for (const input of req.Checks) {
       let service: ServiceRecord | undefined;
       if (input.ServiceID !== '') {
@@ -268,11 +278,47 @@ export class Catalog {
       }
       const check = checkRecordOf(nodeName, input, service);
       const key = checkKey(nodeName, check.CheckID);
-      const existing = existingChecks.get(key.toString('latin1'));
-      compare.push(unchanged(key, existing?.modifyIndex ?? 0));
-      if (!existing || !sameRecord(existing.value, check)) ops.push(putOp(key, encodeRecord(check)));
+      const id = key.toString('latin1');
+      const existing = existingChecks.get(id);
+      // The same check twice in one request: the later one is what Consul ends up storing.
+      checkWrites.delete(id);
+      if (!existing || !sameRecord(existing.value, check)) checkWrites.set(id, putOp(key, encodeRecord(check)));
+      if (!checkCompared.has(id)) compare.push(unchanged(key, existing?.modifyIndex ?? 0));
+      checkCompared.add(id);
     }
+    ops.push(...checkWrites.values());
     return { compare, ops };
+  }
+
+  /**
+   * Consul's node-ID rules (its state store's ensureNodeTxn): registering a known ID under a new
+   * name renames the node (the old name and everything on it go); a name that a live node with
+   * another ID holds (its serfHealth check not critical) is refused, unless that node has no ID
+   * and the ID is new. Returns the deletes a rename needs.
+   */
+  private nodeIdRules(req: RegisterRequest, sameName: NodeRecord | undefined, sameNameSerf: CheckRecord | undefined, allNodes: Stored<NodeRecord>[]): RequestOp[] {
+    const id = req.ID.toLowerCase();
+    const owner = allNodes.find((n) => n.value.ID.toLowerCase() === id);
+    const clash = (allowClashWithoutId: boolean): string | undefined => {
+      if (!sameName || sameName.ID.toLowerCase() === id) return undefined;
+      const healthy = sameNameSerf !== undefined && sameNameSerf.Status !== 'critical';
+      if ((sameName.ID === '' && allowClashWithoutId) || !healthy) return undefined;
+      return `Node name ${req.Node} is reserved by node ${sameName.ID} with name ${sameName.Node} (${sameName.Address})`;
+    };
+    if (!owner) {
+      const err = clash(true);
+      if (err) throw new CatalogError(`failed inserting node: Error while renaming Node ID: ${JSON.stringify(req.ID)}: ${err}`);
+      return [];
+    }
+    if (owner.value.Node.toLowerCase() === req.Node.toLowerCase()) return [];
+    const err = clash(false);
+    if (err) throw new CatalogError(`failed inserting node: Error while renaming Node ID: ${JSON.stringify(req.ID)} (${req.Address}): ${err}`);
+    // The rename: the old name's node, services, checks and coordinates go in the same txn.
+    const old = owner.value.Node;
+    const services = nodeServicesPrefix(old);
+    const checks = nodeChecksPrefix(old);
+    const coordinates = systemKey(SystemPrefix.coordinate, `${nodeSegment(old)}/`);
+    return [deleteOp(nodeKey(old)), deleteOp(services, prefixEnd(services)), deleteOp(checks, prefixEnd(checks)), deleteOp(coordinates, prefixEnd(coordinates))];
   }
 
   /** PUT /v1/catalog/deregister: ServiceID removes that instance and its checks, CheckID one check, neither the whole node. */

@@ -294,6 +294,39 @@ describe('writes and indexes', () => {
   });
 });
 
+describe('node IDs, as Consul\'s state store keeps them unique', () => {
+  const U1 = 'a5e1f6a2-0000-4000-8000-000000000001';
+  const U2 = 'a5e1f6a2-0000-4000-8000-000000000002';
+  const U3 = 'a5e1f6a2-0000-4000-8000-000000000003';
+  const serfCheck = (status: string) => ({ CheckID: 'serfHealth', Name: 'Serf Health Status', Status: status });
+
+  it('registering a known ID under a new name renames the node: the old name and what was on it go', async () => {
+    await register({ Node: 'old-name', ID: U1, Address: '10.6.0.1', Service: { Service: 'renamed-svc' } });
+    await register({ Node: 'new-name', ID: U1, Address: '10.6.0.1' });
+    expect(await (await get('/v1/catalog/node/old-name')).text()).toBe('null');
+    expect(await json('/v1/catalog/service/renamed-svc')).toEqual([]);
+    const n = await json<{ Node: { ID: string; Node: string } }>('/v1/catalog/node/new-name');
+    expect(n.Node).toMatchObject({ ID: U1, Node: 'new-name' });
+  });
+
+  it('a name held by a live node with another ID is refused; once its serfHealth is critical it may be taken', async () => {
+    await register({ Node: 'held', ID: U2, Address: '10.6.0.2', Check: serfCheck('passing') });
+    const r = await put('/v1/catalog/register', { Node: 'held', ID: U3, Address: '10.6.0.3' });
+    expect(r.status).toBe(500);
+    expect(await r.text()).toBe(`failed inserting node: Error while renaming Node ID: "${U3}": Node name held is reserved by node ${U2} with name held (10.6.0.2)`);
+    await register({ Node: 'held', ID: U2, Address: '10.6.0.2', Check: serfCheck('critical') });
+    await register({ Node: 'held', ID: U3, Address: '10.6.0.3' });
+    const n = await json<{ Node: { ID: string; Address: string } }>('/v1/catalog/node/held');
+    expect(n.Node).toMatchObject({ ID: U3, Address: '10.6.0.3' });
+  });
+
+  it('the same check twice in one registration stores the later one', async () => {
+    await register({ Node: 'dup', Address: '10.6.0.4', Check: { CheckID: 'c', Name: 'c', Status: 'passing' }, Checks: [{ CheckID: 'c', Name: 'c', Status: 'warning' }] });
+    const checks = await json<Array<{ CheckID: string; Status: string }>>('/v1/health/node/dup');
+    expect(checks).toMatchObject([{ CheckID: 'c', Status: 'warning' }]);
+  });
+});
+
 describe('?tag, ?node-meta, ?filter, ?near', () => {
   beforeAll(async () => {
     await register({ Node: 'web-a', Address: '10.4.0.1', NodeMeta: { rack: 'r1', os: 'linux' }, Service: { ID: 'web-a', Service: 'webq', Tags: ['primary', 'v2'], Port: 80, Meta: { version: '2' } } });
