@@ -45,6 +45,8 @@ export interface QueryCatalog {
   nodes(): Promise<CatalogNodeView[]>;
   /** The names of every registered service. */
   serviceNames(): Promise<string[]>;
+  /** Every instance of every service, read at one revision (reverse lookups scan these). */
+  allServiceEntries(): Promise<ServiceEntryView[]>;
 }
 
 export const HEALTH_PASSING = 'passing';

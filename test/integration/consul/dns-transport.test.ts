@@ -159,6 +159,18 @@ describe('consul DNS: recursors', () => {
     expect(nx.status).toBe('NXDOMAIN');
   });
 
+  it('resolves a service hostname outside the domain through the recursors', async () => {
+    await register(f.face, { Node: 'ext', Address: '10.6.0.9', Service: { ID: 'site', Service: 'site', Port: 443, Address: 'example.com' } });
+    const a = await dig(f.port, 'site.service.consul', 'A');
+    expect(a.answer.map((r) => `${r.name} ${r.ttl} ${r.type} ${r.data}`)).toEqual([
+      'site.service.consul. 0 CNAME example.com.',
+      'example.com. 0 A 93.184.216.34',
+    ]);
+    const srv = await dig(f.port, 'site.service.consul', 'SRV');
+    expect(srv.answer.map((r) => r.data)).toEqual(['1 1 443 example.com.']);
+    expect(srv.additional.map((r) => `${r.name} ${r.type} ${r.data}`)).toEqual(['example.com. A 93.184.216.34']);
+  });
+
   it('answers SERVFAIL when every recursor fails', async () => {
     const r = await dig(f.port, 'fail.test', 'A');
     expect(r.status).toBe('SERVFAIL');

@@ -175,6 +175,20 @@ describe('consul DNS: names of the catalog (dig)', () => {
     expect((await dig(f.port, 'odd.service.consul', 'A')).answer.map((a) => a.data).sort()).toEqual(['10.0.2.2', '10.0.2.3']);
   });
 
+  it('answers a service registered with a hostname by a CNAME, following names inside the domain', async () => {
+    await register(f.face, { Node: 'alias-node', Address: '10.0.3.1', Service: { ID: 'alias', Service: 'alias', Port: 7, Address: 'db.service.consul' } });
+    const a = await dig(f.port, 'alias.service.consul', 'A');
+    expect(a.status).toBe('NOERROR');
+    expect(a.answer.map((r) => `${r.name} ${r.type} ${r.data}`)).toEqual(['alias.service.consul. CNAME db.service.consul.', 'db.service.consul. AAAA fd00::12']);
+    const srv = await dig(f.port, 'alias.service.consul', 'SRV');
+    expect(srv.answer.map((r) => r.data)).toEqual(['1 1 7 db.service.consul.']);
+    expect(srv.additional.map((r) => `${r.name} ${r.type} ${r.data}`)).toEqual(['db.service.consul. AAAA fd00::12']);
+    // A name outside the domain is not resolved without recursors: the CNAME alone.
+    await register(f.face, { Node: 'ext-node', Address: '10.0.3.2', Service: { ID: 'ext', Service: 'ext', Port: 8, Address: 'elsewhere.example.org' } });
+    const ext = await dig(f.port, 'ext.service.consul', 'A');
+    expect(ext.answer.map((r) => `${r.type} ${r.data}`)).toEqual(['CNAME elsewhere.example.org.']);
+  });
+
   it('shuffles instances between answers', async () => {
     for (let i = 3; i <= 8; i++) {
       await register(f.face, { Node: `many-${i}`, Address: `10.0.1.${i}`, Service: { ID: 'many', Service: 'many', Port: 80 } });

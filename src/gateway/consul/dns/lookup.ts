@@ -8,7 +8,9 @@ import { PreparedQueries } from '../../../compat/prepared-queries.js';
 import { healthyEntries, shuffleInPlace, type QueryCatalog, type ServiceEntryView } from '../../../compat/query-catalog.js';
 import { PreparedQueryError } from '../../../compat/query-errors.js';
 import { parseGoDuration } from '../query-options.js';
-import type { Classified, NameLookup } from './names.js';
+import dnsPacket from 'dns-packet';
+import { canonicalName, classify, type Classified, type NameLookup } from './names.js';
+import { recurse } from './recursor.js';
 import { serviceTtlOf, type DnsSettings } from './options.js';
 import {
   addrName,
@@ -48,7 +50,16 @@ export interface Question {
   type: string;
   /** The asking client's address (prepared queries may sort near it). */
   clientIp: string;
+  /** The client sent EDNS (records chased behind a CNAME are then not capped at five). */
+  edns: boolean;
+  /** How many more levels of CNAMEs into Consul's own domains may be followed. */
+  depth?: number;
 }
+
+/** How deep Consul follows CNAMEs that point back into its own domain. */
+const MAX_RECURSION_LEVEL = 3;
+/** Records taken from behind a CNAME for a client without EDNS. */
+const MAX_RECURSE_RECORDS = 5;
 
 /** One service instance as the record builders need it. */
 interface Instance {
@@ -90,6 +101,10 @@ function fitsQuestion(ip: string, qtype: string): boolean {
 function placeAddress(rec: Answer, qtype: string, answers: Answer[], extras: Answer[]): void {
   if (rec.type === qtype || qtype === 'ANY') answers.push(rec);
   else extras.push(rec);
+}
+
+function fqdn(name: string): string {
+  return name.endsWith('.') ? name : `${name}.`;
 }
 
 function recordKey(r: Answer): string {
@@ -176,10 +191,8 @@ export class DnsLookup {
     const catalog = this.sources.catalog;
     const node = (await catalog.nodes()).find((n) => n.Address === ip);
     if (node) return [ptrRecord(q.name, this.nodeFqdn(node.Node, domain))];
-    for (const name of await catalog.serviceNames()) {
-      const hit = (await catalog.serviceEntries(name)).find((e) => e.Service.Address === ip);
-      if (hit) return [ptrRecord(q.name, `${hit.Service.Service}.service.${this.sources.datacenter}.${domain}`)];
-    }
+    const hit = (await catalog.allServiceEntries()).find((e) => e.Service.Address === ip);
+    if (hit) return [ptrRecord(q.name, `${hit.Service.Service}.service.${this.sources.datacenter}.${domain}`)];
     return nameError();
   }
 
@@ -199,7 +212,7 @@ export class DnsLookup {
         }
         entries = healthyEntries(entries, this.settings.onlyPassing);
         if (entries.length === 0) nameError();
-        return this.services(shuffleInPlace(entries).map(instanceOf), q, domain, serviceTtlOf(this.settings, l.name));
+        return await this.services(shuffleInPlace(entries).map(instanceOf), q, domain, serviceTtlOf(this.settings, l.name));
       }
       case 'query': {
         const result = await this.sources.queries.execute(l.name, { agentNode: this.sources.agentNode, sourceIp: q.clientIp });
@@ -209,7 +222,7 @@ export class DnsLookup {
           const ms = parseGoDuration(result.DNS.TTL);
           if (ms !== undefined) ttl = Math.floor(ms / 1000);
         }
-        const answer = this.services(result.Nodes.map(instanceOf), q, domain, ttl);
+        const answer = await this.services(result.Nodes.map(instanceOf), q, domain, ttl);
         return { ...answer, ecsGlobal: false };
       }
       case 'virtual':
@@ -223,8 +236,9 @@ export class DnsLookup {
     }
   }
 
-  private node(name: string, q: Question, domain: string): Promise<LookupAnswer> {
-    return this.sources.catalog.node(name).then((node) => {
+  private async node(name: string, q: Question, domain: string): Promise<LookupAnswer> {
+    {
+      const node = await this.sources.catalog.node(name);
       if (!node) nameError();
       const n = node!;
       const ttl = this.settings.nodeTtl;
@@ -240,18 +254,66 @@ export class DnsLookup {
           } else placeAddress(ipRecord(q.name, addr, ttl), q.type, answers, extras);
         }
       } else if (addr !== '') {
-        answers.push(cnameRecord(q.name, addr, ttl));
+        const [a, e] = await this.fromFqdn(q, addr, addr, ttl);
+        answers.push(...a);
+        extras.push(...e);
       }
       const txt = metaTxtRecords(q.name, n.Meta, ttl);
       if (q.type === 'ANY' || q.type === 'TXT') answers.push(...txt);
       else if (this.settings.nodeMetaTxt) extras.push(...txt);
       if (answers.length === 0 && extras.length === 0) throw new NoData();
       return this.ok(answers, [], extras);
-    });
+    }
+  }
+
+  /**
+   * Consul's records for an address that is a hostname: for SRV the caller's SRV points at it and
+   * what stands behind it goes in the additional section; otherwise a CNAME to it followed by
+   * what stands behind it. Returns [answers, additionals].
+   */
+  private async fromFqdn(q: Question, target: string, cnameTo: string, ttl: number): Promise<[Answer[], Answer[]]> {
+    const behind = await this.chase(fqdn(target), ttl, q);
+    if (q.type === 'SRV') return [[], behind];
+    return [[cnameRecord(q.name, cnameTo, ttl), ...behind], []];
+  }
+
+  /**
+   * What a CNAME target resolves to: a name in Consul's own domains is looked up here (as ANY, at
+   * most three levels deep), any other name is asked of the recursors (as A), if there are any.
+   * Only CNAME, A, AAAA and TXT records are kept, with the answer's TTL, at most five without EDNS.
+   */
+  private async chase(target: string, ttl: number, q: Question): Promise<Answer[]> {
+    const name = canonicalName(target);
+    const s = this.settings;
+    const own = name.endsWith(`.${s.domain}`) || (s.altDomain !== '' && name.endsWith(`.${s.altDomain}`));
+    let more: Answer[] = [];
+    if (own) {
+      const depth = q.depth ?? MAX_RECURSION_LEVEL;
+      if (depth < 1) return [];
+      const c = classify(name, 'ANY', s);
+      if (c.kind !== 'recurse') more = (await this.answer(c, { ...q, name, type: 'ANY', depth: depth - 1 })).answers;
+    } else if (s.recursors.length > 0) {
+      const ask = dnsPacket.encode({ type: 'query', id: Math.floor(Math.random() * 65536), flags: dnsPacket.RECURSION_DESIRED, questions: [{ name, type: 'A' }] });
+      const reply = await recurse(ask, s.recursors, 'udp', s.recursorTimeoutMs);
+      if (reply) {
+        try {
+          more = dnsPacket.decode(reply).answers ?? [];
+        } catch {
+          more = [];
+        }
+      }
+    }
+    const kept: Answer[] = [];
+    for (const rr of more) {
+      if (rr.type !== 'CNAME' && rr.type !== 'A' && rr.type !== 'AAAA' && rr.type !== 'TXT') continue;
+      kept.push({ ...rr, ttl } as Answer);
+      if (kept.length === MAX_RECURSE_RECORDS && !q.edns) break;
+    }
+    return kept;
   }
 
   /** The records of service instances (a service lookup or a prepared query's result). */
-  private services(instances: Instance[], q: Question, domain: string, ttl: number): LookupAnswer {
+  private async services(instances: Instance[], q: Question, domain: string, ttl: number): Promise<LookupAnswer> {
     const dc = this.sources.datacenter;
     const answers: Answer[] = [];
     const extras: Answer[] = [];
@@ -267,7 +329,8 @@ export class DnsLookup {
           target = this.nodeFqdn(inst.node, domain);
           extras.push(ipRecord(target, inst.nodeAddress, ttl));
         } else if (inst.serviceAddress === '') {
-          target = `${inst.nodeAddress}.`;
+          target = fqdn(inst.nodeAddress);
+          extras.push(...(await this.chase(target, ttl, q)));
         } else if (isIP(inst.serviceAddress)) {
           target =
             inst.serviceAddress !== inst.nodeAddress
@@ -275,7 +338,8 @@ export class DnsLookup {
               : `${inst.service}.service.${dc}.${domain}`;
           extras.push(ipRecord(target, inst.serviceAddress, ttl));
         } else {
-          target = inst.serviceAddress.endsWith('.') ? inst.serviceAddress : `${inst.serviceAddress}.`;
+          target = fqdn(inst.serviceAddress);
+          extras.push(...(await this.chase(target, ttl, q)));
         }
         answers.push(srvRecord(q.name, target, inst.port, inst.weight, ttl));
         if (this.settings.nodeMetaTxt) {
@@ -291,10 +355,11 @@ export class DnsLookup {
         const address = inst.serviceAddress !== '' ? inst.serviceAddress : inst.nodeAddress;
         if (address === '') continue;
         if (!isIP(address)) {
+          // A hostname: a CNAME to it, with what stands behind it; used only when no instance has an address record.
           const cname = cnameRecord(q.name, address, ttl);
           if (!seen.has(recordKey(cname))) {
             seen.add(recordKey(cname));
-            if (cnames.length === 0) cnames = [cname];
+            if (cnames.length === 0) cnames = (await this.fromFqdn(q, address, address, ttl))[0];
           }
           continue;
         }

@@ -107,7 +107,7 @@ export class DnsHandler {
         if (upstream) return upstream;
         return this.encode(req, qname, replyFlags(flags) | RA | RCODES.SERVFAIL, [], [], [], opt);
       }
-      const answer = await this.lookup.answer(classified, { name: qname, type: qtype, clientIp });
+      const answer = await this.lookup.answer(classified, { name: qname, type: qtype, clientIp, edns: opt !== undefined });
       return this.finish(req, flags, qname, qtype, answer, opt, network);
     } catch (err) {
       this.ctx.logger.error({ err, qname, qtype }, 'consul dns: lookup failed');
