@@ -214,8 +214,29 @@ const DEFINITION_FIELDS: ReadonlyArray<[string, 'string' | 'bool' | 'duration' |
 ];
 
 /** A duration field: a Go duration string, or nanoseconds as a number (formatted back as Go prints it). */
+const DURATION_NS: Record<string, number> = { ns: 1, us: 1e3, 'µs': 1e3, 'μs': 1e3, ms: 1e6, s: 1e9, m: 6e10, h: 3.6e12 };
+
+/** Go's time.ParseDuration in nanoseconds (undefined when Go refuses it). */
+export function parseGoDurationNs(text: string): number | undefined {
+  if (text === '0' || text === '+0' || text === '-0') return 0;
+  if (!/^[+-]?((\d+(\.\d*)?|\.\d+)(ns|us|µs|μs|ms|s|m|h))+$/.test(text)) return undefined;
+  let total = 0;
+  for (const part of text.replace(/^[+-]/, '').matchAll(/(\d+(?:\.\d*)?|\.\d+)(ns|us|µs|μs|ms|s|m|h)/g)) total += Number(part[1]) * DURATION_NS[part[2]!]!;
+  return text.startsWith('-') ? -total : total;
+}
+
+/**
+ * A duration of a check definition as Consul stores it: decoded into a time.Duration (a Go
+ * duration string, or nanoseconds as a number; Consul's decoder fixes up both) and shown again as
+ * Go prints it ("10000ms" comes back "10s").
+ */
 function durationText(v: unknown, field: string): string {
-  if (typeof v === 'string') return v;
+  if (typeof v === 'string') {
+    if (v === '') return '';
+    const ns = parseGoDurationNs(v);
+    if (ns === undefined) throw new CatalogDecodeError(`time: invalid duration ${JSON.stringify(v)}`);
+    return formatGoDurationNs(ns);
+  }
   if (typeof v === 'number') return formatGoDurationNs(v);
   throw new CatalogDecodeError(`json: cannot unmarshal ${jsonTypeName(v)} into Go struct field HealthCheckDefinition.${field} of type time.Duration`);
 }
@@ -303,8 +324,9 @@ export function decodeCheckInput(raw: unknown): CheckInput {
     Output: f.string('Output'),
     ServiceID: f.string('ServiceID'),
     Type: f.string('Type'),
-    Interval: f.has('Interval') ? durationText(f.raw('Interval'), 'Interval') : '',
-    Timeout: f.has('Timeout') ? durationText(f.raw('Timeout'), 'Timeout') : '',
+    // The check's own Interval / Timeout are plain strings in Consul (what the agent reports); only the Definition's are durations.
+    Interval: typeof f.raw('Interval') === 'string' ? f.string('Interval') : f.has('Interval') ? durationText(f.raw('Interval'), 'Interval') : '',
+    Timeout: typeof f.raw('Timeout') === 'string' ? f.string('Timeout') : f.has('Timeout') ? durationText(f.raw('Timeout'), 'Timeout') : '',
     ExposedPort: f.int('ExposedPort'),
     Definition: decodeDefinition(f.object('Definition')),
   };

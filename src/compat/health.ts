@@ -4,7 +4,6 @@
 import {
   type CatalogSnapshot,
   type ServiceInstance,
-  checksOfInstance,
   hasTags,
   instancesOf,
   matchesNodeMeta,
@@ -106,14 +105,20 @@ export function nodeHealthChecks(snap: CatalogSnapshot, node: string): Stored<Ch
   );
 }
 
-/** /v1/health/checks/:service: the checks bound to any instance of the service. */
+/** /v1/health/checks/:service: the checks bound to any instance of the service (case-insensitive name), in (node, check ID) order. */
 export function serviceHealthChecks(snap: CatalogSnapshot, serviceName: string, nodeMeta?: ReadonlyArray<readonly [string, string]>): Stored<CheckRecord>[] {
-  const out: Stored<CheckRecord>[] = [];
-  for (const inst of instancesOf(snap, serviceName)) {
-    if (nodeMeta && !matchesNodeMeta(inst.node.value, nodeMeta)) continue;
-    for (const c of checksOfInstance(snap, inst.service.value)) if (c.value.ServiceID !== '') out.push(c);
+  const wanted = serviceName.toLowerCase();
+  const instances = new Set<string>();
+  const nodes = nodesBySegment(snap);
+  for (const s of snap.services) {
+    if (s.value.Service.toLowerCase() !== wanted) continue;
+    const seg = nodeSegment(s.value.Node);
+    const node = nodes.get(seg);
+    if (!node || (nodeMeta && !matchesNodeMeta(node.value, nodeMeta))) continue;
+    instances.add(`${seg}/${s.value.ID.toLowerCase()}`);
   }
-  return out;
+  const bound = snap.checks.filter((c) => c.value.ServiceID !== '' && instances.has(`${nodeSegment(c.value.Node)}/${c.value.ServiceID.toLowerCase()}`));
+  return withServiceData(snap, bound);
 }
 
 /** /v1/health/state/:state: checks in that state ('any' = all); an unknown state matches none, as Consul's status index answers. */

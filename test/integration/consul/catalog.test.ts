@@ -166,6 +166,13 @@ describe('defaults of a minimal registration', () => {
     expect('ServiceTaggedAddresses' in s!).toBe(false);
   });
 
+  it('check definition durations are stored as Go prints them, and give the check its type', async () => {
+    await register({ Node: 'dur1', Address: '10.9.0.3', Check: { Name: 'web', Definition: { http: 'http://10.9.0.3/', interval: '10000ms', timeout: 1500000000 } } });
+    const [c] = await json<Array<{ Type: string; Definition: Record<string, unknown> }>>('/v1/health/node/dur1');
+    expect(c!.Type).toBe('http');
+    expect(c!.Definition).toEqual({ HTTP: 'http://10.9.0.3/', Interval: '10s', Timeout: '1.5s' });
+  });
+
   it('body field names match case-insensitively (python-consul sends lower case) and snake_case', async () => {
     await register({ node: 'lower1', address: '10.9.0.2', node_meta: { env: 'qa' }, service: { service: 'lowersvc', port: 81, tags: ['x'] } });
     const [s] = await json<Array<Record<string, unknown>>>('/v1/catalog/service/lowersvc');
@@ -183,6 +190,7 @@ describe('refusals with Consul\'s texts', () => {
     ['a service on 0.0.0.0', { Node: 'x', Address: '1.2.3.4', Service: { Service: 's', Address: '0.0.0.0' } }, 500, 'Invalid service address'],
     ['SkipNodeUpdate for a node that does not exist', { Node: 'ghost-node', SkipNodeUpdate: true, Service: { Service: 's' } }, 500, 'failed inserting service: Missing node registration'],
     ['a string where a number goes', { Node: 'x', Address: '1.2.3.4', Service: { Service: 's', Port: 'eighty' } }, 400, 'Request decode failed: json: cannot unmarshal string into Go struct field NodeService.Port of type int'],
+    ['a check interval Go cannot parse', { Node: 'x', Address: '1.2.3.4', Check: { Name: 'c', Definition: { HTTP: 'http://x', Interval: 'ten' } } }, 400, 'Request decode failed: time: invalid duration "ten"'],
     ['an empty body', '', 400, 'Request decode failed: EOF'],
     ['malformed JSON', '{"Node":', 400, 'Request decode failed: unexpected EOF'],
   ];
