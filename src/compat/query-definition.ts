@@ -9,6 +9,7 @@
 // nil does, so a client that compares what it sent with what it reads back sees the same thing.
 import { parseGoDuration } from './query-duration.js';
 import { queryDecodeFailed, queryRejected } from './query-errors.js';
+import { scanGoJson } from './query-json-syntax.js';
 
 export interface QueryFailoverTarget {
   Peer: string;
@@ -250,41 +251,13 @@ function decodeStruct(
   return target;
 }
 
-/**
- * Go's json error text for a body JSON.parse refused: an empty body is io.EOF, a body cut short is
- * "unexpected EOF", otherwise the first offending character with the scanner's context.
- */
-function goSyntaxError(text: string): string {
-  if (text.trim() === '') return 'EOF';
-  let message = '';
-  try {
-    JSON.parse(text);
-  } catch (err) {
-    message = err instanceof Error ? err.message : '';
-  }
-  if (/end of JSON input|Unterminated string/i.test(message)) return 'unexpected EOF';
-  const pos = /position (\d+)/.exec(message);
-  const at = pos ? Number(pos[1]) : text.search(/\S/);
-  const ch = text[at];
-  if (ch === undefined) return 'unexpected EOF';
-  const before = text.slice(0, at).trimEnd();
-  const last = before[before.length - 1];
-  let context = 'looking for beginning of value';
-  if (before !== '' && /non-whitespace/i.test(message)) context = 'after top-level value';
-  else if (last === '{' || (last === ',' && before.lastIndexOf('{') > before.lastIndexOf('['))) context = 'looking for beginning of object key string';
-  else if (last === '"') context = 'after object key';
-  return `invalid character '${ch}' ${context}`;
-}
-
 /** Decodes a request body into a definition, as Consul's decodeBody does (the body must be one JSON object). */
 export function decodeDefinition(body: Buffer | undefined): PreparedQueryDefinition {
   const text = body ? body.toString('utf8') : '';
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(text);
-  } catch {
-    throw queryDecodeFailed(goSyntaxError(text));
-  }
+  // Go's Decoder reads the first JSON value and leaves whatever follows it unread.
+  const scanned = scanGoJson(text);
+  if (scanned.error !== undefined) throw queryDecodeFailed(scanned.error);
+  const parsed: unknown = JSON.parse(text.slice(0, scanned.end));
   const def = emptyDefinition();
   if (parsed === null) return def;
   if (typeof parsed !== 'object' || Array.isArray(parsed)) {
@@ -338,7 +311,7 @@ function definitionProblem(q: PreparedQueryDefinition): string | undefined {
   if (q.DNS.TTL !== '') {
     const ttl = parseGoDuration(q.DNS.TTL);
     if (ttl === undefined) return `Bad DNS TTL '${q.DNS.TTL}': time: invalid duration "${q.DNS.TTL}"`;
-    if (ttl < 0) return `DNS TTL '${Math.round(ttl * 1e6)}', must be >=0`;
+    if (ttl < 0) return `DNS TTL '${Math.round(ttl)}', must be >=0`;
   }
   return undefined;
 }
