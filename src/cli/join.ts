@@ -1,6 +1,8 @@
 // --initial-cluster-state=existing: a member added with `etcdctl member add` learns the ID the
 // cluster gave it, and the cluster ID, from the running members' peer ports (GET /members, as
 // etcd's GetClusterFromRemotePeers does), finding itself by its advertised peer URLs.
+import { request as httpsRequest } from 'node:https';
+import type { ConnectionOptions } from 'node:tls';
 import type { InitialMember } from './config.js';
 import { StartupError } from './config.js';
 
@@ -23,12 +25,34 @@ interface MemberJson {
   clientURLs: string[];
 }
 
-async function fetchMembers(peerUrl: string, timeoutMs: number): Promise<RemoteCluster | undefined> {
+/** GET over https with the peer TLS options (etcd dials its peers with its peer certificate). */
+function httpsGet(url: string, tls: ConnectionOptions, timeoutMs: number): Promise<{ status: number; cluster: string | undefined; body: string }> {
+  return new Promise((resolve, reject) => {
+    const req = httpsRequest(url, { ...tls, agent: false, timeout: timeoutMs }, (res) => {
+      let body = '';
+      res.setEncoding('utf8');
+      res.on('data', (d: string) => (body += d));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, cluster: res.headers['x-etcd-cluster-id'] as string | undefined, body }));
+    });
+    req.on('timeout', () => req.destroy(new Error('timeout')));
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+async function fetchMembers(peerUrl: string, timeoutMs: number, tls?: () => ConnectionOptions): Promise<RemoteCluster | undefined> {
   try {
-    const res = await fetch(`${peerUrl.replace(/\/$/, '')}/members`, { signal: AbortSignal.timeout(timeoutMs) });
-    const cluster = res.headers.get('x-etcd-cluster-id');
-    if (res.status !== 200 || !cluster) return undefined;
-    const list = (await res.json()) as MemberJson[];
+    const url = `${peerUrl.replace(/\/$/, '')}/members`;
+    let got: { status: number; cluster: string | undefined | null; body: string };
+    if (url.startsWith('https:')) {
+      got = await httpsGet(url, tls?.() ?? {}, timeoutMs);
+    } else {
+      const res = await fetch(url, { signal: AbortSignal.timeout(timeoutMs) });
+      got = { status: res.status, cluster: res.headers.get('x-etcd-cluster-id'), body: await res.text() };
+    }
+    const cluster = got.cluster;
+    if (got.status !== 200 || !cluster) return undefined;
+    const list = JSON.parse(got.body) as MemberJson[];
     return {
       clusterId: BigInt('0x' + cluster),
       members: list.map((m) => ({ id: BigInt('0x' + m.id), name: m.name, peerURLs: m.peerURLs, clientURLs: m.clientURLs })),
@@ -39,11 +63,11 @@ async function fetchMembers(peerUrl: string, timeoutMs: number): Promise<RemoteC
 }
 
 /** Asks every other member of --initial-cluster; the first that answers wins. */
-export async function fetchRemoteCluster(self: string, initialCluster: readonly InitialMember[], timeoutMs = 2000): Promise<RemoteCluster> {
+export async function fetchRemoteCluster(self: string, initialCluster: readonly InitialMember[], timeoutMs = 2000, tls?: () => ConnectionOptions): Promise<RemoteCluster> {
   for (const m of initialCluster) {
     if (m.name === self) continue;
     for (const url of m.peerURLs) {
-      const found = await fetchMembers(url, timeoutMs);
+      const found = await fetchMembers(url, timeoutMs, tls);
       if (found) return found;
     }
   }

@@ -8,7 +8,7 @@ import { startEtcdServer, type EtcdServer } from '../gateway/etcd/server.js';
 import { createPeerTransport, type PeerTransport } from '../native/transport/peer-transport.js';
 import type { Transport } from '../native/transport/api.js';
 import { CAPNSLOG_DEPRECATION, checkCluster, StartupError, type ServeConfig } from './config.js';
-import { fileTlsSource, type TlsRejection } from '../gateway/tls/server-tls.js';
+import { clientTlsOptions, fileTlsSource, type TlsRejection } from '../gateway/tls/server-tls.js';
 import { isEmptyTlsInfo } from '../gateway/tls/tls-info.js';
 import { ClientListenerError, clientTlsStartedEvent, peerTlsOf, rejectedConnectionEvent, setUpClientTls, setUpPeerTls } from './tls/tls-setup.js';
 import { createEtcdLog, type EtcdLog, type EtcdLogEvent } from './etcd-log.js';
@@ -52,7 +52,7 @@ export async function serve(config: ServeConfig, notes: readonly EtcdLogEvent[],
   let identity = resolveIdentity(config.dataDir, config.name, config.initialCluster, config.initialClusterToken);
   if (config.initialClusterState === 'existing' && !identity.fromDataDir) {
     // a member added with `member add`: the cluster chose its ID
-    const remote = await fetchRemoteCluster(config.name, config.initialCluster);
+    const remote = await fetchRemoteCluster(config.name, config.initialCluster, 2000, isEmptyTlsInfo(peerTls) ? undefined : () => clientTlsOptions(peerTls));
     const me = findSelf(remote, config.advertisePeerUrls);
     identity = {
       memberId: me.id,

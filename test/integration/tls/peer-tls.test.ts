@@ -93,6 +93,28 @@ describe.skipIf(skipUnlessBinaries('etcdctl', 'openssl', 'curl'))('peer TLS betw
     for (const c of members) await c.m.proc.stop();
   }, 120_000);
 
+  it('a member added with `member add` joins over peer TLS (--initial-cluster-state existing reads the members over https)', async () => {
+    const ports = await allocatePorts(4, TLS_PORTS);
+    const peers = [`https://127.0.0.1:${ports[1]}`, `https://127.0.0.1:${ports[3]}`];
+    const clients = [`http://127.0.0.1:${ports[0]}`, `http://127.0.0.1:${ports[2]}`];
+    const tlsFlags = ['--peer-cert-file', pki.serverCert, '--peer-key-file', pki.serverKey, '--peer-trusted-ca-file', pki.ca, '--peer-client-cert-auth'];
+    const d1 = tempDataDir('dcsgw');
+    const first = spawnMember('dcsgw', [...memberFlags({ name: 'j1', dataDir: d1, client: [clients[0] as string], peer: peers[0] as string }), ...tlsFlags], d1);
+    await waitTlsHealthy(first, clients[0] as string, []);
+    expect((await etcdctl(clients[0] as string, ['put', 'join/k', 'before'])).stdout).toBe('OK\n');
+    const added = await etcdctl(clients[0] as string, ['member', 'add', 'j2', `--peer-urls=${peers[1]}`]);
+    expect(added.stdout).toContain('Member');
+    const d2 = tempDataDir('dcsgw');
+    const initialCluster = `j1=${peers[0]},j2=${peers[1]}`;
+    const second = spawnMember('dcsgw', [...memberFlags({ name: 'j2', dataDir: d2, client: [clients[1] as string], peer: peers[1] as string, initialCluster }), '--initial-cluster-state', 'existing', ...tlsFlags], d2);
+    await waitTlsHealthy(second, clients[1] as string, [], 30_000);
+    await waitFor(async () => (await etcdctl(clients[1] as string, ['get', 'join/k', '--print-value-only'])).stdout === 'before\n' || undefined, { timeoutMs: 10_000, what: 'the data on the new member' });
+    const list = await etcdctl(clients[1] as string, ['member', 'list']);
+    expect(list.stdout.trim().split('\n').map((l) => l.split(', ').slice(1, 4).join(', ')).sort()).toEqual([`started, j1, ${peers[0]}`, `started, j2, ${peers[1]}`]);
+    await second.proc.stop();
+    await first.proc.stop();
+  }, 90_000);
+
   const refusals: [string, (p: Pki) => { cert: string; key: string }, string[], RegExp][] = [
     ['from another CA', (p) => ({ cert: p.otherClientCert, key: p.otherClientKey }), [], /\(error "tls: failed to verify client certificate: x509: certificate signed by unknown authority", ServerName ""\)/],
     ['with a common name other than --peer-cert-allowed-cn', (p) => ({ cert: p.clientCert, key: p.clientKey }), ['--peer-cert-allowed-cn', 'server'], /\(error "client certificate authentication failed", ServerName "", IPAddresses \["127\.0\.0\.1"\], DNSNames \["localhost"\]\)/],
