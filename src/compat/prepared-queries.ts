@@ -164,7 +164,7 @@ export class PreparedQueries {
   async resolve(idOrName: string): Promise<PreparedQuery | undefined> {
     if (idOrName === '') throw queryRejected('Missing query ID');
     if (UUID_RE.test(idOrName)) {
-      const byId = await this.read(idOrName.toLowerCase());
+      const byId = await this.read(idOrName);
       if (byId) {
         if (isTemplate(byId)) throw queryRejected('prepared query templates can only be resolved up by name, not by ID');
         return byId;
@@ -244,8 +244,9 @@ export class PreparedQueries {
     return run;
   }
 
+  /** The record of an ID: UUIDs compare by value, so any spelling of the hex digits finds the same query. */
   private keyOf(id: string): Buffer {
-    return systemKey(SystemPrefix.query, id);
+    return systemKey(SystemPrefix.query, id.toLowerCase());
   }
 
   private encode(def: PreparedQueryDefinition): Buffer {
@@ -291,7 +292,7 @@ export class PreparedQueries {
   /** The checks Consul's state store makes when a query is set (its errors come back wrapped by the Raft apply). */
   private async checkIntegrity(def: PreparedQueryDefinition): Promise<void> {
     const all = await this.list();
-    const others = all.filter((q) => q.ID !== def.ID);
+    const others = all.filter((q) => q.ID.toLowerCase() !== def.ID.toLowerCase());
     const fail = (msg: string): never => {
       throw queryRejected(`raft apply failed: ${msg}`);
     };
@@ -300,7 +301,7 @@ export class PreparedQueries {
     } else if (isTemplate(def) && others.some((q) => isTemplate(q) && q.Name === '')) {
       fail('a query template with an empty name already exists');
     }
-    if (UUID_RE.test(def.Name) && all.some((q) => q.ID === def.Name.toLowerCase())) fail(`name '${def.Name}' aliases an existing query ID`);
+    if (UUID_RE.test(def.Name) && all.some((q) => q.ID.toLowerCase() === def.Name.toLowerCase())) fail(`name '${def.Name}' aliases an existing query ID`);
     if (def.Session !== '') {
       const problem = uuidIndexProblem(def.Session);
       if (problem) fail(`invalid session: ${problem}`);

@@ -107,6 +107,11 @@ describe('prepared queries: /v1/query', () => {
     const limited = (await json('GET', `/v1/query/${id}/execute?limit=1`)).body as { Nodes: unknown[] };
     expect(limited.Nodes).toHaveLength(1);
 
+    // An ID is a UUID: upper-case hex names the same query.
+    expect((await json('GET', `/v1/query/${id.toUpperCase()}`)).status).toBe(200);
+    const viaIp = (await json('GET', `/v1/query/${id}/execute?near=_ip`)).body as { Nodes: unknown[] };
+    expect(viaIp.Nodes).toHaveLength(2);
+
     const del = await json('DELETE', `/v1/query/${id}`);
     expect(del.status).toBe(200);
     expect((await json('GET', '/v1/query')).body).toEqual([]);

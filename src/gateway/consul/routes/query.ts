@@ -123,7 +123,7 @@ export function queryRoutes(app: FastifyInstance, ctx: ConsulContext): void {
         if (execute) {
           const connect = (req.query as Record<string, unknown>).connect !== undefined;
           const result = await run(() =>
-            queries.execute(idOrName, { limit, agentNode: ctx.agent.nodeName, connect, ...(opts.near ? { near: opts.near } : {}) }),
+            queries.execute(idOrName, { limit, agentNode: ctx.agent.nodeName, connect, sourceIp: req.ip, ...(opts.near ? { near: opts.near } : {}) }),
           );
           setQueryMeta(ctx, reply, opts, 0);
           return {
