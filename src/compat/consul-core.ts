@@ -42,7 +42,9 @@ export class ConsulCore {
     this.coordinates = new Coordinates(backend);
     this.events = new UserEvents(backend);
     this.sessions = new Sessions(backend, this.tracker, this.catalog);
-    this.sessionReaper = new SessionReaper(backend, this.sessions, this.catalog);
+    this.sessionReaper = new SessionReaper(backend, this.sessions, this.catalog, undefined, {
+      alsoOnSweep: () => this.kv.collectStaleMetadata(),
+    });
     this.queries = new PreparedQueries(backend, this.tracker, options.datacenter);
     this.queries.catalog = catalogQuerySource(this.catalog);
   }

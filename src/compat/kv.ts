@@ -2,11 +2,12 @@
 // IS the etcd key `a/b`; CreateIndex / ModifyIndex are its create / mod revisions; Flags, Session
 // and LockIndex come from its metadata record (kv-meta.ts), read at the same revision. Writes go
 // through the txn executor (txn.ts) so a single PUT and a /v1/txn share one implementation.
-import type { Backend, KeyValue } from '../adapters/backend.js';
+import type { Backend, Compare, KeyValue, RequestOp } from '../adapters/backend.js';
+import { CompareResult, CompareTarget } from '../adapters/backend.js';
 import type { IndexTracker } from './index-tracker.js';
 import { entryOf, type KvEntry } from './kv-entry.js';
 import { KvGraveyard } from './kv-graveyard.js';
-import { metaFor, metaKey } from './kv-meta.js';
+import { metaFor, metaKey, userKeyOfMeta } from './kv-meta.js';
 import { PinnedRead, prefixRange } from './kv-read.js';
 import { SYSTEM, SystemPrefix } from './system-keys.js';
 import { KvTxnExecutor, type KvOp, type TxnError, type TxnOutcome } from './txn.js';
@@ -125,6 +126,35 @@ export class ConsulKv {
   /** /v1/txn's KV part. */
   txn(ops: readonly KvOp[], linearizable: boolean): Promise<TxnOutcome> {
     return this.executor.run(ops, { linearizable });
+  }
+
+  /**
+   * Deletes metadata records that no longer apply to anything: their user key was deleted or
+   * re-created by an etcd client (so the record's generation is gone) and no lock-delay window is
+   * open on the name. At most `limit` per call, in one txn whose compares make sure neither record
+   * changed meanwhile. Returns how many were deleted.
+   */
+  async collectStaleMetadata(limit = 256): Promise<number> {
+    const read = new PinnedRead(this.backend, false);
+    const [mk, mend] = prefixRange(metaKey(Buffer.alloc(0)));
+    const metas = await read.range(SYSTEM, mk, mend);
+    const now = Date.now();
+    const compare: Compare[] = [];
+    const success: RequestOp[] = [];
+    for (const m of metas) {
+      if (success.length >= limit) break;
+      const user = await read.one('user', userKeyOfMeta(m.key));
+      const { valid, meta } = metaFor(user, m);
+      if (valid || meta.lockDelayUntil > now) continue;
+      compare.push(
+        { keyspace: SYSTEM, result: CompareResult.EQUAL, target: CompareTarget.MOD, key: m.key, rangeEnd: Buffer.alloc(0), modRevision: m.modRevision },
+        { keyspace: 'user', result: CompareResult.EQUAL, target: CompareTarget.MOD, key: userKeyOfMeta(m.key), rangeEnd: Buffer.alloc(0), modRevision: user?.modRevision ?? 0 },
+      );
+      success.push({ requestDeleteRange: { keyspace: SYSTEM, key: m.key, rangeEnd: Buffer.alloc(0), prevKv: false } });
+    }
+    if (success.length === 0) return 0;
+    const res = await this.backend.txn({ compare, success, failure: [] });
+    return res.succeeded ? success.length : 0;
   }
 
   private async applyOne(op: KvOp): Promise<boolean> {

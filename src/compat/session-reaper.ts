@@ -24,6 +24,8 @@ const RESTART_DELAY_MS = 200;
 export interface SessionReaperOptions {
   /** How often the leader re-checks every session's bindings and orphaned locks. */
   sweepMs?: number;
+  /** More housekeeping for the leader's sweep (the KV metadata garbage collection, kv.ts). */
+  alsoOnSweep?: () => Promise<unknown>;
 }
 
 export class SessionReaper {
@@ -38,7 +40,7 @@ export class SessionReaper {
     private readonly sessions: Sessions,
     private readonly catalog: Catalog,
     private readonly onError: (err: unknown) => void = () => undefined,
-    opts: SessionReaperOptions = {},
+    private readonly opts: SessionReaperOptions = {},
   ) {
     const from = backend.header().revision + 1;
     for (const prefix of [SystemPrefix.session, SystemPrefix.check, SystemPrefix.node]) this.watch(prefix, from);
@@ -159,6 +161,7 @@ export class SessionReaper {
       if (broken) await this.sessions.invalidate(r.ID);
     }
     for (const id of await this.sessions.orphanHolders()) await this.sessions.invalidate(id);
+    await this.opts.alsoOnSweep?.();
   }
 }
 

@@ -101,6 +101,25 @@ describe('one keyspace, two views', () => {
     expect(await consulEntry('meta/k')).toMatchObject({ Flags: 0, Value: b64('v3'), LockIndex: 0 });
   });
 
+  it('metadata left behind by an etcd delete is collected; a live key\'s metadata is kept', async () => {
+    const { metaKey } = await import('../../../src/compat/kv-meta.js');
+    const metaRecords = async (key: string) =>
+      (
+        await face.backend.range({
+          keyspace: 'system', key: metaKey(Buffer.from(key)), rangeEnd: Buffer.alloc(0), limit: 0, revision: 0, sortOrder: 0, sortTarget: 0,
+          serializable: false, keysOnly: false, countOnly: true, minModRevision: 0, maxModRevision: 0, minCreateRevision: 0, maxCreateRevision: 0,
+        })
+      ).count;
+    await consul('/v1/kv/gc/gone?flags=7', { method: 'PUT', body: 'x' });
+    await consul('/v1/kv/gc/kept?flags=8', { method: 'PUT', body: 'x' });
+    await etcdDel('gc/gone');
+    expect(await metaRecords('gc/gone')).toBe(1);
+    expect(await face.ctx.core.kv.collectStaleMetadata()).toBeGreaterThanOrEqual(1);
+    expect(await metaRecords('gc/gone')).toBe(0);
+    expect(await metaRecords('gc/kept')).toBe(1);
+    expect(await consulEntry('gc/kept')).toMatchObject({ Flags: 8 });
+  });
+
   it('a lock taken through Consul survives an etcd overwrite; etcd never sees metadata or sessions; etcd\'s del --from-key "" leaves sessions intact', async () => {
     const sid = ((await (await consul('/v1/session/create', { method: 'PUT', body: '{"LockDelay":0}' })).json()) as { ID: string }).ID;
     expect(await (await consul(`/v1/kv/locked/k?acquire=${sid}`, { method: 'PUT', body: 'mine' })).text()).toBe('true');
