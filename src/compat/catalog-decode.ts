@@ -332,6 +332,45 @@ export function decodeCheckInput(raw: unknown): CheckInput {
   };
 }
 
+// ConnectProxyConfig's members in Go's field order (what Consul shows, each omitted when empty
+// except Mode, MeshGateway and Expose). Service mesh is off: the block is kept and shown, never acted on.
+const PROXY_FIELDS = [
+  'DestinationServiceName',
+  'DestinationServiceID',
+  'LocalServiceAddress',
+  'LocalServicePort',
+  'LocalServiceSocketPath',
+  'Mode',
+  'Config',
+  'Upstreams',
+  'MeshGateway',
+  'Expose',
+] as const;
+
+/** The Proxy block with Consul's member names (matched case-insensitively) in Go's order; unknown members dropped as Go's decoder drops them. */
+function decodeProxy(f: BodyFields): Record<string, unknown> | null {
+  const raw = f.freeObject('Proxy');
+  if (!raw) return null;
+  const p = BodyFields.of(raw, 'ConnectProxyConfig');
+  const out: Record<string, unknown> = {};
+  for (const name of PROXY_FIELDS) {
+    const v = p.raw(name);
+    if (v === undefined || v === '' || v === 0) continue;
+    if (name === 'LocalServicePort') out[name] = p.int(name);
+    else if (name === 'Config' || name === 'MeshGateway' || name === 'Expose') out[name] = p.freeObject(name);
+    else if (name === 'Upstreams') out[name] = p.array(name);
+    else out[name] = p.string(name);
+  }
+  return out;
+}
+
+/** The Connect block: only Native is meaningful with mesh off (a sidecar registration is refused by the agent, not here). */
+function decodeConnect(f: BodyFields): Record<string, unknown> | null {
+  const c = f.object('Connect');
+  if (!c) return null;
+  return c.bool('Native') ? { Native: true } : {};
+}
+
 export function decodeServiceInput(raw: unknown): ServiceInput {
   const f = BodyFields.of(raw, 'NodeService');
   let tagged: Record<string, ServiceAddress> | null = null;
@@ -360,8 +399,8 @@ export function decodeServiceInput(raw: unknown): ServiceInput {
     SocketPath: f.string('SocketPath'),
     Weights: w ? { Passing: w.int('Passing'), Warning: w.int('Warning') } : null,
     EnableTagOverride: f.bool('EnableTagOverride'),
-    Proxy: f.freeObject('Proxy'),
-    Connect: f.freeObject('Connect'),
+    Proxy: decodeProxy(f),
+    Connect: decodeConnect(f),
     Locality: loc ? { Region: loc.string('Region'), Zone: loc.string('Zone') } : null,
   };
 }

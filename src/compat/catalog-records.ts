@@ -149,9 +149,17 @@ export function nodeView(n: Stored<NodeRecord>): NodeView {
   };
 }
 
-/** The proxy block Consul shows on every service with mesh off: its non-omitempty members. */
+/** The proxy block as Consul shows it on every service: the given members in Go's order, with Mode, MeshGateway and Expose always there. */
 function proxyView(p: Record<string, unknown> | null): Record<string, unknown> {
-  return { Mode: '', MeshGateway: {}, Expose: {}, ...(p ?? {}) };
+  const given = p ?? {};
+  const out: Record<string, unknown> = {};
+  for (const k of ['DestinationServiceName', 'DestinationServiceID', 'LocalServiceAddress', 'LocalServicePort', 'LocalServiceSocketPath']) if (given[k] !== undefined) out[k] = given[k];
+  out.Mode = given.Mode ?? '';
+  if (given.Config !== undefined) out.Config = given.Config;
+  if (given.Upstreams !== undefined) out.Upstreams = given.Upstreams;
+  out.MeshGateway = given.MeshGateway ?? {};
+  out.Expose = given.Expose ?? {};
+  return out;
 }
 
 /** structs.NodeService as /v1/health/service's Service, /v1/catalog/node's Services and the agent show it. */

@@ -156,6 +156,28 @@ describe('register and read back', () => {
   });
 });
 
+describe('Connect endpoints with mesh off', () => {
+  it('a registered sidecar proxy is listed by /v1/catalog/connect and /v1/health/connect for its destination', async () => {
+    await register({
+      Node: 'mesh1',
+      Address: '10.7.0.1',
+      Service: { kind: 'connect-proxy', id: 'web-sidecar', service: 'web-sidecar-proxy', port: 21000, proxy: { destination_service_name: 'meshweb', local_service_port: 8080 } },
+    });
+    const [p] = await json<Array<Record<string, unknown>>>('/v1/catalog/connect/meshweb');
+    expect(p).toMatchObject({ ServiceKind: 'connect-proxy', ServiceID: 'web-sidecar', ServicePort: 21000 });
+    expect(p!.ServiceProxy).toEqual({ DestinationServiceName: 'meshweb', LocalServicePort: 8080, Mode: '', MeshGateway: {}, Expose: {} });
+    const [h] = await json<Array<{ Service: Record<string, unknown> }>>('/v1/health/connect/meshweb');
+    expect(h!.Service).toMatchObject({ Kind: 'connect-proxy', ID: 'web-sidecar' });
+    expect(await json('/v1/catalog/service/meshweb')).toEqual([]);
+  });
+
+  it('a connect-proxy without a destination is refused with Consul\'s text', async () => {
+    const r = await put('/v1/catalog/register', { Node: 'mesh1', Address: '10.7.0.1', Service: { Kind: 'connect-proxy', Service: 'p' } });
+    expect(r.status).toBe(500);
+    expect(await r.text()).toBe('Proxy.DestinationServiceName must be non-empty for Connect proxy services');
+  });
+});
+
 describe('defaults of a minimal registration', () => {
   it('absent maps are null, absent tags []', async () => {
     await register({ Node: 'min1', Address: '10.9.0.1', Service: { Service: 'minsvc' } });
