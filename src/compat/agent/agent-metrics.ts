@@ -1,6 +1,7 @@
 // GET /v1/agent/metrics: go-metrics' in-memory summary (Timestamp, Gauges, Points, Counters,
 // Samples) with Consul's metric names where this agent has the same quantity, and the Prometheus
 // text form of the same gauges (names with '.' turned into '_', as Consul's Prometheus sink does).
+import { hostname } from 'node:os';
 import type { AgentRuntime } from './agent-runtime.js';
 import type { RaftView } from './raft-view.js';
 
@@ -19,24 +20,29 @@ function intervalTimestamp(now: Date): string {
   return `${d.getUTCFullYear()}-${p(d.getUTCMonth() + 1)}-${p(d.getUTCDate())} ${p(d.getUTCHours())}:${p(d.getUTCMinutes())}:${p(d.getUTCSeconds())} +0000 UTC`;
 }
 
-export function agentMetrics(runtime: AgentRuntime | undefined, raft: RaftView): MetricsSummary {
+/**
+ * Gauges as go-metrics names them: "consul." + (hostname + "." unless telemetry.disable_hostname) + key
+ * ("consul.myhost.runtime.alloc_bytes", what the Go client's own test looks for).
+ */
+export function agentMetrics(runtime: AgentRuntime | undefined, raft: RaftView, opts: { disableHostname: boolean }): MetricsSummary {
   const mem = process.memoryUsage();
   const voters = raft.servers.filter((s) => s.Voter).length;
   const gauges: Array<[string, number]> = [
-    ['consul.runtime.alloc_bytes', mem.heapUsed],
-    ['consul.runtime.sys_bytes', mem.rss],
-    ['consul.runtime.num_goroutines', process.getActiveResourcesInfo().length],
-    ['consul.autopilot.healthy', raft.leaderAddress !== '' ? 1 : 0],
-    ['consul.autopilot.failure_tolerance', Math.max(0, voters - (Math.floor(voters / 2) + 1))],
-    ['consul.raft.applied_index', raft.applied],
-    ['consul.raft.last_index', raft.index],
-    ['consul.server.isLeader', raft.isLeader ? 1 : 0],
-    ['consul.agent.local.services', runtime?.state.services.size ?? 0],
-    ['consul.agent.local.checks', runtime?.state.checks.size ?? 0],
+    ['runtime.alloc_bytes', mem.heapUsed],
+    ['runtime.sys_bytes', mem.rss],
+    ['runtime.num_goroutines', process.getActiveResourcesInfo().length],
+    ['autopilot.healthy', raft.leaderAddress !== '' ? 1 : 0],
+    ['autopilot.failure_tolerance', Math.max(0, voters - (Math.floor(voters / 2) + 1))],
+    ['raft.applied_index', raft.applied],
+    ['raft.last_index', raft.index],
+    ['server.isLeader', raft.isLeader ? 1 : 0],
+    ['agent.local.services', runtime?.state.services.size ?? 0],
+    ['agent.local.checks', runtime?.state.checks.size ?? 0],
   ];
+  const prefix = opts.disableHostname ? 'consul.' : `consul.${hostname()}.`;
   return {
     Timestamp: intervalTimestamp(new Date()),
-    Gauges: gauges.map(([Name, Value]) => ({ Name, Value, Labels: {} })),
+    Gauges: gauges.map(([key, Value]) => ({ Name: prefix + key, Value, Labels: {} })),
     Points: [],
     Counters: [],
     Samples: [],

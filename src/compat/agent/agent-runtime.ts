@@ -348,8 +348,6 @@ export class AgentRuntime {
   private vetCheckType(ct: CheckType, source: ConfigSource): void {
     const problem = checkTypeProblem(ct);
     if (problem) throw new AgentError(400, `Invalid check: ${problem}`);
-    const unsupported = unsupportedCheckKind(ct);
-    if (unsupported) throw new AgentError(400, `Invalid check: ${unsupported}`);
     if (!isScriptCheck(ct)) return;
     if (source === 'local' && !this.options.enableLocalScriptChecks && !this.options.enableScriptChecks) {
       throw agentInternal("Scripts are disabled on this agent; to enable, configure 'enable_script_checks' or 'enable_local_script_checks' to true");
@@ -444,8 +442,10 @@ export class AgentRuntime {
         const node = ct.aliasNode === this.identity.nodeName ? '' : ct.aliasNode;
         return new AliasCheck(direct, id, node, ct.aliasService, this.aliasSource());
       }
-      default:
-        throw new AgentError(400, `Invalid check: check type ${JSON.stringify(kind)} is not supported by dcsgw yet`);
+      default: {
+        const why = unsupportedCheckKind(ct) ?? `check type ${JSON.stringify(kind)} is not run by dcsgw: this check stays critical`;
+        return { start: () => direct('critical', why), stop: () => undefined };
+      }
     }
   }
 

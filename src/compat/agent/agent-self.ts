@@ -64,6 +64,14 @@ function sessionTtlMinNs(id: SelfIdentity): number {
   return SESSION_TTL_MIN_DEFAULT_NS;
 }
 
+function serfLanPort(id: SelfIdentity): number {
+  return id.ports.serfLan > 0 ? id.ports.serfLan : SERF_LAN_DEFAULT;
+}
+
+function joinHostPort(host: string, port: number): string {
+  return host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`;
+}
+
 /** This agent as serf lists it (Status 1 = alive). */
 export function localMember(id: SelfIdentity): SerfMember {
   const tags: Record<string, string> = {
@@ -91,7 +99,7 @@ export function localMember(id: SelfIdentity): SerfMember {
   return {
     Name: id.nodeName,
     Addr: id.advertiseAddr,
-    Port: id.ports.serfLan > 0 ? id.ports.serfLan : SERF_LAN_DEFAULT,
+    Port: serfLanPort(id),
     Tags: tags,
     Status: 1,
     ProtocolMin: 1,
@@ -149,6 +157,9 @@ export function debugConfig(id: SelfIdentity, runtime: AgentRuntime | undefined)
     NodeName: id.nodeName,
     PrimaryDatacenter: selfConfig(id).PrimaryDatacenter,
     Revision: REVISION,
+    SerfAdvertiseAddrLAN: `tcp://${joinHostPort(id.advertiseAddr, serfLanPort(id))}`,
+    SerfAdvertiseAddrWAN: `tcp://${joinHostPort(id.advertiseAddr, 8302)}`,
+    SerfBindAddrLAN: `tcp://${joinHostPort(id.advertiseAddr, serfLanPort(id))}`,
     SerfPortLAN: id.ports.serfLan,
     ServerMode: id.server,
     ServerPort: id.ports.server,

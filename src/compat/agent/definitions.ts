@@ -61,6 +61,12 @@ export interface ServiceWeights {
 }
 
 /** A service instance as the agent holds it and as the catalog stores it (Consul's NodeService, JSON names). */
+export interface ServicePort {
+  Name: string;
+  Port: number;
+  Default: boolean;
+}
+
 export interface ServiceRecord {
   Kind?: string;
   ID: string;
@@ -68,6 +74,8 @@ export interface ServiceRecord {
   Tags: string[];
   Meta: Record<string, string>;
   Port: number;
+  /** Named ports of a multi-port service. */
+  Ports?: ServicePort[];
   Address: string;
   SocketPath?: string;
   TaggedAddresses?: Record<string, { Address: string; Port: number }>;
@@ -132,7 +140,7 @@ const CHECK_TYPE_FIELDS = [
 ] as const;
 
 const SERVICE_FIELDS = [
-  'Kind', 'ID', 'Name', 'Tags', 'Address', 'TaggedAddresses', 'Meta', 'Port', 'SocketPath', 'Check', 'Checks', 'Weights',
+  'Kind', 'ID', 'Name', 'Tags', 'Address', 'TaggedAddresses', 'Meta', 'Port', 'Ports', 'SocketPath', 'Check', 'Checks', 'Weights',
   'Token', 'EnableTagOverride', 'Locality', 'Proxy', 'Connect', 'Namespace', 'Partition',
 ] as const;
 
@@ -202,6 +210,13 @@ export function parseServiceDefinition(raw: unknown): ServiceDefinition {
   const kind = f.string('Kind');
   // Every kind but the typical one ("") is a mesh role (proxy, gateways): refused, not half-served.
   if (kind) throw new DefinitionError(`service kind ${JSON.stringify(kind)} needs the service mesh, which dcsgw does not support`);
+  const ports = f.array('Ports');
+  if (ports && ports.length > 0) {
+    service.Ports = ports.map((item) => {
+      const p = JsonFields.of(item, 'ServicePort').rejectUnknown(['Name', 'Port', 'Default']);
+      return { Name: p.string('Name'), Port: p.int('Port'), Default: p.bool('Default') };
+    });
+  }
   const socketPath = f.string('SocketPath');
   if (socketPath) service.SocketPath = socketPath;
   const tagged = f.object('TaggedAddresses');
@@ -276,12 +291,16 @@ export function checkTypeProblem(c: CheckType): string | undefined {
   return undefined;
 }
 
-/** Check kinds this agent does not run yet: refused with a clear message rather than left silently critical. */
+/**
+ * Check kinds this agent does not run yet (gRPC, UDP, H2PING, Docker, OSService): registered as
+ * Consul registers them, but held critical with this text as their output, so the gap is visible
+ * where the check's result would be.
+ */
 export function unsupportedCheckKind(c: CheckType): string | undefined {
   const kind = checkTypeName(c);
   const names: Record<string, string> = { grpc: 'gRPC', udp: 'UDP', h2ping: 'H2PING', docker: 'Docker', os_service: 'OSService' };
   const label = names[kind];
-  return label ? `${label} checks are not supported by dcsgw yet` : undefined;
+  return label ? `${label} checks are not run by dcsgw yet: this check stays critical` : undefined;
 }
 
 const META_MAX_PAIRS = 64;

@@ -3,6 +3,7 @@
 // with memberlist's error text, as Consul's does; joining this agent's own serf address succeeds
 // (serf counts itself); any other reachable agent is refused with a message that says why.
 import { connect } from 'node:net';
+import { networkInterfaces } from 'node:os';
 import { AgentError } from './agent-error.js';
 import { goDialError, joinHostPort } from './checks/go-net-errors.js';
 
@@ -26,6 +27,13 @@ function splitHostPort(addr: string, defaultPort: number): { host: string; port:
   return { host: addr, port: defaultPort };
 }
 
+/** The agent's own address, any address of this machine's interfaces, or localhost. */
+function isThisHost(host: string, advertise: string): boolean {
+  if (host === advertise || host === 'localhost') return true;
+  for (const list of Object.values(networkInterfaces())) for (const i of list ?? []) if (i.address === host) return true;
+  return false;
+}
+
 function dial(host: string, port: number): Promise<void> {
   return new Promise((resolve, reject) => {
     const socket = connect({ host, port });
@@ -47,9 +55,10 @@ function dial(host: string, port: number): Promise<void> {
 }
 
 export async function joinLan(addr: string, opts: { self: { Addr: string; Port: number }; wan: boolean }): Promise<void> {
-  const { host, port } = splitHostPort(addr, opts.wan ? SERF_WAN_PORT : SERF_LAN_PORT);
+  // memberlist fills a missing port with its own bind port (serf LAN or WAN).
+  const { host, port } = splitHostPort(addr, opts.wan ? SERF_WAN_PORT : opts.self.Port || SERF_LAN_PORT);
   const target = joinHostPort(host, port);
-  const own = host === opts.self.Addr && port === (opts.wan ? SERF_WAN_PORT : opts.self.Port);
+  const own = isThisHost(host, opts.self.Addr) && port === (opts.wan ? SERF_WAN_PORT : opts.self.Port);
   if (own) return;
   try {
     await dial(host, port);

@@ -4,6 +4,7 @@
 // the agent's ownership of its entries (anti-entropy), and Consul's error texts.
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { hostname } from 'node:os';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startConsulFace, type ConsulFace } from '../../support/consul-face.js';
 
@@ -143,6 +144,40 @@ describe('service registration', () => {
     expect(((await changed.json()) as { Port: number }).Port).toBe(2);
     const missing = await get('/v1/agent/service/none');
     expect(`${missing.status} ${await missing.text()}`).toBe('404 unknown service ID: none');
+  });
+
+  it('?replace-existing-checks drops the checks the new registration leaves out', async () => {
+    await expectOk(await put('/v1/agent/service/register', { Name: 'repl', Checks: [{ TTL: '30s' }, { TTL: '60s' }] }));
+    await expectOk(await put('/v1/agent/service/register', { Name: 'repl', Port: 9 }));
+    // Without the flag the checks stay.
+    expect(Object.keys(await json('/v1/agent/checks'))).toEqual(expect.arrayContaining(['service:repl:1', 'service:repl:2']));
+    await expectOk(await put('/v1/agent/service/register?replace-existing-checks=true', { Name: 'repl', Port: 10 }));
+    const left = Object.keys(await json('/v1/agent/checks')).filter((id) => id.startsWith('service:repl'));
+    expect(left).toEqual([]);
+    const h = await get('/v1/agent/health/service/id/repl');
+    expect(h.status).toBe(200);
+    expect(((await h.json()) as { Service: { Port: number } }).Service.Port).toBe(10);
+  });
+
+  it('keeps named ports of a multi-port service and its content hash follows them', async () => {
+    await expectOk(await put('/v1/agent/service/register', { Name: 'mp', Ports: [{ Name: 'http', Port: 8080, Default: true }, { Name: 'metrics', Port: 9090 }] }));
+    const svc = await json<{ Ports: unknown[]; ContentHash: string }>('/v1/agent/service/mp');
+    expect(svc.Ports).toEqual([
+      { Name: 'http', Port: 8080, Default: true },
+      { Name: 'metrics', Port: 9090, Default: false },
+    ]);
+    await expectOk(await put('/v1/agent/service/register', { Name: 'mp', Ports: [{ Name: 'http', Port: 8081, Default: true }] }));
+    expect((await json<{ ContentHash: string }>('/v1/agent/service/mp')).ContentHash).not.toBe(svc.ContentHash);
+  });
+
+  it('registers check kinds it does not run (gRPC here) and holds them critical with a message that says so', async () => {
+    await expectOk(await put('/v1/agent/check/register', { Name: 'grpc-one', GRPC: '127.0.0.1:1', Interval: '10s' }));
+    const c = await until(
+      async () => (await json<Record<string, { Status: string; Output: string; Type: string }>>('/v1/agent/checks'))['grpc-one']!,
+      (c) => c.Output !== '',
+    );
+    expect(c).toEqual(expect.objectContaining({ Type: 'grpc', Status: 'critical', Output: 'gRPC checks are not run by dcsgw yet: this check stays critical' }));
+    await expectOk(await put('/v1/agent/check/deregister/grpc-one'));
   });
 
   it('filters /v1/agent/services and /v1/agent/checks with ?filter', async () => {
@@ -388,7 +423,9 @@ describe('self, members, metrics, host', () => {
   it('/v1/agent/metrics answers JSON, and refuses Prometheus while its retention time is not set (Consul default)', async () => {
     const m = await json<{ Timestamp: string; Gauges: Array<{ Name: string; Value: number }>; Counters: unknown[] }>('/v1/agent/metrics');
     expect(m.Timestamp).toMatch(/^\d{4}-\d\d-\d\d \d\d:\d\d:\d0 \+0000 UTC$/);
-    expect(m.Gauges.find((g) => g.Name === 'consul.server.isLeader')?.Value).toBe(1);
+    // go-metrics puts the hostname into gauge names (telemetry.disable_hostname is off by default).
+    expect(m.Gauges.find((g) => g.Name === `consul.${hostname()}.server.isLeader`)?.Value).toBe(1);
+    expect(m.Gauges.some((g) => g.Name === `consul.${hostname()}.runtime.alloc_bytes`)).toBe(true);
     expect(Array.isArray(m.Counters)).toBe(true);
     const p = await get('/v1/agent/metrics?format=prometheus');
     expect(`${p.status} ${await p.text()}`).toBe('415 Prometheus is not enabled since its retention time is not positive');
@@ -412,8 +449,11 @@ describe('reload, join, leave, force-leave, tokens', () => {
     const r = await put('/v1/agent/join/127.0.0.1:1');
     expect(r.status).toBe(500);
     expect(await r.text()).toBe('1 error occurred:\n\t* Failed to join 127.0.0.1:1: dial tcp 127.0.0.1:1: connect: connection refused\n\n');
-    // Joining itself succeeds (serf counts itself).
+    // Joining itself succeeds (serf counts itself); a missing port is the agent's own serf port.
     await expectOk(await put('/v1/agent/join/127.0.0.1:8301'));
+    await expectOk(await put('/v1/agent/join/127.0.0.1'));
+    const self = await json<{ DebugConfig: { SerfAdvertiseAddrLAN: string } }>('/v1/agent/self');
+    expect(self.DebugConfig.SerfAdvertiseAddrLAN).toBe('tcp://127.0.0.1:8301');
   });
 
   it('force-leave of an unknown node fails; of this node is accepted', async () => {

@@ -6,7 +6,6 @@
 // Methods are enforced as Consul enforces them (405), except that GET is also taken where Debian's
 // python3-consul 0.7.1 sends it (service/check deregister, check pass/warn/fail, join,
 // force-leave), so Patroni from Debian can deregister its service.
-import { createHash } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { AgentError } from '../../../compat/agent/agent-error.js';
 import type { AgentRuntime } from '../../../compat/agent/agent-runtime.js';
@@ -24,6 +23,7 @@ import {
 import { joinLan } from '../../../compat/agent/join.js';
 import { aggregatedStatus, type HealthCheckRecord } from '../../../compat/agent/health-check.js';
 import { agentHost } from '../../../compat/agent/agent-host.js';
+import { agentServiceContentHash } from '../../../compat/agent/content-hash.js';
 import { agentMetrics, prometheusText } from '../../../compat/agent/agent-metrics.js';
 import { raftView } from '../../../compat/agent/raft-view.js';
 import { FilterError, HEALTH_CHECK_SCHEMA, NODE_SERVICE_SCHEMA, applyFilter, createFilter, type FieldType } from '../../../compat/filter/index.js';
@@ -126,7 +126,7 @@ function toHttp(err: unknown): never {
 }
 
 /** api.AgentService as /v1/agent/services and /v1/agent/service/:id show it. */
-export function agentServiceJson(s: ServiceRecord, datacenter: string): Record<string, unknown> {
+export function agentServiceJson(s: ServiceRecord, datacenter: string, contentHash?: string): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   if (s.Kind) out.Kind = s.Kind;
   out.ID = s.ID;
@@ -134,11 +134,13 @@ export function agentServiceJson(s: ServiceRecord, datacenter: string): Record<s
   out.Tags = s.Tags ?? [];
   out.Meta = s.Meta ?? {};
   out.Port = s.Port;
+  if (s.Ports && s.Ports.length > 0) out.Ports = s.Ports;
   out.Address = s.Address;
   if (s.SocketPath) out.SocketPath = s.SocketPath;
   if (s.TaggedAddresses) out.TaggedAddresses = s.TaggedAddresses;
   out.Weights = { Passing: s.Weights.Passing > 0 ? s.Weights.Passing : 1, Warning: s.Weights.Warning };
   out.EnableTagOverride = s.EnableTagOverride;
+  if (contentHash) out.ContentHash = contentHash;
   if (s.Connect?.Native) out.Connect = { Native: true };
   out.Datacenter = datacenter;
   if (s.Locality) out.Locality = s.Locality;
@@ -204,10 +206,6 @@ function apiHealthCheckJson(c: HealthCheckRecord): Record<string, unknown> {
   };
 }
 
-function contentHash(value: unknown): string {
-  return createHash('sha256').update(JSON.stringify(value)).digest('hex').slice(0, 16);
-}
-
 /** Agent-local health of one service: HTTP code and aggregated status (200 passing, 429 warning, 503 otherwise). */
 function serviceHealth(rt: AgentRuntime, serviceId: string): { code: number; status: string; checks: HealthCheckRecord[] } {
   const checks = [...rt.state.checks.values()].map((c) => c.check).filter((c) => c.ServiceID === serviceId || c.ServiceID === '');
@@ -268,7 +266,8 @@ export const agentRoutes: ConsulRoute = (app: FastifyInstance, ctx: ConsulContex
 
   route('/v1/agent/metrics', ['GET'], async (req, reply) => {
     const raft = await raftView(ctx.core.backend, ctx.agent);
-    const metrics = agentMetrics(ctx.runtime, raft);
+    const telemetry = ctx.agent.config.telemetry as Record<string, unknown> | undefined;
+    const metrics = agentMetrics(ctx.runtime, raft, { disableHostname: telemetry?.disable_hostname === true });
     const accept = req.headers.accept ?? '';
     if (param(req, 'format') === 'prometheus' || /application\/openmetrics-text|text\/plain;\s*version=0\.4\.0/.test(accept)) {
       if (!prometheusEnabled(ctx.agent.config)) {
@@ -355,13 +354,11 @@ export const agentRoutes: ConsulRoute = (app: FastifyInstance, ctx: ConsulContex
         const version = rt.state.currentVersion();
         const svc = rt.state.services.get(id);
         if (!svc) throw new ConsulHttpError(404, `unknown service ID: ${id}`);
-        const body = agentServiceJson(svc.service, ctx.agent.datacenter);
-        const hash = contentHash(body);
+        const hash = agentServiceContentHash(svc.service);
         const left = deadline - Date.now();
         if (!opts.hash || opts.hash !== hash || left <= 0 || abort.signal.aborted) {
-          body.ContentHash = hash;
           reply.header('X-Consul-ContentHash', hash);
-          return reply.send(body);
+          return reply.send(agentServiceJson(svc.service, ctx.agent.datacenter, hash));
         }
         await rt.state.waitForChange(version, left, abort.signal);
       }
