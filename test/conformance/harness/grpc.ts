@@ -51,7 +51,11 @@ export function describeGrpcError(err: grpc.ServiceError): string {
 /** One connection to a target, shared by every service client. */
 export class GrpcTarget {
   private readonly clients = new Map<string, grpc.Client>();
-  constructor(private readonly address: string) {}
+  /** `credentials`: TLS for a target serving https (default: plaintext). */
+  constructor(
+    private readonly address: string,
+    private readonly credentials: grpc.ChannelCredentials = grpc.credentials.createInsecure(),
+  ) {}
 
   private client(service: string): grpc.Client {
     let c = this.clients.get(service);
@@ -59,7 +63,7 @@ export class GrpcTarget {
       const pkg = PACKAGES[service];
       if (!pkg) throw new Error(`unknown gRPC service ${service}`);
       const ctor = (protos()[pkg] as grpc.GrpcObject)[service] as grpc.ServiceClientConstructor;
-      c = new ctor(this.address, grpc.credentials.createInsecure());
+      c = new ctor(this.address, this.credentials);
       this.clients.set(service, c);
     }
     return c;
@@ -121,7 +125,7 @@ export class GrpcTarget {
   raw(path: string, body: Buffer, timeoutMs = 5_000): Promise<string> {
     let c = this.clients.get('#raw');
     if (!c) {
-      c = new grpc.Client(this.address, grpc.credentials.createInsecure());
+      c = new grpc.Client(this.address, this.credentials);
       this.clients.set('#raw', c);
     }
     const client = c;

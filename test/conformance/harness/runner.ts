@@ -4,7 +4,10 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { readFileSync } from 'node:fs';
+import * as grpcJs from '@grpc/grpc-js';
 import { Etcd3 } from 'etcd3';
+import { Agent, fetch as undiciFetch } from 'undici';
 import { etcdctl, startMemberOfKind, waitHealthy, type EtcdctlResult, type RunningMember } from '../../support/index.js';
 import { GrpcTarget, plain } from './grpc.js';
 import { normalise, registerLeases, registerNewMembers, type NormaliseContext } from './normalise.js';
@@ -19,6 +22,14 @@ export interface ScenarioOutcome {
 export interface ClusterOptions {
   /** Spare loopback ports of this target for scenarios (`{X1}`...; labelled <X1>...), e.g. member add URLs. */
   sparePorts?: number[];
+  /** The target serves https with client-certificate auth: every client (etcdctl, gRPC, etcd3, HTTP) uses these files. */
+  tls?: TargetTls;
+}
+
+export interface TargetTls {
+  ca: string;
+  cert: string;
+  key: string;
 }
 
 export class TargetRunner {
@@ -32,6 +43,9 @@ export class TargetRunner {
   private lastToken: string | undefined;
   private idLabels: Array<[bigint, string]> | undefined;
   private readonly sparePorts: number[];
+  /** etcdctl's TLS flags (empty for plaintext). */
+  private readonly ctlTls: string[];
+  private readonly httpAgent: Agent | undefined;
 
   constructor(members: RunningMember | RunningMember[], opts: ClusterOptions = {}) {
     this.members = Array.isArray(members) ? [...members] : [members];
@@ -39,8 +53,16 @@ export class TargetRunner {
     if (!first) throw new Error('TargetRunner needs a member');
     this.member = first;
     this.sparePorts = opts.sparePorts ?? [];
-    this.grpc = new GrpcTarget(`127.0.0.1:${first.clientPort}`);
-    this.client = new Etcd3({ hosts: first.clientUrl, dialTimeout: 3_000 });
+    const t = opts.tls;
+    const files = t ? { ca: readFileSync(t.ca), cert: readFileSync(t.cert), key: readFileSync(t.key) } : undefined;
+    this.ctlTls = t ? [`--cacert=${t.ca}`, `--cert=${t.cert}`, `--key=${t.key}`] : [];
+    this.httpAgent = files ? new Agent({ connect: { ca: files.ca, cert: files.cert, key: files.key } }) : undefined;
+    this.grpc = new GrpcTarget(`127.0.0.1:${first.clientPort}`, files ? grpcJs.credentials.createSsl(files.ca, files.key, files.cert) : undefined);
+    this.client = new Etcd3({
+      hosts: first.clientUrl,
+      dialTimeout: 3_000,
+      ...(files ? { credentials: { rootCertificate: files.ca, privateKey: files.key, certChain: files.cert } } : {}),
+    });
     this.tmp = mkdtempSync(join(tmpdir(), `conf-${first.kind}-`));
   }
 
@@ -69,6 +91,7 @@ export class TargetRunner {
   close(): void {
     this.grpc.close();
     this.client.close();
+    void this.httpAgent?.close();
     rmSync(this.tmp, { recursive: true, force: true });
   }
 
@@ -233,7 +256,7 @@ export class TargetRunner {
       return `seed\n${lines.join('\n')}`;
     }
     if ('ctl' in step) {
-      const args = step.ctl.map((a) => template(a, ctx));
+      const args = [...this.ctlTls, ...step.ctl.map((a) => template(a, ctx))];
       const endpoint = step.hostPort
         ? `127.0.0.1:${this.member.clientPort}`
         : step.endpoints === 'all'
@@ -315,7 +338,9 @@ export class TargetRunner {
     let status = 0;
     let type = '';
     try {
-      const res = await fetch(`${this.member.clientUrl}${path}`, {
+      // over TLS: undici's own fetch, which takes the client certificate through its Agent
+      const doFetch = (this.httpAgent ? (url: string, init: RequestInit) => undiciFetch(url, { ...(init as object), dispatcher: this.httpAgent }) : fetch) as typeof fetch;
+      const res = await doFetch(`${this.member.clientUrl}${path}`, {
         method,
         body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
         signal: ac.signal,
