@@ -72,6 +72,9 @@ export async function startConsulBesideEtcd(config: ServeConfig, backend: Backen
       {
         ...(http ? { http: { host: http.host, port: http.port, skipIfTaken: !http.explicit } } : {}),
         ...(dns ? { dns: { host: dns.host, port: dns.port, skipIfTaken: !dns.explicit } } : {}),
+        // nothing is written to the store until the Consul face is used: etcd clients of a member
+        // nobody reaches through Consul see exactly genuine etcd's revisions
+        runtime: { start: 'first-request' },
       },
       log.logger.child({ module: 'consul' }),
     );

@@ -158,8 +158,6 @@ function checkValue(spec: AgentFlagSpec, raw: string): string | undefined {
       return parseGoAtoi(raw) === undefined ? `invalid value "${raw}" for flag -${spec.name}: strconv.Atoi: parsing "${raw}": ${/^[+-]?\d+$/.test(raw) ? 'value out of range' : 'invalid syntax'}` : undefined;
     case 'duration':
       return parseGoDurationMs(raw) === undefined ? `invalid value "${raw}" for flag -${spec.name}: time: invalid duration "${raw}"` : undefined;
-    case 'map':
-      return raw.includes(':') ? undefined : `invalid value "${raw}" for flag -${spec.name}: missing ':' in '${raw}'`;
     default:
       return undefined;
   }
@@ -224,12 +222,13 @@ export function goFlagDefaults(): string {
   return out;
 }
 
-function wrap(text: string, indent: number, width = 80): string {
+/** Greedy word wrap to `width` characters of text, each line indented by `indent` spaces (Consul wraps at 72 columns). */
+function wrap(text: string, indent: number, width = 72 - indent): string {
   const words = text.split(/\s+/).filter(Boolean);
   const lines: string[] = [];
   let line = '';
   for (const w of words) {
-    if (line && indent + line.length + 1 + w.length > width) {
+    if (line && line.length + 1 + w.length > width) {
       lines.push(line);
       line = w;
     } else line = line ? `${line} ${w}` : w;
@@ -238,13 +237,16 @@ function wrap(text: string, indent: number, width = 80): string {
   return lines.map((l) => ' '.repeat(indent) + l).join('\n');
 }
 
-/** `consul agent -h`: the command's help, then its options one by one (Consul's command/flags layout). */
+/**
+ * `consul agent -h`: the command's help, then "Command Options" with each flag, its usage and its
+ * current value in parentheses (empty: nothing set), wrapped as Consul's command/flags does.
+ */
 export function agentHelpText(): string {
-  let out = '\nUsage: consul agent [options]\n\n  Starts the Consul agent and runs until an interrupt is received. The\n  agent represents a single node in a cluster.\n\nCommand Options:\n\n';
+  let out = 'Usage: consul agent [options]\n\n  Starts the Consul agent and runs until an interrupt is received. The\n  agent represents a single node in a cluster.\n\nCommand Options\n\n';
   for (const spec of SPECS) {
-    const { name, usage } = unquoteUsage(spec);
+    const { name } = unquoteUsage(spec);
     out += name ? `  -${spec.name}=<${name}>\n` : `  -${spec.name}\n`;
-    out += `${wrap(usage, 5)}\n\n`;
+    out += `${wrap(`${spec.usage} ()`, 5)}\n\n`;
   }
   return out.replace(/\n+$/, '\n');
 }

@@ -188,7 +188,6 @@ export async function startAgent(argv: readonly string[], hooks: AgentHooks = {}
         ...(cfg.ports.dns > 0 || cfg.ports.dns === 0 ? { dns: { host: cfg.dnsAddrs[0]!, port: cfg.ports.dns } } : {}),
         ...(cfg.ports.http > 0 || cfg.ports.http === 0 ? { http: { host: cfg.httpAddrs[0]!, port: cfg.ports.http } } : {}),
         recursors: cfg.recursors,
-        dnsConfig: cfg.dnsConfig,
         runtime: {
           ...(cfg.devMode && tempDir ? {} : { dataDir }),
           enableScriptChecks: cfg.enableScriptChecks,

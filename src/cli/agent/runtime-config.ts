@@ -226,8 +226,10 @@ export function flagConfig(parsed: ParsedAgentFlags): FlagConfig {
     const path = FLAG_PATHS[name];
     if (!path) continue;
     if (name === 'node-meta') {
+      // "key:value"; without a colon the whole text is the key with an empty value, as Consul's flag takes it
       const i = raw.indexOf(':');
-      meta[raw.slice(0, i)] = raw.slice(i + 1);
+      if (i < 0) meta[raw] = '';
+      else meta[raw.slice(0, i)] = raw.slice(i + 1);
       continue;
     }
     const spec = ['allow-write-http-from', 'join', 'join-wan', 'primary-gateway', 'recursor', 'retry-join', 'retry-join-wan', 'serf-lan-allowed-cidrs', 'serf-wan-allowed-cidrs'];

@@ -6,7 +6,8 @@ import type { Backend } from '../../adapters/backend.js';
 import { ConsulCore } from '../../compat/consul-core.js';
 import { AgentRuntime, type AgentDefinitions } from '../../compat/agent/agent-runtime.js';
 import type { AgentIdentity, ConsulContext } from './context.js';
-import { startConsulHttp, type ConsulHttpServer } from './http-server.js';
+import { buildConsulHttp, type ConsulHttpServer } from './http-server.js';
+import { startConsulDns } from './dns/index.js';
 
 export type ConsulListenerName = 'http' | 'dns';
 
@@ -28,8 +29,6 @@ export interface ConsulFaceOptions {
   dns?: ListenAddress;
   /** Upstream DNS servers for names outside the Consul domain (-recursor / recursors). */
   recursors?: readonly string[];
-  /** The agent's dns_config block as configured (JSON form), for the DNS server. */
-  dnsConfig?: Record<string, unknown>;
   /** The agent runtime (local services, checks, anti-entropy); defaults: nothing persisted, no definitions. */
   runtime?: FaceRuntimeOptions;
 }
@@ -49,6 +48,13 @@ export interface FaceRuntimeOptions {
   antiEntropyIntervalMs?: number;
   checkReapIntervalMs?: number;
   checkDeregisterIntervalMinMs?: number;
+  /**
+   * 'now' (an agent: its node is in the catalog from the start, as Consul's) or 'first-request'
+   * (etcd mode: a member whose Consul face is never used writes nothing to the store, so etcd
+   * clients see exactly the revisions genuine etcd gives; the first Consul HTTP request registers
+   * the node and waits for it).
+   */
+  start?: 'now' | 'first-request';
 }
 
 export interface SkippedListener {
@@ -111,20 +117,23 @@ function listenReason(err: unknown): string {
   return e?.message ?? String(err);
 }
 
-type DnsStarter = (ctx: ConsulContext, opts: { host: string; port: number; recursors: readonly string[]; dnsConfig: Record<string, unknown> }) => Promise<ConsulDnsHandle>;
-
-/**
- * The DNS server lives in ./dns/ (built by its own engineer); until that module is present the
- * face runs without DNS and says so, rather than answering nothing on 8600 silently.
- */
-async function loadDnsStarter(): Promise<DnsStarter | undefined> {
-  const spec = './dns/index.js';
-  try {
-    const mod = (await import(spec)) as { startConsulDns?: DnsStarter };
-    return mod.startConsulDns;
-  } catch {
-    return undefined;
+/** The HTTP API on host:port; `beforeFirst` (if any) runs before any request is handled, once. */
+async function listenHttp(ctx: ConsulContext, at: ListenAddress, beforeFirst: (() => Promise<void>) | undefined): Promise<ConsulHttpServer> {
+  const app = buildConsulHttp(ctx);
+  if (beforeFirst) {
+    app.addHook('onRequest', async () => {
+      await beforeFirst().catch(() => undefined);
+    });
   }
+  try {
+    await app.listen({ host: at.host, port: at.port });
+  } catch (err) {
+    await app.close().catch(() => undefined);
+    throw err;
+  }
+  const addr = app.server.address();
+  const port = typeof addr === 'object' && addr ? addr.port : at.port;
+  return { app, address: { host: at.host, port }, close: () => app.close() };
 }
 
 export async function startConsulFace(backend: Backend, agent: AgentIdentity, opts: ConsulFaceOptions, logger: Logger): Promise<ConsulFaceHandle> {
@@ -149,6 +158,12 @@ export async function startConsulFace(backend: Backend, agent: AgentIdentity, op
   let dns: ConsulDnsHandle | undefined;
 
   let runtimeStarted: Promise<void> | undefined;
+  let startRuntime = (): Promise<void> => {
+    runtimeStarted = runtime.start();
+    runtimeStarted.catch((err: unknown) => logger.error({ err, module: 'agent' }, 'failed to register this node and its services'));
+    startRuntime = () => runtimeStarted!;
+    return runtimeStarted;
+  };
   const closeAll = async (): Promise<void> => {
     await dns?.close().catch(() => undefined);
     await http?.close().catch(() => undefined);
@@ -162,7 +177,7 @@ export async function startConsulFace(backend: Backend, agent: AgentIdentity, op
     if (opts.http) {
       const where = formatHostPort(opts.http.host, opts.http.port);
       try {
-        http = await startConsulHttp(ctx, { host: opts.http.host, port: opts.http.port });
+        http = await listenHttp(ctx, opts.http, r.start === 'first-request' ? () => startRuntime() : undefined);
       } catch (err) {
         if (opts.http.skipIfTaken && isAddressInUse(err)) skipped.push({ listener: 'http', address: where, reason: listenReason(err) });
         else throw new ConsulListenError('http', where, err);
@@ -170,16 +185,12 @@ export async function startConsulFace(backend: Backend, agent: AgentIdentity, op
     }
     if (opts.dns) {
       const where = formatHostPort(opts.dns.host, opts.dns.port);
-      const start = await loadDnsStarter();
-      if (!start) {
-        skipped.push({ listener: 'dns', address: where, reason: 'the DNS interface is not built in this dcsgw yet' });
-      } else {
-        try {
-          dns = await start(ctx, { host: opts.dns.host, port: opts.dns.port, recursors: opts.recursors ?? [], dnsConfig: opts.dnsConfig ?? {} });
-        } catch (err) {
-          if (opts.dns.skipIfTaken && isAddressInUse(err)) skipped.push({ listener: 'dns', address: where, reason: listenReason(err) });
-          else throw new ConsulListenError('dns', where, err);
-        }
+      try {
+        // the DNS settings (dns_config, alt_domain) are read from the agent's configuration (ctx.agent.config)
+        dns = await startConsulDns(ctx, { host: opts.dns.host, port: opts.dns.port, recursors: [...(opts.recursors ?? [])] });
+      } catch (err) {
+        if (opts.dns.skipIfTaken && isAddressInUse(err)) skipped.push({ listener: 'dns', address: where, reason: listenReason(err) });
+        else throw new ConsulListenError('dns', where, err);
       }
     }
   } catch (err) {
@@ -187,14 +198,21 @@ export async function startConsulFace(backend: Backend, agent: AgentIdentity, op
     throw err;
   }
 
-  runtimeStarted = runtime.start();
-  runtimeStarted.catch((err: unknown) => logger.error({ err, module: 'agent' }, 'failed to register this node and its services'));
+  if (r.start !== 'first-request') startRuntime();
+  const started = new Promise<void>((resolve, reject) => {
+    const poll = (): void => {
+      if (runtimeStarted) runtimeStarted.then(resolve, reject);
+      else setTimeout(poll, 50).unref();
+    };
+    poll();
+  });
+  started.catch(() => undefined);
   let stopped = false;
   return {
     core,
     ctx,
     runtime,
-    runtimeStarted,
+    runtimeStarted: started,
     http,
     dns,
     skipped,

@@ -3,6 +3,7 @@
 // exit codes, the default-port rules, and `dcsgw consul version`. Runs against the build (dist/).
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { Resolver } from 'node:dns/promises';
 import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -30,7 +31,11 @@ function runSync(args: string[]): { code: number | null; stdout: string; stderr:
 }
 
 async function waitForLine(p: ManagedProcess, re: RegExp, what: string): Promise<void> {
-  await waitFor(() => re.test(p.output()) || (!p.alive() ? Promise.reject(new Error(`exited:\n${p.output()}`)) : false), { timeoutMs: 30_000, what });
+  try {
+    await waitFor(() => re.test(p.output()) || (!p.alive() ? Promise.reject(new Error(`exited:\n${p.output()}`)) : false), { timeoutMs: 30_000, what });
+  } catch (err) {
+    throw new Error(`${(err as Error).message}\n--- output so far ---\n${p.output()}`);
+  }
 }
 
 async function listenOn(host: string, port: number): Promise<Server | undefined> {
@@ -77,6 +82,13 @@ describe.skipIf(noBuild)('dcsgw agent -dev', () => {
       },
       { what: 'node n1 in the catalog' },
     );
+
+    // Consul DNS on -dns-port, UDP (the default resolver transport) and TCP
+    expect(out).toContain(`[INFO]  agent: Started DNS server: address=127.0.0.1:${dns} network=udp\n`);
+    const resolver = new Resolver({ timeout: 2000, tries: 2 });
+    resolver.setServers([`127.0.0.1:${dns}`]);
+    expect(await resolver.resolve4('n1.node.consul')).toEqual(['127.0.0.1']);
+    expect(await resolver.resolveSrv('consul.service.consul')).toEqual([{ name: 'n1.node.dc1.consul', port: 8300, priority: 1, weight: 1 }]);
 
     const code = await p.stop('SIGINT', 10_000);
     expect(code).toBe(1);
@@ -198,7 +210,10 @@ describe.skipIf(noBuild)('dcsgw agent: command-line errors (before anything runs
     const r = runSync(['agent', '-h']);
     expect(r.code).toBe(0);
     expect(r.stdout.startsWith('Usage: consul agent [options]\n\n  Starts the Consul agent and runs until an interrupt is received.')).toBe(true);
-    expect(r.stdout).toContain('\n  -bootstrap-expect=<value>\n     Sets server to expect bootstrap mode.\n');
+    expect(r.stdout).toContain('\nCommand Options\n\n  -advertise=<value>\n     Sets the advertise address to use. ()\n\n');
+    expect(r.stdout).toContain('\n  -bootstrap-expect=<value>\n     Sets server to expect bootstrap mode. ()\n');
+    expect(r.stdout).toContain('\n  -dev\n     Starts the agent in development mode. ()\n');
+    expect(Math.max(...r.stdout.split('\n').map((l) => l.length))).toBeLessThanOrEqual(72);
   });
 
   test('dcsgw consul version: consul version\'s text and -format=json', () => {

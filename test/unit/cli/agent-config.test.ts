@@ -73,7 +73,6 @@ describe('flag syntax (Go flag package)', () => {
     expect(flagError(['-http-port', 'abc'])).toBe('invalid value "abc" for flag -http-port: strconv.Atoi: parsing "abc": invalid syntax');
     expect(flagError(['-dev=maybe'])).toBe('invalid boolean value "maybe" for -dev: strconv.ParseBool: parsing "maybe": invalid syntax');
     expect(flagError(['-retry-interval', '5x'])).toBe('invalid value "5x" for flag -retry-interval: time: invalid duration "5x"');
-    expect(flagError(['-node-meta', 'novalue'])).toBe("invalid value \"novalue\" for flag -node-meta: missing ':' in 'novalue'");
   });
 
   test('-h and -help ask for help; parsing stops at the first non-flag, which Consul refuses', () => {
@@ -109,6 +108,10 @@ describe('-dev and defaults', () => {
     expect(configError(['-data-dir', dir, '-server', '-bootstrap-expect', '3'])).toMatch(/bootstrap_expect = 3 needs a cluster/);
     const acl = file('acl.json', JSON.stringify({ acl: { enabled: true, default_policy: 'deny' } }));
     expect(configError(['-dev', '-config-file', acl])).toMatch(/^ACLs are not supported by dcsgw yet/);
+  });
+
+  test('-node-meta: key:value pairs; a pair without a colon is a key with an empty value', () => {
+    expect(build(['-dev', '-node-meta', 'rack:r1', '-node-meta', 'zone:a:b', '-node-meta', 'bare']).nodeMeta).toEqual({ rack: 'r1', zone: 'a:b', bare: '' });
   });
 
   test('-join / -retry-join are accepted and noted as ignored', () => {
