@@ -28,6 +28,12 @@ describe('/v1/status', () => {
     expect(await json('/v1/status/peers')).toEqual(['127.0.0.1:8300']);
   });
 
+  it('answers for its own datacenter and has no path to another', async () => {
+    expect(await (await get('/v1/status/leader?dc=dc1')).text()).toBe('"127.0.0.1:8300"');
+    const r = await get('/v1/status/leader?dc=wrong_dc1');
+    expect(`${r.status} ${await r.text()}`).toBe('500 No path to datacenter');
+  });
+
   it('refuses other methods', async () => {
     const r = await fetch(url('/v1/status/leader'), { method: 'PUT' });
     expect(`${r.status} ${await r.text()}`).toBe('405 method PUT not allowed');

@@ -67,6 +67,8 @@ export const operatorRoutes: ConsulRoute = (app: FastifyInstance, ctx: ConsulCon
   const route = (path: string, methods: readonly string[], handler: Handler) => {
     app.all(path, async (req, reply) => {
       if (!methods.includes(req.method)) throw new ConsulHttpError(405, `method ${req.method} not allowed`);
+      const dc = first(req, 'dc');
+      if (dc && dc !== ctx.agent.datacenter) throw new ConsulHttpError(500, 'No path to datacenter');
       return handler(req, reply);
     });
   };

@@ -11,6 +11,9 @@ export const statusRoutes: ConsulRoute = (app: FastifyInstance, ctx: ConsulConte
   const get = (path: string, answer: () => Promise<unknown>) => {
     app.all(path, async (req, reply) => {
       if (req.method !== 'GET') throw new ConsulHttpError(405, `method ${req.method} not allowed`);
+      // Another datacenter would be asked over the WAN; this agent knows no path to one.
+      const dc = (req.query as Record<string, string | undefined>).dc;
+      if (dc && dc !== ctx.agent.datacenter) throw new ConsulHttpError(500, 'No path to datacenter');
       return reply.send(JSON.stringify(await answer()));
     });
   };
