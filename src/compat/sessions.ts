@@ -210,10 +210,8 @@ export class Sessions {
     for (let attempt = 0; ; attempt++) {
       const read = new PinnedRead(this.backend, false);
       const sessionKv = await read.one(SYSTEM, sessionKey(id));
+      // Without the record (it vanished and the caller has no copy), held keys are released with no lock-delay.
       const record = sessionKv ? decodeSession(sessionKv)?.record : gone;
-      if (!record && !sessionKv) {
-        // Neither a record nor a description: release whatever still names it, Consul's default way.
-      }
       const behavior: SessionBehavior = record?.Behavior ?? 'release';
       const delayMs = Math.floor((record?.LockDelay ?? 0) / 1e6);
       if (record) lease = BigInt(record.Lease || '0');

@@ -10,7 +10,7 @@
 // and replay (optimistic concurrency; Consul gets the same atomicity from its single-writer FSM).
 import type { Backend, Compare, KeyValue, RequestOp } from '../adapters/backend.js';
 import { CompareResult, CompareTarget } from '../adapters/backend.js';
-import { entryOf, type KvEntry } from './kv-entry.js';
+import type { KvEntry } from './kv-entry.js';
 import { EMPTY_META, encodeMeta, isEmptyMeta, metaFor, metaKey, NO_GENERATION, SAME_TXN_GENERATION, type KvMeta } from './kv-meta.js';
 import { PinnedRead, prefixRange } from './kv-read.js';
 import { SYSTEM, SystemPrefix, systemKey } from './system-keys.js';
@@ -205,7 +205,7 @@ export class KvTxnExecutor {
     if (pre.length > 0) return { results: [], errors: pre, compare: [], success: [], revision, preCheckFailed: true };
     const { results, errors } = this.play(ops, snap);
     if (errors.length > 0) return { results: [], errors, compare: [], success: [], revision, preCheckFailed: false };
-    const commit = this.commitRequest(ops, snap, now);
+    const commit = this.commitRequest(snap, now);
     return { results, errors: [], compare: commit.compare, success: commit.success, revision, preCheckFailed: false };
   }
 
@@ -236,14 +236,13 @@ export class KvTxnExecutor {
         })(),
       );
     }
-    for (const [id, key] of singles) {
+    for (const key of singles.values()) {
       tasks.push(
         (async () => {
           const [user, meta] = await Promise.all([
             key === first ? Promise.resolve(firstUser) : snap.read.one('user', key),
             snap.read.one(SYSTEM, metaKey(key)),
           ]);
-          void id;
           snap.add(key, user, meta, true);
         })(),
       );
@@ -419,8 +418,7 @@ export class KvTxnExecutor {
     s.metaDirty = true;
   }
 
-  private commitRequest(ops: readonly KvOp[], snap: Snapshot, now: number) {
-    void ops;
+  private commitRequest(snap: Snapshot, now: number) {
     const compare: Compare[] = [];
     const success: RequestOp[] = [];
     const under = (key: Buffer, p: Buffer) => key.subarray(0, p.length).equals(p);
@@ -493,9 +491,4 @@ export class KvTxnExecutor {
     }
     return out;
   }
-}
-
-/** The entry of a key read at some revision, for callers that read without the executor. */
-export function entryFromRecords(user: KeyValue, metaRecord: KeyValue | undefined): KvEntry {
-  return entryOf(user, metaFor(user, metaRecord).meta);
 }
