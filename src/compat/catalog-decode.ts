@@ -333,8 +333,10 @@ export function decodeCheckInput(raw: unknown): CheckInput {
 }
 
 // ConnectProxyConfig's members in Go's field order (what Consul shows, each omitted when empty
-// except Mode, MeshGateway and Expose). Service mesh is off: the block is kept and shown, never acted on.
+// except Mode, MeshGateway and Expose). Service mesh is off: the block is kept and shown as given
+// (Upstreams, Config and the nested blocks verbatim), never acted on.
 const PROXY_FIELDS = [
+  'EnvoyExtensions',
   'DestinationServiceName',
   'DestinationServiceID',
   'LocalServiceAddress',
@@ -345,7 +347,11 @@ const PROXY_FIELDS = [
   'Upstreams',
   'MeshGateway',
   'Expose',
+  'TransparentProxy',
+  'AccessLogs',
 ] as const;
+const PROXY_OBJECTS = new Set(['Config', 'MeshGateway', 'Expose', 'TransparentProxy', 'AccessLogs']);
+const PROXY_LISTS = new Set(['EnvoyExtensions', 'Upstreams']);
 
 /** The Proxy block with Consul's member names (matched case-insensitively) in Go's order; unknown members dropped as Go's decoder drops them. */
 function decodeProxy(f: BodyFields): Record<string, unknown> | null {
@@ -357,8 +363,8 @@ function decodeProxy(f: BodyFields): Record<string, unknown> | null {
     const v = p.raw(name);
     if (v === undefined || v === '' || v === 0) continue;
     if (name === 'LocalServicePort') out[name] = p.int(name);
-    else if (name === 'Config' || name === 'MeshGateway' || name === 'Expose') out[name] = p.freeObject(name);
-    else if (name === 'Upstreams') out[name] = p.array(name);
+    else if (PROXY_OBJECTS.has(name)) out[name] = p.freeObject(name);
+    else if (PROXY_LISTS.has(name)) out[name] = p.array(name);
     else out[name] = p.string(name);
   }
   return out;

@@ -153,12 +153,17 @@ export function nodeView(n: Stored<NodeRecord>): NodeView {
 function proxyView(p: Record<string, unknown> | null): Record<string, unknown> {
   const given = p ?? {};
   const out: Record<string, unknown> = {};
-  for (const k of ['DestinationServiceName', 'DestinationServiceID', 'LocalServiceAddress', 'LocalServicePort', 'LocalServiceSocketPath']) if (given[k] !== undefined) out[k] = given[k];
+  const copy = (k: string) => {
+    if (given[k] !== undefined) out[k] = given[k];
+  };
+  for (const k of ['EnvoyExtensions', 'DestinationServiceName', 'DestinationServiceID', 'LocalServiceAddress', 'LocalServicePort', 'LocalServiceSocketPath']) copy(k);
   out.Mode = given.Mode ?? '';
-  if (given.Config !== undefined) out.Config = given.Config;
-  if (given.Upstreams !== undefined) out.Upstreams = given.Upstreams;
+  copy('Config');
+  copy('Upstreams');
   out.MeshGateway = given.MeshGateway ?? {};
   out.Expose = given.Expose ?? {};
+  copy('TransparentProxy');
+  copy('AccessLogs');
   return out;
 }
 

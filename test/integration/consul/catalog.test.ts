@@ -166,6 +166,26 @@ describe('Connect endpoints with mesh off', () => {
     const [p] = await json<Array<Record<string, unknown>>>('/v1/catalog/connect/meshweb');
     expect(p).toMatchObject({ ServiceKind: 'connect-proxy', ServiceID: 'web-sidecar', ServicePort: 21000 });
     expect(p!.ServiceProxy).toEqual({ DestinationServiceName: 'meshweb', LocalServicePort: 8080, Mode: '', MeshGateway: {}, Expose: {} });
+    // What the Go client's TestAPI_CatalogConnect registers comes back intact, in Go's member order.
+    const upstreams = [
+      { DestinationName: 'db', LocalBindPort: 9191, Config: { connect_timeout_ms: 1000 } },
+      { DestinationType: 'prepared_query', DestinationName: 'geo-cache', LocalBindPort: 8181 },
+    ];
+    await register({
+      Node: 'mesh1',
+      Address: '10.7.0.1',
+      Service: {
+        Kind: 'connect-proxy',
+        ID: 'web-proxy1',
+        Service: 'web-proxy',
+        Port: 8001,
+        Proxy: { DestinationServiceName: 'meshweb2', DestinationServiceID: 'web1', LocalServiceAddress: '127.0.0.2', LocalServicePort: 8080, Mode: 'transparent', Upstreams: upstreams, TransparentProxy: { OutboundListenerPort: 808 } },
+      },
+    });
+    const node = await json<{ Services: Record<string, { Proxy: Record<string, unknown> }> }>('/v1/catalog/node/mesh1');
+    const proxy = node.Services['web-proxy1']!.Proxy;
+    expect(Object.keys(proxy)).toEqual(['DestinationServiceName', 'DestinationServiceID', 'LocalServiceAddress', 'LocalServicePort', 'Mode', 'Upstreams', 'MeshGateway', 'Expose', 'TransparentProxy']);
+    expect(proxy).toMatchObject({ Mode: 'transparent', Upstreams: upstreams, TransparentProxy: { OutboundListenerPort: 808 } });
     const [h] = await json<Array<{ Service: Record<string, unknown> }>>('/v1/health/connect/meshweb');
     expect(h!.Service).toMatchObject({ Kind: 'connect-proxy', ID: 'web-sidecar' });
     expect(await json('/v1/catalog/service/meshweb')).toEqual([]);
