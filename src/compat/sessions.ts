@@ -1,9 +1,10 @@
 // Consul sessions over the Backend (DESIGN.md: "a session is a lease plus a system record"):
 // create / destroy / renew / info / node / list, and the invalidation that releases or deletes the
-// keys a session holds. A TTL session's record session/<uuid> is attached to a backend lease of
-// 2 x TTL seconds: Consul invalidates a session 2 x TTL after its last renewal (its
-// session_ttl_multiplier), and renew is the lease's keep-alive. When the lease expires the record
-// disappears with it and the leader's reaper (session-reaper.ts) releases the keys.
+// keys a session holds. A TTL session's record session/<uuid> is attached to a backend lease:
+// Consul invalidates a session 2 x TTL after its last renewal (its session_ttl_multiplier), so the
+// lease lasts just under 2 x TTL (see create()), and renew is the lease's keep-alive. When the
+// lease expires the record disappears with it and the leader's reaper (session-reaper.ts)
+// releases or deletes the keys.
 import { randomUUID } from 'node:crypto';
 import type { Backend, Compare, KeyValue, RequestOp } from '../adapters/backend.js';
 import { CompareResult, CompareTarget } from '../adapters/backend.js';
@@ -113,8 +114,10 @@ export class Sessions {
     await this.bindingCompares(record);
     let lease = 0n;
     if (ttlMs > 0) {
-      // Consul invalidates at TTL x 2 after the last renewal; a lease has whole seconds.
-      const granted = await this.backend.leaseGrant({ ttl: Math.max(1, Math.floor((2 * ttlMs) / 1000)), id: 0n });
+      // Consul invalidates at TTL x 2 after the last renewal. A lease has whole seconds and the
+      // store revokes an expired lease at its next expiry check (up to ~0.5 s later), so the lease is
+      // one second shorter than 2 x TTL: invalidation lands just before Consul's, never after.
+      const granted = await this.backend.leaseGrant({ ttl: Math.max(1, Math.ceil((2 * ttlMs) / 1000) - 1), id: 0n });
       lease = granted.id;
       record.Lease = lease.toString();
     }
