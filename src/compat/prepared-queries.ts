@@ -39,6 +39,8 @@ export interface ExecuteOptions {
   sourceIp?: string;
   /** ?connect: only Connect-capable instances. */
   connect?: boolean;
+  /** The catalog to read instead of this object's own (DNS reads a stale one, as Consul's DNS does). */
+  catalog?: QueryCatalog;
 }
 
 export interface ExecuteResult {
@@ -197,7 +199,7 @@ export class PreparedQueries {
     let nodes: ServiceEntryView[] = [];
     // Consul without service mesh has no Connect-capable instances, and no peers to import from.
     if (!svc.Connect && !opts.connect && svc.Peer === '') {
-      const catalog = this.requireCatalog();
+      const catalog = opts.catalog ?? this.requireCatalog();
       nodes = healthyEntries(await catalog.serviceEntries(svc.Service), svc.OnlyPassing, svc.IgnoreCheckIDs ?? []);
       if (svc.NodeMeta && Object.keys(svc.NodeMeta).length > 0) nodes = nodes.filter((e) => satisfiesMeta(e.Node.Meta, svc.NodeMeta!));
       if (svc.ServiceMeta && Object.keys(svc.ServiceMeta).length > 0) nodes = nodes.filter((e) => satisfiesMeta(e.Service.Meta, svc.ServiceMeta!));
@@ -327,8 +329,9 @@ export class PreparedQueries {
     if (target === '_agent') target = opts.agentNode;
     else if (target === '_ip') {
       target = '';
-      if (opts.sourceIp && this.catalog) {
-        const hit = (await this.catalog.nodes()).find((n) => n.Address === opts.sourceIp);
+      const catalog = opts.catalog ?? this.catalog;
+      if (opts.sourceIp && catalog) {
+        const hit = (await catalog.nodes()).find((n) => n.Address === opts.sourceIp);
         if (hit) target = hit.Node;
       }
     }

@@ -1,9 +1,17 @@
 // The QueryCatalog that prepared queries and DNS read, over the catalog (catalog.ts): one snapshot
 // per lookup, instances shown exactly as /v1/health/service shows them (the catalog's own JSON
 // shapes), so an execute answer and a health answer agree field for field.
-import { instancesOf, type Catalog, type ServiceInstance } from './catalog.js';
-import { healthCheckView, nodeServiceView, nodeView } from './catalog-records.js';
+//
+// The stale flavour is what Consul's DNS uses (dns_config.allow_stale, on by default): the member's
+// own copy of the catalog, read without a round trip to the leader, so names still resolve on a
+// member that has lost its leader. Its three ranges are pinned to one revision, so the snapshot is
+// consistent even though it is not one transaction.
+import type { Backend } from '../adapters/backend.js';
+import { rangeRequest } from '../adapters/requests.js';
+import { instancesOf, type Catalog, type CatalogSnapshot, type ServiceInstance } from './catalog.js';
+import { decodeCheck, decodeNode, decodeService, healthCheckView, nodeKey, nodeServiceView, nodeView } from './catalog-records.js';
 import type { CatalogNodeView, QueryCatalog, ServiceEntryView } from './query-catalog.js';
+import { prefixEnd, SYSTEM, SystemPrefix, systemKey } from './system-keys.js';
 
 function entryOf(inst: ServiceInstance): ServiceEntryView {
   return {
@@ -13,25 +21,50 @@ function entryOf(inst: ServiceInstance): ServiceEntryView {
   };
 }
 
-export function catalogQuerySource(catalog: Catalog): QueryCatalog {
+/** The catalog at one revision from this member's own store (serializable reads). */
+async function staleSnapshot(backend: Backend): Promise<CatalogSnapshot> {
+  const read = (prefix: string, revision: number) => {
+    const key = systemKey(prefix);
+    return backend.range(rangeRequest(key, { keyspace: SYSTEM, rangeEnd: prefixEnd(key), serializable: true, revision }));
+  };
+  const nodes = await read(SystemPrefix.node, 0);
+  const revision = nodes.header.revision;
+  const [services, checks] = await Promise.all([read(SystemPrefix.service, revision), read(SystemPrefix.check, revision)]);
+  return {
+    revision,
+    nodes: nodes.kvs.map(decodeNode),
+    services: services.kvs.map(decodeService),
+    checks: checks.kvs.map(decodeCheck),
+    coordinates: [],
+  };
+}
+
+/**
+ * The catalog as prepared queries and DNS read it. With `staleFrom`, reads come from that
+ * backend's local copy (Consul's stale DNS reads); otherwise from the catalog's consistent snapshot.
+ */
+export function catalogQuerySource(catalog: Catalog, staleFrom?: Backend): QueryCatalog {
+  const snapshot = staleFrom ? () => staleSnapshot(staleFrom) : () => catalog.snapshot();
   return {
     async serviceEntries(service: string): Promise<ServiceEntryView[]> {
-      return instancesOf(await catalog.snapshot(), service).map(entryOf);
+      return instancesOf(await snapshot(), service).map(entryOf);
     },
     async allServiceEntries(): Promise<ServiceEntryView[]> {
-      return instancesOf(await catalog.snapshot(), '', () => true).map(entryOf);
+      return instancesOf(await snapshot(), '', () => true).map(entryOf);
     },
     async node(name: string): Promise<CatalogNodeView | undefined> {
-      const n = await catalog.getNode(name);
+      let n;
+      if (staleFrom) {
+        const res = await staleFrom.range(rangeRequest(nodeKey(name), { keyspace: SYSTEM, serializable: true }));
+        n = res.kvs[0] ? decodeNode(res.kvs[0]) : undefined;
+      } else n = await catalog.getNode(name);
       return n ? (nodeView(n) as unknown as CatalogNodeView) : undefined;
     },
     async nodes(): Promise<CatalogNodeView[]> {
-      const snap = await catalog.snapshot();
-      return snap.nodes.map((n) => nodeView(n) as unknown as CatalogNodeView);
+      return (await snapshot()).nodes.map((n) => nodeView(n) as unknown as CatalogNodeView);
     },
     async serviceNames(): Promise<string[]> {
-      const snap = await catalog.snapshot();
-      return [...new Set(snap.services.map((s) => s.value.Service))];
+      return [...new Set((await snapshot()).services.map((s) => s.value.Service))];
     },
   };
 }

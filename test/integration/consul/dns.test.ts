@@ -1,6 +1,9 @@
 // The Consul DNS interface as a user meets it: `dig @127.0.0.1 -p PORT <name> <type>` against a
 // dcsgw Consul face whose catalog was filled through /v1/catalog/register.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Backend } from '../../../src/adapters/backend.js';
+import { ConsulCore } from '../../../src/compat/consul-core.js';
+import { startConsulDns } from '../../../src/gateway/consul/dns/index.js';
 import { dig, register, startDnsFace, type DnsFace } from './dns-support.js';
 
 describe('consul DNS: names of the catalog (dig)', () => {
@@ -306,6 +309,37 @@ describe('consul DNS: TTLs and domains', () => {
       // consul. is no longer served: without recursors it is refused.
       expect((await dig(f.port, 'web.service.consul', 'A')).status).toBe('REFUSED');
     } finally {
+      await f.close();
+    }
+  });
+});
+
+describe('consul DNS: stale reads (dns_config.allow_stale)', () => {
+  it('answers from the member own copy when the leader cannot be reached, unless allow_stale is off', async () => {
+    const f = await startDnsFace();
+    // The same store seen through a member that has lost its leader: reads that need the leader fail.
+    const noLeader = () => Promise.reject(new Error('etcdserver: no leader'));
+    const leaderless = new Proxy(f.face.backend as unknown as Backend, {
+      get(target, prop, receiver) {
+        if (prop === 'txn') return noLeader;
+        if (prop === 'range') return (req: { serializable: boolean }) => (req.serializable ? target.range(req as never) : noLeader());
+        const v = Reflect.get(target, prop, receiver) as unknown;
+        return typeof v === 'function' ? (v as (...a: unknown[]) => unknown).bind(target) : v;
+      },
+    });
+    const core = new ConsulCore(leaderless, { datacenter: 'dc1' });
+    const ctx = { ...f.face.ctx, core };
+    const stale = await startConsulDns(ctx, { host: '127.0.0.1', port: 0 });
+    const strict = await startConsulDns(ctx, { host: '127.0.0.1', port: 0, dnsConfig: { allow_stale: false } });
+    try {
+      await register(f.face, { Node: 'st', Address: '10.13.0.1', Service: { ID: 'web', Service: 'web', Port: 80 } });
+      expect((await dig(stale.address.port, 'web.service.consul', 'A')).answer.map((a) => a.data)).toEqual(['10.13.0.1']);
+      expect((await dig(stale.address.port, 'st.node.consul', 'A')).answer.map((a) => a.data)).toEqual(['10.13.0.1']);
+      expect((await dig(strict.address.port, 'web.service.consul', 'A')).status).toBe('SERVFAIL');
+    } finally {
+      await stale.close();
+      await strict.close();
+      core.close();
       await f.close();
     }
   });

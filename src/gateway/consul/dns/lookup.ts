@@ -215,7 +215,7 @@ export class DnsLookup {
         return await this.services(shuffleInPlace(entries).map(instanceOf), q, domain, serviceTtlOf(this.settings, l.name));
       }
       case 'query': {
-        const result = await this.sources.queries.execute(l.name, { agentNode: this.sources.agentNode, sourceIp: q.clientIp });
+        const result = await this.sources.queries.execute(l.name, { agentNode: this.sources.agentNode, sourceIp: q.clientIp, catalog: this.sources.catalog });
         if (result.Nodes.length === 0) nameError();
         let ttl = serviceTtlOf(this.settings, l.name);
         if (result.DNS.TTL !== '') {

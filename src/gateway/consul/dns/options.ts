@@ -33,6 +33,8 @@ export interface DnsSettings {
   enableTruncate: boolean;
   /** dns_config.enable_additional_node_meta_txt. */
   nodeMetaTxt: boolean;
+  /** dns_config.allow_stale: answer from this member's own copy of the catalog, without asking the leader. */
+  allowStale: boolean;
   soa: SoaSettings;
 }
 
@@ -95,6 +97,7 @@ export function dnsSettingsFromConfig(config: Record<string, unknown>): { recurs
   if (typeof dns.a_record_limit === 'number') settings.aRecordLimit = dns.a_record_limit;
   if (typeof dns.enable_truncate === 'boolean') settings.enableTruncate = dns.enable_truncate;
   if (typeof dns.enable_additional_node_meta_txt === 'boolean') settings.nodeMetaTxt = dns.enable_additional_node_meta_txt;
+  if (typeof dns.allow_stale === 'boolean') settings.allowStale = dns.allow_stale;
   if (typeof dns.recursor_timeout === 'string') {
     const ms = parseGoDuration(dns.recursor_timeout);
     if (ms !== undefined) settings.recursorTimeoutMs = ms;
@@ -131,6 +134,7 @@ export function resolveSettings(domain: string, opts: ConsulDnsOptions, agentCon
     aRecordLimit: s.aRecordLimit ?? 0,
     enableTruncate: s.enableTruncate ?? false,
     nodeMetaTxt: s.nodeMetaTxt ?? true,
+    allowStale: s.allowStale ?? true,
     soa: s.soa ?? { refresh: 3600, retry: 600, expire: 86400, minttl: 0 },
   };
 }

@@ -7,6 +7,7 @@
 import { createSocket, type Socket as UdpSocket } from 'node:dgram';
 import { createServer, isIP, type Server as TcpServer, type Socket as TcpSocket } from 'node:net';
 import dnsPacket, { type Answer, type DecodedPacket, type OptAnswer, type Packet } from 'dns-packet';
+import { catalogQuerySource } from '../../../compat/query-catalog-source.js';
 import type { ConsulContext } from '../context.js';
 import { DnsLookup, type LookupAnswer, type Rcode } from './lookup.js';
 import { canonicalName, classify } from './names.js';
@@ -64,7 +65,7 @@ export class DnsHandler {
     const core = ctx.core;
     this.lookup = new DnsLookup(
       {
-        catalog: core.queries.catalog!,
+        catalog: settings.allowStale ? catalogQuerySource(core.catalog, core.backend) : catalogQuerySource(core.catalog),
         queries: core.queries,
         datacenter: ctx.agent.datacenter,
         agentNode: ctx.agent.nodeName,
