@@ -287,6 +287,17 @@ describe('TTL expiry', () => {
     await short?.close();
   });
 
+  it('an expired session\'s lock-delay applies to the keys the reaper released', async () => {
+    const mk = async (body: unknown) =>
+      ((await (await fetch(`${short.url}/v1/session/create`, { method: 'PUT', body: JSON.stringify(body) })).json()) as { ID: string }).ID;
+    const dying = await mk({ TTL: '1s', LockDelay: '10s' });
+    const other = await mk({ LockDelay: 0 });
+    await fetch(`${short.url}/v1/kv/ttl/ld?acquire=${dying}`, { method: 'PUT', body: 'x' });
+    const holder = async () => (((await (await fetch(`${short.url}/v1/kv/ttl/ld`)).json()) as Entry[])[0]!.Session);
+    expect(await until(async () => (await holder()) === undefined, 8000)).toBe(true);
+    expect(await (await fetch(`${short.url}/v1/kv/ttl/ld?acquire=${other}`, { method: 'PUT', body: 'y' })).text()).toBe('false');
+  });
+
   it('an unrenewed TTL session ends after about 2 x TTL and its key is released; renewals keep it alive', async () => {
     const mk = async (body: unknown) =>
       ((await (await fetch(`${short.url}/v1/session/create`, { method: 'PUT', body: JSON.stringify(body) })).json()) as { ID: string }).ID;
@@ -305,6 +316,7 @@ describe('TTL expiry', () => {
       expect(await holder('ttl/b')).toBe(kept);
       const renew = await fetch(`${short.url}/v1/session/renew/${dying}`, { method: 'PUT' });
       expect(renew.status).toBe(404);
+      expect(await (await fetch(`${short.url}/v1/kv/ttl/a?acquire=${kept}`, { method: 'PUT', body: 'y' })).text()).toBe('true');
     } finally {
       clearInterval(renewer);
     }
