@@ -189,6 +189,13 @@ export interface WatchHandle {
 // ---- Lease ----
 
 export interface LeaseGrantRequest {
+  /**
+   * Absent = 'user'. A 'system' lease (a Consul session's) is invisible to lease requests of the
+   * user keyspace — every etcd request: Revoke, KeepAlive and TimeToLive answer as for an unknown
+   * lease, Leases omits it — so no etcd client can end a session. Lease IDs are one space: a grant
+   * of an ID in use fails whichever keyspace holds it. Keys of either keyspace may be attached.
+   */
+  keyspace?: Keyspace;
   ttl: number;
   id: bigint; // 0n = let the server choose
 }
@@ -207,6 +214,8 @@ export interface LeaseKeepAliveResponse {
   ttl: number; // 0 (and -1 remaining) when the lease is gone, as etcd answers
 }
 export interface LeaseTimeToLiveRequest {
+  /** The keyspace of the lease asked about (absent = 'user'); a lease of the other keyspace reads as unknown. */
+  keyspace?: Keyspace;
   id: bigint;
   keys: boolean;
 }
@@ -327,10 +336,13 @@ export interface Backend {
 
   // Lease
   leaseGrant(req: LeaseGrantRequest): Promise<LeaseGrantResponse>;
-  leaseRevoke(id: bigint): Promise<LeaseRevokeResponse>;
-  leaseKeepAlive(id: bigint): Promise<LeaseKeepAliveResponse>;
+  /** `keyspace` (absent = 'user'): the keyspace the lease was granted in; another keyspace's lease is "not found". */
+  leaseRevoke(id: bigint, keyspace?: Keyspace): Promise<LeaseRevokeResponse>;
+  /** As leaseRevoke: another keyspace's lease answers TTL 0 (etcd's answer for an unknown lease). */
+  leaseKeepAlive(id: bigint, keyspace?: Keyspace): Promise<LeaseKeepAliveResponse>;
   leaseTimeToLive(req: LeaseTimeToLiveRequest): Promise<LeaseTimeToLiveResponse>;
-  leaseLeases(): Promise<LeaseLeasesResponse>;
+  /** The leases of one keyspace (absent = 'user'). */
+  leaseLeases(keyspace?: Keyspace): Promise<LeaseLeasesResponse>;
 
   // Cluster
   memberList(linearizable: boolean): Promise<MemberListResponse>;

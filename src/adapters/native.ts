@@ -17,6 +17,7 @@ import type {
   DeleteRangeResponse,
   HashKVResponse,
   HashResponse,
+  Keyspace,
   LeaseGrantRequest,
   LeaseGrantResponse,
   LeaseKeepAliveResponse,
@@ -207,17 +208,18 @@ class NativeBackendImpl implements NativeBackend {
   registerPeerRoutes(): void {
     const t = this.cfg.transport;
     if (!t) return;
+    // A forwarded lease request carries its keyspace in a trailing byte (1 = system; absent = user).
     t.handle(ROUTE_KEEPALIVE, (_from, body) => {
       const id = body.readBigInt64BE(0);
       const out = Buffer.alloc(8);
-      out.writeBigInt64BE(BigInt(this.renewOnLeader(id)));
+      out.writeBigInt64BE(BigInt(this.renewOnLeader(id, body[8] === 1 ? 'system' : 'user')));
       return Promise.resolve(out);
     });
     t.handle(ROUTE_TIMETOLIVE, (_from, body) => {
       const id = body.readBigInt64BE(0);
       const withKeys = body[8] === 1;
       if (!this.node.isLeader()) return Promise.reject(Errors.NotLeader);
-      const info = this.sm.leaseInfo(id, withKeys);
+      const info = this.leaseInfoOf(id, withKeys, body[9] === 1 ? 'system' : 'user');
       const json = info
         ? { ttl: info.remainingTtl, grantedTtl: info.grantedTtl, keys: info.keys.map((k) => k.toString('base64')) }
         : { ttl: -1, grantedTtl: 0, keys: [] };
@@ -390,27 +392,37 @@ class NativeBackendImpl implements NativeBackend {
 
   // ---- Lease ----------------------------------------------------------------------------------
 
+  /** The lease's info when it belongs to `keyspace` (a lease of the other keyspace does not exist for the asker). */
+  private leaseInfoOf(id: bigint, withKeys: boolean, keyspace: Keyspace): ReturnType<StateMachine['leaseInfo']> {
+    const info = this.sm.leaseInfo(id, withKeys);
+    return info && (info.keyspace ?? 'user') === keyspace ? info : undefined;
+  }
+
   async leaseGrant(req: LeaseGrantRequest): Promise<LeaseGrantResponse> {
     const learner = this.notOnLearner();
     if (learner) throw learner;
     let id = req.id;
     // etcd: a server-chosen ID is the request ID generator's next value with the sign bit cleared.
     while (id === 0n) id = this.node.leaseIds.next() & 0x7fffffffffffffffn;
-    const { value, revision } = await this.write({ kind: 'leaseGrant', req: { id, ttl: req.ttl } });
+    const grant: LeaseGrantRequest = { id, ttl: req.ttl };
+    if (req.keyspace === 'system') grant.keyspace = 'system';
+    const { value, revision } = await this.write({ kind: 'leaseGrant', req: grant });
     if (value.kind !== 'leaseGrant') throw new EtcdError(GrpcCode.INTERNAL, 'unexpected apply result');
     return { header: this.header(revision), id: value.id, ttl: value.ttl, error: '' };
   }
 
-  async leaseRevoke(id: bigint): Promise<LeaseRevokeResponse> {
+  async leaseRevoke(id: bigint, keyspace: Keyspace = 'user'): Promise<LeaseRevokeResponse> {
     const learner = this.notOnLearner();
     if (learner) throw learner;
-    const { revision } = await this.write({ kind: 'leaseRevoke', id });
+    // The keyspace rides in the command, so the check is made where the lease surely exists: at apply.
+    const { revision } = await this.write({ kind: 'leaseRevoke', id, keyspace });
     return { header: this.header(revision) };
   }
 
-  /** On the leader: renew, answering TTL 0 for a lease that does not exist (etcd's keep-alive answer). */
-  private renewOnLeader(id: bigint): number {
+  /** On the leader: renew, answering TTL 0 for a lease that does not exist (etcd's keep-alive answer), or is another keyspace's. */
+  private renewOnLeader(id: bigint, keyspace: Keyspace): number {
     if (!this.node.isLeader()) throw Errors.NotLeader;
+    if (!this.leaseInfoOf(id, false, keyspace)) return 0;
     try {
       return this.sm.leaseRenew(id, Date.now());
     } catch (err) {
@@ -419,14 +431,15 @@ class NativeBackendImpl implements NativeBackend {
     }
   }
 
-  async leaseKeepAlive(id: bigint): Promise<LeaseKeepAliveResponse> {
+  async leaseKeepAlive(id: bigint, keyspace: Keyspace = 'user'): Promise<LeaseKeepAliveResponse> {
     const learner = this.notOnLearner();
     if (learner) throw learner;
-    if (this.node.isLeader()) return { header: this.header(), id, ttl: this.renewOnLeader(id) };
+    if (this.node.isLeader()) return { header: this.header(), id, ttl: this.renewOnLeader(id, keyspace) };
     const lead = await this.waitLeader();
-    if (lead === this.memberId) return { header: this.header(), id, ttl: this.renewOnLeader(id) };
-    const body = Buffer.alloc(8);
+    if (lead === this.memberId) return { header: this.header(), id, ttl: this.renewOnLeader(id, keyspace) };
+    const body = Buffer.alloc(keyspace === 'system' ? 9 : 8);
     body.writeBigInt64BE(id);
+    if (keyspace === 'system') body[8] = 1;
     const out = await this.forward(lead, ROUTE_KEEPALIVE, body);
     return { header: this.header(), id, ttl: Number(out.readBigInt64BE(0)) };
   }
@@ -434,15 +447,17 @@ class NativeBackendImpl implements NativeBackend {
   async leaseTimeToLive(req: LeaseTimeToLiveRequest): Promise<LeaseTimeToLiveResponse> {
     const learner = this.notOnLearner();
     if (learner) throw learner;
+    const keyspace = req.keyspace ?? 'user';
     if (this.node.isLeader()) {
-      const info = this.sm.leaseInfo(req.id, req.keys);
+      const info = this.leaseInfoOf(req.id, req.keys, keyspace);
       if (!info) return { header: this.header(), id: req.id, ttl: -1, grantedTtl: 0, keys: [] };
       return { header: this.header(), id: req.id, ttl: info.remainingTtl, grantedTtl: info.grantedTtl, keys: info.keys };
     }
     const lead = await this.waitLeader();
-    const body = Buffer.alloc(9);
+    const body = Buffer.alloc(keyspace === 'system' ? 10 : 9);
     body.writeBigInt64BE(req.id);
     body[8] = req.keys ? 1 : 0;
+    if (keyspace === 'system') body[9] = 1;
     const out = await this.forward(lead, ROUTE_TIMETOLIVE, body);
     const j = JSON.parse(out.toString('utf8')) as { ttl: number; grantedTtl: number; keys: string[] };
     return {
@@ -454,10 +469,10 @@ class NativeBackendImpl implements NativeBackend {
     };
   }
 
-  async leaseLeases(): Promise<LeaseLeasesResponse> {
+  async leaseLeases(keyspace: Keyspace = 'user'): Promise<LeaseLeasesResponse> {
     const learner = this.notOnLearner();
     if (learner) throw learner;
-    return { header: this.header(), leases: this.sm.leaseIds().map((id) => ({ id })) };
+    return { header: this.header(), leases: this.sm.leaseIds(keyspace).map((id) => ({ id })) };
   }
 
   private async forward(to: bigint, route: string, body: Buffer): Promise<Buffer> {

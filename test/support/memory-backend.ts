@@ -48,6 +48,8 @@ interface Lease {
   keys: Set<string>;
   /** Attached keys of the system keyspace (never listed by TimeToLive). */
   systemKeys: Set<string>;
+  /** Granted in the system keyspace: unknown to user-keyspace lease requests. */
+  system: boolean;
 }
 
 interface MemWatcher {
@@ -388,17 +390,24 @@ export class MemoryBackend implements Backend {
 
   // ---- leases ----
 
-  async leaseGrant(r: { ttl: number; id: bigint }) {
+  async leaseGrant(r: { ttl: number; id: bigint; keyspace?: Keyspace }) {
     const id = r.id !== 0n ? r.id : this.nextLeaseId++;
     if (this.leasesById.has(id)) throw Errors.LeaseExist;
     if (r.ttl > 9_000_000_000) throw Errors.LeaseTTLTooLarge;
     const ttl = Math.max(r.ttl, 5);
-    this.leasesById.set(id, { id, ttl, expiresAt: Date.now() + ttl * 1000, keys: new Set(), systemKeys: new Set() });
+    const system = r.keyspace === 'system';
+    this.leasesById.set(id, { id, ttl, expiresAt: Date.now() + ttl * 1000, keys: new Set(), systemKeys: new Set(), system });
     return { header: this.hdr(), id, ttl, error: '' };
   }
 
-  async leaseRevoke(id: bigint) {
+  /** The lease, when it belongs to `keyspace` (another keyspace's lease does not exist for the asker). */
+  private leaseOf(id: bigint, keyspace: Keyspace | undefined): Lease | undefined {
     const l = this.leasesById.get(id);
+    return l && l.system === (keyspace === 'system') ? l : undefined;
+  }
+
+  async leaseRevoke(id: bigint, keyspace?: Keyspace) {
+    const l = this.leaseOf(id, keyspace);
     if (!l) throw Errors.LeaseNotFound;
     this.revoke(l);
     return { header: this.hdr() };
@@ -419,22 +428,23 @@ export class MemoryBackend implements Backend {
     for (const l of [...this.leasesById.values()]) if (l.expiresAt <= now) this.revoke(l);
   }
 
-  async leaseKeepAlive(id: bigint) {
-    const l = this.leasesById.get(id);
+  async leaseKeepAlive(id: bigint, keyspace?: Keyspace) {
+    const l = this.leaseOf(id, keyspace);
     if (!l) return { header: this.hdr(), id, ttl: 0 };
     l.expiresAt = Date.now() + l.ttl * 1000;
     return { header: this.hdr(), id, ttl: l.ttl };
   }
 
-  async leaseTimeToLive(r: { id: bigint; keys: boolean }) {
-    const l = this.leasesById.get(r.id);
+  async leaseTimeToLive(r: { id: bigint; keys: boolean; keyspace?: Keyspace }) {
+    const l = this.leaseOf(r.id, r.keyspace);
     if (!l) return { header: this.hdr(), id: r.id, ttl: -1, grantedTtl: 0, keys: [] };
     const ttl = Math.max(0, Math.ceil((l.expiresAt - Date.now()) / 1000));
     return { header: this.hdr(), id: r.id, ttl, grantedTtl: l.ttl, keys: r.keys ? [...l.keys].map((n) => Buffer.from(n, 'latin1')) : [] };
   }
 
-  async leaseLeases() {
-    return { header: this.hdr(), leases: [...this.leasesById.keys()].map((id) => ({ id })) };
+  async leaseLeases(keyspace?: Keyspace) {
+    const system = keyspace === 'system';
+    return { header: this.hdr(), leases: [...this.leasesById.values()].filter((l) => l.system === system).map((l) => ({ id: l.id })) };
   }
 
   // ---- cluster & maintenance ----

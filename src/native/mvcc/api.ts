@@ -8,6 +8,7 @@ import type {
   CompactionRequest,
   DeleteRangeRequest,
   Event,
+  Keyspace,
   KeyValue,
   LeaseGrantRequest,
   PutRequest,
@@ -28,7 +29,11 @@ export type Command =
   | { kind: 'compaction'; req: CompactionRequest }
   /** The proposer has chosen the ID (never 0n) so every member creates the same lease. */
   | { kind: 'leaseGrant'; req: LeaseGrantRequest }
-  | { kind: 'leaseRevoke'; id: bigint }
+  /**
+   * `keyspace`: set when a client asked (the lease must belong to it, else LeaseNotFound); absent
+   * for the leader's own expiry revocations, which end a lease of either keyspace.
+   */
+  | { kind: 'leaseRevoke'; id: bigint; keyspace?: Keyspace }
   | { kind: 'leaseCheckpoint'; checkpoints: { id: bigint; remainingTtl: number }[] }
   | { kind: 'alarm'; req: AlarmRequest }
   /** A no-op used for linearizable health checks (etcdctl endpoint health does a Get of "health"). */
@@ -127,6 +132,8 @@ export interface LeaseInfo {
   /** Remaining seconds, as etcd's TimeToLive reports it (-1 when expired/unknown). */
   remainingTtl: number;
   keys: Buffer[];
+  /** 'system' for a lease granted in the system keyspace (invisible to user-keyspace lease requests); absent = user. */
+  keyspace?: Keyspace;
 }
 
 export interface StateMachine {
@@ -146,7 +153,8 @@ export interface StateMachine {
   leaseExists(id: bigint): boolean;
   /** `nowMs` (optional, default the wall clock) is the leader's time for the remaining TTL. `keys` are the user keys only (etcd's TimeToLive). */
   leaseInfo(id: bigint, withKeys: boolean, nowMs?: number): LeaseInfo | undefined;
-  leaseIds(): bigint[];
+  /** Every lease, or those of one keyspace. */
+  leaseIds(keyspace?: Keyspace): bigint[];
   /** Leader only: extend the lease's expiry to now + TTL; returns the TTL, or throws Errors.LeaseNotFound. */
   leaseRenew(id: bigint, nowMs: number): number;
   /** Leader only: leases whose expiry has passed (the node proposes their revocation). */

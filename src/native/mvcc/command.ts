@@ -12,6 +12,7 @@ import type {
   CompareResult,
   CompareTarget,
   DeleteRangeRequest,
+  LeaseGrantRequest,
   PutRequest,
   RangeRequest,
   RequestOp,
@@ -51,6 +52,12 @@ const AuthOps = [
 ] as const;
 
 const OpTag = { range: 1, put: 2, deleteRange: 3, txn: 4 } as const;
+
+/** The optional last byte of a leaseGrant: the lease belongs to the system keyspace. */
+const LEASE_SYSTEM = 1;
+/** The optional last byte of a leaseRevoke: the keyspace the client named. */
+const REVOKE_USER = 1;
+const REVOKE_SYSTEM = 2;
 
 const EMPTY = Buffer.alloc(0);
 
@@ -482,12 +489,16 @@ export function encodeCommand(cmd: Command): Uint8Array {
       w.u8(Tag.leaseGrant);
       w.i64(cmd.req.id);
       w.int(cmd.req.ttl);
+      // Appended only for a system lease: grants logged before keyspaces existed end after the TTL.
+      if (cmd.req.keyspace === 'system') w.u8(LEASE_SYSTEM);
       return w.result();
     }
     case 'leaseRevoke': {
-      const w = new Writer(9);
+      const w = new Writer(10);
       w.u8(Tag.leaseRevoke);
       w.i64(cmd.id);
+      // Appended only when a client named the keyspace: entries logged before keyspaces end after the ID.
+      if (cmd.keyspace !== undefined) w.u8(cmd.keyspace === 'system' ? REVOKE_SYSTEM : REVOKE_USER);
       return w.result();
     }
     case 'leaseCheckpoint': {
@@ -541,10 +552,15 @@ export function decodeCommand(data: Uint8Array): Command {
     }
     case Tag.leaseGrant: {
       const id = r.i64();
-      return { kind: 'leaseGrant', req: { id, ttl: r.int() } };
+      const req: LeaseGrantRequest = { id, ttl: r.int() };
+      if (r.pos < r.buf.length && r.u8() === LEASE_SYSTEM) req.keyspace = 'system';
+      return { kind: 'leaseGrant', req };
     }
-    case Tag.leaseRevoke:
-      return { kind: 'leaseRevoke', id: r.i64() };
+    case Tag.leaseRevoke: {
+      const id = r.i64();
+      if (r.pos >= r.buf.length) return { kind: 'leaseRevoke', id };
+      return { kind: 'leaseRevoke', id, keyspace: r.u8() === REVOKE_SYSTEM ? 'system' : 'user' };
+    }
     case Tag.leaseCheckpoint: {
       const n = r.uint();
       const checkpoints: { id: bigint; remainingTtl: number }[] = [];

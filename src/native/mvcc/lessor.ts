@@ -19,6 +19,8 @@ export class Lease {
     readonly ttl: number,
     /** Checkpointed remaining TTL in seconds (0 = none): a new primary restarts from it instead of the full TTL. */
     public remainingTtl: number,
+    /** Granted in the system keyspace (a Consul session's lease): invisible to user-keyspace lease requests. */
+    readonly system = false,
   ) {}
 }
 

@@ -57,6 +57,7 @@ import { crc32c } from '../crc32c.js';
 import type { KeyHistory } from './key-history.js';
 import { KeyIndex, type KeyHit } from './key-index.js';
 import { decodeKvRecord, encodeKvRecord, isSystemRecord, recordKey, recordLease } from './kv-record.js';
+import { encodeLease, isSystemLeaseRecord } from './lease-record.js';
 import { Lease, Lessor, MAX_LEASE_TTL } from './lessor.js';
 import { encodeRevKey, isTombstoneKey, revKeyLowerBound, revKeyMain, revKeySub } from './revision.js';
 import { parseStoreDump, STORE_DUMP_MAGIC, type StoreDump } from './store-dump.js';
@@ -99,12 +100,7 @@ function leaseKey(id: bigint): Buffer {
   return b;
 }
 
-function encodeLease(l: Lease): Buffer {
-  const b = Buffer.allocUnsafe(16);
-  b.writeDoubleLE(l.ttl, 0);
-  b.writeDoubleLE(l.remainingTtl, 8);
-  return b;
-}
+
 
 /** One keyspace's in-memory side: its key index, its watch hub, and its events of the batch in progress. */
 interface KeyspaceState {
@@ -266,7 +262,7 @@ export class MvccStore implements StateMachine {
     const nowMs = this.now();
     for (const { key, value } of this.leaseDb.getRange({})) {
       const id = key.readBigInt64BE(0);
-      this.lessor.add(new Lease(id, value.readDoubleLE(0), value.readDoubleLE(8)), nowMs);
+      this.lessor.add(new Lease(id, value.readDoubleLE(0), value.readDoubleLE(8), isSystemLeaseRecord(value)), nowMs);
       this.logicalBytes += LEASE_OVERHEAD;
     }
     for (const sp of [this.user, this.sys]) {
@@ -391,7 +387,7 @@ export class MvccStore implements StateMachine {
       case 'leaseGrant':
         return this.applyLeaseGrant(cmd.req);
       case 'leaseRevoke':
-        return this.applyLeaseRevoke(cmd.id);
+        return this.applyLeaseRevoke(cmd.id, cmd.keyspace);
       case 'leaseCheckpoint':
         return this.applyLeaseCheckpoint(cmd.checkpoints);
       case 'alarm':
@@ -687,7 +683,7 @@ export class MvccStore implements StateMachine {
     if (req.id === 0n) throw Errors.LeaseNotFound;
     if (req.ttl > MAX_LEASE_TTL) throw Errors.LeaseTTLTooLarge;
     if (this.lessor.leases.has(req.id)) throw Errors.LeaseExist;
-    const lease = new Lease(req.id, Math.max(req.ttl, this.opts.minLeaseTtl), 0);
+    const lease = new Lease(req.id, Math.max(req.ttl, this.opts.minLeaseTtl), 0, req.keyspace === 'system');
     this.leaseDb.putSync(leaseKey(lease.id), encodeLease(lease));
     this.logicalBytes += LEASE_OVERHEAD;
     this.lessor.add(lease, this.now());
@@ -695,10 +691,12 @@ export class MvccStore implements StateMachine {
   }
 
   /** Deletes every attached key in ONE revision (sorted, as etcd), then forgets the lease. */
-  private applyLeaseRevoke(id: bigint): ApplyValue {
+  private applyLeaseRevoke(id: bigint, keyspace: Keyspace | undefined): ApplyValue {
     this.checkCorrupt();
     const lease = this.lessor.leases.get(id);
     if (!lease) throw Errors.LeaseNotFound;
+    // A client may end only a lease of its own keyspace: another's does not exist for it.
+    if (keyspace !== undefined && lease.system !== (keyspace === 'system')) throw Errors.LeaseNotFound;
     // User keys first (what etcd deletes, in its order), then the system keys, all in one revision.
     const attached: [KeyspaceState, string[]][] = [
       [this.user, [...lease.keys].sort()],
@@ -909,11 +907,17 @@ export class MvccStore implements StateMachine {
     const l = this.lessor.leases.get(id);
     if (!l) return undefined;
     const keys = withKeys ? [...l.keys].sort().map((ks) => Buffer.from(ks, 'latin1')) : [];
-    return { id, grantedTtl: l.ttl, remainingTtl: this.lessor.remaining(l, nowMs), keys };
+    const info: LeaseInfo = { id, grantedTtl: l.ttl, remainingTtl: this.lessor.remaining(l, nowMs), keys };
+    if (l.system) info.keyspace = 'system';
+    return info;
   }
 
-  leaseIds(): bigint[] {
-    return [...this.lessor.leases.keys()];
+  leaseIds(keyspace?: Keyspace): bigint[] {
+    if (keyspace === undefined) return [...this.lessor.leases.keys()];
+    const system = keyspace === 'system';
+    const out: bigint[] = [];
+    for (const l of this.lessor.leases.values()) if (l.system === system) out.push(l.id);
+    return out;
   }
 
   leaseRenew(id: bigint, nowMs: number): number {
@@ -955,11 +959,14 @@ export class MvccStore implements StateMachine {
       h = crc32(key, h);
       h = crc32(value, h);
     }
-    for (const db of [this.leaseDb, this.authDb]) {
-      for (const { key, value } of db.getRange({})) {
-        h = crc32(key, h);
-        h = crc32(value, h);
-      }
+    for (const { key, value } of this.leaseDb.getRange({})) {
+      if (isSystemLeaseRecord(value)) continue;
+      h = crc32(key, h);
+      h = crc32(value, h);
+    }
+    for (const { key, value } of this.authDb.getRange({})) {
+      h = crc32(key, h);
+      h = crc32(value, h);
     }
     return h >>> 0;
   }

@@ -10,11 +10,12 @@
 //   auth, authRoles, authUsers: the auth store (./etcd-auth-buckets.ts)
 //   alarm, members_removed: present (empty), as in etcd's files
 // `etcdctl snapshot restore` reads the key and lease buckets and rewrites membership, so a genuine
-// etcd can start from a snapshot taken here. Records of the system keyspace (Consul-only state,
-// DESIGN.md "One keyspace, two views") are left out: a genuine etcd restored from this file holds
-// the user keys alone, as etcd clients always saw them.
+// etcd can start from a snapshot taken here. Records and leases of the system keyspace (Consul-only
+// state, DESIGN.md "One keyspace, two views") are left out: a genuine etcd restored from this file
+// holds the user keys and leases alone, as etcd clients always saw them.
 import type { Member } from '../../adapters/backend.js';
 import { decodeKvRecord, isSystemRecord } from '../mvcc/kv-record.js';
+import { isSystemLeaseRecord } from '../mvcc/lease-record.js';
 import { type BoltItems, writeBoltDb } from './bbolt-writer.js';
 import { etcdAuthBuckets } from './etcd-auth-buckets.js';
 
@@ -100,7 +101,7 @@ export function etcdSnapshotDb(dump: Buffer, members: Member[], clusterVersion: 
     const tomb = k.length === 18 && k[17] === 0x74;
     return [Buffer.from(k), encodeKeyValuePb(tomb ? { key: rec.key, createRevision: 0, modRevision: 0, version: 0, value: Buffer.alloc(0), lease: 0n } : rec)];
   });
-  const leases: BoltItems = lease.map(([k, v]) => {
+  const leases: BoltItems = lease.filter(([, v]) => !isSystemLeaseRecord(v)).map(([k, v]) => {
     // leasepb.Lease: ID=1, TTL=2, RemainingTTL=3.
     const pb = new Pb()
       .int(1, k.readBigInt64BE(0))

@@ -81,7 +81,7 @@ describe('system keyspace in a three-member cluster', () => {
 
     // Cut the follower off; the others write well past several snapshots.
     for (const other of IDS) if (other !== IDS[fi]) net.cut.add(`${IDS[fi]}-${other}`);
-    const lease = await leader.leaseGrant({ ttl: 600, id: 0n });
+    const lease = await leader.leaseGrant({ ttl: 600, id: 0n, keyspace: 'system' });
     await leader.put(putReq('session/s1', '{"ID":"s1"}', { ...SYS, lease: lease.id }));
     for (let i = 0; i < 40; i++) {
       await leader.put(putReq(`node/n${i}`, `{"Node":"n${i}"}`, SYS));
@@ -100,8 +100,15 @@ describe('system keyspace in a three-member cluster', () => {
     expect((await follower.range(rangeReq('node/n39', { serializable: true }))).count).toBe(0);
     expect((await follower.hashKV(0)).hash).toBe((await leader.hashKV(0)).hash);
 
+    // Lease requests a follower forwards to the leader keep their keyspace.
+    expect((await follower.leaseKeepAlive(lease.id)).ttl).toBe(0);
+    expect((await follower.leaseTimeToLive({ id: lease.id, keys: false })).ttl).toBe(-1);
+    expect((await follower.leaseKeepAlive(lease.id, 'system')).ttl).toBe(600);
+    expect((await follower.leaseTimeToLive({ id: lease.id, keys: false, keyspace: 'system' })).grantedTtl).toBe(600);
+    await expect(follower.leaseRevoke(lease.id)).rejects.toThrow('etcdserver: requested lease not found');
+
     // The restored follower knows the system key is attached to the lease: revoking it deletes it there too.
-    await leader.leaseRevoke(lease.id);
+    await follower.leaseRevoke(lease.id, 'system');
     await until('the follower to drop the session', async () => (await follower.range(rangeReq('session/s1', { serializable: true, ...SYS }))).count === 0);
     expect(await sysCount(follower)).toBe(expectedSys - 1);
   });

@@ -156,6 +156,26 @@ describe.each(doubles)('keyspaces on the %s', (_name, make) => {
     }
   });
 
+  it('a system lease (a session) is unknown to every user-keyspace lease request', async () => {
+    const g = await be.leaseGrant({ ttl: 60, id: 0n, keyspace: 'system' });
+    const userLease = await be.leaseGrant({ ttl: 60, id: 0n });
+    await be.put(putReq('session/s2', '{}', { ...SYS, lease: g.id }));
+    expect((await be.leaseLeases()).leases.map((l) => l.id)).not.toContain(g.id);
+    expect((await be.leaseLeases()).leases.map((l) => l.id)).toContain(userLease.id);
+    expect((await be.leaseLeases('system')).leases.map((l) => l.id)).toEqual([g.id]);
+    expect((await be.leaseTimeToLive({ id: g.id, keys: true })).ttl).toBe(-1);
+    expect((await be.leaseKeepAlive(g.id)).ttl).toBe(0);
+    await expect(be.leaseRevoke(g.id)).rejects.toThrow('etcdserver: requested lease not found');
+    expect((await be.range(rangeReq('session/s2', SYS))).count).toBe(1);
+    // through its own keyspace it lives and ends as any lease
+    expect((await be.leaseTimeToLive({ id: g.id, keys: false, keyspace: 'system' })).grantedTtl).toBe(60);
+    expect((await be.leaseKeepAlive(g.id, 'system')).ttl).toBe(60);
+    await expect(be.leaseRevoke(userLease.id, 'system')).rejects.toThrow('etcdserver: requested lease not found');
+    await be.leaseRevoke(g.id, 'system');
+    await be.leaseRevoke(userLease.id);
+    expect((await be.range(rangeReq('session/s2', SYS))).count).toBe(0);
+  });
+
   it('del "" --from-key empties the user keyspace and leaves the system one', async () => {
     await be.put(putReq('catalog/keep', 'me', SYS));
     const d = await be.deleteRange({ key: Buffer.from(''), rangeEnd: ALL, prevKv: true });
@@ -265,6 +285,8 @@ describe('native store: what etcd clients can never reach', () => {
     await be.put(putReq('visible/1', 'one'));
     await be.put(putReq('visible/2', 'two', SYS)); // same prefix, system keyspace
     await be.put(putReq('service/web', '{}', SYS));
+    const sessionLease = await be.leaseGrant({ ttl: 600, id: 0x5e55n, keyspace: 'system' });
+    const userLease = await be.leaseGrant({ ttl: 600, id: 0x0e7cdn });
     const chunks: Buffer[] = [];
     for await (const c of be.snapshot()) chunks.push(c.blob);
     const db = Buffer.concat(chunks);
@@ -297,6 +319,9 @@ describe('native store: what etcd clients can never reach', () => {
       expect(keys).toContain('visible/1');
       expect(keys).not.toContain('visible/2');
       expect(keys).not.toContain('service/web');
+      const leases = ctl('lease', 'list');
+      expect(leases).toContain(userLease.id.toString(16));
+      expect(leases).not.toContain(sessionLease.id.toString(16));
     } finally {
       etcd.kill();
       await new Promise((r) => etcd.once('exit', r));

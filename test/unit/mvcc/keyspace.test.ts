@@ -375,3 +375,61 @@ describe('replicated restore (Consul snapshot restore)', () => {
     expect(h.store.currentRevision()).toBe(2);
   });
 });
+
+describe('system leases', () => {
+  const grantSys = (id: bigint) => h.ok({ kind: 'leaseGrant', req: { id, ttl: 30, keyspace: 'system' } });
+
+  it('are listed, described and revoked only for their own keyspace; expiry ends them all the same', () => {
+    grantSys(1n);
+    h.ok({ kind: 'leaseGrant', req: { id: 2n, ttl: 30 } });
+    sysPut('session/1', 's', { lease: 1n });
+    expect(h.store.leaseIds('user')).toEqual([2n]);
+    expect(h.store.leaseIds('system')).toEqual([1n]);
+    expect(h.store.leaseInfo(1n, false)!.keyspace).toBe('system');
+    // IDs are one space
+    expect(() => h.ok({ kind: 'leaseGrant', req: { id: 1n, ttl: 30 } })).toThrow(Errors.LeaseExist);
+    // a client of the user keyspace cannot end it
+    expect(() => h.ok({ kind: 'leaseRevoke', id: 1n, keyspace: 'user' })).toThrow(Errors.LeaseNotFound);
+    expect(() => h.ok({ kind: 'leaseRevoke', id: 2n, keyspace: 'system' })).toThrow(Errors.LeaseNotFound);
+    expect(sysVal('session/1')).toBe('s');
+    // the leader's expiry revocation names no keyspace
+    h.ok({ kind: 'leaseRevoke', id: 1n });
+    expect(sysGet('session/1').count).toBe(0);
+    h.ok({ kind: 'leaseRevoke', id: 2n, keyspace: 'user' });
+    expect(h.store.leaseIds()).toEqual([]);
+  });
+
+  it('keep their keyspace across a restart and a raft snapshot, and stay out of Hash', async () => {
+    const hashBefore = h.store.hash();
+    grantSys(5n);
+    expect(h.store.hash()).toBe(hashBefore);
+    h.reopen();
+    expect(h.store.leaseIds('system')).toEqual([5n]);
+    const data = await h.store.snapshotData();
+    const dir = mkdtempSync(join(tmpdir(), 'mvcc-keyspace-'));
+    const other = openMvccStore({ dir, quotaBackendBytes: -1, minLeaseTtl: 2, logger: pino({ level: 'silent' }) });
+    try {
+      other.restore(data);
+      expect(other.leaseIds('system')).toEqual([5n]);
+      expect(other.leaseIds('user')).toEqual([]);
+    } finally {
+      other.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('the codec carries the keyspace of a grant and a revoke, and reads entries logged without it', () => {
+    for (const cmd of [
+      { kind: 'leaseGrant' as const, req: { id: 9n, ttl: 10, keyspace: 'system' as const } },
+      { kind: 'leaseRevoke' as const, id: 9n, keyspace: 'system' as const },
+      { kind: 'leaseRevoke' as const, id: 9n, keyspace: 'user' as const },
+      { kind: 'leaseRevoke' as const, id: 9n },
+    ]) {
+      expect(decodeCommand(encodeCommand(cmd))).toEqual(cmd);
+    }
+    // a grant as logged before keyspaces: tag, id, ttl
+    const grant = decodeCommand(encodeCommand({ kind: 'leaseGrant', req: { id: 9n, ttl: 10 } }));
+    expect(grant).toEqual({ kind: 'leaseGrant', req: { id: 9n, ttl: 10 } });
+    expect(encodeCommand({ kind: 'leaseRevoke', id: 9n }).length).toBe(9);
+  });
+});
