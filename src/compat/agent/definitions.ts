@@ -136,7 +136,7 @@ const CHECK_TYPE_FIELDS = [
   'TCP', 'TCPUseTLS', 'UDP', 'Interval', 'AliasNode', 'AliasService', 'DockerContainerID', 'Shell', 'GRPC', 'GRPCUseTLS',
   'H2PING', 'H2PingUseTLS', 'OSService', 'TLSServerName', 'TLSSkipVerify', 'Timeout', 'TTL', 'SuccessBeforePassing',
   'FailuresBeforeWarning', 'FailuresBeforeCritical', 'ProxyHTTP', 'ProxyGRPC', 'DeregisterCriticalServiceAfter',
-  'OutputMaxSize', 'ServiceID', 'Script', 'Token', 'Namespace', 'Partition',
+  'OutputMaxSize', 'ServiceID', 'Token', 'Namespace', 'Partition',
 ] as const;
 
 const SERVICE_FIELDS = [
@@ -179,7 +179,6 @@ function readCheckType(f: JsonFields): CheckType {
   c.failuresBeforeWarning = f.int('FailuresBeforeWarning');
   c.failuresBeforeCritical = f.int('FailuresBeforeCritical');
   c.outputMaxSize = f.int('OutputMaxSize');
-  if (f.has('Script')) throw new DefinitionError("The 'Script' field of checks was removed in Consul 1.1; use 'Args'");
   return c;
 }
 

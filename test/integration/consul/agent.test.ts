@@ -380,6 +380,17 @@ describe('agent-local health', () => {
 });
 
 describe('anti-entropy: the agent owns its entries', () => {
+  it('writes nothing when the catalog already has what the agent has (no index churn)', async () => {
+    await expectOk(await put('/v1/agent/service/register', { Name: 'steady', Port: 5, Tags: ['a'], Meta: { k: 'v' }, Check: { TTL: '5m', Status: 'passing' } }));
+    await face.runtime.syncNow();
+    const before = (await get('/v1/catalog/service/steady')).headers.get('x-consul-index');
+    const checksBefore = (await get('/v1/health/checks/steady')).headers.get('x-consul-index');
+    await face.runtime.syncNow();
+    await face.runtime.syncNow();
+    expect((await get('/v1/catalog/service/steady')).headers.get('x-consul-index')).toBe(before);
+    expect((await get('/v1/health/checks/steady')).headers.get('x-consul-index')).toBe(checksBefore);
+  });
+
   it('restores a service deregistered through the catalog and removes a catalog-only service on its node', async () => {
     await expectOk(await put('/v1/agent/service/register', { Name: 'owned', Port: 7 }));
     expect(await (await put('/v1/catalog/deregister', { Node: 'agent-one', ServiceID: 'owned' })).text()).toBe('true');

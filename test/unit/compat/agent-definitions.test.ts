@@ -75,6 +75,8 @@ describe('parseServiceDefinition', () => {
     expect(fail({ Name: 'x', Bogus: 1 })).toBe('json: unknown field "Bogus"');
     expect(fail({ Name: 'x', Check: { TTL: '5q' } })).toBe('time: invalid duration "5q"');
     expect(fail({ Name: 'x', Check: { Nope: true } })).toBe('json: unknown field "Nope"');
+    // python-consul 0.7.1's Check.script sends `script`, a field Consul removed in 1.1.
+    expect(fail({ Name: 'x', Check: { script: '/bin/true', interval: '10s' } })).toBe('json: unknown field "script"');
     expect(fail([1])).toBe('json: cannot unmarshal array into Go value of type structs.ServiceDefinition');
     expect(fail({ Name: 'x', Kind: 'connect-proxy' })).toMatch(/service mesh/);
   });

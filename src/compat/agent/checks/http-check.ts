@@ -152,6 +152,11 @@ export class HttpCheck implements CheckRunner {
           clearTimeout(timer);
           reject(err instanceof HttpFailure ? err : new HttpFailure(`${op} ${JSON.stringify(url)}: ${err.message}`));
         });
+        // A body cut off (timeout, reset) must still settle the run, or the check would stop running.
+        res.on('close', () => {
+          clearTimeout(timer);
+          if (!res.complete) reject(new HttpFailure(`${op} ${JSON.stringify(url)}: context deadline exceeded (Client.Timeout exceeded while reading body)`));
+        });
       });
       req.end(body);
     });

@@ -259,8 +259,8 @@ export const agentRoutes: ConsulRoute = (app: FastifyInstance, ctx: ConsulContex
     const segment = paramOr(req, 'segment');
     if (wan && segment !== '' && segment !== '_all') throw badRequest('Cannot provide a segment with wan=true');
     const me = localMember(ctx.agent);
-    // The WAN pool names members node.datacenter.
-    const members = wan ? [{ ...me, Name: `${me.Name}.${ctx.agent.datacenter}`, Port: 8302 }] : [me];
+    // The WAN pool names members node.datacenter; a client agent is in no WAN pool.
+    const members = !wan ? [me] : ctx.agent.server ? [{ ...me, Name: `${me.Name}.${ctx.agent.datacenter}`, Port: 8302 }] : [];
     return reply.send(applyFilter(members, param(req, 'filter'), MEMBER_SCHEMA));
   });
 
