@@ -36,16 +36,21 @@ export type HealthStateQuery = 'any' | 'passing' | 'warning' | 'critical';
 export const NODE_MAINTENANCE_CHECK_ID = '_node_maintenance';
 export const SERVICE_MAINTENANCE_CHECK_PREFIX = '_service_maintenance:';
 
-/** Consul's aggregated status of a set of checks: maintenance > critical > warning > passing. */
-export function aggregateStatus(checks: ReadonlyArray<{ CheckID: string; Status: string }>): 'passing' | 'warning' | 'critical' | 'maintenance' {
+/** Consul's aggregated status of a set of checks: maintenance > critical > warning > passing; a status it does not know gives "". */
+export function aggregateStatus(checks: ReadonlyArray<{ CheckID: string; Status: string }>): 'passing' | 'warning' | 'critical' | 'maintenance' | '' {
   let warning = false;
   let critical = false;
+  let maintenance = false;
   for (const c of checks) {
-    if (c.CheckID === NODE_MAINTENANCE_CHECK_ID || c.CheckID.startsWith(SERVICE_MAINTENANCE_CHECK_PREFIX)) return 'maintenance';
+    if (c.CheckID === NODE_MAINTENANCE_CHECK_ID || c.CheckID.startsWith(SERVICE_MAINTENANCE_CHECK_PREFIX)) {
+      maintenance = true;
+      continue;
+    }
     if (c.Status === 'critical') critical = true;
     else if (c.Status === 'warning') warning = true;
+    else if (c.Status !== 'passing') return '';
   }
-  return critical ? 'critical' : warning ? 'warning' : 'passing';
+  return maintenance ? 'maintenance' : critical ? 'critical' : warning ? 'warning' : 'passing';
 }
 
 export function checkServiceNodeView(inst: ServiceInstance): CheckServiceNodeView {

@@ -128,3 +128,18 @@ export const CHECK_SERVICE_NODE_SCHEMA = struct({
   Service: NODE_SERVICE_SCHEMA,
   Checks: { kind: 'slice', elem: HEALTH_CHECK_SCHEMA },
 });
+
+/** serf's Member as /v1/agent/members lists it (Tags is a map, Status an int). */
+export const MEMBER_SCHEMA = struct({
+  Name: str,
+  Addr: str,
+  Port: int,
+  Tags: strMap,
+  Status: int,
+  ProtocolMin: int,
+  ProtocolMax: int,
+  ProtocolCur: int,
+  DelegateMin: int,
+  DelegateMax: int,
+  DelegateCur: int,
+});
