@@ -1,16 +1,16 @@
 // `dcsgw consul version [-format=json]`: what `consul version` prints for the Consul release this
 // agent answers as, so a `consul` wrapper script (`exec dcsgw consul "$@"`) satisfies tools that
 // check the version first (the Go client's test server runs `consul version -format=json`).
+import { REVISION } from '../../compat/agent/agent-self.js';
 import { CONSUL_VERSION } from '../../gateway/consul/context.js';
-import { dcsgwVersion } from '../version.js';
 
-/** The revision field names the dcsgw build that emulates the release (there is no Consul commit). */
+/** The revision field: there is no Consul commit behind dcsgw; the same value /v1/agent/self reports. */
 export function consulRevision(): string {
-  return `dcsgw-${dcsgwVersion()}`;
+  return REVISION;
 }
 
-/** The emulated release's build date as the agent reports it (RFC 3339). */
-export const CONSUL_BUILD_DATE = '2025-11-26T00:00:00Z';
+/** The build date reported for the emulated release (RFC 3339), the one /v1/agent/self's Config.BuildDate shows. */
+export const CONSUL_BUILD_DATE = '2025-01-01T00:00:00Z';
 
 const PROTOCOL = { Default: 2, Min: 2, Max: 3 };
 

@@ -344,6 +344,8 @@ export function buildRuntimeConfig(parsed: ParsedAgentFlags, opts: BuildOptions 
   sources.push({ name: 'flags.values', data: flags.values });
   flags.hcl.forEach((text, i) => sources.push({ name: `flags-${i}.hcl`, data: parseConfigText(`flags-${i}.hcl`, text, 'hcl') }));
   const merged = mergeConfigs(sources.map((s) => s.data));
+  // /v1/agent/self's DebugConfig reports DevMode from here
+  if (flags.dev) merged.dev = true;
   const etcdPortExplicit = sources.slice(1).some((s) => get(s.data, 'ports.etcd') !== undefined);
   return fromMerged(merged, flags.dev, etcdPortExplicit);
 }

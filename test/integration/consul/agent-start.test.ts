@@ -86,6 +86,27 @@ describe('the face as a user sees it', () => {
     expect(checks.find((c) => c.CheckID === 'serfHealth')).toMatchObject({ Node: 'face-node', Status: 'passing' });
   });
 
+  test('/v1/internal/ui/nodes, node/:node and services: the UI\'s listings in Consul\'s shapes', async () => {
+    const reg = await fetch(`${face.url}/v1/catalog/register`, {
+      method: 'PUT',
+      body: JSON.stringify({ Node: 'ui-node', Address: '10.0.0.9', Service: { Service: 'web', ID: 'web1', Port: 80, Tags: ['v1'] }, Check: { CheckID: 'web-ok', Name: 'web ok', Status: 'warning', ServiceID: 'web1' } }),
+    });
+    expect(reg.status).toBe(200);
+    const nodesRes = await fetch(`${face.url}/v1/internal/ui/nodes`);
+    expect(Number(nodesRes.headers.get('x-consul-index'))).toBeGreaterThan(0);
+    const nodes = (await nodesRes.json()) as Array<{ Node: string; Address: string; Services: Array<{ ID: string }>; Checks: Array<{ CheckID: string }> }>;
+    expect(nodes.map((n) => n.Node)).toEqual(['face-node', 'ui-node']);
+    const ui = nodes.find((n) => n.Node === 'ui-node')!;
+    expect(ui.Address).toBe('10.0.0.9');
+    expect(ui.Services.map((s) => s.ID)).toEqual(['web1']);
+    expect(ui.Checks.map((c) => c.CheckID)).toEqual(['web-ok']);
+    const one = await fetch(`${face.url}/v1/internal/ui/node/ui-node`);
+    expect(((await one.json()) as { Node: string }).Node).toBe('ui-node');
+    expect((await fetch(`${face.url}/v1/internal/ui/node/nope`)).status).toBe(404);
+    const services = (await (await fetch(`${face.url}/v1/internal/ui/services`)).json()) as Array<Record<string, unknown>>;
+    expect(services.find((s) => s.Name === 'web')).toMatchObject({ Name: 'web', Datacenter: 'dc1', Tags: ['v1'], Nodes: ['ui-node'], InstanceCount: 1, ChecksPassing: 0, ChecksWarning: 1, ChecksCritical: 0 });
+  });
+
   test('ACL endpoints with ACLs disabled: 401 "ACL support disabled"; an unknown ACL path: Go\'s 404', async () => {
     for (const [method, path] of [
       ['PUT', '/v1/acl/bootstrap'],
