@@ -83,6 +83,8 @@ const LEASE_OVERHEAD = 64;
 /** Per stored record, on top of its key and value bytes, in the store's own size accounting. */
 const RECORD_OVERHEAD = 16;
 const SYNC_INTERVAL_MS = 5000;
+/** A history read step scans at most this many records per event it may deliver (see readHistory). */
+const HISTORY_SCAN_FACTOR = 8;
 
 const STATE_KEY = Buffer.from('state');
 const ALARMS_KEY = Buffer.from('alarms');
@@ -873,11 +875,18 @@ export class MvccStore implements StateMachine {
     visit: (ev: StoreEvent, rev: number) => void,
   ): number {
     let count = 0;
+    let scanned = 0;
     let lastMain = -1;
+    // The other keyspace's records are skipped, but they count toward a scan budget too, so one
+    // step stays bounded however many of them lie between this keyspace's events.
+    const scanBudget = maxEvents * HISTORY_SCAN_FACTOR;
     for (const { key, value } of this.kvDb.getRange({ start: revKeyLowerBound(fromRev) })) {
-      if (isSystemRecord(value) !== sp.system) continue;
       const main = revKeyMain(key);
-      if (count >= maxEvents && main !== lastMain) return main;
+      // Stop only between revisions, never inside one.
+      if ((count >= maxEvents || scanned >= scanBudget) && main !== lastMain) return main;
+      scanned++;
+      lastMain = main;
+      if (isSystemRecord(value) !== sp.system) continue;
       const kv = decodeKvRecord(value);
       const ks = kv.key.toString('latin1');
       const ev: StoreEvent = { type: isTombstoneKey(key) ? EventType.DELETE : EventType.PUT, keyStr: ks, kv };
@@ -888,7 +897,6 @@ export class MvccStore implements StateMachine {
       }
       visit(ev, main);
       count++;
-      lastMain = main;
     }
     return this.rev + 1;
   }

@@ -164,6 +164,21 @@ describe('watches', () => {
   });
 });
 
+describe('watch catch-up across the other keyspace', () => {
+  it('a system watcher from long ago reaches its events through many user records, in bounded steps', async () => {
+    sysPut('node/first', '1'); // 2
+    for (let i = 0; i < 20; i++) h.applyAll(Array.from({ length: 1000 }, (_, j) => ({ kind: 'put' as const, req: putReq(`u/${i}/${j}`, 'x') })));
+    sysPut('node/last', '2'); // 20003
+    const sys = new Recorder();
+    const w = h.store.watch(watchOpts('node/', { rangeEnd: b('node0'), startRevision: 1, ...SYS }), sys);
+    await settle(20);
+    expect(sys.lines).toEqual(['PUT node/first=1@2', 'PUT node/last=2@20003']);
+    // the 20000 user records between them were skipped over several steps, not one
+    expect(sys.calls.length).toBeGreaterThan(1);
+    expect(w.isSynced()).toBe(true);
+  });
+});
+
 describe('leases', () => {
   it('revoking a lease deletes its keys in both keyspaces in one revision; TimeToLive lists user keys only', () => {
     h.ok({ kind: 'leaseGrant', req: { id: 9n, ttl: 30 } });
