@@ -88,7 +88,7 @@ describe('consul DNS: truncation', () => {
 });
 
 /** A tiny upstream resolver on loopback (UDP and TCP, one port): example.com A, fail.test SERVFAIL, anything else NXDOMAIN. */
-async function startUpstream(): Promise<{ port: number; asked: string[]; close(): Promise<void> }> {
+async function startUpstream(exampleAddress = '93.184.216.34'): Promise<{ port: number; asked: string[]; close(): Promise<void> }> {
   const asked: string[] = [];
   const answer = (msg: Buffer): Buffer => {
     const req = dnsPacket.decode(msg);
@@ -96,7 +96,7 @@ async function startUpstream(): Promise<{ port: number; asked: string[]; close()
     asked.push(`${q.name} ${q.type}`);
     const base = { type: 'response' as const, id: req.id, questions: req.questions };
     if (q.name === 'example.com') {
-      return dnsPacket.encode({ ...base, flags: dnsPacket.RECURSION_AVAILABLE, answers: [{ type: 'A', name: 'example.com', ttl: 300, data: '93.184.216.34' }] });
+      return dnsPacket.encode({ ...base, flags: dnsPacket.RECURSION_AVAILABLE, answers: [{ type: 'A', name: 'example.com', ttl: 300, data: exampleAddress }] });
     }
     if (q.name === 'fail.test') return dnsPacket.encode({ ...base, flags: dnsPacket.RECURSION_AVAILABLE | 2 });
     return dnsPacket.encode({ ...base, flags: dnsPacket.RECURSION_AVAILABLE | 3 });
@@ -169,6 +169,26 @@ describe('consul DNS: recursors', () => {
     const srv = await dig(f.port, 'site.service.consul', 'SRV');
     expect(srv.answer.map((r) => r.data)).toEqual(['1 1 443 example.com.']);
     expect(srv.additional.map((r) => `${r.name} ${r.type} ${r.data}`)).toEqual(['example.com. A 93.184.216.34']);
+  });
+
+  it('asks the recursors in order, or in a new random order per question with recursor_strategy "random"', async () => {
+    const other = await startUpstream('192.0.2.7');
+    const seq = await startDnsFace({ recursors: [`127.0.0.1:${other.port}`, `127.0.0.1:${upstream.port}`] });
+    const rnd = await startDnsFace({ recursors: [`127.0.0.1:${other.port}`, `127.0.0.1:${upstream.port}`], dnsConfig: { recursor_strategy: 'random' } });
+    try {
+      const seen = new Set<string>();
+      const seenSeq = new Set<string>();
+      for (let i = 0; i < 16; i++) {
+        seen.add((await dig(rnd.port, 'example.com', 'A')).answer[0]!.data);
+        seenSeq.add((await dig(seq.port, 'example.com', 'A')).answer[0]!.data);
+      }
+      expect([...seenSeq]).toEqual(['192.0.2.7']);
+      expect([...seen].sort()).toEqual(['192.0.2.7', '93.184.216.34']);
+    } finally {
+      await seq.close();
+      await rnd.close();
+      await other.close();
+    }
   });
 
   it('answers SERVFAIL when every recursor fails', async () => {

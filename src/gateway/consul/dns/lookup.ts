@@ -294,7 +294,7 @@ export class DnsLookup {
       if (c.kind !== 'recurse') more = (await this.answer(c, { ...q, name, type: 'ANY', depth: depth - 1 })).answers;
     } else if (s.recursors.length > 0) {
       const ask = dnsPacket.encode({ type: 'query', id: Math.floor(Math.random() * 65536), flags: dnsPacket.RECURSION_DESIRED, questions: [{ name, type: 'A' }] });
-      const reply = await recurse(ask, s.recursors, 'udp', s.recursorTimeoutMs);
+      const reply = await recurse(ask, s.recursorStrategy === 'random' ? shuffleInPlace([...s.recursors]) : s.recursors, 'udp', s.recursorTimeoutMs);
       if (reply) {
         try {
           more = dnsPacket.decode(reply).answers ?? [];

@@ -19,6 +19,8 @@ export interface DnsSettings {
   /** host:port of each upstream resolver, tried in order. */
   recursors: string[];
   recursorTimeoutMs: number;
+  /** dns_config.recursor_strategy: "sequential" (in the configured order) or "random" (a new order per question). */
+  recursorStrategy: 'sequential' | 'random';
   /** dns_config.node_ttl, seconds. */
   nodeTtl: number;
   /** dns_config.service_ttl: exact service names, and "prefix*" patterns (the longest prefix wins). */
@@ -98,6 +100,7 @@ export function dnsSettingsFromConfig(config: Record<string, unknown>): { recurs
   if (typeof dns.enable_truncate === 'boolean') settings.enableTruncate = dns.enable_truncate;
   if (typeof dns.enable_additional_node_meta_txt === 'boolean') settings.nodeMetaTxt = dns.enable_additional_node_meta_txt;
   if (typeof dns.allow_stale === 'boolean') settings.allowStale = dns.allow_stale;
+  if (dns.recursor_strategy === 'random' || dns.recursor_strategy === 'sequential') settings.recursorStrategy = dns.recursor_strategy;
   if (typeof dns.recursor_timeout === 'string') {
     const ms = parseGoDuration(dns.recursor_timeout);
     if (ms !== undefined) settings.recursorTimeoutMs = ms;
@@ -127,6 +130,7 @@ export function resolveSettings(domain: string, opts: ConsulDnsOptions, agentCon
     altDomain: canonicalDomain(s.altDomain ?? ''),
     recursors: [...(opts.recursors ?? [])],
     recursorTimeoutMs: s.recursorTimeoutMs ?? 2000,
+    recursorStrategy: s.recursorStrategy ?? 'sequential',
     nodeTtl: s.nodeTtl ?? 0,
     serviceTtl: s.serviceTtl ?? new Map(),
     onlyPassing: s.onlyPassing ?? false,

@@ -7,6 +7,7 @@
 import { createSocket, type Socket as UdpSocket } from 'node:dgram';
 import { createServer, isIP, type Server as TcpServer, type Socket as TcpSocket } from 'node:net';
 import dnsPacket, { type Answer, type DecodedPacket, type OptAnswer, type Packet } from 'dns-packet';
+import { shuffleInPlace } from '../../../compat/query-catalog.js';
 import { catalogQuerySource } from '../../../compat/query-catalog-source.js';
 import type { ConsulContext } from '../context.js';
 import { DnsLookup, type LookupAnswer, type Rcode } from './lookup.js';
@@ -104,7 +105,7 @@ export class DnsHandler {
           // Consul's answer for a name outside its domains with nothing to forward to.
           return this.encode(req, qname, replyFlags(flags) | RCODES.REFUSED, [], [], [], undefined);
         }
-        const upstream = await recurse(msg, this.settings.recursors, network, this.settings.recursorTimeoutMs);
+        const upstream = await recurse(msg, this.recursorOrder(), network, this.settings.recursorTimeoutMs);
         if (upstream) return upstream;
         return this.encode(req, qname, replyFlags(flags) | RA | RCODES.SERVFAIL, [], [], [], opt);
       }
@@ -114,6 +115,11 @@ export class DnsHandler {
       this.ctx.logger.error({ err, qname, qtype }, 'consul dns: lookup failed');
       return this.encode(req, qname, replyFlags(flags) | this.raFlag() | RCODES.SERVFAIL, [], [], [], opt);
     }
+  }
+
+  private recursorOrder(): string[] {
+    const list = [...this.settings.recursors];
+    return this.settings.recursorStrategy === 'random' ? shuffleInPlace(list) : list;
   }
 
   private raFlag(): number {
