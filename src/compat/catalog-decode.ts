@@ -174,6 +174,8 @@ export interface RegisterRequest {
   /** Check and Checks together, in that order. */
   Checks: CheckInput[];
   SkipNodeUpdate: boolean;
+  /** The node's locality (optional: absent = none). */
+  Locality?: { Region: string; Zone: string };
 }
 
 /** PUT /v1/catalog/deregister. */
@@ -417,7 +419,7 @@ export function decodeRegisterRequest(raw: unknown): RegisterRequest {
   const checks: CheckInput[] = [];
   if (f.has('Check')) checks.push(decodeCheckInput(f.raw('Check')));
   for (const c of f.array('Checks') ?? []) checks.push(decodeCheckInput(c));
-  return {
+  const req: RegisterRequest = {
     ID: f.string('ID'),
     Node: f.string('Node'),
     Address: f.string('Address'),
@@ -428,6 +430,9 @@ export function decodeRegisterRequest(raw: unknown): RegisterRequest {
     Checks: checks,
     SkipNodeUpdate: f.bool('SkipNodeUpdate'),
   };
+  const loc = f.object('Locality');
+  if (loc) req.Locality = { Region: loc.string('Region'), Zone: loc.string('Zone') };
+  return req;
 }
 
 /** Decodes a parsed /v1/catalog/deregister body. Throws CatalogDecodeError. */

@@ -24,6 +24,8 @@ export interface NodeRecord {
   Datacenter: string;
   TaggedAddresses: Record<string, string> | null;
   Meta: Record<string, string> | null;
+  /** Set only when registered with one (Consul omits it when empty). */
+  Locality?: { Region: string; Zone: string };
 }
 
 export interface ServiceAddress {
@@ -131,13 +133,14 @@ export interface NodeView {
   Datacenter: string;
   TaggedAddresses: Record<string, string> | null;
   Meta: Record<string, string> | null;
+  Locality?: { Region: string; Zone: string };
   CreateIndex: number;
   ModifyIndex: number;
 }
 
 export function nodeView(n: Stored<NodeRecord>): NodeView {
   const r = n.value;
-  return {
+  const v: NodeView = {
     ID: r.ID,
     Node: r.Node,
     Address: r.Address,
@@ -147,6 +150,10 @@ export function nodeView(n: Stored<NodeRecord>): NodeView {
     CreateIndex: n.createIndex,
     ModifyIndex: n.modifyIndex,
   };
+  if (!r.Locality) return v;
+  // Go's field order: Locality sits between Meta and the indexes.
+  const { CreateIndex, ModifyIndex, ...rest } = v;
+  return { ...rest, Locality: r.Locality, CreateIndex, ModifyIndex };
 }
 
 /** The proxy block as Consul shows it on every service: the given members in Go's order, with Mode, MeshGateway and Expose always there. */

@@ -248,6 +248,7 @@ export class Catalog {
         TaggedAddresses: req.TaggedAddresses,
         Meta: req.NodeMeta,
       };
+      if (req.Locality && (req.Locality.Region || req.Locality.Zone)) node.Locality = req.Locality;
       if (!existingNodeKv || !sameRecord(decodeNode(existingNodeKv).value, node)) ops.push(putOp(nodeKey(req.Node), encodeRecord(node)));
     } else if (!existingNodeKv) {
       throw new CatalogError(`failed inserting ${req.Service ? 'service' : 'check'}: Missing node registration`);

@@ -215,6 +215,16 @@ describe('defaults of a minimal registration', () => {
     expect(c!.Definition).toEqual({ HTTP: 'http://10.9.0.3/', Interval: '10s', Timeout: '1.5s' });
   });
 
+  it('a node registered with a Locality shows it after Meta; a service\'s as ServiceLocality', async () => {
+    const loc = { Region: 'us-west-1', Zone: 'us-west-1a' };
+    await register({ Node: 'loc1', Address: '10.9.0.4', Locality: loc, Service: { Service: 'locsvc', Locality: loc } });
+    const [n] = await json<Array<Record<string, unknown>>>('/v1/catalog/nodes?filter=' + encodeURIComponent('Node == loc1'));
+    expect(Object.keys(n!)).toEqual(['ID', 'Node', 'Address', 'Datacenter', 'TaggedAddresses', 'Meta', 'Locality', 'CreateIndex', 'ModifyIndex']);
+    expect(n!.Locality).toEqual(loc);
+    const [s] = await json<Array<Record<string, unknown>>>('/v1/catalog/service/locsvc');
+    expect(s!.ServiceLocality).toEqual(loc);
+  });
+
   it('body field names match case-insensitively (python-consul sends lower case) and snake_case', async () => {
     await register({ node: 'lower1', address: '10.9.0.2', node_meta: { env: 'qa' }, service: { service: 'lowersvc', port: 81, tags: ['x'] } });
     const [s] = await json<Array<Record<string, unknown>>>('/v1/catalog/service/lowersvc');
