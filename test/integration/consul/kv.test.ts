@@ -179,6 +179,14 @@ describe('KV GET/PUT/DELETE', () => {
     expect((await raw.arrayBuffer()).byteLength).toBe(512 * 1024);
   });
 
+  it('a PUT above the server\'s whole body limit still gets Consul\'s KV text (judged by Content-Length)', async () => {
+    const r = await put('/v1/kv/huge', Buffer.alloc(65 * 1024 * 1024, 1));
+    expect(r.status).toBe(413);
+    expect(await r.text()).toBe(
+      'Request body(68157440 bytes) too large, max size: 524288 bytes. See https://developer.hashicorp.com/docs/agent/config/config-files#kv_max_value_size.',
+    );
+  });
+
   it('?release by a session that does not hold the key answers false', async () => {
     await put('/v1/kv/rel/k', 'x');
     expect(await (await put('/v1/kv/rel/k?release=6f1d0b7c-0000-4000-8000-000000000000', 'x')).text()).toBe('false');

@@ -54,6 +54,20 @@ async function kvGet(ctx: ConsulContext, req: FastifyRequest, reply: FastifyRepl
   return reply.send(entriesJson([value]));
 }
 
+function valueTooLarge(bytes: number): ConsulHttpError {
+  return new ConsulHttpError(
+    413,
+    `Request body(${bytes} bytes) too large, max size: ${KV_MAX_VALUE_SIZE} bytes. See https://developer.hashicorp.com/docs/agent/config/config-files#kv_max_value_size.`,
+  );
+}
+
+/** Consul judges a PUT by its Content-Length before reading it: an oversized value is refused without being received. */
+async function refuseOversizedPut(req: FastifyRequest): Promise<void> {
+  if (req.method !== 'PUT') return;
+  const declared = Number(req.headers['content-length']);
+  if (Number.isFinite(declared) && declared > KV_MAX_VALUE_SIZE) throw valueTooLarge(declared);
+}
+
 async function kvPut(ctx: ConsulContext, req: FastifyRequest, reply: FastifyReply): Promise<unknown> {
   const opts = parseQueryOptions(req);
   requireLocalDatacenter(ctx, opts.dc);
@@ -64,12 +78,7 @@ async function kvPut(ctx: ConsulContext, req: FastifyRequest, reply: FastifyRepl
   const flags = params.has('flags') ? parseUint64(firstParam(params, 'flags')) : 0n;
   const cas = params.has('cas') ? Number(parseUint64(firstParam(params, 'cas'))) : undefined;
   const body = bodyOf(req);
-  if (body.length > KV_MAX_VALUE_SIZE) {
-    throw new ConsulHttpError(
-      413,
-      `Request body(${body.length} bytes) too large, max size: ${KV_MAX_VALUE_SIZE} bytes. See https://developer.hashicorp.com/docs/agent/config/config-files#kv_max_value_size.`,
-    );
-  }
+  if (body.length > KV_MAX_VALUE_SIZE) throw valueTooLarge(body.length);
   const kv = ctx.core.kv;
   let ok: boolean;
   try {
@@ -105,7 +114,7 @@ async function kvDelete(ctx: ConsulContext, req: FastifyRequest, reply: FastifyR
 }
 
 export const kvRoutes: ConsulRoute = (app, ctx) => {
-  app.all(`${PREFIX}*`, async (req, reply) => {
+  app.all(`${PREFIX}*`, { onRequest: refuseOversizedPut }, async (req, reply) => {
     switch (req.method) {
       case 'GET':
         return kvGet(ctx, req, reply);

@@ -102,7 +102,12 @@ function decodeOps(body: Buffer): ConsulTxnOp[] | { tooMany: number } | { tooLar
 }
 
 export const txnRoutes: ConsulRoute = (app, ctx) => {
-  app.all('/v1/txn', async (req, reply) => {
+  // Consul checks Content-Length before reading the body.
+  const refuseOversized = async (req: { headers: Record<string, unknown> }): Promise<void> => {
+    const declared = Number(req.headers['content-length']);
+    if (Number.isFinite(declared) && declared > TXN_MAX_REQ_LEN) throw new ConsulHttpError(413, `Request body too large, max size: ${TXN_MAX_REQ_LEN} bytes`);
+  };
+  app.all('/v1/txn', { onRequest: refuseOversized }, async (req, reply) => {
     if (req.method !== 'PUT') throw new ConsulHttpError(405, `method ${req.method} not allowed`);
     const body = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
     if (body.length > TXN_MAX_REQ_LEN) throw new ConsulHttpError(413, `Request body too large, max size: ${TXN_MAX_REQ_LEN} bytes`);
