@@ -404,6 +404,18 @@ describe('anti-entropy: the agent owns its entries', () => {
   });
 });
 
+describe('anti-entropy: the node itself', () => {
+  it('re-registers its node (with serfHealth and its services) after the node was deregistered through the catalog', async () => {
+    await expectOk(await put('/v1/agent/service/register', { Name: 'survivor', Port: 3 }));
+    expect(await (await put('/v1/catalog/deregister', { Node: 'agent-one' })).text()).toBe('true');
+    expect(await json('/v1/catalog/service/survivor')).toEqual([]);
+    await face.runtime.syncNow();
+    const checks = await json<Array<{ CheckID: string; Status: string }>>('/v1/health/node/agent-one');
+    expect(checks.find((c) => c.CheckID === 'serfHealth')?.Status).toBe('passing');
+    expect((await json<Array<{ Node: string }>>('/v1/catalog/service/survivor')).map((s) => s.Node)).toEqual(['agent-one']);
+  });
+});
+
 describe('self, members, metrics, host', () => {
   it('/v1/agent/self has the Config, Member, Coord, Stats and Meta clients read', async () => {
     const self = await json<Record<string, any>>('/v1/agent/self'); // eslint-disable-line @typescript-eslint/no-explicit-any
@@ -465,6 +477,21 @@ describe('reload, join, leave, force-leave, tokens', () => {
     await expectOk(await put('/v1/agent/join/127.0.0.1'));
     const self = await json<{ DebugConfig: { SerfAdvertiseAddrLAN: string } }>('/v1/agent/self');
     expect(self.DebugConfig.SerfAdvertiseAddrLAN).toBe('tcp://127.0.0.1:8301');
+  });
+
+  it('a join to another agent that answers is refused: clustering is not built yet', async () => {
+    const other = createServer();
+    await new Promise<void>((r) => other.listen(0, '127.0.0.1', r));
+    const port = (other.address() as AddressInfo).port;
+    try {
+      const r = await put(`/v1/agent/join/127.0.0.1:${port}`);
+      expect(r.status).toBe(500);
+      expect(await r.text()).toBe(
+        `1 error occurred:\n\t* Failed to join 127.0.0.1:${port}: joining another agent is not supported by this dcsgw yet (single-agent shape; clustering is a later issue)\n\n`,
+      );
+    } finally {
+      await new Promise((r) => other.close(r));
+    }
   });
 
   it('force-leave of an unknown node fails; of this node is accepted', async () => {
