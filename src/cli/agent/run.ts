@@ -36,6 +36,12 @@ export interface RunningAgent {
   readonly etcd: EtcdServer | undefined;
   /** Stops every listener and the store (idempotent). */
   stop(): Promise<void>;
+  /**
+   * Consul's reload (SIGHUP, PUT /v1/agent/reload): the configuration is read again from the same
+   * command line and files; the services and checks of the files are applied (what disappeared is
+   * removed). Other settings keep their start-up values. Throws with the configuration error.
+   */
+  reload(): Promise<void>;
 }
 
 function urlHost(host: string): string {
@@ -123,6 +129,19 @@ export async function startAgent(argv: readonly string[], hooks: AgentHooks = {}
   for (const t of skippedFiles) log.warn('agent.config', t);
   for (const n of cfg.notes) log.log(n.level, 'agent', n.message, n.fields);
 
+  const reloadConfig = async (): Promise<void> => {
+    log.info('agent', 'Reloading configuration...');
+    let next: AgentRuntimeConfig;
+    try {
+      next = buildRuntimeConfig(parsed, { warn: (t) => log.warn('agent.config', t) });
+    } catch (err) {
+      const text = (err as Error).message;
+      log.error('agent', 'Reload config failed', { error: text });
+      throw err;
+    }
+    face?.runtime.reload(definitionsOf(next));
+  };
+
   const serverAddr = `${urlHost(cfg.advertiseAddr)}:${cfg.ports.server > 0 ? cfg.ports.server : 8300}`;
   const clientHost = cfg.clientAddrs[0]!;
   const etcdUrl = `http://${urlHost(clientHost)}:${cfg.ports.etcd > 0 ? cfg.ports.etcd : 2379}`;
@@ -194,6 +213,7 @@ export async function startAgent(argv: readonly string[], hooks: AgentHooks = {}
           enableLocalScriptChecks: cfg.enableLocalScriptChecks,
           nodeMeta: cfg.nodeMeta,
           definitions: definitionsOf(cfg),
+          onReload: async () => reloadConfig(),
           onLeave: async () => {
             // answered first, then the agent goes down (Consul: leave, then shutdown; exit 0)
             setTimeout(() => hooks.onLeaveRequested?.(), 20).unref();
@@ -248,6 +268,7 @@ export async function startAgent(argv: readonly string[], hooks: AgentHooks = {}
 
   const running: RunningAgent = {
     config: cfg,
+    reload: reloadConfig,
     backend: readyBackend,
     face,
     etcd,
@@ -312,7 +333,7 @@ export async function runAgent(argv: readonly string[]): Promise<number> {
       const name = GO_SIGNAL_NAME[sig] ?? sig;
       if (sig === 'SIGHUP') {
         log.info('agent', 'Caught', { signal: name });
-        log.error('agent', 'Reload config failed', { error: 'dcsgw does not reload the agent configuration yet; restart the agent to apply changes' });
+        void agent.reload().catch(() => undefined);
         return;
       }
       if (leaving) {

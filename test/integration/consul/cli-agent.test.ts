@@ -2,7 +2,7 @@
 // agent's banner and log lines, the Consul HTTP API and the etcd face over one store, Consul's
 // exit codes, the default-port rules, and `dcsgw consul version`. Runs against the build (dist/).
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { Resolver } from 'node:dns/promises';
 import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -129,6 +129,32 @@ describe.skipIf(noBuild)('dcsgw agent -dev', () => {
     const res = await fetch(`http://127.0.0.1:${http}/v1/agent/leave`, { method: 'PUT' });
     expect(res.status).toBe(200);
     expect(await p.exited).toBe(0);
+  });
+
+  test('services of the config files are registered; SIGHUP and PUT /v1/agent/reload apply changed files', async () => {
+    const [http] = await allocatePorts(1, RANGE);
+    const confDir = join(work, 'reload.d');
+    mkdirSync(confDir);
+    writeFileSync(join(confDir, 'web.hcl'), 'service {\n  name = "web"\n  port = 8080\n  tags = ["v1"]\n}\n');
+    const p = dcsgw(['agent', '-dev', '-http-port', String(http), '-dns-port', '-1', '-etcd-port', '-1', '-node', 'reloader', '-config-dir', confDir]);
+    await waitForLine(p, /Consul agent running!/, 'running');
+    const services = async (): Promise<string[]> => Object.keys((await (await fetch(`http://127.0.0.1:${http}/v1/agent/services`)).json()) as Record<string, unknown>).sort();
+    expect(await services()).toEqual(['web']);
+    writeFileSync(join(confDir, 'db.json'), JSON.stringify({ service: { name: 'db', port: 5432 } }));
+    p.kill('SIGHUP');
+    await waitFor(async () => (await services()).join() === 'db,web', { what: 'db registered after SIGHUP' });
+    expect(p.output()).toMatch(/\[INFO\]  agent: Caught: signal=hangup\n/);
+    rmSync(join(confDir, 'web.hcl'));
+    const res = await fetch(`http://127.0.0.1:${http}/v1/agent/reload`, { method: 'PUT' });
+    expect(res.status).toBe(200);
+    await waitFor(async () => (await services()).join() === 'db', { what: 'web removed after reload' });
+    // a broken file: the reload fails with the configuration error and the agent keeps running
+    writeFileSync(join(confDir, 'bad.json'), '{');
+    p.kill('SIGHUP');
+    await waitForLine(p, /\[ERROR\] agent: Reload config failed: error="failed to parse /, 'reload failure logged');
+    expect(p.alive()).toBe(true);
+    expect(await services()).toEqual(['db']);
+    await p.stop('SIGINT', 10_000);
   });
 
   test('the DEFAULT etcd port taken: a warning, and the agent runs without the etcd face', async () => {
