@@ -1,7 +1,7 @@
 // GET /v1/agent/host: the host facts Consul gathers with gopsutil (memory, CPUs, host, the data
 // dir's disk), under gopsutil's JSON names, from what Node's os and fs report.
 import { statfsSync } from 'node:fs';
-import { arch, cpus, freemem, hostname, loadavg, release, totalmem, type, uptime, version } from 'node:os';
+import { arch, cpus, freemem, hostname, release, totalmem, type, uptime, version } from 'node:os';
 
 export function agentHost(dataDir: string | undefined): Record<string, unknown> {
   const started = process.hrtime.bigint();
@@ -30,7 +30,6 @@ export function agentHost(dataDir: string | undefined): Record<string, unknown> 
   } catch (err) {
     errors.push(`disk: ${err instanceof Error ? err.message : String(err)}`);
   }
-  void loadavg;
   return {
     Memory: {
       total,
