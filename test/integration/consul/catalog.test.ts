@@ -272,6 +272,18 @@ describe('refusals with Consul\'s texts', () => {
     expect(r2.status).toBe(405);
   });
 
+  it('?cached reads answer X-Cache MISS, then HIT with Age 0, as the agent cache does; other reads carry no cache headers', async () => {
+    const first = await get('/v1/catalog/service/redis?cached');
+    expect(first.headers.get('x-cache')).toBe('MISS');
+    expect(first.headers.get('age')).toBeNull();
+    const second = await get('/v1/catalog/service/redis?cached&index=1');
+    expect(second.headers.get('x-cache')).toBe('HIT');
+    expect(second.headers.get('age')).toBe('0');
+    expect((await get('/v1/catalog/service/redis')).headers.get('x-cache')).toBeNull();
+    expect((await get('/v1/catalog/nodes?cached')).headers.get('x-cache')).toBeNull();
+    expect((await get('/v1/health/service/redis?cached')).headers.get('x-cache')).toBe('MISS');
+  });
+
   it('another datacenter has no path', async () => {
     const r = await get('/v1/catalog/nodes?dc=dc9');
     expect(r.status).toBe(500);

@@ -13,6 +13,7 @@ import type { Table } from '../../../compat/system-keys.js';
 import type { ConsulContext } from '../context.js';
 import { ConsulHttpError, badRequest } from '../http-error.js';
 import { type QueryOptions, blockingQuery, parseQueryOptions, setQueryMeta } from '../query-options.js';
+import { setAgentCacheMeta } from './agent-cache.js';
 import type { ConsulRoute } from './index.js';
 import { rawParams, requireLocalDatacenter } from './kv-params.js';
 
@@ -87,8 +88,12 @@ async function answerRead<T>(
     return { index: ctx.core.tracker.maxIndex(tables), value };
   });
   setQueryMeta(ctx, reply, opts, index);
+  if (CACHEABLE.has(req.routeOptions.url ?? '')) setAgentCacheMeta(ctx, req, reply);
   return reply.send(encode(value));
 }
+
+/** The catalog reads Consul's agent cache serves with ?cached. */
+const CACHEABLE = new Set(['/v1/catalog/services', '/v1/catalog/service/*', '/v1/catalog/connect/*']);
 
 function readOptions(ctx: ConsulContext, req: FastifyRequest): QueryOptions {
   const opts = parseQueryOptions(req);

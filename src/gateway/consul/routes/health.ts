@@ -18,6 +18,7 @@ import type { ConsulContext } from '../context.js';
 import { badRequest } from '../http-error.js';
 import { type QueryOptions, blockingQuery, parseQueryOptions, setQueryMeta } from '../query-options.js';
 import { compileFilter, nearNode, pathRest, route } from './catalog.js';
+import { setAgentCacheMeta } from './agent-cache.js';
 import type { ConsulRoute } from './index.js';
 import { rawParams, requireLocalDatacenter } from './kv-params.js';
 
@@ -99,6 +100,7 @@ function serviceNodes(kind: 'service' | 'connect' | 'ingress') {
       return { index: ctx.core.tracker.maxIndex(HEALTH_TABLES), value: list };
     });
     setQueryMeta(ctx, reply, opts, index);
+    setAgentCacheMeta(ctx, req, reply);
     // Consul parses ?passing after running the query (so a bad value still carries the meta headers).
     let passing = false;
     if (params.has('passing')) {
