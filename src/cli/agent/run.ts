@@ -126,6 +126,7 @@ export async function startAgent(argv: readonly string[], hooks: AgentHooks = {}
   }
 
   if (!cfg.logJson) print(1, startingBanner(cfg, nodeId));
+  if (tempDir) log.debug('agent', 'dcsgw: -dev keeps its data in a temporary directory, removed at exit', { path: tempDir });
   for (const t of skippedFiles) log.warn('agent.config', t);
   for (const n of cfg.notes) log.log(n.level, 'agent', n.message, n.fields);
 

@@ -379,6 +379,10 @@ export function fromMerged(merged: ConfigObject, devMode: boolean, etcdPortExpli
   if (clientAddrs.length === 0) throw new AgentConfigError('client_addr cannot be empty');
   const httpAddrs = addrList(str(merged, 'addresses.http'));
   const dnsAddrs = addrList(str(merged, 'addresses.dns'));
+  for (const [key, list] of [['client_addr', clientAddrs], ['addresses.http', httpAddrs], ['addresses.dns', dnsAddrs], ['bind_addr', [bindAddr]], ['advertise_addr', [advertiseAddr]]] as const) {
+    if (list.some((a) => a.includes('{{'))) throw new AgentConfigError(`${key}: go-sockaddr templates are not supported by dcsgw yet; give an IP address`);
+    if (list.length > 1) notes.push({ level: 'WARN', message: `dcsgw: ${key} lists several addresses; dcsgw listens on the first one only`, fields: { address: list[0] } });
+  }
 
   const ports: AgentPorts = {
     http: int(merged, 'ports.http', 8500),

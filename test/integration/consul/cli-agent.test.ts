@@ -61,6 +61,8 @@ describe.skipIf(noBuild)('dcsgw agent -dev', () => {
     expect(out).toContain('==> Log data will now stream in as it occurs:\n');
     expect(out).toMatch(new RegExp(`^\\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\d\\.\\d{3}(Z|[+-]\\d{4}) \\[INFO\\]  agent: Started HTTP server: address=127\\.0\\.0\\.1:${http} network=tcp$`, 'm'));
     const nodeId = /Node ID: '([0-9a-f-]{36})'/.exec(out)![1]!;
+    const devDir = /\[DEBUG\] agent: dcsgw: -dev keeps its data in a temporary directory, removed at exit: path=(\S+)\n/.exec(out)![1]!;
+    expect(existsSync(join(devDir, 'dcsgw'))).toBe(true);
     expect(readFileSync(pidFile, 'utf8')).toBe(String(p.pid));
 
     // Consul writes, etcd reads; etcd writes, Consul reads
@@ -98,6 +100,7 @@ describe.skipIf(noBuild)('dcsgw agent -dev', () => {
     expect(tail).toMatch(/\[INFO\]  agent: shutdown complete\n/);
     expect(tail).toMatch(/\[INFO\]  agent: Exit code: code=1\n$/);
     expect(existsSync(pidFile)).toBe(false);
+    expect(existsSync(devDir)).toBe(false);
     // the listeners are gone
     await expect(fetch(`http://127.0.0.1:${http}/v1/kv/app/cfg`)).rejects.toThrow();
   });

@@ -121,6 +121,14 @@ describe('-dev and defaults', () => {
     expect(c.notes.some((n) => n.level === 'WARN' && /ignored/.test(n.message))).toBe(true);
   });
 
+  test('several client addresses: the first is used, with a warning; go-sockaddr templates are refused, saying so', () => {
+    const c = build(['-dev', '-client', '127.0.0.1 127.0.0.2']);
+    expect(c.clientAddrs).toEqual(['127.0.0.1', '127.0.0.2']);
+    expect(c.httpAddrs[0]).toBe('127.0.0.1');
+    expect(c.notes).toContainEqual({ level: 'WARN', message: 'dcsgw: client_addr lists several addresses; dcsgw listens on the first one only', fields: { address: '127.0.0.1' } });
+    expect(configError(['-dev', '-bind', '{{ GetPrivateIP }}'])).toBe('bind_addr: go-sockaddr templates are not supported by dcsgw yet; give an IP address');
+  });
+
   test('log level: accepted case-insensitively; an unknown one is refused', () => {
     expect(build(['-dev', '-log-level', 'warn']).logLevel).toBe('WARN');
     expect(build(['-dev', '-log-level', 'err']).logLevel).toBe('ERROR');
