@@ -118,7 +118,16 @@ export function setUpClientTls(input: TlsSetupInput, emit: (e: EtcdLogEvent) => 
       emit(ev('warn', `The scheme of client url ${u} is HTTP while client cert auth (--client-cert-auth) is enabled. Ignored client cert auth for this url.`, 'embed/etcd.go:632', 'scheme is HTTP while --client-cert-auth is enabled; ignoring client cert auth for this URL', { 'client-url': u }));
     }
   }
-  if (input.listenClientUrls.some(isTlsUrl)) checkFiles(client, 'client');
+  if (input.listenClientUrls.some(isTlsUrl)) {
+    checkFiles(client, 'client');
+    // Go's HTTP/2 server refuses a TLS 1.2 suite list without an AES-128-GCM suite; etcd fails on it
+    const h2 = ['TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256', 'TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256'];
+    if (client.cipherSuites.length > 0 && !client.cipherSuites.some((c) => h2.includes(c))) {
+      const error = `http2: TLSConfig.CipherSuites is missing an HTTP/2-required AES_128_GCM_SHA256 cipher (need at least one of ${h2.join(' or ')})`;
+      if (input.zap) emit(ev('error', error, 'embed/serve.go:194', 'Configure https server failed', { error }));
+      throw new ClientListenerError(error);
+    }
+  }
   return client;
 }
 

@@ -41,8 +41,12 @@ describe.skipIf(skipUnlessBinaries('etcd', 'etcdctl', 'openssl'))('TLS at start-
       'unknown cipher suite': (p) => ['--cert-file', pki.serverCert, '--key-file', pki.serverKey, '--cipher-suites', 'TLS_NOT_A_SUITE', '--listen-client-urls', `https://${p.client}`, '--advertise-client-urls', `https://${p.client}`, '--listen-peer-urls', `http://${p.peer}`, '--initial-advertise-peer-urls', `http://${p.peer}`, '--initial-cluster', `default=http://${p.peer}`],
       'missing certificate file': (p) => ['--cert-file', join(pki.dir, 'nope.pem'), '--key-file', pki.serverKey, '--listen-client-urls', `https://${p.client}`, '--advertise-client-urls', `https://${p.client}`, '--listen-peer-urls', `http://${p.peer}`, '--initial-advertise-peer-urls', `http://${p.peer}`, '--initial-cluster', `default=http://${p.peer}`],
     };
+    // a suite list without an AES-128-GCM suite: genuine etcd fails on it when serving ("listener
+    // failed" under zap; under capnslog it crashes on a nil logger, exit 2: dcsgw exits 1 with the reason)
+    cases['cipher suites without an HTTP/2 suite (zap)'] = (p) => ['--cert-file', pki.serverCert, '--key-file', pki.serverKey, '--cipher-suites', 'TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384', '--listen-client-urls', `https://${p.client}`, '--advertise-client-urls', `https://${p.client}`, '--listen-peer-urls', `http://${p.peer}`, '--initial-advertise-peer-urls', `http://${p.peer}`, '--initial-cluster', `default=http://${p.peer}`];
     for (const [what, extra] of Object.entries(cases)) {
       for (const logger of ['capnslog', 'zap'] as const) {
+        if (what.endsWith('(zap)') && logger !== 'zap') continue;
         const [c, p] = await allocatePorts(2, TLS_PORTS);
         const ports = { client: `127.0.0.1:${c}`, peer: `127.0.0.1:${p}` };
         const etcd = await failedStart('etcd', extra, logger, ports);
