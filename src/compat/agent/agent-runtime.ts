@@ -6,6 +6,7 @@ import type { Logger } from 'pino';
 import type { ConsulCore } from '../consul-core.js';
 import type { AgentCatalog } from './agent-catalog.js';
 import { AgentError, agentInternal, agentNotFound } from './agent-error.js';
+import { AgentLog } from './agent-log.js';
 import { AntiEntropy, type NodeIdentity } from './anti-entropy.js';
 import { AliasCheck, type AliasSource } from './checks/alias-check.js';
 import { DEFAULT_OUTPUT_MAX, type CheckNotify, type CheckRunner } from './checks/check-runner.js';
@@ -97,6 +98,8 @@ const DEFAULT_DEREGISTER_MIN_MS = 60_000;
 
 export class AgentRuntime {
   readonly state: LocalState;
+  /** The agent's log events (also streamed by /v1/agent/monitor). */
+  readonly log: AgentLog;
   readonly startedAt = Date.now();
   private readonly runners = new Map<string, CheckRunner>();
   private readonly ttls = new Map<string, TtlCheck>();
@@ -115,13 +118,10 @@ export class AgentRuntime {
     readonly options: AgentRuntimeOptions,
   ) {
     this.state = new LocalState(options.checkUpdateIntervalMs ?? DEFAULT_CHECK_UPDATE_INTERVAL_MS);
+    this.log = new AgentLog(options.logger);
     if (options.dataDir) this.persistence = new AgentPersistence(options.dataDir);
     this.catalog = options.catalog ?? catalogOfCore(core);
     this.nodeMeta = { 'consul-network-segment': '', 'consul-version': identity.consulVersion, ...(options.nodeMeta ?? {}) };
-  }
-
-  get logger(): Logger {
-    return this.options.logger;
   }
 
   /** The node's metadata as /v1/agent/self's Meta and the catalog show it. */
@@ -137,7 +137,7 @@ export class AgentRuntime {
     if (this.options.definitions) this.applyDefinitions(this.options.definitions);
     this.restorePersisted();
     {
-      this.antiEntropy = new AntiEntropy(this.state, this.catalog, () => this.nodeIdentity(), this.logger, this.options.antiEntropyIntervalMs ?? DEFAULT_ANTI_ENTROPY_MS, () =>
+      this.antiEntropy = new AntiEntropy(this.state, this.catalog, () => this.nodeIdentity(), this.log, this.options.antiEntropyIntervalMs ?? DEFAULT_ANTI_ENTROPY_MS, () =>
         this.registerNode(),
       );
       this.antiEntropy.start();
@@ -291,7 +291,7 @@ export class AgentRuntime {
     };
     this.state.addCheck(check, undefined, 'remote', '');
     this.persistence?.saveCheck({ Check: check, Token: '', Source: 'remote' });
-    this.logger.info({ service: serviceId }, 'agent: Service entered maintenance mode');
+    this.log.info('Service entered maintenance mode', { service: serviceId });
   }
 
   disableServiceMaintenance(serviceId: string): void {
@@ -299,7 +299,7 @@ export class AgentRuntime {
     const checkId = SERVICE_MAINTENANCE_PREFIX + serviceId;
     if (!this.state.checks.has(checkId)) return;
     this.removeCheck(checkId);
-    this.logger.info({ service: serviceId }, 'agent: Service left maintenance mode');
+    this.log.info('Service left maintenance mode', { service: serviceId });
   }
 
   enableNodeMaintenance(reason: string): void {
@@ -311,13 +311,13 @@ export class AgentRuntime {
     };
     this.state.addCheck(check, undefined, 'remote', '');
     this.persistence?.saveCheck({ Check: check, Token: '', Source: 'remote' });
-    this.logger.info('agent: Node entered maintenance mode');
+    this.log.info('Node entered maintenance mode');
   }
 
   disableNodeMaintenance(): void {
     if (!this.state.checks.has(NODE_MAINTENANCE_CHECK_ID)) return;
     this.removeCheck(NODE_MAINTENANCE_CHECK_ID);
-    this.logger.info('agent: Node left maintenance mode');
+    this.log.info('Node left maintenance mode');
   }
 
   /** Check runners by kind, for /v1/agent/self's Stats. */
@@ -410,7 +410,15 @@ export class AgentRuntime {
   }
 
   private runnerFor(id: string, ct: CheckType): CheckRunner {
-    const direct: CheckNotify = (status, output) => this.state.updateCheck(id, status, output);
+    const direct: CheckNotify = (status, output) => {
+      const before = this.state.checks.get(id)?.check.Status;
+      this.state.updateCheck(id, status, output);
+      if (before !== undefined && before !== status) {
+        if (status === 'critical') this.log.warn('Check is now critical', { check: id });
+        else if (status === 'warning') this.log.warn('Check is now warning', { check: id });
+        else this.log.debug('Check status updated', { check: id, status });
+      }
+    };
     const outputMax = ct.outputMaxSize > 0 ? Math.min(ct.outputMaxSize, DEFAULT_OUTPUT_MAX) : DEFAULT_OUTPUT_MAX;
     // failures_before_warning defaults to failures_before_critical.
     const handler = new StatusHandler(direct, ct.successBeforePassing, ct.failuresBeforeWarning || ct.failuresBeforeCritical, ct.failuresBeforeCritical);
@@ -464,14 +472,14 @@ export class AgentRuntime {
       try {
         this.addService(d, { source: 'local', replaceExistingChecks: false, persist: false });
       } catch (err) {
-        this.logger.error({ err, service: d.service.Service }, 'agent: failed to register service from config');
+        this.log.error('Failed to register service', { service: d.service.Service, error: err instanceof Error ? err.message : String(err) });
       }
     }
     for (const d of defs.checks) {
       try {
         this.addCheck(d, 'local', false);
       } catch (err) {
-        this.logger.error({ err, check: d.name }, 'agent: failed to register check from config');
+        this.log.error('Failed to register check', { check: d.name, error: err instanceof Error ? err.message : String(err) });
       }
     }
   }
@@ -506,7 +514,7 @@ export class AgentRuntime {
       try {
         this.installCheck(check, p.ChkType, 'remote', p.Token, false);
       } catch (err) {
-        this.logger.error({ err, check: check.CheckID }, 'agent: failed to restore persisted check');
+        this.log.error('failed restoring persisted check', { check: check.CheckID, error: err instanceof Error ? err.message : String(err) });
       }
     }
   }
@@ -578,7 +586,7 @@ export class AgentRuntime {
       const limitMs = Math.max(after / 1e6, minMs);
       if (now - c.criticalSince < limitMs) continue;
       if (!this.state.services.has(c.check.ServiceID)) continue;
-      this.logger.info({ check: c.check.CheckID, service: c.check.ServiceID }, 'agent: Check for service has been critical for too long; deregistered service');
+      this.log.info('Check for service has been critical for too long; deregistered service', { service: c.check.ServiceID, check: c.check.CheckID });
       try {
         this.removeService(c.check.ServiceID);
       } catch {

@@ -5,9 +5,9 @@
 // deregistration of an agent-owned service is undone, and a catalog registration on the agent's
 // node disappears, as in Consul. The serfHealth check and the server's `consul` service are owned
 // by the servers and left alone.
-import type { Logger } from 'pino';
 import type { CheckInput, ServiceInput } from '../catalog-decode.js';
 import type { AgentCatalog, CatalogServiceRecord, CheckRecord } from './agent-catalog.js';
+import type { AgentLog } from './agent-log.js';
 import type { ServiceRecord } from './definitions.js';
 import { CONSUL_SERVICE_ID, SERF_CHECK_ID, type HealthCheckRecord } from './health-check.js';
 import type { LocalCheck, LocalState } from './local-state.js';
@@ -99,7 +99,7 @@ export class AntiEntropy {
     private readonly state: LocalState,
     private readonly catalog: AgentCatalog,
     private readonly identity: () => NodeIdentity,
-    private readonly logger: Logger,
+    private readonly log: AgentLog,
     private readonly fullSyncIntervalMs: number,
     /** Registers the node itself (with its serfHealth check); idempotent. */
     private readonly ensureNode: () => Promise<void>,
@@ -158,7 +158,7 @@ export class AntiEntropy {
           await this.syncOnce(full);
         } catch (err) {
           // The write is kept locally; the next sync tries again (Consul logs and retries the same way).
-          this.logger.warn({ err }, 'agent: failed to sync changes');
+          this.log.error('failed to sync changes', { error: err instanceof Error ? err.message : String(err) });
         }
         full = false;
       } while (this.again && !this.stopped);
@@ -188,12 +188,14 @@ export class AntiEntropy {
     for (const id of servicesById.keys()) {
       if (id === CONSUL_SERVICE_ID || this.state.services.has(id)) continue;
       await this.catalog.deregister({ Node: me.node, ServiceID: id, CheckID: '', Datacenter: me.datacenter });
+      this.log.info('Deregistered service', { service: id });
     }
     for (const [id, remote] of checksById) {
       if (id === SERF_CHECK_ID || this.state.checks.has(id)) continue;
       // A check of a removed service went with it.
       if (remote.ServiceID && !this.state.services.has(remote.ServiceID) && servicesById.has(remote.ServiceID)) continue;
       await this.catalog.deregister({ Node: me.node, ServiceID: '', CheckID: id, Datacenter: me.datacenter });
+      this.log.info('Deregistered check', { check: id });
     }
 
     // Services (with their checks) the catalog lacks or has differently.
@@ -216,6 +218,7 @@ export class AntiEntropy {
         Checks: checks.map((c) => checkInput(c.check)),
         SkipNodeUpdate: true,
       });
+      this.log.info('Synced service', { service: serviceVersion.ID });
       // Only what was written is in sync: a change that raced the write stays pending.
       if (this.state.services.get(serviceVersion.ID)?.service === serviceVersion) local.inSync = true;
       for (const v of checkVersions) {
@@ -242,6 +245,7 @@ export class AntiEntropy {
         Checks: [checkInput(c.check)],
         SkipNodeUpdate: true,
       });
+      this.log.info('Synced check', { check: c.check.CheckID });
       if (c.check.Status === status && c.check.Output === output) c.inSync = true;
     }
   }

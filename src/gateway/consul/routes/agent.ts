@@ -23,6 +23,7 @@ import {
 import { joinLan } from '../../../compat/agent/join.js';
 import { aggregatedStatus, type HealthCheckRecord } from '../../../compat/agent/health-check.js';
 import { agentHost } from '../../../compat/agent/agent-host.js';
+import { monitorJsonLine, monitorTextLine, parseLogLevel } from '../../../compat/agent/agent-log.js';
 import { agentServiceContentHash } from '../../../compat/agent/content-hash.js';
 import { agentMetrics, prometheusText } from '../../../compat/agent/agent-metrics.js';
 import { raftView } from '../../../compat/agent/raft-view.js';
@@ -276,6 +277,23 @@ export const agentRoutes: ConsulRoute = (app: FastifyInstance, ctx: ConsulContex
       return reply.header('Content-Type', 'text/plain; version=0.0.4; charset=utf-8').send(prometheusText(metrics));
     }
     return reply.send(metrics);
+  });
+
+  // Streams the agent's log events until the client goes away (`consul monitor`).
+  route('/v1/agent/monitor', ['GET'], async (req, reply) => {
+    const rt = runtimeOf(ctx);
+    const asked = paramOr(req, 'loglevel') || 'INFO';
+    const level = parseLogLevel(asked);
+    if (!level) throw badRequest(`Unknown log level: ${asked}`);
+    const json = hasParam(req, 'logjson');
+    reply.hijack();
+    const res = reply.raw;
+    res.writeHead(200, { 'Content-Type': 'text/plain; charset=utf-8', Vary: 'Accept-Encoding' });
+    res.flushHeaders();
+    const unsubscribe = rt.log.subscribe(level, (r) => res.write(json ? monitorJsonLine(r) : monitorTextLine(r)));
+    res.once('close', unsubscribe);
+    req.raw.once('close', unsubscribe);
+    return reply;
   });
 
   route('/v1/agent/host', ['GET'], async (_req, reply) => reply.send(agentHost(runtimeOf(ctx).options.dataDir)));
