@@ -62,11 +62,13 @@ describe('consul DNS: truncation', () => {
     expect(small.flags).toContain('tc');
     expect(small.answer.length).toBeGreaterThan(3);
     expect(small.answer.length).toBeLessThan(12);
-    const reply = await udpQuery(truncating.port, {
-      ...question('big.service.consul', 'SRV'),
-      additionals: [{ type: 'OPT', name: '.', udpPayloadSize: 600 } as never],
-    });
-    expect(dnsPacket.encode(reply).length).toBeLessThanOrEqual(600);
+    const raw = await udpRaw(
+      truncating.port,
+      dnsPacket.encode({ ...question('big.service.consul', 'SRV'), additionals: [{ type: 'OPT', name: '.', udpPayloadSize: 600 } as never] }),
+      3000,
+    );
+    expect(raw!.length).toBeLessThanOrEqual(600);
+    expect(dnsPacket.decode(raw!).answers!.length).toBe(small.answer.length);
   });
 
   it('answers everything over TCP, several questions on one connection', async () => {
@@ -74,6 +76,24 @@ describe('consul DNS: truncation', () => {
     expect(a!.answers).toHaveLength(12);
     expect(b!.answers).toHaveLength(12);
     expect(b!.additionals).toHaveLength(12);
+  });
+
+  it('compresses names unless dns_config.disable_compression', async () => {
+    const f = await startDnsFace({ dnsConfig: { disable_compression: true } });
+    try {
+      await registerMany(f, 'big', 12);
+      const ask = () => dnsPacket.encode({ ...question('big.service.consul', 'SRV'), additionals: [{ type: 'OPT', name: '.', udpPayloadSize: 8192 } as never] });
+      const packed = (await udpRaw(plain.port, ask(), 3000))!;
+      const full = (await udpRaw(f.port, ask(), 3000))!;
+      expect(dnsPacket.decode(packed).answers).toHaveLength(12);
+      expect(dnsPacket.decode(full).answers).toHaveLength(12);
+      expect(packed.length).toBeLessThan(full.length * 0.75);
+      // dig's default 1232-byte buffer holds all twelve only when compressed.
+      expect((await dig(plain.port, 'big.service.consul', 'SRV')).answer).toHaveLength(12);
+      expect((await dig(f.port, '+ignore', 'big.service.consul', 'SRV')).answer.length).toBeLessThan(12);
+    } finally {
+      await f.close();
+    }
   });
 
   it('caps A answers at a_record_limit when configured', async () => {
@@ -286,8 +306,8 @@ describe('consul DNS: malformed messages', () => {
     }
     // A valid question after the storm is answered normally, over both transports.
     const ok: DecodedPacket = await udpQuery(f.port, question('web.service.consul', 'A'));
-    expect(ok.answers?.map((a) => a.data)).toEqual(['10.7.0.1']);
+    expect(ok.answers?.map((a) => (a as { data: unknown }).data)).toEqual(['10.7.0.1']);
     const [viaTcp] = await tcpQueries(f.port, [question('web.service.consul', 'A')]);
-    expect(viaTcp!.answers?.map((a) => a.data)).toEqual(['10.7.0.1']);
+    expect(viaTcp!.answers?.map((a) => (a as { data: unknown }).data)).toEqual(['10.7.0.1']);
   });
 });

@@ -37,6 +37,8 @@ export interface DnsSettings {
   nodeMetaTxt: boolean;
   /** dns_config.allow_stale: answer from this member's own copy of the catalog, without asking the leader. */
   allowStale: boolean;
+  /** dns_config.disable_compression: write every name in full. */
+  disableCompression: boolean;
   soa: SoaSettings;
 }
 
@@ -100,6 +102,7 @@ export function dnsSettingsFromConfig(config: Record<string, unknown>): { recurs
   if (typeof dns.enable_truncate === 'boolean') settings.enableTruncate = dns.enable_truncate;
   if (typeof dns.enable_additional_node_meta_txt === 'boolean') settings.nodeMetaTxt = dns.enable_additional_node_meta_txt;
   if (typeof dns.allow_stale === 'boolean') settings.allowStale = dns.allow_stale;
+  if (typeof dns.disable_compression === 'boolean') settings.disableCompression = dns.disable_compression;
   if (dns.recursor_strategy === 'random' || dns.recursor_strategy === 'sequential') settings.recursorStrategy = dns.recursor_strategy;
   if (typeof dns.recursor_timeout === 'string') {
     const ms = parseGoDuration(dns.recursor_timeout);
@@ -139,6 +142,7 @@ export function resolveSettings(domain: string, opts: ConsulDnsOptions, agentCon
     enableTruncate: s.enableTruncate ?? false,
     nodeMetaTxt: s.nodeMetaTxt ?? true,
     allowStale: s.allowStale ?? true,
+    disableCompression: s.disableCompression ?? false,
     soa: s.soa ?? { refresh: 3600, retry: 600, expire: 86400, minttl: 0 },
   };
 }

@@ -16,6 +16,7 @@ import { resolveSettings, type ConsulDnsOptions, type DnsSettings } from './opti
 import { encodableRecord } from './records.js';
 import { recurse } from './recursor.js';
 import { trimTcp, trimUdp } from './truncate.js';
+import { encodeMessage } from './wire.js';
 
 export type { ConsulDnsOptions } from './options.js';
 
@@ -148,7 +149,9 @@ export class DnsHandler {
     };
     // Only a successful answer is trimmed to the transport (negative answers are one SOA).
     if (answer.rcode === 'NOERROR' && answer.answers.length > 0) {
-      const trimmed = network === 'udp' ? trimUdp(packet, opt?.udpPayloadSize, this.settings.udpAnswerLimit) : trimTcp(packet, qtype);
+      const compress = !this.settings.disableCompression;
+      const trimmed =
+        network === 'udp' ? trimUdp(packet, opt?.udpPayloadSize, this.settings.udpAnswerLimit, compress) : trimTcp(packet, qtype, compress);
       if (trimmed && this.settings.enableTruncate) flags |= TC;
     }
     return this.encodePacket(packet, flags, opt, answer.ecsGlobal, answer.rcode);
@@ -195,10 +198,7 @@ export class DnsHandler {
     packet.answers = (packet.answers ?? []).filter(encodableRecord);
     packet.authorities = (packet.authorities ?? []).filter(encodableRecord);
     packet.additionals = (packet.additionals ?? []).filter((r) => r.type === 'OPT' || encodableRecord(r));
-    const buf = dnsPacket.encode(packet);
-    // dns-packet sets QR from `type`; the rest of the header word is ours.
-    buf.writeUInt16BE(flags | QR, 2);
-    return buf;
+    return encodeMessage(packet, flags | QR, !this.settings.disableCompression);
   }
 }
 
