@@ -205,8 +205,8 @@ export async function startAgent(argv: readonly string[], hooks: AgentHooks = {}
       backend,
       agentIdentity(cfg, nodeId),
       {
-        ...(cfg.ports.dns > 0 || cfg.ports.dns === 0 ? { dns: { host: cfg.dnsAddrs[0]!, port: cfg.ports.dns } } : {}),
-        ...(cfg.ports.http > 0 || cfg.ports.http === 0 ? { http: { host: cfg.httpAddrs[0]!, port: cfg.ports.http } } : {}),
+        ...(cfg.ports.dns > 0 ? { dns: { host: cfg.dnsAddrs[0]!, port: cfg.ports.dns } } : {}),
+        ...(cfg.ports.http > 0 ? { http: { host: cfg.httpAddrs[0]!, port: cfg.ports.http } } : {}),
         recursors: cfg.recursors,
         runtime: {
           ...(cfg.devMode && tempDir ? {} : { dataDir }),

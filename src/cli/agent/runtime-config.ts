@@ -395,11 +395,10 @@ export function fromMerged(merged: ConfigObject, devMode: boolean, etcdPortExpli
     server: int(merged, 'ports.server', 8300),
     etcd: int(merged, 'ports.etcd', 2379),
   };
-  for (const [name, port] of Object.entries({ http: ports.http, dns: ports.dns, etcd: ports.etcd })) {
-    if (port > 65535 || port < -1 || port === 0) {
-      if (port === 0) continue; // 0: an ephemeral port (tests); Consul treats <= 0 as disabled for http
-      throw new AgentConfigError(`ports.${name}: invalid port ${port}`);
-    }
+  // Consul: a port <= 0 disables that listener (reported as -1)
+  for (const name of ['http', 'https', 'dns', 'grpc', 'grpcTls', 'etcd'] as const) {
+    if (ports[name] <= 0) ports[name] = -1;
+    else if (ports[name] > 65535) throw new AgentConfigError(`ports.${name}: invalid port ${ports[name]}`);
   }
 
   const aclEnabled = bool(merged, 'acl.enabled') || (typeof get(merged, 'acl_datacenter') === 'string' && get(merged, 'acl_datacenter') !== '');

@@ -92,6 +92,11 @@ describe('-dev and defaults', () => {
     expect(c.raftMultiplier).toBe(1);
   });
 
+  test('a port <= 0 disables its listener, reported as -1, as Consul does', () => {
+    expect(build(['-dev', '-http-port', '0', '-dns-port', '-5', '-etcd-port', '-1']).ports).toMatchObject({ http: -1, dns: -1, etcd: -1 });
+    expect(configError(['-dev', '-http-port', '70000'])).toBe('ports.http: invalid port 70000');
+  });
+
   test('without -dev a data dir is required', () => {
     expect(configError(['-server', '-bootstrap'])).toBe('data_dir cannot be empty');
   });
