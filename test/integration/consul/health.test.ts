@@ -74,6 +74,15 @@ describe('/v1/health/service/:name', () => {
     expect(ids(await json(`/v1/health/service/api?filter=${encodeURIComponent('"v2" in Service.Tags')}`))).toEqual(['api-2']);
   });
 
+  it('?peer names a cluster peer; with no peering every read for one is empty', async () => {
+    expect(await json('/v1/health/service/api?peer=non-existent-peer')).toEqual([]);
+    expect(await json('/v1/health/node/h1?peer=p')).toEqual([]);
+    expect(await json('/v1/catalog/service/api?peer=p')).toEqual([]);
+    expect(await json('/v1/catalog/services?peer=p')).toEqual({});
+    expect(await json('/v1/catalog/node/h1?peer=p')).toBeNull();
+    expect((await json<unknown[]>('/v1/health/service/api')).length).toBe(3);
+  });
+
   it('an unknown service is an empty list; connect and ingress are empty with mesh off', async () => {
     expect(await (await get('/v1/health/service/none')).text()).toBe('[]');
     expect(await json('/v1/health/connect/api')).toEqual([]);

@@ -60,6 +60,21 @@ export function nearNode(ctx: ConsulContext, opts: QueryOptions): string | undef
   return opts.near === '_agent' ? ctx.agent.nodeName : opts.near;
 }
 
+/**
+ * The catalog a read sees: ?peer names a cluster peer whose imported services would be read, and
+ * this agent has no peers (peering is not built), so a read for any peer sees an empty catalog —
+ * what Consul answers for a peer that has imported nothing.
+ */
+export async function catalogSnapshot(ctx: ConsulContext, req: FastifyRequest, opts: { coordinates?: boolean } = {}): Promise<CatalogSnapshot> {
+  if (peerOf(req) !== '') return { revision: ctx.core.backend.header().revision, nodes: [], services: [], checks: [], coordinates: [] };
+  return ctx.core.catalog.snapshot(opts);
+}
+
+/** The ?peer of a read ('' = this cluster). */
+export function peerOf(req: FastifyRequest): string {
+  return rawParams(req).get('peer')?.[0] ?? '';
+}
+
 /** A catalog write error as Consul answers it. */
 export function catalogWriteError(err: unknown): unknown {
   if (err instanceof CatalogDecodeError) return badRequest(`Request decode failed: ${err.message}`);
@@ -136,7 +151,7 @@ async function nodes(ctx: ConsulContext, req: FastifyRequest, reply: FastifyRepl
   const keep = compileFilter(opts, NODE_SCHEMA);
   const near = nearNode(ctx, opts);
   return answerRead(ctx, req, reply, opts, ['nodes'], async () => {
-    const snap = await ctx.core.catalog.snapshot({ coordinates: near !== undefined });
+    const snap = await catalogSnapshot(ctx, req, { coordinates: near !== undefined });
     let list = snap.nodes.filter((n) => matchesNodeMeta(n.value, opts.nodeMeta)).map(nodeView);
     if (keep) list = list.filter(keep);
     return sortByDistance(list, (n) => n.Node, near, coordinatesOf(snap));
@@ -154,7 +169,7 @@ async function services(ctx: ConsulContext, req: FastifyRequest, reply: FastifyR
     opts,
     tables,
     async () => {
-      const snap = await ctx.core.catalog.snapshot();
+      const snap = await catalogSnapshot(ctx, req);
       const nodes = new Map(snap.nodes.map((n) => [n.value.Node.toLowerCase(), n]));
       const byName = new Map<string, string[]>();
       for (const s of snap.services) {
@@ -188,7 +203,7 @@ function serviceNodes(connect: boolean) {
             : s.Service.toLowerCase() === wanted && s.Connect?.Native === true
       : undefined;
     return answerRead(ctx, req, reply, opts, ['services', 'nodes'], async () => {
-      const snap = await ctx.core.catalog.snapshot({ coordinates: near !== undefined });
+      const snap = await catalogSnapshot(ctx, req, { coordinates: near !== undefined });
       let list = instancesOf(snap, name, match)
         .filter((i) => (!tags || hasTags(i.service.value, tags)) && matchesNodeMeta(i.node.value, opts.nodeMeta))
         .map((i) => catalogServiceView(i.node, i.service));
@@ -210,7 +225,7 @@ async function nodeServicesMap(ctx: ConsulContext, req: FastifyRequest, reply: F
     opts,
     ['nodes', 'services'],
     async () => {
-      const node = await ctx.core.catalog.getNode(name);
+      const node = peerOf(req) === '' ? await ctx.core.catalog.getNode(name) : undefined;
       if (!node) return null;
       let list = (await ctx.core.catalog.nodeServices(name)).map(nodeServiceView);
       if (keep) list = list.filter(keep);
@@ -226,7 +241,7 @@ async function nodeServicesList(ctx: ConsulContext, req: FastifyRequest, reply: 
   if (name === '') throw badRequest('Missing node name');
   const keep = compileFilter(opts, NODE_SERVICE_SCHEMA);
   return answerRead(ctx, req, reply, opts, ['nodes', 'services'], async () => {
-    const node = await ctx.core.catalog.getNode(name);
+    const node = peerOf(req) === '' ? await ctx.core.catalog.getNode(name) : undefined;
     if (!node) return { Node: null, Services: [] };
     let list = (await ctx.core.catalog.nodeServices(name)).map(nodeServiceView);
     if (keep) list = list.filter(keep);

@@ -17,7 +17,7 @@ import type { Table } from '../../../compat/system-keys.js';
 import type { ConsulContext } from '../context.js';
 import { badRequest } from '../http-error.js';
 import { type QueryOptions, blockingQuery, parseQueryOptions, setQueryMeta } from '../query-options.js';
-import { compileFilter, nearNode, pathRest, route } from './catalog.js';
+import { catalogSnapshot, compileFilter, nearNode, pathRest, route } from './catalog.js';
 import { setAgentCacheMeta } from './agent-cache.js';
 import type { ConsulRoute } from './index.js';
 import { rawParams, requireLocalDatacenter } from './kv-params.js';
@@ -49,7 +49,7 @@ async function answerChecks(
   const keep = compileFilter(opts, HEALTH_CHECK_SCHEMA);
   const near = nearNode(ctx, opts);
   const { index, value } = await blockingQuery(ctx, req, opts, tables, async () => {
-    const snap = await ctx.core.catalog.snapshot({ coordinates: near !== undefined });
+    const snap = await catalogSnapshot(ctx, req, { coordinates: near !== undefined });
     let list = select(snap).map(healthCheckView);
     if (keep) list = list.filter(keep);
     list = sortByDistance(list, (c) => c.Node, near, snap.coordinates.map(decodeCoordinate));
@@ -93,7 +93,7 @@ function serviceNodes(kind: 'service' | 'connect' | 'ingress') {
     const keep = compileFilter(opts, CHECK_SERVICE_NODE_SCHEMA);
     const near = nearNode(ctx, opts);
     const { index, value } = await blockingQuery(ctx, req, opts, HEALTH_TABLES, async () => {
-      const snap = await ctx.core.catalog.snapshot({ coordinates: near !== undefined });
+      const snap = await catalogSnapshot(ctx, req, { coordinates: near !== undefined });
       let list = serviceHealth(snap, name, { tags, nodeMeta: opts.nodeMeta, kind }).map(checkServiceNodeView);
       if (keep) list = list.filter(keep);
       list = sortByDistance(list, (e) => e.Node.Node, near, snap.coordinates.map(decodeCoordinate));
