@@ -78,12 +78,18 @@ function definitionsOf(cfg: AgentRuntimeConfig): AgentDefinitions {
  * when the command ends before anything runs (help, a flag or configuration error, a failed start).
  */
 export async function startAgent(argv: readonly string[], hooks: AgentHooks = {}): Promise<RunningAgent | number> {
+  // The consul CLI framework answers -h / -help / --help anywhere before "--" with the command's help.
+  const beforeDashDash = argv.includes('--') ? argv.slice(0, argv.indexOf('--')) : argv;
+  if (beforeDashDash.some((a) => a === '-h' || a === '-help' || a === '--help')) {
+    print(1, agentHelpText());
+    return 0;
+  }
   let parsed;
   try {
     parsed = parseAgentFlags(argv);
   } catch (err) {
     if (err instanceof AgentHelpRequested) {
-      print(1, agentHelpText().trimStart());
+      print(1, agentHelpText());
       return 0;
     }
     if (err instanceof AgentFlagError) {
