@@ -115,6 +115,8 @@ export class DnsLookup {
   constructor(
     private readonly sources: DnsSources,
     private readonly settings: DnsSettings,
+    /** Told about a lookup that failed (answered SERVFAIL), as Consul logs it. */
+    private readonly onFailure: (err: unknown, name: string) => void = () => undefined,
   ) {}
 
   async answer(c: Exclude<Classified, { kind: 'recurse' }>, q: Question): Promise<LookupAnswer> {
@@ -134,6 +136,7 @@ export class DnsLookup {
       if (err instanceof NameError) return this.negative('NXDOMAIN', domain, true);
       if (err instanceof NoData) return this.negative('NOERROR', domain, true);
       if (err instanceof PreparedQueryError && err.kind === 'not-found') return this.negative('NXDOMAIN', domain, false);
+      this.onFailure(err, q.name);
       return { rcode: 'SERVFAIL', authoritative: false, answers: [], authorities: [], additionals: [], ecsGlobal: true };
     }
   }

@@ -57,14 +57,26 @@ function replyFlags(reqFlags: number): number {
   return f;
 }
 
+/** The question of an encoded reply, for the request log (undefined if it does not decode). */
+function safeQuestion(reply: Buffer): { name: string; type: string } | undefined {
+  try {
+    const q = dnsPacket.decode(reply).questions?.[0];
+    return q ? { name: q.name, type: String(q.type) } : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 export class DnsHandler {
   private readonly lookup: DnsLookup;
+  private readonly log: ConsulContext['logger'];
 
   constructor(
     readonly ctx: ConsulContext,
     readonly settings: DnsSettings,
   ) {
     const core = ctx.core;
+    this.log = ctx.logger.child({ module: 'agent.dns' });
     this.lookup = new DnsLookup(
       {
         catalog: settings.allowStale ? catalogQuerySource(core.catalog, core.backend) : catalogQuerySource(core.catalog),
@@ -74,11 +86,25 @@ export class DnsHandler {
         agentAddress: ctx.agent.advertiseAddr,
       },
       settings,
+      (err, name) => this.log.error({ err, name }, 'error processing discovery query'),
     );
   }
 
   /** The reply to one message, or undefined to send nothing. Never throws. */
   async respond(msg: Buffer, network: Network, clientIp: string): Promise<Buffer | undefined> {
+    const started = process.hrtime.bigint();
+    const reply = await this.reply(msg, network, clientIp);
+    if (reply && this.log.isLevelEnabled('debug')) {
+      const q = reply.length >= 12 && reply.readUInt16BE(4) > 0 ? safeQuestion(reply) : undefined;
+      this.log.debug(
+        { name: q?.name, type: q?.type, latency: `${Number(process.hrtime.bigint() - started) / 1e6}ms`, client: clientIp, client_network: network },
+        'request served from client',
+      );
+    }
+    return reply;
+  }
+
+  private async reply(msg: Buffer, network: Network, clientIp: string): Promise<Buffer | undefined> {
     if (msg.length < 12) return undefined;
     const id = msg.readUInt16BE(0);
     const flags = msg.readUInt16BE(2);
@@ -113,7 +139,7 @@ export class DnsHandler {
       const answer = await this.lookup.answer(classified, { name: qname, type: qtype, clientIp, edns: opt !== undefined });
       return this.finish(req, flags, qname, qtype, answer, opt, network);
     } catch (err) {
-      this.ctx.logger.error({ err, qname, qtype }, 'consul dns: lookup failed');
+      this.log.error({ err, qname, qtype }, 'error processing discovery query');
       return this.encode(req, qname, replyFlags(flags) | this.raFlag() | RCODES.SERVFAIL, [], [], [], opt);
     }
   }
