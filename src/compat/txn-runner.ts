@@ -47,16 +47,21 @@ export class ConsulTxnRunner {
       if (errors.length > 0) return failed(errors);
       const compare = [...kv.compare, ...plans.flatMap((p) => p.compare)];
       const success = [...kv.success, ...plans.flatMap((p) => p.ops)];
-      if (success.length === 0) return committed(kv.results, plans, new Map());
+      if (success.length === 0) return committed(kv.results, plans, await this.resultsAt(plans, 0));
       const res = await this.backend.txn({ compare, success, failure: [] });
       if (res.succeeded) {
         const rev = res.header.revision;
-        const after = new Map<CatalogOpPlan, KeyValue | undefined>();
-        for (const p of plans) if (p.resultKey) after.set(p, await this.readAt(p.resultKey, rev));
-        return committed(settle(kv.results, rev), plans, after);
+        return committed(settle(kv.results, rev), plans, await this.resultsAt(plans, rev));
       }
       if (attempt >= MAX_ATTEMPTS) throw new Error('txn: the records kept changing under this transaction; retry');
     }
+  }
+
+  /** The records catalog set / cas operations return, as of `revision` (0 = now: nothing was written). */
+  private async resultsAt(plans: readonly CatalogOpPlan[], revision: number): Promise<Map<CatalogOpPlan, KeyValue | undefined>> {
+    const after = new Map<CatalogOpPlan, KeyValue | undefined>();
+    for (const p of plans) if (p.resultKey) after.set(p, await this.readAt(p.resultKey, revision));
+    return after;
   }
 
   private async readAt(key: Buffer, revision: number): Promise<KeyValue | undefined> {

@@ -197,6 +197,11 @@ describe('/v1/txn catalog verbs', () => {
     const a = JSON.parse(text) as { Results: Array<Record<string, Record<string, unknown>>> };
     expect(a.Results[0]!.Node).toMatchObject({ Node: 'txn-node', Address: '10.0.0.9' });
     expect(a.Results[0]!.Node!.ModifyIndex).toBe(a.Results[1]!.KV!.ModifyIndex);
+    // The same registration again changes nothing, and still answers with the node.
+    const again = await txn([{ Node: { Verb: 'set', Node: { Node: 'txn-node', Address: '10.0.0.9' } } }]);
+    expect(again.status).toBe(200);
+    const againBody = (await again.json()) as { Results: Array<Record<string, Record<string, unknown>>> };
+    expect(againBody.Results[0]!.Node).toMatchObject({ Node: 'txn-node', ModifyIndex: a.Results[0]!.Node!.ModifyIndex });
     const s = await txn([{ Service: { Verb: 'set', Node: 'txn-node', Service: { ID: 'web1', Service: 'web', Port: 80 } } }]);
     const st = await s.text();
     expect(s.status, st).toBe(200);
