@@ -10,11 +10,13 @@ import { AgentLog } from './agent-log.js';
 import { AntiEntropy, type NodeIdentity } from './anti-entropy.js';
 import { AliasCheck, type AliasSource } from './checks/alias-check.js';
 import { DEFAULT_OUTPUT_MAX, type CheckNotify, type CheckRunner } from './checks/check-runner.js';
+import { GrpcCheck } from './checks/grpc-check.js';
 import { HttpCheck } from './checks/http-check.js';
 import { ScriptCheck } from './checks/script-check.js';
 import { StatusHandler } from './checks/status-handler.js';
 import { TcpCheck } from './checks/tcp-check.js';
 import { TtlCheck } from './checks/ttl-check.js';
+import { UdpCheck } from './checks/udp-check.js';
 import {
   checkTypeName,
   checkTypeProblem,
@@ -444,6 +446,17 @@ export class AgentRuntime {
         });
       case 'tcp':
         return new TcpCheck(handler.update, ct.tcp, ct.intervalNs, ct.timeoutNs / 1e6);
+      case 'udp':
+        return new UdpCheck(handler.update, ct.udp, ct.intervalNs, ct.timeoutNs / 1e6);
+      case 'grpc':
+        return new GrpcCheck(handler.update, {
+          target: ct.grpc,
+          useTls: ct.grpcUseTls,
+          tlsSkipVerify: ct.tlsSkipVerify,
+          tlsServerName: ct.tlsServerName,
+          intervalNs: ct.intervalNs,
+          timeoutMs: ct.timeoutNs / 1e6,
+        });
       case 'script':
         return new ScriptCheck(handler.update, ct.scriptArgs, ct.intervalNs, ct.timeoutNs / 1e6, outputMax);
       case 'alias': {

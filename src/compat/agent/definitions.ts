@@ -291,13 +291,13 @@ export function checkTypeProblem(c: CheckType): string | undefined {
 }
 
 /**
- * Check kinds this agent does not run yet (gRPC, UDP, H2PING, Docker, OSService): registered as
+ * Check kinds this agent does not run yet (H2PING, Docker, OSService): registered as
  * Consul registers them, but held critical with this text as their output, so the gap is visible
  * where the check's result would be.
  */
 export function unsupportedCheckKind(c: CheckType): string | undefined {
   const kind = checkTypeName(c);
-  const names: Record<string, string> = { grpc: 'gRPC', udp: 'UDP', h2ping: 'H2PING', docker: 'Docker', os_service: 'OSService' };
+  const names: Record<string, string> = { h2ping: 'H2PING', docker: 'Docker', os_service: 'OSService' };
   const label = names[kind];
   return label ? `${label} checks are not run by dcsgw yet: this check stays critical` : undefined;
 }
