@@ -3,12 +3,11 @@
 // negative answer Consul gives (NXDOMAIN with the SOA for an unknown name, NOERROR with the SOA for
 // a known name without records of the asked type, SERVFAIL when a lookup fails).
 import { isIP } from 'node:net';
-import type { Answer } from 'dns-packet';
+import dnsPacket, { type Answer } from 'dns-packet';
 import { PreparedQueries } from '../../../compat/prepared-queries.js';
 import { healthyEntries, shuffleInPlace, type QueryCatalog, type ServiceEntryView } from '../../../compat/query-catalog.js';
 import { PreparedQueryError } from '../../../compat/query-errors.js';
 import { parseGoDuration } from '../query-options.js';
-import dnsPacket from 'dns-packet';
 import { canonicalName, classify, type Classified, type NameLookup } from './names.js';
 import { recurse } from './recursor.js';
 import { serviceTtlOf, type DnsSettings } from './options.js';
@@ -240,33 +239,31 @@ export class DnsLookup {
   }
 
   private async node(name: string, q: Question, domain: string): Promise<LookupAnswer> {
-    {
-      const node = await this.sources.catalog.node(name);
-      if (!node) nameError();
-      const n = node!;
-      const ttl = this.settings.nodeTtl;
-      const answers: Answer[] = [];
-      const extras: Answer[] = [];
-      const addr = n.Address;
-      if (isIP(addr)) {
-        if (fitsQuestion(addr, q.type)) {
-          if (q.type === 'SRV') {
-            const target = this.nodeFqdn(n.Node, domain);
-            answers.push(srvRecord(q.name, target, 0, 0, ttl));
-            extras.push(ipRecord(target, addr, ttl));
-          } else placeAddress(ipRecord(q.name, addr, ttl), q.type, answers, extras);
-        }
-      } else if (addr !== '') {
-        const [a, e] = await this.fromFqdn(q, addr, addr, ttl);
-        answers.push(...a);
-        extras.push(...e);
+    const n = (await this.sources.catalog.node(name)) ?? nameError();
+    const ttl = this.settings.nodeTtl;
+    const answers: Answer[] = [];
+    const extras: Answer[] = [];
+    const addr = n.Address;
+    if (isIP(addr)) {
+      if (fitsQuestion(addr, q.type)) {
+        if (q.type === 'SRV') {
+          // Consul answers SRV for a node too: port 0, the node's own name as target.
+          const target = this.nodeFqdn(n.Node, domain);
+          answers.push(srvRecord(q.name, target, 0, 0, ttl));
+          extras.push(ipRecord(target, addr, ttl));
+        } else placeAddress(ipRecord(q.name, addr, ttl), q.type, answers, extras);
       }
-      const txt = metaTxtRecords(q.name, n.Meta, ttl);
-      if (q.type === 'ANY' || q.type === 'TXT') answers.push(...txt);
-      else if (this.settings.nodeMetaTxt) extras.push(...txt);
-      if (answers.length === 0 && extras.length === 0) throw new NoData();
-      return this.ok(answers, [], extras);
+    } else if (addr !== '') {
+      if (q.type === 'SRV') answers.push(srvRecord(q.name, fqdn(addr), 0, 0, ttl));
+      const [a, e] = await this.fromFqdn(q, addr, addr, ttl);
+      answers.push(...a);
+      extras.push(...e);
     }
+    const txt = metaTxtRecords(q.name, n.Meta, ttl);
+    if (q.type === 'ANY' || q.type === 'TXT') answers.push(...txt);
+    else if (this.settings.nodeMetaTxt) extras.push(...txt);
+    if (answers.length === 0 && extras.length === 0) throw new NoData();
+    return this.ok(answers, [], extras);
   }
 
   /**
