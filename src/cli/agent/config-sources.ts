@@ -25,6 +25,44 @@ export class AgentConfigError extends Error {
   }
 }
 
+/**
+ * Every top-level key Consul 1.22's configuration decoder knows (its Config struct and the
+ * deprecated keys it still maps), plus `service`/`check` which normalisation folds into lists.
+ */
+const KNOWN_TOP_LEVEL = new Set([
+  'acl', 'addresses', 'advertise_addr', 'advertise_addr_ipv4', 'advertise_addr_ipv6', 'advertise_addr_wan', 'advertise_addr_wan_ipv4',
+  'advertise_addr_wan_ipv6', 'advertise_reconnect_timeout', 'auto_config', 'autopilot', 'bind_addr', 'bootstrap', 'bootstrap_expect', 'cache',
+  'check', 'check_output_max_size', 'check_update_interval', 'checks', 'client_addr', 'cloud', 'config_entries', 'auto_encrypt', 'connect',
+  'dns_config', 'domain', 'alt_domain', 'recursors', 'data_dir', 'datacenter', 'default_query_time', 'disable_anonymous_signature',
+  'disable_coordinates', 'disable_host_node_id', 'disable_http_unprintable_char_filter', 'disable_keyring_file', 'disable_remote_exec',
+  'disable_update_check', 'discard_check_output', 'discovery_max_stale', 'enable_agent_tls_for_checks', 'enable_central_service_config',
+  'enable_debug', 'enable_script_checks', 'enable_local_script_checks', 'enable_syslog', 'encrypt', 'encrypt_verify_incoming',
+  'encrypt_verify_outgoing', 'experiments', 'gossip_lan', 'gossip_wan', 'http_config', 'leave_on_terminate', 'license_path', 'limits', 'locality',
+  'log_level', 'log_sublevels', 'log_json', 'log_file', 'log_rotate_duration', 'log_rotate_bytes', 'log_rotate_max_files', 'max_query_time',
+  'node_id', 'node_meta', 'node_name', 'peering', 'performance', 'pid_file', 'ports', 'primary_datacenter', 'primary_gateways',
+  'primary_gateways_interval', 'protocol', 'raft_protocol', 'raft_snapshot_threshold', 'raft_snapshot_interval', 'raft_trailing_logs',
+  'reconnect_timeout', 'reconnect_timeout_wan', 'rejoin_after_leave', 'auto_reload_config', 'retry_interval', 'retry_interval_wan',
+  'retry_join', 'retry_max', 'retry_max_wan', 'retry_join_wan', 'serf_lan_allowed_cidrs', 'serf_wan_allowed_cidrs', 'serf_lan', 'serf_wan',
+  'server', 'server_name', 'service', 'services', 'session_ttl_min', 'skip_leave_on_interrupt', 'syslog_facility', 'tls', 'tagged_addresses',
+  'telemetry', 'translate_wan_addrs', 'xds', 'ui', 'ui_content_path', 'ui_dir', 'ui_config', 'unix_sockets', 'watches', 'rpc', 'raft_logstore',
+  'use_streaming_backend', 'snapshot_agent', 'ae_interval', 'check_deregister_interval_min', 'check_reap_interval', 'consul', 'revision',
+  'segment_limit', 'segment_name_limit', 'sync_coordinate_interval_min', 'sync_coordinate_rate_target', 'version', 'version_prerelease',
+  'version_metadata', 'build_date', 'audit', 'read_replica', 'non_voting_server', 'segment', 'segments', 'partition', 'license_poll_base_time',
+  'license_poll_max_time', 'license_update_base_time', 'license_update_max_time', 'reporting',
+  // deprecated, still mapped by Consul
+  'acl_agent_master_token', 'acl_agent_token', 'acl_token', 'acl_enable_key_list_policy', 'acl_master_token', 'acl_replication_token',
+  'enable_acl_replication', 'acl_datacenter', 'acl_default_policy', 'acl_down_policy', 'acl_ttl', 'ca_file', 'ca_path', 'cert_file', 'key_file',
+  'tls_cipher_suites', 'tls_min_version', 'verify_incoming', 'verify_incoming_https', 'verify_incoming_rpc', 'verify_outgoing',
+  'verify_server_hostname', 'tls_prefer_server_cipher_suites', 'start_join', 'start_join_wan', 'raft_boltdb',
+  // dcsgw's own: -dev recorded for /v1/agent/self
+  'dev',
+]);
+
+/** Top-level keys of a parsed source that Consul's decoder would not know (sorted). */
+export function unknownTopLevelKeys(data: ConfigObject): string[] {
+  return Object.keys(data).filter((k) => !KNOWN_TOP_LEVEL.has(k)).sort();
+}
+
 /** Dotted paths whose values are free-form maps: a later non-empty map replaces the earlier one. */
 const REPLACED_MAPS = new Set(['node_meta', 'http_config.response_headers', 'dns_config.service_ttl', 'telemetry.prometheus_retention_time_map']);
 

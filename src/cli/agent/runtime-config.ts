@@ -5,7 +5,7 @@
 // waiting for peers) is refused with an error that says so.
 import { hostname, networkInterfaces } from 'node:os';
 import { parseCheckDefinition, parseServiceDefinition, DefinitionError } from '../../compat/agent/definitions.js';
-import { AgentConfigError, loadConfigPaths, mergeConfigs, parseConfigText, type ConfigFormat, type ConfigObject, type ConfigSource } from './config-sources.js';
+import { AgentConfigError, loadConfigPaths, mergeConfigs, parseConfigText, unknownTopLevelKeys, type ConfigFormat, type ConfigObject, type ConfigSource } from './config-sources.js';
 import { parseGoAtoi, parseGoDurationMs, type ParsedAgentFlags } from './flags.js';
 
 export type HclogLevel = 'TRACE' | 'DEBUG' | 'INFO' | 'WARN' | 'ERROR' | 'OFF';
@@ -343,6 +343,12 @@ export function buildRuntimeConfig(parsed: ParsedAgentFlags, opts: BuildOptions 
   sources.push(...loadConfigPaths(flags.configPaths, flags.configFormat, opts.warn ?? (() => undefined)));
   sources.push({ name: 'flags.values', data: flags.values });
   flags.hcl.forEach((text, i) => sources.push({ name: `flags-${i}.hcl`, data: parseConfigText(`flags-${i}.hcl`, text, 'hcl') }));
+  const warn = opts.warn ?? (() => undefined);
+  for (const src of sources.slice(flags.dev ? 3 : 2)) {
+    // Consul refuses a file with a key it does not know; dcsgw names it and goes on, so a
+    // configuration written for a newer Consul still starts (the key has no effect here)
+    for (const key of unknownTopLevelKeys(src.data)) warn(`dcsgw: ${src.name}: unknown configuration key "${key}" ignored`);
+  }
   const merged = mergeConfigs(sources.map((s) => s.data));
   // /v1/agent/self's DebugConfig reports DevMode from here
   if (flags.dev) merged.dev = true;

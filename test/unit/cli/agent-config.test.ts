@@ -237,6 +237,14 @@ ui_config { enabled = true }
     expect(warnings).toEqual([`skipping file ${join(confDir, 'notes.txt')}, extension must be .hcl or .json, or config format must be set`]);
   });
 
+  test('a key Consul does not know is named in a warning (and has no effect)', () => {
+    const f = file('typo.json', JSON.stringify({ datacenter: 'dc1', node_nmae: 'typo', ports: { http: 36141 } }));
+    const warnings: string[] = [];
+    const c = buildRuntimeConfig(parseAgentFlags(['-dev', '-config-file', f]), { warn: (t) => warnings.push(t) });
+    expect(warnings).toEqual([`dcsgw: ${f}: unknown configuration key "node_nmae" ignored`]);
+    expect(c.nodeName).toBe(hostname());
+  });
+
   test('-hcl fragments come last', () => {
     const f = file('dc.json', JSON.stringify({ datacenter: 'file' }));
     expect(build(['-dev', '-config-file', f, '-datacenter', 'flag', '-hcl', 'datacenter = "fragment"']).datacenter).toBe('fragment');
