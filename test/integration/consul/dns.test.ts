@@ -192,6 +192,13 @@ describe('consul DNS: names of the catalog (dig)', () => {
     expect(ext.answer.map((r) => `${r.type} ${r.data}`)).toEqual(['CNAME elsewhere.example.org.']);
   });
 
+  it('echoes an EDNS client-subnet option with a global scope for catalog answers', async () => {
+    const r = await dig(f.port, '+subnet=10.1.2.0/24', 'web.service.consul', 'A');
+    expect(r.stdout).toContain('; CLIENT-SUBNET: 10.1.2.0/24/0');
+    const nx = await dig(f.port, '+subnet=10.1.2.0/24', 'nope.service.consul', 'A');
+    expect(nx.stdout).toContain('; CLIENT-SUBNET: 10.1.2.0/24/0');
+  });
+
   it('shuffles instances between answers', async () => {
     for (let i = 3; i <= 8; i++) {
       await register(f.face, { Node: `many-${i}`, Address: `10.0.1.${i}`, Service: { ID: 'many', Service: 'many', Port: 80 } });

@@ -297,6 +297,8 @@ describe('prepared queries: DNS', () => {
     expect(srv.additional.map((r) => `${r.name} ${r.data}`)).toEqual(['q1.node.dc1.consul. 10.11.0.1']);
     const rfc = await dig(f.port, '_primary-cache._tcp.query.consul', 'SRV');
     expect(rfc.answer.map((r) => r.data)).toEqual(['1 1 6379 q1.node.dc1.consul.']);
+    // A prepared query's answer is valid for the client's subnet only (its scope is the asked prefix).
+    expect((await dig(f.port, '+subnet=10.1.2.0/24', 'primary-cache.query.consul', 'A')).stdout).toContain('; CLIENT-SUBNET: 10.1.2.0/24/24');
     // Executed by ID too.
     const id = (JSON.parse(res.text) as { ID: string }).ID;
     expect((await dig(f.port, `${id}.query.consul`, 'A')).answer.map((r) => r.data)).toEqual(['10.11.0.1']);
