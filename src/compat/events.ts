@@ -12,6 +12,7 @@ import { randomUUID } from 'node:crypto';
 import type { Backend } from '../adapters/backend.js';
 import { CompareResult, CompareTarget, SortOrder, SortTarget } from '../adapters/backend.js';
 import { EMPTY_BYTES, rangeRequest } from '../adapters/requests.js';
+import { compileGoRegexp, GoRegexpError, type GoRegexp } from './go-regexp.js';
 import { SYSTEM, SystemPrefix, prefixEnd, systemKey } from './system-keys.js';
 
 /** Consul's UserEvent JSON (Payload base64, null when empty; LTime 0 in the fire answer). */
@@ -54,22 +55,32 @@ const MAX_ATTEMPTS = 16;
 const eventsPrefix = (): Buffer => systemKey(SystemPrefix.event);
 const eventKey = (ltime: number): Buffer => systemKey(SystemPrefix.event, String(ltime).padStart(20, '0'));
 
-/** A Go (RE2) regular expression as a JS one; undefined when it does not compile. */
-export function goRegexp(pattern: string): RegExp | undefined {
+/** A Go regular expression; undefined when Go would not compile it. */
+function goRegexp(pattern: string): GoRegexp | undefined {
   try {
-    return new RegExp(pattern, 'u');
+    return compileGoRegexp(pattern);
   } catch {
     return undefined;
   }
 }
 
+/** Go's regexp.Compile error text for a pattern it refuses. */
+function regexpError(pattern: string): string {
+  try {
+    compileGoRegexp(pattern);
+    return '';
+  } catch (e) {
+    return e instanceof GoRegexpError ? e.message : String(e);
+  }
+}
+
 /** Consul's validateUserEvent. */
 function validate(p: FireParams): void {
-  if (p.nodeFilter !== '' && !goRegexp(p.nodeFilter)) throw new EventError(`Invalid node filter: error parsing regexp: ${JSON.stringify(p.nodeFilter)}`);
-  if (p.serviceFilter !== '' && !goRegexp(p.serviceFilter)) throw new EventError(`Invalid service filter: error parsing regexp: ${JSON.stringify(p.serviceFilter)}`);
+  if (p.nodeFilter !== '' && !goRegexp(p.nodeFilter)) throw new EventError(`Invalid node filter: ${regexpError(p.nodeFilter)}`);
+  if (p.serviceFilter !== '' && !goRegexp(p.serviceFilter)) throw new EventError(`Invalid service filter: ${regexpError(p.serviceFilter)}`);
   if (p.tagFilter !== '') {
     if (p.serviceFilter === '') throw new EventError('cannot provide tag filter without service filter');
-    if (!goRegexp(p.tagFilter)) throw new EventError(`Invalid tag filter: error parsing regexp: ${JSON.stringify(p.tagFilter)}`);
+    if (!goRegexp(p.tagFilter)) throw new EventError(`Invalid tag filter: ${regexpError(p.tagFilter)}`);
   }
 }
 

@@ -12,6 +12,7 @@
 // every element and matches when any element does; a map key that is absent makes ==, in,
 // contains, matches and `is not empty` false and their negations (and `is empty`) true.
 import { parseFilter, FilterSyntaxError, type Expression, type MatchOperator } from './parser.js';
+import { compileGoRegexp, GoRegexpError, type GoRegexp } from '../go-regexp.js';
 import type { FieldType } from './schema.js';
 
 export * from './schema.js';
@@ -92,19 +93,13 @@ function parseGoBool(s: string): boolean | undefined {
   return undefined;
 }
 
-/** A Go (RE2) regular expression as a JS RegExp: leading inline flags become RegExp flags. */
-function compileRegex(pattern: string): RegExp {
-  let flags = '';
-  let body = pattern;
-  const m = /^\(\?([imsU]+)\)/.exec(body);
-  if (m) {
-    for (const f of m[1]!) if (f !== 'U' && !flags.includes(f)) flags += f;
-    body = body.slice(m[0].length);
-  }
+/** A `matches` pattern, compiled as Go's regexp.Compile does. */
+function compileRegex(pattern: string): GoRegexp {
   try {
-    return new RegExp(body, flags + 'u');
+    return compileGoRegexp(pattern);
   } catch (e) {
-    throw new FilterError(`${PREFIX}Failed to compile regular expression ${JSON.stringify(pattern)}: error parsing regexp: ${(e as Error).message}`);
+    if (e instanceof GoRegexpError) throw new FilterError(`${PREFIX}Failed to compile regular expression ${JSON.stringify(pattern)}: ${e.message}`);
+    throw e;
   }
 }
 

@@ -120,6 +120,15 @@ describe('evaluation', () => {
     expect(idsWhere('ServiceWeights.Passing == 1')).toEqual(['w1', 'w2', 'w3']);
   });
 
+  it('matching runs in linear time (RE2), so a pathological pattern cannot stall the server', () => {
+    const long = [node('a'.repeat(5000) + 'b', null)];
+    const started = Date.now();
+    expect(applyFilter(long, 'Node matches "(a+)+b$"', NODE_SCHEMA)).toEqual(long);
+    // the classic catastrophic-backtracking case for a backtracking engine
+    expect(applyFilter(long, 'Node matches "^(a+)+$"', NODE_SCHEMA)).toEqual([]);
+    expect(Date.now() - started).toBeLessThan(2000);
+  });
+
   it('matches uses regular expressions, unanchored as Go\'s MatchString', () => {
     expect(nodesWhere('Node matches "a$"')).toEqual(['alpha', 'beta', 'gamma']);
     expect(nodesWhere('Node matches "mm"')).toEqual(['gamma']);
@@ -172,7 +181,9 @@ describe('refusals, with Consul\'s texts', () => {
     expect(refusal('ServiceEnableTagOverride == yes', SERVICE_NODE_SCHEMA)).toBe(
       `${P}Failed to coerce value "yes" for selector "ServiceEnableTagOverride": strconv.ParseBool: parsing "yes": invalid syntax`,
     );
-    expect(refusal('Status matches "("', HEALTH_CHECK_SCHEMA)).toMatch(/^Failed to create boolean expression evaluator: Failed to compile regular expression "\(": error parsing regexp: /);
+    expect(refusal('Status matches "("', HEALTH_CHECK_SCHEMA)).toBe(`${P}Failed to compile regular expression "(": error parsing regexp: missing closing ): \`(\``);
+    // Go's RE2 has no lookahead: refused as Go refuses it.
+    expect(refusal('Status matches "a(?=b)"', HEALTH_CHECK_SCHEMA)).toBe(`${P}Failed to compile regular expression "a(?=b)": error parsing regexp: invalid or unsupported Perl syntax: \`(?=\``);
   });
 
   it('syntax errors report where the parse stopped', () => {
