@@ -2,14 +2,18 @@
 //
 // PUBLIC API (other parts of the Consul face build on it; keep it stable):
 //   core.catalog.register(req)            /v1/catalog/register semantics: node + service + checks in one txn
+//                                         (RegisterRequest from decodeRegisterRequest, catalog-decode.ts)
 //   core.catalog.deregister(req)          a node with everything on it, a service with its checks, or one check
 //   core.catalog.updateCheck(n, id, s, o) set one check's Status/Output (the agent's check runner, TTL updates)
 //   core.catalog.snapshot()               every node, service and check (and coordinate) at one revision
-//   core.catalog.getNode(node) / nodeServices(node) / nodeChecks(node) / checkStatus(node, checkId)
+//   core.catalog.getNode(node) / nodeServices(node) / nodeChecks(node) / getCheck(node, id) / checkStatus(node, id)
 //   core.catalog.healthyInstances(service, {tag, passingOnly})   for DNS: instances without a critical check
+//   instancesOf(snapshot, service) / checksOfInstance / hasTags / matchesNodeMeta   pure queries over a snapshot
+//   SERF_CHECK_ID                         'serfHealth', the node check every agent registers
 // and, for /v1/txn's Node/Service/Check verbs, the key and record helpers of catalog-records.ts and
 // the plan functions below (planRegister / planDeregister return the compares and ops of one txn so
-// a caller can merge them into a bigger one).
+// a caller can merge them into a bigger one). Names of nodes, service IDs and check IDs match
+// case-insensitively, as in Consul's state store.
 //
 // Semantics follow Consul's catalog endpoint and state store: errors carry Consul's texts (they
 // reach the client as HTTP 500 with the text as body, as Consul's RPC errors do); a registration

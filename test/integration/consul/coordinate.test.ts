@@ -3,6 +3,7 @@
 // node, the WAN view `consul rtt -wan` reads (reference §1 consul rtt).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startConsulFace, type ConsulFace } from '../../support/consul-face.js';
+import { defaultCoord, distance, sortByDistance } from '../../../src/compat/coordinates.js';
 
 let face: ConsulFace;
 beforeAll(async () => {
@@ -84,5 +85,31 @@ describe('WAN', () => {
     expect(await r.json()).toEqual([
       { Datacenter: 'dc1', AreaID: 'WAN', Coordinates: [{ Node: 'dcsgw-test.dc1', Coord: { Vec: [0, 0, 0, 0, 0, 0, 0, 0], Error: 1.5, Adjustment: 0, Height: 0.00001 } }] },
     ]);
+  });
+});
+
+describe('round-trip estimates (what `consul rtt` and ?near compute)', () => {
+  it('two fresh coordinates are 0.020 ms apart (the two heights)', () => {
+    expect(distance(defaultCoord(), defaultCoord()) * 1000).toBeCloseTo(0.02, 6);
+  });
+
+  it('distance is the vector norm plus both heights, plus both adjustments while that stays positive', () => {
+    const a = { Vec: [0.003, 0.004, 0, 0, 0, 0, 0, 0], Error: 1, Adjustment: 0.001, Height: 0.0005 };
+    const b = { Vec: [0, 0, 0, 0, 0, 0, 0, 0], Error: 1, Adjustment: 0.002, Height: 0.0005 };
+    expect(distance(a, b)).toBeCloseTo(0.005 + 0.001 + 0.003, 12);
+    const negative = { ...b, Adjustment: -0.01 };
+    expect(distance(a, negative)).toBeCloseTo(0.005 + 0.001, 12);
+  });
+
+  it('sorting keeps the order when the source has no coordinate and puts nodes without one last', () => {
+    const coords = [
+      { Node: 'src', Segment: '', Coord: defaultCoord() },
+      { Node: 'far', Segment: '', Coord: { ...defaultCoord(), Vec: [1, 0, 0, 0, 0, 0, 0, 0] } },
+      { Node: 'near', Segment: '', Coord: { ...defaultCoord(), Vec: [0.001, 0, 0, 0, 0, 0, 0, 0] } },
+    ];
+    const items = ['none', 'far', 'near'];
+    expect(sortByDistance(items, (n) => n, 'src', coords)).toEqual(['near', 'far', 'none']);
+    expect(sortByDistance(items, (n) => n, 'unknown', coords)).toEqual(items);
+    expect(sortByDistance(items, (n) => n, 'SRC', coords)).toEqual(['near', 'far', 'none']);
   });
 });
