@@ -137,7 +137,7 @@ export async function serve(config: ServeConfig, notes: readonly EtcdLogEvent[],
   });
   saveIdentity(config.dataDir, identity);
   transport?.serveMembers(async () => (await backend.memberList(false)).members);
-  const clientTlsLine = clientTlsStartedEvent(clientTls);
+  const clientTlsLine = clientTlsStartedEvent(clientTls, config.tls);
   if (clientTlsLine) log.emit(clientTlsLine);
   for (const u of config.listenPeerUrls) {
     if (transport) log.emit(ev('info', 'embed', `listening for peers on ${hostPort(u)}`, 'embed/etcd.go:587', 'serving peer traffic', { address: hostPort(u) }));
@@ -155,6 +155,7 @@ export async function serve(config: ServeConfig, notes: readonly EtcdLogEvent[],
       memberName: config.name,
       watchProgressIntervalMs: config.watchProgressNotifyIntervalMs,
       authTokenTtlSeconds: config.authTokenTtlSeconds,
+      ...(config.authOptions ? { authOptions: config.authOptions } : {}),
       ...(isEmptyTlsInfo(clientTls) ? {} : { clientTls: fileTlsSource(clientTls), onTlsReject }),
     });
   } catch (err) {

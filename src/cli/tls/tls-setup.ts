@@ -25,7 +25,7 @@ function ev(level: EtcdLogEvent['level'], text: string, caller: string, msg: str
 /** etcd's PeerSelfCert / ClientSelfCert: generate (or reuse) the certificates, and say so. */
 function autoTls(side: 'peer' | 'client', info: TlsInfo, input: TlsSetupInput, urls: readonly string[], emit: (e: EtcdLogEvent) => void): TlsInfo {
   if (!isEmptyTlsInfo(info)) {
-    emit(ev('warn', `ignoring ${side} auto TLS since certs given`, 'embed/config.go:807', `ignoring ${side} auto TLS since certs given`));
+    emit(ev('warn', `ignoring ${side} auto TLS since certs given`, side === 'peer' ? 'embed/config.go:807' : 'embed/config.go:784', `ignoring ${side} auto TLS since certs given`));
     return info;
   }
   const usages: ExtKeyUsage[] = side === 'peer' ? ['serverAuth', 'clientAuth'] : ['serverAuth'];
@@ -40,8 +40,9 @@ function autoTls(side: 'peer' | 'client', info: TlsInfo, input: TlsSetupInput, u
     const line = c.kind === 'cert' ? 'transport/listener.go:207' : 'transport/listener.go:228';
     emit({ level: 'info', pkg: 'pkg/transport', text: `created ${c.kind} file ${c.path}`, caller: line, msg: `created ${c.kind} file`, fields: { path: c.path } });
   }
-  // etcd replaces the whole TLSInfo: CA, client-cert-auth and CRL flags given with auto-tls are dropped
-  return { certFile: made.certFile, keyFile: made.keyFile, trustedCaFile: '', clientCertAuth: false, crlFile: '', allowedCN: info.allowedCN, cipherSuites: info.cipherSuites, selfCert: true };
+  // etcd replaces the whole TLSInfo: the CA, client-cert-auth, CRL, allowed CN and cipher suites
+  // given with auto-tls are all dropped (its log line still shows the --cipher-suites list)
+  return { certFile: made.certFile, keyFile: made.keyFile, trustedCaFile: '', clientCertAuth: false, crlFile: '', allowedCN: '', cipherSuites: [], selfCert: true };
 }
 
 function withCipherSuites(info: TlsInfo, raw: string): TlsInfo {
@@ -83,7 +84,7 @@ export function setUpPeerTls(input: TlsSetupInput, emit: (e: EtcdLogEvent) => vo
   if (input.flags.peerAutoTls) peer = autoTls('peer', peer, input, input.listenPeerUrls, emit);
   if (!isEmptyTlsInfo(peer)) {
     const info = describeTlsInfo(peer);
-    emit(ev('info', `peerTLS: ${info}`, 'embed/etcd.go:476', 'starting with peer TLS', { 'tls-info': info, 'cipher-suites': peer.cipherSuites }));
+    emit(ev('info', `peerTLS: ${info}`, 'embed/etcd.go:476', 'starting with peer TLS', { 'tls-info': info, 'cipher-suites': parseCipherSuites(input.flags.cipherSuites) }));
   }
   for (const u of input.listenPeerUrls) {
     if (isTlsUrl(u)) {
@@ -91,10 +92,10 @@ export function setUpPeerTls(input: TlsSetupInput, emit: (e: EtcdLogEvent) => vo
       continue;
     }
     if (!isEmptyTlsInfo(peer)) {
-      emit(ev('warn', `The scheme of peer url ${u} is HTTP while peer key/cert files are presented. Ignored peer key/cert files.`, 'embed/etcd.go:409', 'scheme is HTTP while key and cert files are present; ignoring key and cert files', { 'peer-url': u }));
+      emit(ev('warn', `The scheme of peer url ${u} is HTTP while peer key/cert files are presented. Ignored peer key/cert files.`, 'embed/etcd.go:513', 'scheme is HTTP while key and cert files are present; ignoring key and cert files', { 'peer-url': u }));
     }
     if (peer.clientCertAuth) {
-      emit(ev('warn', `The scheme of peer url ${u} is HTTP while client cert auth (--peer-client-cert-auth) is enabled. Ignored client cert auth for this url.`, 'embed/etcd.go:416', 'scheme is HTTP while --peer-client-cert-auth is enabled; ignoring client cert auth for this URL', { 'peer-url': u }));
+      emit(ev('warn', `The scheme of peer url ${u} is HTTP while client cert auth (--peer-client-cert-auth) is enabled. Ignored client cert auth for this url.`, 'embed/etcd.go:520', 'scheme is HTTP while --peer-client-cert-auth is enabled; ignoring client cert auth for this URL', { 'peer-url': u }));
     }
   }
   if (input.listenPeerUrls.some(isTlsUrl)) checkFiles(peer, 'peer');
@@ -132,10 +133,10 @@ export function setUpClientTls(input: TlsSetupInput, emit: (e: EtcdLogEvent) => 
 }
 
 /** The line etcd logs when it starts serving clients with TLS ("ClientTLS: ..."). */
-export function clientTlsStartedEvent(client: TlsInfo): EtcdLogEvent | undefined {
+export function clientTlsStartedEvent(client: TlsInfo, flags: TlsFlags): EtcdLogEvent | undefined {
   if (isEmptyTlsInfo(client)) return undefined;
   const info = describeTlsInfo(client);
-  return ev('info', `ClientTLS: ${info}`, 'embed/etcd.go:719', 'starting with client TLS', { 'tls-info': info, 'cipher-suites': client.cipherSuites });
+  return ev('info', `ClientTLS: ${info}`, 'embed/etcd.go:719', 'starting with client TLS', { 'tls-info': info, 'cipher-suites': parseCipherSuites(flags.cipherSuites) });
 }
 
 /** etcd's log line for a connection refused at the TLS layer. */
