@@ -11,6 +11,7 @@ import { AntiEntropy, type NodeIdentity } from './anti-entropy.js';
 import { AliasCheck, type AliasSource } from './checks/alias-check.js';
 import { DEFAULT_OUTPUT_MAX, type CheckNotify, type CheckRunner } from './checks/check-runner.js';
 import { GrpcCheck } from './checks/grpc-check.js';
+import { H2pingCheck } from './checks/h2ping-check.js';
 import { HttpCheck } from './checks/http-check.js';
 import { ScriptCheck } from './checks/script-check.js';
 import { StatusHandler } from './checks/status-handler.js';
@@ -445,7 +446,16 @@ export class AgentRuntime {
           outputMax,
         });
       case 'tcp':
-        return new TcpCheck(handler.update, ct.tcp, ct.intervalNs, ct.timeoutNs / 1e6);
+        return new TcpCheck(handler.update, ct.tcp, ct.intervalNs, ct.timeoutNs / 1e6, ct.tcpUseTls ? { skipVerify: ct.tlsSkipVerify, serverName: ct.tlsServerName } : undefined);
+      case 'h2ping':
+        return new H2pingCheck(handler.update, {
+          target: ct.h2ping,
+          useTls: ct.h2pingUseTls,
+          tlsSkipVerify: ct.tlsSkipVerify,
+          tlsServerName: ct.tlsServerName,
+          intervalNs: ct.intervalNs,
+          timeoutMs: ct.timeoutNs / 1e6,
+        });
       case 'udp':
         return new UdpCheck(handler.update, ct.udp, ct.intervalNs, ct.timeoutNs / 1e6);
       case 'grpc':

@@ -112,7 +112,7 @@ function emptyCheckType(): CheckType {
     grpc: '',
     grpcUseTls: false,
     h2ping: '',
-    h2pingUseTls: false,
+    h2pingUseTls: true,
     osService: '',
     dockerContainerId: '',
     shell: '',
@@ -163,7 +163,8 @@ function readCheckType(f: JsonFields): CheckType {
   c.grpc = f.string('GRPC');
   c.grpcUseTls = f.bool('GRPCUseTLS');
   c.h2ping = f.string('H2PING');
-  c.h2pingUseTls = f.bool('H2PingUseTLS');
+  // Consul defaults h2ping_use_tls to true: only an explicit false turns TLS off.
+  c.h2pingUseTls = f.has('H2PingUseTLS') ? f.bool('H2PingUseTLS') : true;
   c.osService = f.string('OSService');
   c.dockerContainerId = f.string('DockerContainerID');
   c.shell = f.string('Shell');
@@ -291,13 +292,13 @@ export function checkTypeProblem(c: CheckType): string | undefined {
 }
 
 /**
- * Check kinds this agent does not run yet (H2PING, Docker, OSService): registered as
+ * Check kinds this agent does not run yet (Docker, OSService): registered as
  * Consul registers them, but held critical with this text as their output, so the gap is visible
  * where the check's result would be.
  */
 export function unsupportedCheckKind(c: CheckType): string | undefined {
   const kind = checkTypeName(c);
-  const names: Record<string, string> = { h2ping: 'H2PING', docker: 'Docker', os_service: 'OSService' };
+  const names: Record<string, string> = { docker: 'Docker', os_service: 'OSService' };
   const label = names[kind];
   return label ? `${label} checks are not run by dcsgw yet: this check stays critical` : undefined;
 }

@@ -170,14 +170,14 @@ describe('service registration', () => {
     expect((await json<{ ContentHash: string }>('/v1/agent/service/mp')).ContentHash).not.toBe(svc.ContentHash);
   });
 
-  it('registers check kinds it does not run (H2PING here) and holds them critical with a message that says so', async () => {
-    await expectOk(await put('/v1/agent/check/register', { Name: 'h2-one', H2PING: '127.0.0.1:1', Interval: '10s' }));
+  it('registers check kinds it does not run (OSService here) and holds them critical with a message that says so', async () => {
+    await expectOk(await put('/v1/agent/check/register', { Name: 'os-one', OSService: 'sshd', Interval: '10s', Status: 'passing' }));
     const c = await until(
-      async () => (await json<Record<string, { Status: string; Output: string; Type: string }>>('/v1/agent/checks'))['h2-one']!,
+      async () => (await json<Record<string, { Status: string; Output: string; Type: string }>>('/v1/agent/checks'))['os-one']!,
       (c) => c.Output !== '',
     );
-    expect(c).toEqual(expect.objectContaining({ Type: 'h2ping', Status: 'critical', Output: 'H2PING checks are not run by dcsgw yet: this check stays critical' }));
-    await expectOk(await put('/v1/agent/check/deregister/h2-one'));
+    expect(c).toEqual(expect.objectContaining({ Type: 'os_service', Status: 'critical', Output: 'OSService checks are not run by dcsgw yet: this check stays critical' }));
+    await expectOk(await put('/v1/agent/check/deregister/os-one'));
   });
 
   it('filters /v1/agent/services and /v1/agent/checks with ?filter', async () => {

@@ -1,6 +1,8 @@
 // A TCP check: passing when a connection to the address opens ("TCP connect <addr>: Success"),
+// or, with tcp_use_tls, when a TLS handshake over it completes ("TCP+TLS connect <addr>: Success");
 // critical with Go's dial error otherwise. Timeout defaults to 10 s as Consul's dialer.
 import { connect } from 'node:net';
+import { connect as tlsConnect } from 'node:tls';
 import { IntervalLoop, effectiveIntervalMs, type CheckNotify, type CheckRunner } from './check-runner.js';
 import { goDialError } from './go-net-errors.js';
 
@@ -14,6 +16,7 @@ export class TcpCheck implements CheckRunner {
     private readonly address: string,
     intervalNs: number,
     private readonly timeoutMs: number,
+    private readonly tls?: { skipVerify: boolean; serverName: string },
   ) {
     this.loop = new IntervalLoop(effectiveIntervalMs(intervalNs), () => this.check());
   }
@@ -34,7 +37,12 @@ export class TcpCheck implements CheckRunner {
         resolve();
         return;
       }
-      const socket = connect({ host: m[1]!, port: Number(m[2]) });
+      const host = m[1]!;
+      const port = Number(m[2]);
+      const socket = this.tls
+        ? tlsConnect({ host, port, rejectUnauthorized: !this.tls.skipVerify, servername: this.tls.serverName || host })
+        : connect({ host, port });
+      const kind = this.tls ? 'TCP+TLS' : 'TCP';
       const timeoutMs = this.timeoutMs > 0 ? this.timeoutMs : DEFAULT_TIMEOUT_MS;
       const timer = setTimeout(() => finish({ code: 'DIAL_TIMEOUT' }), timeoutMs);
       let done = false;
@@ -45,10 +53,10 @@ export class TcpCheck implements CheckRunner {
         socket.destroy();
         if (this.loop.isStopped) return resolve();
         if (err) this.notify('critical', goDialError(this.address, err));
-        else this.notify('passing', `TCP connect ${this.address}: Success`);
+        else this.notify('passing', `${kind} connect ${this.address}: Success`);
         resolve();
       };
-      socket.once('connect', () => finish());
+      socket.once(this.tls ? 'secureConnect' : 'connect', () => finish());
       socket.once('error', (err) => finish(err));
     });
   }

@@ -1,7 +1,10 @@
-// gRPC and UDP checks run by the agent (reference §2.6): the standard gRPC health protocol
-// against a real gRPC server (@grpc/grpc-js), SERVING / NOT_SERVING / unknown service / refused,
-// and UDP checks that pass on silence and fail on an ICMP refusal — with Consul's outputs.
+// gRPC, UDP, H2PING and TCP+TLS checks run by the agent (reference §2.6): the standard gRPC
+// health protocol against a real gRPC server (@grpc/grpc-js), SERVING / NOT_SERVING / unknown
+// service / refused; UDP checks that pass on silence and fail on an ICMP refusal; an HTTP/2 PING
+// against a node:http2 server — with Consul's outputs.
 import { createSocket, type Socket } from 'node:dgram';
+import { createServer as createH2Server, type Http2Server } from 'node:http2';
+import type { AddressInfo } from 'node:net';
 import * as grpc from '@grpc/grpc-js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startConsulFace, type ConsulFace } from '../../support/consul-face.js';
@@ -102,5 +105,27 @@ describe('UDP checks', () => {
     expect((await put('/v1/agent/check/register', { Name: 'u-dead', UDP: `127.0.0.1:${deadPort}`, Interval: '1s', Timeout: '2s', Status: 'passing' })).status).toBe(200);
     const dead = await settled('u-dead', (c) => c.Status === 'critical');
     expect(dead.Output).toMatch(new RegExp(`^read udp 127\\.0\\.0\\.1:\\d+->127\\.0\\.0\\.1:${deadPort}: read: connection refused$`));
+  });
+});
+
+describe('H2PING checks', () => {
+  let h2: Http2Server;
+  let port = 0;
+  beforeAll(async () => {
+    h2 = createH2Server();
+    await new Promise<void>((r) => h2.listen(0, '127.0.0.1', r));
+    port = (h2.address() as AddressInfo).port;
+  });
+  afterAll(async () => {
+    await new Promise((r) => h2.close(r));
+  });
+
+  it('pass when the server acks a PING (h2ping_use_tls false) and fail when the dial is refused', async () => {
+    expect((await put('/v1/agent/check/register', { Name: 'h2-ok', H2PING: `127.0.0.1:${port}`, H2PingUseTLS: false, Interval: '1s' })).status).toBe(200);
+    const ok = await settled('h2-ok', (c) => c.Status === 'passing');
+    expect(ok).toMatchObject({ Type: 'h2ping', Output: 'HTTP2 ping was successful' });
+    expect((await put('/v1/agent/check/register', { Name: 'h2-down', H2PING: '127.0.0.1:1', h2ping_use_tls: false, Interval: '1s', Status: 'passing' })).status).toBe(200);
+    const down = await settled('h2-down', (c) => c.Status === 'critical');
+    expect(down.Output).toBe('Failed to dial to 127.0.0.1:1: dial tcp 127.0.0.1:1: connect: connection refused');
   });
 });
