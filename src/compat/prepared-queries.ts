@@ -41,6 +41,8 @@ export interface ExecuteOptions {
   connect?: boolean;
   /** The catalog to read instead of this object's own (DNS reads a stale one, as Consul's DNS does). */
   catalog?: QueryCatalog;
+  /** Read the query definitions from this member's own copy (?stale, and DNS with allow_stale). */
+  stale?: boolean;
 }
 
 export interface ExecuteResult {
@@ -138,22 +140,22 @@ export class PreparedQueries {
 
   // ---- reads ----
 
-  /** GET /v1/query: every query, in ID order. */
-  async list(): Promise<PreparedQuery[]> {
-    const res = await this.backend.range(rangeRequest(QUERY_PREFIX, { keyspace: SYSTEM, rangeEnd: prefixEnd(QUERY_PREFIX) }));
+  /** GET /v1/query: every query, in ID order. `stale` reads this member's own copy (no leader needed). */
+  async list(stale = false): Promise<PreparedQuery[]> {
+    const res = await this.backend.range(rangeRequest(QUERY_PREFIX, { keyspace: SYSTEM, rangeEnd: prefixEnd(QUERY_PREFIX), serializable: stale }));
     const out: PreparedQuery[] = [];
     for (const kv of res.kvs) {
       const q = this.decode(kv);
-      if (q && (await this.sessionAlive(q))) out.push(q);
+      if (q && (await this.sessionAlive(q, stale))) out.push(q);
     }
     return out;
   }
 
   /** GET /v1/query/:id (by ID only, as Consul). */
-  async get(id: string): Promise<PreparedQuery> {
+  async get(id: string, stale = false): Promise<PreparedQuery> {
     const problem = uuidIndexProblem(id);
     if (problem) throw queryRejected(`failed prepared query lookup: ${problem}`);
-    const q = await this.read(id);
+    const q = await this.read(id, stale);
     if (!q) throw queryNotFound();
     return q;
   }
@@ -163,16 +165,16 @@ export class PreparedQueries {
    * else the template with the longest name prefix of `idOrName`, rendered for it. Undefined when
    * nothing matches.
    */
-  async resolve(idOrName: string): Promise<PreparedQuery | undefined> {
+  async resolve(idOrName: string, stale = false): Promise<PreparedQuery | undefined> {
     if (idOrName === '') throw queryRejected('Missing query ID');
     if (UUID_RE.test(idOrName)) {
-      const byId = await this.read(idOrName);
+      const byId = await this.read(idOrName, stale);
       if (byId) {
         if (isTemplate(byId)) throw queryRejected('prepared query templates can only be resolved up by name, not by ID');
         return byId;
       }
     }
-    const all = await this.list();
+    const all = await this.list(stale);
     const lower = idOrName.toLowerCase();
     const exact = all.find((q) => q.Name !== '' && q.Name.toLowerCase() === lower);
     if (exact) return this.prepare(exact, idOrName);
@@ -185,15 +187,15 @@ export class PreparedQueries {
   }
 
   /** GET /v1/query/:id/explain: the query a name resolves to, rendered. */
-  async explain(idOrName: string): Promise<PreparedQuery> {
-    const q = await this.resolve(idOrName);
+  async explain(idOrName: string, stale = false): Promise<PreparedQuery> {
+    const q = await this.resolve(idOrName, stale);
     if (!q) throw queryNotFound();
     return q;
   }
 
   /** GET /v1/query/:id/execute and <name>.query.consul. */
   async execute(idOrName: string, opts: ExecuteOptions): Promise<ExecuteResult> {
-    const query = await this.resolve(idOrName);
+    const query = await this.resolve(idOrName, opts.stale ?? false);
     if (!query) throw queryNotFound();
     const svc = query.Service;
     let nodes: ServiceEntryView[] = [];
@@ -264,22 +266,25 @@ export class PreparedQueries {
     }
   }
 
-  private async read(id: string): Promise<PreparedQuery | undefined> {
-    const res = await this.backend.range(rangeRequest(this.keyOf(id), { keyspace: SYSTEM }));
+  private async read(id: string, stale = false): Promise<PreparedQuery | undefined> {
+    const res = await this.backend.range(rangeRequest(this.keyOf(id), { keyspace: SYSTEM, serializable: stale }));
     const kv = res.kvs[0];
     const q = kv ? this.decode(kv) : undefined;
-    return q && (await this.sessionAlive(q)) ? q : undefined;
+    return q && (await this.sessionAlive(q, stale)) ? q : undefined;
   }
 
   /**
    * A query bound to a session goes when the session goes (Consul deletes it with the session).
    * The session's record is checked on read, and a query whose session is gone is deleted then.
    */
-  private async sessionAlive(q: PreparedQuery): Promise<boolean> {
+  private async sessionAlive(q: PreparedQuery, stale: boolean): Promise<boolean> {
     if (q.Session === '') return true;
-    const res = await this.backend.range(rangeRequest(systemKey(SystemPrefix.session, q.Session), { keyspace: SYSTEM, countOnly: true }));
+    const res = await this.backend.range(
+      rangeRequest(systemKey(SystemPrefix.session, q.Session), { keyspace: SYSTEM, countOnly: true, serializable: stale }),
+    );
     if (res.count > 0) return true;
-    await this.backend.deleteRange({ keyspace: SYSTEM, key: this.keyOf(q.ID), rangeEnd: Buffer.alloc(0), prevKv: false });
+    // The clean-up is a write; a stale reader (maybe without a leader) leaves it to the next consistent read.
+    if (!stale) await this.backend.deleteRange({ keyspace: SYSTEM, key: this.keyOf(q.ID), rangeEnd: Buffer.alloc(0), prevKv: false });
     return false;
   }
 

@@ -340,6 +340,9 @@ describe('consul DNS: stale reads (dns_config.allow_stale)', () => {
     const strict = await startConsulDns(ctx, { host: '127.0.0.1', port: 0, dnsConfig: { allow_stale: false } });
     try {
       await register(f.face, { Node: 'st', Address: '10.13.0.1', Service: { ID: 'web', Service: 'web', Port: 80 } });
+      const created = await fetch(`${f.face.url}/v1/query`, { method: 'POST', body: JSON.stringify({ Name: 'stale-q', Service: { Service: 'web' } }) });
+      expect(created.status).toBe(200);
+      expect((await dig(stale.address.port, 'stale-q.query.consul', 'A')).answer.map((a) => a.data)).toEqual(['10.13.0.1']);
       expect((await dig(stale.address.port, 'web.service.consul', 'A')).answer.map((a) => a.data)).toEqual(['10.13.0.1']);
       expect((await dig(stale.address.port, 'st.node.consul', 'A')).answer.map((a) => a.data)).toEqual(['10.13.0.1']);
       expect((await dig(strict.address.port, 'web.service.consul', 'A')).status).toBe('SERVFAIL');

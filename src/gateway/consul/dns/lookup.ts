@@ -217,7 +217,12 @@ export class DnsLookup {
         return await this.services(shuffleInPlace(entries).map(instanceOf), q, domain, serviceTtlOf(this.settings, l.name));
       }
       case 'query': {
-        const result = await this.sources.queries.execute(l.name, { agentNode: this.sources.agentNode, sourceIp: q.clientIp, catalog: this.sources.catalog });
+        const result = await this.sources.queries.execute(l.name, {
+          agentNode: this.sources.agentNode,
+          sourceIp: q.clientIp,
+          catalog: this.sources.catalog,
+          stale: this.settings.allowStale,
+        });
         if (result.Nodes.length === 0) nameError();
         let ttl = serviceTtlOf(this.settings, l.name);
         if (result.DNS.TTL !== '') {

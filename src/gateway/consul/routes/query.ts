@@ -3,6 +3,7 @@
 // (GET /v1/query/:idOrName/execute|explain). The semantics live in compat/prepared-queries.ts; this
 // file maps HTTP to it and its failures to Consul's statuses and bodies.
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { catalogQuerySource } from '../../../compat/query-catalog-source.js';
 import { PreparedQueryError } from '../../../compat/query-errors.js';
 import type { ConsulContext } from '../context.js';
 import { ConsulHttpError } from '../http-error.js';
@@ -72,6 +73,8 @@ async function run<T>(fn: () => Promise<T>): Promise<T> {
 
 export function queryRoutes(app: FastifyInstance, ctx: ConsulContext): void {
   const queries = ctx.core.queries;
+  // ?stale reads this member's own copy of the catalog, as Consul's stale queries do.
+  const staleCatalog = catalogQuerySource(ctx.core.catalog, ctx.core.backend);
 
   app.route({
     method: [...ALL_METHODS],
@@ -88,7 +91,7 @@ export function queryRoutes(app: FastifyInstance, ctx: ConsulContext): void {
           checkDatacenter(ctx, opts.dc);
           const answer = await run(() =>
             blockingQuery(ctx, req, opts, QUERY_TABLES, async () => {
-              const value = await queries.list();
+              const value = await queries.list(opts.consistency === 'stale');
               return { index: queries.index(), value };
             }),
           );
@@ -123,7 +126,14 @@ export function queryRoutes(app: FastifyInstance, ctx: ConsulContext): void {
         if (execute) {
           const connect = (req.query as Record<string, unknown>).connect !== undefined;
           const result = await run(() =>
-            queries.execute(idOrName, { limit, agentNode: ctx.agent.nodeName, connect, sourceIp: req.ip, ...(opts.near ? { near: opts.near } : {}) }),
+            queries.execute(idOrName, {
+              limit,
+              agentNode: ctx.agent.nodeName,
+              connect,
+              sourceIp: req.ip,
+              ...(opts.near ? { near: opts.near } : {}),
+              ...(opts.consistency === 'stale' ? { stale: true, catalog: staleCatalog } : {}),
+            }),
           );
           setQueryMeta(ctx, reply, opts, 0);
           return {
@@ -136,7 +146,7 @@ export function queryRoutes(app: FastifyInstance, ctx: ConsulContext): void {
             ...queryMetaBody(opts),
           };
         }
-        const query = await run(() => queries.explain(idOrName));
+        const query = await run(() => queries.explain(idOrName, opts.consistency === 'stale'));
         setQueryMeta(ctx, reply, opts, 0);
         return { Query: query, ...queryMetaBody(opts) };
       }
@@ -148,7 +158,7 @@ export function queryRoutes(app: FastifyInstance, ctx: ConsulContext): void {
           checkDatacenter(ctx, opts.dc);
           const answer = await run(() =>
             blockingQuery(ctx, req, opts, QUERY_TABLES, async () => {
-              const value = [await queries.get(id)];
+              const value = [await queries.get(id, opts.consistency === 'stale')];
               return { index: queries.index(), value };
             }),
           );
