@@ -14,9 +14,20 @@ interface RenderScope {
   matches: string[];
 }
 
-/** Go regexp syntax that JavaScript spells differently: named groups are (?P<name>...) in Go. */
+/**
+ * Go (RE2) regexp syntax that JavaScript spells differently: named groups (?P<name>...), leading
+ * flag groups such as (?i) or (?is), and the \A / \z anchors.
+ */
 function toJsRegExp(source: string): RegExp {
-  return new RegExp(source.replace(/\(\?P</g, '(?<'));
+  let flags = '';
+  let body = source;
+  const lead = /^\(\?([imsU]+)\)/.exec(body);
+  if (lead) {
+    for (const f of lead[1]!) if (f !== 'U' && !flags.includes(f)) flags += f;
+    body = body.slice(lead[0].length);
+  }
+  body = body.replace(/\(\?P</g, '(?<').replace(/\\A/g, '^').replace(/\\z/g, '$(?![\\s\\S])');
+  return new RegExp(body, flags);
 }
 
 /** Evaluates one ${...} expression; throws the reason when it is not one Consul's templates know. */

@@ -81,6 +81,12 @@ describe('prepared query templates', () => {
     expect(renderTemplate(tpl({ Name: 'x', Template: { Type: 'name_prefix_match', Regexp: '^y' }, Service: { Service: 'a${match(1)}b$${c}' } }), 'xz').Service.Service).toBe('ab${c}');
   });
 
+  it('reads Go regexp syntax: flag groups, named groups, \\A and \\z', () => {
+    const q = tpl({ Name: 'geo', Template: { Type: 'name_prefix_match', Regexp: '(?i)\\AGEO-(?P<r>\\w+)\\z' }, Service: { Service: '${match(1)}' } });
+    expect(renderTemplate(q, 'geo-East').Service.Service).toBe('East');
+    expect(renderTemplate(q, 'geo-east-x').Service.Service).toBe('');
+  });
+
   it('removes empty tags when asked', () => {
     const q = tpl({ Name: 'p-', Template: { Type: 'name_prefix_match', Regexp: '^p-(a)?', RemoveEmptyTags: true }, Service: { Service: 's', Tags: ['${match(1)}', 'keep'] } });
     expect(renderTemplate(q, 'p-b').Service.Tags).toEqual(['keep']);
