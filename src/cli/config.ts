@@ -7,6 +7,8 @@ import { takeConsulListenFlags, withConsulListenFlags, type ConsulListenFlags } 
 import { USAGE_LINE } from './usage-text.js';
 import { renderZap, type EtcdLogEvent, type EtcdLogLevel, type LoggerFormat } from './etcd-log.js';
 import { tlsFlagsOf, type TlsFlags } from './tls/tls-flags.js';
+import type { EtcdAuthOptions } from '../gateway/etcd/auth/auth-options.js';
+import { bcryptCostOf } from '../gateway/etcd/auth/auth-flags.js';
 
 export interface InitialMember {
   name: string;
@@ -37,6 +39,8 @@ export interface ServeConfig {
   watchProgressNotifyIntervalMs: number;
   /** --auth-token-ttl (seconds) of the simple auth tokens. */
   authTokenTtlSeconds: number;
+  /** --bcrypt-cost and --auth-token (absent: etcd's defaults). */
+  authOptions?: EtcdAuthOptions;
   listenMetricsUrls: string[];
   /** Client and peer TLS flags (auto-tls is resolved at start-up: cli/tls/tls-setup.ts). */
   tls: TlsFlags;
@@ -224,6 +228,7 @@ export function resolveCli(argv: readonly string[], env: NodeJS.ProcessEnv, earl
     logOutputs: splitList(get('log-outputs')),
     watchProgressNotifyIntervalMs: parseGoDuration(get('experimental-watch-progress-notify-interval')) ?? 600_000,
     authTokenTtlSeconds: num('auth-token-ttl'),
+    authOptions: { bcryptCost: bcryptCostOf(num('bcrypt-cost'), notes) },
     listenMetricsUrls: splitList(get('listen-metrics-urls')),
     tls: tlsFlagsOf(get, bool),
     raw: values,

@@ -106,4 +106,6 @@ export const HONOURED_FLAGS: ReadonlySet<string> = new Set([
   // the defaults of these are what dcsgw does anyway
   'strict-reconfig-check', 'enable-v2', 'initial-election-tick-advance', 'max-snapshots', 'max-wals', 'cors', 'host-whitelist',
   'auth-token', 'metrics', 'proxy', 'listen-metrics-urls',
+  // auth (gateway/etcd/auth/auth-flags.ts)
+  'bcrypt-cost', 'auth-token-ttl',
 ]);

@@ -1,6 +1,7 @@
 // What every service is built from. The CLI (through server.ts) fills it once per client port set.
 import type pino from 'pino';
 import type { Backend } from '../../adapters/backend.js';
+import type { EtcdAuthOptions } from './auth/auth-options.js';
 import type { EtcdMetrics } from './metrics.js';
 
 export interface ServiceDeps {
@@ -17,6 +18,8 @@ export interface ServiceDeps {
   watchProgressIntervalMs: number;
   /** --auth-token-ttl in seconds (simple tokens; default 300). */
   authTokenTtlSeconds?: number;
+  /** --bcrypt-cost and the token provider (--auth-token). */
+  authOptions?: EtcdAuthOptions;
 }
 
 export const DEFAULT_WATCH_PROGRESS_INTERVAL_MS = 10 * 60 * 1000;

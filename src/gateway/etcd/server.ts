@@ -5,6 +5,7 @@ import type { Backend } from '../../adapters/backend.js';
 import { listenClientPort, type ClientPort } from '../grpc/client-port.js';
 import { GrpcServer } from '../grpc/server.js';
 import type { TlsRejection, TlsSource } from '../tls/server-tls.js';
+import type { EtcdAuthOptions } from './auth/auth-options.js';
 import { binaryCodec, jsonCodecOf } from './codec/index.js';
 import { DEFAULT_WATCH_PROGRESS_INTERVAL_MS, type ServiceDeps } from './deps.js';
 import { createJsonGateway } from './gateway.js';
@@ -35,6 +36,8 @@ export interface EtcdServerOptions {
   watchProgressIntervalMs?: number;
   /** --auth-token-ttl (seconds; default 300). */
   authTokenTtlSeconds?: number;
+  /** --bcrypt-cost, --auth-token. */
+  authOptions?: EtcdAuthOptions;
 }
 
 export interface EtcdServer {
@@ -70,6 +73,7 @@ export async function startEtcdServer(opts: EtcdServerOptions): Promise<EtcdServ
     metrics,
     watchProgressIntervalMs: opts.watchProgressIntervalMs ?? DEFAULT_WATCH_PROGRESS_INTERVAL_MS,
     ...(opts.authTokenTtlSeconds !== undefined ? { authTokenTtlSeconds: opts.authTokenTtlSeconds } : {}),
+    ...(opts.authOptions !== undefined ? { authOptions: opts.authOptions } : {}),
   };
   const methods = allEtcdMethods(deps);
   const maxReceiveMessageBytes = opts.maxRequestBytes + GRPC_OVERHEAD_BYTES;

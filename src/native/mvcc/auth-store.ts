@@ -2,48 +2,19 @@
 // applied as replicated commands and persisted in the store's LMDB transaction. Errors and their
 // order follow etcd's auth/store.go (checked against genuine etcd 3.4.23 with etcdctl).
 //
-// Passwords are hashed by the proposer (hashPassword) so every member stores the same bytes; the
-// apply path never hashes (etcd 3.4 hashed inside apply, making members' stores differ).
-import { randomBytes, scrypt, scryptSync, timingSafeEqual } from 'node:crypto';
+// Passwords are hashed by the proposer (hashPasswordAsync, bcrypt as Go writes it) so every member
+// stores the same bytes; the apply path never hashes (etcd 3.4 hashed inside apply, making members'
+// stores differ).
 import { Errors } from '../../adapters/errors.js';
 import type { AuthCommand, AuthQueries, Permission } from './api.js';
+import { verifyPasswordAsync, verifyPasswordSync } from './password-hash.js';
+
+export { hashPasswordAsync, hashPasswordSync, hashPasswordSync as hashPassword } from './password-hash.js';
 
 const ROOT = 'root';
 const READ = 0;
 const WRITE = 1;
 const READWRITE = 2;
-
-const SCRYPT_TAG = Buffer.from('scrypt1:');
-const SALT_BYTES = 16;
-const KEY_BYTES = 32;
-
-/** The proposer's side of UserAdd / UserChangePassword: a salted scrypt hash. */
-export function hashPassword(password: string): Buffer {
-  const salt = randomBytes(SALT_BYTES);
-  return Buffer.concat([SCRYPT_TAG, salt, scryptSync(password, salt, KEY_BYTES)]);
-}
-
-/** hashPassword off the event loop (scrypt takes tens of ms: raft heartbeats must not wait for it). */
-export function hashPasswordAsync(password: string): Promise<Buffer> {
-  const salt = randomBytes(SALT_BYTES);
-  return new Promise((resolve, reject) =>
-    scrypt(password, salt, KEY_BYTES, (err, key) => (err ? reject(err) : resolve(Buffer.concat([SCRYPT_TAG, salt, key])))),
-  );
-}
-
-function verifyPasswordAsync(stored: Buffer, password: string): Promise<boolean> {
-  if (stored.length !== SCRYPT_TAG.length + SALT_BYTES + KEY_BYTES || !stored.subarray(0, SCRYPT_TAG.length).equals(SCRYPT_TAG)) return Promise.resolve(false);
-  const salt = stored.subarray(SCRYPT_TAG.length, SCRYPT_TAG.length + SALT_BYTES);
-  return new Promise((resolve, reject) =>
-    scrypt(password, salt, KEY_BYTES, (err, key) => (err ? reject(err) : resolve(timingSafeEqual(stored.subarray(SCRYPT_TAG.length + SALT_BYTES), key)))),
-  );
-}
-
-function verifyPassword(stored: Buffer, password: string): boolean {
-  if (stored.length !== SCRYPT_TAG.length + SALT_BYTES + KEY_BYTES || !stored.subarray(0, SCRYPT_TAG.length).equals(SCRYPT_TAG)) return false;
-  const salt = stored.subarray(SCRYPT_TAG.length, SCRYPT_TAG.length + SALT_BYTES);
-  return timingSafeEqual(stored.subarray(SCRYPT_TAG.length + SALT_BYTES), scryptSync(password, salt, KEY_BYTES));
-}
 
 export interface User {
   name: string;
@@ -336,7 +307,7 @@ export class AuthStore implements AuthQueries {
 
   checkPassword(name: string, password: string): number {
     const u = this.users.get(name);
-    if (!u || u.noPassword || !verifyPassword(u.hashedPassword, password)) throw Errors.AuthFailed;
+    if (!u || u.noPassword || !verifyPasswordSync(u.hashedPassword, password)) throw Errors.AuthFailed;
     return this.revision;
   }
 

@@ -3,11 +3,13 @@
 //   auth       authRevision (u64 BE, always there), authEnabled (once ever switched; always written [0], below)
 //   authUsers  name -> authpb.User {name=1 bytes, password=2 bytes, roles=3 repeated string, options=4 {no_password=1}}
 //   authRoles  name -> authpb.Role {name=1 bytes, keyPermission=2 repeated authpb.Permission {permType=1, key=2, range_end=3}}
-// Passwords are dcsgw's scrypt hashes, not bcrypt: genuine etcd restored from such a snapshot could
-// not check them, and with auth enabled nobody could log in to fix that. So the snapshot always says
-// auth is disabled: the restored etcd keeps users, roles and permissions, one sets the passwords
-// again (`user passwd`) and runs `auth enable`. (The key count stays etcd's.)
+// Passwords are bcrypt hashes as Go writes them, so genuine etcd restored from the snapshot lets
+// the users in with auth as it was. One exception: a data dir from before bcrypt may still hold
+// dcsgw's old scrypt hashes, which genuine etcd cannot check; with auth enabled nobody could then
+// log in to fix that, so such a snapshot says auth is disabled (users, roles and permissions kept;
+// set the passwords again with `user passwd` and run `auth enable`). The key count stays etcd's.
 import { decodeRole, decodeUser } from '../mvcc/auth-store.js';
+import { isEtcdCompatibleHash } from '../mvcc/password-hash.js';
 import type { BoltItems } from './bbolt-writer.js';
 
 function varint(n: number): Buffer {
@@ -32,9 +34,14 @@ export interface EtcdAuthBuckets {
 
 export function etcdAuthBuckets(section: BoltItems): EtcdAuthBuckets {
   const out: EtcdAuthBuckets = { auth: [], authUsers: [], authRoles: [] };
+  const genuineCanCheckPasswords = section.every(([k, v]) => {
+    if (k[0] !== 0x75 /* u */) return true;
+    const u = decodeUser(k.subarray(1).toString(), v);
+    return u.noPassword || u.hashedPassword.length === 0 || isEtcdCompatibleHash(u.hashedPassword);
+  });
   for (const [k, v] of section) {
     const key = k.toString('latin1');
-    if (key === 'enabled') out.auth.push([Buffer.from('authEnabled'), Buffer.from([0])]);
+    if (key === 'enabled') out.auth.push([Buffer.from('authEnabled'), Buffer.from([genuineCanCheckPasswords && v[0] === 1 ? 1 : 0])]);
     else if (key === 'revision') {
       const rev = Buffer.alloc(8);
       rev.writeBigUInt64BE(BigInt(Math.round(v.readDoubleLE(0))));

@@ -4,6 +4,8 @@
 import type { Backend, ResponseHeader } from '../../../adapters/backend.js';
 import { EtcdError, Errors, GrpcCode } from '../../../adapters/errors.js';
 import type { AuthCommand, AuthQueries } from '../../../native/mvcc/api.js';
+import { BCRYPT_DEFAULT_COST } from '../../../native/mvcc/password-hash.js';
+import type { EtcdAuthOptions } from './auth-options.js';
 import { SimpleTokens } from './simple-tokens.js';
 
 /** The auth side of a backend (NativeBackend has it; test backends may not). */
@@ -38,11 +40,14 @@ export class AuthGate {
   readonly tokens: SimpleTokens;
   readonly backend: AuthBackend | undefined;
   readonly tokenTtlMs: number;
+  /** --bcrypt-cost: the cost of the password hashes this member proposes. */
+  readonly bcryptCost: number;
 
-  constructor(backend: Backend, tokenTtlSeconds: number = DEFAULT_AUTH_TOKEN_TTL_SECONDS) {
+  constructor(backend: Backend, tokenTtlSeconds: number = DEFAULT_AUTH_TOKEN_TTL_SECONDS, options: EtcdAuthOptions = {}) {
     this.backend = authBackendOf(backend);
     this.tokenTtlMs = tokenTtlSeconds * 1000;
     this.tokens = new SimpleTokens(this.tokenTtlMs);
+    this.bcryptCost = options.bcryptCost ?? BCRYPT_DEFAULT_COST;
   }
 
   /**

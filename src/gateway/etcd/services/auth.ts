@@ -85,7 +85,7 @@ export function authMethods(deps: ServiceDeps, gate: AuthGate): MethodDef[] {
     unary(`${P}UserAdd`, 'AuthUserAddRequest', 'AuthUserAddResponse', async (req) => {
       const noPassword = req.options?.noPassword === true;
       // no costly hash for a request the store refuses anyway (empty name)
-      const hashedPassword = noPassword || req.name.length === 0 ? Buffer.alloc(0) : await hashPasswordAsync(req.password);
+      const hashedPassword = noPassword || req.name.length === 0 ? Buffer.alloc(0) : await hashPasswordAsync(req.password, gate.bcryptCost);
       return change({ op: 'userAdd', name: req.name, hashedPassword, noPassword });
     }),
     unary(`${P}UserGet`, 'AuthUserGetRequest', 'AuthUserGetResponse', async (req) => {
@@ -102,7 +102,7 @@ export function authMethods(deps: ServiceDeps, gate: AuthGate): MethodDef[] {
       return r;
     }),
     unary(`${P}UserChangePassword`, 'AuthUserChangePasswordRequest', 'AuthUserChangePasswordResponse', async (req) => {
-      const r = await change({ op: 'userChangePassword', name: req.name, hashedPassword: await hashPasswordAsync(req.password) });
+      const r = await change({ op: 'userChangePassword', name: req.name, hashedPassword: await hashPasswordAsync(req.password, gate.bcryptCost) });
       gate.tokens.invalidateUser(req.name);
       return r;
     }),

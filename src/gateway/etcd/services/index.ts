@@ -13,7 +13,7 @@ import { maintenanceMethods } from './maintenance.js';
 import { watchMethods } from './watch.js';
 
 export function allEtcdMethods(deps: ServiceDeps): MethodDef[] {
-  const gate = new AuthGate(deps.backend, deps.authTokenTtlSeconds);
+  const gate = new AuthGate(deps.backend, deps.authTokenTtlSeconds, deps.authOptions);
   const methods = [
     ...kvMethods(deps),
     ...watchMethods(deps),
