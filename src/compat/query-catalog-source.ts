@@ -44,7 +44,20 @@ async function staleSnapshot(backend: Backend): Promise<CatalogSnapshot> {
  * backend's local copy (Consul's stale DNS reads); otherwise from the catalog's consistent snapshot.
  */
 export function catalogQuerySource(catalog: Catalog, staleFrom?: Backend): QueryCatalog {
-  const snapshot = staleFrom ? () => staleSnapshot(staleFrom) : () => catalog.snapshot();
+  // A stale snapshot is reused while the store's revision stands still: a burst of DNS questions
+  // reads and decodes the catalog once, and any write (which moves the revision) retires it.
+  let cached: { revision: number; snap: Promise<CatalogSnapshot> } | undefined;
+  const stale = (backend: Backend): Promise<CatalogSnapshot> => {
+    const revision = backend.header().revision;
+    if (cached && cached.revision === revision) return cached.snap;
+    const snap = staleSnapshot(backend);
+    cached = { revision, snap };
+    snap.catch(() => {
+      if (cached?.snap === snap) cached = undefined;
+    });
+    return snap;
+  };
+  const snapshot = staleFrom ? () => stale(staleFrom) : () => catalog.snapshot();
   return {
     async serviceEntries(service: string): Promise<ServiceEntryView[]> {
       return instancesOf(await snapshot(), service).map(entryOf);
