@@ -10,6 +10,7 @@ import { AgentLog } from './agent-log.js';
 import { AntiEntropy, type NodeIdentity } from './anti-entropy.js';
 import { AliasCheck, type AliasSource } from './checks/alias-check.js';
 import { DEFAULT_OUTPUT_MAX, type CheckNotify, type CheckRunner } from './checks/check-runner.js';
+import { DockerCheck } from './checks/docker-check.js';
 import { GrpcCheck } from './checks/grpc-check.js';
 import { H2pingCheck } from './checks/h2ping-check.js';
 import { HttpCheck } from './checks/http-check.js';
@@ -22,7 +23,6 @@ import {
   checkTypeName,
   checkTypeProblem,
   isScriptCheck,
-  unsupportedCheckKind,
   type CheckDefinition,
   type CheckType,
   type ServiceDefinition,
@@ -351,6 +351,8 @@ export class AgentRuntime {
   private vetCheckType(ct: CheckType, source: ConfigSource): void {
     const problem = checkTypeProblem(ct);
     if (problem) throw new AgentError(400, `Invalid check: ${problem}`);
+    // Consul's OSService client exists only on Windows; elsewhere creating it fails with this text.
+    if (checkTypeName(ct) === 'os_service') throw agentInternal('not implemented');
     if (!isScriptCheck(ct)) return;
     if (source === 'local' && !this.options.enableLocalScriptChecks && !this.options.enableScriptChecks) {
       throw agentInternal("Scripts are disabled on this agent; to enable, configure 'enable_script_checks' or 'enable_local_script_checks' to true");
@@ -473,10 +475,11 @@ export class AgentRuntime {
         const node = ct.aliasNode === this.identity.nodeName ? '' : ct.aliasNode;
         return new AliasCheck(direct, id, node, ct.aliasService, this.aliasSource());
       }
-      default: {
-        const why = unsupportedCheckKind(ct) ?? `check type ${JSON.stringify(kind)} is not run by dcsgw: this check stays critical`;
-        return { start: () => direct('critical', why), stop: () => undefined };
-      }
+      case 'docker':
+        return new DockerCheck(handler.update, ct.dockerContainerId, ct.scriptArgs, ct.intervalNs, outputMax);
+      default:
+        // Unreachable: vetCheckType admits only the kinds above.
+        throw new AgentError(400, `Invalid check: check type ${JSON.stringify(kind)} is not supported`);
     }
   }
 

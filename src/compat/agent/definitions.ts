@@ -291,18 +291,6 @@ export function checkTypeProblem(c: CheckType): string | undefined {
   return undefined;
 }
 
-/**
- * Check kinds this agent does not run yet (Docker, OSService): registered as
- * Consul registers them, but held critical with this text as their output, so the gap is visible
- * where the check's result would be.
- */
-export function unsupportedCheckKind(c: CheckType): string | undefined {
-  const kind = checkTypeName(c);
-  const names: Record<string, string> = { docker: 'Docker', os_service: 'OSService' };
-  const label = names[kind];
-  return label ? `${label} checks are not run by dcsgw yet: this check stays critical` : undefined;
-}
-
 const META_MAX_PAIRS = 64;
 const META_KEY_MAX = 128;
 const META_VALUE_MAX = 512;

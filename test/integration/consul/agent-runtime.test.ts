@@ -111,6 +111,80 @@ describe('script checks', () => {
   });
 });
 
+describe('docker checks', () => {
+  it("exec through the Docker Engine API; an unreachable daemon is critical with the dial error", async () => {
+    const saved = process.env.DOCKER_HOST;
+    process.env.DOCKER_HOST = 'unix:///tmp/dcsgw-agent-test-no-docker.sock';
+    const face = await startConsulFace({ agent: { nodeName: 'docked' }, runtime: { enableScriptChecks: true } });
+    try {
+      expect((await put(face, '/v1/agent/service/register', { Name: 'redis' })).status).toBe(200);
+      const r = await put(face, '/v1/agent/check/register', { Name: 'redischeck', ServiceID: 'redis', DockerContainerID: 'f972c95ebf0e', Args: ['/bin/true'], Shell: '/bin/bash', Interval: '1s' });
+      expect(r.status).toBe(200);
+      const c = await until(
+        () => json<Record<string, { Status: string; Output: string; Type: string; ServiceID: string }>>(face, '/v1/agent/checks').then((all) => all.redischeck!),
+        (c) => c.Output !== '',
+      );
+      expect(c).toMatchObject({ Type: 'docker', ServiceID: 'redis', Status: 'critical', Output: 'dial unix /tmp/dcsgw-agent-test-no-docker.sock: connect: no such file or directory' });
+    } finally {
+      if (saved === undefined) delete process.env.DOCKER_HOST;
+      else process.env.DOCKER_HOST = saved;
+      await face.close();
+    }
+  });
+});
+
+describe('docker checks against a Docker Engine API', () => {
+  it('run the args in the container: output demultiplexed, exit code mapped to the status', async () => {
+    const sock = join(mkdtempSync(join(tmpdir(), 'dcsgw-docker-')), 'docker.sock');
+    dirs.push(sock.replace(/\/docker\.sock$/, ''));
+    let exitCode = 0;
+    const execs: unknown[] = [];
+    const engine = createServer((req, res) => {
+      const chunks: Buffer[] = [];
+      req.on('data', (c: Buffer) => chunks.push(c));
+      req.on('end', () => {
+        if (req.method === 'POST' && req.url === '/containers/c0ffee/exec') {
+          execs.push(JSON.parse(Buffer.concat(chunks).toString()));
+          res.statusCode = 201;
+          res.end(JSON.stringify({ Id: 'e1' }));
+        } else if (req.method === 'POST' && req.url === '/exec/e1/start') {
+          const frame = (stream: number, text: string) => {
+            const h = Buffer.alloc(8);
+            h[0] = stream;
+            h.writeUInt32BE(Buffer.byteLength(text), 4);
+            return Buffer.concat([h, Buffer.from(text)]);
+          };
+          res.end(Buffer.concat([frame(1, 'out '), frame(2, 'err')]));
+        } else if (req.method === 'GET' && req.url === '/exec/e1/json') {
+          res.end(JSON.stringify({ ExitCode: exitCode, Running: false }));
+        } else {
+          res.statusCode = 404;
+          res.end('no such route');
+        }
+      });
+    });
+    await new Promise<void>((r) => engine.listen(sock, r));
+    const saved = process.env.DOCKER_HOST;
+    process.env.DOCKER_HOST = `unix://${sock}`;
+    const face = await startConsulFace({ agent: { nodeName: 'docker-ok' }, runtime: { enableScriptChecks: true } });
+    try {
+      expect((await put(face, '/v1/agent/check/register', { Name: 'dk', DockerContainerID: 'c0ffee', Args: ['/bin/check', '-q'], Interval: '1s' })).status).toBe(200);
+      const check = () => json<Checks>(face, '/v1/agent/checks').then((c) => c.dk!);
+      expect(await until(check, (c) => c.Status === 'passing')).toMatchObject({ Output: 'out err' });
+      expect(execs[0]).toMatchObject({ AttachStdout: true, AttachStderr: true, Cmd: ['/bin/check', '-q'] });
+      exitCode = 1;
+      await until(check, (c) => c.Status === 'warning');
+      exitCode = 3;
+      await until(check, (c) => c.Status === 'critical');
+    } finally {
+      if (saved === undefined) delete process.env.DOCKER_HOST;
+      else process.env.DOCKER_HOST = saved;
+      await face.close();
+      await new Promise((r) => engine.close(r));
+    }
+  });
+});
+
 describe('alias checks', () => {
   it('follow the aliased local service', async () => {
     const face = await startConsulFace({ agent: { nodeName: 'aliased' } });

@@ -170,14 +170,10 @@ describe('service registration', () => {
     expect((await json<{ ContentHash: string }>('/v1/agent/service/mp')).ContentHash).not.toBe(svc.ContentHash);
   });
 
-  it('registers check kinds it does not run (OSService here) and holds them critical with a message that says so', async () => {
-    await expectOk(await put('/v1/agent/check/register', { Name: 'os-one', OSService: 'sshd', Interval: '10s', Status: 'passing' }));
-    const c = await until(
-      async () => (await json<Record<string, { Status: string; Output: string; Type: string }>>('/v1/agent/checks'))['os-one']!,
-      (c) => c.Output !== '',
-    );
-    expect(c).toEqual(expect.objectContaining({ Type: 'os_service', Status: 'critical', Output: 'OSService checks are not run by dcsgw yet: this check stays critical' }));
-    await expectOk(await put('/v1/agent/check/deregister/os-one'));
+  it('refuses OSService checks as Consul does off Windows', async () => {
+    const r = await put('/v1/agent/check/register', { Name: 'os-one', OSService: 'sshd', Interval: '10s' });
+    expect(`${r.status} ${await r.text()}`).toBe('500 not implemented');
+    expect(Object.keys(await json('/v1/agent/checks'))).not.toContain('os-one');
   });
 
   it('filters /v1/agent/services and /v1/agent/checks with ?filter', async () => {
