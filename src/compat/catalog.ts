@@ -9,6 +9,7 @@
 //   core.catalog.getNode(node) / nodeServices(node) / nodeChecks(node) / getCheck(node, id) / checkStatus(node, id)
 //   core.catalog.healthyInstances(service, {tag, passingOnly})   for DNS: instances without a critical check
 //   instancesOf(snapshot, service) / checksOfInstance / hasTags / matchesNodeMeta   pure queries over a snapshot
+//   core.catalog.serviceIndex(name) / waitForServiceChange(...)   Consul's per-service index and blocking
 //   SERF_CHECK_ID                         'serfHealth', the node check every agent registers
 // and, for /v1/txn's Node/Service/Check verbs, the key and record helpers of catalog-records.ts and
 // the plan functions below (planRegister / planDeregister return the compares and ops of one txn so
@@ -42,6 +43,7 @@ import {
   sameRecord,
   serviceKey,
 } from './catalog-records.js';
+import { ServiceIndexes } from './catalog-service-index.js';
 import { SYSTEM, SystemPrefix, prefixEnd, systemKey } from './system-keys.js';
 
 export type { CheckStatus, NodeRecord, ServiceRecord, CheckRecord, Stored } from './catalog-records.js';
@@ -201,6 +203,36 @@ export class Catalog {
     /** This datacenter's name: what a registration without Datacenter is stored under. */
     readonly datacenter: string,
   ) {}
+
+  private serviceIndexes?: ServiceIndexes;
+  private closed = false;
+
+  /** Stops the per-service index watches (ConsulCore.close). */
+  close(): void {
+    this.closed = true;
+    this.serviceIndexes?.close();
+  }
+
+  /**
+   * Consul's per-service index (catalog-service-index.ts): what X-Consul-Index of
+   * /v1/catalog/service/:name and /v1/health/service/:name reports. Its watches start on first use.
+   */
+  serviceIndex(service: string): Promise<number> {
+    return this.indexes().index(service);
+  }
+
+  /** Resolves once the service's index passes `afterIndex`, after `timeoutMs`, or on abort (blocking queries on one service). */
+  waitForServiceChange(service: string, afterIndex: number, timeoutMs: number, signal?: AbortSignal): Promise<void> {
+    return this.indexes().waitForChange(service, afterIndex, timeoutMs, signal);
+  }
+
+  private indexes(): ServiceIndexes {
+    if (!this.serviceIndexes) {
+      this.serviceIndexes = new ServiceIndexes(this.backend);
+      if (this.closed) this.serviceIndexes.close();
+    }
+    return this.serviceIndexes;
+  }
 
   // ---- writes ----
 

@@ -52,6 +52,7 @@ export class ConsulCore {
   close(): void {
     this.sessionReaper.close();
     this.kv.close();
+    this.catalog.close();
     this.tracker.close();
   }
 }

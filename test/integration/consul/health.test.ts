@@ -102,6 +102,35 @@ describe('/v1/health/service/:name', () => {
   });
 });
 
+describe('per-service index', () => {
+  it('a blocking query on one service is not woken by changes to another, and is by its own', async () => {
+    await register({ Node: 'ix1', Address: '10.8.0.1', Service: { ID: 'alone', Service: 'alone' } });
+    const first = await get('/v1/health/service/alone');
+    const idx = index(first);
+    const started = Date.now();
+    const quiet = get(`/v1/health/service/alone?index=${idx}&wait=600ms`);
+    await new Promise((r) => setTimeout(r, 100));
+    await register({ Node: 'ix2', Address: '10.8.0.2', Service: { ID: 'other', Service: 'other' } });
+    const r = await quiet;
+    expect(Date.now() - started).toBeGreaterThanOrEqual(550);
+    expect(index(r)).toBe(idx);
+    const pending = get(`/v1/catalog/service/alone?index=${idx}&wait=10s`);
+    await new Promise((r2) => setTimeout(r2, 100));
+    await register({ Node: 'ix1', Address: '10.8.0.1', Checks: [{ CheckID: 'ix1-node', Name: 'node check', Status: 'passing' }] });
+    const woken = await pending;
+    expect(index(woken)).toBeGreaterThan(idx);
+  });
+
+  it('a service that disappears keeps an index that does not go backwards', async () => {
+    await register({ Node: 'ix3', Address: '10.8.0.3', Service: { ID: 'brief', Service: 'brief' } });
+    const before = index(await get('/v1/health/service/brief'));
+    await put('/v1/catalog/deregister', { Node: 'ix3', ServiceID: 'brief' });
+    const gone = await get('/v1/health/service/brief');
+    expect(await gone.json()).toEqual([]);
+    expect(index(gone)).toBeGreaterThan(before);
+  });
+});
+
 describe('check lists', () => {
   it('/v1/health/node/:node lists node-level and service checks of the node', async () => {
     const checks = await json<Entry['Checks']>('/v1/health/node/h2');

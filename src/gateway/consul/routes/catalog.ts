@@ -107,6 +107,41 @@ async function answerRead<T>(
   return reply.send(encode(value));
 }
 
+/**
+ * A blocking query on one service, with Consul's per-service index (the index is read before the
+ * data, so it never claims more than the answer holds): changes to other services do not wake it.
+ */
+export async function serviceBlockingQuery<T>(
+  ctx: ConsulContext,
+  req: FastifyRequest,
+  opts: QueryOptions,
+  service: string,
+  read: () => Promise<T>,
+): Promise<{ index: number; value: T }> {
+  const run = async () => {
+    const index = await ctx.core.catalog.serviceIndex(service);
+    return { index, value: await read() };
+  };
+  let answer = await run();
+  if (opts.index === 0) return answer;
+  const deadline = Date.now() + opts.waitMs;
+  const abort = new AbortController();
+  const onClose = () => abort.abort();
+  req.raw.socket?.once('close', onClose);
+  try {
+    while (answer.index <= opts.index && !abort.signal.aborted) {
+      const left = deadline - Date.now();
+      if (left <= 0) break;
+      await ctx.core.catalog.waitForServiceChange(service, opts.index, left, abort.signal);
+      if (abort.signal.aborted) break;
+      answer = await run();
+    }
+  } finally {
+    req.raw.socket?.off('close', onClose);
+  }
+  return answer;
+}
+
 /** The catalog reads Consul's agent cache serves with ?cached. */
 const CACHEABLE = new Set(['/v1/catalog/services', '/v1/catalog/service/*', '/v1/catalog/connect/*']);
 
@@ -202,14 +237,20 @@ function serviceNodes(connect: boolean) {
             ? String(s.Proxy?.DestinationServiceName ?? '').toLowerCase() === wanted
             : s.Service.toLowerCase() === wanted && s.Connect?.Native === true
       : undefined;
-    return answerRead(ctx, req, reply, opts, ['services', 'nodes'], async () => {
+    const read = async () => {
       const snap = await catalogSnapshot(ctx, req, { coordinates: near !== undefined });
       let list = instancesOf(snap, name, match)
         .filter((i) => (!tags || hasTags(i.service.value, tags)) && matchesNodeMeta(i.node.value, opts.nodeMeta))
         .map((i) => catalogServiceView(i.node, i.service));
       if (keep) list = list.filter(keep);
       return sortByDistance(list, (s) => s.Node, near, coordinatesOf(snap));
-    });
+    };
+    // Connect endpoints list other services (the proxies): they block on the tables.
+    if (connect) return answerRead(ctx, req, reply, opts, ['services', 'nodes'], read);
+    const { index, value } = await serviceBlockingQuery(ctx, req, opts, name, read);
+    setQueryMeta(ctx, reply, opts, index);
+    setAgentCacheMeta(ctx, req, reply);
+    return reply.send(JSON.stringify(value));
   };
 }
 

@@ -17,7 +17,7 @@ import type { Table } from '../../../compat/system-keys.js';
 import type { ConsulContext } from '../context.js';
 import { badRequest } from '../http-error.js';
 import { type QueryOptions, blockingQuery, parseQueryOptions, setQueryMeta } from '../query-options.js';
-import { catalogSnapshot, compileFilter, nearNode, pathRest, route } from './catalog.js';
+import { catalogSnapshot, compileFilter, nearNode, pathRest, route, serviceBlockingQuery } from './catalog.js';
 import { setAgentCacheMeta } from './agent-cache.js';
 import type { ConsulRoute } from './index.js';
 import { rawParams, requireLocalDatacenter } from './kv-params.js';
@@ -92,13 +92,17 @@ function serviceNodes(kind: 'service' | 'connect' | 'ingress') {
     const tags = params.get('tag');
     const keep = compileFilter(opts, CHECK_SERVICE_NODE_SCHEMA);
     const near = nearNode(ctx, opts);
-    const { index, value } = await blockingQuery(ctx, req, opts, HEALTH_TABLES, async () => {
+    const read = async () => {
       const snap = await catalogSnapshot(ctx, req, { coordinates: near !== undefined });
       let list = serviceHealth(snap, name, { tags, nodeMeta: opts.nodeMeta, kind }).map(checkServiceNodeView);
       if (keep) list = list.filter(keep);
-      list = sortByDistance(list, (e) => e.Node.Node, near, snap.coordinates.map(decodeCoordinate));
-      return { index: ctx.core.tracker.maxIndex(HEALTH_TABLES), value: list };
-    });
+      return sortByDistance(list, (e) => e.Node.Node, near, snap.coordinates.map(decodeCoordinate));
+    };
+    // /health/service blocks on the service's own index; connect and ingress list other services (proxies, gateways).
+    const { index, value } =
+      kind === 'service'
+        ? await serviceBlockingQuery(ctx, req, opts, name, read)
+        : await blockingQuery(ctx, req, opts, HEALTH_TABLES, async () => ({ value: await read(), index: ctx.core.tracker.maxIndex(HEALTH_TABLES) }));
     setQueryMeta(ctx, reply, opts, index);
     setAgentCacheMeta(ctx, req, reply);
     // Consul parses ?passing after running the query (so a bad value still carries the meta headers).
