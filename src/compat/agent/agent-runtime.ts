@@ -139,13 +139,10 @@ export class AgentRuntime {
     await this.registerNode();
     if (this.options.definitions) this.applyDefinitions(this.options.definitions);
     this.restorePersisted();
-    {
-      this.antiEntropy = new AntiEntropy(this.state, this.catalog, () => this.nodeIdentity(), this.log, this.options.antiEntropyIntervalMs ?? DEFAULT_ANTI_ENTROPY_MS, () =>
-        this.registerNode(),
-      );
-      this.antiEntropy.start();
-      await this.antiEntropy.syncFull();
-    }
+    const fullSyncMs = this.options.antiEntropyIntervalMs ?? DEFAULT_ANTI_ENTROPY_MS;
+    this.antiEntropy = new AntiEntropy(this.state, this.catalog, () => this.nodeIdentity(), this.log, fullSyncMs, () => this.registerNode());
+    this.antiEntropy.start();
+    await this.antiEntropy.syncFull();
     const reapMs = this.options.checkReapIntervalMs ?? DEFAULT_REAP_INTERVAL_MS;
     this.reapTimer = setInterval(() => this.reapServices(), reapMs);
     this.reapTimer.unref();
