@@ -73,6 +73,8 @@ function uuidIndexProblem(id: string): string | undefined {
 }
 
 const QUERY_PREFIX = systemKey(SystemPrefix.query);
+/** How often a write re-checks after losing a race with another write to the queries. */
+const WRITE_ATTEMPTS = 5;
 
 export class PreparedQueries {
   /** The catalog the queries run against (set by ConsulCore once the catalog exists). */
@@ -100,14 +102,7 @@ export class PreparedQueries {
       if (def.ID !== '') throw queryRejected('ID must be empty when creating a new prepared query');
       def.ID = randomUUID();
       validateDefinition(def);
-      await this.checkIntegrity(def);
-      const key = this.keyOf(def.ID);
-      const res = await this.backend.txn({
-        compare: [{ keyspace: SYSTEM, key, rangeEnd: Buffer.alloc(0), target: CompareTarget.CREATE, result: CompareResult.EQUAL, createRevision: 0 }],
-        success: [{ requestPut: putRequest(key, this.encode(def), { keyspace: SYSTEM }) }],
-        failure: [],
-      });
-      if (!res.succeeded) throw queryRejected('UUID generation for prepared query failed: ID already in use');
+      await this.writeChecked(def);
       return def.ID;
     });
   }
@@ -117,16 +112,9 @@ export class PreparedQueries {
     const def = body && body.length > 0 ? decodeDefinition(body) : emptyDefinition();
     def.ID = id;
     return this.serialized(async () => {
-      const existing = await this.mustExistForWrite(id);
+      await this.mustExistForWrite(id);
       validateDefinition(def);
-      await this.checkIntegrity(def);
-      const key = this.keyOf(id);
-      const res = await this.backend.txn({
-        compare: [{ keyspace: SYSTEM, key, rangeEnd: Buffer.alloc(0), target: CompareTarget.MOD, result: CompareResult.EQUAL, modRevision: existing.ModifyIndex }],
-        success: [{ requestPut: putRequest(key, this.encode(def), { keyspace: SYSTEM }) }],
-        failure: [],
-      });
-      if (!res.succeeded) throw queryRejected(`Cannot modify non-existent prepared query: '${id}'`);
+      await this.writeChecked(def, true);
     });
   }
 
@@ -142,13 +130,18 @@ export class PreparedQueries {
 
   /** GET /v1/query: every query, in ID order. `stale` reads this member's own copy (no leader needed). */
   async list(stale = false): Promise<PreparedQuery[]> {
+    return (await this.listAt(stale)).queries;
+  }
+
+  /** Every query and the store revision they were read at. */
+  private async listAt(stale = false): Promise<{ revision: number; queries: PreparedQuery[] }> {
     const res = await this.backend.range(rangeRequest(QUERY_PREFIX, { keyspace: SYSTEM, rangeEnd: prefixEnd(QUERY_PREFIX), serializable: stale }));
-    const out: PreparedQuery[] = [];
+    const queries: PreparedQuery[] = [];
     for (const kv of res.kvs) {
       const q = this.decode(kv);
-      if (q && (await this.sessionAlive(q, stale))) out.push(q);
+      if (q && (await this.sessionAlive(q, stale))) queries.push(q);
     }
-    return out;
+    return { revision: res.header.revision, queries };
   }
 
   /** GET /v1/query/:id (by ID only, as Consul). */
@@ -296,9 +289,46 @@ export class PreparedQueries {
     return existing;
   }
 
-  /** The checks Consul's state store makes when a query is set (its errors come back wrapped by the Raft apply). */
-  private async checkIntegrity(def: PreparedQueryDefinition): Promise<void> {
-    const all = await this.list();
+  /**
+   * Stores `def` after Consul's integrity checks, in one txn that also requires no query to have
+   * changed since the checks read them: another member's concurrent write (a name taken meanwhile)
+   * makes the txn fail, and the checks run again against what is there now.
+   */
+  private async writeChecked(def: PreparedQueryDefinition, replacing = false): Promise<void> {
+    const key = this.keyOf(def.ID);
+    for (let attempt = 0; attempt < WRITE_ATTEMPTS; attempt++) {
+      // An update whose query was deleted meanwhile fails as an update of a missing query does.
+      if (replacing && attempt > 0) await this.mustExistForWrite(def.ID);
+      const revision = await this.checkIntegrity(def);
+      const exists = replacing
+        ? [{ keyspace: SYSTEM, key, rangeEnd: Buffer.alloc(0), target: CompareTarget.VERSION, result: CompareResult.GREATER, version: 0 }]
+        : [];
+      const res = await this.backend.txn({
+        compare: [
+          ...exists,
+          {
+            keyspace: SYSTEM,
+            key: QUERY_PREFIX,
+            rangeEnd: prefixEnd(QUERY_PREFIX),
+            target: CompareTarget.MOD,
+            result: CompareResult.LESS,
+            modRevision: revision + 1,
+          },
+        ],
+        success: [{ requestPut: putRequest(key, this.encode(def), { keyspace: SYSTEM }) }],
+        failure: [],
+      });
+      if (res.succeeded) return;
+    }
+    throw queryRejected('raft apply failed: prepared queries changed too often to apply this change, try again');
+  }
+
+  /**
+   * The checks Consul's state store makes when a query is set (its errors come back wrapped by the
+   * Raft apply). Resolves with the revision the queries were read at.
+   */
+  private async checkIntegrity(def: PreparedQueryDefinition): Promise<number> {
+    const { revision, queries: all } = await this.listAt();
     const others = all.filter((q) => q.ID.toLowerCase() !== def.ID.toLowerCase());
     const fail = (msg: string): never => {
       throw queryRejected(`raft apply failed: ${msg}`);
@@ -317,6 +347,7 @@ export class PreparedQueries {
     }
     const tpl = templateProblem(def);
     if (tpl) fail(`failed compiling template: ${tpl}`);
+    return revision;
   }
 
   private prepare(q: PreparedQuery, name: string): PreparedQuery {

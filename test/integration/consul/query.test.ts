@@ -1,6 +1,7 @@
 // Prepared queries over the Consul HTTP API (/v1/query) and through DNS (<name>.query.consul), with
 // the shapes, statuses and texts genuine Consul 1.22 answers.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { PreparedQueries } from '../../../src/compat/prepared-queries.js';
 import { dig, http, register, startDnsFace, type DnsFace } from './dns-support.js';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
@@ -256,6 +257,21 @@ describe('prepared queries: /v1/query', () => {
     expect((await json('PUT', `/v1/session/destroy/${sessionId}`)).status).toBe(200);
     expect((await json('GET', `/v1/query/${id}`)).status).toBe(404);
     expect(((await json('GET', '/v1/query')).body as Array<{ ID: string }>).map((q) => q.ID)).not.toContain(id);
+  });
+
+  it('lets only one of two members racing for the same name win', async () => {
+    // A second PreparedQueries over the same store stands for another server of the cluster.
+    const other = new PreparedQueries(f.face.backend, f.face.ctx.core.tracker, 'dc1');
+    for (let round = 0; round < 5; round++) {
+      const name = `race-${round}`;
+      const body = Buffer.from(JSON.stringify({ Name: name, Service: { Service: 'redis' } }));
+      const results = await Promise.allSettled([f.face.ctx.core.queries.create(body), other.create(body), f.face.ctx.core.queries.create(body), other.create(body)]);
+      expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
+      for (const r of results) if (r.status === 'rejected') expect(String((r.reason as Error).message)).toBe(`raft apply failed: name '${name}' aliases an existing query name`);
+      const named = (await f.face.ctx.core.queries.list()).filter((q) => q.Name === name);
+      expect(named).toHaveLength(1);
+      await f.face.ctx.core.queries.delete(named[0]!.ID);
+    }
   });
 
   it('blocks GET /v1/query until a query changes', async () => {
