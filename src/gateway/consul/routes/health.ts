@@ -43,18 +43,22 @@ async function answerChecks(
   req: FastifyRequest,
   reply: FastifyReply,
   opts: QueryOptions,
-  tables: readonly Table[],
+  /** Tables whose index the answer carries, or a service name for Consul's per-service index. */
+  indexOf: readonly Table[] | { service: string },
   select: (snap: Awaited<ReturnType<ConsulContext['core']['catalog']['snapshot']>>) => Stored<CheckRecord>[],
 ): Promise<unknown> {
   const keep = compileFilter(opts, HEALTH_CHECK_SCHEMA);
   const near = nearNode(ctx, opts);
-  const { index, value } = await blockingQuery(ctx, req, opts, tables, async () => {
+  const read = async () => {
     const snap = await catalogSnapshot(ctx, req, { coordinates: near !== undefined });
     let list = select(snap).map(healthCheckView);
     if (keep) list = list.filter(keep);
-    list = sortByDistance(list, (c) => c.Node, near, snap.coordinates.map(decodeCoordinate));
-    return { index: ctx.core.tracker.maxIndex(tables), value: list };
-  });
+    return sortByDistance(list, (c) => c.Node, near, snap.coordinates.map(decodeCoordinate));
+  };
+  const { index, value } =
+    'service' in indexOf
+      ? await serviceBlockingQuery(ctx, req, opts, indexOf.service, read)
+      : await blockingQuery(ctx, req, opts, indexOf, async () => ({ value: await read(), index: ctx.core.tracker.maxIndex(indexOf) }));
   setQueryMeta(ctx, reply, opts, index);
   return reply.send(JSON.stringify(value));
 }
@@ -70,7 +74,7 @@ async function serviceChecks(ctx: ConsulContext, req: FastifyRequest, reply: Fas
   const opts = readOptions(ctx, req);
   const service = pathRest(req);
   if (service === '') throw badRequest('Missing service name');
-  return answerChecks(ctx, req, reply, opts, HEALTH_TABLES, (snap) => serviceHealthChecks(snap, service, opts.nodeMeta));
+  return answerChecks(ctx, req, reply, opts, { service }, (snap) => serviceHealthChecks(snap, service, opts.nodeMeta));
 }
 
 async function checksByState(ctx: ConsulContext, req: FastifyRequest, reply: FastifyReply): Promise<unknown> {
