@@ -258,6 +258,9 @@ export async function startAgent(argv: readonly string[], hooks: AgentHooks = {}
     }
   }
   log.info('agent', 'started state syncer');
+  // Consul has loaded the services and checks of its config files when it says it is running: wait
+  // for the runtime (a single server elects itself within a few heartbeats)
+  await face.runtimeStarted.catch((err: unknown) => log.error('agent', 'failed to register this node and its services', { error: (err as Error).message }));
   log.info('agent', 'Consul agent running!');
 
   let stopped = false;

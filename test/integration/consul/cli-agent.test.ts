@@ -32,7 +32,8 @@ function runSync(args: string[]): { code: number | null; stdout: string; stderr:
 
 async function waitForLine(p: ManagedProcess, re: RegExp, what: string): Promise<void> {
   try {
-    await waitFor(() => re.test(p.output()) || (!p.alive() ? Promise.reject(new Error(`exited:\n${p.output()}`)) : false), { timeoutMs: 30_000, what });
+    await waitFor(() => re.test(p.output()) || !p.alive(), { timeoutMs: 30_000, what });
+    if (!re.test(p.output())) throw new Error(`the process exited (${String(await p.exited)}) before ${what}`);
   } catch (err) {
     throw new Error(`${(err as Error).message}\n--- output so far ---\n${p.output()}`);
   }
