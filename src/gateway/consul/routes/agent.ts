@@ -30,7 +30,7 @@ import { raftView } from '../../../compat/agent/raft-view.js';
 import { FilterError, HEALTH_CHECK_SCHEMA, NODE_SERVICE_SCHEMA, applyFilter, createFilter, type FieldType } from '../../../compat/filter/index.js';
 import type { ConsulContext } from '../context.js';
 import { ConsulHttpError, badRequest } from '../http-error.js';
-import { parseQueryOptions } from '../query-options.js';
+import { parseGoDuration } from '../query-options.js';
 import type { ConsulRoute } from './index.js';
 
 type Handler = (req: FastifyRequest, reply: FastifyReply) => Promise<unknown>;
@@ -362,8 +362,17 @@ export const agentRoutes: ConsulRoute = (app: FastifyInstance, ctx: ConsulContex
   route('/v1/agent/service/*', ['GET'], async (req, reply) => {
     const rt = runtimeOf(ctx);
     const id = suffix(req);
-    const opts = parseQueryOptions(req);
-    const deadline = Date.now() + opts.waitMs;
+    // Only ?wait and ?hash count here (Consul's parseWait); default 5 min, at most 10, plus jitter.
+    const rawWait = paramOr(req, 'wait');
+    let waitMs = 5 * 60_000;
+    if (rawWait !== '') {
+      const w = parseGoDuration(rawWait);
+      if (w === undefined) throw badRequest('Invalid wait time');
+      if (w > 0) waitMs = Math.min(w, 10 * 60_000);
+    }
+    waitMs += Math.random() * (waitMs / 16);
+    const opts = { hash: paramOr(req, 'hash') };
+    const deadline = Date.now() + waitMs;
     const abort = new AbortController();
     const onClose = () => abort.abort();
     req.raw.socket?.once('close', onClose);
