@@ -257,8 +257,6 @@ export function checkCluster(config: ServeConfig): void {
   for (const f of ['client-cert-allowed-hostname', 'peer-cert-allowed-hostname']) {
     if ((raw.get(f) ?? '') !== '') throw new StartupError(`--${f} is not supported by dcsgw yet`);
   }
-  const tlsMetrics = config.listenMetricsUrls.find((u) => /^(https|unixs):/.test(u));
-  if (tlsMetrics) throw new StartupError(`TLS on --listen-metrics-urls is not supported by dcsgw yet (${tlsMetrics})`);
   config.initialCluster = parseInitialCluster(raw.get('initial-cluster') ?? '');
   const self = config.initialCluster.find((m) => m.name === config.name);
   if (!self) throw new StartupError(`couldn't find local name "${config.name}" in the initial cluster configuration`);

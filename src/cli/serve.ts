@@ -43,7 +43,7 @@ export async function serve(config: ServeConfig, notes: readonly EtcdLogEvent[],
   }
   for (const n of notes) log.emit(n);
   if (capn) process.stderr.write(CAPNSLOG_DEPRECATION);
-  const tlsInput = { dataDir: config.dataDir, listenPeerUrls: config.listenPeerUrls, listenClientUrls: config.listenClientUrls, flags: config.tls, zap: !capn };
+  const tlsInput = { dataDir: config.dataDir, listenPeerUrls: config.listenPeerUrls, listenClientUrls: config.listenClientUrls, listenMetricsUrls: config.listenMetricsUrls, flags: config.tls, zap: !capn };
   const peerTls = setUpPeerTls(tlsInput, (e) => log.emit(e));
   const clientTls = setUpClientTls(tlsInput, (e) => log.emit(e));
   const onTlsReject = (r: TlsRejection): void => log.emit(rejectedConnectionEvent(r, !capn));
@@ -166,7 +166,10 @@ export async function serve(config: ServeConfig, notes: readonly EtcdLogEvent[],
   let metricsListener: MetricsListener | undefined;
   if (config.listenMetricsUrls.length > 0) {
     try {
-      metricsListener = await listenMetrics(config.listenMetricsUrls, etcdMetrics.registry, config.listenClientUrls[0] ?? config.advertiseClientUrls[0]!);
+      // /health is asked of the client port: over plaintext when it has an http:// URL, else over TLS
+      const healthUrl = config.listenClientUrls.find((u) => u.startsWith('http:')) ?? config.listenClientUrls[0] ?? config.advertiseClientUrls[0]!;
+      const metricsTls = isEmptyTlsInfo(clientTls) ? undefined : { source: fileTlsSource(clientTls), dial: () => clientTlsOptions(clientTls) };
+      metricsListener = await listenMetrics(config.listenMetricsUrls, etcdMetrics.registry, healthUrl, metricsTls);
     } catch (err) {
       await server.close().catch(() => undefined);
       await backend.close().catch(() => undefined);

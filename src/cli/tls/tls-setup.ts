@@ -76,6 +76,8 @@ export interface TlsSetupInput {
   flags: TlsFlags;
   /** --logger=zap (some lines exist in zap only). */
   zap: boolean;
+  /** https:// metrics URLs are served with the client TLS settings. */
+  listenMetricsUrls?: readonly string[];
 }
 
 /** The peer half (etcd: before the client listeners). Throws StartupError as etcd fails. */
@@ -129,6 +131,8 @@ export function setUpClientTls(input: TlsSetupInput, emit: (e: EtcdLogEvent) => 
       throw new ClientListenerError(error);
     }
   }
+  const tlsMetrics = (input.listenMetricsUrls ?? []).find(isTlsUrl);
+  if (tlsMetrics && isEmptyTlsInfo(client)) throw new StartupError(`cannot listen on TLS for ${hostOf(tlsMetrics)}: KeyFile and CertFile are not presented`);
   return client;
 }
 

@@ -2,6 +2,8 @@
 // serves both on one listener), --cipher-suites restricting TLS 1.2, and hostile input on the TLS
 // port (garbage, a plaintext request, a truncated or oversized ClientHello, a silent connection)
 // closed cleanly while a watch keeps receiving and other clients are served. Genuine etcd beside.
+import { request as httpRequest } from 'node:http';
+import { request as httpsRequest } from 'node:https';
 import net from 'node:net';
 import tls from 'node:tls';
 import { readFileSync } from 'node:fs';
@@ -109,6 +111,37 @@ describe.skipIf(skipUnlessBinaries('etcd', 'etcdctl', 'openssl'))('TLS client po
     // both refuse the unlisted suite (the error codes are the client's), agree on the rest
     expect(results.dcsgw?.slice(1)).toEqual(results.etcd?.slice(1));
     expect(results.etcd?.[0]).toMatch(/^error /);
+  }, 90_000);
+
+  it('--listen-metrics-urls: https served with the client TLS settings, http beside it; /health reaches the TLS client port', async () => {
+    const runs: Record<string, string[]> = {};
+    for (const kind of KINDS) {
+      const [c, p, mTls, mPlain] = (await allocatePorts(4, TLS_PORTS)) as [number, number, number, number];
+      const dataDir = tempDataDir(kind);
+      const url = `https://127.0.0.1:${c}`;
+      const m = spawnMember(kind, [...memberFlags({ dataDir, client: [url], peer: `http://127.0.0.1:${p}` }), '--cert-file', pki.serverCert, '--key-file', pki.serverKey, '--trusted-ca-file', pki.ca, '--client-cert-auth', '--listen-metrics-urls', `https://127.0.0.1:${mTls},http://127.0.0.1:${mPlain}`], dataDir);
+      await waitTlsHealthy(m, url, [`--cacert=${pki.ca}`, `--cert=${pki.clientCert}`, `--key=${pki.clientKey}`]);
+      const get = (u: string, opts: tls.ConnectionOptions): Promise<string> =>
+        new Promise((resolve) => {
+          const req = (u.startsWith('https') ? httpsRequest : httpRequest)(u, { ...opts, agent: false }, (res) => {
+            let body = '';
+            res.on('data', (d: Buffer) => (body += d.toString()));
+            res.on('end', () => resolve(`${res.statusCode} ${u.endsWith('/metrics') ? String(body.includes('etcd_server_has_leader 1')) : body}`));
+          });
+          req.on('error', (e: NodeJS.ErrnoException) => resolve(`error ${e.code === 'ECONNRESET' || /alert|certificate/.test(e.message) ? 'refused' : e.code}`));
+          req.end();
+        });
+      const good = { ca: readFileSync(pki.ca), cert: readFileSync(pki.clientCert), key: readFileSync(pki.clientKey) };
+      runs[kind] = [
+        await get(`https://127.0.0.1:${mTls}/health`, good),
+        await get(`https://127.0.0.1:${mTls}/metrics`, good),
+        await get(`https://127.0.0.1:${mTls}/health`, { ca: good.ca }),
+        await get(`http://127.0.0.1:${mPlain}/health`, {}),
+      ];
+      await m.proc.stop();
+    }
+    expect(runs.dcsgw).toEqual(['200 {"health":"true"}', '200 true', 'error refused', '200 {"health":"true"}']);
+    expect(runs.dcsgw).toEqual(runs.etcd);
   }, 90_000);
 
   it('garbage, plaintext, a truncated or oversized ClientHello and a silent client on the TLS port: closed or ignored, a watch keeps receiving', async () => {
