@@ -63,9 +63,21 @@ export interface RangeResponse {
   count: number;
 }
 
+/**
+ * etcd's RequestHeader auth fields: who asked, and the auth revision seen when the token was
+ * checked. A backend that applies writes itself checks the permissions again at apply and refuses
+ * with "revision of auth store is old" when the auth store has changed since (etcd 3.4).
+ */
+export interface RequestAuth {
+  user: string;
+  revision: number;
+}
+
 export interface PutRequest {
   /** Absent = 'user'. */
   keyspace?: Keyspace;
+  /** Top-level requests only, when auth is enabled (see RequestAuth). */
+  auth?: RequestAuth;
   key: Buffer;
   value: Buffer;
   lease: bigint;
@@ -81,6 +93,8 @@ export interface PutResponse {
 export interface DeleteRangeRequest {
   /** Absent = 'user'. */
   keyspace?: Keyspace;
+  /** Top-level requests only, when auth is enabled (see RequestAuth). */
+  auth?: RequestAuth;
   key: Buffer;
   rangeEnd: Buffer;
   prevKv: boolean;
@@ -130,6 +144,8 @@ export interface TxnRequest {
   compare: Compare[];
   success: RequestOp[];
   failure: RequestOp[];
+  /** Top-level requests only, when auth is enabled (see RequestAuth). */
+  auth?: RequestAuth;
 }
 export interface TxnResponse {
   header: ResponseHeader;

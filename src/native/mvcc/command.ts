@@ -15,6 +15,7 @@ import type {
   LeaseGrantRequest,
   PutRequest,
   RangeRequest,
+  RequestAuth,
   RequestOp,
   SortOrder,
   SortTarget,
@@ -337,6 +338,23 @@ function readOps(r: Reader): RequestOp[] {
   return ops;
 }
 
+// ---- the caller's auth info (etcd's RequestHeader username + auth_revision) ----
+// Appended after a top-level put, deleteRange or txn when the request carries it: entries logged
+// without it (and every request with auth disabled) end where they always did.
+
+const AUTH_TRAILER = 0xa1;
+
+function writeRequestAuth(w: Writer, a: RequestAuth | undefined): void {
+  if (!a) return;
+  w.u8(AUTH_TRAILER);
+  w.bytes(Buffer.from(a.user));
+  w.uint(a.revision);
+}
+function readRequestAuth<T extends { auth?: RequestAuth }>(r: Reader, req: T): T {
+  if (r.pos < r.buf.length && r.u8() === AUTH_TRAILER) req.auth = { user: r.bytes().toString(), revision: r.uint() };
+  return req;
+}
+
 function writeTxn(w: Writer, t: TxnRequest): void {
   w.uint(t.compare.length);
   for (const c of t.compare) writeCompare(w, c);
@@ -463,18 +481,21 @@ export function encodeCommand(cmd: Command): Uint8Array {
       const w = new Writer(cmd.req.key.length + cmd.req.value.length + 24);
       w.u8(Tag.put);
       writePut(w, cmd.req);
+      writeRequestAuth(w, cmd.req.auth);
       return w.result();
     }
     case 'deleteRange': {
       const w = new Writer(cmd.req.key.length + cmd.req.rangeEnd.length + 16);
       w.u8(Tag.deleteRange);
       writeDelete(w, cmd.req);
+      writeRequestAuth(w, cmd.req.auth);
       return w.result();
     }
     case 'txn': {
       const w = new Writer(256);
       w.u8(Tag.txn);
       writeTxn(w, cmd.req);
+      writeRequestAuth(w, cmd.req.auth);
       return w.result();
     }
     case 'compaction': {
@@ -541,11 +562,11 @@ export function decodeCommand(data: Uint8Array): Command {
   const tag = r.u8();
   switch (tag) {
     case Tag.put:
-      return { kind: 'put', req: readPut(r) };
+      return { kind: 'put', req: readRequestAuth(r, readPut(r)) };
     case Tag.deleteRange:
-      return { kind: 'deleteRange', req: readDelete(r) };
+      return { kind: 'deleteRange', req: readRequestAuth(r, readDelete(r)) };
     case Tag.txn:
-      return { kind: 'txn', req: readTxn(r) };
+      return { kind: 'txn', req: readRequestAuth(r, readTxn(r)) };
     case Tag.compaction: {
       const physical = r.u8() === 1;
       return { kind: 'compaction', req: { physical, revision: r.int() } };

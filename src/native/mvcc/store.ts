@@ -368,6 +368,10 @@ export class MvccStore implements StateMachine {
 
   private applyOne(cmd: Command): ApplyResult {
     try {
+      // etcd's authApplierV3: the caller's permissions again, at the auth revision it was let in at
+      if ((cmd.kind === 'put' || cmd.kind === 'deleteRange' || cmd.kind === 'txn') && cmd.req.auth) {
+        this.authStore.authorizeAtApply(cmd, (id) => [...(this.lessor.leases.get(id)?.keys ?? [])].map((k) => Buffer.from(k, 'latin1')));
+      }
       const value = this.applyCommand(cmd);
       return { ok: true, revision: this.rev, value };
     } catch (err) {

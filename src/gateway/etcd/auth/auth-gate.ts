@@ -1,7 +1,7 @@
 // What the gateway knows about authentication: the member's applied auth store (read
 // synchronously, as etcd's authStore is), the simple tokens this member issued, and etcd 3.4's
 // checks (auth/store.go isOpPermitted / IsAdminPermitted, v3_server AuthInfoFromCtx), in its order.
-import type { Backend, ResponseHeader } from '../../../adapters/backend.js';
+import type { Backend, RequestAuth, ResponseHeader } from '../../../adapters/backend.js';
 import { EtcdError, Errors, GrpcCode } from '../../../adapters/errors.js';
 import type { AuthCommand, AuthQueries } from '../../../native/mvcc/api.js';
 import { BCRYPT_DEFAULT_COST } from '../../../native/mvcc/password-hash.js';
@@ -84,6 +84,14 @@ export class AuthGate {
    * auth token" (also with auth disabled, as genuine answers). `raw` picks the auth package's text.
    */
   callerOf(metadata: Record<string, string>, raw = false): Caller {
+    return this.authInfoOf(metadata, raw)?.user;
+  }
+
+  /**
+   * etcd's AuthInfo: the caller and the auth revision its token was checked at (a simple token:
+   * the store's revision now). Writes carry it to apply, where a store changed since refuses them.
+   */
+  authInfoOf(metadata: Record<string, string>, raw = false): RequestAuth | undefined {
     const token = metadata['token'];
     if (token === undefined) return undefined;
     // Auth was disabled (maybe through another member) since the token was issued: etcd forgot them all.
@@ -91,7 +99,7 @@ export class AuthGate {
     const q = this.queries();
     const user = q?.simpleTokenUser ? q.simpleTokenUser(token, Date.now()) : this.tokens.userOf(token);
     if (user === undefined) throw raw ? RawAuthErrors.InvalidAuthToken : Errors.InvalidAuthToken;
-    return user;
+    return { user, revision: q?.status().authRevision ?? 0 };
   }
 
   /** isOpPermitted for a read of [key, rangeEnd). */

@@ -9,13 +9,14 @@
 //   Maintenance: Snapshot/Hash/HashKV/Defragment/MoveLeader need root (errors of the auth package,
 //   code Unknown); Watch: read on each watched range (a denied watch is created-and-canceled);
 //   Auth management: root, except UserGet of oneself and RoleGet of one's own role.
-import type { DeleteRangeRequest, LeaseTimeToLiveResponse, PutRequest, RangeRequest, TxnRequest } from '../../../adapters/backend.js';
+import type { DeleteRangeRequest, LeaseTimeToLiveResponse, PutRequest, RangeRequest, RequestAuth, TxnRequest } from '../../../adapters/backend.js';
 import type { Backend } from '../../../adapters/backend.js';
 import { EtcdError, GrpcCode } from '../../../adapters/errors.js';
 import type { AuthQueries } from '../../../native/mvcc/api.js';
 import type { CallContext, ServerStream } from '../../grpc/api.js';
 import type { CampaignRequest, LeaderRequest, LockRequest, ProclaimRequest, ResignRequest, UnlockRequest, WatchRequest, WatchResponse } from '../messages.js';
 import type { MethodDef, StreamMethod, UnaryMethod } from '../method.js';
+import { isTxnReadOnly } from '../validate.js';
 import type { AuthGate, Caller } from './auth-gate.js';
 
 type Check = (q: AuthQueries, caller: Caller, req: never) => void | Promise<void>;
@@ -149,12 +150,15 @@ function checksOf(gate: AuthGate, backend: Backend): Record<string, Check> {
 }
 
 /** The caller and, when auth is enabled, the auth store to check against (undefined: nothing to check). */
-function authContext(gate: AuthGate, ctx: CallContext, raw: boolean): { q: AuthQueries; caller: Caller } | undefined {
-  const caller = gate.callerOf(ctx.metadata, raw);
+function authContext(gate: AuthGate, ctx: CallContext, raw: boolean): { q: AuthQueries; caller: Caller; info: RequestAuth | undefined } | undefined {
+  const info = gate.authInfoOf(ctx.metadata, raw);
   const q = gate.queries();
   if (!q || !q.status().enabled) return undefined;
-  return { q, caller };
+  return { q, caller: info?.user, info };
 }
+
+/** The writes etcd checks again at apply (authApplierV3): they carry the caller's auth info there. */
+const CHECKED_AT_APPLY = new Set(['/etcdserverpb.KV/Put', '/etcdserverpb.KV/DeleteRange', '/etcdserverpb.KV/Txn']);
 
 function guardUnary(m: UnaryMethod, gate: AuthGate, check: Check | undefined): UnaryMethod {
   const inner = m.handler;
@@ -168,6 +172,10 @@ function guardUnary(m: UnaryMethod, gate: AuthGate, check: Check | undefined): U
       if (ctx.metadata['token'] === undefined && !gate.enabled()) return inner(req, ctx);
       const a = authContext(gate, ctx, raw);
       if (!a || !check) return inner(req, ctx);
+      // (a read-only txn is served as a read by etcd: checked now, retried rather than refused on a change)
+      if (CHECKED_AT_APPLY.has(m.path) && !(m.path === '/etcdserverpb.KV/Txn' && isTxnReadOnly(req as TxnRequest))) {
+        (req as { auth?: RequestAuth }).auth = a.info ?? { user: '', revision: 0 };
+      }
       const r = check(a.q, a.caller, req as never);
       if (r instanceof Promise) return r.then(() => inner(req, ctx));
       return inner(req, ctx);
