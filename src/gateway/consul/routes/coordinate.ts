@@ -6,7 +6,7 @@ import { type Coord, CoordinateError, defaultCoord } from '../../../compat/coord
 import type { ConsulContext } from '../context.js';
 import { ConsulHttpError, badRequest } from '../http-error.js';
 import { blockingQuery, parseQueryOptions, setQueryMeta } from '../query-options.js';
-import { jsonBody, pathRest, route } from './catalog.js';
+import { jsonBody, pathRest, route } from './catalog-common.js';
 import type { ConsulRoute } from './index.js';
 import { requireLocalDatacenter } from './kv-params.js';
 

@@ -7,7 +7,7 @@ import { EventError, acceptedBy, eventListIndex } from '../../../compat/events.j
 import type { ConsulContext } from '../context.js';
 import { ConsulHttpError, badRequest } from '../http-error.js';
 import { parseQueryOptions } from '../query-options.js';
-import { pathRest, route } from './catalog.js';
+import { pathRest, route } from './catalog-common.js';
 import type { ConsulRoute } from './index.js';
 import { firstParam, rawParams, requireLocalDatacenter } from './kv-params.js';
 

@@ -17,7 +17,7 @@ import type { Table } from '../../../compat/system-keys.js';
 import type { ConsulContext } from '../context.js';
 import { badRequest } from '../http-error.js';
 import { type QueryOptions, blockingQuery, parseQueryOptions, setQueryMeta } from '../query-options.js';
-import { catalogSnapshot, compileFilter, nearNode, pathRest, route, serviceBlockingQuery } from './catalog.js';
+import { catalogSnapshot, compileFilter, nearNode, pathRest, route, serviceBlockingQuery } from './catalog-common.js';
 import { setAgentCacheMeta } from './agent-cache.js';
 import type { ConsulRoute } from './index.js';
 import { rawParams, requireLocalDatacenter } from './kv-params.js';
