@@ -117,12 +117,32 @@ function listenReason(err: unknown): string {
   return e?.message ?? String(err);
 }
 
+/** How long a request waits for the runtime's start (the node's registration) in 'first-request' mode. */
+const FIRST_REQUEST_WAIT_MS = 2000;
+
 /** The HTTP API on host:port; `beforeFirst` (if any) runs before any request is handled, once. */
 async function listenHttp(ctx: ConsulContext, at: ListenAddress, beforeFirst: (() => Promise<void>) | undefined): Promise<ConsulHttpServer> {
   const app = buildConsulHttp(ctx);
   if (beforeFirst) {
+    let done = false;
     app.addHook('onRequest', async () => {
-      await beforeFirst().catch(() => undefined);
+      if (done) return;
+      // without a leader the registration cannot finish: after a short wait the request goes on
+      // and answers as the store lets it (stale reads work, writes say there is no leader)
+      let timer: NodeJS.Timeout | undefined;
+      const wait = new Promise<void>((resolve) => {
+        timer = setTimeout(resolve, FIRST_REQUEST_WAIT_MS);
+      });
+      await Promise.race([
+        beforeFirst().then(
+          () => {
+            done = true;
+          },
+          () => undefined,
+        ),
+        wait,
+      ]);
+      clearTimeout(timer);
     });
   }
   try {
