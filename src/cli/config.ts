@@ -247,16 +247,12 @@ export function resolveCli(argv: readonly string[], env: NodeJS.ProcessEnv, earl
 
 /**
  * The checks etcd makes once its logger is up (it logs them as critical and exits 1):
- * --force-new-cluster and the TLS host checks (not supported by dcsgw), the initial cluster, this
- * member in it. TLS itself is set up by cli/tls/tls-setup.ts.
+ * --force-new-cluster (not supported by dcsgw), the initial cluster, this member in it.
+ * TLS is set up by cli/tls/tls-setup.ts.
  */
 export function checkCluster(config: ServeConfig): void {
   const raw = config.raw;
   if (parseGoBool(raw.get('force-new-cluster') ?? 'false')) throw new StartupError('--force-new-cluster is not supported by dcsgw yet');
-  // accepting more clients or peers than the operator allowed is not an approximation to make quietly
-  for (const f of ['client-cert-allowed-hostname', 'peer-cert-allowed-hostname']) {
-    if ((raw.get(f) ?? '') !== '') throw new StartupError(`--${f} is not supported by dcsgw yet`);
-  }
   config.initialCluster = parseInitialCluster(raw.get('initial-cluster') ?? '');
   const self = config.initialCluster.find((m) => m.name === config.name);
   if (!self) throw new StartupError(`couldn't find local name "${config.name}" in the initial cluster configuration`);

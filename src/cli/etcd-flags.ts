@@ -98,7 +98,7 @@ export const HONOURED_FLAGS: ReadonlySet<string> = new Set([
   'initial-advertise-peer-urls', 'initial-cluster', 'initial-cluster-state', 'initial-cluster-token',
   'advertise-client-urls', 'auto-compaction-retention', 'auto-compaction-mode', 'logger', 'log-outputs',
   'log-level', 'debug', 'version', 'experimental-watch-progress-notify-interval', 'force-new-cluster',
-  // TLS (cli/tls); the allowed-hostname checks are refused at start-up as not supported yet
+  // TLS (cli/tls)
   'cert-file', 'key-file', 'client-cert-auth', 'trusted-ca-file', 'auto-tls', 'peer-cert-file', 'peer-key-file',
   'peer-client-cert-auth', 'peer-trusted-ca-file', 'peer-auto-tls', 'client-crl-file', 'peer-crl-file',
   'peer-cert-allowed-cn', 'cipher-suites', 'client-cert-allowed-hostname', 'peer-cert-allowed-hostname',

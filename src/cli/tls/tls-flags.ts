@@ -22,6 +22,7 @@ export function tlsFlagsOf(get: (name: string) => string, bool: (name: string) =
     trustedCaFile: get('trusted-ca-file'),
     clientCertAuth: bool('client-cert-auth'),
     crlFile: get('client-crl-file'),
+    allowedHostname: get('client-cert-allowed-hostname'),
   };
   const peer: TlsInfo = {
     ...emptyTlsInfo(),
@@ -31,6 +32,7 @@ export function tlsFlagsOf(get: (name: string) => string, bool: (name: string) =
     clientCertAuth: bool('peer-client-cert-auth'),
     crlFile: get('peer-crl-file'),
     allowedCN: get('peer-cert-allowed-cn'),
+    allowedHostname: get('peer-cert-allowed-hostname'),
   };
   return {
     client,

@@ -42,7 +42,7 @@ function autoTls(side: 'peer' | 'client', info: TlsInfo, input: TlsSetupInput, u
   }
   // etcd replaces the whole TLSInfo: the CA, client-cert-auth, CRL, allowed CN and cipher suites
   // given with auto-tls are all dropped (its log line still shows the --cipher-suites list)
-  return { certFile: made.certFile, keyFile: made.keyFile, trustedCaFile: '', clientCertAuth: false, crlFile: '', allowedCN: '', cipherSuites: [], selfCert: true };
+  return { certFile: made.certFile, keyFile: made.keyFile, trustedCaFile: '', clientCertAuth: false, crlFile: '', allowedCN: '', allowedHostname: '', cipherSuites: [], selfCert: true };
 }
 
 function withCipherSuites(info: TlsInfo, raw: string): TlsInfo {

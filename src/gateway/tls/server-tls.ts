@@ -182,11 +182,16 @@ function sameIp(a: string, b: string): boolean {
   return norm(a) === norm(b);
 }
 
-/** Post-handshake checks, in etcd's order: allowed common name (etcd: in the handshake), SAN against the remote address, CRL (every certificate presented). */
+/** Post-handshake checks, in etcd's order: allowed common name or host name (etcd: in the handshake), SAN against the remote address, CRL (every certificate presented). */
 export async function refusalOf(info: TlsInfo, socket: tls.TLSSocket, checkSan: boolean): Promise<string | undefined> {
   const leaf = socket.getPeerCertificate(true);
   const presented = leaf && Object.keys(leaf).length > 0;
-  if (info.allowedCN !== '' && presented && !commonNames(leaf).includes(info.allowedCN)) return 'client certificate authentication failed';
+  if ((info.allowedCN !== '' || info.allowedHostname !== '') && presented) {
+    // etcd: either the common name matches, or the certificate is valid for the host name
+    const cnOk = info.allowedCN !== '' && commonNames(leaf).includes(info.allowedCN);
+    const hostOk = info.allowedHostname !== '' && tls.checkServerIdentity(info.allowedHostname, leaf) === undefined;
+    if (!cnOk && !hostOk) return 'client certificate authentication failed';
+  }
   if (checkSan && presented) {
     const why = await sanRefusal(leaf, remoteHost(socket));
     if (why !== undefined) return why;

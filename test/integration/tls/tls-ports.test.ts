@@ -8,7 +8,7 @@ import net from 'node:net';
 import tls from 'node:tls';
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { allocatePorts, etcdctl, skipUnlessBinaries, sleep, stopAllProcesses } from '../../support/index.js';
+import { allocatePorts, etcdctl, skipUnlessBinaries, sleep, stopAllProcesses, waitFor } from '../../support/index.js';
 import { makePki, memberFlags, spawnMember, tempDataDir, TLS_PORTS, waitTlsHealthy, type Kind, type Pki } from './tls-support.js';
 
 const KINDS: Kind[] = ['etcd', 'dcsgw'];
@@ -141,6 +141,26 @@ describe.skipIf(skipUnlessBinaries('etcd', 'etcdctl', 'openssl'))('TLS client po
       await m.proc.stop();
     }
     expect(runs.dcsgw).toEqual(['200 {"health":"true"}', '200 true', 'error refused', '200 {"health":"true"}']);
+    expect(runs.dcsgw).toEqual(runs.etcd);
+  }, 90_000);
+
+  it('--client-cert-allowed-hostname: a client certificate not valid for that name is refused, one valid for it accepted', async () => {
+    const runs: Record<string, string[]> = {};
+    for (const kind of KINDS) {
+      runs[kind] = [];
+      for (const hostname of ['example.test', 'localhost']) {
+        const [c, p] = (await allocatePorts(2, TLS_PORTS)) as [number, number];
+        const dataDir = tempDataDir(kind);
+        const url = `https://127.0.0.1:${c}`;
+        const m = spawnMember(kind, [...memberFlags({ dataDir, client: [url], peer: `http://127.0.0.1:${p}` }), '--cert-file', pki.serverCert, '--key-file', pki.serverKey, '--trusted-ca-file', pki.ca, '--client-cert-auth', '--client-cert-allowed-hostname', hostname], dataDir);
+        await waitFor(() => /ready to serve client requests/.test(m.proc.output()) || undefined, { timeoutMs: 20_000, what: `${kind} ready` });
+        const r = await etcdctl(url, [`--cacert=${pki.ca}`, `--cert=${pki.clientCert}`, `--key=${pki.clientKey}`, '--dial-timeout=1s', '--command-timeout=2s', 'put', 'h', hostname]);
+        const rejected = /rejected connection from "127\.0\.0\.1:\d+" \(error "client certificate authentication failed", ServerName "", IPAddresses \["127\.0\.0\.1"\], DNSNames \["localhost"\]\)/.test(m.proc.output());
+        runs[kind]!.push(`${hostname}: ${r.code} ${r.stdout.trim() || r.stderr.trim().split('\n').pop()} rejected-logged=${rejected}`);
+        await m.proc.stop();
+      }
+    }
+    expect(runs.dcsgw).toEqual(['example.test: 1 Error: context deadline exceeded rejected-logged=true', 'localhost: 0 OK rejected-logged=false']);
     expect(runs.dcsgw).toEqual(runs.etcd);
   }, 90_000);
 

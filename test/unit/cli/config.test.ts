@@ -160,7 +160,7 @@ describe('etcd validation', () => {
     ]);
   });
 
-  test('cluster checks: local name missing, advertised URLs not matching, bad URL, force-new-cluster and TLS host checks refused', () => {
+  test('cluster checks: local name missing, advertised URLs not matching, bad URL, force-new-cluster refused', () => {
     const clusterError = (argv: string[]): string => {
       try {
         checkCluster(serveConfig(argv));
@@ -179,14 +179,12 @@ describe('etcd validation', () => {
     );
     expect(clusterError(['--initial-cluster', 'a=x'])).toBe('error setting up initial cluster: URL scheme must be http, https, unix, or unixs: x');
     expect(clusterError(['--force-new-cluster'])).toMatch(/--force-new-cluster is not supported/);
-    expect(clusterError(['--client-cert-allowed-hostname', 'a.example'])).toBe('--client-cert-allowed-hostname is not supported by dcsgw yet');
-    expect(clusterError(['--peer-cert-allowed-hostname', 'a.example'])).toBe('--peer-cert-allowed-hostname is not supported by dcsgw yet');
   });
 
   test('TLS flags and their ETCD_* variables fill the client and peer TLS settings', () => {
-    const c = serveConfig(['--cert-file', 'c.pem', '--key-file', 'k.pem', '--trusted-ca-file', 'ca.pem', '--client-cert-auth', '--client-crl-file', 'c.crl', '--peer-auto-tls', '--peer-cert-allowed-cn', 'member', '--cipher-suites', 'TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256']);
-    expect(c.tls.client).toMatchObject({ certFile: 'c.pem', keyFile: 'k.pem', trustedCaFile: 'ca.pem', clientCertAuth: true, crlFile: 'c.crl' });
-    expect(c.tls.peer).toMatchObject({ certFile: '', allowedCN: 'member', clientCertAuth: false });
+    const c = serveConfig(['--cert-file', 'c.pem', '--key-file', 'k.pem', '--trusted-ca-file', 'ca.pem', '--client-cert-auth', '--client-crl-file', 'c.crl', '--client-cert-allowed-hostname', 'app.example', '--peer-auto-tls', '--peer-cert-allowed-cn', 'member', '--peer-cert-allowed-hostname', 'peer.example', '--cipher-suites', 'TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256']);
+    expect(c.tls.client).toMatchObject({ certFile: 'c.pem', keyFile: 'k.pem', trustedCaFile: 'ca.pem', clientCertAuth: true, crlFile: 'c.crl', allowedHostname: 'app.example' });
+    expect(c.tls.peer).toMatchObject({ certFile: '', allowedCN: 'member', allowedHostname: 'peer.example', clientCertAuth: false });
     expect(c.tls).toMatchObject({ clientAutoTls: false, peerAutoTls: true, cipherSuites: 'TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256' });
     const { req } = run([], { ETCD_AUTO_TLS: 'true', ETCD_PEER_CERT_FILE: 'p.pem', ETCD_PEER_KEY_FILE: 'p.key', ETCD_PEER_CLIENT_CERT_AUTH: 'true' });
     const fromEnv = (req as Extract<CliRequest, { kind: 'serve' }>).config.tls;
