@@ -159,7 +159,12 @@ export class AgentRuntime {
     this.started = false;
   }
 
-  /** Waits until every change so far has been written to the catalog (tests, and `consul reload` answers after it). */
+  /** Writes the pending local changes to the catalog (what an agent endpoint does before answering, as Consul's syncChanges). */
+  async syncChanges(): Promise<void> {
+    await this.antiEntropy?.syncChanges();
+  }
+
+  /** A full anti-entropy pass now: the catalog's view of this node is made the agent's (tests; the periodic sync does the same). */
   async syncNow(): Promise<void> {
     await this.antiEntropy?.syncFull();
   }

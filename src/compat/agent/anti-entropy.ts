@@ -10,7 +10,7 @@ import type { AgentCatalog, CatalogServiceRecord, CheckRecord } from './agent-ca
 import type { AgentLog } from './agent-log.js';
 import type { ServiceRecord } from './definitions.js';
 import { CONSUL_SERVICE_ID, SERF_CHECK_ID, type HealthCheckRecord } from './health-check.js';
-import type { LocalCheck, LocalState } from './local-state.js';
+import type { LocalState } from './local-state.js';
 
 export interface NodeIdentity {
   id: string;
@@ -128,6 +128,13 @@ export class AntiEntropy {
     this.running = new Promise<void>((resolve) => setImmediate(resolve)).then(() => this.loop(false));
   }
 
+  /** Pushes the agent's pending changes now (Consul's SyncChanges) and resolves when they are written. */
+  async syncChanges(): Promise<void> {
+    while (this.running) await this.running;
+    this.running = this.loop(false);
+    await this.running;
+  }
+
   /** Runs a full sync now and resolves when it (and anything queued behind it) is done. */
   async syncFull(): Promise<void> {
     while (this.running) await this.running;
@@ -172,52 +179,85 @@ export class AntiEntropy {
     const me = this.identity();
     // A node deregistered through the catalog comes back, as Consul's syncNodeInfo restores it.
     if (full || !(await this.catalog.getNode(me.node))) await this.ensureNode();
+    if (full) await this.compareWithCatalog(me);
+    await this.pushDeletions(me);
+    await this.pushChanges(me);
+  }
+
+  /**
+   * The full sync's comparison (Consul's updateSyncState): entries of this node the agent does not
+   * own are removed, and a local entry the catalog lacks or shows differently is marked out of sync.
+   */
+  private async compareWithCatalog(me: NodeIdentity): Promise<void> {
     const [remoteServices, remoteChecks] = await Promise.all([this.catalog.nodeServices(me.node), this.catalog.nodeChecks(me.node)]);
     const servicesById = new Map(remoteServices.map((s) => [s.value.ID, s.value]));
     const checksById = new Map(remoteChecks.map((c) => [c.value.CheckID, c.value]));
 
-    // Tags edited in the catalog survive on a service that allows it (EnableTagOverride).
     for (const local of this.state.services.values()) {
       const remote = servicesById.get(local.service.ID);
+      // Tags edited in the catalog survive on a service that allows it (EnableTagOverride).
       if (local.service.EnableTagOverride && remote && JSON.stringify(remote.Tags ?? []) !== JSON.stringify(local.service.Tags)) {
-        local.service.Tags = [...(remote.Tags ?? [])];
+        local.service = { ...local.service, Tags: [...(remote.Tags ?? [])] };
+      }
+      if (!remote || !sameService(local.service, remote)) local.inSync = false;
+    }
+    for (const c of this.state.checks.values()) {
+      const remote = checksById.get(c.check.CheckID);
+      if (!remote) c.inSync = false;
+      else if (!sameCheck(c.check, remote)) {
+        // An output-only change waiting for check_update_interval stays unwritten until then.
+        if (!(c.deferredSync && sameCheck({ ...c.check, Output: remote.Output }, remote))) c.inSync = false;
       }
     }
 
-    // Entries of this node the agent does not own: removed.
     for (const id of servicesById.keys()) {
       if (id === CONSUL_SERVICE_ID || this.state.services.has(id)) continue;
       await this.catalog.deregister({ Node: me.node, ServiceID: id, CheckID: '', Datacenter: me.datacenter });
+      this.state.deletedServices.delete(id);
       this.log.info('Deregistered service', { service: id });
     }
     for (const [id, remote] of checksById) {
       if (id === SERF_CHECK_ID || this.state.checks.has(id)) continue;
-      // A check of a removed service went with it.
+      // A check of a service removed just above went with it.
       if (remote.ServiceID && !this.state.services.has(remote.ServiceID) && servicesById.has(remote.ServiceID)) continue;
       await this.catalog.deregister({ Node: me.node, ServiceID: '', CheckID: id, Datacenter: me.datacenter });
+      this.state.deletedChecks.delete(id);
       this.log.info('Deregistered check', { check: id });
     }
+  }
 
-    // Services (with their checks) the catalog lacks or has differently.
+  /** Services and checks removed locally since the last sync (Consul's Deleted entries). */
+  private async pushDeletions(me: NodeIdentity): Promise<void> {
+    for (const id of [...this.state.deletedServices]) {
+      if (this.state.services.has(id)) {
+        this.state.deletedServices.delete(id);
+        continue;
+      }
+      await this.catalog.deregister({ Node: me.node, ServiceID: id, CheckID: '', Datacenter: me.datacenter });
+      this.state.deletedServices.delete(id);
+      this.log.info('Deregistered service', { service: id });
+    }
+    for (const id of [...this.state.deletedChecks]) {
+      if (this.state.checks.has(id)) {
+        this.state.deletedChecks.delete(id);
+        continue;
+      }
+      await this.catalog.deregister({ Node: me.node, ServiceID: '', CheckID: id, Datacenter: me.datacenter });
+      this.state.deletedChecks.delete(id);
+      this.log.info('Deregistered check', { check: id });
+    }
+  }
+
+  /** Every local entry out of sync is written (a service together with its checks, as Consul's syncService). */
+  private async pushChanges(me: NodeIdentity): Promise<void> {
+    const node = { ID: me.id, Node: me.node, Address: me.address, Datacenter: me.datacenter, TaggedAddresses: me.taggedAddresses, NodeMeta: me.meta, SkipNodeUpdate: true };
     const written = new Set<string>();
     for (const local of [...this.state.services.values()]) {
-      const remote = servicesById.get(local.service.ID);
       const checks = this.state.checksOfService(local.service.ID);
-      const checksStale = checks.some((c) => this.checkNeedsWrite(c, checksById.get(c.check.CheckID), full));
-      if (local.inSync && remote && sameService(local.service, remote) && !checksStale) continue;
+      if (local.inSync && checks.every((c) => c.inSync)) continue;
       const serviceVersion = local.service;
       const checkVersions = checks.map((c) => ({ entry: c, status: c.check.Status, output: c.check.Output }));
-      await this.catalog.register({
-        ID: me.id,
-        Node: me.node,
-        Address: me.address,
-        Datacenter: me.datacenter,
-        TaggedAddresses: me.taggedAddresses,
-        NodeMeta: me.meta,
-        Service: serviceInput(local.service),
-        Checks: checks.map((c) => checkInput(c.check)),
-        SkipNodeUpdate: true,
-      });
+      await this.catalog.register({ ...node, Service: serviceInput(local.service), Checks: checks.map((c) => checkInput(c.check)) });
       this.log.info('Synced service', { service: serviceVersion.ID });
       // Only what was written is in sync: a change that raced the write stays pending.
       if (this.state.services.get(serviceVersion.ID)?.service === serviceVersion) local.inSync = true;
@@ -226,34 +266,14 @@ export class AntiEntropy {
         if (v.entry.check.Status === v.status && v.entry.check.Output === v.output) v.entry.inSync = true;
       }
     }
-
-    // Node checks (and any service check not written above).
     for (const c of [...this.state.checks.values()]) {
-      if (written.has(c.check.CheckID)) continue;
-      if (!this.checkNeedsWrite(c, checksById.get(c.check.CheckID), full)) continue;
+      if (c.inSync || written.has(c.check.CheckID)) continue;
       if (c.check.ServiceID && !this.state.services.has(c.check.ServiceID)) continue;
       const status = c.check.Status;
       const output = c.check.Output;
-      await this.catalog.register({
-        ID: me.id,
-        Node: me.node,
-        Address: me.address,
-        Datacenter: me.datacenter,
-        TaggedAddresses: me.taggedAddresses,
-        NodeMeta: me.meta,
-        Service: null,
-        Checks: [checkInput(c.check)],
-        SkipNodeUpdate: true,
-      });
+      await this.catalog.register({ ...node, Service: null, Checks: [checkInput(c.check)] });
       this.log.info('Synced check', { check: c.check.CheckID });
       if (c.check.Status === status && c.check.Output === output) c.inSync = true;
     }
-  }
-
-  private checkNeedsWrite(c: LocalCheck, remote: CheckRecord | undefined, full: boolean): boolean {
-    if (!c.inSync || !remote) return true;
-    if (!full || sameCheck(c.check, remote)) return false;
-    // An output-only change waiting for check_update_interval stays unwritten until then.
-    return !(c.deferredSync && sameCheck({ ...c.check, Output: remote.Output }, remote));
   }
 }

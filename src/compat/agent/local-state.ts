@@ -35,6 +35,9 @@ interface Waiter {
 export class LocalState {
   readonly services = new Map<string, LocalService>();
   readonly checks = new Map<string, LocalCheck>();
+  /** Removed locally, not yet removed from the catalog (Consul's Deleted flag). */
+  readonly deletedServices = new Set<string>();
+  readonly deletedChecks = new Set<string>();
   /** Bumped on every change; hash blocking and tests wait on it. */
   private version = 0;
   private readonly waiters = new Set<Waiter>();
@@ -57,6 +60,7 @@ export class LocalState {
 
   addService(service: ServiceRecord, source: ConfigSource, token: string): void {
     this.services.set(service.ID, { service, source, token, inSync: false });
+    this.deletedServices.delete(service.ID);
     // A service's checks carry its name and tags: refresh them.
     for (const c of this.checks.values()) {
       if (c.check.ServiceID === service.ID) {
@@ -70,6 +74,7 @@ export class LocalState {
 
   removeService(id: string): boolean {
     if (!this.services.delete(id)) return false;
+    this.deletedServices.add(id);
     this.changed();
     return true;
   }
@@ -81,6 +86,7 @@ export class LocalState {
     if (checkType) entry.checkType = checkType;
     if (check.Status === 'critical') entry.criticalSince = previous?.criticalSince ?? Date.now();
     this.checks.set(check.CheckID, entry);
+    this.deletedChecks.delete(check.CheckID);
     this.changed();
   }
 
@@ -89,6 +95,7 @@ export class LocalState {
     if (!c) return false;
     if (c.deferredSync) clearTimeout(c.deferredSync);
     this.checks.delete(id);
+    this.deletedChecks.add(id);
     this.changed();
     return true;
   }

@@ -394,6 +394,10 @@ describe('anti-entropy: the agent owns its entries', () => {
     expect(
       await (await put('/v1/catalog/register', { Node: 'agent-one', Address: '127.0.0.1', Service: { Service: 'intruder', Port: 9 } })).text(),
     ).toBe('true');
+    // An agent write pushes only the agent's own changes (Consul's syncChanges): the foreign entry
+    // stays until the next full anti-entropy pass.
+    await expectOk(await put('/v1/agent/service/register', { Name: 'bystander', Port: 8 }));
+    expect((await json<unknown[]>('/v1/catalog/service/intruder')).length).toBe(1);
     await face.runtime.syncNow();
     expect((await json<unknown[]>('/v1/catalog/service/owned')).length).toBe(1);
     expect(await json('/v1/catalog/service/intruder')).toEqual([]);

@@ -327,14 +327,14 @@ export const agentRoutes: ConsulRoute = (app: FastifyInstance, ctx: ConsulContex
     }
     const replace = hasParam(req, 'replace-existing-checks') && ['', 'true'].includes(paramOr(req, 'replace-existing-checks'));
     rt.addService(def, { source: 'remote', replaceExistingChecks: replace, persist: true });
-    await rt.syncNow();
+    await rt.syncChanges();
     return empty(reply);
   });
 
   route('/v1/agent/service/deregister/*', ['PUT', 'GET'], async (req, reply) => {
     const rt = runtimeOf(ctx);
     rt.removeService(suffix(req));
-    await rt.syncNow();
+    await rt.syncChanges();
     return empty(reply);
   });
 
@@ -346,7 +346,7 @@ export const agentRoutes: ConsulRoute = (app: FastifyInstance, ctx: ConsulContex
     if (!rt.state.services.has(id)) throw new ConsulHttpError(404, `Unknown service ID ${JSON.stringify(id)}. Ensure that the service ID is passed, not the service name.`);
     if (enable) rt.enableServiceMaintenance(id, paramOr(req, 'reason'));
     else rt.disableServiceMaintenance(id);
-    await rt.syncNow();
+    await rt.syncChanges();
     return empty(reply);
   });
 
@@ -354,7 +354,7 @@ export const agentRoutes: ConsulRoute = (app: FastifyInstance, ctx: ConsulContex
     const rt = runtimeOf(ctx);
     if (parseEnable(req)) rt.enableNodeMaintenance(paramOr(req, 'reason'));
     else rt.disableNodeMaintenance();
-    await rt.syncNow();
+    await rt.syncChanges();
     return empty(reply);
   });
 
@@ -413,7 +413,7 @@ export const agentRoutes: ConsulRoute = (app: FastifyInstance, ctx: ConsulContex
     if (def.name === '') throw badRequest('Missing check name');
     if (def.status !== '' && !VALID_STATUSES.includes(def.status)) throw badRequest('Bad check status');
     rt.addCheck(def, 'remote');
-    await rt.syncNow();
+    await rt.syncChanges();
     return empty(reply);
   });
 
@@ -428,7 +428,7 @@ export const agentRoutes: ConsulRoute = (app: FastifyInstance, ctx: ConsulContex
     const id = suffix(req);
     vetCheck(rt, id);
     rt.removeCheck(id);
-    await rt.syncNow();
+    await rt.syncChanges();
     return empty(reply);
   });
 
@@ -442,7 +442,7 @@ export const agentRoutes: ConsulRoute = (app: FastifyInstance, ctx: ConsulContex
       const id = suffix(req);
       vetCheck(rt, id);
       rt.updateTtlCheck(id, status, paramOr(req, 'note'));
-      await rt.syncNow();
+      await rt.syncChanges();
       return empty(reply);
     });
   }
@@ -470,7 +470,7 @@ export const agentRoutes: ConsulRoute = (app: FastifyInstance, ctx: ConsulContex
     const id = suffix(req);
     vetCheck(rt, id);
     rt.updateTtlCheck(id, status, output);
-    await rt.syncNow();
+    await rt.syncChanges();
     return empty(reply);
   });
 
