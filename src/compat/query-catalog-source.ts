@@ -43,10 +43,22 @@ async function staleSnapshot(backend: Backend): Promise<CatalogSnapshot> {
  * The catalog as prepared queries and DNS read it. With `staleFrom`, reads come from that
  * backend's local copy (Consul's stale DNS reads); otherwise from the catalog's consistent snapshot.
  */
+/** Every instance of a snapshot, grouped by lower-cased service name (built once per snapshot). */
+function groupByService(snap: CatalogSnapshot): Map<string, ServiceEntryView[]> {
+  const groups = new Map<string, ServiceEntryView[]>();
+  for (const inst of instancesOf(snap, '', () => true)) {
+    const key = inst.service.value.Service.toLowerCase();
+    let list = groups.get(key);
+    if (!list) groups.set(key, (list = []));
+    list.push(entryOf(inst));
+  }
+  return groups;
+}
+
 export function catalogQuerySource(catalog: Catalog, staleFrom?: Backend): QueryCatalog {
   // A stale snapshot is reused while the store's revision stands still: a burst of DNS questions
   // reads and decodes the catalog once, and any write (which moves the revision) retires it.
-  let cached: { revision: number; snap: Promise<CatalogSnapshot> } | undefined;
+  let cached: { revision: number; snap: Promise<CatalogSnapshot>; byService?: Map<string, ServiceEntryView[]> } | undefined;
   const stale = (backend: Backend): Promise<CatalogSnapshot> => {
     const revision = backend.header().revision;
     if (cached && cached.revision === revision) return cached.snap;
@@ -60,7 +72,15 @@ export function catalogQuerySource(catalog: Catalog, staleFrom?: Backend): Query
   const snapshot = staleFrom ? () => stale(staleFrom) : () => catalog.snapshot();
   return {
     async serviceEntries(service: string): Promise<ServiceEntryView[]> {
-      return instancesOf(await snapshot(), service).map(entryOf);
+      const snap = await snapshot();
+      if (!staleFrom) return instancesOf(snap, service).map(entryOf);
+      const current = cached;
+      if (current && (await current.snap) === snap) {
+        current.byService ??= groupByService(snap);
+        // A copy: callers filter and shuffle what they get.
+        return [...(current.byService.get(service.toLowerCase()) ?? [])];
+      }
+      return instancesOf(snap, service).map(entryOf);
     },
     async allServiceEntries(): Promise<ServiceEntryView[]> {
       return instancesOf(await snapshot(), '', () => true).map(entryOf);
