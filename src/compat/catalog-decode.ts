@@ -308,11 +308,11 @@ function decodeDefinition(f: BodyFields | undefined): CheckDefinitionShape {
 }
 
 function decodeStatus(f: BodyFields): CheckStatus | '' {
-  // Consul stores whatever status string it is given; the three known ones are what every
-  // health view understands, so anything else is refused as the agent's check update refuses it.
-  const s = f.string('Status');
-  if (s === '' || s === 'passing' || s === 'warning' || s === 'critical') return s;
-  throw new CatalogDecodeError(`invalid check status: "${s}"`);
+  // Consul's catalog stores whatever status string it is given (only the agent's check update
+  // validates it). An unknown one is kept and shown as sent: it is not passing (?passing drops it),
+  // not critical (DNS and session bindings treat only critical as failed) and aggregates to "",
+  // exactly as Consul's readers treat it.
+  return f.string('Status') as CheckStatus | '';
 }
 
 export function decodeCheckInput(raw: unknown): CheckInput {

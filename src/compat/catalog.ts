@@ -491,7 +491,8 @@ export class Catalog {
     const snap = await this.snapshot();
     return instancesOf(snap, serviceName).filter((inst) => {
       if (opts.tag !== undefined && !hasTags(inst.service.value, [opts.tag])) return false;
-      return inst.checks.every((c) => c.value.Status === 'passing' || (!opts.passingOnly && c.value.Status === 'warning'));
+      // Consul's CheckServiceNodes.Filter: critical always excludes; with only-passing anything but passing does.
+      return inst.checks.every((c) => c.value.Status !== 'critical' && (!opts.passingOnly || c.value.Status === 'passing'));
     });
   }
 }

@@ -161,6 +161,14 @@ describe('check lists', () => {
     expect(filtered.map((c) => c.CheckID)).toEqual(['api-2-ttl']);
   });
 
+  it('a status Consul does not know is stored as sent (the catalog does not validate it); it is neither passing nor critical', async () => {
+    await register({ Node: 'odd', Address: '10.0.9.1', Service: { ID: 'odd-svc', Service: 'odd' }, Check: { CheckID: 'odd-check', ServiceID: 'odd-svc', Status: 'mystery' } });
+    expect(await json<Entry['Checks']>('/v1/health/state/mystery')).toMatchObject([{ CheckID: 'odd-check', Status: 'mystery' }]);
+    expect(await json('/v1/health/service/odd?passing')).toEqual([]);
+    expect((await face.ctx.core.catalog.healthyInstances('odd')).length).toBe(1);
+    await put('/v1/catalog/deregister', { Node: 'odd' });
+  });
+
   it('a filter on a field checks do not have is refused', async () => {
     const r = await get(`/v1/health/state/any?filter=${encodeURIComponent('Port == 1')}`);
     expect(r.status).toBe(500);
