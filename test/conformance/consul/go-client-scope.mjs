@@ -51,7 +51,8 @@ export const OUT_OF_SCOPE_TESTS = {
   TestAgentService_ExposeChecks: MESH,
   TestAPI_AgentChecks_Docker: 'Docker checks need a container runtime: none on this machine kind',
   // api_test.go
-  TestAPI_ClientTLSOptions: 'agent HTTPS with client certificates (TLS listener): not in issue 6',
+  TestAPI_ClientTLSOptions: 'agent HTTPS with client certificates (TLS listener): not in issue 6; also reads ../test/client_certs, which the api module does not ship',
+  TestAPI_SetupTLSConfig: 'client-side TLS setup reading ../test/client_certs from the Consul repository, which the api module does not ship (fails with genuine Consul too when run from the module)',
   // catalog_test.go
   TestAPI_CatalogServiceUnmanagedProxy: MESH,
   TestAPI_CatalogConnect: MESH,
@@ -146,4 +147,31 @@ export const FAILURE_CAUSES = [
     cause: 'the agent closed the connection or died during the test',
     owner: 'dcsgw agent (see the agent log)',
   },
+];
+
+/**
+ * The order files run in when the time budget may not reach them all: the core of the Consul face
+ * first (after the baseline and dcsgw's own CLI tests), client-only and peripheral files last.
+ */
+export const FILE_PRIORITY = [
+  'kv_test.go', 'session_test.go', 'txn_test.go', 'lock_test.go', 'semaphore_test.go', 'status_test.go',
+  'catalog_test.go', 'health_test.go', 'agent_test.go', 'event_test.go', 'coordinate_test.go',
+  'prepared_query_test.go', 'operator_raft_test.go', 'operator_autopilot_test.go', 'snapshot_test.go',
+  'watch/funcs_test.go', 'api_test.go', 'operator_usage_test.go',
+];
+
+export function filePriority(file) {
+  const i = FILE_PRIORITY.indexOf(file);
+  return i < 0 ? FILE_PRIORITY.length : i;
+}
+
+/**
+ * What the harness found that the agent (not a single endpoint) must do for the suite to run at
+ * all; rendered at the top of STATUS.md. Each line: the fact from testutil/the tests, and the ask.
+ */
+export const HARNESS_NOTES = [
+  'testutil\'s default config has connect.enabled = true, so makeClient() — used by ~150 in-scope tests — waits (7 s) for GET /v1/agent/connect/ca/roots to answer 200 with a non-empty ActiveRootID and at least one entry in Roots, and fails the test otherwise. Genuine Consul serves its built-in CA there. Until dcsgw answers that, every such test fails after ~9 s, and the run cannot finish within its budget. (A generated self-signed root, e.g. with the DER writer of the TLS building blocks, with Consul\'s CARoot fields, would do; the rest of Connect stays out of scope.)',
+  'testutil.waitForAPI polls GET /v1/status/leader for exactly 2 s after exec and needs any HTTP answer by then (404 counts); WaitForLeader then needs 200 and a non-empty JSON string. `dcsgw agent` took 2.7-5 s from exec to its HTTP listener on this (heavily loaded) machine, ~2 s of it loading modules before the first log line: the shim\'s relay therefore holds early connections until the agent listens (see the start times above). Serving HTTP before the store is up (Consul answers /v1/status/leader with "" meanwhile) and loading less at start would make the relay unnecessary.',
+  'TestAPI_AgentReload and TestAPI_AgentReload_MultiPort pass a second -config-file that is an EMPTY .json file at start (filled before /v1/agent/reload); genuine Consul accepts an empty file, `dcsgw agent` refuses it ("failed to parse …: Unexpected end of JSON input").',
+  'The shim adds `-http-port <P\'>` (the recording relay sits on testutil\'s port) and `-etcd-port -1` (agents started side by side would race for 2379); both are dcsgw agent flags already.',
 ];

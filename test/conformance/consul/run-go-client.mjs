@@ -20,12 +20,13 @@ import {
   readdirSync,
   readFileSync,
   rmSync,
+  symlinkSync,
   writeFileSync,
 } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { FAILURE_CAUSES, outOfScopeReason } from './go-client-scope.mjs';
+import { FAILURE_CAUSES, HARNESS_NOTES, filePriority, outOfScopeReason } from './go-client-scope.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 export const REPO = join(here, '..', '..', '..');
@@ -102,6 +103,23 @@ function makeWritable(dir) {
     if (e.isDirectory()) makeWritable(p);
     else chmodSync(p, 0o644);
   }
+}
+
+/**
+ * A private copy of the built dcsgw (dist/, bin/, package.json; node_modules and proto/ linked) for
+ * the agents of this run, so another `npm run build` in the same tree mid-run cannot hand an agent
+ * half-written modules.
+ */
+function snapshotDcsgw(workDir) {
+  const dir = join(workDir, 'dcsgw');
+  rmSync(dir, { recursive: true, force: true });
+  mkdirSync(dir, { recursive: true });
+  cpSync(join(REPO, 'dist'), join(dir, 'dist'), { recursive: true });
+  cpSync(join(REPO, 'bin'), join(dir, 'bin'), { recursive: true });
+  cpSync(join(REPO, 'package.json'), join(dir, 'package.json'));
+  symlinkSync(join(REPO, 'node_modules'), join(dir, 'node_modules'));
+  symlinkSync(join(REPO, 'proto'), join(dir, 'proto'));
+  return join(dir, 'bin', 'dcsgw');
 }
 
 /** Compiles a package's test binary (go test -c). */
@@ -221,18 +239,19 @@ function classify(result, refused) {
     const body = (r.body ?? '').trim().split('\n')[0].slice(0, 160);
     return { cause: `${endpointOf(r.method, r.url)} answered ${r.status}${body ? ` "${body}"` : ''}`, owner: endpointOf(r.method, r.url) };
   }
-  return known ?? { cause: 'assertion failed (no request refused; see the quoted output)', owner: 'see the test output' };
+  if (known) return known;
+  const first = failureExcerpt(result.output, 1)[0]?.trim().replace(/^[\w./-]+\.go:\d+: /, '');
+  return { cause: first ? `assertion: ${first.slice(0, 200)}` : 'failed without an error line (see the test output)', owner: 'see the test output' };
 }
 
-/** The lines of a failing test's output worth quoting: errors, not the agent's log. */
+/** The lines of a failing test's output worth quoting: the test's own error lines, not the agent's log. */
 export function failureExcerpt(output, max = 12) {
   const lines = output.join('').split('\n');
+  const noise = (l) => /^\s*(=== |--- )|CONFIG JSON|test cmd args|freeport|^\s*\{"@level"|^\d{4}-\d\d-\d\dT|^\s*\[(DEBUG|INFO|WARN)\]/.test(l);
   const keep = lines.filter(
     (l) =>
-      /(Error|err|Unexpected|bad|expected|panic|timed out|Failed|missing|not|unexpected|mismatch|should|got|want)/i.test(l) &&
-      !/^\s*(=== |--- )/.test(l) &&
-      !/CONFIG JSON|test cmd args/.test(l) &&
-      !/^\s*\{"@level"|^\d{4}-\d\d-\d\dT/.test(l),
+      !noise(l) &&
+      (/^\s*[\w./-]+\.go:\d+: /.test(l) || /(Error|Unexpected|panic|timed out|Failed|missing|expected|mismatch|should|want)/i.test(l)),
   );
   return keep.slice(0, max).map((l) => l.trimEnd());
 }
@@ -271,12 +290,12 @@ export function endpointOf(method, url) {
 }
 
 /** The refused requests of a test's agents: non-2xx answers except the 404s a client expects (KV misses). */
-function failingRequests(agentLogs, window) {
+function failingRequests(agentLogs, madeBy) {
   const out = [];
   for (const log of agentLogs) {
     for (const r of requestsOf(log)) {
-      if (r.status < 400) continue;
-      if (window && (r.t < window.from || r.t > window.to)) continue;
+      if (!r.url || !(r.status >= 400)) continue;
+      if (madeBy && !(r.test === madeBy || r.test?.startsWith(madeBy + '/'))) continue;
       const quiet404 = r.status === 404 && /^\/v1\/(kv\/|session\/renew\/)/.test(r.url) && !r.body?.startsWith('404 page not found');
       if (quiet404) continue;
       out.push(r);
@@ -332,8 +351,8 @@ export async function runGoClientSuite(opts = {}) {
       queue.push({ pkg: p, file, test, first: first.has(test) || p.own });
     }
   }
-  // Baseline (and our own CLI tests) first, then the rest; within each, file order.
-  queue.sort((a, b) => Number(b.first) - Number(a.first));
+  // Baseline (and our own CLI tests) first, then the rest by file priority (core endpoints first).
+  queue.sort((a, b) => Number(b.first) - Number(a.first) || filePriority(a.file) - filePriority(b.file));
 
   const recordDir = join(workDir, 'agents');
   rmSync(recordDir, { recursive: true, force: true });
@@ -341,9 +360,12 @@ export async function runGoClientSuite(opts = {}) {
   const testTmp = join(workDir, 'tmp');
   rmSync(testTmp, { recursive: true, force: true });
   mkdirSync(testTmp, { recursive: true });
+  if (!existsSync(join(REPO, 'dist', 'src', 'cli', 'main.js'))) return { skipped: 'dcsgw is not built (node scripts/ensure-ready.mjs)' };
+  const dcsgwBin = snapshotDcsgw(workDir);
   const env = goEnv({
     PATH: `${SHIM_DIR}:${process.env.PATH ?? ''}`,
     DCSGW_REPO: REPO,
+    DCSGW_BIN: dcsgwBin,
     DCSGW_SHIM_RECORD_DIR: recordDir,
     TMPDIR: testTmp,
     // testutil prints an agent's whole log after a failing test; keep it for failures only.
@@ -356,11 +378,11 @@ export async function runGoClientSuite(opts = {}) {
       log(`go-client: time budget (${budgetMs / 1000} s) spent; ${queue.length} tests not run`);
       break;
     }
-    // A batch: up to 8 tests of one package, preserving the queue's order.
+    // A batch: up to 8 tests of the head's file (one test binary run), in the queue's order.
     const head = queue[0];
     const batch = [];
     for (let i = 0; i < queue.length && batch.length < 8; ) {
-      if (queue[i].pkg === head.pkg && queue[i].first === head.first) batch.push(queue.splice(i, 1)[0]);
+      if (queue[i].pkg === head.pkg && queue[i].first === head.first && queue[i].file === head.file) batch.push(queue.splice(i, 1)[0]);
       else i++;
     }
     const names = batch.map((b) => b.test);
@@ -421,10 +443,11 @@ export async function runGoClientSuite(opts = {}) {
     if (r.own && ['pass', 'fail'].includes(r.status)) mine.push(...shared);
     r.agents = mine.map((m) => m.logFile);
     r.usesAgent = mine.length > 0;
-    // On the shared agent, the refusals made while this test ran (parallel tests may overlap).
+    // On the shared agent, the refusals of this test's own requests (our tests name themselves in
+    // an X-Dcsgw-Test header, which the relay notes).
     const refused = [
       ...failingRequests(mine.filter((m) => m.test !== 'TestMain').map((m) => m.logFile)),
-      ...failingRequests(mine.filter((m) => m.test === 'TestMain').map((m) => m.logFile), { from: r.startedAt ?? 0, to: r.endedAt ?? Infinity }),
+      ...failingRequests(mine.filter((m) => m.test === 'TestMain').map((m) => m.logFile), r.test),
     ];
     const c = classify(r, refused);
     if (c) {
@@ -441,8 +464,20 @@ export async function runGoClientSuite(opts = {}) {
   }
   const list = [...results.values()];
   const summary = summarize(list);
-  const out = { go, apiVersion: prep.version, workDir, durationMs: Date.now() - runStart, results: list, summary };
-  writeFileSync(join(workDir, 'results.json'), JSON.stringify(out, (k, v) => (k === 'output' ? undefined : v), 2));
+  // How long each agent took from exec to accepting HTTP connections (the relay's note).
+  const startMs = records
+    .map((rec) => requestsOf(rec.logFile).find((e) => e.event === 'agent-listening')?.afterMs)
+    .filter((v) => typeof v === 'number')
+    .sort((x, y) => x - y);
+  const agentStarts = { count: startMs.length, medianMs: startMs[Math.floor(startMs.length / 2)] ?? 0, maxMs: startMs[startMs.length - 1] ?? 0, over2s: startMs.filter((v) => v > 2000).length };
+  const out = { go, apiVersion: prep.version, workDir, durationMs: Date.now() - runStart, results: list, summary, agentStarts };
+  // The output of failing tests is kept (trimmed); passing tests' is not.
+  writeFileSync(
+    join(workDir, 'results.json'),
+    JSON.stringify(out, function (k, v) {
+      return k === 'output' ? (this.status === 'fail' ? v.join('').slice(-20000) : undefined) : v;
+    }, 2),
+  );
   return out;
 }
 
@@ -498,6 +533,18 @@ export function renderStatus(out, baseline) {
       (s.unselected ? `, ${s.unselected} not selected by --run` : '') +
       `. Baseline (must pass in CI): ${baseline.length} tests.`,
   );
+  L.push('');
+  if (out.agentStarts?.count) {
+    const a = out.agentStarts;
+    L.push(
+      `Agents started: ${a.count}; exec → HTTP listening: median ${a.medianMs} ms, max ${a.maxMs} ms; ${a.over2s} took longer than testutil's 2 s ` +
+        '(the shim\'s relay held their first requests until they listened; genuine Consul answers well within 2 s).',
+    );
+    L.push('');
+  }
+  L.push('## What the agent as a whole must do for this suite (harness findings)');
+  L.push('');
+  for (const n of HARNESS_NOTES) L.push(`- ${n}`);
   L.push('');
   L.push('## Per file');
   L.push('');

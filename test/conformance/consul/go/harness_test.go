@@ -71,7 +71,7 @@ func ownAgent(t *testing.T) *testAgent {
 		t.Fatalf("cannot start the agent: %v", err)
 	}
 	t.Cleanup(func() { _ = a.srv.Stop() })
-	return a
+	return &testAgent{srv: a.srv, client: clientFor(t, a.srv)}
 }
 
 var (
@@ -88,7 +88,19 @@ func sharedAgent(t *testing.T) *testAgent {
 	if sharedErr != nil {
 		t.Fatalf("cannot start the shared agent: %v", sharedErr)
 	}
-	return sharedAg
+	return &testAgent{srv: sharedAg.srv, client: clientFor(t, sharedAg.srv)}
+}
+
+// clientFor is a client of the agent whose requests name the test (header X-Dcsgw-Test), so the
+// runner can tell which test an answer of the shared agent belongs to. Consul ignores the header.
+func clientFor(t *testing.T, srv *testutil.TestServer) *api.Client {
+	t.Helper()
+	c, err := api.NewClient(&api.Config{Address: srv.HTTPAddr})
+	if err != nil {
+		t.Fatalf("client: %v", err)
+	}
+	c.AddHeader("X-Dcsgw-Test", t.Name())
+	return c
 }
 
 // startShared starts the shared agent; testutil's Fatal on processTB panics, turned into an error here.
