@@ -39,10 +39,6 @@ async function staleSnapshot(backend: Backend): Promise<CatalogSnapshot> {
   };
 }
 
-/**
- * The catalog as prepared queries and DNS read it. With `staleFrom`, reads come from that
- * backend's local copy (Consul's stale DNS reads); otherwise from the catalog's consistent snapshot.
- */
 /** Every instance of a snapshot, grouped by lower-cased service name (built once per snapshot). */
 function groupByService(snap: CatalogSnapshot): Map<string, ServiceEntryView[]> {
   const groups = new Map<string, ServiceEntryView[]>();
@@ -55,6 +51,10 @@ function groupByService(snap: CatalogSnapshot): Map<string, ServiceEntryView[]> 
   return groups;
 }
 
+/**
+ * The catalog as prepared queries and DNS read it. With `staleFrom`, reads come from that
+ * backend's local copy (Consul's stale DNS reads); otherwise from the catalog's consistent snapshot.
+ */
 export function catalogQuerySource(catalog: Catalog, staleFrom?: Backend): QueryCatalog {
   // A stale snapshot is reused while the store's revision stands still: a burst of DNS questions
   // reads and decodes the catalog once, and any write (which moves the revision) retires it.
