@@ -112,7 +112,7 @@ export class LocalState {
       // check_update_interval, half the interval plus a random stagger up to the interval).
       c.check.Output = output;
       if (!c.deferredSync) {
-        const delay = this.checkUpdateIntervalMs / 2 + Math.random() * this.checkUpdateIntervalMs;
+        const delay = Math.min(this.checkUpdateIntervalMs / 2 + Math.random() * this.checkUpdateIntervalMs, 2 ** 31 - 1);
         c.deferredSync = setTimeout(() => {
           delete c.deferredSync;
           c.inSync = false;

@@ -65,6 +65,20 @@ describe('TtlCheck', () => {
     t.stop();
   });
 
+  it('keeps a TTL longer than a Node timer can hold (Go durations reach centuries)', () => {
+    const seen: string[] = [];
+    const day = 24 * 3600_000;
+    const t = new TtlCheck((s) => seen.push(s), 30 * day);
+    t.start();
+    vi.advanceTimersByTime(1000);
+    expect(seen).toEqual([]);
+    vi.advanceTimersByTime(29 * day);
+    expect(seen).toEqual([]);
+    vi.advanceTimersByTime(day);
+    expect(seen).toEqual(['critical']);
+    t.stop();
+  });
+
   it('truncates output beyond the limit with Consul\'s note', () => {
     const seen: string[] = [];
     const t = new TtlCheck((_s, o) => seen.push(o), 60_000, 4);

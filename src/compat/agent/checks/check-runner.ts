@@ -14,8 +14,31 @@ export const MIN_INTERVAL_MS = 1000;
 /** Consul keeps at most this much check output by default (4 KiB). */
 export const DEFAULT_OUTPUT_MAX = 4096;
 
+/** Node's timers hold at most 2^31-1 ms (about 24.8 days) and fire at once beyond it; Go durations go much further. */
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
+export interface LongTimer {
+  clear(): void;
+}
+
+/** A delay as one Node timer can hold it (a check timeout beyond ~24.8 days waits that long instead). */
+export function timerDelay(ms: number): number {
+  return Math.min(Math.max(0, ms), MAX_TIMER_MS);
+}
+
+/** setTimeout for any delay: a longer one is waited out in steps. Unref'd, as every agent timer. */
+export function longTimeout(fn: () => void, ms: number): LongTimer {
+  let handle: NodeJS.Timeout;
+  const arm = (left: number) => {
+    handle = setTimeout(() => (left > MAX_TIMER_MS ? arm(left - MAX_TIMER_MS) : fn()), Math.min(Math.max(0, left), MAX_TIMER_MS));
+    handle.unref();
+  };
+  arm(ms);
+  return { clear: () => clearTimeout(handle) };
+}
+
 export class IntervalLoop {
-  private timer: NodeJS.Timeout | undefined;
+  private timer: LongTimer | undefined;
   private stopped = true;
 
   constructor(
@@ -30,7 +53,7 @@ export class IntervalLoop {
 
   stop(): void {
     this.stopped = true;
-    if (this.timer) clearTimeout(this.timer);
+    this.timer?.clear();
   }
 
   get isStopped(): boolean {
@@ -39,12 +62,11 @@ export class IntervalLoop {
 
   private schedule(delayMs: number): void {
     if (this.stopped) return;
-    this.timer = setTimeout(() => {
+    this.timer = longTimeout(() => {
       void this.run()
         .catch(() => undefined)
         .finally(() => this.schedule(this.intervalMs));
     }, delayMs);
-    this.timer.unref();
   }
 }
 

@@ -3,7 +3,7 @@
 // anything else critical with grpc-go's error texts ("gRPC <target> serving status: NOT_SERVING",
 // "rpc error: code = Unavailable desc = ...").
 import { connect, constants, type ClientHttp2Session } from 'node:http2';
-import { IntervalLoop, effectiveIntervalMs, type CheckNotify, type CheckRunner } from './check-runner.js';
+import { IntervalLoop, effectiveIntervalMs, type CheckNotify, type CheckRunner, timerDelay } from './check-runner.js';
 import { goDialError } from './go-net-errors.js';
 
 const DEFAULT_TIMEOUT_MS = 10_000;
@@ -102,7 +102,7 @@ export class GrpcCheck implements CheckRunner {
         session?.destroy();
         reject(e);
       };
-      const timer = setTimeout(() => fail(new RpcError('rpc error: code = DeadlineExceeded desc = context deadline exceeded')), timeoutMs);
+      const timer = setTimeout(() => fail(new RpcError('rpc error: code = DeadlineExceeded desc = context deadline exceeded')), timerDelay(timeoutMs));
       try {
         session = connect(authority, this.opts.useTls ? { rejectUnauthorized: !this.opts.tlsSkipVerify, ...(this.opts.tlsServerName ? { servername: this.opts.tlsServerName } : {}) } : {});
       } catch (err) {

@@ -2,7 +2,7 @@
 // false) and send a PING; the ack is passing ("HTTP2 ping was successful"), a failed dial or ping
 // critical with Consul's texts.
 import { connect } from 'node:http2';
-import { IntervalLoop, effectiveIntervalMs, type CheckNotify, type CheckRunner } from './check-runner.js';
+import { IntervalLoop, effectiveIntervalMs, type CheckNotify, type CheckRunner, timerDelay } from './check-runner.js';
 import { goDialError } from './go-net-errors.js';
 
 const DEFAULT_TIMEOUT_MS = 10_000;
@@ -50,7 +50,7 @@ export class H2pingCheck implements CheckRunner {
       };
       const timer = setTimeout(
         () => finish('critical', connected ? 'HTTP2 ping failed: context deadline exceeded' : `Failed to dial to ${target}: dial tcp ${target}: i/o timeout`),
-        this.opts.timeoutMs > 0 ? this.opts.timeoutMs : DEFAULT_TIMEOUT_MS,
+        timerDelay(this.opts.timeoutMs > 0 ? this.opts.timeoutMs : DEFAULT_TIMEOUT_MS),
       );
       session.once('error', (err) => finish('critical', connected ? `HTTP2 ping failed: ${err.message}` : `Failed to dial to ${target}: ${goDialError(target, err)}`));
       session.once('connect', () => {

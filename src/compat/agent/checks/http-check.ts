@@ -4,7 +4,7 @@
 // "HTTP <METHOD> <url>: <code> <reason> Output: <body>" (the body's last 4 KiB), or Go's error text.
 import { request as httpRequest, type IncomingMessage } from 'node:http';
 import { request as httpsRequest } from 'node:https';
-import { IntervalLoop, effectiveIntervalMs, DEFAULT_OUTPUT_MAX, type CheckNotify, type CheckRunner } from './check-runner.js';
+import { IntervalLoop, effectiveIntervalMs, DEFAULT_OUTPUT_MAX, type CheckNotify, type CheckRunner, timerDelay } from './check-runner.js';
 import { goDialError, joinHostPort } from './go-net-errors.js';
 
 const DEFAULT_TIMEOUT_MS = 10_000;
@@ -121,7 +121,7 @@ export class HttpCheck implements CheckRunner {
       const timer = setTimeout(() => {
         const phase = gotHeaders ? 'while reading body' : 'while awaiting headers';
         req.destroy(new HttpFailure(`${op} ${JSON.stringify(url)}: context deadline exceeded (Client.Timeout exceeded ${phase})`));
-      }, left);
+      }, timerDelay(left));
       req.on('error', (err) => {
         clearTimeout(timer);
         if (err instanceof HttpFailure) reject(err);

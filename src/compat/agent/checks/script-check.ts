@@ -4,7 +4,7 @@
 // with Consul's "Timed out (30s) running check".
 import { spawn } from 'node:child_process';
 import { formatGoDuration } from '../go-duration.js';
-import { IntervalLoop, effectiveIntervalMs, DEFAULT_OUTPUT_MAX, type CheckNotify, type CheckRunner } from './check-runner.js';
+import { IntervalLoop, effectiveIntervalMs, DEFAULT_OUTPUT_MAX, type CheckNotify, type CheckRunner, timerDelay } from './check-runner.js';
 
 const DEFAULT_TIMEOUT_MS = 30_000;
 
@@ -60,7 +60,7 @@ export class ScriptCheck implements CheckRunner {
         } catch {
           child.kill('SIGKILL');
         }
-      }, timeoutMs);
+      }, timerDelay(timeoutMs));
       child.once('error', (err: NodeJS.ErrnoException) => {
         clearTimeout(timer);
         const text =

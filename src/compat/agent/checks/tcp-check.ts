@@ -3,7 +3,7 @@
 // critical with Go's dial error otherwise. Timeout defaults to 10 s as Consul's dialer.
 import { connect } from 'node:net';
 import { connect as tlsConnect } from 'node:tls';
-import { IntervalLoop, effectiveIntervalMs, type CheckNotify, type CheckRunner } from './check-runner.js';
+import { IntervalLoop, effectiveIntervalMs, type CheckNotify, type CheckRunner, timerDelay } from './check-runner.js';
 import { goDialError } from './go-net-errors.js';
 
 const DEFAULT_TIMEOUT_MS = 10_000;
@@ -44,7 +44,7 @@ export class TcpCheck implements CheckRunner {
         : connect({ host, port });
       const kind = this.tls ? 'TCP+TLS' : 'TCP';
       const timeoutMs = this.timeoutMs > 0 ? this.timeoutMs : DEFAULT_TIMEOUT_MS;
-      const timer = setTimeout(() => finish({ code: 'DIAL_TIMEOUT' }), timeoutMs);
+      const timer = setTimeout(() => finish({ code: 'DIAL_TIMEOUT' }), timerDelay(timeoutMs));
       let done = false;
       const finish = (err?: unknown) => {
         if (done) return;

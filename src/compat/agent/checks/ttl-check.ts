@@ -1,9 +1,9 @@
 // A TTL check: its status is whatever the application last reported (pass/warn/fail/update);
 // if no report arrives within the TTL it turns critical with Consul's output "TTL expired".
-import { DEFAULT_OUTPUT_MAX, type CheckNotify, type CheckRunner } from './check-runner.js';
+import { DEFAULT_OUTPUT_MAX, longTimeout, type CheckNotify, type CheckRunner, type LongTimer } from './check-runner.js';
 
 export class TtlCheck implements CheckRunner {
-  private timer: NodeJS.Timeout | undefined;
+  private timer: LongTimer | undefined;
   private lastOutput = '';
 
   constructor(
@@ -17,7 +17,7 @@ export class TtlCheck implements CheckRunner {
   }
 
   stop(): void {
-    if (this.timer) clearTimeout(this.timer);
+    this.timer?.clear();
     this.timer = undefined;
   }
 
@@ -34,10 +34,9 @@ export class TtlCheck implements CheckRunner {
   }
 
   private arm(): void {
-    if (this.timer) clearTimeout(this.timer);
-    this.timer = setTimeout(() => {
+    this.timer?.clear();
+    this.timer = longTimeout(() => {
       this.notify('critical', this.lastOutput === '' ? 'TTL expired' : `TTL expired (last output before timeout follows): ${this.lastOutput}`);
     }, this.ttlMs);
-    this.timer.unref();
   }
 }

@@ -3,7 +3,7 @@
 // handshake, so only an ICMP refusal (or a local error) makes it critical, with Go's error text.
 import { createSocket } from 'node:dgram';
 import { isIP } from 'node:net';
-import { IntervalLoop, effectiveIntervalMs, type CheckNotify, type CheckRunner } from './check-runner.js';
+import { IntervalLoop, effectiveIntervalMs, type CheckNotify, type CheckRunner, timerDelay } from './check-runner.js';
 
 const DEFAULT_TIMEOUT_MS = 10_000;
 /** The datagram sent (any payload does: the check only looks for a refusal). */
@@ -49,7 +49,7 @@ export class UdpCheck implements CheckRunner {
         report(status, output);
       };
       const success = `UDP connect ${this.address}: Success`;
-      const timer = setTimeout(() => finish('passing', success), this.timeoutMs > 0 ? this.timeoutMs : DEFAULT_TIMEOUT_MS);
+      const timer = setTimeout(() => finish('passing', success), timerDelay(this.timeoutMs > 0 ? this.timeoutMs : DEFAULT_TIMEOUT_MS));
       socket.once('error', (err: NodeJS.ErrnoException) => {
         const local = (() => {
           try {
