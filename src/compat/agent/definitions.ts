@@ -299,7 +299,8 @@ const META_KEY_FORMAT = /^[a-zA-Z0-9_-]+$/;
 /** Consul's ValidateServiceMetadata; undefined when valid. */
 export function serviceMetaProblem(meta: Record<string, string>): string | undefined {
   const keys = Object.keys(meta);
-  if (keys.length > META_MAX_PAIRS) return `Service metadata cannot contain more than ${META_MAX_PAIRS} key/value pairs`;
+  // Consul's shared metadata validator names nodes even when it checks a service.
+  if (keys.length > META_MAX_PAIRS) return `Node metadata cannot contain more than ${META_MAX_PAIRS} key/value pairs`;
   for (const k of keys) {
     const v = meta[k]!;
     let why: string | undefined;
@@ -317,6 +318,7 @@ export function serviceMetaProblem(meta: Record<string, string>): string | undef
 export function weightsProblem(w: ServiceWeights): string | undefined {
   if (w.Passing < 1) return 'Passing must be greater than 0';
   if (w.Warning < 0) return 'Warning must be greater or equal than 0';
+  if (w.Passing > 65535 || w.Warning > 65535) return 'DNS Weight must be between 0 and 65535';
   return undefined;
 }
 

@@ -114,6 +114,9 @@ describe('validation texts', () => {
     expect(serviceMetaProblem({ k: 'v'.repeat(513) })).toMatch(/Value is too long \(limit: 512 characters\)$/);
     expect(weightsProblem({ Passing: 0, Warning: 1 })).toBe('Passing must be greater than 0');
     expect(weightsProblem({ Passing: 1, Warning: -1 })).toBe('Warning must be greater or equal than 0');
+    expect(weightsProblem({ Passing: 70000, Warning: 1 })).toBe('DNS Weight must be between 0 and 65535');
+    const many = Object.fromEntries(Array.from({ length: 65 }, (_, i) => [`k${i}`, 'v']));
+    expect(serviceMetaProblem(many)).toBe('Node metadata cannot contain more than 64 key/value pairs');
     expect(isAnyAddress('0.0.0.0')).toBe(true);
     expect(isAnyAddress('::')).toBe(true);
     expect(isAnyAddress('[::]')).toBe(true);
