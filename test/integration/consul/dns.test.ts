@@ -304,6 +304,21 @@ describe('consul DNS: TTLs and domains', () => {
     }
   });
 
+  it('takes dns_config from the agent configuration, under the keys passed to startConsulDns', async () => {
+    const f = await startDnsFace({ dnsConfig: {} }, { config: { dns_config: { node_ttl: '7s', service_ttl: { '*': '3s' } } } });
+    const over = await startConsulDns(f.face.ctx, { host: '127.0.0.1', port: 0, dnsConfig: { node_ttl: '9s' } });
+    try {
+      await register(f.face, { Node: 'cfg', Address: '10.4.1.1', Service: { ID: 'web', Service: 'web', Port: 1 } });
+      expect((await dig(f.port, 'cfg.node.consul', 'A')).answer[0]!.ttl).toBe(7);
+      expect((await dig(f.port, 'web.service.consul', 'A')).answer[0]!.ttl).toBe(3);
+      expect((await dig(over.address.port, 'cfg.node.consul', 'A')).answer[0]!.ttl).toBe(9);
+      expect((await dig(over.address.port, 'web.service.consul', 'A')).answer[0]!.ttl).toBe(3);
+    } finally {
+      await over.close();
+      await f.close();
+    }
+  });
+
   it('serves the configured domain and the alt domain', async () => {
     const f = await startDnsFace({}, { domain: 'example.internal.', config: { alt_domain: 'alt.test' } });
     try {

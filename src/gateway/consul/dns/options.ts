@@ -126,7 +126,9 @@ export function dnsSettingsFromConfig(config: Record<string, unknown>): { recurs
  * agent configuration), then the explicit `settings`.
  */
 export function resolveSettings(domain: string, opts: ConsulDnsOptions, agentConfig: Record<string, unknown> = {}): DnsSettings {
-  const fromConfig = dnsSettingsFromConfig({ dns_config: opts.dnsConfig ?? agentConfig.dns_config ?? {}, alt_domain: agentConfig.alt_domain }).settings;
+  // The agent configuration's dns_config, with the keys passed in `dnsConfig` laid over it.
+  const dnsConfig = { ...((agentConfig.dns_config as Record<string, unknown> | undefined) ?? {}), ...(opts.dnsConfig ?? {}) };
+  const fromConfig = dnsSettingsFromConfig({ dns_config: dnsConfig, alt_domain: agentConfig.alt_domain }).settings;
   const s = { ...fromConfig, ...(opts.settings ?? {}) };
   return {
     domain: canonicalDomain(domain || 'consul.'),
