@@ -58,10 +58,10 @@ function replyFlags(reqFlags: number): number {
 }
 
 /** The question of an encoded reply, for the request log (undefined if it does not decode). */
-function safeQuestion(reply: Buffer): { name: string; type: string } | undefined {
+function safeQuestion(reply: Buffer): { name: string; type: string; class: string } | undefined {
   try {
     const q = dnsPacket.decode(reply).questions?.[0];
-    return q ? { name: q.name, type: String(q.type) } : undefined;
+    return q ? { name: q.name === '.' ? '.' : `${q.name}.`, type: String(q.type), class: String(q.class ?? 'IN') } : undefined;
   } catch {
     return undefined;
   }
@@ -97,7 +97,14 @@ export class DnsHandler {
     if (reply && this.log.isLevelEnabled('debug')) {
       const q = reply.length >= 12 && reply.readUInt16BE(4) > 0 ? safeQuestion(reply) : undefined;
       this.log.debug(
-        { name: q?.name, type: q?.type, latency: `${Number(process.hrtime.bigint() - started) / 1e6}ms`, client: clientIp, client_network: network },
+        {
+          name: q?.name,
+          type: q?.type,
+          class: q?.class,
+          latency: `${Number(process.hrtime.bigint() - started) / 1e6}ms`,
+          client: clientIp,
+          client_network: network,
+        },
         'request served from client',
       );
     }
