@@ -287,6 +287,23 @@ describe('consul DNS: malformed messages', () => {
       const reply = await udpRaw(f.port, buf, 50);
       if (reply) expect(reply.length).toBeGreaterThanOrEqual(12);
     }
+    // A valid question with an OPT record of random options (client subnet among them).
+    const base = dnsPacket.encode(question('web.service.consul', 'A'));
+    for (let i = 0; i < 100; i++) {
+      const optLen = rnd() % 24;
+      const opt = Buffer.alloc(11 + 4 + optLen);
+      opt.writeUInt8(0, 0); // root name
+      opt.writeUInt16BE(41, 1); // OPT
+      opt.writeUInt16BE(512 + (rnd() % 4000), 3);
+      opt.writeUInt16BE(4 + optLen, 9);
+      opt.writeUInt16BE(i % 2 === 0 ? 8 : rnd() % 20, 11);
+      opt.writeUInt16BE(optLen, 13);
+      for (let j = 0; j < optLen; j++) opt[15 + j] = rnd() & 0xff;
+      const msg = Buffer.concat([base, opt]);
+      msg.writeUInt16BE(1, 10); // one additional record
+      const reply = await udpRaw(f.port, msg, 200);
+      if (reply) expect(reply.readUInt16BE(0)).toBe(msg.readUInt16BE(0));
+    }
     // Over TCP: a frame of garbage (answered FORMERR or not at all) and a cut-off frame.
     for (let i = 0; i < 20; i++) {
       const body = Buffer.alloc(12 + (rnd() % 40));

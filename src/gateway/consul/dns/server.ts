@@ -93,7 +93,14 @@ export class DnsHandler {
   /** The reply to one message, or undefined to send nothing. Never throws. */
   async respond(msg: Buffer, network: Network, clientIp: string): Promise<Buffer | undefined> {
     const started = process.hrtime.bigint();
-    const reply = await this.reply(msg, network, clientIp);
+    let reply: Buffer | undefined;
+    try {
+      reply = await this.reply(msg, network, clientIp);
+    } catch (err) {
+      // Not even an error answer could be written (e.g. an option that cannot be echoed): nothing is sent.
+      this.log.error({ err, client: clientIp, client_network: network }, 'failed to write DNS response');
+      return undefined;
+    }
     if (reply && this.log.isLevelEnabled('debug')) {
       const q = reply.length >= 12 && reply.readUInt16BE(4) > 0 ? safeQuestion(reply) : undefined;
       this.log.debug(
