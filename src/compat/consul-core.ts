@@ -11,6 +11,7 @@ import { Coordinates } from './coordinates.js';
 import { UserEvents } from './events.js';
 import { PreparedQueries } from './prepared-queries.js';
 import { catalogQuerySource } from './query-catalog-source.js';
+import { ConnectCa } from './connect-ca.js';
 
 export interface ConsulCoreOptions {
   /** The datacenter this agent is in (Consul's default: dc1). */
@@ -31,6 +32,8 @@ export class ConsulCore {
   /** Sessions (sessions.ts) and the leader's reaper that ends them (session-reaper.ts). */
   readonly sessions: Sessions;
   readonly sessionReaper: SessionReaper;
+  /** The built-in Connect CA's roots (connect-ca.ts). */
+  readonly connectCa: ConnectCa;
 
   constructor(
     readonly backend: Backend,
@@ -47,6 +50,7 @@ export class ConsulCore {
     });
     this.queries = new PreparedQueries(backend, this.tracker, options.datacenter);
     this.queries.catalog = catalogQuerySource(this.catalog);
+    this.connectCa = new ConnectCa(backend);
   }
 
   close(): void {

@@ -14,6 +14,7 @@
 //   event/<ltime padded>           a user event (JSON); the newest 256 are kept, as Consul's buffer
 //   query/<uuid>                   a prepared query (JSON)
 //   acl/...                        ACL state (security issue)
+//   connect/ca-root                the built-in Connect CA's root certificate (JSON)
 //
 // The first path segment names the Consul "table" whose index (X-Consul-Index) a change moves;
 // the user keyspace as a whole is the 'kvs' table (index-tracker.ts).
@@ -31,10 +32,11 @@ export const SystemPrefix = {
   event: 'event/',
   query: 'query/',
   acl: 'acl/',
+  connect: 'connect/',
 } as const;
 
 /** Consul's table names, as index-tracker.ts reports them. */
-export type Table = 'kvs' | 'sessions' | 'nodes' | 'services' | 'checks' | 'coordinates' | 'events' | 'prepared-queries' | 'acls';
+export type Table = 'kvs' | 'sessions' | 'nodes' | 'services' | 'checks' | 'coordinates' | 'events' | 'prepared-queries' | 'acls' | 'connect-ca';
 
 const TABLE_OF_PREFIX: Record<string, Table> = {
   kv: 'kvs',
@@ -46,6 +48,7 @@ const TABLE_OF_PREFIX: Record<string, Table> = {
   event: 'events',
   query: 'prepared-queries',
   acl: 'acls',
+  connect: 'connect-ca',
 };
 
 /** The table a system key belongs to (undefined for a key outside the layout). */

@@ -15,10 +15,11 @@ import { txnRoutes } from './txn.js';
 import { snapshotRoutes } from './snapshot.js';
 import { statusRoutes } from './status.js';
 
+import { connectCaRoutes } from './connect-ca.js';
 import { internalUiRoutes } from './internal-ui.js';
 import { unsupportedRoutes } from './unsupported.js';
 
 export type ConsulRoute = (app: FastifyInstance, ctx: ConsulContext) => void;
 
-export const ROUTES: ConsulRoute[] = [kvRoutes, sessionRoutes, txnRoutes, queryRoutes, snapshotRoutes, catalogRoutes, healthRoutes, coordinateRoutes, eventRoutes, agentRoutes, statusRoutes, operatorRoutes, internalUiRoutes, unsupportedRoutes];
+export const ROUTES: ConsulRoute[] = [kvRoutes, sessionRoutes, txnRoutes, queryRoutes, snapshotRoutes, catalogRoutes, healthRoutes, coordinateRoutes, eventRoutes, agentRoutes, statusRoutes, operatorRoutes, connectCaRoutes, internalUiRoutes, unsupportedRoutes];
 // unsupportedRoutes stays last: its wildcard answers give way to any endpoint a route file above builds
