@@ -182,7 +182,8 @@ export function agentStats(id: SelfIdentity, runtime: AgentRuntime | undefined, 
     runtime: {
       arch: goArch(),
       cpu_count: String(cpus().length),
-      goroutines: '0',
+      // Go's goroutine count has no Node equivalent; the live handles and requests are the closest measure.
+      goroutines: String(process.getActiveResourcesInfo().length),
       max_procs: String(cpus().length),
       os: platform(),
       version: `node${process.versions.node}`,
