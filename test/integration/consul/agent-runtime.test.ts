@@ -206,6 +206,27 @@ describe('alias checks', () => {
       await face.close();
     }
   });
+
+  it("follow a service on another node through the catalog", async () => {
+    const face = await startConsulFace({ agent: { nodeName: 'aliaser' } });
+    try {
+      const reg = (status: string) =>
+        put(face, '/v1/catalog/register', {
+          Node: 'remote-1',
+          Address: '10.1.1.1',
+          Service: { ID: 'ext', Service: 'ext', Port: 80 },
+          Checks: [{ CheckID: 'ext-http', Name: 'ext http', ServiceID: 'ext', Status: status, Output: `it is ${status}` }],
+        });
+      expect(await (await reg('passing')).text()).toBe('true');
+      expect((await put(face, '/v1/agent/check/register', { Name: 'remote-alias', AliasNode: 'remote-1', AliasService: 'ext' })).status).toBe(200);
+      const alias = () => json<Checks>(face, '/v1/agent/checks').then((c) => c['remote-alias']!);
+      expect((await until(alias, (c) => c.Status === 'passing')).Output).toBe('All checks passing.');
+      expect(await (await reg('critical')).text()).toBe('true');
+      expect((await until(alias, (c) => c.Status === 'critical')).Output).toBe('Aliased check "ext http" failing: it is critical');
+    } finally {
+      await face.close();
+    }
+  });
 });
 
 describe('thresholds and deregister_critical_service_after', () => {
