@@ -425,6 +425,14 @@ export function fromMerged(merged: ConfigObject, devMode: boolean, etcdPortExpli
     notes.push({ level: 'WARN', message: 'dcsgw: -join / -retry-join addresses are ignored: this agent is a single server and joining a cluster is not supported yet', fields: { addresses: [...startJoin, ...retryJoin].join(',') } });
   }
   const encrypt = str(merged, 'encrypt');
+  const watches = get(merged, 'watches');
+  if (Array.isArray(watches) && watches.length > 0) {
+    notes.push({ level: 'WARN', message: 'dcsgw: the watches of the agent configuration are not run: agent watches are not supported yet (consul watch against this agent works)', fields: { count: watches.length } });
+  }
+  const bootstrapEntries = get(merged, 'config_entries.bootstrap');
+  if (Array.isArray(bootstrapEntries) && bootstrapEntries.length > 0) {
+    notes.push({ level: 'WARN', message: 'dcsgw: config_entries.bootstrap is ignored: config entries are not supported yet', fields: { count: bootstrapEntries.length } });
+  }
 
   const services = (get(merged, 'services') as unknown[] | undefined) ?? [];
   const checks = (get(merged, 'checks') as unknown[] | undefined) ?? [];

@@ -119,6 +119,13 @@ describe('-dev and defaults', () => {
     expect(build(['-dev', '-node-meta', 'rack:r1', '-node-meta', 'zone:a:b', '-node-meta', 'bare']).nodeMeta).toEqual({ rack: 'r1', zone: 'a:b', bare: '' });
   });
 
+  test('watches and bootstrap config entries are noted as not run', () => {
+    const f = file('watches.hcl', 'watches = [\n  { type = "key", key = "a", args = ["/bin/true"] }\n]\nconfig_entries {\n  bootstrap = [ { kind = "proxy-defaults", name = "global" } ]\n}\n');
+    const msgs = build(['-dev', '-config-file', f]).notes.map((n) => n.message);
+    expect(msgs.some((m) => /watches of the agent configuration are not run/.test(m))).toBe(true);
+    expect(msgs.some((m) => /config_entries\.bootstrap is ignored/.test(m))).toBe(true);
+  });
+
   test('-join / -retry-join are accepted and noted as ignored', () => {
     const c = build(['-dev', '-join', '10.0.0.1', '-retry-join', '10.0.0.2']);
     expect(c.startJoin).toEqual(['10.0.0.1']);
