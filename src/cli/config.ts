@@ -193,8 +193,6 @@ export function resolveCli(argv: readonly string[], env: NodeJS.ProcessEnv, earl
   if (electionMs > 50000) throw fail(`--election-timeout[${electionMs}ms] is too long, and should be set less than 50000ms`);
   const compactionMode = get('auto-compaction-mode');
   if (compactionMode !== 'periodic' && compactionMode !== 'revision') throw fail(`unknown auto-compaction-mode "${compactionMode}"`);
-  // Simple tokens only: never hand out simple tokens to a cluster configured for JWT (etcd refuses options it cannot load).
-  if (get('auth-token') !== 'simple') throw fail(`auth: invalid auth options: dcsgw supports --auth-token simple only (got "${get('auth-token')}")`);
 
   const notes: EtcdLogEvent[] = [];
   const name = get('name');
@@ -228,7 +226,7 @@ export function resolveCli(argv: readonly string[], env: NodeJS.ProcessEnv, earl
     logOutputs: splitList(get('log-outputs')),
     watchProgressNotifyIntervalMs: parseGoDuration(get('experimental-watch-progress-notify-interval')) ?? 600_000,
     authTokenTtlSeconds: num('auth-token-ttl'),
-    authOptions: { bcryptCost: bcryptCostOf(num('bcrypt-cost'), notes) },
+    authOptions: { bcryptCost: bcryptCostOf(num('bcrypt-cost'), notes), authToken: get('auth-token') },
     listenMetricsUrls: splitList(get('listen-metrics-urls')),
     tls: tlsFlagsOf(get, bool),
     raw: values,

@@ -5,6 +5,7 @@ import { cpus } from 'node:os';
 import { createNativeBackend, type NativeBackend } from '../adapters/native.js';
 import { etcdMetrics } from '../gateway/etcd/metrics.js';
 import { startEtcdServer, type EtcdServer } from '../gateway/etcd/server.js';
+import { tokenProviderOf } from '../gateway/etcd/auth/auth-flags.js';
 import { createPeerTransport, type PeerTransport } from '../native/transport/peer-transport.js';
 import type { Transport } from '../native/transport/api.js';
 import { CAPNSLOG_DEPRECATION, checkCluster, StartupError, type ServeConfig } from './config.js';
@@ -48,6 +49,11 @@ export async function serve(config: ServeConfig, notes: readonly EtcdLogEvent[],
   const clientTls = setUpClientTls(tlsInput, (e) => log.emit(e));
   const onTlsReject = (r: TlsRejection): void => log.emit(rejectedConnectionEvent(r, !capn));
   checkCluster(config);
+  // etcd builds its token provider with the server: bad --auth-token options stop it here
+  const tokenEvents: EtcdLogEvent[] = [];
+  const token = tokenProviderOf(config.authOptions?.authToken ?? 'simple', tokenEvents);
+  for (const e of tokenEvents) log.emit(e);
+  if ('error' in token) throw new StartupError(token.error);
 
   let identity = resolveIdentity(config.dataDir, config.name, config.initialCluster, config.initialClusterToken);
   if (config.initialClusterState === 'existing' && !identity.fromDataDir) {
@@ -155,7 +161,7 @@ export async function serve(config: ServeConfig, notes: readonly EtcdLogEvent[],
       memberName: config.name,
       watchProgressIntervalMs: config.watchProgressNotifyIntervalMs,
       authTokenTtlSeconds: config.authTokenTtlSeconds,
-      ...(config.authOptions ? { authOptions: config.authOptions } : {}),
+      authOptions: { ...config.authOptions, tokenProvider: token.spec },
       ...(isEmptyTlsInfo(clientTls) ? {} : { clientTls: fileTlsSource(clientTls), onTlsReject }),
     });
   } catch (err) {

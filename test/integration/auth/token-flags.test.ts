@@ -1,9 +1,6 @@
-// --auth-token / --auth-token-ttl: simple tokens expire once unused for the TTL; other token
-// types are refused at startup rather than silently served as simple tokens.
-import { spawnSync } from 'node:child_process';
-import { join } from 'node:path';
+// --auth-token-ttl: simple tokens expire once unused for the TTL (JWT: jwt-tokens.test.ts).
 import { afterAll, describe, expect, it } from 'vitest';
-import { etcdctl, hasDcsgwBuild, repoRoot, sleep, startDcsgw, stopAllProcesses } from '../../support/index.js';
+import { etcdctl, hasDcsgwBuild, sleep, startDcsgw, stopAllProcesses } from '../../support/index.js';
 
 const RANGE = { from: 29600, to: 29619 };
 const ready = hasDcsgwBuild();
@@ -17,12 +14,6 @@ async function post(url: string, path: string, body: unknown, token?: string): P
 describe.skipIf(!ready)('auth token flags', () => {
   afterAll(async () => {
     await stopAllProcesses();
-  });
-
-  it('refuses --auth-token other than simple', () => {
-    const r = spawnSync(process.execPath, [join(repoRoot(), 'bin', 'dcsgw'), '--auth-token', 'jwt,pub-key=x,priv-key=y,sign-method=RS256'], { encoding: 'utf8', timeout: 15_000 });
-    expect(r.status).toBe(1);
-    expect(r.stderr).toContain('dcsgw supports --auth-token simple only');
   });
 
   it('forgets a token unused for --auth-token-ttl seconds', async () => {

@@ -5,6 +5,7 @@ import type { Backend, RequestAuth, ResponseHeader } from '../../../adapters/bac
 import { EtcdError, Errors, GrpcCode } from '../../../adapters/errors.js';
 import type { AuthCommand, AuthQueries } from '../../../native/mvcc/api.js';
 import { BCRYPT_DEFAULT_COST } from '../../../native/mvcc/password-hash.js';
+import type { TokenProviderSpec } from './auth-flags.js';
 import type { EtcdAuthOptions } from './auth-options.js';
 import { SimpleTokens } from './simple-tokens.js';
 
@@ -32,8 +33,11 @@ export const RawAuthErrors = {
 
 export const DEFAULT_AUTH_TOKEN_TTL_SECONDS = 300;
 
-/** The authenticated caller: undefined = no token given (etcd's empty AuthInfo). */
-export type Caller = string | undefined;
+/**
+ * The authenticated caller and the auth revision its token stands for (etcd's AuthInfo):
+ * undefined = no token given (etcd's empty AuthInfo).
+ */
+export type Caller = RequestAuth | undefined;
 
 export class AuthGate {
   /** Fallback for auth stores that do not replicate tokens (this member's own, see callerOf). */
@@ -42,12 +46,15 @@ export class AuthGate {
   readonly tokenTtlMs: number;
   /** --bcrypt-cost: the cost of the password hashes this member proposes. */
   readonly bcryptCost: number;
+  /** --auth-token: simple (replicated, in memory), jwt (signed, stateless) or "" (none). */
+  readonly provider: TokenProviderSpec;
 
   constructor(backend: Backend, tokenTtlSeconds: number = DEFAULT_AUTH_TOKEN_TTL_SECONDS, options: EtcdAuthOptions = {}) {
     this.backend = authBackendOf(backend);
     this.tokenTtlMs = tokenTtlSeconds * 1000;
     this.tokens = new SimpleTokens(this.tokenTtlMs);
     this.bcryptCost = options.bcryptCost ?? BCRYPT_DEFAULT_COST;
+    this.provider = options.tokenProvider ?? { kind: 'simple' };
   }
 
   /**
@@ -55,8 +62,17 @@ export class AuthGate {
    * knows it, as in etcd, where the token is assigned at apply), else kept by this member.
    */
   async issueToken(user: string): Promise<{ token: string; header?: ResponseHeader }> {
-    const token = SimpleTokens.newToken();
     const q = this.queries();
+    if (this.provider.kind === 'nop') return { token: '' };
+    if (this.provider.kind === 'jwt') {
+      // the token carries the auth revision it was issued at (etcd's tokenJWT.assign)
+      try {
+        return { token: this.provider.tokens.assign(user, q?.status().authRevision ?? 0) };
+      } catch (err) {
+        throw new EtcdError(GrpcCode.UNKNOWN, (err as Error).message);
+      }
+    }
+    const token = SimpleTokens.newToken();
     if (this.backend && q?.simpleTokenUser) {
       const header = await this.backend.authChange({ op: 'assignSimpleToken', token, user, ttlMs: this.tokenTtlMs });
       return { token, header };
@@ -83,10 +99,6 @@ export class AuthGate {
    * etcd's AuthInfoFromCtx: no token -> undefined; a token this member does not know -> "invalid
    * auth token" (also with auth disabled, as genuine answers). `raw` picks the auth package's text.
    */
-  callerOf(metadata: Record<string, string>, raw = false): Caller {
-    return this.authInfoOf(metadata, raw)?.user;
-  }
-
   /**
    * etcd's AuthInfo: the caller and the auth revision its token was checked at (a simple token:
    * the store's revision now). Writes carry it to apply, where a store changed since refuses them.
@@ -94,6 +106,13 @@ export class AuthGate {
   authInfoOf(metadata: Record<string, string>, raw = false): RequestAuth | undefined {
     const token = metadata['token'];
     if (token === undefined) return undefined;
+    if (this.provider.kind === 'jwt') {
+      // signature, method and expiry; valid whether auth is on or not, until it expires (etcd)
+      const info = this.provider.tokens.info(token);
+      if (!info) throw raw ? RawAuthErrors.InvalidAuthToken : Errors.InvalidAuthToken;
+      return info;
+    }
+    if (this.provider.kind === 'nop') throw raw ? RawAuthErrors.InvalidAuthToken : Errors.InvalidAuthToken;
     // Auth was disabled (maybe through another member) since the token was issued: etcd forgot them all.
     if (!this.enabled()) this.tokens.clear();
     const q = this.queries();
@@ -102,28 +121,35 @@ export class AuthGate {
     return { user, revision: q?.status().authRevision ?? 0 };
   }
 
+  /**
+   * isOpPermitted's first steps: a caller, at the store's auth revision (a JWT carries the revision
+   * it was issued at, so any auth change since makes it "old" until the client authenticates again).
+   */
+  private opCaller(q: AuthQueries, caller: Caller): string {
+    if (caller === undefined || caller.revision === 0) throw Errors.UserEmpty;
+    if (caller.revision < q.status().authRevision) throw Errors.AuthOldRevision;
+    return caller.user;
+  }
+
   /** isOpPermitted for a read of [key, rangeEnd). */
   checkRange(q: AuthQueries, caller: Caller, key: Buffer, rangeEnd: Buffer): void {
-    if (caller === undefined) throw Errors.UserEmpty;
-    if (!q.isRangePermitted(caller, key, rangeEnd)) throw Errors.PermissionDenied;
+    if (!q.isRangePermitted(this.opCaller(q, caller), key, rangeEnd)) throw Errors.PermissionDenied;
   }
 
   checkPut(q: AuthQueries, caller: Caller, key: Buffer): void {
-    if (caller === undefined) throw Errors.UserEmpty;
-    if (!q.isPutPermitted(caller, key)) throw Errors.PermissionDenied;
+    if (!q.isPutPermitted(this.opCaller(q, caller), key)) throw Errors.PermissionDenied;
   }
 
   checkDelete(q: AuthQueries, caller: Caller, key: Buffer, rangeEnd: Buffer): void {
-    if (caller === undefined) throw Errors.UserEmpty;
-    if (!q.isDeleteRangePermitted(caller, key, rangeEnd)) throw Errors.PermissionDenied;
+    if (!q.isDeleteRangePermitted(this.opCaller(q, caller), key, rangeEnd)) throw Errors.PermissionDenied;
   }
 
   /** IsAdminPermitted; `raw` = the auth package's errors (Maintenance returns them as they are). */
   checkAdmin(q: AuthQueries, caller: Caller, raw = false): void {
-    if (caller === undefined) throw raw ? RawAuthErrors.UserEmpty : Errors.UserEmpty;
+    if (caller === undefined || caller.user === '') throw raw ? RawAuthErrors.UserEmpty : Errors.UserEmpty;
     let roles: string[];
     try {
-      roles = q.userGet(caller);
+      roles = q.userGet(caller.user);
     } catch {
       throw raw ? RawAuthErrors.UserNotFound : Errors.UserNotFound;
     }

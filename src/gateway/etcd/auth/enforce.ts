@@ -127,14 +127,14 @@ function checksOf(gate: AuthGate, backend: Backend): Record<string, Check> {
     '/etcdserverpb.Maintenance/HashKV': rawAdmin,
     '/etcdserverpb.Maintenance/MoveLeader': rawAdmin,
     '/etcdserverpb.Auth/UserGet': (q, caller, r: { name: string }) => {
-      if (caller !== undefined && caller === r.name) return;
+      if (caller !== undefined && caller.user === r.name) return;
       gate.checkAdmin(q, caller);
     },
     '/etcdserverpb.Auth/RoleGet': (q, caller, r: { role: string }) => {
       if (caller !== undefined) {
         let roles: string[] = [];
         try {
-          roles = q.userGet(caller);
+          roles = q.userGet(caller.user);
         } catch {
           // not a user any more: the admin check answers
         }
@@ -154,7 +154,7 @@ function authContext(gate: AuthGate, ctx: CallContext, raw: boolean): { q: AuthQ
   const info = gate.authInfoOf(ctx.metadata, raw);
   const q = gate.queries();
   if (!q || !q.status().enabled) return undefined;
-  return { q, caller: info?.user, info };
+  return { q, caller: info, info };
 }
 
 /** The writes etcd checks again at apply (authApplierV3): they carry the caller's auth info there. */
