@@ -21,7 +21,7 @@
 // that changes nothing writes nothing (so no index moves and no blocking query wakes); a check
 // bound to a service takes that service's name and tags; deregistering a node removes its
 // services, checks and coordinates, deregistering a service removes its checks.
-import type { Backend, Compare, KeyValue, RequestOp, TxnRequest } from '../adapters/backend.js';
+import type { Backend, Compare, KeyValue, RangeRequest, RangeResponse, RequestOp } from '../adapters/backend.js';
 import { CompareResult, CompareTarget } from '../adapters/backend.js';
 import { EMPTY_BYTES, rangeRequest } from '../adapters/requests.js';
 import type { CheckInput, DeregisterRequest, RegisterRequest, ServiceInput } from './catalog-decode.js';
@@ -89,10 +89,6 @@ const DEFAULT_WEIGHTS = { Passing: 1, Warning: 1 } as const;
 const UUID_RE = /^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/;
 const ANY_ADDRESS = new Set(['0.0.0.0', '::', '[::]', '0:0:0:0:0:0:0:0']);
 
-const prefixRange = (prefix: Buffer): RequestOp => ({
-  requestRange: rangeRequest(prefix, { keyspace: SYSTEM, rangeEnd: prefixEnd(prefix) }),
-});
-const keyRange = (key: Buffer): RequestOp => ({ requestRange: rangeRequest(key, { keyspace: SYSTEM }) });
 const putOp = (key: Buffer, value: Buffer): RequestOp => ({
   requestPut: { keyspace: SYSTEM, key, value, lease: 0n, prevKv: false, ignoreValue: false, ignoreLease: false },
 });
@@ -117,6 +113,22 @@ const rangeUnchangedSince = (prefix: Buffer, revision: number): Compare => ({
   rangeEnd: prefixEnd(prefix),
   modRevision: revision + 1,
 });
+
+/** A RangeRequest over every system key under `prefix`. */
+const prefixRead = (prefix: Buffer): RangeRequest => rangeRequest(prefix, { keyspace: SYSTEM, rangeEnd: prefixEnd(prefix) });
+const keyRead = (key: Buffer): RangeRequest => rangeRequest(key, { keyspace: SYSTEM });
+
+/**
+ * Several ranges read at one store revision without a transaction (a read-only txn would be a
+ * raft proposal on some backends): the first range fixes the revision (linearizable unless
+ * `stale`, Consul's ?stale), the others read that same revision from the local MVCC history.
+ */
+export async function readAtOneRevision(backend: Backend, reads: RangeRequest[], stale = false): Promise<{ revision: number; results: RangeResponse[] }> {
+  const first = await backend.range({ ...reads[0]!, serializable: stale });
+  const revision = first.header.revision;
+  const rest = await Promise.all(reads.slice(1).map((r) => backend.range({ ...r, serializable: true, revision })));
+  return { revision, results: [first, ...rest] };
+}
 
 /** Consul's check type name from a check's definition (CheckType.Type()). */
 export function checkTypeOf(def: Record<string, unknown>): string {
@@ -259,20 +271,19 @@ export class Catalog {
   async planRegister(req: RegisterRequest): Promise<CatalogPlan> {
     validateRegister(req);
     const withIds = req.ID !== '' && !req.SkipNodeUpdate;
-    const success = [keyRange(nodeKey(req.Node)), prefixRange(nodeServicesPrefix(req.Node)), prefixRange(nodeChecksPrefix(req.Node))];
+    const reads = [keyRead(nodeKey(req.Node)), prefixRead(nodeServicesPrefix(req.Node)), prefixRead(nodeChecksPrefix(req.Node))];
     // A node ID is unique: registering one needs every node (to find the ID's current owner).
-    if (withIds) success.push(prefixRange(systemKey(SystemPrefix.node)));
-    const read = await this.backend.txn({ compare: [], success, failure: [] });
-    const revision = read.header.revision;
-    const existingNodeKv = read.responses[0]!.responseRange!.kvs[0];
-    const existingServices = read.responses[1]!.responseRange!.kvs.map(decodeService);
-    const existingChecks = new Map(read.responses[2]!.responseRange!.kvs.map((kv) => [kv.key.toString('latin1'), decodeCheck(kv)]));
+    if (withIds) reads.push(prefixRead(systemKey(SystemPrefix.node)));
+    const { revision, results } = await readAtOneRevision(this.backend, reads);
+    const existingNodeKv = results[0]!.kvs[0];
+    const existingServices = results[1]!.kvs.map(decodeService);
+    const existingChecks = new Map(results[2]!.kvs.map((kv) => [kv.key.toString('latin1'), decodeCheck(kv)]));
 
     const compare: Compare[] = [unchanged(nodeKey(req.Node), existingNodeKv?.modRevision ?? 0)];
     const ops: RequestOp[] = [];
     if (withIds) {
       compare.push(rangeUnchangedSince(systemKey(SystemPrefix.node), revision));
-      const allNodes = read.responses[3]!.responseRange!.kvs.map(decodeNode);
+      const allNodes = results[3]!.kvs.map(decodeNode);
       const serf = existingChecks.get(checkKey(req.Node, SERF_CHECK_ID).toString('latin1'));
       ops.push(...this.nodeIdRules(req, existingNodeKv ? decodeNode(existingNodeKv).value : undefined, serf?.value, allNodes));
     }
@@ -379,15 +390,15 @@ export class Catalog {
     if (req.Node === '') throw new CatalogError('Must provide node');
     if (req.ServiceID !== '') {
       const key = serviceKey(req.Node, req.ServiceID);
-      const read = await this.backend.txn({ compare: [], success: [keyRange(key), prefixRange(nodeChecksPrefix(req.Node))], failure: [] });
-      const svc = read.responses[0]!.responseRange!.kvs[0];
+      const { revision, results } = await readAtOneRevision(this.backend, [keyRead(key), prefixRead(nodeChecksPrefix(req.Node))]);
+      const svc = results[0]!.kvs[0];
       if (!svc) return { compare: [], ops: [] };
       const id = req.ServiceID.toLowerCase();
       const ops = [deleteOp(key)];
-      for (const kv of read.responses[1]!.responseRange!.kvs) {
+      for (const kv of results[1]!.kvs) {
         if (decodeCheck(kv).value.ServiceID.toLowerCase() === id) ops.push(deleteOp(kv.key));
       }
-      return { compare: [unchanged(key, svc.modRevision), rangeUnchangedSince(nodeChecksPrefix(req.Node), read.header.revision)], ops };
+      return { compare: [unchanged(key, svc.modRevision), rangeUnchangedSince(nodeChecksPrefix(req.Node), revision)], ops };
     }
     if (req.CheckID !== '') {
       const key = checkKey(req.Node, req.CheckID);
@@ -432,22 +443,20 @@ export class Catalog {
 
   // ---- reads ----
 
-  /** Every node, service and check (and, when asked, coordinate) at one revision. */
-  async snapshot(opts: { coordinates?: boolean } = {}): Promise<CatalogSnapshot> {
-    const success: RequestOp[] = [
-      prefixRange(systemKey(SystemPrefix.node)),
-      prefixRange(systemKey(SystemPrefix.service)),
-      prefixRange(systemKey(SystemPrefix.check)),
-    ];
-    if (opts.coordinates) success.push(prefixRange(systemKey(SystemPrefix.coordinate)));
-    const txn: TxnRequest = { compare: [], success, failure: [] };
-    const res = await this.backend.txn(txn);
+  /**
+   * Every node, service and check (and, when asked, coordinate) at one revision. `stale` reads
+   * this member's state without confirming it is current (Consul's ?stale, and its DNS default).
+   */
+  async snapshot(opts: { coordinates?: boolean; stale?: boolean } = {}): Promise<CatalogSnapshot> {
+    const reads = [prefixRead(systemKey(SystemPrefix.node)), prefixRead(systemKey(SystemPrefix.service)), prefixRead(systemKey(SystemPrefix.check))];
+    if (opts.coordinates) reads.push(prefixRead(systemKey(SystemPrefix.coordinate)));
+    const { revision, results } = await readAtOneRevision(this.backend, reads, opts.stale === true);
     return {
-      revision: res.header.revision,
-      nodes: res.responses[0]!.responseRange!.kvs.map(decodeNode),
-      services: res.responses[1]!.responseRange!.kvs.map(decodeService),
-      checks: res.responses[2]!.responseRange!.kvs.map(decodeCheck),
-      coordinates: opts.coordinates ? res.responses[3]!.responseRange!.kvs : [],
+      revision,
+      nodes: results[0]!.kvs.map(decodeNode),
+      services: results[1]!.kvs.map(decodeService),
+      checks: results[2]!.kvs.map(decodeCheck),
+      coordinates: opts.coordinates ? results[3]!.kvs : [],
     };
   }
 
@@ -488,7 +497,8 @@ export class Catalog {
    * `passingOnly`, one with a warning too. `tag` (case-insensitive) must be among its tags.
    */
   async healthyInstances(serviceName: string, opts: { tag?: string; passingOnly?: boolean } = {}): Promise<ServiceInstance[]> {
-    const snap = await this.snapshot();
+    // DNS reads stale by default (Consul's dns_config.allow_stale).
+    const snap = await this.snapshot({ stale: true });
     return instancesOf(snap, serviceName).filter((inst) => {
       if (opts.tag !== undefined && !hasTags(inst.service.value, [opts.tag])) return false;
       // Consul's CheckServiceNodes.Filter: critical always excludes; with only-passing anything but passing does.
@@ -531,14 +541,30 @@ export function instancesOf(snap: CatalogSnapshot, serviceName: string, match?: 
 
 /** The node-level checks of the instance's node, then the instance's own checks. */
 export function checksOfInstance(snap: CatalogSnapshot, s: ServiceRecord): Stored<CheckRecord>[] {
-  const seg = nodeSegment(s.Node);
   const id = s.ID.toLowerCase();
   const nodeLevel: Stored<CheckRecord>[] = [];
   const own: Stored<CheckRecord>[] = [];
-  for (const c of snap.checks) {
-    if (nodeSegment(c.value.Node) !== seg) continue;
+  for (const c of checksByNode(snap).get(nodeSegment(s.Node)) ?? []) {
     if (c.value.ServiceID === '') nodeLevel.push(c);
     else if (c.value.ServiceID.toLowerCase() === id) own.push({ ...c, value: { ...c.value, ServiceName: s.Service, ServiceTags: s.Tags } });
   }
   return [...nodeLevel, ...own];
+}
+
+const checksByNodeCache = new WeakMap<CatalogSnapshot, Map<string, Stored<CheckRecord>[]>>();
+
+/** A snapshot's checks grouped by node (built once per snapshot), so listing N instances is not N scans of every check. */
+function checksByNode(snap: CatalogSnapshot): Map<string, Stored<CheckRecord>[]> {
+  let byNode = checksByNodeCache.get(snap);
+  if (!byNode) {
+    byNode = new Map();
+    for (const c of snap.checks) {
+      const seg = nodeSegment(c.value.Node);
+      const list = byNode.get(seg);
+      if (list) list.push(c);
+      else byNode.set(seg, [c]);
+    }
+    checksByNodeCache.set(snap, byNode);
+  }
+  return byNode;
 }

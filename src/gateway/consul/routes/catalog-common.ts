@@ -60,7 +60,7 @@ export function nearNode(ctx: ConsulContext, opts: QueryOptions): string | undef
  */
 export async function catalogSnapshot(ctx: ConsulContext, req: FastifyRequest, opts: { coordinates?: boolean } = {}): Promise<CatalogSnapshot> {
   if (peerOf(req) !== '') return { revision: ctx.core.backend.header().revision, nodes: [], services: [], checks: [], coordinates: [] };
-  return ctx.core.catalog.snapshot(opts);
+  return ctx.core.catalog.snapshot({ ...opts, stale: rawParams(req).has('stale') });
 }
 
 /** The ?peer of a read ('' = this cluster). */
