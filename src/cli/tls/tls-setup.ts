@@ -169,7 +169,7 @@ export function rejectedConnectionEvent(r: TlsRejection, zap: boolean): EtcdLogE
 
 /** The peer transport's TLS (native/transport/peer-tls.ts) from the peer TLSInfo. */
 export function peerTlsOf(info: TlsInfo, skipClientSanVerify: boolean, onReject: (r: TlsRejection) => void): PeerTls {
-  const source = fileTlsSource(info, { skipClientSanVerify });
+  const source = fileTlsSource(info, { checkClientSan: !skipClientSanVerify });
   return {
     serverFor: (onSecure) => createTlsTerminator(source, { alpn: ['http/1.1'], onSecure, onReject }),
     dialOptions: () => clientTlsOptions(info),

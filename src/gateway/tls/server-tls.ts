@@ -163,15 +163,29 @@ async function sanRefusal(cert: tls.PeerCertificate, host: string): Promise<stri
     if (ips.some((ip) => sameIp(ip, host))) return undefined;
     if (dnsNames.length === 0) return `x509: certificate is valid for ${ips.join(', ')}, not ${host}`;
   }
+  let lookupError: string | undefined;
   for (const name of dnsNames) {
     try {
       const found = await lookup(name, { all: true });
       if (found.some((a) => sameIp(a.address, host))) return undefined;
-    } catch {
-      /* an unresolvable name simply does not match */
+    } catch (err) {
+      // an unresolvable name does not match; Go's resolver error is quoted, as etcd quotes it
+      if ((err as NodeJS.ErrnoException).code === 'ENOTFOUND') lookupError = `lookup ${name}${nameserver()}: no such host`;
+      else lookupError = `lookup ${name}: ${(err as Error).message}`;
     }
   }
-  return `tls: "${host}" does not match any of DNSNames ${JSON.stringify(dnsNames).replace(/","/g, '" "')}`;
+  const names = JSON.stringify(dnsNames).replace(/","/g, '" "');
+  return `tls: "${host}" does not match any of DNSNames ${names}${lookupError ? ` (${lookupError})` : ''}`;
+}
+
+/** " on <first nameserver>:53", as Go's resolver names the server that said no. */
+function nameserver(): string {
+  try {
+    const ns = /^nameserver\s+(\S+)/m.exec(readFileSync('/etc/resolv.conf', 'utf8'))?.[1];
+    return ns ? ` on ${ns.includes(':') ? `[${ns}]` : ns}:53` : '';
+  } catch {
+    return '';
+  }
 }
 
 function sameIp(a: string, b: string): boolean {
@@ -222,13 +236,17 @@ export interface TlsSource {
   refuse(socket: tls.TLSSocket): Promise<string | undefined> | undefined;
 }
 
-/** The source behind etcd's flags: files re-read when they change. */
-export function fileTlsSource(info: TlsInfo, opts: { skipClientSanVerify?: boolean } = {}): TlsSource {
+/**
+ * The source behind etcd's flags: files re-read when they change. `checkClientSan`: the peer port
+ * checks that a connecting member's certificate names the address it comes from (etcd 3.4 does so
+ * for peers unless --experimental-peer-skip-client-san-verification; not for clients).
+ */
+export function fileTlsSource(info: TlsInfo, opts: { checkClientSan?: boolean } = {}): TlsSource {
   return {
     stamp: () => [info.certFile, info.keyFile, info.trustedCaFile].map(fileStamp).join('|'),
     load: () => secureContextOptions(info),
     clientCertAuth: info.clientCertAuth,
-    refuse: (socket) => refusalOf(info, socket, opts.skipClientSanVerify !== true),
+    refuse: (socket) => refusalOf(info, socket, opts.checkClientSan === true),
   };
 }
 

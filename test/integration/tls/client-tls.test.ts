@@ -108,6 +108,17 @@ describe.skipIf(skipUnlessBinaries('etcd', 'etcdctl', 'openssl', 'curl'))('clien
     expect(after).toEqual({ etcd: 'v1\n', dcsgw: 'v1\n' });
   });
 
+  it('client certificates naming other addresses or host names are accepted on the client port by both (no SAN check there)', async () => {
+    const runs = await both(async (s) => {
+      const out: string[] = [];
+      for (const [cert, key] of [[pki.farIpCert, pki.farIpKey], [pki.farDnsCert, pki.farDnsKey]]) {
+        out.push((await etcdctl(s.https, [`--cacert=${pki.ca}`, `--cert=${cert}`, `--key=${key}`, 'get', 'tls/k', '--print-value-only'])).stdout);
+      }
+      return out;
+    });
+    expect(runs).toEqual({ etcd: ['v1\n', 'v1\n'], dcsgw: ['v1\n', 'v1\n'] });
+  });
+
   it('--insecure-skip-tls-verify with a client certificate works on both', async () => {
     const runs = await both(async (s) => (await etcdctl(s.https, ['--insecure-skip-tls-verify', `--cert=${pki.clientCert}`, `--key=${pki.clientKey}`, 'get', 'tls/k'])).stdout);
     expect(runs).toEqual({ etcd: 'tls/k\nv1\n', dcsgw: 'tls/k\nv1\n' });

@@ -4,7 +4,7 @@
 // port speaks nothing but TLS.
 import { execFile } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { allocatePorts, etcdctl, skipUnlessBinaries, stopAllProcesses, waitFor } from '../../support/index.js';
+import { allocatePorts, etcdctl, skipUnlessBinaries, sleep, stopAllProcesses, waitFor } from '../../support/index.js';
 import { makePki, memberFlags, spawnMember, tempDataDir, TLS_PORTS, waitTlsHealthy, type Pki, type TlsMember } from './tls-support.js';
 
 interface ClusterMember {
@@ -144,4 +144,46 @@ describe.skipIf(skipUnlessBinaries('etcdctl', 'openssl', 'curl'))('peer TLS betw
       await intruder.proc.stop();
     }, 60_000);
   }
+});
+
+describe.skipIf(skipUnlessBinaries('etcd', 'openssl', 'curl'))('peer port: a connecting certificate must name the address it comes from, as etcd checks', () => {
+  let pki2: Pki;
+  beforeAll(() => {
+    pki2 = makePki();
+  });
+  afterAll(async () => {
+    await stopAllProcesses();
+  });
+
+  it('other IP, unresolvable DNS name, matching SANs; and --experimental-peer-skip-client-san-verification', async () => {
+    const curlPeer = (url: string, cert: string, key: string): Promise<number> =>
+      new Promise((resolve) => execFile('curl', ['-sS', '--http1.1', '--max-time', '3', '--cacert', pki2.ca, '--cert', cert, '--key', key, `${url}/version`], (err) => resolve(err ? ((err as { code?: number }).code ?? -1) : 0)));
+    const outcome: Record<string, string[]> = {};
+    for (const kind of ['etcd', 'dcsgw'] as const) {
+      outcome[kind] = [];
+      for (const skip of [false, true]) {
+        const [c, p] = (await allocatePorts(2, TLS_PORTS)) as [number, number];
+        const dataDir = tempDataDir(kind);
+        const peer = `https://127.0.0.1:${p}`;
+        const m = spawnMember(kind, [...memberFlags({ dataDir, client: [`http://127.0.0.1:${c}`], peer }), '--peer-cert-file', pki2.serverCert, '--peer-key-file', pki2.serverKey, '--peer-trusted-ca-file', pki2.ca, '--peer-client-cert-auth', ...(skip ? ['--experimental-peer-skip-client-san-verification'] : [])], dataDir);
+        await waitTlsHealthy(m, `http://127.0.0.1:${c}`, []);
+        const codes = [
+          await curlPeer(peer, pki2.farIpCert, pki2.farIpKey),
+          await curlPeer(peer, pki2.farDnsCert, pki2.farDnsKey),
+          await curlPeer(peer, pki2.clientCert, pki2.clientKey),
+        ];
+        await sleep(300);
+        const rejected = m.proc
+          .output()
+          .split('\n')
+          .filter((l) => l.includes('rejected connection'))
+          .map((l) => l.replace(/^\S+ \S+ /, '').replace(/"127\.0\.0\.1:\d+"/, '"127.0.0.1:<PORT>"'));
+        outcome[kind]!.push(`skip=${skip} curl=${codes.join(',')}`, ...rejected);
+        await m.proc.stop();
+      }
+    }
+    expect(outcome.dcsgw?.[0]).toBe('skip=false curl=52,52,0');
+    expect(outcome.dcsgw?.[1]).toBe('I | embed: rejected connection from "127.0.0.1:<PORT>" (error "x509: certificate is valid for 10.9.9.9, not 127.0.0.1", ServerName "", IPAddresses ["10.9.9.9"], DNSNames [])');
+    expect(outcome.dcsgw).toEqual(outcome.etcd);
+  }, 90_000);
 });

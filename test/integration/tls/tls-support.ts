@@ -28,6 +28,11 @@ export interface Pki {
   /** A second server key pair from the same CA (for rotation). */
   server2Cert: string;
   server2Key: string;
+  /** Client certificates naming only an address (10.9.9.9) / only a host name (nohost.invalid) that is not the connection's. */
+  farIpCert: string;
+  farIpKey: string;
+  farDnsCert: string;
+  farDnsKey: string;
 }
 
 function ossl(dir: string, args: string[]): void {
@@ -80,6 +85,10 @@ export function makePki(): Pki {
   issue(dir, 'client', 'client', 'ca', 'ext.cnf');
   issue(dir, 'revoked', 'revoked', 'ca', 'ext.cnf');
   issue(dir, 'otherclient', 'client', 'other', 'ext.cnf');
+  writeFileSync(join(dir, 'far-ip.cnf'), 'subjectAltName=IP:10.9.9.9\nextendedKeyUsage=clientAuth\n');
+  writeFileSync(join(dir, 'far-dns.cnf'), 'subjectAltName=DNS:nohost.invalid\nextendedKeyUsage=clientAuth\n');
+  issue(dir, 'far-ip', 'far-ip', 'ca', 'far-ip.cnf');
+  issue(dir, 'far-dns', 'far-dns', 'ca', 'far-dns.cnf');
   ossl(dir, ['ca', '-config', 'ca.cnf', '-revoke', 'revoked.pem']);
   ossl(dir, ['ca', '-config', 'ca.cnf', '-gencrl', '-out', 'ca.crl']);
   const p = (f: string): string => join(dir, f);
@@ -98,6 +107,10 @@ export function makePki(): Pki {
     crl: p('ca.crl'),
     server2Cert: p('server2.pem'),
     server2Key: p('server2.key'),
+    farIpCert: p('far-ip.pem'),
+    farIpKey: p('far-ip.key'),
+    farDnsCert: p('far-dns.pem'),
+    farDnsKey: p('far-dns.key'),
   };
 }
 
