@@ -124,10 +124,18 @@ const keyRead = (key: Buffer): RangeRequest => rangeRequest(key, { keyspace: SYS
  * `stale`, Consul's ?stale), the others read that same revision from the local MVCC history.
  */
 export async function readAtOneRevision(backend: Backend, reads: RangeRequest[], stale = false): Promise<{ revision: number; results: RangeResponse[] }> {
-  const first = await backend.range({ ...reads[0]!, serializable: stale });
-  const revision = first.header.revision;
-  const rest = await Promise.all(reads.slice(1).map((r) => backend.range({ ...r, serializable: true, revision })));
-  return { revision, results: [first, ...rest] };
+  for (let attempt = 0; ; attempt++) {
+    const first = await backend.range({ ...reads[0]!, serializable: stale });
+    const revision = first.header.revision;
+    try {
+      const rest = await Promise.all(reads.slice(1).map((r) => backend.range({ ...r, serializable: true, revision })));
+      return { revision, results: [first, ...rest] };
+    } catch (err) {
+      // The revision was compacted away between the reads: read again at a newer one.
+      if (attempt < 3 && err instanceof Error && /compacted/.test(err.message)) continue;
+      throw err;
+    }
+  }
 }
 
 /** Consul's check type name from a check's definition (CheckType.Type()). */
