@@ -14,6 +14,7 @@ import {
   repoRoot,
   skipUnlessBinaries,
   sleep,
+  startCluster,
   startMemberOfKind,
   stopAllProcesses,
   type MemberKind,
@@ -139,6 +140,20 @@ describe.skipIf(!ready)('JWT tokens against genuine etcd', () => {
       for (const m of Object.values(started)) await m.stop();
     }, 120_000);
   }
+
+  it('a 3-member dcsgw cluster with the same keys: a token from one member works on every member', async () => {
+    const members = await startCluster('dcsgw', 3, { portRange: RANGE, extraArgs: ['--auth-token', `jwt,pub-key=${p256.pub},priv-key=${p256.priv},sign-method=ES256`] });
+    for (const args of [['user', 'add', 'root:pw'], ['user', 'grant-role', 'root', 'root'], ['auth', 'enable']]) {
+      expect((await etcdctl(members[0]!.endpoints, args)).code).toBe(0);
+    }
+    const token = (await post(members[1]!.clientUrl, '/v3/auth/authenticate', { name: 'root', password: 'pw' })).body['token'] as string;
+    expect(token.split('.')).toHaveLength(3);
+    for (const m of members) {
+      const r = await post(m.clientUrl, '/v3/kv/put', { key: 'YQ==', value: 'Yg==' }, token);
+      expect(r.status).toBe(200);
+    }
+    for (const m of members) await m.stop();
+  }, 120_000);
 
   it('an expired token is refused by both; a public key alone cannot issue tokens', async () => {
     const answers: Partial<Record<MemberKind, unknown[]>> = {};
