@@ -132,6 +132,34 @@ export function selfConfig(id: SelfIdentity): Record<string, unknown> {
   };
 }
 
+/**
+ * The Envoy releases Consul 1.22 declares support for (its proxysupport list: four major lines,
+ * newest first). dcsgw serves no xDS itself; `consul connect envoy` only reads this list to check
+ * an Envoy binary's version before it bootstraps one.
+ */
+const SUPPORTED_ENVOY_VERSIONS = ['1.35.0', '1.34.0', '1.33.0', '1.32.0'];
+
+/** A configured port as Consul's runtime config reports it: -1 when disabled (<= 0). */
+function portOr(id: SelfIdentity, name: string, fallback: number): number {
+  const v = cfgNumber(id, 'ports', name) ?? fallback;
+  return v > 0 ? v : -1;
+}
+
+/**
+ * The xDS block of /v1/agent/self: the gRPC ports an Envoy would be pointed at. Port prefers the
+ * TLS port and falls back to the plaintext one when TLS gRPC is disabled, as Consul does.
+ * Defaults are Consul's: grpc disabled and grpc_tls 8503, -dev adds grpc 8502.
+ */
+export function xdsSelf(id: SelfIdentity): { SupportedProxies: Record<string, string[]>; Port: number; Ports: { Plaintext: number; TLS: number } } {
+  const plaintext = portOr(id, 'grpc', -1);
+  const tls = portOr(id, 'grpc_tls', 8503);
+  return {
+    SupportedProxies: { envoy: [...SUPPORTED_ENVOY_VERSIONS] },
+    Port: tls > 0 ? tls : plaintext,
+    Ports: { Plaintext: plaintext, TLS: tls },
+  };
+}
+
 /** A sanitized subset of Consul's runtime configuration, under Consul's RuntimeConfig names. */
 export function debugConfig(id: SelfIdentity, runtime: AgentRuntime | undefined): Record<string, unknown> {
   const opts = runtime?.options;

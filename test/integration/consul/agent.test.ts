@@ -423,7 +423,10 @@ describe('self, members, metrics, host', () => {
     expect(self.Coord.Vec).toHaveLength(8);
     expect(self.Member).toMatchObject({ Name: 'agent-one', Addr: '127.0.0.1', Status: 1 });
     expect(self.Meta).toEqual({ 'consul-network-segment': '', 'consul-version': '1.22.1' });
-    expect(self.xDS).toBeUndefined();
+    // Consul always runs its xDS server: its gRPC ports (defaults: plaintext off, TLS 8503) and the Envoy lines it supports.
+    expect(Object.keys(self).sort()).toEqual(['Config', 'Coord', 'DebugConfig', 'Member', 'Meta', 'Stats', 'xDS']);
+    expect(self.xDS).toMatchObject({ Port: 8503, Ports: { Plaintext: -1, TLS: 8503 } });
+    expect(self.xDS.SupportedProxies.envoy.length).toBeGreaterThan(0);
     // `consul info` prints every Stats value with %s: all must be strings.
     for (const section of Object.values(self.Stats as Record<string, Record<string, unknown>>)) {
       for (const v of Object.values(section)) expect(typeof v).toBe('string');
@@ -443,7 +446,7 @@ describe('self, members, metrics, host', () => {
     expect(`${r.status} ${await r.text()}`).toBe('400 Cannot provide a segment with wan=true');
   });
 
-  it('/v1/agent/metrics answers JSON, and refuses Prometheus while its retention time is not set (Consul default)', async () => {
+  it('/v1/agent/metrics answers JSON, and an empty 200 with the reason in X-Consul-Reason for Prometheus while its retention time is not set (Consul default)', async () => {
     const m = await json<{ Timestamp: string; Gauges: Array<{ Name: string; Value: number }>; Counters: unknown[] }>('/v1/agent/metrics');
     expect(m.Timestamp).toMatch(/^\d{4}-\d\d-\d\d \d\d:\d\d:\d0 \+0000 UTC$/);
     // go-metrics puts the hostname into gauge names (telemetry.disable_hostname is off by default).
@@ -451,7 +454,11 @@ describe('self, members, metrics, host', () => {
     expect(m.Gauges.some((g) => g.Name === `consul.${hostname()}.runtime.alloc_bytes`)).toBe(true);
     expect(Array.isArray(m.Counters)).toBe(true);
     const p = await get('/v1/agent/metrics?format=prometheus');
-    expect(`${p.status} ${await p.text()}`).toBe('415 Prometheus is not enabled since its retention time is not positive');
+    expect(`${p.status} ${await p.text()}`).toBe('200 ');
+    expect(p.headers.get('x-consul-reason')).toBe('Prometheus is not enabled since its retention time is not positive');
+    const open = await get('/v1/agent/metrics', { headers: { Accept: 'application/openmetrics-text' } });
+    expect(open.status).toBe(200);
+    expect(open.headers.get('x-consul-reason')).toBe('Prometheus is not enabled since its retention time is not positive');
   });
 
   it('/v1/agent/host reports memory, CPU, host and disk', async () => {

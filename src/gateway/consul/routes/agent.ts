@@ -9,7 +9,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { AgentError } from '../../../compat/agent/agent-error.js';
 import type { AgentRuntime } from '../../../compat/agent/agent-runtime.js';
-import { agentStats, debugConfig, localMember, originCoordinate, selfConfig } from '../../../compat/agent/agent-self.js';
+import { agentStats, debugConfig, localMember, originCoordinate, selfConfig, xdsSelf } from '../../../compat/agent/agent-self.js';
 import {
   DefinitionError,
   VALID_STATUSES,
@@ -248,6 +248,7 @@ export const agentRoutes: ConsulRoute = (app: FastifyInstance, ctx: ConsulContex
       Member: localMember(ctx.agent),
       Stats: agentStats(ctx.agent, rt, raft),
       Meta: rt?.metadata ?? { 'consul-network-segment': '', 'consul-version': ctx.agent.consulVersion },
+      xDS: xdsSelf(ctx.agent),
     });
   });
 
@@ -272,7 +273,10 @@ export const agentRoutes: ConsulRoute = (app: FastifyInstance, ctx: ConsulContex
     const accept = req.headers.accept ?? '';
     if (param(req, 'format') === 'prometheus' || /application\/openmetrics-text|text\/plain;\s*version=0\.4\.0/.test(accept)) {
       if (!prometheusEnabled(ctx.agent.config)) {
-        throw new ConsulHttpError(415, 'Prometheus is not enabled since its retention time is not positive');
+        // Consul 1.22 raises a status-with-payload error here, but its HTTP wrapper returns before
+        // writing anything when the handler has no body: the client sees 200, an empty body and
+        // the reason in X-Consul-Reason only.
+        return reply.code(200).header('X-Consul-Reason', 'Prometheus is not enabled since its retention time is not positive').send('');
       }
       return reply.header('Content-Type', 'text/plain; version=0.0.4; charset=utf-8').send(prometheusText(metrics));
     }
