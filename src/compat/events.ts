@@ -64,7 +64,7 @@ function goRegexp(pattern: string): GoRegexp | undefined {
   }
 }
 
-/** Go's regexp.Compile error text for a pattern it refuses. */
+/** Go's regexp.Compile error text for a pattern it refuses ('' when it compiles). */
 function regexpError(pattern: string): string {
   try {
     compileGoRegexp(pattern);
@@ -76,12 +76,14 @@ function regexpError(pattern: string): string {
 
 /** Consul's validateUserEvent. */
 function validate(p: FireParams): void {
-  if (p.nodeFilter !== '' && !goRegexp(p.nodeFilter)) throw new EventError(`Invalid node filter: ${regexpError(p.nodeFilter)}`);
-  if (p.serviceFilter !== '' && !goRegexp(p.serviceFilter)) throw new EventError(`Invalid service filter: ${regexpError(p.serviceFilter)}`);
-  if (p.tagFilter !== '') {
-    if (p.serviceFilter === '') throw new EventError('cannot provide tag filter without service filter');
-    if (!goRegexp(p.tagFilter)) throw new EventError(`Invalid tag filter: ${regexpError(p.tagFilter)}`);
-  }
+  const invalid = (what: string, pattern: string) => {
+    const err = pattern === '' ? '' : regexpError(pattern);
+    if (err !== '') throw new EventError(`Invalid ${what} filter: ${err}`);
+  };
+  invalid('node', p.nodeFilter);
+  invalid('service', p.serviceFilter);
+  if (p.tagFilter !== '' && p.serviceFilter === '') throw new EventError('cannot provide tag filter without service filter');
+  invalid('tag', p.tagFilter);
 }
 
 /** Bytes msgpack spends on a string / byte string of length n. */
