@@ -57,11 +57,19 @@ export function isCatalogWrite(op: CatalogTxnOp): boolean {
   return op.verb !== 'get';
 }
 
-/** The record's view as the txn result shows it ({"Node": ...}, {"Service": ...}, {"Check": ...}). */
+/**
+ * The record's view as the txn result shows it ({"Node": ...}, {"Service": ...}, {"Check": ...}).
+ * A txn answers with Consul's raw state-store structs, so an unset tag list stays null here (the
+ * catalog and health endpoints show [] instead).
+ */
 export function catalogResultOf(kind: CatalogKind, kv: KeyValue): Record<string, unknown> {
   if (kind === 'Node') return { Node: nodeView(decodeNode(kv)) };
-  if (kind === 'Service') return { Service: nodeServiceView(decodeService(kv)) };
-  return { Check: healthCheckView(decodeCheck(kv)) };
+  if (kind === 'Service') {
+    const s = decodeService(kv);
+    return { Service: { ...nodeServiceView(s), Tags: s.value.Tags } };
+  }
+  const c = decodeCheck(kv);
+  return { Check: { ...healthCheckView(c), ServiceTags: c.value.ServiceTags } };
 }
 
 export class CatalogTxnPlanner {

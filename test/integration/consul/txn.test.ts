@@ -211,7 +211,7 @@ describe('/v1/txn catalog verbs', () => {
     expect(g.status, gt).toBe(200);
     const ga = JSON.parse(gt) as { Results: Array<Record<string, Record<string, unknown>>> };
     expect(ga.Results[0]!.Node).toMatchObject({ Node: 'txn-node' });
-    expect(ga.Results[1]!.Check).toMatchObject({ CheckID: 'serfHealth', Status: 'passing' });
+    expect(ga.Results[1]!.Check).toMatchObject({ CheckID: 'serfHealth', Status: 'passing', ServiceTags: null });
     const missing = await txn([{ Node: { Verb: 'get', Node: { Node: 'nope' } } }]);
     expect(missing.status).toBe(409);
     expect(((await missing.json()) as Answer).Errors).toEqual([{ OpIndex: 0, What: 'node "nope" doesn\'t exist' }]);
