@@ -154,6 +154,30 @@ export function checkTypeOf(def: Record<string, unknown>): string {
   return '';
 }
 
+const META_MAX_KEY_PAIRS = 64;
+const META_KEY_MAX_LENGTH = 128;
+const META_VALUE_MAX_LENGTH = 512;
+const META_KEY_FORMAT = /^[a-zA-Z0-9_-]+$/;
+const META_RESERVED_PREFIX = 'consul-';
+
+/** Consul's metadata rules (structs.validateMetadata, as a service's Meta is checked on the way in); undefined = valid. */
+export function metadataError(meta: Record<string, string> | null): string | undefined {
+  if (!meta) return undefined;
+  const entries = Object.entries(meta);
+  // (Consul's shared validator names node metadata here whatever it checks.)
+  if (entries.length > META_MAX_KEY_PAIRS) return `Node metadata cannot contain more than ${META_MAX_KEY_PAIRS} key/value pairs`;
+  for (const [key, value] of entries) {
+    let why: string | undefined;
+    if (key === '') why = 'Key cannot be blank';
+    else if (!META_KEY_FORMAT.test(key)) why = 'Key contains invalid characters';
+    else if (key.length > META_KEY_MAX_LENGTH) why = `Key is too long (limit: ${META_KEY_MAX_LENGTH} characters)`;
+    else if (key.startsWith(META_RESERVED_PREFIX)) why = `Key prefix '${META_RESERVED_PREFIX}' is reserved for internal use`;
+    else if (value.length > META_VALUE_MAX_LENGTH) why = `Value is too long (limit: ${META_VALUE_MAX_LENGTH} characters)`;
+    if (why) return `Couldn't load metadata pair ('${key}', '${value}'): ${why}`;
+  }
+  return undefined;
+}
+
 /** Consul's Catalog.Register argument checks (texts as Consul's RPC returns them). */
 function validateRegister(req: RegisterRequest): void {
   if (req.Node === '') throw new CatalogError('Must provide node');
@@ -319,6 +343,8 @@ export class Catalog {
     let registered: ServiceRecord | undefined;
     if (req.Service) {
       registered = serviceRecordOf(nodeName, req.Service);
+      const metaErr = metadataError(registered.Meta);
+      if (metaErr) throw new CatalogError(`failed inserting service: Invalid Service Meta for node ${nodeName} and serviceID ${registered.ID}: ${metaErr}`);
       const key = serviceKey(nodeName, registered.ID);
       const existing = existingServices.find((s) => s.value.ID.toLowerCase() === registered!.ID.toLowerCase());
       compare.push(unchanged(key, existing?.modifyIndex ?? 0));

@@ -242,6 +242,8 @@ describe('refusals with Consul\'s texts', () => {
     ['a service on 0.0.0.0', { Node: 'x', Address: '1.2.3.4', Service: { Service: 's', Address: '0.0.0.0' } }, 500, 'Invalid service address'],
     ['SkipNodeUpdate for a node that does not exist', { Node: 'ghost-node', SkipNodeUpdate: true, Service: { Service: 's' } }, 500, 'failed inserting service: Missing node registration'],
     ['a string where a number goes', { Node: 'x', Address: '1.2.3.4', Service: { Service: 's', Port: 'eighty' } }, 400, 'Request decode failed: json: cannot unmarshal string into Go struct field NodeService.Port of type int'],
+    ['a service meta key Consul reserves', { Node: 'x', Address: '1.2.3.4', Service: { ID: 's1', Service: 's', Meta: { 'consul-x': 'y' } } }, 500, "failed inserting service: Invalid Service Meta for node x and serviceID s1: Couldn't load metadata pair ('consul-x', 'y'): Key prefix 'consul-' is reserved for internal use"],
+    ['a service meta key with a dot', { Node: 'x', Address: '1.2.3.4', Service: { ID: 's1', Service: 's', Meta: { 'a.b': 'y' } } }, 500, "failed inserting service: Invalid Service Meta for node x and serviceID s1: Couldn't load metadata pair ('a.b', 'y'): Key contains invalid characters"],
     ['a check of another node', { Node: 'x', Address: '1.2.3.4', Check: { Node: 'y', CheckID: 'c' } }, 500, "Node 'y' for check 'c' doesn't match register request node 'x'"],
     ['a check interval Go cannot parse', { Node: 'x', Address: '1.2.3.4', Check: { Name: 'c', Definition: { HTTP: 'http://x', Interval: 'ten' } } }, 400, 'Request decode failed: time: invalid duration "ten"'],
     ['an empty body', '', 400, 'Request decode failed: EOF'],
