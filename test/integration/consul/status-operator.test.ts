@@ -53,7 +53,8 @@ describe('/v1/operator/raft', () => {
       ProtocolVersion: '3',
     });
     expect(conf.Servers[0]!.LastIndex).toBeGreaterThan(0);
-    expect(conf.Index).toBeGreaterThan(0);
+    // raft's GetConfiguration future carries no log index: Consul always reports 0 (py-consul's suite asserts it).
+    expect(conf.Index).toBe(0);
     const stale = await get('/v1/operator/raft/configuration?stale');
     expect(stale.headers.get('x-consul-effective-consistency')).toBe('stale');
   });
@@ -126,5 +127,59 @@ describe('/v1/operator/autopilot', () => {
     expect(s.Leader).toBe(id);
     expect(s.Voters).toEqual([id]);
     expect(s.Servers[id]!.Status).toBe('leader');
+  });
+});
+
+describe('/v1/operator/keyring', () => {
+  const keyBody = JSON.stringify({ Key: '8CooQRX1+VK7MsQQK6lx2LhumpSfQzUjE63HdAu2hgA=' });
+
+  it('without gossip encryption every operation is a 500 with the WAN and LAN pools\' failures (go-multierror text)', async () => {
+    let r = await get('/v1/operator/keyring');
+    expect(r.status).toBe(500);
+    expect(await r.text()).toBe(
+      '4 errors occurred:\n\t* WAN error: 1/1 nodes reported failure\n\t* srv-a.dc1: Keyring is empty (encryption not enabled)\n\t* dc1 (LAN) error: 1/1 nodes reported failure\n\t* srv-a: Keyring is empty (encryption not enabled)\n\n',
+    );
+    r = await get('/v1/operator/keyring?local-only=true');
+    expect(await r.text()).toBe('2 errors occurred:\n\t* dc1 (LAN) error: 1/1 nodes reported failure\n\t* srv-a: Keyring is empty (encryption not enabled)\n\n');
+    for (const method of ['POST', 'PUT', 'DELETE']) {
+      r = await fetch(url('/v1/operator/keyring'), { method, body: keyBody });
+      expect(r.status).toBe(500);
+      expect(await r.text()).toContain('* srv-a: No keyring to modify (encryption not enabled)\n');
+    }
+  });
+
+  it('refuses a missing body and a bad relay factor with 400', async () => {
+    let r = await fetch(url('/v1/operator/keyring'), { method: 'POST' });
+    expect(`${r.status} ${await r.text()}`).toBe('400 Request decode failed: EOF');
+    r = await get('/v1/operator/keyring?relay-factor=9');
+    expect(`${r.status} ${await r.text()}`).toBe('400 Invalid relay-factor: Relay factor must be in range: [0, 5]');
+    r = await get('/v1/operator/keyring?relay-factor=x');
+    expect(`${r.status} ${await r.text()}`).toBe('400 Error parsing relay factor: strconv.Atoi: parsing "x": invalid syntax');
+  });
+});
+
+describe('/v1/operator/usage', () => {
+  it("counts the datacenter's services, instances and nodes, with the query meta in the body too", async () => {
+    const before = await (await get('/v1/operator/usage')).json() as Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+    expect(before.KnownLeader).toBe(true);
+    expect(before.Index).toBeGreaterThan(0);
+    const dc1 = before.Usage.dc1;
+    expect(dc1.Nodes).toBeGreaterThanOrEqual(1);
+    expect(dc1.ConnectServiceInstances).toEqual({ 'connect-native': 0, 'connect-proxy': 0, 'ingress-gateway': 0, 'mesh-gateway': 0, 'terminating-gateway': 0 });
+    const reg = (body: unknown) => fetch(url('/v1/catalog/register'), { method: 'PUT', body: JSON.stringify(body) });
+    expect(await (await reg({ Node: 'usage-n1', Address: '10.0.0.1', Service: { ID: 'web-1', Service: 'web' } })).text()).toBe('true');
+    expect(await (await reg({ Node: 'usage-n2', Address: '10.0.0.2', Service: { ID: 'web-2', Service: 'web' } })).text()).toBe('true');
+    expect(await (await reg({ Node: 'usage-n2', Address: '10.0.0.2', Service: { ID: 'web-proxy', Service: 'web-sidecar-proxy', Kind: 'connect-proxy', Port: 2100, Proxy: { DestinationServiceName: 'web' } } })).text()).toBe('true');
+    const r = await get('/v1/operator/usage');
+    expect(Number(r.headers.get('x-consul-index'))).toBeGreaterThan(before.Index);
+    const after = ((await r.json()) as Record<string, any>).Usage.dc1; // eslint-disable-line @typescript-eslint/no-explicit-any
+    expect(after.Nodes).toBe(dc1.Nodes + 2);
+    expect(after.Services).toBe(dc1.Services + 2);
+    expect(after.ServiceInstances).toBe(dc1.ServiceInstances + 3);
+    expect(after.ConnectServiceInstances['connect-proxy']).toBe(1);
+    expect(after.BillableServiceInstances).toBe(dc1.BillableServiceInstances + 2);
+    const stale = await (await get('/v1/operator/usage?global=true&stale=true')).json() as { Usage: Record<string, unknown>; ConsistencyLevel: string };
+    expect(Object.keys(stale.Usage)).toEqual(['dc1']);
+    expect(stale.ConsistencyLevel).toBe('stale');
   });
 });

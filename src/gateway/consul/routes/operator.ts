@@ -5,10 +5,12 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { DefinitionError } from '../../../compat/agent/json-fields.js';
 import { autopilotConfigJson, getAutopilotConfig, parseAutopilotConfig, setAutopilotConfig } from '../../../compat/agent/autopilot-config.js';
+import { catalogUsage } from '../../../compat/agent/catalog-usage.js';
+import { keyringWithoutEncryptionError, type KeyringOperation } from '../../../compat/agent/gossip-keyring.js';
 import { memberOfServer, raftView, type RaftView } from '../../../compat/agent/raft-view.js';
 import type { ConsulContext } from '../context.js';
 import { ConsulHttpError, badRequest } from '../http-error.js';
-import { parseQueryOptions, setLeaderMeta } from '../query-options.js';
+import { blockingQuery, parseQueryOptions, setLeaderMeta, setQueryMeta } from '../query-options.js';
 import type { ConsulRoute } from './index.js';
 
 type Handler = (req: FastifyRequest, reply: FastifyReply) => Promise<unknown>;
@@ -80,7 +82,9 @@ export const operatorRoutes: ConsulRoute = (app: FastifyInstance, ctx: ConsulCon
     const v = await view();
     if (v.leaderAddress === '' && opts.consistency !== 'stale') throw new ConsulHttpError(500, 'No cluster leader');
     setLeaderMeta(ctx, reply, opts.consistency);
-    return reply.send({ Servers: v.servers, Index: v.index });
+    // Consul reports the Index of raft's GetConfiguration future, which raft fills with the
+    // latest configuration only (never its log index): genuine Consul always answers 0 here.
+    return reply.send({ Servers: v.servers, Index: 0 });
   });
 
   route('/v1/operator/raft/peer', ['DELETE'], async (req, reply) => {
@@ -178,4 +182,59 @@ export const operatorRoutes: ConsulRoute = (app: FastifyInstance, ctx: ConsulCon
     });
   });
 
+  route('/v1/operator/keyring', ['GET', 'POST', 'PUT', 'DELETE'], async (req, reply) => {
+    if (req.method !== 'GET') {
+      const raw = Buffer.isBuffer(req.body) ? req.body.toString('utf8') : '';
+      if (raw.trim() === '') throw badRequest('Request decode failed: EOF');
+      try {
+        JSON.parse(raw);
+      } catch {
+        throw badRequest('Request decode failed: invalid character looking for beginning of value');
+      }
+    }
+    const relay = first(req, 'relay-factor');
+    if (relay !== undefined && relay !== '') {
+      if (!/^[+-]?\d+$/.test(relay)) throw badRequest(`Error parsing relay factor: strconv.Atoi: parsing ${JSON.stringify(relay)}: invalid syntax`);
+      const n = Number(relay);
+      if (n < 0 || n > 5) throw badRequest('Invalid relay-factor: Relay factor must be in range: [0, 5]');
+    }
+    let localOnly = false;
+    const local = first(req, 'local-only');
+    if (local !== undefined && local !== '') {
+      const parsed = goParseBool(local);
+      if (parsed === undefined) throw badRequest(`Error parsing local-only: strconv.ParseBool: parsing ${JSON.stringify(local)}: invalid syntax`);
+      localOnly = parsed;
+    }
+    // dcsgw has no gossip layer, hence never gossip encryption: every operation meets an agent without a keyring.
+    const op: KeyringOperation = req.method === 'GET' ? 'list' : req.method === 'POST' ? 'install' : req.method === 'PUT' ? 'use' : 'remove';
+    throw new ConsulHttpError(500, keyringWithoutEncryptionError(op, ctx.agent, localOnly));
+  });
+
+  route('/v1/operator/usage', ['GET'], async (req, reply) => {
+    const opts = parseQueryOptions(req);
+    const tables = ['nodes', 'services'] as const;
+    const { index, value } = await blockingQuery(ctx, req, opts, tables, async () => {
+      const snap = await ctx.core.catalog.snapshot({ stale: opts.consistency === 'stale' });
+      return { index: ctx.core.tracker.maxIndex(tables), value: catalogUsage(snap) };
+    });
+    setQueryMeta(ctx, reply, opts, index);
+    // Consul's reply embeds its QueryMeta in the body as well as in the headers.
+    return reply.send({
+      Usage: { [ctx.agent.datacenter]: value },
+      Index: Math.max(1, index),
+      LastContact: 0,
+      KnownLeader: true,
+      ConsistencyLevel: opts.consistency,
+      NotModified: false,
+      Backend: 0,
+      ResultsFilteredByACLs: false,
+    });
+  });
 };
+
+/** Go's strconv.ParseBool. */
+function goParseBool(text: string): boolean | undefined {
+  if (['1', 't', 'T', 'TRUE', 'true', 'True'].includes(text)) return true;
+  if (['0', 'f', 'F', 'FALSE', 'false', 'False'].includes(text)) return false;
+  return undefined;
+}
