@@ -9,6 +9,7 @@ import { FLAGS_LINE, USAGE_LINE } from './usage-text.js';
 import { versionText } from './version.js';
 import { runAgent } from './agent/run.js';
 import { runConsulCommand } from './agent/consul-command.js';
+import { serveOverBackend, takeBackendFlag } from './backend-flag.js';
 
 function exitWith(code: number, stdout = '', stderr = ''): never {
   if (stdout) writeSync(1, stdout);
@@ -25,10 +26,14 @@ export async function main(argv: readonly string[], env: NodeJS.ProcessEnv): Pro
     exitWith(result.code, result.stdout, result.stderr);
   }
   let request;
+  let backendUrl: string | undefined;
   try {
+    // --backend (dcsgw's own flag) is taken off before etcd's flags are parsed
+    ({ argv, backend: backendUrl } = takeBackendFlag(argv, env));
     request = resolveCli(argv, env, earlyCapnslog, (text) => writeSync(2, text));
   } catch (err) {
     if (err instanceof CliExit) exitWith(err.exitCode, err.stdout, err.stderr);
+    if (err instanceof StartupError) exitWith(1, '', `${err.message}\n`);
     throw err;
   }
   if (request.kind === 'help') exitWith(0, FLAGS_LINE, USAGE_LINE); // Go prints the usage line first, then etcd the flags
@@ -36,7 +41,7 @@ export async function main(argv: readonly string[], env: NodeJS.ProcessEnv): Pro
 
   const { config, notes } = request;
   const log = createEtcdLog({ format: config.logger, level: config.logLevel, outputs: config.logOutputs });
-  let running: RunningServer | undefined;
+  let running: Pick<RunningServer, 'stop'> | undefined;
   let stopping = false;
   const onSignal = (signal: NodeJS.Signals): void => {
     if (stopping) return;
@@ -48,7 +53,7 @@ export async function main(argv: readonly string[], env: NodeJS.ProcessEnv): Pro
   process.on('SIGTERM', onSignal);
   process.on('SIGINT', onSignal);
   try {
-    running = await serve(config, notes, log);
+    running = backendUrl !== undefined ? await serveOverBackend(config, backendUrl, notes, log) : await serve(config, notes, log);
     if (stopping) await running.stop();
   } catch (err) {
     logStartupError(log, err instanceof Error ? err : new Error(String(err)));
