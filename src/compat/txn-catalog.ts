@@ -1,9 +1,8 @@
 // The Node / Service / Check verbs of /v1/txn (set, cas, get, delete, delete-cas), planned with the
 // catalog's own write plans (catalog.ts planRegister / planDeregister) so their compares and writes
-// join the KV part in the SAME backend txn (txn-runner.ts). Each operation is planned against the
-// state before the transaction: a later operation does not see an earlier one's catalog write
-// (e.g. a service set on a node created by the same txn is refused with "Missing node
-// registration"); KV operations do see each other (txn.ts).
+// join the KV part in the SAME backend txn (txn-runner.ts). The runner plans them in order over a
+// view that includes the earlier operations' writes (txn-overlay.ts), so a service set sees the
+// node an earlier operation of the same txn registers.
 import type { Backend, Compare, KeyValue, RequestOp } from '../adapters/backend.js';
 import { CompareResult, CompareTarget } from '../adapters/backend.js';
 import { CatalogError, type Catalog } from './catalog.js';
@@ -11,6 +10,7 @@ import { CatalogDecodeError, decodeDeregisterRequest, decodeRegisterRequest } fr
 import { checkKey, decodeCheck, decodeNode, decodeService, healthCheckView, nodeKey, nodeServiceView, nodeView, serviceKey } from './catalog-records.js';
 import { fieldOf, isObject, type JsonObject } from './kv-json.js';
 import { SYSTEM } from './system-keys.js';
+import { PENDING_REVISION } from './txn-overlay.js';
 
 export type CatalogKind = 'Node' | 'Service' | 'Check';
 
@@ -153,6 +153,8 @@ export class CatalogTxnPlanner {
     switch (op.verb) {
       case 'get':
         if (!existing) return { error: `${what} doesn't exist` };
+        // Written by an earlier operation of this txn: shown as committed.
+        if (existing.modRevision === PENDING_REVISION) return { resultKey: key };
         return { result: catalogResultOf(op.kind, existing) };
       case 'set':
       case 'cas': {

@@ -3,13 +3,14 @@
 // (txn-catalog.ts); their compares and writes are merged and committed together, and replanned
 // when a compare fails. Results and errors follow Consul's TxnResponse: results in operation order
 // (a get-tree gives one per entry; deletes give none), or every error with its OpIndex.
-import type { Backend, KeyValue } from '../adapters/backend.js';
-import type { Catalog } from './catalog.js';
+import type { Backend, Compare, KeyValue, RequestOp } from '../adapters/backend.js';
+import { Catalog } from './catalog.js';
 import { entryJsonObject } from './kv-entry.js';
 import { stringifyWithBigints } from './kv-json.js';
 import { SYSTEM } from './system-keys.js';
 import { settle, type KvOp, type KvTxnExecutor, type TxnResultEntry } from './txn.js';
 import { catalogResultOf, CatalogTxnPlanner, type CatalogOpPlan, type CatalogTxnOp } from './txn-catalog.js';
+import { TxnOverlay } from './txn-overlay.js';
 
 export interface ConsulTxnOp {
   kv?: KvOp;
@@ -26,14 +27,26 @@ export interface ConsulTxnAnswer {
 const MAX_ATTEMPTS = 25;
 
 export class ConsulTxnRunner {
-  private readonly planner: CatalogTxnPlanner;
-
   constructor(
     private readonly backend: Backend,
     private readonly executor: KvTxnExecutor,
-    catalog: Catalog,
-  ) {
-    this.planner = new CatalogTxnPlanner(backend, catalog);
+    private readonly catalog: Catalog,
+  ) {}
+
+  /** Plans the catalog operations in order, each over the writes of the ones before it. */
+  private async planCatalog(ops: readonly CatalogTxnOp[]): Promise<{ plans: CatalogOpPlan[]; compare: Compare[]; writes: RequestOp[] }> {
+    const overlay = new TxnOverlay(this.backend);
+    const planner = new CatalogTxnPlanner(overlay.backend, new Catalog(overlay.backend, this.catalog.datacenter));
+    const plans: CatalogOpPlan[] = [];
+    const compare: Compare[] = [];
+    for (const op of ops) {
+      const p = await planner.plan(op);
+      plans.push(p);
+      if (p.error !== undefined) continue;
+      compare.push(...overlay.realCompares(p.compare));
+      overlay.add(p.ops);
+    }
+    return { plans, compare, writes: overlay.collapsed() };
   }
 
   async run(ops: readonly ConsulTxnOp[], linearizable: boolean): Promise<ConsulTxnAnswer> {
@@ -42,11 +55,12 @@ export class ConsulTxnRunner {
     for (let attempt = 0; ; attempt++) {
       const kv = await this.executor.plan(kvOps, { linearizable });
       if (kv.preCheckFailed) return failed(kv.errors);
-      const plans = await Promise.all(catalogOps.map((op) => this.planner.plan(op)));
+      const cat = await this.planCatalog(catalogOps);
+      const plans = cat.plans;
       const errors = [...kv.errors, ...plans.filter((p) => p.error !== undefined).map((p) => ({ opIndex: p.opIndex, what: p.error! }))];
       if (errors.length > 0) return failed(errors);
-      const compare = [...kv.compare, ...plans.flatMap((p) => p.compare)];
-      const success = [...kv.success, ...plans.flatMap((p) => p.ops)];
+      const compare = [...kv.compare, ...cat.compare];
+      const success = [...kv.success, ...cat.writes];
       if (success.length === 0) return committed(kv.results, plans, await this.resultsAt(plans, 0));
       const res = await this.backend.txn({ compare, success, failure: [] });
       if (res.succeeded) {

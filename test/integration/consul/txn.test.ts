@@ -187,6 +187,44 @@ describe('/v1/txn limits and bad bodies', () => {
 });
 
 describe('/v1/txn catalog verbs', () => {
+  it('operations see the earlier ones: node set, service set on it, check set on the service, in one txn (the Go client\'s TestAPI_ClientTxnWrite)', async () => {
+    const r = await txn([
+      { KV: { Verb: 'set', Key: 'k1' } },
+      { Node: { Verb: 'set', Node: { Node: 'n1', Address: '1.1.1.1', TaggedAddresses: { wlan: '1.1.1.1' }, Meta: { n1: 'v1' } } } },
+      { Service: { Verb: 'set', Node: 'n1', Service: { ID: 's1', Service: 's1', Port: 12345, Address: '1.1.1.1', Tags: ['tag1', 'tag2'], Meta: { s1: 'v1' } } } },
+      {
+        Check: {
+          Verb: 'set',
+          Check: {
+            Node: 'n1', CheckID: 'c1', ServiceID: 's1', ServiceName: 's1', ServiceTags: ['tag1', 'tag2'], Type: 'tcp', Status: 'passing',
+            Definition: { TCP: '1.1.1.1', Interval: '40s', Timeout: '1m20s', DeregisterCriticalServiceAfter: '2m40s' },
+          },
+        },
+      },
+      { Node: { Verb: 'get', Node: { Node: 'n1' } } },
+    ]);
+    const text = await r.text();
+    expect(r.status, text).toBe(200);
+    const a = JSON.parse(text) as { Results: Array<Record<string, Record<string, unknown>>> };
+    expect(a.Results).toHaveLength(5);
+    const rev = a.Results[0]!.KV!.ModifyIndex;
+    expect(a.Results[1]!.Node).toMatchObject({ Node: 'n1', Address: '1.1.1.1', Meta: { n1: 'v1' }, CreateIndex: rev, ModifyIndex: rev });
+    expect(a.Results[2]!.Service).toMatchObject({ ID: 's1', Service: 's1', Port: 12345, Tags: ['tag1', 'tag2'], ModifyIndex: rev });
+    expect(a.Results[3]!.Check).toMatchObject({ Node: 'n1', CheckID: 'c1', ServiceID: 's1', Status: 'passing', ModifyIndex: rev });
+    expect(a.Results[4]!.Node).toMatchObject({ Node: 'n1', ModifyIndex: rev });
+    // Deleting the node and re-registering it in one txn leaves it registered once.
+    const again = await txn([
+      { Node: { Verb: 'delete', Node: { Node: 'n1' } } },
+      { Node: { Verb: 'set', Node: { Node: 'n1', Address: '2.2.2.2' } } },
+    ]);
+    const againText = await again.text();
+    expect(again.status, againText).toBe(200);
+    const n = await face.ctx.core.catalog.getNode('n1');
+    expect(n?.value.Address).toBe('2.2.2.2');
+    expect(await face.ctx.core.catalog.nodeServices('n1')).toEqual([]);
+  });
+
+
   it('node set / service set / check get / node get, committed with KV in one txn', async () => {
     const r = await txn([
       { Node: { Verb: 'set', Node: { Node: 'txn-node', Address: '10.0.0.9' } } },
