@@ -14,6 +14,12 @@ export interface CallContext {
   /** Aborted when the client cancels, the deadline passes or the connection goes. */
   signal: AbortSignal;
   peer: string;
+  /**
+   * The common name of the client certificate the TLS handshake verified (--client-cert-auth), for
+   * etcd's CN-based auth; absent/undefined without one. Only gRPC calls have it: etcd ignores the
+   * certificate of JSON gateway requests.
+   */
+  verifiedCommonName?(): string | undefined;
 }
 
 /** A status a handler ends a call with: throw an EtcdError (src/adapters/errors.ts) or a GrpcStatusError. */

@@ -138,6 +138,14 @@ class Call implements CallContext, ServerStream<unknown, unknown>, FrameSink {
     return s ? `${s.remoteAddress ?? ''}:${s.remotePort ?? ''}` : '';
   }
 
+  verifiedCommonName(): string | undefined {
+    const s = this.http.session?.socket as { authorized?: boolean; getPeerCertificate?: () => { subject?: { CN?: string | string[] } } } | undefined;
+    if (!s || s.authorized !== true || typeof s.getPeerCertificate !== 'function') return undefined;
+    const cn = s.getPeerCertificate().subject?.CN;
+    // Go's pkix.Name keeps the last CN when a subject has several
+    return Array.isArray(cn) ? cn[cn.length - 1] : cn;
+  }
+
   get ctx(): CallContext {
     return this;
   }

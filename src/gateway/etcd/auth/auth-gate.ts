@@ -103,9 +103,13 @@ export class AuthGate {
    * etcd's AuthInfo: the caller and the auth revision its token was checked at (a simple token:
    * the store's revision now). Writes carry it to apply, where a store changed since refuses them.
    */
-  authInfoOf(metadata: Record<string, string>, raw = false): RequestAuth | undefined {
+  authInfoOf(metadata: Record<string, string>, raw = false, commonName?: () => string | undefined): RequestAuth | undefined {
     const token = metadata['token'];
-    if (token === undefined) return undefined;
+    if (token === undefined) {
+      // no token: the verified client certificate's common name is the user (etcd's AuthInfoFromTLS)
+      const cn = commonName?.();
+      return cn === undefined ? undefined : { user: cn, revision: this.queries()?.status().authRevision ?? 0 };
+    }
     if (this.provider.kind === 'jwt') {
       // signature, method and expiry; valid whether auth is on or not, until it expires (etcd)
       const info = this.provider.tokens.info(token);

@@ -151,7 +151,7 @@ function checksOf(gate: AuthGate, backend: Backend): Record<string, Check> {
 
 /** The caller and, when auth is enabled, the auth store to check against (undefined: nothing to check). */
 function authContext(gate: AuthGate, ctx: CallContext, raw: boolean): { q: AuthQueries; caller: Caller; info: RequestAuth | undefined } | undefined {
-  const info = gate.authInfoOf(ctx.metadata, raw);
+  const info = gate.authInfoOf(ctx.metadata, raw, ctx.verifiedCommonName?.bind(ctx));
   const q = gate.queries();
   if (!q || !q.status().enabled) return undefined;
   return { q, caller: info, info };
