@@ -8,6 +8,7 @@ import type { AgentCatalog } from './agent-catalog.js';
 import { AgentError, agentInternal, agentNotFound } from './agent-error.js';
 import { AgentLog } from './agent-log.js';
 import { AntiEntropy, type NodeIdentity } from './anti-entropy.js';
+import { CatalogDeregistrationWatch } from './catalog-deregistration-watch.js';
 import { AliasCheck, type AliasSource } from './checks/alias-check.js';
 import { DEFAULT_OUTPUT_MAX, type CheckNotify, type CheckRunner } from './checks/check-runner.js';
 import { DockerCheck } from './checks/docker-check.js';
@@ -109,6 +110,8 @@ export class AgentRuntime {
   private readonly persistence: AgentPersistence | undefined;
   private readonly catalog: AgentCatalog;
   private antiEntropy: AntiEntropy | undefined;
+  /** Follows catalog deregistrations of this agent's entries so they stick (DESIGN.md, "Agents"). */
+  private readonly deregistrations: CatalogDeregistrationWatch;
   private reapTimer: NodeJS.Timeout | undefined;
   private configServiceIds = new Set<string>();
   private configCheckIds = new Set<string>();
@@ -123,7 +126,13 @@ export class AgentRuntime {
     this.state = new LocalState(options.checkUpdateIntervalMs ?? DEFAULT_CHECK_UPDATE_INTERVAL_MS);
     this.log = new AgentLog(options.logger);
     if (options.dataDir) this.persistence = new AgentPersistence(options.dataDir);
-    this.catalog = options.catalog ?? catalogOfCore(core);
+    this.deregistrations = new CatalogDeregistrationWatch(core.backend, options.catalog ?? catalogOfCore(core), () => this.identity.nodeName, {
+      state: this.state,
+      log: this.log,
+      dropService: (id) => this.dropDeregisteredService(id),
+      dropCheck: (id) => this.dropDeregisteredCheck(id),
+    });
+    this.catalog = this.deregistrations.ownCatalog();
     this.nodeMeta = { 'consul-network-segment': '', 'consul-version': identity.consulVersion, ...(options.nodeMeta ?? {}) };
   }
 
@@ -143,6 +152,7 @@ export class AgentRuntime {
     this.antiEntropy = new AntiEntropy(this.state, this.catalog, () => this.nodeIdentity(), this.log, fullSyncMs, () => this.registerNode());
     this.antiEntropy.start();
     await this.antiEntropy.syncFull();
+    this.deregistrations.start();
     const reapMs = this.options.checkReapIntervalMs ?? DEFAULT_REAP_INTERVAL_MS;
     this.reapTimer = setInterval(() => this.reapServices(), reapMs);
     this.reapTimer.unref();
@@ -150,6 +160,7 @@ export class AgentRuntime {
 
   async stop(): Promise<void> {
     if (this.reapTimer) clearInterval(this.reapTimer);
+    this.deregistrations.stop();
     this.antiEntropy?.stop();
     await this.antiEntropy?.settled();
     for (const r of this.runners.values()) r.stop();
@@ -602,6 +613,29 @@ export class AgentRuntime {
       ],
       SkipNodeUpdate: false,
     });
+  }
+
+  /** Resolves when every catalog deregistration seen so far has been applied to the local state (tests). */
+  async deregistrationsSettled(): Promise<void> {
+    await this.deregistrations.settled();
+  }
+
+  /**
+   * A service of this agent was deregistered through the catalog: it leaves the local state and
+   * the data dir. A config file's service is back at the next reload or restart, as its file says.
+   */
+  private dropDeregisteredService(id: string): void {
+    const entry = this.state.services.get(id);
+    if (!entry) return;
+    this.removeService(id, entry.source !== 'local');
+    if (entry.source === 'local') this.log.warn('Service deregistered through the catalog is defined in a configuration file: it returns at the next reload or restart', { service: id });
+  }
+
+  private dropDeregisteredCheck(id: string): void {
+    const entry = this.state.checks.get(id);
+    if (!entry) return;
+    this.removeCheck(id, entry.source !== 'local');
+    if (entry.source === 'local') this.log.warn('Check deregistered through the catalog is defined in a configuration file: it returns at the next reload or restart', { check: id });
   }
 
   /** deregister_critical_service_after: a service whose check stayed critical that long is removed. */

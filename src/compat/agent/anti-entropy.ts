@@ -1,10 +1,11 @@
 // Anti-entropy (Consul's agent/ae + local state sync): the agent owns every service and check
 // registered on its node. Changes are pushed to the catalog as they happen, and a periodic full
 // sync compares the catalog's view of the node with the agent's state: what is missing or
-// different is written again, what the agent does not know is removed. So a catalog-side
-// deregistration of an agent-owned service is undone, and a catalog registration on the agent's
-// node disappears, as in Consul. The serfHealth check and the server's `consul` service are owned
-// by the servers and left alone.
+// different is written again, what the agent does not know is removed. So a catalog registration
+// on the agent's node disappears, as in Consul. A catalog-side deregistration of an agent-owned
+// service is NOT undone here, unlike Consul: the agent learns of it first and drops the entry
+// (catalog-deregistration-watch.ts). The serfHealth check and the server's `consul` service are
+// owned by the servers and left alone.
 import type { CheckInput, ServiceInput } from '../catalog-decode.js';
 import type { AgentCatalog, CatalogServiceRecord, CheckRecord } from './agent-catalog.js';
 import type { AgentLog } from './agent-log.js';

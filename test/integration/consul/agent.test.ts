@@ -387,10 +387,11 @@ describe('anti-entropy: the agent owns its entries', () => {
     expect((await get('/v1/health/checks/steady')).headers.get('x-consul-index')).toBe(checksBefore);
   });
 
-  it('restores a service deregistered through the catalog and removes a catalog-only service on its node', async () => {
+  it('keeps a catalog deregistration of its service (the owner drops it: DESIGN "Agents") and removes a catalog-only service on its node', async () => {
     await expectOk(await put('/v1/agent/service/register', { Name: 'owned', Port: 7 }));
     expect(await (await put('/v1/catalog/deregister', { Node: 'agent-one', ServiceID: 'owned' })).text()).toBe('true');
     expect(await json('/v1/catalog/service/owned')).toEqual([]);
+    await until(() => json<Record<string, unknown>>('/v1/agent/services'), (s) => !('owned' in s));
     expect(
       await (await put('/v1/catalog/register', { Node: 'agent-one', Address: '127.0.0.1', Service: { Service: 'intruder', Port: 9 } })).text(),
     ).toBe('true');
@@ -399,8 +400,9 @@ describe('anti-entropy: the agent owns its entries', () => {
     await expectOk(await put('/v1/agent/service/register', { Name: 'bystander', Port: 8 }));
     expect((await json<unknown[]>('/v1/catalog/service/intruder')).length).toBe(1);
     await face.runtime.syncNow();
-    expect((await json<unknown[]>('/v1/catalog/service/owned')).length).toBe(1);
+    expect(await json('/v1/catalog/service/owned')).toEqual([]);
     expect(await json('/v1/catalog/service/intruder')).toEqual([]);
+    expect((await json<unknown[]>('/v1/catalog/service/bystander')).length).toBe(1);
   });
 });
 

@@ -1,0 +1,171 @@
+// The owner learns of a catalog deregistration (DESIGN.md, "Agents": the catalog entry of a
+// service belongs to the agent that registered it; a deregistration anywhere reaches the owner,
+// so it sticks). Genuine Consul's anti-entropy re-registers such a service at the next full sync,
+// which users experience as "some services must be deregistered three times, some never". Here
+// the agent watches the catalog records of its own node: when one of its services or checks is
+// deleted by anyone else (PUT /v1/catalog/deregister, a txn), it drops the entry from its local
+// state and its data dir, so no later sync or restart brings it back.
+//
+// Deletions that are not a deregistration of the entry are told apart:
+// - the agent's own deregistrations (anti-entropy pushing a local removal) are recorded with the
+//   revision they were written at, before the store can report them;
+// - a deregistration of the whole node deletes the node record in the same transaction: the
+//   agent restores its node with everything on it, as Consul does (the node record, recreated
+//   at or after the deletion's revision, shows it).
+import { EventType, type Backend, type Event, type WatchHandle } from '../../adapters/backend.js';
+import { nodeChecksPrefix, nodeServicesPrefix } from '../catalog-records.js';
+import { prefixEnd, SYSTEM } from '../system-keys.js';
+import type { AgentCatalog, DeregisterRequest } from './agent-catalog.js';
+import type { AgentLog } from './agent-log.js';
+import { CONSUL_SERVICE_ID, SERF_CHECK_ID } from './health-check.js';
+import type { LocalState } from './local-state.js';
+
+export interface DeregistrationOwner {
+  state: LocalState;
+  log: AgentLog;
+  /** Drops a service (and its checks) from the local state and, unless it comes from a config file, the data dir. */
+  dropService(id: string): void;
+  dropCheck(id: string): void;
+}
+
+/** While a deregistration of ours is in flight its revision is not known yet: any deletion of that key counts as ours. */
+const PENDING = Number.POSITIVE_INFINITY;
+const RESTART_DELAY_MS = 1000;
+
+export class CatalogDeregistrationWatch {
+  /** Key (as the store names it) -> the revision of the agent's own latest deletion of it. */
+  private readonly ownDeletions = new Map<string, number>();
+  private handles: WatchHandle[] = [];
+  private queue: Promise<void> = Promise.resolve();
+  private stopped = false;
+  private restartTimer: NodeJS.Timeout | undefined;
+
+  constructor(
+    private readonly backend: Backend,
+    private readonly catalog: AgentCatalog,
+    private readonly nodeName: () => string,
+    private readonly owner: DeregistrationOwner,
+  ) {}
+
+  /** The catalog the agent writes through: its own deregistrations are recorded so they are not mistaken for someone else's. */
+  ownCatalog(): AgentCatalog {
+    return {
+      register: (req) => this.catalog.register(req),
+      getNode: (node) => this.catalog.getNode(node),
+      nodeServices: (node) => this.catalog.nodeServices(node),
+      nodeChecks: (node) => this.catalog.nodeChecks(node),
+      deregister: (req) => this.deregisterAsOwner(req),
+    };
+  }
+
+  start(): void {
+    this.stopped = false;
+    this.watch();
+  }
+
+  stop(): void {
+    this.stopped = true;
+    if (this.restartTimer) clearTimeout(this.restartTimer);
+    for (const h of this.handles) h.cancel();
+    this.handles = [];
+  }
+
+  /** Resolves when every deletion reported so far has been handled (tests). */
+  async settled(): Promise<void> {
+    await this.queue;
+  }
+
+  private async deregisterAsOwner(req: DeregisterRequest): Promise<unknown> {
+    const keys = this.keysOf(req);
+    for (const k of keys) this.ownDeletions.set(k, PENDING);
+    try {
+      const revision = await this.catalog.deregister(req);
+      for (const k of keys) this.ownDeletions.set(k, typeof revision === 'number' ? revision : this.backend.header().revision);
+      return revision;
+    } catch (err) {
+      for (const k of keys) this.ownDeletions.set(k, this.backend.header().revision);
+      throw err;
+    }
+  }
+
+  /** The keys a deregistration of ours deletes (a service's checks go with it). */
+  private keysOf(req: DeregisterRequest): string[] {
+    const keys: string[] = [];
+    if (req.ServiceID !== '') {
+      keys.push(nodeServicesPrefix(req.Node).toString('utf8') + req.ServiceID.toLowerCase());
+      for (const c of this.owner.state.checks.values()) {
+        if (c.check.ServiceID === req.ServiceID) keys.push(nodeChecksPrefix(req.Node).toString('utf8') + c.check.CheckID.toLowerCase());
+      }
+    } else if (req.CheckID !== '') {
+      keys.push(nodeChecksPrefix(req.Node).toString('utf8') + req.CheckID.toLowerCase());
+    }
+    return keys;
+  }
+
+  private watch(): void {
+    const node = this.nodeName();
+    for (const prefix of [nodeServicesPrefix(node), nodeChecksPrefix(node)]) {
+      const handle = this.backend.watch(
+        { keyspace: SYSTEM, key: prefix, rangeEnd: prefixEnd(prefix), startRevision: 0, prevKv: false, filters: [] },
+        {
+          onEvents: (events) => {
+            const deletions = events.filter((e) => e.type === EventType.DELETE);
+            if (deletions.length > 0) this.queue = this.queue.then(() => this.handle(deletions)).catch((err: unknown) => this.owner.log.error('failed to follow a catalog deregistration', { error: String(err) }));
+          },
+          onCompacted: () => this.restart('compacted'),
+          onCanceled: (reason) => this.restart(reason),
+        },
+      );
+      this.handles.push(handle);
+    }
+  }
+
+  /** A watch the store ended is opened again (deletions in between are missed: the next one is seen). */
+  private restart(reason: string): void {
+    if (this.stopped) return;
+    for (const h of this.handles) h.cancel();
+    this.handles = [];
+    this.owner.log.warn('catalog deregistration watch ended; watching again', { reason });
+    if (this.restartTimer) clearTimeout(this.restartTimer);
+    this.restartTimer = setTimeout(() => {
+      if (!this.stopped && this.handles.length === 0) this.watch();
+    }, RESTART_DELAY_MS);
+    this.restartTimer.unref();
+  }
+
+  private async handle(deletions: Event[]): Promise<void> {
+    if (this.stopped) return;
+    const node = this.nodeName();
+    const servicePrefix = nodeServicesPrefix(node).toString('utf8');
+    const checkPrefix = nodeChecksPrefix(node).toString('utf8');
+    const foreign = deletions.filter((e) => {
+      const key = e.kv.key.toString('utf8');
+      const own = this.ownDeletions.get(key);
+      if (own !== undefined && own >= e.kv.modRevision) return false;
+      return true;
+    });
+    if (foreign.length === 0) return;
+    // Part of a deregistration of the whole node: the node record is gone or was made again since.
+    const record = await this.catalog.getNode(node);
+    const services: Array<{ id: string; revision: number }> = [];
+    const checks: Array<{ id: string; revision: number }> = [];
+    for (const e of foreign) {
+      if (!record || record.createIndex >= e.kv.modRevision) continue;
+      const key = e.kv.key.toString('utf8');
+      if (key.startsWith(servicePrefix)) services.push({ id: key.slice(servicePrefix.length), revision: e.kv.modRevision });
+      else if (key.startsWith(checkPrefix)) checks.push({ id: key.slice(checkPrefix.length), revision: e.kv.modRevision });
+    }
+    for (const { id, revision } of services) {
+      const local = [...this.owner.state.services.keys()].find((k) => k.toLowerCase() === id);
+      if (local === undefined || local === CONSUL_SERVICE_ID) continue;
+      this.owner.log.info('Service deregistered through the catalog: dropped from the local state so anti-entropy does not restore it', { service: local, index: revision });
+      this.owner.dropService(local);
+    }
+    for (const { id, revision } of checks) {
+      const local = [...this.owner.state.checks.values()].find((c) => c.check.CheckID.toLowerCase() === id);
+      if (!local || local.check.CheckID === SERF_CHECK_ID) continue;
+      this.owner.log.info('Check deregistered through the catalog: dropped from the local state so anti-entropy does not restore it', { check: local.check.CheckID, index: revision });
+      this.owner.dropCheck(local.check.CheckID);
+    }
+  }
+}
