@@ -72,6 +72,22 @@ export function catalogResultOf(kind: CatalogKind, kv: KeyValue): Record<string,
   return { Check: { ...healthCheckView(c), ServiceTags: c.value.ServiceTags } };
 }
 
+/**
+ * Consul stores a service's Weights only when they are valid (Passing >= 1, 0 <= Warning, both
+ * below 65536) and {Passing: 1, Warning: 1} otherwise; the Go client always sends Weights, as
+ * {0, 0} when unset.
+ */
+function withValidWeights(service: JsonObject): JsonObject {
+  const w = fieldOf(service, 'Weights');
+  if (!isObject(w)) return service;
+  const passing = num(w, 'Passing');
+  const warning = num(w, 'Warning');
+  if (passing >= 1 && warning >= 0 && passing < 65536 && warning < 65536) return service;
+  const out: JsonObject = {};
+  for (const [k, v] of Object.entries(service)) if (k.toLowerCase() !== 'weights') out[k] = v;
+  return out;
+}
+
 export class CatalogTxnPlanner {
   constructor(
     private readonly backend: Backend,
@@ -134,7 +150,7 @@ export class CatalogTxnPlanner {
         const id = str(b, 'ID') || str(b, 'Service');
         key = serviceKey(op.node, id);
         what = `service ${JSON.stringify(id)} on node ${JSON.stringify(op.node)}`;
-        register = () => ({ Node: op.node, SkipNodeUpdate: true, Service: b });
+        register = () => ({ Node: op.node, SkipNodeUpdate: true, Service: withValidWeights(b) });
         deregister = () => ({ Node: op.node, ServiceID: id });
         break;
       }

@@ -191,7 +191,7 @@ describe('/v1/txn catalog verbs', () => {
     const r = await txn([
       { KV: { Verb: 'set', Key: 'k1' } },
       { Node: { Verb: 'set', Node: { Node: 'n1', Address: '1.1.1.1', TaggedAddresses: { wlan: '1.1.1.1' }, Meta: { n1: 'v1' } } } },
-      { Service: { Verb: 'set', Node: 'n1', Service: { ID: 's1', Service: 's1', Port: 12345, Address: '1.1.1.1', Tags: ['tag1', 'tag2'], Meta: { s1: 'v1' } } } },
+      { Service: { Verb: 'set', Node: 'n1', Service: { ID: 's1', Service: 's1', Port: 12345, Address: '1.1.1.1', Tags: ['tag1', 'tag2'], Meta: { s1: 'v1' }, Weights: { Passing: 0, Warning: 0 } } } },
       {
         Check: {
           Verb: 'set',
@@ -209,7 +209,7 @@ describe('/v1/txn catalog verbs', () => {
     expect(a.Results).toHaveLength(5);
     const rev = a.Results[0]!.KV!.ModifyIndex;
     expect(a.Results[1]!.Node).toMatchObject({ Node: 'n1', Address: '1.1.1.1', Meta: { n1: 'v1' }, CreateIndex: rev, ModifyIndex: rev });
-    expect(a.Results[2]!.Service).toMatchObject({ ID: 's1', Service: 's1', Port: 12345, Tags: ['tag1', 'tag2'], ModifyIndex: rev });
+    expect(a.Results[2]!.Service).toMatchObject({ ID: 's1', Service: 's1', Port: 12345, Tags: ['tag1', 'tag2'], Weights: { Passing: 1, Warning: 1 }, ModifyIndex: rev });
     expect(a.Results[3]!.Check).toMatchObject({ Node: 'n1', CheckID: 'c1', ServiceID: 's1', Status: 'passing', ModifyIndex: rev });
     expect(a.Results[4]!.Node).toMatchObject({ Node: 'n1', ModifyIndex: rev });
     // Deleting the node and re-registering it in one txn leaves it registered once.
