@@ -44,7 +44,16 @@ export function startEtcdWatch(conn: EtcdConnection, opts: WatchOptions, listene
 
   const open = (): void => {
     if (dead) return;
-    const { stream: s, index } = conn.bidi<WatchRequest, WatchResponse>(WATCH);
+    let opened;
+    try {
+      opened = conn.bidi<WatchRequest, WatchResponse>(WATCH);
+    } catch (err) {
+      // the backend was closed while the watch waited to resume
+      dead = true;
+      listener.onCanceled(`etcd backend: ${(err as Error).message}`);
+      return;
+    }
+    const { stream: s, index } = opened;
     stream = s;
     s.on('data', (res: WatchResponse) => {
       if (dead || stream !== s) return;

@@ -9,7 +9,7 @@ import { createEtcdBackend, type EtcdBackend } from '../adapters/etcd.js';
 import { BackendUrlError, parseBackendUrl } from '../adapters/backend-url.js';
 import { isEmptyTlsInfo } from '../gateway/tls/tls-info.js';
 import { startEtcdServer, type EtcdServer } from '../gateway/etcd/server.js';
-import { StartupError, type ServeConfig } from './config.js';
+import { CliExit, StartupError, type ServeConfig } from './config.js';
 import type { EtcdLog, EtcdLogEvent } from './etcd-log.js';
 import { startConsulBesideEtcd } from './etcd-mode-consul.js';
 import { ETCD_VERSION, CLUSTER_VERSION } from './version.js';
@@ -34,7 +34,7 @@ export function takeBackendFlag(argv: readonly string[], env: NodeJS.ProcessEnv)
     }
     if (m[1] !== undefined) backend = m[1];
     else if (i + 1 < argv.length) backend = argv[++i];
-    else throw new StartupError('flag needs an argument: --backend');
+    else throw new CliExit(2, 'flag needs an argument: -backend\n'); // Go's flag package's words and exit code
   }
   if (backend === undefined && env.DCSGW_BACKEND) backend = env.DCSGW_BACKEND;
   return { argv: rest, backend: backend === '' ? undefined : backend };

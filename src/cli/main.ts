@@ -33,7 +33,6 @@ export async function main(argv: readonly string[], env: NodeJS.ProcessEnv): Pro
     request = resolveCli(argv, env, earlyCapnslog, (text) => writeSync(2, text));
   } catch (err) {
     if (err instanceof CliExit) exitWith(err.exitCode, err.stdout, err.stderr);
-    if (err instanceof StartupError) exitWith(1, '', `${err.message}\n`);
     throw err;
   }
   if (request.kind === 'help') exitWith(0, FLAGS_LINE, USAGE_LINE); // Go prints the usage line first, then etcd the flags
