@@ -22,6 +22,7 @@ export interface SelfIdentity {
 /** The build identifier this gateway reports beside the Consul version it emulates. */
 export const REVISION = 'dcsgw';
 const SERF_LAN_DEFAULT = 8301;
+const SERF_WAN_DEFAULT = 8302;
 const SERVER_DEFAULT = 8300;
 const SESSION_TTL_MIN_DEFAULT_NS = 10e9;
 
@@ -68,6 +69,12 @@ function serfLanPort(id: SelfIdentity): number {
   return id.ports.serfLan > 0 ? id.ports.serfLan : SERF_LAN_DEFAULT;
 }
 
+/** The serf WAN port (ports.serf_wan, Consul's default 8302): where the WAN pool reaches this server. */
+export function serfWanPort(id: SelfIdentity): number {
+  const p = cfgNumber(id, 'ports', 'serf_wan');
+  return p !== undefined && p > 0 ? p : SERF_WAN_DEFAULT;
+}
+
 function joinHostPort(host: string, port: number): string {
   return host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`;
 }
@@ -91,7 +98,7 @@ export function localMember(id: SelfIdentity): SerfMember {
     tags.port = String(id.ports.server > 0 ? id.ports.server : SERVER_DEFAULT);
     tags.raft_vsn = '3';
     tags.use_tls = '0';
-    tags.wan_join_port = '8302';
+    tags.wan_join_port = String(serfWanPort(id));
     const expect = cfgNumber(id, 'bootstrap_expect');
     if (expect !== undefined && expect > 0) tags.expect = String(expect);
     else if (cfgBool(id, 'bootstrap') || cfgBool(id, 'dev')) tags.bootstrap = '1';
@@ -186,7 +193,7 @@ export function debugConfig(id: SelfIdentity, runtime: AgentRuntime | undefined)
     PrimaryDatacenter: selfConfig(id).PrimaryDatacenter,
     Revision: REVISION,
     SerfAdvertiseAddrLAN: `tcp://${joinHostPort(id.advertiseAddr, serfLanPort(id))}`,
-    SerfAdvertiseAddrWAN: `tcp://${joinHostPort(id.advertiseAddr, 8302)}`,
+    SerfAdvertiseAddrWAN: `tcp://${joinHostPort(id.advertiseAddr, serfWanPort(id))}`,
     SerfBindAddrLAN: `tcp://${joinHostPort(id.advertiseAddr, serfLanPort(id))}`,
     SerfPortLAN: id.ports.serfLan,
     ServerMode: id.server,

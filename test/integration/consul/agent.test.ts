@@ -444,6 +444,8 @@ describe('self, members, metrics, host', () => {
     expect(members[0]).toMatchObject({ Name: 'agent-one', Addr: '127.0.0.1', Port: 8301, Status: 1, ProtocolCur: 2 });
     expect(members[0]!.Tags).toMatchObject({ role: 'consul', dc: 'dc1', vsn: '2', vsn_min: '2', vsn_max: '3', raft_vsn: '3', port: '8300' });
     expect(members[0]!.Tags.build).toMatch(/^1\.22\.1:/);
+    const wan = await json<Array<Record<string, any>>>('/v1/agent/members?wan=1'); // eslint-disable-line @typescript-eslint/no-explicit-any
+    expect(wan.map((m) => [m.Name, m.Port, m.Tags.role])).toEqual([['agent-one.dc1', 8302, 'consul']]);
     const r = await get('/v1/agent/members?wan=1&segment=alpha');
     expect(`${r.status} ${await r.text()}`).toBe('400 Cannot provide a segment with wan=true');
   });

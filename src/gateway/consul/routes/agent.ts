@@ -9,7 +9,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { AgentError } from '../../../compat/agent/agent-error.js';
 import type { AgentRuntime } from '../../../compat/agent/agent-runtime.js';
-import { agentStats, debugConfig, localMember, originCoordinate, selfConfig, xdsSelf } from '../../../compat/agent/agent-self.js';
+import { agentStats, debugConfig, localMember, originCoordinate, selfConfig, serfWanPort, xdsSelf } from '../../../compat/agent/agent-self.js';
 import {
   DefinitionError,
   VALID_STATUSES,
@@ -262,7 +262,7 @@ export const agentRoutes: ConsulRoute = (app: FastifyInstance, ctx: ConsulContex
     if (wan && segment !== '' && segment !== '_all') throw badRequest('Cannot provide a segment with wan=true');
     const me = localMember(ctx.agent);
     // The WAN pool names members node.datacenter; a client agent is in no WAN pool.
-    const members = !wan ? [me] : ctx.agent.server ? [{ ...me, Name: `${me.Name}.${ctx.agent.datacenter}`, Port: 8302 }] : [];
+    const members = !wan ? [me] : ctx.agent.server ? [{ ...me, Name: `${me.Name}.${ctx.agent.datacenter}`, Port: serfWanPort(ctx.agent) }] : [];
     return reply.send(applyFilter(members, param(req, 'filter'), MEMBER_SCHEMA));
   });
 

@@ -1,6 +1,7 @@
-// The xDS block of /v1/agent/self follows the agent's gRPC ports as Consul reports them.
+// /v1/agent/self and /v1/agent/members follow the agent's configured ports as Consul reports them:
+// the xDS block its gRPC ports, the WAN member and its wan_join_port tag the serf WAN port.
 import { describe, expect, it } from 'vitest';
-import { xdsSelf, type SelfIdentity } from '../../../src/compat/agent/agent-self.js';
+import { debugConfig, localMember, serfWanPort, xdsSelf, type SelfIdentity } from '../../../src/compat/agent/agent-self.js';
 
 function identity(config: Record<string, unknown>): SelfIdentity {
   return {
@@ -35,5 +36,16 @@ describe('xdsSelf', () => {
     expect(envoy.length).toBe(4);
     const majors = envoy.map((v) => Number(v.split('.')[1]));
     expect([...majors].sort((a, b) => b - a)).toEqual(majors);
+  });
+});
+
+describe('serf WAN port', () => {
+  it('is ports.serf_wan when configured, 8302 otherwise, in the member tags and DebugConfig too', () => {
+    const id = identity({ ports: { serf_wan: 17505 } });
+    expect(serfWanPort(id)).toBe(17505);
+    expect(localMember(id).Tags.wan_join_port).toBe('17505');
+    expect(debugConfig(id, undefined).SerfAdvertiseAddrWAN).toBe('tcp://127.0.0.1:17505');
+    expect(serfWanPort(identity({}))).toBe(8302);
+    expect(localMember(identity({})).Tags.wan_join_port).toBe('8302');
   });
 });
