@@ -12,7 +12,7 @@ afterAll(async () => {
 });
 
 const url = (p: string) => `${face.url}${p}`;
-const put = (p: string, body?: string | Buffer) => fetch(url(p), { method: 'PUT', body });
+const put = (p: string, body?: string | Buffer) => fetch(url(p), { method: 'PUT', body: typeof body === 'string' || body === undefined ? body : new Uint8Array(body) });
 const del = (p: string) => fetch(url(p), { method: 'DELETE' });
 const index = (r: Response) => Number(r.headers.get('x-consul-index'));
 
