@@ -1,0 +1,188 @@
+// `dcsgw --backend etcd://...` as a user runs it: the dcsgw binary in front of a genuine etcd 3.4
+// cluster, serving the etcd face (its client URL) and the Consul face (HTTP). Genuine etcdctl runs
+// the same commands against dcsgw-over-etcd and against a second, fresh genuine etcd directly; the
+// answers must be the same (IDs aside: dcsgw passes the backing cluster's IDs through, checked
+// against that cluster). The Consul KV API works over it: a Consul PUT lands in genuine etcd under
+// the user key, its Flags under the reserved "\0dcsgw/" prefix that etcd clients of dcsgw never see.
+import { spawnSync } from 'node:child_process';
+import { join } from 'node:path';
+import { Etcd3 } from 'etcd3';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  allocatePort,
+  etcdctl,
+  hasDcsgwBuild,
+  repoRoot,
+  skipUnlessBinaries,
+  startDcsgw,
+  startEtcd,
+  stopAllProcesses,
+  type RunningMember,
+} from '../../support/index.js';
+
+const PORTS = { from: 39500, to: 39999 };
+
+/** IDs and terms differ between two genuine clusters; everything else must not. */
+function normalise(text: string): string {
+  return text
+    .replace(/"(cluster_id|member_id|raft_term|ID|leader)":\d+/g, '"$1":<id>')
+    .replace(/\b[0-9a-f]{16}\b/g, '<hex-id>');
+}
+
+describe.skipIf(skipUnlessBinaries('etcd', 'etcdctl') || !hasDcsgwBuild())('dcsgw --backend etcd:// (the binary, genuine etcdctl)', () => {
+  let direct: RunningMember; // genuine etcd, asked directly
+  let backing: RunningMember; // genuine etcd behind dcsgw
+  let gateway: RunningMember; // dcsgw --backend etcd://backing
+  let consulUrl: string;
+  let raw: Etcd3;
+
+  beforeAll(async () => {
+    [direct, backing] = await Promise.all([startEtcd({ portRange: PORTS, name: 'direct' }), startEtcd({ portRange: PORTS, name: 'backing' })]);
+    const consulPort = await allocatePort(PORTS);
+    consulUrl = `http://127.0.0.1:${consulPort}`;
+    gateway = await startDcsgw({
+      portRange: PORTS,
+      name: 'gw',
+      extraArgs: ['--backend', `etcd://127.0.0.1:${backing.clientPort}`, '--consul-http-addr', `127.0.0.1:${consulPort}`, '--consul-dns-addr', 'off'],
+    });
+    raw = new Etcd3({ hosts: backing.clientUrl });
+  });
+  afterAll(async () => {
+    raw?.close();
+    await stopAllProcesses();
+  });
+
+  /** Runs one etcdctl command against both; returns the (normalised) outputs. */
+  async function both(args: string[], opts: Parameters<typeof etcdctl>[2] = {}): Promise<{ viaDcsgw: string; viaEtcd: string }> {
+    const [g, d] = await Promise.all([etcdctl(gateway.endpoints, args, opts), etcdctl(direct.endpoints, args, opts)]);
+    const show = (r: { stdout: string; stderr: string; code: number | null }) => normalise(`${r.stdout}${r.code !== 0 ? `\n[exit ${r.code}] ${r.stderr.replace(/^\{"level".*\n/gm, '')}` : ''}`);
+    return { viaDcsgw: show(g), viaEtcd: show(d) };
+  }
+
+  it('the same answers for put/get/del/txn/watch/lease and errors', async () => {
+    const script: string[][] = [
+      ['put', 'foo', 'bar'],
+      ['put', 'foo', 'baz', '--prev-kv'],
+      ['get', 'foo', '-w', 'json'],
+      ['put', 'a', '1'],
+      ['put', 'b', '2'],
+      ['get', 'a', 'c', '-w', 'json'],
+      ['get', '', '--from-key', '--keys-only'],
+      ['get', 'foo', '--rev', '2'],
+      ['get', 'foo', '--rev', '99'],
+      ['del', 'a', '--prev-kv'],
+      ['del', 'nothing'],
+      ['get', '', '--prefix', '--sort-by', 'MODIFY', '--order', 'DESCEND', '-w', 'json'],
+      ['compaction', '3'],
+      ['get', 'foo', '--rev', '2'],
+    ];
+    const answers: string[] = [];
+    for (const cmd of script) {
+      const r = await both(cmd);
+      expect(r.viaDcsgw, `etcdctl ${cmd.join(' ')}`).toBe(r.viaEtcd);
+      answers.push(r.viaDcsgw);
+    }
+    // the answers say something (not two identical failures to connect)
+    expect(answers[0]).toBe('OK\n');
+    expect(answers[2]).toContain('"value":"YmF6"');
+    expect(answers[8]).toContain('etcdserver: mvcc: required revision is a future revision');
+    expect(answers[9]).toBe('1\na\n1\n');
+    expect(answers[13]).toContain('etcdserver: mvcc: required revision has been compacted');
+    const txnInput = 'value("foo") = "baz"\n\nput x y\nget foo\n\nget b\n\n';
+    const txn = await both(['txn', '-w', 'json'], { input: txnInput });
+    expect(txn.viaDcsgw).toBe(txn.viaEtcd);
+    expect(txn.viaDcsgw).toContain('"succeeded":true');
+
+    const watch = await both(['watch', '', '--prefix', '--rev', '3', '--prev-kv'], { interruptWhen: (out) => out.includes('x\ny'), interruptGraceMs: 200, timeoutMs: 10_000 });
+    expect(watch.viaDcsgw).toBe(watch.viaEtcd);
+    expect(watch.viaDcsgw).toContain('PUT\nfoo\nbaz\nPUT\na\n1');
+    expect(watch.viaDcsgw).toContain('DELETE\na\n');
+    expect(watch.viaDcsgw).toContain('PUT\nx\ny');
+
+    // leases: the IDs differ between the two clusters (normalised), the rest must not
+    const [gl, dl] = await Promise.all([etcdctl(gateway.endpoints, ['lease', 'grant', '100']), etcdctl(direct.endpoints, ['lease', 'grant', '100'])]);
+    const gid = /lease ([0-9a-f]+) granted/.exec(gl.stdout)![1]!;
+    const did = /lease ([0-9a-f]+) granted/.exec(dl.stdout)![1]!;
+    expect(normalise(gl.stdout)).toBe(normalise(dl.stdout));
+    const [gp, dp] = await Promise.all([
+      etcdctl(gateway.endpoints, ['put', 'leased', 'v', '--lease', gid]),
+      etcdctl(direct.endpoints, ['put', 'leased', 'v', '--lease', did]),
+    ]);
+    expect(gp.stdout).toBe(dp.stdout);
+    const [gt, dt] = await Promise.all([
+      etcdctl(gateway.endpoints, ['lease', 'timetolive', gid, '--keys']),
+      etcdctl(direct.endpoints, ['lease', 'timetolive', did, '--keys']),
+    ]);
+    expect(normalise(gt.stdout).replace(/remaining\(\d+s\)/, 'remaining(n)')).toBe(normalise(dt.stdout).replace(/remaining\(\d+s\)/, 'remaining(n)'));
+    const lists = await both(['lease', 'list']);
+    expect(lists.viaDcsgw).toBe(lists.viaEtcd);
+    const [gr, dr] = await Promise.all([etcdctl(gateway.endpoints, ['lease', 'revoke', gid]), etcdctl(direct.endpoints, ['lease', 'revoke', did])]);
+    expect(normalise(gr.stdout)).toBe(normalise(dr.stdout));
+    const revokedAgain = await Promise.all([etcdctl(gateway.endpoints, ['lease', 'revoke', gid]), etcdctl(direct.endpoints, ['lease', 'revoke', did])]);
+    expect(revokedAgain[0].stderr).toContain('etcdserver: requested lease not found');
+    expect(revokedAgain[1].stderr).toContain('etcdserver: requested lease not found');
+    expect(revokedAgain[0].code).toBe(revokedAgain[1].code);
+
+    const end = await both(['get', '', '--from-key', '-w', 'json']);
+    expect(end.viaDcsgw).toBe(end.viaEtcd);
+  });
+
+  it('headers, member list and status are the backing cluster\'s', async () => {
+    const [viaGw, viaBacking] = await Promise.all([
+      etcdctl(gateway.endpoints, ['get', 'foo', '-w', 'json']),
+      etcdctl(backing.endpoints, ['get', 'foo', '-w', 'json']),
+    ]);
+    expect(viaGw.stdout).toBe(viaBacking.stdout);
+    const [ml, mlb] = await Promise.all([etcdctl(gateway.endpoints, ['member', 'list', '-w', 'json']), etcdctl(backing.endpoints, ['member', 'list', '-w', 'json'])]);
+    expect(ml.stdout).toBe(mlb.stdout);
+    const status = JSON.parse((await etcdctl(gateway.endpoints, ['endpoint', 'status', '-w', 'json'])).stdout) as Array<{ Status: { header: { member_id: number }; version: string } }>;
+    const backingStatus = JSON.parse((await etcdctl(backing.endpoints, ['endpoint', 'status', '-w', 'json'])).stdout) as typeof status;
+    expect(status[0]!.Status.header.member_id).toBe(backingStatus[0]!.Status.header.member_id);
+    expect(status[0]!.Status.version).toBe('3.4.23');
+  });
+
+  it('the Consul KV API over genuine etcd: value under the user key, Flags under the reserved prefix, hidden from etcd clients of dcsgw', async () => {
+    const put = await fetch(`${consulUrl}/v1/kv/app/config?flags=42`, { method: 'PUT', body: 'hello' });
+    expect(await put.text()).toBe('true');
+    const get = (await (await fetch(`${consulUrl}/v1/kv/app/config`)).json()) as Array<{ Key: string; Flags: number; Value: string; ModifyIndex: number }>;
+    expect(get[0]!.Flags).toBe(42);
+    expect(Buffer.from(get[0]!.Value, 'base64').toString()).toBe('hello');
+    // in genuine etcd: the user key with the value, at the revision Consul reported
+    const direct = await etcdctl(backing.endpoints, ['get', 'app/config', '-w', 'json']);
+    const kv = (JSON.parse(direct.stdout) as { kvs: Array<{ value: string; mod_revision: number }> }).kvs[0]!;
+    expect(Buffer.from(kv.value, 'base64').toString()).toBe('hello');
+    expect(kv.mod_revision).toBe(get[0]!.ModifyIndex);
+    // ... and the metadata record (Flags) in the reserved zone, written in the same txn
+    const meta = await raw.get('\x00dcsgw/kv/app/config').exec();
+    expect(meta.kvs).toHaveLength(1);
+    expect(meta.kvs[0]!.value.toString()).toContain('42');
+    expect(Number(meta.kvs[0]!.mod_revision)).toBe(kv.mod_revision);
+    // etcdctl through dcsgw: the user key only, never the zone
+    const all = await etcdctl(gateway.endpoints, ['get', '', '--from-key', '--keys-only']);
+    expect(all.stdout.split('\n').filter((l) => l !== '')).toEqual(['app/config', 'b', 'foo', 'x']);
+    const rawKeys = await raw.getAll().keys();
+    expect(rawKeys.some((k) => k.startsWith('\x00dcsgw/'))).toBe(true);
+    // an etcd write through dcsgw is a Consul key with Flags 0
+    await etcdctl(gateway.endpoints, ['put', 'app/from-etcd', 'v']);
+    const fromEtcd = (await (await fetch(`${consulUrl}/v1/kv/app/from-etcd`)).json()) as Array<{ Flags: number; Value: string }>;
+    expect(fromEtcd[0]!.Flags).toBe(0);
+    // del "" --from-key through dcsgw leaves Consul's metadata alone
+    await etcdctl(gateway.endpoints, ['del', '', '--from-key']);
+    expect((await raw.get('\x00dcsgw/kv/app/config').exec()).kvs).toHaveLength(1);
+    expect((await fetch(`${consulUrl}/v1/kv/app/config`)).status).toBe(404);
+  });
+
+  it('backends not built yet, and bad URLs, stop start-up with a clear error', () => {
+    const bin = join(repoRoot(), 'bin', 'dcsgw');
+    for (const [url, text] of [
+      ['consul://127.0.0.1:8500', 'the Consul backend is not built yet'],
+      ['redis://127.0.0.1:6379', 'the Redis backend is not built yet'],
+      ['etcd://nohostport', '"nohostport" is not host:port'],
+      ['zk://127.0.0.1:2181', 'unsupported backend URL'],
+    ] as const) {
+      const r = spawnSync(process.execPath, [bin, '--backend', url, '--consul-http-addr', 'off', '--consul-dns-addr', 'off'], { encoding: 'utf8', timeout: 20_000 });
+      expect(r.status, url).toBe(1);
+      expect(r.stderr, url).toContain(text);
+    }
+  });
+});
