@@ -20,6 +20,8 @@ export interface AgentIdentity {
   consulVersion: string;
   /** The merged agent configuration (JSON form of -config-file/-config-dir and flags), for /v1/agent/self's DebugConfig. */
   config: Record<string, unknown>;
+  /** Started with -dev: Consul then pretty-prints every JSON answer. */
+  devMode?: boolean;
 }
 
 export interface ConsulContext {

@@ -4,6 +4,7 @@
 import Fastify, { type FastifyInstance } from 'fastify';
 import type { ConsulContext } from './context.js';
 import { ConsulHttpError } from './http-error.js';
+import { indentJson } from './pretty-json.js';
 import { ROUTES } from './routes/index.js';
 
 export interface ConsulHttpOptions {
@@ -23,17 +24,26 @@ const BODY_LIMIT = 64 * 1024 * 1024;
 /** The type fastify gives a string payload sent without one. */
 const FASTIFY_STRING_TYPE = 'text/plain; charset=utf-8';
 
+/** ?pretty, with or without a value, as Consul reads it (the parameter's presence). */
+function wantsPretty(url: string): boolean {
+  const q = url.indexOf('?');
+  return q >= 0 && new URLSearchParams(url.slice(q + 1)).has('pretty');
+}
+
 export function buildConsulHttp(ctx: ConsulContext): FastifyInstance {
   const app = Fastify({ logger: false, bodyLimit: BODY_LIMIT, return503OnClosing: false, forceCloseConnections: true });
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit: BODY_LIMIT }, (_req, body, done) => done(null, body));
-  app.addHook('onSend', async (_req, reply, payload) => {
+  app.addHook('onSend', async (req, reply, payload) => {
     reply.header('Vary', 'Accept-Encoding');
     // Routes send JSON as pre-serialized strings (field order and number formats as Go writes
     // them), which fastify labels with its default text type; a route that means plain text says
     // so with a type of its own (raw KV values, Prometheus metrics) or answers an error status.
     const type = reply.getHeader('Content-Type');
     if (type === undefined || (type === FASTIFY_STRING_TYPE && reply.statusCode < 400)) reply.header('Content-Type', 'application/json');
+    if (typeof payload === 'string' && reply.getHeader('Content-Type') === 'application/json' && payload.length > 0 && (ctx.agent.devMode === true || wantsPretty(req.url))) {
+      return indentJson(payload);
+    }
     return payload;
   });
   app.setErrorHandler((err, req, reply) => {
