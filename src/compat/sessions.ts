@@ -117,7 +117,7 @@ export class Sessions {
       // Consul invalidates at TTL x 2 after the last renewal. A lease has whole seconds and the
       // store revokes an expired lease at its next expiry check (up to ~0.5 s later), so the lease is
       // one second shorter than 2 x TTL: invalidation lands just before Consul's, never after.
-      const granted = await this.backend.leaseGrant({ ttl: Math.max(1, Math.ceil((2 * ttlMs) / 1000) - 1), id: 0n });
+      const granted = await this.backend.leaseGrant({ ttl: Math.max(1, Math.ceil((2 * ttlMs) / 1000) - 1), id: 0n, keyspace: SYSTEM });
       lease = granted.id;
       record.Lease = lease.toString();
     }
@@ -135,7 +135,7 @@ export class Sessions {
       }
       throw new SessionError('session create: the catalog kept changing; retry');
     } catch (err) {
-      if (lease !== 0n) await this.backend.leaseRevoke(lease).catch(() => undefined);
+      if (lease !== 0n) await this.backend.leaseRevoke(lease, SYSTEM).catch(() => undefined);
       throw err;
     }
   }
@@ -191,7 +191,7 @@ export class Sessions {
     if (!s) return undefined;
     const lease = BigInt(s.record.Lease || '0');
     if (lease !== 0n) {
-      const ka = await this.backend.leaseKeepAlive(lease);
+      const ka = await this.backend.leaseKeepAlive(lease, SYSTEM);
       if (ka.ttl <= 0) return undefined;
     }
     return s;
@@ -245,7 +245,7 @@ export class Sessions {
       if (res.succeeded) break;
       if (attempt >= MAX_ATTEMPTS) throw new SessionError('session invalidation: the keys kept changing; retry');
     }
-    if (lease !== 0n) await this.backend.leaseRevoke(lease).catch(() => undefined);
+    if (lease !== 0n) await this.backend.leaseRevoke(lease, SYSTEM).catch(() => undefined);
   }
 
   /**
