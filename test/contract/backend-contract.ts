@@ -214,6 +214,96 @@ export function describeBackendContract(name: string, factory: () => Promise<Con
       expect(res.responses[0]!.responsePut).toBeDefined();
     });
 
+    contractCase('nested txn: an inner txn runs in the outer one\'s revision', async () => {
+      const p = prefix();
+      const res = await be.txn({
+        compare: [],
+        success: [
+          { requestPut: putRequest(b(p + 'outer'), b('1')) },
+          {
+            requestTxn: {
+              compare: [{ result: CompareResult.EQUAL, target: CompareTarget.CREATE, key: b(p + 'inner'), rangeEnd: EMPTY, createRevision: 0 }],
+              success: [{ requestPut: putRequest(b(p + 'inner'), b('2')) }],
+              failure: [],
+            },
+          },
+        ],
+        failure: [],
+      });
+      expect(res.responses[1]!.responseTxn!.succeeded).toBe(true);
+      const both = await be.range(rangeRequest(b(p), { rangeEnd: prefixEnd(p) }));
+      expect(both.kvs.map((kv) => [s(kv.key), kv.modRevision])).toEqual([
+        [p + 'inner', res.header.revision],
+        [p + 'outer', res.header.revision],
+      ]);
+    });
+
+    contractCase('binary keys and values pass unchanged; revision filters of a range', async () => {
+      const p = prefix();
+      const key = Buffer.concat([b(p), Buffer.from([0xff, 0x00, 0x80, 0x01])]);
+      const value = Buffer.from([0x00, 0xfe, 0xff, 0x10]);
+      const first = await be.put(putRequest(key, value));
+      await be.put(putRequest(b(p + 'later'), b('x')));
+      const got = await be.range(rangeRequest(key));
+      expect(got.kvs[0]!.key.equals(key)).toBe(true);
+      expect(got.kvs[0]!.value.equals(value)).toBe(true);
+      const newer = await be.range(rangeRequest(b(p), { rangeEnd: prefixEnd(p), minModRevision: first.header.revision + 1 }));
+      expect(newer.kvs.map((kv) => s(kv.key))).toEqual([p + 'later']);
+    });
+
+    contractCase('put with ignoreValue keeps the value; with ignoreLease keeps the lease', async () => {
+      const p = prefix();
+      const grant = await be.leaseGrant({ ttl: 60, id: 0n });
+      await be.put(putRequest(b(p + 'k'), b('kept'), { lease: grant.id }));
+      await be.put(putRequest(b(p + 'k'), EMPTY, { ignoreValue: true, ignoreLease: true }));
+      const got = await be.range(rangeRequest(b(p + 'k')));
+      expect(s(got.kvs[0]!.value)).toBe('kept');
+      expect(got.kvs[0]!.lease).toBe(grant.id);
+      expect(got.kvs[0]!.version).toBe(2);
+      await be.leaseRevoke(grant.id);
+    });
+
+    contractCase('a user key beginning with a NUL byte is an ordinary user key', async () => {
+      const p = prefix();
+      const key = Buffer.concat([Buffer.from([0]), b(p)]);
+      await be.put(putRequest(key, b('nul-led')));
+      const got = await be.range(rangeRequest(key));
+      expect(s(got.kvs[0]!.value)).toBe('nul-led');
+      await be.deleteRange({ key, rangeEnd: EMPTY, prevKv: false });
+    });
+
+    contractCase('HashKV of the store does not change when only system keys are written', async () => {
+      const p = prefix();
+      const before = await be.hashKV(0);
+      await be.put(putRequest(b(p + 'only-system'), b('x'), SYS));
+      const after = await be.hashKV(0);
+      expect(after.header.revision).toBeGreaterThan(before.header.revision);
+      expect(after.hash).toBe(before.hash);
+    });
+
+    contractCase('granting and revoking a lease (either keyspace) does not move the revision', async () => {
+      const before = (await be.progressHeader()).revision;
+      const user = await be.leaseGrant({ ttl: 60, id: 0n });
+      const system = await be.leaseGrant({ ttl: 60, id: 0n, keyspace: 'system' });
+      await be.leaseRevoke(user.id);
+      await be.leaseRevoke(system.id, 'system');
+      expect((await be.progressHeader()).revision).toBe(before);
+    });
+
+    contractCase('an expiring lease deletes its keys, and a watch sees the deletes', async () => {
+      const p = prefix();
+      const grant = await be.leaseGrant({ ttl: 2, id: 0n });
+      await be.put(putRequest(b(p + 'e'), b('x'), { lease: grant.id }));
+      await be.put(putRequest(b(p + 's'), b('x'), { ...SYS, lease: grant.id }));
+      const rec = new Recorder();
+      const h = be.watch(watchOpts(b(p + 'e')), rec);
+      await until('expired', async () => (await be.range(rangeRequest(b(p + 'e')))).count === 0, 15_000);
+      await until('delete event', () => rec.events.length >= 1, 5000);
+      h.cancel();
+      expect(rec.events.map((e) => e.type)).toEqual([EventType.DELETE]);
+      expect((await be.range(rangeRequest(b(p + 's'), SYS))).count).toBe(0);
+    });
+
     // ---- Watch ----
 
     contractCase('watch: puts and deletes in revision order, with prevKv when asked', async () => {

@@ -3,6 +3,6 @@ import { MemoryBackend } from '../support/memory-backend.js';
 import { describeBackendContract } from './backend-contract.js';
 
 describeBackendContract('memory', async () => {
-  const backend = new MemoryBackend();
+  const backend = new MemoryBackend({ expireLeases: true });
   return { backend, close: () => backend.close() };
 });
