@@ -172,6 +172,31 @@ describe.skipIf(skipUnlessBinaries('etcd', 'etcdctl') || !hasDcsgwBuild())('dcsg
     expect((await fetch(`${consulUrl}/v1/kv/app/config`)).status).toBe(404);
   });
 
+  it('Consul sessions over genuine etcd: a lease etcd clients of dcsgw cannot see, a lock released when the session ends', async () => {
+    const created = await fetch(`${consulUrl}/v1/session/create`, { method: 'PUT', body: JSON.stringify({ Name: 'locker', TTL: '30s', LockDelay: '0s' }) });
+    const { ID } = (await created.json()) as { ID: string };
+    expect(ID).toMatch(/^[0-9a-f-]{36}$/);
+    const acquire = await fetch(`${consulUrl}/v1/kv/locks/leader?acquire=${ID}`, { method: 'PUT', body: 'me' });
+    expect(await acquire.text()).toBe('true');
+    const held = (await (await fetch(`${consulUrl}/v1/kv/locks/leader`)).json()) as Array<{ Session?: string; LockIndex: number }>;
+    expect(held[0]!.Session).toBe(ID);
+    expect(held[0]!.LockIndex).toBe(1);
+    // the session's lease exists in genuine etcd, but not for etcd clients of dcsgw
+    const viaGw = await etcdctl(gateway.endpoints, ['lease', 'list']);
+    const direct = await etcdctl(backing.endpoints, ['lease', 'list']);
+    expect(viaGw.stdout).toBe('found 0 leases\n');
+    expect(direct.stdout).toMatch(/^found [1-9]\d* leases\n/);
+    const leaseHex = direct.stdout.split('\n')[1]!;
+    const revoke = await etcdctl(gateway.endpoints, ['lease', 'revoke', leaseHex]);
+    expect(revoke.stderr).toContain('etcdserver: requested lease not found');
+    // ending the session releases the lock, as Consul does
+    const destroyed = await fetch(`${consulUrl}/v1/session/destroy/${ID}`, { method: 'PUT' });
+    expect(await destroyed.text()).toBe('true');
+    const released = (await (await fetch(`${consulUrl}/v1/kv/locks/leader`)).json()) as Array<{ Session?: string; Value: string }>;
+    expect(released[0]!.Session).toBeUndefined();
+    expect(Buffer.from(released[0]!.Value, 'base64').toString()).toBe('me');
+  });
+
   it('backends not built yet, and bad URLs, stop start-up with a clear error', () => {
     const bin = join(repoRoot(), 'bin', 'dcsgw');
     for (const [url, text] of [
