@@ -4,7 +4,9 @@ import type pino from 'pino';
 import type { Backend } from '../../adapters/backend.js';
 import { listenClientPort, type ClientPort } from '../grpc/client-port.js';
 import { GrpcServer } from '../grpc/server.js';
+import { guardGatewayCommonName } from '../tls/gateway-cn-guard.js';
 import type { TlsRejection, TlsSource } from '../tls/server-tls.js';
+import { authBackendOf } from './auth/auth-gate.js';
 import type { EtcdAuthOptions } from './auth/auth-options.js';
 import { binaryCodec, jsonCodecOf } from './codec/index.js';
 import { DEFAULT_WATCH_PROGRESS_INTERVAL_MS, type ServiceDeps } from './deps.js';
@@ -88,7 +90,9 @@ export async function startEtcdServer(opts: EtcdServerOptions): Promise<EtcdServ
     maxReceiveMessageBytes,
     protoSize: (name, msg) => binaryCodec(name).encode(msg).length,
   });
-  const http = createHttpHandler(deps, gateway);
+  const plainHttp = createHttpHandler(deps, gateway);
+  const auth = authBackendOf(opts.backend);
+  const http = opts.clientTls?.clientCertAuth ? guardGatewayCommonName(plainHttp, () => auth?.authQueries()?.status().enabled === true) : plainHttp;
 
   const ports: ClientPort[] = [];
   const schemes: { secure: boolean; insecure: boolean }[] = [];
