@@ -537,6 +537,27 @@ export function describeBackendContract(name: string, factory: () => Promise<Con
       expect(status.leader).not.toBe(0n);
     });
 
+    contractCase('snapshot: the database in chunks, down to remainingBytes 0', async () => {
+      const p = prefix();
+      await be.put(putRequest(b(p + 'in-snapshot'), b('x')));
+      const chunks: { remainingBytes: number; size: number }[] = [];
+      for await (const c of be.snapshot()) chunks.push({ remainingBytes: c.remainingBytes, size: c.blob.length });
+      expect(chunks.length).toBeGreaterThan(0);
+      expect(chunks.reduce((n, c) => n + c.size, 0)).toBeGreaterThan(0);
+      expect(chunks[chunks.length - 1]!.remainingBytes).toBe(0);
+    });
+
+    contractCase('member changes: a learner added, then removed', async () => {
+      const port = 40000 + Math.floor(Math.random() * 20000);
+      const added = await be.memberAdd({ peerURLs: [`http://127.0.0.1:${port}`], isLearner: true });
+      expect(added.member.isLearner).toBe(true);
+      expect(added.members.map((m) => m.id)).toContain(added.member.id);
+      const removed = await be.memberRemove(added.member.id);
+      expect(removed.members.map((m) => m.id)).not.toContain(added.member.id);
+      const err = await rejection(be.memberRemove(added.member.id));
+      expect([err.code, err.message]).toEqual([Errors.MemberNotFound.code, Errors.MemberNotFound.message]);
+    });
+
     contractCase('hashKV answers a hash at the current revision; alarm GET lists no alarm', async () => {
       const h = await be.hashKV(0);
       expect(typeof h.hash).toBe('number');
