@@ -53,6 +53,8 @@ export const OUT_OF_SCOPE_TESTS = {
   // api_test.go
   TestAPI_ClientTLSOptions: 'agent HTTPS with client certificates (TLS listener): not in issue 6; also reads ../test/client_certs, which the api module does not ship',
   TestAPI_SetupTLSConfig: 'client-side TLS setup reading ../test/client_certs from the Consul repository, which the api module does not ship (fails with genuine Consul too when run from the module)',
+  // config_entry_test.go (TestDecodeConfigEntry decodes client-side and stays in)
+  TestAPI_ConfigEntries: MESH + ' (service-defaults / proxy-defaults config entries)',
   // catalog_test.go
   TestAPI_CatalogServiceUnmanagedProxy: MESH,
   TestAPI_CatalogConnect: MESH,

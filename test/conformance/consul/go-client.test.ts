@@ -18,7 +18,7 @@ describe('consul: the official Go client suite against dcsgw agent', () => {
     it.skip('go-client: skipped: no `go` command on this machine', () => {});
     return;
   }
-  it('passes every baseline test', { timeout: (budgetS + 240) * 1000 }, async (ctx) => {
+  it('passes every baseline test', { timeout: (budgetS + 600) * 1000 }, async (ctx) => {
     const baseline = readBaseline();
     const out = await runGoClientSuite({
       go,
