@@ -14,7 +14,7 @@
 //   at or after the deletion's revision, shows it).
 import { EventType, type Backend, type Event, type WatchHandle } from '../../adapters/backend.js';
 import { nodeChecksPrefix, nodeServicesPrefix } from '../catalog-records.js';
-import { prefixEnd, SYSTEM } from '../system-keys.js';
+import { prefixEnd, SYSTEM, SystemPrefix } from '../system-keys.js';
 import type { AgentCatalog, DeregisterRequest } from './agent-catalog.js';
 import type { AgentLog } from './agent-log.js';
 import { CONSUL_SERVICE_ID, SERF_CHECK_ID } from './health-check.js';
@@ -36,6 +36,8 @@ export class CatalogDeregistrationWatch {
   /** Key (as the store names it) -> the revision of the agent's own latest deletion of it. */
   private readonly ownDeletions = new Map<string, number>();
   private handles: WatchHandle[] = [];
+  /** The revision the services' and the checks' watch have reported up to: an own deletion at or below its watch's has been seen and is forgotten. */
+  private watchedUpTo: number[] = [];
   private queue: Promise<void> = Promise.resolve();
   private stopped = false;
   private restartTimer: NodeJS.Timeout | undefined;
@@ -104,13 +106,16 @@ export class CatalogDeregistrationWatch {
 
   private watch(): void {
     const node = this.nodeName();
-    for (const prefix of [nodeServicesPrefix(node), nodeChecksPrefix(node)]) {
+    this.watchedUpTo = [0, 0];
+    for (const [slot, prefix] of [nodeServicesPrefix(node), nodeChecksPrefix(node)].entries()) {
       const handle = this.backend.watch(
         { keyspace: SYSTEM, key: prefix, rangeEnd: prefixEnd(prefix), startRevision: 0, prevKv: false, filters: [] },
         {
-          onEvents: (events) => {
+          onEvents: (events, revision) => {
             const deletions = events.filter((e) => e.type === EventType.DELETE);
             if (deletions.length > 0) this.queue = this.queue.then(() => this.handle(deletions)).catch((err: unknown) => this.owner.log.error('failed to follow a catalog deregistration', { error: String(err) }));
+            this.watchedUpTo[slot] = revision;
+            this.queue = this.queue.then(() => this.forgetSeenOwnDeletions());
           },
           onCompacted: () => this.restart('compacted'),
           onCanceled: (reason) => this.restart(reason),
@@ -131,6 +136,13 @@ export class CatalogDeregistrationWatch {
       if (!this.stopped && this.handles.length === 0) this.watch();
     }, RESTART_DELAY_MS);
     this.restartTimer.unref();
+  }
+
+  private forgetSeenOwnDeletions(): void {
+    const [services = 0, checks = 0] = this.watchedUpTo;
+    for (const [key, revision] of this.ownDeletions) {
+      if (revision <= (key.startsWith(SystemPrefix.service) ? services : checks)) this.ownDeletions.delete(key);
+    }
   }
 
   private async handle(deletions: Event[]): Promise<void> {
