@@ -52,6 +52,7 @@ import { etcdMetrics } from '../gateway/etcd/metrics.js';
 import type { ApplyValue, AuthCommand, AuthQueries, Command, StateMachine } from '../native/mvcc/api.js';
 import { openMvccStore } from '../native/mvcc/index.js';
 import { parseStoreDump } from '../native/mvcc/store-dump.js';
+import { txnIsReadOnly, txnIsSerializable } from '../native/mvcc/txn-kind.js';
 import { type AppliedOk, NativeNode } from '../native/node.js';
 import { AutoCompactor, type AutoCompactionConfig } from '../native/node/auto-compactor.js';
 import { etcdSnapshotDb } from '../native/node/etcd-snapshot.js';
@@ -366,10 +367,30 @@ class NativeBackendImpl implements NativeBackend {
     return this.node.proposeAndMap({ kind: 'deleteRange', req }, this.mapDelete);
   }
 
+  /**
+   * etcd's EtcdServer.Txn: a read-only txn (every op a range) is a read, not a proposal — a
+   * linearizable one waits for a ReadIndex (batched with the other reads of the round) and is then
+   * evaluated on the local store, a serializable one (every range serializable) is evaluated at
+   * once; neither touches the log. A txn with any write (a nested txn counts as one) is proposed.
+   */
   txn(req: TxnRequest): Promise<TxnResponse> {
     const learner = this.notOnLearner();
     if (learner) return Promise.reject(learner);
+    if (this.sm.readOnlyTxn && txnIsReadOnly(req)) {
+      if (!txnIsSerializable(req)) return this.node.linearizableReadThen(() => this.readOnlyTxnNow(req));
+      try {
+        return Promise.resolve(this.readOnlyTxnNow(req));
+      } catch (err) {
+        return Promise.reject(err as Error);
+      }
+    }
     return this.node.proposeAndMap({ kind: 'txn', req }, this.mapTxn);
+  }
+
+  private readOnlyTxnNow(req: TxnRequest): TxnResponse {
+    const r = this.sm.readOnlyTxn!(req);
+    fillHeaders(r.responses, { clusterId: 0n, memberId: 0n, revision: r.revision, raftTerm: 0 });
+    return { header: this.header(r.revision), succeeded: r.succeeded, responses: r.responses };
   }
 
   async compact(req: CompactionRequest): Promise<CompactionResponse> {

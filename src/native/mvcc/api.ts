@@ -136,6 +136,13 @@ export interface LeaseInfo {
   keyspace?: Keyspace;
 }
 
+/** A read-only txn's outcome; the headers inside `responses` are filled by the caller. */
+export interface ReadOnlyTxnResult {
+  revision: number;
+  succeeded: boolean;
+  responses: ResponseOp[];
+}
+
 export interface StateMachine {
   /** Last raft index whose effects are in the store (persisted atomically with them). */
   consistentIndex(): number;
@@ -177,6 +184,12 @@ export interface StateMachine {
   snapshotData(): Promise<Buffer>;
   /** Replace the whole state with a snapshot (raft snapshot received, or `dcsgw snapshot restore`). */
   restore(data: Buffer): void;
+  /**
+   * Serves a read-only txn (every op a range: etcd's isTxnReadonly) from the local state, outside
+   * the log, as etcd does. Throws etcd's errors (compacted / future revision of a range, auth).
+   * Optional: a state machine without it has every txn proposed.
+   */
+  readOnlyTxn?(req: TxnRequest): ReadOnlyTxnResult;
   /** The auth store's read side (optional: state machines without an auth store omit it). */
   auth?(): AuthQueries;
   /** Forces the store's writes to disk (they are committed without fsync; the WAL is the durability). Optional. */

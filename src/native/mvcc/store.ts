@@ -51,7 +51,7 @@ import {
   type WatchOptions,
 } from '../../adapters/backend.js';
 import { Errors, EtcdError, GrpcCode } from '../../adapters/errors.js';
-import type { ApplyResult, ApplyValue, AuthQueries, Command, CommittedCommand, LeaseInfo, RangeResult, StateMachine } from './api.js';
+import type { ApplyResult, ApplyValue, AuthQueries, Command, CommittedCommand, LeaseInfo, RangeResult, ReadOnlyTxnResult, StateMachine } from './api.js';
 import { AuthStore } from './auth-store.js';
 import { crc32c } from '../crc32c.js';
 import type { KeyHistory } from './key-history.js';
@@ -61,6 +61,7 @@ import { encodeLease, isSystemLeaseRecord } from './lease-record.js';
 import { Lease, Lessor, MAX_LEASE_TTL } from './lessor.js';
 import { encodeRevKey, isTombstoneKey, revKeyLowerBound, revKeyMain, revKeySub } from './revision.js';
 import { parseStoreDump, STORE_DUMP_MAGIC, type StoreDump } from './store-dump.js';
+import { txnIsReadOnly } from './txn-kind.js';
 import { WatchHub, type StoreEvent } from './watch-hub.js';
 
 export interface MvccStoreOptions {
@@ -146,12 +147,6 @@ function txnCost(t: TxnRequest): number {
   return Math.max(cost(t.success), cost(t.failure));
 }
 
-/** etcd's isTxnReadonly: any op that is not a range (a nested txn included) makes it a write txn. */
-function txnIsReadOnly(t: TxnRequest): boolean {
-  for (const op of t.success) if (!op.requestRange) return false;
-  for (const op of t.failure) if (!op.requestRange) return false;
-  return true;
-}
 
 export class MvccStore implements StateMachine {
   private readonly log: Logger;
@@ -564,6 +559,23 @@ export class MvccStore implements StateMachine {
     } finally {
       this.endWrite();
     }
+  }
+
+  /**
+   * A read-only txn served outside the log, as etcd's EtcdServer.Txn serves it (applyV3Base.Txn on
+   * the local store, after the ReadIndex wait for a linearizable one): compares, then the ranges
+   * of the branch taken, all at the current revision. Unlike the apply path there is no corrupt
+   * or quota applier in front of it (etcd reads through the base applier). A caller's auth info,
+   * when given, is checked here, right before the read (etcd's doSerialize), so an auth store that
+   * changed since the token was checked answers "revision of auth store is old".
+   */
+  readOnlyTxn(req: TxnRequest): ReadOnlyTxnResult {
+    if (!txnIsReadOnly(req)) throw new EtcdError(GrpcCode.INTERNAL, 'dcsgw: a txn with writes must go through the log');
+    if (this.txMain !== 0) throw new EtcdError(GrpcCode.INTERNAL, 'dcsgw: read-only txn inside a write txn');
+    if (req.auth) this.authStore.authorizeAtApply({ kind: 'txn', req }, () => []);
+    const plan = this.plan(req);
+    this.checkRanges(plan);
+    return { revision: this.rev, succeeded: plan.succeeded, responses: this.execute(plan) };
   }
 
   /** Evaluates every compare, nested ones included, against the state before the txn (etcd 3.4). */
