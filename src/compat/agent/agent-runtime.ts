@@ -116,6 +116,8 @@ export class AgentRuntime {
   private configServiceIds = new Set<string>();
   private configCheckIds = new Set<string>();
   private started = false;
+  /** The start in progress: an agent write answered meanwhile waits for it before syncing (its service must be in the catalog when the answer arrives). */
+  private starting: Promise<void> | undefined;
   private readonly nodeMeta: Record<string, string>;
 
   constructor(
@@ -143,8 +145,13 @@ export class AgentRuntime {
 
   /** Registers the node (with serfHealth), restores persisted and configured services and checks, starts the checks and anti-entropy. */
   async start(): Promise<void> {
-    if (this.started) return;
+    if (this.started) return this.starting;
     this.started = true;
+    this.starting = this.startOnce();
+    return this.starting;
+  }
+
+  private async startOnce(): Promise<void> {
     await this.registerNode();
     if (this.options.definitions) this.applyDefinitions(this.options.definitions);
     this.restorePersisted();
@@ -168,10 +175,12 @@ export class AgentRuntime {
     this.ttls.clear();
     this.state.close();
     this.started = false;
+    this.starting = undefined;
   }
 
   /** Writes the pending local changes to the catalog (what an agent endpoint does before answering, as Consul's syncChanges). */
   async syncChanges(): Promise<void> {
+    if (!this.antiEntropy && this.starting) await this.starting.catch(() => undefined);
     await this.antiEntropy?.syncChanges();
   }
 

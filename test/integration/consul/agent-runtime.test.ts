@@ -279,3 +279,38 @@ describe('thresholds and deregister_critical_service_after', () => {
     }
   });
 });
+
+describe('an agent write answered while the agent is still starting', () => {
+  it('waits for the start, so the service is in the catalog when the answer arrives', async () => {
+    const face = await startConsulFace({ agent: { nodeName: 'first' } });
+    try {
+      const { AgentRuntime } = await import('../../../src/compat/agent/agent-runtime.js');
+      const { pino } = await import('pino');
+      // A slow catalog: the node registration of the start takes a while (a busy or electing store).
+      let delayed = 0;
+      const slow = {
+        register: async (req: Parameters<typeof face.ctx.core.catalog.register>[0]) => {
+          if (delayed++ === 0) await new Promise((r) => setTimeout(r, 400));
+          return face.ctx.core.catalog.register(req);
+        },
+        deregister: (req: Parameters<typeof face.ctx.core.catalog.deregister>[0]) => face.ctx.core.catalog.deregister(req),
+        getNode: (n: string) => face.ctx.core.catalog.getNode(n),
+        nodeServices: (n: string) => face.ctx.core.catalog.nodeServices(n),
+        nodeChecks: (n: string) => face.ctx.core.catalog.nodeChecks(n),
+      };
+      const rt = new AgentRuntime(
+        face.ctx.core,
+        { nodeName: 'late', nodeId: '5a0c1d2e-0000-4000-8000-000000000001', datacenter: 'dc1', advertiseAddr: '127.0.0.2', server: false, ports: { serfLan: -1, server: -1 }, consulVersion: '1.22.1' },
+        { logger: pino({ level: 'silent' }), catalog: slow },
+      );
+      const starting = rt.start();
+      rt.addService(parseServiceDefinition({ Name: 'early', Port: 1 }), { source: 'remote', replaceExistingChecks: false, persist: false });
+      await rt.syncChanges();
+      expect((await json<Array<{ Node: string }>>(face, '/v1/catalog/service/early')).map((s) => s.Node)).toEqual(['late']);
+      await starting;
+      await rt.stop();
+    } finally {
+      await face.close();
+    }
+  });
+});
