@@ -288,7 +288,7 @@ export class Catalog {
   async register(req: RegisterRequest): Promise<number> {
     validateRegister(req);
     for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
-      const plan = await this.planRegister(req);
+      const plan = await this.planRegister(req, { createsMissingNode: true });
       if (plan.ops.length === 0) return this.backend.header().revision;
       const res = await this.backend.txn({ compare: plan.compare, success: plan.ops, failure: [] });
       if (res.succeeded) return res.header.revision;
@@ -299,17 +299,26 @@ export class Catalog {
   /**
    * The compares and writes of a registration against the current state (validated as
    * register() does). An empty `ops` means the registration changes nothing.
+   *
+   * `createsMissingNode`: PUT /v1/catalog/register with SkipNodeUpdate still creates a node that
+   * does not exist yet (Consul's RegisterRequest.ChangesNode is true for a missing node), so a
+   * service can be registered before its node's own registration. A txn's Service/Check "set"
+   * writes only the service or check (Consul's ensureServiceTxn) and is refused with "Missing node
+   * registration" instead: the default.
    */
-  async planRegister(req: RegisterRequest): Promise<CatalogPlan> {
+  async planRegister(req: RegisterRequest, opts: { createsMissingNode?: boolean } = {}): Promise<CatalogPlan> {
     validateRegister(req);
-    const withIds = req.ID !== '' && !req.SkipNodeUpdate;
+    const mayCreateNode = req.SkipNodeUpdate && opts.createsMissingNode === true;
     const reads = [keyRead(nodeKey(req.Node)), prefixRead(nodeServicesPrefix(req.Node)), prefixRead(nodeChecksPrefix(req.Node))];
     // A node ID is unique: registering one needs every node (to find the ID's current owner).
-    if (withIds) reads.push(prefixRead(systemKey(SystemPrefix.node)));
+    if (req.ID !== '' && (!req.SkipNodeUpdate || mayCreateNode)) reads.push(prefixRead(systemKey(SystemPrefix.node)));
     const { revision, results } = await readAtOneRevision(this.backend, reads);
     const existingNodeKv = results[0]!.kvs[0];
     const existingServices = results[1]!.kvs.map(decodeService);
     const existingChecks = new Map(results[2]!.kvs.map((kv) => [kv.key.toString('latin1'), decodeCheck(kv)]));
+    // SkipNodeUpdate leaves an existing node alone; a missing one is written as any registration writes it.
+    const writesNode = !req.SkipNodeUpdate || (mayCreateNode && !existingNodeKv);
+    const withIds = req.ID !== '' && writesNode;
 
     const compare: Compare[] = [unchanged(nodeKey(req.Node), existingNodeKv?.modRevision ?? 0)];
     const ops: RequestOp[] = [];
@@ -322,7 +331,7 @@ export class Catalog {
 
     // The node.
     let nodeName = req.Node;
-    if (!req.SkipNodeUpdate) {
+    if (writesNode) {
       const node: NodeRecord = {
         ID: req.ID,
         Node: req.Node,

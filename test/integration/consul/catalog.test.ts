@@ -232,6 +232,32 @@ describe('defaults of a minimal registration', () => {
   });
 });
 
+describe('SkipNodeUpdate', () => {
+  // Consul's RegisterRequest.ChangesNode: a missing node is created even with SkipNodeUpdate; an
+  // existing one is left as it is. The Go client's own filter tests register a node's services and
+  // its node record in random (Go map) order and rely on this.
+  it('a service registered before its node creates the node; the node\'s own registration then fills it in', async () => {
+    await register({ Node: 'early-node', SkipNodeUpdate: true, Address: '10.7.0.9', Service: { ID: 'early1', Service: 'early' }, Checks: [{ CheckID: 'early:c', Name: 'c', ServiceID: 'early1', Status: 'passing' }] });
+    const first = await json<{ Node: Record<string, unknown>; Services: Record<string, unknown> }>('/v1/catalog/node/early-node');
+    expect(first.Node).toMatchObject({ Node: 'early-node', Address: '10.7.0.9', ID: '' });
+    expect(Object.keys(first.Services)).toEqual(['early1']);
+    const [check] = await json<Array<Record<string, unknown>>>('/v1/health/checks/early');
+    expect(check).toMatchObject({ Node: 'early-node', CheckID: 'early:c', ServiceID: 'early1', Status: 'passing' });
+
+    await register({ Node: 'early-node', ID: '2b1c6f0e-37a4-4c1e-9d7e-5b0f1e2d3c4a', Address: '127.0.0.9', NodeMeta: { env: 'prod' } });
+    const after = await json<{ Node: Record<string, unknown>; Services: Record<string, unknown> }>('/v1/catalog/node/early-node');
+    expect(after.Node).toMatchObject({ ID: '2b1c6f0e-37a4-4c1e-9d7e-5b0f1e2d3c4a', Address: '127.0.0.9', Meta: { env: 'prod' } });
+    expect(Object.keys(after.Services)).toEqual(['early1']);
+  });
+
+  it('an existing node is left as it is', async () => {
+    await register({ Node: 'kept-node', Address: '10.7.0.10', NodeMeta: { a: 'b' } });
+    await register({ Node: 'kept-node', SkipNodeUpdate: true, Address: '10.99.99.99', NodeMeta: { c: 'd' }, Service: { Service: 'kept' } });
+    const { Node } = await json<{ Node: Record<string, unknown> }>('/v1/catalog/node/kept-node');
+    expect(Node).toMatchObject({ Address: '10.7.0.10', Meta: { a: 'b' } });
+  });
+});
+
 describe('refusals with Consul\'s texts', () => {
   const cases: Array<[string, unknown, number, string]> = [
     ['no node', { Address: '1.2.3.4' }, 500, 'Must provide node'],
@@ -240,7 +266,6 @@ describe('refusals with Consul\'s texts', () => {
     ['a check for an unknown service', { Node: 'x', Address: '1.2.3.4', Check: { Name: 'c', ServiceID: 'ghost' } }, 500, 'failed inserting check: Missing service registration'],
     ['a service ID without a name', { Node: 'x', Address: '1.2.3.4', Service: { ID: 'only-id' } }, 500, 'Must provide service name with ID'],
     ['a service on 0.0.0.0', { Node: 'x', Address: '1.2.3.4', Service: { Service: 's', Address: '0.0.0.0' } }, 500, 'Invalid service address'],
-    ['SkipNodeUpdate for a node that does not exist', { Node: 'ghost-node', SkipNodeUpdate: true, Service: { Service: 's' } }, 500, 'failed inserting service: Missing node registration'],
     ['a string where a number goes', { Node: 'x', Address: '1.2.3.4', Service: { Service: 's', Port: 'eighty' } }, 400, 'Request decode failed: json: cannot unmarshal string into Go struct field NodeService.Port of type int'],
     ['a service meta key Consul reserves', { Node: 'x', Address: '1.2.3.4', Service: { ID: 's1', Service: 's', Meta: { 'consul-x': 'y' } } }, 500, "failed inserting service: Invalid Service Meta for node x and serviceID s1: Couldn't load metadata pair ('consul-x', 'y'): Key prefix 'consul-' is reserved for internal use"],
     ['a service meta key with a dot', { Node: 'x', Address: '1.2.3.4', Service: { ID: 's1', Service: 's', Meta: { 'a.b': 'y' } } }, 500, "failed inserting service: Invalid Service Meta for node x and serviceID s1: Couldn't load metadata pair ('a.b', 'y'): Key contains invalid characters"],
