@@ -12,12 +12,14 @@ import { lateScenarios } from './late.js';
 import { moreScenarios } from './more.js';
 import { patroniScenarios } from './patroni.js';
 import { protobufScenarios } from './protobuf.js';
+import { readOnlyTxnScenarios } from './readonly-txn.js';
 import { leaseScenarios, txnScenarios, watchScenarios } from './txn-watch-lease.js';
 
 export const allScenarios: Scenario[] = [
   ...protobufScenarios, // first: their bytes carry absolute revisions
   ...kvScenarios,
   ...txnScenarios,
+  ...readOnlyTxnScenarios,
   ...watchScenarios,
   ...leaseScenarios,
   ...errorScenarios,
