@@ -5,7 +5,8 @@
 //
 // Which call needs what (etcd 3.4: apply_auth.go, v3rpc/maintenance.go, v3_server.go):
 //   KV Range/Put/DeleteRange/Txn: the key permissions (prev_kv also needs read); Compact: none;
-//   Lease: none but LeaseRevoke (write on every key attached); Cluster: member changes need root;
+//   Lease: LeaseRevoke (write on every key attached), LeaseTimeToLive (read on every key attached,
+//   etcd's fix of the lease key leak); Cluster: member changes need root;
 //   Maintenance: Snapshot/Hash/HashKV/Defragment/MoveLeader need root (errors of the auth package,
 //   code Unknown); Watch: read on each watched range (a denied watch is created-and-canceled);
 //   Auth management: root, except UserGet of oneself and RoleGet of one's own role.
@@ -78,6 +79,15 @@ function checksOf(gate: AuthGate, backend: Backend): Record<string, Check> {
     }
     for (const k of ttl.keys) gate.checkPut(q, caller, k);
   };
+  const leaseKeysReadable = async (q: AuthQueries, caller: Caller, id: bigint): Promise<void> => {
+    let ttl: LeaseTimeToLiveResponse;
+    try {
+      ttl = await backend.leaseTimeToLive({ id, keys: true });
+    } catch {
+      return; // an unknown lease: the request itself answers
+    }
+    for (const k of ttl.keys) gate.checkRange(q, caller, k, Buffer.alloc(0));
+  };
   const admin: Check = (q, caller) => gate.checkAdmin(q, caller);
   // concurrency.Mutex / Election: the owner is read over "<name>/", the own key is "<name>/<lease hex>".
   const recipeKeys = (q: AuthQueries, caller: Caller, name: Buffer, lease: bigint): void => {
@@ -108,6 +118,9 @@ function checksOf(gate: AuthGate, backend: Backend): Record<string, Check> {
     },
     '/etcdserverpb.KV/Txn': (q, caller, r: TxnRequest) => txnChecks(gate, q, caller, r),
     '/etcdserverpb.Lease/LeaseRevoke': (q, caller, r: { id: bigint }) => leaseKeysWritable(q, caller, r.id),
+    // The lease key leak (CVE-2023-32082, open in 3.4.23, closed in 3.4.26): TimeToLive answers only
+    // a caller who may read every key attached to the lease, as fixed etcd does.
+    '/etcdserverpb.Lease/LeaseTimeToLive': (q, caller, r: { id: bigint }) => leaseKeysReadable(q, caller, r.id),
     '/v3lockpb.Lock/Lock': asRecipe((q, caller, r: LockRequest) => recipeKeys(q, caller, r.name, r.lease)),
     '/v3lockpb.Lock/Unlock': asRecipe((q, caller, r: UnlockRequest) => gate.checkDelete(q, caller, r.key, Buffer.alloc(0))),
     '/v3electionpb.Election/Campaign': asRecipe((q, caller, r: CampaignRequest) => recipeKeys(q, caller, r.name, r.lease)),
@@ -126,6 +139,11 @@ function checksOf(gate: AuthGate, backend: Backend): Record<string, Check> {
     '/etcdserverpb.Maintenance/Hash': rawAdmin,
     '/etcdserverpb.Maintenance/HashKV': rawAdmin,
     '/etcdserverpb.Maintenance/MoveLeader': rawAdmin,
+    // Raising or clearing an alarm stops or resumes every write: root only (genuine 3.4.23 lets
+    // any user do it; dcsgw closes that hole). Listing stays open, as there.
+    '/etcdserverpb.Maintenance/Alarm': (q, caller, r: { action?: number }) => {
+      if ((r.action ?? 0) !== 0) gate.checkAdmin(q, caller, true);
+    },
     '/etcdserverpb.Auth/UserGet': (q, caller, r: { name: string }) => {
       if (caller !== undefined && caller.user === r.name) return;
       gate.checkAdmin(q, caller);
