@@ -4,7 +4,7 @@
 import type { CatalogSnapshot } from '../catalog.js';
 
 /** The Connect kinds Consul reports in ConnectServiceInstances (connect-native: a typical service with Connect.Native). */
-const CONNECT_KINDS = ['connect-native', 'connect-proxy', 'ingress-gateway', 'mesh-gateway', 'terminating-gateway'] as const;
+const CONNECT_KINDS = ['api-gateway', 'connect-native', 'connect-proxy', 'ingress-gateway', 'mesh-gateway', 'terminating-gateway'] as const;
 
 export interface ServiceUsage {
   Services: number;

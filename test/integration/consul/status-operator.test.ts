@@ -165,7 +165,7 @@ describe('/v1/operator/usage', () => {
     expect(before.Index).toBeGreaterThan(0);
     const dc1 = before.Usage.dc1;
     expect(dc1.Nodes).toBeGreaterThanOrEqual(1);
-    expect(dc1.ConnectServiceInstances).toEqual({ 'connect-native': 0, 'connect-proxy': 0, 'ingress-gateway': 0, 'mesh-gateway': 0, 'terminating-gateway': 0 });
+    expect(dc1.ConnectServiceInstances).toEqual({ 'api-gateway': 0, 'connect-native': 0, 'connect-proxy': 0, 'ingress-gateway': 0, 'mesh-gateway': 0, 'terminating-gateway': 0 });
     const reg = (body: unknown) => fetch(url('/v1/catalog/register'), { method: 'PUT', body: JSON.stringify(body) });
     expect(await (await reg({ Node: 'usage-n1', Address: '10.0.0.1', Service: { ID: 'web-1', Service: 'web' } })).text()).toBe('true');
     expect(await (await reg({ Node: 'usage-n2', Address: '10.0.0.2', Service: { ID: 'web-2', Service: 'web' } })).text()).toBe('true');
