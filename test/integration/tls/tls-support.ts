@@ -140,7 +140,9 @@ export function memberFlags(o: { name?: string; dataDir: string; client: string[
 /** Starts etcd or dcsgw with `args` (no readiness wait). dcsgw's Consul face is off: ports of its own. */
 export function spawnMember(kind: Kind, args: string[], dataDir: string): TlsMember {
   const env = { ...process.env, DCSGW_CONSUL_HTTP_ADDR: 'off', DCSGW_CONSUL_DNS_ADDR: 'off' };
-  const proc = kind === 'etcd' ? spawnManaged('etcd', args, { env, cwd: tmpdir() }) : spawnManaged(process.execPath, [join(repoRoot(), 'bin', 'dcsgw'), ...args], { env, cwd: tmpdir() });
+  // DCSGW_BIN: another entry script (e.g. a private build), as test/support's members honour it
+  const entry = process.env.DCSGW_BIN ?? join(repoRoot(), 'bin', 'dcsgw');
+  const proc = kind === 'etcd' ? spawnManaged('etcd', args, { env, cwd: tmpdir() }) : spawnManaged(process.execPath, [entry, ...args], { env, cwd: tmpdir() });
   return { kind, proc, dataDir, args };
 }
 
