@@ -5,6 +5,7 @@ import type { Logger } from 'pino';
 import type { Backend } from '../../adapters/backend.js';
 import { ConsulCore } from '../../compat/consul-core.js';
 import { AgentRuntime, type AgentDefinitions } from '../../compat/agent/agent-runtime.js';
+import { formatGoDuration } from '../../compat/agent/go-duration.js';
 import type { AgentIdentity, ConsulContext } from './context.js';
 import { buildConsulHttp, type ConsulHttpServer } from './http-server.js';
 import { startConsulDns } from './dns/index.js';
@@ -123,6 +124,13 @@ const FIRST_REQUEST_WAIT_MS = 2000;
 /** The HTTP API on host:port; `beforeFirst` (if any) runs before any request is handled, once. */
 async function listenHttp(ctx: ConsulContext, at: ListenAddress, beforeFirst: (() => Promise<void>) | undefined): Promise<ConsulHttpServer> {
   const app = buildConsulHttp(ctx);
+  if (ctx.logger.isLevelEnabled('debug')) {
+    // Consul's agent.http debug line for every request (query strings with a token are not logged by Consul either; none here)
+    app.addHook('onResponse', async (req, reply) => {
+      const from = `${req.socket.remoteAddress ?? ''}:${req.socket.remotePort ?? ''}`;
+      ctx.logger.debug({ module: 'agent.http', method: req.method, url: req.url, from, latency: formatGoDuration(reply.elapsedTime * 1e6) }, 'Request finished');
+    });
+  }
   if (beforeFirst) {
     let done = false;
     app.addHook('onRequest', async () => {

@@ -82,6 +82,8 @@ describe.skipIf(noBuild)('dcsgw agent -dev', () => {
     }
     const raw = await fetch(`http://127.0.0.1:${http}/v1/kv/app/other?raw`);
     expect(await raw.text()).toBe('from-etcd');
+    // -dev logs at DEBUG: Consul's line for every HTTP request
+    await waitFor(() => /\[DEBUG\] agent\.http: Request finished: method=PUT url=\/v1\/kv\/app\/cfg from=127\.0\.0\.1:\d+ latency=\d+(\.\d+)?(ns|µs|ms|s)\n/.test(p.output()), { what: 'the request log line' });
 
     // the agent's own node is in the catalog under its name and node ID
     await waitFor(
@@ -129,7 +131,7 @@ describe.skipIf(noBuild)('dcsgw agent -dev', () => {
     expect(lines.some((l) => l['@level'] === 'debug')).toBe(false);
     const started = lines.find((l) => l['@message'] === 'Started HTTP server')!;
     expect(started).toMatchObject({ address: `127.0.0.1:${http}`, network: 'tcp' });
-    expect(await p.stop('SIGTERM', 10_000)).toBe(0);
+    expect(await p.stop('SIGTERM', 20_000), p.output()).toBe(0);
     expect(p.output()).toContain('"@message":"Gracefully shutting down agent..."');
     expect(p.output()).toContain('"@message":"Graceful exit completed"');
   });
