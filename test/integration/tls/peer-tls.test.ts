@@ -157,7 +157,7 @@ describe.skipIf(skipUnlessBinaries('etcd', 'openssl', 'curl'))('peer port: a con
 
   it('other IP, unresolvable DNS name, matching SANs; and --experimental-peer-skip-client-san-verification', async () => {
     const curlPeer = (url: string, cert: string, key: string): Promise<number> =>
-      new Promise((resolve) => execFile('curl', ['-sS', '--http1.1', '--max-time', '3', '--cacert', pki2.ca, '--cert', cert, '--key', key, `${url}/version`], (err) => resolve(err ? ((err as { code?: number }).code ?? -1) : 0)));
+      new Promise((resolve) => execFile('curl', ['-sS', '--http1.1', '--max-time', '10', '--cacert', pki2.ca, '--cert', cert, '--key', key, `${url}/version`], (err) => resolve(err ? ((err as { code?: number }).code ?? -1) : 0)));
     const outcome: Record<string, string[]> = {};
     for (const kind of ['etcd', 'dcsgw'] as const) {
       outcome[kind] = [];
@@ -172,7 +172,9 @@ describe.skipIf(skipUnlessBinaries('etcd', 'openssl', 'curl'))('peer port: a con
           await curlPeer(peer, pki2.farDnsCert, pki2.farDnsKey),
           await curlPeer(peer, pki2.clientCert, pki2.clientKey),
         ];
-        await sleep(300);
+        // the refusals are logged once their checks (a DNS lookup among them) are done
+        if (!skip) await waitFor(() => (m.proc.output().match(/rejected connection/g) ?? []).length >= 2 || undefined, { timeoutMs: 10_000, what: 'both refusals logged' });
+        else await sleep(300);
         const rejected = m.proc
           .output()
           .split('\n')
