@@ -89,6 +89,11 @@ function sameCheck(local: HealthCheckRecord, remote: CheckRecord): boolean {
   );
 }
 
+/** Records that the catalog holds this registration as of `revision` (the store revision of a write or of the record read). */
+function seenInCatalog(entry: { catalogRevision?: number }, revision: unknown): void {
+  if (typeof revision === 'number' && revision > (entry.catalogRevision ?? 0)) entry.catalogRevision = revision;
+}
+
 export class AntiEntropy {
   private running: Promise<void> | undefined;
   private again = false;
@@ -193,6 +198,8 @@ export class AntiEntropy {
     const [remoteServices, remoteChecks] = await Promise.all([this.catalog.nodeServices(me.node), this.catalog.nodeChecks(me.node)]);
     const servicesById = new Map(remoteServices.map((s) => [s.value.ID, s.value]));
     const checksById = new Map(remoteChecks.map((c) => [c.value.CheckID, c.value]));
+    const serviceRevision = new Map(remoteServices.map((s) => [s.value.ID, s.modifyIndex]));
+    const checkRevision = new Map(remoteChecks.map((c) => [c.value.CheckID, c.modifyIndex]));
 
     for (const local of this.state.services.values()) {
       const remote = servicesById.get(local.service.ID);
@@ -201,11 +208,13 @@ export class AntiEntropy {
         local.service = { ...local.service, Tags: [...(remote.Tags ?? [])] };
       }
       if (!remote || !sameService(local.service, remote)) local.inSync = false;
+      else seenInCatalog(local, serviceRevision.get(local.service.ID));
     }
     for (const c of this.state.checks.values()) {
       const remote = checksById.get(c.check.CheckID);
       if (!remote) c.inSync = false;
-      else if (!sameCheck(c.check, remote)) {
+      else seenInCatalog(c, checkRevision.get(c.check.CheckID));
+      if (remote && !sameCheck(c.check, remote)) {
         // An output-only change waiting for check_update_interval stays unwritten until then.
         if (!(c.deferredSync && sameCheck({ ...c.check, Output: remote.Output }, remote))) c.inSync = false;
       }
@@ -258,8 +267,10 @@ export class AntiEntropy {
       if (local.inSync && checks.every((c) => c.inSync)) continue;
       const serviceVersion = local.service;
       const checkVersions = checks.map((c) => ({ entry: c, status: c.check.Status, output: c.check.Output }));
-      await this.catalog.register({ ...node, Service: serviceInput(local.service), Checks: checks.map((c) => checkInput(c.check)) });
+      const revision = await this.catalog.register({ ...node, Service: serviceInput(local.service), Checks: checks.map((c) => checkInput(c.check)) });
       this.log.info('Synced service', { service: serviceVersion.ID });
+      seenInCatalog(local, revision);
+      for (const c of checks) seenInCatalog(c, revision);
       // Only what was written is in sync: a change that raced the write stays pending.
       if (this.state.services.get(serviceVersion.ID)?.service === serviceVersion) local.inSync = true;
       for (const v of checkVersions) {
@@ -272,8 +283,9 @@ export class AntiEntropy {
       if (c.check.ServiceID && !this.state.services.has(c.check.ServiceID)) continue;
       const status = c.check.Status;
       const output = c.check.Output;
-      await this.catalog.register({ ...node, Service: null, Checks: [checkInput(c.check)] });
+      const revision = await this.catalog.register({ ...node, Service: null, Checks: [checkInput(c.check)] });
       this.log.info('Synced check', { check: c.check.CheckID });
+      seenInCatalog(c, revision);
       if (c.check.Status === status && c.check.Output === output) c.inSync = true;
     }
   }

@@ -138,6 +138,14 @@ export class CatalogDeregistrationWatch {
     this.restartTimer.unref();
   }
 
+  /**
+   * Only a registration the catalog had before the deletion is dropped: one made again through
+   * the agent since (not written yet, or written after it) is the user's newer intent and stays.
+   */
+  private deletesCurrentRegistration(entry: { catalogRevision?: number }, deletedAt: number): boolean {
+    return entry.catalogRevision !== undefined && entry.catalogRevision < deletedAt;
+  }
+
   private forgetSeenOwnDeletions(): void {
     const [services = 0, checks = 0] = this.watchedUpTo;
     for (const [key, revision] of this.ownDeletions) {
@@ -170,12 +178,14 @@ export class CatalogDeregistrationWatch {
     for (const { id, revision } of services) {
       const local = [...this.owner.state.services.keys()].find((k) => k.toLowerCase() === id);
       if (local === undefined || local === CONSUL_SERVICE_ID) continue;
+      if (!this.deletesCurrentRegistration(this.owner.state.services.get(local)!, revision)) continue;
       this.owner.log.info('Service deregistered through the catalog: dropped from the local state so anti-entropy does not restore it', { service: local, index: revision });
       this.owner.dropService(local);
     }
     for (const { id, revision } of checks) {
       const local = [...this.owner.state.checks.values()].find((c) => c.check.CheckID.toLowerCase() === id);
       if (!local || local.check.CheckID === SERF_CHECK_ID) continue;
+      if (!this.deletesCurrentRegistration(local, revision)) continue;
       this.owner.log.info('Check deregistered through the catalog: dropped from the local state so anti-entropy does not restore it', { check: local.check.CheckID, index: revision });
       this.owner.dropCheck(local.check.CheckID);
     }

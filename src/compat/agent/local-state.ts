@@ -12,6 +12,12 @@ export interface LocalService {
   source: ConfigSource;
   token: string;
   inSync: boolean;
+  /**
+   * The store revision at which the catalog last received (or was seen to hold) this registration;
+   * absent while it has never reached the catalog. A catalog deletion older than it concerns an
+   * earlier registration (catalog-deregistration-watch.ts).
+   */
+  catalogRevision?: number;
 }
 
 export interface LocalCheck {
@@ -25,6 +31,8 @@ export interface LocalCheck {
   criticalSince?: number;
   /** An output-only change waiting for check_update_interval before it is synced. */
   deferredSync?: NodeJS.Timeout;
+  /** As LocalService.catalogRevision. */
+  catalogRevision?: number;
 }
 
 interface Waiter {

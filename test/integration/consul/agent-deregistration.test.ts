@@ -97,6 +97,26 @@ describe('a catalog deregistration of an agent-owned entry sticks', () => {
     expect((await c.json<Array<{ ServicePort: number }>>('/v1/catalog/service/flappy')).map((s) => s.ServicePort)).toEqual([99]);
   });
 
+  it('a registration made again through the agent right after the catalog deregistration is kept (the newer intent)', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'dcsgw-dereg-'));
+    dirs.push(dataDir);
+    const face = await start(dataDir);
+    const c = client(face);
+    for (let i = 0; i < 3; i++) {
+      expect((await c.put('/v1/agent/service/register', { Name: 'again', Port: 100 + i })).status).toBe(200);
+      // the catalog deregistration is answered, then the agent registration follows at once, likely
+      // before the agent has handled the deletion: it is the newer intent and must stay
+      expect(await (await c.put('/v1/catalog/deregister', { Node: 'owner', ServiceID: 'again' })).text()).toBe('true');
+      expect((await c.put('/v1/agent/service/register', { Name: 'again', Port: 200 + i })).status).toBe(200);
+      await new Promise((r) => setTimeout(r, 100));
+      await face.runtime.deregistrationsSettled();
+      const port = (await c.json<Record<string, { Port: number }>>('/v1/agent/services')).again?.Port;
+      expect(port).toBe(200 + i);
+      await face.runtime.syncNow();
+      expect((await c.json<Array<{ ServicePort: number }>>('/v1/catalog/service/again')).map((s) => s.ServicePort)).toEqual([200 + i]);
+    }
+  });
+
   it('a deregistration of the whole node is restored with its services (the agent is alive)', async () => {
     const dataDir = mkdtempSync(join(tmpdir(), 'dcsgw-dereg-'));
     dirs.push(dataDir);
