@@ -85,6 +85,7 @@ export class EtcdBackend implements Backend {
   private lastHeader: ResponseHeader = { clusterId: 0n, memberId: 0n, revision: 0, raftTerm: 0 };
   /** Lease IDs known to be system leases (a marker was seen or written): spares a read per keep-alive. */
   private readonly systemLeases = new Set<bigint>();
+  private readonly watches = new Set<WatchHandle>();
 
   constructor(options: EtcdBackendOptions) {
     this.conn = new EtcdConnection(options);
@@ -130,7 +131,30 @@ export class EtcdBackend implements Backend {
   // ---- Watch ----
 
   watch(opts: WatchOptions, listener: WatchListener): WatchHandle {
-    return startEtcdWatch(this.conn, opts, listener, (h) => this.seen(h));
+    // the watch leaves the live set however it ends, so close() cancels only the running ones
+    let handle: WatchHandle | undefined;
+    const forget = () => handle && this.watches.delete(handle);
+    const tracked: WatchListener = {
+      onEvents: (events, revision) => listener.onEvents(events, revision),
+      onCompacted: (compactRevision, revision) => {
+        forget();
+        listener.onCompacted(compactRevision, revision);
+      },
+      onCanceled: (reason) => {
+        forget();
+        listener.onCanceled(reason);
+      },
+    };
+    const inner = startEtcdWatch(this.conn, opts, tracked, (h) => this.seen(h));
+    handle = {
+      cancel: () => {
+        forget();
+        inner.cancel();
+      },
+      isSynced: () => inner.isSynced(),
+    };
+    this.watches.add(handle);
+    return handle;
   }
 
   async progressHeader(): Promise<ResponseHeader> {
@@ -273,6 +297,8 @@ export class EtcdBackend implements Backend {
   }
 
   async close(): Promise<void> {
+    // open streams would keep the channels (and the process) alive: end them with the backend
+    for (const w of [...this.watches]) w.cancel();
     this.keepAlives.close();
     this.conn.close();
   }
