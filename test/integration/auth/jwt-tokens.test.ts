@@ -194,8 +194,9 @@ describe.skipIf(!ready)('JWT tokens against genuine etcd', () => {
       `jwt,pub-key=${hmac},sign-method=PS256`,
     ];
     const raw: Record<string, string> = {};
+    // one pair of ports for every run: each process has exited before the next starts
+    const [client, peer] = await allocatePorts(2, RANGE);
     const run = async (kind: MemberKind, opt: string): Promise<{ code: number | null; lines: string[] }> => {
-      const [client, peer] = await allocatePorts(2, RANGE);
       const data = mkdtempSync(join(dir, `${kind}-`));
       const cmd = kind === 'etcd' ? 'etcd' : process.execPath;
       const args = [
