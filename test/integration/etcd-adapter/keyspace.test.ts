@@ -96,6 +96,23 @@ describe.skipIf(skipUnlessBinaries('etcd'))('etcd adapter: the system keyspace a
       failure: [],
     });
     expect(res.succeeded).toBe(true);
+    // a range compare over the zone alone: no key there for a user, so "some version > 0" is false
+    const zone = await be.txn({
+      compare: [{ result: CompareResult.GREATER, target: CompareTarget.VERSION, key: ALL, rangeEnd: b('\x01'), version: 0 }],
+      success: [],
+      failure: [],
+    });
+    expect(zone.succeeded).toBe(false);
+    // the same compare from the bottom of the keyspace up covers user keys only: every one has
+    // version 1 here, while the system record (stored below them) is at version 2 or more
+    await be.put(putRequest(b('kv/app/x'), b('{"f":"42"}'), SYS));
+    expect((await raw.get('\x00dcsgw/kv/app/x').exec()).kvs[0]!.version).not.toBe('1');
+    const everything = await be.txn({
+      compare: [{ result: CompareResult.LESS, target: CompareTarget.VERSION, key: ALL, rangeEnd: ALL, version: 2 }],
+      success: [],
+      failure: [],
+    });
+    expect(everything.succeeded).toBe(true);
   });
 
   it('`del "" --from-key` as a user deletes every user key and no system key', async () => {
