@@ -55,10 +55,12 @@ export class ConnectCa {
   constructor(private readonly backend: Backend) {}
 
   /** The roots, creating the cluster's root with `make(trustDomain)` when there is none yet. */
-  async roots(make: (trustDomain: string) => RootMaterial): Promise<{ index: number; value: CaRootList }> {
+  async roots(make: (trustDomain: string) => RootMaterial, clusterId?: string): Promise<{ index: number; value: CaRootList }> {
     let found = await this.read();
     if (!found) {
-      const trustDomain = `${randomUUID()}.consul`;
+      // connect.ca_config.cluster_id names the trust domain when configured (the Go client's test
+      // servers set it); otherwise the cluster gets a fresh one, as Consul's CA initialisation does.
+      const trustDomain = `${clusterId ?? randomUUID()}.consul`;
       const stored: StoredRoot = { ...make(trustDomain), trustDomain };
       await this.backend.txn({
         compare: [{ keyspace: SYSTEM, key: ROOT_KEY, rangeEnd: EMPTY_BYTES, target: CompareTarget.CREATE, result: CompareResult.EQUAL, createRevision: 0 }],

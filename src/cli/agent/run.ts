@@ -60,6 +60,7 @@ function agentIdentity(cfg: AgentRuntimeConfig, nodeId: string): AgentIdentity {
     ports: { http: cfg.ports.http, dns: cfg.ports.dns, serfLan: cfg.ports.serfLan, server: cfg.ports.server, etcd: cfg.ports.etcd },
     consulVersion: CONSUL_VERSION,
     config: cfg.merged,
+    devMode: cfg.devMode,
   };
 }
 

@@ -149,6 +149,13 @@ describe('-dev and defaults', () => {
 });
 
 describe('configuration files', () => {
+  test('an empty file is skipped, as Consul skips it (the Go client\'s reload tests start with one)', () => {
+    const empty = file('empty.json', '');
+    const blank = file('blank.hcl', '  \n');
+    const named = file('named.json', JSON.stringify({ node_name: 'from-file', data_dir: join(dir, 'd0'), server: true, bootstrap: true }));
+    expect(build(['-config-file', named, '-config-file', empty, '-config-file', blank]).nodeName).toBe('from-file');
+  });
+
   test('a JSON file of the Go client\'s test server shape', () => {
     const f = file(
       'server.json',

@@ -9,16 +9,22 @@ import { ConsulHttpError } from '../http-error.js';
 import { blockingQuery, parseQueryOptions, setQueryMeta } from '../query-options.js';
 import { CONNECT_DISABLED } from './unsupported.js';
 
+type ConnectConfig = { enabled?: unknown; ca_config?: { cluster_id?: unknown } } | undefined;
+
 export function connectEnabled(ctx: ConsulContext): boolean {
-  const connect = ctx.agent.config['connect'] as { enabled?: unknown } | undefined;
-  return connect?.enabled === true;
+  return (ctx.agent.config['connect'] as ConnectConfig)?.enabled === true;
+}
+
+function configuredClusterId(ctx: ConsulContext): string | undefined {
+  const id = (ctx.agent.config['connect'] as ConnectConfig)?.ca_config?.cluster_id;
+  return typeof id === 'string' && /^[0-9a-f-]{36}$/i.test(id) ? id.toLowerCase() : undefined;
 }
 
 export function connectCaRoutes(app: FastifyInstance, ctx: ConsulContext): void {
   const roots = async (req: FastifyRequest, reply: FastifyReply) => {
     if (!connectEnabled(ctx)) throw new ConsulHttpError(500, CONNECT_DISABLED);
     const opts = parseQueryOptions(req);
-    const { index, value } = await blockingQuery(ctx, req, opts, ['connect-ca'], () => ctx.core.connectCa.roots(makeConnectCaRoot));
+    const { index, value } = await blockingQuery(ctx, req, opts, ['connect-ca'], () => ctx.core.connectCa.roots(makeConnectCaRoot, configuredClusterId(ctx)));
     setQueryMeta(ctx, reply, opts, index);
     const pem = (req.query as Record<string, string | undefined>)['pem'];
     if (pem === 'true') {
