@@ -177,3 +177,28 @@ export const HARNESS_NOTES = [
   'TestAPI_AgentReload and TestAPI_AgentReload_MultiPort pass a second -config-file that is an EMPTY .json file at start (filled before /v1/agent/reload); genuine Consul accepts an empty file, `dcsgw agent` refuses it ("failed to parse …: Unexpected end of JSON input").',
   'The shim adds `-http-port <P\'>` (the recording relay sits on testutil\'s port) and `-etcd-port -1` (agents started side by side would race for 2379); both are dcsgw agent flags already.',
 ];
+
+/**
+ * Hand-written triage of failing tests, read from their output and the agent's answers (shown in
+ * STATUS.md beside the generated cause). Remove a line when its test passes.
+ */
+const NODE_ON_SERVICE =
+  'api_test.go testNodeServiceCheckRegistrations registers from a Go map, so a service registration (SkipNodeUpdate: true, with Node and Address) can come before its node\'s; genuine Consul creates the missing node then (SkipNodeUpdate only spares an existing node), dcsgw answers 500 "failed inserting service: Missing node registration". Owner: catalog register.';
+export const TRIAGE = {
+  TestAPI_CatalogNodes_Filter: NODE_ON_SERVICE,
+  TestAPI_CatalogService_Filter: NODE_ON_SERVICE,
+  TestAPI_CatalogNode_Filter: NODE_ON_SERVICE,
+  TestAPI_HealthNode_Filter: NODE_ON_SERVICE,
+  TestAPI_HealthChecks_Filter: NODE_ON_SERVICE,
+  TestAPI_HealthService_Filter: NODE_ON_SERVICE,
+  TestAPI_HealthState_Filter: NODE_ON_SERVICE,
+  TestAPI_AgentReload: 'the second -config-file is an empty .json file at start: genuine Consul accepts it, dcsgw agent refuses to start. Owner: dcsgw agent config loading.',
+  TestAPI_AgentReload_MultiPort: 'as TestAPI_AgentReload (empty .json config file), then the service\'s "ports" list after reload. Owner: dcsgw agent config loading.',
+  TestAPI_UnixSocket: 'addresses.http = "unix:///path/test.sock": Consul serves HTTP on that Unix socket; dcsgw agent takes it for a host name (getaddrinfo ENOTFOUND) and exits. Owner: dcsgw agent listeners.',
+  TestAPI_ClientTxn: 'a Service registered through /v1/txn comes back without Consul\'s default Weights {Passing: 1, Warning: 1} (dcsgw: 0/0). Owner: txn service verbs / catalog defaults.',
+  TestAPI_OperatorUsage: 'Usage.ConnectServiceInstances lacks the "api-gateway": 0 entry (Consul lists every service kind, zero counts included). Owner: operator usage.',
+  TestCLI_OperatorRaftListPeers: 'RaftConfiguration.Index is 0; genuine Consul reports the raft index of the configuration (> 0 once bootstrapped). Owner: operator raft.',
+  TestCLI_ExecRefused: 'with remote exec disabled (the default) genuine Consul handles the _rexec user event internally and never lists it in /v1/event/list; dcsgw lists it. Owner: events.',
+  TestAPI_LockDeleteKey: 'session create right after the leader is known answered 500 "Missing node registration": the agent\'s own node must be in the catalog by the time /v1/status/leader names a leader (intermittent). Owner: agent start-up / anti-entropy.',
+  TestAPI_LockContend: 'as TestAPI_LockDeleteKey: "Missing node registration" on the first session create (intermittent). Owner: agent start-up.',
+};

@@ -28,7 +28,7 @@ import {
 import { tmpdir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { FAILURE_CAUSES, HARNESS_NOTES, filePriority, outOfScopeReason } from './go-client-scope.mjs';
+import { FAILURE_CAUSES, HARNESS_NOTES, TRIAGE, filePriority, outOfScopeReason } from './go-client-scope.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 export const REPO = join(here, '..', '..', '..');
@@ -237,7 +237,7 @@ function ownerOf(record, testNames) {
   return best || undefined;
 }
 
-function classify(result, refused) {
+function classify(result, refused, agentErrors) {
   if (result.status !== 'fail') return undefined;
   const text = result.output.join('');
   let known;
@@ -247,27 +247,45 @@ function classify(result, refused) {
       break;
     }
   }
-  // A harness-level cause (agent did not start, shim missing) wins; otherwise the first request
-  // the agent refused names the endpoint.
-  if (known && /harness|dcsgw agent \(src\/cli/.test(known.owner)) return known;
-  if (refused.length > 0) {
-    const r = refused[0];
-    const body = (r.body ?? '').trim().split('\n')[0].slice(0, 160);
-    return { cause: `${endpointOf(r.method, r.url)} answered ${r.status}${body ? ` "${body}"` : ''}`, owner: endpointOf(r.method, r.url) };
+  // A harness-level cause (the agent did not start, the shim is missing) wins, with the agent's
+  // own error line when it logged one.
+  if (known && /harness|dcsgw agent \(src\/cli/.test(known.owner)) {
+    return agentErrors.length ? { cause: `${known.cause}; the agent said: ${agentErrors[0].slice(0, 240)}`, owner: known.owner } : known;
+  }
+  // The answer the test failed on, when the client quotes it: the matching refused request.
+  const quoted = /Unexpected response code: (\d{3}) \(([^)\n]{0,200})/.exec(text);
+  if (quoted) {
+    const r = refused.find((q) => String(q.status) === quoted[1] && (q.body ?? '').trim().startsWith(quoted[2].slice(0, 40)));
+    if (r) {
+      const body = (r.body ?? '').trim().split('\n')[0].slice(0, 160);
+      return { cause: `${endpointOf(r.method, r.url)} answered ${r.status}${body ? ` "${body}"` : ''}`, owner: endpointOf(r.method, r.url) };
+    }
+    return { cause: `a request answered ${quoted[1]} (${quoted[2]})`, owner: 'see the refused requests' };
   }
   if (known) return known;
   const first = failureExcerpt(result.output, 1)[0]?.trim().replace(/^[\w./-]+\.go:\d+: /, '');
-  return { cause: first ? `assertion: ${first.slice(0, 200)}` : 'failed without an error line (see the test output)', owner: 'see the test output' };
+  return { cause: first ? `assertion: ${first.slice(0, 200)}` : 'failed without an error line (see the test output)', owner: 'the test\'s assertion on an answer (see the quoted lines and refused requests)' };
+}
+
+/** An agent's own error lines (a failed start names its reason there). */
+function agentErrorsIn(logFile) {
+  if (!existsSync(logFile)) return [];
+  return readFileSync(logFile, 'utf8')
+    .split('\n')
+    .filter((l) => /\[ERROR\] agent: Error starting agent|^==> (?!Starting Consul agent|Log data)/.test(l))
+    .slice(0, 3);
 }
 
 /** The lines of a failing test's output worth quoting: the test's own error lines, not the agent's log. */
-export function failureExcerpt(output, max = 12) {
+export function failureExcerpt(output, max = 16) {
   const lines = output.join('').split('\n');
   const noise = (l) => /^\s*(=== |--- )|CONFIG JSON|test cmd args|freeport|^\s*\{"@level"|^\d{4}-\d\d-\d\dT|^\s*\[(DEBUG|INFO|WARN)\]/.test(l);
   const keep = lines.filter(
     (l) =>
       !noise(l) &&
-      (/^\s*[\w./-]+\.go:\d+: /.test(l) || /(Error|Unexpected|panic|timed out|Failed|missing|expected|mismatch|should|want)/i.test(l)),
+      (/^\s*[\w./-]+\.go:\d+: /.test(l) ||
+        /(Error|Unexpected|panic|timed out|Failed|missing|expected|actual|mismatch|should|want)/i.test(l) ||
+        /^\s*[-+] /.test(l.replace(/^\s*\t\s*/, ''))),
   );
   return keep.slice(0, max).map((l) => l.trimEnd());
 }
@@ -317,6 +335,57 @@ function failingRequests(agentLogs, madeBy) {
       out.push(r);
     }
   }
+  return out;
+}
+
+/**
+ * Ties each test to the agents it started (the shim's records) and, for a failing test, to the
+ * requests its agents refused, and names the cause. Returns the agents' start times.
+ */
+function analyzeRun(list, recordDir) {
+  // Which tests started agents (the others exercised the client alone, e.g. against a mock server).
+  const records = readAgentRecords(recordDir);
+  // Our own tests share one agent started from TestMain.
+  const shared = records.filter((rec) => rec.test === 'TestMain');
+  for (const r of list) {
+    const mine = records.filter((rec) => ownerOf(rec, [r.test]) === r.test);
+    if (r.own && ['pass', 'fail'].includes(r.status)) mine.push(...shared);
+    r.agents = mine.map((m) => m.logFile);
+    r.usesAgent = mine.length > 0;
+    // On the shared agent, the refusals of this test's own requests (our tests name themselves in
+    // an X-Dcsgw-Test header, which the relay notes).
+    const refused = [
+      ...failingRequests(mine.filter((m) => m.test !== 'TestMain').map((m) => m.logFile)),
+      ...failingRequests(mine.filter((m) => m.test === 'TestMain').map((m) => m.logFile), r.test),
+    ];
+    const agentErrors = mine.filter((m) => m.test !== 'TestMain').flatMap((m) => agentErrorsIn(m.logFile));
+    const c = classify(r, refused, agentErrors);
+    if (c) {
+      r.cause = c.cause;
+      r.owner = c.owner;
+      r.excerpt = failureExcerpt(r.output);
+      const seen = new Map();
+      for (const q of refused) {
+        const line = `${q.method} ${q.url} → ${q.status}${q.body ? ` ${JSON.stringify(q.body.trim().slice(0, 160))}` : ''}`;
+        seen.set(line, (seen.get(line) ?? 0) + 1);
+      }
+      r.failingRequests = [...seen].slice(0, 8).map(([line, n]) => (n > 1 ? `${line} (×${n})` : line));
+    }
+  }
+  // How long each agent took from exec to accepting HTTP connections (the relay's note).
+  const startMs = records
+    .map((rec) => requestsOf(rec.logFile).find((e) => e.event === 'agent-listening')?.afterMs)
+    .filter((v) => typeof v === 'number')
+    .sort((x, y) => x - y);
+  return { count: startMs.length, medianMs: startMs[Math.floor(startMs.length / 2)] ?? 0, maxMs: startMs[startMs.length - 1] ?? 0, over2s: startMs.filter((v) => v > 2000).length };
+}
+
+/** Re-reads a finished run (its results.json and agent records) with the current classification. */
+export function reanalyze(runDir) {
+  const out = JSON.parse(readFileSync(join(runDir, 'results.json'), 'utf8'));
+  for (const r of out.results) r.output = typeof r.output === 'string' ? [r.output] : [];
+  out.agentStarts = analyzeRun(out.results, join(runDir, 'agents'));
+  out.summary = summarize(out.results);
   return out;
 }
 
@@ -454,42 +523,9 @@ export async function runGoClientSuite(opts = {}) {
     );
   }
 
-  // Which tests started agents (the others exercised the client alone, e.g. against a mock server).
-  const records = readAgentRecords(recordDir);
-  // Our own tests share one agent started from TestMain.
-  const shared = records.filter((rec) => rec.test === 'TestMain');
-  for (const r of results.values()) {
-    const mine = records.filter((rec) => ownerOf(rec, [r.test]) === r.test);
-    if (r.own && ['pass', 'fail'].includes(r.status)) mine.push(...shared);
-    r.agents = mine.map((m) => m.logFile);
-    r.usesAgent = mine.length > 0;
-    // On the shared agent, the refusals of this test's own requests (our tests name themselves in
-    // an X-Dcsgw-Test header, which the relay notes).
-    const refused = [
-      ...failingRequests(mine.filter((m) => m.test !== 'TestMain').map((m) => m.logFile)),
-      ...failingRequests(mine.filter((m) => m.test === 'TestMain').map((m) => m.logFile), r.test),
-    ];
-    const c = classify(r, refused);
-    if (c) {
-      r.cause = c.cause;
-      r.owner = c.owner;
-      r.excerpt = failureExcerpt(r.output);
-      const seen = new Map();
-      for (const q of refused) {
-        const line = `${q.method} ${q.url} → ${q.status}${q.body ? ` ${JSON.stringify(q.body.trim().slice(0, 160))}` : ''}`;
-        seen.set(line, (seen.get(line) ?? 0) + 1);
-      }
-      r.failingRequests = [...seen].slice(0, 8).map(([line, n]) => (n > 1 ? `${line} (×${n})` : line));
-    }
-  }
   const list = [...results.values()];
+  const agentStarts = analyzeRun(list, recordDir);
   const summary = summarize(list);
-  // How long each agent took from exec to accepting HTTP connections (the relay's note).
-  const startMs = records
-    .map((rec) => requestsOf(rec.logFile).find((e) => e.event === 'agent-listening')?.afterMs)
-    .filter((v) => typeof v === 'number')
-    .sort((x, y) => x - y);
-  const agentStarts = { count: startMs.length, medianMs: startMs[Math.floor(startMs.length / 2)] ?? 0, maxMs: startMs[startMs.length - 1] ?? 0, over2s: startMs.filter((v) => v > 2000).length };
   // The run dir keeps the agents' logs and records (for STATUS.md's references); the rest goes.
   rmSync(join(runDir, 'dcsgw'), { recursive: true, force: true });
   rmSync(testTmp, { recursive: true, force: true });
@@ -593,9 +629,10 @@ export function renderStatus(out, baseline) {
   for (const r of failing) {
     L.push(`### ${r.file} ${r.test}${baseline.includes(r.test) ? ' (IN BASELINE: regression)' : ''}`);
     L.push(`- cause: ${r.cause}`);
+    if (TRIAGE[r.test]) L.push(`- triage: ${TRIAGE[r.test]}`);
     L.push(`- owner: ${r.owner}`);
     if (r.failingRequests?.length) {
-      L.push('- failing requests in the agent log:');
+      L.push('- requests the agent refused during the test (some may be the test\'s own negative checks):');
       for (const q of r.failingRequests) L.push(`  - \`${q.replace(/`/g, "'")}\``);
     }
     if (r.excerpt?.length) {
@@ -637,7 +674,7 @@ async function cli(argv) {
     else args.set(a, argv[++i]);
   }
   const baseline = readBaseline();
-  const out = await runGoClientSuite({
+  const out = args.get('--reanalyze') ? reanalyze(args.get('--reanalyze')) : await runGoClientSuite({
     only: args.get('--run') ? new RegExp(args.get('--run')) : undefined,
     budgetMs: args.get('--budget') ? Number(args.get('--budget')) * 1000 : args.has('--all') ? 3_600_000 : 300_000,
     first: baseline,
