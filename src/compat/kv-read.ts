@@ -9,6 +9,7 @@
 // or on a single member, that is the same data as Consul's default mode gives.
 import type { Backend, KeyValue, Keyspace } from '../adapters/backend.js';
 import { SortOrder, SortTarget } from '../adapters/backend.js';
+import { prefixEnd } from '../adapters/requests.js';
 
 export class PinnedRead {
   revision = 0;
@@ -48,12 +49,5 @@ export class PinnedRead {
 /** etcd's [key, rangeEnd) for "every key with this prefix" (the empty prefix = every key). */
 export function prefixRange(prefix: Buffer): [Buffer, Buffer] {
   if (prefix.length === 0) return [Buffer.from([0]), Buffer.from([0])];
-  const end = Buffer.from(prefix);
-  for (let i = end.length - 1; i >= 0; i--) {
-    if (end[i]! < 0xff) {
-      end[i]!++;
-      return [prefix, end.subarray(0, i + 1)];
-    }
-  }
-  return [prefix, Buffer.from([0])];
+  return [prefix, prefixEnd(prefix)];
 }

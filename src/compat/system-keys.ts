@@ -63,14 +63,5 @@ export function systemKey(prefix: string, rest: string | Buffer = ''): Buffer {
   return Buffer.concat([Buffer.from(prefix, 'latin1'), typeof rest === 'string' ? Buffer.from(rest, 'utf8') : rest]);
 }
 
-/** etcd's range end for "every key starting with prefix" (the prefix with its last byte incremented). */
-export function prefixEnd(prefix: Buffer): Buffer {
-  const end = Buffer.from(prefix);
-  for (let i = end.length - 1; i >= 0; i--) {
-    if (end[i]! < 0xff) {
-      end[i]!++;
-      return end.subarray(0, i + 1);
-    }
-  }
-  return Buffer.from([0]); // all 0xff: every key from prefix on
-}
+// The range end for a prefix is the adapters' one, re-exported so system-key users find it here.
+export { prefixEnd } from '../adapters/requests.js';

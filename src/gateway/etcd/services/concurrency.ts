@@ -14,27 +14,15 @@ import {
   type ResponseHeader,
 } from '../../../adapters/backend.js';
 import { EtcdError, Errors, GrpcCode, isEtcdError } from '../../../adapters/errors.js';
-import { EMPTY_BYTES as EMPTY, rangeRequest } from '../../../adapters/requests.js';
+import { EMPTY_BYTES as EMPTY, prefixEnd, rangeRequest } from '../../../adapters/requests.js';
 import type { CallContext } from '../../grpc/api.js';
 import { GrpcStatusError } from '../../grpc/api.js';
 
 /** clientv3/concurrency's default session TTL, used when a request carries no lease. */
 export const DEFAULT_SESSION_TTL = 60;
 
-/** clientv3.GetPrefixRangeEnd. */
-export function prefixEnd(prefix: Buffer): Buffer {
-  const end = Buffer.from(prefix);
-  for (let i = end.length - 1; i >= 0; i--) {
-    if (end[i]! < 0xff) {
-      end[i]!++;
-      return end.subarray(0, i + 1);
-    }
-  }
-  return Buffer.from([0]); // all 0xff: every key from the prefix on
-}
-
 // The lock and election services (and the health check) build their reads from here.
-export { rangeRequest };
+export { prefixEnd, rangeRequest };
 
 /** clientv3.WithFirstCreate(): the oldest key under the prefix. */
 export function firstCreate(backend: Backend, pfx: Buffer): Promise<RangeResponse> {
