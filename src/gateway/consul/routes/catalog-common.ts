@@ -3,6 +3,7 @@
 // (?peer) and the per-service blocking query.
 import type { FastifyRequest, FastifyReply } from 'fastify';
 import type { CatalogSnapshot } from '../../../compat/catalog.js';
+import type { Table } from '../../../compat/system-keys.js';
 import { FilterError, createFilter, type FieldType } from '../../../compat/filter/index.js';
 import type { ConsulContext } from '../context.js';
 import { ConsulHttpError, badRequest } from '../http-error.js';
@@ -72,6 +73,19 @@ export function peerOf(req: FastifyRequest): string {
 export function sortedObjectJson(entries: Array<[string, unknown]>): string {
   const sorted = [...entries].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
   return `{${sorted.map(([k, v]) => `${JSON.stringify(k)}:${JSON.stringify(v)}`).join(',')}}`;
+}
+
+/**
+ * A blocking query's read over `tables`: the tables' index is taken BEFORE the data, so an answer
+ * never claims an index its data does not hold. (Taken after, a write landing between the read and
+ * the index would be answered with its index but without its data, and a client blocking on that
+ * index — a watch plan, say — would never be woken for it.)
+ */
+export function indexedRead<T>(ctx: ConsulContext, tables: readonly Table[], read: () => Promise<T>): () => Promise<{ index: number; value: T }> {
+  return async () => {
+    const index = ctx.core.tracker.maxIndex(tables);
+    return { index, value: await read() };
+  };
 }
 
 /**

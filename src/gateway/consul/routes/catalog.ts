@@ -13,7 +13,7 @@ import type { ConsulContext } from '../context.js';
 import { ConsulHttpError, badRequest } from '../http-error.js';
 import { type QueryOptions, blockingQuery, parseQueryOptions, setQueryMeta } from '../query-options.js';
 import { setAgentCacheMeta } from './agent-cache.js';
-import { catalogSnapshot, compileFilter, jsonBody, nearNode, pathRest, peerOf, route, serviceBlockingQuery, sortedObjectJson } from './catalog-common.js';
+import { catalogSnapshot, compileFilter, indexedRead, jsonBody, nearNode, pathRest, peerOf, route, serviceBlockingQuery, sortedObjectJson } from './catalog-common.js';
 import type { ConsulRoute } from './index.js';
 import { rawParams, requireLocalDatacenter } from './kv-params.js';
 
@@ -34,10 +34,7 @@ async function answerRead<T>(
   read: () => Promise<T>,
   encode: (value: T) => string = (v) => JSON.stringify(v),
 ): Promise<unknown> {
-  const { index, value } = await blockingQuery(ctx, req, opts, tables, async () => {
-    const value = await read();
-    return { index: ctx.core.tracker.maxIndex(tables), value };
-  });
+  const { index, value } = await blockingQuery(ctx, req, opts, tables, indexedRead(ctx, tables, read));
   setQueryMeta(ctx, reply, opts, index);
   if (CACHEABLE.has(req.routeOptions.url ?? '')) setAgentCacheMeta(ctx, req, reply);
   return reply.send(encode(value));

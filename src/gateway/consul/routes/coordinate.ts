@@ -6,7 +6,7 @@ import { type Coord, CoordinateError, defaultCoord } from '../../../compat/coord
 import type { ConsulContext } from '../context.js';
 import { ConsulHttpError, badRequest } from '../http-error.js';
 import { blockingQuery, parseQueryOptions, setQueryMeta } from '../query-options.js';
-import { jsonBody, pathRest, route } from './catalog-common.js';
+import { indexedRead, jsonBody, pathRest, route } from './catalog-common.js';
 import type { ConsulRoute } from './index.js';
 import { requireLocalDatacenter } from './kv-params.js';
 
@@ -43,10 +43,7 @@ async function update(ctx: ConsulContext, req: FastifyRequest, reply: FastifyRep
 async function nodes(ctx: ConsulContext, req: FastifyRequest, reply: FastifyReply): Promise<unknown> {
   const opts = parseQueryOptions(req);
   requireLocalDatacenter(ctx, opts.dc);
-  const { index, value } = await blockingQuery(ctx, req, opts, ['coordinates'], async () => ({
-    value: (await ctx.core.coordinates.list()).entries,
-    index: ctx.core.tracker.maxIndex(['coordinates']),
-  }));
+  const { index, value } = await blockingQuery(ctx, req, opts, ['coordinates'], indexedRead(ctx, ['coordinates'], async () => (await ctx.core.coordinates.list()).entries));
   setQueryMeta(ctx, reply, opts, index);
   return reply.send(JSON.stringify(value));
 }
@@ -56,10 +53,7 @@ async function node(ctx: ConsulContext, req: FastifyRequest, reply: FastifyReply
   requireLocalDatacenter(ctx, opts.dc);
   const name = pathRest(req);
   if (name === '') throw badRequest('Missing node name');
-  const { index, value } = await blockingQuery(ctx, req, opts, ['coordinates'], async () => ({
-    value: await ctx.core.coordinates.ofNode(name),
-    index: ctx.core.tracker.maxIndex(['coordinates']),
-  }));
+  const { index, value } = await blockingQuery(ctx, req, opts, ['coordinates'], indexedRead(ctx, ['coordinates'], () => ctx.core.coordinates.ofNode(name)));
   setQueryMeta(ctx, reply, opts, index);
   if (value.length === 0) return reply.code(404).header('Content-Type', 'text/plain; charset=utf-8').send('');
   return reply.send(JSON.stringify(value));

@@ -17,7 +17,7 @@ import type { Table } from '../../../compat/system-keys.js';
 import type { ConsulContext } from '../context.js';
 import { badRequest } from '../http-error.js';
 import { type QueryOptions, blockingQuery, parseQueryOptions, setQueryMeta } from '../query-options.js';
-import { catalogSnapshot, compileFilter, nearNode, pathRest, route, serviceBlockingQuery } from './catalog-common.js';
+import { catalogSnapshot, compileFilter, indexedRead, nearNode, pathRest, route, serviceBlockingQuery } from './catalog-common.js';
 import { setAgentCacheMeta } from './agent-cache.js';
 import type { ConsulRoute } from './index.js';
 import { rawParams, requireLocalDatacenter } from './kv-params.js';
@@ -58,7 +58,7 @@ async function answerChecks(
   const { index, value } =
     'service' in indexOf
       ? await serviceBlockingQuery(ctx, req, opts, indexOf.service, read)
-      : await blockingQuery(ctx, req, opts, indexOf, async () => ({ value: await read(), index: ctx.core.tracker.maxIndex(indexOf) }));
+      : await blockingQuery(ctx, req, opts, indexOf, indexedRead(ctx, indexOf, read));
   setQueryMeta(ctx, reply, opts, index);
   return reply.send(JSON.stringify(value));
 }
@@ -106,7 +106,7 @@ function serviceNodes(kind: 'service' | 'connect' | 'ingress') {
     const { index, value } =
       kind === 'service'
         ? await serviceBlockingQuery(ctx, req, opts, name, read)
-        : await blockingQuery(ctx, req, opts, HEALTH_TABLES, async () => ({ value: await read(), index: ctx.core.tracker.maxIndex(HEALTH_TABLES) }));
+        : await blockingQuery(ctx, req, opts, HEALTH_TABLES, indexedRead(ctx, HEALTH_TABLES, read));
     setQueryMeta(ctx, reply, opts, index);
     setAgentCacheMeta(ctx, req, reply);
     // Consul parses ?passing after running the query (so a bad value still carries the meta headers).

@@ -91,8 +91,9 @@ export function queryRoutes(app: FastifyInstance, ctx: ConsulContext): void {
           checkDatacenter(ctx, opts.dc);
           const answer = await run(() =>
             blockingQuery(ctx, req, opts, QUERY_TABLES, async () => {
-              const value = await queries.list(opts.consistency === 'stale');
-              return { index: queries.index(), value };
+              // The index before the data: an answer never claims an index its data does not hold.
+              const index = queries.index();
+              return { index, value: await queries.list(opts.consistency === 'stale') };
             }),
           );
           setQueryMeta(ctx, reply, opts, answer.index);
@@ -158,8 +159,8 @@ export function queryRoutes(app: FastifyInstance, ctx: ConsulContext): void {
           checkDatacenter(ctx, opts.dc);
           const answer = await run(() =>
             blockingQuery(ctx, req, opts, QUERY_TABLES, async () => {
-              const value = [await queries.get(id, opts.consistency === 'stale')];
-              return { index: queries.index(), value };
+              const index = queries.index();
+              return { index, value: [await queries.get(id, opts.consistency === 'stale')] };
             }),
           );
           setQueryMeta(ctx, reply, opts, answer.index);
