@@ -94,7 +94,7 @@ function replaying(socket: net.Socket, first: Buffer): Duplex {
       cb(err);
     },
   });
-  d.push(first);
+  if (first.length > 0) d.push(first);
   socket.on('data', (c: Buffer) => {
     if (!d.push(c)) socket.pause();
   });
@@ -135,9 +135,13 @@ export async function listenClientPort(opts: ClientPortOptions): Promise<ClientP
       // The first request's :authority decides whether node can take the socket as is (see ./authority-fix.ts).
       socket.resume();
       sniffFirstRequest(socket, first, (conn) => {
+        // A TLS socket is not handed over itself: node's HTTP/2 session would consume its TLS
+        // handle, which may deliver newly decrypted bytes before the ones already read here (a
+        // large first request arrived corrupted). Through a stream, everything arrives in order.
+        const served = conn === socket && (socket as { encrypted?: boolean }).encrypted === true ? replaying(socket, Buffer.alloc(0)) : conn;
         // 'session' is emitted synchronously inside 'connection': this catches exactly our session.
         grpc.http2.once('session', track);
-        grpc.http2.emit('connection', conn);
+        grpc.http2.emit('connection', served);
       });
     } else {
       socket.pause();

@@ -119,6 +119,20 @@ describe.skipIf(skipUnlessBinaries('etcd', 'etcdctl', 'openssl', 'curl'))('clien
     expect(runs).toEqual({ etcd: ['v1\n', 'v1\n'], dcsgw: ['v1\n', 'v1\n'] });
   });
 
+  it('large requests over TLS (up to the 1.5 MiB limit) arrive whole on both', async () => {
+    const runs = await both(async (s) => {
+      const out: string[] = [];
+      for (const size of [70_000, 200_000, 1_400_000]) {
+        const put = await etcdctl(s.https, [...clientFlags(pki), 'put', `tls/big${size}`], { input: 'x'.repeat(size) });
+        const get = await etcdctl(s.https, [...clientFlags(pki), 'get', `tls/big${size}`, '--print-value-only']);
+        out.push(`${size}: ${put.stdout.trim() || put.stderr.trim().split('\n').pop()} ${get.stdout.length - 1}`);
+      }
+      return out;
+    });
+    expect(runs.dcsgw).toEqual(['70000: OK 70000', '200000: OK 200000', '1400000: OK 1400000']);
+    expect(runs.dcsgw).toEqual(runs.etcd);
+  });
+
   it('--insecure-skip-tls-verify with a client certificate works on both', async () => {
     const runs = await both(async (s) => (await etcdctl(s.https, ['--insecure-skip-tls-verify', `--cert=${pki.clientCert}`, `--key=${pki.clientKey}`, 'get', 'tls/k'])).stdout);
     expect(runs).toEqual({ etcd: 'tls/k\nv1\n', dcsgw: 'tls/k\nv1\n' });
