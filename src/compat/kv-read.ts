@@ -8,8 +8,7 @@
 // default and ?stale both use a serializable read of this member's applied state: on the leader,
 // or on a single member, that is the same data as Consul's default mode gives.
 import type { Backend, KeyValue, Keyspace } from '../adapters/backend.js';
-import { SortOrder, SortTarget } from '../adapters/backend.js';
-import { prefixEnd } from '../adapters/requests.js';
+import { EMPTY_BYTES, prefixEnd, rangeRequest } from '../adapters/requests.js';
 
 export class PinnedRead {
   revision = 0;
@@ -19,24 +18,11 @@ export class PinnedRead {
     private readonly linearizable: boolean,
   ) {}
 
-  async range(keyspace: Keyspace, key: Buffer, rangeEnd: Buffer = Buffer.alloc(0)): Promise<KeyValue[]> {
+  async range(keyspace: Keyspace, key: Buffer, rangeEnd: Buffer = EMPTY_BYTES): Promise<KeyValue[]> {
     const first = this.revision === 0;
-    const res = await this.backend.range({
-      keyspace,
-      key,
-      rangeEnd,
-      limit: 0,
-      revision: first ? 0 : this.revision,
-      sortOrder: SortOrder.NONE,
-      sortTarget: SortTarget.KEY,
-      serializable: first ? !this.linearizable : true,
-      keysOnly: false,
-      countOnly: false,
-      minModRevision: 0,
-      maxModRevision: 0,
-      minCreateRevision: 0,
-      maxCreateRevision: 0,
-    });
+    const res = await this.backend.range(
+      rangeRequest(key, { keyspace, rangeEnd, revision: first ? 0 : this.revision, serializable: first ? !this.linearizable : true }),
+    );
     if (first) this.revision = res.header.revision;
     return res.kvs;
   }

@@ -5,6 +5,7 @@
 // node an earlier operation of the same txn registers.
 import type { Backend, Compare, KeyValue, RequestOp } from '../adapters/backend.js';
 import { CompareResult, CompareTarget } from '../adapters/backend.js';
+import { rangeRequest } from '../adapters/requests.js';
 import { CatalogError, type Catalog } from './catalog.js';
 import { CatalogDecodeError, decodeDeregisterRequest, decodeRegisterRequest } from './catalog-decode.js';
 import { checkKey, decodeCheck, decodeNode, decodeService, healthCheckView, nodeKey, nodeServiceView, nodeView, serviceKey } from './catalog-records.js';
@@ -105,22 +106,7 @@ export class CatalogTxnPlanner {
   }
 
   private async current(key: Buffer): Promise<KeyValue | undefined> {
-    const res = await this.backend.range({
-      keyspace: SYSTEM,
-      key,
-      rangeEnd: Buffer.alloc(0),
-      limit: 0,
-      revision: 0,
-      sortOrder: 0,
-      sortTarget: 0,
-      serializable: true,
-      keysOnly: false,
-      countOnly: false,
-      minModRevision: 0,
-      maxModRevision: 0,
-      minCreateRevision: 0,
-      maxCreateRevision: 0,
-    });
+    const res = await this.backend.range(rangeRequest(key, { keyspace: SYSTEM, serializable: true }));
     return res.kvs[0];
   }
 

@@ -4,6 +4,7 @@
 // when a compare fails. Results and errors follow Consul's TxnResponse: results in operation order
 // (a get-tree gives one per entry; deletes give none), or every error with its OpIndex.
 import type { Backend, Compare, KeyValue, RequestOp } from '../adapters/backend.js';
+import { rangeRequest } from '../adapters/requests.js';
 import { Catalog } from './catalog.js';
 import { entryJsonObject } from './kv-entry.js';
 import { stringifyWithBigints } from './kv-json.js';
@@ -79,22 +80,7 @@ export class ConsulTxnRunner {
   }
 
   private async readAt(key: Buffer, revision: number): Promise<KeyValue | undefined> {
-    const res = await this.backend.range({
-      keyspace: SYSTEM,
-      key,
-      rangeEnd: Buffer.alloc(0),
-      limit: 0,
-      revision,
-      sortOrder: 0,
-      sortTarget: 0,
-      serializable: true,
-      keysOnly: false,
-      countOnly: false,
-      minModRevision: 0,
-      maxModRevision: 0,
-      minCreateRevision: 0,
-      maxCreateRevision: 0,
-    });
+    const res = await this.backend.range(rangeRequest(key, { keyspace: SYSTEM, revision, serializable: true }));
     return res.kvs[0];
   }
 }

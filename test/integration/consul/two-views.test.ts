@@ -4,6 +4,7 @@
 // record, survive an etcd overwrite, are dropped when etcd deletes and re-creates the key, and no
 // etcd request sees or destroys them (nor sessions).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { rangeRequest } from '../../../src/adapters/requests.js';
 import { decodeRegisterRequest } from '../../../src/compat/catalog-decode.js';
 import { startEtcdServer, type EtcdServer } from '../../../src/gateway/etcd/server.js';
 import { testServerOptions } from '../etcd-frontend/harness.js';
@@ -105,10 +106,7 @@ describe('one keyspace, two views', () => {
     const { metaKey } = await import('../../../src/compat/kv-meta.js');
     const metaRecords = async (key: string) =>
       (
-        await face.backend.range({
-          keyspace: 'system', key: metaKey(Buffer.from(key)), rangeEnd: Buffer.alloc(0), limit: 0, revision: 0, sortOrder: 0, sortTarget: 0,
-          serializable: false, keysOnly: false, countOnly: true, minModRevision: 0, maxModRevision: 0, minCreateRevision: 0, maxCreateRevision: 0,
-        })
+        await face.backend.range(rangeRequest(metaKey(Buffer.from(key)), { keyspace: 'system', countOnly: true }))
       ).count;
     await consul('/v1/kv/gc/gone?flags=7', { method: 'PUT', body: 'x' });
     await consul('/v1/kv/gc/kept?flags=8', { method: 'PUT', body: 'x' });
