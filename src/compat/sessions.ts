@@ -8,6 +8,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Backend, Compare, KeyValue, RequestOp } from '../adapters/backend.js';
 import { CompareResult, CompareTarget } from '../adapters/backend.js';
+import { putRequest } from '../adapters/requests.js';
 import type { Catalog } from './catalog.js';
 import { checkKey, nodeKey } from './catalog-records.js';
 import type { IndexTracker } from './index-tracker.js';
@@ -128,7 +129,7 @@ export class Sessions {
         compare.push(cmpMod(key, 0));
         const res = await this.backend.txn({
           compare,
-          success: [{ requestPut: { keyspace: SYSTEM, key, value: encodeSession(record), lease, ignoreLease: false, ignoreValue: false, prevKv: false } }],
+          success: [{ requestPut: putRequest(key, encodeSession(record), { keyspace: SYSTEM, lease }) }],
           failure: [],
         });
         if (res.succeeded) return record.ID;
@@ -236,7 +237,7 @@ export class Sessions {
           }
         } else {
           // Rewriting the value unchanged moves ModifyIndex, as Consul's release does.
-          success.push({ requestPut: { key: user.key, value: user.value, lease: 0n, ignoreLease: true, ignoreValue: false, prevKv: false } });
+          success.push({ requestPut: putRequest(user.key, user.value, { ignoreLease: true }) });
           success.push(metaPut(meta.key, encodeMeta({ ...current, session: '', lockDelayUntil }, user.createRevision)));
         }
       }
@@ -288,5 +289,5 @@ export class Sessions {
 }
 
 function metaPut(key: Buffer, value: Buffer): RequestOp {
-  return { requestPut: { keyspace: SYSTEM, key, value, lease: 0n, ignoreLease: false, ignoreValue: false, prevKv: false } };
+  return { requestPut: putRequest(key, value, { keyspace: SYSTEM }) };
 }

@@ -10,6 +10,7 @@
 // and replay (optimistic concurrency; Consul gets the same atomicity from its single-writer FSM).
 import type { Backend, Compare, KeyValue, RequestOp } from '../adapters/backend.js';
 import { CompareResult, CompareTarget } from '../adapters/backend.js';
+import { putRequest } from '../adapters/requests.js';
 import type { KvEntry } from './kv-entry.js';
 import { EMPTY_META, encodeMeta, isEmptyMeta, metaFor, metaKey, NO_GENERATION, SAME_TXN_GENERATION, type KvMeta } from './kv-meta.js';
 import { PinnedRead, prefixRange } from './kv-read.js';
@@ -459,17 +460,8 @@ export class KvTxnExecutor {
     const existedAtR = !!s.userAtR;
     if (s.userDirty) {
       if (s.user) {
-        out.push({
-          requestPut: {
-            key: s.key,
-            value: s.user.value,
-            // An etcd client's lease on the key stays attached (Consul writes have no lease of their own).
-            lease: 0n,
-            ignoreLease: existedAtR,
-            prevKv: false,
-            ignoreValue: false,
-          },
-        });
+        // An etcd client's lease on the key stays attached (Consul writes have no lease of their own).
+        out.push({ requestPut: putRequest(s.key, s.user.value, { ignoreLease: existedAtR }) });
       } else if (existedAtR) {
         out.push({ requestDeleteRange: { key: s.key, rangeEnd: Buffer.alloc(0), prevKv: false } });
       }
@@ -484,7 +476,7 @@ export class KvTxnExecutor {
     const createdNow = !existedAtR && !!s.user;
     if (record) {
       if (createdNow || !s.metaAtR || !s.metaAtR.value.equals(record)) {
-        out.push({ requestPut: { keyspace: SYSTEM, key: mk, value: record, lease: 0n, ignoreLease: false, prevKv: false, ignoreValue: false } });
+        out.push({ requestPut: putRequest(mk, record, { keyspace: SYSTEM }) });
       }
     } else if (s.metaAtR) {
       out.push({ requestDeleteRange: { keyspace: SYSTEM, key: mk, rangeEnd: Buffer.alloc(0), prevKv: false } });
