@@ -3,7 +3,7 @@
 // fields it sets and cannot forget one when the model grows. (The hot-path decoders in
 // gateway/etcd/codec/fast-kv.ts keep their own literals.) The prefix range end lives here too: the
 // etcd services and the Consul layer both build prefix reads, and neither may import the other.
-import type { PutRequest, RangeRequest } from './backend.js';
+import { CompareResult, CompareTarget, type Compare, type Keyspace, type PutRequest, type RangeRequest } from './backend.js';
 
 /** The one empty Buffer that stands for every unset bytes field (it has no bytes to mutate). */
 export const EMPTY_BYTES: Buffer = Buffer.alloc(0);
@@ -49,4 +49,9 @@ export function prefixEnd(prefix: Buffer): Buffer {
 export function putRequest(key: Buffer, value: Buffer, over?: Partial<PutRequest>): PutRequest {
   const req: PutRequest = { key, value, lease: 0n, prevKv: false, ignoreValue: false, ignoreLease: false };
   return over === undefined ? req : Object.assign(req, over);
+}
+
+/** A txn Compare that holds while `key` of `keyspace` still has mod revision `modRevision` (0: still absent). */
+export function modRevisionIs(keyspace: Keyspace, key: Buffer, modRevision: number): Compare {
+  return { keyspace, result: CompareResult.EQUAL, target: CompareTarget.MOD, key, rangeEnd: EMPTY_BYTES, modRevision };
 }

@@ -3,7 +3,7 @@
 // and LockIndex come from its metadata record (kv-meta.ts), read at the same revision. Writes go
 // through the txn executor (txn.ts) so a single PUT and a /v1/txn share one implementation.
 import type { Backend, Compare, KeyValue, RequestOp } from '../adapters/backend.js';
-import { CompareResult, CompareTarget } from '../adapters/backend.js';
+import { modRevisionIs } from '../adapters/requests.js';
 import type { IndexTracker } from './index-tracker.js';
 import { entryOf, type KvEntry } from './kv-entry.js';
 import { KvGraveyard } from './kv-graveyard.js';
@@ -147,8 +147,8 @@ export class ConsulKv {
       const { valid, meta } = metaFor(user, m);
       if (valid || meta.lockDelayUntil > now) continue;
       compare.push(
-        { keyspace: SYSTEM, result: CompareResult.EQUAL, target: CompareTarget.MOD, key: m.key, rangeEnd: Buffer.alloc(0), modRevision: m.modRevision },
-        { keyspace: 'user', result: CompareResult.EQUAL, target: CompareTarget.MOD, key: userKeyOfMeta(m.key), rangeEnd: Buffer.alloc(0), modRevision: user?.modRevision ?? 0 },
+        modRevisionIs(SYSTEM, m.key, m.modRevision),
+        modRevisionIs('user', userKeyOfMeta(m.key), user?.modRevision ?? 0),
       );
       success.push({ requestDeleteRange: { keyspace: SYSTEM, key: m.key, rangeEnd: Buffer.alloc(0), prevKv: false } });
     }

@@ -7,8 +7,7 @@
 // releases or deletes the keys.
 import { randomUUID } from 'node:crypto';
 import type { Backend, Compare, KeyValue, RequestOp } from '../adapters/backend.js';
-import { CompareResult, CompareTarget } from '../adapters/backend.js';
-import { putRequest } from '../adapters/requests.js';
+import { modRevisionIs, putRequest } from '../adapters/requests.js';
 import type { Catalog } from './catalog.js';
 import { checkKey, nodeKey } from './catalog-records.js';
 import type { IndexTracker } from './index-tracker.js';
@@ -48,15 +47,6 @@ export interface SessionCreateRequest {
   TTL: string;
 }
 
-const cmpMod = (key: Buffer, mod: number): Compare => ({
-  keyspace: SYSTEM,
-  result: CompareResult.EQUAL,
-  target: CompareTarget.MOD,
-  key,
-  rangeEnd: Buffer.alloc(0),
-  modRevision: mod,
-});
-const cmpUserMod = (key: Buffer, mod: number): Compare => ({ ...cmpMod(key, mod), keyspace: 'user' });
 
 /** Go's time.Duration String() for whole milliseconds (what Consul prints in its TTL error): 10s, 1m0s, 24h0m0s, 500ms. */
 export function goDurationString(ms: number): string {
@@ -126,7 +116,7 @@ export class Sessions {
       for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
         const compare = await this.bindingCompares(record);
         const key = sessionKey(record.ID);
-        compare.push(cmpMod(key, 0));
+        compare.push(modRevisionIs(SYSTEM, key, 0));
         const res = await this.backend.txn({
           compare,
           success: [{ requestPut: putRequest(key, encodeSession(record), { keyspace: SYSTEM, lease }) }],
@@ -145,12 +135,12 @@ export class Sessions {
   private async bindingCompares(r: SessionRecord): Promise<Compare[]> {
     const node = await this.catalog.getNode(r.Node);
     if (!node) throw new SessionError('Missing node registration');
-    const compare: Compare[] = [cmpMod(nodeKey(r.Node), node.modifyIndex)];
+    const compare: Compare[] = [modRevisionIs(SYSTEM, nodeKey(r.Node), node.modifyIndex)];
     for (const id of boundCheckIds(r)) {
       const check = await this.catalog.getCheck(r.Node, id);
       if (!check) throw new SessionError(`Missing check '${id}' registration`);
       if (check.value.Status === 'critical') throw new SessionError(`Check '${id}' is in critical state`);
-      compare.push(cmpMod(checkKey(r.Node, id), check.modifyIndex));
+      compare.push(modRevisionIs(SYSTEM, checkKey(r.Node, id), check.modifyIndex));
     }
     return compare;
   }
@@ -220,12 +210,12 @@ export class Sessions {
       const delayMs = Math.floor((record?.LockDelay ?? 0) / 1e6);
       if (record) lease = BigInt(record.Lease || '0');
       const held = await this.heldKeys(read, id);
-      const compare: Compare[] = [cmpMod(sessionKey(id), sessionKv?.modRevision ?? 0)];
+      const compare: Compare[] = [modRevisionIs(SYSTEM, sessionKey(id), sessionKv?.modRevision ?? 0)];
       const success: RequestOp[] = [];
       if (sessionKv) success.push({ requestDeleteRange: { keyspace: SYSTEM, key: sessionKey(id), rangeEnd: Buffer.alloc(0), prevKv: false } });
       const now = Date.now();
       for (const { user, meta } of held) {
-        compare.push(cmpUserMod(user.key, user.modRevision), cmpMod(meta.key, meta.modRevision));
+        compare.push(modRevisionIs('user', user.key, user.modRevision), modRevisionIs(SYSTEM, meta.key, meta.modRevision));
         const current = metaFor(user, meta).meta;
         const lockDelayUntil = delayMs > 0 ? now + delayMs : current.lockDelayUntil;
         if (behavior === 'delete') {

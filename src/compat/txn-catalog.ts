@@ -4,8 +4,7 @@
 // view that includes the earlier operations' writes (txn-overlay.ts), so a service set sees the
 // node an earlier operation of the same txn registers.
 import type { Backend, Compare, KeyValue, RequestOp } from '../adapters/backend.js';
-import { CompareResult, CompareTarget } from '../adapters/backend.js';
-import { rangeRequest } from '../adapters/requests.js';
+import { modRevisionIs, rangeRequest } from '../adapters/requests.js';
 import { CatalogError, type Catalog } from './catalog.js';
 import { CatalogDecodeError, decodeDeregisterRequest, decodeRegisterRequest } from './catalog-decode.js';
 import { checkKey, decodeCheck, decodeNode, decodeService, healthCheckView, nodeKey, nodeServiceView, nodeView, serviceKey } from './catalog-records.js';
@@ -44,15 +43,6 @@ const num = (o: JsonObject, name: string): number => {
   const v = fieldOf(o, name);
   return typeof v === 'number' ? v : 0;
 };
-
-const unchanged = (key: Buffer, mod: number): Compare => ({
-  keyspace: SYSTEM,
-  result: CompareResult.EQUAL,
-  target: CompareTarget.MOD,
-  key,
-  rangeEnd: Buffer.alloc(0),
-  modRevision: mod,
-});
 
 export function isCatalogWrite(op: CatalogTxnOp): boolean {
   return op.verb !== 'get';
@@ -166,7 +156,7 @@ export class CatalogTxnPlanner {
           if (stale) return { error: `failed to set ${what}, index is stale` };
         }
         const plan = await this.catalog.planRegister(decodeRegisterRequest(register()));
-        return { compare: [...plan.compare, unchanged(key, existing?.modRevision ?? 0)], ops: plan.ops, resultKey: key };
+        return { compare: [...plan.compare, modRevisionIs(SYSTEM, key, existing?.modRevision ?? 0)], ops: plan.ops, resultKey: key };
       }
       case 'delete':
       case 'delete-cas': {
@@ -174,7 +164,7 @@ export class CatalogTxnPlanner {
           return { error: `failed to delete ${what}, index is stale` };
         }
         const plan = await this.catalog.planDeregister(decodeDeregisterRequest(deregister()));
-        return { compare: [...plan.compare, unchanged(key, existing?.modRevision ?? 0)], ops: plan.ops };
+        return { compare: [...plan.compare, modRevisionIs(SYSTEM, key, existing?.modRevision ?? 0)], ops: plan.ops };
       }
       default:
         return { error: `unknown ${op.kind} verb ${JSON.stringify(op.verb)}` };

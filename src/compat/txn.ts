@@ -10,7 +10,7 @@
 // and replay (optimistic concurrency; Consul gets the same atomicity from its single-writer FSM).
 import type { Backend, Compare, KeyValue, RequestOp } from '../adapters/backend.js';
 import { CompareResult, CompareTarget } from '../adapters/backend.js';
-import { putRequest } from '../adapters/requests.js';
+import { modRevisionIs, putRequest } from '../adapters/requests.js';
 import type { KvEntry } from './kv-entry.js';
 import { EMPTY_META, encodeMeta, isEmptyMeta, metaFor, metaKey, NO_GENERATION, SAME_TXN_GENERATION, type KvMeta } from './kv-meta.js';
 import { PinnedRead, prefixRange } from './kv-read.js';
@@ -169,10 +169,6 @@ function simEntry(s: KeyState): KvEntry {
     createIndex: u.createRevision,
     modifyIndex: u.modRevision,
   };
-}
-
-function cmpMod(keyspace: 'user' | 'system', key: Buffer, mod: number): Compare {
-  return { keyspace, result: CompareResult.EQUAL, target: CompareTarget.MOD, key, rangeEnd: Buffer.alloc(0), modRevision: mod };
 }
 
 export class KvTxnExecutor {
@@ -431,8 +427,8 @@ export class KvTxnExecutor {
       const covered = wholeTrees.some((p) => under(s.key, p));
       const dirty = s.userDirty || s.metaDirty;
       if (s.single || (dirty && !covered)) {
-        compare.push(cmpMod('user', s.key, s.userAtR?.modRevision ?? 0));
-        compare.push(cmpMod(SYSTEM, metaKey(s.key), s.metaAtR?.modRevision ?? 0));
+        compare.push(modRevisionIs('user', s.key, s.userAtR?.modRevision ?? 0));
+        compare.push(modRevisionIs(SYSTEM, metaKey(s.key), s.metaAtR?.modRevision ?? 0));
       }
       if (dirty && !covered) success.push(...KvTxnExecutor.recordOps(s, now));
     }
@@ -449,7 +445,7 @@ export class KvTxnExecutor {
         const [k, end] = prefixRange(p);
         compare.push({ keyspace: 'user', result: CompareResult.LESS, target: CompareTarget.MOD, key: k, rangeEnd: end, modRevision: snap.read.revision + 1 });
       }
-      for (const [sid, kv] of snap.sessions) compare.push(cmpMod(SYSTEM, systemKey(SystemPrefix.session, sid), kv?.modRevision ?? 0));
+      for (const [sid, kv] of snap.sessions) compare.push(modRevisionIs(SYSTEM, systemKey(SystemPrefix.session, sid), kv?.modRevision ?? 0));
     }
     return { compare, success, failure: [] as RequestOp[] };
   }
