@@ -45,7 +45,8 @@ async function transcript(kind: MemberKind): Promise<Transcript> {
   const m = await startMemberOfKind(kind, { portRange: RANGE });
   const out: Transcript = new Map();
   const ctl = async (label: string, user: string | undefined, ...args: string[]) => {
-    const r = await etcdctl(m.endpoints, [...(user ? ['--user', user] : []), ...args], { timeoutMs: 8_000, interruptAtTimeout: true });
+    // a generous command timeout: under load a login (bcrypt) plus the call can pass etcdctl's 5 s
+    const r = await etcdctl(m.endpoints, ['--command-timeout=20s', ...(user ? ['--user', user] : []), ...args], { timeoutMs: 25_000, interruptAtTimeout: true });
     out.set(label, stable(r.stdout) + stable(r.stderr));
     return r;
   };
