@@ -12,6 +12,7 @@ import { Duplex } from 'node:stream';
 import type tls from 'node:tls';
 import { createTlsTerminator, type TlsRejection, type TlsSource, type TlsTerminator } from '../tls/server-tls.js';
 import { sniffFirstRequest } from './authority-fix.js';
+import { recordSessionTls } from './session-tls.js';
 import { closeSessionsGracefully } from './close-sessions.js';
 import type { GrpcServer, HttpHandler } from './server.js';
 
@@ -138,9 +139,13 @@ export async function listenClientPort(opts: ClientPortOptions): Promise<ClientP
         // A TLS socket is not handed over itself: node's HTTP/2 session would consume its TLS
         // handle, which may deliver newly decrypted bytes before the ones already read here (a
         // large first request arrived corrupted). Through a stream, everything arrives in order.
-        const served = conn === socket && (socket as { encrypted?: boolean }).encrypted === true ? replaying(socket, Buffer.alloc(0)) : conn;
+        const tlsSocket = (socket as { encrypted?: boolean }).encrypted === true ? (socket as tls.TLSSocket) : undefined;
+        const served = conn === socket && tlsSocket ? replaying(socket, Buffer.alloc(0)) : conn;
         // 'session' is emitted synchronously inside 'connection': this catches exactly our session.
-        grpc.http2.once('session', track);
+        grpc.http2.once('session', (session: http2.ServerHttp2Session) => {
+          track(session);
+          if (tlsSocket) recordSessionTls(session, tlsSocket); // its verified client certificate (CN-based auth)
+        });
         grpc.http2.emit('connection', served);
       });
     } else {

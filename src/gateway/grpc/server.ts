@@ -18,6 +18,7 @@ import { GrpcStatusError } from './api.js';
 import { closeSessionsGracefully } from './close-sessions.js';
 import { Deframer, type FrameSink } from './deframer.js';
 import { encodeGrpcMessage, isStatusError, parseGrpcTimeout, statusOf, type GrpcStatus } from './status.js';
+import { sessionTls } from './session-tls.js';
 
 export type HttpHandler = (
   req: IncomingMessage | http2.Http2ServerRequest,
@@ -134,12 +135,13 @@ class Call implements CallContext, ServerStream<unknown, unknown>, FrameSink {
   }
 
   get peer(): string {
-    const s = this.http.session?.socket;
+    const s = sessionTls(this.http.session) ?? this.http.session?.socket;
     return s ? `${s.remoteAddress ?? ''}:${s.remotePort ?? ''}` : '';
   }
 
   verifiedCommonName(): string | undefined {
-    const s = this.http.session?.socket as { authorized?: boolean; getPeerCertificate?: () => { subject?: { CN?: string | string[] } } } | undefined;
+    const session = this.http.session;
+    const s = (sessionTls(session) ?? session?.socket) as { authorized?: boolean; getPeerCertificate?: () => { subject?: { CN?: string | string[] } } } | undefined;
     if (!s || s.authorized !== true || typeof s.getPeerCertificate !== 'function') return undefined;
     const cn = s.getPeerCertificate().subject?.CN;
     // Go's pkix.Name keeps the last CN when a subject has several
