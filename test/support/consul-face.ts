@@ -5,6 +5,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pino } from 'pino';
+import { afterAll, beforeAll } from 'vitest';
 import { createNativeBackend, type NativeBackend } from '../../src/adapters/native.js';
 import type { AgentRuntime } from '../../src/compat/agent/agent-runtime.js';
 import { CONSUL_VERSION, type AgentIdentity, type ConsulContext } from '../../src/gateway/consul/context.js';
@@ -43,7 +44,13 @@ export function testAgentIdentity(over: Partial<AgentIdentity> = {}): AgentIdent
 }
 
 /** Starts a fresh one-member store with the Consul HTTP API; `dataDir` reopens an existing one. */
-export async function startConsulFace(opts: { dataDir?: string; agent?: Partial<AgentIdentity>; runtime?: FaceRuntimeOptions } = {}): Promise<ConsulFace> {
+export interface ConsulFaceOptions {
+  dataDir?: string;
+  agent?: Partial<AgentIdentity>;
+  runtime?: FaceRuntimeOptions;
+}
+
+export async function startConsulFace(opts: ConsulFaceOptions = {}): Promise<ConsulFace> {
   const dataDir = opts.dataDir ?? mkdtempSync(join(tmpdir(), 'dcsgw-consul-'));
   const logger = pino({ level: 'silent' });
   const memberId = memberOfDataDir.get(dataDir) ?? 0x1000n + BigInt(process.pid) * 1000n + BigInt(++seq);
@@ -83,5 +90,47 @@ export async function startConsulFace(opts: { dataDir?: string; agent?: Partial<
       await backend.close();
       if (!opts.dataDir) rmSync(dataDir, { recursive: true, force: true });
     },
+  };
+}
+
+/**
+ * One face for the enclosing suite (the test file, or the describe it is called in): started, then
+ * `prepare`d, in a beforeAll and closed in an afterAll.
+ * The object returned stands for the started face, so tests keep writing `face.url`; reading it
+ * before the beforeAll has run throws rather than handing out a face that is not there.
+ */
+export function consulFaceForSuite(opts: ConsulFaceOptions = {}, prepare?: (face: ConsulFace) => Promise<void>): ConsulFace {
+  let started: ConsulFace | undefined;
+  beforeAll(async () => {
+    started = await startConsulFace(opts);
+    await prepare?.(started);
+  });
+  afterAll(async () => {
+    await started?.close();
+  });
+  const current = (): ConsulFace => {
+    if (!started) throw new Error('the Consul face starts in beforeAll: use it inside a test or a later hook');
+    return started;
+  };
+  return {
+    get backend() {
+      return current().backend;
+    },
+    get ctx() {
+      return current().ctx;
+    },
+    get runtime() {
+      return current().runtime;
+    },
+    get http() {
+      return current().http;
+    },
+    get url() {
+      return current().url;
+    },
+    get dataDir() {
+      return current().dataDir;
+    },
+    close: () => current().close(),
   };
 }

@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { createNativeBackend, type NativeBackend } from '../../../src/adapters/native.js';
 import { ConsulListenError, startConsulFace as startFace } from '../../../src/gateway/consul/start.js';
 import { allocatePorts } from '../../support/ports.js';
-import { startConsulFace, testAgentIdentity, type ConsulFace } from '../../support/consul-face.js';
+import { consulFaceForSuite, testAgentIdentity } from '../../support/consul-face.js';
 
 const RANGE = { from: 36000, to: 36999 };
 
@@ -71,13 +71,7 @@ describe('start.ts: listeners', () => {
 });
 
 describe('the face as a user sees it', () => {
-  let face: ConsulFace;
-  beforeAll(async () => {
-    face = await startConsulFace({ agent: { nodeName: 'face-node', nodeId: '3a7c1d2e-0000-4000-8000-000000036000' } });
-  });
-  afterAll(async () => {
-    await face?.close();
-  });
+  const face = consulFaceForSuite({ agent: { nodeName: 'face-node', nodeId: '3a7c1d2e-0000-4000-8000-000000036000' } });
 
   test("the agent's own node is registered with its serfHealth check", async () => {
     const res = await fetch(`${face.url}/v1/health/node/face-node`);

@@ -2,19 +2,11 @@
 // (makeClient polls /v1/agent/connect/ca/roots for an ActiveRootID) and what Consul serves with
 // connect enabled; with connect off, Consul's refusal.
 import { X509Certificate, createHash } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startConsulFace, type ConsulFace } from '../../support/consul-face.js';
+import { describe, expect, it } from 'vitest';
+import { consulFaceForSuite } from '../../support/consul-face.js';
 
-let on: ConsulFace;
-let off: ConsulFace;
-beforeAll(async () => {
-  on = await startConsulFace({ agent: { config: { connect: { enabled: true, ca_config: { cluster_id: '11111111-2222-3333-4444-555555555555' } } } } });
-  off = await startConsulFace();
-});
-afterAll(async () => {
-  await on?.close();
-  await off?.close();
-});
+const on = consulFaceForSuite({ agent: { config: { connect: { enabled: true, ca_config: { cluster_id: '11111111-2222-3333-4444-555555555555' } } } } });
+const off = consulFaceForSuite();
 
 describe('connect CA roots', () => {
   it('serves one active root, the same on both endpoints and across calls', async () => {

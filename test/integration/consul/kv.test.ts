@@ -1,15 +1,9 @@
 // /v1/kv against the in-process Consul face: what Consul's Go client, python-consul and the consul
 // CLI see (reference §1 kv put/get/delete, §2.1 KV index values, §2.3 KV).
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startConsulFace, type ConsulFace } from '../../support/consul-face.js';
+import { describe, expect, it } from 'vitest';
+import { consulFaceForSuite } from '../../support/consul-face.js';
 
-let face: ConsulFace;
-beforeAll(async () => {
-  face = await startConsulFace();
-});
-afterAll(async () => {
-  await face?.close();
-});
+const face = consulFaceForSuite();
 
 const url = (p: string) => `${face.url}${p}`;
 const put = (p: string, body?: string | Buffer) => fetch(url(p), { method: 'PUT', body: typeof body === 'string' || body === undefined ? body : new Uint8Array(body) });

@@ -1,15 +1,9 @@
 // A session's lease lives in the system keyspace: what an etcd client asks of leases (the calls the
 // etcd front end makes, with no keyspace) can neither list, keep alive nor revoke it.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startConsulFace, type ConsulFace } from '../../support/consul-face.js';
+import { describe, expect, it } from 'vitest';
+import { consulFaceForSuite } from '../../support/consul-face.js';
 
-let face: ConsulFace;
-beforeAll(async () => {
-  face = await startConsulFace();
-});
-afterAll(async () => {
-  await face?.close();
-});
+const face = consulFaceForSuite();
 
 describe('session leases', () => {
   it('are invisible to etcd lease requests', async () => {

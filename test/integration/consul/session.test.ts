@@ -1,11 +1,10 @@
 // /v1/session/* and KV locks against the in-process Consul face: creation defaults and Consul's
 // refusals (reference §2.5), acquire/release (§2.3), invalidation by destroy, TTL expiry and a bound
 // check turning critical, releasing or deleting the held keys with lock-delay.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { decodeRegisterRequest } from '../../../src/compat/catalog-decode.js';
-import { startConsulFace, type ConsulFace } from '../../support/consul-face.js';
+import { consulFaceForSuite, type ConsulFace } from '../../support/consul-face.js';
 
-let face: ConsulFace;
 const NODE = 'dcsgw-test';
 
 async function registerNode(f: ConsulFace, checks: Array<{ CheckID: string; Status: string }>): Promise<void> {
@@ -14,17 +13,13 @@ async function registerNode(f: ConsulFace, checks: Array<{ CheckID: string; Stat
   );
 }
 
-beforeAll(async () => {
-  face = await startConsulFace();
-  await registerNode(face, [
+const face = consulFaceForSuite({}, (f) =>
+  registerNode(f, [
     { CheckID: 'serfHealth', Status: 'passing' },
     { CheckID: 'app', Status: 'passing' },
     { CheckID: 'down', Status: 'critical' },
-  ]);
-});
-afterAll(async () => {
-  await face?.close();
-});
+  ]),
+);
 
 const url = (p: string) => `${face.url}${p}`;
 const put = (p: string, body?: string) => fetch(url(p), { method: 'PUT', body });
@@ -278,14 +273,7 @@ describe('KV locks', () => {
 });
 
 describe('TTL expiry', () => {
-  let short: ConsulFace;
-  beforeAll(async () => {
-    short = await startConsulFace({ agent: { config: { session_ttl_min: '1s' } } });
-    await registerNode(short, [{ CheckID: 'serfHealth', Status: 'passing' }]);
-  });
-  afterAll(async () => {
-    await short?.close();
-  });
+  const short = consulFaceForSuite({ agent: { config: { session_ttl_min: '1s' } } }, (f) => registerNode(f, [{ CheckID: 'serfHealth', Status: 'passing' }]));
 
   it('an expired session\'s lock-delay applies to the keys the reaper released', async () => {
     const mk = async (body: unknown) =>

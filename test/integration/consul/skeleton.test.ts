@@ -1,13 +1,7 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startConsulFace, type ConsulFace } from '../../support/consul-face.js';
+import { describe, expect, it } from 'vitest';
+import { consulFaceForSuite } from '../../support/consul-face.js';
 
-let face: ConsulFace;
-beforeAll(async () => {
-  face = await startConsulFace();
-});
-afterAll(async () => {
-  await face?.close();
-});
+const face = consulFaceForSuite();
 
 describe('consul http skeleton', () => {
   it('answers an unknown path as Go\'s mux does', async () => {

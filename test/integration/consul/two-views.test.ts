@@ -11,15 +11,14 @@ import { testServerOptions } from '../etcd-frontend/harness.js';
 import { hasBinary } from '../../support/binaries.js';
 import { etcdctl } from '../../support/etcdctl.js';
 import { allocatePorts } from '../../support/ports.js';
-import { startConsulFace, type ConsulFace } from '../../support/consul-face.js';
+import { consulFaceForSuite } from '../../support/consul-face.js';
 
 const PORTS = { from: 32000, to: 32999 };
-let face: ConsulFace;
+const face = consulFaceForSuite();
 let etcd: EtcdServer;
 let etcdUrl: string;
 
 beforeAll(async () => {
-  face = await startConsulFace();
   const [port] = await allocatePorts(1, PORTS);
   etcd = await startEtcdServer({ ...testServerOptions(face.backend), listenClientUrls: [`http://127.0.0.1:${port}`], memberName: 'default' });
   etcdUrl = `http://127.0.0.1:${port}`;
@@ -27,9 +26,9 @@ beforeAll(async () => {
     decodeRegisterRequest({ Node: 'dcsgw-test', Address: '127.0.0.1', Checks: [{ CheckID: 'serfHealth', Name: 'Serf', Status: 'passing' }] }),
   );
 });
+// Hooks unwind in reverse: the etcd server closes before the face's afterAll closes the store.
 afterAll(async () => {
   await etcd?.close();
-  await face?.close();
 });
 
 const b64 = (s: string) => Buffer.from(s).toString('base64');

@@ -1,18 +1,13 @@
 // PUT /v1/txn against the in-process Consul face: Consul's result and error shapes, all-or-nothing
 // application, the 64-operation and size limits (reference §2.4), and the catalog verbs.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { decodeRegisterRequest } from '../../../src/compat/catalog-decode.js';
-import { startConsulFace, type ConsulFace } from '../../support/consul-face.js';
+import { consulFaceForSuite } from '../../support/consul-face.js';
 
-let face: ConsulFace;
-beforeAll(async () => {
-  face = await startConsulFace();
-  await face.ctx.core.catalog.register(
+const face = consulFaceForSuite({}, async (f) => {
+  await f.ctx.core.catalog.register(
     decodeRegisterRequest({ Node: 'dcsgw-test', Address: '127.0.0.1', Checks: [{ CheckID: 'serfHealth', Name: 'Serf', Status: 'passing' }] }),
   );
-});
-afterAll(async () => {
-  await face?.close();
 });
 
 const url = (p: string) => `${face.url}${p}`;
