@@ -2,24 +2,18 @@
 import type { Logger } from 'pino';
 import type { ConsulCore } from '../../compat/consul-core.js';
 import type { AgentRuntime } from '../../compat/agent/agent-runtime.js';
+import type { SelfIdentity } from '../../compat/agent/agent-self.js';
 
-/** This agent's identity and the configuration its endpoints report (filled by src/cli's agent wiring). */
-export interface AgentIdentity {
-  nodeName: string;
-  /** UUID. */
-  nodeId: string;
-  datacenter: string;
-  /** DNS domain with its trailing dot, Consul's default "consul.". */
-  domain: string;
-  /** The address other agents and the catalog use for this node (-advertise, else -bind). */
-  advertiseAddr: string;
-  server: boolean;
-  /** Ports as configured (-1 = disabled). */
-  ports: { http: number; dns: number; serfLan: number; server: number; etcd: number };
-  /** The Consul release this agent answers as (consul version, /v1/agent/self, Server header). */
-  consulVersion: string;
-  /** The merged agent configuration (JSON form of -config-file/-config-dir and flags), for /v1/agent/self's DebugConfig. */
-  config: Record<string, unknown>;
+/**
+ * This agent's identity and the configuration its endpoints report (filled by src/cli's agent
+ * wiring): the fields /v1/agent/self reports (compat's SelfIdentity — nodeName; nodeId, a UUID;
+ * datacenter; domain, with its trailing dot, Consul's default "consul."; advertiseAddr, the address
+ * other agents and the catalog use for this node (-advertise, else -bind); server; ports as
+ * configured, -1 = disabled; consulVersion, the release answered as (consul version,
+ * /v1/agent/self, Server header); config, the merged agent configuration (JSON form of
+ * -config-file/-config-dir and flags) for DebugConfig), plus what only the HTTP face needs.
+ */
+export interface AgentIdentity extends SelfIdentity {
   /** Started with -dev: Consul then pretty-prints every JSON answer. */
   devMode?: boolean;
 }
