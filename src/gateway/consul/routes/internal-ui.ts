@@ -7,6 +7,7 @@ import type { CatalogSnapshot } from '../../../compat/catalog.js';
 import { healthCheckView, nodeServiceView, nodeView } from '../../../compat/catalog-records.js';
 import type { Table } from '../../../compat/system-keys.js';
 import type { ConsulContext } from '../context.js';
+import { indexedRead } from './catalog-common.js';
 import { blockingQuery, parseQueryOptions, setQueryMeta } from '../query-options.js';
 import { requireLocalDatacenter } from './kv-params.js';
 
@@ -67,10 +68,7 @@ function serviceSummaries(snap: CatalogSnapshot, datacenter: string): ServiceSum
 async function answer(ctx: ConsulContext, req: FastifyRequest, reply: FastifyReply, build: (snap: CatalogSnapshot) => unknown): Promise<FastifyReply> {
   const opts = parseQueryOptions(req);
   requireLocalDatacenter(ctx, opts.dc);
-  const { index, value } = await blockingQuery(ctx, req, opts, TABLES, async () => {
-    const snap = await ctx.core.catalog.snapshot();
-    return { index: ctx.core.tracker.maxIndex(TABLES), value: build(snap) };
-  });
+  const { index, value } = await blockingQuery(ctx, req, opts, TABLES, indexedRead(ctx, TABLES, async () => build(await ctx.core.catalog.snapshot())));
   setQueryMeta(ctx, reply, opts, index);
   return reply.send(JSON.stringify(value));
 }
@@ -85,10 +83,11 @@ export function internalUiRoutes(app: FastifyInstance, ctx: ConsulContext): void
   );
   app.get('/v1/internal/ui/node/*', async (req, reply) => {
     const name = (req.params as { '*'?: string })['*'] ?? '';
-    const snap = await ctx.core.catalog.snapshot();
-    const dump = nodeDump(snap, name);
     const opts = parseQueryOptions(req);
-    setQueryMeta(ctx, reply, opts, ctx.core.tracker.maxIndex(TABLES));
+    // The index before the data, so the answer never claims an index its data lacks.
+    const index = ctx.core.tracker.maxIndex(TABLES);
+    const dump = nodeDump(await ctx.core.catalog.snapshot(), name);
+    setQueryMeta(ctx, reply, opts, index);
     if (!dump) return reply.code(404).header('Content-Type', 'text/plain; charset=utf-8').send('');
     return reply.send(JSON.stringify(dump));
   });

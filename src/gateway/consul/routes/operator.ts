@@ -9,6 +9,7 @@ import { catalogUsage } from '../../../compat/agent/catalog-usage.js';
 import { keyringWithoutEncryptionError, type KeyringOperation } from '../../../compat/agent/gossip-keyring.js';
 import { memberOfServer, raftView, type RaftView } from '../../../compat/agent/raft-view.js';
 import type { ConsulContext } from '../context.js';
+import { indexedRead } from './catalog-common.js';
 import { ConsulHttpError, badRequest } from '../http-error.js';
 import { blockingQuery, parseQueryOptions, setLeaderMeta, setQueryMeta } from '../query-options.js';
 import type { ConsulRoute } from './index.js';
@@ -213,10 +214,13 @@ export const operatorRoutes: ConsulRoute = (app: FastifyInstance, ctx: ConsulCon
   route('/v1/operator/usage', ['GET'], async (req, reply) => {
     const opts = parseQueryOptions(req);
     const tables = ['nodes', 'services'] as const;
-    const { index, value } = await blockingQuery(ctx, req, opts, tables, async () => {
-      const snap = await ctx.core.catalog.snapshot({ stale: opts.consistency === 'stale' });
-      return { index: ctx.core.tracker.maxIndex(tables), value: catalogUsage(snap) };
-    });
+    const { index, value } = await blockingQuery(
+      ctx,
+      req,
+      opts,
+      tables,
+      indexedRead(ctx, tables, async () => catalogUsage(await ctx.core.catalog.snapshot({ stale: opts.consistency === 'stale' }))),
+    );
     setQueryMeta(ctx, reply, opts, index);
     // Consul's reply embeds its QueryMeta in the body as well as in the headers.
     return reply.send({
