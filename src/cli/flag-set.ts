@@ -131,9 +131,23 @@ function invalidValue(spec: FlagSpec, raw: string, why: string): FlagError {
   return new FlagError(`invalid value "${raw}" for flag -${spec.name}: ${why}`, 2, true);
 }
 
-/** Parses argv like Go's FlagSet.Parse with ContinueOnError. */
-export function parseFlags(specs: ReadonlyMap<string, FlagSpec>, argv: readonly string[]): ParsedFlags {
-  const set = new Map<string, string>();
+/** What the walk over argv asks of the command whose flags it parses. */
+export interface GoFlagWalk<S extends { kind: string }> {
+  specs: ReadonlyMap<string, S>;
+  /** The command's error for a message of Go's flag package. */
+  error(message: string): Error;
+  /** The command's flag.ErrHelp. */
+  help(): Error;
+  /** One flag as given, in order: checks the value (throwing the command's error) and records it. */
+  onFlag(spec: S, name: string, value: string): void;
+}
+
+/**
+ * Go's FlagSet.Parse (ContinueOnError) walk: `-flag`, `--flag`, `-flag=value`, `-flag value`
+ * (non-booleans), booleans by their bare name, stopping at the first non-flag argument or after
+ * `--`. Returns the arguments left. Both etcd's and Consul's command lines are walked here.
+ */
+export function walkGoFlags<S extends { kind: string }>(argv: readonly string[], walk: GoFlagWalk<S>): string[] {
   let i = 0;
   for (; i < argv.length; i++) {
     const arg = argv[i]!;
@@ -147,26 +161,40 @@ export function parseFlags(specs: ReadonlyMap<string, FlagSpec>, argv: readonly 
       }
     }
     const body = arg.slice(numMinuses);
-    if (body.length === 0 || body[0] === '-' || body[0] === '=') throw new FlagError(`bad flag syntax: ${arg}`, 2, true);
+    if (body.length === 0 || body[0] === '-' || body[0] === '=') throw walk.error(`bad flag syntax: ${arg}`);
     const eq = body.indexOf('=');
     const name = eq >= 0 ? body.slice(0, eq) : body;
     let value = eq >= 0 ? body.slice(eq + 1) : undefined;
-    const spec = specs.get(name);
+    const spec = walk.specs.get(name);
     if (!spec) {
-      if (name === 'help' || name === 'h') throw new HelpRequested();
-      throw new FlagError(`flag provided but not defined: -${name}`, 2, true);
+      if (name === 'help' || name === 'h') throw walk.help();
+      throw walk.error(`flag provided but not defined: -${name}`);
     }
     if (spec.kind === 'bool') {
       value ??= 'true';
     } else if (value === undefined) {
-      if (i + 1 >= argv.length) throw new FlagError(`flag needs an argument: -${name}`, 2, true);
+      if (i + 1 >= argv.length) throw walk.error(`flag needs an argument: -${name}`);
       value = argv[++i]!;
     }
-    const why = checkValue(spec, value);
-    if (why !== undefined) throw invalidValue(spec, value, why);
-    set.set(name, value);
+    walk.onFlag(spec, name, value);
   }
-  return { set, rest: argv.slice(i) };
+  return argv.slice(i);
+}
+
+/** Parses argv like Go's FlagSet.Parse with ContinueOnError. */
+export function parseFlags(specs: ReadonlyMap<string, FlagSpec>, argv: readonly string[]): ParsedFlags {
+  const set = new Map<string, string>();
+  const rest = walkGoFlags(argv, {
+    specs,
+    error: (message) => new FlagError(message, 2, true),
+    help: () => new HelpRequested(),
+    onFlag: (spec, name, value) => {
+      const why = checkValue(spec, value);
+      if (why !== undefined) throw invalidValue(spec, value, why);
+      set.set(name, value);
+    },
+  });
+  return { set, rest };
 }
 
 /** ETCD_INITIAL_CLUSTER for initial-cluster: etcd's pkg/flags.FlagToEnv. */

@@ -2,6 +2,7 @@
 // (`-flag` or `--flag`, `-flag=value` or `-flag value`, booleans set by their bare name, parsing
 // stops at the first non-flag), Consul's flag names and value types, and Go's error texts, because
 // scripts and test harnesses start dcsgw with the command lines they give genuine Consul.
+import { parseGoBool, walkGoFlags } from '../flag-set.js';
 
 /** The value types of Consul's agent flags (agent/config/flags.go). */
 export type AgentFlagKind = 'bool' | 'int' | 'string' | 'duration' | 'strings' | 'map' | 'goString';
@@ -112,12 +113,6 @@ export interface ParsedAgentFlags {
   rest: string[];
 }
 
-function parseGoBoolStrict(raw: string): boolean | undefined {
-  if (['1', 't', 'T', 'TRUE', 'true', 'True'].includes(raw)) return true;
-  if (['0', 'f', 'F', 'FALSE', 'false', 'False'].includes(raw)) return false;
-  return undefined;
-}
-
 /** Go's strconv.Atoi: decimal with an optional sign. */
 export function parseGoAtoi(raw: string): number | undefined {
   if (!/^[+-]?\d+$/.test(raw)) return undefined;
@@ -153,7 +148,7 @@ export function parseGoDurationMs(raw: string): number | undefined {
 function checkValue(spec: AgentFlagSpec, raw: string): string | undefined {
   switch (spec.kind) {
     case 'bool':
-      return parseGoBoolStrict(raw) === undefined ? `invalid boolean value "${raw}" for -${spec.name}: strconv.ParseBool: parsing "${raw}": invalid syntax` : undefined;
+      return parseGoBool(raw) === undefined ? `invalid boolean value "${raw}" for -${spec.name}: strconv.ParseBool: parsing "${raw}": invalid syntax` : undefined;
     case 'int':
       return parseGoAtoi(raw) === undefined ? `invalid value "${raw}" for flag -${spec.name}: strconv.Atoi: parsing "${raw}": ${/^[+-]?\d+$/.test(raw) ? 'value out of range' : 'invalid syntax'}` : undefined;
     case 'duration':
@@ -166,39 +161,17 @@ function checkValue(spec: AgentFlagSpec, raw: string): string | undefined {
 /** Parses argv like Go's FlagSet.Parse (ContinueOnError) over Consul's agent flags. */
 export function parseAgentFlags(argv: readonly string[]): ParsedAgentFlags {
   const occurrences: Array<[string, string]> = [];
-  let i = 0;
-  for (; i < argv.length; i++) {
-    const arg = argv[i]!;
-    if (arg.length < 2 || arg[0] !== '-') break;
-    let minuses = 1;
-    if (arg[1] === '-') {
-      minuses = 2;
-      if (arg.length === 2) {
-        i++;
-        break;
-      }
-    }
-    const body = arg.slice(minuses);
-    if (body.length === 0 || body[0] === '-' || body[0] === '=') throw new AgentFlagError(`bad flag syntax: ${arg}`);
-    const eq = body.indexOf('=');
-    const name = eq >= 0 ? body.slice(0, eq) : body;
-    let value = eq >= 0 ? body.slice(eq + 1) : undefined;
-    const spec = AGENT_FLAGS.get(name);
-    if (!spec) {
-      if (name === 'help' || name === 'h') throw new AgentHelpRequested();
-      throw new AgentFlagError(`flag provided but not defined: -${name}`);
-    }
-    if (spec.kind === 'bool') {
-      value ??= 'true';
-    } else if (value === undefined) {
-      if (i + 1 >= argv.length) throw new AgentFlagError(`flag needs an argument: -${name}`);
-      value = argv[++i]!;
-    }
-    const why = checkValue(spec, value);
-    if (why !== undefined) throw new AgentFlagError(why);
-    occurrences.push([name, value]);
-  }
-  return { occurrences, rest: argv.slice(i) };
+  const rest = walkGoFlags(argv, {
+    specs: AGENT_FLAGS,
+    error: (message) => new AgentFlagError(message),
+    help: () => new AgentHelpRequested(),
+    onFlag: (spec, name, value) => {
+      const why = checkValue(spec, value);
+      if (why !== undefined) throw new AgentFlagError(why);
+      occurrences.push([name, value]);
+    },
+  });
+  return { occurrences, rest };
 }
 
 /** Go's flag.UnquoteUsage: the `quoted` word of the usage names the value; otherwise the type's name. */
