@@ -199,6 +199,10 @@ export const TRIAGE = {
   TestAPI_OperatorUsage: 'Usage.ConnectServiceInstances lacks the "api-gateway": 0 entry (Consul lists every service kind, zero counts included). Owner: operator usage.',
   TestCLI_OperatorRaftListPeers: 'RaftConfiguration.Index is 0; genuine Consul reports the raft index of the configuration (> 0 once bootstrapped). Owner: operator raft.',
   TestCLI_ExecRefused: 'with remote exec disabled (the default) genuine Consul handles the _rexec user event internally and never lists it in /v1/event/list; dcsgw lists it. Owner: events.',
-  TestAPI_LockDeleteKey: 'session create right after the leader is known answered 500 "Missing node registration": the agent\'s own node must be in the catalog by the time /v1/status/leader names a leader (intermittent). Owner: agent start-up / anti-entropy.',
-  TestAPI_LockContend: 'as TestAPI_LockDeleteKey: "Missing node registration" on the first session create (intermittent). Owner: agent start-up.',
+  ...Object.fromEntries(
+    ['TestAPI_LockLockUnlock', 'TestAPI_LockForceInvalidate', 'TestAPI_LockDeleteKey', 'TestAPI_LockContend', 'TestAPI_LockDestroy', 'TestAPI_LockConflict', 'TestAPI_LockReclaimLock', 'TestAPI_LockMonitorRetry', 'TestAPI_LockOneShot'].map((t) => [
+      t,
+      'intermittent: lock tests start the agent without Connect, so only WaitForLeader precedes the first session create, which then races the agent registering its own node (500 "Missing node registration"). The agent\'s node (and serfHealth) must be in the catalog by the time /v1/status/leader names a leader. Owner: agent start-up / anti-entropy. Kept out of the CI baseline until fixed.',
+    ]),
+  ),
 };
