@@ -52,6 +52,11 @@ export function findGo() {
 function goEnv(extra = {}) {
   const env = { ...process.env, GOFLAGS: '-mod=mod', GOTOOLCHAIN: 'local', ...extra };
   delete env.GOWORK;
+  // Without HOME the go command has no default module or build cache: predictable ones in tmp.
+  if (!env.HOME) {
+    env.GOPATH ??= join(tmpdir(), 'dcsgw-gopath');
+    env.GOCACHE ??= join(tmpdir(), 'dcsgw-gocache');
+  }
   return env;
 }
 
