@@ -4,7 +4,7 @@
 import type { Logger } from 'pino';
 import type { Backend } from '../../adapters/backend.js';
 import { ConsulCore } from '../../compat/consul-core.js';
-import { AgentRuntime, type AgentDefinitions } from '../../compat/agent/agent-runtime.js';
+import { AgentRuntime, type AgentRuntimeOptions } from '../../compat/agent/agent-runtime.js';
 import { formatGoDuration } from '../../compat/agent/go-duration.js';
 import type { AgentIdentity, ConsulContext } from './context.js';
 import { buildConsulHttp, type ConsulHttpServer } from './http-server.js';
@@ -34,21 +34,21 @@ export interface ConsulFaceOptions {
   runtime?: FaceRuntimeOptions;
 }
 
-export interface FaceRuntimeOptions {
-  /** Where the agent persists its services and checks (absent: nothing persisted, as -dev). */
-  dataDir?: string;
-  enableScriptChecks?: boolean;
-  enableLocalScriptChecks?: boolean;
-  nodeMeta?: Record<string, string>;
-  /** Services and checks of the configuration files. */
-  definitions?: AgentDefinitions;
-  /** PUT /v1/agent/leave: the binary shuts the agent down after answering. */
-  onLeave?: () => Promise<void>;
-  /** PUT /v1/agent/reload. */
-  onReload?: () => Promise<void>;
-  antiEntropyIntervalMs?: number;
-  checkReapIntervalMs?: number;
-  checkDeregisterIntervalMinMs?: number;
+/** What the face's caller may set of the agent runtime's options (AgentRuntimeOptions documents them), and when it starts. */
+export interface FaceRuntimeOptions
+  extends Pick<
+    AgentRuntimeOptions,
+    | 'dataDir'
+    | 'enableScriptChecks'
+    | 'enableLocalScriptChecks'
+    | 'nodeMeta'
+    | 'definitions'
+    | 'onLeave'
+    | 'onReload'
+    | 'antiEntropyIntervalMs'
+    | 'checkReapIntervalMs'
+    | 'checkDeregisterIntervalMinMs'
+  > {
   /**
    * 'now' (an agent: its node is in the catalog from the start, as Consul's) or 'first-request'
    * (etcd mode: a member whose Consul face is never used writes nothing to the store, so etcd
@@ -167,19 +167,9 @@ async function listenHttp(ctx: ConsulContext, at: ListenAddress, beforeFirst: ((
 export async function startConsulFace(backend: Backend, agent: AgentIdentity, opts: ConsulFaceOptions, logger: Logger): Promise<ConsulFaceHandle> {
   const core = new ConsulCore(backend, { datacenter: agent.datacenter });
   const r = opts.runtime ?? {};
-  const runtime = new AgentRuntime(core, agent, {
-    logger: logger.child({ module: 'agent' }),
-    ...(r.dataDir !== undefined ? { dataDir: r.dataDir } : {}),
-    ...(r.enableScriptChecks !== undefined ? { enableScriptChecks: r.enableScriptChecks } : {}),
-    ...(r.enableLocalScriptChecks !== undefined ? { enableLocalScriptChecks: r.enableLocalScriptChecks } : {}),
-    ...(r.nodeMeta ? { nodeMeta: r.nodeMeta } : {}),
-    ...(r.definitions ? { definitions: r.definitions } : {}),
-    ...(r.onLeave ? { onLeave: r.onLeave } : {}),
-    ...(r.onReload ? { onReload: r.onReload } : {}),
-    ...(r.antiEntropyIntervalMs !== undefined ? { antiEntropyIntervalMs: r.antiEntropyIntervalMs } : {}),
-    ...(r.checkReapIntervalMs !== undefined ? { checkReapIntervalMs: r.checkReapIntervalMs } : {}),
-    ...(r.checkDeregisterIntervalMinMs !== undefined ? { checkDeregisterIntervalMinMs: r.checkDeregisterIntervalMinMs } : {}),
-  });
+  // Every runtime option but `start` goes to the runtime as given (it reads each with ?? or as a flag).
+  const { start: _when, ...runtimeOptions } = r;
+  const runtime = new AgentRuntime(core, agent, { logger: logger.child({ module: 'agent' }), ...runtimeOptions });
   const ctx: ConsulContext = { core, agent, logger, runtime };
   const skipped: SkippedListener[] = [];
   let http: ConsulHttpServer | undefined;
