@@ -34,7 +34,8 @@ function normalise(text: string, side: Side): string {
   return text
     .split(port(side.https)).join('<TLS-PORT>')
     .split(port(side.http)).join('<HTTP-PORT>')
-    .replace(/\b[0-9a-f]{16}\b/g, '<ID>')
+    // member IDs: Go prints them in hex without leading zeros
+    .replace(/\b[0-9a-f]{12,16}\b/g, '<ID>')
     .replace(/took = [0-9.]+[µm]?s/g, 'took = <T>')
     .replace(/[0-9.]+ kB/g, '<SIZE>')
     .replace(/"(cluster_id|member_id|raft_term)":"\d+"/g, '"$1":"<N>"');
