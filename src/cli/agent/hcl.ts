@@ -196,18 +196,14 @@ class Parser {
           case 'r': out += '\r'; break;
           case '"': out += '"'; break;
           case '\\': out += '\\'; break;
-          case 'u': {
-            const hex = this.src.slice(this.pos, this.pos + 4);
-            if (!/^[0-9a-fA-F]{4}$/.test(hex)) this.fail('invalid \\u escape');
-            out += String.fromCharCode(parseInt(hex, 16));
-            this.pos += 4;
-            break;
-          }
+          case 'u':
           case 'U': {
-            const hex = this.src.slice(this.pos, this.pos + 8);
-            if (!/^[0-9a-fA-F]{8}$/.test(hex)) this.fail('invalid \\U escape');
+            // \uXXXX or \UXXXXXXXX: a code point in 4 or 8 hex digits
+            const digits = e === 'u' ? 4 : 8;
+            const hex = this.src.slice(this.pos, this.pos + digits);
+            if (hex.length !== digits || !/^[0-9a-fA-F]+$/.test(hex)) this.fail(`invalid \\${e} escape`);
             out += String.fromCodePoint(parseInt(hex, 16));
-            this.pos += 8;
+            this.pos += digits;
             break;
           }
           default:
