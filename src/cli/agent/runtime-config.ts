@@ -356,6 +356,18 @@ export function buildRuntimeConfig(parsed: ParsedAgentFlags, opts: BuildOptions 
   return fromMerged(merged, flags.dev, etcdPortExplicit);
 }
 
+/** Every definition must parse; the first that does not fails the start as Consul's "Error loading <what> definition". */
+function vetDefinitions(definitions: readonly unknown[], parse: (raw: unknown) => unknown, what: 'service' | 'check'): void {
+  for (const d of definitions) {
+    try {
+      parse(d);
+    } catch (err) {
+      if (err instanceof DefinitionError) throw new AgentConfigError(`Error loading ${what} definition: ${err.message}`);
+      throw err;
+    }
+  }
+}
+
 /** `etcdPortExplicit`: ports.etcd was given by a flag or a file (a taken port then fails start-up). */
 export function fromMerged(merged: ConfigObject, devMode: boolean, etcdPortExplicit = false): AgentRuntimeConfig {
   const notes: AgentRuntimeConfig['notes'] = [];
@@ -436,22 +448,8 @@ export function fromMerged(merged: ConfigObject, devMode: boolean, etcdPortExpli
 
   const services = (get(merged, 'services') as unknown[] | undefined) ?? [];
   const checks = (get(merged, 'checks') as unknown[] | undefined) ?? [];
-  for (const s of services) {
-    try {
-      parseServiceDefinition(s);
-    } catch (err) {
-      if (err instanceof DefinitionError) throw new AgentConfigError(`Error loading service definition: ${err.message}`);
-      throw err;
-    }
-  }
-  for (const c of checks) {
-    try {
-      parseCheckDefinition(c);
-    } catch (err) {
-      if (err instanceof DefinitionError) throw new AgentConfigError(`Error loading check definition: ${err.message}`);
-      throw err;
-    }
-  }
+  vetDefinitions(services, parseServiceDefinition, 'service');
+  vetDefinitions(checks, parseCheckDefinition, 'check');
 
   const nodeMetaRaw = get(merged, 'node_meta');
   const nodeMeta: Record<string, string> = {};
