@@ -27,25 +27,19 @@ function build(argv: string[]): AgentRuntimeConfig {
   return buildRuntimeConfig(parseAgentFlags(argv));
 }
 
-function configError(argv: string[]): string {
+/** The message of the `kind` error `run` throws; any other outcome fails the test. */
+function messageOf(run: () => unknown, kind: new (...args: never[]) => Error, what: string): string {
   try {
-    build(argv);
+    run();
   } catch (err) {
-    if (err instanceof AgentConfigError) return err.message;
+    if (err instanceof kind) return err.message;
     throw err;
   }
-  throw new Error('expected a configuration error');
+  throw new Error(`expected a ${what} error`);
 }
 
-function flagError(argv: string[]): string {
-  try {
-    parseAgentFlags(argv);
-  } catch (err) {
-    if (err instanceof AgentFlagError) return err.message;
-    throw err;
-  }
-  throw new Error('expected a flag error');
-}
+const configError = (argv: string[]): string => messageOf(() => build(argv), AgentConfigError, 'configuration');
+const flagError = (argv: string[]): string => messageOf(() => parseAgentFlags(argv), AgentFlagError, 'flag');
 
 describe('flag syntax (Go flag package)', () => {
   test('single and double dash, -flag=value and -flag value, bare booleans', () => {
