@@ -202,7 +202,9 @@ class Parser {
             const digits = e === 'u' ? 4 : 8;
             const hex = this.src.slice(this.pos, this.pos + digits);
             if (hex.length !== digits || !/^[0-9a-fA-F]+$/.test(hex)) this.fail(`invalid \\${e} escape`);
-            out += String.fromCodePoint(parseInt(hex, 16));
+            const codePoint = parseInt(hex, 16);
+            if (codePoint > 0x10ffff || (codePoint >= 0xd800 && codePoint <= 0xdfff)) this.fail(`invalid \\${e} escape`);
+            out += String.fromCodePoint(codePoint);
             this.pos += digits;
             break;
           }

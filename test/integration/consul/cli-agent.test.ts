@@ -68,7 +68,7 @@ describe.skipIf(noBuild)('dcsgw agent -dev', () => {
 
     // Consul writes, etcd reads; etcd writes, Consul reads
     const put = await fetch(`http://127.0.0.1:${http}/v1/kv/app/cfg`, { method: 'PUT', body: 'from-consul' });
-    expect(await put.text()).toBe('true');
+    expect(await put.text()).toBe('true\n'); // -dev pretty-prints JSON answers, as Consul's dev agent does
     if (hasBinary('etcdctl')) {
       const got = await etcdctl(`127.0.0.1:${etcdPort}`, ['get', 'app/cfg', '--print-value-only']);
       expect(got.stdout.trim()).toBe('from-consul');

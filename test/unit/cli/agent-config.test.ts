@@ -222,6 +222,7 @@ ui_config { enabled = true }
   test('HCL parser: strings with escapes, heredocs, labelled blocks, numbers; errors carry line:column', () => {
     expect(parseHcl('a = "x\\"y\\n" \n b = 1.5\n c = -3\n d = <<EOF\nline1\n  line2\nEOF\n e = false')).toEqual({ a: 'x"y\n', b: 1.5, c: -3, d: 'line1\n  line2\n', e: false });
     expect(parseHcl('service "web" { port = 1 }')).toEqual({ service: { web: { port: 1 } } });
+    expect(() => parseHcl('a = "\\UFFFFFFFF"')).toThrow('invalid \\U escape'); // a code point past Unicode: a syntax error, not a crash
     expect(parseHcl('x = { a = 1, b = [ { c = 2 } ] }')).toEqual({ x: { a: 1, b: [{ c: 2 }] } });
     expect(() => parseHcl('a = \n b = 2')).toThrow(/At 2:/);
     expect(() => parseHcl('a = "open')).toThrow(/At 1:5: literal not terminated/);
