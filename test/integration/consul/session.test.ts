@@ -289,11 +289,12 @@ describe('TTL expiry', () => {
   it('an unrenewed TTL session ends after about 2 x TTL and its key is released; renewals keep it alive', async () => {
     const mk = async (body: unknown) =>
       ((await (await fetch(`${short.url}/v1/session/create`, { method: 'PUT', body: JSON.stringify(body) })).json()) as { ID: string }).ID;
+    // The session's TTL runs from its creation: the clock starts before it.
+    const started = Date.now();
     const dying = await mk({ TTL: '1s', LockDelay: 0 });
     const kept = await mk({ TTL: '1s', LockDelay: 0 });
     await fetch(`${short.url}/v1/kv/ttl/a?acquire=${dying}`, { method: 'PUT', body: 'x' });
     await fetch(`${short.url}/v1/kv/ttl/b?acquire=${kept}`, { method: 'PUT', body: 'x' });
-    const started = Date.now();
     const holder = async (k: string) => (((await (await fetch(`${short.url}/v1/kv/${k}`)).json()) as Entry[])[0]!.Session);
     const renewer = setInterval(() => void fetch(`${short.url}/v1/session/renew/${kept}`, { method: 'PUT' }), 300);
     try {
