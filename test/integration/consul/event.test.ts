@@ -127,3 +127,15 @@ describe('list', () => {
     expect(events.some((e) => e.Name === 'deploy')).toBe(false);
   }, 60_000);
 });
+
+describe('remote exec events', () => {
+  it("are handled by the agent, not listed (consul exec's _rexec event, remote exec disabled)", async () => {
+    const fired = await fetch(`${face.url}/v1/event/fire/_rexec`, { method: 'PUT', body: '{"Prefix":"_rexec","Session":"x"}' });
+    expect(fired.status).toBe(200);
+    await fetch(`${face.url}/v1/event/fire/after-rexec`, { method: 'PUT', body: 'x' });
+    const listed = (await (await fetch(`${face.url}/v1/event/list`)).json()) as Array<{ Name: string }>;
+    expect(listed.some((e) => e.Name === 'after-rexec')).toBe(true);
+    expect(listed.some((e) => e.Name === '_rexec')).toBe(false);
+    expect(await (await fetch(`${face.url}/v1/event/list?name=_rexec`)).json()).toEqual([]);
+  });
+});

@@ -32,6 +32,12 @@ async function fire(ctx: ConsulContext, req: FastifyRequest, reply: FastifyReply
   }
 }
 
+/**
+ * `consul exec`'s event. A Consul agent handles it internally (remote exec, disabled by default, as
+ * here: dcsgw runs no remote commands) and never adds it to the event buffer that the list shows.
+ */
+const REMOTE_EXEC_EVENT = '_rexec';
+
 async function list(ctx: ConsulContext, req: FastifyRequest, reply: FastifyReply): Promise<unknown> {
   const opts = parseQueryOptions(req);
   const params = rawParams(req);
@@ -47,7 +53,7 @@ async function list(ctx: ConsulContext, req: FastifyRequest, reply: FastifyReply
       const seen = ctx.core.tracker.index('events');
       const services = await ctx.core.catalog.nodeServices(ctx.agent.nodeName);
       const audience = { nodeName: ctx.agent.nodeName, services: services.map((s) => ({ ID: s.value.ID, Tags: s.value.Tags })) };
-      const events = (await ctx.core.events.list()).filter((e) => acceptedBy(e, audience) && (nameFilter === '' || e.Name === nameFilter));
+      const events = (await ctx.core.events.list()).filter((e) => e.Name !== REMOTE_EXEC_EVENT && acceptedBy(e, audience) && (nameFilter === '' || e.Name === nameFilter));
       const index = eventListIndex(events);
       const left = deadline - Date.now();
       if (wanted > 0n && index === wanted && left > 0 && !abort.signal.aborted) {

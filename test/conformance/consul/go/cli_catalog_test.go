@@ -263,8 +263,10 @@ func TestCLI_OperatorRaftListPeers(t *testing.T) {
 	if s.LastIndex == 0 {
 		t.Errorf("Commit Index (LastIndex) is 0")
 	}
-	if cfg.Index == 0 {
-		t.Errorf("configuration Index is 0")
+	// The configuration's own Index is 0 on genuine Consul (raft's GetConfiguration carries no log
+	// index): py-consul's suite asserts it against genuine 1.20-1.22 agents. list-peers does not print it.
+	if cfg.Index != 0 {
+		t.Errorf("configuration Index %d, want 0 as genuine Consul answers", cfg.Index)
 	}
 	// -stale works too.
 	if _, err := a.client.Operator().RaftGetConfiguration(&api.QueryOptions{AllowStale: true}); err != nil {
