@@ -47,9 +47,21 @@ import { ServiceIndexes } from './catalog-service-index.js';
 import { SYSTEM, SystemPrefix, prefixEnd, systemKey } from './system-keys.js';
 
 export type { CheckStatus, NodeRecord, ServiceRecord, CheckRecord, Stored } from './catalog-records.js';
+import type { Weights } from './catalog-records.js';
 export type { RegisterRequest, DeregisterRequest, ServiceInput, CheckInput } from './catalog-decode.js';
 
 /** A catalog write Consul refuses: `message` is Consul's text; HTTP answers it with `status` (Consul's RPC errors are 500). */
+/**
+ * The weights a service is stored with: Consul keeps the given ones only when they are valid
+ * (Passing >= 1, Warning >= 0, both below 65536) and {Passing: 1, Warning: 1} otherwise — the Go
+ * client always sends Weights, as {0, 0} when its user set none (its TestAPI_ClientTxn reads {1, 1}
+ * back).
+ */
+function validWeights(w: Weights | null | undefined): Weights {
+  if (w && w.Passing >= 1 && w.Warning >= 0 && w.Passing < 65536 && w.Warning < 65536) return { Passing: w.Passing, Warning: w.Warning };
+  return { ...DEFAULT_WEIGHTS };
+}
+
 export class CatalogError extends Error {
   constructor(
     message: string,
@@ -218,7 +230,7 @@ function serviceRecordOf(node: string, s: ServiceInput): ServiceRecord {
     Meta: s.Meta,
     Port: s.Port,
     SocketPath: s.SocketPath,
-    Weights: s.Weights ?? { ...DEFAULT_WEIGHTS },
+    Weights: validWeights(s.Weights),
     EnableTagOverride: s.EnableTagOverride,
     Proxy: s.Proxy,
     Connect: s.Connect,

@@ -483,3 +483,14 @@ describe('?tag, ?node-meta, ?filter, ?near', () => {
     expect(nodesOf(nodes)).toEqual(['web-b', 'web-a']);
   });
 });
+
+describe('service weights', () => {
+  it('invalid weights (the Go client sends {0, 0} when its user set none) are stored as {1, 1}; valid ones as given', async () => {
+    const reg = (id: string, Weights: unknown) =>
+      fetch(`${face.url}/v1/catalog/register`, { method: 'PUT', body: JSON.stringify({ Node: 'w-node', Address: '10.0.0.9', Service: { ID: id, Service: 'weighted', Weights } }) });
+    expect((await reg('w0', { Passing: 0, Warning: 0 })).status).toBe(200);
+    expect((await reg('w5', { Passing: 5, Warning: 2 })).status).toBe(200);
+    const list = (await (await fetch(`${face.url}/v1/catalog/service/weighted`)).json()) as Array<{ ServiceID: string; ServiceWeights: unknown }>;
+    expect(Object.fromEntries(list.map((e) => [e.ServiceID, e.ServiceWeights]))).toEqual({ w0: { Passing: 1, Warning: 1 }, w5: { Passing: 5, Warning: 2 } });
+  });
+});
