@@ -116,6 +116,7 @@ export class AgentRuntime {
   private configServiceIds = new Set<string>();
   private configCheckIds = new Set<string>();
   private started = false;
+  private registeredNode = false;
   /** The start in progress: an agent write answered meanwhile waits for it before syncing (its service must be in the catalog when the answer arrives). */
   private starting: Promise<void> | undefined;
   private readonly nodeMeta: Record<string, string>;
@@ -151,8 +152,14 @@ export class AgentRuntime {
     return this.starting;
   }
 
+  /** True once this agent's node (with serfHealth) is in the catalog. */
+  get nodeRegistered(): boolean {
+    return this.registeredNode;
+  }
+
   private async startOnce(): Promise<void> {
     await this.registerNode();
+    this.registeredNode = true;
     if (this.options.definitions) this.applyDefinitions(this.options.definitions);
     this.restorePersisted();
     const fullSyncMs = this.options.antiEntropyIntervalMs ?? DEFAULT_ANTI_ENTROPY_MS;

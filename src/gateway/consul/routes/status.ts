@@ -17,6 +17,9 @@ export const statusRoutes: ConsulRoute = (app: FastifyInstance, ctx: ConsulConte
       return reply.send(JSON.stringify(await answer()));
     });
   };
-  get('/v1/status/leader', async () => (await raftView(ctx.core.backend, ctx.agent)).leaderAddress);
+  // Consul names the leader once leadership is established, which includes this server's own node
+  // in the catalog; until the agent has registered it, "" (clients such as the Go client's test
+  // server wait for a leader and then create sessions on the node at once).
+  get('/v1/status/leader', async () => (ctx.runtime && !ctx.runtime.nodeRegistered ? '' : (await raftView(ctx.core.backend, ctx.agent)).leaderAddress));
   get('/v1/status/peers', async () => (await raftView(ctx.core.backend, ctx.agent)).servers.filter((s) => s.Voter).map((s) => s.Address));
 };
