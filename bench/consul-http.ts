@@ -26,7 +26,9 @@ interface Row {
   errors: number;
 }
 
-const VALUE = 'v'.repeat(256);
+/** A 256-byte value that differs on every call: Consul (and dcsgw's Consul face) skip a PUT that changes nothing, etcd does not, so every face must be given a real change. */
+let valueSeq = 0;
+const nextValue = (): string => String(++valueSeq).padStart(256, 'v');
 const log = (line: string): void => void process.stderr.write(line + '\n');
 const b64 = (s: string) => Buffer.from(s).toString('base64');
 
@@ -37,9 +39,9 @@ function rssBytes(pid: number): number {
 
 /** One request of `op` on `face`: method, path, body. */
 function call(face: Face, op: Op, key: string): { method: 'PUT' | 'POST' | 'GET'; path: string; body?: string } {
-  if (face === 'consul') return op === 'put' ? { method: 'PUT', path: `/v1/kv/${key}`, body: VALUE } : { method: 'GET', path: `/v1/kv/${key}` };
+  if (face === 'consul') return op === 'put' ? { method: 'PUT', path: `/v1/kv/${key}`, body: nextValue() } : { method: 'GET', path: `/v1/kv/${key}` };
   return op === 'put'
-    ? { method: 'POST', path: '/v3/kv/put', body: JSON.stringify({ key: b64(key), value: b64(VALUE) }) }
+    ? { method: 'POST', path: '/v3/kv/put', body: JSON.stringify({ key: b64(key), value: b64(nextValue()) }) }
     : { method: 'POST', path: '/v3/kv/range', body: JSON.stringify({ key: b64(key) }) };
 }
 
