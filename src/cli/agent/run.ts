@@ -245,7 +245,10 @@ export async function startAgent(argv: readonly string[], hooks: AgentHooks = {}
     log.info('agent', 'Started DNS server', { address: where, network: 'udp' });
     log.info('agent', 'Started DNS server', { address: where, network: 'tcp' });
   }
-  if (face.http) log.info('agent', 'Started HTTP server', { address: formatHostPort(face.http.address.host, face.http.address.port), network: 'tcp' });
+  if (face.http) {
+    const { host, port } = face.http.address;
+    log.info('agent', 'Started HTTP server', host.startsWith('unix://') ? { address: host.slice('unix://'.length), network: 'unix' } : { address: formatHostPort(host, port), network: 'tcp' });
+  }
   if (etcd) for (const a of etcd.addresses) log.info('agent', 'dcsgw: started etcd v3 API', { address: formatHostPort(a.host, a.port), network: 'tcp' });
 
   if (cfg.pidFile) {

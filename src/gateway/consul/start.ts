@@ -1,6 +1,7 @@
 // The Consul face over one Backend, in one call: ConsulCore, the agent runtime, the HTTP API and
 // the DNS server. The `dcsgw` binary (etcd mode and `dcsgw agent`) and the tests' in-process face
 // (test/support/consul-face.ts) all start it here, so what a test sees is what the binary serves.
+import { rmSync } from 'node:fs';
 import type { Logger } from 'pino';
 import type { Backend } from '../../adapters/backend.js';
 import { ConsulCore } from '../../compat/consul-core.js';
@@ -153,8 +154,16 @@ async function listenHttp(ctx: ConsulContext, at: ListenAddress, beforeFirst: ((
       clearTimeout(timer);
     });
   }
+  // addresses.http = "unix:///path/to.sock": Consul serves HTTP on a Unix socket there, replacing a
+  // socket file left by an earlier run.
+  const socketPath = at.host.startsWith('unix://') ? at.host.slice('unix://'.length) : undefined;
   try {
-    await app.listen({ host: at.host, port: at.port });
+    if (socketPath !== undefined) {
+      rmSync(socketPath, { force: true });
+      await app.listen({ path: socketPath });
+    } else {
+      await app.listen({ host: at.host, port: at.port });
+    }
   } catch (err) {
     await app.close().catch(() => undefined);
     throw err;

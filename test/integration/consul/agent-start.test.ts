@@ -2,7 +2,8 @@
 // a default address that is taken left out (reported) while an explicit one fails, the agent's own
 // node registered, and the answers for what the OSS agent has switched off or dcsgw lacks.
 import { createServer, type Server } from 'node:net';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { request as httpRequest } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pino } from 'pino';
@@ -51,6 +52,27 @@ describe('start.ts: listeners', () => {
       await face.stop();
     } finally {
       blocker.close();
+    }
+  });
+
+  test('addresses.http = "unix:///path": HTTP on a Unix socket, replacing a stale socket file', async () => {
+    const sock = join(dir, 'agent.sock');
+    writeFileSync(sock, 'left by an earlier run');
+    const face = await startFace(backend, testAgentIdentity(), { http: { host: `unix://${sock}`, port: 8500 } }, pino({ level: 'silent' }));
+    try {
+      await face.runtimeStarted;
+      const body = await new Promise<string>((resolve, reject) => {
+        const req = httpRequest({ socketPath: sock, path: '/v1/status/leader' }, (res) => {
+          let text = '';
+          res.on('data', (c: Buffer) => (text += c.toString()));
+          res.on('end', () => resolve(text));
+        });
+        req.on('error', reject);
+        req.end();
+      });
+      expect(body).toMatch(/^"\d+\.\d+\.\d+\.\d+:\d+"$/);
+    } finally {
+      await face.stop();
     }
   });
 
