@@ -17,6 +17,9 @@ import { goHandshakeError } from './go-tls-errors.js';
 import { refusalOf } from './remote-cert-checks.js';
 import type { TlsInfo } from './tls-info.js';
 
+/** How long a refused connection is drained before it is dropped regardless. */
+const REFUSED_DRAIN_MS = 2000;
+
 export interface TlsRejection {
   remoteAddr: string;
   serverName: string;
@@ -133,6 +136,17 @@ export function createTlsTerminator(source: TlsSource, opts: TlsTerminatorOption
     }
     opts.onReject?.(r);
   };
+  // A connection refused after its handshake may already hold the client's first request: destroying
+  // it with unread bytes makes the kernel answer RST (curl: 56, "connection reset") or FIN (curl:
+  // 52, "empty reply") depending on timing. Reading what arrives and ending gracefully always
+  // gives the client an orderly close with no answer, as genuine etcd's refusal does.
+  const closeRefused = (socket: tls.TLSSocket): void => {
+    socket.on('data', () => undefined);
+    socket.on('error', () => undefined);
+    socket.resume();
+    socket.end();
+    setTimeout(() => socket.destroy(), REFUSED_DRAIN_MS).unref();
+  };
   server.on('tlsClientError', (err: NodeJS.ErrnoException, socket: tls.TLSSocket) => {
     reject(socket, goHandshakeError(err, socket));
     socket.destroy();
@@ -153,7 +167,7 @@ export function createTlsTerminator(source: TlsSource, opts: TlsTerminatorOption
           return;
         }
         reject(socket, why, true);
-        socket.destroy();
+        closeRefused(socket);
       },
       () => socket.destroy(),
     );
