@@ -474,30 +474,35 @@ describe('self, members, metrics, host', () => {
 });
 
 describe('/v1/agent/monitor', () => {
-  async function firstLine(path: string, trigger: () => Promise<void>): Promise<string> {
+  /** The first streamed line that `wanted` accepts: the agent also logs what other tests' checks do meanwhile. */
+  async function firstLine(path: string, trigger: () => Promise<void>, wanted: (line: string) => boolean): Promise<string> {
     const abort = new AbortController();
     const res = await fetch(url(path), { signal: abort.signal });
     expect(res.status).toBe(200);
     const reader = res.body!.getReader();
     await trigger();
     let text = '';
-    while (!text.includes('\n')) {
-      const { value, done } = await reader.read();
-      if (done) break;
-      text += Buffer.from(value).toString('utf8');
+    try {
+      for (;;) {
+        const found = text.split('\n').slice(0, -1).find(wanted);
+        if (found !== undefined) return found;
+        const { value, done } = await reader.read();
+        if (done) throw new Error(`monitor stream ended without the line wanted; got:\n${text}`);
+        text += Buffer.from(value).toString('utf8');
+      }
+    } finally {
+      abort.abort();
     }
-    abort.abort();
-    return text.split('\n')[0]!;
   }
 
   it('streams the agent log as hclog lines, or JSON with ?logjson', async () => {
     const line = await firstLine('/v1/agent/monitor?loglevel=debug', async () => {
       await expectOk(await put('/v1/agent/service/register', { Name: 'mon1' }));
-    });
+    }, (l) => l.includes('mon1'));
     expect(line).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z \[(INFO|DEBUG)\]\s+agent: /);
     const jsonLine = await firstLine('/v1/agent/monitor?logjson', async () => {
       await expectOk(await put('/v1/agent/service/register', { Name: 'mon2' }));
-    });
+    }, (l) => l.includes('"mon2"'));
     expect(JSON.parse(jsonLine)).toMatchObject({ '@module': 'agent', '@level': 'info', '@message': 'Synced service', service: 'mon2' });
     const bad = await get('/v1/agent/monitor?loglevel=loud');
     expect(`${bad.status} ${await bad.text()}`).toBe('400 Unknown log level: loud');
