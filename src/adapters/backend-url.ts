@@ -4,18 +4,17 @@
 //   etcds://...   (TLS without client options: the system's trust store)
 //
 // Several hosts are the members of one genuine etcd cluster, tried in order (failover). TLS options
-// are named as etcdctl names its flags. consul:// and redis:// are recognised and refused with a
-// clear "not built yet" (issue 8's later adapters); anything else is refused with the forms allowed.
+// are named as etcdctl names its flags. consul:// and redis:// URLs are parsed by their own
+// adapters' files (consul-url.ts, redis-url.ts); anything else is refused with the forms allowed.
 import type { EtcdBackendOptions } from './etcd.js';
+import { BackendUrlError } from './backend-url-error.js';
+import { parseConsulUrl, type ConsulTarget } from './consul-url.js';
+import { parseRedisUrl, type RedisTarget } from './redis-url.js';
 
-export class BackendUrlError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'BackendUrlError';
-  }
-}
+export { BackendUrlError } from './backend-url-error.js';
 
-export type BackendTarget = { kind: 'etcd'; options: EtcdBackendOptions; display: string };
+export type EtcdTarget = { kind: 'etcd'; options: EtcdBackendOptions; display: string };
+export type BackendTarget = EtcdTarget | ConsulTarget | RedisTarget;
 
 const FORMS = 'etcd://host:port[,host:port...] (with optional user:password@ and ?cacert=&cert=&key=), or etcds://...';
 const TLS_PARAMS = new Set(['cacert', 'cert', 'key', 'insecure-skip-tls-verify']);
@@ -28,10 +27,13 @@ function parseHostPort(text: string, url: string): string {
 
 export function parseBackendUrl(url: string): BackendTarget {
   const scheme = /^([a-z][a-z0-9+.-]*):\/\//i.exec(url)?.[1]?.toLowerCase();
-  if (scheme === 'consul' || scheme === 'redis' || scheme === 'rediss') {
-    throw new BackendUrlError(`--backend ${url}: the ${scheme === 'consul' ? 'Consul' : 'Redis'} backend is not built yet; only ${FORMS} is supported so far`);
-  }
+  if (scheme === 'consul' || scheme === 'consuls') return parseConsulUrl(url);
+  if (scheme?.startsWith('redis')) return parseRedisUrl(url);
   if (scheme !== 'etcd' && scheme !== 'etcds') throw new BackendUrlError(`--backend ${url}: unsupported backend URL; use ${FORMS}`);
+  return parseEtcdUrl(url, scheme);
+}
+
+function parseEtcdUrl(url: string, scheme: string): EtcdTarget {
   let rest = url.slice(scheme.length + 3);
   let query = '';
   const q = rest.indexOf('?');

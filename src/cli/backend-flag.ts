@@ -5,7 +5,7 @@
 //
 // The flag is taken off the command line before etcd's flags are parsed (it is dcsgw's own, like
 // --consul-http-addr: not an ETCD_* variable, not in etcd's usage), or read from DCSGW_BACKEND.
-import { createEtcdBackend, type EtcdBackend } from '../adapters/etcd.js';
+import { backendKindName, openBackend, type OpenedBackend } from '../adapters/open-backend.js';
 import { BackendUrlError, parseBackendUrl } from '../adapters/backend-url.js';
 import { isEmptyTlsInfo } from '../gateway/tls/tls-info.js';
 import { startEtcdServer, type EtcdServer } from '../gateway/etcd/server.js';
@@ -41,7 +41,7 @@ export function takeBackendFlag(argv: readonly string[], env: NodeJS.ProcessEnv)
 }
 
 export interface RunningGateway {
-  readonly backend: EtcdBackend;
+  readonly backend: OpenedBackend;
   readonly server: EtcdServer;
   stop(): Promise<void>;
 }
@@ -68,18 +68,19 @@ export async function serveOverBackend(config: ServeConfig, url: string, notes: 
     throw err;
   }
   refuseStoreOnlyOptions(config);
-  const backend = createEtcdBackend(target.options);
-  log.emit(ev('info', `connecting to the etcd backend ${target.display}`, 'connecting to backend', { backend: target.display }));
+  const backend = openBackend(target);
+  const kind = backendKindName(target);
+  log.emit(ev('info', `connecting to the ${kind} backend ${target.display}`, 'connecting to backend', { backend: target.display }));
   try {
     await backend.ready(BACKEND_READY_TIMEOUT_MS);
   } catch (err) {
     await backend.close();
-    throw new StartupError(`--backend ${target.display}: cannot reach the etcd cluster: ${(err as Error).message}`);
+    throw new StartupError(`--backend ${target.display}: cannot reach the ${kind} store: ${(err as Error).message}`);
   }
   const status = await backend.status();
   const ids = { memberId: status.header.memberId, clusterId: status.header.clusterId };
   log.emit(
-    ev('info', `serving over the etcd backend ${target.display} (cluster ${ids.clusterId.toString(16)}, etcd ${status.version})`, 'serving over backend', {
+    ev('info', `serving over the ${kind} backend ${target.display} (cluster ${ids.clusterId.toString(16)}, etcd ${status.version})`, 'serving over backend', {
       backend: target.display,
       'cluster-id': ids.clusterId.toString(16),
       'backend-version': status.version,

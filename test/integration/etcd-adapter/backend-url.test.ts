@@ -3,6 +3,7 @@
 // auth enabled and with client-certificate TLS.
 import { afterAll, describe, expect, it } from 'vitest';
 import { BackendUrlError, parseBackendUrl } from '../../../src/adapters/backend-url.js';
+import { openBackend } from '../../../src/adapters/open-backend.js';
 import { createEtcdBackend } from '../../../src/adapters/etcd.js';
 import { putRequest, rangeRequest } from '../../../src/adapters/requests.js';
 import { CliExit } from '../../../src/cli/config.js';
@@ -62,12 +63,12 @@ describe.skipIf(skipUnlessBinaries('etcd', 'etcdctl'))('the URL\'s credentials a
       const r = await etcdctl(etcd.endpoints, args);
       expect(r.code, r.stderr).toBe(0);
     }
-    const good = createEtcdBackend(parseBackendUrl(`etcd://root:rootpw@127.0.0.1:${etcd.clientPort}`).options);
+    const good = openBackend(parseBackendUrl(`etcd://root:rootpw@127.0.0.1:${etcd.clientPort}`));
     await good.ready();
     await good.put(putRequest(Buffer.from('authed'), Buffer.from('yes')));
     expect((await good.range(rangeRequest(Buffer.from('authed')))).kvs[0]!.value.toString()).toBe('yes');
     await good.close();
-    const bad = createEtcdBackend(parseBackendUrl(`etcd://root:wrong@127.0.0.1:${etcd.clientPort}`).options);
+    const bad = openBackend(parseBackendUrl(`etcd://root:wrong@127.0.0.1:${etcd.clientPort}`));
     await expect(bad.range(rangeRequest(Buffer.from('authed')))).rejects.toThrow('etcdserver: authentication failed, invalid user ID or password');
     await bad.close();
     const anonymous = createEtcdBackend({ endpoints: [`127.0.0.1:${etcd.clientPort}`] });
@@ -85,13 +86,13 @@ describe.skipIf(skipUnlessBinaries('etcd', 'etcdctl'))('the URL\'s credentials a
       waitReady: false,
       extraArgs: ['--listen-client-urls', url, '--advertise-client-urls', url, '--cert-file', pki.serverCert, '--key-file', pki.serverKey, '--trusted-ca-file', pki.ca, '--client-cert-auth'],
     });
-    const be = createEtcdBackend(parseBackendUrl(`etcd://127.0.0.1:${client}?cacert=${pki.ca}&cert=${pki.clientCert}&key=${pki.clientKey}`).options);
+    const be = openBackend(parseBackendUrl(`etcd://127.0.0.1:${client}?cacert=${pki.ca}&cert=${pki.clientCert}&key=${pki.clientKey}`));
     await be.ready(20_000);
     const put = await be.put(putRequest(Buffer.from('tls'), Buffer.from('ok')));
     expect(put.header.revision).toBeGreaterThan(1);
     await be.close();
     // without a client certificate the handshake fails: the adapter reports the cluster unreachable
-    const noCert = createEtcdBackend(parseBackendUrl(`etcd://127.0.0.1:${client}?cacert=${pki.ca}`).options);
+    const noCert = openBackend(parseBackendUrl(`etcd://127.0.0.1:${client}?cacert=${pki.ca}`));
     await expect(noCert.ready(2000)).rejects.toThrow();
     await noCert.close();
   });
