@@ -7,8 +7,11 @@ export interface WaitOptions {
   timeoutMs?: number;
   /** Pause between attempts (default 50 ms). */
   intervalMs?: number;
-  /** Shown in the timeout error: "timed out after 15000 ms waiting for <what>". */
-  what?: string;
+  /**
+   * Shown in the timeout error: "timed out after 15000 ms waiting for <what>". A function is called
+   * at the timeout, so what it shows (e.g. process output) is the state at the end of the wait.
+   */
+  what?: string | (() => string);
 }
 
 export const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
@@ -34,7 +37,8 @@ export async function waitFor<T>(
     }
     if (Date.now() >= deadline) {
       const detail = lastError instanceof Error ? `: ${lastError.message}` : lastError ? `: ${String(lastError)}` : '';
-      throw new Error(`timed out after ${timeoutMs} ms waiting for ${opts.what ?? 'condition'}${detail}`);
+      const what = typeof opts.what === 'function' ? opts.what() : opts.what;
+      throw new Error(`timed out after ${timeoutMs} ms waiting for ${what ?? 'condition'}${detail}`);
     }
     await sleep(intervalMs);
   }

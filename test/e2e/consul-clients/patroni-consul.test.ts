@@ -82,7 +82,7 @@ async function restStatus(n: PatroniNode, path: string): Promise<number> {
 }
 
 async function leaderKey(): Promise<string | undefined> {
-  const res = await fetch(`http://127.0.0.1:${consulPort}/v1/kv/service/${SCOPE}/leader?raw`);
+  const res = await fetch(`http://127.0.0.1:${consulPort}/v1/kv/service/${SCOPE}/leader?raw`, { signal: AbortSignal.timeout(5000) });
   return res.status === 200 ? await res.text() : undefined;
 }
 
@@ -91,7 +91,7 @@ function output(): string {
 }
 
 async function waitPrimary(n: PatroniNode, timeoutMs: number): Promise<void> {
-  await waitFor(async () => (await restStatus(n, '/primary')) === 200 && (await leaderKey()) === n.name, { timeoutMs, intervalMs: 500, what: `${n.name} primary\n${output()}` });
+  await waitFor(async () => (await restStatus(n, '/primary')) === 200 && (await leaderKey()) === n.name, { timeoutMs, intervalMs: 500, what: () => `${n.name} primary\n${output()}` });
 }
 
 describe.skipIf(missing !== undefined)(`Patroni on the Consul face${missing ? `: ${missing}` : ''}`, () => {
@@ -140,7 +140,7 @@ describe.skipIf(missing !== undefined)(`Patroni on the Consul face${missing ? `:
     startPatroni(pg1);
     await waitPrimary(pg1, 90_000);
     startPatroni(pg2);
-    await waitFor(async () => (await restStatus(pg2, '/replica')) === 200, { timeoutMs: 90_000, intervalMs: 500, what: `pg2 replica\n${output()}` });
+    await waitFor(async () => (await restStatus(pg2, '/replica')) === 200, { timeoutMs: 90_000, intervalMs: 500, what: () => `pg2 replica\n${output()}` });
 
     // Patroni's own view of the cluster, read from dcsgw by patronictl.
     const members = await fetch(`http://127.0.0.1:${consulPort}/v1/kv/service/${SCOPE}/members/?keys`).then((r) => r.json());

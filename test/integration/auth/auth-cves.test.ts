@@ -19,7 +19,7 @@ const stable = (s: string) =>
   s
     .replace(/^\{"level":"warn".*"error":("[^"]*")\}$/gm, 'retry $1')
     .replace(/^\{"level":"info".*\n/gm, '')
-    .replace(/\b[0-9a-f]{16}\b/g, '<id>')
+    .replace(/\b[0-9a-f]{12,16}\b/g, '<id>') // IDs printed with %x: leading zeros dropped
     .replace(/127\.0\.0\.1:\d+/g, '<addr>')
     .replace(/"header":\{[^}]*\}/g, '"header":{}')
     .replace(/remaining\(\d+s\)/g, 'remaining(<n>s)');

@@ -28,7 +28,7 @@ const PORTS = { from: 39500, to: 39999 };
 function normalise(text: string): string {
   return text
     .replace(/"(cluster_id|member_id|raft_term|ID|leader)":\d+/g, '"$1":<id>')
-    .replace(/\b[0-9a-f]{16}\b/g, '<hex-id>');
+    .replace(/\b[0-9a-f]{12,16}\b/g, '<hex-id>');
 }
 
 describe.skipIf(skipUnlessBinaries('etcd', 'etcdctl') || !hasDcsgwBuild())('dcsgw --backend etcd:// (the binary, genuine etcdctl)', () => {

@@ -11,10 +11,11 @@ import { allocatePorts, etcdctl, skipUnlessBinaries, stopAllProcesses } from '..
 import { clientFlags, makePki, memberFlags, spawnMember, tempDataDir, TLS_PORTS, waitTlsHealthy, type Kind, type Pki } from './tls-support.js';
 
 const KINDS: Kind[] = ['etcd', 'dcsgw'];
+type Ports = { client: string; peer: string; metrics: string };
 let pki: Pki;
 
 /** Starts `kind` with `extra` flags on fresh ports, waits for it to exit, and returns its exit code and last stderr line (timestamp removed). */
-async function failedStart(kind: Kind, extra: (ports: { client: string; peer: string }) => string[], logger: 'capnslog' | 'zap', ports: { client: string; peer: string }): Promise<{ code: number | string; last: string }> {
+async function failedStart(kind: Kind, extra: (ports: Ports) => string[], logger: 'capnslog' | 'zap', ports: Ports): Promise<{ code: number | string; last: string }> {
   const dataDir = tempDataDir(kind);
   const m = spawnMember(kind, ['--logger', logger, '--data-dir', dataDir, ...extra(ports)], dataDir);
   const code = await Promise.race([m.proc.exited, new Promise<string>((r) => setTimeout(() => r('still running'), 15_000))]);
@@ -35,11 +36,11 @@ describe.skipIf(skipUnlessBinaries('etcd', 'etcdctl', 'openssl'))('TLS at start-
   });
 
   it('bad TLS combinations: the same fatal error and exit code 1 (capnslog and zap)', async () => {
-    const cases: Record<string, (p: { client: string; peer: string }) => string[]> = {
+    const cases: Record<string, (p: Ports) => string[]> = {
       'https client URL without key pair': (p) => ['--listen-client-urls', `https://${p.client}`, '--advertise-client-urls', `https://${p.client}`, '--listen-peer-urls', `http://${p.peer}`, '--initial-advertise-peer-urls', `http://${p.peer}`, '--initial-cluster', `default=http://${p.peer}`],
       'https peer URL without key pair': (p) => ['--listen-client-urls', `http://${p.client}`, '--advertise-client-urls', `http://${p.client}`, '--listen-peer-urls', `https://${p.peer}`, '--initial-advertise-peer-urls', `https://${p.peer}`, '--initial-cluster', `default=https://${p.peer}`],
       'unknown cipher suite': (p) => ['--cert-file', pki.serverCert, '--key-file', pki.serverKey, '--cipher-suites', 'TLS_NOT_A_SUITE', '--listen-client-urls', `https://${p.client}`, '--advertise-client-urls', `https://${p.client}`, '--listen-peer-urls', `http://${p.peer}`, '--initial-advertise-peer-urls', `http://${p.peer}`, '--initial-cluster', `default=http://${p.peer}`],
-      'https metrics URL without key pair': (p) => ['--listen-metrics-urls', `https://${p.peer.replace(/:\d+$/, ':38998')}`, '--listen-client-urls', `http://${p.client}`, '--advertise-client-urls', `http://${p.client}`, '--listen-peer-urls', `http://${p.peer}`, '--initial-advertise-peer-urls', `http://${p.peer}`, '--initial-cluster', `default=http://${p.peer}`],
+      'https metrics URL without key pair': (p) => ['--listen-metrics-urls', `https://${p.metrics}`, '--listen-client-urls', `http://${p.client}`, '--advertise-client-urls', `http://${p.client}`, '--listen-peer-urls', `http://${p.peer}`, '--initial-advertise-peer-urls', `http://${p.peer}`, '--initial-cluster', `default=http://${p.peer}`],
       'missing certificate file': (p) => ['--cert-file', join(pki.dir, 'nope.pem'), '--key-file', pki.serverKey, '--listen-client-urls', `https://${p.client}`, '--advertise-client-urls', `https://${p.client}`, '--listen-peer-urls', `http://${p.peer}`, '--initial-advertise-peer-urls', `http://${p.peer}`, '--initial-cluster', `default=http://${p.peer}`],
     };
     // a suite list without an AES-128-GCM suite: genuine etcd fails on it when serving ("listener
@@ -48,8 +49,8 @@ describe.skipIf(skipUnlessBinaries('etcd', 'etcdctl', 'openssl'))('TLS at start-
     for (const [what, extra] of Object.entries(cases)) {
       for (const logger of ['capnslog', 'zap'] as const) {
         if (what.endsWith('(zap)') && logger !== 'zap') continue;
-        const [c, p] = await allocatePorts(2, TLS_PORTS);
-        const ports = { client: `127.0.0.1:${c}`, peer: `127.0.0.1:${p}` };
+        const [c, p, m] = await allocatePorts(3, TLS_PORTS);
+        const ports = { client: `127.0.0.1:${c}`, peer: `127.0.0.1:${p}`, metrics: `127.0.0.1:${m}` };
         const etcd = await failedStart('etcd', extra, logger, ports);
         const dcsgw = await failedStart('dcsgw', extra, logger, ports);
         expect(etcd.code, `${what} (${logger}) etcd`).toBe(1);
