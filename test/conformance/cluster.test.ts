@@ -13,7 +13,7 @@ import { compareRuns, dumpAll } from './harness/compare.js';
 import { GrpcTarget } from './harness/grpc.js';
 import { TargetRunner, type ScenarioOutcome } from './harness/runner.js';
 import { knownClusterDifferences } from './known-differences.js';
-import { cluster3Scenarios, quorumLossScenario } from './scenarios/cluster3.js';
+import { cluster3Scenarios, quorumLossScenario } from '../../src/compat/conformance/etcd/scenarios/cluster3.js';
 
 const RANGE = { from: 23500, to: 23799 };
 const targetKind: MemberKind =

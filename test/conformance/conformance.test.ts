@@ -15,7 +15,7 @@ import {
 import { compareRuns, dumpAll } from './harness/compare.js';
 import { TargetRunner, type ScenarioOutcome } from './harness/runner.js';
 import { knownDifferences } from './known-differences.js';
-import { allScenarios } from './scenarios/index.js';
+import { allScenarios } from '../../src/compat/conformance/etcd/scenarios/index.js';
 
 const RANGE = { from: 23001, to: 23499 };
 const SHARED = { name: 'conformance', advertisePeerUrl: 'http://127.0.0.1:23000', initialClusterToken: 'dcsgw-conformance' };

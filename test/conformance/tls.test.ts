@@ -14,7 +14,7 @@ import { clientFlags, makePki, waitTlsHealthy, type Pki } from '../integration/t
 import { compareRuns, dumpAll } from './harness/compare.js';
 import { TargetRunner, type ScenarioOutcome } from './harness/runner.js';
 import { knownDifferences } from './known-differences.js';
-import { allScenarios } from './scenarios/index.js';
+import { allScenarios } from '../../src/compat/conformance/etcd/scenarios/index.js';
 
 const RANGE = { from: 38500, to: 38999 };
 

@@ -1,7 +1,7 @@
 // The JSON-gateway requests Patroni's etcd3 client sends (patroni/dcs/etcd3.py), as it shapes
 // them: compares without "result" (EQUAL by default), int64 fields as JSON numbers or strings,
 // leases on puts, create-if-absent and compare-and-delete transactions, streaming watches.
-import type { Scenario, StepContext } from '../harness/types.js';
+import type { Scenario, StepContext } from '../types.js';
 import { scenario, seed } from './dsl.js';
 
 const b64 = (s: string) => Buffer.from(s).toString('base64');

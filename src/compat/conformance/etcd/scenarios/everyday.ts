@@ -2,7 +2,7 @@
 // revision, watching deletes with their previous values, leases used after revoke, range compares,
 // sorting and leases through the JSON gateway (Patroni's path), a same-URL member update, and
 // HashKV / reads below a compaction (late: they compact).
-import type { Scenario, StepContext } from '../harness/types.js';
+import type { Scenario, StepContext } from '../types.js';
 import { ctl, ctlIn, ctlUntil, scenario, seed } from './dsl.js';
 
 const b = (s: string) => Buffer.from(s);

@@ -1,5 +1,5 @@
 // Small constructors so scenario tables read like shell sessions.
-import type { CtlStep, Scenario, SeedStep, Step } from '../harness/types.js';
+import type { CtlStep, Scenario, SeedStep, Step } from '../types.js';
 
 export const ctl = (...args: string[]): CtlStep => ({ ctl: args });
 export const ctlIn = (input: string, ...args: string[]): CtlStep => ({ ctl: args, input });

@@ -1,5 +1,5 @@
 // put / get / del through genuine etcdctl, every range option, every output format.
-import type { Scenario } from '../harness/types.js';
+import type { Scenario } from '../types.js';
 import { abc, ctl, ctlIn, FORMATS, scenario, seed } from './dsl.js';
 
 /** get options worth comparing, each run in every output format over the same seeded keys. */

@@ -3,7 +3,7 @@
 // later scenario sees); each enables auth itself (root/rootpw, as late-auth-flow leaves it) and
 // disables it again at the end.
 import { Etcd3 } from 'etcd3';
-import type { Scenario, StepContext } from '../harness/types.js';
+import type { Scenario, StepContext } from '../types.js';
 import { ctl, scenario } from './dsl.js';
 
 const late = (s: Scenario): Scenario => ({ ...s, late: true });

@@ -1,6 +1,6 @@
 // Edge cases: odd keys and values, watch streams with several watchers, gateway request shapes,
 // etcdctl options that change the encoding (--hex), snapshot files read back by etcdctl.
-import type { Scenario, StepContext } from '../harness/types.js';
+import type { Scenario, StepContext } from '../types.js';
 import { abc, ctl, ctlFor, ctlUntil, scenario, seed } from './dsl.js';
 
 const b = (s: string) => Buffer.from(s);

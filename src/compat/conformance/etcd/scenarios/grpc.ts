@@ -1,5 +1,5 @@
 // Raw gRPC through @grpc/grpc-js with proto/: full response messages and status codes/messages.
-import type { Scenario } from '../harness/types.js';
+import type { Scenario } from '../types.js';
 import { scenario, seed } from './dsl.js';
 
 const b = (s: string) => Buffer.from(s);

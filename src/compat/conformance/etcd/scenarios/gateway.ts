@@ -1,6 +1,6 @@
 // The JSON gateway and the plain HTTP endpoints on the client port, via fetch.
-import type { Scenario } from '../harness/types.js';
-import type { StepContext } from '../harness/types.js';
+import type { Scenario } from '../types.js';
+import type { StepContext } from '../types.js';
 import { scenario, seed } from './dsl.js';
 
 const b64 = (s: string) => Buffer.from(s).toString('base64');

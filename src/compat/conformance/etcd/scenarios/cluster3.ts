@@ -1,7 +1,7 @@
 // Three-member cluster scenarios (cluster.test.ts): membership changes, leadership transfer,
 // reads and writes through followers, a member down, quorum lost. Member and cluster IDs differ
 // between the two clusters (their peer ports differ), so they are labelled by member name.
-import type { CtlStep, Scenario } from '../harness/types.js';
+import type { CtlStep, Scenario } from '../types.js';
 import { ctl, FORMATS, scenario } from './dsl.js';
 
 const on = (endpoints: 'all' | number, ...args: string[]): CtlStep => ({ ctl: args, endpoints });

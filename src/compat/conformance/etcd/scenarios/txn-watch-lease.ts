@@ -1,5 +1,5 @@
 // txn (interactive, via stdin), watch (history replay and live events), leases.
-import type { Scenario } from '../harness/types.js';
+import type { Scenario } from '../types.js';
 import { abc, ctl, ctlFor, ctlIn, ctlUntil, scenario, seed } from './dsl.js';
 
 const txn = (input: string, ...extra: string[]) => ctlIn(input, 'txn', '-i', ...extra);

@@ -1,7 +1,7 @@
 // Read-only txns (every op a range), which etcd serves without a raft proposal: linearizable ones
 // after a ReadIndex, serializable ones locally. The answers (header revision, nested headers,
 // branch, range errors inside the txn) must be those of the proposed path genuine etcd shares.
-import type { Scenario } from '../harness/types.js';
+import type { Scenario } from '../types.js';
 import { ctl, scenario, seed } from './dsl.js';
 
 const b = (s: string) => Buffer.from(s);

@@ -1,6 +1,6 @@
 // -w protobuf prints the raw response message: compared byte for byte (hex). These run first, on
 // fresh members, because the bytes carry absolute revisions that no normalisation can reach.
-import type { Scenario } from '../harness/types.js';
+import type { Scenario } from '../types.js';
 import { ctl, ctlIn, scenario, seed } from './dsl.js';
 
 export const protobufScenarios: Scenario[] = [

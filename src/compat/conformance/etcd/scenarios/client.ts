@@ -1,6 +1,6 @@
 // The `etcd3` npm client: what an application using it gets back.
 import type { Etcd3 } from 'etcd3';
-import type { Scenario, StepContext } from '../harness/types.js';
+import type { Scenario, StepContext } from '../types.js';
 import { scenario, seed } from './dsl.js';
 
 const call = (label: string, client: (c: Etcd3, ctx: StepContext) => Promise<unknown>) => ({ label, client });

@@ -1,5 +1,5 @@
 // Every conformance scenario, in run order. Add new ones to the table of their kind.
-import type { Scenario } from '../harness/types.js';
+import type { Scenario } from '../types.js';
 import { authScenarios } from './auth.js';
 import { clientScenarios } from './client.js';
 import { clusterScenarios } from './cluster.js';

@@ -1,5 +1,5 @@
 // Error answers through etcdctl: the message text and the exit code must be genuine etcd's.
-import type { Scenario } from '../harness/types.js';
+import type { Scenario } from '../types.js';
 import { ctl, ctlIn, scenario, seed } from './dsl.js';
 
 export const errorScenarios: Scenario[] = [

@@ -1,5 +1,5 @@
 // Cluster and maintenance commands, lock/elect, user/role management (auth stays disabled here).
-import type { Scenario } from '../harness/types.js';
+import type { Scenario } from '../types.js';
 import { ctl, ctlIn, ctlUntil, FORMATS, scenario, seed } from './dsl.js';
 
 export const clusterScenarios: Scenario[] = [

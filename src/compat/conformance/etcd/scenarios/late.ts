@@ -1,6 +1,6 @@
 // Scenarios that change what every later scenario would see (compaction, auth enable, global
 // lists): they run after all others, in this order.
-import type { Scenario, StepContext } from '../harness/types.js';
+import type { Scenario, StepContext } from '../types.js';
 import { ctl, scenario, seed } from './dsl.js';
 
 const b = (s: string) => Buffer.from(s);
