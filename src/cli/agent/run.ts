@@ -20,6 +20,7 @@ import { AgentFlagError, AgentHelpRequested, agentHelpText, goFlagDefaults, pars
 import { Hclog, logFds } from './hclog.js';
 import { resolveNodeId } from './node-id.js';
 import { buildRuntimeConfig, type AgentRuntimeConfig } from './runtime-config.js';
+import { runClientAgent, selectsClientAgent } from './run-client.js';
 
 /** The cluster token the agent's one-member store is created with (its IDs derive from it). */
 const AGENT_CLUSTER_TOKEN = 'dcsgw-consul-agent';
@@ -321,6 +322,8 @@ const GO_SIGNAL_NAME: Partial<Record<NodeJS.Signals, string>> = { SIGINT: 'inter
 
 /** The whole `dcsgw agent` command: runs until a signal stops it; resolves with the exit code. */
 export async function runAgent(argv: readonly string[]): Promise<number> {
+  // a client agent (no -server) or an agent over -backend=URL keeps no replicated data: run-client.ts
+  if (selectsClientAgent(argv)) return runClientAgent(argv);
   // a signal during start-up is honoured once the agent is up (Consul cancels its start)
   let early: NodeJS.Signals | undefined;
   const onEarly = (sig: NodeJS.Signals): void => {

@@ -422,9 +422,6 @@ export function fromMerged(merged: ConfigObject, devMode: boolean, etcdPortExpli
   const aclEnabled = bool(merged, 'acl.enabled') || (typeof get(merged, 'acl_datacenter') === 'string' && get(merged, 'acl_datacenter') !== '');
   if (aclEnabled) throw new AgentConfigError('ACLs are not supported by dcsgw yet (acl.enabled = true): start the agent without an acl { enabled = true } block');
 
-  if (!server && !devMode) {
-    throw new AgentConfigError('client agents (without -server) are not supported by dcsgw yet: start a server agent with -server -bootstrap (or -dev)');
-  }
   if (bootstrapExpect > 1) {
     throw new AgentConfigError(`bootstrap_expect = ${bootstrapExpect} needs a cluster of server agents, which dcsgw does not form yet: use -bootstrap (or -bootstrap-expect=1) for a single server`);
   }
