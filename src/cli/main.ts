@@ -9,6 +9,7 @@ import { FLAGS_LINE, USAGE_LINE } from './usage-text.js';
 import { versionText } from './version.js';
 import { runAgent } from './agent/run.js';
 import { runConsulCommand } from './agent/consul-command.js';
+import { runReload } from './agent/reload.js';
 import { serveOverBackend, takeBackendFlag } from './backend-flag.js';
 
 function exitWith(code: number, stdout = '', stderr = ''): never {
@@ -21,6 +22,11 @@ export async function main(argv: readonly string[], env: NodeJS.ProcessEnv): Pro
   if (argv[0] === 'version') exitWith(0, versionText());
   // `dcsgw agent ...` takes Consul's agent command line; `dcsgw consul <cmd>` is where a `consul` wrapper lands
   if (argv[0] === 'agent') process.exit(await runAgent(argv.slice(1)));
+  // `dcsgw reload` is `consul reload`: PUT /v1/agent/reload on the local agent (-http-addr / CONSUL_HTTP_ADDR)
+  if (argv[0] === 'reload') {
+    const result = await runReload(argv.slice(1), env);
+    exitWith(result.code, result.stdout, result.stderr);
+  }
   if (argv[0] === 'consul') {
     const result = await runConsulCommand(argv.slice(1));
     exitWith(result.code, result.stdout, result.stderr);

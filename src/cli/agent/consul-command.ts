@@ -4,6 +4,7 @@
 // dcsgw serves: it is refused with a message naming what to use instead.
 import { runAgent } from './run.js';
 import { runConsulVersion } from './consul-version.js';
+import { runReload } from './reload.js';
 
 export interface CommandResult {
   code: number;
@@ -15,10 +16,11 @@ export async function runConsulCommand(args: readonly string[]): Promise<Command
   const [cmd, ...rest] = args;
   if (cmd === 'version' || cmd === '-version' || cmd === '--version' || cmd === '-v') return runConsulVersion(rest);
   if (cmd === 'agent') return { code: await runAgent(rest), stdout: '', stderr: '' };
+  if (cmd === 'reload') return runReload(rest);
   const what = cmd === undefined ? 'no command given' : `"${cmd}" is not provided by dcsgw`;
   return {
     code: 1,
     stdout: '',
-    stderr: `dcsgw consul: ${what}: only "agent" and "version" are; other consul commands are clients of the HTTP API, run them with the consul CLI against this agent (CONSUL_HTTP_ADDR)\n`,
+    stderr: `dcsgw consul: ${what}: only "agent", "reload" and "version" are; other consul commands are clients of the HTTP API, run them with the consul CLI against this agent (CONSUL_HTTP_ADDR)\n`,
   };
 }
