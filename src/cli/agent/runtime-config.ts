@@ -86,7 +86,6 @@ function defaults(): ConfigObject {
     log_level: 'INFO',
     session_ttl_min: '10s',
     disable_host_node_id: true,
-    leave_on_terminate: false,
     performance: { raft_multiplier: 5 },
     ports: { dns: 8600, http: 8500, https: -1, grpc: -1, grpc_tls: 8503, serf_lan: 8301, serf_wan: 8302, server: 8300, etcd: 2379 },
   };
