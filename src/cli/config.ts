@@ -9,6 +9,7 @@ import { renderZap, type EtcdLogEvent, type EtcdLogLevel, type LoggerFormat } fr
 import { tlsFlagsOf, type TlsFlags } from './tls/tls-flags.js';
 import type { EtcdAuthOptions } from '../gateway/etcd/auth/auth-options.js';
 import { bcryptCostOf } from '../gateway/etcd/auth/auth-flags.js';
+import { ConfigFileError, ConfigFileUrlError, readEtcdConfigFile } from './etcd-config-file.js';
 
 export interface InitialMember {
   name: string;
@@ -143,8 +144,12 @@ export function resolveCli(argv: readonly string[], env: NodeJS.ProcessEnv, earl
   if (parsed.rest.length > 0) throw verifyError(`'${parsed.rest[0]}' is not a valid flag`, early);
   if (parseGoBool(parsed.set.get('version') ?? 'false')) return { kind: 'version' };
 
-  // ETCD_* variables fill what the command line left unset (etcd's pkg/flags.SetFlagsFromEnv).
   const consulListen = takeConsulListenFlags(parsed.set, env);
+  // --config-file (or ETCD_CONFIG_FILE): the file replaces the command line and the environment.
+  const configFile = parsed.set.get('config-file') || env.ETCD_CONFIG_FILE || '';
+  if (configFile !== '') return resolveConfigFile(configFile, consulListen, early, rawStderr);
+
+  // ETCD_* variables fill what the command line left unset (etcd's pkg/flags.SetFlagsFromEnv).
   const values = new Map(parsed.set);
   const usedEnv = new Set<string>();
   let envError: string | undefined;
@@ -169,6 +174,45 @@ export function resolveCli(argv: readonly string[], env: NodeJS.ProcessEnv, earl
     if (key.startsWith('ETCD_') && !usedEnv.has(key)) early('warn', 'pkg/flags', `unrecognized environment variable ${key}=${val ?? ''}`);
   }
   if (envError !== undefined) throw verifyError(envError, early);
+  return validated(values, consulListen, early, rawStderr);
+}
+
+/** The --config-file path: etcd logs where it loaded from, as capnslog unless the file set zap and was valid. */
+function resolveConfigFile(path: string, consulListen: ConsulListenFlags | undefined, early: EarlyPrinter, rawStderr: (text: string) => void): CliRequest {
+  const loading = `Loading server configuration from ${JSON.stringify(path)}. Other configuration command line flags and environment variables will be ignored if provided.`;
+  let values: Map<string, string>;
+  let proxyError: ConfigFileError | undefined;
+  try {
+    ({ values, proxyError } = readEtcdConfigFile(path));
+  } catch (err) {
+    if (err instanceof ConfigFileUrlError) throw new CliExit(1, `${err.line}\n`);
+    if (err instanceof ConfigFileError) {
+      early('info', 'etcdmain', loading);
+      throw verifyError(err.message, early);
+    }
+    throw err;
+  }
+  values.set('config-file', path);
+  return validated(values, consulListen, early, rawStderr, {
+    lateError: proxyError?.message,
+    announce(valid: boolean, logger: string) {
+      if (valid && logger === 'zap') {
+        rawStderr(renderZap('info', 'etcdmain/config.go:312', 'loaded server configuration, other configuration command line flags and environment variables will be ignored if provided', { path }));
+      } else early('info', 'etcdmain', loading);
+    },
+  });
+}
+
+/** How validation reports the configuration file it came from (absent: the command line). */
+interface FileOrigin {
+  /** An error etcd finds only once the rest is valid. */
+  lateError?: string;
+  /** Called once, before the first error or on success, with the logger the file chose. */
+  announce(valid: boolean, logger: string): void;
+}
+
+/** etcdmain's configuration checks and defaults over the resolved settings (flags + env, or a file). */
+function validated(values: Map<string, string>, consulListen: ConsulListenFlags | undefined, early: EarlyPrinter, rawStderr: (text: string) => void, file?: FileOrigin): CliRequest {
   const isSet = (name: string): boolean => values.has(name);
   const get = (name: string): string => values.get(name) ?? ETCD_FLAGS.get(name)!.defaultValue;
   const num = (name: string): number => parseGoInt(get(name), true) ?? 0;
@@ -176,11 +220,21 @@ export function resolveCli(argv: readonly string[], env: NodeJS.ProcessEnv, earl
 
   // etcdmain's configuration checks, in its order and words
   const loggerFormat = get('logger');
-  if (loggerFormat !== 'zap' && loggerFormat !== 'capnslog') throw verifyError(`unknown logger option "${loggerFormat}"`, early);
+  if (loggerFormat !== 'zap' && loggerFormat !== 'capnslog') {
+    file?.announce(false, loggerFormat);
+    throw verifyError(`unknown logger option "${loggerFormat}"`, early);
+  }
   if (loggerFormat === 'capnslog') rawStderr(CAPNSLOG_DEPRECATION);
-  const fail = (text: string): CliExit => (loggerFormat === 'zap' ? zapVerifyError(text, rawStderr) : verifyError(text, early));
-  if (get('config-file') !== '') throw fail('--config-file is not supported by dcsgw yet');
-  if (isSet('listen-client-urls') && !isSet('advertise-client-urls')) {
+  // a file's errors are capnslog lines whatever logger it names: etcd keeps its default config until the file is valid
+  const fail = (text: string): CliExit => {
+    if (file) {
+      file.announce(false, loggerFormat);
+      return verifyError(text, early);
+    }
+    return loggerFormat === 'zap' ? zapVerifyError(text, rawStderr) : verifyError(text, early);
+  };
+  // from a file, etcd's default advertise-client-urls stay set: only the command line needs both
+  if (!file && isSet('listen-client-urls') && !isSet('advertise-client-urls')) {
     const text = '--advertise-client-urls is required when --listen-client-urls is set explicitly';
     if (loggerFormat === 'zap') throw zapVerifyError(text, rawStderr, [{ msg: 'advertise client URLs are not set' }]);
     throw verifyError(text, early, ['When listening on specific address(es), this etcd process must advertise accessible url(s) to each connected client.']);
@@ -202,7 +256,9 @@ export function resolveCli(argv: readonly string[], env: NodeJS.ProcessEnv, earl
     notes.push(note('warn', 'etcdmain', `no data-dir provided, using default data-dir ./${dataDir}`, 'etcdmain/etcd.go:119', "'data-dir' was empty; using default", { 'data-dir': dataDir }));
   }
   const advertisePeerUrls = splitList(get('initial-advertise-peer-urls'));
-  const initialClusterRaw = isSet('initial-cluster') ? get('initial-cluster') : advertisePeerUrls.map((u) => `${name}=${u}`).join(',');
+  // etcd's UpdateDefaultClusterFromName: the default initial cluster means "just this member"
+  const explicitCluster = isSet('initial-cluster') && get('initial-cluster') !== ETCD_FLAGS.get('initial-cluster')!.defaultValue;
+  const initialClusterRaw = explicitCluster ? get('initial-cluster') : advertisePeerUrls.map((u) => `${name}=${u}`).join(',');
   values.set('initial-cluster', initialClusterRaw);
 
   const config: ServeConfig = {
@@ -240,6 +296,8 @@ export function resolveCli(argv: readonly string[], env: NodeJS.ProcessEnv, earl
       notes.push(note('warn', 'dcsgw', `--${flag} is accepted for compatibility with etcd and ignored`, 'cli/config.ts', 'flag accepted for compatibility with etcd and ignored', { flag: `--${flag}` }));
     }
   }
+  if (file?.lateError !== undefined) throw fail(file.lateError);
+  file?.announce(true, loggerFormat);
   return { kind: 'serve', config, notes };
 }
 

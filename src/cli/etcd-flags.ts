@@ -93,7 +93,7 @@ export const ETCD_FLAGS: ReadonlyMap<string, FlagSpec> = new Map(SPECS.map((s) =
 
 /** Flags dcsgw honours (everything else is accepted, and ignored with a warning when set). */
 export const HONOURED_FLAGS: ReadonlySet<string> = new Set([
-  'name', 'data-dir', 'snapshot-count', 'heartbeat-interval', 'election-timeout',
+  'name', 'data-dir', 'config-file', 'snapshot-count', 'heartbeat-interval', 'election-timeout',
   'listen-peer-urls', 'listen-client-urls', 'quota-backend-bytes', 'max-txn-ops', 'max-request-bytes',
   'initial-advertise-peer-urls', 'initial-cluster', 'initial-cluster-state', 'initial-cluster-token',
   'advertise-client-urls', 'auto-compaction-retention', 'auto-compaction-mode', 'logger', 'log-outputs',
