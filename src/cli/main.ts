@@ -27,6 +27,10 @@ export async function main(argv: readonly string[], env: NodeJS.ProcessEnv): Pro
     const result = await runReload(argv.slice(1), env);
     exitWith(result.code, result.stdout, result.stderr);
   }
+  if (argv[0] === 'conformance') {
+    const { conformanceMain } = await import('./conformance/command.js');
+    await conformanceMain(argv.slice(1));
+  }
   if (argv[0] === 'consul') {
     const result = await runConsulCommand(argv.slice(1));
     exitWith(result.code, result.stdout, result.stderr);
