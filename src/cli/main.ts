@@ -31,6 +31,8 @@ export async function main(argv: readonly string[], env: NodeJS.ProcessEnv): Pro
     const { conformanceMain } = await import('./conformance/command.js');
     await conformanceMain(argv.slice(1));
   }
+  // `dcsgw migrate SRC DST` / `dcsgw mirror SRC DST`: copying and mirroring between stores (src/compat/migrate)
+  if (argv[0] === 'migrate') process.exit(await (await import('./migrate/run.js')).runMigrate(argv.slice(1)));
   if (argv[0] === 'consul') {
     const result = await runConsulCommand(argv.slice(1));
     exitWith(result.code, result.stdout, result.stderr);
