@@ -40,7 +40,7 @@ const sources = Math.max(
   mtime(join(root, 'tsconfig.build.json')),
 );
 if (mtime(stamp) < sources) {
-  console.error('[ensure-ready] building (tsc -p tsconfig.build.json)');
-  run('npx tsc -p tsconfig.build.json');
+  console.error('[ensure-ready] building (npm run build: tsc, then the web UI bundle)');
+  run('npm run build');
   writeFileSync(stamp, new Date().toISOString() + '\n');
 }

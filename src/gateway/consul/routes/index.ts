@@ -18,8 +18,9 @@ import { statusRoutes } from './status.js';
 import { connectCaRoutes } from './connect-ca.js';
 import { internalUiRoutes } from './internal-ui.js';
 import { unsupportedRoutes } from './unsupported.js';
+import { uiRoutes } from '../ui/ui-routes.js';
 
 export type ConsulRoute = (app: FastifyInstance, ctx: ConsulContext) => void;
 
-export const ROUTES: ConsulRoute[] = [kvRoutes, sessionRoutes, txnRoutes, queryRoutes, snapshotRoutes, catalogRoutes, healthRoutes, coordinateRoutes, eventRoutes, agentRoutes, statusRoutes, operatorRoutes, connectCaRoutes, internalUiRoutes, unsupportedRoutes];
+export const ROUTES: ConsulRoute[] = [kvRoutes, sessionRoutes, txnRoutes, queryRoutes, snapshotRoutes, catalogRoutes, healthRoutes, coordinateRoutes, eventRoutes, agentRoutes, statusRoutes, operatorRoutes, connectCaRoutes, internalUiRoutes, uiRoutes, unsupportedRoutes];
 // unsupportedRoutes stays last: its wildcard answers give way to any endpoint a route file above builds

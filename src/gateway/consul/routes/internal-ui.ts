@@ -2,14 +2,24 @@
 // services), in Consul's shapes: a node with its services and checks; a service summary with its
 // instance and check counts. Blocking queries as the catalog's. The rest of the UI's internal
 // endpoints (topology, gateways, metrics proxy) belong to features dcsgw lacks and stay Go's 404.
+//
+// dcsgw adds three read-only endpoints of its own under /v1/internal/ui/etcd/ so the web UI can show
+// the etcd view of the same store (docs/web-ui.md): each answers exactly what etcd's JSON gateway
+// answers on the etcd port for the same request (uint64s as strings, bytes as base64):
+//   GET /v1/internal/ui/etcd/members   = POST /v3/cluster/member/list {}
+//   GET /v1/internal/ui/etcd/status    = POST /v3/maintenance/status {}
+//   GET /v1/internal/ui/etcd/kv/<key>  = POST /v3/kv/range {"key": base64(<key>)} (a Consul KV key is that etcd key)
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { CatalogSnapshot } from '../../../compat/catalog.js';
 import { healthCheckView, nodeServiceView, nodeView } from '../../../compat/catalog-records.js';
 import type { Table } from '../../../compat/system-keys.js';
 import type { ConsulContext } from '../context.js';
+import { ConsulHttpError } from '../http-error.js';
 import { indexedRead } from './catalog-common.js';
 import { blockingQuery, parseQueryOptions, setQueryMeta } from '../query-options.js';
 import { requireLocalDatacenter } from './kv-params.js';
+import { jsonCodecOf } from '../../etcd/codec/index.js';
+import { SortOrder, SortTarget, type MemberListResponse, type RangeResponse, type StatusResponse } from '../../../adapters/backend.js';
 
 const TABLES: readonly Table[] = ['nodes', 'services', 'checks'];
 
@@ -92,4 +102,43 @@ export function internalUiRoutes(app: FastifyInstance, ctx: ConsulContext): void
     return reply.send(JSON.stringify(dump));
   });
   app.get('/v1/internal/ui/services', async (req, reply) => answer(ctx, req, reply, (snap) => serviceSummaries(snap, ctx.agent.datacenter)));
+  internalUiEtcdRoutes(app, ctx);
+}
+
+function etcdJson(reply: FastifyReply, message: string, value: unknown): FastifyReply {
+  return reply.send(JSON.stringify(jsonCodecOf<unknown>(message).toJson(value)));
+}
+
+/** The etcd face's view of the store behind this agent: its members, its status, one key's revisions. */
+export function internalUiEtcdRoutes(app: FastifyInstance, ctx: ConsulContext): void {
+  const backend = ctx.core.backend;
+  app.get('/v1/internal/ui/etcd/members', async (_req, reply) => {
+    // etcd 3.4's member list is served from the member's own view (no quorum needed), as here.
+    const members: MemberListResponse = await backend.memberList(false);
+    return etcdJson(reply, 'MemberListResponse', members);
+  });
+  app.get('/v1/internal/ui/etcd/status', async (_req, reply) => {
+    const status: StatusResponse = await backend.status();
+    return etcdJson(reply, 'StatusResponse', status);
+  });
+  app.get('/v1/internal/ui/etcd/kv/*', async (req, reply) => {
+    const key = (req.params as { '*'?: string })['*'] ?? '';
+    if (key === '') throw new ConsulHttpError(400, 'Missing key name');
+    const range: RangeResponse = await backend.range({
+      key: Buffer.from(key, 'utf8'),
+      rangeEnd: Buffer.alloc(0),
+      limit: 0,
+      revision: 0,
+      sortOrder: SortOrder.NONE,
+      sortTarget: SortTarget.KEY,
+      serializable: false,
+      keysOnly: false,
+      countOnly: false,
+      minModRevision: 0,
+      maxModRevision: 0,
+      minCreateRevision: 0,
+      maxCreateRevision: 0,
+    });
+    return etcdJson(reply, 'RangeResponse', range);
+  });
 }
