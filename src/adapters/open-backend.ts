@@ -4,6 +4,7 @@
 import type { Backend } from './backend.js';
 import type { BackendTarget } from './backend-url.js';
 import { createEtcdBackend } from './etcd.js';
+import { createRedisBackend } from './redis.js';
 
 /** A Backend whose ready() takes the time to wait for the store to answer. */
 export type OpenedBackend = Backend & { ready(timeoutMs?: number): Promise<void> };
@@ -12,8 +13,9 @@ export function openBackend(target: BackendTarget): OpenedBackend {
   switch (target.kind) {
     case 'etcd':
       return createEtcdBackend(target.options);
-    case 'consul':
     case 'redis':
+      return createRedisBackend(target.options);
+    case 'consul':
       throw new Error(`the ${target.kind} backend is not built yet`);
   }
 }

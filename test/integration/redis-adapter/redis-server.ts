@@ -1,0 +1,43 @@
+// A genuine redis-server (Debian's /usr/bin/redis-server) as a process on loopback for the Redis
+// adapter's suites, on a port of their range (10000-10999), with no persistence unless asked.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { allocatePort, hasBinary, spawnManaged, waitFor, type ManagedProcess } from '../../support/index.js';
+
+export const REDIS_PORTS = { from: 10000, to: 10999 };
+
+export interface RedisServer {
+  port: number;
+  url: string;
+  process: ManagedProcess;
+  stop(): Promise<void>;
+}
+
+let reported = false;
+/** For describe.skipIf: true (skip) without redis-server, after printing one line saying so. */
+export function skipUnlessRedis(): boolean {
+  if (hasBinary('redis-server')) return false;
+  if (!reported) {
+    reported = true;
+    console.warn('SKIP: redis-server not installed (apt-get install redis-server); genuine-Redis tests skipped');
+  }
+  return true;
+}
+
+export async function startRedis(extraArgs: string[] = []): Promise<RedisServer> {
+  const port = await allocatePort(REDIS_PORTS);
+  const dir = mkdtempSync(join(tmpdir(), 'dcsgw-redis-'));
+  const proc = spawnManaged('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir, ...extraArgs]);
+  await waitFor(() => proc.output().includes('Ready to accept connections') || !proc.alive(), { timeoutMs: 15_000, what: () => `redis-server on ${port}: ${proc.output()}` });
+  if (!proc.alive()) throw new Error(`redis-server exited at start: ${proc.output()}`);
+  return {
+    port,
+    url: `redis://127.0.0.1:${port}`,
+    process: proc,
+    async stop() {
+      await proc.stop();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
