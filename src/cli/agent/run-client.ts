@@ -121,6 +121,12 @@ async function probeStore(backend: Backend): Promise<ServerProbe> {
   return { ok: true, storeId: st.header.clusterId.toString(16), revision: st.header.revision };
 }
 
+/** A Go duration setting of the configuration (Consul's hidden ae_interval, check_reap_interval, ... that its own test agents shorten). */
+function durationSetting(cfg: AgentRuntimeConfig, key: string): number | undefined {
+  const raw = cfg.merged[key];
+  return typeof raw === 'string' ? parseGoDurationMs(raw) : undefined;
+}
+
 function retryIntervalMs(cfg: AgentRuntimeConfig): number {
   const raw = cfg.merged.retry_interval;
   if (typeof raw === 'string') return parseGoDurationMs(raw) ?? DEFAULT_RETRY_INTERVAL_MS;
@@ -238,7 +244,7 @@ export async function startClientAgent(argvIn: readonly string[], env: NodeJS.Pr
         log.info(module, 'adding server', { server: `${kind} store ${target.display}` });
         // everything of this agent goes to the catalog again: a server that lost it, or a new store, has it back at once
         log.info('agent', reason === 'store-replaced' ? 'servers answer as a different store: syncing this node again' : 'servers reachable again: syncing this node', {});
-        void face?.runtime.syncNow().catch(() => undefined);
+        void face?.runtime.resyncWithServers(reason === 'store-replaced').catch(() => undefined);
       },
     },
   });
@@ -310,6 +316,9 @@ export async function startClientAgent(argvIn: readonly string[], env: NodeJS.Pr
         setTimeout(() => hooks.onLeaveRequested?.(), 20).unref();
       },
       catalog: patientCatalog(lazyCatalog, link, SERVER_PROBE_MS),
+      ...(durationSetting(cfg, 'ae_interval') !== undefined ? { antiEntropyIntervalMs: durationSetting(cfg, 'ae_interval') } : {}),
+      ...(durationSetting(cfg, 'check_reap_interval') !== undefined ? { checkReapIntervalMs: durationSetting(cfg, 'check_reap_interval') } : {}),
+      ...(durationSetting(cfg, 'check_deregister_interval_min') !== undefined ? { checkDeregisterIntervalMinMs: durationSetting(cfg, 'check_deregister_interval_min') } : {}),
     };
     face = await startConsulFace(
       backend,

@@ -191,6 +191,24 @@ export class AgentRuntime {
     await this.antiEntropy?.syncChanges();
   }
 
+  /**
+   * The servers answer again after an outage (a client agent's server link calls it). `storeReplaced`:
+   * they answer as a store that lost what it had (revisions started over): the catalog revisions
+   * remembered for this agent's entries mean nothing there, and the watch of its node's records
+   * (which resumes after the last revision it saw) would wait past the new store's deletions, so
+   * both start over before the full sync registers everything again.
+   */
+  async resyncWithServers(storeReplaced: boolean): Promise<void> {
+    if (!this.antiEntropy) return;
+    if (storeReplaced) {
+      for (const s of this.state.services.values()) delete s.catalogRevision;
+      for (const c of this.state.checks.values()) delete c.catalogRevision;
+      this.deregistrations.stop();
+      this.deregistrations.start();
+    }
+    await this.antiEntropy.syncFull();
+  }
+
   /** A full anti-entropy pass now: the catalog's view of this node is made the agent's (tests; the periodic sync does the same). */
   async syncNow(): Promise<void> {
     await this.antiEntropy?.syncFull();

@@ -111,10 +111,12 @@ export class ServerLink {
       this.isUp = false;
       return;
     }
+    // another store, or one whose revisions started over (a server answering a little behind
+    // another is not that: its revision lags by a few writes, not by half the history)
     const replaced =
       this.joined &&
       ((result.storeId !== undefined && this.lastStoreId !== undefined && result.storeId !== this.lastStoreId) ||
-        (result.revision !== undefined && result.revision < this.lastRevision));
+        (result.revision !== undefined && result.revision < this.lastRevision / 2));
     if (result.storeId !== undefined) this.lastStoreId = result.storeId;
     if (result.revision !== undefined) this.lastRevision = result.revision;
     const wasUp = this.isUp;
@@ -125,8 +127,8 @@ export class ServerLink {
       ev.onJoined();
       return;
     }
-    if (!wasUp) ev.onRegained('reconnected');
-    else if (replaced) ev.onRegained('store-replaced');
+    if (replaced) ev.onRegained('store-replaced');
+    else if (!wasUp) ev.onRegained('reconnected');
   }
 }
 
