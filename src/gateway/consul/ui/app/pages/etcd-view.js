@@ -37,7 +37,8 @@ export function EtcdMembers({ compact = false }) {
 /** `entry` is the Consul KV entry (or null); the etcd range is read again whenever its ModifyIndex moves. */
 export function EtcdKeyView({ keyName, entry }) {
   const modify = entry?.ModifyIndex ?? 0;
-  const range = useLive(`/v1/internal/ui/etcd/kv/${kvPath(keyName)}?after=${modify}`, { blocking: false, pollMs: 5000 });
+  // ?seen= is ignored by the agent: a new ModifyIndex makes a new request, so etcd's answer follows every write at once.
+  const range = useLive(`/v1/internal/ui/etcd/kv/${kvPath(keyName)}?seen=${modify}`, { blocking: false, pollMs: 5000 });
   const members = useLive('/v1/internal/ui/etcd/members', { blocking: false, pollMs: 10000 });
   const kv = range.data?.kvs?.[0];
   const endpoint = members.data?.members?.[0]?.clientURLs?.[0];
@@ -45,7 +46,7 @@ export function EtcdKeyView({ keyName, entry }) {
   const rows = [
     ['create_revision', kv ? num(kv.create_revision) : '—', 'CreateIndex', entry ? entry.CreateIndex : '—'],
     ['mod_revision', kv ? num(kv.mod_revision) : '—', 'ModifyIndex', entry ? entry.ModifyIndex : '—'],
-    ['version', kv ? num(kv.version) : '—', '', 'writes since the key was created'],
+    ['version', kv ? num(kv.version) : '—', '', ''],
     ['lease', kv ? hexId(kv.lease ?? '0') : '—', 'Session', entry?.Session || '—'],
   ];
   return html`<section class="panel" data-testid="etcd-key">
@@ -56,7 +57,10 @@ export function EtcdKeyView({ keyName, entry }) {
       <tbody>
         ${rows.map(
           ([ek, ev, ck, cv]) => html`<tr data-etcd-field=${ek}>
-            <th>${ek}</th><td class="etcd-value">${ev}</td><th>${ck}</th><td class="consul-value">${cv}</td>
+            <th>${ek}</th><td class="etcd-value">${ev}</td>
+            ${ck === ''
+              ? html`<td colspan="2" class="muted small">no Consul field: the writes since the key was created</td>`
+              : html`<th>${ck}</th><td class="consul-value">${cv}</td>`}
           </tr>`,
         )}
       </tbody>

@@ -1,0 +1,37 @@
+// `bin/dcsgw agent ...` started as a user starts it, for the web UI suites: on ports of this
+// suite's range (16000-16999), waited for until "Consul agent running!".
+import { existsSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { allocatePorts, repoRoot, spawnManaged, waitFor, type ManagedProcess } from '../../support/index.js';
+
+export const UI_PORTS = { from: 16000, to: 16999 };
+
+export interface UiAgent {
+  process: ManagedProcess;
+  /** http://127.0.0.1:<http port> */
+  url: string;
+  /** 127.0.0.1:<etcd port>, for etcdctl --endpoints */
+  etcd: string;
+}
+
+/** True when `npm run build` has produced the UI bundle the agent serves. */
+export function uiBuilt(): boolean {
+  return existsSync(join(repoRoot(), 'dist', 'ui', 'index.html')) && existsSync(join(repoRoot(), 'dist', 'src', 'cli', 'main.js'));
+}
+
+export async function startUiAgent(args: string[]): Promise<UiAgent> {
+  const [http, dns, etcd] = await allocatePorts(3, UI_PORTS);
+  const cwd = mkdtempSync(join(tmpdir(), 'dcsgw-ui-agent-'));
+  const process_ = spawnManaged(process.execPath, [join(repoRoot(), 'bin', 'dcsgw'), 'agent', ...args, '-http-port', String(http), '-dns-port', String(dns), '-etcd-port', String(etcd)], {
+    cwd,
+    env: { ...process.env, DCSGW_CONSUL_HTTP_ADDR: '', DCSGW_CONSUL_DNS_ADDR: '' },
+  });
+  const running = /agent: Consul agent running!/;
+  await waitFor(() => running.test(process_.output()) || !process_.alive(), { timeoutMs: 30_000, what: () => `the agent to start\n${process_.output()}` });
+  if (!running.test(process_.output())) throw new Error(`the agent exited before it ran:\n${process_.output()}`);
+  const url = `http://127.0.0.1:${http}`;
+  // The node registers itself shortly after start-up; the UI's pages list it.
+  await waitFor(async () => (await fetch(`${url}/v1/status/leader`).then((r) => r.json())) !== '', { timeoutMs: 15_000, what: 'a leader' });
+  return { process: process_, url, etcd: `127.0.0.1:${etcd}` };
+}
