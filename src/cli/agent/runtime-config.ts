@@ -1,9 +1,10 @@
 // From `dcsgw agent`'s flags and configuration files to the settings the agent runs with, in
 // Consul's order of sources: its defaults, the -dev defaults, list values given by flags, the
 // config files in order, the other flag values, then -hcl fragments. Consul's checks on the result
-// are made here with its error texts; what dcsgw cannot do yet (ACLs, client agents, a server
+// are made here with its error texts; what dcsgw cannot do yet (client agents, a server
 // waiting for peers) is refused with an error that says so.
 import { hostname, networkInterfaces } from 'node:os';
+import { aclSettingsOf } from '../../compat/acl/settings.js';
 import { parseCheckDefinition, parseServiceDefinition, DefinitionError } from '../../compat/agent/definitions.js';
 import { AgentConfigError, loadConfigPaths, mergeConfigs, parseConfigText, unknownTopLevelKeys, type ConfigFormat, type ConfigObject, type ConfigSource } from './config-sources.js';
 import { parseGoAtoi, parseGoDurationMs, type ParsedAgentFlags } from './flags.js';
@@ -418,8 +419,13 @@ export function fromMerged(merged: ConfigObject, devMode: boolean, etcdPortExpli
     else if (ports[name] > 65535) throw new AgentConfigError(`ports.${name}: invalid port ${ports[name]}`);
   }
 
-  const aclEnabled = bool(merged, 'acl.enabled') || (typeof get(merged, 'acl_datacenter') === 'string' && get(merged, 'acl_datacenter') !== '');
-  if (aclEnabled) throw new AgentConfigError('ACLs are not supported by dcsgw yet (acl.enabled = true): start the agent without an acl { enabled = true } block');
+  // ACLs (acl block and the legacy acl_* keys): settings checked here, enforced by the Consul face
+  let aclEnabled: boolean;
+  try {
+    aclEnabled = aclSettingsOf(merged, '', '').enabled;
+  } catch (err) {
+    throw new AgentConfigError(`acl: ${(err as Error).message}`);
+  }
 
   if (bootstrapExpect > 1) {
     throw new AgentConfigError(`bootstrap_expect = ${bootstrapExpect} needs a cluster of server agents, which dcsgw does not form yet: use -bootstrap (or -bootstrap-expect=1) for a single server`);

@@ -17,6 +17,7 @@ import { encodableRecord } from './records.js';
 import { recurse } from './recursor.js';
 import { trimTcp, trimUdp } from './truncate.js';
 import { encodeMessage } from './wire.js';
+import { aclFilteredCatalog } from '../acl-dns.js';
 
 export type { ConsulDnsOptions } from './options.js';
 
@@ -79,7 +80,8 @@ export class DnsHandler {
     this.log = ctx.logger.child({ module: 'agent.dns' });
     this.lookup = new DnsLookup(
       {
-        catalog: settings.allowStale ? catalogQuerySource(core.catalog, core.backend) : catalogQuerySource(core.catalog),
+        // what the agent's DNS token may read (acl-dns.ts; everything with ACLs off)
+        catalog: aclFilteredCatalog(ctx, settings.allowStale ? catalogQuerySource(core.catalog, core.backend) : catalogQuerySource(core.catalog)),
         queries: core.queries,
         datacenter: ctx.agent.datacenter,
         agentNode: ctx.agent.nodeName,

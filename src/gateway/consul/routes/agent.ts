@@ -262,7 +262,8 @@ export const agentRoutes: ConsulRoute = (app: FastifyInstance, ctx: ConsulContex
     if (wan && segment !== '' && segment !== '_all') throw badRequest('Cannot provide a segment with wan=true');
     const me = localMember(ctx.agent);
     // The WAN pool names members node.datacenter; a client agent is in no WAN pool.
-    const members = !wan ? [me] : ctx.agent.server ? [{ ...me, Name: `${me.Name}.${ctx.agent.datacenter}`, Port: serfWanPort(ctx.agent) }] : [];
+    const alone = !wan ? [me] : ctx.agent.server ? [{ ...me, Name: `${me.Name}.${ctx.agent.datacenter}`, Port: serfWanPort(ctx.agent) }] : [];
+    const members = ctx.agent.cluster && (!wan || ctx.agent.server) ? await ctx.agent.cluster.members(wan) : alone;
     return reply.send(applyFilter(members, param(req, 'filter'), MEMBER_SCHEMA));
   });
 
@@ -537,7 +538,8 @@ export const agentRoutes: ConsulRoute = (app: FastifyInstance, ctx: ConsulContex
   route('/v1/agent/join/*', ['PUT', 'GET'], async (req, reply) => {
     const addr = suffix(req);
     const wan = paramOr(req, 'wan') !== '';
-    await joinLan(addr, { self: localMember(ctx.agent), wan });
+    if (ctx.agent.cluster && !wan) await ctx.agent.cluster.join([addr], wan);
+    else await joinLan(addr, { self: localMember(ctx.agent), wan });
     return empty(reply);
   });
 
@@ -545,17 +547,17 @@ export const agentRoutes: ConsulRoute = (app: FastifyInstance, ctx: ConsulContex
     const node = suffix(req);
     const me = localMember(ctx.agent);
     const wan = hasParam(req, 'wan');
+    if (ctx.agent.cluster && !wan) {
+      await ctx.agent.cluster.forceLeave(node, hasParam(req, 'prune'));
+      return empty(reply);
+    }
     const known = wan ? [`${me.Name}.${ctx.agent.datacenter}`] : [me.Name];
     // Serf only removes members it knows; this agent is the only one it knows.
     if (!known.includes(node)) throw new ConsulHttpError(500, `agent: No node found with name '${node}'`);
     return empty(reply);
   });
 
-  // ---- ACL tokens: ACLs are not enabled on this agent ----
-
-  route('/v1/agent/token/*', ['PUT'], async () => {
-    throw new ConsulHttpError(401, 'ACL support disabled');
-  });
+  // /v1/agent/token/<name>: routes/acl.ts
 };
 
 function parseEnable(req: FastifyRequest): boolean {

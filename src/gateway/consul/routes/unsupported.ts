@@ -1,7 +1,9 @@
 // What Consul's open-source agent answers for features that are off, and what dcsgw answers for
 // features it does not have: never an empty 200 that a client would take for "nothing there".
-//  - ACLs: this agent runs with ACLs disabled (acl.enabled = true is refused at start-up), so
-//    every ACL endpoint answers 401 "ACL support disabled", as Consul does.
+//  - ACLs: tokens, policies, roles and bootstrap are built (routes/acl.ts, registered from here
+//    so its enforcement hooks cover every route); with ACLs off every ACL endpoint answers 401
+//    "ACL support disabled", as Consul does. Auth methods, binding rules, login/logout and
+//    templated policies are not built: with ACLs on they answer a clear 500 saying so.
 //  - Service mesh (Connect CA, intentions, leaf certificates, discovery chains): Consul with
 //    connect disabled answers 500 "Connect must be enabled in order to use this endpoint".
 //  - Cluster peering: Consul's text for a server with peering disabled.
@@ -12,8 +14,10 @@
 // route file takes precedence over these answers.
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { ConsulContext } from '../context.js';
+import { aclRoutes, aclStoreOf } from './acl.js';
 
 export const ACL_DISABLED = 'ACL support disabled';
+export const ACL_LOGIN_NOT_BUILT = 'ACL auth methods, binding rules, login and templated policies are not supported by dcsgw yet';
 export const CONNECT_DISABLED = 'Connect must be enabled in order to use this endpoint';
 export const PEERING_DISABLED = 'peering must be enabled to use this endpoint';
 export const CONFIG_ENTRIES_NOT_BUILT = 'config entries are not supported by dcsgw yet';
@@ -37,8 +41,13 @@ function firstSegment(req: FastifyRequest, prefix: string): string {
   return path.slice(prefix.length).split('/')[0] ?? '';
 }
 
-export function unsupportedRoutes(app: FastifyInstance, _ctx: ConsulContext): void {
-  app.all('/v1/acl/*', async (req, reply) => (ACL_ENDPOINTS.has(firstSegment(req, '/v1/acl/')) ? text(reply, 401, ACL_DISABLED) : goNotFound(reply)));
+export function unsupportedRoutes(app: FastifyInstance, ctx: ConsulContext): void {
+  aclRoutes(app, ctx);
+  const aclEnabled = aclStoreOf(ctx).settings.enabled;
+  app.all('/v1/acl/*', async (req, reply) => {
+    if (!ACL_ENDPOINTS.has(firstSegment(req, '/v1/acl/'))) return goNotFound(reply);
+    return aclEnabled ? text(reply, 500, ACL_LOGIN_NOT_BUILT) : text(reply, 401, ACL_DISABLED);
+  });
 
   for (const path of ['/v1/connect/*', '/v1/agent/connect/*', '/v1/discovery-chain/*', '/v1/exported-services', '/v1/imported-services']) {
     app.all(path, async (_req, reply) => text(reply, 500, CONNECT_DISABLED));

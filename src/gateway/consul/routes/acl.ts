@@ -1,0 +1,553 @@
+// Consul's ACL HTTP API (/v1/acl/...: bootstrap, tokens, policies, roles, replication status) and
+// the agent's token endpoints (/v1/agent/token/<name>), over the ACL store of src/compat/acl/. With
+// ACLs off every one answers 401 "ACL support disabled", as Consul does. It also installs the
+// enforcement hooks (acl-enforce.ts) that every other endpoint goes through.
+import { randomUUID } from 'node:crypto';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { aclSettingsOf } from '../../../compat/acl/settings.js';
+import { AclError, AclStore, aclNotFound, type Identity, type PolicyView, type RoleView, type TokenView } from '../../../compat/acl/store.js';
+import { AclRulesError } from '../../../compat/acl/rules.js';
+import {
+  ANONYMOUS_ACCESSOR_ID,
+  GLOBAL_MANAGEMENT_ID,
+  isBuiltinPolicy,
+  NAME_RE,
+  UUID_RE,
+  type NodeIdentity,
+  type PolicyLink,
+  type ServiceIdentity,
+  type StoredPolicy,
+  type StoredRole,
+  type StoredToken,
+} from '../../../compat/acl/model.js';
+import { parseGoDurationNs } from '../../../compat/agent/go-duration.js';
+import { installAclEnforcement, permissionDenied, requestToken, resolveRequest } from '../acl-enforce.js';
+import type { ConsulContext } from '../context.js';
+import { ConsulHttpError, methodNotAllowed } from '../http-error.js';
+import { parseQueryOptions, setQueryMeta } from '../query-options.js';
+
+export const ACL_DISABLED = 'ACL support disabled';
+
+const stores = new WeakMap<object, AclStore>();
+
+/** The ACL store of a Consul face (one per ConsulCore; the HTTP API and DNS share it). */
+export function aclStoreOf(ctx: ConsulContext): AclStore {
+  let store = stores.get(ctx.core);
+  if (!store) {
+    const settings = aclSettingsOf(ctx.agent.config ?? {}, ctx.agent.nodeName, ctx.agent.datacenter);
+    store = new AclStore(ctx.core.backend, ctx.core.tracker, settings);
+    stores.set(ctx.core, store);
+  }
+  return store;
+}
+
+// ---- JSON as Consul writes it (field order of its structs, empty lists left out) ----
+
+function tokenJson(t: TokenView, showSecret: boolean, stub = false): Record<string, unknown> {
+  const out: Record<string, unknown> = { AccessorID: t.AccessorID, SecretID: showSecret ? t.SecretID : '<hidden>', Description: t.Description };
+  if (t.Policies.length) out.Policies = t.Policies;
+  if (t.Roles.length) out.Roles = t.Roles;
+  if (t.ServiceIdentities?.length) out.ServiceIdentities = t.ServiceIdentities;
+  if (t.NodeIdentities?.length) out.NodeIdentities = t.NodeIdentities;
+  out.Local = t.Local;
+  if (t.ExpirationTime) out.ExpirationTime = t.ExpirationTime;
+  out.CreateTime = t.CreateTime;
+  out.Hash = t.Hash;
+  out.CreateIndex = t.CreateIndex;
+  out.ModifyIndex = t.ModifyIndex;
+  if (stub) out.Legacy = false;
+  return out;
+}
+
+function policyJson(p: PolicyView, stub = false): Record<string, unknown> {
+  const out: Record<string, unknown> = { ID: p.ID, Name: p.Name, Description: p.Description };
+  if (!stub) out.Rules = p.Rules;
+  if (p.Datacenters?.length) out.Datacenters = p.Datacenters;
+  out.Hash = p.Hash;
+  out.CreateIndex = p.CreateIndex;
+  out.ModifyIndex = p.ModifyIndex;
+  return out;
+}
+
+function roleJson(r: RoleView): Record<string, unknown> {
+  const out: Record<string, unknown> = { ID: r.ID, Name: r.Name, Description: r.Description };
+  if (r.Policies.length) out.Policies = r.Policies;
+  if (r.ServiceIdentities?.length) out.ServiceIdentities = r.ServiceIdentities;
+  if (r.NodeIdentities?.length) out.NodeIdentities = r.NodeIdentities;
+  out.Hash = r.Hash;
+  out.CreateIndex = r.CreateIndex;
+  out.ModifyIndex = r.ModifyIndex;
+  return out;
+}
+
+// ---- request bodies ----
+
+type Obj = Record<string, unknown>;
+
+function decodeBody(req: FastifyRequest, what: string): Obj {
+  const b = req.body;
+  if (!Buffer.isBuffer(b) || b.length === 0) return {};
+  try {
+    const v = JSON.parse(b.toString('utf8'));
+    if (v === null) return {};
+    if (typeof v !== 'object' || Array.isArray(v)) throw new Error(`json: cannot unmarshal ${Array.isArray(v) ? 'array' : typeof v} into Go value of type structs.${what}`);
+    return v as Obj;
+  } catch (err) {
+    throw new ConsulHttpError(400, `${what === 'ACLToken' ? 'Token' : what === 'ACLPolicy' ? 'Policy' : 'Role'} decoding failed: ${(err as Error).message}`);
+  }
+}
+
+/** A field, matched case-insensitively as Consul's decoder does. */
+function f(o: unknown, name: string): unknown {
+  if (o === null || typeof o !== 'object' || Array.isArray(o)) return undefined;
+  const lower = name.toLowerCase();
+  for (const [k, v] of Object.entries(o as Obj)) if (k.toLowerCase() === lower) return v;
+  return undefined;
+}
+const s = (v: unknown): string => (typeof v === 'string' ? v : '');
+const list = (v: unknown): unknown[] => (Array.isArray(v) ? v : []);
+
+function links(v: unknown): PolicyLink[] {
+  return list(v).map((l) => ({ ID: s(f(l, 'ID')), Name: s(f(l, 'Name')) }));
+}
+
+const SERVICE_NAME_RE = /^[a-z0-9]([a-z0-9\-_]*[a-z0-9])?$/;
+
+function serviceIdentities(v: unknown, owner: string): ServiceIdentity[] {
+  return list(v).map((x) => {
+    const name = s(f(x, 'ServiceName'));
+    if (name === '') throw new AclError(500, `Service identity is missing the service name field on this ${owner}`);
+    if (!SERVICE_NAME_RE.test(name) || name.length > 256) throw new AclError(500, `Service identity "${name}" has an invalid name. Only lowercase alphanumeric characters, '-' and '_' are allowed`);
+    const dcs = list(f(x, 'Datacenters')).map(s);
+    return dcs.length ? { ServiceName: name, Datacenters: dcs } : { ServiceName: name };
+  });
+}
+
+function nodeIdentities(v: unknown, owner: string): NodeIdentity[] {
+  return list(v).map((x) => {
+    const name = s(f(x, 'NodeName'));
+    const dc = s(f(x, 'Datacenter'));
+    if (name === '') throw new AclError(500, `Node identity is missing the node name field on this ${owner}`);
+    if (!SERVICE_NAME_RE.test(name)) throw new AclError(500, `Node identity has an invalid name. Only lowercase alphanumeric characters, '-' and '_' are allowed`);
+    if (dc === '') throw new AclError(500, `Node identity is missing the datacenter field on this ${owner}`);
+    return { NodeName: name, Datacenter: dc };
+  });
+}
+
+type Snap = Awaited<ReturnType<AclStore['snapshot']>>;
+
+/** Policy links by ID or name, resolved to the policies they name (Consul's errors for unknown ones). */
+function resolvePolicyLinks(snap: Snap, given: PolicyLink[]): PolicyLink[] {
+  const out: PolicyLink[] = [];
+  for (const l of given) {
+    const p = l.ID !== '' ? snap.policies.get(l.ID) : [...snap.policies.values()].find((x) => x.Name === l.Name);
+    if (!p) throw new AclError(500, l.ID !== '' ? `No such ACL policy with ID "${l.ID}"` : `No such ACL policy with name "${l.Name}"`);
+    if (!out.some((o) => o.ID === p.ID)) out.push({ ID: p.ID, Name: p.Name });
+  }
+  return out;
+}
+
+function resolveRoleLinks(snap: Snap, given: PolicyLink[]): PolicyLink[] {
+  const out: PolicyLink[] = [];
+  for (const l of given) {
+    const r = l.ID !== '' ? snap.roles.get(l.ID) : [...snap.roles.values()].find((x) => x.Name === l.Name);
+    if (!r) throw new AclError(500, l.ID !== '' ? `No such ACL role with ID "${l.ID}"` : `No such ACL role with name "${l.Name}"`);
+    if (!out.some((o) => o.ID === r.ID)) out.push({ ID: r.ID, Name: r.Name });
+  }
+  return out;
+}
+
+/** ExpirationTTL as the Go client sends it (nanoseconds) or as a duration string. */
+function ttlMs(v: unknown): number {
+  if (typeof v === 'number') return v / 1e6;
+  if (typeof v === 'string' && v !== '') {
+    const ns = parseGoDurationNs(v);
+    if (ns === undefined) throw new ConsulHttpError(400, `Token decoding failed: time: invalid duration ${JSON.stringify(v)}`);
+    return ns / 1e6;
+  }
+  return 0;
+}
+
+// ---- the routes ----
+
+export function aclRoutes(app: FastifyInstance, ctx: ConsulContext): void {
+  const store = aclStoreOf(ctx);
+  installAclEnforcement(app, ctx, store);
+  const settings = store.settings;
+
+  /** Registers every method on a path, so a wrong one gets Consul's 405 (not a wildcard's answer). */
+  const route = (path: string, handlers: Partial<Record<'GET' | 'PUT' | 'DELETE' | 'POST', (req: FastifyRequest, reply: FastifyReply) => Promise<unknown>>>) => {
+    app.all(path, async (req, reply) => {
+      if (!settings.enabled) throw new ConsulHttpError(401, ACL_DISABLED);
+      const h = handlers[req.method as 'GET'];
+      if (!h) throw methodNotAllowed(req.method);
+      try {
+        return await h(req, reply);
+      } catch (err) {
+        if (err instanceof AclError) throw new ConsulHttpError(err.status, err.message);
+        if (err instanceof AclRulesError) throw new ConsulHttpError(500, err.message);
+        throw err;
+      }
+    });
+  };
+
+  const who = async (req: FastifyRequest): Promise<Identity> => resolveRequest(store, req);
+  const need = async (req: FastifyRequest, level: 'read' | 'write'): Promise<Identity> => {
+    const id = await who(req);
+    if (!id.authorizer.allowed('acl', level)) throw permissionDenied(id, 'acl', level);
+    return id;
+  };
+  const sendRead = (req: FastifyRequest, reply: FastifyReply, body: unknown) => {
+    setQueryMeta(ctx, reply, parseQueryOptions(req), store.index());
+    return reply.send(JSON.stringify(body));
+  };
+  const param = (req: FastifyRequest, name: string): string => (req.params as Record<string, string>)[name] ?? '';
+
+  // ---- bootstrap and replication ----
+
+  route('/v1/acl/bootstrap', {
+    PUT: async (req, reply) => {
+      await store.ensureInitialized();
+      const body = decodeBody(req, 'ACLToken');
+      const secret = s(f(body, 'BootstrapSecret'));
+      const token = await store.bootstrap(secret || undefined);
+      ctx.logger.info({ module: 'agent.server.acl' }, 'ACL bootstrap completed');
+      return reply.send(JSON.stringify(tokenJson(token, true)));
+    },
+  });
+
+  route('/v1/acl/replication', {
+    GET: async (req, reply) => {
+      const body = {
+        Enabled: false,
+        Running: false,
+        SourceDatacenter: settings.datacenter,
+        ReplicationType: '',
+        ReplicatedIndex: 0,
+        ReplicatedRoleIndex: 0,
+        ReplicatedTokenIndex: 0,
+        LastSuccess: '0001-01-01T00:00:00Z',
+        LastError: '0001-01-01T00:00:00Z',
+        LastErrorMessage: '',
+      };
+      setQueryMeta(ctx, reply, parseQueryOptions(req), store.index());
+      return reply.send(JSON.stringify(body));
+    },
+  });
+
+  // ---- tokens ----
+
+  const writeToken = async (req: FastifyRequest, accessorFromUrl: string | undefined): Promise<TokenView> => {
+    const id = await need(req, 'write');
+    const body = decodeBody(req, 'ACLToken');
+    const bodyAccessor = s(f(body, 'AccessorID'));
+    if (accessorFromUrl !== undefined && bodyAccessor !== '' && bodyAccessor !== accessorFromUrl) throw new ConsulHttpError(400, 'Token Accessor ID in URL and payload do not match');
+    const secret = s(f(body, 'SecretID'));
+    const policies = links(f(body, 'Policies'));
+    const roles = links(f(body, 'Roles'));
+    const sids = serviceIdentities(f(body, 'ServiceIdentities'), 'token');
+    const nids = nodeIdentities(f(body, 'NodeIdentities'), 'token');
+    const local = f(body, 'Local') === true;
+    const description = s(f(body, 'Description'));
+    const ttl = ttlMs(f(body, 'ExpirationTTL'));
+    const expRaw = s(f(body, 'ExpirationTime'));
+    if (ttl < 0) throw new AclError(500, `Token Expiration TTL '${ttl}ms' should be > 0`);
+    if (ttl > 0 && expRaw !== '') throw new AclError(500, 'Expiration TTL and Expiration Time cannot both be set');
+    const accessor = await store.mutate((snap) => {
+      const resolvedPolicies = resolvePolicyLinks(snap, policies);
+      const resolvedRoles = resolveRoleLinks(snap, roles);
+      if (accessorFromUrl === undefined) {
+        if (bodyAccessor !== '') {
+          if (!UUID_RE.test(bodyAccessor)) throw new AclError(500, 'Invalid Token: AccessorID is not a valid UUID');
+          if (snap.tokens.has(bodyAccessor)) throw new AclError(500, 'Invalid Token: AccessorID is already in use');
+        }
+        if (secret !== '' && snap.bySecret.has(secret)) throw new AclError(500, 'Invalid Token: SecretID is already in use');
+        const expiration = ttl > 0 ? new Date(Date.now() + ttl).toISOString() : expRaw !== '' ? new Date(expRaw).toISOString() : undefined;
+        const token = store.newToken({
+          AccessorID: bodyAccessor || undefined,
+          SecretID: secret || undefined,
+          Description: description,
+          Policies: resolvedPolicies,
+          Roles: resolvedRoles,
+          ServiceIdentities: sids,
+          NodeIdentities: nids,
+          Local: local,
+          ExpirationTime: expiration,
+        });
+        return { ops: [store.putOp(store.tokenKey(token.AccessorID), token)], result: token.AccessorID };
+      }
+      const existing = snap.tokens.get(accessorFromUrl);
+      if (!existing) throw new AclError(500, `Cannot find token ${JSON.stringify(accessorFromUrl)}`);
+      if (secret !== '' && secret !== existing.SecretID) throw new AclError(500, "Changing a token's SecretID is not permitted");
+      if (local !== existing.Local) throw new AclError(500, `Cannot toggle local mode of ${accessorFromUrl}`);
+      if (expRaw !== '' && existing.ExpirationTime && Date.parse(expRaw) !== Date.parse(existing.ExpirationTime)) throw new AclError(500, `Cannot change expiration time of ${accessorFromUrl}`);
+      const updated: StoredToken = {
+        AccessorID: existing.AccessorID,
+        SecretID: existing.SecretID,
+        Description: description,
+        Policies: resolvedPolicies,
+        Roles: resolvedRoles,
+        ServiceIdentities: sids,
+        NodeIdentities: nids,
+        Local: existing.Local,
+        ...(existing.ExpirationTime ? { ExpirationTime: existing.ExpirationTime } : {}),
+        CreateTime: existing.CreateTime,
+      };
+      return { ops: [store.putOp(store.tokenKey(existing.AccessorID), updated)], result: existing.AccessorID };
+    });
+    void id;
+    const view = await store.getToken(accessor);
+    if (!view) throw aclNotFound();
+    return view;
+  };
+
+  route('/v1/acl/token', {
+    PUT: async (req, reply) => reply.send(JSON.stringify(tokenJson(await writeToken(req, undefined), true))),
+  });
+
+  route('/v1/acl/token/self', {
+    GET: async (req, reply) => {
+      const own = requestToken(req) || store.agentTokens.default || 'anonymous';
+      await store.ensureInitialized();
+      const snap = await store.snapshot();
+      const t = snap.bySecret.get(own);
+      if (!t) throw aclNotFound();
+      return sendRead(req, reply, tokenJson(t, true));
+    },
+  });
+
+  route('/v1/acl/token/:id', {
+    GET: async (req, reply) => {
+      const id = await need(req, 'read');
+      const t = await store.getToken(param(req, 'id'));
+      if (!t) throw aclNotFound();
+      return sendRead(req, reply, tokenJson(t, id.authorizer.allowed('acl', 'write') || t.SecretID === id.secretId));
+    },
+    PUT: async (req, reply) => reply.send(JSON.stringify(tokenJson(await writeToken(req, param(req, 'id')), true))),
+    DELETE: async (req, reply) => {
+      const id = await need(req, 'write');
+      const accessor = param(req, 'id');
+      if (accessor === ANONYMOUS_ACCESSOR_ID) throw new AclError(500, 'Delete operation not permitted on the anonymous token');
+      await store.mutate((snap) => {
+        const t = snap.tokens.get(accessor);
+        if (!t) return { ops: [], result: undefined };
+        if (t.SecretID === id.secretId) throw new AclError(500, "Deletion of the request's authorization token is not permitted");
+        return { ops: [store.deleteOp(store.tokenKey(accessor))], result: undefined };
+      });
+      return reply.send('true');
+    },
+  });
+
+  route('/v1/acl/token/:id/clone', {
+    PUT: async (req, reply) => {
+      await need(req, 'write');
+      const body = decodeBody(req, 'ACLToken');
+      const source = param(req, 'id');
+      const accessor = await store.mutate((snap) => {
+        const t = snap.tokens.get(source);
+        if (!t) throw aclNotFound();
+        const clone = store.newToken({
+          Description: s(f(body, 'Description')) || t.Description,
+          Policies: t.Policies,
+          Roles: t.Roles,
+          ServiceIdentities: t.ServiceIdentities,
+          NodeIdentities: t.NodeIdentities,
+          Local: t.Local,
+          ExpirationTime: t.ExpirationTime,
+        });
+        return { ops: [store.putOp(store.tokenKey(clone.AccessorID), clone)], result: clone.AccessorID };
+      });
+      const view = await store.getToken(accessor);
+      if (!view) throw aclNotFound();
+      return reply.send(JSON.stringify(tokenJson(view, true)));
+    },
+  });
+
+  route('/v1/acl/tokens', {
+    GET: async (req, reply) => {
+      const id = await need(req, 'read');
+      const q = new URLSearchParams(req.url.includes('?') ? req.url.slice(req.url.indexOf('?') + 1) : '');
+      const filters = ['policy', 'role', 'servicename', 'authmethod'].filter((k) => (q.get(k) ?? '') !== '');
+      if (filters.length > 1) throw new AclError(500, 'can only filter by one of policy, role, serviceName, or methodName at a time');
+      let tokens = await store.listTokens();
+      const policy = q.get('policy');
+      const role = q.get('role');
+      const service = q.get('servicename');
+      if (policy) tokens = tokens.filter((t) => t.Policies.some((p) => p.ID === policy));
+      else if (role) tokens = tokens.filter((t) => t.Roles.some((r) => r.ID === role));
+      else if (service) tokens = tokens.filter((t) => (t.ServiceIdentities ?? []).some((x) => x.ServiceName === service));
+      else if (q.get('authmethod')) tokens = [];
+      const showSecrets = id.authorizer.allowed('acl', 'write');
+      return sendRead(req, reply, tokens.map((t) => tokenJson(t, showSecrets, true)));
+    },
+  });
+
+  // ---- policies ----
+
+  const writePolicy = async (req: FastifyRequest, idFromUrl: string | undefined): Promise<PolicyView> => {
+    await need(req, 'write');
+    const body = decodeBody(req, 'ACLPolicy');
+    const bodyId = s(f(body, 'ID'));
+    if (idFromUrl === undefined && bodyId !== '') throw new ConsulHttpError(400, 'Cannot specify the ID when creating a new policy');
+    if (idFromUrl !== undefined && bodyId !== '' && bodyId !== idFromUrl) throw new ConsulHttpError(400, 'Policy ID in URL and payload do not match');
+    const name = s(f(body, 'Name'));
+    const rules = s(f(body, 'Rules'));
+    const dcs = list(f(body, 'Datacenters')).map(s);
+    if (name === '') throw new AclError(500, 'Invalid Policy: no name set');
+    if (!NAME_RE.test(name)) throw new AclError(500, "Invalid Policy: invalid Name. Only alphanumeric characters, '-' and '_' are allowed");
+    AclStore.checkRules(rules);
+    const policyId = await store.mutate((snap) => {
+      const clash = [...snap.policies.values()].find((p) => p.Name === name && p.ID !== idFromUrl);
+      if (clash) throw new AclError(500, `Invalid Policy: A Policy with Name ${JSON.stringify(name)} already exists`);
+      const policy: StoredPolicy = { ID: idFromUrl ?? randomUUID(), Name: name, Description: s(f(body, 'Description')), Rules: rules, ...(dcs.length ? { Datacenters: dcs } : {}) };
+      if (idFromUrl !== undefined) {
+        const existing = snap.policies.get(idFromUrl);
+        if (!existing) throw new AclError(500, `Cannot find policy ${JSON.stringify(idFromUrl)}`);
+        if (existing.ID === GLOBAL_MANAGEMENT_ID) {
+          if (rules !== existing.Rules) throw new AclError(500, 'Changing the Rules for the builtin global-management policy is not permitted');
+          if (dcs.length > 0) throw new AclError(500, 'Changing the Datacenters of the builtin global-management policy is not permitted');
+        }
+      }
+      return { ops: [store.putOp(store.policyKey(policy.ID), policy)], result: policy.ID };
+    });
+    const view = await store.getPolicy(policyId);
+    if (!view) throw aclNotFound();
+    return view;
+  };
+
+  route('/v1/acl/policy', {
+    PUT: async (req, reply) => reply.send(JSON.stringify(policyJson(await writePolicy(req, undefined)))),
+  });
+
+  route('/v1/acl/policy/name/:name', {
+    GET: async (req, reply) => {
+      await need(req, 'read');
+      const p = await store.getPolicyByName(param(req, 'name'));
+      if (!p) throw aclNotFound();
+      return sendRead(req, reply, policyJson(p));
+    },
+  });
+
+  route('/v1/acl/policy/:id', {
+    GET: async (req, reply) => {
+      await need(req, 'read');
+      const p = await store.getPolicy(param(req, 'id'));
+      if (!p) throw aclNotFound();
+      return sendRead(req, reply, policyJson(p));
+    },
+    PUT: async (req, reply) => reply.send(JSON.stringify(policyJson(await writePolicy(req, param(req, 'id'))))),
+    DELETE: async (req, reply) => {
+      await need(req, 'write');
+      const pid = param(req, 'id');
+      await store.mutate((snap) => {
+        const p = snap.policies.get(pid);
+        if (!p) return { ops: [], result: undefined };
+        if (isBuiltinPolicy(pid)) throw new AclError(500, `Delete operation not permitted on the builtin ${p.Name} policy`);
+        return { ops: [store.deleteOp(store.policyKey(pid))], result: undefined };
+      });
+      return reply.send('true');
+    },
+  });
+
+  route('/v1/acl/policies', {
+    GET: async (req, reply) => {
+      await need(req, 'read');
+      return sendRead(req, reply, (await store.listPolicies()).map((p) => policyJson(p, true)));
+    },
+  });
+
+  // ---- roles ----
+
+  const writeRole = async (req: FastifyRequest, idFromUrl: string | undefined): Promise<RoleView> => {
+    await need(req, 'write');
+    const body = decodeBody(req, 'ACLRole');
+    const bodyId = s(f(body, 'ID'));
+    if (idFromUrl === undefined && bodyId !== '') throw new ConsulHttpError(400, 'Cannot specify the ID when creating a new role');
+    if (idFromUrl !== undefined && bodyId !== '' && bodyId !== idFromUrl) throw new ConsulHttpError(400, 'Role ID in URL and payload do not match');
+    const name = s(f(body, 'Name'));
+    if (name === '') throw new AclError(500, 'Invalid Role: no Name is set');
+    if (!NAME_RE.test(name)) throw new AclError(500, "Invalid Role: invalid Name. Only alphanumeric characters, '-' and '_' are allowed");
+    const policies = links(f(body, 'Policies'));
+    const sids = serviceIdentities(f(body, 'ServiceIdentities'), 'role');
+    const nids = nodeIdentities(f(body, 'NodeIdentities'), 'role');
+    const roleId = await store.mutate((snap) => {
+      const clash = [...snap.roles.values()].find((r) => r.Name === name && r.ID !== idFromUrl);
+      if (clash) throw new AclError(500, `Invalid Role: A Role with Name ${JSON.stringify(name)} already exists`);
+      if (idFromUrl !== undefined && !snap.roles.has(idFromUrl)) throw new AclError(500, `Cannot find role ${JSON.stringify(idFromUrl)}`);
+      const role: StoredRole = {
+        ID: idFromUrl ?? randomUUID(),
+        Name: name,
+        Description: s(f(body, 'Description')),
+        Policies: resolvePolicyLinks(snap, policies),
+        ServiceIdentities: sids,
+        NodeIdentities: nids,
+      };
+      return { ops: [store.putOp(store.roleKey(role.ID), role)], result: role.ID };
+    });
+    const view = await store.getRole(roleId);
+    if (!view) throw aclNotFound();
+    return view;
+  };
+
+  route('/v1/acl/role', {
+    PUT: async (req, reply) => reply.send(JSON.stringify(roleJson(await writeRole(req, undefined)))),
+  });
+  route('/v1/acl/role/name/:name', {
+    GET: async (req, reply) => {
+      await need(req, 'read');
+      const r = await store.getRoleByName(param(req, 'name'));
+      if (!r) throw aclNotFound();
+      return sendRead(req, reply, roleJson(r));
+    },
+  });
+  route('/v1/acl/role/:id', {
+    GET: async (req, reply) => {
+      await need(req, 'read');
+      const r = await store.getRole(param(req, 'id'));
+      if (!r) throw aclNotFound();
+      return sendRead(req, reply, roleJson(r));
+    },
+    PUT: async (req, reply) => reply.send(JSON.stringify(roleJson(await writeRole(req, param(req, 'id'))))),
+    DELETE: async (req, reply) => {
+      await need(req, 'write');
+      const rid = param(req, 'id');
+      await store.mutate((snap) => ({ ops: snap.roles.has(rid) ? [store.deleteOp(store.roleKey(rid))] : [], result: undefined }));
+      return reply.send('true');
+    },
+  });
+  route('/v1/acl/roles', {
+    GET: async (req, reply) => {
+      await need(req, 'read');
+      const q = new URLSearchParams(req.url.includes('?') ? req.url.slice(req.url.indexOf('?') + 1) : '');
+      const policy = q.get('policy');
+      let roles = await store.listRoles();
+      if (policy) roles = roles.filter((r) => r.Policies.some((p) => p.ID === policy));
+      return sendRead(req, reply, roles.map(roleJson));
+    },
+  });
+
+  // ---- the agent's own tokens (kept in memory until a restart, as Consul without token persistence) ----
+
+  app.all('/v1/agent/token/:name', async (req, reply) => {
+    if (!settings.enabled) throw new ConsulHttpError(401, ACL_DISABLED);
+    if (req.method !== 'PUT') throw methodNotAllowed(req.method);
+    // the enforcement hook has checked acl:write
+    const body = decodeBody(req, 'ACLToken');
+    const token = s(f(body, 'Token'));
+    const name = param(req, 'name');
+    const slots: Record<string, keyof AclStore['agentTokens']> = {
+      default: 'default',
+      agent: 'agent',
+      agent_recovery: 'agentRecovery',
+      agent_master: 'agentRecovery',
+      replication: 'replication',
+      dns: 'dns',
+      config_file_service_registration: 'configFileRegistration',
+    };
+    const slot = slots[name];
+    if (!slot) throw new ConsulHttpError(404, `Token "${name}" is unknown`);
+    store.agentTokens[slot] = token;
+    ctx.logger.info({ module: 'agent' }, `Updated agent's ACL token "${name}"`);
+    return reply.send('');
+  });
+}
