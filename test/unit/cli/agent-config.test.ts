@@ -106,8 +106,11 @@ describe('-dev and defaults', () => {
     // a client agent (no -server) is built: it runs over its servers (src/cli/agent/run-client.ts)
     expect(build(['-data-dir', dir]).server).toBe(false);
     expect(configError(['-data-dir', dir, '-server', '-bootstrap-expect', '3'])).toMatch(/bootstrap_expect = 3 needs a cluster/);
+    // ACLs are built (src/compat/acl/): enabled from the acl block; a bad default policy is refused
     const acl = file('acl.json', JSON.stringify({ acl: { enabled: true, default_policy: 'deny' } }));
-    expect(configError(['-dev', '-config-file', acl])).toMatch(/^ACLs are not supported by dcsgw yet/);
+    expect(build(['-dev', '-config-file', acl]).aclEnabled).toBe(true);
+    const badAcl = file('acl-bad.json', JSON.stringify({ acl: { enabled: true, default_policy: 'maybe' } }));
+    expect(configError(['-dev', '-config-file', badAcl])).toMatch(/^acl: invalid default policy "maybe"/);
   });
 
   test('-node-meta: key:value pairs; a pair without a colon is a key with an empty value', () => {
