@@ -83,6 +83,16 @@ function parseArgs(argv: readonly string[]): Options | CommandResult {
   return o;
 }
 
+/** "etcd 3.4.23" from the server's /version (for the recording's header). */
+async function describeEtcdServer(endpoint: string): Promise<string> {
+  try {
+    const v = (await (await fetch(`${endpoint}/version`)).json()) as { etcdserver?: string };
+    return `etcd ${v.etcdserver ?? '(unknown version)'}`;
+  } catch {
+    return 'etcd (version not known)';
+  }
+}
+
 const kindOf = (url: string): 'etcd' | 'consul' | undefined => {
   const scheme = /^([a-z][a-z0-9+.-]*):\/\//i.exec(url)?.[1]?.toLowerCase();
   if (scheme === 'etcd' || scheme === 'etcds') return 'etcd';
@@ -117,7 +127,7 @@ export async function runConformanceCommand(argv: readonly string[]): Promise<Co
       if (!version) return { code: 2, stdout: '', stderr: `dcsgw conformance: cannot run ${o.etcdctl} (the etcd scenarios need genuine etcdctl 3.4; give --etcdctl PATH)\n` };
       const run = await runEtcdCorpus({ target, ...(reference ? { reference } : {}), etcdctl: o.etcdctl, select, progress: progressReporter('etcd') });
       if (o.record) {
-        writeFileSync(o.record, renderRecordedModule({ server: `${target.display}`, etcdctl: version, recordedAt: started.toISOString().slice(0, 10), scenarios: run.transcripts }, 'genuineEtcd'));
+        writeFileSync(o.record, renderRecordedModule({ server: await describeEtcdServer(target.endpoints[0]!), etcdctl: version, recordedAt: started.toISOString().slice(0, 10), scenarios: run.transcripts }, 'genuineEtcd'));
       }
       report = { target: target.display, reference: run.referenceLabel, tool: version, startedAt: started.toISOString(), seconds: 0, results: run.results };
     } else {

@@ -70,7 +70,7 @@ function relative(v: number, base: number, letter: string): string {
   return d >= 0 ? `${letter}+${d}` : `${letter}-${-d}`;
 }
 
-const REVISION_KEYS = 'PrevCreateRevision|PrevModRevision|revision|create_revision|mod_revision|compact_revision|compactRevision|createRevision|modRevision|Revision|CreateRevision|ModRevision|CompactRevision|header_revision';
+const REVISION_KEYS = 'rev|PrevCreateRevision|PrevModRevision|revision|create_revision|mod_revision|compact_revision|compactRevision|createRevision|modRevision|Revision|CreateRevision|ModRevision|CompactRevision|header_revision';
 const RAFT_INDEX_KEYS = 'raftIndex|raftAppliedIndex|raft_index|raft_applied_index|RaftIndex|RaftAppliedIndex';
 const DBSIZE_KEYS = 'dbSize|dbSizeInUse|db_size|db_size_in_use|DBSize|DBSizeInUse|totalSize';
 const HASH_KEYS = 'hash|Hash';
