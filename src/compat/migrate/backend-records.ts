@@ -114,6 +114,19 @@ export class BackendRecords implements RecordSource, RecordLookup {
     }
   }
 
+  /** The keys of the store in [first, last] (no last = to the end of the prefix), at the current revision. */
+  async keysIn(first: Buffer, last: Buffer | undefined): Promise<Buffer[]> {
+    const out: Buffer[] = [];
+    let from = first;
+    const end = last ? keyAfter(last) : this.rangeEnd;
+    for (;;) {
+      const res = await this.backend.range(rangeRequest(from, { rangeEnd: end, limit: 10_000, keysOnly: true }));
+      for (const kv of res.kvs) out.push(kv.key);
+      if (!res.more || res.kvs.length === 0) return out;
+      from = keyAfter(res.kvs[res.kvs.length - 1]!.key);
+    }
+  }
+
   /** The lookup reads the destination as it is now (revision 0 = current). */
   forLookup(): this {
     this.revision = 0;

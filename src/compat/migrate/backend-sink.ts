@@ -54,6 +54,41 @@ export class BackendSink implements RecordSink {
     this.destHasMeta = res.count > 0;
   }
 
+  /**
+   * Applies changes of keys (a record to write, or null: the key is gone), one final state per key,
+   * in transactions within the caps; a deleted key's Consul metadata goes with it.
+   */
+  async apply(changes: Array<{ key: Buffer; record: KvRecord | null }>): Promise<void> {
+    const puts: KvRecord[] = [];
+    const deletes: Buffer[] = [];
+    for (const c of changes) (c.record ? puts.push(c.record) : deletes.push(c.key));
+    if (puts.length > 0) await this.write(puts);
+    const perTxn = Math.max(1, Math.floor(this.options.limits.maxOps / 2));
+    for (let i = 0; i < deletes.length; i += perTxn) {
+      const success: RequestOp[] = [];
+      for (const key of deletes.slice(i, i + perTxn)) {
+        success.push({ requestDeleteRange: { key, rangeEnd: EMPTY_BYTES, prevKv: false } });
+        success.push({ requestDeleteRange: { keyspace: META_KEYSPACE, key: metaKey(key), rangeEnd: EMPTY_BYTES, prevKv: false } });
+      }
+      await this.retrying(() => this.backend.txn({ compare: [], success, failure: [] }));
+      this.batches++;
+    }
+  }
+
+  private async retrying<T>(fn: () => Promise<T>): Promise<T> {
+    const giveUpAt = Date.now() + (this.options.retryForMs ?? 30_000);
+    let delay = 100;
+    for (;;) {
+      try {
+        return await fn();
+      } catch (err) {
+        if (!isTransient(err) || Date.now() > giveUpAt) throw err;
+        await sleep(delay);
+        delay = Math.min(2000, delay * 2);
+      }
+    }
+  }
+
   /** Splits records into transactions within the caps. */
   private groups(records: KvRecord[]): KvRecord[][] {
     const { maxOps, maxBytes } = this.options.limits;

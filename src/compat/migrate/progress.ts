@@ -30,6 +30,7 @@ export class ProgressReporter {
   private lastDraw = 0;
   private readonly tty: boolean;
   private drawn = false;
+  private lastKeys = -1;
 
   constructor(
     private readonly label: string,
@@ -63,7 +64,9 @@ export class ProgressReporter {
     const now = Date.now();
     const every = this.tty ? 100 : 5000;
     if (!force && now - this.lastDraw < every) return;
+    if (force && !this.tty && c.keys === this.lastKeys) return;
     this.lastDraw = now;
+    this.lastKeys = c.keys;
     if (this.tty) {
       this.stream.write(`\r\x1b[K${this.line(c)}`);
       this.drawn = true;
