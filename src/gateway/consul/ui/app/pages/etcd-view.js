@@ -13,7 +13,7 @@ export function EtcdMembers({ compact = false }) {
     <h2>etcd members</h2>
     <p class="muted small">
       The etcd v3 face of this agent serves the same keys: its member list as <code>etcdctl member list</code> shows it.
-      ${status.data ? html` Cluster ${hexId(status.data.header?.cluster_id)}, revision ${status.data.header?.revision ?? 0}, raft term ${status.data.raftTerm ?? status.data.header?.raft_term ?? 0}.` : null}
+      ${status.data ? html` Cluster ${hexId(status.data.header?.cluster_id)}, raft term ${status.data.raftTerm ?? status.data.header?.raft_term ?? 0}.` : null}
     </p>
     ${members.error ? html`<p class="error">Could not load: ${members.error}</p>` : null}
     <table class="list">
