@@ -13,8 +13,31 @@ export class ApiError extends Error {
   }
 }
 
+const TOKEN_KEY = 'dcsgw-ui:acl-token';
+
+/** The ACL token the user entered (kept in this browser only), sent as X-Consul-Token; '' = none (the agent's default token applies). */
+export function aclToken() {
+  try {
+    return localStorage.getItem(TOKEN_KEY) ?? '';
+  } catch {
+    return '';
+  }
+}
+
+export function setAclToken(token) {
+  if (token) localStorage.setItem(TOKEN_KEY, token);
+  else localStorage.removeItem(TOKEN_KEY);
+}
+
+/** Headers every request of the UI carries. */
+export function authHeaders() {
+  const token = aclToken();
+  return token ? { 'X-Consul-Token': token } : {};
+}
+
 async function send(method, path, body) {
-  const res = await fetch(path, { method, body, headers: body === undefined ? {} : { 'Content-Type': 'text/plain; charset=utf-8' } });
+  const headers = { ...authHeaders(), ...(body === undefined ? {} : { 'Content-Type': 'text/plain; charset=utf-8' }) };
+  const res = await fetch(path, { method, body, headers });
   const text = await res.text();
   if (!res.ok) throw new ApiError(res.status, text);
   return text === '' ? null : JSON.parse(text);

@@ -3,6 +3,7 @@
 // two blocking requests open: the browser allows six connections to one host, and a write must
 // never wait behind them.
 import { useEffect, useState } from 'preact/hooks';
+import { authHeaders } from './api.js';
 
 const WAIT = '20s';
 const RETRY_MS = 1000;
@@ -35,7 +36,7 @@ export function useLive(path, { blocking = true, pollMs = 2000 } = {}) {
         try {
           const sep = path.includes('?') ? '&' : '?';
           const url = blocking && index > 0 ? `${path}${sep}index=${index}&wait=${WAIT}` : path;
-          const res = await fetch(url, { signal: ctl.signal });
+          const res = await fetch(url, { signal: ctl.signal, headers: authHeaders() });
           const text = await res.text();
           next = Number(res.headers.get('X-Consul-Index') ?? 0);
           if (res.ok) setState({ data: text === '' ? null : JSON.parse(text), status: res.status, error: undefined, loading: false });

@@ -4,7 +4,7 @@ import { render } from 'preact';
 import { useEffect, useState } from 'preact/hooks';
 import { html } from './html.js';
 import { Link, esc, navigate, usePath } from './router.js';
-import { api } from './api.js';
+import { aclToken, api, setAclToken } from './api.js';
 import { ServiceDetail, ServiceList } from './pages/services.js';
 import { NodeDetail, NodeList } from './pages/nodes.js';
 import { KvCreate, KvFolder, KvKey } from './pages/kv.js';
@@ -51,6 +51,22 @@ function page(dc, rest) {
   }
 }
 
+/** The ACL token field: with ACLs on, the agent answers 403 until a token with the rights is given. */
+function TokenField() {
+  const [value, setValue] = useState(aclToken());
+  const save = (e) => {
+    e.preventDefault();
+    setAclToken(value.trim());
+    location.reload();
+  };
+  return html`<form class="token" onSubmit=${save}>
+    <label class="small">ACL token
+      <input type="password" data-testid="acl-token" placeholder="none: the agent's default" value=${value} onInput=${(e) => setValue(e.currentTarget.value)} />
+    </label>
+    <button type="submit" class="small">${aclToken() ? 'Change' : 'Use'}</button>
+  </form>`;
+}
+
 function App() {
   const path = usePath();
   const [self, setSelf] = useState(undefined);
@@ -62,7 +78,11 @@ function App() {
   useEffect(() => {
     if (dc && (path.length === 0 || path[0] === '' || path.length === 1)) navigate(`${esc(dc)}/services`, { replace: true });
   }, [dc, path.join('/')]);
-  if (error) return html`<p class="error" role="alert">The agent did not answer /v1/agent/self: ${error}</p>`;
+  if (error) {
+    return html`<div class="layout"><nav class="sidebar"><div class="brand">dcsgw</div><${TokenField} /></nav>
+      <main><p class="error" role="alert">The agent refused /v1/agent/self: ${error}</p>
+      ${error.startsWith('403') ? html`<p>With ACLs enabled, enter a token that may read the agent in the sidebar.</p>` : null}</main></div>`;
+  }
   if (!self) return html`<p class="muted">Connecting to the agent…</p>`;
   const pageDc = path[0] || dc;
   const section = path[1] ?? 'services';
@@ -78,6 +98,7 @@ function App() {
           ([id, label]) => html`<li class=${section === id ? 'active' : ''}><${Link} data-nav=${id} to=${`${esc(pageDc)}/${id}${id === 'kv' ? '/' : ''}`}>${label}</${Link}></li>`,
         )}
       </ul>
+      <${TokenField} />
     </nav>
     <main>${path.length >= 2 ? page(pageDc, path.slice(1)) : null}</main>
   </div>`;
