@@ -1,8 +1,11 @@
-// `dcsgw agent [consul agent flags]`: a Consul server agent over a one-member native store, wired
-// as `consul agent` starts: flags and configuration files -> start-up banner -> the store in
-// <data-dir>/dcsgw -> the etcd v3 face beside it (-etcd-port) -> Consul HTTP and DNS -> "Consul agent
-// running!"; and Consul's signal handling: SIGINT/SIGTERM stop every listener and the store, with
-// Consul's lines and exit codes (a server leaves gracefully only when configured to).
+// `dcsgw agent [consul agent flags]`: a Consul server agent, wired as `consul agent` starts: flags
+// and configuration files -> start-up banner -> its serf LAN port and server port, and its native
+// store in <data-dir>/dcsgw, formed with the other servers (-bootstrap, -bootstrap-expect with
+// -join / -retry-join; src/native/cluster) -> the etcd v3 face beside it (-etcd-port) -> Consul
+// HTTP and DNS -> "Consul agent running!"; and Consul's signal handling: SIGINT/SIGTERM stop every
+// listener and the store, with Consul's lines and exit codes (a server leaves gracefully — out of
+// the raft configuration and the member list — only when configured to). A -dev agent stays a
+// server of its own, without cluster ports.
 import { mkdirSync, mkdtempSync, rmSync, unlinkSync, writeFileSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -11,6 +14,9 @@ import { CONSUL_VERSION, type AgentIdentity } from '../../gateway/consul/context
 import { ConsulListenError, formatHostPort, isAddressInUse, startConsulFace, type ConsulFaceHandle } from '../../gateway/consul/start.js';
 import { startEtcdServer, type EtcdServer } from '../../gateway/etcd/server.js';
 import { resolveIdentity, saveIdentity } from '../identity.js';
+import { localMember } from '../../compat/agent/agent-self.js';
+import { parseGoDurationNs } from '../../compat/agent/go-duration.js';
+import { startServerCluster, type ServerCluster } from '../../native/cluster/server-cluster.js';
 import type { AgentDefinitions } from '../../compat/agent/agent-runtime.js';
 import { parseCheckDefinition, parseServiceDefinition } from '../../compat/agent/definitions.js';
 import { CLUSTER_VERSION, ETCD_VERSION } from '../version.js';
@@ -33,6 +39,10 @@ const print = (fd: number, text: string): void => void writeSync(fd, text);
 export interface RunningAgent {
   readonly config: AgentRuntimeConfig;
   readonly backend: NativeBackend;
+  /** The server's cluster part (absent for -dev): membership, server port, leader duties. */
+  readonly cluster: ServerCluster | undefined;
+  /** Graceful leave of the cluster (raft configuration and member list); then stop() ends the agent. */
+  leave(): Promise<void>;
   readonly face: ConsulFaceHandle;
   readonly etcd: EtcdServer | undefined;
   /** Stops every listener and the store (idempotent). */
@@ -43,6 +53,22 @@ export interface RunningAgent {
    * removed). Other settings keep their start-up values. Throws with the configuration error.
    */
   reload(): Promise<void>;
+}
+
+function lookup(obj: Record<string, unknown>, path: string): unknown {
+  let v: unknown = obj;
+  for (const p of path.split('.')) {
+    if (v === null || typeof v !== 'object') return undefined;
+    v = (v as Record<string, unknown>)[p];
+  }
+  return v;
+}
+
+/** Whether ports.<name> was set in the configuration or by a flag (a taken port then fails start-up). */
+function portExplicit(merged: Record<string, unknown>, name: string): boolean {
+  const v = lookup(merged, `ports.${name}`);
+  const defaults: Record<string, number> = { serf_lan: 8301, server: 8300 };
+  return v !== undefined && Number(v) !== defaults[name];
 }
 
 function urlHost(host: string): string {
@@ -163,35 +189,82 @@ export async function startAgent(argv: readonly string[], hooks: AgentHooks = {}
   const cleanup = async (): Promise<void> => {
     await face?.stop().catch(() => undefined);
     await etcd?.close().catch(() => undefined);
-    await backend?.close().catch(() => undefined);
+    if (cluster) await cluster.close().catch(() => undefined);
+    else await backend?.close().catch(() => undefined);
   };
+  let cluster: ServerCluster | undefined;
+  let faceBackend: NativeBackend | undefined;
   try {
-    const identity = resolveIdentity(storeDir, cfg.nodeName, [{ name: cfg.nodeName, peerURLs: [`http://${serverAddr}`] }], AGENT_CLUSTER_TOKEN);
-    log.info('agent.server.raft', 'initial configuration', { index: 1, servers: `[{Suffrage:Voter ID:${nodeId} Address:${serverAddr}}]` });
     // Consul's raft timings scale with performance.raft_multiplier (1 = fastest, 5 = production default)
     const heartbeatMs = 20 * Math.max(1, cfg.raftMultiplier);
-    backend = await createNativeBackend({
-      name: cfg.nodeName,
-      dataDir: storeDir,
-      memberId: identity.memberId,
-      clusterId: identity.clusterId,
-      initialCluster: identity.members,
-      initialClusterState: 'new',
-      advertiseClientURLs: [etcdUrl],
-      advertisePeerURLs: [`http://${serverAddr}`],
-      snapshotCount: 100_000,
-      heartbeatMs,
-      electionMs: 10 * heartbeatMs,
-      quotaBackendBytes: QUOTA_BYTES,
-      // the store's own lines are etcd's words: shown at -log-level debug, else only its warnings
-      logger: pino.child({ module: 'agent.server.raft' }, { level: cfg.logLevel === 'TRACE' || cfg.logLevel === 'DEBUG' ? 'debug' : 'warn' }),
-    });
-    saveIdentity(storeDir, identity);
+    const storeLogger = pino.child({ module: 'agent.server.raft' }, { level: cfg.logLevel === 'TRACE' || cfg.logLevel === 'DEBUG' ? 'debug' : 'warn' });
+    if (cfg.devMode) {
+      const identity = resolveIdentity(storeDir, cfg.nodeName, [{ name: cfg.nodeName, peerURLs: [`http://${serverAddr}`] }], AGENT_CLUSTER_TOKEN);
+      log.info('agent.server.raft', 'initial configuration', { index: 1, servers: `[{Suffrage:Voter ID:${nodeId} Address:${serverAddr}}]` });
+      backend = await createNativeBackend({
+        name: cfg.nodeName,
+        dataDir: storeDir,
+        memberId: identity.memberId,
+        clusterId: identity.clusterId,
+        initialCluster: identity.members,
+        initialClusterState: 'new',
+        advertiseClientURLs: [etcdUrl],
+        advertisePeerURLs: [`http://${serverAddr}`],
+        snapshotCount: 100_000,
+        heartbeatMs,
+        electionMs: 10 * heartbeatMs,
+        quotaBackendBytes: QUOTA_BYTES,
+        // the store's own lines are etcd's words: shown at -log-level debug, else only its warnings
+        logger: storeLogger,
+      });
+      saveIdentity(storeDir, identity);
+      faceBackend = backend;
+    } else {
+      const durationMs = (key: string, fallback: number): number => {
+        const raw = lookup(cfg.merged, key);
+        if (typeof raw === 'number') return raw / 1e6;
+        if (typeof raw === 'string' && raw !== '') return (parseGoDurationNs(raw) ?? fallback * 1e6) / 1e6;
+        return fallback;
+      };
+      const probeIntervalMs = durationMs('gossip_lan.probe_interval', 1000);
+      const suspicionMult = Number(lookup(cfg.merged, 'gossip_lan.suspicion_mult') ?? 4) || 4;
+      const singleServer = cfg.bootstrap || (cfg.bootstrapExpect === 0 && cfg.startJoin.length + cfg.retryJoin.length === 0);
+      cluster = await startServerCluster({
+        self: localMember(agentIdentity(cfg, nodeId)),
+        nodeId,
+        datacenter: cfg.datacenter,
+        bindAddr: cfg.bindAddr,
+        advertiseAddr: cfg.advertiseAddr,
+        serverPort: cfg.ports.server > 0 ? cfg.ports.server : 8300,
+        bootstrap: singleServer,
+        bootstrapExpect: cfg.bootstrapExpect,
+        startJoin: cfg.startJoin,
+        retryJoin: cfg.retryJoin,
+        retryIntervalMs: durationMs('retry_interval', 30_000),
+        retryMax: Number(lookup(cfg.merged, 'retry_max') ?? 0) || 0,
+        storeDir,
+        advertiseClientURLs: [etcdUrl],
+        heartbeatMs,
+        electionMs: 10 * heartbeatMs,
+        probeIntervalMs,
+        failAfterMs: probeIntervalMs * suspicionMult + durationMs('gossip_lan.probe_timeout', 500),
+        reconnectTimeoutMs: durationMs('reconnect_timeout', 72 * 3600_000),
+        tombstoneTimeoutMs: 24 * 3600_000,
+        log,
+        logger: pino.child({ module: 'agent.server.rpc' }),
+        storeLogger,
+        // a single server on default ports may share a host with others (tests, several agents)
+        portsOptional: singleServer && !portExplicit(cfg.merged, 'serf_lan') && !portExplicit(cfg.merged, 'server'),
+        quotaBackendBytes: QUOTA_BYTES,
+      });
+      backend = cluster.native;
+      faceBackend = cluster.backend;
+    }
 
     if (cfg.ports.etcd > 0) {
       try {
         etcd = await startEtcdServer({
-          backend,
+          backend: faceBackend,
           listenClientUrls: [etcdUrl],
           maxRequestBytes: ETCD_MAX_REQUEST_BYTES,
           maxTxnOps: ETCD_MAX_TXN_OPS,
@@ -210,8 +283,8 @@ export async function startAgent(argv: readonly string[], hooks: AgentHooks = {}
     }
 
     face = await startConsulFace(
-      backend,
-      agentIdentity(cfg, nodeId),
+      faceBackend,
+      { ...agentIdentity(cfg, nodeId), ...(cluster ? { cluster: cluster.view } : {}) },
       {
         ...(cfg.ports.dns > 0 ? { dns: { host: cfg.dnsAddrs[0]!, port: cfg.ports.dns } } : {}),
         ...(cfg.ports.http > 0 ? { http: { host: cfg.httpAddrs[0]!, port: cfg.ports.http } } : {}),
@@ -270,23 +343,40 @@ export async function startAgent(argv: readonly string[], hooks: AgentHooks = {}
 
   let stopped = false;
   const readyBackend = backend;
-  readyBackend
-    .ready()
-    .then(() => {
-      if (stopped) return;
+  // Consul's lines for leadership changes, as this server sees them
+  const memberName = async (id: bigint): Promise<string> => (await readyBackend.memberList(false).catch(() => undefined))?.members.find((m) => m.id === id)?.name ?? id.toString(16);
+  let wasLeader = false;
+  const onLeader = (lead: bigint): void => {
+    if (stopped) return;
+    if (lead !== 0n && lead === readyBackend.memberId) {
+      wasLeader = true;
       log.info('agent.server.raft', 'entering leader state', { leader: `Node at ${serverAddr} [Leader]` });
       log.info('agent.server', 'cluster leadership acquired');
       log.info('agent.server', 'New leader elected', { payload: cfg.nodeName });
-    })
-    .catch(() => undefined);
+      return;
+    }
+    if (wasLeader) {
+      wasLeader = false;
+      log.info('agent.server', 'cluster leadership lost');
+    }
+    if (lead !== 0n) void memberName(lead).then((name) => !stopped && log.info('agent.server', 'New leader elected', { payload: name }));
+  };
+  readyBackend.onLeaderChange(onLeader);
+  const lead = readyBackend.raftStatus?.().lead ?? 0n;
+  if (lead !== 0n) onLeader(lead);
+  cluster?.startLeaderDuties();
   face.runtimeStarted.then(() => !stopped && log.info('agent', 'Synced node info')).catch(() => undefined);
 
   const running: RunningAgent = {
     config: cfg,
     reload: reloadConfig,
     backend: readyBackend,
+    cluster,
     face,
     etcd,
+    async leave() {
+      await cluster?.leave().catch((err: unknown) => log.error('agent', 'leave failed', { error: (err as Error).message }));
+    },
     async stop() {
       if (stopped) return;
       stopped = true;
@@ -302,7 +392,8 @@ export async function startAgent(argv: readonly string[], hooks: AgentHooks = {}
       await etcd?.close().catch(() => undefined);
       log.info('agent', 'Endpoints down');
       log.info('agent.server', 'shutting down server');
-      await readyBackend.close().catch(() => undefined);
+      if (cluster) await cluster.close().catch(() => undefined);
+      else await readyBackend.close().catch(() => undefined);
       log.info('agent', 'consul server down');
       log.info('agent', 'shutdown complete');
       if (cfg.pidFile) {
@@ -369,16 +460,22 @@ export async function runAgent(argv: readonly string[]): Promise<number> {
         return;
       }
       log.info('agent', 'Gracefully shutting down agent...');
-      log.info('agent.server', 'server starting leave');
-      // a single server has no peers to hand over to: the leave is complete at once
-      log.info('agent', 'Graceful exit completed');
-      void agent.stop().finally(() => finish(0));
+      if (!agent.cluster) log.info('agent.server', 'server starting leave');
+      // out of the raft configuration and the member list first (a server alone has nobody to tell)
+      void agent
+        .leave()
+        .then(() => log.info('agent', 'Graceful exit completed'))
+        .then(() => agent.stop())
+        .finally(() => finish(0));
     };
     leaveRequested = () => {
       if (leaving) return;
       leaving = true;
-      log.info('agent.server', 'server starting leave');
-      void agent.stop().finally(() => finish(0));
+      if (!agent.cluster) log.info('agent.server', 'server starting leave');
+      void agent
+        .leave()
+        .then(() => agent.stop())
+        .finally(() => finish(0));
     };
     process.on('SIGINT', onSignal);
     process.on('SIGTERM', onSignal);

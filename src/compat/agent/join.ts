@@ -1,11 +1,26 @@
-// PUT /v1/agent/join/<addr>: in this single-agent shape there is no gossip pool to join yet
-// (clustering is a later issue). A join never pretends: an address that does not answer fails
-// with memberlist's error text, as Consul's does; joining this agent's own serf address succeeds
-// (serf counts itself); any other reachable agent is refused with a message that says why.
+// PUT /v1/agent/join/<addr>, /v1/agent/members and /v1/agent/force-leave/<node>: the agent's
+// membership in the cluster. An agent that runs in a cluster (src/native/cluster) gives its
+// AgentCluster to the HTTP face; an agent without one (no serf port bound) answers for itself
+// alone, and a join never pretends: an address that does not answer fails with memberlist's error
+// text, as Consul's does; joining this agent's own serf address succeeds (serf counts itself); any
+// other reachable agent is refused with a message that says why.
 import { connect } from 'node:net';
 import { networkInterfaces } from 'node:os';
 import { AgentError } from './agent-error.js';
+import type { SerfMember } from './agent-self.js';
 import { goDialError, joinHostPort } from './checks/go-net-errors.js';
+
+/** An agent's view of the cluster's membership (what the agent endpoints answer from). */
+export interface AgentCluster {
+  /** The LAN pool (every agent), or with `wan` the servers as the WAN pool names them. */
+  members(wan: boolean): Promise<SerfMember[]>;
+  /** Joins through these serf LAN addresses; resolves with how many answered, else rejects with an AgentError. */
+  join(addrs: string[], wan: boolean): Promise<number>;
+  /** Marks a failed member left (or, with prune, forgets it at once); AgentError when unknown. */
+  forceLeave(node: string, prune: boolean): Promise<void>;
+  /** How many servers this agent knows. */
+  knownServers(): number;
+}
 
 const SERF_LAN_PORT = 8301;
 const SERF_WAN_PORT = 8302;

@@ -1,9 +1,14 @@
 // The Raft view Consul's status and operator endpoints show, built from the Backend's member list
-// and status: every member is a server; its ID, node name and server address (advertise address +
-// server port); who leads; how far each has replicated (known only on the leader, from raft progress).
+// and status: every member is a server; its ID (the node ID its agent advertises in the member
+// list), node name and server address (its peer address: advertise address + server port); who
+// leads; how far each has replicated (known only on the leader, from raft progress). A client
+// agent (whose Backend is a server's, over the server RPC) shows the same view, with no "self".
 import type { Backend, Member } from '../../adapters/backend.js';
+import { readMembers } from '../../native/cluster/member-record.js';
 
 export interface RaftIdentity {
+  /** False for a client agent: no raft member is this agent. Absent = a server. */
+  server?: boolean;
   nodeName: string;
   nodeId: string;
   advertiseAddr: string;
@@ -46,24 +51,37 @@ function hostOf(url: string | undefined): string {
   }
 }
 
+function portOf(url: string | undefined): number | undefined {
+  if (!url) return undefined;
+  try {
+    const p = new URL(url).port;
+    return p ? Number(p) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 function joinHostPort(host: string, port: number): string {
   return host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`;
 }
 
 export async function raftView(backend: Backend, id: RaftIdentity): Promise<RaftView> {
-  const [status, list] = await Promise.all([backend.status(), backend.memberList(false)]);
-  const selfMemberId = status.header.memberId;
-  const port = id.ports.server > 0 ? id.ports.server : DEFAULT_SERVER_PORT;
+  const [status, list, records] = await Promise.all([backend.status(), backend.memberList(false), readMembers(backend, true).catch(() => [])]);
+  const nodeIds = new Map(records.map((r) => [r.Name, r.Tags.id ?? '']));
+  const selfMemberId = id.server === false ? -1n : status.header.memberId;
+  const ownPort = id.ports.server > 0 ? id.ports.server : DEFAULT_SERVER_PORT;
   const progress = new Map((backend.raftStatus?.().progress ?? []).map((p) => [p.id, p.match]));
-  const isLeader = status.leader !== 0n && status.leader === selfMemberId;
+  const isLeader = status.leader !== 0n && status.leader === status.header.memberId;
+  const selfIsLeader = status.leader !== 0n && status.leader === selfMemberId;
   const serverOf = (m: Member): RaftServer => {
     const self = m.id === selfMemberId;
     const host = self ? id.advertiseAddr : hostOf(m.peerURLs[0]);
+    const port = self ? ownPort : portOf(m.peerURLs[0]) ?? DEFAULT_SERVER_PORT;
     let lastIndex = 0;
     if (self) lastIndex = status.raftIndex;
     else if (isLeader) lastIndex = progress.get(m.id) ?? 0;
     return {
-      ID: self ? id.nodeId : m.id.toString(16).padStart(16, '0'),
+      ID: self ? id.nodeId : nodeIds.get(m.name) || m.id.toString(16).padStart(16, '0'),
       Node: self ? id.nodeName : m.name,
       Address: joinHostPort(host, port),
       Leader: m.id === status.leader,
@@ -82,7 +100,7 @@ export async function raftView(backend: Backend, id: RaftIdentity): Promise<Raft
     index: status.raftIndex,
     term: status.raftTerm,
     applied: status.raftAppliedIndex,
-    isLeader,
+    isLeader: selfIsLeader,
     selfId: id.nodeId,
   };
 }

@@ -3,6 +3,7 @@ import type { Logger } from 'pino';
 import type { ConsulCore } from '../../compat/consul-core.js';
 import type { AgentRuntime } from '../../compat/agent/agent-runtime.js';
 import type { SelfIdentity } from '../../compat/agent/agent-self.js';
+import type { AgentCluster } from '../../compat/agent/join.js';
 
 /**
  * This agent's identity and the configuration its endpoints report (filled by src/cli's agent
@@ -16,6 +17,8 @@ import type { SelfIdentity } from '../../compat/agent/agent-self.js';
 export interface AgentIdentity extends SelfIdentity {
   /** Started with -dev: Consul then pretty-prints every JSON answer. */
   devMode?: boolean;
+  /** The agent's cluster membership (src/native/cluster); absent for an agent alone (members = itself). */
+  cluster?: AgentCluster;
 }
 
 export interface ConsulContext {
