@@ -65,8 +65,12 @@ function inRange(key: Buffer, from: Buffer, end: Buffer): boolean {
   return (end.length === 1 && end[0] === 0) || Buffer.compare(key, end) < 0;
 }
 
-/** The events of one revision that a watcher wants, as it wants them (prevKv only when asked). */
-function eventsFor(opts: WatchOptions, events: Event[]): Event[] {
+/**
+ * The events of one revision that a watcher wants, as it wants them: prevKv only when asked, and
+ * only while the revision before the event is not compacted (etcd reads it at rev - 1 then).
+ */
+function eventsFor(opts: WatchOptions, events: Event[], revision: number, compactRev: number): Event[] {
+  const withPrev = opts.prevKv && revision - 1 >= compactRev;
   const system = opts.keyspace === 'system';
   const noPut = opts.filters.includes(WatchFilter.NOPUT);
   const noDelete = opts.filters.includes(WatchFilter.NODELETE);
@@ -75,7 +79,7 @@ function eventsFor(opts: WatchOptions, events: Event[]): Event[] {
     if ((e.keyspace === 'system') !== system) continue;
     if (e.type === EventType.PUT ? noPut : noDelete) continue;
     if (!inRange(e.kv.key, opts.key, opts.rangeEnd)) continue;
-    if (opts.prevKv || !e.prevKv) out.push(e);
+    if (withPrev || !e.prevKv) out.push(e);
     else out.push(e.keyspace ? { keyspace: e.keyspace, type: e.type, kv: e.kv } : { type: e.type, kv: e.kv });
   }
   return out;
@@ -98,6 +102,8 @@ const MAX_SEQ = '18446744073709551615';
 export class RedisWatchHub {
   private readonly watchers = new Set<HubWatcher>();
   private hubRev = 0;
+  /** The newest compacted revision seen (history reads report it; so does the backend's compact). */
+  private compactRev = 0;
   private lastId = '0-0';
   private closed = false;
   private readonly assembler = new RevisionAssembler();
@@ -143,9 +149,14 @@ export class RedisWatchHub {
     for (const w of this.watchers) {
       if (!w.live || w.dead || w.nextRev > r.revision) continue;
       w.nextRev = r.revision + 1;
-      const evs = eventsFor(w.opts, r.events);
+      const evs = eventsFor(w.opts, r.events, r.revision, this.compactRev);
       if (evs.length > 0) w.listener.onEvents(evs, r.revision);
     }
+  }
+
+  /** The store was compacted up to `revision`. */
+  noteCompaction(revision: number): void {
+    if (revision > this.compactRev) this.compactRev = revision;
   }
 
   private compacted(w: HubWatcher, compactRevision: number, revision: number): void {
@@ -183,6 +194,7 @@ export class RedisWatchHub {
       const reply = (await this.deps.readHistory(w.nextRev, count)) as [number, number, StreamEntry[]];
       if (w.dead) return;
       const [compactRev, current, entries] = reply;
+      this.noteCompaction(compactRev);
       if (w.nextRev < compactRev) {
         this.compacted(w, compactRev, current);
         return;
@@ -194,7 +206,7 @@ export class RedisWatchHub {
         if (!done || done.revision < w.nextRev) continue;
         complete++;
         w.nextRev = done.revision + 1;
-        const evs = eventsFor(w.opts, done.events);
+        const evs = eventsFor(w.opts, done.events, done.revision, compactRev);
         if (evs.length > 0) w.listener.onEvents(evs, done.revision);
         if (w.dead) return;
       }

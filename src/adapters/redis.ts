@@ -53,7 +53,7 @@ import type {
   WatchOptions,
 } from './backend.js';
 import { EtcdError, Errors, GrpcCode } from './errors.js';
-import { decodeKvReply, deleteArgs, putArgs, rangeArgs, txnArgs, type Arg, type Reply } from './redis-codec.js';
+import { decodeKvReply, deleteArgs, putArgs, rangeArgs, txnArgs, type Arg, type HeaderOf, type Reply } from './redis-codec.js';
 import { createRedisClient, ScriptRunner, type RedisClient } from './redis-connection.js';
 import { SCRIPTS } from './redis-scripts.js';
 import type { RedisBackendOptions } from './redis-url.js';
@@ -91,6 +91,8 @@ function toEtcdError(err: unknown): EtcdError {
 function unsupported(what: string): EtcdError {
   return new EtcdError(GrpcCode.UNIMPLEMENTED, `dcsgw: ${what} is not supported by the Redis backend`);
 }
+
+const innerHeader: HeaderOf = (revision) => ({ clusterId: 0n, memberId: 0n, revision, raftTerm: 0 });
 
 const userLease = (k: Keyspace | undefined): string => (k === 'system' ? 's' : 'u');
 
@@ -142,14 +144,15 @@ export class RedisBackend implements Backend {
   private async revisions(): Promise<{ revision: number; compactRevision: number }> {
     const [revision, compactRevision] = (await this.run('revision', [])) as [number, number];
     this.seen(revision);
+    this.hub.noteCompaction(compactRevision);
     return { revision, compactRevision };
   }
 
   // ---- KV ----
 
-  private async kv(success: RequestOp[], failure: RequestOp[], args: Arg[]) {
+  private async kv(success: RequestOp[], failure: RequestOp[], args: Arg[], header: HeaderOf = this.hdr) {
     const reply = (await this.run('kv', args)) as Reply[];
-    return decodeKvReply(success, failure, reply, this.hdr);
+    return decodeKvReply(success, failure, reply, header);
   }
 
   async range(req: RangeRequest): Promise<RangeResponse> {
@@ -168,12 +171,14 @@ export class RedisBackend implements Backend {
   }
 
   async txn(req: TxnRequest): Promise<TxnResponse> {
-    const r = await this.kv(req.success, req.failure, txnArgs(req));
+    // the responses inside a txn carry the revision alone, as etcd's do
+    const r = await this.kv(req.success, req.failure, txnArgs(req), innerHeader);
     return { header: this.hdr(r.revision), succeeded: r.succeeded, responses: r.responses };
   }
 
   async compact(req: CompactionRequest): Promise<CompactionResponse> {
     const rev = (await this.run('compact', [String(req.revision)])) as number;
+    this.hub.noteCompaction(req.revision);
     // the history of each key is trimmed in batches, so no single script holds Redis for long
     for (const ks of ['u', 's']) {
       let cursor: Buffer | string = '';

@@ -10,6 +10,8 @@ export const REDIS_PORTS = { from: 10000, to: 10999 };
 export interface RedisServer {
   port: number;
   url: string;
+  /** Redis's working directory (a temp dir of its own, removed at stop). */
+  dir: string;
   process: ManagedProcess;
   stop(): Promise<void>;
 }
@@ -34,6 +36,7 @@ export async function startRedis(extraArgs: string[] = []): Promise<RedisServer>
   return {
     port,
     url: `redis://127.0.0.1:${port}`,
+    dir,
     process: proc,
     async stop() {
       await proc.stop();

@@ -1,0 +1,232 @@
+// `dcsgw --backend redis://...` as a user runs it: the dcsgw binary in front of a genuine
+// redis-server, serving the etcd face and the Consul HTTP face. Genuine etcdctl runs the same
+// commands against dcsgw-over-Redis and against a fresh genuine etcd 3.4; the answers must be the
+// same (cluster/member IDs and raft term aside). The Consul KV API and a session lock work over it,
+// and a second dcsgw over the same Redis sees the same store (its watch hears the first one's writes).
+import { spawnSync } from 'node:child_process';
+import { Redis } from 'ioredis';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { allocatePort, etcdctl, hasDcsgwBuild, skipUnlessBinaries, repoRoot, startDcsgw, startEtcd, stopAllProcesses, type RunningMember } from '../../support/index.js';
+import { REDIS_PORTS, skipUnlessRedis, startRedis, type RedisServer } from './redis-server.js';
+import { join } from 'node:path';
+
+const PORTS = REDIS_PORTS;
+
+/** IDs and terms differ between genuine etcd and the Redis store; everything else must not. */
+function normalise(text: string): string {
+  return text
+    .replace(/"(cluster_id|member_id|raft_term|ID|leader)":\d+/g, '"$1":<id>')
+    .replace(/\b[0-9a-f]{12,16}\b/g, '<hex-id>');
+}
+
+const skip = skipUnlessRedis() || skipUnlessBinaries('etcd', 'etcdctl') || !hasDcsgwBuild();
+
+describe.skipIf(skip)('dcsgw --backend redis:// (the binary, genuine etcdctl, genuine redis-server)', () => {
+  let redis: RedisServer;
+  let direct: RunningMember; // genuine etcd, asked directly
+  let gateway: RunningMember; // dcsgw --backend redis://
+  let second: RunningMember; // another dcsgw over the same Redis
+  let consulUrl: string;
+
+  beforeAll(async () => {
+    redis = await startRedis();
+    const consulPort = await allocatePort(PORTS);
+    consulUrl = `http://127.0.0.1:${consulPort}`;
+    const backendArgs = ['--backend', redis.url, '--consul-dns-addr', 'off'];
+    [direct, gateway, second] = await Promise.all([
+      startEtcd({ portRange: PORTS, name: 'direct' }),
+      startDcsgw({ portRange: PORTS, name: 'gw', extraArgs: [...backendArgs, '--consul-http-addr', `127.0.0.1:${consulPort}`] }),
+      startDcsgw({ portRange: PORTS, name: 'gw2', extraArgs: [...backendArgs, '--consul-http-addr', 'off'] }),
+    ]);
+  }, 60_000);
+  afterAll(async () => {
+    await stopAllProcesses();
+  });
+
+  async function both(args: string[], opts: Parameters<typeof etcdctl>[2] = {}): Promise<{ viaDcsgw: string; viaEtcd: string }> {
+    const [g, d] = await Promise.all([etcdctl(gateway.endpoints, args, opts), etcdctl(direct.endpoints, args, opts)]);
+    const show = (r: { stdout: string; stderr: string; code: number | null }) => normalise(`${r.stdout}${r.code !== 0 ? `\n[exit ${r.code}] ${r.stderr.replace(/^\{"level".*\n/gm, '')}` : ''}`);
+    return { viaDcsgw: show(g), viaEtcd: show(d) };
+  }
+
+  it('the same answers as genuine etcd for put/get/del/txn/watch/lease/compaction and their errors', async () => {
+    const script: string[][] = [
+      ['put', 'foo', 'bar'],
+      ['put', 'foo', 'baz', '--prev-kv'],
+      ['get', 'foo', '-w', 'json'],
+      ['put', 'a', '1'],
+      ['put', 'b', '2'],
+      ['get', 'a', 'c', '-w', 'json'],
+      ['get', '', '--from-key', '--keys-only'],
+      ['get', 'foo', '--rev', '2'],
+      ['get', 'foo', '--rev', '99'],
+      ['del', 'a', '--prev-kv'],
+      ['del', 'nothing'],
+      ['get', '', '--prefix', '--sort-by', 'MODIFY', '--order', 'DESCEND', '-w', 'json'],
+      ['get', '', '--prefix', '--limit', '1', '-w', 'json'],
+      ['get', '', '--prefix', '--count-only', '-w', 'json'],
+      ['put', 'foo', '--ignore-value'],
+      ['put', 'missing', '--ignore-value'],
+      ['compaction', '3'],
+      ['get', 'foo', '--rev', '2'],
+      ['compaction', '2'],
+    ];
+    const answers: string[] = [];
+    for (const cmd of script) {
+      const r = await both(cmd);
+      expect(r.viaDcsgw, `etcdctl ${cmd.join(' ')}`).toBe(r.viaEtcd);
+      answers.push(r.viaDcsgw);
+    }
+    // the answers say something (not two identical failures to connect)
+    expect(answers[0]).toBe('OK\n');
+    expect(answers[2]).toContain('"value":"YmF6"');
+    expect(answers[8]).toContain('etcdserver: mvcc: required revision is a future revision');
+    expect(answers[9]).toBe('1\na\n1\n');
+    expect(answers[15]).toContain('etcdserver: key not found');
+    expect(answers[17]).toContain('etcdserver: mvcc: required revision has been compacted');
+
+    const txnInput = 'value("foo") = "baz"\n\nput x y\nget foo\n\nget b\n\n';
+    const txn = await both(['txn', '-w', 'json'], { input: txnInput });
+    expect(txn.viaDcsgw).toBe(txn.viaEtcd);
+    expect(txn.viaDcsgw).toContain('"succeeded":true');
+    const failing = await both(['txn', '-w', 'json'], { input: 'mod("foo") = "1"\n\nput never here\n\nget b\n\n' });
+    expect(failing.viaDcsgw).toBe(failing.viaEtcd);
+    // proto3 JSON leaves out a false "succeeded"; the failure branch's read is there
+    expect(failing.viaDcsgw).not.toContain('"succeeded"');
+    expect(failing.viaDcsgw).toContain('"key":"Yg=="');
+
+    const watch = await both(['watch', '', '--prefix', '--rev', '3', '--prev-kv'], { interruptWhen: (out) => out.includes('x\ny'), interruptGraceMs: 200, timeoutMs: 10_000 });
+    expect(watch.viaDcsgw).toBe(watch.viaEtcd);
+    expect(watch.viaDcsgw).toContain('PUT\nfoo\nbaz\nPUT\na\n1');
+    expect(watch.viaDcsgw).toContain('DELETE\na\n');
+    const fromCompacted = await both(['watch', 'foo', '--rev', '2'], { timeoutMs: 5000, interruptAtTimeout: true });
+    expect(fromCompacted.viaDcsgw).toBe(fromCompacted.viaEtcd);
+
+    // leases: the IDs differ (normalised), the rest must not
+    const [gl, dl] = await Promise.all([etcdctl(gateway.endpoints, ['lease', 'grant', '100']), etcdctl(direct.endpoints, ['lease', 'grant', '100'])]);
+    const gid = /lease ([0-9a-f]+) granted/.exec(gl.stdout)![1]!;
+    const did = /lease ([0-9a-f]+) granted/.exec(dl.stdout)![1]!;
+    expect(normalise(gl.stdout)).toBe(normalise(dl.stdout));
+    const [gp, dp] = await Promise.all([etcdctl(gateway.endpoints, ['put', 'leased', 'v', '--lease', gid]), etcdctl(direct.endpoints, ['put', 'leased', 'v', '--lease', did])]);
+    expect(gp.stdout).toBe(dp.stdout);
+    const [gt, dt] = await Promise.all([etcdctl(gateway.endpoints, ['lease', 'timetolive', gid, '--keys']), etcdctl(direct.endpoints, ['lease', 'timetolive', did, '--keys'])]);
+    expect(normalise(gt.stdout).replace(/remaining\(\d+s\)/, 'remaining(n)')).toBe(normalise(dt.stdout).replace(/remaining\(\d+s\)/, 'remaining(n)'));
+    expect(gt.stdout).toContain('attached keys([leased])');
+    const [gk, dk] = await Promise.all([etcdctl(gateway.endpoints, ['lease', 'keep-alive', '--once', gid]), etcdctl(direct.endpoints, ['lease', 'keep-alive', '--once', did])]);
+    expect(normalise(gk.stdout)).toBe(normalise(dk.stdout));
+    const lists = await both(['lease', 'list']);
+    expect(lists.viaDcsgw).toBe(lists.viaEtcd);
+    const [gr, dr] = await Promise.all([etcdctl(gateway.endpoints, ['lease', 'revoke', gid]), etcdctl(direct.endpoints, ['lease', 'revoke', did])]);
+    expect(normalise(gr.stdout)).toBe(normalise(dr.stdout));
+    const gone = await both(['get', 'leased']);
+    expect(gone.viaDcsgw).toBe('');
+    const revokedAgain = await Promise.all([etcdctl(gateway.endpoints, ['lease', 'revoke', gid]), etcdctl(direct.endpoints, ['lease', 'revoke', did])]);
+    expect(revokedAgain[0].stderr).toContain('etcdserver: requested lease not found');
+    expect(revokedAgain[0].code).toBe(revokedAgain[1].code);
+
+    // the etcd face's Lock service, over the Redis store's txns, leases and watches
+    const lock = await both(['lock', 'mylock', 'echo', 'ran-under-lock']);
+    expect(lock.viaDcsgw).toBe(lock.viaEtcd);
+    expect(lock.viaDcsgw).toBe('ran-under-lock\n');
+
+    const end = await both(['get', '', '--from-key', '-w', 'json']);
+    expect(end.viaDcsgw).toBe(end.viaEtcd);
+  });
+
+  it('member list and status describe the one member: the Redis endpoint; what Redis cannot do is refused, saying so', async () => {
+    const members = JSON.parse((await etcdctl(gateway.endpoints, ['member', 'list', '-w', 'json'])).stdout) as { members: Array<{ ID: number; name: string; peerURLs: string[] }> };
+    expect(members.members).toHaveLength(1);
+    expect(members.members[0]!.name).toBe('redis');
+    expect(members.members[0]!.peerURLs).toEqual([redis.url]);
+    const status = JSON.parse((await etcdctl(gateway.endpoints, ['endpoint', 'status', '-w', 'json'])).stdout) as Array<{ Status: { header: { member_id: number }; version: string; leader: number } }>;
+    expect(status[0]!.Status.version).toBe('3.4.23');
+    expect(status[0]!.Status.leader).toBe(status[0]!.Status.header.member_id);
+    // both gateways over one Redis name the same cluster and member
+    const other = JSON.parse((await etcdctl(second.endpoints, ['endpoint', 'status', '-w', 'json'])).stdout) as typeof status;
+    expect(other[0]!.Status.header.member_id).toBe(status[0]!.Status.header.member_id);
+    const add = await etcdctl(gateway.endpoints, ['member', 'add', 'x', '--peer-urls', 'http://127.0.0.1:10999']);
+    expect(add.code).not.toBe(0);
+    expect(add.stderr).toContain('is not supported by the Redis backend');
+    const snap = await etcdctl(gateway.endpoints, ['snapshot', 'save', join(redis.dir, 'snap.db')]);
+    expect(snap.code).not.toBe(0);
+    expect(snap.stderr).toContain('Snapshot (there is no etcd database file');
+  });
+
+  it('two gateways over one Redis: one store, and a watch on one hears the other\'s writes', async () => {
+    const watch = etcdctl(second.endpoints, ['watch', 'shared/', '--prefix'], { interruptWhen: (out) => out.includes('from-first'), interruptGraceMs: 100, timeoutMs: 10_000 });
+    // the watch is established once etcdctl has been given a watch id; a put after a short poll lands in it
+    await new Promise((r) => setTimeout(r, 500));
+    await etcdctl(gateway.endpoints, ['put', 'shared/k', 'from-first']);
+    const seen = await watch;
+    expect(seen.stdout).toBe('PUT\nshared/k\nfrom-first\n');
+    const [a, b] = await Promise.all([etcdctl(gateway.endpoints, ['get', 'shared/k', '-w', 'json']), etcdctl(second.endpoints, ['get', 'shared/k', '-w', 'json'])]);
+    expect(a.stdout).toBe(b.stdout);
+  });
+
+  it('the Consul KV API and a session lock over Redis; etcd clients see the user keys only', async () => {
+    const put = await fetch(`${consulUrl}/v1/kv/app/config?flags=42`, { method: 'PUT', body: 'hello' });
+    expect(await put.text()).toBe('true');
+    const get = (await (await fetch(`${consulUrl}/v1/kv/app/config`)).json()) as Array<{ Key: string; Flags: number; Value: string; ModifyIndex: number }>;
+    expect(get[0]!.Flags).toBe(42);
+    expect(Buffer.from(get[0]!.Value, 'base64').toString()).toBe('hello');
+    const viaEtcd = JSON.parse((await etcdctl(gateway.endpoints, ['get', 'app/config', '-w', 'json'])).stdout) as { kvs: Array<{ value: string; mod_revision: number }> };
+    expect(Buffer.from(viaEtcd.kvs[0]!.value, 'base64').toString()).toBe('hello');
+    expect(viaEtcd.kvs[0]!.mod_revision).toBe(get[0]!.ModifyIndex);
+    const raw = await fetch(`${consulUrl}/v1/kv/app/config?raw`);
+    expect(await raw.text()).toBe('hello');
+
+    const leasesBefore = (await etcdctl(gateway.endpoints, ['lease', 'list'])).stdout;
+    const created = await fetch(`${consulUrl}/v1/session/create`, { method: 'PUT', body: JSON.stringify({ Name: 'locker', TTL: '30s', LockDelay: '0s' }) });
+    const { ID } = (await created.json()) as { ID: string };
+    expect(ID).toMatch(/^[0-9a-f-]{36}$/);
+    expect(await (await fetch(`${consulUrl}/v1/kv/locks/leader?acquire=${ID}`, { method: 'PUT', body: 'me' })).text()).toBe('true');
+    const held = (await (await fetch(`${consulUrl}/v1/kv/locks/leader`)).json()) as Array<{ Session?: string; LockIndex: number }>;
+    expect(held[0]!.Session).toBe(ID);
+    expect(held[0]!.LockIndex).toBe(1);
+    // a second session cannot take the held lock
+    const other = (await (await fetch(`${consulUrl}/v1/session/create`, { method: 'PUT', body: '{"LockDelay":"0s"}' })).json()) as { ID: string };
+    expect(await (await fetch(`${consulUrl}/v1/kv/locks/leader?acquire=${other.ID}`, { method: 'PUT', body: 'them' })).text()).toBe('false');
+    // the session's lease is not an etcd client's to see or revoke
+    expect((await etcdctl(gateway.endpoints, ['lease', 'list'])).stdout).toBe(leasesBefore);
+    // ending the session releases the lock, as Consul does; then the other session takes it
+    expect(await (await fetch(`${consulUrl}/v1/session/destroy/${ID}`, { method: 'PUT' })).text()).toBe('true');
+    const released = (await (await fetch(`${consulUrl}/v1/kv/locks/leader`)).json()) as Array<{ Session?: string; Value: string }>;
+    expect(released[0]!.Session).toBeUndefined();
+    expect(await (await fetch(`${consulUrl}/v1/kv/locks/leader?acquire=${other.ID}`, { method: 'PUT', body: 'them' })).text()).toBe('true');
+    // an etcd write through dcsgw is a Consul key with Flags 0; Consul's metadata never shows to etcd clients
+    await etcdctl(gateway.endpoints, ['put', 'app/from-etcd', 'v']);
+    const fromEtcd = (await (await fetch(`${consulUrl}/v1/kv/app/from-etcd`)).json()) as Array<{ Flags: number }>;
+    expect(fromEtcd[0]!.Flags).toBe(0);
+    const keys = (await etcdctl(gateway.endpoints, ['get', 'app/', '--prefix', '--keys-only'])).stdout.split('\n').filter((l) => l !== '');
+    expect(keys).toEqual(['app/config', 'app/from-etcd']);
+  });
+
+  it('the changes are in Redis as a stream a Redis client can read, under one hash tag', async () => {
+    const client = new Redis({ host: '127.0.0.1', port: redis.port, lazyConnect: true });
+    try {
+      await client.connect();
+      const keys = await client.keys('*');
+      expect(keys.length).toBeGreaterThan(0);
+      expect(keys.every((k) => k.startsWith('{dcsgw}:'))).toBe(true);
+      const rev = Number(await client.get('{dcsgw}:rev'));
+      const last = await client.xrevrange('{dcsgw}:events', '+', '-', 'COUNT', 1);
+      expect(last[0]![0]).toMatch(new RegExp(`^${rev}-\\d+$`));
+    } finally {
+      client.disconnect();
+    }
+  });
+
+  it('bad Redis URLs stop start-up with a clear error', () => {
+    const bin = join(repoRoot(), 'bin', 'dcsgw');
+    for (const [url, text] of [
+      ['redis://nohostport', '"nohostport" is not host:port'],
+      ['redis-sentinel://127.0.0.1:26379', 'name the master'],
+      ['redis-cluster://127.0.0.1:7000/3', 'Redis Cluster has no databases'],
+      ['redis://127.0.0.1:6379?bogus=1', 'unknown option "bogus"'],
+    ] as const) {
+      const r = spawnSync(process.execPath, [bin, '--backend', url, '--consul-http-addr', 'off', '--consul-dns-addr', 'off'], { encoding: 'utf8', timeout: 20_000 });
+      expect(r.status, url).toBe(1);
+      expect(r.stderr, url).toContain(text);
+    }
+  });
+});
