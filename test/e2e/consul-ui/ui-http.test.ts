@@ -136,6 +136,19 @@ describe.skipIf(!built)('web UI over HTTP', () => {
     await off.process.stop();
   });
 
+  test('-ui-dir serves that directory instead of the built-in files (a path naming no file answers its index.html)', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'dcsgw-ui-dir-'));
+    writeFileSync(join(dir, 'index.html'), '<!doctype html><title>my own UI</title><base href="%DCSGW_UI_CONTENT_PATH%">\n');
+    writeFileSync(join(dir, 'mine.js'), 'console.log("mine");\n');
+    const own = await startUiAgent(['-dev', '-ui', '-node', 'ui-dir', '-ui-dir', dir]);
+    expect(await (await fetch(`${own.url}/ui/`)).text()).toBe('<!doctype html><title>my own UI</title><base href="/ui/">\n');
+    const js = await fetch(`${own.url}/ui/mine.js`);
+    expect([js.status, js.headers.get('content-type'), await js.text()]).toEqual([200, 'text/javascript; charset=utf-8', 'console.log("mine");\n']);
+    expect(await (await fetch(`${own.url}/ui/dc1/nodes`)).text()).toContain('my own UI');
+    expect((await fetch(`${own.url}/ui/assets/app.js`)).headers.get('content-type')).toBe('text/html; charset=utf-8');
+    await own.process.stop();
+  });
+
   test('ui_config { enabled, content_path } in a configuration file moves the UI, as Consul does', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'dcsgw-ui-cfg-'));
     const file = join(dir, 'ui.hcl');
