@@ -3,6 +3,7 @@
 // stores here, so a new adapter is one more case in this switch.
 import type { Backend } from './backend.js';
 import type { BackendTarget } from './backend-url.js';
+import { createConsulBackend } from './consul.js';
 import { createEtcdBackend } from './etcd.js';
 import { createRedisBackend } from './redis.js';
 
@@ -16,7 +17,7 @@ export function openBackend(target: BackendTarget): OpenedBackend {
     case 'redis':
       return createRedisBackend(target.options);
     case 'consul':
-      throw new Error(`the ${target.kind} backend is not built yet`);
+      return createConsulBackend(target.options);
   }
 }
 

@@ -1,0 +1,520 @@
+// etcd transactions (and every put and delete, which are one-operation transactions) on Consul's
+// /v1/txn. Consul's transaction has no branches: it applies a list of operations, all or none, and
+// its check operations (check-index, check-not-exists, cas, delete-cas) abort it. So a transaction
+// runs optimistically:
+//
+//  1. read: every key the transaction compares, puts or deletes, and every range it compares or
+//     deletes, is read from Consul (plain GETs);
+//  2. plan: the compares are evaluated on what was read (through an overlay of the transaction's
+//     own earlier writes, for nested txns), the branch taken is turned into Consul operations, and
+//     every key whose state decided something is guarded: check-index / check-not-exists, or the
+//     write itself as cas / delete-cas at the index that was read;
+//  3. commit: one PUT /v1/txn. A guard failing means someone wrote in between: read and plan again.
+//
+// Range operations inside the transaction are Consul reads inside the same Consul transaction
+// (get, get-tree), so they see the transaction's own writes and one point in time. A get-tree's
+// entries are told apart from the next operation's by a `get` of _dcsgw/revision right after it
+// (consul-keyspace.ts). A delete of a range deletes whole prefixes with delete-tree where the range
+// allows (its prev_kvs from a get-tree just before), and single keys with delete-cas at its edges.
+// The revision of the transaction is the ModifyIndex Consul gives its writes; a transaction that
+// only deletes also sets _dcsgw/revision to learn it.
+//
+// Consul's limits: 64 operations and 512 KiB per transaction. A plan beyond them answers etcd's
+// "too many operations in txn request" or a "too large" error naming Consul's limit.
+import { randomBytes } from 'node:crypto';
+import { CompareResult, CompareTarget, type Compare, type DeleteRangeRequest, type Keyspace, type PutRequest, type RangeRequest, type ResponseHeader, type ResponseOp, type TxnRequest, type TxnResponse } from './backend.js';
+import type { ConsulHttp } from './consul-http.js';
+import { consulError } from './consul-http.js';
+import {
+  consulKeyOf,
+  consulRange,
+  coveringPrefix,
+  inRange,
+  isPrefixRange,
+  kvOf,
+  kvPath,
+  prefixTouchesReserved,
+  REVISION_KEY,
+  startsWith,
+  SYSTEM_PREFIX,
+  valueOf,
+  versionOf,
+  type ConsulEntry,
+  type ConsulRange,
+} from './consul-keyspace.js';
+import type { ConsulLeases } from './consul-leases.js';
+import { byKeyBytes, rangeAnswer } from './consul-range-answer.js';
+import { EtcdError, Errors, GrpcCode } from './errors.js';
+import { prefixEnd } from './requests.js';
+import { isUtf8 } from 'node:buffer';
+
+export const CONSUL_MAX_TXN_OPS = 64;
+export const CONSUL_MAX_TXN_BYTES = 512 * 1024;
+const MAX_ATTEMPTS = 25;
+/** CreateIndex / ModifyIndex of an entry this transaction writes: its revision, known at commit. */
+const PENDING = -1;
+const SYSTEM_BYTES = Buffer.from(SYSTEM_PREFIX);
+
+interface KvOp {
+  Verb: string;
+  Key: string;
+  Value?: string;
+  Flags?: number;
+  Index?: number;
+  Session?: string;
+}
+
+/** How many result entries an operation gives on success, and who wants them. */
+interface Slot {
+  kind: 'one' | 'none' | 'tree';
+  write?: boolean;
+  take?: (entries: ConsulEntry[]) => void;
+}
+
+export interface TxnContext {
+  http: ConsulHttp;
+  leases: ConsulLeases;
+  /** The newest header seen. */
+  header(): ResponseHeader;
+  /** Reads the current revision (for transactions that wrote nothing). */
+  probe(): Promise<ResponseHeader>;
+  /** Records a header learnt from a commit. */
+  seen(revision: number): void;
+  /** Deletions this process made, so watches report them at their exact revision. */
+  journalDeletes(consulKeys: string[], revision: number): void;
+}
+
+/** The key's Consul name, or undefined for a key no Consul entry can have (reads find nothing there). */
+function readableKey(keyspace: Keyspace | undefined, key: Buffer): string | undefined {
+  try {
+    return consulKeyOf(keyspace, key);
+  } catch {
+    return undefined;
+  }
+}
+
+class StateView {
+  /** What the read phase found: null = absent. */
+  readonly read = new Map<string, ConsulEntry | null>();
+  /** This transaction's own writes so far: null = deleted. */
+  readonly overlay = new Map<string, ConsulEntry | null>();
+  /** Keys whose read state is already guarded in the plan. */
+  readonly guarded = new Set<string>();
+
+  get(k: string): ConsulEntry | null {
+    if (this.overlay.has(k)) return this.overlay.get(k)!;
+    return this.read.get(k) ?? null;
+  }
+
+  /** Present keys of the range, in key order (the range's covering prefix was read). */
+  keysIn(r: ConsulRange): string[] {
+    const keys = new Set<string>();
+    for (const [k, e] of this.read) if (e && !this.overlay.has(k) && inRange(Buffer.from(k, 'utf8'), r)) keys.add(k);
+    for (const [k, e] of this.overlay) if (e && inRange(Buffer.from(k, 'utf8'), r)) keys.add(k);
+    return [...keys].sort(byKeyBytes);
+  }
+}
+
+type Build = (revision: number, header: ResponseHeader) => ResponseOp;
+type BuildTxn = (revision: number, header: ResponseHeader) => TxnResponse;
+
+class Planner {
+  readonly ops: Array<{ KV: KvOp }> = [];
+  readonly slots: Slot[] = [];
+  needsRevision = false;
+  /** Sessions keys are attached to (checked when Consul refuses a lock). */
+  readonly sessions = new Set<string>();
+  /** Consul keys this plan deletes, filled as the commit's results are read. */
+  readonly deleted: string[] = [];
+
+  constructor(
+    private readonly view: StateView,
+    private readonly ctx: TxnContext,
+  ) {}
+
+  private emit(op: KvOp, slot: Slot): void {
+    this.ops.push({ KV: op });
+    this.slots.push(slot);
+  }
+
+  /** Guards the read state of `k` unless this plan already did or wrote it. */
+  private guard(k: string): void {
+    if (this.view.guarded.has(k) || this.view.overlay.has(k)) return;
+    this.view.guarded.add(k);
+    const e = this.view.read.get(k);
+    if (e) this.emit({ Verb: 'check-index', Key: k, Index: e.ModifyIndex }, { kind: 'one' });
+    else this.emit({ Verb: 'check-not-exists', Key: k }, { kind: 'none' });
+  }
+
+  /** True the first time a key's read state is used by a write (which then guards it itself). */
+  private takeGuard(k: string): boolean {
+    if (this.view.guarded.has(k) || this.view.overlay.has(k)) return false;
+    this.view.guarded.add(k);
+    return true;
+  }
+
+  private resolve(e: ConsulEntry, revision: number): ConsulEntry {
+    if (e.CreateIndex !== PENDING && e.ModifyIndex !== PENDING) return e;
+    return { ...e, CreateIndex: e.CreateIndex === PENDING ? revision : e.CreateIndex, ModifyIndex: e.ModifyIndex === PENDING ? revision : e.ModifyIndex };
+  }
+
+  private compare(c: Compare): boolean {
+    const r = consulRange(c.keyspace, c.key, c.rangeEnd);
+    let entries: ConsulEntry[];
+    if (r.single) {
+      const k = readableKey(c.keyspace, c.key);
+      const e = k === undefined ? null : this.view.get(k);
+      if (k !== undefined) this.guard(k);
+      entries = e ? [e] : [];
+    } else {
+      const keys = this.view.keysIn(r);
+      for (const k of keys) this.guard(k);
+      entries = keys.map((k) => this.view.get(k)!);
+    }
+    if (entries.length === 0) {
+      if (c.target === CompareTarget.VALUE) return false;
+      return compareOne(c, { version: 0, create: 0, mod: 0, value: Buffer.alloc(0), lease: 0n });
+    }
+    const estimate = this.ctx.header().revision + 1;
+    return entries.every((e) =>
+      compareOne(c, {
+        version: versionOf(e),
+        create: e.CreateIndex === PENDING ? estimate : e.CreateIndex,
+        mod: e.ModifyIndex === PENDING ? estimate : e.ModifyIndex,
+        value: valueOf(e),
+        lease: e.Session ? this.ctx.leases.leaseOfSession(e.Session) : 0n,
+      }),
+    );
+  }
+
+  async txn(t: TxnRequest): Promise<BuildTxn> {
+    const succeeded = t.compare.every((c) => this.compare(c));
+    const builds: Build[] = [];
+    for (const op of succeeded ? t.success : t.failure) builds.push(await this.op(op));
+    return (rev, h) => ({ header: h, succeeded, responses: builds.map((b) => b(rev, h)) });
+  }
+
+  private async op(op: TxnRequest['success'][number]): Promise<Build> {
+    if (op.requestRange) return this.range(op.requestRange);
+    if (op.requestPut) return this.put(op.requestPut);
+    if (op.requestDeleteRange) return this.del(op.requestDeleteRange);
+    if (op.requestTxn) {
+      const inner = await this.txn(op.requestTxn);
+      return (rev, h) => ({ responseTxn: inner(rev, h) });
+    }
+    throw new EtcdError(GrpcCode.INVALID_ARGUMENT, 'etcdserver: request is empty');
+  }
+
+  private range(r: RangeRequest): Build {
+    const cr = consulRange(r.keyspace, r.key, r.rangeEnd);
+    const leaseOf = (s: string) => this.ctx.leases.leaseOfSession(s);
+    let got: ConsulEntry[] = [];
+    if (cr.single) {
+      const k = readableKey(r.keyspace, r.key);
+      if (k !== undefined) {
+        if (this.view.get(k)) this.emit({ Verb: 'get', Key: k }, { kind: 'one', take: (e) => (got = e) });
+        else this.guard(k);
+      }
+    } else {
+      const p = coveringPrefix(cr);
+      if (p !== '' && !(cr.keyspace === 'user' && prefixTouchesReserved(p))) {
+        this.emit({ Verb: 'get-tree', Key: p }, { kind: 'tree', take: (e) => (got = e) });
+        this.emit({ Verb: 'get', Key: REVISION_KEY }, { kind: 'one' });
+      } else {
+        // a range over the whole keyspace: Consul's get-tree needs a prefix, so it is answered
+        // from the state read before the transaction (with this transaction's writes on top)
+        const local = this.view.keysIn(cr).map((k) => this.view.get(k)!);
+        got = local;
+        return (rev, h) =>
+          ({ responseRange: rangeAnswer(local.map((e) => kvOf(this.resolve(e, rev), r.keyspace, leaseOf, r.keysOnly)), r, h) });
+      }
+    }
+    return (rev, h) => {
+      const kvs = got.filter((e) => inRange(Buffer.from(e.Key, 'utf8'), cr)).sort((a, b) => byKeyBytes(a.Key, b.Key));
+      return { responseRange: rangeAnswer(kvs.map((e) => kvOf(this.resolve(e, rev), r.keyspace, leaseOf, r.keysOnly)), r, h) };
+    };
+  }
+
+  private async put(p: PutRequest): Promise<Build> {
+    const k = consulKeyOf(p.keyspace, p.key);
+    const prev = this.view.get(k);
+    if ((p.ignoreValue || p.ignoreLease) && !prev) throw Errors.KeyNotFound;
+    const value = p.ignoreValue ? valueOf(prev!) : p.value;
+    const prevLeaseSession = prev?.Session && this.ctx.leases.isLeaseSession(prev.Session) ? prev.Session : undefined;
+    let target: string | undefined;
+    if (p.ignoreLease) target = prevLeaseSession;
+    else if (p.lease !== 0n) target = await this.ctx.leases.sessionFor(p.lease);
+    if (target) this.sessions.add(target);
+    const version = prev ? versionOf(prev) + 1 : 1;
+    const base = { Key: k, Value: value.toString('base64'), Flags: version };
+    const write: Slot = { kind: 'one', write: true };
+    if (!target) {
+      if (prevLeaseSession) {
+        this.guard(k);
+        this.emit({ ...base, Verb: 'unlock', Session: prevLeaseSession }, write);
+      } else if (this.takeGuard(k)) {
+        this.emit({ ...base, Verb: 'cas', Index: prev ? prev.ModifyIndex : 0 }, write);
+      } else {
+        this.emit({ ...base, Verb: 'set' }, write);
+      }
+    } else {
+      this.guard(k);
+      if (prev?.Session && prev.Session !== target) this.emit({ ...base, Verb: 'unlock', Session: prev.Session }, { kind: 'one', write: true });
+      this.emit({ ...base, Verb: 'lock', Session: target }, write);
+    }
+    const keepsForeign = !target && prev?.Session && !prevLeaseSession ? prev.Session : undefined;
+    this.view.overlay.set(k, {
+      Key: k,
+      Value: base.Value,
+      Flags: version,
+      CreateIndex: prev ? prev.CreateIndex : PENDING,
+      ModifyIndex: PENDING,
+      LockIndex: 0,
+      ...(target ? { Session: target } : keepsForeign ? { Session: keepsForeign } : {}),
+    });
+    const leaseOf = (s: string) => this.ctx.leases.leaseOfSession(s);
+    return (_rev, h) => ({ responsePut: { header: h, ...(p.prevKv && prev ? { prevKv: kvOf(prev, p.keyspace, leaseOf) } : {}) } });
+  }
+
+  private del(d: DeleteRangeRequest): Build {
+    const cr = consulRange(d.keyspace, d.key, d.rangeEnd);
+    const leaseOf = (s: string) => this.ctx.leases.leaseOfSession(s);
+    const exactPrevs: ConsulEntry[] = [];
+    const treePrevs: ConsulEntry[][] = [];
+    const deleteExact = (k: string, prev: ConsulEntry) => {
+      if (this.takeGuard(k)) this.emit({ Verb: 'delete-cas', Key: k, Index: prev.ModifyIndex }, { kind: 'none' });
+      else this.emit({ Verb: 'delete', Key: k }, { kind: 'none' });
+      exactPrevs.push(prev);
+      this.view.overlay.set(k, null);
+      this.deleted.push(k);
+      this.needsRevision = true;
+    };
+    if (cr.single) {
+      const k = readableKey(d.keyspace, d.key);
+      const prev = k === undefined ? null : this.view.get(k);
+      if (k !== undefined && prev) deleteExact(k, prev);
+      else if (k !== undefined) this.guard(k);
+    } else {
+      const keys = this.view.keysIn(cr);
+      if (keys.length > 0) {
+        const { prefixes, exact } = decompose(cr, keys);
+        for (const p of prefixes) {
+          const slot = treePrevs.length;
+          treePrevs.push([]);
+          this.emit({ Verb: 'get-tree', Key: p }, { kind: 'tree', take: (e) => (treePrevs[slot] = e) });
+          this.emit({ Verb: 'get', Key: REVISION_KEY }, { kind: 'one' });
+          this.emit({ Verb: 'delete-tree', Key: p }, { kind: 'none' });
+          this.needsRevision = true;
+        }
+        for (const k of exact) deleteExact(k, this.view.get(k)!);
+        for (const k of keys) this.view.overlay.set(k, null);
+      }
+    }
+    return (_rev, h) => {
+      const fromTrees = treePrevs.flat();
+      for (const e of fromTrees) this.deleted.push(e.Key);
+      const prevs = [...fromTrees, ...exactPrevs].sort((a, b) => byKeyBytes(a.Key, b.Key));
+      return {
+        responseDeleteRange: { header: h, deleted: prevs.length, prevKvs: d.prevKv ? prevs.map((e) => kvOf(e, d.keyspace, leaseOf)) : [] },
+      };
+    };
+  }
+}
+
+/**
+ * The deletion of the present `keys` of a range as whole prefixes where the range holds them
+ * entirely (the shortest such prefix of each key; never one reaching dcsgw's records), and single
+ * keys where it does not (at the range's edges).
+ */
+function decompose(r: ConsulRange, keys: string[]): { prefixes: string[]; exact: string[] } {
+  if (isPrefixRange(r)) {
+    const p = r.lo.toString('utf8');
+    if (r.keyspace === 'system' || !prefixTouchesReserved(p)) return { prefixes: [p], exact: [] };
+  }
+  const prefixes: string[] = [];
+  const exact: string[] = [];
+  let last: Buffer | undefined;
+  for (const k of keys) {
+    const kb = Buffer.from(k, 'utf8');
+    if (last && startsWith(kb, last)) continue;
+    let chosen: Buffer | undefined;
+    for (let n = 1; n <= kb.length && !chosen; n++) {
+      const p = kb.subarray(0, n);
+      if (!isUtf8(p)) continue;
+      if (Buffer.compare(p, r.lo) < 0) continue;
+      if (r.hi !== undefined && Buffer.compare(prefixEnd(p), r.hi) > 0) continue;
+      if (r.keyspace === 'system' ? !startsWith(p, SYSTEM_BYTES) : prefixTouchesReserved(p.toString('utf8'))) continue;
+      chosen = p;
+    }
+    if (chosen) {
+      prefixes.push(chosen.toString('utf8'));
+      last = chosen;
+    } else {
+      exact.push(k);
+    }
+  }
+  return { prefixes, exact };
+}
+
+function compareOne(c: Compare, kv: { version: number; create: number; mod: number; value: Buffer; lease: bigint }): boolean {
+  let cmp: number;
+  switch (c.target) {
+    case CompareTarget.VERSION:
+      cmp = Math.sign(kv.version - (c.version ?? 0));
+      break;
+    case CompareTarget.CREATE:
+      cmp = Math.sign(kv.create - (c.createRevision ?? 0));
+      break;
+    case CompareTarget.MOD:
+      cmp = Math.sign(kv.mod - (c.modRevision ?? 0));
+      break;
+    case CompareTarget.VALUE:
+      cmp = Buffer.compare(kv.value, c.value ?? Buffer.alloc(0));
+      break;
+    case CompareTarget.LEASE: {
+      const want = c.lease ?? 0n;
+      cmp = kv.lease === want ? 0 : kv.lease > want ? 1 : -1;
+      break;
+    }
+    default:
+      return false;
+  }
+  switch (c.result) {
+    case CompareResult.EQUAL:
+      return cmp === 0;
+    case CompareResult.GREATER:
+      return cmp > 0;
+    case CompareResult.LESS:
+      return cmp < 0;
+    case CompareResult.NOT_EQUAL:
+      return cmp !== 0;
+    default:
+      return false;
+  }
+}
+
+// ---- the read phase ----
+
+interface Reads {
+  keys: Set<string>;
+  ranges: ConsulRange[];
+}
+
+function collect(t: TxnRequest, into: Reads): void {
+  const addRange = (keyspace: Keyspace | undefined, key: Buffer, rangeEnd: Buffer, wholeRangeNeeded: boolean) => {
+    const r = consulRange(keyspace, key, rangeEnd);
+    if (r.single) {
+      const k = readableKey(keyspace, key);
+      if (k !== undefined) into.keys.add(k);
+    } else if (wholeRangeNeeded) {
+      into.ranges.push(r);
+    } else {
+      // a range read inside the transaction needs no read phase unless it cannot be a get-tree
+      const p = coveringPrefix(r);
+      if (p === '' || (r.keyspace === 'user' && prefixTouchesReserved(p))) into.ranges.push(r);
+    }
+  };
+  for (const c of t.compare) addRange(c.keyspace, c.key, c.rangeEnd, true);
+  for (const op of [...t.success, ...t.failure]) {
+    if (op.requestRange) addRange(op.requestRange.keyspace, op.requestRange.key, op.requestRange.rangeEnd, false);
+    if (op.requestPut) into.keys.add(consulKeyOf(op.requestPut.keyspace, op.requestPut.key));
+    if (op.requestDeleteRange) addRange(op.requestDeleteRange.keyspace, op.requestDeleteRange.key, op.requestDeleteRange.rangeEnd, true);
+    if (op.requestTxn) collect(op.requestTxn, into);
+  }
+}
+
+async function readPhase(http: ConsulHttp, reads: Reads): Promise<StateView> {
+  const view = new StateView();
+  const prefixes = new Set<string>();
+  for (const r of reads.ranges) prefixes.add(coveringPrefix(r));
+  const single = [...reads.keys].filter((k) => ![...prefixes].some((p) => k.startsWith(p)));
+  await Promise.all([
+    ...single.map(async (k) => {
+      const { value } = await http.json<ConsulEntry[]>('GET', kvPath(k));
+      view.read.set(k, value?.[0] ?? null);
+    }),
+    ...[...prefixes].map(async (p) => {
+      const { value } = await http.json<ConsulEntry[]>('GET', kvPath(p), { recurse: '' });
+      for (const e of value ?? []) view.read.set(e.Key, e);
+    }),
+  ]);
+  for (const k of reads.keys) if (!view.read.has(k)) view.read.set(k, null);
+  return view;
+}
+
+// ---- commit ----
+
+interface TxnAnswer {
+  Results: Array<{ KV?: ConsulEntry }> | null;
+  Errors: Array<{ OpIndex: number; What: string }> | null;
+}
+
+/** Runs an etcd transaction on Consul (see the top of this file). */
+export async function runTxn(ctx: TxnContext, t: TxnRequest): Promise<TxnResponse> {
+  for (let attempt = 0; ; attempt++) {
+    const reads: Reads = { keys: new Set(), ranges: [] };
+    collect(t, reads);
+    const view = await readPhase(ctx.http, reads);
+    const plan = new Planner(view, ctx);
+    const build = await plan.txn(t);
+    if (plan.needsRevision) {
+      plan.ops.unshift({ KV: { Verb: 'set', Key: REVISION_KEY, Value: randomBytes(8).toString('base64') } });
+      plan.slots.unshift({ kind: 'one', write: true });
+    }
+    if (plan.ops.length === 0) {
+      const h = await ctx.probe();
+      return build(h.revision, h);
+    }
+    if (plan.ops.length > CONSUL_MAX_TXN_OPS) throw Errors.TooManyOps;
+    const body = JSON.stringify(plan.ops);
+    if (Buffer.byteLength(body) > CONSUL_MAX_TXN_BYTES) {
+      throw new EtcdError(GrpcCode.INVALID_ARGUMENT, `dcsgw: the transaction is ${Buffer.byteLength(body)} bytes in Consul's encoding, over Consul's limit of ${CONSUL_MAX_TXN_BYTES} bytes per transaction`);
+    }
+    const res = await ctx.http.call('PUT', '/v1/txn', {}, body);
+    if (res.status === 413) throw new EtcdError(GrpcCode.INVALID_ARGUMENT, `dcsgw: Consul refused the transaction as too large: ${res.text.trim()}`);
+    if (res.status !== 200 && res.status !== 409) throw consulError(res, 'PUT', '/v1/txn');
+    const answer = JSON.parse(res.text) as TxnAnswer;
+    if (res.status === 200) {
+      let revision = 0;
+      let i = 0;
+      const results = answer.Results ?? [];
+      for (const slot of plan.slots) {
+        if (slot.kind === 'none') continue;
+        if (slot.kind === 'one') {
+          const e = results[i++]?.KV;
+          if (e && slot.write) revision = Math.max(revision, e.ModifyIndex);
+          if (e) slot.take?.([e]);
+          continue;
+        }
+        const tree: ConsulEntry[] = [];
+        while (i < results.length && results[i]!.KV?.Key !== REVISION_KEY) tree.push(results[i++]!.KV!);
+        slot.take?.(tree);
+      }
+      if (revision === 0) {
+        const h = await ctx.probe();
+        return build(h.revision, h);
+      }
+      ctx.seen(revision);
+      const h = { ...ctx.header(), revision };
+      const out = build(revision, h);
+      if (plan.deleted.length > 0) ctx.journalDeletes(plan.deleted, revision);
+      return out;
+    }
+    // 409: rolled back. A session that is gone means a lease that is gone; anything else is a
+    // guard that saw a concurrent write: read again.
+    const whats = (answer.Errors ?? []).map((e) => e.What).join('; ');
+    if (/session/i.test(whats)) {
+      for (const s of plan.sessions) if (await ctx.leases.sessionGone(s)) throw Errors.LeaseNotFound;
+    }
+    if (whats.includes(REVISION_KEY)) await ensureRevisionKey(ctx.http);
+    if (attempt >= MAX_ATTEMPTS) throw new EtcdError(GrpcCode.UNAVAILABLE, `dcsgw: the Consul transaction kept failing after ${attempt + 1} attempts: ${whats}`);
+    await new Promise((r) => setTimeout(r, Math.min(100, 2 ** attempt) * Math.random()));
+  }
+}
+
+/** Creates _dcsgw/revision when it is missing (transactions read it as a delimiter). */
+export async function ensureRevisionKey(http: ConsulHttp): Promise<void> {
+  const body = JSON.stringify([{ KV: { Verb: 'cas', Key: REVISION_KEY, Index: 0, Value: randomBytes(8).toString('base64') } }]);
+  const res = await http.call('PUT', '/v1/txn', {}, body);
+  if (res.status !== 200 && res.status !== 409) throw consulError(res, 'PUT', '/v1/txn');
+}
