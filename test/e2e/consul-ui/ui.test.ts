@@ -180,3 +180,37 @@ describe.skipIf(!haveChromium || !built || !haveEtcdctl)('web UI in Chromium', (
     expect(pageErrors).toEqual([]);
   });
 });
+
+describe.skipIf(!haveChromium || !built)('web UI in Chromium with ACLs (default deny)', () => {
+  let agent: UiAgent;
+  let browser: Browser;
+
+  beforeAll(async () => {
+    mkdirSync(shots, { recursive: true });
+    agent = await startUiAgent(['-dev', '-ui', '-node', 'ui-acl', '-hcl', 'acl {\n enabled = true\n default_policy = "deny"\n tokens {\n initial_management = "ui-root-secret"\n }\n}']);
+    browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox'] });
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+    await stopAllProcesses();
+  });
+
+  test('without a token the page says the agent refused it; the token typed in the sidebar is sent with every request', async ({ task }) => {
+    const page = await browser.newPage({ viewport: { width: 1280, height: 700 } });
+    page.setDefaultTimeout(15_000);
+    await page.goto(`${agent.url}/ui/`);
+    await expect.poll(() => page.locator('[role="alert"]').textContent()).toContain('403');
+    await page.fill('[data-testid="acl-token"]', 'ui-root-secret');
+    await page.click('form.token button');
+    await page.waitForURL(`${agent.url}/ui/dc1/services`);
+    // the management token reads the catalog the anonymous token could not
+    await page.locator('tr[data-service="consul"]').waitFor();
+    const path = join(shots, '5-acl-token.png');
+    await page.screenshot({ path, fullPage: true });
+    console.log(`web UI screenshot: ${path}`);
+    (task.meta.screenshots ??= []).push(path);
+    await page.close();
+  });
+});
+
