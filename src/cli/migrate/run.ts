@@ -49,7 +49,10 @@ export function humanSummary(s: MigrateSummary): string {
         ? `verified: ${v.checked} keys identical (source ${v.sourceKeys}, destination ${v.destinationKeys})`
         : `verification FAILED: ${v.missing} missing, ${v.differing} differing, ${v.extra} extra (source ${v.sourceKeys} keys, destination ${v.destinationKeys})`,
     );
-    for (const m of v.mismatches) lines.push(`  ${m.problem}: ${m.key}`);
+    // the terminal gets the first ones; --json carries up to a thousand, and the counts are exact
+    for (const m of v.mismatches.slice(0, 20)) lines.push(`  ${m.problem}: ${m.key}`);
+    const unlisted = v.missing + v.differing + v.extra - Math.min(20, v.mismatches.length);
+    if (unlisted > 0) lines.push(`  ... and ${unlisted} more (--json lists up to 1000)`);
   }
   for (const w of s.warnings) lines.push(`warning: ${w}`);
   return lines.join('\n') + '\n';

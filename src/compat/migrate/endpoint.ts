@@ -19,7 +19,10 @@ export function parseEndpoint(text: string): Endpoint {
     const kind = /\.json$/i.test(path) ? 'json' : 'snapshot';
     return { kind, path, display: text };
   }
-  if (!/^[a-z][a-z0-9+.-]*:\/\//i.test(text)) throw new EndpointError(`${text}: not a store URL; use ${FORMS}`);
+  const scheme = /^([a-z][a-z0-9+.-]*):\/\//i.exec(text)?.[1]?.toLowerCase();
+  if (!scheme || !/^(etcds?|consuls?|redis|rediss|redis-sentinel|redis-cluster|rediss-sentinel|rediss-cluster|redis-sentinel\+tls)$/.test(scheme)) {
+    throw new EndpointError(`${text}: not a store URL; use ${FORMS}`);
+  }
   let target: BackendTarget;
   try {
     target = parseBackendUrl(text);

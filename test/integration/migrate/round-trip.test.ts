@@ -1,0 +1,160 @@
+// `dcsgw migrate` round trips through every kind of endpoint that can run here: genuine etcd 3.4,
+// dcsgw's own etcd face, genuine Redis (the Redis adapter), a `consul kv export` JSON file and an
+// etcd snapshot file (written by us and restored by genuine `etcdctl snapshot restore`, and one
+// saved by genuine `etcdctl snapshot save` read back). 10 000 random keys with binary values and
+// Consul flags (set through the Consul face of dcsgw over the source etcd, read back through one
+// over the final etcd): after the chain, every key, value and flag is the same.
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { MigrateSummary } from '../../../src/compat/migrate/migrate.js';
+import { etcdctl, skipUnlessBinaries, startDcsgw, startEtcd, stopAllProcesses, type RunningMember } from '../../support/index.js';
+import {
+  PORTS,
+  consulFaceOverEtcd,
+  consulFlags,
+  diffContent,
+  etcdContent,
+  hasRedis,
+  loadIntoEtcd,
+  randomDataset,
+  runDcsgw,
+  startRedis,
+  tempDir,
+  type RedisServer,
+} from './migrate-support.js';
+
+const KEYS = 10_000;
+const FLAGGED: Array<[string, bigint]> = [
+  ['rt/flags/lock', 0x2ddccbc058a50c18n],
+  ['rt/flags/max', 18446744073709551615n],
+  ['rt/flags/one', 1n],
+  ['rt/flags/forty-two', 42n],
+];
+
+async function migrate(cwd: string, ...args: string[]): Promise<MigrateSummary> {
+  const r = await runDcsgw(['migrate', ...args, '--json'], cwd);
+  expect(r.code, `dcsgw migrate ${args.join(' ')}\n${r.stderr}\n${r.stdout}`).toBe(0);
+  return JSON.parse(r.stdout) as MigrateSummary;
+}
+
+describe.skipIf(skipUnlessBinaries('etcd', 'etcdctl'))('dcsgw migrate round trips', () => {
+  let a: RunningMember;
+  let b: RunningMember;
+  let d: RunningMember;
+  let redis: RedisServer | undefined;
+  const cwd = tempDir('round-trip');
+  let expected: Map<string, import('node:buffer').Buffer>;
+
+  beforeAll(async () => {
+    [a, b, d] = await Promise.all([startEtcd({ portRange: PORTS, name: 'a' }), startEtcd({ portRange: PORTS, name: 'b' }), startDcsgw({ portRange: PORTS, name: 'd' })]);
+    if (hasRedis()) redis = await startRedis();
+    await loadIntoEtcd(a.clientUrl, randomDataset(8, KEYS, 'rt/'));
+    // flags are Consul's: written through the Consul face of a dcsgw over the source etcd
+    const face = await consulFaceOverEtcd(a.clientUrl);
+    for (const [key, flags] of FLAGGED) {
+      const res = await fetch(`http://${face.http}/v1/kv/${key}?flags=${flags}`, { method: 'PUT', body: `value of ${key}` });
+      expect(await res.text()).toBe('true');
+    }
+    await face.proc.stop();
+    expected = await etcdContent(a.clientUrl, 'rt/');
+    expect(expected.size).toBe(KEYS + FLAGGED.length);
+  }, 120_000);
+
+  afterAll(async () => {
+    await redis?.stop();
+    await stopAllProcesses();
+  });
+
+  it('etcd -> JSON -> dcsgw -> snapshot -> etcdctl snapshot restore -> etcd -> Redis -> etcd keeps every key, value and flag', async () => {
+    const faults: string[] = [];
+    const json = join(cwd, 'dump.json');
+    const snap = join(cwd, 'snap.db');
+    const hops: MigrateSummary[] = [];
+    hops.push(await migrate(cwd, `etcd://${a.clientUrl.slice(7)}`, `file:${json}`, '--prefix', 'rt/'));
+    // the file is consul kv export's format: tab-indented entries with key, flags and base64 value
+    const entries = JSON.parse(readFileSync(json, 'utf8').replace(/"flags": (\d+)/g, '"flags": "$1"')) as Array<{ key: string; flags: string; value: string }>;
+    expect(entries.length).toBe(KEYS + FLAGGED.length);
+    expect(entries.find((e) => e.key === 'rt/flags/max')).toEqual({ key: 'rt/flags/max', flags: '18446744073709551615', value: Buffer.from('value of rt/flags/max').toString('base64') });
+    expect(readFileSync(json, 'utf8').startsWith('[\n\t{\n\t\t"key": ')).toBe(true);
+
+    hops.push(await migrate(cwd, `file:${json}`, `etcd://${d.clientUrl.slice(7)}`, '--prefix', 'rt/', '--dest-prefix', 'moved/'));
+    hops.push(await migrate(cwd, `etcd://${d.clientUrl.slice(7)}`, `file:${snap}`, '--prefix', 'moved/', '--dest-prefix', 'rt/'));
+
+    // genuine etcdctl restores the snapshot and a genuine etcd serves it
+    const restored = join(cwd, 'restored.etcd');
+    const r = await etcdctl(a.clientUrl, ['snapshot', 'restore', snap, '--data-dir', restored], { timeoutMs: 60_000 });
+    expect(r.code, r.stderr).toBe(0);
+    const c = await startEtcd({ portRange: PORTS, name: 'c', dataDir: restored });
+    expect(diffContent(expected, await etcdContent(c.clientUrl, 'rt/'))).toEqual({ missing: [], differing: [], extra: [] });
+
+    let last = `etcd://${c.clientUrl.slice(7)}`;
+    if (redis) {
+      hops.push(await migrate(cwd, last, redis.url, '--prefix', 'rt/'));
+      last = redis.url;
+    } else faults.push('redis-server absent: the Redis hop was skipped');
+    hops.push(await migrate(cwd, last, `etcd://${b.clientUrl.slice(7)}`, '--prefix', 'rt/'));
+
+    for (const h of hops) {
+      expect(h.keys, `${h.source} -> ${h.destination}`).toBe(KEYS + FLAGGED.length);
+      expect(h.verify?.ok, JSON.stringify(h.verify?.mismatches.slice(0, 5))).toBe(true);
+      expect(h.verify?.checked).toBe(KEYS + FLAGGED.length);
+      expect(h.rejected).toEqual([]);
+    }
+    expect(diffContent(expected, await etcdContent(b.clientUrl, 'rt/'))).toEqual({ missing: [], differing: [], extra: [] });
+    // the flags, as a Consul client of a dcsgw over the final etcd sees them
+    const face = await consulFaceOverEtcd(b.clientUrl);
+    const flags = await consulFlags(face.http, 'rt/flags/');
+    expect([...flags].sort()).toEqual([...FLAGGED].sort());
+    await face.proc.stop();
+    await c.stop();
+    const bytes = hops.reduce((n, h) => n + h.bytes, 0);
+    console.log(`migrate round trip: ${hops.length} hops, ${KEYS + FLAGGED.length} keys, ${bytes} bytes moved in all, ${hops.map((h) => `${h.keysPerSecond} keys/s`).join(', ')}${faults.length ? `; ${faults.join('; ')}` : ''}`);
+  }, 240_000);
+
+  it('reads a snapshot saved by genuine etcdctl; a store it cannot address is refused with the forms allowed', async () => {
+    const saved = join(cwd, 'genuine.db');
+    const r = await etcdctl(a.clientUrl, ['snapshot', 'save', saved], { timeoutMs: 60_000 });
+    expect(r.code, r.stderr).toBe(0);
+    const s = await migrate(cwd, `file:${saved}`, `file:${join(cwd, 'from-genuine.json')}`, '--prefix', 'rt/');
+    expect(s.keys).toBe(KEYS + FLAGGED.length);
+    expect(s.verify?.ok).toBe(true);
+    const flagged = JSON.parse(readFileSync(join(cwd, 'from-genuine.json'), 'utf8').replace(/"flags": (\d+)/g, '"flags": "$1"')) as Array<{ key: string; flags: string }>;
+    expect(flagged.filter((e) => e.flags !== '0').map((e) => [e.key, BigInt(e.flags)]).sort()).toEqual([...FLAGGED].sort());
+
+    const bad = await runDcsgw(['migrate', 'http://127.0.0.1:1', 'file:x.json'], cwd);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain('not a store URL; use etcd://host:port');
+    const usage = await runDcsgw(['migrate', 'file:x.json'], cwd);
+    expect(usage.code).toBe(2);
+    expect(usage.stderr).toContain('dcsgw migrate takes SRC and DST');
+  }, 120_000);
+
+  it('--dry-run writes nothing; a key a file cannot hold and a changed destination key are each reported, with exit status 3', async () => {
+    const dry = await migrate(cwd, `etcd://${a.clientUrl.slice(7)}`, `etcd://${b.clientUrl.slice(7)}`, '--prefix', 'rt/', '--dest-prefix', 'dry/', '--dry-run');
+    expect(dry).toMatchObject({ dryRun: true, keys: KEYS + FLAGGED.length, destinationExistingKeys: 0 });
+    expect((await etcdContent(b.clientUrl, 'dry/')).size).toBe(0);
+
+    // a binary (non-UTF-8) key cannot be spelled in a consul kv export file
+    const { createEtcdBackend } = await import('../../../src/adapters/etcd.js');
+    const { putRequest } = await import('../../../src/adapters/requests.js');
+    const be = createEtcdBackend({ endpoints: [a.clientUrl.slice(7)] });
+    await be.put(putRequest(Buffer.from([0x62, 0x69, 0x6e, 0x2f, 0xff, 0xfe]), Buffer.from('x')));
+    await be.close();
+    const out = await runDcsgw(['migrate', `etcd://${a.clientUrl.slice(7)}`, `file:${join(cwd, 'bin.json')}`, '--prefix', 'bin/', '--json'], cwd);
+    expect(out.code).toBe(3);
+    const s = JSON.parse(out.stdout) as MigrateSummary;
+    expect(s.rejected).toEqual([{ key: 'base64:YmluL//+', reason: 'the key is not UTF-8: a consul kv export file holds keys as JSON strings' }]);
+    expect(s.verify?.mismatches).toEqual([expect.objectContaining({ key: 'base64:YmluL//+', problem: 'missing' })]);
+
+    // verification names each key the destination holds that the source does not
+    await etcdctl(b.clientUrl, ['put', 'rt/flags/zz-extra', 'not in the source']);
+    const extra = await runDcsgw(['migrate', `etcd://${a.clientUrl.slice(7)}`, `etcd://${b.clientUrl.slice(7)}`, '--prefix', 'rt/flags/', '--json'], cwd);
+    expect(extra.code).toBe(3);
+    expect(JSON.parse(extra.stdout).verify).toMatchObject({ ok: false, sourceKeys: FLAGGED.length, destinationKeys: FLAGGED.length + 1, extra: 1, mismatches: [{ key: 'rt/flags/zz-extra', problem: 'extra' }] });
+    const human = await runDcsgw(['migrate', `etcd://${a.clientUrl.slice(7)}`, `etcd://${b.clientUrl.slice(7)}`, '--prefix', 'rt/flags/', '--no-verify'], cwd);
+    expect(human.code).toBe(0);
+    expect(human.stdout).toContain(`copied ${FLAGGED.length} keys`);
+    expect(human.stdout).not.toContain('verified');
+  }, 120_000);
+});
