@@ -13,7 +13,9 @@ import { clientTlsOptions, fileTlsSource, type TlsRejection } from '../gateway/t
 import { isEmptyTlsInfo } from '../gateway/tls/tls-info.js';
 import { ClientListenerError, clientTlsStartedEvent, peerTlsOf, rejectedConnectionEvent, setUpClientTls, setUpPeerTls } from './tls/tls-setup.js';
 import { createEtcdLog, type EtcdLog, type EtcdLogEvent } from './etcd-log.js';
-import { resolveIdentity, saveIdentity } from './identity.js';
+import { identityFile, resolveIdentity, saveIdentity } from './identity.js';
+import { importEtcdRestore, isGenuineEtcdDataDir } from './etcd-restore-import.js';
+import { existsSync } from 'node:fs';
 import { idToHex } from './ids.js';
 import { fetchRemoteCluster, findSelf } from './join.js';
 import { listenMetrics, type MetricsListener } from './metrics-listener.js';
@@ -55,6 +57,12 @@ export async function serve(config: ServeConfig, notes: readonly EtcdLogEvent[],
   for (const e of tokenEvents) log.emit(e);
   if ('error' in token) throw new StartupError(token.error);
 
+  if (isGenuineEtcdDataDir(config.dataDir) && !existsSync(identityFile(config.dataDir))) {
+    // `etcdctl snapshot restore` output: converted once into dcsgw's layout (the genuine files are kept beside)
+    const imported = await importEtcdRestore(config.dataDir);
+    const text = `started from etcdctl snapshot restore output in ${config.dataDir} (member ${imported.summary['local-member-id']}, cluster ${imported.summary['cluster-id']}, ${imported.summary['key-revisions']} key revisions; the genuine files are in ${imported.summary['genuine-files']})`;
+    log.emit(ev('info', 'dcsgw', text, 'cli/etcd-restore-import.ts', 'imported etcdctl snapshot restore output', imported.summary));
+  }
   let identity = resolveIdentity(config.dataDir, config.name, config.initialCluster, config.initialClusterToken);
   if (config.initialClusterState === 'existing' && !identity.fromDataDir) {
     // a member added with `member add`: the cluster chose its ID

@@ -31,7 +31,7 @@ const REVISION_KEY = Buffer.from('revision');
 const userKey = (name: string) => Buffer.concat([Buffer.from('u'), Buffer.from(name)]);
 const roleKey = (name: string) => Buffer.concat([Buffer.from('r'), Buffer.from(name)]);
 
-function encodeUser(u: User): Buffer {
+export function encodeUser(u: User): Buffer {
   const parts: Buffer[] = [Buffer.from([u.noPassword ? 1 : 0]), u32(u.hashedPassword.length), u.hashedPassword, u32(u.roles.length)];
   for (const r of u.roles) {
     const rb = Buffer.from(r);
@@ -58,7 +58,7 @@ export function decodeUser(name: string, b: Buffer): User {
   return { name, hashedPassword, noPassword: b[0] === 1, roles };
 }
 
-function encodeRole(perms: Permission[]): Buffer {
+export function encodeRole(perms: Permission[]): Buffer {
   const parts: Buffer[] = [u32(perms.length)];
   for (const p of perms) parts.push(Buffer.from([p.permType]), u32(p.key.length), p.key, u32(p.rangeEnd.length), p.rangeEnd);
   return Buffer.concat(parts);

@@ -25,6 +25,7 @@ import { join } from 'node:path';
 import { crc32 } from 'node:zlib';
 import { open, type Database, type RootDatabase } from 'lmdb';
 import { pino, type Logger } from 'pino';
+import { encodeKeyValuePb, encodeTombstonePb } from './kv-protobuf.js';
 import {
   AlarmAction,
   AlarmType,
@@ -996,7 +997,8 @@ export class MvccStore implements StateMachine {
   }
 
   /**
-   * etcd's HashByRev: CRC-32C over the user revisions <= rev that survive a compaction at rev.
+   * etcd's HashByRev: CRC-32C over the user revisions <= rev that survive a compaction at rev, as
+   * etcd stores them (revision key, mvccpb.KeyValue), so the hash is genuine etcd's for the same history.
    * System records stay out, so the hash of a user history does not change with Consul-only writes.
    */
   hashKV(revision: number): { hash: number; compactRevision: number; revision: number } {
@@ -1022,7 +1024,8 @@ export class MvccStore implements StateMachine {
         if (isTombstoneKey(key) || !at || at.main !== main || at.sub !== revKeySub(key)) continue;
       }
       h = crc32c(key, h);
-      h = crc32c(value, h);
+      // etcd hashes the bytes of its key bucket: the revision's mvccpb.KeyValue (a tombstone: the key alone)
+      h = crc32c(isTombstoneKey(key) ? encodeTombstonePb(recordKey(value)) : encodeKeyValuePb(decodeKvRecord(value)), h);
     }
     return { hash: h, compactRevision: this.compactRev, revision: this.rev };
   }

@@ -18,52 +18,9 @@ import { decodeKvRecord, isSystemRecord } from '../mvcc/kv-record.js';
 import { isSystemLeaseRecord } from '../mvcc/lease-record.js';
 import { type BoltItems, writeBoltDb } from './bbolt-writer.js';
 import { etcdAuthBuckets } from './etcd-auth-buckets.js';
+import { encodeKeyValuePb, encodeTombstonePb, Pb } from '../mvcc/kv-protobuf.js';
 
 const MAGIC = 'DCSMVCC1';
-
-function varint(n: bigint): number[] {
-  let v = BigInt.asUintN(64, n);
-  const out: number[] = [];
-  while (v >= 0x80n) {
-    out.push(Number(v & 0x7fn) | 0x80);
-    v >>= 7n;
-  }
-  out.push(Number(v));
-  return out;
-}
-/** A minimal protobuf writer: varint and length-delimited fields, zero values omitted (proto3). */
-class Pb {
-  private readonly out: Buffer[] = [];
-  private cur: number[] = [];
-  int(field: number, v: bigint | number): this {
-    const n = BigInt(v);
-    if (n !== 0n) this.cur.push(field << 3, ...varint(n));
-    return this;
-  }
-  bytes(field: number, b: Buffer): this {
-    if (b.length === 0) return this;
-    this.cur.push((field << 3) | 2, ...varint(BigInt(b.length)));
-    this.out.push(Buffer.from(this.cur), b);
-    this.cur = [];
-    return this;
-  }
-  finish(): Buffer {
-    this.out.push(Buffer.from(this.cur));
-    return Buffer.concat(this.out);
-  }
-}
-
-/** mvccpb.KeyValue: key=1, create_revision=2, mod_revision=3, version=4, value=5, lease=6. */
-function encodeKeyValuePb(kv: { key: Buffer; createRevision: number; modRevision: number; version: number; value: Buffer; lease: bigint }): Buffer {
-  return new Pb()
-    .bytes(1, kv.key)
-    .int(2, kv.createRevision)
-    .int(3, kv.modRevision)
-    .int(4, kv.version)
-    .bytes(5, kv.value)
-    .int(6, kv.lease)
-    .finish();
-}
 
 function revKey(main: number): Buffer {
   const b = Buffer.alloc(17);
@@ -99,7 +56,7 @@ export function etcdSnapshotDb(dump: Buffer, members: Member[], clusterVersion: 
     const rec = decodeKvRecord(v);
     // A tombstone holds only the key, as etcd writes it.
     const tomb = k.length === 18 && k[17] === 0x74;
-    return [Buffer.from(k), encodeKeyValuePb(tomb ? { key: rec.key, createRevision: 0, modRevision: 0, version: 0, value: Buffer.alloc(0), lease: 0n } : rec)];
+    return [Buffer.from(k), tomb ? encodeTombstonePb(rec.key) : encodeKeyValuePb(rec)];
   });
   const leases: BoltItems = lease.filter(([, v]) => !isSystemLeaseRecord(v)).map(([k, v]) => {
     // leasepb.Lease: ID=1, TTL=2, RemainingTTL=3.

@@ -1,0 +1,298 @@
+// Starting dcsgw on what `etcdctl snapshot restore` wrote: a genuine etcd 3.4 data dir (bbolt
+// database in member/snap/db, etcd's WAL in member/wal) that describes a NEW cluster. etcd starts
+// such a dir as a fresh member of the restored cluster; dcsgw does the same by converting it once
+// into its own layout, as a member restarting from a raft snapshot:
+//   - the IDs come from the WAL's metadata record (etcd ignores the --initial-cluster flags then);
+//   - the membership from the WAL's conf-change entries (the restore writes one AddNode per
+//     member, committed, with the member's JSON in the context);
+//   - the keys, leases and auth store from the bbolt buckets (key, lease, meta, auth*), at their
+//     revisions, into the MVCC store's snapshot dump;
+//   - the genuine files are kept beside, in member.etcd-restore/, not deleted.
+// A data dir a running etcd wrote (entries beyond the restore's AddNodes) is refused with the way
+// to move it: its bbolt state may lag its WAL, and dcsgw does not replay etcd's WAL.
+import { existsSync, readdirSync, readFileSync, renameSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { BoltReader } from '../compat/migrate/bbolt-file.js';
+import { decodeKeyValue } from '../compat/migrate/etcd-snapshot-file.js';
+import { encodeKvRecord } from '../native/mvcc/kv-record.js';
+import type { Permission } from '../native/mvcc/api.js';
+import { encodeRole, encodeUser } from '../native/mvcc/auth-store.js';
+import { STORE_DUMP_MAGIC } from '../native/mvcc/store-dump.js';
+import type { MembersJson } from '../native/node/members.js';
+import { encodeSnapshotData } from '../native/node/snapshot-data.js';
+import { Snapshotter } from '../native/wal/snapshotter.js';
+import { Wal } from '../native/wal/wal.js';
+import { StartupError } from './config.js';
+import type { MemberIdentity } from './identity.js';
+import { saveIdentity } from './identity.js';
+
+const BOLT_MAGIC = 0xed0cdaed;
+const KEPT_DIR = 'member.etcd-restore';
+
+/** True when `<dataDir>/member` is genuine etcd's layout (its snap/db is a bbolt file, not dcsgw's store). */
+export function isGenuineEtcdDataDir(dataDir: string): boolean {
+  const db = join(dataDir, 'member', 'snap', 'db');
+  try {
+    if (!statSync(db).isFile()) return false;
+    const head = readFileSync(db).subarray(16, 20);
+    return head.length === 4 && head.readUInt32LE(0) === BOLT_MAGIC;
+  } catch {
+    return false;
+  }
+}
+
+// ---- protobuf fields (etcd's WAL records and raft messages) ----
+
+type Fields = Map<number, Array<bigint | Buffer>>;
+
+function readVarint(b: Buffer, pos: number): [bigint, number] {
+  let v = 0n;
+  let shift = 0n;
+  for (;;) {
+    if (pos >= b.length) throw new Error('truncated varint');
+    const c = b[pos++]!;
+    v |= BigInt(c & 0x7f) << shift;
+    if (c < 0x80) return [v, pos];
+    shift += 7n;
+  }
+}
+
+function fieldsOf(b: Buffer): Fields {
+  const out: Fields = new Map();
+  let pos = 0;
+  while (pos < b.length) {
+    const [tag, p] = readVarint(b, pos);
+    pos = p;
+    const no = Number(tag >> 3n);
+    const wire = Number(tag & 7n);
+    let value: bigint | Buffer;
+    if (wire === 0) [value, pos] = readVarint(b, pos);
+    else if (wire === 2) {
+      const [len, p2] = readVarint(b, pos);
+      value = b.subarray(p2, p2 + Number(len));
+      pos = p2 + Number(len);
+    } else if (wire === 1) {
+      value = b.readBigUInt64LE(pos);
+      pos += 8;
+    } else if (wire === 5) {
+      value = BigInt(b.readUInt32LE(pos));
+      pos += 4;
+    } else throw new Error(`unsupported protobuf wire type ${wire}`);
+    out.set(no, [...(out.get(no) ?? []), value]);
+  }
+  return out;
+}
+const num = (f: Fields, no: number): bigint => (f.get(no)?.[0] as bigint | undefined) ?? 0n;
+const bytes = (f: Fields, no: number): Buffer => (f.get(no)?.[0] as Buffer | undefined) ?? Buffer.alloc(0);
+
+// ---- etcd's WAL ----
+
+interface EtcdWal {
+  memberId: bigint;
+  clusterId: bigint;
+  hardState: { term: number; commit: number };
+  snapshot: { index: number; term: number };
+  entries: Array<{ index: number; term: number; confChange?: { nodeId: bigint; context: Buffer } }>;
+}
+
+/** walpb.Record frames: u64 LE length (top byte: 0x80 | padding), then {type=1, crc=2, data=3}. */
+function readEtcdWal(walDir: string): EtcdWal {
+  const files = readdirSync(walDir).filter((f) => f.endsWith('.wal')).sort();
+  const wal: EtcdWal = { memberId: 0n, clusterId: 0n, hardState: { term: 0, commit: 0 }, snapshot: { index: 0, term: 0 }, entries: [] };
+  for (const f of files) {
+    const buf = readFileSync(join(walDir, f));
+    let off = 0;
+    while (off + 8 <= buf.length) {
+      const lenField = buf.readBigUInt64LE(off);
+      if (lenField === 0n) break; // the preallocated, zeroed tail
+      const len = Number(lenField & 0x00ffffffffffffffn);
+      const pad = lenField >> 63n === 1n ? Number((lenField >> 56n) & 0x7n) : 0;
+      const rec = fieldsOf(buf.subarray(off + 8, off + 8 + len));
+      off += 8 + len + pad;
+      const data = bytes(rec, 3);
+      switch (Number(num(rec, 1))) {
+        case 1: {
+          const md = fieldsOf(data);
+          wal.memberId = num(md, 1);
+          wal.clusterId = num(md, 2);
+          break;
+        }
+        case 2: {
+          const e = fieldsOf(data);
+          const entry: EtcdWal['entries'][number] = { term: Number(num(e, 2)), index: Number(num(e, 3)) };
+          if (num(e, 1) === 1n) {
+            const cc = fieldsOf(bytes(e, 4));
+            if (num(cc, 2) === 0n) entry.confChange = { nodeId: num(cc, 3), context: Buffer.from(bytes(cc, 4)) }; // AddNode
+          }
+          wal.entries = wal.entries.filter((x) => x.index < entry.index); // a later record overwrites from its index on
+          wal.entries.push(entry);
+          break;
+        }
+        case 3: {
+          const hs = fieldsOf(data);
+          wal.hardState = { term: Number(num(hs, 1)), commit: Number(num(hs, 3)) };
+          break;
+        }
+        case 5: {
+          const s = fieldsOf(data);
+          wal.snapshot = { index: Number(num(s, 1)), term: Number(num(s, 2)) };
+          break;
+        }
+      }
+    }
+  }
+  return wal;
+}
+
+// ---- the bbolt database -> the MVCC store's dump ----
+
+function dumpSection(items: Array<[Buffer, Buffer]>): Buffer[] {
+  const parts: Buffer[] = [];
+  const count = Buffer.alloc(4);
+  count.writeUInt32LE(items.length);
+  parts.push(count);
+  for (const [k, v] of items) {
+    const lens = Buffer.alloc(8);
+    lens.writeUInt32LE(k.length, 0);
+    lens.writeUInt32LE(v.length, 4);
+    parts.push(lens, k, v);
+  }
+  return parts;
+}
+
+function storeDumpOf(dbPath: string): { dump: Buffer; consistentIndex: number; keys: number } {
+  const db = new BoltReader(dbPath);
+  try {
+    const kv: Array<[Buffer, Buffer]> = [];
+    let revision = 1;
+    for (const { key, value } of db.entries('key')) {
+      const main = Number(key.readBigUInt64BE(0));
+      const tombstone = key.length === 18 && key[17] === 0x74;
+      const pb = decodeKeyValue(Buffer.from(value));
+      // a tombstone holds only the key in etcd; the store's record carries its revision
+      const rec = tombstone ? { key: Buffer.from(pb.key), createRevision: 0, modRevision: main, version: 0, value: Buffer.alloc(0), lease: 0n } : { ...pb, key: Buffer.from(pb.key), value: Buffer.from(pb.value) };
+      kv.push([Buffer.from(key), encodeKvRecord(rec)]);
+      if (main > revision) revision = main;
+    }
+    const leases: Array<[Buffer, Buffer]> = [];
+    for (const { key, value } of db.entries('lease')) {
+      const l = fieldsOf(Buffer.from(value));
+      const rec = Buffer.alloc(16);
+      rec.writeDoubleLE(Number(BigInt.asIntN(64, num(l, 2))), 0);
+      rec.writeDoubleLE(Number(BigInt.asIntN(64, num(l, 3))), 8);
+      leases.push([Buffer.from(key), rec]);
+    }
+    let consistentIndex = 0;
+    let compactRevision = -1;
+    for (const { key, value } of db.entries('meta')) {
+      const name = key.toString('latin1');
+      if (name === 'consistent_index') consistentIndex = Number(value.readBigUInt64BE(0));
+      else if (name === 'finishedCompactRev') compactRevision = Number(value.readBigUInt64BE(0));
+    }
+    const auth: Array<[Buffer, Buffer]> = [];
+    for (const { key, value } of db.entries('auth')) {
+      const name = key.toString('latin1');
+      if (name === 'authEnabled') auth.push([Buffer.from('enabled'), Buffer.from([value[0] === 1 ? 1 : 0])]);
+      else if (name === 'authRevision') {
+        const rev = Buffer.alloc(8);
+        rev.writeDoubleLE(Number(value.readBigUInt64BE(0)));
+        auth.push([Buffer.from('revision'), rev]);
+      }
+    }
+    for (const { key, value } of db.entries('authUsers')) {
+      const u = fieldsOf(Buffer.from(value));
+      const options = fieldsOf(bytes(u, 4));
+      const roles = (u.get(3) ?? []).map((r) => (r as Buffer).toString());
+      auth.push([Buffer.concat([Buffer.from('u'), key]), encodeUser({ name: key.toString(), hashedPassword: Buffer.from(bytes(u, 2)), roles, noPassword: num(options, 1) === 1n })]);
+    }
+    for (const { key, value } of db.entries('authRoles')) {
+      const perms: Permission[] = ((fieldsOf(Buffer.from(value)).get(2) ?? []) as Buffer[]).map((p) => {
+        const f = fieldsOf(p);
+        return { permType: Number(num(f, 1)) as Permission['permType'], key: Buffer.from(bytes(f, 2)), rangeEnd: Buffer.from(bytes(f, 3)) };
+      });
+      auth.push([Buffer.concat([Buffer.from('r'), key]), encodeRole(perms)]);
+    }
+    auth.sort(([a], [b]) => Buffer.compare(a, b));
+    const state = Buffer.alloc(24);
+    state.writeDoubleLE(consistentIndex, 0);
+    state.writeDoubleLE(revision, 8);
+    state.writeDoubleLE(compactRevision, 16);
+    const head = Buffer.alloc(24);
+    head.writeDoubleLE(consistentIndex, 0);
+    head.writeDoubleLE(revision, 8);
+    head.writeDoubleLE(compactRevision, 16);
+    const dump = Buffer.concat([
+      STORE_DUMP_MAGIC,
+      head,
+      ...dumpSection(kv),
+      ...dumpSection(leases),
+      ...dumpSection([[Buffer.from('state'), state]]),
+      ...dumpSection(auth),
+    ]);
+    return { dump, consistentIndex, keys: kv.length };
+  } finally {
+    db.close();
+  }
+}
+
+export interface ImportedRestore {
+  identity: MemberIdentity;
+  /** What to log: the member, the cluster, how much was imported and where the genuine files went. */
+  summary: Record<string, unknown>;
+}
+
+/**
+ * Converts `etcdctl snapshot restore` output in `dataDir` into dcsgw's layout (once; the genuine
+ * files are moved to member.etcd-restore/). Throws StartupError for a data dir it must not take.
+ */
+export async function importEtcdRestore(dataDir: string): Promise<ImportedRestore> {
+  const memberDir = join(dataDir, 'member');
+  const wal = readEtcdWal(join(memberDir, 'wal'));
+  const restoreShape =
+    wal.memberId !== 0n &&
+    wal.entries.length > 0 &&
+    wal.entries.every((e, i) => e.index === i + 1 && e.confChange !== undefined) &&
+    wal.hardState.commit === wal.entries.length &&
+    wal.snapshot.index === wal.entries.length;
+  if (!restoreShape) {
+    throw new StartupError(
+      `${dataDir} holds the data of a running genuine etcd member, not the output of \`etcdctl snapshot restore\`: dcsgw does not replay etcd's WAL. Take \`etcdctl snapshot save\` from that member, restore it with \`etcdctl snapshot restore\` into a new data dir, and start dcsgw there`,
+    );
+  }
+  const { dump, consistentIndex, keys } = storeDumpOf(join(memberDir, 'snap', 'db'));
+  if (consistentIndex < wal.hardState.commit) throw new StartupError(`${dataDir}: the database's consistent index ${consistentIndex} is behind the WAL's commit ${wal.hardState.commit}`);
+
+  const members: MembersJson = { members: [], removed: [], clusterVersion: '' };
+  for (const e of wal.entries) {
+    const ctx = JSON.parse(e.confChange!.context.toString('utf8').replace(/"id":\s*\d+/, '"id":0')) as { name?: string; peerURLs?: string[]; clientURLs?: string[]; isLearner?: boolean };
+    members.members.push({ id: e.confChange!.nodeId.toString(16), name: ctx.name ?? '', peerURLs: ctx.peerURLs ?? [], clientURLs: ctx.clientURLs ?? [], isLearner: ctx.isLearner ?? false });
+  }
+  const index = wal.snapshot.index;
+  const term = wal.snapshot.term;
+  const ids = wal.entries.map((e) => e.confChange!.nodeId);
+
+  // the genuine files move aside first: dcsgw's store takes member/snap/db's place
+  const kept = join(dataDir, KEPT_DIR);
+  if (existsSync(kept)) throw new StartupError(`${dataDir}: ${KEPT_DIR} already exists; remove it to import this restore again`);
+  renameSync(memberDir, kept);
+
+  const snapshotter = new Snapshotter<null>(join(memberDir, 'snap'));
+  const data = encodeSnapshotData(members, dump);
+  await snapshotter.save({ metadata: { index, term, confState: { voters: ids, learners: [] } }, extra: null, data: Buffer.from(data.buffer, data.byteOffset, data.byteLength) });
+  const w = await Wal.create(join(memberDir, 'wal'), { memberId: wal.memberId, clusterId: wal.clusterId });
+  w.saveSnapshot({ index, term });
+  w.save({ term: wal.hardState.term, vote: 0n, commit: index }, []);
+  await w.sync();
+  await w.close();
+  const identity: MemberIdentity = {
+    memberId: wal.memberId,
+    clusterId: wal.clusterId,
+    members: members.members.map((m) => ({ id: BigInt(`0x${m.id}`), name: m.name, peerURLs: m.peerURLs })),
+    fromDataDir: true,
+  };
+  saveIdentity(dataDir, identity);
+  return {
+    identity,
+    summary: { 'local-member-id': wal.memberId.toString(16), 'cluster-id': wal.clusterId.toString(16), members: members.members.length, 'key-revisions': keys, 'consistent-index': consistentIndex, 'genuine-files': kept },
+  };
+}
