@@ -27,6 +27,9 @@ else if (!haveEtcdctl) console.warn('SKIP web UI browser test: genuine etcdctl i
 
 const shots = join(tmpdir(), `dcsgw-ui-screenshots-${process.pid}`);
 
+/** expect.poll with room for a loaded machine: pages update through blocking queries and polls of a few seconds. */
+const poll = <T>(read: () => Promise<T> | T) => expect.poll(read, { timeout: 15_000, interval: 100 });
+
 describe.skipIf(!haveChromium || !built || !haveEtcdctl)('web UI in Chromium', () => {
   let agent: UiAgent;
   let browser: Browser;
@@ -67,7 +70,7 @@ describe.skipIf(!haveChromium || !built || !haveEtcdctl)('web UI in Chromium', (
   test('create a KV value in the UI: etcdctl and the HTTP API read it, with the revisions the UI shows', async ({ task }) => {
     await page.goto(`${agent.url}/`);
     await page.waitForURL(`${agent.url}/ui/dc1/services`);
-    await expect.poll(() => page.locator('[data-testid="datacenter"]').textContent()).toBe('dc1');
+    await poll(() => page.locator('[data-testid="datacenter"]').textContent()).toBe('dc1');
 
     await page.click('[data-nav="kv"]');
     await page.waitForURL(`${agent.url}/ui/dc1/kv/`);
@@ -85,18 +88,18 @@ describe.skipIf(!haveChromium || !built || !haveEtcdctl)('web UI in Chromium', (
     // the UI's Consul view and etcd view of the key agree with etcdctl's revisions
     const etcd = (await etcdGet('app/config/db-url')).kvs![0]!;
     const modify = page.locator('[data-field="ModifyIndex"]');
-    await expect.poll(() => modify.textContent()).toBe(String(etcd.mod_revision));
-    await expect.poll(() => page.locator('[data-etcd-field="mod_revision"] .etcd-value').textContent()).toBe(String(etcd.mod_revision));
-    await expect.poll(() => page.locator('[data-etcd-field="create_revision"] .consul-value').textContent()).toBe(String(etcd.create_revision));
-    await expect.poll(() => page.locator('[data-etcd-field="version"] .etcd-value').textContent()).toBe('1');
+    await poll(() => modify.textContent()).toBe(String(etcd.mod_revision));
+    await poll(() => page.locator('[data-etcd-field="mod_revision"] .etcd-value').textContent()).toBe(String(etcd.mod_revision));
+    await poll(() => page.locator('[data-etcd-field="create_revision"] .consul-value').textContent()).toBe(String(etcd.create_revision));
+    await poll(() => page.locator('[data-etcd-field="version"] .etcd-value').textContent()).toBe('1');
     // the etcd members panel lists this agent's etcd member with the client URL etcdctl used
-    await expect.poll(() => page.locator('[data-testid="etcd-members"] tbody tr').first().textContent()).toContain(`http://${agent.etcd}`);
+    await poll(() => page.locator('[data-testid="etcd-members"] tbody tr').first().textContent()).toContain(`http://${agent.etcd}`);
     await screenshot('1-kv-created', task.meta);
 
     // the folder lists it
     await page.click('.crumbs a:has-text("config")');
     await page.waitForURL(`${agent.url}/ui/dc1/kv/app/config/`);
-    await expect.poll(() => page.locator('[data-key="app/config/db-url"]').count()).toBe(1);
+    await poll(() => page.locator('[data-key="app/config/db-url"]').count()).toBe(1);
   });
 
   test('a service with a TTL check registered through the API turns critical in the UI when its TTL runs out', async ({ task }) => {
@@ -132,7 +135,7 @@ describe.skipIf(!haveChromium || !built || !haveEtcdctl)('web UI in Chromium', (
     console.log(`web UI: billing's TTL check shown critical ${seenAfter} ms after the last pass (TTL 4000 ms)`);
     const health = (await (await fetch(`${agent.url}/v1/health/checks/billing`)).json()) as Array<{ CheckID: string; Status: string }>;
     expect(health.find((c) => c.CheckID === 'billing-ttl')?.Status).toBe('critical');
-    await expect.poll(() => page.locator('[data-instance="billing-1"] h2 [data-status]').getAttribute('data-status')).toBe('critical');
+    await poll(() => page.locator('[data-instance="billing-1"] h2 [data-status]').getAttribute('data-status')).toBe('critical');
     await screenshot('2-service-critical', task.meta);
 
     await page.click('[data-nav="services"]');
@@ -142,7 +145,7 @@ describe.skipIf(!haveChromium || !built || !haveEtcdctl)('web UI in Chromium', (
   test('edit the key in the UI (etcd sees version 2), then delete it (gone for etcdctl and the HTTP API)', async ({ task }) => {
     await page.goto(`${agent.url}/ui/dc1/kv/app/config/db-url/edit`);
     const before = (await consulKv('app/config/db-url')).entry!;
-    await expect.poll(() => page.locator('[data-testid="kv-value"]').inputValue()).toBe('postgres://db.internal:5432/app');
+    await poll(() => page.locator('[data-testid="kv-value"]').inputValue()).toBe('postgres://db.internal:5432/app');
     await page.fill('[data-testid="kv-value"]', 'postgres://db-replica.internal:5432/app');
     await page.click('[data-testid="kv-save"]');
     await page.locator('[role="status"]:has-text("Saved.")').waitFor();
@@ -153,9 +156,9 @@ describe.skipIf(!haveChromium || !built || !haveEtcdctl)('web UI in Chromium', (
     expect(after.CreateIndex).toBe(before.CreateIndex);
     const etcd = (await etcdGet('app/config/db-url')).kvs![0]!;
     expect([etcd.mod_revision, etcd.version]).toEqual([after.ModifyIndex, 2]);
-    await expect.poll(() => page.locator('[data-field="ModifyIndex"]').textContent()).toBe(String(after.ModifyIndex));
-    await expect.poll(() => page.locator('[data-etcd-field="mod_revision"] .etcd-value').textContent()).toBe(String(after.ModifyIndex));
-    await expect.poll(() => page.locator('[data-etcd-field="version"] .etcd-value').textContent()).toBe('2');
+    await poll(() => page.locator('[data-field="ModifyIndex"]').textContent()).toBe(String(after.ModifyIndex));
+    await poll(() => page.locator('[data-etcd-field="mod_revision"] .etcd-value').textContent()).toBe(String(after.ModifyIndex));
+    await poll(() => page.locator('[data-etcd-field="version"] .etcd-value').textContent()).toBe('2');
     await screenshot('3-kv-edited', task.meta);
 
     await page.click('[data-testid="kv-delete"]');
@@ -163,7 +166,7 @@ describe.skipIf(!haveChromium || !built || !haveEtcdctl)('web UI in Chromium', (
     await page.waitForURL(`${agent.url}/ui/dc1/kv/app/config/`);
     expect((await consulKv('app/config/db-url')).status).toBe(404);
     expect((await etcdGet('app/config/db-url')).kvs).toBeUndefined();
-    await expect.poll(() => page.locator('[data-key="app/config/db-url"]').count()).toBe(0);
+    await poll(() => page.locator('[data-key="app/config/db-url"]').count()).toBe(0);
   });
 
   test('the Cluster page shows the Raft peer and the etcd member: one process, both faces', async ({ task }) => {
@@ -171,11 +174,11 @@ describe.skipIf(!haveChromium || !built || !haveEtcdctl)('web UI in Chromium', (
     await page.waitForURL(`${agent.url}/ui/dc1/cluster`);
     const raft = (await (await fetch(`${agent.url}/v1/operator/raft/configuration`)).json()) as { Servers: Array<{ Node: string; Address: string; Leader: boolean }> };
     expect(raft.Servers.map((s) => s.Node)).toEqual(['ui-browser']);
-    await expect.poll(() => page.locator('[data-peer="ui-browser"]').textContent()).toContain(raft.Servers[0]!.Address);
-    await expect.poll(() => page.locator('[data-peer="ui-browser"]').textContent()).toContain('leader');
+    await poll(() => page.locator('[data-peer="ui-browser"]').textContent()).toContain(raft.Servers[0]!.Address);
+    await poll(() => page.locator('[data-peer="ui-browser"]').textContent()).toContain('leader');
     const members = (await etcdctl(agent.etcd, ['member', 'list'])).stdout.trim().split(', ');
     // etcdctl member list: <hex id>, started, <name>, <peer urls>, <client urls>, <learner>
-    await expect.poll(() => page.locator(`[data-testid="etcd-members"] [data-member="${members[0]}"]`).textContent()).toContain(members[2]!);
+    await poll(() => page.locator(`[data-testid="etcd-members"] [data-member="${members[0]}"]`).textContent()).toContain(members[2]!);
     await screenshot('4-cluster', task.meta);
     expect(pageErrors).toEqual([]);
   });
@@ -200,7 +203,7 @@ describe.skipIf(!haveChromium || !built)('web UI in Chromium with ACLs (default 
     const page = await browser.newPage({ viewport: { width: 1280, height: 700 } });
     page.setDefaultTimeout(15_000);
     await page.goto(`${agent.url}/ui/`);
-    await expect.poll(() => page.locator('[role="alert"]').textContent()).toContain('403');
+    await poll(() => page.locator('[role="alert"]').textContent()).toContain('403');
     await page.fill('[data-testid="acl-token"]', 'ui-root-secret');
     await page.click('form.token button');
     await page.waitForURL(`${agent.url}/ui/dc1/services`);
