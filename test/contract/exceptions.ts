@@ -22,6 +22,20 @@ export const CONTRACT_EXCEPTIONS: Record<string, Record<string, string>> = {
     'member changes: a learner added, then removed':
       'the one member is the Redis endpoint: memberAdd answers UNIMPLEMENTED "dcsgw: adding a member (the Redis endpoint is the one member; scale Redis with replicas, Sentinel or Cluster) is not supported by the Redis backend"',
   },
+  consul: {
+    "a range at an older revision sees the value of that revision":
+      "Consul keeps no history: a range at a revision older than the last change under its keys answers OUT_OF_RANGE \"etcdserver: mvcc: required revision has been compacted\" (one under which nothing changed since is answered)",
+    "binary keys and values pass unchanged; revision filters of a range":
+      "Consul keys are strings: a key that is not valid UTF-8 is refused (INVALID_ARGUMENT, \"dcsgw: keys must be valid UTF-8 on the Consul backend (Consul keys are strings)\"); binary values pass unchanged",
+    "watch from a past revision replays the history from there":
+      "Consul keeps no history: a watch from before the last change under its prefix ends with onCompacted, compact revision = that change + 1 (the first revision it can watch from)",
+    "compaction: older revisions fail with etcd's compacted error; a watch from them is told so":
+      "there is no history to compact: Compact answers UNIMPLEMENTED \"dcsgw: compaction (Consul keeps no history: only the latest value of each key exists) is not available on the Consul backend\"; older revisions answer the compacted error as above",
+    "snapshot: the database in chunks, down to remainingBytes 0":
+      "there is no etcd database: Snapshot answers UNIMPLEMENTED \"dcsgw: an etcd snapshot (the data is in Consul: use `consul snapshot save` on the cluster) is not available on the Consul backend\"; Consul's own snapshot passes through to the Consul face",
+    "member changes: a learner added, then removed":
+      "the members are Consul's servers (its raft configuration): memberAdd answers UNIMPLEMENTED \"dcsgw: changing members (Consul servers join with `consul join` / retry_join and leave with `consul leave`) is not available on the Consul backend\"",
+  },
 };
 
 export function exceptionsOf(backend: string): Map<string, string> {
