@@ -21,8 +21,23 @@ function tlsOptions(o: RedisBackendOptions): ConnectionOptions | undefined {
   };
 }
 
-/** A new client for the target; it connects in the background (lazily for the reader). */
+const lastErrors = new WeakMap<RedisClient, Error>();
+
+/** The newest connection error of a client (refused, TLS alert, WRONGPASS...), to say why it is not ready. */
+export function lastConnectionError(client: RedisClient): Error | undefined {
+  return lastErrors.get(client);
+}
+
+/** A new client for the target; it connects in the background and reconnects by itself. */
 export function createRedisClient(o: RedisBackendOptions, purpose: 'requests' | 'stream'): RedisClient {
+  const client = newClient(o, purpose);
+  // connection errors are retried by ioredis; they are kept (not printed) and surface in the
+  // requests that fail for them
+  client.on('error', (err: Error) => lastErrors.set(client, err));
+  return client;
+}
+
+function newClient(o: RedisBackendOptions, purpose: 'requests' | 'stream'): RedisClient {
   const tls = tlsOptions(o);
   const common: RedisOptions = {
     ...(o.username !== undefined ? { username: o.username } : {}),

@@ -54,7 +54,7 @@ import type {
 } from './backend.js';
 import { EtcdError, Errors, GrpcCode } from './errors.js';
 import { decodeKvReply, deleteArgs, putArgs, rangeArgs, txnArgs, type Arg, type HeaderOf, type Reply } from './redis-codec.js';
-import { createRedisClient, ScriptRunner, type RedisClient } from './redis-connection.js';
+import { createRedisClient, lastConnectionError, ScriptRunner, type RedisClient } from './redis-connection.js';
 import { SCRIPTS } from './redis-scripts.js';
 import type { RedisBackendOptions } from './redis-url.js';
 import { RedisWatchHub } from './redis-watch.js';
@@ -382,7 +382,10 @@ export class RedisBackend implements Backend {
         await this.revisions();
         break;
       } catch (err) {
-        if (this.closed || Date.now() > until) throw err;
+        if (this.closed || Date.now() > until) {
+          const cause = lastConnectionError(this.client);
+          throw cause && !(err as Error).message.includes(cause.message) ? new EtcdError(GrpcCode.UNAVAILABLE, `${(err as Error).message} (${cause.message})`) : err;
+        }
         await new Promise((r) => setTimeout(r, 200));
       }
     }

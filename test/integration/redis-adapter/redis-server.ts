@@ -27,11 +27,21 @@ export function skipUnlessRedis(): boolean {
   return true;
 }
 
-export async function startRedis(extraArgs: string[] = []): Promise<RedisServer> {
+/**
+ * Starts redis-server with `extraArgs` after the defaults (a later option wins). `configFile` (written
+ * into `dir` by `writeConfig`) goes first, as redis-server wants it; `readyText` is the log line
+ * that says it serves (Sentinel says something else than a data node).
+ */
+export async function startRedis(
+  extraArgs: string[] = [],
+  opts: { writeConfig?: (dir: string, port: number) => string; readyText?: string } = {},
+): Promise<RedisServer> {
   const port = await allocatePort(REDIS_PORTS);
   const dir = mkdtempSync(join(tmpdir(), 'dcsgw-redis-'));
-  const proc = spawnManaged('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir, ...extraArgs]);
-  await waitFor(() => proc.output().includes('Ready to accept connections') || !proc.alive(), { timeoutMs: 15_000, what: () => `redis-server on ${port}: ${proc.output()}` });
+  const config = opts.writeConfig ? [opts.writeConfig(dir, port)] : [];
+  const proc = spawnManaged('redis-server', [...config, '--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir, ...extraArgs]);
+  const ready = opts.readyText ?? 'Ready to accept connections';
+  await waitFor(() => proc.output().includes(ready) || !proc.alive(), { timeoutMs: 15_000, what: () => `redis-server on ${port}: ${proc.output()}` });
   if (!proc.alive()) throw new Error(`redis-server exited at start: ${proc.output()}`);
   return {
     port,
