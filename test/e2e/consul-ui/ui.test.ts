@@ -169,6 +169,32 @@ describe.skipIf(!haveChromium || !built || !haveEtcdctl)('web UI in Chromium', (
     await poll(() => page.locator('[data-key="app/config/db-url"]').count()).toBe(0);
   });
 
+  test("the Nodes page shows this agent's node and its checks; the Sessions page lists a lock holder and invalidates it", async ({ task }) => {
+    await page.click('[data-nav="nodes"]');
+    await page.waitForURL(`${agent.url}/ui/dc1/nodes`);
+    await page.click('tr[data-node="ui-browser"] a');
+    await page.waitForURL(`${agent.url}/ui/dc1/nodes/ui-browser/health-checks`);
+    await poll(() => page.locator('tr[data-check="serfHealth"] [data-status]').getAttribute('data-status')).toBe('passing');
+    await poll(() => page.locator('tr[data-check="billing-ttl"] [data-status]').getAttribute('data-status')).toBe('critical');
+
+    // a session holding a lock, made through the API
+    const session = ((await (await fetch(`${agent.url}/v1/session/create`, { method: 'PUT', body: JSON.stringify({ Name: 'leader-election', TTL: '60s' }) })).json()) as { ID: string }).ID;
+    expect(await (await fetch(`${agent.url}/v1/kv/service/app/leader?acquire=${session}`, { method: 'PUT', body: 'ui-browser' })).text()).toBe('true\n');
+    await page.click('[data-nav="sessions"]');
+    await page.waitForURL(`${agent.url}/ui/dc1/sessions`);
+    const row = page.locator(`tr[data-session="${session}"]`);
+    await poll(() => row.textContent()).toContain('leader-election');
+    await screenshot('4-sessions', task.meta);
+    await row.locator('button:has-text("Invalidate")').click();
+    await poll(() => row.count()).toBe(0);
+    const sessions = (await (await fetch(`${agent.url}/v1/session/list`)).json()) as Array<{ ID: string }>;
+    expect(sessions.map((x) => x.ID)).not.toContain(session);
+    // the default behavior (release) frees the lock: the key stays, without its Session
+    const leader = (await consulKv('service/app/leader')).entry as { Session?: string } | undefined;
+    expect(leader).toBeDefined();
+    expect(leader!.Session).toBeUndefined();
+  });
+
   test('the Cluster page shows the Raft peer and the etcd member: one process, both faces', async ({ task }) => {
     await page.click('[data-nav="cluster"]');
     await page.waitForURL(`${agent.url}/ui/dc1/cluster`);
@@ -179,7 +205,7 @@ describe.skipIf(!haveChromium || !built || !haveEtcdctl)('web UI in Chromium', (
     const members = (await etcdctl(agent.etcd, ['member', 'list'])).stdout.trim().split(', ');
     // etcdctl member list: <hex id>, started, <name>, <peer urls>, <client urls>, <learner>
     await poll(() => page.locator(`[data-testid="etcd-members"] [data-member="${members[0]}"]`).textContent()).toContain(members[2]!);
-    await screenshot('4-cluster', task.meta);
+    await screenshot('5-cluster', task.meta);
     expect(pageErrors).toEqual([]);
   });
 });
@@ -209,7 +235,7 @@ describe.skipIf(!haveChromium || !built)('web UI in Chromium with ACLs (default 
     await page.waitForURL(`${agent.url}/ui/dc1/services`);
     // the management token reads the catalog the anonymous token could not
     await page.locator('tr[data-service="consul"]').waitFor();
-    const path = join(shots, '5-acl-token.png');
+    const path = join(shots, '6-acl-token.png');
     await page.screenshot({ path, fullPage: true });
     console.log(`web UI screenshot: ${path}`);
     (task.meta.screenshots ??= []).push(path);
