@@ -20,9 +20,9 @@ export function uiBuilt(): boolean {
   return existsSync(join(repoRoot(), 'dist', 'ui', 'index.html')) && existsSync(join(repoRoot(), 'dist', 'src', 'cli', 'main.js'));
 }
 
-export async function startUiAgent(args: string[]): Promise<UiAgent> {
+/** `cwd`: the agent's working directory (relative paths in `args` are read from there); a new temp dir by default. */
+export async function startUiAgent(args: string[], cwd = mkdtempSync(join(tmpdir(), 'dcsgw-ui-agent-'))): Promise<UiAgent> {
   const [http, dns, etcd] = await allocatePorts(3, UI_PORTS);
-  const cwd = mkdtempSync(join(tmpdir(), 'dcsgw-ui-agent-'));
   const process_ = spawnManaged(process.execPath, [join(repoRoot(), 'bin', 'dcsgw'), 'agent', ...args, '-http-port', String(http), '-dns-port', String(dns), '-etcd-port', String(etcd)], {
     cwd,
     env: { ...process.env, DCSGW_CONSUL_HTTP_ADDR: '', DCSGW_CONSUL_DNS_ADDR: '' },

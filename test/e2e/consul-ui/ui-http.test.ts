@@ -2,7 +2,7 @@
 // (-dev, -ui, ui_config in a configuration file, a moved content_path) and off, the UI's files and
 // their content types, and the read-only /v1/internal/ui/etcd/* endpoints answering exactly as the
 // etcd face's JSON gateway does for the same store.
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -136,16 +136,21 @@ describe.skipIf(!built)('web UI over HTTP', () => {
     await off.process.stop();
   });
 
-  test('-ui-dir serves that directory instead of the built-in files (a path naming no file answers its index.html)', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'dcsgw-ui-dir-'));
-    writeFileSync(join(dir, 'index.html'), '<!doctype html><title>my own UI</title><base href="%DCSGW_UI_CONTENT_PATH%">\n');
-    writeFileSync(join(dir, 'mine.js'), 'console.log("mine");\n');
-    const own = await startUiAgent(['-dev', '-ui', '-node', 'ui-dir', '-ui-dir', dir]);
-    expect(await (await fetch(`${own.url}/ui/`)).text()).toBe('<!doctype html><title>my own UI</title><base href="/ui/">\n');
-    const js = await fetch(`${own.url}/ui/mine.js`);
+  test('-ui-dir (relative to the working directory) serves that directory instead of the built-in files; -ui-content-path / puts the UI at the root', async () => {
+    const cwd = mkdtempSync(join(tmpdir(), 'dcsgw-ui-dir-'));
+    mkdirSync(join(cwd, 'myui'));
+    writeFileSync(join(cwd, 'myui', 'index.html'), '<!doctype html><title>my own UI</title><base href="%DCSGW_UI_CONTENT_PATH%">\n');
+    writeFileSync(join(cwd, 'myui', 'mine.js'), 'console.log("mine");\n');
+    const own = await startUiAgent(['-dev', '-ui', '-node', 'ui-dir', '-ui-dir', 'myui', '-ui-content-path', '/'], cwd);
+    const root = await fetch(`${own.url}/`, noFollow);
+    expect([root.status, await root.text()]).toEqual([200, '<!doctype html><title>my own UI</title><base href="/">\n']);
+    const js = await fetch(`${own.url}/mine.js`);
     expect([js.status, js.headers.get('content-type'), await js.text()]).toEqual([200, 'text/javascript; charset=utf-8', 'console.log("mine");\n']);
-    expect(await (await fetch(`${own.url}/ui/dc1/nodes`)).text()).toContain('my own UI');
-    expect((await fetch(`${own.url}/ui/assets/app.js`)).headers.get('content-type')).toBe('text/html; charset=utf-8');
+    expect(await (await fetch(`${own.url}/dc1/nodes`)).text()).toContain('my own UI');
+    // the built-in bundle is not served from a directory of one's own
+    expect((await fetch(`${own.url}/assets/app.js`)).headers.get('content-type')).toBe('text/html; charset=utf-8');
+    // the API keeps its paths
+    expect(((await (await fetch(`${own.url}/v1/agent/self`)).json()) as { Config: { NodeName: string } }).Config.NodeName).toBe('ui-dir');
     await own.process.stop();
   });
 

@@ -39,8 +39,9 @@ describe.skipIf(!haveChromium || !built || !haveEtcdctl)('web UI in Chromium', (
   beforeAll(async () => {
     mkdirSync(shots, { recursive: true });
     agent = await startUiAgent(['-dev', '-ui', '-node', 'ui-browser']);
-    // --no-sandbox: CI and these machines run the browser as root, where Chromium's sandbox refuses to start.
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox'] });
+    // --no-sandbox: CI and these machines run the browser as root, where Chromium's sandbox refuses to start;
+    // --disable-dev-shm-usage: containers' small /dev/shm would crash the renderer.
+    browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox', '--disable-dev-shm-usage'] });
     page = await browser.newPage({ viewport: { width: 1280, height: 860 } });
     page.setDefaultTimeout(15_000);
     page.on('pageerror', (err) => pageErrors.push(err.message));
@@ -217,7 +218,7 @@ describe.skipIf(!haveChromium || !built)('web UI in Chromium with ACLs (default 
   beforeAll(async () => {
     mkdirSync(shots, { recursive: true });
     agent = await startUiAgent(['-dev', '-ui', '-node', 'ui-acl', '-hcl', 'acl {\n enabled = true\n default_policy = "deny"\n tokens {\n initial_management = "ui-root-secret"\n }\n}']);
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox'] });
+    browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox', '--disable-dev-shm-usage'] });
   });
 
   afterAll(async () => {

@@ -52,7 +52,8 @@ export interface UiFile {
  * The file at `relPath` under `root`, or undefined when there is none (or the path would leave
  * the root: a request for ../ never reads outside the UI's directory).
  */
-export async function readUiFile(root: string, relPath: string): Promise<UiFile | undefined> {
+export async function readUiFile(dir: string, relPath: string): Promise<UiFile | undefined> {
+  const root = resolve(dir);
   const full = resolve(root, `.${sep}${relPath}`);
   if (full !== root && !full.startsWith(root.endsWith(sep) ? root : root + sep)) return undefined;
   try {

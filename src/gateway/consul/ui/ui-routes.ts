@@ -70,8 +70,11 @@ export function uiRoutes(app: FastifyInstance, ctx: ConsulContext): void {
     return sendFile(req, reply, index, index.body.toString('utf8').split(CONTENT_PATH_PLACEHOLDER).join(escapeHtml(base)));
   };
 
-  app.all('/', async (req, reply) => redirect(req, reply, base));
-  if (base !== '/') app.get(base.slice(0, -1), async (req, reply) => redirect(req, reply, base + queryOf(req)));
+  // With content_path "/" the UI is the root itself (Consul's mux then gives "/" to the UI).
+  if (base !== '/') {
+    app.all('/', async (req, reply) => redirect(req, reply, base));
+    app.get(base.slice(0, -1), async (req, reply) => redirect(req, reply, base + queryOf(req)));
+  }
   app.get(`${base}*`, async (req, reply) => {
     const rel = (req.params as { '*'?: string })['*'] ?? '';
     if (rel === '' || rel === 'index.html') return serveIndex(req, reply);
