@@ -84,6 +84,8 @@ export interface NativeBackendConfig {
   requestTimeoutMs?: number;
   /** etcd's --pre-vote (etcd 3.4 default false). Unset: true, which avoids term inflation by partitioned members. */
   preVote?: boolean;
+  /** etcd's --force-new-cluster (see src/native/node/force-new-cluster.ts). */
+  forceNewCluster?: boolean;
   /** Where the member reports etcd_server_proposals_* and etcd_disk_wal_fsync_duration_seconds (default: the client port's registry). */
   metrics?: NodeMetricsSink;
 }
@@ -162,6 +164,7 @@ export async function createNativeBackend(cfg: NativeBackendConfig): Promise<Nat
     ...(cfg.snapshotCatchUpEntries !== undefined ? { snapshotCatchUpEntries: cfg.snapshotCatchUpEntries } : {}),
     ...(cfg.requestTimeoutMs !== undefined ? { requestTimeoutMs: cfg.requestTimeoutMs } : {}),
     ...(cfg.preVote !== undefined ? { preVote: cfg.preVote } : {}),
+    ...(cfg.forceNewCluster ? { forceNewCluster: true } : {}),
   });
   const backend = new NativeBackendImpl(cfg, node, sm, metrics);
   backend.registerPeerRoutes();

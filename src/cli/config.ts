@@ -47,6 +47,8 @@ export interface ServeConfig {
   tls: TlsFlags;
   /** The raw value of every flag after command line + environment (for the "starting" log line). */
   raw: ReadonlyMap<string, string>;
+  /** --force-new-cluster: a member with a data dir restarts as a one-member cluster. */
+  forceNewCluster: boolean;
   /** dcsgw's Consul face beside etcd (--consul-http-addr / --consul-dns-addr); absent: no Consul face. */
   consulListen?: ConsulListenFlags;
 }
@@ -285,6 +287,7 @@ function validated(values: Map<string, string>, consulListen: ConsulListenFlags 
     authOptions: { bcryptCost: bcryptCostOf(num('bcrypt-cost'), notes), authToken: get('auth-token') },
     listenMetricsUrls: splitList(get('listen-metrics-urls')),
     tls: tlsFlagsOf(get, bool),
+    forceNewCluster: bool('force-new-cluster'),
     raw: values,
     consulListen,
   };
@@ -303,12 +306,11 @@ function validated(values: Map<string, string>, consulListen: ConsulListenFlags 
 
 /**
  * The checks etcd makes once its logger is up (it logs them as critical and exits 1):
- * --force-new-cluster (not supported by dcsgw), the initial cluster, this member in it.
+ * the initial cluster, this member in it.
  * TLS is set up by cli/tls/tls-setup.ts.
  */
 export function checkCluster(config: ServeConfig): void {
   const raw = config.raw;
-  if (parseGoBool(raw.get('force-new-cluster') ?? 'false')) throw new StartupError('--force-new-cluster is not supported by dcsgw yet');
   config.initialCluster = parseInitialCluster(raw.get('initial-cluster') ?? '');
   const self = config.initialCluster.find((m) => m.name === config.name);
   if (!self) throw new StartupError(`couldn't find local name "${config.name}" in the initial cluster configuration`);

@@ -30,6 +30,7 @@ import {
   type ConfState,
   type Entry,
   EntryType,
+  type HardState,
   type Message,
   MessageType,
   type NodeId,
@@ -43,6 +44,7 @@ import {
   StateType,
 } from './raft/api.js';
 import { decodeConfChange } from './raft/conf-change.js';
+import { standaloneLog } from './node/force-new-cluster.js';
 import { MemoryStorage } from './raft/memory-storage.js';
 import type { Transport } from './transport/api.js';
 import { ENVELOPE_HEADER, EnvelopeKind, decodeEnvelope, encodeEnvelope, envelopeRequestId, isFrom, proposerBytes } from './node/envelope.js';
@@ -77,6 +79,8 @@ export interface NativeNodeConfig {
   requestTimeoutMs?: number;
   /** Raft pre-vote (etcd's --pre-vote, false by default in etcd 3.4); true here unless set. */
   preVote?: boolean;
+  /** etcd's --force-new-cluster: a member with a log restarts as a one-member cluster. */
+  forceNewCluster?: boolean;
   /** Metrics hooks: seconds each WAL fsync took (etcd_disk_wal_fsync_duration_seconds), proposals that failed. */
   onWalSync?: (seconds: number) => void;
   onProposalFailed?: () => void;
@@ -266,10 +270,13 @@ export class NativeNode {
         applied = snap.metadata.index;
         this.snapshotIndex = applied;
       }
-      if (state.hardState) this.storage.setHardState(state.hardState);
-      this.storage.append(state.entries);
-      this.term = state.hardState?.term ?? 0;
-      this.commitIndex = state.hardState?.commit ?? 0;
+      let entries = state.entries;
+      let hardState = state.hardState;
+      if (this.cfg.forceNewCluster) ({ entries, hardState } = await this.forceStandalone(snap?.metadata.confState.voters ?? [], entries, hardState));
+      if (hardState) this.storage.setHardState(hardState);
+      this.storage.append(entries);
+      this.term = hardState?.term ?? 0;
+      this.commitIndex = hardState?.commit ?? 0;
       this.appliedIndex = applied;
       this.raft = createRaft(raftCfg(applied));
       this.log.info(
@@ -324,6 +331,25 @@ export class NativeNode {
     this.timers.push(setInterval(() => this.onLeaseCheck(), LEASE_CHECK_MS));
     this.schedule();
     void this.publishLoop();
+  }
+
+  /** --force-new-cluster on a member with a log: see ./node/force-new-cluster.ts; persisted before raft starts. */
+  private async forceStandalone(snapshotVoters: readonly bigint[], entries: Entry[], hardState: HardState | undefined): Promise<{ entries: Entry[]; hardState: HardState }> {
+    const term = hardState?.term ?? 0;
+    const plan = standaloneLog({
+      snapshotVoters,
+      entries,
+      commit: hardState?.commit ?? 0,
+      term,
+      self: this.id,
+      selfContext: encodeMemberContext({ id: this.id, name: this.cfg.name, peerURLs: this.cfg.peerURLs, clientURLs: [], isLearner: false }),
+    });
+    if (plan.discarded > 0) this.log.info({ 'number-of-discarded-entries': plan.discarded, 'commit-index-from-wal': hardState?.commit ?? 0 }, 'discarding uncommitted WAL entries');
+    const forced: HardState = { term, vote: hardState?.vote ?? 0n, commit: plan.commit };
+    this.wal.save(forced, plan.appended);
+    await this.wal.sync();
+    this.log.info({ 'cluster-id': idHex(this.clusterId), 'local-member-id': idHex(this.id), 'commit-index': plan.commit }, 'forcing restart member');
+    return { entries: [...plan.kept, ...plan.appended], hardState: forced };
   }
 
   /**
