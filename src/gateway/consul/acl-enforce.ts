@@ -227,7 +227,8 @@ async function checkAgent(ctx: ConsulContext, req: FastifyRequest, id: Identity,
   if (path === '/v1/agent/reload' || path === '/v1/agent/leave' || path.startsWith('/v1/agent/join/')) return demand(id, 'agent', 'write', node);
   if (path.startsWith('/v1/agent/force-leave/')) return demand(id, 'operator', 'write');
   if (path === '/v1/agent/maintenance') return demand(id, 'node', 'write', node);
-  if (path.startsWith('/v1/agent/token/')) return demand(id, 'acl', 'write');
+  // Consul asks for agent:write on this agent (not acl:write) to set the agent's own tokens
+  if (path.startsWith('/v1/agent/token/')) return demand(id, 'agent', 'write', node);
   if (path === '/v1/agent/service/register') {
     const body = jsonBody(req);
     return demand(id, 'service', 'write', str(field(body, 'Name')));

@@ -531,16 +531,20 @@ export function aclRoutes(app: FastifyInstance, ctx: ConsulContext): void {
   app.all('/v1/agent/token/:name', async (req, reply) => {
     if (!settings.enabled) throw new ConsulHttpError(401, ACL_DISABLED);
     if (req.method !== 'PUT') throw methodNotAllowed(req.method);
-    // the enforcement hook has checked acl:write
+    // the enforcement hook has checked agent:write on this agent
     const body = decodeBody(req, 'ACLToken');
     const token = s(f(body, 'Token'));
     const name = param(req, 'name');
     const slots: Record<string, keyof AclStore['agentTokens']> = {
       default: 'default',
+      acl_token: 'default',
       agent: 'agent',
+      acl_agent_token: 'agent',
       agent_recovery: 'agentRecovery',
       agent_master: 'agentRecovery',
+      acl_agent_master_token: 'agentRecovery',
       replication: 'replication',
+      acl_replication_token: 'replication',
       dns: 'dns',
       config_file_service_registration: 'configFileRegistration',
     };
