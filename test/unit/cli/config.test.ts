@@ -178,7 +178,8 @@ describe('etcd validation', () => {
       '--initial-cluster has foo=http://127.0.0.1:28021 but missing from --initial-advertise-peer-urls=http://127.0.0.1:28020 (resolved urls: "http://127.0.0.1:28020" != "http://127.0.0.1:28021")',
     );
     expect(clusterError(['--initial-cluster', 'a=x'])).toBe('error setting up initial cluster: URL scheme must be http, https, unix, or unixs: x');
-    expect(clusterError(['--force-new-cluster'])).toMatch(/--force-new-cluster is not supported/);
+    expect(serveConfig(['--force-new-cluster']).forceNewCluster).toBe(true);
+    expect(serveConfig([]).forceNewCluster).toBe(false);
   });
 
   test('TLS flags and their ETCD_* variables fill the client and peer TLS settings', () => {
