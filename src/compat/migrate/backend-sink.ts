@@ -17,10 +17,13 @@ import { RecordRejected, type RecordLookup, type RecordSink } from './stores.js'
 const OP_OVERHEAD = 32;
 const IN_FLIGHT = 4;
 
+/** An error a store gives while it is down or changing leaders: worth retrying, not worth failing for. */
 export function isTransient(err: unknown): boolean {
-  if (err instanceof EtcdError) return err.code === GrpcCode.UNAVAILABLE || err.code === GrpcCode.DEADLINE_EXCEEDED || /no leader|timed out|leader changed|connection/i.test(err.message);
+  if (err instanceof EtcdError && (err.code === GrpcCode.UNAVAILABLE || err.code === GrpcCode.DEADLINE_EXCEEDED)) return true;
   const code = (err as NodeJS.ErrnoException | undefined)?.code;
-  return typeof code === 'string' && /^(ECONNREFUSED|ECONNRESET|EPIPE|ETIMEDOUT|EHOSTUNREACH|ENOTCONN)$/.test(code);
+  if (typeof code === 'string' && /^(ECONNREFUSED|ECONNRESET|EPIPE|ETIMEDOUT|EHOSTUNREACH|ENOTCONN)$/.test(code)) return true;
+  const message = (err as Error | undefined)?.message ?? '';
+  return /no leader|timed out|leader changed|No connection established|ECONNREFUSED|ECONNRESET|connection (is )?closed|socket closed|Connection is closed|not reachable/i.test(message);
 }
 
 function isTooLarge(err: unknown): boolean {
@@ -37,6 +40,8 @@ export interface BackendSinkOptions {
 
 export class BackendSink implements RecordSink {
   batches = 0;
+  /** Writes retried because the store did not answer (a restart, a leader change). */
+  retries = 0;
   readonly warnings: string[] = [];
   readonly rejected: RecordRejected[] = [];
   /** When the destination already held Consul metadata under the prefix, a record without flags clears a stale one. */
@@ -83,6 +88,7 @@ export class BackendSink implements RecordSink {
         return await fn();
       } catch (err) {
         if (!isTransient(err) || Date.now() > giveUpAt) throw err;
+        this.retries++;
         await sleep(delay);
         delay = Math.min(2000, delay * 2);
       }
@@ -182,6 +188,7 @@ export class BackendSink implements RecordSink {
           return;
         }
         if (!isTransient(err) || Date.now() > giveUpAt) throw err;
+        this.retries++;
         await sleep(delay);
         delay = Math.min(2000, delay * 2);
       }

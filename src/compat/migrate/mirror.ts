@@ -12,7 +12,7 @@ import type { Event, WatchHandle } from '../../adapters/backend.js';
 import { EventType } from '../../adapters/backend.js';
 import { prefixEnd } from '../../adapters/requests.js';
 import { BackendRecords } from './backend-records.js';
-import { BackendSink } from './backend-sink.js';
+import { BackendSink, isTransient } from './backend-sink.js';
 import { CheckpointFile, defaultCheckpointPath, jobName } from './checkpoint.js';
 import { batchLimitsOf, parseEndpoint, EndpointError, type Endpoint } from './endpoint.js';
 import { KeyMapping } from './key-mapping.js';
@@ -145,6 +145,24 @@ export class Mirror {
     return opening.revision;
   }
 
+  /** copy(), resumed from its own checkpoint while a side is down (a restart of either store). */
+  private async copyRetrying(source: BackendRecords, sink: BackendSink, dest: BackendRecords, resume: MirrorCheckpoint | undefined): Promise<number> {
+    let backoff = 200;
+    for (;;) {
+      try {
+        return await this.copy(source, sink, dest, resume);
+      } catch (err) {
+        if (!isTransient(err) || this.stopping) throw err;
+        this.gauges.sourceErrors++;
+        this.log(`dcsgw mirror: copy interrupted (${(err as Error).message}); resuming`);
+        await sleep(backoff);
+        backoff = Math.min(5000, backoff * 2);
+        const saved = this.checkpoint.load(this.job);
+        if (saved?.phase === 'copy') resume = saved;
+      }
+    }
+  }
+
   /** Flags of the put events' keys at `revision` (one read of the metadata span). */
   private async flagsAt(source: BackendRecords, puts: KeyValue[], revision: number): Promise<Map<string, bigint>> {
     const out = new Map<string, bigint>();
@@ -212,7 +230,7 @@ export class Mirror {
       if (state) this.log(`dcsgw mirror: resuming from ${this.checkpoint.path}: ${state.phase === 'copy' ? 'initial copy' : `changes after source revision ${state.applied}`}`);
       this.gauges.keysCopied = state?.keysCopied ?? 0;
       this.gauges.eventsApplied = state?.eventsApplied ?? 0;
-      let applied = !state || state.phase === 'copy' ? await this.copy(source, sink, dest, state) : state.applied;
+      let applied = !state || state.phase === 'copy' ? await this.copyRetrying(source, sink, dest, state) : state.applied;
       if (applied < 0) return undefined;
       this.gauges.appliedRevision = applied;
       this.gauges.sourceRevision = Math.max(this.gauges.sourceRevision, applied);
@@ -229,7 +247,7 @@ export class Mirror {
           this.queue = [];
           this.gauges.resyncs++;
           this.log(`dcsgw mirror: the source compacted past revision ${checkpointed}: copying again`);
-          applied = checkpointed = await this.copy(source, sink, dest, undefined);
+          applied = checkpointed = await this.copyRetrying(source, sink, dest, undefined);
           if (applied < 0) break;
           this.gauges.appliedRevision = applied;
           replayFloor = applied;
@@ -277,14 +295,26 @@ export class Mirror {
         const last = new Map<string, Event>();
         for (const e of events) last.set(e.kv.key.toString('latin1'), e);
         const puts = [...last.values()].filter((e) => e.type === EventType.PUT).map((e) => e.kv);
-        const flags = await this.flagsAt(source, puts, maxRev);
-        const changes = [...last.values()].map((e) => {
-          const key = this.mapping.toDest(e.kv.key);
-          const record: KvRecord | null = e.type === EventType.PUT ? { key, value: e.kv.value, flags: flags.get(e.kv.key.toString('latin1')) ?? 0n } : null;
-          return { key, record };
-        });
-        await sink.apply(changes);
+        try {
+          const flags = await this.flagsAt(source, puts, maxRev);
+          const changes = [...last.values()].map((e) => {
+            const key = this.mapping.toDest(e.kv.key);
+            const record: KvRecord | null = e.type === EventType.PUT ? { key, value: e.kv.value, flags: flags.get(e.kv.key.toString('latin1')) ?? 0n } : null;
+            return { key, record };
+          });
+          await sink.apply(changes);
+          backoff = 200;
+        } catch (err) {
+          if (!isTransient(err)) throw err;
+          // a side is down: the same events are applied again once it answers (applying twice is harmless)
+          this.gauges.sourceErrors++;
+          this.queue.unshift(...events);
+          await sleep(backoff);
+          backoff = Math.min(5000, backoff * 2);
+          continue;
+        }
         checkpointed = whole;
+        this.gauges.destinationErrors = sink.retries;
         this.gauges.eventsApplied += events.length;
         this.gauges.appliedRevision = Math.max(this.gauges.appliedRevision, whole);
         if (maxRev > this.gauges.sourceRevision) this.gauges.sourceRevision = maxRev;

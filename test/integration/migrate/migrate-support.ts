@@ -24,7 +24,7 @@ export interface CliResult {
 /** Starts `dcsgw <args>` (migrate or mirror) in `cwd`. */
 export function spawnDcsgw(args: string[], cwd: string): ManagedProcess & { stdoutText(): string } {
   let stdout = '';
-  const p = spawnManaged(process.execPath, [join(repoRoot(), 'bin', 'dcsgw'), ...args], { cwd, stdio: ['ignore', 'pipe', 'pipe'] });
+  const p = spawnManaged(process.execPath, [process.env.DCSGW_BIN ?? join(repoRoot(), 'bin', 'dcsgw'), ...args], { cwd, stdio: ['ignore', 'pipe', 'pipe'] });
   p.child.stdout?.on('data', (c: Buffer) => (stdout += c.toString('utf8')));
   return Object.assign(p, { stdoutText: () => stdout });
 }
@@ -103,7 +103,7 @@ export async function consulFaceOverEtcd(endpoint: string): Promise<{ http: stri
   const [client, peer, http] = await allocatePorts(3, PORTS);
   const dir = tempDir('face');
   const proc = spawnManaged(process.execPath, [
-    join(repoRoot(), 'bin', 'dcsgw'),
+    process.env.DCSGW_BIN ?? join(repoRoot(), 'bin', 'dcsgw'),
     '--backend', `etcd://${endpoint.replace(/^http:\/\//, '')}`,
     '--data-dir', dir,
     '--listen-client-urls', `http://127.0.0.1:${client}`,
