@@ -1,7 +1,8 @@
 // The web UI in Debian's Chromium (driven by playwright-core), as a user clicks through it on
 // `dcsgw agent -dev -ui`: create a KV value in the UI and read it back with genuine etcdctl on the
 // agent's etcd port and through the HTTP API; watch a service with a TTL check registered through
-// the API turn critical in the UI; edit and delete the key in the UI. Screenshots are written
+// the API turn critical in the UI; edit the key in the UI (an etcdctl write made meanwhile is
+// reported, not overwritten) and delete it. Screenshots are written
 // under the OS temp dir; their paths are printed and kept in the test's meta.
 import { existsSync, mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -143,11 +144,23 @@ describe.skipIf(!haveChromium || !built || !haveEtcdctl)('web UI in Chromium', (
     await row.locator('[data-status="critical"]').waitFor();
   });
 
-  test('edit the key in the UI (etcd sees version 2), then delete it (gone for etcdctl and the HTTP API)', async ({ task }) => {
+  test('edit the key in the UI: a write made meanwhile with etcdctl is reported, not overwritten; then the edit saves (etcd version 3); then delete it', async ({ task }) => {
     await page.goto(`${agent.url}/ui/dc1/kv/app/config/db-url/edit`);
+    const editor = page.locator('[data-testid="kv-value"]');
+    await poll(() => editor.inputValue()).toBe('postgres://db.internal:5432/app');
+
+    // the user starts editing; meanwhile an etcd client writes the same key
+    await editor.fill('postgres://my-edit:5432/app');
+    expect((await etcdctl(agent.etcd, ['put', 'app/config/db-url', 'postgres://from-etcdctl:5432/app'])).stdout.trim()).toBe('OK');
+    await page.locator('[data-testid="kv-changed"]').waitFor();
+    await page.click('[data-testid="kv-save"]');
+    await poll(() => page.locator('[role="alert"]').textContent()).toContain('Not saved');
+    expect(await (await fetch(`${agent.url}/v1/kv/app/config/db-url?raw`)).text()).toBe('postgres://from-etcdctl:5432/app');
+    await page.click('[data-testid="kv-discard"]');
+    await poll(() => editor.inputValue()).toBe('postgres://from-etcdctl:5432/app');
+
     const before = (await consulKv('app/config/db-url')).entry!;
-    await poll(() => page.locator('[data-testid="kv-value"]').inputValue()).toBe('postgres://db.internal:5432/app');
-    await page.fill('[data-testid="kv-value"]', 'postgres://db-replica.internal:5432/app');
+    await editor.fill('postgres://db-replica.internal:5432/app');
     await page.click('[data-testid="kv-save"]');
     await page.locator('[role="status"]:has-text("Saved.")').waitFor();
 
@@ -156,10 +169,10 @@ describe.skipIf(!haveChromium || !built || !haveEtcdctl)('web UI in Chromium', (
     expect(after.ModifyIndex).toBeGreaterThan(before.ModifyIndex);
     expect(after.CreateIndex).toBe(before.CreateIndex);
     const etcd = (await etcdGet('app/config/db-url')).kvs![0]!;
-    expect([etcd.mod_revision, etcd.version]).toEqual([after.ModifyIndex, 2]);
+    expect([etcd.mod_revision, etcd.version]).toEqual([after.ModifyIndex, 3]);
     await poll(() => page.locator('[data-field="ModifyIndex"]').textContent()).toBe(String(after.ModifyIndex));
     await poll(() => page.locator('[data-etcd-field="mod_revision"] .etcd-value').textContent()).toBe(String(after.ModifyIndex));
-    await poll(() => page.locator('[data-etcd-field="version"] .etcd-value').textContent()).toBe('2');
+    await poll(() => page.locator('[data-etcd-field="version"] .etcd-value').textContent()).toBe('3');
     await screenshot('3-kv-edited', task.meta);
 
     await page.click('[data-testid="kv-delete"]');

@@ -1,6 +1,6 @@
 // Key/Value: browse a folder (?keys&separator=/), create a key, view/edit/delete one key — all
 // through /v1/kv — with the etcd view of the same key and the etcd members beside it.
-import { useEffect, useState } from 'preact/hooks';
+import { useState } from 'preact/hooks';
 import { html } from '../html.js';
 import { useLive } from '../live.js';
 import { Link, esc, navigate } from '../router.js';
@@ -114,13 +114,20 @@ export function KvKey({ dc, keyName }) {
   const state = useLive(`/v1/kv/${kvPath(keyName)}?dc=${esc(dc)}`);
   const entry = state.data ? state.data[0] : state.data;
   const text = entry ? decodeValue(entry.Value) : undefined;
+  // While the user edits, the editor keeps their text and the ModifyIndex it started from (the
+  // save's cas), so a write made meanwhile by someone else is reported, never overwritten; until
+  // then the editor follows the store.
   const [draft, setDraft] = useState(undefined);
+  const [editedFrom, setEditedFrom] = useState(0);
   const [error, setError] = useState('');
   const [note, setNote] = useState('');
   const [confirming, setConfirming] = useState(false);
-  // A new value from the store replaces the editor's text unless the user has started editing.
-  useEffect(() => setDraft(undefined), [entry?.ModifyIndex]);
   const current = draft ?? text ?? '';
+  const edit = (value) => {
+    if (draft === undefined) setEditedFrom(entry.ModifyIndex);
+    setDraft(value);
+  };
+  const changedMeanwhile = draft !== undefined && entry && entry.ModifyIndex !== editedFrom;
 
   const save = async (e) => {
     e.preventDefault();
@@ -128,8 +135,10 @@ export function KvKey({ dc, keyName }) {
     setNote('');
     try {
       // cas=<ModifyIndex>: a write made by someone else since this page loaded is not overwritten.
-      const done = await api.put(`/v1/kv/${kvPath(keyName)}?cas=${entry.ModifyIndex}&flags=${entry.Flags}&dc=${esc(dc)}`, current);
-      if (done !== true) throw new Error('The key was changed by someone else since it was loaded: reload it and edit again.');
+      const cas = draft === undefined ? entry.ModifyIndex : editedFrom;
+      const done = await api.put(`/v1/kv/${kvPath(keyName)}?cas=${cas}&flags=${entry.Flags}&dc=${esc(dc)}`, current);
+      if (done !== true) throw new Error('Not saved: the key was changed by someone else since you started editing. Discard your edit to see the new value.');
+      setDraft(undefined);
       setNote('Saved.');
     } catch (err) {
       setError(err.message);
@@ -156,11 +165,13 @@ export function KvKey({ dc, keyName }) {
             <form class="editor" onSubmit=${save}>
               ${text === undefined
                 ? html`<p class="muted">The value is ${byteLength(entry.Value)} bytes that are not UTF-8 text; base64: <code>${entry.Value}</code></p>`
-                : html`<label>Value<textarea name="value" data-testid="kv-value" rows="10" value=${current} onInput=${(e) => setDraft(e.currentTarget.value)}></textarea></label>`}
+                : html`<label>Value<textarea name="value" data-testid="kv-value" rows="10" value=${current} onInput=${(e) => edit(e.currentTarget.value)}></textarea></label>`}
+              ${changedMeanwhile ? html`<p class="error" data-testid="kv-changed">The key was changed in the store since you started editing (ModifyIndex ${editedFrom} → ${entry.ModifyIndex}).</p>` : null}
               ${error ? html`<p class="error" role="alert">${error}</p>` : null}
               ${note ? html`<p class="note" role="status">${note}</p>` : null}
               <p class="actions">
                 ${text === undefined ? null : html`<button class="primary" type="submit" data-testid="kv-save">Save</button>`}
+                ${draft === undefined ? null : html`<button type="button" data-testid="kv-discard" onClick=${() => { setDraft(undefined); setError(''); }}>Discard edit</button>`}
                 ${confirming
                   ? html`<span class="confirm">Delete ${keyName}?
                       <button type="button" class="danger" data-testid="kv-confirm-delete" onClick=${remove}>Confirm delete</button>
