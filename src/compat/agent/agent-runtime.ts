@@ -2,6 +2,7 @@
 // runners that execute those checks, persistence in the data dir, maintenance mode, and
 // anti-entropy into the catalog under this agent's node. Created by the CLI's agent wiring (and by
 // the test face) with the ConsulCore and this agent's identity; the HTTP routes call it.
+import { join } from 'node:path';
 import type { Logger } from 'pino';
 import type { ConsulCore } from '../consul-core.js';
 import type { AgentCatalog } from './agent-catalog.js';
@@ -129,12 +130,18 @@ export class AgentRuntime {
     this.state = new LocalState(options.checkUpdateIntervalMs ?? DEFAULT_CHECK_UPDATE_INTERVAL_MS);
     this.log = new AgentLog(options.logger);
     if (options.dataDir) this.persistence = new AgentPersistence(options.dataDir);
-    this.deregistrations = new CatalogDeregistrationWatch(core.backend, options.catalog ?? catalogOfCore(core), () => this.identity.nodeName, {
-      state: this.state,
-      log: this.log,
-      dropService: (id) => this.dropDeregisteredService(id),
-      dropCheck: (id) => this.dropDeregisteredCheck(id),
-    });
+    this.deregistrations = new CatalogDeregistrationWatch(
+      core.backend,
+      options.catalog ?? catalogOfCore(core),
+      () => this.identity.nodeName,
+      {
+        state: this.state,
+        log: this.log,
+        dropService: (id) => this.dropDeregisteredService(id),
+        dropCheck: (id) => this.dropDeregisteredCheck(id),
+      },
+      options.dataDir ? join(options.dataDir, 'catalog-watch.json') : undefined,
+    );
     this.catalog = this.deregistrations.ownCatalog();
     this.nodeMeta = { 'consul-network-segment': '', 'consul-version': identity.consulVersion, ...(options.nodeMeta ?? {}) };
   }
@@ -162,11 +169,14 @@ export class AgentRuntime {
     this.registeredNode = true;
     if (this.options.definitions) this.applyDefinitions(this.options.definitions);
     this.restorePersisted();
+    // deregistrations through the catalog while this agent was stopped stick too (catalog-deregistration-watch.ts)
+    const away = await this.deregistrations.deletedWhileAway();
+    this.dropDeletedWhileAway(away.services, away.checks);
     const fullSyncMs = this.options.antiEntropyIntervalMs ?? DEFAULT_ANTI_ENTROPY_MS;
     this.antiEntropy = new AntiEntropy(this.state, this.catalog, () => this.nodeIdentity(), this.log, fullSyncMs, () => this.registerNode());
     this.antiEntropy.start();
     await this.antiEntropy.syncFull();
-    this.deregistrations.start();
+    this.deregistrations.start(away.revision);
     const reapMs = this.options.checkReapIntervalMs ?? DEFAULT_REAP_INTERVAL_MS;
     this.reapTimer = setInterval(() => this.reapServices(), reapMs);
     this.reapTimer.unref();
@@ -663,6 +673,21 @@ export class AgentRuntime {
     if (!entry) return;
     this.removeService(id, entry.source !== 'local');
     if (entry.source === 'local') this.log.warn('Service deregistered through the catalog is defined in a configuration file: it returns at the next reload or restart', { service: id });
+  }
+
+  private dropDeletedWhileAway(services: string[], checks: string[]): void {
+    for (const id of services) {
+      const local = [...this.state.services.keys()].find((k) => k.toLowerCase() === id);
+      if (local === undefined || local === CONSUL_SERVICE_ID) continue;
+      this.log.info('Service deregistered through the catalog while the agent was stopped: dropped from the local state so anti-entropy does not restore it', { service: local });
+      this.dropDeregisteredService(local);
+    }
+    for (const id of checks) {
+      const local = [...this.state.checks.values()].find((c) => c.check.CheckID.toLowerCase() === id);
+      if (!local || local.check.CheckID === SERF_CHECK_ID) continue;
+      this.log.info('Check deregistered through the catalog while the agent was stopped: dropped from the local state so anti-entropy does not restore it', { check: local.check.CheckID });
+      this.dropDeregisteredCheck(local.check.CheckID);
+    }
   }
 
   private dropDeregisteredCheck(id: string): void {

@@ -12,8 +12,18 @@
 // - a deregistration of the whole node deletes the node record in the same transaction: the
 //   agent restores its node with everything on it, as Consul does (the node record, recreated
 //   at or after the deletion's revision, shows it).
+//
+// A deregistration the agent did not see because it was not running (or died before handling
+// it) is found at its next start: the watch's progress (the store revision up to which every
+// deletion of its node's records was handled) is kept in the data dir, and at start the records
+// of its node at that revision are compared with today's. What was there and is gone, while the
+// node record itself was not deleted in between, was deregistered through the catalog meanwhile:
+// the agent drops it before its first sync instead of registering it again.
+import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { dirname } from 'node:path';
 import { EventType, type Backend, type Event, type WatchHandle } from '../../adapters/backend.js';
-import { nodeChecksPrefix, nodeServicesPrefix } from '../catalog-records.js';
+import { rangeRequest } from '../../adapters/requests.js';
+import { nodeChecksPrefix, nodeKey, nodeServicesPrefix } from '../catalog-records.js';
 import { prefixEnd, SYSTEM, SystemPrefix } from '../system-keys.js';
 import type { AgentCatalog, DeregisterRequest } from './agent-catalog.js';
 import type { AgentLog } from './agent-log.js';
@@ -32,6 +42,20 @@ export interface DeregistrationOwner {
 const PENDING = Number.POSITIVE_INFINITY;
 const RESTART_DELAY_MS = 1000;
 
+/** What the data dir keeps of the watch: the store it watched and the revision handled up to. */
+interface WatchProgress {
+  store: string;
+  revision: number;
+}
+
+/** Service and check IDs (lower-cased, as the catalog keys them) deregistered while the agent was away. */
+export interface DeletedWhileAway {
+  services: string[];
+  checks: string[];
+  /** The revision the comparison was made at: the live watch starts right after it. */
+  revision: number;
+}
+
 export class CatalogDeregistrationWatch {
   /** Key (as the store names it) -> the revision of the agent's own latest deletion of it. */
   private readonly ownDeletions = new Map<string, number>();
@@ -42,11 +66,17 @@ export class CatalogDeregistrationWatch {
   private stopped = false;
   private restartTimer: NodeJS.Timeout | undefined;
 
+  private savedRevision = 0;
+  /** The store the progress belongs to (its cluster ID). */
+  private storeId = '';
+
   constructor(
     private readonly backend: Backend,
     private readonly catalog: AgentCatalog,
     private readonly nodeName: () => string,
     private readonly owner: DeregistrationOwner,
+    /** Where the watch's progress is kept between runs (absent: nothing is kept, as in -dev). */
+    private readonly progressFile?: string,
   ) {}
 
   /** The catalog the agent writes through: its own deregistrations are recorded so they are not mistaken for someone else's. */
@@ -60,13 +90,81 @@ export class CatalogDeregistrationWatch {
     };
   }
 
-  start(): void {
+  /** Starts watching (from just after `fromRevision` when given, else from now). */
+  start(fromRevision = 0): void {
     this.stopped = false;
-    this.watch();
+    this.watch(fromRevision > 0 ? fromRevision + 1 : 0);
+  }
+
+  /**
+   * The node's services and checks deleted from the catalog since the revision the last run had
+   * handled (see the header). Nothing when there is no saved progress, when the store is another
+   * one, when the node record was deleted or made again since (a whole-node deregistration: the
+   * agent restores its node as Consul does), or when that revision is compacted away (logged).
+   */
+  async deletedWhileAway(): Promise<DeletedWhileAway> {
+    const node = this.nodeName();
+    const now = await this.backend.range({ ...rangeRequest(nodeKey(node)), keyspace: SYSTEM });
+    const revision = now.header.revision;
+    this.storeId = now.header.clusterId.toString(16);
+    const none = { services: [], checks: [], revision };
+    const saved = this.loadProgress();
+    if (!saved || saved.store !== this.storeId || saved.revision <= 0 || saved.revision > revision) return none;
+    this.savedRevision = saved.revision;
+    const record = now.kvs[0];
+    if (!record || record.createRevision > saved.revision) return none;
+    const keysAt = async (prefix: Buffer, at: number): Promise<Set<string>> => {
+      const res = await this.backend.range({ ...rangeRequest(prefix, { rangeEnd: prefixEnd(prefix), keysOnly: true, revision: at, serializable: at > 0 }), keyspace: SYSTEM });
+      return new Set(res.kvs.map((kv) => kv.key.subarray(prefix.length).toString('utf8')));
+    };
+    try {
+      const servicePrefix = nodeServicesPrefix(node);
+      const checkPrefix = nodeChecksPrefix(node);
+      const [servicesThen, checksThen, servicesNow, checksNow] = await Promise.all([
+        keysAt(servicePrefix, saved.revision),
+        keysAt(checkPrefix, saved.revision),
+        keysAt(servicePrefix, revision),
+        keysAt(checkPrefix, revision),
+      ]);
+      return {
+        services: [...servicesThen].filter((id) => !servicesNow.has(id)),
+        checks: [...checksThen].filter((id) => !checksNow.has(id)),
+        revision,
+      };
+    } catch (err) {
+      this.owner.log.warn('cannot tell which catalog deregistrations happened while the agent was stopped; its services are registered again', { error: err instanceof Error ? err.message : String(err), since: saved.revision });
+      return none;
+    }
+  }
+
+  private loadProgress(): WatchProgress | undefined {
+    if (!this.progressFile) return undefined;
+    try {
+      const p = JSON.parse(readFileSync(this.progressFile, 'utf8')) as WatchProgress;
+      return typeof p.revision === 'number' && typeof p.store === 'string' ? p : undefined;
+    } catch {
+      return undefined;
+    }
+  }
+
+  /** Records that every deletion up to `revision` has been handled (after handle() ran for them). */
+  private saveProgress(revision: number): void {
+    if (!this.progressFile || revision <= this.savedRevision) return;
+    this.savedRevision = revision;
+    this.storeId = this.backend.header().clusterId.toString(16);
+    try {
+      mkdirSync(dirname(this.progressFile), { recursive: true, mode: 0o700 });
+      writeFileSync(`${this.progressFile}.tmp`, JSON.stringify({ store: this.storeId, revision } satisfies WatchProgress), { mode: 0o600 });
+      renameSync(`${this.progressFile}.tmp`, this.progressFile);
+    } catch (err) {
+      this.owner.log.warn('cannot save the catalog watch progress', { error: err instanceof Error ? err.message : String(err) });
+    }
   }
 
   stop(): void {
     this.stopped = true;
+    // a store that started over saves its own (lower) revisions from the next start on
+    this.savedRevision = 0;
     if (this.restartTimer) clearTimeout(this.restartTimer);
     for (const h of this.handles) h.cancel();
     this.handles = [];
@@ -104,18 +202,22 @@ export class CatalogDeregistrationWatch {
     return keys;
   }
 
-  private watch(): void {
+  private watch(startRevision = 0): void {
     const node = this.nodeName();
     this.watchedUpTo = [0, 0];
     for (const [slot, prefix] of [nodeServicesPrefix(node), nodeChecksPrefix(node)].entries()) {
       const handle = this.backend.watch(
-        { keyspace: SYSTEM, key: prefix, rangeEnd: prefixEnd(prefix), startRevision: 0, prevKv: false, filters: [] },
+        { keyspace: SYSTEM, key: prefix, rangeEnd: prefixEnd(prefix), startRevision, prevKv: false, filters: [] },
         {
           onEvents: (events, revision) => {
             const deletions = events.filter((e) => e.type === EventType.DELETE);
             if (deletions.length > 0) this.queue = this.queue.then(() => this.handle(deletions)).catch((err: unknown) => this.owner.log.error('failed to follow a catalog deregistration', { error: String(err) }));
             this.watchedUpTo[slot] = revision;
-            this.queue = this.queue.then(() => this.forgetSeenOwnDeletions());
+            this.queue = this.queue.then(() => {
+              this.forgetSeenOwnDeletions();
+              // both watches have reported up to here and their deletions are handled
+              this.saveProgress(Math.min(...this.watchedUpTo));
+            });
           },
           onCompacted: () => this.restart('compacted'),
           onCanceled: (reason) => this.restart(reason),

@@ -138,6 +138,26 @@ describe.skipIf(skip)('client agents over one store (-backend=etcd://, genuine e
     expect(await catalogIds(server, 'kept')).toEqual(['c1/kept']);
   }, 90_000);
 
+  test('a deregistration the owner could not see (frozen, then killed) sticks after its restart', async () => {
+    for (const id of ['frozen-1', 'frozen-2']) expect((await put(c1, '/v1/agent/service/register', { Name: 'frozen', ID: id, Port: 1, Check: { TTL: '10m', Status: 'passing' } })).status).toBe(200);
+    await until('both in the catalog', () => catalogIds(server, 'frozen'), (l) => l.length === 2);
+    c1.proc.kill('SIGSTOP');
+    try {
+      expect((await put(server, '/v1/catalog/deregister', { Node: 'c1', ServiceID: 'frozen-1' })).body).toBe('true');
+      expect(await catalogIds(c2, 'frozen')).toEqual(['c1/frozen-2']);
+    } finally {
+      c1.proc.kill('SIGKILL');
+      c1.proc.kill('SIGCONT');
+    }
+    await c1.proc.exited;
+    await c1.restart();
+    expect(c1.proc.output()).toMatch(/Service deregistered through the catalog while the agent was stopped: dropped from the local state so anti-entropy does not restore it: service=frozen-1/);
+    await sleep(2 * AE_MS);
+    expect(await catalogIds(server, 'frozen')).toEqual(['c1/frozen-2']);
+    expect(Object.keys(await json<Record<string, unknown>>(c1, '/v1/agent/services'))).not.toContain('frozen-1');
+    await put(c1, '/v1/agent/service/deregister/frozen-2');
+  }, 60_000);
+
   test("health checks run only on the owner; their status reaches the catalog, ?passing and DNS", async () => {
     let hits = 0;
     let healthy = true;
@@ -215,7 +235,8 @@ describe.skipIf(skip)('client agents over one store (-backend=etcd://, genuine e
 
     // a client started while the store is down serves at once and joins later
     const c3 = await startAgent(spec('c3', '127.0.2.44'), false);
-    expect(c3.proc.output()).toMatch(/agent: Join cluster failed, will retry/);
+    await waitForLine(c3.proc, /agent: Join cluster failed, will retry/, 'c3 reports the failed join');
+    expect(await json(c3.url, '/v1/agent/services')).toEqual({});
 
     etcd = await etcd.restart({ dataDir: mkdtempSync(join(tmpdir(), 'dcsgw-client-agents-etcd2-')) });
     await until('c2 registered its node and services again', () => catalogIds(server, 'web'), (l) => l.includes('c2/web-c2'), 20_000);
