@@ -142,6 +142,11 @@ describe.skipIf(!haveChromium || !built || !haveEtcdctl)('web UI in Chromium', (
 
     await page.click('[data-nav="services"]');
     await row.locator('[data-status="critical"]').waitFor();
+    // the search box narrows the list (by name, tag or node)
+    await poll(() => page.locator('tr[data-service="consul"]').count()).toBe(1);
+    await page.fill('[data-testid="filter"]', 'v2');
+    await poll(() => page.locator('tbody tr[data-service]').evaluateAll((rows) => rows.map((r) => r.getAttribute('data-service')))).toEqual(['billing']);
+    await page.fill('[data-testid="filter"]', '');
   });
 
   test('edit the key in the UI: a write made meanwhile with etcdctl is reported, not overwritten; then the edit saves (etcd version 3); then delete it', async ({ task }) => {

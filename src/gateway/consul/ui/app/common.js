@@ -1,4 +1,5 @@
 // Small pieces every page uses: check-state badges, loading and error lines, page titles.
+import { useState } from 'preact/hooks';
 import { html } from './html.js';
 
 const ORDER = { critical: 0, warning: 1, maintenance: 2, passing: 3 };
@@ -42,4 +43,13 @@ export function Title({ children, sub }) {
 
 export function Tags({ tags }) {
   return (tags ?? []).map((t) => html`<span class="tag">${t}</span>`);
+}
+
+/** A search box over a list: [the box, the rows whose text (from `textOf`) contains what was typed]. */
+export function useFilter(rows, textOf, placeholder) {
+  const [query, setQuery] = useState('');
+  const q = query.trim().toLowerCase();
+  const shown = q === '' ? rows : rows.filter((r) => textOf(r).toLowerCase().includes(q));
+  const box = html`<input class="filter" type="search" data-testid="filter" placeholder=${placeholder} value=${query} onInput=${(e) => setQuery(e.currentTarget.value)} />`;
+  return [box, shown];
 }

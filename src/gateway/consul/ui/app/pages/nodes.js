@@ -2,14 +2,15 @@
 import { html } from '../html.js';
 import { useLive } from '../live.js';
 import { Link, esc } from '../router.js';
-import { CheckCounts, Loading, StatusBadge, Tags, Title, countChecks, worstStatus } from '../common.js';
+import { CheckCounts, Loading, StatusBadge, Tags, Title, countChecks, useFilter, worstStatus } from '../common.js';
 import { ChecksTable } from './services.js';
 
 export function NodeList({ dc }) {
   const state = useLive(`/v1/internal/ui/nodes?dc=${esc(dc)}`);
-  const nodes = state.data ?? [];
+  const [filter, nodes] = useFilter(state.data ?? [], (n) => `${n.Node} ${n.Address} ${(n.Services ?? []).map((s) => s.Service).join(' ')}`, 'Search by node, address or service');
   return html`<section>
     <${Title} sub="The catalog's nodes, with their checks and services">Nodes</${Title}>
+    ${filter}
     <${Loading} state=${state}>
       <table class="list" data-testid="nodes">
         <thead><tr><th>Node</th><th>Address</th><th>Health</th><th>Services</th></tr></thead>

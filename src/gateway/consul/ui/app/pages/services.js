@@ -3,13 +3,14 @@
 import { html } from '../html.js';
 import { useLive } from '../live.js';
 import { Link, esc } from '../router.js';
-import { CheckCounts, Loading, StatusBadge, Tags, Title, worstStatus } from '../common.js';
+import { CheckCounts, Loading, StatusBadge, Tags, Title, useFilter, worstStatus } from '../common.js';
 
 export function ServiceList({ dc }) {
   const state = useLive(`/v1/internal/ui/services?dc=${esc(dc)}`);
-  const rows = state.data ?? [];
+  const [filter, rows] = useFilter(state.data ?? [], (s) => `${s.Name} ${(s.Tags ?? []).join(' ')} ${s.Nodes.join(' ')}`, 'Search by name, tag or node');
   return html`<section>
     <${Title} sub="Every service registered in the catalog, with the states of its instances' checks">Services</${Title}>
+    ${filter}
     <${Loading} state=${state}>
       <table class="list" data-testid="services">
         <thead><tr><th>Service</th><th>Health</th><th>Instances</th><th>Nodes</th><th>Tags</th></tr></thead>
