@@ -1,0 +1,139 @@
+// `dcsgw --backend consul://...` as a user runs it: the dcsgw binary in front of a Consul server
+// (dcsgw's own Consul face, `bin/dcsgw agent -dev`, as a second process: no genuine Consul server
+// can be had here), driven with genuine etcdctl: put/get/del, txn, watch, lease, and the errors
+// for what Consul cannot do. What etcdctl sees is checked against what a Consul client of the
+// backing server sees: the same key, its revision = Consul's ModifyIndex, a lease = a session.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { allocatePorts, etcdctl, hasDcsgwBuild, skipUnlessBinaries, startDcsgw, stopAllProcesses, waitFor, type RunningMember } from '../../support/index.js';
+import { CONSUL_ADAPTER_PORTS, startConsulAgent, type ConsulAgentProcess } from './consul-agent.js';
+
+interface Entry {
+  Key: string;
+  Value: string | null;
+  Flags: number;
+  CreateIndex: number;
+  ModifyIndex: number;
+  Session?: string;
+}
+
+describe.skipIf(skipUnlessBinaries('etcdctl') || !hasDcsgwBuild())('dcsgw --backend consul:// (the binary, genuine etcdctl)', () => {
+  let backing: ConsulAgentProcess;
+  let gw: RunningMember;
+  let faceUrl: string;
+  const ctl = (args: string[], opts: Parameters<typeof etcdctl>[2] = {}) => etcdctl(gw.endpoints, args, opts);
+  /** What a Consul client of the backing server reads. */
+  const consulKv = async (key: string): Promise<Entry | undefined> => {
+    const res = await fetch(`${backing.url}/v1/kv/${key}`);
+    return res.status === 404 ? undefined : ((await res.json()) as Entry[])[0];
+  };
+
+  beforeAll(async () => {
+    backing = await startConsulAgent('backing');
+    const [facePort] = await allocatePorts(1, CONSUL_ADAPTER_PORTS);
+    faceUrl = `http://127.0.0.1:${facePort}`;
+    gw = await startDcsgw({
+      portRange: CONSUL_ADAPTER_PORTS,
+      name: 'gw',
+      extraArgs: ['--backend', `consul://${backing.address}`, '--consul-http-addr', `127.0.0.1:${facePort}`, '--consul-dns-addr', 'off'],
+    });
+  });
+  afterAll(async () => {
+    await stopAllProcesses();
+  });
+
+  it('put / get / del: the etcd key is the Consul key, revisions are Consul indexes, version is kept in Flags', async () => {
+    expect((await ctl(['put', 'foo', 'bar'])).stdout).toBe('OK\n');
+    expect((await ctl(['put', 'foo', 'baz', '--prev-kv'])).stdout).toBe('OK\nfoo\nbar\n');
+    const got = JSON.parse((await ctl(['get', 'foo', '-w', 'json'])).stdout) as { header: { revision: number }; kvs: Array<{ create_revision: number; mod_revision: number; version: number; value: string }> };
+    const kv = got.kvs[0]!;
+    expect(kv.version).toBe(2);
+    expect(Buffer.from(kv.value, 'base64').toString()).toBe('baz');
+    const entry = await consulKv('foo');
+    expect(entry).toMatchObject({ Key: 'foo', Value: Buffer.from('baz').toString('base64'), Flags: 2, CreateIndex: kv.create_revision, ModifyIndex: kv.mod_revision });
+    expect(got.header.revision).toBeGreaterThanOrEqual(kv.mod_revision);
+    // dcsgw's own records under _dcsgw/ are not part of the etcd view
+    const keys = (await ctl(['get', '', '--from-key', '--keys-only'])).stdout.split('\n').filter(Boolean);
+    expect(keys).toContain('foo');
+    expect(keys.some((k) => k.startsWith('_dcsgw/'))).toBe(false);
+    expect((await ctl(['del', 'foo', '--prev-kv'])).stdout).toBe('1\nfoo\nbaz\n');
+    expect(await consulKv('foo')).toBeUndefined();
+    expect((await ctl(['get', 'foo'])).stdout).toBe('');
+  });
+
+  it('txn: compares on value and mod revision choose the branch; both writes land at one Consul index', async () => {
+    await ctl(['put', 't/a', '1']);
+    const rev = (await consulKv('t/a'))!.ModifyIndex;
+    const ok = await ctl(['txn'], { input: `value("t/a") = "1"\nmod("t/a") = "${rev}"\n\nput t/b yes\nput t/c yes\n\nput t/b no\n\n` });
+    expect(ok.stdout).toBe('SUCCESS\n\nOK\n\nOK\n');
+    const [b, c] = [await consulKv('t/b'), await consulKv('t/c')];
+    expect(b!.ModifyIndex).toBe(c!.ModifyIndex);
+    const no = await ctl(['txn'], { input: `mod("t/a") = "${rev + 1000}"\n\nput t/b yes-again\n\nget t/b\n\n` });
+    expect(no.stdout).toBe('FAILURE\n\nt/b\nyes\n');
+  });
+
+  it("a txn beyond Consul's 64 operations answers etcd's too-many-operations error", async () => {
+    const puts = Array.from({ length: 65 }, (_, i) => `put big/${i} v`).join('\n');
+    const res = await ctl(['txn'], { input: `\n${puts}\n\n\n` });
+    expect(res.code).not.toBe(0);
+    expect(res.stderr).toContain('etcdserver: too many operations in txn request');
+    expect((await ctl(['get', 'big/', '--prefix', '--count-only', '-w', 'json'])).stdout).not.toContain('"count"');
+  });
+
+  it('watch: puts and deletes in order, including a write a Consul client made directly on the cluster', async () => {
+    let seen = '';
+    const watch = ctl(['watch', 'w/', '--prefix'], {
+      onStdout: (out) => (seen = out),
+      interruptWhen: (out) => (out.match(/^(PUT|DELETE)$/gm) ?? []).length >= 4,
+      timeoutMs: 20_000,
+    });
+    // the watch is in place once it has shown a first put
+    await ctl(['put', 'w/ready', 'x']);
+    await waitFor(() => seen.includes('w/ready'), { what: 'the watch to show w/ready' });
+    await ctl(['put', 'w/1', 'a']);
+    await fetch(`${backing.url}/v1/kv/w/direct`, { method: 'PUT', body: 'from-consul' });
+    await new Promise((r) => setTimeout(r, 300));
+    await ctl(['del', 'w/1']);
+    const out = (await watch).stdout;
+    expect(out).toContain('PUT\nw/1\na\n');
+    expect(out).toContain('PUT\nw/direct\nfrom-consul\n');
+    expect(out).toContain('DELETE\nw/1\n');
+    expect(out.indexOf('PUT\nw/1\n')).toBeLessThan(out.indexOf('DELETE\nw/1\n'));
+  });
+
+  it('lease: grant, attach, time-to-live with keys, keep-alive, revoke deletes the key; the lease is a Consul session', async () => {
+    const grant = await ctl(['lease', 'grant', '40']);
+    const id = /^lease ([0-9a-f]+) granted with TTL\(40s\)$/m.exec(grant.stdout)?.[1];
+    expect(id, grant.stdout + grant.stderr).toBeDefined();
+    expect((await ctl(['put', '--lease', id!, 'l/k', 'v'])).stdout).toBe('OK\n');
+    expect((await ctl(['lease', 'timetolive', id!, '--keys'])).stdout).toMatch(new RegExp(`^lease ${id} granted with TTL\\(40s\\), remaining\\((39|40)s\\), attached keys\\(\\[l/k\\]\\)\\n$`));
+    expect((await ctl(['lease', 'keep-alive', '--once', id!])).stdout).toBe(`lease ${id} keepalived with TTL(40)\n`);
+    const sessions = (await (await fetch(`${backing.url}/v1/session/list`)).json()) as Array<{ ID: string; Name: string; Behavior: string }>;
+    const session = sessions.find((s) => s.Name === `dcsgw-lease:user:${id!.padStart(16, '0')}`);
+    expect(session?.Behavior).toBe('delete');
+    expect((await consulKv('l/k'))?.Session).toBe(session!.ID);
+    expect((await ctl(['lease', 'revoke', id!])).stdout).toBe(`lease ${id} revoked\n`);
+    expect((await ctl(['get', 'l/k'])).stdout).toBe('');
+    expect(await consulKv('l/k')).toBeUndefined();
+  });
+
+  it('what Consul cannot do answers an explicit error', async () => {
+    await ctl(['put', 'h/k', 'old']);
+    const old = (await consulKv('h/k'))!.ModifyIndex;
+    await ctl(['put', 'h/k', 'new']);
+    expect((await ctl(['get', 'h/k', `--rev=${old}`])).stderr).toContain('etcdserver: mvcc: required revision has been compacted');
+    expect((await ctl(['compaction', String(old)])).stderr).toContain('dcsgw: compaction (Consul keeps no history: only the latest value of each key exists) is not available on the Consul backend');
+    expect((await ctl(['put', '_dcsgw/x', 'v'])).stderr).toContain('dcsgw: keys beginning with "_dcsgw/" are reserved');
+    expect((await ctl(['member', 'add', 'm2', '--peer-urls=http://127.0.0.1:11999'])).stderr).toContain('is not available on the Consul backend');
+  });
+
+  it("dcsgw's Consul face over Consul: a KV PUT with flags through dcsgw is one record for etcdctl and for the cluster", async () => {
+    const put = await fetch(`${faceUrl}/v1/kv/app/cfg?flags=42`, { method: 'PUT', body: 'hello' });
+    expect(await put.text()).toMatch(/^true/);
+    const read = (await (await fetch(`${faceUrl}/v1/kv/app/cfg`)).json()) as Entry[];
+    expect(read[0]).toMatchObject({ Key: 'app/cfg', Flags: 42, Value: Buffer.from('hello').toString('base64') });
+    expect((await ctl(['get', 'app/cfg'])).stdout).toBe('app/cfg\nhello\n');
+    // on the cluster: the user key, and its Consul metadata under dcsgw's system prefix
+    expect((await consulKv('app/cfg'))?.ModifyIndex).toBe(read[0]!.ModifyIndex);
+    expect(await consulKv('_dcsgw/sys/kv/app/cfg')).toBeDefined();
+  });
+});
