@@ -22,8 +22,11 @@ export function uiBuilt(): boolean {
 
 /** `cwd`: the agent's working directory (relative paths in `args` are read from there); a new temp dir by default. */
 export async function startUiAgent(args: string[], cwd = mkdtempSync(join(tmpdir(), 'dcsgw-ui-agent-'))): Promise<UiAgent> {
-  const [http, dns, etcd] = await allocatePorts(3, UI_PORTS);
-  const process_ = spawnManaged(process.execPath, [join(repoRoot(), 'bin', 'dcsgw'), 'agent', ...args, '-http-port', String(http), '-dns-port', String(dns), '-etcd-port', String(etcd)], {
+  // Every port the agent may bind comes from this suite's range, so parallel suites never collide
+  // on Consul's defaults (8300-8302 for server RPC and gossip).
+  const [http, dns, etcd, server, serfLan, serfWan] = await allocatePorts(6, UI_PORTS);
+  const ports = ['-http-port', http, '-dns-port', dns, '-etcd-port', etcd, '-server-port', server, '-serf-lan-port', serfLan, '-serf-wan-port', serfWan].map(String);
+  const process_ = spawnManaged(process.execPath, [join(repoRoot(), 'bin', 'dcsgw'), 'agent', ...args, ...ports], {
     cwd,
     env: { ...process.env, DCSGW_CONSUL_HTTP_ADDR: '', DCSGW_CONSUL_DNS_ADDR: '' },
   });
