@@ -168,6 +168,22 @@ function ttlMs(v: unknown): number {
   return 0;
 }
 
+/**
+ * A policy or role that does not exist: 404 (py-consul's suite, run against genuine Consul, reads a
+ * deleted policy or role as "nothing there"); a token that does not exist is 403 "ACL not found".
+ */
+function missing(what: 'policy' | 'role'): ConsulHttpError {
+  return new ConsulHttpError(404, `ACL ${what} not found`);
+}
+
+/** The state store looks policies and roles up by a UUID index, which refuses a malformed ID with go-memdb's text. */
+function uuidLookup(what: 'policy' | 'role', id: string): void {
+  let problem: string | undefined;
+  if (id.length !== 36) problem = 'UUID must be 36 characters';
+  else if (!UUID_RE.test(id)) problem = 'UUID must be formatted as 8-4-4-4-12 hexadecimal characters';
+  if (problem) throw new ConsulHttpError(500, `failed acl ${what} lookup: index error: ${problem}`);
+}
+
 // ---- the routes ----
 
 export function aclRoutes(app: FastifyInstance, ctx: ConsulContext): void {
@@ -423,7 +439,7 @@ export function aclRoutes(app: FastifyInstance, ctx: ConsulContext): void {
     GET: async (req, reply) => {
       await need(req, 'read');
       const p = await store.getPolicyByName(param(req, 'name'));
-      if (!p) throw aclNotFound();
+      if (!p) throw missing('policy');
       return sendRead(req, reply, policyJson(p));
     },
   });
@@ -431,8 +447,10 @@ export function aclRoutes(app: FastifyInstance, ctx: ConsulContext): void {
   route('/v1/acl/policy/:id', {
     GET: async (req, reply) => {
       await need(req, 'read');
-      const p = await store.getPolicy(param(req, 'id'));
-      if (!p) throw aclNotFound();
+      const pid = param(req, 'id');
+      uuidLookup('policy', pid);
+      const p = await store.getPolicy(pid);
+      if (!p) throw missing('policy');
       return sendRead(req, reply, policyJson(p));
     },
     PUT: async (req, reply) => reply.send(JSON.stringify(policyJson(await writePolicy(req, param(req, 'id'))))),
@@ -496,15 +514,17 @@ export function aclRoutes(app: FastifyInstance, ctx: ConsulContext): void {
     GET: async (req, reply) => {
       await need(req, 'read');
       const r = await store.getRoleByName(param(req, 'name'));
-      if (!r) throw aclNotFound();
+      if (!r) throw missing('role');
       return sendRead(req, reply, roleJson(r));
     },
   });
   route('/v1/acl/role/:id', {
     GET: async (req, reply) => {
       await need(req, 'read');
-      const r = await store.getRole(param(req, 'id'));
-      if (!r) throw aclNotFound();
+      const rid = param(req, 'id');
+      uuidLookup('role', rid);
+      const r = await store.getRole(rid);
+      if (!r) throw missing('role');
       return sendRead(req, reply, roleJson(r));
     },
     PUT: async (req, reply) => reply.send(JSON.stringify(roleJson(await writeRole(req, param(req, 'id'))))),
