@@ -34,10 +34,17 @@ local function leaseKeys(id) return P .. 'lk:' .. id end
 local function leaseSet(ks) return P .. 'leases:' .. ks end
 
 local cur = tonumber(redis.call('GET', REV) or '1')
-local compactRev = tonumber(redis.call('GET', COMPACT) or '0')
+local compactRevCache
+-- read on first use: most requests never need it
+local function compactRev()
+  if not compactRevCache then compactRevCache = tonumber(redis.call('GET', COMPACT) or '0') end
+  return compactRevCache
+end
 local newRev = cur + 1
 local changed = false
 local events = {}
+-- keys (ks..key) already given a version in the revision being built
+local written = {}
 
 local function nowMs()
   local t = redis.call('TIME')
@@ -100,10 +107,8 @@ end
 
 -- the keys of [key, rangeEnd) in set z (rangeEnd "" = the key alone, "\\0" = every key from key on)
 local function keysIn(z, key, rangeEnd, limit)
-  if #rangeEnd == 0 then
-    if redis.call('ZSCORE', z, key) then return { key } end
-    return {}
-  end
+  -- one key: the caller's latest() / versionAt() tells whether it exists
+  if #rangeEnd == 0 then return { key } end
   if limit and limit > 0 then
     return redis.call('ZRANGEBYLEX', z, '[' .. key, lexMax(rangeEnd), 'LIMIT', 0, limit)
   end
@@ -148,11 +153,14 @@ local function commit()
   newRev = cur + 1
   changed = false
   events = {}
+  written = {}
 end
 
 local function writeVersion(ks, key, rec)
   local h = hist(ks, key)
-  redis.call('ZREMRANGEBYSCORE', h, newRev, newRev)
+  -- a key written twice in one revision (nested txn branches) keeps its last version only
+  if written[ks .. key] then redis.call('ZREMRANGEBYSCORE', h, newRev, newRev) end
+  written[ks .. key] = true
   redis.call('ZADD', h, newRev, rec)
 end
 
@@ -272,7 +280,7 @@ local function check(ops)
       if op.lease ~= '0' and not op.ignoreLease and redis.call('EXISTS', leaseHash(op.lease)) == 0 then return 'LEASENOTFOUND' end
     elseif op.kind == 'R' then
       if op.revision > cur then return 'FUTUREREV' end
-      if op.revision > 0 and op.revision < compactRev then return 'COMPACTED' end
+      if op.revision > 0 and op.revision < compactRev() then return 'COMPACTED' end
     elseif op.kind == 'T' then
       local e = check(op.txn.ops)
       if e then return e end
@@ -287,6 +295,12 @@ local function doRange(op)
   if rev <= 0 or rev >= at then
     -- the present: the live index answers directly
     local z = liveSet(op.ks)
+    if #op.rangeEnd == 0 then
+      local kv = latest(op.ks, op.key)
+      if not kv then return { 'R', at, 0 } end
+      if op.countOnly then return { 'R', at, 1 } end
+      return { 'R', at, 1, kvReply(op.key, kv, op.keysOnly) }
+    end
     local count = countIn(z, op.key, op.rangeEnd)
     local out = { 'R', at, count }
     if op.countOnly then return out end
@@ -318,8 +332,10 @@ local function doPut(op)
   changed = true
   local rec = record(newRev, prev and prev.create or newRev, prev and (prev.ver + 1) or 1, lease, value)
   writeVersion(op.ks, op.key, rec)
-  redis.call('ZADD', liveSet(op.ks), 0, op.key)
-  redis.call('ZADD', allSet(op.ks), 0, op.key)
+  if not prev then
+    redis.call('ZADD', liveSet(op.ks), 0, op.key)
+    redis.call('ZADD', allSet(op.ks), 0, op.key)
+  end
   if prev and prev.lease ~= lease then detach(prev.lease, op.ks, op.key) end
   if lease ~= '0' then redis.call('SADD', leaseKeys(lease), op.ks .. op.key) end
   addEvent('P', op.ks, op.key, rec, prev and prev.rec)
@@ -331,14 +347,16 @@ end
 local function doDelete(op)
   local keys = keysIn(liveSet(op.ks), op.key, op.rangeEnd)
   local prevs = {}
+  local n = 0
   for _, k in ipairs(keys) do
     local prev = latest(op.ks, k)
     if prev then
+      n = n + 1
       deleteKey(op.ks, k, prev)
       if op.prevKv then prevs[#prevs + 1] = kvReply(k, prev, false) end
     end
   end
-  local out = { 'D', viewRev(), #keys }
+  local out = { 'D', viewRev(), n }
   for _, p in ipairs(prevs) do out[#out + 1] = p end
   return out
 end
@@ -437,7 +455,7 @@ return n
 /** ARGV: revision. Sets the compacted revision and trims the event stream; the history of each key is trimmed by COMPACT_STEP. */
 const COMPACT = `
 local rev = tonumber(ARGV[1])
-if rev <= compactRev then return redis.error_reply('DCSGW COMPACTED') end
+if rev <= compactRev() then return redis.error_reply('DCSGW COMPACTED') end
 if rev > cur then return redis.error_reply('DCSGW FUTUREREV') end
 redis.call('SET', COMPACT, rev)
 redis.call('XTRIM', EVENTS, 'MINID', rev .. '-0')
@@ -455,11 +473,11 @@ if cursor ~= '' then min = '(' .. cursor end
 local keys = redis.call('ZRANGEBYLEX', allSet(ks), min, '+', 'LIMIT', 0, batch)
 for _, k in ipairs(keys) do
   local h = hist(ks, k)
-  local at = redis.call('ZREVRANGEBYSCORE', h, compactRev, '-inf', 'LIMIT', 0, 1, 'WITHSCORES')
+  local at = redis.call('ZREVRANGEBYSCORE', h, compactRev(), '-inf', 'LIMIT', 0, 1, 'WITHSCORES')
   if #at > 0 then
     local kv = parse(at[1])
     if kv.ver == 0 then
-      redis.call('ZREMRANGEBYSCORE', h, '-inf', compactRev)
+      redis.call('ZREMRANGEBYSCORE', h, '-inf', compactRev())
     else
       redis.call('ZREMRANGEBYSCORE', h, '-inf', '(' .. at[2])
     end
@@ -473,13 +491,13 @@ return keys[#keys]
 /** ARGV: from revision, count. Replies {compacted revision, current revision, entries} at one instant, for a watcher catching up. */
 const WATCH_READ = `
 local from = tonumber(ARGV[1])
-if from < compactRev then return { compactRev, cur, {} } end
-return { compactRev, cur, redis.call('XRANGE', EVENTS, from .. '-0', '+', 'COUNT', tonumber(ARGV[2])) }
+if from < compactRev() then return { compactRev(), cur, {} } end
+return { compactRev(), cur, redis.call('XRANGE', EVENTS, from .. '-0', '+', 'COUNT', tonumber(ARGV[2])) }
 `;
 
 /** No ARGV: {revision, compacted revision}. */
 const REVISION = `
-return { cur, compactRev }
+return { cur, compactRev() }
 `;
 
 export const SCRIPTS = {

@@ -98,6 +98,8 @@ export interface WatchHubDeps {
 }
 
 const MAX_SEQ = '18446744073709551615';
+/** How long one XREAD waits for news before the reader checks whether anyone still watches. */
+const IDLE_BLOCK_MS = 1000;
 
 export class RedisWatchHub {
   private readonly watchers = new Set<HubWatcher>();
@@ -106,24 +108,45 @@ export class RedisWatchHub {
   private compactRev = 0;
   private lastId = '0-0';
   private closed = false;
+  /** The revision being read started while no watcher existed: its events are not decoded. */
+  private skipping = false;
   private readonly assembler = new RevisionAssembler();
   private loop: Promise<void> | undefined;
+  /** Set while the reader runs (resolved once it has its start position). */
+  private running: Promise<void> | undefined;
 
   constructor(private readonly deps: WatchHubDeps) {}
 
-  /** Starts reading the stream after the current revision. */
-  async start(): Promise<void> {
-    const rev = await this.deps.currentRevision();
-    this.hubRev = rev;
-    this.lastId = `${rev}-${MAX_SEQ}`;
-    this.loop = this.run();
+  /**
+   * The reader runs only while there are watchers (a gateway nobody watches pays nothing per
+   * write). Resuming starts after the current revision; watchers catch up to it from the history.
+   */
+  private resume(): Promise<void> {
+    if (!this.running) {
+      const running = (async () => {
+        const rev = await this.deps.currentRevision();
+        if (rev > this.hubRev) this.hubRev = rev;
+        this.lastId = `${this.hubRev}-${MAX_SEQ}`;
+        this.skipping = false;
+        this.loop = this.run();
+      })();
+      this.running = running;
+      running.catch(() => {
+        if (this.running === running) this.running = undefined;
+      });
+    }
+    return this.running;
   }
 
   private async run(): Promise<void> {
     while (!this.closed) {
+      if (this.watchers.size === 0) {
+        this.running = undefined;
+        return;
+      }
       let res: [Buffer, StreamEntry[]][] | null;
       try {
-        res = (await this.deps.reader.xreadBuffer('COUNT', 1000, 'BLOCK', 0, 'STREAMS', this.deps.eventsKey, this.lastId)) as [Buffer, StreamEntry[]][] | null;
+        res = (await this.deps.reader.xreadBuffer('COUNT', 1000, 'BLOCK', IDLE_BLOCK_MS, 'STREAMS', this.deps.eventsKey, this.lastId)) as [Buffer, StreamEntry[]][] | null;
       } catch {
         if (this.closed) return;
         await new Promise((r) => setTimeout(r, 200));
@@ -131,7 +154,17 @@ export class RedisWatchHub {
       }
       if (!res) continue;
       for (const entry of res[0]![1]) {
-        this.lastId = entry[0].toString('latin1');
+        const id = entry[0].toString('latin1');
+        this.lastId = id;
+        const dash = id.indexOf('-');
+        // with no watcher when a revision starts, its events are not decoded at all (a write-heavy
+        // gateway nobody watches pays only for reading the IDs)
+        if (id.charCodeAt(dash + 1) === 0x30 /* 0 */ && id.length === dash + 2) this.skipping = this.watchers.size === 0;
+        if (this.skipping) {
+          const fields = entry[1];
+          if (fields[fields.length - 2]?.[0] === 0x6c /* l */) this.skipped(Number(id.slice(0, dash)));
+          continue;
+        }
         const done = this.assembler.push(entry);
         if (done) this.deliver(done);
       }
@@ -159,6 +192,19 @@ export class RedisWatchHub {
     if (revision > this.compactRev) this.compactRev = revision;
   }
 
+  /** A revision passed undecoded: a watcher that went live meanwhile and wanted it reads it from the history. */
+  private skipped(revision: number): void {
+    if (revision <= this.hubRev) return;
+    this.hubRev = revision;
+    this.deps.onRevision(revision);
+    for (const w of this.watchers) {
+      if (w.live && !w.dead && w.nextRev <= revision) {
+        w.live = false;
+        this.startCatchUp(w);
+      }
+    }
+  }
+
   private compacted(w: HubWatcher, compactRevision: number, revision: number): void {
     w.dead = true;
     this.watchers.delete(w);
@@ -168,12 +214,7 @@ export class RedisWatchHub {
   watch(opts: WatchOptions, listener: WatchListener): WatchHandle {
     const w: HubWatcher = { opts, listener, nextRev: opts.startRevision, live: false, dead: false };
     this.watchers.add(w);
-    this.catchUp(w).catch((err: unknown) => {
-      if (w.dead) return;
-      w.dead = true;
-      this.watchers.delete(w);
-      listener.onCanceled(`dcsgw: the Redis backend's change stream failed: ${(err as Error).message}`);
-    });
+    this.startCatchUp(w);
     return {
       cancel: () => {
         w.dead = true;
@@ -183,7 +224,17 @@ export class RedisWatchHub {
     };
   }
 
+  private startCatchUp(w: HubWatcher): void {
+    this.catchUp(w).catch((err: unknown) => {
+      if (w.dead) return;
+      w.dead = true;
+      this.watchers.delete(w);
+      w.listener.onCanceled(`dcsgw: the Redis backend's change stream failed: ${(err as Error).message}`);
+    });
+  }
+
   private async catchUp(w: HubWatcher): Promise<void> {
+    await this.resume();
     if (w.nextRev <= 0) w.nextRev = (await this.deps.currentRevision()) + 1;
     let count = 256;
     while (!w.dead && !this.closed) {

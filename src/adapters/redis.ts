@@ -393,7 +393,6 @@ export class RedisBackend implements Backend {
     const metaKey = `${this.prefix}meta`;
     await this.client.hsetnx(metaKey, 'cluster-id', (randomBytes(8).readBigUInt64BE(0) & 0x7fffffffffffffffn || 1n).toString());
     this.clusterId = BigInt((await this.client.hget(metaKey, 'cluster-id'))!);
-    await this.hub.start();
     this.expiryTimer = setInterval(() => void this.expireLeases(), LEASE_EXPIRY_INTERVAL_MS);
     this.expiryTimer.unref();
   }

@@ -1,0 +1,128 @@
+// What the Redis adapter (src/adapters/redis.ts) costs over talking to Redis directly: put and
+// range of one key through the Backend interface (one Lua script each: revision, history, change
+// stream, leases) beside ioredis SET and GET of the same keys and values, and beside the least a
+// revisioned write costs by hand (a 3-command script: revision, history, stream), on one genuine
+// redis-server started here. Reported per op: the client process's CPU (this Node process),
+// redis-server's CPU, and both together, at 1 and 64 requests in flight, median of interleaved
+// rounds (the machine is shared). Ops/s are shown but swing; judge by CPU per op.
+// Run: npm run build && node dist/bench/redis-adapter-overhead.js [rounds] [opsPerRun]
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Redis } from 'ioredis';
+import type { Backend } from '../src/adapters/backend.js';
+import { createRedisBackend } from '../src/adapters/redis.js';
+import { parseRedisUrl } from '../src/adapters/redis-url.js';
+import { putRequest, rangeRequest } from '../src/adapters/requests.js';
+import { processCpuUs } from './proc-cpu.js';
+
+const rounds = Number(process.argv[2] ?? 5);
+const opsPerRun = Number(process.argv[3] ?? 20_000);
+const KEYS = 1000;
+const value = Buffer.alloc(256, 0x61);
+const keys = Array.from({ length: KEYS }, (_, i) => Buffer.from(`bench/key-${String(i).padStart(5, '0')}`));
+
+async function freePort(from: number, to: number): Promise<number> {
+  for (let p = from; p <= to; p++) {
+    const ok = await new Promise<boolean>((resolve) => {
+      const s = createServer();
+      s.once('error', () => resolve(false));
+      s.listen(p, '127.0.0.1', () => s.close(() => resolve(true)));
+    });
+    if (ok) return p;
+  }
+  throw new Error('no free port');
+}
+
+interface Sample {
+  opsPerSec: number;
+  clientUs: number;
+  serverUs: number;
+}
+
+async function measure(redisPid: number, concurrency: number, op: (i: number) => Promise<unknown>): Promise<Sample> {
+  let next = 0;
+  const c0 = process.cpuUsage();
+  const s0 = processCpuUs(redisPid);
+  const t0 = process.hrtime.bigint();
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      while (next < opsPerRun) await op(next++);
+    }),
+  );
+  const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
+  const c = process.cpuUsage(c0);
+  const serverUs = processCpuUs(redisPid) - s0;
+  return { opsPerSec: opsPerRun / seconds, clientUs: (c.user + c.system) / opsPerRun, serverUs: serverUs / opsPerRun };
+}
+
+const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+
+async function main(): Promise<void> {
+  const port = await freePort(10900, 10999);
+  const dir = mkdtempSync(join(tmpdir(), 'dcsgw-redis-bench-'));
+  const redis = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir], { stdio: 'ignore' });
+  const direct = new Redis({ port, host: '127.0.0.1' });
+  let backend: Backend & { ready(t?: number): Promise<void> } | undefined;
+  try {
+    backend = createRedisBackend(parseRedisUrl(`redis://127.0.0.1:${port}`).options);
+    await backend.ready(10_000);
+    const be = backend;
+    await direct.ping();
+    // the least a revisioned put with history and a change stream costs in Redis, written by hand:
+    // one short script (a revision counter, the key's history, one stream entry), and its read
+    const handPut = String(
+      await direct.script(
+        'LOAD',
+        "local rev = redis.call('INCR', KEYS[1]) redis.call('ZADD', KEYS[2], rev, rev .. ':' .. ARGV[2]) redis.call('XADD', KEYS[3], rev .. '-0', 'k', ARGV[1], 'v', ARGV[2]) return rev",
+      ),
+    );
+    const hist = keys.map((k) => Buffer.concat([Buffer.from('{hand}:h:'), k]));
+    const cases: Array<{ name: string; op: 'put' | 'range'; via: 'ioredis' | 'adapter'; run: (i: number) => Promise<unknown> }> = [
+      { name: 'SET', op: 'put', via: 'ioredis', run: (i) => direct.set(keys[i % KEYS]!, value) },
+      { name: 'EVALSHA by hand (INCR, ZADD, XADD)', op: 'put', via: 'ioredis', run: (i) => direct.callBuffer('EVALSHA', handPut, 3, '{hand}:rev', hist[i % KEYS]!, '{hand}:events', keys[i % KEYS]!, value) },
+      { name: 'Backend.put', op: 'put', via: 'adapter', run: (i) => be.put(putRequest(keys[i % KEYS]!, value)) },
+      { name: 'GET', op: 'range', via: 'ioredis', run: (i) => direct.getBuffer(keys[i % KEYS]!) },
+      { name: 'ZRANGE h -1 -1 by hand', op: 'range', via: 'ioredis', run: (i) => direct.zrangeBuffer(hist[i % KEYS]!, -1, -1) },
+      { name: 'Backend.range', op: 'range', via: 'adapter', run: (i) => be.range(rangeRequest(keys[i % KEYS]!)) },
+    ];
+    // warm up: every key written both ways, JIT and script cache hot
+    for (const c of cases) await measure(redis.pid!, 16, c.run);
+    const samples = new Map<string, Sample[]>();
+    for (let r = 0; r < rounds; r++) {
+      for (const concurrency of [1, 64]) {
+        for (const c of cases) {
+          const k = `${c.name}@${concurrency}`;
+          samples.set(k, [...(samples.get(k) ?? []), await measure(redis.pid!, concurrency, c.run)]);
+        }
+      }
+      process.stderr.write(`round ${r + 1}/${rounds} done\n`);
+    }
+    const row = (name: string, concurrency: number) => {
+      const s = samples.get(`${name}@${concurrency}`)!;
+      return { ops: median(s.map((x) => x.opsPerSec)), client: median(s.map((x) => x.clientUs)), server: median(s.map((x) => x.serverUs)), total: median(s.map((x) => x.clientUs + x.serverUs)) };
+    };
+    console.log(`redis-server ${port}, ${opsPerRun} ops per run, ${rounds} rounds, 256-byte values over ${KEYS} keys; medians; CPU in us per op`);
+    console.log('| op | in flight | via | ops/s | client CPU | redis-server CPU | total CPU | adapter / plain | adapter / by hand |');
+    console.log('|---|---|---|---|---|---|---|---|---|');
+    for (const op of ['put', 'range'] as const) {
+      for (const concurrency of [1, 64]) {
+        const [plain, hand, adapter] = cases.filter((c) => c.op === op).map((c) => ({ c, r: row(c.name, concurrency) }));
+        for (const { c, r } of [plain!, hand!, adapter!]) {
+          const ratios = c.via === 'adapter' ? `${(r.total / plain!.r.total).toFixed(2)}x | ${(r.total / hand!.r.total).toFixed(2)}x` : ' | ';
+          console.log(`| ${op} | ${concurrency} | ${c.via} ${c.name} | ${Math.round(r.ops)} | ${r.client.toFixed(1)} | ${r.server.toFixed(1)} | ${r.total.toFixed(1)} | ${ratios} |`);
+        }
+      }
+    }
+  } finally {
+    await backend?.close();
+    direct.disconnect();
+    redis.kill('SIGTERM');
+    await new Promise((r) => redis.once('exit', r));
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+await main();
