@@ -61,10 +61,24 @@ function blocksOf(v: unknown): Array<[string, unknown]> {
   return out;
 }
 
-function levelOf(kind: string, label: string, raw: unknown, allowList: boolean): AccessLevel {
+/** How Go prints each rule struct (%#v) in Consul's "Invalid <kind> policy" errors: its type and label field. */
+const RULE_STRUCT: Record<string, [string, string]> = {
+  key: ['KeyRule', 'Prefix'],
+  service: ['ServiceRule', 'Name'],
+  node: ['NodeRule', 'Name'],
+  agent: ['AgentRule', 'Node'],
+  session: ['SessionRule', 'Node'],
+  event: ['EventRule', 'Event'],
+  query: ['PreparedQueryRule', 'Prefix'],
+  identity: ['IdentityRule', 'Name'],
+};
+
+function levelOf(field: string, kind: string, label: string, body: Record<string, unknown>, raw: unknown, allowList: boolean): AccessLevel {
   if (typeof raw !== 'string' || !(LEVELS.has(raw) || (allowList && raw === 'list'))) {
-    const ruleType = `${kind[0]!.toUpperCase()}${kind.slice(1).replace(/_prefix$/, '')}Rule`;
-    throw new AclRulesError(`Invalid ${kind.replace(/_prefix$/, '')} policy: &acl.${ruleType}{${kind.endsWith('_prefix') ? 'Prefix' : 'Name'}:${JSON.stringify(label)}, Policy:${JSON.stringify(raw ?? '')}}`);
+    const [type, labelField] = RULE_STRUCT[kind] ?? ['Rule', 'Name'];
+    const intentions = kind === 'service' || kind === 'identity' ? `, Intentions:${JSON.stringify(typeof body.intentions === 'string' ? body.intentions : '')}` : '';
+    const policy = typeof body.policy === 'string' ? body.policy : '';
+    throw new AclRulesError(`Invalid ${field} policy: &acl.${type}{${labelField}:${JSON.stringify(label)}, Policy:${JSON.stringify(policy)}${intentions}, EnterpriseRule:acl.EnterpriseRule{}}`);
   }
   return raw as AccessLevel;
 }
@@ -88,11 +102,11 @@ export function parseRules(text: string): ParsedRules {
       const table = rules.named[kind as NamedResource];
       for (const [label, body] of blocksOf(value)) {
         if (!isObject(body)) throw new AclRulesError(`Failed to parse ACL rules: ${field} "${label}" must be a block`);
-        const level = levelOf(field, label, body.policy, kind === 'key');
+        const level = levelOf(field, kind, label, body, body.policy, kind === 'key');
         const target = prefix ? table.prefix : table.exact;
         target.set(label, strongerLevel(target.get(label), level));
         if (kind === 'service' && body.intentions !== undefined) {
-          const il = levelOf(field, label, body.intentions, false);
+          const il = levelOf(field, kind, label, body, body.intentions, false);
           (prefix ? rules.intentions.prefix : rules.intentions.exact).set(label, il);
         }
       }
