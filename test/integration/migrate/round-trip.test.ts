@@ -8,7 +8,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { MigrateSummary } from '../../../src/compat/migrate/migrate.js';
-import { etcdctl, skipUnlessBinaries, startDcsgw, startEtcd, stopAllProcesses, type RunningMember } from '../../support/index.js';
+import { allocatePort, etcdctl, skipUnlessBinaries, startDcsgw, startEtcd, stopAllProcesses, type RunningMember } from '../../support/index.js';
 import {
   PORTS,
   consulFaceOverEtcd,
@@ -43,11 +43,20 @@ describe.skipIf(skipUnlessBinaries('etcd', 'etcdctl'))('dcsgw migrate round trip
   let b: RunningMember;
   let d: RunningMember;
   let redis: RedisServer | undefined;
+  /** A native dcsgw whose Consul HTTP face the consul:// adapter talks to (no genuine Consul can be had here). */
+  let consulFace: RunningMember;
+  let consulAddr: string;
   const cwd = tempDir('round-trip');
   let expected: Map<string, import('node:buffer').Buffer>;
 
   beforeAll(async () => {
-    [a, b, d] = await Promise.all([startEtcd({ portRange: PORTS, name: 'a' }), startEtcd({ portRange: PORTS, name: 'b' }), startDcsgw({ portRange: PORTS, name: 'd' })]);
+    consulAddr = `127.0.0.1:${await allocatePort(PORTS)}`;
+    [a, b, d, consulFace] = await Promise.all([
+      startEtcd({ portRange: PORTS, name: 'a' }),
+      startEtcd({ portRange: PORTS, name: 'b' }),
+      startDcsgw({ portRange: PORTS, name: 'd' }),
+      startDcsgw({ portRange: PORTS, name: 'cf', extraArgs: ['--consul-http-addr', consulAddr, '--consul-dns-addr', 'off'] }),
+    ]);
     if (hasRedis()) redis = await startRedis();
     await loadIntoEtcd(a.clientUrl, randomDataset(8, KEYS, 'rt/'));
     // flags are Consul's: written through the Consul face of a dcsgw over the source etcd
@@ -66,7 +75,7 @@ describe.skipIf(skipUnlessBinaries('etcd', 'etcdctl'))('dcsgw migrate round trip
     await stopAllProcesses();
   });
 
-  it('etcd -> JSON -> dcsgw -> snapshot -> etcdctl snapshot restore -> etcd -> Redis -> etcd keeps every key, value and flag', async () => {
+  it('etcd -> JSON -> dcsgw -> snapshot -> etcdctl snapshot restore -> etcd -> Redis -> Consul (dcsgw\'s face) -> etcd keeps every key, value and flag', async () => {
     const faults: string[] = [];
     const json = join(cwd, 'dump.json');
     const snap = join(cwd, 'snap.db');
@@ -93,6 +102,8 @@ describe.skipIf(skipUnlessBinaries('etcd', 'etcdctl'))('dcsgw migrate round trip
       hops.push(await migrate(cwd, last, redis.url, '--prefix', 'rt/'));
       last = redis.url;
     } else faults.push('redis-server absent: the Redis hop was skipped');
+    hops.push(await migrate(cwd, last, `consul://${consulAddr}`, '--prefix', 'rt/'));
+    last = `consul://${consulAddr}`;
     hops.push(await migrate(cwd, last, `etcd://${b.clientUrl.slice(7)}`, '--prefix', 'rt/'));
 
     for (const h of hops) {
