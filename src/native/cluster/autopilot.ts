@@ -2,9 +2,12 @@
 // /v1/operator/autopilot/configuration):
 // - a server that joined as a non-voter (a raft learner) is promoted once it has caught up with the
 //   leader's log and has been healthy for ServerStabilizationTime;
-// - with CleanupDeadServers, a server the member list says failed is removed from the raft
-//   configuration, unless that would leave fewer voters than MinQuorum or remove a majority
-//   (autopilot never removes servers whose loss would cost the cluster its quorum);
+// - with CleanupDeadServers, a server the member list has said failed for ServerStabilizationTime
+//   (and that has not replicated meanwhile) is removed from the raft configuration, unless that
+//   would leave fewer voters than MinQuorum or remove a majority (autopilot never removes servers
+//   whose loss would cost the cluster its quorum). The wait lets a restarting server come back as
+//   the member it was: a removed member cannot return under its old ID (etcd's rule), it has to
+//   join again as a new one;
 // - a server that left (or was force-left) is removed from the configuration at once.
 import type { Member } from '../../adapters/backend.js';
 import type { NativeBackend } from '../../adapters/native.js';
@@ -15,13 +18,11 @@ import { MemberStatus, type MemberRecord } from './member-record.js';
 export interface AutopilotOptions {
   backend: NativeBackend;
   log: Hclog;
-  /** The member list as the leader keeps it (member-tracker.ts). */
-  memberOf: (name: string) => MemberRecord | undefined;
-  /** Consul's server address of a raft member (host:8300). */
-  addressOf: (m: Member) => string;
-  /** Server IDs for the lines autopilot logs (the node ID from the member's tags). */
-  idOf: (m: Member) => string;
+  /** The member list (member-record.ts): a raft member's entry is found by name, or by its peer address before it published its name. */
+  records: () => Promise<MemberRecord[]>;
   intervalMs?: number;
+  /** The member list's failure timeout: a server that replicated within it is not removed as dead. */
+  failAfterMs?: number;
 }
 
 export class Autopilot {
@@ -29,8 +30,39 @@ export class Autopilot {
   private running = false;
   /** When each learner was first seen healthy (caught up and alive). */
   private readonly healthySince = new Map<bigint, number>();
+  /** Each member's replication progress and when it last moved: a server still replicating is not dead. */
+  private readonly lastMatch = new Map<bigint, { match: number; at: number }>();
+
+  private recordList: MemberRecord[] = [];
 
   constructor(private readonly opts: AutopilotOptions) {}
+
+  private memberOf(m: Member): MemberRecord | undefined {
+    const byName = m.name !== '' ? this.recordList.find((r) => r.Name === m.name) : undefined;
+    if (byName) return byName;
+    let host = '';
+    let port = '';
+    try {
+      const u = new URL(m.peerURLs[0] ?? '');
+      host = u.hostname.replace(/^\[|\]$/g, '');
+      port = u.port || '8300';
+    } catch {
+      return undefined;
+    }
+    return this.recordList.find((r) => r.Tags.role === 'consul' && r.Addr === host && (r.Tags.port ?? '8300') === port);
+  }
+
+  private addressOf(m: Member): string {
+    try {
+      return new URL(m.peerURLs[0] ?? '').host;
+    } catch {
+      return '';
+    }
+  }
+
+  private idOf(m: Member): string {
+    return this.memberOf(m)?.Tags.id ?? m.id.toString(16);
+  }
 
   start(): void {
     this.timer = setInterval(() => void this.tick(), this.opts.intervalMs ?? 1000);
@@ -45,7 +77,8 @@ export class Autopilot {
   async removeServer(name: string, reason: 'left' | 'failed'): Promise<void> {
     const b = this.opts.backend;
     const list = await b.memberList(false);
-    const m = list.members.find((x) => x.name === name);
+    this.recordList = await this.opts.records().catch(() => this.recordList);
+    const m = list.members.find((x) => x.name === name || this.memberOf(x)?.Name === name);
     if (!m) return;
     if (m.id === b.memberId) {
       // the leader itself is leaving: hand leadership over first, the next leader removes it
@@ -54,12 +87,12 @@ export class Autopilot {
       throw new Error('leadership transferred; ask the new leader');
     }
     this.opts.log.info('agent.server.autopilot', reason === 'left' ? 'removing server by ID' : 'Attempting removal of failed server node', {
-      id: this.opts.idOf(m),
-      name: m.name,
-      address: this.opts.addressOf(m),
+      id: this.idOf(m),
+      name: this.memberOf(m)?.Name ?? m.name,
+      address: this.addressOf(m),
     });
     await b.memberRemove(m.id);
-    this.opts.log.info('agent.server.raft', 'updating configuration', { command: 'RemoveServer', 'server-id': this.opts.idOf(m), 'server-addr': '' });
+    this.opts.log.info('agent.server.raft', 'updating configuration', { command: 'RemoveServer', 'server-id': this.idOf(m), 'server-addr': '' });
   }
 
   private async tick(): Promise<void> {
@@ -68,13 +101,19 @@ export class Autopilot {
     this.running = true;
     try {
       const config = (await getAutopilotConfig(b)).config;
+      this.recordList = await this.opts.records();
       const list = (await b.memberList(false)).members;
       const raft = b.raftStatus?.();
       const progress = new Map((raft?.progress ?? []).map((p) => [p.id, p.match]));
       const commit = raft?.commit ?? 0;
       const now = Date.now();
+      for (const [id, match] of progress) {
+        const prev = this.lastMatch.get(id);
+        if (!prev || prev.match !== match) this.lastMatch.set(id, { match, at: now });
+      }
+      const replicatingRecently = (id: bigint): boolean => now - (this.lastMatch.get(id)?.at ?? 0) < (this.opts.failAfterMs ?? 5000);
       for (const m of list.filter((x) => x.isLearner)) {
-        const rec = this.opts.memberOf(m.name);
+        const rec = this.memberOf(m);
         const caughtUp = (progress.get(m.id) ?? 0) + config.MaxTrailingLogs >= commit && (progress.get(m.id) ?? 0) > 0;
         if (!caughtUp || (rec && rec.Status !== MemberStatus.Alive)) {
           this.healthySince.delete(m.id);
@@ -83,7 +122,7 @@ export class Autopilot {
         const since = this.healthySince.get(m.id) ?? now;
         this.healthySince.set(m.id, since);
         if (now - since < config.ServerStabilizationTime / 1e6) continue;
-        this.opts.log.info('agent.server.autopilot', 'Promoting server', { id: this.opts.idOf(m), address: this.opts.addressOf(m), name: m.name });
+        this.opts.log.info('agent.server.autopilot', 'Promoting server', { id: this.idOf(m), address: this.addressOf(m), name: rec?.Name ?? m.name });
         try {
           await b.memberPromote(m.id);
           this.healthySince.delete(m.id);
@@ -93,7 +132,13 @@ export class Autopilot {
       }
       if (!config.CleanupDeadServers) return;
       const voters = list.filter((x) => !x.isLearner);
-      const failed = list.filter((x) => x.id !== b.memberId && this.opts.memberOf(x.name)?.Status === MemberStatus.Failed);
+      // failed for at least ServerStabilizationTime: a server restarting (or briefly partitioned)
+      // comes back as the member it was instead of being removed under its feet
+      const deadLongEnough = (m: Member): boolean => {
+        const rec = this.memberOf(m);
+        return rec?.Status === MemberStatus.Failed && now - rec.StatusSince >= config.ServerStabilizationTime / 1e6;
+      };
+      const failed = list.filter((x) => x.id !== b.memberId && deadLongEnough(x) && !replicatingRecently(x.id));
       for (const m of failed) {
         const failedVoters = failed.filter((x) => !x.isLearner).length;
         // removal must leave a majority of the current voters healthy, and at least MinQuorum voters

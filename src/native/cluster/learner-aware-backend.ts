@@ -1,8 +1,13 @@
-// A server that joined as a non-voter (a raft learner) cannot serve writes or linearizable reads
-// from its own store (etcd answers "rpc not supported for learner"); Consul's non-voting servers
-// forward such requests to the voters. This Backend does the same: while the local member is a
-// learner, the calls a learner refuses go to the voters over the server RPC; once promoted,
-// everything is local again. Serializable reads and watches stay local (a learner applies the log).
+// The Backend a server agent's HTTP face and its client agents use, over its native store:
+// - A server that joined as a non-voter (a raft learner) cannot serve writes or linearizable reads
+//   from its own store (etcd answers "rpc not supported for learner"); Consul's non-voting servers
+//   forward such requests to the voters. While the local member is a learner, the calls a learner
+//   refuses go to the voters over the server RPC; once promoted, everything is local again.
+// - Consul's default consistency mode reads on the leader, so a value written through any server
+//   is read back through any other. The Consul face reads serializably (its single-member choice);
+//   on a follower such a read first waits for a ReadIndex (the leader's commit), so it sees every
+//   write acknowledged before it. Without a known leader it stays a local read (Consul's ?stale
+//   and DNS keep answering while there is no leader).
 import type { Backend } from '../../adapters/backend.js';
 import type { NativeBackend } from '../../adapters/native.js';
 import type { RemoteBackend } from '../../adapters/remote.js';
@@ -38,12 +43,22 @@ export function learnerAwareBackend(native: NativeBackend, voters: RemoteBackend
           const fn = (voters as unknown as Record<string | symbol, unknown>)[prop];
           if (typeof fn === 'function') return fn.bind(voters);
         }
-        if (prop === 'range') {
-          return (req: Parameters<Backend['range']>[0]) => (req.serializable ? target.range(req) : voters.range(req));
-        }
+        // every read too: a learner may not have applied the revision a voter answered with
+        if (prop === 'range') return voters.range.bind(voters);
       }
+      if (prop === 'range') return (req: Parameters<Backend['range']>[0]) => followerRange(target, req);
       const v = Reflect.get(target, prop, receiver) as unknown;
       return typeof v === 'function' ? (v as (...a: unknown[]) => unknown).bind(target) : v;
     },
   });
+}
+
+/** A serializable read at the current revision, on a follower with a leader: after a ReadIndex. */
+async function followerRange(native: NativeBackend, req: Parameters<Backend['range']>[0]): ReturnType<Backend['range']> {
+  if (!req.serializable || req.revision !== 0 || native.isLeader() || !native.hasLeader()) return native.range(req);
+  try {
+    return await native.range({ ...req, serializable: false });
+  } catch {
+    return native.range(req);
+  }
 }

@@ -132,6 +132,7 @@ export class MemberTracker {
     return this.records.get(name);
   }
 
+
   private async sweep(): Promise<void> {
     if (!this.opts.backend.isLeader()) {
       this.loadedTerm = -1;

@@ -146,7 +146,7 @@ export class AgentMembership {
    * Contacts every address (host or host:port of a serf LAN port); resolves with how many answered,
    * or rejects with memberlist's multierror text when none did (what Consul's join reports).
    */
-  async join(addrs: string[]): Promise<number> {
+  async join(addrs: string[], quiet = false): Promise<number> {
     const errors: string[] = [];
     let ok = 0;
     await Promise.all(
@@ -164,7 +164,7 @@ export class AgentMembership {
       const list = errors.map((e) => `\t* ${e}`).join('\n');
       throw new AgentError(500, `${errors.length} error${errors.length === 1 ? '' : 's'} occurred:\n${list}\n\n`);
     }
-    this.opts.log.info('agent', '(LAN) joined', { number_of_nodes: ok });
+    if (!quiet) this.opts.log.info('agent', '(LAN) joined', { number_of_nodes: ok });
     return ok;
   }
 
@@ -211,7 +211,7 @@ export class AgentMembership {
       const addrs = [...this.opts.startJoin, ...this.opts.retryJoin];
       if (addrs.length > 0 && Date.now() - this.lastJoinAttempt >= Math.min(this.opts.retryIntervalMs, 5000)) {
         this.lastJoinAttempt = Date.now();
-        await this.join(addrs).catch(() => undefined);
+        await this.join(addrs, true).catch(() => undefined);
       }
     } finally {
       this.beating = false;
@@ -221,15 +221,20 @@ export class AgentMembership {
   /** Delivers this agent's status to the leader (through its own server role or any known server). */
   private async sendStatus(status: number): Promise<void> {
     const req: HeartbeatRequest = { member: this.opts.self, status };
+    let lastErr: unknown = new Error('no known servers');
     if (this.opts.server?.clustered()) {
-      const reply = await this.opts.server.heartbeat(req);
-      this.adopt(reply.servers);
-      this.lastContact = Date.now();
-      return;
+      try {
+        const reply = await this.opts.server.heartbeat(req);
+        this.adopt(reply.servers);
+        this.lastContact = Date.now();
+        return;
+      } catch (err) {
+        // this server does not know its leader yet (a learner catching up): ask the others
+        lastErr = err;
+      }
     }
     const candidates = this.servers().filter((s) => s.Name !== this.opts.self.Name);
     if (this.preferred) candidates.sort((a, b) => (a.Name === this.preferred ? -1 : b.Name === this.preferred ? 1 : 0));
-    let lastErr: unknown = new Error('no known servers');
     for (const s of candidates) {
       try {
         const reply = await serfCall<HeartbeatReply>(serfAddress(s), '/dcsgw/serf/heartbeat', req, 2000);

@@ -127,22 +127,39 @@ export async function startServerCluster(opts: ServerClusterOptions): Promise<Se
     if (lead === 0n) return undefined;
     const list = await b.memberList(false);
     const m = list.members.find((x) => x.id === lead);
-    if (!m) return undefined;
-    const known = membership?.servers().find((s) => s.Name === m.name);
-    if (known) return serfAddress(known);
-    const rec = (await readMembers(b, true)).find((r) => r.Name === m.name);
-    return rec ? serfAddress(rec) : undefined;
+    // a member that just joined may not know the leader's name yet: its peer address says who it is
+    let host = '';
+    try {
+      host = new URL(m?.peerURLs[0] ?? '').hostname.replace(/^\[|\]$/g, '');
+    } catch {
+      // no usable peer URL
+    }
+    const candidates = [...(membership?.servers() ?? []), ...(await readMembers(b, true).catch(() => []))];
+    const known = candidates.find((s) => (m && m.name !== '' && s.Name === m.name) || (host !== '' && s.Addr === host));
+    return known ? serfAddress(known) : undefined;
   };
-  const onLeader = async <T>(path: string, body: unknown, here: () => Promise<T>): Promise<T> => {
+  /** A heartbeat or force-leave: handled here on the leader, else sent on to it (at most one hop). */
+  const onLeader = async <T>(path: string, body: { hops?: number }, here: () => Promise<T>): Promise<T> => {
     if (!native) throw new SerfRequestError(503, 'No cluster leader');
     if (native.isLeader()) {
       // the leader's duties start once the agent is up; until then it cannot take the request
       if (!tracker) throw new SerfRequestError(503, 'No cluster leader');
       return here();
     }
+    if ((body.hops ?? 0) >= 2) throw new SerfRequestError(503, 'No cluster leader');
+    const next = { ...body, hops: (body.hops ?? 0) + 1 };
     const addr = await leaderSerfAddress();
-    if (!addr) throw new SerfRequestError(503, 'No cluster leader');
-    return serfCall<T>(addr, path, body, 3000);
+    if (addr) return serfCall<T>(addr, path, next, 3000);
+    // leader unknown by name or address: any other server passes it on to the leader it knows
+    for (const s of membership?.servers() ?? []) {
+      if (s.Name === opts.self.Name) continue;
+      try {
+        return await serfCall<T>(serfAddress(s), path, next, 3000);
+      } catch {
+        // try the next one
+      }
+    }
+    throw new SerfRequestError(503, 'No cluster leader');
   };
 
   let membership: AgentMembership | undefined = new AgentMembership({
@@ -164,8 +181,8 @@ export async function startServerCluster(opts: ServerClusterOptions): Promise<Se
           return undefined;
         }
       },
-      heartbeat: (req: HeartbeatRequest) => onLeader<HeartbeatReply>('/dcsgw/serf/heartbeat', req, () => tracker!.heartbeat(req)),
-      forceLeave: (req) => onLeader<void>('/dcsgw/serf/force-leave', req, () => tracker!.forceLeave(req)),
+      heartbeat: (req: HeartbeatRequest) => onLeader<HeartbeatReply>('/dcsgw/serf/heartbeat', req as HeartbeatRequest & { hops?: number }, () => tracker!.heartbeat(req)),
+      forceLeave: (req) => onLeader<void>('/dcsgw/serf/force-leave', req as typeof req & { hops?: number }, () => tracker!.forceLeave(req)),
     },
     onServers: (servers) => voterRemote?.setServers(servers.filter((s) => s.Name !== opts.self.Name).map(serverRpcAddress)),
   });
@@ -416,15 +433,8 @@ export async function startServerCluster(opts: ServerClusterOptions): Promise<Se
       autopilot = new Autopilot({
         backend: nat,
         log,
-        memberOf: (name) => tracker?.record(name),
-        addressOf: (m) => {
-          try {
-            return new URL(m.peerURLs[0] ?? '').host;
-          } catch {
-            return '';
-          }
-        },
-        idOf: (m) => tracker?.record(m.name)?.Tags.id ?? m.id.toString(16),
+        failAfterMs: opts.failAfterMs,
+        records: () => readMembers(nat, true),
       });
       tracker = new MemberTracker({
         backend: nat,
