@@ -1,8 +1,7 @@
 // From `dcsgw agent`'s flags and configuration files to the settings the agent runs with, in
 // Consul's order of sources: its defaults, the -dev defaults, list values given by flags, the
 // config files in order, the other flag values, then -hcl fragments. Consul's checks on the result
-// are made here with its error texts; what dcsgw cannot do yet (client agents, a server
-// waiting for peers) is refused with an error that says so.
+// are made here with its error texts; what dcsgw cannot do yet is refused with an error that says so.
 import { hostname, networkInterfaces } from 'node:os';
 import { aclSettingsOf } from '../../compat/acl/settings.js';
 import { parseCheckDefinition, parseServiceDefinition, DefinitionError } from '../../compat/agent/definitions.js';
@@ -427,16 +426,17 @@ export function fromMerged(merged: ConfigObject, devMode: boolean, etcdPortExpli
     throw new AgentConfigError(`acl: ${(err as Error).message}`);
   }
 
-  if (bootstrapExpect > 1) {
-    throw new AgentConfigError(`bootstrap_expect = ${bootstrapExpect} needs a cluster of server agents, which dcsgw does not form yet: use -bootstrap (or -bootstrap-expect=1) for a single server`);
-  }
-  if (server && !bootstrap && bootstrapExpect === 0 && !devMode) {
-    notes.push({ level: 'WARN', message: 'dcsgw: a server without -bootstrap or -bootstrap-expect bootstraps itself as a single-server cluster (joining other servers is not supported yet)' });
-  }
   const startJoin = list(merged, 'start_join');
   const retryJoin = list(merged, 'retry_join');
-  if (startJoin.length + retryJoin.length > 0) {
-    notes.push({ level: 'WARN', message: 'dcsgw: -join / -retry-join addresses are ignored: this agent is a single server and joining a cluster is not supported yet', fields: { addresses: [...startJoin, ...retryJoin].join(',') } });
+  // Consul's builder warnings for bootstrap_expect (the servers form the cluster: src/native/cluster)
+  if (bootstrapExpect > 0) notes.push({ level: 'WARN', message: `bootstrap_expect > 0: expecting ${bootstrapExpect} servers` });
+  if (bootstrapExpect === 2) notes.push({ level: 'WARN', message: 'bootstrap_expect = 2: A cluster with 2 servers will provide no failure tolerance. See https://www.consul.io/docs/internals/consensus.html#deployment-table' });
+  else if (bootstrapExpect > 2 && bootstrapExpect % 2 === 0) notes.push({ level: 'WARN', message: 'bootstrap_expect is even number: A cluster with an even number of servers does not achieve optimum fault tolerance. See https://www.consul.io/docs/internals/consensus.html#deployment-table' });
+  if (devMode && startJoin.length + retryJoin.length > 0) {
+    notes.push({ level: 'WARN', message: 'dcsgw: -join / -retry-join addresses are ignored: a -dev agent is a server of its own, without cluster ports', fields: { addresses: [...startJoin, ...retryJoin].join(',') } });
+  }
+  if (server && !bootstrap && bootstrapExpect === 0 && !devMode && startJoin.length + retryJoin.length === 0) {
+    notes.push({ level: 'WARN', message: 'dcsgw: a server without -bootstrap, -bootstrap-expect or an address to join bootstraps itself as a single-server cluster' });
   }
   const encrypt = str(merged, 'encrypt');
   const watches = get(merged, 'watches');

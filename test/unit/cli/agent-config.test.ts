@@ -105,7 +105,10 @@ describe('-dev and defaults', () => {
   test('what dcsgw cannot do yet is refused, saying so', () => {
     // a client agent (no -server) is built: it runs over its servers (src/cli/agent/run-client.ts)
     expect(build(['-data-dir', dir]).server).toBe(false);
-    expect(configError(['-data-dir', dir, '-server', '-bootstrap-expect', '3'])).toMatch(/bootstrap_expect = 3 needs a cluster/);
+    // servers form a cluster with -bootstrap-expect (src/native/cluster): Consul's builder warning
+    const expect3 = build(['-data-dir', dir, '-server', '-bootstrap-expect', '3', '-retry-join', '10.0.0.2']);
+    expect([expect3.bootstrapExpect, expect3.bootstrap, expect3.retryJoin]).toEqual([3, false, ['10.0.0.2']]);
+    expect(expect3.notes).toContainEqual({ level: 'WARN', message: 'bootstrap_expect > 0: expecting 3 servers' });
     // ACLs are built (src/compat/acl/): enabled from the acl block; a bad default policy is refused
     const acl = file('acl.json', JSON.stringify({ acl: { enabled: true, default_policy: 'deny' } }));
     expect(build(['-dev', '-config-file', acl]).aclEnabled).toBe(true);
@@ -124,7 +127,7 @@ describe('-dev and defaults', () => {
     expect(msgs.some((m) => /config_entries\.bootstrap is ignored/.test(m))).toBe(true);
   });
 
-  test('-join / -retry-join are accepted and noted as ignored', () => {
+  test('-join / -retry-join on a -dev agent are accepted and noted as ignored', () => {
     const c = build(['-dev', '-join', '10.0.0.1', '-retry-join', '10.0.0.2']);
     expect(c.startJoin).toEqual(['10.0.0.1']);
     expect(c.retryJoin).toEqual(['10.0.0.2']);
