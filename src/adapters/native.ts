@@ -102,6 +102,8 @@ export interface NativeBackend extends Backend {
   readonly clusterId: bigint;
   /** Whether a leader is currently known (gRPC requests with the "hasleader" metadata fail fast with `etcdserver: no leader` otherwise). */
   hasLeader(): boolean;
+  /** Whether this member is a learner of its cluster (etcd refuses every stream RPC on one). */
+  isLearner(): boolean;
   isLeader(): boolean;
   /** Called with the new leader ID (0n = none) on every change; watch streams requiring a leader are cancelled on 0n. */
   onLeaderChange(fn: (leader: bigint) => void): void;
@@ -310,7 +312,11 @@ class NativeBackendImpl implements NativeBackend {
    * except Status and serializable Range (isRPCSupportedForLearner).
    */
   private notOnLearner(): EtcdError | undefined {
-    return this.node.isLearner() && this.node.members.has(this.memberId) ? Errors.NotSupportedForLearner : undefined;
+    return this.isLearner() ? Errors.NotSupportedForLearner : undefined;
+  }
+
+  isLearner(): boolean {
+    return this.node.isLearner() && this.node.members.has(this.memberId);
   }
 
   private async write(cmd: Command): Promise<{ value: ApplyValue; revision: number }> {

@@ -7,12 +7,15 @@ import type { Backend } from '../../adapters/backend.js';
 export interface LeaderAware {
   hasLeader(): boolean;
   onLeaderChange(fn: (leader: bigint) => void): void;
+  /** A learner: etcd's stream interceptor refuses every stream RPC on it ("rpc not supported for learner"). */
+  isLearner(): boolean;
 }
 
 export function leaderAware(backend: Backend): LeaderAware | undefined {
   const b = backend as Backend & Partial<LeaderAware>;
   if (typeof b.hasLeader === 'function' && typeof b.onLeaderChange === 'function') {
-    return { hasLeader: () => b.hasLeader!(), onLeaderChange: (fn) => b.onLeaderChange!(fn) };
+    const learner = typeof b.isLearner === 'function' ? () => b.isLearner!() : () => false;
+    return { hasLeader: () => b.hasLeader!(), onLeaderChange: (fn) => b.onLeaderChange!(fn), isLearner: learner };
   }
   return undefined;
 }

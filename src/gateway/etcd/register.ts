@@ -149,6 +149,11 @@ export function registerGrpc(
             s.end(error);
           },
         };
+        // etcd's stream interceptor: a learner refuses the stream before anything else
+        if (leader?.isLearner()) {
+          counting.end(Errors.NotSupportedForLearner);
+          return;
+        }
         if (requiresLeader(s.ctx.metadata)) {
           if (noLeader()) {
             counting.end(Errors.NoLeader);
