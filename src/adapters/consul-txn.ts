@@ -23,6 +23,7 @@
 // "too many operations in txn request" or a "too large" error naming Consul's limit.
 import { randomBytes } from 'node:crypto';
 import { CompareResult, CompareTarget, type Compare, type DeleteRangeRequest, type Keyspace, type PutRequest, type RangeRequest, type ResponseHeader, type ResponseOp, type TxnRequest, type TxnResponse } from './backend.js';
+import type { EntryCache } from './consul-entry-cache.js';
 import type { ConsulHttp } from './consul-http.js';
 import { consulError } from './consul-http.js';
 import {
@@ -73,6 +74,8 @@ interface Slot {
 
 export interface TxnContext {
   http: ConsulHttp;
+  /** Single keys' last known states: a key found there is not read before the transaction. */
+  cache: EntryCache;
   leases: ConsulLeases;
   /** The newest header seen. */
   header(): ResponseHeader;
@@ -100,6 +103,8 @@ class StateView {
   readonly overlay = new Map<string, ConsulEntry | null>();
   /** Keys whose read state is already guarded in the plan. */
   readonly guarded = new Set<string>();
+  /** Keys whose read state came from the cache, not from Consul. */
+  readonly fromCache = new Set<string>();
 
   get(k: string): ConsulEntry | null {
     if (this.overlay.has(k)) return this.overlay.get(k)!;
@@ -423,15 +428,26 @@ function collect(t: TxnRequest, into: Reads): void {
   }
 }
 
-async function readPhase(http: ConsulHttp, reads: Reads): Promise<StateView> {
+async function readPhase(http: ConsulHttp, reads: Reads, cache: EntryCache): Promise<StateView> {
   const view = new StateView();
   const prefixes = new Set<string>();
   for (const r of reads.ranges) prefixes.add(coveringPrefix(r));
-  const single = [...reads.keys].filter((k) => ![...prefixes].some((p) => k.startsWith(p)));
+  const single: string[] = [];
+  for (const k of reads.keys) {
+    if ([...prefixes].some((p) => k.startsWith(p))) continue;
+    if (cache.has(k)) {
+      view.read.set(k, cache.get(k)!);
+      view.fromCache.add(k);
+    } else {
+      single.push(k);
+    }
+  }
   await Promise.all([
     ...single.map(async (k) => {
       const { value } = await http.json<ConsulEntry[]>('GET', kvPath(k));
-      view.read.set(k, value?.[0] ?? null);
+      const e = value?.[0] ?? null;
+      view.read.set(k, e);
+      cache.set(k, e);
     }),
     ...[...prefixes].map(async (p) => {
       const { value } = await http.json<ConsulEntry[]>('GET', kvPath(p), { recurse: '' });
@@ -454,7 +470,7 @@ export async function runTxn(ctx: TxnContext, t: TxnRequest): Promise<TxnRespons
   for (let attempt = 0; ; attempt++) {
     const reads: Reads = { keys: new Set(), ranges: [] };
     collect(t, reads);
-    const view = await readPhase(ctx.http, reads);
+    const view = await readPhase(ctx.http, reads, ctx.cache);
     const plan = new Planner(view, ctx);
     const build = await plan.txn(t);
     if (plan.needsRevision) {
@@ -495,13 +511,16 @@ export async function runTxn(ctx: TxnContext, t: TxnRequest): Promise<TxnRespons
         return build(h.revision, h);
       }
       ctx.seen(revision);
+      for (const [k, e] of view.overlay) ctx.cache.set(k, e && { ...e, CreateIndex: e.CreateIndex === PENDING ? revision : e.CreateIndex, ModifyIndex: revision });
       const h = { ...ctx.header(), revision };
       const out = build(revision, h);
       if (plan.deleted.length > 0) ctx.journalDeletes(plan.deleted, revision);
       return out;
     }
     // 409: rolled back. A session that is gone means a lease that is gone; anything else is a
-    // guard that saw a concurrent write: read again.
+    // guard that saw a concurrent write (or a cached state gone stale): read again, from Consul.
+    for (const k of view.fromCache) ctx.cache.forget(k);
+    for (const k of view.overlay.keys()) ctx.cache.forget(k);
     const whats = (answer.Errors ?? []).map((e) => e.What).join('; ');
     if (/session/i.test(whats)) {
       for (const s of plan.sessions) if (await ctx.leases.sessionGone(s)) throw Errors.LeaseNotFound;

@@ -5,7 +5,7 @@
 //   system keyspace lives under "_dcsgw/sys/"; revision = Consul's index, version in Flags).
 // - Reads: GET /v1/kv (?recurse for ranges) beside a GET of a key nothing writes, whose 404 carries
 //   the whole KV table's index: the header's revision. A linearizable range is ?consistent,
-//   a serializable one ?stale.
+//   a serializable one ?stale (its header: the newest revision seen, or the entries' if newer).
 // - Writes and txns: consul-txn.ts (optimistic read, plan, one /v1/txn within Consul's caps).
 // - Watches: consul-watch.ts (blocking queries per prefix, changes computed by diff).
 // - Leases: consul-leases.ts (TTL sessions with Behavior "delete").
@@ -51,6 +51,7 @@ import type {
   WatchListener,
   WatchOptions,
 } from './backend.js';
+import { EntryCache } from './consul-entry-cache.js';
 import { ConsulHttp, consulError, type ConsulBackendOptions } from './consul-http.js';
 import { consulKeyOf, consulRange, coveringPrefix, inRange, isReserved, kvOf, kvPath, PROBE_KEY, type ConsulEntry } from './consul-keyspace.js';
 import { ConsulLeases } from './consul-leases.js';
@@ -109,6 +110,7 @@ export class ConsulBackend implements Backend {
     this.leasesOf = new ConsulLeases(this.http, () => this.lastHeader);
     this.txnCtx = {
       http: this.http,
+      cache: new EntryCache(),
       leases: this.leasesOf,
       header: () => this.lastHeader,
       probe: () => this.probe(false),
@@ -173,8 +175,10 @@ export class ConsulBackend implements Backend {
       }
     }
     const path = cr.single ? (key === undefined ? undefined : kvPath(key)) : kvPath(coveringPrefix(cr));
+    // a serializable read may be stale (etcd's own are): its header is the newest revision this
+    // process has seen, so it costs one request instead of two
     const [header, listed] = await Promise.all([
-      this.probe(!req.serializable, req.serializable),
+      req.serializable ? Promise.resolve(this.lastHeader) : this.probe(true),
       path === undefined ? Promise.resolve({ value: [] as ConsulEntry[], index: 0 }) : this.http.json<ConsulEntry[]>('GET', path, cr.single ? mode : { ...mode, recurse: '' }),
     ]);
     const entries = (listed.value ?? []).filter((e) => inRange(Buffer.from(e.Key, 'utf8'), cr)).sort((a, b) => byKeyBytes(a.Key, b.Key));
