@@ -9,10 +9,15 @@
 // serves while they are away and resyncs everything when they answer again.
 import { mkdirSync, unlinkSync, writeFileSync, writeSync } from 'node:fs';
 import type { Backend } from '../../adapters/backend.js';
+import { createRemoteBackend, type RemoteBackend } from '../../adapters/remote.js';
 import { BackendUrlError, parseBackendUrl } from '../../adapters/backend-url.js';
 import { backendKindName, openBackend, type OpenedBackend } from '../../adapters/open-backend.js';
 import type { AgentCatalog } from '../../compat/agent/agent-catalog.js';
 import type { AgentDefinitions } from '../../compat/agent/agent-runtime.js';
+import { localMember, type SerfMember } from '../../compat/agent/agent-self.js';
+import type { AgentCluster } from '../../compat/agent/join.js';
+import { AgentMembership } from '../../native/cluster/membership.js';
+import { asSerfMember, isServer, MemberStatus, readMembers, serverRpcAddress } from '../../native/cluster/member-record.js';
 import { parseCheckDefinition, parseServiceDefinition } from '../../compat/agent/definitions.js';
 import { patientCatalog, ServerLink, type ServerProbe } from '../../compat/agent/server-link.js';
 import { CONSUL_VERSION, type AgentIdentity } from '../../gateway/consul/context.js';
@@ -133,6 +138,77 @@ function retryIntervalMs(cfg: AgentRuntimeConfig): number {
   return DEFAULT_RETRY_INTERVAL_MS;
 }
 
+/** A client agent's place in the cluster: its serf LAN membership and the remote backend to the servers it learns. */
+interface ClientCluster {
+  backend: RemoteBackend;
+  view: AgentCluster;
+  leave(): Promise<void>;
+  close(): Promise<void>;
+}
+
+/**
+ * Joins the cluster as a client: binds the serf LAN port, joins through -join / -retry-join (and
+ * keeps trying, forever, whenever no server answers: AgentMembership), and forwards every store
+ * request to the servers it learns through their server RPC (createRemoteBackend follows the list).
+ */
+async function joinAsClient(cfg: AgentRuntimeConfig, self: SerfMember, log: Hclog): Promise<ClientCluster> {
+  let remote: RemoteBackend | undefined;
+  let known = new Map<string, string>();
+  const membership = new AgentMembership({
+    self,
+    bindHost: cfg.bindAddr,
+    startJoin: cfg.startJoin,
+    retryJoin: cfg.retryJoin,
+    retryIntervalMs: retryIntervalMs(cfg),
+    retryMax: Number(cfg.merged.retry_max ?? 0) || 0,
+    heartbeatMs: 1000,
+    log,
+    onServers: (servers) => {
+      const now = new Map(servers.filter(isServer).map((m) => [m.Name, `${m.Name} (Addr: tcp/${serverRpcAddress(m)}) (DC: ${cfg.datacenter})`]));
+      remote?.setServers(servers.filter(isServer).map(serverRpcAddress));
+      for (const [name, text] of now) if (!known.has(name)) log.info('agent.client', 'adding server', { server: text });
+      for (const [name, text] of known) if (!now.has(name)) log.info('agent.client', 'removing server', { server: text });
+      known = now;
+    },
+  });
+  remote = createRemoteBackend({ servers: [], logger: log.pino.child({ module: 'agent.client' }, { level: 'warn' }) });
+  try {
+    await membership.listen();
+  } catch (err) {
+    await remote.close().catch(() => undefined);
+    const where = formatHostPort(cfg.bindAddr, self.Port);
+    throw new Error(`Failed to start Consul client: Failed to start LAN Serf: listen tcp ${where}: ${isAddressInUse(err) ? 'bind: address already in use' : (err as Error).message}`);
+  }
+  log.info('agent.client.serf.lan', `serf: EventMemberJoin: ${self.Name} ${self.Addr}`);
+  if (cfg.startJoin.length > 0) {
+    await membership.join(cfg.startJoin).catch((err: Error) => log.warn('agent', '(LAN) couldn\'t join', { number_of_nodes: 0, error: err.message }));
+  }
+  membership.start();
+  const backend = remote;
+  return {
+    backend,
+    view: {
+      async members(wan) {
+        let list: SerfMember[];
+        try {
+          list = (await readMembers(backend, true)).map(asSerfMember);
+        } catch {
+          list = [];
+        }
+        if (!list.some((m) => m.Name === self.Name)) list.push({ ...self, Status: MemberStatus.Alive });
+        if (!wan) return list;
+        // a client is not in the WAN pool (Consul answers its servers' view, which a client only relays)
+        return list.filter(isServer).map((m) => ({ ...m, Name: `${m.Name}.${cfg.datacenter}`, Port: Number(m.Tags.wan_join_port ?? '8302') }));
+      },
+      join: (addrs) => membership.join(addrs),
+      forceLeave: (node, prune) => membership.forceLeave(node, prune),
+      knownServers: () => membership.servers().length,
+    },
+    leave: () => membership.leave(),
+    close: () => membership.close(),
+  };
+}
+
 /** The parsed command line, or the exit code after Consul's output for help and flag errors. */
 function parseOrExit(argv: readonly string[]): ParsedAgentFlags | number {
   if (argv.some((a) => a === '-h' || a === '-help' || a === '--help')) {
@@ -171,16 +247,13 @@ export async function startClientAgent(argvIn: readonly string[], env: NodeJS.Pr
   try {
     cfg = buildRuntimeConfig(parsed, { warn: (t) => skipped.push(t) });
     if (cfg.devMode) throw new AgentConfigError('-dev runs its own store: it cannot be combined with -backend');
-    if (backendUrl === undefined) {
-      throw new AgentConfigError(
-        'client agents reach their servers through the server RPC, which this build does not include yet: give the store with -backend=URL (etcd://host:2379 of the servers), or start a server agent with -server',
-      );
-    }
-    try {
-      target = parseBackendUrl(backendUrl);
-    } catch (err) {
-      if (err instanceof BackendUrlError) throw new AgentConfigError(err.message.replace(/^--backend/, '-backend'));
-      throw err;
+    if (backendUrl !== undefined) {
+      try {
+        target = parseBackendUrl(backendUrl);
+      } catch (err) {
+        if (err instanceof BackendUrlError) throw new AgentConfigError(err.message.replace(/^--backend/, '-backend'));
+        throw err;
+      }
     }
   } catch (err) {
     if (err instanceof AgentConfigError) {
@@ -203,16 +276,25 @@ export async function startClientAgent(argvIn: readonly string[], env: NodeJS.Pr
   for (const t of skipped) log.warn('agent.config', t);
   for (const n of cfg.notes) log.log(n.level, 'agent', n.message, n.fields);
 
+  // -backend: the store named; else a client agent of a cluster: the servers it learns by joining
   let backend: OpenedBackend;
+  let cluster: ClientCluster | undefined;
   try {
-    backend = openBackend(target);
+    if (target) {
+      backend = openBackend(target);
+    } else {
+      cluster = await joinAsClient(cfg, localMember(identityOf(cfg, nodeId)), log);
+      backend = cluster.backend;
+    }
   } catch (err) {
     log.error('agent', 'Error starting agent', { error: (err as Error).message });
     log.info('agent', 'Exit code', { code: 1 });
     return 1;
   }
-  const kind = backendKindName(target);
+  const storeName = target ? `${backendKindName(target)} store ${target.display}` : 'the servers';
   const module = cfg.server ? 'agent.server' : 'agent.client';
+  // a cluster's membership logs joining and the servers it learns; over a -backend store the link says it
+  const storeLog = target !== undefined;
 
   let face: ConsulFaceHandle | undefined;
   let etcd: EtcdServer | undefined;
@@ -223,12 +305,14 @@ export async function startClientAgent(argvIn: readonly string[], env: NodeJS.Pr
     intervalMs: SERVER_PROBE_MS,
     events: {
       onJoined: () => {
+        if (!storeLog) return;
         log.info('agent', `(LAN) joined: number_of_nodes=1`);
         log.info('agent', 'Join cluster completed. Synced with initial agents', { cluster: 'LAN', num_agents: 1 });
-        log.info(module, 'adding server', { server: `${kind} store ${target.display}` });
+        log.info(module, 'adding server', { server: storeName });
       },
       onJoinFailed: (error, attempt) => {
         joinLog.failures = attempt;
+        if (!storeLog) return;
         // Consul logs a failed join at each retry interval, not at every probe
         const every = Math.max(1, Math.round(retryIntervalMs(cfg) / SERVER_PROBE_MS));
         if (attempt === 1 || attempt % every === 0) {
@@ -237,11 +321,11 @@ export async function startClientAgent(argvIn: readonly string[], env: NodeJS.Pr
         }
       },
       onLost: (error) => {
-        log.warn(module, 'removing server', { server: `${kind} store ${target.display}`, error });
+        log.warn(module, storeLog ? 'removing server' : 'no server answers', { server: storeName, error });
         log.warn('agent.router.manager', 'No servers available');
       },
       onRegained: (reason) => {
-        log.info(module, 'adding server', { server: `${kind} store ${target.display}` });
+        if (storeLog) log.info(module, 'adding server', { server: storeName });
         // everything of this agent goes to the catalog again: a server that lost it, or a new store, has it back at once
         log.info('agent', reason === 'store-replaced' ? 'servers answer as a different store: syncing this node again' : 'servers reachable again: syncing this node', {});
         void face?.runtime.resyncWithServers(reason === 'store-replaced').catch(() => undefined);
@@ -267,10 +351,11 @@ export async function startClientAgent(argvIn: readonly string[], env: NodeJS.Pr
     link.stop();
     await face?.stop().catch(() => undefined);
     await etcd?.close().catch(() => undefined);
+    await cluster?.close().catch(() => undefined);
     await backend.close().catch(() => undefined);
   };
   try {
-    log.info('agent', `dcsgw: this agent keeps no replicated data: reads and writes go to the ${kind} store ${target.display}`, { backend: target.display });
+    log.info('agent', `dcsgw: this agent keeps no replicated data: reads and writes go to ${storeName}`, target ? { backend: target.display } : {});
     if (cfg.ports.etcd > 0) {
       try {
         etcd = await startEtcdServer({
@@ -322,7 +407,7 @@ export async function startClientAgent(argvIn: readonly string[], env: NodeJS.Pr
     };
     face = await startConsulFace(
       backend,
-      identityOf(cfg, nodeId),
+      { ...identityOf(cfg, nodeId), ...(cluster ? { cluster: cluster.view } : {}) },
       {
         ...(cfg.ports.dns > 0 ? { dns: { host: cfg.dnsAddrs[0]!, port: cfg.ports.dns } } : {}),
         ...(cfg.ports.http > 0 ? { http: { host: cfg.httpAddrs[0]!, port: cfg.ports.http } } : {}),
@@ -358,8 +443,10 @@ export async function startClientAgent(argvIn: readonly string[], env: NodeJS.Pr
   }
   log.info('agent', 'started state syncer');
   log.info('agent', 'Consul agent running!');
-  log.info('agent', 'Joining cluster...', { cluster: 'LAN' });
-  log.info('agent', '(LAN) joining', { lan_addresses: JSON.stringify([target.display]) });
+  if (target) {
+    log.info('agent', 'Joining cluster...', { cluster: 'LAN' });
+    log.info('agent', '(LAN) joining', { lan_addresses: JSON.stringify([target.display]) });
+  }
   link.start();
   face.runtimeStarted.then(() => !stopped && log.info('agent', 'Synced node info')).catch(() => undefined);
 
@@ -373,11 +460,16 @@ export async function startClientAgent(argvIn: readonly string[], env: NodeJS.Pr
     async leave() {
       // Consul: the servers deregister a member that left. Over a store without membership the agent does it itself.
       log.info('agent', 'Gracefully shutting down agent...');
-      try {
-        if (link.up) await readyFace.core.catalog.deregister({ Node: cfg.nodeName, ServiceID: '', CheckID: '', Datacenter: cfg.datacenter } as never);
-        log.info(module, 'deregistered node: reason=left', { node: cfg.nodeName });
-      } catch (err) {
-        log.warn('agent', 'leave: the node could not be removed from the catalog', { error: (err as Error).message });
+      if (cluster) {
+        log.info('agent.client', 'client starting leave');
+        await cluster.leave();
+      } else {
+        try {
+          if (link.up) await readyFace.core.catalog.deregister({ Node: cfg.nodeName, ServiceID: '', CheckID: '', Datacenter: cfg.datacenter } as never);
+          log.info(module, 'deregistered node: reason=left', { node: cfg.nodeName });
+        } catch (err) {
+          log.warn('agent', 'leave: the node could not be removed from the catalog', { error: (err as Error).message });
+        }
       }
       log.info('agent', 'Graceful exit completed');
       await running.stop();
@@ -397,6 +489,7 @@ export async function startClientAgent(argvIn: readonly string[], env: NodeJS.Pr
       await readyFace.stop().catch(() => undefined);
       await etcd?.close().catch(() => undefined);
       log.info('agent', 'Endpoints down');
+      await cluster?.close().catch(() => undefined);
       await backend.close().catch(() => undefined);
       log.info('agent', 'shutdown complete');
       if (cfg.pidFile) {
