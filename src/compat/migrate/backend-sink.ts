@@ -27,7 +27,7 @@ export function isTransient(err: unknown): boolean {
 }
 
 function isTooLarge(err: unknown): boolean {
-  return err instanceof EtcdError && /too large|too many operations|exceeds|size/i.test(err.message);
+  return err instanceof EtcdError && /too large|too many operations|exceeds|size|over .*limit|limit of/i.test(err.message);
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
