@@ -403,7 +403,7 @@ export function installAclEnforcement(app: FastifyInstance, ctx: ConsulContext, 
     if (reply.hasHeader('X-Consul-KnownLeader')) reply.header('X-Consul-Default-ACL-Policy', settings.enabled ? settings.defaultPolicy : 'allow');
     const id = identities.get(req);
     if (!id || typeof payload !== 'string' || reply.statusCode !== 200 || payload.length === 0) return payload;
-    if (reply.getHeader('Content-Type') !== 'application/json') return payload;
+    if (!String(reply.getHeader('Content-Type') ?? '').startsWith('application/json')) return payload;
     let body: Json;
     try {
       body = JSON.parse(payload);
