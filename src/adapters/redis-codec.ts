@@ -80,11 +80,6 @@ export function rangeArgs(r: RangeRequest): Arg[] {
   encodeRange(r, out);
   return out;
 }
-export function putArgs(r: PutRequest): Arg[] {
-  const out: Arg[] = [];
-  encodePut(r, out);
-  return out;
-}
 export function deleteArgs(r: DeleteRangeRequest): Arg[] {
   const out: Arg[] = [];
   encodeDelete(r, out);

@@ -177,6 +177,22 @@ local function deleteKey(ks, key, prev)
   addEvent('D', ks, key, rec, prev.rec)
 end
 
+-- writes the next version of a key whose current version is prev (nil = absent)
+local function putKey(ks, key, prev, value, lease, ignoreValue, ignoreLease)
+  if ignoreValue then value = prev and prev.value or '' end
+  if ignoreLease then lease = prev and prev.lease or '0' end
+  changed = true
+  local rec = record(newRev, prev and prev.create or newRev, prev and (prev.ver + 1) or 1, lease, value)
+  writeVersion(ks, key, rec)
+  if not prev then
+    redis.call('ZADD', liveSet(ks), 0, key)
+    redis.call('ZADD', allSet(ks), 0, key)
+  end
+  if prev and prev.lease ~= lease then detach(prev.lease, ks, key) end
+  if lease ~= '0' then redis.call('SADD', leaseKeys(lease), ks .. key) end
+  addEvent('P', ks, key, rec, prev and prev.rec)
+end
+
 -- ends a lease: its keys (both keyspaces) are deleted in one revision, in key order as etcd does
 local function revokeLease(id)
   local members = redis.call('SMEMBERS', leaseKeys(id))
@@ -325,21 +341,10 @@ local function doRange(op)
 end
 
 local function doPut(op)
+  local rev = newRev
   local prev = latest(op.ks, op.key)
-  local value, lease = op.value, op.lease
-  if op.ignoreValue then value = prev and prev.value or '' end
-  if op.ignoreLease then lease = prev and prev.lease or '0' end
-  changed = true
-  local rec = record(newRev, prev and prev.create or newRev, prev and (prev.ver + 1) or 1, lease, value)
-  writeVersion(op.ks, op.key, rec)
-  if not prev then
-    redis.call('ZADD', liveSet(op.ks), 0, op.key)
-    redis.call('ZADD', allSet(op.ks), 0, op.key)
-  end
-  if prev and prev.lease ~= lease then detach(prev.lease, op.ks, op.key) end
-  if lease ~= '0' then redis.call('SADD', leaseKeys(lease), op.ks .. op.key) end
-  addEvent('P', op.ks, op.key, rec, prev and prev.rec)
-  local out = { 'P', newRev }
+  putKey(op.ks, op.key, prev, op.value, op.lease, op.ignoreValue, op.ignoreLease)
+  local out = { 'P', rev }
   if op.prevKv and prev then out[3] = kvReply(op.key, prev, false) end
   return out
 end
@@ -392,6 +397,30 @@ commit()
 local out = { header, succeeded }
 for _, r in ipairs(responses) do out[#out + 1] = r end
 return out
+`;
+
+/**
+ * The common put alone, without the generic request machinery. ARGV: ks, key, value, lease,
+ * prevKv, ignoreValue, ignoreLease. Replies {revision, previous record when asked and present}.
+ */
+const PUT = `
+local ks, key, value, lease = ARGV[1], ARGV[2], ARGV[3], ARGV[4]
+local ignoreValue, ignoreLease = ARGV[6] == '1', ARGV[7] == '1'
+local prev = latest(ks, key)
+if (ignoreValue or ignoreLease) and not prev then return redis.error_reply('DCSGW KEYNOTFOUND') end
+if lease ~= '0' and not ignoreLease and redis.call('EXISTS', leaseHash(lease)) == 0 then return redis.error_reply('DCSGW LEASENOTFOUND') end
+local rev = newRev
+putKey(ks, key, prev, value, lease, ignoreValue, ignoreLease)
+commit()
+if ARGV[5] == '1' and prev then return { rev, prev.rec } end
+return { rev }
+`;
+
+/** The common read of one key now. ARGV: ks, key. Replies {revision, its newest record (a version 0 one is a deletion) when it has one}. */
+const GET = `
+local r = redis.call('ZRANGE', hist(ARGV[1], ARGV[2]), -1, -1)
+if #r == 0 then return { cur } end
+return { cur, r[1] }
 `;
 
 /** ARGV: id, ttl, ks. Grants a lease whose expiry runs on Redis's clock. */
@@ -502,6 +531,8 @@ return { cur, compactRev() }
 
 export const SCRIPTS = {
   kv: PRELUDE + KV,
+  put: PRELUDE + PUT,
+  get: PRELUDE + GET,
   leaseGrant: PRELUDE + LEASE_GRANT,
   leaseRevoke: PRELUDE + LEASE_REVOKE,
   leaseKeepAlive: PRELUDE + LEASE_KEEPALIVE,

@@ -53,7 +53,8 @@ import type {
   WatchOptions,
 } from './backend.js';
 import { EtcdError, Errors, GrpcCode } from './errors.js';
-import { decodeKvReply, deleteArgs, putArgs, rangeArgs, txnArgs, type Arg, type HeaderOf, type Reply } from './redis-codec.js';
+import { decodeKvReply, deleteArgs, parseRecord, rangeArgs, txnArgs, type Arg, type HeaderOf, type Reply } from './redis-codec.js';
+import { EMPTY_BYTES } from './requests.js';
 import { createRedisClient, lastConnectionError, ScriptRunner, type RedisClient } from './redis-connection.js';
 import { SCRIPTS } from './redis-scripts.js';
 import type { RedisBackendOptions } from './redis-url.js';
@@ -90,6 +91,11 @@ function toEtcdError(err: unknown): EtcdError {
 
 function unsupported(what: string): EtcdError {
   return new EtcdError(GrpcCode.UNIMPLEMENTED, `dcsgw: ${what} is not supported by the Redis backend`);
+}
+
+/** A read of one key at the current revision with no filter: the common case, served by the small 'get' script. */
+function isPlainGet(r: RangeRequest): boolean {
+  return r.rangeEnd.length === 0 && r.revision === 0 && r.minModRevision === 0 && r.maxModRevision === 0 && r.minCreateRevision === 0 && r.maxCreateRevision === 0;
 }
 
 const innerHeader: HeaderOf = (revision) => ({ clusterId: 0n, memberId: 0n, revision, raftTerm: 0 });
@@ -156,13 +162,24 @@ export class RedisBackend implements Backend {
   }
 
   async range(req: RangeRequest): Promise<RangeResponse> {
+    if (isPlainGet(req)) {
+      // one key now: a small script and no generic request tree
+      const [rev, rec] = (await this.run('get', [req.keyspace === 'system' ? 's' : 'u', req.key])) as [number, Buffer | undefined];
+      const kv = rec ? parseRecord(req.key, rec) : undefined;
+      const found = kv !== undefined && kv.version > 0;
+      if (!found || req.countOnly) return { header: this.hdr(rev), kvs: [], more: false, count: found ? 1 : 0 };
+      if (req.keysOnly) kv.value = EMPTY_BYTES;
+      return { header: this.hdr(rev), kvs: [kv], more: false, count: 1 };
+    }
     const r = await this.kv([{ requestRange: req }], [], rangeArgs(req));
     return r.responses[0]!.responseRange!;
   }
 
   async put(req: PutRequest): Promise<PutResponse> {
-    const r = await this.kv([{ requestPut: req }], [], putArgs(req));
-    return r.responses[0]!.responsePut!;
+    const f = (b: boolean) => (b ? '1' : '0');
+    const args = [req.keyspace === 'system' ? 's' : 'u', req.key, req.value, req.lease.toString(), f(req.prevKv), f(req.ignoreValue), f(req.ignoreLease)];
+    const [rev, prev] = (await this.run('put', args)) as [number, Buffer | undefined];
+    return prev ? { header: this.hdr(rev), prevKv: parseRecord(req.key, prev) } : { header: this.hdr(rev) };
   }
 
   async deleteRange(req: DeleteRangeRequest): Promise<DeleteRangeResponse> {
