@@ -86,6 +86,8 @@ export interface NativeBackendConfig {
   preVote?: boolean;
   /** etcd's --force-new-cluster (see src/native/node/force-new-cluster.ts). */
   forceNewCluster?: boolean;
+  /** etcd's --strict-reconfig-check (default true): refuse membership changes that would endanger quorum. */
+  strictReconfigCheck?: boolean;
   /** Where the member reports etcd_server_proposals_* and etcd_disk_wal_fsync_duration_seconds (default: the client port's registry). */
   metrics?: NodeMetricsSink;
 }
@@ -533,14 +535,14 @@ class NativeBackendImpl implements NativeBackend {
     const members = this.node.members.list();
     const used = new Set(members.flatMap((m) => m.peerURLs));
     if (req.peerURLs.some((u) => used.has(u))) throw Errors.PeerURLExist;
-    if (req.isLearner) {
-      if (members.filter((m) => m.isLearner).length >= MAX_LEARNERS) throw Errors.TooManyLearners;
-    } else if (!this.readyToAddVotingMember(members)) {
-      throw Errors.MemberNotEnoughStarted;
+    // etcd's mayAddMember (only with --strict-reconfig-check), then the learner cap at apply
+    if (this.strictReconfig) {
+      if (!req.isLearner && !this.readyToAddVotingMember(members)) throw Errors.MemberNotEnoughStarted;
+      // etcd's isConnectedFullySince: every voting member must be reachable before the change.
+      const voters = members.filter((m) => !m.isLearner);
+      if (this.connectedVoters(voters) < voters.length) throw Errors.Unhealthy;
     }
-    // etcd's isConnectedFullySince: every voting member must be reachable before the change.
-    const voters = members.filter((m) => !m.isLearner);
-    if (this.connectedVoters(voters) < voters.length) throw Errors.Unhealthy;
+    if (req.isLearner && members.filter((m) => m.isLearner).length >= MAX_LEARNERS) throw Errors.TooManyLearners;
     let id = 0n;
     while (id === 0n || this.node.members.has(id) || this.node.members.isRemoved(id)) id = randomBytes(8).readBigUInt64BE(0);
     const member: Member = { id, name: '', peerURLs: [...req.peerURLs], clientURLs: [], isLearner: req.isLearner };
@@ -550,6 +552,10 @@ class NativeBackendImpl implements NativeBackend {
       context: encodeMemberContext(member),
     });
     return { header: this.header(), member, members: this.node.members.list() };
+  }
+
+  private get strictReconfig(): boolean {
+    return this.cfg.strictReconfigCheck ?? true;
   }
 
   /** Voting members reachable from here (this member counts), as etcd's numConnectedSince. */
@@ -574,7 +580,7 @@ class NativeBackendImpl implements NativeBackend {
     if (learner) throw learner;
     const m = this.node.members.get(id);
     if (!m) throw Errors.MemberNotFound;
-    if (!m.isLearner) {
+    if (!m.isLearner && this.strictReconfig) {
       const voters = this.node.members.list().filter((x) => !x.isLearner && x.id !== id);
       const nstarted = voters.filter((x) => x.name !== '').length;
       if (voters.length > 0 && nstarted < Math.floor(voters.length / 2) + 1) throw Errors.MemberNotEnoughStarted;
@@ -623,6 +629,12 @@ class NativeBackendImpl implements NativeBackend {
     // etcd: a learner is ready once its match index is at least 90% of the leader's.
     const p = this.node.progress(id);
     if (!p || p.match < 0.9 * this.node.committedIndex()) throw Errors.LearnerNotReady;
+    // etcd's IsReadyToPromoteMember: the started voters plus the learner must be a quorum of the voters plus it
+    if (this.strictReconfig) {
+      const voters = this.node.members.list().filter((x) => !x.isLearner);
+      const nstarted = 1 + voters.filter((x) => x.name !== '').length;
+      if (nstarted < Math.floor((voters.length + 1) / 2) + 1) throw Errors.MemberNotEnoughStarted;
+    }
     await this.node.proposeConfChange({ type: ConfChangeType.AddNode, nodeId: id, context: encodeMemberContext({ ...m, isLearner: false }) });
     return { header: this.header(), members: this.node.members.list() };
   }

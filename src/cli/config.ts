@@ -49,6 +49,8 @@ export interface ServeConfig {
   raw: ReadonlyMap<string, string>;
   /** --force-new-cluster: a member with a data dir restarts as a one-member cluster. */
   forceNewCluster: boolean;
+  /** --strict-reconfig-check (default true). */
+  strictReconfigCheck: boolean;
   /** dcsgw's Consul face beside etcd (--consul-http-addr / --consul-dns-addr); absent: no Consul face. */
   consulListen?: ConsulListenFlags;
 }
@@ -288,6 +290,7 @@ function validated(values: Map<string, string>, consulListen: ConsulListenFlags 
     listenMetricsUrls: splitList(get('listen-metrics-urls')),
     tls: tlsFlagsOf(get, bool),
     forceNewCluster: bool('force-new-cluster'),
+    strictReconfigCheck: bool('strict-reconfig-check'),
     raw: values,
     consulListen,
   };

@@ -103,8 +103,9 @@ export const HONOURED_FLAGS: ReadonlySet<string> = new Set([
   'peer-client-cert-auth', 'peer-trusted-ca-file', 'peer-auto-tls', 'client-crl-file', 'peer-crl-file',
   'peer-cert-allowed-cn', 'cipher-suites', 'client-cert-allowed-hostname', 'peer-cert-allowed-hostname',
   'experimental-peer-skip-client-san-verification',
+  'strict-reconfig-check',
   // the defaults of these are what dcsgw does anyway
-  'strict-reconfig-check', 'enable-v2', 'initial-election-tick-advance', 'max-snapshots', 'max-wals', 'cors', 'host-whitelist',
+  'enable-v2', 'initial-election-tick-advance', 'max-snapshots', 'max-wals', 'cors', 'host-whitelist',
   'auth-token', 'metrics', 'proxy', 'listen-metrics-urls',
   // auth (gateway/etcd/auth/auth-flags.ts)
   'bcrypt-cost', 'auth-token-ttl',
