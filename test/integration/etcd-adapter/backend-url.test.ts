@@ -28,8 +28,6 @@ describe('--backend URLs', () => {
 
   it('refuses what it cannot serve, saying why', () => {
     const cases: Array<[string, string]> = [
-      ['consul://127.0.0.1:8500', 'the Consul backend is not built yet'],
-      ['redis://127.0.0.1:6379', 'the Redis backend is not built yet'],
       ['http://127.0.0.1:2379', 'unsupported backend URL'],
       ['etcd://', 'no host:port given'],
       ['etcd://host', '"host" is not host:port'],
