@@ -4,7 +4,7 @@
 // leads; how far each has replicated (known only on the leader, from raft progress). A client
 // agent (whose Backend is a server's, over the server RPC) shows the same view, with no "self".
 import type { Backend, Member } from '../../adapters/backend.js';
-import { readMembers } from '../../native/cluster/member-record.js';
+import { readMembers, STATUS_NAME } from '../../native/cluster/member-record.js';
 
 export interface RaftIdentity {
   /** False for a client agent: no raft member is this agent. Absent = a server. */
@@ -30,6 +30,8 @@ export interface RaftView {
   servers: RaftServer[];
   /** The Backend member behind each entry of `servers` (same order). */
   members: Member[];
+  /** Each server's status in the member list (serf's words: alive, leaving, left, failed; same order), 'alive' when unlisted. */
+  serfStatus: string[];
   leaderAddress: string;
   leaderId: string;
   /** The store's raft index and term as this member knows them. */
@@ -68,6 +70,7 @@ function joinHostPort(host: string, port: number): string {
 export async function raftView(backend: Backend, id: RaftIdentity): Promise<RaftView> {
   const [status, list, records] = await Promise.all([backend.status(), backend.memberList(false), readMembers(backend, true).catch(() => [])]);
   const nodeIds = new Map(records.map((r) => [r.Name, r.Tags.id ?? '']));
+  const statusOf = new Map(records.map((r) => [r.Name, STATUS_NAME[r.Status] ?? 'none']));
   const selfMemberId = id.server === false ? -1n : status.header.memberId;
   const ownPort = id.ports.server > 0 ? id.ports.server : DEFAULT_SERVER_PORT;
   const progress = new Map((backend.raftStatus?.().progress ?? []).map((p) => [p.id, p.match]));
@@ -95,6 +98,7 @@ export async function raftView(backend: Backend, id: RaftIdentity): Promise<Raft
   return {
     servers,
     members: list.members,
+    serfStatus: servers.map((s) => statusOf.get(s.Node) ?? 'alive'),
     leaderAddress: leader?.Address ?? '',
     leaderId: leader?.ID ?? '',
     index: status.raftIndex,

@@ -43,13 +43,15 @@ interface ServerHealth {
 /** Autopilot's view: a server is healthy while it trails the leader by at most MaxTrailingLogs. */
 function serverHealth(view: RaftView, maxTrailingLogs: number, version: string, stableSince: string): { healthy: boolean; tolerance: number; servers: ServerHealth[] } {
   const leaderIndex = view.servers.find((s) => s.Leader)?.LastIndex ?? view.index;
-  const servers = view.servers.map((s) => {
-    const healthy = view.leaderAddress !== '' && (s.Leader || !view.isLeader || leaderIndex - s.LastIndex <= maxTrailingLogs);
+  const servers = view.servers.map((s, i) => {
+    // autopilot's health: alive in the member list, and (known on the leader) not trailing its log
+    const serf = view.serfStatus[i] ?? 'alive';
+    const healthy = view.leaderAddress !== '' && serf === 'alive' && (s.Leader || !view.isLeader || leaderIndex - s.LastIndex <= maxTrailingLogs);
     return {
       ID: s.ID,
       Name: s.Node,
       Address: s.Address,
-      SerfStatus: 'alive',
+      SerfStatus: serf,
       Version: version,
       Leader: s.Leader,
       LastContact: '0s',
