@@ -103,6 +103,7 @@ export async function migrate(opts: MigrateOptions): Promise<MigrateSummary> {
   let state = opts.dryRun ? undefined : checkpoint.load(job);
   const source: RecordSource = await openSource(src, mapping);
   let sink: RecordSink | undefined;
+  let sourceClosed = false;
   try {
     const opening = await source.open(state?.revision);
     summary.revision = opening.revision;
@@ -162,6 +163,10 @@ export async function migrate(opts: MigrateOptions): Promise<MigrateSummary> {
     summary.bytesPerSecond = Math.round((summary.bytes - (state?.bytes ?? 0)) / Math.max(summary.seconds, 0.001));
     if (sink) checkpoint.remove();
 
+    summary.warnings.push(...source.warnings);
+    // the copy's reader goes before the verification opens its own (a snapshot source holds an index of its keys)
+    await source.close();
+    sourceClosed = true;
     if (sink && opts.verify) {
       progress?.note(`dcsgw migrate: verifying ${summary.keys} keys against ${dst.display}`);
       const again = await openSource(src, mapping);
@@ -171,11 +176,11 @@ export async function migrate(opts: MigrateOptions): Promise<MigrateSummary> {
         await again.close();
       }
     }
-    summary.warnings.push(...source.warnings, ...(sink?.warnings ?? []));
+    summary.warnings.push(...(sink?.warnings ?? []));
     summary.ok = summary.rejected.length === 0 && (summary.verify?.ok ?? true);
     return summary;
   } finally {
     await sink?.close().catch(() => undefined);
-    await source.close().catch(() => undefined);
+    if (!sourceClosed) await source.close().catch(() => undefined);
   }
 }
