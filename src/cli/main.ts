@@ -34,6 +34,11 @@ export async function main(argv: readonly string[], env: NodeJS.ProcessEnv): Pro
   // `dcsgw migrate SRC DST` / `dcsgw mirror SRC DST`: copying and mirroring between stores (src/compat/migrate)
   if (argv[0] === 'migrate') process.exit(await (await import('./migrate/run.js')).runMigrate(argv.slice(1)));
   if (argv[0] === 'mirror') process.exit(await (await import('./mirror/run.js')).runMirror(argv.slice(1)));
+  // `dcsgw tls ca create` / `dcsgw tls cert create`: consul tls's CA and agent certificates (src/cli/tls-command)
+  if (argv[0] === 'tls') {
+    const result = (await import('./tls-command/run.js')).runTlsCommand(argv.slice(1));
+    exitWith(result.code, result.stdout, result.stderr);
+  }
   if (argv[0] === 'consul') {
     const result = await runConsulCommand(argv.slice(1));
     exitWith(result.code, result.stdout, result.stderr);
