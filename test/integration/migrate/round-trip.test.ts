@@ -168,4 +168,35 @@ describe.skipIf(skipUnlessBinaries('etcd', 'etcdctl'))('dcsgw migrate round trip
     expect(human.stdout).toContain(`copied ${FLAGGED.length} keys`);
     expect(human.stdout).not.toContain('verified');
   }, 120_000);
+  it('values up to 1 MiB pass through JSON, a snapshot genuine etcd restores and etcd; Consul refuses one over its 512 KiB transaction limit, reported by key', async () => {
+    const big = Buffer.alloc(1024 * 1024, 7);
+    const mid = Buffer.alloc(600 * 1024, 9);
+    big.write('head', 0);
+    const entries = [
+      { key: 'large/1mib', flags: 5, value: big.toString('base64') },
+      { key: 'large/600kib', flags: 0, value: mid.toString('base64') },
+      { key: 'large/small', flags: 1, value: Buffer.from('x').toString('base64') },
+    ];
+    const { writeFileSync } = await import('node:fs');
+    writeFileSync(join(cwd, 'large.json'), JSON.stringify(entries));
+    const snap = join(cwd, 'large.db');
+    expect((await migrate(cwd, `file:${join(cwd, 'large.json')}`, `file:${snap}`)).verify?.ok).toBe(true);
+    const restored = join(cwd, 'large.etcd');
+    const r = await etcdctl(a.clientUrl, ['snapshot', 'restore', snap, '--data-dir', restored], { timeoutMs: 60_000 });
+    expect(r.code, r.stderr).toBe(0);
+    const c = await startEtcd({ portRange: PORTS, name: 'large', dataDir: restored });
+    const got = await etcdContent(c.clientUrl, 'large/');
+    expect(got.get('large/1mib')?.equals(big)).toBe(true);
+    expect(got.get('large/600kib')?.equals(mid)).toBe(true);
+    const toEtcd = await migrate(cwd, `etcd://${c.clientUrl.slice(7)}`, `etcd://${b.clientUrl.slice(7)}`, '--prefix', 'large/');
+    expect(toEtcd.verify).toMatchObject({ ok: true, checked: 3 });
+    await c.stop();
+
+    const out = await runDcsgw(['migrate', `file:${join(cwd, 'large.json')}`, `consul://${consulAddr}`, '--prefix', 'large/', '--json'], cwd);
+    expect(out.code, out.stderr).toBe(3);
+    const s = JSON.parse(out.stdout) as MigrateSummary;
+    expect(s.rejected.map((x) => x.key).sort()).toEqual(['large/1mib', 'large/600kib']);
+    expect(s.rejected[0]!.reason).toMatch(/Consul's limit of 524288 bytes/);
+    expect(s.verify).toMatchObject({ missing: 2, differing: 0, extra: 0 });
+  }, 120_000);
 });
