@@ -83,7 +83,8 @@ export function serveRpcConnection(socket: Socket, opts: RpcServerOptions): void
         const backend = storeOrRefuse();
         const fn = (backend as unknown as Record<string, ((...a: unknown[]) => unknown) | undefined>)[method];
         if (!fn) throw new Error(`server rpc: ${method} is not supported by this server's store`);
-        result = await fn.apply(backend, args);
+        // JSON has no undefined: an absent optional argument (a keyspace) arrives as null
+        result = await fn.apply(backend, args.map((a) => (a === null ? undefined : a)));
       } else if (method === 'raftStatus') {
         result = storeOrRefuse().raftStatus?.();
       } else if (opts.extensions?.[method]) {
