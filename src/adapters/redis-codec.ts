@@ -32,7 +32,9 @@ function fetchesAll(r: RangeRequest): boolean {
 
 function encodeRange(r: RangeRequest, out: Arg[]): void {
   const fetch = r.limit > 0 && !fetchesAll(r) ? r.limit + 1 : 0;
-  out.push('R', ks(r.keyspace), r.key, r.rangeEnd, String(fetch), String(r.revision), flag(r.keysOnly), flag(r.countOnly));
+  // values sorted by are needed even when only keys are returned (they are dropped after the sort)
+  const keysOnly = r.keysOnly && r.sortTarget !== SortTarget.VALUE;
+  out.push('R', ks(r.keyspace), r.key, r.rangeEnd, String(fetch), String(r.revision), flag(keysOnly), flag(r.countOnly));
 }
 
 function encodePut(r: PutRequest, out: Arg[]): void {
@@ -170,6 +172,7 @@ export function finishRange(req: RangeRequest, reply: Reply[], header: HeaderOf)
     kvs.length = req.limit;
     more = true;
   }
+  if (req.keysOnly) for (const kv of kvs) kv.value = EMPTY_BYTES;
   return { header: header(revision), kvs, more, count };
 }
 

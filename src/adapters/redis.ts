@@ -10,8 +10,9 @@
 // (Redis's TIME) are Redis's, and each process reads the change stream for its own watchers.
 //
 // What Redis cannot honour answers with an explicit error (test/contract/README.md lists them):
-// there is one "member" (the Redis endpoint), so membership changes are refused; there is no bbolt
-// database, so Snapshot is refused; Consul's whole-store snapshot and raft status are absent.
+// there is one "member" (the Redis endpoint), so membership changes are refused; Consul's
+// whole-store snapshot and raft status are absent. Snapshot writes etcd's bbolt format from the
+// kept history (./redis-snapshot.ts), so genuine etcd can be restored from it.
 // Durability is Redis's own: run it with appendonly yes / appendfsync always (and replicas with
 // WAIT-backed failover) for etcd's guarantee that an acknowledged write survives a crash.
 import { createHash, randomBytes } from 'node:crypto';
@@ -58,6 +59,7 @@ import { EMPTY_BYTES } from './requests.js';
 import { createRedisClient, lastConnectionError, ScriptRunner, type RedisClient } from './redis-connection.js';
 import { SCRIPTS } from './redis-scripts.js';
 import type { RedisBackendOptions } from './redis-url.js';
+import { redisSnapshotDb } from './redis-snapshot.js';
 import { RedisWatchHub } from './redis-watch.js';
 
 /** The etcd API release dcsgw serves (what Status reports as the member's version). */
@@ -69,6 +71,9 @@ const LEASE_EXPIRY_INTERVAL_MS = 250;
 const LEASE_EXPIRY_BATCH = 64;
 const COMPACT_BATCH = 256;
 const HASH_BATCH = 256;
+const SNAPSHOT_CHUNK = 32 * 1024;
+/** etcd's cluster version for a 3.4 cluster (what a snapshot's "cluster" bucket holds). */
+const CLUSTER_VERSION = '3.4.0';
 
 /** The errors the scripts raise ("DCSGW <NAME>") as etcd's. */
 const SCRIPT_ERRORS: Record<string, EtcdError> = {
@@ -372,9 +377,20 @@ export class RedisBackend implements Backend {
     return { header: this.hdr((await this.revisions()).revision) };
   }
 
-  // eslint-disable-next-line require-yield
+  /** etcd's bbolt database of the user keyspace (./redis-snapshot.ts), in etcd's 32 KiB chunks. */
   async *snapshot(): AsyncIterable<SnapshotChunk> {
-    throw unsupported('Snapshot (there is no etcd database file; use Redis persistence: BGSAVE / the RDB file)');
+    const now = await this.revisions();
+    let db: Buffer;
+    try {
+      db = await redisSnapshotDb({ client: this.client, prefix: this.prefix, revision: now.revision, compactRevision: now.compactRevision, member: this.member(), clusterVersion: CLUSTER_VERSION });
+    } catch (err) {
+      throw toEtcdError(err);
+    }
+    const header = this.hdr(now.revision);
+    for (let off = 0; off < db.length; off += SNAPSHOT_CHUNK) {
+      const blob = db.subarray(off, off + SNAPSHOT_CHUNK);
+      yield { header, remainingBytes: db.length - off - blob.length, blob };
+    }
   }
 
   async moveLeader(targetID: bigint): Promise<{ header: ResponseHeader }> {

@@ -17,8 +17,6 @@ export const CONTRACT_EXCEPTIONS: Record<string, Record<string, string>> = {
       'a system-keyspace lease carries a marker key in the reserved zone: its grant and its revoke each take one revision (user leases take none, as in etcd)',
   },
   redis: {
-    'snapshot: the database in chunks, down to remainingBytes 0':
-      'the Redis backend has no etcd database file: Snapshot answers UNIMPLEMENTED "dcsgw: Snapshot (there is no etcd database file; use Redis persistence: BGSAVE / the RDB file) is not supported by the Redis backend"',
     'member changes: a learner added, then removed':
       'the one member is the Redis endpoint: memberAdd answers UNIMPLEMENTED "dcsgw: adding a member (the Redis endpoint is the one member; scale Redis with replicas, Sentinel or Cluster) is not supported by the Redis backend"',
   },
