@@ -165,7 +165,7 @@ export class AgentRuntime {
   }
 
   private async startOnce(): Promise<void> {
-    await this.registerNode();
+    await this.registerNodeUntilDone();
     this.registeredNode = true;
     if (this.options.definitions) this.applyDefinitions(this.options.definitions);
     this.restorePersisted();
@@ -598,6 +598,26 @@ export class AgentRuntime {
         this.installCheck(check, p.ChkType, 'remote', p.Token, false);
       } catch (err) {
         this.log.error('failed restoring persisted check', { check: check.CheckID, error: err instanceof Error ? err.message : String(err) });
+      }
+    }
+  }
+
+  /**
+   * The start's node registration is retried until it is written: an agent started while its
+   * cluster has no leader (servers restarted in any order, a client before its servers) registers
+   * itself as soon as there is one, instead of never (Consul's agent keeps syncing the same way).
+   */
+  private async registerNodeUntilDone(): Promise<void> {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        await this.registerNode();
+        if (attempt > 0) this.log.info('registered this node after waiting for the servers', { attempts: attempt + 1 });
+        return;
+      } catch (err) {
+        if (!this.started) throw err;
+        if (attempt === 0) this.log.warn('failed to register this node, retrying until the servers answer', { error: err instanceof Error ? err.message : String(err) });
+        await new Promise((r) => setTimeout(r, Math.min(250 * 2 ** attempt, 2000)).unref());
+        if (!this.started) throw err;
       }
     }
   }
