@@ -1,14 +1,18 @@
 // consul:// and consuls:// --backend URLs (src/adapters/consul-url.ts): the forms, the refusals,
 // and what the adapter then sends: the ACL token as X-Consul-Token and ?dc= on every request (seen
-// by a recording HTTP server), and failover past an agent that does not answer (a dcsgw agent as
-// the live one).
-import { createServer, type IncomingMessage, type Server } from 'node:http';
+// by a recording HTTP server), failover past an agent that does not answer (a dcsgw agent as the
+// live one), and consuls:// with a CA and a client certificate (an HTTPS front that requires client
+// certificates, as a TLS-terminating proxy before Consul, relaying to a dcsgw agent).
+import { readFileSync, rmSync } from 'node:fs';
+import { createServer, request as httpRequest, type IncomingMessage, type Server } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
 import { afterAll, describe, expect, it } from 'vitest';
 import { BackendUrlError, parseBackendUrl } from '../../../src/adapters/backend-url.js';
 import { createConsulBackend } from '../../../src/adapters/consul.js';
 import { openBackend } from '../../../src/adapters/open-backend.js';
 import { putRequest, rangeRequest } from '../../../src/adapters/requests.js';
 import { allocatePorts, hasDcsgwBuild, stopAllProcesses } from '../../support/index.js';
+import { makePki } from '../tls/tls-support.js';
 import { CONSUL_ADAPTER_PORTS, startConsulAgent } from './consul-agent.js';
 
 afterAll(async () => {
@@ -86,6 +90,38 @@ describe('consul:// URLs', () => {
     } finally {
       await backend.close();
       await agent.proc.stop();
+    }
+  });
+
+  it.skipIf(!hasDcsgwBuild())('consuls:// with cacert, cert and key reaches Consul over mutual TLS; without the client certificate it is refused', async () => {
+    const agent = await startConsulAgent('tls');
+    const pki = makePki();
+    const front = createHttpsServer(
+      { key: readFileSync(pki.serverKey), cert: readFileSync(pki.serverCert), ca: readFileSync(pki.ca), requestCert: true, rejectUnauthorized: true },
+      (req, res) => {
+        const up = httpRequest(`${agent.url}${req.url}`, { method: req.method, headers: req.headers }, (answer) => {
+          res.writeHead(answer.statusCode ?? 502, answer.headers);
+          answer.pipe(res);
+        });
+        req.pipe(up);
+      },
+    );
+    const [port] = await allocatePorts(1, CONSUL_ADAPTER_PORTS);
+    await new Promise<void>((r) => front.listen(port, '127.0.0.1', r));
+    try {
+      const withCert = openBackend(parseBackendUrl(`consuls://127.0.0.1:${port}?cacert=${pki.ca}&cert=${pki.clientCert}&key=${pki.clientKey}`));
+      await withCert.ready(10_000);
+      const put = await withCert.put(putRequest(Buffer.from('tls/k'), Buffer.from('over-tls')));
+      expect(put.header.revision).toBeGreaterThan(0);
+      expect((await (await fetch(`${agent.url}/v1/kv/tls/k?raw`)).text())).toBe('over-tls');
+      await withCert.close();
+      const noCert = openBackend(parseBackendUrl(`consuls://127.0.0.1:${port}?cacert=${pki.ca}`));
+      await expect(noCert.ready(1500)).rejects.toThrow();
+      await noCert.close();
+    } finally {
+      front.close();
+      await agent.proc.stop();
+      rmSync(pki.dir, { recursive: true, force: true });
     }
   });
 });
