@@ -1,6 +1,7 @@
 // The Consul HTTP API (/v1/...) on fastify: one plugin per endpoint group (routes/*.ts), bodies
 // taken raw (KV values are bytes; JSON bodies are decoded by the routes, case-insensitively as
 // Consul's decoder does), Consul's plain-text errors, its headers on every answer.
+import type { TlsOptions } from 'node:tls';
 import Fastify, { type FastifyInstance } from 'fastify';
 import type { ConsulContext } from './context.js';
 import { ConsulHttpError } from './http-error.js';
@@ -30,8 +31,10 @@ function wantsPretty(url: string): boolean {
   return q >= 0 && new URLSearchParams(url.slice(q + 1)).has('pretty');
 }
 
-export function buildConsulHttp(ctx: ConsulContext): FastifyInstance {
-  const app = Fastify({ logger: false, bodyLimit: BODY_LIMIT, return503OnClosing: false, forceCloseConnections: true });
+/** `https`: serve over TLS with these options (the agent's HTTPS port, ./tls/https-tls.ts). */
+export function buildConsulHttp(ctx: ConsulContext, https?: TlsOptions): FastifyInstance {
+  const common = { logger: false, bodyLimit: BODY_LIMIT, return503OnClosing: false, forceCloseConnections: true } as const;
+  const app = (https ? Fastify({ ...common, https }) : Fastify(common)) as unknown as FastifyInstance;
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit: BODY_LIMIT }, (_req, body, done) => done(null, body));
   app.addHook('onSend', async (req, reply, payload) => {

@@ -10,8 +10,10 @@ import { formatGoDuration } from '../../compat/agent/go-duration.js';
 import type { AgentIdentity, ConsulContext } from './context.js';
 import { buildConsulHttp, type ConsulHttpServer } from './http-server.js';
 import { startConsulDns } from './dns/index.js';
+import type { TlsProtocolSettings } from './tls/agent-tls-settings.js';
+import { applyProtocolTls, loadProtocolTls } from './tls/https-tls.js';
 
-export type ConsulListenerName = 'http' | 'dns';
+export type ConsulListenerName = 'http' | 'https' | 'dns';
 
 export interface ListenAddress {
   host: string;
@@ -27,6 +29,8 @@ export interface ListenAddress {
 export interface ConsulFaceOptions {
   /** undefined: no HTTP API (Consul's ports.http = -1). */
   http?: ListenAddress;
+  /** undefined: no HTTPS API (Consul's ports.https = -1, its default); `tls`: the agent's tls.https settings. */
+  https?: ListenAddress & { tls: TlsProtocolSettings; autoTls?: boolean };
   /** undefined: no DNS server (ports.dns = -1). */
   dns?: ListenAddress;
   /** Upstream DNS servers for names outside the Consul domain (-recursor / recursors). */
@@ -82,6 +86,9 @@ export interface ConsulFaceHandle {
    */
   readonly runtimeStarted: Promise<void>;
   readonly http: ConsulHttpServer | undefined;
+  readonly https: ConsulHttpServer | undefined;
+  /** Consul's reload of the HTTPS TLS settings: files re-read, used from the next handshake. Throws Consul's error (the old settings stay). */
+  reloadHttpsTls(settings: TlsProtocolSettings): void;
   readonly dns: ConsulDnsHandle | undefined;
   /** Default listeners left out because their port was taken. */
   readonly skipped: readonly SkippedListener[];
@@ -105,7 +112,7 @@ export class ConsulListenError extends Error {
     readonly address: string,
     readonly reason: unknown,
   ) {
-    super(`listen ${listener === 'http' ? 'tcp' : 'udp'} ${address}: ${listenReason(reason)}`);
+    super(`listen ${listener === 'dns' ? 'udp' : 'tcp'} ${address}: ${listenReason(reason)}`);
     this.name = 'ConsulListenError';
   }
 }
@@ -123,8 +130,8 @@ function listenReason(err: unknown): string {
 const FIRST_REQUEST_WAIT_MS = 2000;
 
 /** The HTTP API on host:port; `beforeFirst` (if any) runs before any request is handled, once. */
-async function listenHttp(ctx: ConsulContext, at: ListenAddress, beforeFirst: (() => Promise<void>) | undefined): Promise<ConsulHttpServer> {
-  const app = buildConsulHttp(ctx);
+async function listenHttp(ctx: ConsulContext, at: ListenAddress, beforeFirst: (() => Promise<void>) | undefined, tlsOptions?: import('node:tls').TlsOptions): Promise<ConsulHttpServer> {
+  const app = buildConsulHttp(ctx, tlsOptions);
   if (ctx.logger.isLevelEnabled('debug')) {
     // Consul's agent.http debug line for every request (query strings with a token are not logged by Consul either; none here)
     app.addHook('onResponse', async (req, reply) => {
@@ -182,6 +189,7 @@ export async function startConsulFace(backend: Backend, agent: AgentIdentity, op
   const ctx: ConsulContext = { core, agent, logger, runtime };
   const skipped: SkippedListener[] = [];
   let http: ConsulHttpServer | undefined;
+  let https: ConsulHttpServer | undefined;
   let dns: ConsulDnsHandle | undefined;
 
   let runtimeStarted: Promise<void> | undefined;
@@ -194,6 +202,7 @@ export async function startConsulFace(backend: Backend, agent: AgentIdentity, op
   const closeAll = async (): Promise<void> => {
     await dns?.close().catch(() => undefined);
     await http?.close().catch(() => undefined);
+    await https?.close().catch(() => undefined);
     // a start still waiting for a leader is not waited for long: stopping must not hang without quorum
     if (runtimeStarted) await Promise.race([runtimeStarted.catch(() => undefined), new Promise((res) => setTimeout(res, 1000).unref())]);
     await runtime.stop().catch(() => undefined);
@@ -208,6 +217,16 @@ export async function startConsulFace(backend: Backend, agent: AgentIdentity, op
       } catch (err) {
         if (opts.http.skipIfTaken && isAddressInUse(err)) skipped.push({ listener: 'http', address: where, reason: listenReason(err) });
         else throw new ConsulListenError('http', where, err);
+      }
+    }
+    if (opts.https) {
+      const where = formatHostPort(opts.https.host, opts.https.port);
+      // the files were checked with the configuration; a failure here is a file changed since
+      const loaded = loadProtocolTls(opts.https.tls, opts.https.autoTls);
+      try {
+        https = await listenHttp(ctx, opts.https, r.start === 'first-request' ? () => startRuntime() : undefined, { ...loaded.server, ALPNProtocols: ['http/1.1'] });
+      } catch (err) {
+        throw new ConsulListenError('https', where, err);
       }
     }
     if (opts.dns) {
@@ -241,6 +260,11 @@ export async function startConsulFace(backend: Backend, agent: AgentIdentity, op
     runtime,
     runtimeStarted: started,
     http,
+    https,
+    reloadHttpsTls(settings) {
+      const loaded = loadProtocolTls(settings, opts.https?.autoTls);
+      if (https) applyProtocolTls(https.app.server as unknown as import('node:tls').Server, loaded);
+    },
     dns,
     skipped,
     async stop() {
