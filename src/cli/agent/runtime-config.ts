@@ -7,6 +7,8 @@ import { aclSettingsOf } from '../../compat/acl/settings.js';
 import { parseCheckDefinition, parseServiceDefinition, DefinitionError } from '../../compat/agent/definitions.js';
 import { AgentConfigError, loadConfigPaths, mergeConfigs, parseConfigText, unknownTopLevelKeys, type ConfigFormat, type ConfigObject, type ConfigSource } from './config-sources.js';
 import { parseGoAtoi, parseGoDurationMs, type ParsedAgentFlags } from './flags.js';
+import { AgentTlsConfigError, agentTlsSettings, type AgentTlsSettings } from '../../gateway/consul/tls/agent-tls-settings.js';
+import { checkAgentTls } from '../../gateway/consul/tls/https-tls.js';
 
 export type HclogLevel = 'TRACE' | 'DEBUG' | 'INFO' | 'WARN' | 'ERROR' | 'OFF';
 
@@ -43,7 +45,11 @@ export interface AgentRuntimeConfig {
   clientAddrs: string[];
   /** The HTTP / DNS addresses (addresses.http / addresses.dns, else the client address). */
   httpAddrs: string[];
+  /** addresses.https, else the client address. */
+  httpsAddrs: string[];
   dnsAddrs: string[];
+  /** The tls block and the deprecated TLS keys, merged as Consul's builder does (files checked). */
+  tls: AgentTlsSettings;
   ports: AgentPorts;
   /** True when ports.etcd / -etcd-port was set (a taken port then fails start-up). */
   etcdPortExplicit: boolean;
@@ -396,6 +402,7 @@ export function fromMerged(merged: ConfigObject, devMode: boolean, etcdPortExpli
   if (clientAddrs.length === 0) throw new AgentConfigError('client_addr cannot be empty');
   const httpAddrs = addrList(str(merged, 'addresses.http'));
   const dnsAddrs = addrList(str(merged, 'addresses.dns'));
+  const httpsAddrs = addrList(str(merged, 'addresses.https'));
   for (const [key, list] of [['client_addr', clientAddrs], ['addresses.http', httpAddrs], ['addresses.dns', dnsAddrs], ['bind_addr', [bindAddr]], ['advertise_addr', [advertiseAddr]]] as const) {
     if (list.some((a) => a.includes('{{'))) throw new AgentConfigError(`${key}: go-sockaddr templates are not supported by dcsgw yet; give an IP address`);
     if (list.length > 1) notes.push({ level: 'WARN', message: `dcsgw: ${key} lists several addresses; dcsgw listens on the first one only`, fields: { address: list[0] } });
@@ -438,6 +445,16 @@ export function fromMerged(merged: ConfigObject, devMode: boolean, etcdPortExpli
   if (server && !bootstrap && bootstrapExpect === 0 && !devMode && startJoin.length + retryJoin.length === 0) {
     notes.push({ level: 'WARN', message: 'dcsgw: a server without -bootstrap, -bootstrap-expect or an address to join bootstraps itself as a single-server cluster' });
   }
+  let tls: AgentTlsSettings;
+  try {
+    tls = agentTlsSettings(merged);
+    // Consul loads the key pairs and CAs when it builds its TLS configurator, before it starts anything
+    checkAgentTls(tls);
+  } catch (err) {
+    if (err instanceof AgentTlsConfigError) throw new AgentConfigError(err.message);
+    throw err;
+  }
+  for (const w of tls.warnings) notes.push({ level: 'WARN', message: w });
   const encrypt = str(merged, 'encrypt');
   const watches = get(merged, 'watches');
   if (Array.isArray(watches) && watches.length > 0) {
@@ -476,6 +493,8 @@ export function fromMerged(merged: ConfigObject, devMode: boolean, etcdPortExpli
     advertiseAddrWan: str(merged, 'advertise_addr_wan') || advertiseAddr,
     clientAddrs,
     httpAddrs: httpAddrs.length ? httpAddrs : clientAddrs,
+    httpsAddrs: httpsAddrs.length ? httpsAddrs : clientAddrs,
+    tls,
     dnsAddrs: dnsAddrs.length ? dnsAddrs : clientAddrs,
     ports,
     etcdPortExplicit,
