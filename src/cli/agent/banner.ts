@@ -14,6 +14,7 @@ function goTimeString(iso: string): string {
 export function startingBanner(cfg: AgentRuntimeConfig, nodeId: string): string {
   const info = (s: string): string => `    ${s}\n`;
   const segment = cfg.server ? '<all>' : '';
+  const { https, grpc, internalRpc: rpc } = cfg.tls;
   return (
     '==> Starting Consul agent...\n' +
     info(`          Version: '${CONSUL_VERSION}'`) +
@@ -25,11 +26,11 @@ export function startingBanner(cfg: AgentRuntimeConfig, nodeId: string): string 
     info(`      Client Addr: [${cfg.clientAddrs.join(' ')}] (HTTP: ${cfg.ports.http}, HTTPS: ${cfg.ports.https}, gRPC: ${cfg.ports.grpc}, gRPC-TLS: ${cfg.ports.grpcTls}, DNS: ${cfg.ports.dns})`) +
     info(`     Cluster Addr: ${cfg.advertiseAddr} (LAN: ${cfg.ports.serfLan}, WAN: ${cfg.ports.serfWan})`) +
     info(`Gossip Encryption: ${cfg.encrypt !== ''}`) +
-    info(` Auto-Encrypt-TLS: false`) +
+    info(` Auto-Encrypt-TLS: ${cfg.tls.autoEncrypt}`) +
     info(`     ACLs Enabled: ${cfg.aclEnabled}`) +
-    info(`        HTTPS TLS: Verify Incoming: false, Verify Outgoing: false, Min Version: TLSv1_2`) +
-    info(`         gRPC TLS: Verify Incoming: false, Min Version: TLSv1_2`) +
-    info(` Internal RPC TLS: Verify Incoming: false, Verify Outgoing: false (Verify Hostname: false), Min Version: TLSv1_2`) +
+    info(`        HTTPS TLS: Verify Incoming: ${https.verifyIncoming}, Verify Outgoing: ${https.verifyOutgoing}, Min Version: ${https.tlsMinVersion}`) +
+    info(`         gRPC TLS: Verify Incoming: ${grpc.verifyIncoming}, Min Version: ${grpc.tlsMinVersion}`) +
+    info(` Internal RPC TLS: Verify Incoming: ${rpc.verifyIncoming}, Verify Outgoing: ${rpc.verifyOutgoing} (Verify Hostname: ${rpc.verifyServerHostname}), Min Version: ${rpc.tlsMinVersion}`) +
     '\n' +
     '==> Log data will now stream in as it occurs:\n\n'
   );
