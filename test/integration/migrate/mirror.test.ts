@@ -8,9 +8,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createEtcdBackend } from '../../../src/adapters/etcd.js';
 import { putRequest } from '../../../src/adapters/requests.js';
 import type { CutoverReport } from '../../../src/compat/migrate/mirror.js';
-import { allocatePort, skipUnlessBinaries, startEtcd, stopAllProcesses, waitFor, type RunningMember } from '../../support/index.js';
+import { allocatePort, etcdctl, skipUnlessBinaries, startEtcd, stopAllProcesses, waitFor, type RunningMember } from '../../support/index.js';
 import { mulberry32 } from '../../support/prng.js';
-import { PORTS, diffContent, etcdContent, hasRedis, spawnDcsgw, startRedis, tempDir } from './migrate-support.js';
+import { PORTS, consulFaceOverEtcd, diffContent, etcdContent, hasRedis, spawnDcsgw, startRedis, tempDir } from './migrate-support.js';
 
 const SEED = Number(process.env.MIGRATE_SEED ?? Date.now() % 100_000);
 
@@ -181,4 +181,41 @@ describe.skipIf(skipUnlessBinaries('etcd', 'etcdctl'))(`dcsgw mirror (MIGRATE_SE
       await redis.stop();
     }
   }, 180_000);
+  it('Consul flags set through a Consul face follow; a compaction past the checkpoint while the mirror is down triggers a re-copy', async () => {
+    const srcFace = await consulFaceOverEtcd(a.clientUrl);
+    const dstFace = await consulFaceOverEtcd(b.clientUrl);
+    const cp = join(cwd, 'flags.checkpoint.json');
+    const args = ['mirror', `etcd://${a.clientUrl.slice(7)}`, `etcd://${b.clientUrl.slice(7)}`, '--prefix', 'cx/', '--checkpoint', cp];
+    const put = async (key: string, value: string, flags: number) => expect(await (await fetch(`http://${srcFace.http}/v1/kv/${key}?flags=${flags}`, { method: 'PUT', body: value })).text()).toBe('true');
+    const flagsAt = async (face: string, key: string) => {
+      const res = await fetch(`http://${face}/v1/kv/${key}`);
+      return res.status === 404 ? undefined : ((await res.json()) as Array<{ Flags: number; Value: string }>)[0];
+    };
+    let mirror = spawnDcsgw(args, cwd);
+    await waitFor(() => checkpointOf(cp)?.phase === 'stream', { timeoutMs: 30_000, what: () => mirror.output() });
+    await put('cx/f1', 'v1', 5);
+    await put('cx/f2', 'gone soon', 0);
+    await waitFor(async () => (await flagsAt(dstFace.http, 'cx/f1'))?.Flags === 5, { timeoutMs: 30_000, what: () => mirror.output() });
+    mirror.kill('SIGKILL');
+    await mirror.exited;
+
+    // while the mirror is down: a flags change, a delete, new keys, then a compaction past its checkpoint
+    await put('cx/f1', 'v2', 9);
+    expect((await fetch(`http://${srcFace.http}/v1/kv/cx/f2`, { method: 'DELETE' })).status).toBe(200);
+    for (let i = 0; i < 20; i++) await etcdctl(a.clientUrl, ['put', `cx/p${i}`, `p${i}`]);
+    const rev = (JSON.parse((await etcdctl(a.clientUrl, ['get', 'cx/', '--prefix', '-w', 'json'])).stdout) as { header: { revision: number } }).header.revision;
+    expect((await etcdctl(a.clientUrl, ['compact', String(rev)])).code).toBe(0);
+
+    mirror = spawnDcsgw([...args, '--cutover', '--json'], cwd);
+    expect(await mirror.exited, mirror.output()).toBe(0);
+    expect(mirror.output()).toContain('compacted past revision');
+    const report = JSON.parse(mirror.stdoutText()) as CutoverReport;
+    expect(report.verify).toMatchObject({ ok: true, checked: 21 });
+    const f1 = await flagsAt(dstFace.http, 'cx/f1');
+    expect(f1?.Flags).toBe(9);
+    expect(Buffer.from(f1!.Value, 'base64').toString()).toBe('v2');
+    expect(await flagsAt(dstFace.http, 'cx/f2')).toBeUndefined();
+    await srcFace.proc.stop();
+    await dstFace.proc.stop();
+  }, 120_000);
 });
