@@ -175,6 +175,8 @@ export async function startAgent(argv: readonly string[], hooks: AgentHooks = {}
       throw err;
     }
     face?.runtime.reload(definitionsOf(next));
+    // Consul reloads its TLS configurator with the rest: rotated certificates serve the next connection
+    face?.reloadHttpsTls(next.tls.https);
   };
 
   const serverAddr = `${urlHost(cfg.advertiseAddr)}:${cfg.ports.server > 0 ? cfg.ports.server : 8300}`;
@@ -288,6 +290,7 @@ export async function startAgent(argv: readonly string[], hooks: AgentHooks = {}
       {
         ...(cfg.ports.dns > 0 ? { dns: { host: cfg.dnsAddrs[0]!, port: cfg.ports.dns } } : {}),
         ...(cfg.ports.http > 0 ? { http: { host: cfg.httpAddrs[0]!, port: cfg.ports.http } } : {}),
+        ...(cfg.ports.https > 0 ? { https: { host: cfg.httpsAddrs[0]!, port: cfg.ports.https, tls: cfg.tls.https, autoTls: cfg.tls.autoEncrypt } } : {}),
         recursors: cfg.recursors,
         runtime: {
           ...(cfg.devMode && tempDir ? {} : { dataDir }),
@@ -323,6 +326,7 @@ export async function startAgent(argv: readonly string[], hooks: AgentHooks = {}
     const { host, port } = face.http.address;
     log.info('agent', 'Started HTTP server', host.startsWith('unix://') ? { address: host.slice('unix://'.length), network: 'unix' } : { address: formatHostPort(host, port), network: 'tcp' });
   }
+  if (face.https) log.info('agent', 'Started HTTPS server', { address: formatHostPort(face.https.address.host, face.https.address.port), network: 'tcp' });
   if (etcd) for (const a of etcd.addresses) log.info('agent', 'dcsgw: started etcd v3 API', { address: formatHostPort(a.host, a.port), network: 'tcp' });
 
   if (cfg.pidFile) {
@@ -387,6 +391,7 @@ export async function startAgent(argv: readonly string[], hooks: AgentHooks = {}
         log.info('agent', 'Stopping server', { protocol: 'DNS', address: where, network: 'udp' });
       }
       if (face?.http) log.info('agent', 'Stopping server', { address: formatHostPort(face.http.address.host, face.http.address.port), network: 'tcp', protocol: 'http' });
+      if (face?.https) log.info('agent', 'Stopping server', { address: formatHostPort(face.https.address.host, face.https.address.port), network: 'tcp', protocol: 'https' });
       log.info('agent', 'Waiting for endpoints to shut down');
       await face?.stop().catch(() => undefined);
       await etcd?.close().catch(() => undefined);
