@@ -3,8 +3,9 @@
 // what a user sees through the HTTP API of each: one leader and the same raft configuration
 // everywhere, the member list with statuses, a KV write through one read through another, the
 // leader killed (a new leader within seconds, writes go on, the dead server turns failed with its
-// serfHealth critical), restarted (back from its data dir, no second bootstrap), a fourth server
-// that joins as a non-voter and is promoted by autopilot, and its graceful leave.
+// serfHealth critical and its session's lock released), restarted (back from its data dir, no
+// second bootstrap), a fourth server that joins as a non-voter and is promoted by autopilot, its
+// graceful leave, and force-leave (-prune) of a failed one.
 // Runs against the build (dist/).
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -171,6 +172,11 @@ describe.skipIf(noBuild)('three server agents with -bootstrap-expect=3 and -retr
     const leaderAddr = (await agreedLeader(ADDRS)).replace(/:8300$/, '');
     const dead = [...servers.values()].find((s) => s.addr === leaderAddr)!;
     const rest = ADDRS.filter((a) => a !== leaderAddr);
+    // a lock held by a session of the doomed node (bound to its serfHealth, Consul's default)
+    const created = await fetch(api(dead.addr, '/v1/session/create'), { method: 'PUT', body: JSON.stringify({ Name: 'doomed', LockDelay: '1ms' }) });
+    const session = ((await created.json()) as { ID: string }).ID;
+    const acquired = await fetch(api(dead.addr, `/v1/kv/lab/lock?acquire=${session}`), { method: 'PUT', body: dead.name });
+    expect(await acquired.text()).toBe('true');
     dead.proc.kill('SIGKILL');
     await dead.proc.exited;
     const killedAt = Date.now();
@@ -197,6 +203,12 @@ describe.skipIf(noBuild)('three server agents with -bootstrap-expect=3 and -retr
       return c?.Status === 'critical' ? c : false;
     });
     expect(serf.Output).toBe('Agent not live or unreachable');
+    // serfHealth critical invalidates the node's sessions: the lock is released
+    await waitFor(async () => ((await getJson<unknown[] | null>(rest[0]!, `/v1/session/info/${session}`)) ?? []).length === 0, { what: "the dead node's session invalidated" });
+    const lock = (await getJson<Array<{ Session?: string }>>(rest[1]!, '/v1/kv/lab/lock'))[0]!;
+    expect(lock.Session).toBeUndefined();
+    // the catalog keeps the failed node (until it is reaped), as Consul does
+    expect((await getJson<Array<{ Node: string }>>(rest[0]!, '/v1/catalog/nodes')).map((n) => n.Node)).toContain(dead.name);
     const statuses = Object.fromEntries((await members(rest[1]!)).map((m) => [m.Name, m.Status]));
     expect(statuses).toEqual({ s1: dead.name === 's1' ? 4 : 1, s2: dead.name === 's2' ? 4 : 1, s3: dead.name === 's3' ? 4 : 1 });
 
@@ -253,5 +265,24 @@ describe.skipIf(noBuild)('three server agents with -bootstrap-expect=3 and -retr
     // a left node is deregistered from the catalog
     const nodes = await getJson<Array<{ Node: string }>>(ADDRS[1]!, '/v1/catalog/nodes');
     expect(nodes.map((n) => n.Node)).not.toContain('s4');
+  });
+
+  test('force-leave: a failed server turns left (and its node leaves the catalog); ?prune forgets it', async () => {
+    const s5 = start('s5', '127.0.1.15');
+    await waitFor(async () => (await members(ADDRS[0]!)).find((m) => m.Name === 's5')?.Status === 1, { timeoutMs: 30_000, what: () => `s5 alive\n${outputs()}` });
+    s5.proc.kill('SIGKILL');
+    await s5.proc.exited;
+    await waitFor(async () => (await members(ADDRS[1]!)).find((m) => m.Name === 's5')?.Status === 4, { timeoutMs: 20_000, what: 's5 failed' });
+    const unknown = await fetch(api(ADDRS[2]!, '/v1/agent/force-leave/nobody'), { method: 'PUT' });
+    expect(unknown.status).toBe(500);
+    expect(await unknown.text()).toBe("agent: No node found with name 'nobody'");
+    const fl = await fetch(api(ADDRS[2]!, '/v1/agent/force-leave/s5'), { method: 'PUT' });
+    expect(fl.status).toBe(200);
+    await waitFor(async () => (await members(ADDRS[0]!)).find((m) => m.Name === 's5')?.Status === 3, { what: 's5 left' });
+    expect((await raftConfig(ADDRS[0]!)).map((s) => s.Node)).not.toContain('s5');
+    await waitFor(async () => !(await getJson<Array<{ Node: string }>>(ADDRS[1]!, '/v1/catalog/nodes')).some((n) => n.Node === 's5'), { what: 's5 out of the catalog' });
+    const prune = await fetch(api(ADDRS[0]!, '/v1/agent/force-leave/s5?prune'), { method: 'PUT' });
+    expect(prune.status).toBe(200);
+    await waitFor(async () => !(await members(ADDRS[1]!)).some((m) => m.Name === 's5'), { what: 's5 pruned from the member list' });
   });
 });
