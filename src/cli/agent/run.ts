@@ -342,7 +342,12 @@ export async function startAgent(argv: readonly string[], hooks: AgentHooks = {}
   log.info('agent', 'started state syncer');
   // Consul has loaded the services and checks of its config files when it says it is running: wait
   // for the runtime (a single server elects itself within a few heartbeats)
-  await face.runtimeStarted.catch((err: unknown) => log.error('agent', 'failed to register this node and its services', { error: (err as Error).message }));
+  // (a server of a cluster without quorum yet says it is running after a short wait: its runtime
+  // keeps retrying the registration and finishes once there is a leader)
+  await Promise.race([
+    face.runtimeStarted.catch((err: unknown) => log.error('agent', 'failed to register this node and its services', { error: (err as Error).message })),
+    new Promise((r) => setTimeout(r, 5000).unref()),
+  ]);
   log.info('agent', 'Consul agent running!');
 
   let stopped = false;
