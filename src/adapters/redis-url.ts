@@ -7,7 +7,9 @@
 // Options (any form): ?cacert=FILE&cert=FILE&key=FILE&insecure-skip-tls-verify=true (named as
 // etcdctl names its TLS flags, as in the etcd URL; any of them turns TLS on), &namespace=NAME (the
 // hash tag every key of this store carries, default "dcsgw": several stores can share one Redis),
-// &sentinel-password=PASSWORD (Sentinel's own, when it differs from the data nodes').
+// &sentinel-password=PASSWORD (Sentinel's own, when it differs from the data nodes'),
+// &min-replicas=N[&replica-timeout-ms=MS] (a write is acknowledged only once N replicas have it:
+// Redis WAIT after every write, etcd's "request timed out" when they do not within MS, default 5000).
 // redis-sentinel+tls:// / rediss-sentinel:// and rediss-cluster:// are the TLS spellings.
 import { BackendUrlError } from './backend-url-error.js';
 
@@ -36,6 +38,9 @@ export interface RedisBackendOptions {
   tls?: RedisTls;
   /** The hash tag of every key (default "dcsgw"). */
   namespace?: string;
+  /** Replicas that must have a write before it is acknowledged (Redis WAIT). */
+  minReplicas?: number;
+  replicaTimeoutMs?: number;
   /** The URL without its password, for logs and the member list. */
   display: string;
 }
@@ -44,7 +49,7 @@ export type RedisTarget = { kind: 'redis'; options: RedisBackendOptions; display
 
 const FORMS =
   'redis://[user:password@]host:port[/db], rediss://..., redis-sentinel://host:port[,host:port...]/mastername[/db] or redis-cluster://host:port[,host:port...]';
-const PARAMS = new Set(['cacert', 'cert', 'key', 'insecure-skip-tls-verify', 'namespace', 'sentinel-password']);
+const PARAMS = new Set(['cacert', 'cert', 'key', 'insecure-skip-tls-verify', 'namespace', 'sentinel-password', 'min-replicas', 'replica-timeout-ms']);
 const SCHEMES: Record<string, { mode: RedisBackendOptions['mode']; tls: boolean }> = {
   redis: { mode: 'single', tls: false },
   rediss: { mode: 'single', tls: true },
@@ -136,6 +141,19 @@ export function parseRedisUrl(url: string): RedisTarget {
   if (sentinelPassword !== null) {
     if (kind.mode !== 'sentinel') throw new BackendUrlError(`--backend ${url}: sentinel-password is for redis-sentinel:// URLs`);
     options.sentinelPassword = sentinelPassword;
+  }
+  const minReplicas = params.get('min-replicas');
+  if (minReplicas !== null) {
+    if (!/^[1-9]\d{0,2}$/.test(minReplicas)) throw new BackendUrlError(`--backend ${url}: min-replicas must be a number of replicas (1 or more)`);
+    // WAIT covers the writes of the connection it is sent on; a cluster client spreads its connections
+    if (kind.mode === 'cluster') throw new BackendUrlError(`--backend ${url}: min-replicas is for redis:// and redis-sentinel:// URLs`);
+    options.minReplicas = Number(minReplicas);
+  }
+  const replicaTimeout = params.get('replica-timeout-ms');
+  if (replicaTimeout !== null) {
+    if (minReplicas === null) throw new BackendUrlError(`--backend ${url}: replica-timeout-ms goes with min-replicas`);
+    if (!/^[1-9]\d{0,6}$/.test(replicaTimeout)) throw new BackendUrlError(`--backend ${url}: replica-timeout-ms must be milliseconds (1 or more)`);
+    options.replicaTimeoutMs = Number(replicaTimeout);
   }
   // the display form never shows a password
   const shownQuery = [...params.entries()].map(([k, v]) => `${k}=${k === 'sentinel-password' ? '***' : v}`).join('&');

@@ -152,6 +152,23 @@ export class RedisBackend implements Backend {
     }
   }
 
+  /**
+   * With min-replicas, a write is acknowledged only once that many replicas have it (WAIT covers
+   * every earlier write of this connection); when they do not in time, the answer is etcd's for a
+   * proposal not committed in time: the write may or may not survive a failover.
+   */
+  private async replicated(): Promise<void> {
+    const n = this.options.minReplicas;
+    if (n === undefined) return;
+    let acked: number;
+    try {
+      acked = Number(await this.client.call('WAIT', n, this.options.replicaTimeoutMs ?? 5000));
+    } catch (err) {
+      throw toEtcdError(err);
+    }
+    if (acked < n) throw Errors.Timeout;
+  }
+
   private async revisions(): Promise<{ revision: number; compactRevision: number }> {
     const [revision, compactRevision] = (await this.run('revision', [])) as [number, number];
     this.seen(revision);
@@ -184,22 +201,26 @@ export class RedisBackend implements Backend {
     const f = (b: boolean) => (b ? '1' : '0');
     const args = [req.keyspace === 'system' ? 's' : 'u', req.key, req.value, req.lease.toString(), f(req.prevKv), f(req.ignoreValue), f(req.ignoreLease)];
     const [rev, prev] = (await this.run('put', args)) as [number, Buffer | undefined];
+    await this.replicated();
     return prev ? { header: this.hdr(rev), prevKv: parseRecord(req.key, prev) } : { header: this.hdr(rev) };
   }
 
   async deleteRange(req: DeleteRangeRequest): Promise<DeleteRangeResponse> {
     const r = await this.kv([{ requestDeleteRange: req }], [], deleteArgs(req));
+    await this.replicated();
     return r.responses[0]!.responseDeleteRange!;
   }
 
   async txn(req: TxnRequest): Promise<TxnResponse> {
     // the responses inside a txn carry the revision alone, as etcd's do
     const r = await this.kv(req.success, req.failure, txnArgs(req), innerHeader);
+    await this.replicated();
     return { header: this.hdr(r.revision), succeeded: r.succeeded, responses: r.responses };
   }
 
   async compact(req: CompactionRequest): Promise<CompactionResponse> {
     const rev = (await this.run('compact', [String(req.revision)])) as number;
+    await this.replicated();
     this.hub.noteCompaction(req.revision);
     // the history of each key is trimmed in batches, so no single script holds Redis for long
     for (const ks of ['u', 's']) {
@@ -231,6 +252,7 @@ export class RedisBackend implements Backend {
       const id = req.id !== 0n ? req.id : randomBytes(8).readBigUInt64BE(0) & 0x3fffffffffffffffn || 1n;
       try {
         const rev = (await this.run('leaseGrant', [id.toString(), String(ttl), userLease(req.keyspace)])) as number;
+        await this.replicated();
         return { header: this.hdr(rev), id, ttl, error: '' };
       } catch (err) {
         if (req.id !== 0n || err !== Errors.LeaseExist || attempt > 5) throw err;
@@ -240,6 +262,7 @@ export class RedisBackend implements Backend {
 
   async leaseRevoke(id: bigint, keyspace?: Keyspace): Promise<LeaseRevokeResponse> {
     const rev = (await this.run('leaseRevoke', [id.toString(), userLease(keyspace)])) as number;
+    await this.replicated();
     return { header: this.hdr(rev) };
   }
 

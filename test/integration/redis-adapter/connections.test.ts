@@ -58,6 +58,9 @@ describe('redis:// URLs', () => {
       ['redis-sentinel://h:26379', 'name the master'],
       ['redis-cluster://h:7000/0', 'Redis Cluster has no databases'],
       ['redis-unix://h:1', 'unsupported Redis URL'],
+      ['redis://h:1?min-replicas=0', 'min-replicas must be a number of replicas'],
+      ['redis-cluster://h:1?min-replicas=1', 'min-replicas is for redis:// and redis-sentinel://'],
+      ['redis://h:1?replica-timeout-ms=5', 'replica-timeout-ms goes with min-replicas'],
     ];
     for (const [url, text] of cases) {
       expect(() => parseBackendUrl(url), url).toThrow(BackendUrlError);
@@ -167,6 +170,39 @@ describe.skipIf(skipUnlessRedis())('the adapter over each kind of Redis connecti
       await roundTrip(`redis-sentinel://127.0.0.1:${sentinelPort}/dcsgwmaster`);
     } finally {
       await sentinel.stop();
+      await master.stop();
+    }
+  });
+
+  it('?min-replicas=1: a write is acknowledged once a replica has it; without the replica it answers etcd\'s "request timed out"', async () => {
+    // no 5 s wait before the first full sync
+    const master = await startRedis(['--repl-diskless-sync-delay', '0']);
+    const replica = await startRedis(['--replicaof', '127.0.0.1', String(master.port)]);
+    const be = openBackend(parseBackendUrl(`${master.url}?min-replicas=1&replica-timeout-ms=300`));
+    try {
+      await waitFor(async () => {
+        const r = new Redis({ port: replica.port, lazyConnect: true });
+        try {
+          await r.connect();
+          return String(await r.info('replication')).includes('master_link_status:up');
+        } finally {
+          r.disconnect();
+        }
+      }, { what: 'replica in sync' });
+      await be.ready(10_000);
+      const put = await be.put(putRequest(b('durable/k'), b('v')));
+      // the replica has it by the time the put is acknowledged
+      const r = new Redis({ port: replica.port });
+      expect(await r.get('{dcsgw}:rev')).toBe(String(put.header.revision));
+      r.disconnect();
+      await replica.stop();
+      const err = await be.put(putRequest(b('durable/k'), b('lost?'))).then(
+        () => undefined,
+        (e: unknown) => e as Error,
+      );
+      expect(err?.message).toBe('etcdserver: request timed out');
+    } finally {
+      await be.close();
       await master.stop();
     }
   });
