@@ -1,6 +1,7 @@
 // The ACL objects as Consul's HTTP API shows them (tokens, policies, roles), the built-in ones
 // every datacenter has, and the rules a token's service and node identities stand for.
 import { createHash } from 'node:crypto';
+import type { TemplatedPolicyLink } from './templated-policies.js';
 
 export const ANONYMOUS_ACCESSOR_ID = '00000000-0000-0000-0000-000000000002';
 export const ANONYMOUS_SECRET_ID = 'anonymous';
@@ -29,6 +30,7 @@ export interface StoredToken {
   Roles: PolicyLink[];
   ServiceIdentities: ServiceIdentity[];
   NodeIdentities: NodeIdentity[];
+  TemplatedPolicies?: TemplatedPolicyLink[];
   Local: boolean;
   ExpirationTime?: string;
   CreateTime: string;
@@ -49,6 +51,7 @@ export interface StoredRole {
   Policies: PolicyLink[];
   ServiceIdentities: ServiceIdentity[];
   NodeIdentities: NodeIdentity[];
+  TemplatedPolicies?: TemplatedPolicyLink[];
 }
 
 /** Create / modify revisions of a record (Consul's CreateIndex / ModifyIndex). */

@@ -27,6 +27,7 @@ import {
   type StoredToken,
 } from './model.js';
 import { mergeRules, parseRules, type ParsedRules } from './rules.js';
+import { renderTemplatedPolicy, type TemplatedPolicyLink } from './templated-policies.js';
 
 const ACL_PREFIX = systemKey(SystemPrefix.acl);
 const TOKEN = `${SystemPrefix.acl}token/`;
@@ -219,7 +220,7 @@ export class AclStore {
       });
     for (const r of rawRoles) {
       const role = { ...r, Policies: fixPolicies(r.Policies ?? []) };
-      snap.roles.set(r.ID, { ...role, Hash: hashOf([role.Name, role.Description, role.Policies, role.ServiceIdentities, role.NodeIdentities]) });
+      snap.roles.set(r.ID, { ...role, Hash: hashOf([role.Name, role.Description, role.Policies, role.ServiceIdentities, role.NodeIdentities, role.TemplatedPolicies ?? []]) });
     }
     for (const t of rawTokens) {
       const token = {
@@ -230,7 +231,7 @@ export class AclStore {
           return r ? [{ ID: r.ID, Name: r.Name }] : [];
         }),
       };
-      const view: TokenView = { ...token, Hash: hashOf([token.Description, token.Policies, token.Roles, token.ServiceIdentities, token.NodeIdentities, token.Local, token.ExpirationTime ?? '']) };
+      const view: TokenView = { ...token, Hash: hashOf([token.Description, token.Policies, token.Roles, token.ServiceIdentities, token.NodeIdentities, token.TemplatedPolicies ?? [], token.Local, token.ExpirationTime ?? '']) };
       snap.tokens.set(view.AccessorID, view);
       snap.bySecret.set(view.SecretID, view);
     }
@@ -316,16 +317,25 @@ export class AclStore {
       }
     };
     addPolicies(token.Policies);
-    const identities = (sids: StoredToken['ServiceIdentities'], nids: StoredToken['NodeIdentities']) => {
-      for (const s of sids ?? []) if (!s.Datacenters || s.Datacenters.length === 0 || s.Datacenters.includes(this.settings.datacenter)) texts.push(serviceIdentityRules(s.ServiceName));
+    const inDc = (dcs: string[] | undefined) => !dcs || dcs.length === 0 || dcs.includes(this.settings.datacenter);
+    const identities = (sids: StoredToken['ServiceIdentities'], nids: StoredToken['NodeIdentities'], templated: TemplatedPolicyLink[] | undefined) => {
+      for (const s of sids ?? []) if (inDc(s.Datacenters)) texts.push(serviceIdentityRules(s.ServiceName));
       for (const n of nids ?? []) if (n.Datacenter === this.settings.datacenter) texts.push(nodeIdentityRules(n.NodeName));
+      for (const t of templated ?? []) {
+        if (!inDc(t.Datacenters)) continue;
+        try {
+          texts.push(renderTemplatedPolicy(t.TemplateName, t.TemplateVariables));
+        } catch {
+          // checked when written; a template unknown to this version grants nothing
+        }
+      }
     };
-    identities(token.ServiceIdentities, token.NodeIdentities);
+    identities(token.ServiceIdentities, token.NodeIdentities, token.TemplatedPolicies);
     for (const link of token.Roles) {
       const role = snap.roles.get(link.ID);
       if (!role) continue;
       addPolicies(role.Policies);
-      identities(role.ServiceIdentities, role.NodeIdentities);
+      identities(role.ServiceIdentities, role.NodeIdentities, role.TemplatedPolicies);
     }
     return mergeRules(texts.map((t) => this.rulesOf(t)));
   }
@@ -341,6 +351,7 @@ export class AclStore {
       Roles: fields.Roles ?? [],
       ServiceIdentities: fields.ServiceIdentities ?? [],
       NodeIdentities: fields.NodeIdentities ?? [],
+      ...(fields.TemplatedPolicies?.length ? { TemplatedPolicies: fields.TemplatedPolicies } : {}),
       Local: fields.Local ?? false,
       ...(fields.ExpirationTime ? { ExpirationTime: fields.ExpirationTime } : {}),
       CreateTime: fields.CreateTime ?? new Date().toISOString(),

@@ -21,6 +21,7 @@ import {
   type StoredToken,
 } from '../../../compat/acl/model.js';
 import { parseGoDurationNs } from '../../../compat/agent/go-duration.js';
+import { renderTemplatedPolicy, TEMPLATED_POLICIES, TemplatedPolicyError, templateVariablesOf, type TemplatedPolicyLink } from '../../../compat/acl/templated-policies.js';
 import { installAclEnforcement, permissionDenied, requestToken, resolveRequest } from '../acl-enforce.js';
 import type { ConsulContext } from '../context.js';
 import { ConsulHttpError, methodNotAllowed } from '../http-error.js';
@@ -49,6 +50,7 @@ function tokenJson(t: TokenView, showSecret: boolean, stub = false): Record<stri
   if (t.Roles.length) out.Roles = t.Roles;
   if (t.ServiceIdentities?.length) out.ServiceIdentities = t.ServiceIdentities;
   if (t.NodeIdentities?.length) out.NodeIdentities = t.NodeIdentities;
+  if (t.TemplatedPolicies?.length) out.TemplatedPolicies = t.TemplatedPolicies;
   out.Local = t.Local;
   if (t.ExpirationTime) out.ExpirationTime = t.ExpirationTime;
   out.CreateTime = t.CreateTime;
@@ -74,6 +76,7 @@ function roleJson(r: RoleView): Record<string, unknown> {
   if (r.Policies.length) out.Policies = r.Policies;
   if (r.ServiceIdentities?.length) out.ServiceIdentities = r.ServiceIdentities;
   if (r.NodeIdentities?.length) out.NodeIdentities = r.NodeIdentities;
+  if (r.TemplatedPolicies?.length) out.TemplatedPolicies = r.TemplatedPolicies;
   out.Hash = r.Hash;
   out.CreateIndex = r.CreateIndex;
   out.ModifyIndex = r.ModifyIndex;
@@ -131,6 +134,21 @@ function nodeIdentities(v: unknown, owner: string): NodeIdentity[] {
     if (!SERVICE_NAME_RE.test(name)) throw new AclError(500, `Node identity has an invalid name. Only lowercase alphanumeric characters, '-' and '_' are allowed`);
     if (dc === '') throw new AclError(500, `Node identity is missing the datacenter field on this ${owner}`);
     return { NodeName: name, Datacenter: dc };
+  });
+}
+
+/** TemplatedPolicies of a token or role: names and variables checked by rendering them. */
+function templatedPolicies(v: unknown): TemplatedPolicyLink[] {
+  return list(v).map((x) => {
+    const name = s(f(x, 'TemplateName'));
+    const vars = templateVariablesOf(f(x, 'TemplateVariables'));
+    try {
+      renderTemplatedPolicy(name, vars);
+    } catch (err) {
+      throw new AclError(500, (err as Error).message);
+    }
+    const dcs = list(f(x, 'Datacenters')).map(s);
+    return { TemplateName: name, ...(vars ? { TemplateVariables: vars } : {}), ...(dcs.length ? { Datacenters: dcs } : {}) };
   });
 }
 
@@ -263,6 +281,7 @@ export function aclRoutes(app: FastifyInstance, ctx: ConsulContext): void {
     const roles = links(f(body, 'Roles'));
     const sids = serviceIdentities(f(body, 'ServiceIdentities'), 'token');
     const nids = nodeIdentities(f(body, 'NodeIdentities'), 'token');
+    const templated = templatedPolicies(f(body, 'TemplatedPolicies'));
     const local = f(body, 'Local') === true;
     const description = s(f(body, 'Description'));
     const ttl = ttlMs(f(body, 'ExpirationTTL'));
@@ -287,6 +306,7 @@ export function aclRoutes(app: FastifyInstance, ctx: ConsulContext): void {
           Roles: resolvedRoles,
           ServiceIdentities: sids,
           NodeIdentities: nids,
+          TemplatedPolicies: templated,
           Local: local,
           ExpirationTime: expiration,
         });
@@ -305,6 +325,7 @@ export function aclRoutes(app: FastifyInstance, ctx: ConsulContext): void {
         Roles: resolvedRoles,
         ServiceIdentities: sids,
         NodeIdentities: nids,
+        ...(templated.length ? { TemplatedPolicies: templated } : {}),
         Local: existing.Local,
         ...(existing.ExpirationTime ? { ExpirationTime: existing.ExpirationTime } : {}),
         CreateTime: existing.CreateTime,
@@ -368,6 +389,7 @@ export function aclRoutes(app: FastifyInstance, ctx: ConsulContext): void {
           Roles: t.Roles,
           ServiceIdentities: t.ServiceIdentities,
           NodeIdentities: t.NodeIdentities,
+          TemplatedPolicies: t.TemplatedPolicies,
           Local: t.Local,
           ExpirationTime: t.ExpirationTime,
         });
@@ -488,6 +510,7 @@ export function aclRoutes(app: FastifyInstance, ctx: ConsulContext): void {
     const policies = links(f(body, 'Policies'));
     const sids = serviceIdentities(f(body, 'ServiceIdentities'), 'role');
     const nids = nodeIdentities(f(body, 'NodeIdentities'), 'role');
+    const templated = templatedPolicies(f(body, 'TemplatedPolicies'));
     const roleId = await store.mutate((snap) => {
       const clash = [...snap.roles.values()].find((r) => r.Name === name && r.ID !== idFromUrl);
       if (clash) throw new AclError(500, `Invalid Role: A Role with Name ${JSON.stringify(name)} already exists`);
@@ -499,6 +522,7 @@ export function aclRoutes(app: FastifyInstance, ctx: ConsulContext): void {
         Policies: resolvePolicyLinks(snap, policies),
         ServiceIdentities: sids,
         NodeIdentities: nids,
+        ...(templated.length ? { TemplatedPolicies: templated } : {}),
       };
       return { ops: [store.putOp(store.roleKey(role.ID), role)], result: role.ID };
     });
@@ -544,6 +568,42 @@ export function aclRoutes(app: FastifyInstance, ctx: ConsulContext): void {
       if (policy) roles = roles.filter((r) => r.Policies.some((p) => p.ID === policy));
       return sendRead(req, reply, roles.map(roleJson));
     },
+  });
+
+  // ---- templated policies ----
+
+  route('/v1/acl/templated-policies', {
+    GET: async (req, reply) => {
+      await need(req, 'read');
+      return sendRead(req, reply, TEMPLATED_POLICIES);
+    },
+  });
+  app.all('/v1/acl/templated-policy/name/*', async (req, reply) => {
+    if (!settings.enabled) throw new ConsulHttpError(401, ACL_DISABLED);
+    if (req.method !== 'GET') throw methodNotAllowed(req.method);
+    await need(req, 'read');
+    const name = decodeURIComponent((req.params as { '*': string })['*']);
+    const t = TEMPLATED_POLICIES[name];
+    if (!t) throw new ConsulHttpError(404, `Invalid templated policy Name: ${name}`);
+    return sendRead(req, reply, t);
+  });
+  app.all('/v1/acl/templated-policy/preview/*', async (req, reply) => {
+    if (!settings.enabled) throw new ConsulHttpError(401, ACL_DISABLED);
+    if (req.method !== 'POST') throw methodNotAllowed(req.method);
+    await need(req, 'write');
+    const name = decodeURIComponent((req.params as { '*': string })['*']);
+    if (!TEMPLATED_POLICIES[name]) throw new ConsulHttpError(404, `Invalid templated policy Name: ${name}`);
+    const vars = templateVariablesOf(decodeBody(req, 'ACLToken'));
+    let rules: string;
+    try {
+      rules = renderTemplatedPolicy(name, vars);
+    } catch (err) {
+      if (err instanceof TemplatedPolicyError) throw new ConsulHttpError(400, err.message);
+      throw err;
+    }
+    const id = randomUUID();
+    const policy = { ID: id, Name: `synthetic-policy-${id.replaceAll('-', '').slice(0, 16)}`, Description: `synthetic policy generated from templated policy: ${name}`, Rules: rules, Hash: '', CreateIndex: 0, ModifyIndex: 0 };
+    return reply.send(JSON.stringify(policy));
   });
 
   // ---- the agent's own tokens (kept in memory until a restart, as Consul without token persistence) ----
