@@ -164,7 +164,8 @@ export class ConsulBackend implements Backend {
   // ---- KV ----
 
   async range(req: RangeRequest): Promise<RangeResponse> {
-    const mode = req.serializable ? { stale: '' } : { consistent: '' };
+    // a read pinned at a revision is never ?stale: a lagging follower could answer from before it
+    const mode = req.serializable ? (req.revision > 0 ? {} : { stale: '' }) : { consistent: '' };
     const cr = consulRange(req.keyspace, req.key, req.rangeEnd);
     let key: string | undefined;
     if (cr.single) {
