@@ -366,7 +366,7 @@ function filterAnswer(path: string, body: Json, id: Identity): Filtered | 'deny'
   if (path.startsWith('/v1/session/') && arr) return keep(arr, (s) => az.allowed('session', 'read', str(field(s, 'Node'))));
   if (path === '/v1/event/list' && arr) return keep(arr, (e) => az.allowed('event', 'read', str(field(e, 'Name'))));
   if (path.startsWith('/v1/coordinate/node/') && arr) return keep(arr, (n) => nodeOk(field(n, 'Node')));
-  if (path === '/v1/query' && arr) return keep(arr, (q) => az.allowed('query', 'read', str(field(q, 'Name'))));
+  if ((path === '/v1/query' || /^\/v1\/query\/[^/]+$/.test(path)) && arr) return keep(arr, (q) => az.allowed('query', 'read', str(field(q, 'Name'))));
   if (path.startsWith('/v1/query/') && path.endsWith('/execute') && obj) {
     const nodes = field(obj, 'Nodes');
     if (Array.isArray(nodes)) {

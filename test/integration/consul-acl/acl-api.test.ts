@@ -244,6 +244,22 @@ describe('ACL tokens, policies and roles', () => {
     expect((await call(f.url, 'PUT', '/v1/agent/service/register', { token: t.SecretID, body: { Name: 'other', Port: 1 } })).status).toBe(403);
   });
 
+  it('ACL lists block on ?index until the ACL table moves', async () => {
+    const first = await call(f.url, 'GET', '/v1/acl/policies', { token: root });
+    const index = Number(first.headers.get('x-consul-index'));
+    const started = Date.now();
+    const blocked = call(f.url, 'GET', `/v1/acl/policies?index=${index}&wait=20s`, { token: root });
+    let answered = false;
+    void blocked.then(() => (answered = true));
+    await new Promise((r) => setTimeout(r, 300));
+    expect(answered).toBe(false);
+    await call(f.url, 'PUT', '/v1/acl/policy', { token: root, body: { Name: 'wakes-the-watcher' } });
+    const after = await blocked;
+    expect(Date.now() - started).toBeLessThan(15_000);
+    expect(Number(after.headers.get('x-consul-index'))).toBeGreaterThan(index);
+    expect(after.json<Policy[]>().some((p) => p.Name === 'wakes-the-watcher')).toBe(true);
+  });
+
   it('wrong methods get 405; replication status answers as a primary datacenter', async () => {
     expect((await call(f.url, 'POST', '/v1/acl/tokens', { token: root })).status).toBe(405);
     const repl = await call(f.url, 'GET', '/v1/acl/replication', { token: root });

@@ -162,6 +162,9 @@ describe('agent, session, event, query, operator, snapshot, status', () => {
     expect(q.status).toBe(200);
     expect((await call(f.url, 'POST', '/v1/query', { token: t.secret, body: { Name: 'other', Service: { Service: 'web' } } })).text).toBe(denied(t.accessor, 'query:write', 'other'));
     expect((await call(f.url, 'GET', '/v1/query', { token: 'anonymous' })).json()).toEqual([]);
+    const qid = q.json<{ ID: string }>().ID;
+    expect((await call(f.url, 'GET', `/v1/query/${qid}`, { token: 'anonymous' })).json()).toEqual([]);
+    expect((await call(f.url, 'GET', `/v1/query/${qid}`, { token: t.secret })).json<unknown[]>().length).toBe(1);
   });
 
   it('operator needs operator:read/write; snapshots a management token; status needs nothing', async () => {

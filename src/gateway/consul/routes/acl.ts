@@ -215,6 +215,7 @@ export function aclRoutes(app: FastifyInstance, ctx: ConsulContext): void {
       if (!settings.enabled) throw new ConsulHttpError(401, ACL_DISABLED);
       const h = handlers[req.method as 'GET'];
       if (!h) throw methodNotAllowed(req.method);
+      if (req.method === 'GET') await waitForAclChange(req);
       try {
         return await h(req, reply);
       } catch (err) {
@@ -225,6 +226,19 @@ export function aclRoutes(app: FastifyInstance, ctx: ConsulContext): void {
     });
   };
 
+  /** A blocking read (?index=N): wait until the ACL table moves past N (or ?wait runs out), then answer. */
+  const waitForAclChange = async (req: FastifyRequest): Promise<void> => {
+    const opts = parseQueryOptions(req);
+    if (opts.index === 0 || store.index() > opts.index) return;
+    const abort = new AbortController();
+    const onClose = () => abort.abort();
+    req.raw.socket?.once('close', onClose);
+    try {
+      await ctx.core.tracker.waitForChange(['acls'], opts.index, opts.waitMs, abort.signal);
+    } finally {
+      req.raw.socket?.off('close', onClose);
+    }
+  };
   const who = async (req: FastifyRequest): Promise<Identity> => resolveRequest(store, req);
   const need = async (req: FastifyRequest, level: 'read' | 'write'): Promise<Identity> => {
     const id = await who(req);
