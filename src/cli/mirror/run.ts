@@ -84,8 +84,11 @@ export async function runMirror(argv: readonly string[]): Promise<number> {
         1,
         (report.ok
           ? `cutover complete: ${report.destination} is identical to ${report.source} at source revision ${report.revision} (${v.checked} keys verified)\n`
-          : `cutover verification FAILED at source revision ${report.revision}: ${v.missing} missing, ${v.differing} differing, ${v.extra} extra (source ${v.sourceKeys}, destination ${v.destinationKeys})\n` +
-            v.mismatches.map((m) => `  ${m.problem}: ${m.key}\n`).join('')) + `${report.keysCopied} keys copied, ${report.eventsApplied} change events applied\n`,
+          : !v.ok
+            ? `cutover verification FAILED at source revision ${report.revision}: ${v.missing} missing, ${v.differing} differing, ${v.extra} extra (source ${v.sourceKeys}, destination ${v.destinationKeys})\n` +
+              v.mismatches.slice(0, 20).map((m) => `  ${m.problem}: ${m.key}\n`).join('')
+            : `cutover NOT complete: ${report.destination} matched ${report.source} at source revision ${report.revision}, but ${report.sourceChangedAfter}\n`) +
+          `${report.keysCopied} keys copied, ${report.eventsApplied} change events applied\n`,
       );
     }
     return report.ok ? 0 : 3;

@@ -58,6 +58,8 @@ export interface CutoverReport {
   keysCopied: number;
   eventsApplied: number;
   verify: VerifyReport;
+  /** Set when the source's prefix changed after the verified revision (writers still running): the destination is behind. */
+  sourceChangedAfter?: string;
   ok: boolean;
 }
 
@@ -326,8 +328,12 @@ export class Mirror {
       const at = this.gauges.appliedRevision;
       this.log(`dcsgw mirror: cutover: caught up at source revision ${at}; verifying`);
       const verify = await verifyCopy(new BackendRecords(sourceBackend, this.mapping.source), at, this.mapping, dest);
-      if (verify.ok) this.checkpoint.remove();
-      return { source: this.src.display, destination: this.dst.display, revision: at, keysCopied: this.gauges.keysCopied, eventsApplied: this.gauges.eventsApplied, verify, ok: verify.ok };
+      const changed = await this.changedSince(source, at);
+      const ok = verify.ok && !changed;
+      if (ok) this.checkpoint.remove();
+      const report: CutoverReport = { source: this.src.display, destination: this.dst.display, revision: at, keysCopied: this.gauges.keysCopied, eventsApplied: this.gauges.eventsApplied, verify, ok };
+      if (changed) report.sourceChangedAfter = changed;
+      return report;
     } finally {
       clearInterval(statusTimer);
       watch?.cancel();
@@ -335,6 +341,20 @@ export class Mirror {
       await sourceBackend.close().catch(() => undefined);
       await destBackend.close().catch(() => undefined);
     }
+  }
+
+  /**
+   * Whether the source's prefix moved on after revision `at` (a cutover needs its writers stopped):
+   * keys written since, or a different key count (deletes). Undefined when it did not.
+   */
+  private async changedSince(source: BackendRecords, at: number): Promise<string | undefined> {
+    const key = this.mapping.source.length > 0 ? this.mapping.source : Buffer.from([0]);
+    const rangeEnd = this.mapping.source.length > 0 ? prefixEnd(this.mapping.source) : Buffer.from([0]);
+    const written = await source.backend.range(rangeRequest(key, { rangeEnd, countOnly: true, minModRevision: at + 1 }));
+    const now = await source.backend.range(rangeRequest(key, { rangeEnd, countOnly: true }));
+    const then = await source.backend.range(rangeRequest(key, { rangeEnd, countOnly: true, revision: at })).catch(() => now);
+    if (written.count === 0 && now.count === then.count) return undefined;
+    return `the source changed after revision ${at} (${written.count} keys written, ${now.count - then.count} keys more or fewer): stop its writers, then run the cutover again`;
   }
 
   statusLine(): string {
