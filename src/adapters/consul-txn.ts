@@ -7,8 +7,9 @@
 //     deletes, is read from Consul (plain GETs);
 //  2. plan: the compares are evaluated on what was read (through an overlay of the transaction's
 //     own earlier writes, for nested txns), the branch taken is turned into Consul operations, and
-//     every key whose state decided something is guarded: check-index / check-not-exists, or the
-//     write itself as cas / delete-cas at the index that was read;
+//     every key whose state decided something is guarded: by the write of that key itself (cas /
+//     delete-cas at the index that was read), else by a check-index / check-not-exists placed
+//     before the writes — so a compare-and-put of a key is one Consul operation;
 //  3. commit: one PUT /v1/txn. A guard failing means someone wrote in between: read and plan again.
 //
 // Range operations inside the transaction are Consul reads inside the same Consul transaction
@@ -101,8 +102,10 @@ class StateView {
   readonly read = new Map<string, ConsulEntry | null>();
   /** This transaction's own writes so far: null = deleted. */
   readonly overlay = new Map<string, ConsulEntry | null>();
-  /** Keys whose read state is already guarded in the plan. */
-  readonly guarded = new Set<string>();
+  /** Keys whose read state decided something and needs a standalone guard at commit. */
+  readonly needGuard = new Set<string>();
+  /** Keys whose read state the plan's write of them checks itself (cas / delete-cas at the read index). */
+  readonly folded = new Set<string>();
   /** Keys whose read state came from the cache, not from Consul. */
   readonly fromCache = new Set<string>();
 
@@ -142,20 +145,38 @@ class Planner {
     this.slots.push(slot);
   }
 
-  /** Guards the read state of `k` unless this plan already did or wrote it. */
+  /**
+   * Marks the read state of `k` as deciding something: unless a write of `k` later in the plan
+   * checks it itself (cas / delete-cas), a check-index / check-not-exists guards it at commit.
+   */
   private guard(k: string): void {
-    if (this.view.guarded.has(k) || this.view.overlay.has(k)) return;
-    this.view.guarded.add(k);
-    const e = this.view.read.get(k);
-    if (e) this.emit({ Verb: 'check-index', Key: k, Index: e.ModifyIndex }, { kind: 'one' });
-    else this.emit({ Verb: 'check-not-exists', Key: k }, { kind: 'none' });
+    if (this.view.folded.has(k) || this.view.overlay.has(k)) return;
+    this.view.needGuard.add(k);
   }
 
-  /** True the first time a key's read state is used by a write (which then guards it itself). */
+  /** True the first time a key's read state is used by a write, which then guards it itself. */
   private takeGuard(k: string): boolean {
-    if (this.view.guarded.has(k) || this.view.overlay.has(k)) return false;
-    this.view.guarded.add(k);
+    if (this.view.folded.has(k) || this.view.overlay.has(k)) return false;
+    this.view.folded.add(k);
+    this.view.needGuard.delete(k);
     return true;
+  }
+
+  /** The standalone guards, placed before every write (they check states read before the transaction). */
+  guards(): { ops: Array<{ KV: KvOp }>; slots: Slot[] } {
+    const ops: Array<{ KV: KvOp }> = [];
+    const slots: Slot[] = [];
+    for (const k of this.view.needGuard) {
+      const e = this.view.read.get(k);
+      if (e) {
+        ops.push({ KV: { Verb: 'check-index', Key: k, Index: e.ModifyIndex } });
+        slots.push({ kind: 'one' });
+      } else {
+        ops.push({ KV: { Verb: 'check-not-exists', Key: k } });
+        slots.push({ kind: 'none' });
+      }
+    }
+    return { ops, slots };
   }
 
   private resolve(e: ConsulEntry, revision: number): ConsulEntry {
@@ -473,6 +494,9 @@ export async function runTxn(ctx: TxnContext, t: TxnRequest): Promise<TxnRespons
     const view = await readPhase(ctx.http, reads, ctx.cache);
     const plan = new Planner(view, ctx);
     const build = await plan.txn(t);
+    const guards = plan.guards();
+    plan.ops.unshift(...guards.ops);
+    plan.slots.unshift(...guards.slots);
     if (plan.needsRevision) {
       plan.ops.unshift({ KV: { Verb: 'set', Key: REVISION_KEY, Value: randomBytes(8).toString('base64') } });
       plan.slots.unshift({ kind: 'one', write: true });

@@ -99,6 +99,21 @@ describe.skipIf(!hasDcsgwBuild())('the Consul adapter over a Consul server proce
     expect([got.value.toString(), got.modRevision]).toEqual(['mine-again', put.header.revision]);
   });
 
+  it("64 compare-and-puts fit Consul's 64 operations (each put checks its own compare); 65 puts answer etcd's error", async () => {
+    const keys = Array.from({ length: 64 }, (_, i) => b(`cap/${String(i).padStart(2, '0')}`));
+    const res = await one.txn({
+      compare: keys.map((key) => ({ result: CompareResult.EQUAL, target: CompareTarget.CREATE, key, rangeEnd: EMPTY, createRevision: 0 })),
+      success: keys.map((key) => ({ requestPut: putRequest(key, b('x')) })),
+      failure: [],
+    });
+    expect(res.succeeded).toBe(true);
+    expect((await one.range(rangeRequest(b('cap/'), { rangeEnd: b('cap0'), countOnly: true }))).count).toBe(64);
+    const tooMany = await one
+      .txn({ compare: [], success: [...keys, b('cap/64')].map((key) => ({ requestPut: putRequest(key, b('y')) })), failure: [] })
+      .catch((e: unknown) => e);
+    expect((tooMany as EtcdError).message).toBe('etcdserver: too many operations in txn request');
+  });
+
   it("a value beyond Consul's 512 KiB transaction is refused with a clear error; one within it passes", async () => {
     await one.put(putRequest(b('big/ok'), Buffer.alloc(300 * 1024, 1)));
     expect((await one.range(rangeRequest(b('big/ok')))).kvs[0]!.value.length).toBe(300 * 1024);
