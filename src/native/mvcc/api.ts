@@ -83,7 +83,7 @@ export interface AuthQueries {
   /** Added with --no-password (etcd's Authenticate answers "password was given for no password user" for it). */
   isNoPasswordUser?(name: string): boolean;
   /** checkPassword with the hash computed off the event loop. */
-  checkPasswordAsync?(name: string, password: string): Promise<number>;
+  checkPasswordAsync?(name: string, password: string, signal?: AbortSignal): Promise<number>;
   /** The user of a live simple token (its TTL restarts, etcd's resetSimpleToken), or undefined (unknown, or unused for its TTL). */
   simpleTokenUser?(token: string, nowMs: number): string | undefined;
   isRangePermitted(user: string, key: Buffer, rangeEnd: Buffer): boolean;

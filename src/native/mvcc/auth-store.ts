@@ -312,9 +312,9 @@ export class AuthStore implements AuthQueries {
     return this.revision;
   }
 
-  async checkPasswordAsync(name: string, password: string): Promise<number> {
+  async checkPasswordAsync(name: string, password: string, signal?: AbortSignal): Promise<number> {
     const u = this.users.get(name);
-    if (!u || u.noPassword || !(await verifyPasswordAsync(u.hashedPassword, password))) throw Errors.AuthFailed;
+    if (!u || u.noPassword || !(await verifyPasswordAsync(u.hashedPassword, password, signal))) throw Errors.AuthFailed;
     return this.revision;
   }
 

@@ -1,10 +1,13 @@
 // etcd's password hashes: bcrypt as Go's golang.org/x/crypto/bcrypt writes them ("$2a$<cost>$..."),
 // so an auth store moved into genuine etcd (bbolt snapshot) keeps working passwords, and the
-// reverse. bcrypt at cost 10 takes hundreds of milliseconds in pure JavaScript: the hashing and
-// the checks run on one worker thread, never on the event loop that carries raft heartbeats.
+// reverse. bcrypt at cost 10 takes tens to hundreds of milliseconds: the hashing and the checks
+// run on a pool of worker threads (one per core, as Go runs them on all cores), never on the event
+// loop that carries raft heartbeats, nor on libuv's thread pool that carries the WAL's writes. A
+// worker uses the native @node-rs/bcrypt when it loads, else the pure-JavaScript bcryptjs.
 // Hashes written by earlier dcsgw versions (salted scrypt, "scrypt1:" prefix) still verify.
 import { randomBytes, scrypt, scryptSync, timingSafeEqual } from 'node:crypto';
 import { createRequire } from 'node:module';
+import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import bcrypt from 'bcryptjs';
 
@@ -30,11 +33,20 @@ function isLegacyScrypt(stored: Buffer): boolean {
   return stored.length === LEGACY_SCRYPT_TAG.length + LEGACY_SALT_BYTES + LEGACY_KEY_BYTES && stored.subarray(0, LEGACY_SCRYPT_TAG.length).equals(LEGACY_SCRYPT_TAG);
 }
 
-// ---- the worker thread: one, started on first use, not keeping the process alive
+// ---- the worker threads: started on first use, never keeping the process alive
 
 const WORKER_SOURCE = `
 const { parentPort, workerData } = require('node:worker_threads');
-const bcrypt = require(workerData.bcryptPath);
+const bcryptjs = require(workerData.bcryptPath);
+// hashing keeps bcryptjs (it takes the Go-style salt chosen by the caller); checks, the hot path of
+// logins, use the native module when there is one
+let compareSync = bcryptjs.compareSync;
+if (workerData.nativePath) {
+  try {
+    compareSync = require(workerData.nativePath).verifySync;
+  } catch {}
+}
+const bcrypt = { hashSync: bcryptjs.hashSync, compareSync };
 parentPort.on('message', ({ id, op, password, salt, hash }) => {
   try {
     const value = op === 'hash' ? bcrypt.hashSync(password, salt) : bcrypt.compareSync(password, hash);
@@ -46,13 +58,15 @@ parentPort.on('message', ({ id, op, password, salt, hash }) => {
 `;
 
 type Pending = { resolve: (v: string | boolean) => void; reject: (e: Error) => void };
+type Job = { op: 'hash'; password: string; salt: string } | { op: 'compare'; password: string; hash: string };
 
+/** One worker thread and the jobs it has been given. */
 class BcryptWorker {
   private worker: Worker | undefined;
   private nextId = 0;
   private readonly pending = new Map<number, Pending>();
 
-  run(msg: { op: 'hash'; password: string; salt: string } | { op: 'compare'; password: string; hash: string }): Promise<string | boolean> {
+  run(msg: Job): Promise<string | boolean> {
     const w = this.ensure();
     const id = ++this.nextId;
     return new Promise((resolve, reject) => {
@@ -64,9 +78,16 @@ class BcryptWorker {
 
   private ensure(): Worker {
     if (this.worker) return this.worker;
-    // the CommonJS build of bcryptjs, loadable by an eval'd worker
-    const bcryptPath = createRequire(import.meta.url).resolve('bcryptjs');
-    const w = new Worker(WORKER_SOURCE, { eval: true, workerData: { bcryptPath } });
+    const require = createRequire(import.meta.url);
+    // the CommonJS build of bcryptjs, loadable by an eval'd worker; the native module when it resolves
+    const bcryptPath = require.resolve('bcryptjs');
+    let nativePath = '';
+    try {
+      nativePath = require.resolve('@node-rs/bcrypt');
+    } catch {
+      // not installed for this platform: bcryptjs alone
+    }
+    const w = new Worker(WORKER_SOURCE, { eval: true, workerData: { bcryptPath, nativePath } });
     w.unref();
     w.on('message', (m: { id: number; value?: string | boolean; error?: string }) => {
       const p = this.pending.get(m.id);
@@ -88,7 +109,50 @@ class BcryptWorker {
   }
 }
 
-const worker = new BcryptWorker();
+/** A job waiting for a worker; dropped if its caller gave up meanwhile. */
+interface Queued {
+  job: Job;
+  signal: AbortSignal | undefined;
+  resolve: (v: string | boolean) => void;
+  reject: (e: Error) => void;
+}
+
+/**
+ * One worker per core, one job each at a time; the rest wait here, so a login whose client has
+ * gone (a flood of attempts that time out) is dropped instead of costing a bcrypt round.
+ */
+class BcryptPool {
+  private readonly workers = Array.from({ length: Math.max(1, availableParallelism()) }, () => ({ worker: new BcryptWorker(), busy: false }));
+  private readonly queue: Queued[] = [];
+
+  run(job: Job, signal?: AbortSignal): Promise<string | boolean> {
+    return new Promise((resolve, reject) => {
+      if (signal?.aborted) return reject(new Error('bcrypt: caller gave up'));
+      this.queue.push({ job, signal, resolve, reject });
+      this.pump();
+    });
+  }
+
+  private pump(): void {
+    for (const slot of this.workers) {
+      if (slot.busy) continue;
+      let next = this.queue.shift();
+      while (next?.signal?.aborted) {
+        next.reject(new Error('bcrypt: caller gave up'));
+        next = this.queue.shift();
+      }
+      if (!next) return;
+      const { job, resolve, reject } = next;
+      slot.busy = true;
+      slot.worker.run(job).then(resolve, reject).finally(() => {
+        slot.busy = false;
+        this.pump();
+      });
+    }
+  }
+}
+
+const worker = new BcryptPool();
 
 /** The proposer's side of UserAdd / UserChangePassword: a Go-compatible bcrypt hash at `cost`. */
 export async function hashPasswordAsync(password: string, cost: number = BCRYPT_DEFAULT_COST): Promise<Buffer> {
@@ -102,8 +166,8 @@ export function hashPasswordSync(password: string, cost: number = BCRYPT_DEFAULT
 }
 
 /** Whether `password` matches a stored hash (bcrypt, or the legacy scrypt of older data dirs). */
-export async function verifyPasswordAsync(stored: Buffer, password: string): Promise<boolean> {
-  if (isBcrypt(stored)) return (await worker.run({ op: 'compare', password, hash: stored.toString('latin1') })) as boolean;
+export async function verifyPasswordAsync(stored: Buffer, password: string, signal?: AbortSignal): Promise<boolean> {
+  if (isBcrypt(stored)) return (await worker.run({ op: 'compare', password, hash: stored.toString('latin1') }, signal)) as boolean;
   if (!isLegacyScrypt(stored)) return false;
   const salt = stored.subarray(LEGACY_SCRYPT_TAG.length, LEGACY_SCRYPT_TAG.length + LEGACY_SALT_BYTES);
   return new Promise((resolve, reject) =>

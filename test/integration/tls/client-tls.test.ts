@@ -89,11 +89,13 @@ describe.skipIf(skipUnlessBinaries('etcd', 'etcdctl', 'openssl', 'curl'))('clien
     expect(cols(runs.dcsgw[3])).toEqual(cols(runs.etcd[3]));
   });
 
-  it('a client without a certificate, with another CA\'s certificate, or not trusting the server: the same etcdctl error', async () => {
+  it('a client without a certificate, with another CA\'s, an expired, a self-signed or a revoked certificate, or not trusting the server: the same etcdctl error', async () => {
     const cases: Record<string, string[]> = {
       'no client cert': [`--cacert=${pki.ca}`],
       'other CA client cert': [`--cacert=${pki.ca}`, `--cert=${pki.otherClientCert}`, `--key=${pki.otherClientKey}`],
       'revoked client cert (CRL)': [`--cacert=${pki.ca}`, `--cert=${pki.revokedCert}`, `--key=${pki.revokedKey}`],
+      'expired client cert': [`--cacert=${pki.ca}`, `--cert=${pki.expiredCert}`, `--key=${pki.expiredKey}`],
+      'self-signed client cert': [`--cacert=${pki.ca}`, `--cert=${pki.selfSignedCert}`, `--key=${pki.selfSignedKey}`],
       'server not trusted': [`--cacert=${pki.otherCa}`, `--cert=${pki.clientCert}`, `--key=${pki.clientKey}`],
     };
     for (const [what, flags] of Object.entries(cases)) {

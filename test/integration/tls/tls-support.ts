@@ -33,16 +33,22 @@ export interface Pki {
   farIpKey: string;
   farDnsCert: string;
   farDnsKey: string;
+  /** Signed by `ca` but valid only in 2020. */
+  expiredCert: string;
+  expiredKey: string;
+  /** Its own issuer (no CA). */
+  selfSignedCert: string;
+  selfSignedKey: string;
 }
 
 function ossl(dir: string, args: string[]): void {
   execFileSync('openssl', args, { cwd: dir, stdio: ['ignore', 'ignore', 'pipe'] });
 }
 
-function issue(dir: string, name: string, cn: string, caName: string, ext: string): void {
+function issue(dir: string, name: string, cn: string, caName: string, ext: string, validity: string[] = ['-days', '3']): void {
   ossl(dir, ['ecparam', '-name', 'prime256v1', '-genkey', '-noout', '-out', `${name}.key`]);
   ossl(dir, ['req', '-new', '-key', `${name}.key`, '-subj', `/CN=${cn}`, '-out', `${name}.csr`]);
-  ossl(dir, ['ca', '-batch', '-config', `${caName}.cnf`, '-extfile', ext, '-days', '3', '-in', `${name}.csr`, '-out', `${name}.pem`, '-notext']);
+  ossl(dir, ['ca', '-batch', '-config', `${caName}.cnf`, '-extfile', ext, ...validity, '-in', `${name}.csr`, '-out', `${name}.pem`, '-notext']);
 }
 
 function makeCa(dir: string, name: string, cn: string): void {
@@ -89,6 +95,9 @@ export function makePki(): Pki {
   writeFileSync(join(dir, 'far-dns.cnf'), 'subjectAltName=DNS:nohost.invalid\nextendedKeyUsage=clientAuth\n');
   issue(dir, 'far-ip', 'far-ip', 'ca', 'far-ip.cnf');
   issue(dir, 'far-dns', 'far-dns', 'ca', 'far-dns.cnf');
+  issue(dir, 'expired', 'client', 'ca', 'ext.cnf', ['-startdate', '20200101000000Z', '-enddate', '20200102000000Z']);
+  ossl(dir, ['ecparam', '-name', 'prime256v1', '-genkey', '-noout', '-out', 'selfsigned.key']);
+  ossl(dir, ['req', '-x509', '-new', '-key', 'selfsigned.key', '-subj', '/CN=client', '-days', '3', '-addext', 'subjectAltName=IP:127.0.0.1', '-addext', 'extendedKeyUsage=clientAuth', '-out', 'selfsigned.pem']);
   ossl(dir, ['ca', '-config', 'ca.cnf', '-revoke', 'revoked.pem']);
   ossl(dir, ['ca', '-config', 'ca.cnf', '-gencrl', '-out', 'ca.crl']);
   const p = (f: string): string => join(dir, f);
@@ -111,6 +120,10 @@ export function makePki(): Pki {
     farIpKey: p('far-ip.key'),
     farDnsCert: p('far-dns.pem'),
     farDnsKey: p('far-dns.key'),
+    expiredCert: p('expired.pem'),
+    expiredKey: p('expired.key'),
+    selfSignedCert: p('selfsigned.pem'),
+    selfSignedKey: p('selfsigned.key'),
   };
 }
 

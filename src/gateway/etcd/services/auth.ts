@@ -70,14 +70,15 @@ export function authMethods(deps: ServiceDeps, gate: AuthGate): MethodDef[] {
       gate.tokens.clear();
       return r;
     }),
-    unary(`${P}Authenticate`, 'AuthenticateRequest', 'AuthenticateResponse', async (req) => {
+    unary(`${P}Authenticate`, 'AuthenticateRequest', 'AuthenticateResponse', async (req, ctx) => {
       // etcd's CheckPassword: not enabled first, then the user and password.
       const { header, value: q } = await read((q) => {
         if (!q.status().enabled) throw Errors.AuthNotEnabled;
         if (q.isNoPasswordUser?.(req.name)) throw NoPasswordUser;
         return q;
       });
-      if (q.checkPasswordAsync) await q.checkPasswordAsync(req.name, req.password);
+      // a login whose client has gone by the time a bcrypt worker is free is not checked at all
+      if (q.checkPasswordAsync) await q.checkPasswordAsync(req.name, req.password, ctx.signal);
       else q.checkPassword(req.name, req.password);
       const issued = await gate.issueToken(req.name);
       return { header: issued.header ?? header, token: issued.token };
