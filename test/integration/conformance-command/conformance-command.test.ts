@@ -111,8 +111,10 @@ describe.skipIf(skipUnlessBinaries('etcd', 'etcdctl') || !hasDcsgwBuild())('dcsg
       startEtcd({ portRange: PORTS, name: 'genuine' }),
       startDcsgw({ portRange: PORTS, name: 'dcsgw', extraArgs: ['--consul-http-addr', `127.0.0.1:${consulPort}`, '--consul-dns-addr', 'off'] }),
     ]);
-    // a user's own data, which a conformance run must leave as it is
+    // a user's own data, which a conformance run must leave as it is: one key sorting before the
+    // run prefix (~conformance/...), one after it (a from-key delete of a scenario would reach it)
     await etcdctl(genuine.endpoints, ['put', 'app/config', 'keep me']);
+    await etcdctl(genuine.endpoints, ['put', '\u00fcber/config', 'keep me too']);
     etcdProxy = await rewritingTcpProxy(genuine.clientPort, '"etcdserver":"3.4.23"', '"etcdserver":"3.4.99"');
     consulProxy = await rewritingHttpProxy(consulPort, 'Missing key name', 'Missing the key');
   }, 60_000);
@@ -123,7 +125,7 @@ describe.skipIf(skipUnlessBinaries('etcd', 'etcdctl') || !hasDcsgwBuild())('dcsg
   });
 
   it('grades genuine etcd and dcsgw as conforming (exit 0) and leaves no key behind', { timeout: 240_000 }, async () => {
-    const before = await etcdctl(genuine.endpoints, ['get', 'app/config', '-w', 'json']);
+    const before = await etcdctl(genuine.endpoints, ['get', '', '--from-key', '-w', 'json']);
     const [onGenuine, onDcsgw] = await Promise.all([
       conformance('--target', `etcd://127.0.0.1:${genuine.clientPort}`),
       conformance('--target', `etcd://127.0.0.1:${dcsgw.clientPort}`),
@@ -136,11 +138,12 @@ describe.skipIf(skipUnlessBinaries('etcd', 'etcdctl') || !hasDcsgwBuild())('dcsg
       expect(run.stderr).toMatch(/conformance etcd: \d+\/\d+ scenarios/); // progress
     }
     expect(onGenuine.stdout).toContain('reference: recorded answers of etcd 3.4.23');
-    // only the user's key is left, untouched (same value, same mod revision)
+    // only the user's keys are left, untouched (same values, same mod revisions)
     const keys = await etcdctl(genuine.endpoints, ['get', '', '--from-key', '--keys-only']);
-    expect(keys.stdout.split('\n').filter(Boolean)).toEqual(['app/config']);
-    const after = await etcdctl(genuine.endpoints, ['get', 'app/config', '-w', 'json']);
+    expect(keys.stdout.split('\n').filter(Boolean)).toEqual(['app/config', '\u00fcber/config']);
+    const after = await etcdctl(genuine.endpoints, ['get', '', '--from-key', '-w', 'json']);
     const kv = (r: { stdout: string }) => (JSON.parse(r.stdout) as { kvs: unknown[] }).kvs;
+    expect(kv(before)).toHaveLength(2);
     expect(kv(after)).toEqual(kv(before));
     const left = await etcdctl(dcsgw.endpoints, ['get', '', '--from-key', '--keys-only']);
     expect(left.stdout.trim()).toBe('');

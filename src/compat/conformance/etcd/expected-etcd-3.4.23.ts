@@ -118,14 +118,6 @@ export const genuineEtcd: RecordedTranscripts = {
    "seed\nput {P}a\nput {P}b\nput {P}c\nput {P}b",
    "$ etcdctl get {P}a {P}c -w json\n{\"header\":{\"cluster_id\":<CLUSTER>,\"member_id\":<MEMBER>,\"revision\":R+4,\"raft_term\":T+0},\"kvs\":[{\"key\":\"<RUN64>Z2V0LXJhbmdlLWpzb24vYQ==\",\"create_revision\":R+1,\"mod_revision\":R+1,\"version\":1,\"value\":\"MQ==\"},{\"key\":\"<RUN64>Z2V0LXJhbmdlLWpzb24vYg==\",\"create_revision\":R+2,\"mod_revision\":R+4,\"version\":2,\"value\":\"MjI=\"}],\"count\":2}\n\n[rc=0]"
   ],
-  "get-from-key-simple": [
-   "seed\nput {P}a\nput {P}b\nput {P}c\nput {P}b",
-   "$ etcdctl get {P}b --from-key --limit=2 -w simple\n<RUN>/get-from-key-simple/b\n22\n<RUN>/get-from-key-simple/c\n3\n\n[rc=0]"
-  ],
-  "get-from-key-json": [
-   "seed\nput {P}a\nput {P}b\nput {P}c\nput {P}b",
-   "$ etcdctl get {P}b --from-key --limit=2 -w json\n{\"header\":{\"cluster_id\":<CLUSTER>,\"member_id\":<MEMBER>,\"revision\":R+4,\"raft_term\":T+0},\"kvs\":[{\"key\":\"<RUN64>Z2V0LWZyb20ta2V5LWpzb24vYg==\",\"create_revision\":R+2,\"mod_revision\":R+4,\"version\":2,\"value\":\"MjI=\"},{\"key\":\"<RUN64>Z2V0LWZyb20ta2V5LWpzb24vYw==\",\"create_revision\":R+3,\"mod_revision\":R+3,\"version\":1,\"value\":\"Mw==\"}],\"count\":2}\n\n[rc=0]"
-  ],
   "get-limit-simple": [
    "seed\nput {P}a\nput {P}b\nput {P}c\nput {P}b",
    "$ etcdctl get {P} --prefix --limit=2 -w simple\n<RUN>/get-limit-simple/a\n1\n<RUN>/get-limit-simple/b\n22\n\n[rc=0]"
@@ -306,11 +298,6 @@ export const genuineEtcd: RecordedTranscripts = {
   "del-prefix-prev": [
    "seed\nput {P}a\nput {P}b\nput {P}c\nput {P}b",
    "$ etcdctl del {P} --prefix --prev-kv\n3\n<RUN>/del-prefix-prev/a\n1\n<RUN>/del-prefix-prev/b\n22\n<RUN>/del-prefix-prev/c\n3\n\n[rc=0]"
-  ],
-  "del-from-key": [
-   "seed\nput {P}a\nput {P}b\nput {P}c\nput {P}b",
-   "$ etcdctl del {P}b --from-key --prev-kv\n2\n<RUN>/del-from-key/b\n22\n<RUN>/del-from-key/c\n3\n\n[rc=0]",
-   "$ etcdctl get {P} --prefix\n<RUN>/del-from-key/a\n1\n\n[rc=0]"
   ],
   "del-range": [
    "seed\nput {P}a\nput {P}b\nput {P}c\nput {P}b",
@@ -569,9 +556,6 @@ export const genuineEtcd: RecordedTranscripts = {
   "err-get-bad-order": [
    "$ etcdctl get {P}a --order=SIDEWAYS\n\n[stderr]\nError: bad sort order SIDEWAYS\n\n[rc=4]"
   ],
-  "err-get-prefix-and-from-key": [
-   "$ etcdctl get {P}a --prefix --from-key\n\n[stderr]\nError: `--prefix` and `--from-key` cannot be set at the same time, choose one\n\n[rc=128]"
-  ],
   "err-get-range-and-prefix": [
    "$ etcdctl get {P}a {P}b --prefix\n\n[stderr]\nError: too many arguments, only accept one argument when `--prefix` or `--from-key` is set\n\n[rc=128]"
   ],
@@ -607,9 +591,6 @@ export const genuineEtcd: RecordedTranscripts = {
   ],
   "err-lease-bad-id": [
    "$ etcdctl lease timetolive zzzz\n\n[stderr]\nError: bad lease ID arg (strconv.ParseInt: parsing \"zzzz\": invalid syntax), expecting ID in Hex\n\n[rc=128]"
-  ],
-  "err-del-prefix-and-from-key": [
-   "$ etcdctl del {P}a --prefix --from-key\n\n[stderr]\nError: `--prefix` and `--from-key` cannot be set at the same time, choose one\n\n[rc=128]"
   ],
   "err-txn-bad-compare-op": [
    "$ etcdctl txn -i\ncompares:\n\n[rc=2]"
@@ -679,10 +660,6 @@ export const genuineEtcd: RecordedTranscripts = {
    "seed\nput {P}a\nput {P}a",
    "grpc KV.Range\n{\"count\":\"1\",\"header\":{\"cluster_id\":\"<CLUSTER>\",\"member_id\":\"<MEMBER>\",\"raft_term\":\"T+0\",\"revision\":\"R+2\"},\"kvs\":[{\"create_revision\":\"R+1\",\"key\":\"<RUN>/g-range-rev/a\",\"lease\":\"0\",\"mod_revision\":\"R+1\",\"value\":\"1\",\"version\":\"1\"}],\"more\":false}",
    "grpc KV.Range\nERROR code=11 (OUT_OF_RANGE) message=\"etcdserver: mvcc: required revision is a future revision\""
-  ],
-  "g-range-from-key": [
-   "seed\nput {P}a",
-   "grpc KV.Range\n{\"count\":\"1\",\"header\":{\"cluster_id\":\"<CLUSTER>\",\"member_id\":\"<MEMBER>\",\"raft_term\":\"T+0\",\"revision\":\"R+1\"},\"kvs\":[{\"create_revision\":\"R+1\",\"key\":\"<RUN>/g-range-from-key/a\",\"lease\":\"0\",\"mod_revision\":\"R+1\",\"value\":\"1\",\"version\":\"1\"}],\"more\":false}"
   ],
   "g-range-empty-key": [
    "grpc KV.Range\nERROR code=3 (INVALID_ARGUMENT) message=\"etcdserver: key is not provided\""
@@ -980,15 +957,6 @@ export const genuineEtcd: RecordedTranscripts = {
    "grpc KV.DeleteRange\n{\"deleted\":\"2\",\"header\":{\"cluster_id\":\"<CLUSTER>\",\"member_id\":\"<MEMBER>\",\"raft_term\":\"T+0\",\"revision\":\"R+4\"},\"prev_kvs\":[{\"create_revision\":\"R+1\",\"key\":\"<RUN>/edge-del-range-all-versions/a\",\"lease\":\"0\",\"mod_revision\":\"R+2\",\"value\":\"2\",\"version\":\"2\"},{\"create_revision\":\"R+3\",\"key\":\"<RUN>/edge-del-range-all-versions/b\",\"lease\":\"0\",\"mod_revision\":\"R+3\",\"value\":\"1\",\"version\":\"1\"}]}",
    "grpc KV.Range\n{\"count\":\"1\",\"header\":{\"cluster_id\":\"<CLUSTER>\",\"member_id\":\"<MEMBER>\",\"raft_term\":\"T+0\",\"revision\":\"R+4\"},\"kvs\":[{\"create_revision\":\"R+1\",\"key\":\"<RUN>/edge-del-range-all-versions/a\",\"lease\":\"0\",\"mod_revision\":\"R+2\",\"value\":\"2\",\"version\":\"2\"}],\"more\":false}"
   ],
-  "edge-bulk-300": [
-   "seed: 300 puts\n",
-   "$ etcdctl get {P} --prefix --keys-only --limit=5 --sort-by=MODIFY --order=DESCEND\n<RUN>/edge-bulk-300/k181\n\n<RUN>/edge-bulk-300/k062\n\n<RUN>/edge-bulk-300/k243\n\n<RUN>/edge-bulk-300/k124\n\n<RUN>/edge-bulk-300/k005\n\n\n[rc=0]",
-   "$ etcdctl get {P} --prefix --limit=3 -w json\n{\"header\":{\"cluster_id\":<CLUSTER>,\"member_id\":<MEMBER>,\"revision\":R+300,\"raft_term\":T+0},\"kvs\":[{\"key\":\"<RUN64>ZWRnZS1idWxrLTMwMC9rMDAw\",\"create_revision\":R+1,\"mod_revision\":R+1,\"version\":1,\"value\":\"djA=\"},{\"key\":\"<RUN64>ZWRnZS1idWxrLTMwMC9rMDAx\",\"create_revision\":R+180,\"mod_revision\":R+180,\"version\":1,\"value\":\"djE3OQ==\"},{\"key\":\"<RUN64>ZWRnZS1idWxrLTMwMC9rMDAy\",\"create_revision\":R+59,\"mod_revision\":R+59,\"version\":1,\"value\":\"djU4\"}],\"more\":true,\"count\":300}\n\n[rc=0]",
-   "$ etcdctl get {P}k150 --from-key --keys-only --limit=4\n<RUN>/edge-bulk-300/k150\n\n<RUN>/edge-bulk-300/k151\n\n<RUN>/edge-bulk-300/k152\n\n<RUN>/edge-bulk-300/k153\n\n\n[rc=0]",
-   "grpc KV.Range\n{\"count\":\"300\",\"header\":{\"cluster_id\":\"<CLUSTER>\",\"member_id\":\"<MEMBER>\",\"raft_term\":\"T+0\",\"revision\":\"R+300\"},\"kvs\":[],\"more\":false}",
-   "$ etcdctl del {P}k1 --prefix\n100\n\n[rc=0]",
-   "$ etcdctl get {P} --prefix --keys-only --limit=2 --sort-by=KEY --order=DESCEND\n<RUN>/edge-bulk-300/k299\n\n<RUN>/edge-bulk-300/k298\n\n\n[rc=0]"
-  ],
   "edge-txn-range-in-compare-missing": [
    "grpc KV.Txn\n{\"header\":{\"cluster_id\":\"<CLUSTER>\",\"member_id\":\"<MEMBER>\",\"raft_term\":\"T+0\",\"revision\":\"R+0\"},\"responses\":[{\"response\":\"response_range\",\"response_range\":{\"count\":\"0\",\"header\":{\"cluster_id\":\"0\",\"member_id\":\"0\",\"raft_term\":\"0\",\"revision\":\"R+0\"},\"kvs\":[],\"more\":false}}],\"succeeded\":true}"
   ],
@@ -1029,10 +997,6 @@ export const genuineEtcd: RecordedTranscripts = {
   ],
   "edge-watch-empty-key": [
    "grpc stream Watch.Watch\n{\"cancel_reason\":\"\",\"canceled\":false,\"compact_revision\":\"0\",\"created\":true,\"events\":[],\"fragment\":false,\"header\":{\"cluster_id\":\"<CLUSTER>\",\"member_id\":\"<MEMBER>\",\"raft_term\":\"T+0\",\"revision\":\"R+0\"},\"watch_id\":\"0\"}"
-  ],
-  "edge-watch-range-from-key-history": [
-   "seed\nput {P}a\nput {P}z",
-   "grpc stream Watch.Watch\n{\"cancel_reason\":\"\",\"canceled\":false,\"compact_revision\":\"0\",\"created\":true,\"events\":[],\"fragment\":false,\"header\":{\"cluster_id\":\"<CLUSTER>\",\"member_id\":\"<MEMBER>\",\"raft_term\":\"T+0\",\"revision\":\"R+2\"},\"watch_id\":\"0\"}\n{\"cancel_reason\":\"\",\"canceled\":false,\"compact_revision\":\"0\",\"created\":false,\"events\":[{\"kv\":{\"create_revision\":\"R+2\",\"key\":\"<RUN>/edge-watch-range-from-key-history/z\",\"lease\":\"0\",\"mod_revision\":\"R+2\",\"value\":\"2\",\"version\":\"1\"},\"prev_kv\":null,\"type\":\"PUT\"}],\"fragment\":false,\"header\":{\"cluster_id\":\"<CLUSTER>\",\"member_id\":\"<MEMBER>\",\"raft_term\":\"T+0\",\"revision\":\"R+2\"},\"watch_id\":\"0\"}"
   ],
   "edge-watch-nodelete-prevkv": [
    "seed\nput {P}a",

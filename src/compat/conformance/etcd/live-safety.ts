@@ -4,7 +4,7 @@
 // names, sizes) are not the corpus's to predict. Scenarios that stay write only under their own
 // key prefix, revoke the leases they grant, and read only what they wrote or what every etcd
 // 3.4 answers alike.
-import type { Scenario, Step } from './types.js';
+import type { Scenario, Step, StepContext } from './types.js';
 
 /** etcdctl commands a live run never issues, with the reason shown in the report. */
 const CTL_COMMANDS: Record<string, string> = {
@@ -33,6 +33,39 @@ const BY_NAME: Record<string, string> = {
   'g-range-raw-bytes': 'reads key "abcd", outside the run prefix',
 };
 
+const FROM_KEY_DELETE = 'deletes every key after its own (--from-key): keys of the cluster outside the run prefix too';
+const FROM_KEY_READ = "reads or watches every key after its own (--from-key): the answer depends on the cluster's other keys";
+
+/** Requests written as functions of the step context, evaluated on a stand-in to look inside. */
+const STAND_IN: StepContext = {
+  p: '~conformance/0000000000/x/', baseRevision: 1000, rev: (n) => 1000 + n, leases: [], tmp: '/tmp', clientUrl: 'http://127.0.0.1:2379',
+  ports: [], peerPorts: [], memberIds: [], newMemberIds: () => [],
+};
+const look = (v: unknown): unknown => (typeof v === 'function' ? (v as (c: StepContext) => unknown)(STAND_IN) : v);
+
+/** Where a request's range runs to the end of the keyspace (range_end "\0"): 'delete', 'read' or none. */
+function rangeToEnd(req: unknown, inDelete = false): 'delete' | 'read' | undefined {
+  if (Buffer.isBuffer(req) || !req || typeof req !== 'object') return undefined;
+  let found: 'delete' | 'read' | undefined;
+  const note = (r: 'delete' | 'read' | undefined) => {
+    if (r === 'delete' || (r === 'read' && !found)) found = r;
+  };
+  if (Array.isArray(req)) {
+    for (const r of req) note(rangeToEnd(r, inDelete));
+    return found;
+  }
+  const o = req as Record<string, unknown>;
+  const end = o.range_end;
+  if (Buffer.isBuffer(end) ? end.length === 1 && end[0] === 0 : end === 'AA==') note(inDelete ? 'delete' : 'read');
+  for (const [k, v] of Object.entries(o)) note(rangeToEnd(v, inDelete || k === 'request_delete_range'));
+  return found;
+}
+
+function toEndExclusion(req: unknown, isDelete: boolean): string | undefined {
+  const r = rangeToEnd(look(req), isDelete);
+  return r === 'delete' ? FROM_KEY_DELETE : r === 'read' ? FROM_KEY_READ : undefined;
+}
+
 function ctlCommand(args: readonly string[]): string | undefined {
   return args.find((a) => !a.startsWith('-'));
 }
@@ -45,6 +78,9 @@ function stepExclusion(step: Step): string | undefined {
   if ('ctl' in step) {
     const cmd = ctlCommand(step.ctl);
     if (cmd && CTL_COMMANDS[cmd]) return `etcdctl ${cmd} ${CTL_COMMANDS[cmd]}`;
+    if (cmd === 'del' && step.ctl.includes('--from-key')) return FROM_KEY_DELETE;
+    if (step.input && /^del .*--from-key/m.test(step.input)) return FROM_KEY_DELETE;
+    if (step.ctl.includes('--from-key') || (step.input && /--from-key/.test(step.input))) return FROM_KEY_READ;
     if (step.ctl.some((a) => a === 'protobuf' || a === '--write-out=protobuf')) return 'raw protobuf bytes carry absolute revisions and the cluster\'s IDs';
     if (step.endpoints !== undefined || step.hostPort) return 'addresses members one by one';
     return undefined;
@@ -55,8 +91,9 @@ function stepExclusion(step: Step): string | undefined {
     if (service === 'Cluster') return "describes or changes the cluster's members";
     if (service === 'Maintenance') return 'describes or maintains the members themselves';
     if (service === 'Auth' && method !== 'Authenticate') return "changes or lists the cluster's users and roles";
-    return undefined;
+    return toEndExclusion(step.req, step.grpc === 'KV.DeleteRange');
   }
+  if ('grpcStream' in step) return toEndExclusion(step.send, false);
   if ('http' in step) {
     const path = step.http.split(' ')[1] ?? '';
     if (path.startsWith('/v3/kv/compaction') || path.startsWith('/v3beta/kv/compaction')) return 'compacts the whole keyspace (or tries to)';
@@ -65,7 +102,7 @@ function stepExclusion(step: Step): string | undefined {
     if (/^\/v3(beta|alpha)?\/auth\//.test(path) && !path.endsWith('/authenticate')) return "changes or lists the cluster's users and roles";
     if (path.startsWith('/v3/lease/leases')) return 'lists every lease of the cluster';
     if (path.startsWith('/debug/') || path.startsWith('/v2/')) return "describes the members' processes";
-    return undefined;
+    return toEndExclusion(step.body, path.endsWith('/deleterange'));
   }
   return undefined;
 }
