@@ -108,6 +108,8 @@ export class RedisWatchHub {
   private compactRev = 0;
   private lastId = '0-0';
   private closed = false;
+  /** The reader lost its connection: check the store was not reset before reading on. */
+  private reconnected = false;
   /** The revision being read started while no watcher existed: its events are not decoded. */
   private skipping = false;
   private readonly assembler = new RevisionAssembler();
@@ -115,7 +117,13 @@ export class RedisWatchHub {
   /** Set while the reader runs (resolved once it has its start position). */
   private running: Promise<void> | undefined;
 
-  constructor(private readonly deps: WatchHubDeps) {}
+  constructor(private readonly deps: WatchHubDeps) {
+    // every (re)connection of the reader: a blocked XREAD is re-sent by the client on its own, so
+    // the check that the store was not reset meanwhile is made when that read comes back
+    deps.reader.on('ready', () => {
+      this.reconnected = true;
+    });
+  }
 
   /**
    * The reader runs only while there are watchers (a gateway nobody watches pays nothing per
@@ -144,11 +152,22 @@ export class RedisWatchHub {
         this.running = undefined;
         return;
       }
+      if (this.reconnected) {
+        this.reconnected = false;
+        try {
+          await this.checkNotReset();
+        } catch {
+          await new Promise((r) => setTimeout(r, 200));
+          this.reconnected = true;
+          continue;
+        }
+      }
       let res: [Buffer, StreamEntry[]][] | null;
       try {
         res = (await this.deps.reader.xreadBuffer('COUNT', 1000, 'BLOCK', IDLE_BLOCK_MS, 'STREAMS', this.deps.eventsKey, this.lastId)) as [Buffer, StreamEntry[]][] | null;
       } catch {
         if (this.closed) return;
+        this.reconnected = true;
         await new Promise((r) => setTimeout(r, 200));
         continue;
       }
@@ -190,6 +209,24 @@ export class RedisWatchHub {
   /** The store was compacted up to `revision`. */
   noteCompaction(revision: number): void {
     if (revision > this.compactRev) this.compactRev = revision;
+  }
+
+  /**
+   * After a lost connection: a Redis that came back with an older revision than the reader had
+   * seen lost its data (restarted without persistence, or failed over to a replica that was
+   * behind). Watchers cannot be continued over that: they are canceled, saying why.
+   */
+  private async checkNotReset(): Promise<void> {
+    const rev = await this.deps.currentRevision();
+    if (rev >= this.hubRev) return;
+    const reason = `dcsgw: the Redis store went back from revision ${this.hubRev} to ${rev} (restarted without its data, or failed over to a replica that was behind)`;
+    for (const w of [...this.watchers]) {
+      w.dead = true;
+      this.watchers.delete(w);
+      w.listener.onCanceled(reason);
+    }
+    this.hubRev = rev;
+    this.lastId = `${rev}-${MAX_SEQ}`;
   }
 
   /** A revision passed undecoded: a watcher that went live meanwhile and wanted it reads it from the history. */

@@ -16,6 +16,7 @@
 // Durability is Redis's own: run it with appendonly yes / appendfsync always (and replicas with
 // WAIT-backed failover) for etcd's guarantee that an acknowledged write survives a crash.
 import { createHash, randomBytes } from 'node:crypto';
+import { MaxRetriesPerRequestError } from 'ioredis';
 import { crc32 } from 'node:zlib';
 import type {
   AlarmRequest,
@@ -84,13 +85,17 @@ const SCRIPT_ERRORS: Record<string, EtcdError> = {
   KEYNOTFOUND: Errors.KeyNotFound,
 };
 
-function toEtcdError(err: unknown): EtcdError {
+/** `cause`: the client's newest connection error, named when the request failed for want of a connection. */
+function toEtcdError(err: unknown, cause?: Error): EtcdError {
   if (err instanceof EtcdError) return err;
   const message = err instanceof Error ? err.message : String(err);
   const m = /^DCSGW ([A-Z]+)/.exec(message);
   if (m && SCRIPT_ERRORS[m[1]!]) return SCRIPT_ERRORS[m[1]!]!;
   // Redis at its maxmemory refuses writes: etcd's answer for a store out of space
   if (message.startsWith('OOM ')) return Errors.NoSpace;
+  if (cause && (err instanceof MaxRetriesPerRequestError || /Connection is closed|max retries per request/i.test(message))) {
+    return new EtcdError(GrpcCode.UNAVAILABLE, `dcsgw: Redis backend unreachable: ${cause.message}`);
+  }
   return new EtcdError(GrpcCode.UNAVAILABLE, `dcsgw: Redis backend: ${message}`);
 }
 
@@ -148,7 +153,7 @@ export class RedisBackend implements Backend {
     try {
       return await this.scripts.run(SCRIPTS[script], args);
     } catch (err) {
-      throw toEtcdError(err);
+      throw toEtcdError(err, lastConnectionError(this.client));
     }
   }
 

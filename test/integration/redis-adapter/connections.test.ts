@@ -174,6 +174,33 @@ describe.skipIf(skipUnlessRedis())('the adapter over each kind of Redis connecti
     }
   });
 
+  it('a Redis that comes back without its data ends the watches, saying so (never a silent stall)', async () => {
+    const redis = await startRedis();
+    const be = openBackend(parseBackendUrl(redis.url));
+    const admin = new Redis({ port: redis.port });
+    try {
+      await be.ready(10_000);
+      let canceled: string | undefined;
+      const w = be.watch({ key: b('reset/k'), rangeEnd: Buffer.alloc(0), startRevision: 0, prevKv: false, filters: [] }, {
+        onEvents: () => undefined,
+        onCompacted: () => undefined,
+        onCanceled: (reason) => {
+          canceled = reason;
+        },
+      });
+      await waitFor(() => w.isSynced(), { what: 'watch synced' });
+      for (let i = 0; i < 3; i++) await be.put(putRequest(b('reset/k'), b(String(i))));
+      await admin.flushall();
+      await admin.call('CLIENT', 'KILL', 'TYPE', 'normal', 'SKIPME', 'yes');
+      await waitFor(() => canceled, { what: 'the watch canceled' });
+      expect(canceled).toMatch(/^dcsgw: the Redis store went back from revision 4 to 1 /);
+    } finally {
+      admin.disconnect();
+      await be.close();
+      await redis.stop();
+    }
+  });
+
   it('?min-replicas=1: a write is acknowledged once a replica has it; without the replica it answers etcd\'s "request timed out"', async () => {
     // no 5 s wait before the first full sync
     const master = await startRedis(['--repl-diskless-sync-delay', '0']);
