@@ -350,11 +350,12 @@ export class Mirror {
   private async changedSince(source: BackendRecords, at: number): Promise<string | undefined> {
     const key = this.mapping.source.length > 0 ? this.mapping.source : Buffer.from([0]);
     const rangeEnd = this.mapping.source.length > 0 ? prefixEnd(this.mapping.source) : Buffer.from([0]);
-    const written = await source.backend.range(rangeRequest(key, { rangeEnd, countOnly: true, minModRevision: at + 1 }));
+    // etcd's count ignores the revision filters: the keys themselves are read (names only)
+    const written = await source.backend.range(rangeRequest(key, { rangeEnd, keysOnly: true, minModRevision: at + 1 }));
     const now = await source.backend.range(rangeRequest(key, { rangeEnd, countOnly: true }));
     const then = await source.backend.range(rangeRequest(key, { rangeEnd, countOnly: true, revision: at })).catch(() => now);
-    if (written.count === 0 && now.count === then.count) return undefined;
-    return `the source changed after revision ${at} (${written.count} keys written, ${now.count - then.count} keys more or fewer): stop its writers, then run the cutover again`;
+    if (written.kvs.length === 0 && now.count === then.count) return undefined;
+    return `the source changed after revision ${at} (${written.kvs.length} keys written, ${now.count - then.count} keys more or fewer): stop its writers, then run the cutover again`;
   }
 
   statusLine(): string {
