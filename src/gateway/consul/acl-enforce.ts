@@ -261,27 +261,32 @@ function checkTxn(req: FastifyRequest, id: Identity): void {
         const key = str(field(kv, 'Key'));
         if (verb === 'delete-tree') {
           if (!id.authorizer.keyWritePrefix(key)) throw permissionDenied(id, 'key', 'write', key);
-        } else if (verb === 'get' || verb === 'get-tree' || verb.startsWith('check-')) demand(id, 'key', 'read', key);
+        } else if (verb === 'get' || verb === 'get-tree') {
+          // reads are not refused: their results are filtered (filterAnswer), as Consul's txn does
+        } else if (verb.startsWith('check-')) demand(id, 'key', 'read', key);
         else demand(id, 'key', 'write', key);
         return;
       }
       const nodeOp = field(op, 'Node');
       if (nodeOp) {
         const verb = str(field(nodeOp, 'Verb'));
-        return demand(id, 'node', verb === 'get' ? 'read' : 'write', str(field(field(nodeOp, 'Node'), 'Node')));
+        if (verb !== 'get') demand(id, 'node', 'write', str(field(field(nodeOp, 'Node'), 'Node')));
+        return;
       }
       const svcOp = field(op, 'Service');
       if (svcOp) {
         const verb = str(field(svcOp, 'Verb'));
-        return demand(id, 'service', verb === 'get' ? 'read' : 'write', str(field(field(svcOp, 'Service'), 'Service')));
+        if (verb !== 'get') demand(id, 'service', 'write', str(field(field(svcOp, 'Service'), 'Service')));
+        return;
       }
       const checkOp = field(op, 'Check');
       if (checkOp) {
         const verb = str(field(checkOp, 'Verb'));
         const check = field(checkOp, 'Check');
         const svc = str(field(check, 'ServiceName'));
-        if (svc !== '') return demand(id, 'service', verb === 'get' ? 'read' : 'write', svc);
-        return demand(id, 'node', verb === 'get' ? 'read' : 'write', str(field(check, 'Node')));
+        if (verb === 'get') return;
+        if (svc !== '') return demand(id, 'service', 'write', svc);
+        return demand(id, 'node', 'write', str(field(check, 'Node')));
       }
     } catch (err) {
       if (err instanceof ConsulHttpError) errors.push({ OpIndex: i, What: err.body });
@@ -329,6 +334,21 @@ function filterAnswer(path: string, body: Json, id: Identity): Filtered | 'deny'
   const arr = Array.isArray(body) ? (body as Json[]) : undefined;
   const obj = body !== null && typeof body === 'object' && !Array.isArray(body) ? (body as Record<string, Json>) : undefined;
 
+  if (path === '/v1/txn' && obj && Array.isArray(field(obj, 'Results'))) {
+    // results of reads the token may not see are left out (Consul's FilterTxnResults)
+    const f = keep(field(obj, 'Results') as Json[], (r) => {
+      const kv = field(r, 'KV');
+      if (kv) return az.allowed('key', 'read', str(field(kv, 'Key')));
+      const node = field(r, 'Node');
+      if (node) return nodeOk(field(node, 'Node'));
+      const svc = field(r, 'Service');
+      if (svc) return svcOk(field(svc, 'Service'));
+      const check = field(r, 'Check');
+      if (check) return checkOk(check);
+      return true;
+    });
+    return { value: { ...obj, Results: f.value }, removed: f.removed };
+  }
   if (path.startsWith('/v1/kv/') && arr) {
     if (arr.every((e) => typeof e === 'string')) return keep(arr, (k) => az.allowed('key', 'read', str(k)));
     return keep(arr, (e) => az.allowed('key', 'read', str(field(e, 'Key'))));

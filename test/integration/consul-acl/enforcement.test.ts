@@ -82,6 +82,13 @@ describe('KV and txn', () => {
     expect(r.json()).toEqual({ Results: null, Errors: [{ OpIndex: 1, What: denied(kv.accessor, 'key:write', 'pub/txn') }] });
     expect((await call(f.url, 'GET', '/v1/kv/app/txn', { token: ROOT })).status).toBe(404);
     expect((await call(f.url, 'PUT', '/v1/txn', { token: kv.secret, body: ops.slice(0, 1) })).status).toBe(200);
+    // reads are not refused: what the token may not read is left out of the results
+    const reads = await call(f.url, 'PUT', '/v1/txn', { token: kv.secret, body: [{ KV: { Verb: 'get-tree', Key: 'p' } }, { KV: { Verb: 'get', Key: 'priv/y' } }] });
+    expect(reads.status).toBe(200);
+    const keys = reads.json<{ Results: Array<{ KV: { Key: string } }> }>().Results.map((r) => r.KV.Key);
+    expect(keys).toContain('pub/x');
+    expect(keys.some((k) => k.startsWith('priv/'))).toBe(false);
+    expect(reads.headers.get('x-consul-results-filtered-by-acls')).toBe('true');
   });
 });
 
