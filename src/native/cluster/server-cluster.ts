@@ -304,7 +304,12 @@ export async function startServerCluster(opts: ServerClusterOptions): Promise<Se
     if (clustered.length === 0) return undefined;
     const remote = createRemoteBackend({ servers: clustered.map(serverRpcAddress), connectWaitMs: 2000 });
     try {
-      const list = await remote.memberList(true);
+      // only a linearizable answer is trusted (a lagging server's list could miss this member);
+      // without quorum (the whole cluster restarting) it cannot come: start from the data dir
+      const list = await Promise.race([
+        remote.memberList(true),
+        new Promise<never>((_, reject) => setTimeout(() => reject(new Error('no quorum answer')), 2000).unref()),
+      ]);
       if (list.header.clusterId !== saved.clusterId) {
         log.error('agent.server', 'dcsgw: the servers joined belong to another cluster than this data dir; starting from the data dir', { cluster: list.header.clusterId.toString(16) });
         return undefined;
