@@ -6,7 +6,7 @@
 // flags again, never twice.
 import { existsSync } from 'node:fs';
 import { CheckpointFile, defaultCheckpointPath, jobName } from './checkpoint.js';
-import { parseEndpoint, type Endpoint } from './endpoint.js';
+import { parseEndpoint } from './endpoint.js';
 import { KeyMapping } from './key-mapping.js';
 import { openSink, openSource, openStore } from './open-stores.js';
 import { ProgressReporter } from './progress.js';
@@ -67,10 +67,6 @@ function sizeOf(records: KvRecord[]): number {
   let n = 0;
   for (const r of records) n += r.key.length + r.value.length;
   return n;
-}
-
-export function displayOf(e: Endpoint): string {
-  return e.display;
 }
 
 export async function migrate(opts: MigrateOptions): Promise<MigrateSummary> {

@@ -8,9 +8,10 @@
 // change twice leaves DST as applying it once. A source restart resumes the stream from the
 // checkpoint; a destination restart is waited out (writes retried); a compaction past the applied
 // revision triggers a full re-copy. `--cutover` catches up, stops, verifies key by key and reports.
-import type { Event, WatchHandle } from '../../adapters/backend.js';
+import type { Event, KeyValue, WatchHandle } from '../../adapters/backend.js';
 import { EventType } from '../../adapters/backend.js';
-import { prefixEnd } from '../../adapters/requests.js';
+import { prefixEnd, rangeRequest } from '../../adapters/requests.js';
+import { META_KEYSPACE, metaFor, metaKey, userKeyOfMeta } from '../kv-meta.js';
 import { BackendRecords } from './backend-records.js';
 import { BackendSink, isTransient } from './backend-sink.js';
 import { CheckpointFile, defaultCheckpointPath, jobName } from './checkpoint.js';
@@ -20,9 +21,6 @@ import { lagOf, serveMetrics, type MirrorGauges } from './mirror-metrics.js';
 import { openStore } from './open-stores.js';
 import { keyAfter, type KvRecord } from './record.js';
 import { verifyCopy, type VerifyReport } from './verify.js';
-import { META_KEYSPACE, metaFor, metaKey, userKeyOfMeta } from '../kv-meta.js';
-import { rangeRequest } from '../../adapters/requests.js';
-import type { KeyValue } from '../../adapters/backend.js';
 
 export interface MirrorOptions {
   source: string;
