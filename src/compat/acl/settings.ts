@@ -42,6 +42,7 @@ export function aclSettingsOf(cfg: Config, nodeName: string, datacenter: string)
     defaultPolicy,
     downPolicy,
     enableKeyListPolicy: bool(cfg, 'acl.enable_key_list_policy') || bool(cfg, 'acl_enable_key_list_policy'),
+    enableTokenPersistence: bool(cfg, 'acl.enable_token_persistence'),
     initialManagement: firstString(cfg, 'acl.tokens.initial_management', 'acl.tokens.master', 'acl_master_token'),
     agentRecovery: firstString(cfg, 'acl.tokens.agent_recovery', 'acl.tokens.agent_master', 'acl_agent_master_token'),
     defaultToken: firstString(cfg, 'acl.tokens.default', 'acl_token'),

@@ -4,7 +4,7 @@
 // (another member's write) or after this member's own write. Every change is one txn guarded by
 // "nothing under acl/ changed since I read it", so name uniqueness holds across members.
 import { randomUUID } from 'node:crypto';
-import { readFileSync, rmSync } from 'node:fs';
+import { readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Backend, KeyValue, RequestOp } from '../../adapters/backend.js';
 import { CompareResult, CompareTarget } from '../../adapters/backend.js';
@@ -35,6 +35,16 @@ const POLICY = `${SystemPrefix.acl}policy/`;
 const ROLE = `${SystemPrefix.acl}role/`;
 const BOOTSTRAP_KEY = systemKey(`${SystemPrefix.acl}bootstrap`);
 const WRITE_ATTEMPTS = 8;
+/** Where Consul persists the agent's tokens (acl.enable_token_persistence), with its field names. */
+const TOKENS_FILE = 'acl-tokens.json';
+const PERSISTED_NAMES: Record<string, string> = {
+  default: 'default',
+  agent: 'agent',
+  agentRecovery: 'agent_recovery',
+  replication: 'replication',
+  configFileRegistration: 'config_file_service_registration',
+  dns: 'dns',
+};
 
 /** An ACL error with Consul's HTTP status and text. */
 export class AclError extends Error {
@@ -64,6 +74,8 @@ export interface AclSettings {
   dnsToken: string;
   replicationToken: string;
   configFileRegistrationToken: string;
+  /** acl.enable_token_persistence: tokens set through /v1/agent/token/* are kept in data-dir/acl-tokens.json. */
+  enableTokenPersistence: boolean;
   /** The agent's data directory (where the bootstrap reset file is read); '' in -dev. */
   dataDir: string;
   /** This agent's node (what the agent recovery token grants). */
@@ -132,6 +144,32 @@ export class AclStore {
       dns: settings.dnsToken,
       configFileRegistration: settings.configFileRegistrationToken,
     };
+    if (settings.enableTokenPersistence && settings.dataDir !== '') {
+      // tokens set through the API earlier win over the configuration's, as Consul loads them
+      try {
+        const saved = JSON.parse(readFileSync(join(settings.dataDir, TOKENS_FILE), 'utf8')) as Record<string, unknown>;
+        for (const [slot, name] of Object.entries(PERSISTED_NAMES)) {
+          const v = saved[name];
+          if (typeof v === 'string' && v !== '') this.agentTokens[slot as keyof AclStore['agentTokens']] = v;
+        }
+      } catch {
+        // no file yet
+      }
+    }
+  }
+
+  /** Sets one of the agent's tokens (PUT /v1/agent/token/<name>), persisted when token persistence is on. */
+  setAgentToken(slot: keyof AclStore['agentTokens'], token: string): void {
+    this.agentTokens[slot] = token;
+    if (!this.settings.enableTokenPersistence || this.settings.dataDir === '') return;
+    const out: Record<string, string> = {};
+    for (const [s, name] of Object.entries(PERSISTED_NAMES)) {
+      const v = this.agentTokens[s as keyof AclStore['agentTokens']];
+      if (v !== '') out[name] = v;
+    }
+    const file = join(this.settings.dataDir, TOKENS_FILE);
+    writeFileSync(`${file}.tmp`, JSON.stringify(out), { mode: 0o600 });
+    renameSync(`${file}.tmp`, file);
   }
 
   /** The 'acls' table index (X-Consul-Index of the ACL endpoints). */

@@ -1,8 +1,9 @@
 // `dcsgw agent` started with ACLs from its configuration file, as a user runs it: the acl block in
 // HCL with the legacy token names (master, agent_master), the banner, the agent recovery token,
-// ACL state kept across a restart (it lives in the replicated store), and a bad setting refused.
+// ACL state kept across a restart (it lives in the replicated store), the agent's tokens persisted
+// (enable_token_persistence), and a bad setting refused.
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, test } from 'vitest';
@@ -31,7 +32,7 @@ describe.skipIf(noBuild)('dcsgw agent with acl { enabled = true }', () => {
     const [http] = await allocatePorts(1, RANGE);
     const dataDir = join(work, 'data');
     const cfg = join(work, 'acl.hcl');
-    writeFileSync(cfg, 'acl {\n  enabled = true\n  default_policy = "deny"\n  down_policy = "extend-cache"\n  tokens {\n    master = "legacy-root"\n    agent_master = "recovery"\n  }\n}\n');
+    writeFileSync(cfg, 'acl {\n  enabled = true\n  default_policy = "deny"\n  down_policy = "extend-cache"\n  enable_token_persistence = true\n  tokens {\n    master = "legacy-root"\n    agent_master = "recovery"\n  }\n}\n');
     const args = ['-server', '-bootstrap', '-node', 'acl-n1', '-bind', '127.0.0.1', '-data-dir', dataDir, '-config-file', cfg, '-http-port', String(http), '-dns-port', '-1', '-etcd-port', '-1'];
     let p = await startAgent(args);
     expect(p.output()).toContain('ACLs Enabled: true');
@@ -49,6 +50,9 @@ describe.skipIf(noBuild)('dcsgw agent with acl { enabled = true }', () => {
     expect(pol.status).toBe(200);
     const tok = (await call(base, 'PUT', '/v1/acl/token', { token: 'legacy-root', body: { Policies: [{ Name: 'kept' }] } })).json<{ SecretID: string }>();
     expect((await call(base, 'PUT', '/v1/kv/kept/a', { token: tok.SecretID, body: 'v' })).text).toBe('true');
+    // the agent's default token set through the API is persisted (enable_token_persistence)
+    expect((await call(base, 'PUT', '/v1/agent/token/default', { token: 'legacy-root', body: { Token: tok.SecretID } })).status).toBe(200);
+    expect(JSON.parse(readFileSync(join(dataDir, 'acl-tokens.json'), 'utf8'))).toEqual({ default: tok.SecretID, agent_recovery: 'recovery' });
 
     await p.stop('SIGINT');
     p = await startAgent(args);
@@ -56,6 +60,7 @@ describe.skipIf(noBuild)('dcsgw agent with acl { enabled = true }', () => {
     const tokens = (await call(base, 'GET', '/v1/acl/tokens', { token: 'legacy-root' })).json<unknown[]>();
     expect(tokens.length).toBe(3); // anonymous, initial management (not created twice), ours
     expect((await call(base, 'PUT', '/v1/kv/other', { token: tok.SecretID, body: 'v' })).status).toBe(403);
+    expect((await call(base, 'GET', '/v1/kv/kept/a?raw')).text).toBe('v'); // no token: the persisted default token
     await p.stop('SIGINT');
   });
 

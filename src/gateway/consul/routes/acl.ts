@@ -644,7 +644,7 @@ export function aclRoutes(app: FastifyInstance, ctx: ConsulContext): void {
     };
     const slot = slots[name];
     if (!slot) throw new ConsulHttpError(404, `Token "${name}" is unknown`);
-    store.agentTokens[slot] = token;
+    store.setAgentToken(slot, token);
     ctx.logger.info({ module: 'agent' }, `Updated agent's ACL token "${name}"`);
     return reply.send('');
   });
