@@ -128,6 +128,8 @@ export class AclStore {
   private writes: Promise<unknown> = Promise.resolve();
   private initialized: Promise<void> | undefined;
   private readonly parsedRules = new Map<string, ParsedRules>();
+  /** The agent tokens set through /v1/agent/token/* (or loaded from the persisted file). */
+  private readonly setThroughApi = new Set<string>();
   /** Tokens set through /v1/agent/token/* (they replace the configured ones until a restart). */
   readonly agentTokens: { default: string; agent: string; agentRecovery: string; replication: string; dns: string; configFileRegistration: string };
 
@@ -150,7 +152,10 @@ export class AclStore {
         const saved = JSON.parse(readFileSync(join(settings.dataDir, TOKENS_FILE), 'utf8')) as Record<string, unknown>;
         for (const [slot, name] of Object.entries(PERSISTED_NAMES)) {
           const v = saved[name];
-          if (typeof v === 'string' && v !== '') this.agentTokens[slot as keyof AclStore['agentTokens']] = v;
+          if (typeof v === 'string' && v !== '') {
+            this.agentTokens[slot as keyof AclStore['agentTokens']] = v;
+            this.setThroughApi.add(slot);
+          }
         }
       } catch {
         // no file yet
@@ -161,11 +166,13 @@ export class AclStore {
   /** Sets one of the agent's tokens (PUT /v1/agent/token/<name>), persisted when token persistence is on. */
   setAgentToken(slot: keyof AclStore['agentTokens'], token: string): void {
     this.agentTokens[slot] = token;
+    this.setThroughApi.add(slot);
     if (!this.settings.enableTokenPersistence || this.settings.dataDir === '') return;
     const out: Record<string, string> = {};
+    // only what was set through the API is persisted (the configuration's tokens stay in the configuration)
     for (const [s, name] of Object.entries(PERSISTED_NAMES)) {
       const v = this.agentTokens[s as keyof AclStore['agentTokens']];
-      if (v !== '') out[name] = v;
+      if (v !== '' && this.setThroughApi.has(s)) out[name] = v;
     }
     const file = join(this.settings.dataDir, TOKENS_FILE);
     writeFileSync(`${file}.tmp`, JSON.stringify(out), { mode: 0o600 });

@@ -52,7 +52,7 @@ describe.skipIf(noBuild)('dcsgw agent with acl { enabled = true }', () => {
     expect((await call(base, 'PUT', '/v1/kv/kept/a', { token: tok.SecretID, body: 'v' })).text).toBe('true');
     // the agent's default token set through the API is persisted (enable_token_persistence)
     expect((await call(base, 'PUT', '/v1/agent/token/default', { token: 'legacy-root', body: { Token: tok.SecretID } })).status).toBe(200);
-    expect(JSON.parse(readFileSync(join(dataDir, 'acl-tokens.json'), 'utf8'))).toEqual({ default: tok.SecretID, agent_recovery: 'recovery' });
+    expect(JSON.parse(readFileSync(join(dataDir, 'acl-tokens.json'), 'utf8'))).toEqual({ default: tok.SecretID });
 
     await p.stop('SIGINT');
     p = await startAgent(args);
