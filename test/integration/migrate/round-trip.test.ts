@@ -139,6 +139,16 @@ describe.skipIf(skipUnlessBinaries('etcd', 'etcdctl'))('dcsgw migrate round trip
     const usage = await runDcsgw(['migrate', 'file:x.json'], cwd);
     expect(usage.code).toBe(2);
     expect(usage.stderr).toContain('dcsgw migrate takes SRC and DST');
+    const batch = await runDcsgw(['migrate', 'file:a.json', 'file:b.json', '--batch', '0'], cwd);
+    expect([batch.code, batch.stderr]).toEqual([2, 'Error: --batch must be a positive integer (got "0")\n']);
+    const unknown = await runDcsgw(['migrate', 'file:a.json', 'file:b.json', '--frobnicate'], cwd);
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr).toContain('flag provided but not defined: -frobnicate');
+    const mirrorFile = await runDcsgw(['mirror', `etcd://${a.clientUrl.slice(7)}`, 'file:x.json'], cwd);
+    expect([mirrorFile.code, mirrorFile.stderr]).toEqual([2, 'Error: dcsgw mirror needs two stores (etcd://, consul://, redis://); for a file, use dcsgw migrate\n']);
+    const help = await runDcsgw(['mirror', '--help'], cwd);
+    expect(help.code).toBe(0);
+    expect(help.stdout).toContain('--metrics-addr H:P');
   }, 120_000);
 
   it('--dry-run writes nothing; a key a file cannot hold and a changed destination key are each reported, with exit status 3', async () => {
