@@ -273,7 +273,7 @@ export class RedisWatchHub {
   private async catchUp(w: HubWatcher): Promise<void> {
     await this.resume();
     if (w.nextRev <= 0) w.nextRev = (await this.deps.currentRevision()) + 1;
-    let count = 256;
+    let count = 1000;
     while (!w.dead && !this.closed) {
       if (w.nextRev > this.hubRev) {
         w.live = true;
@@ -287,17 +287,19 @@ export class RedisWatchHub {
         this.compacted(w, compactRev, current);
         return;
       }
+      // as etcd's catch-up: the events of every revision read go out in one batch, at the current revision
       const assembler = new RevisionAssembler();
+      const batch: Event[] = [];
       let complete = 0;
       for (const entry of entries) {
         const done = assembler.push(entry);
         if (!done || done.revision < w.nextRev) continue;
         complete++;
         w.nextRev = done.revision + 1;
-        const evs = eventsFor(w.opts, done.events, done.revision, compactRev);
-        if (evs.length > 0) w.listener.onEvents(evs, done.revision);
-        if (w.dead) return;
+        for (const e of eventsFor(w.opts, done.events, done.revision, compactRev)) batch.push(e);
       }
+      if (batch.length > 0) w.listener.onEvents(batch, current);
+      if (w.dead) return;
       if (entries.length < count) {
         // the whole history up to `current` was read: nothing before it is left to deliver
         if (w.nextRev <= current) w.nextRev = current + 1;

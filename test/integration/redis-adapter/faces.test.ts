@@ -2,7 +2,8 @@
 // redis-server, serving the etcd face and the Consul HTTP face. Genuine etcdctl runs the same
 // commands against dcsgw-over-Redis and against a fresh genuine etcd 3.4; the answers must be the
 // same (cluster/member IDs and raft term aside). The Consul KV API and a session lock work over it,
-// and a second dcsgw over the same Redis sees the same store (its watch hears the first one's writes).
+// and a second dcsgw over the same Redis sees the same store (its watch hears the first one's writes);
+// `dcsgw conformance` finds no scenario where it answers otherwise than genuine etcd.
 import { spawnSync } from 'node:child_process';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -231,6 +232,17 @@ describe.skipIf(skip)('dcsgw --backend redis:// (the binary, genuine etcdctl, ge
       client.disconnect();
     }
   });
+
+  it('dcsgw conformance grades dcsgw-over-Redis against genuine etcd 3.4.23\'s recorded answers: no scenario differs', () => {
+    const bin = join(repoRoot(), 'bin', 'dcsgw');
+    const r = spawnSync(process.execPath, [bin, 'conformance', '--target', `etcd://127.0.0.1:${gateway.clientPort}`], { encoding: 'utf8', timeout: 170_000 });
+    const summary = /etcd: (\d+) conform, (\d+) differ, (\d+) failed to run/.exec(r.stdout);
+    expect(summary, r.stdout + r.stderr).not.toBeNull();
+    expect(r.stdout.split('\n').filter((l) => l.startsWith('DIFFERS'))).toEqual([]);
+    expect(Number(summary![1])).toBeGreaterThan(300);
+    expect([summary![2], summary![3]]).toEqual(['0', '0']);
+    expect(r.status).toBe(0);
+  }, 180_000);
 
   it('bad Redis URLs stop start-up with a clear error', () => {
     const bin = join(repoRoot(), 'bin', 'dcsgw');
