@@ -95,9 +95,15 @@ export class ExportJsonSource implements RecordSource {
     private readonly mapping: KeyMapping,
   ) {}
 
+  private size = 0;
+
   async open(): Promise<SourceOpening> {
-    closeSync(openSync(this.path, 'r'));
+    this.size = fileSize(this.path);
     return { revision: 0 };
+  }
+
+  fractionAt(cursor: string): number {
+    return this.size > 0 ? Number(cursor.split(':')[1]) / this.size : 1;
   }
 
   /** The cursor is "<entries read>:<byte offset after them>", so a resumed read seeks straight there. */

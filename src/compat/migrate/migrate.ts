@@ -127,7 +127,7 @@ export async function migrate(opts: MigrateOptions): Promise<MigrateSummary> {
     }
     summary.keys = state?.keys ?? 0;
     summary.bytes = state?.bytes ?? 0;
-    const total = opening.total;
+    let total = opening.total;
     const counts = () => ({ keys: summary.keys, bytes: summary.bytes, ...(total !== undefined ? { total } : {}) });
 
     // the next page is read while the current one is written
@@ -146,6 +146,11 @@ export async function migrate(opts: MigrateOptions): Promise<MigrateSummary> {
       }
       summary.keys += mapped.length;
       summary.bytes += sizeOf(mapped);
+      // a file source that cannot count its keys up front: the total is estimated from how far through it the copy is
+      if (opening.total === undefined && source.fractionAt) {
+        const f = source.fractionAt(page.cursor);
+        if (f > 0) total = Math.max(summary.keys, Math.round(summary.keys / f));
+      }
       progress?.update(counts());
     }
     if (sink) await sink.finish();

@@ -15,6 +15,8 @@ export interface RecordSource {
   /** Records in source order from just after `cursor` (undefined = from the start). */
   pages(cursor: string | undefined): AsyncIterable<RecordPage>;
   readonly warnings: string[];
+  /** How far through the source a cursor is (0..1), for sources that cannot count their keys up front. */
+  fractionAt?(cursor: string): number;
   close(): Promise<void>;
 }
 
