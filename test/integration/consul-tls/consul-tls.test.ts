@@ -50,7 +50,7 @@ const validityDays = (file: string, cwd: string): number => {
 };
 /** The value lines under an extension heading of `openssl x509 -text`. */
 function extension(text: string, heading: string): string | undefined {
-  const m = new RegExp(`X509v3 ${heading}:( critical)?\\n\\s+(.*)\\n`).exec(text);
+  const m = new RegExp(`X509v3 ${heading}:( critical)? *\\n\\s+(.*)\\n`).exec(text);
   return m ? `${m[1] ? 'critical: ' : ''}${m[2]!.trim()}` : undefined;
 }
 
@@ -74,6 +74,7 @@ describe.skipIf(noBuild || noOpenssl)('dcsgw tls (consul tls)', () => {
     expect(text).toContain('ASN1 OID: prime256v1');
     expect(extension(text, 'Key Usage')).toBe('critical: Digital Signature, Certificate Sign, CRL Sign');
     expect(extension(text, 'Basic Constraints')).toBe('critical: CA:TRUE');
+    expect(extension(text, 'Subject Key Identifier')).toMatch(/^([0-9A-F]{2}:){31}[0-9A-F]{2}$/);
     expect(extension(text, 'Subject Key Identifier')).toBe(extension(text, 'Authority Key Identifier'));
     expect(extension(text, 'Name Constraints')).toBeUndefined();
     expect(validityDays('consul-agent-ca.pem', dir)).toBe(1825);
@@ -92,7 +93,7 @@ describe.skipIf(noBuild || noOpenssl)('dcsgw tls (consul tls)', () => {
 
   test('cert create -server/-client/-cli: file counter, Consul lines, SANs in its order, extended key usages, chains to the CA', () => {
     const dir = freshDir('certs');
-    dcsgw(['tls', 'ca', 'create'], dir);
+    expect(dcsgw(['tls', 'ca', 'create'], dir)).toMatchObject({ code: 0, stderr: '' });
     const server = dcsgw(['tls', 'cert', 'create', '-server', '-node', 'n1', '-additional-dnsname', 'consul.example.com', '-additional-ipaddress', '10.1.2.3'], dir);
     expect(server).toEqual({
       code: 0,
