@@ -182,6 +182,8 @@ describe('ACL tokens, policies and roles', () => {
     expect(c.AccessorID).not.toBe(t.AccessorID);
     expect(c.SecretID).not.toBe(t.SecretID);
 
+    const short = await call(f.url, 'PUT', '/v1/acl/token', { token: root, body: { ExpirationTTL: '10s' } });
+    expect(short.text).toBe("Token Expiration TTL '10s' should be between 1m0s and 24h0m0s");
     const ttl = await call(f.url, 'PUT', '/v1/acl/token', { token: root, body: { ExpirationTTL: '10m' } });
     expect(Date.parse(ttl.json<Token>().ExpirationTime!) - Date.now()).toBeGreaterThan(9 * 60_000);
 

@@ -20,7 +20,7 @@ import {
   type StoredRole,
   type StoredToken,
 } from '../../../compat/acl/model.js';
-import { parseGoDurationNs } from '../../../compat/agent/go-duration.js';
+import { formatGoDuration, parseGoDurationNs } from '../../../compat/agent/go-duration.js';
 import { renderTemplatedPolicy, TEMPLATED_POLICIES, TemplatedPolicyError, templateVariablesOf, type TemplatedPolicyLink } from '../../../compat/acl/templated-policies.js';
 import { installAclEnforcement, permissionDenied, requestToken, resolveRequest } from '../acl-enforce.js';
 import type { ConsulContext } from '../context.js';
@@ -300,7 +300,9 @@ export function aclRoutes(app: FastifyInstance, ctx: ConsulContext): void {
     const description = s(f(body, 'Description'));
     const ttl = ttlMs(f(body, 'ExpirationTTL'));
     const expRaw = s(f(body, 'ExpirationTime'));
-    if (ttl < 0) throw new AclError(500, `Token Expiration TTL '${ttl}ms' should be > 0`);
+    if (ttl < 0) throw new AclError(500, `Token Expiration TTL '${formatGoDuration(ttl * 1e6)}' should be > 0`);
+    // Consul's default acl token min/max expiration TTL
+    if (ttl > 0 && (ttl < 60_000 || ttl > 24 * 3600_000)) throw new AclError(500, `Token Expiration TTL '${formatGoDuration(ttl * 1e6)}' should be between 1m0s and 24h0m0s`);
     if (ttl > 0 && expRaw !== '') throw new AclError(500, 'Expiration TTL and Expiration Time cannot both be set');
     const accessor = await store.mutate((snap) => {
       const resolvedPolicies = resolvePolicyLinks(snap, policies);
