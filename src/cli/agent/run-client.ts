@@ -291,7 +291,7 @@ export async function startClientAgent(argvIn: readonly string[], env: NodeJS.Pr
     log.info('agent', 'Exit code', { code: 1 });
     return 1;
   }
-  const storeName = target ? `${backendKindName(target)} store ${target.display}` : 'the servers';
+  const storeName = target ? `the ${backendKindName(target)} store ${target.display}` : 'the servers';
   const module = cfg.server ? 'agent.server' : 'agent.client';
   // a cluster's membership logs joining and the servers it learns; over a -backend store the link says it
   const storeLog = target !== undefined;

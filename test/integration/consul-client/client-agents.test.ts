@@ -247,7 +247,9 @@ describe.skipIf(skip)('client agents over one store (-backend=etcd://, genuine e
 
     // and a deregistration through the server still sticks on the new store
     await put(server, '/v1/catalog/deregister', { Node: 'c2', ServiceID: 'web-c2' });
-    await until("gone from c2's services", () => json<Record<string, unknown>>(c2, '/v1/agent/services'), (s) => !('web-c2' in s));
+    await until("gone from c2's services", () => json<Record<string, unknown>>(c2, '/v1/agent/services'), (s) => !('web-c2' in s)).catch((err: Error) => {
+      throw new Error(`${err.message}\n--- c2 ---\n${c2.proc.output().split("servers answer as a different store").slice(-1)[0]!.slice(0, 6000)}`);
+    });
     await sleep(2 * AE_MS);
     expect(await catalogIds(server, 'web')).toEqual([]);
     await c3.proc.stop('SIGKILL');
