@@ -469,7 +469,7 @@ end
 return out
 `;
 
-/** ARGV: max. Revokes leases whose expiry has passed, each in its own revision; replies how many. */
+/** ARGV: max. Revokes leases whose expiry has passed, each in its own revision; replies {how many, the revision after}. */
 const LEASE_EXPIRE = `
 local now, max, n = nowMs(), tonumber(ARGV[1]), 0
 for _, ks in ipairs({ 'u', 's' }) do
@@ -478,7 +478,7 @@ for _, ks in ipairs({ 'u', 's' }) do
     n = n + 1
   end
 end
-return n
+return { n, cur }
 `;
 
 /** ARGV: revision. Sets the compacted revision and trims the event stream; the history of each key is trimmed by COMPACT_STEP. */

@@ -11,6 +11,8 @@
 // &min-replicas=N[&replica-timeout-ms=MS] (a write is acknowledged only once N replicas have it:
 // Redis WAIT after every write, etcd's "request timed out" when they do not within MS, default 5000).
 // redis-sentinel+tls:// / rediss-sentinel:// and rediss-cluster:// are the TLS spellings.
+import type { Logger } from 'pino';
+import type { AutoCompactionConfig } from '../native/node/auto-compactor.js';
 import { BackendUrlError } from './backend-url-error.js';
 
 export interface RedisNode {
@@ -43,6 +45,9 @@ export interface RedisBackendOptions {
   replicaTimeoutMs?: number;
   /** The URL without its password, for logs and the member list. */
   display: string;
+  /** etcd's --auto-compaction-mode / --auto-compaction-retention (set by the command line, not the URL). */
+  autoCompaction?: AutoCompactionConfig;
+  logger?: Logger;
 }
 
 export type RedisTarget = { kind: 'redis'; options: RedisBackendOptions; display: string };

@@ -60,6 +60,8 @@ import { EMPTY_BYTES } from './requests.js';
 import { createRedisClient, lastConnectionError, ScriptRunner, type RedisClient } from './redis-connection.js';
 import { SCRIPTS } from './redis-scripts.js';
 import type { RedisBackendOptions } from './redis-url.js';
+import { pino } from 'pino';
+import { AutoCompactor } from '../native/node/auto-compactor.js';
 import { redisSnapshotDb } from './redis-snapshot.js';
 import { RedisWatchHub } from './redis-watch.js';
 
@@ -122,6 +124,7 @@ export class RedisBackend implements Backend {
   private lastRev = 0;
   private expiryTimer: NodeJS.Timeout | undefined;
   private expiring = false;
+  private compactor: AutoCompactor | undefined;
   private started: Promise<void> | undefined;
   private closed = false;
 
@@ -300,8 +303,11 @@ export class RedisBackend implements Backend {
     if (this.expiring || this.closed) return;
     this.expiring = true;
     try {
-      while (!this.closed && ((await this.run('leaseExpire', [String(LEASE_EXPIRY_BATCH)])) as number) >= LEASE_EXPIRY_BATCH) {
-        // a full batch: more may be due
+      for (;;) {
+        const [revoked, rev] = (await this.run('leaseExpire', [String(LEASE_EXPIRY_BATCH)])) as [number, number];
+        // the tick also keeps the revision fresh on an idle gateway (the auto-compactor samples it)
+        this.seen(rev);
+        if (this.closed || revoked < LEASE_EXPIRY_BATCH) break;
       }
     } catch {
       // Redis unreachable: the next tick tries again
@@ -456,12 +462,25 @@ export class RedisBackend implements Backend {
     this.clusterId = BigInt((await this.client.hget(metaKey, 'cluster-id'))!);
     this.expiryTimer = setInterval(() => void this.expireLeases(), LEASE_EXPIRY_INTERVAL_MS);
     this.expiryTimer.unref();
+    if (this.options.autoCompaction) {
+      this.compactor = new AutoCompactor(this.options.autoCompaction, {
+        // every gateway over the store may run one: a compaction another one already made fails harmlessly
+        isLeader: () => !this.closed,
+        currentRevision: () => this.lastRev,
+        compact: async (revision) => {
+          await this.compact({ revision, physical: false });
+        },
+        logger: this.options.logger ?? pino({ level: 'silent' }),
+      });
+      this.compactor.start();
+    }
   }
 
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
     if (this.expiryTimer) clearInterval(this.expiryTimer);
+    this.compactor?.stop();
     await this.hub.close();
     this.client.disconnect();
   }

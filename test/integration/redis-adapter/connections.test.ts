@@ -201,6 +201,34 @@ describe.skipIf(skipUnlessRedis())('the adapter over each kind of Redis connecti
     }
   });
 
+  it("etcd's periodic auto-compaction (as the command line's --auto-compaction-* give it) trims the history", async () => {
+    const redis = await startRedis();
+    const target = parseBackendUrl(redis.url);
+    if (target.kind !== 'redis') throw new Error('not a redis target');
+    target.options.autoCompaction = { mode: 'periodic', retention: '1s' };
+    const be = openBackend(target);
+    try {
+      await be.ready(10_000);
+      const first = await be.put(putRequest(b('ac/k'), b('1')));
+      await be.put(putRequest(b('ac/k'), b('2')));
+      const err = await waitFor(
+        () =>
+          be.range(rangeRequest(b('ac/k'), { revision: first.header.revision })).then(
+            () => undefined,
+            (e: unknown) => e as Error,
+          ),
+        { what: 'the first revision compacted', timeoutMs: 10_000 },
+      );
+      expect(err.message).toBe('etcdserver: mvcc: required revision has been compacted');
+      const admin = new Redis({ port: redis.port });
+      expect(Number(await admin.get('{dcsgw}:compact'))).toBeGreaterThanOrEqual(first.header.revision + 1);
+      admin.disconnect();
+    } finally {
+      await be.close();
+      await redis.stop();
+    }
+  });
+
   it('?min-replicas=1: a write is acknowledged once a replica has it; without the replica it answers etcd\'s "request timed out"', async () => {
     // no 5 s wait before the first full sync
     const master = await startRedis(['--repl-diskless-sync-delay', '0']);
