@@ -25,6 +25,7 @@
 import { randomBytes } from 'node:crypto';
 import { CompareResult, CompareTarget, type Compare, type DeleteRangeRequest, type Keyspace, type PutRequest, type RangeRequest, type ResponseHeader, type ResponseOp, type TxnRequest, type TxnResponse } from './backend.js';
 import type { EntryCache } from './consul-entry-cache.js';
+import type { WriteJournal } from './consul-write-journal.js';
 import type { ConsulHttp } from './consul-http.js';
 import { consulError } from './consul-http.js';
 import {
@@ -84,8 +85,8 @@ export interface TxnContext {
   probe(): Promise<ResponseHeader>;
   /** Records a header learnt from a commit. */
   seen(revision: number): void;
-  /** Deletions this process made, so watches report them at their exact revision. */
-  journalDeletes(consulKeys: string[], revision: number): void;
+  /** The writes this process committed, so watches report them exactly. */
+  journal: WriteJournal;
 }
 
 /** The key's Consul name, or undefined for a key no Consul entry can have (reads find nothing there). */
@@ -132,8 +133,8 @@ class Planner {
   needsRevision = false;
   /** Sessions keys are attached to (checked when Consul refuses a lock). */
   readonly sessions = new Set<string>();
-  /** Consul keys this plan deletes, filled as the commit's results are read. */
-  readonly deleted: string[] = [];
+  /** Entries this plan deletes with delete-tree, filled as the commit's results are read. */
+  readonly treeDeleted: ConsulEntry[] = [];
 
   constructor(
     private readonly view: StateView,
@@ -312,7 +313,6 @@ class Planner {
       else this.emit({ Verb: 'delete', Key: k }, { kind: 'none' });
       exactPrevs.push(prev);
       this.view.overlay.set(k, null);
-      this.deleted.push(k);
       this.needsRevision = true;
     };
     if (cr.single) {
@@ -338,7 +338,7 @@ class Planner {
     }
     return (_rev, h) => {
       const fromTrees = treePrevs.flat();
-      for (const e of fromTrees) this.deleted.push(e.Key);
+      this.treeDeleted.push(...fromTrees);
       const prevs = [...fromTrees, ...exactPrevs].sort((a, b) => byKeyBytes(a.Key, b.Key));
       return {
         responseDeleteRange: { header: h, deleted: prevs.length, prevKvs: d.prevKv ? prevs.map((e) => kvOf(e, d.keyspace, leaseOf)) : [] },
@@ -538,7 +538,12 @@ export async function runTxn(ctx: TxnContext, t: TxnRequest): Promise<TxnRespons
       for (const [k, e] of view.overlay) ctx.cache.set(k, e && { ...e, CreateIndex: e.CreateIndex === PENDING ? revision : e.CreateIndex, ModifyIndex: revision });
       const h = { ...ctx.header(), revision };
       const out = build(revision, h);
-      if (plan.deleted.length > 0) ctx.journalDeletes(plan.deleted, revision);
+      const writes = new Map<string, { key: string; entry: ConsulEntry | null; prev: ConsulEntry | null }>();
+      for (const [k, e] of view.overlay) {
+        writes.set(k, { key: k, entry: e && { ...e, CreateIndex: e.CreateIndex === PENDING ? revision : e.CreateIndex, ModifyIndex: revision }, prev: view.read.get(k) ?? null });
+      }
+      for (const e of plan.treeDeleted) writes.set(e.Key, { key: e.Key, entry: null, prev: e });
+      ctx.journal.record(revision, writes.values());
       return out;
     }
     // 409: rolled back. A session that is gone means a lease that is gone; anything else is a

@@ -1,22 +1,23 @@
 // etcd watches on Consul blocking queries (the Consul adapter). Consul keeps no history: it can
 // say "something under this prefix changed since index N" and show the prefix as it is now. So
 // every watched prefix has one poller (shared by the watches under it): a blocking
-// GET /v1/kv/<prefix>?recurse&index=N, and on each answer the changed keys are computed by
-// comparing the new entries with the previous ones: a new or higher ModifyIndex is a put at that
-// revision, a key that is gone is a delete. A delete's revision is exact when this process made
-// it (the transaction journal), and otherwise the index of the answer that showed it (Consul does
-// not publish a tombstone's index) — exact when that answer brought one change, as a lease
-// expiring does.
+// GET /v1/kv/<prefix>?recurse&index=N, and on each answer the changes since the last one are:
+//  - this process's own writes, from its write journal (consul-write-journal.ts): every revision
+//    of every key, deletes at their exact revision, each with the value before it;
+//  - beyond them, what comparing the new entries with the previous ones shows (other clients'
+//    writes, leases expiring): a new or higher ModifyIndex is a put at that revision, a key that is
+//    gone a delete, at the index of the answer that showed it (Consul publishes no tombstone's
+//    index: exact when that answer brought one change, as a lease expiring does).
 //
-// What a poll cannot see: a key written twice between two answers shows its last write only
-// (its earlier value is not delivered), and a key deleted and created again shows as a delete and
-// a put. A watch from a past revision can be served only if nothing under its prefix changed
+// What a poll cannot see of other clients' writes: a key written twice between two answers shows
+// its last write only, and a key deleted and created again shows as a delete and a put. A watch from a past revision can be served only if nothing under its prefix changed
 // since (Consul's list index says so); otherwise it is told its revision is compacted, with the
 // first revision it can watch from, as etcd tells a watcher whose history is gone.
 import { EventType, WatchFilter, type Event, type KeyValue, type WatchHandle, type WatchListener, type WatchOptions } from './backend.js';
 import type { ConsulHttp } from './consul-http.js';
 import { consulRange, coveringPrefix, inRange, keyOf, kvOf, kvPath, type ConsulEntry, type ConsulRange } from './consul-keyspace.js';
 import { byKeyBytes } from './consul-range-answer.js';
+import type { WriteJournal } from './consul-write-journal.js';
 
 /** Consul answers a blocking query after at most this long without a change. */
 const BLOCK_WAIT = '60s';
@@ -26,8 +27,8 @@ export interface WatchContext {
   http: ConsulHttp;
   leaseOfSession(session: string): bigint;
   learnSessionsOf(entries: Iterable<ConsulEntry>): Promise<void>;
-  /** The revision at which this process deleted the key, if it did so after `after`. */
-  deletedAt(consulKey: string, after: number): number | undefined;
+  /** The writes this process committed. */
+  journal: WriteJournal;
   /** True when `revision` is recent enough that Consul still has the tombstones of deletions after it. */
   isRecent(revision: number): boolean;
   /** The current revision as last seen. */
@@ -121,17 +122,31 @@ class PrefixPoller {
     // Consul's rule: an index that goes backwards (a restored snapshot, reaped tombstones) is reset
     let index = newIndex;
     if (newIndex < oldIndex) for (const e of list) index = Math.max(index, e.ModifyIndex, oldIndex);
-    const changes: Array<{ rev: number; key: string; type: EventType; entry: ConsulEntry; prev?: ConsulEntry }> = [];
+    const changes: Change[] = [];
+    // this process's own writes, each at its revision with the value before it
+    const ours = new Map<string, ConsulEntry | null>();
+    for (const j of this.ctx.journal.between(oldIndex, index, this.prefix)) {
+      changes.push({ rev: j.revision, key: j.key, type: j.entry ? EventType.PUT : EventType.DELETE, entry: j.entry ?? j.prev!, ...(j.prev ? { prev: j.prev } : {}) });
+      ours.set(j.key, j.entry);
+    }
+    // what the entries show beyond them: other clients' writes, and lease expiries
+    const explained = (k: string, now: ConsulEntry | undefined): boolean => {
+      if (!ours.has(k)) return false;
+      const last = ours.get(k)!;
+      return now === undefined ? last === null : last !== null && last.ModifyIndex === now.ModifyIndex && last.CreateIndex === now.CreateIndex;
+    };
     for (const [k, prev] of before) {
       const now = after.get(k);
-      if (!now || now.CreateIndex !== prev.CreateIndex) {
-        const at = this.ctx.deletedAt(k, oldIndex) ?? (now ? Math.min(now.CreateIndex, index) : index);
+      if ((!now || now.CreateIndex !== prev.CreateIndex) && !explained(k, now) && !(now && ours.has(k))) {
+        // Consul shows no tombstone: the delete is placed at the answer's index (or just before the key's re-creation)
+        const at = now ? Math.min(now.CreateIndex, index) : index;
         changes.push({ rev: at, key: k, type: EventType.DELETE, entry: prev, prev });
       }
     }
     for (const [k, e] of after) {
       const prev = before.get(k);
       if (prev && prev.ModifyIndex === e.ModifyIndex && prev.CreateIndex === e.CreateIndex) continue;
+      if (explained(k, e)) continue;
       changes.push({ rev: e.ModifyIndex, key: k, type: EventType.PUT, entry: e, ...(prev && prev.CreateIndex === e.CreateIndex ? { prev } : {}) });
     }
     this.entries = after;
@@ -159,7 +174,15 @@ class PrefixPoller {
   }
 }
 
-function deliver(sub: Subscriber, changes: Array<{ rev: number; key: string; type: EventType; entry: ConsulEntry; prev?: ConsulEntry }>, ctx: WatchContext): void {
+interface Change {
+  rev: number;
+  key: string;
+  type: EventType;
+  entry: ConsulEntry;
+  prev?: ConsulEntry;
+}
+
+function deliver(sub: Subscriber, changes: Change[], ctx: WatchContext): void {
   if (!sub.live) return;
   const ks = sub.opts.keyspace;
   const noPut = sub.opts.filters.includes(WatchFilter.NOPUT);

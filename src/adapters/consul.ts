@@ -58,6 +58,7 @@ import { ConsulLeases } from './consul-leases.js';
 import { byKeyBytes, rangeAnswer } from './consul-range-answer.js';
 import { ensureRevisionKey, runTxn, type TxnContext } from './consul-txn.js';
 import { ConsulWatches } from './consul-watch.js';
+import { WriteJournal } from './consul-write-journal.js';
 import { EtcdError, Errors, GrpcCode } from './errors.js';
 
 export type { ConsulBackendOptions } from './consul-http.js';
@@ -66,7 +67,6 @@ export type { ConsulBackendOptions } from './consul-http.js';
 const ETCD_API_VERSION = '3.4.23';
 /** Consul keeps a deleted key's tombstone for tombstone_ttl (15 min): list indexes are trusted for revisions younger than this. */
 const RECENT_MS = 10 * 60_000;
-const JOURNAL_MAX = 10_000;
 
 function unsupported(what: string): EtcdError {
   return new EtcdError(GrpcCode.UNIMPLEMENTED, `dcsgw: ${what} is not available on the Consul backend`);
@@ -101,8 +101,8 @@ export class ConsulBackend implements Backend {
   private lastHeader: ResponseHeader = { clusterId: 0n, memberId: 0n, revision: 0, raftTerm: 0 };
   /** Revisions in the order first seen, with when: a revision is "recent" while Consul keeps the tombstones after it. */
   private readonly revisionLog: Array<{ rev: number; at: number }> = [];
-  /** Consul key -> revision of this process's deletions (for exact delete events). */
-  private readonly journal = new Map<string, number>();
+  /** This process's committed writes (for exact watch events). */
+  private readonly journal = new WriteJournal();
   private readonly txnCtx: TxnContext;
 
   constructor(options: ConsulBackendOptions) {
@@ -115,16 +115,13 @@ export class ConsulBackend implements Backend {
       header: () => this.lastHeader,
       probe: () => this.probe(false),
       seen: (rev) => this.seen(rev),
-      journalDeletes: (keys, rev) => this.journalDeletes(keys, rev),
+      journal: this.journal,
     };
     this.watches = new ConsulWatches({
       http: this.http,
       leaseOfSession: (s) => this.leasesOf.leaseOfSession(s),
       learnSessionsOf: (e) => this.leasesOf.learnSessionsOf(e),
-      deletedAt: (k, after) => {
-        const rev = this.journal.get(k);
-        return rev !== undefined && rev > after ? rev : undefined;
-      },
+      journal: this.journal,
       isRecent: (rev) => this.isRecent(rev),
       currentRevision: () => this.lastHeader.revision,
       seen: (rev) => this.seen(rev),
@@ -143,14 +140,6 @@ export class ConsulBackend implements Backend {
     if (revision >= this.lastHeader.revision) return true;
     const first = this.revisionLog[0];
     return first !== undefined && Date.now() - first.at <= RECENT_MS && first.rev <= revision;
-  }
-
-  private journalDeletes(keys: string[], revision: number): void {
-    for (const k of keys) {
-      this.journal.delete(k);
-      this.journal.set(k, revision);
-    }
-    while (this.journal.size > JOURNAL_MAX) this.journal.delete(this.journal.keys().next().value!);
   }
 
   /** The store revision: the KV table's index, from the 404 of a key nothing writes. */

@@ -3,11 +3,11 @@
 // inside a txn seeing the txn's own writes, optimistic txns of two adapters racing on one key (no
 // lost update), a key changed behind the adapter's back by a Consul client, Consul's size cap.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CompareResult, CompareTarget, type Backend } from '../../../src/adapters/backend.js';
+import { CompareResult, CompareTarget, EventType, type Backend, type Event } from '../../../src/adapters/backend.js';
 import { createConsulBackend, type ConsulBackend } from '../../../src/adapters/consul.js';
 import { EtcdError } from '../../../src/adapters/errors.js';
 import { putRequest, rangeRequest } from '../../../src/adapters/requests.js';
-import { hasDcsgwBuild, stopAllProcesses } from '../../support/index.js';
+import { hasDcsgwBuild, stopAllProcesses, waitFor } from '../../support/index.js';
 import { startConsulAgent, type ConsulAgentProcess } from './consul-agent.js';
 
 const b = (s: string) => Buffer.from(s);
@@ -88,6 +88,33 @@ describe.skipIf(!hasDcsgwBuild())('the Consul adapter over a Consul server proce
     const final = (await one.range(rangeRequest(b('counter')))).kvs[0]!;
     expect(final.value.toString()).toBe('30');
     expect(final.version).toBe(31);
+  });
+
+  it("a watch sees every one of this process's writes of a key, each with the value before it, even when they land faster than Consul's blocking answers", async () => {
+    const events: Event[] = [];
+    const h = one.watch({ key: b('rapid/'), rangeEnd: b('rapid0'), startRevision: 0, prevKv: true, filters: [] }, {
+      onEvents: (e) => events.push(...e),
+      onCompacted: () => undefined,
+      onCanceled: () => undefined,
+    });
+    await waitFor(() => h.isSynced(), { what: 'the watch to sync' });
+    // 8 writers of one key at once: commits land faster than Consul's blocking answers come back
+    const written = new Map<number, string>();
+    await Promise.all(
+      Array.from({ length: 8 }, async (_, w) => {
+        for (let i = 0; i < 4; i++) {
+          const v = `${w}.${i}`;
+          written.set((await one.put(putRequest(b('rapid/k'), b(v)))).header.revision, v);
+        }
+      }),
+    );
+    const last = (await one.deleteRange({ key: b('rapid/k'), rangeEnd: EMPTY, prevKv: false })).header.revision;
+    await waitFor(() => events.length >= 33, { what: '33 events', timeoutMs: 5000 });
+    h.cancel();
+    const revisions = [...written.keys()].sort((x, y) => x - y);
+    expect(events.map((e) => e.kv.modRevision)).toEqual([...revisions, last]);
+    expect(events.map((e) => (e.type === EventType.PUT ? e.kv.value.toString() : 'deleted'))).toEqual([...revisions.map((r) => written.get(r)), 'deleted']);
+    expect(events.slice(1).map((e) => e.prevKv?.value.toString())).toEqual(revisions.map((r) => written.get(r)));
   });
 
   it('a key a Consul client changed behind the adapter is read again, not overwritten blindly', async () => {

@@ -83,12 +83,19 @@ describe.skipIf(skipUnlessBinaries('etcdctl') || !hasDcsgwBuild())('dcsgw --back
     let seen = '';
     const watch = ctl(['watch', 'w/', '--prefix'], {
       onStdout: (out) => (seen = out),
-      interruptWhen: (out) => (out.match(/^(PUT|DELETE)$/gm) ?? []).length >= 4,
+      interruptWhen: (out) => out.includes('DELETE\nw/1\n'),
       timeoutMs: 20_000,
     });
-    // the watch is in place once it has shown a first put
-    await ctl(['put', 'w/ready', 'x']);
-    await waitFor(() => seen.includes('w/ready'), { what: 'the watch to show w/ready' });
+    // the watch is in place once it shows a put made after it started
+    await waitFor(
+      async () => {
+        if (seen.includes('w/ready')) return true;
+        await ctl(['put', 'w/ready', 'x']);
+        await new Promise((r) => setTimeout(r, 200));
+        return seen.includes('w/ready');
+      },
+      { what: 'the watch to show w/ready' },
+    );
     await ctl(['put', 'w/1', 'a']);
     await fetch(`${backing.url}/v1/kv/w/direct`, { method: 'PUT', body: 'from-consul' });
     await new Promise((r) => setTimeout(r, 300));

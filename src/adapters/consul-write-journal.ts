@@ -1,0 +1,41 @@
+// The writes this process committed to Consul, newest last, so that watches (consul-watch.ts) can
+// report them exactly: every revision of a key (Consul's blocking answer only shows its last state),
+// the exact revision of a delete (Consul shows no tombstone's index), and the value before each
+// write. Writes by other Consul clients are not here: the watch computes those from the entries.
+// Bounded: the newest JOURNAL_MAX changes, and only those whose values are small.
+import type { ConsulEntry } from './consul-keyspace.js';
+
+const JOURNAL_MAX = 4096;
+const MAX_VALUE_CHARS = 64 * 1024;
+
+export interface JournalChange {
+  revision: number;
+  key: string;
+  /** The entry after the write; null for a delete. */
+  entry: ConsulEntry | null;
+  /** The entry before it (null when the key did not exist). */
+  prev: ConsulEntry | null;
+}
+
+const tooBig = (e: ConsulEntry | null): boolean => e !== null && e.Value !== null && e.Value.length > MAX_VALUE_CHARS;
+
+export class WriteJournal {
+  private readonly changes: JournalChange[] = [];
+
+  record(revision: number, writes: Iterable<{ key: string; entry: ConsulEntry | null; prev: ConsulEntry | null }>): void {
+    for (const w of writes) {
+      if (tooBig(w.entry) || tooBig(w.prev)) continue;
+      this.changes.push({ revision, ...w });
+    }
+    // commits can come back out of order: keep the journal in revision order
+    this.changes.sort((a, b) => a.revision - b.revision);
+    if (this.changes.length > JOURNAL_MAX) this.changes.splice(0, this.changes.length - JOURNAL_MAX);
+  }
+
+  /** The changes of keys under `prefix` with after < revision <= upTo, in revision order. */
+  between(after: number, upTo: number, prefix: string): JournalChange[] {
+    const out: JournalChange[] = [];
+    for (const c of this.changes) if (c.revision > after && c.revision <= upTo && c.key.startsWith(prefix)) out.push(c);
+    return out;
+  }
+}
