@@ -343,6 +343,8 @@ export async function startClientAgent(argvIn: readonly string[], env: NodeJS.Pr
       throw err;
     }
     face?.runtime.reload(definitionsOf(next));
+    // Consul reloads its TLS configurator with the rest: rotated certificates serve the next connection
+    face?.reloadHttpsTls(next.tls.https);
   };
 
   const clientHost = cfg.clientAddrs[0]!;
@@ -411,6 +413,7 @@ export async function startClientAgent(argvIn: readonly string[], env: NodeJS.Pr
       {
         ...(cfg.ports.dns > 0 ? { dns: { host: cfg.dnsAddrs[0]!, port: cfg.ports.dns } } : {}),
         ...(cfg.ports.http > 0 ? { http: { host: cfg.httpAddrs[0]!, port: cfg.ports.http } } : {}),
+        ...(cfg.ports.https > 0 ? { https: { host: cfg.httpsAddrs[0]!, port: cfg.ports.https, tls: cfg.tls.https, autoTls: cfg.tls.autoEncrypt } } : {}),
         recursors: cfg.recursors,
         runtime,
       },
@@ -431,6 +434,7 @@ export async function startClientAgent(argvIn: readonly string[], env: NodeJS.Pr
     log.info('agent', 'Started DNS server', { address: where, network: 'tcp' });
   }
   if (face.http) log.info('agent', 'Started HTTP server', { address: formatHostPort(face.http.address.host, face.http.address.port), network: 'tcp' });
+  if (face.https) log.info('agent', 'Started HTTPS server', { address: formatHostPort(face.https.address.host, face.https.address.port), network: 'tcp' });
   if (etcd) for (const a of etcd.addresses) log.info('agent', 'dcsgw: started etcd v3 API', { address: formatHostPort(a.host, a.port), network: 'tcp' });
   if (cfg.pidFile) {
     try {
@@ -485,6 +489,7 @@ export async function startClientAgent(argvIn: readonly string[], env: NodeJS.Pr
         log.info('agent', 'Stopping server', { protocol: 'DNS', address: where, network: 'udp' });
       }
       if (readyFace.http) log.info('agent', 'Stopping server', { address: formatHostPort(readyFace.http.address.host, readyFace.http.address.port), network: 'tcp', protocol: 'http' });
+      if (readyFace.https) log.info('agent', 'Stopping server', { address: formatHostPort(readyFace.https.address.host, readyFace.https.address.port), network: 'tcp', protocol: 'https' });
       log.info('agent', 'Waiting for endpoints to shut down');
       await readyFace.stop().catch(() => undefined);
       await etcd?.close().catch(() => undefined);
