@@ -120,6 +120,8 @@ export class BackendSink implements RecordSink {
   }
 
   async write(records: KvRecord[]): Promise<void> {
+    // once flags have been written here, a later record without flags must clear its key's (a mirror's flags 5 -> 0)
+    if (!this.destHasMeta && records.some((r) => r.flags !== 0n)) this.destHasMeta = true;
     const groups = this.groups(records);
     let next = 0;
     const worker = async (): Promise<void> => {

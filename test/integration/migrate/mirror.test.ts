@@ -196,6 +196,11 @@ describe.skipIf(skipUnlessBinaries('etcd', 'etcdctl'))(`dcsgw mirror (MIGRATE_SE
     await put('cx/f1', 'v1', 5);
     await put('cx/f2', 'gone soon', 0);
     await waitFor(async () => (await flagsAt(dstFace.http, 'cx/f1'))?.Flags === 5, { timeoutMs: 30_000, what: () => mirror.output() });
+    // flags taken back to 0 follow too (the destination's metadata record goes)
+    await put('cx/f3', 'three', 4);
+    await waitFor(async () => (await flagsAt(dstFace.http, 'cx/f3'))?.Flags === 4, { timeoutMs: 30_000, what: () => mirror.output() });
+    await put('cx/f3', 'three again', 0);
+    await waitFor(async () => (await flagsAt(dstFace.http, 'cx/f3'))?.Flags === 0, { timeoutMs: 30_000, what: () => mirror.output() });
     mirror.kill('SIGKILL');
     await mirror.exited;
 
@@ -210,7 +215,7 @@ describe.skipIf(skipUnlessBinaries('etcd', 'etcdctl'))(`dcsgw mirror (MIGRATE_SE
     expect(await mirror.exited, mirror.output()).toBe(0);
     expect(mirror.output()).toContain('compacted past revision');
     const report = JSON.parse(mirror.stdoutText()) as CutoverReport;
-    expect(report.verify).toMatchObject({ ok: true, checked: 21 });
+    expect(report.verify).toMatchObject({ ok: true, checked: 22 });
     const f1 = await flagsAt(dstFace.http, 'cx/f1');
     expect(f1?.Flags).toBe(9);
     expect(Buffer.from(f1!.Value, 'base64').toString()).toBe('v2');
