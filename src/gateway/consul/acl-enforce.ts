@@ -222,7 +222,8 @@ async function checkAgent(ctx: ConsulContext, req: FastifyRequest, id: Identity,
     if (c && c.ServiceID) demand(id, 'service', 'write', serviceName(c.ServiceID));
     else demand(id, 'node', 'write', node);
   };
-  if (path === '/v1/agent/self' || path === '/v1/agent/metrics' || path === '/v1/agent/monitor' || path === '/v1/agent/version') return demand(id, 'agent', 'read', node);
+  // /v1/agent/version needs no token, as in Consul
+  if (path === '/v1/agent/self' || path === '/v1/agent/metrics' || path === '/v1/agent/monitor') return demand(id, 'agent', 'read', node);
   if (path === '/v1/agent/host') return demand(id, 'operator', 'read');
   if (path === '/v1/agent/reload' || path === '/v1/agent/leave' || path.startsWith('/v1/agent/join/')) return demand(id, 'agent', 'write', node);
   if (path.startsWith('/v1/agent/force-leave/')) return demand(id, 'operator', 'write');
@@ -326,7 +327,7 @@ function keepEntries(obj: Record<string, Json>, ok: (v: Json, k: string) => bool
   return { value: out, removed };
 }
 
-function filterAnswer(path: string, body: Json, id: Identity): Filtered | 'deny' | undefined {
+function filterAnswer(path: string, body: Json, id: Identity): Filtered | 'deny' | 'not-found' | undefined {
   const az = id.authorizer;
   const nodeOk = (n: unknown) => az.allowed('node', 'read', str(n));
   const svcOk = (s: unknown) => az.allowed('service', 'read', str(s));
@@ -366,6 +367,8 @@ function filterAnswer(path: string, body: Json, id: Identity): Filtered | 'deny'
     }
     return undefined;
   }
+  // the UI's node page of a node the token may not read is Consul's empty 404
+  if (path.startsWith('/v1/internal/ui/node/') && obj) return nodeOk(field(obj, 'Node')) ? undefined : 'not-found';
   if (path.startsWith('/v1/catalog/node-services/') && obj) {
     if (!nodeOk(field(field(obj, 'Node'), 'Node'))) return { value: null, removed: true };
     const services = field(obj, 'Services');
@@ -433,6 +436,10 @@ export function installAclEnforcement(app: FastifyInstance, ctx: ConsulContext, 
     const path = pathOf(req);
     const f = filterAnswer(path, body, id);
     if (f === undefined) return payload;
+    if (f === 'not-found') {
+      reply.code(404);
+      return '';
+    }
     if (f === 'deny') {
       reply.code(403).header('Content-Type', 'text/plain; charset=utf-8');
       const name = str(field(body, 'Service'));

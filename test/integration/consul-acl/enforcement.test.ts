@@ -150,6 +150,9 @@ describe('agent, session, event, query, operator, snapshot, status', () => {
     expect((await call(f.url, 'PUT', '/v1/agent/leave', { token: t.secret })).text).toBe(denied(t.accessor, 'agent:write', 'acl-node'));
     expect((await call(f.url, 'PUT', '/v1/agent/service/deregister/hidden', { token: t.secret })).text).toBe(denied(t.accessor, 'service:write', 'hidden'));
     expect((await call(f.url, 'GET', '/v1/agent/members', { token: t.secret })).json<unknown[]>().length).toBe(1);
+    expect((await call(f.url, 'GET', '/v1/agent/version')).status).toBe(200);
+    expect((await call(f.url, 'GET', '/v1/internal/ui/node/n2', { token: 'anonymous' })).status).toBe(404);
+    expect((await call(f.url, 'GET', '/v1/internal/ui/node/n2', { token: t.secret })).status).toBe(200);
   });
 
   it('sessions need session:write on their node; events event:write; queries query:write', async () => {
