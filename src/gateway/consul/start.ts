@@ -11,7 +11,7 @@ import type { AgentIdentity, ConsulContext } from './context.js';
 import { buildConsulHttp, type ConsulHttpServer } from './http-server.js';
 import { startConsulDns } from './dns/index.js';
 import type { TlsProtocolSettings } from './tls/agent-tls-settings.js';
-import { applyProtocolTls, loadProtocolTls } from './tls/https-tls.js';
+import { answerPlainHttpOnTls, applyProtocolTls, loadProtocolTls } from './tls/https-tls.js';
 
 export type ConsulListenerName = 'http' | 'https' | 'dns';
 
@@ -225,6 +225,7 @@ export async function startConsulFace(backend: Backend, agent: AgentIdentity, op
       const loaded = loadProtocolTls(opts.https.tls, opts.https.autoTls);
       try {
         https = await listenHttp(ctx, opts.https, r.start === 'first-request' ? () => startRuntime() : undefined, { ...loaded.server, ALPNProtocols: ['http/1.1'] });
+        answerPlainHttpOnTls(https.app.server as unknown as import('node:tls').Server);
       } catch (err) {
         throw new ConsulListenError('https', where, err);
       }

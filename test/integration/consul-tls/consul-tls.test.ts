@@ -226,6 +226,9 @@ describe.skipIf(noBuild || noOpenssl)('dcsgw agent over HTTPS with verify_incomi
     // an untrusted server: curl without the CA refuses it
     expect(curl([`https://127.0.0.1:${httpsPort}/v1/status/leader`]).code).toBe(60);
     expect(curl([`http://127.0.0.1:${httpPort}/v1/kv/tls/curl?raw`]).stdout).toBe('secret-value');
+    // plain HTTP on the HTTPS port: Go's answer, then a TLS client is still served
+    expect(curl(['-i', `http://127.0.0.1:${httpsPort}/v1/kv/tls/curl?raw`]).stdout).toBe('HTTP/1.0 400 Bad Request\r\n\r\nClient sent an HTTP request to an HTTPS server.\n');
+    expect(curl([...withClientCert(), `https://127.0.0.1:${httpsPort}/v1/kv/tls/curl?raw`]).stdout).toBe('secret-value');
   });
 
   test('the official Go client from the environment: CONSUL_HTTP_ADDR=https://, CONSUL_CACERT, CONSUL_CLIENT_CERT/KEY, CONSUL_HTTP_SSL_VERIFY', (ctx) => {

@@ -127,3 +127,44 @@ export function applyProtocolTls(server: tls.Server, loaded: LoadedProtocolTls):
   s.requestCert = loaded.verifyIncoming;
   s.rejectUnauthorized = loaded.verifyIncoming;
 }
+
+/** Go's net/http test for a plaintext request on a TLS port: the first five bytes start a method it knows. */
+function looksLikeHttp(head: Buffer): boolean {
+  return ['GET /', 'HEAD ', 'POST ', 'PUT /', 'OPTIO'].includes(head.subarray(0, 5).toString('latin1'));
+}
+
+/**
+ * Plain HTTP sent to the HTTPS port gets Go's answer ("400 Bad Request ... Client sent an HTTP
+ * request to an HTTPS server.") instead of a silent close, as curl and browsers show it from
+ * Consul. The first bytes are read before the TLS server sees the connection and put back, so a
+ * TLS client is served as before.
+ */
+export function answerPlainHttpOnTls(server: tls.Server): void {
+  const handshakers = server.listeners('connection') as Array<(socket: import('node:net').Socket) => void>;
+  server.removeAllListeners('connection');
+  server.on('connection', (socket: import('node:net').Socket) => {
+    let head = Buffer.alloc(0);
+    const onReadable = (): void => {
+      let chunk: Buffer | null;
+      while ((chunk = socket.read() as Buffer | null) !== null) head = Buffer.concat([head, chunk]);
+      // a TLS record starts with its content type (22: handshake); five bytes decide for HTTP
+      if (head.length === 0 || (head[0] !== 0x16 && head.length < 5)) return;
+      socket.off('readable', onReadable);
+      socket.off('end', onEnd);
+      if (head[0] !== 0x16 && looksLikeHttp(head)) {
+        socket.on('error', () => undefined);
+        socket.end('HTTP/1.0 400 Bad Request\r\n\r\nClient sent an HTTP request to an HTTPS server.\n');
+        return;
+      }
+      socket.unshift(head);
+      for (const h of handshakers) h.call(server, socket);
+    };
+    const onEnd = (): void => {
+      socket.off('readable', onReadable);
+      socket.destroy();
+    };
+    socket.on('readable', onReadable);
+    socket.once('end', onEnd);
+    socket.once('error', () => socket.destroy());
+  });
+}
