@@ -15,10 +15,11 @@
 //   P.."events"         stream, one entry per event (ID "<rev>-<n>"): the field type..ks..key
 //                       ("P" put / "D" delete) with the record, then "p" with the previous record
 //                       ("" when none), "l" instead of "p" on a revision's last event. Watches
-//                       (and later `dcsgw mirror`) read it.
+//                       read it (./redis-watch.ts); compaction trims it.
 //   P.."lease:"..id     hash: ttl (granted), sys ("1" = system keyspace)
 //   P.."lk:"..id        set of the keys attached to the lease, each ks..key
 //   P.."leases:"..ks    sorted set: score = expiry (ms, Redis server time), member = lease id
+//   P.."meta"           hash: cluster-id (picked by the first gateway; written by redis.ts, not here)
 // Lease IDs travel as decimal strings: a Lua number cannot hold an int64.
 
 const PRELUDE = `
