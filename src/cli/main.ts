@@ -9,6 +9,7 @@ import { FLAGS_LINE, USAGE_LINE } from './usage-text.js';
 import { versionText } from './version.js';
 import { runAgent } from './agent/run.js';
 import { runConsulCommand } from './agent/consul-command.js';
+import { runLeave } from './agent/leave.js';
 import { runReload } from './agent/reload.js';
 import { serveOverBackend, takeBackendFlag } from './backend-flag.js';
 
@@ -25,6 +26,11 @@ export async function main(argv: readonly string[], env: NodeJS.ProcessEnv): Pro
   // `dcsgw reload` is `consul reload`: PUT /v1/agent/reload on the local agent (-http-addr / CONSUL_HTTP_ADDR)
   if (argv[0] === 'reload') {
     const result = await runReload(argv.slice(1), env);
+    exitWith(result.code, result.stdout, result.stderr);
+  }
+  // `dcsgw leave` is `consul leave`: PUT /v1/agent/leave (the Kubernetes manifests' preStop hook)
+  if (argv[0] === 'leave') {
+    const result = await runLeave(argv.slice(1), env);
     exitWith(result.code, result.stdout, result.stderr);
   }
   if (argv[0] === 'conformance') {

@@ -4,6 +4,7 @@
 // dcsgw serves: it is refused with a message naming what to use instead.
 import { runAgent } from './run.js';
 import { runConsulVersion } from './consul-version.js';
+import { runLeave } from './leave.js';
 import { runReload } from './reload.js';
 
 export interface CommandResult {
@@ -17,11 +18,12 @@ export async function runConsulCommand(args: readonly string[]): Promise<Command
   if (cmd === 'version' || cmd === '-version' || cmd === '--version' || cmd === '-v') return runConsulVersion(rest);
   if (cmd === 'agent') return { code: await runAgent(rest), stdout: '', stderr: '' };
   if (cmd === 'reload') return runReload(rest);
+  if (cmd === 'leave') return runLeave(rest);
   if (cmd === 'tls') return (await import('../tls-command/run.js')).runTlsCommand(rest);
   const what = cmd === undefined ? 'no command given' : `"${cmd}" is not provided by dcsgw`;
   return {
     code: 1,
     stdout: '',
-    stderr: `dcsgw consul: ${what}: only "agent", "reload", "tls" and "version" are; other consul commands are clients of the HTTP API, run them with the consul CLI against this agent (CONSUL_HTTP_ADDR)\n`,
+    stderr: `dcsgw consul: ${what}: only "agent", "leave", "reload", "tls" and "version" are; other consul commands are clients of the HTTP API, run them with the consul CLI against this agent (CONSUL_HTTP_ADDR)\n`,
   };
 }

@@ -4,10 +4,10 @@
 // agent is found as the consul CLI finds it: -http-addr, else CONSUL_HTTP_ADDR, else
 // 127.0.0.1:8500 (forms "host:port", "http://host:port", "https://host:port", "unix:///path");
 // -token / CONSUL_HTTP_TOKEN is sent as X-Consul-Token. Output and exit codes are the CLI's.
-import { request as httpRequest } from 'node:http';
-import { request as httpsRequest } from 'node:https';
-import { goDialError } from '../../compat/agent/checks/go-net-errors.js';
+import { parseHttpAddr, runAgentPut } from './agent-http-command.js';
 import type { CommandResult } from './consul-command.js';
+
+export { parseHttpAddr };
 
 const USAGE = `Usage: consul reload
 
@@ -30,80 +30,6 @@ HTTP API Options
      will default to the token of the Consul agent at the HTTP address.
 `;
 
-interface AgentAddress {
-  scheme: 'http' | 'https' | 'unix';
-  /** host:port, or the socket path for unix. */
-  address: string;
-}
-
-/** The consul API client's reading of an address (scheme prefix, else CONSUL_HTTP_SSL picks https). */
-export function parseHttpAddr(text: string, env: NodeJS.ProcessEnv): AgentAddress {
-  if (text.startsWith('unix://')) return { scheme: 'unix', address: text.slice('unix://'.length) };
-  const m = /^(https?):\/\/(.*)$/.exec(text);
-  if (m) return { scheme: m[1] as 'http' | 'https', address: m[2]!.replace(/\/+$/, '') };
-  const ssl = ['1', 'true', 't', 'T', 'TRUE', 'True'].includes(env.CONSUL_HTTP_SSL ?? '');
-  return { scheme: ssl ? 'https' : 'http', address: text };
-}
-
-/** The flags consul reload takes (Go's flag rules: -x=v or -x v, one or two dashes). */
-function parseFlags(args: readonly string[]): { httpAddr?: string; token?: string } | { error: string } | 'help' {
-  const out: { httpAddr?: string; token?: string } = {};
-  for (let i = 0; i < args.length; i++) {
-    const a = args[i]!;
-    if (a === '-h' || a === '-help' || a === '--help') return 'help';
-    const m = /^--?([a-z-]+)(?:=(.*))?$/.exec(a);
-    if (!m) return { error: `This command takes no arguments` };
-    const name = m[1]!;
-    if (name !== 'http-addr' && name !== 'token') {
-      return { error: `flag provided but not defined: -${name}` };
-    }
-    let value = m[2];
-    if (value === undefined) {
-      if (i + 1 >= args.length) return { error: `flag needs an argument: -${name}` };
-      value = args[++i]!;
-    }
-    if (name === 'http-addr') out.httpAddr = value;
-    else out.token = value;
-  }
-  return out;
-}
-
-function put(target: AgentAddress, path: string, token: string | undefined): Promise<{ status: number; body: string }> {
-  return new Promise((resolve, reject) => {
-    const headers: Record<string, string> = token ? { 'X-Consul-Token': token } : {};
-    const common = { method: 'PUT', path, headers };
-    let req;
-    if (target.scheme === 'unix') {
-      req = httpRequest({ ...common, socketPath: target.address });
-    } else {
-      const url = new URL(`${target.scheme}://${target.address}`);
-      const opts = { ...common, host: url.hostname.replace(/^\[|\]$/g, ''), port: url.port || (target.scheme === 'https' ? 443 : 80) };
-      req = target.scheme === 'https' ? httpsRequest(opts) : httpRequest(opts);
-    }
-    req.on('response', (res) => {
-      let body = '';
-      res.setEncoding('utf8');
-      res.on('data', (c: string) => (body += c));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
-    });
-    req.on('error', reject);
-    req.end();
-  });
-}
-
-export async function runReload(args: readonly string[], env: NodeJS.ProcessEnv = process.env): Promise<CommandResult> {
-  const flags = parseFlags(args);
-  if (flags === 'help') return { code: 0, stdout: '', stderr: USAGE };
-  if ('error' in flags) return { code: 1, stdout: '', stderr: `${flags.error}\n\n${USAGE}` };
-  const target = parseHttpAddr(flags.httpAddr ?? env.CONSUL_HTTP_ADDR ?? '127.0.0.1:8500', env);
-  const token = flags.token ?? env.CONSUL_HTTP_TOKEN;
-  const shown = target.scheme === 'unix' ? `unix://${target.address}` : `${target.scheme}://${target.address}`;
-  try {
-    const res = await put(target, '/v1/agent/reload', token);
-    if (res.status !== 200) return { code: 1, stdout: '', stderr: `Error reloading: Unexpected response code: ${res.status} (${res.body})\n` };
-  } catch (err) {
-    const dial = target.scheme === 'unix' ? `dial unix ${target.address}: connect: ${(err as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file or directory' : (err as Error).message}` : goDialError(target.address, err);
-    return { code: 1, stdout: '', stderr: `Error reloading: Put "${shown}/v1/agent/reload": ${dial}\n` };
-  }
-  return { code: 0, stdout: 'Configuration reload triggered\n', stderr: '' };
+export function runReload(args: readonly string[], env: NodeJS.ProcessEnv = process.env): Promise<CommandResult> {
+  return runAgentPut(args, env, { path: '/v1/agent/reload', usage: USAGE, ok: 'Configuration reload triggered', errorVerb: 'Error reloading' });
 }

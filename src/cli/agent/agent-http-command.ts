@@ -1,0 +1,90 @@
+// What the consul CLI's agent commands share (reload, leave): the HTTP flags (-http-addr, -token,
+// with CONSUL_HTTP_ADDR / CONSUL_HTTP_TOKEN / CONSUL_HTTP_SSL), the address forms the consul API
+// client accepts, and one PUT to the local agent with Go's dial errors when it is not there.
+import { request as httpRequest } from 'node:http';
+import { request as httpsRequest } from 'node:https';
+import { goDialError } from '../../compat/agent/checks/go-net-errors.js';
+import type { CommandResult } from './consul-command.js';
+
+export interface AgentAddress {
+  scheme: 'http' | 'https' | 'unix';
+  /** host:port, or the socket path for unix. */
+  address: string;
+}
+
+/** The consul API client's reading of an address (scheme prefix, else CONSUL_HTTP_SSL picks https). */
+export function parseHttpAddr(text: string, env: NodeJS.ProcessEnv): AgentAddress {
+  if (text.startsWith('unix://')) return { scheme: 'unix', address: text.slice('unix://'.length) };
+  const m = /^(https?):\/\/(.*)$/.exec(text);
+  if (m) return { scheme: m[1] as 'http' | 'https', address: m[2]!.replace(/\/+$/, '') };
+  const ssl = ['1', 'true', 't', 'T', 'TRUE', 'True'].includes(env.CONSUL_HTTP_SSL ?? '');
+  return { scheme: ssl ? 'https' : 'http', address: text };
+}
+
+/** The flags consul reload takes (Go's flag rules: -x=v or -x v, one or two dashes). */
+export function parseHttpFlags(args: readonly string[]): { httpAddr?: string; token?: string } | { error: string } | 'help' {
+  const out: { httpAddr?: string; token?: string } = {};
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i]!;
+    if (a === '-h' || a === '-help' || a === '--help') return 'help';
+    const m = /^--?([a-z-]+)(?:=(.*))?$/.exec(a);
+    if (!m) return { error: `This command takes no arguments` };
+    const name = m[1]!;
+    if (name !== 'http-addr' && name !== 'token') {
+      return { error: `flag provided but not defined: -${name}` };
+    }
+    let value = m[2];
+    if (value === undefined) {
+      if (i + 1 >= args.length) return { error: `flag needs an argument: -${name}` };
+      value = args[++i]!;
+    }
+    if (name === 'http-addr') out.httpAddr = value;
+    else out.token = value;
+  }
+  return out;
+}
+
+export function put(target: AgentAddress, path: string, token: string | undefined): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    const headers: Record<string, string> = token ? { 'X-Consul-Token': token } : {};
+    const common = { method: 'PUT', path, headers };
+    let req;
+    if (target.scheme === 'unix') {
+      req = httpRequest({ ...common, socketPath: target.address });
+    } else {
+      const url = new URL(`${target.scheme}://${target.address}`);
+      const opts = { ...common, host: url.hostname.replace(/^\[|\]$/g, ''), port: url.port || (target.scheme === 'https' ? 443 : 80) };
+      req = target.scheme === 'https' ? httpsRequest(opts) : httpRequest(opts);
+    }
+    req.on('response', (res) => {
+      let body = '';
+      res.setEncoding('utf8');
+      res.on('data', (c: string) => (body += c));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+    });
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+
+/**
+ * A consul CLI command that is one PUT on the local agent: parses its flags, calls `path`, and
+ * answers with the command's own words (`ok` on success, `<errorVerb>: ...` on failure).
+ */
+export async function runAgentPut(args: readonly string[], env: NodeJS.ProcessEnv, cmd: { path: string; usage: string; ok: string; errorVerb: string }): Promise<CommandResult> {
+  const flags = parseHttpFlags(args);
+  if (flags === 'help') return { code: 0, stdout: '', stderr: cmd.usage };
+  if ('error' in flags) return { code: 1, stdout: '', stderr: `${flags.error}\n\n${cmd.usage}` };
+  const target = parseHttpAddr(flags.httpAddr ?? env.CONSUL_HTTP_ADDR ?? '127.0.0.1:8500', env);
+  const token = flags.token ?? env.CONSUL_HTTP_TOKEN;
+  const shown = target.scheme === 'unix' ? `unix://${target.address}` : `${target.scheme}://${target.address}`;
+  try {
+    const res = await put(target, cmd.path, token);
+    if (res.status !== 200) return { code: 1, stdout: '', stderr: `${cmd.errorVerb}: Unexpected response code: ${res.status} (${res.body})\n` };
+  } catch (err) {
+    const dial = target.scheme === 'unix' ? `dial unix ${target.address}: connect: ${(err as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file or directory' : (err as Error).message}` : goDialError(target.address, err);
+    return { code: 1, stdout: '', stderr: `${cmd.errorVerb}: Put "${shown}${cmd.path}": ${dial}\n` };
+  }
+  return { code: 0, stdout: `${cmd.ok}\n`, stderr: '' };
+}
