@@ -16,9 +16,8 @@
 //        [--clients-via retry-join|backend]
 // --clients-via: how the client agents reach the server: `retry-join` (client agents of a Consul
 // cluster, the server RPC) or `backend` (the server's etcd API as -backend=etcd://: the same
-// registration and check traffic, for builds without clustering). Default: retry-join when the
-// build has client clustering, else backend.
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+// registration and check traffic, through the etcd face). Default: retry-join.
+import { mkdtempSync, rmSync } from 'node:fs';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -52,6 +51,9 @@ interface Row {
 
 const log = (line: string): void => void process.stderr.write(line + '\n');
 
+/** The processes this run started (killed with it on Ctrl-C). */
+const live = new Set<Proc>();
+
 interface Proc {
   child: ChildProcess;
   out: () => string;
@@ -68,15 +70,18 @@ function start(cpu: number, args: string[]): Proc {
   child.stdout?.on('data', keep);
   child.stderr?.on('data', keep);
   const exited = new Promise<void>((r) => child.once('exit', () => r()));
-  return {
+  const proc: Proc = {
     child,
     out: () => out,
     async stop() {
+      live.delete(proc);
       if (child.exitCode !== null || child.signalCode !== null) return;
       child.kill('SIGKILL');
       await exited;
     },
   };
+  live.add(proc);
+  return proc;
 }
 
 async function waitLine(p: Proc, re: RegExp, what: string, timeoutMs = 60_000): Promise<void> {
@@ -217,10 +222,17 @@ const program = new Command()
   .option('--clients-via <how>', 'retry-join | backend')
   .parse();
 const o = program.opts<{ services: string; interval: string; duration: string; clientsVia?: string }>();
-const hasClustering = existsSync(join(root, 'dist', 'src', 'native', 'cluster', 'client-agent.js'));
-const via = (o.clientsVia ?? (hasClustering ? 'retry-join' : 'backend')) as 'retry-join' | 'backend';
+const via = (o.clientsVia ?? 'retry-join') as 'retry-join' | 'backend';
+if (via !== 'retry-join' && via !== 'backend') throw new Error(`--clients-via: retry-join or backend, not ${String(via)}`);
 const opts = { services: Number(o.services), interval: o.interval, duration: Number(o.duration), via };
 log(`consul-client-registrations: ${opts.services} services, HTTP check every ${opts.interval}, clients via ${via}; server on CPU 0, the rest on CPU 1`);
+// the agents this run started go with it on Ctrl-C
+for (const sig of ['SIGINT', 'SIGTERM'] as const) {
+  process.on(sig, () => {
+    for (const p of live) p.child.kill('SIGKILL');
+    process.exit(130);
+  });
+}
 const rows: Row[] = [];
 for (const mode of ['idle', 'on-server', 'on-clients'] as const) rows.push(await runMode(mode, opts));
 await pool.close();

@@ -89,9 +89,18 @@ function sameCheck(local: HealthCheckRecord, remote: CheckRecord): boolean {
   );
 }
 
-/** Records that the catalog holds this registration as of `revision` (the store revision of a write or of the record read). */
+/** Records that the catalog holds this registration as of `revision` (the store revision of a write). */
 function seenInCatalog(entry: { catalogRevision?: number }, revision: unknown): void {
   if (typeof revision === 'number' && revision > (entry.catalogRevision ?? 0)) entry.catalogRevision = revision;
+}
+
+/**
+ * The record read from the catalog says when it was last written: that is the registration the
+ * catalog holds, whatever was remembered before (a write's answered revision can be a store's
+ * stale header after the store was replaced, and would hide every later deletion).
+ */
+function readInCatalog(entry: { catalogRevision?: number }, modifyIndex: number | undefined): void {
+  if (typeof modifyIndex === 'number' && modifyIndex > 0) entry.catalogRevision = modifyIndex;
 }
 
 export class AntiEntropy {
@@ -208,12 +217,12 @@ export class AntiEntropy {
         local.service = { ...local.service, Tags: [...(remote.Tags ?? [])] };
       }
       if (!remote || !sameService(local.service, remote)) local.inSync = false;
-      else seenInCatalog(local, serviceRevision.get(local.service.ID));
+      else readInCatalog(local, serviceRevision.get(local.service.ID));
     }
     for (const c of this.state.checks.values()) {
       const remote = checksById.get(c.check.CheckID);
       if (!remote) c.inSync = false;
-      else seenInCatalog(c, checkRevision.get(c.check.CheckID));
+      else readInCatalog(c, checkRevision.get(c.check.CheckID));
       if (remote && !sameCheck(c.check, remote)) {
         // An output-only change waiting for check_update_interval stays unwritten until then.
         if (!(c.deferredSync && sameCheck({ ...c.check, Output: remote.Output }, remote))) c.inSync = false;
