@@ -80,6 +80,15 @@ export async function runMigrate(argv: readonly string[]): Promise<number> {
     print(`Error: --batch must be a positive integer (got "${String(f.batch)}")\n`, 2);
     return 2;
   }
+  // Ctrl-C: what is copied stays copied and the checkpoint says how far; say how to carry on
+  const onSignal = (signal: NodeJS.Signals) => {
+    print(`\ndcsgw migrate: interrupted; run the same command again to resume from its checkpoint\n`, 2);
+    process.exit(signal === 'SIGINT' ? 130 : 143);
+  };
+  if (!f['dry-run']) {
+    process.once('SIGINT', onSignal);
+    process.once('SIGTERM', onSignal);
+  }
   try {
     const summary = await migrate({
       source: parsed.args[0]!,
