@@ -13,6 +13,8 @@ export interface RedisServer {
   /** Redis's working directory (a temp dir of its own, removed at stop). */
   dir: string;
   process: ManagedProcess;
+  /** Stops the server with `signal` and starts it again on the same port and directory (its files kept). */
+  restart(signal?: NodeJS.Signals): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -39,18 +41,27 @@ export async function startRedis(
   const port = await allocatePort(REDIS_PORTS);
   const dir = mkdtempSync(join(tmpdir(), 'dcsgw-redis-'));
   const config = opts.writeConfig ? [opts.writeConfig(dir, port)] : [];
-  const proc = spawnManaged('redis-server', [...config, '--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir, ...extraArgs]);
+  const args = [...config, '--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir, ...extraArgs];
   const ready = opts.readyText ?? 'Ready to accept connections';
-  await waitFor(() => proc.output().includes(ready) || !proc.alive(), { timeoutMs: 15_000, what: () => `redis-server on ${port}: ${proc.output()}` });
-  if (!proc.alive()) throw new Error(`redis-server exited at start: ${proc.output()}`);
-  return {
+  const launch = async (): Promise<ManagedProcess> => {
+    const proc = spawnManaged('redis-server', args);
+    await waitFor(() => proc.output().includes(ready) || !proc.alive(), { timeoutMs: 15_000, what: () => `redis-server on ${port}: ${proc.output()}` });
+    if (!proc.alive()) throw new Error(`redis-server exited at start: ${proc.output()}`);
+    return proc;
+  };
+  const server: RedisServer = {
     port,
     url: `redis://127.0.0.1:${port}`,
     dir,
-    process: proc,
+    process: await launch(),
+    async restart(signal: NodeJS.Signals = 'SIGTERM') {
+      await server.process.stop(signal);
+      server.process = await launch();
+    },
     async stop() {
-      await proc.stop();
+      await server.process.stop();
       rmSync(dir, { recursive: true, force: true });
     },
   };
+  return server;
 }
