@@ -175,7 +175,7 @@ describe.skipIf(skipUnlessBinaries('etcd', 'etcdctl') || !hasDcsgwBuild())('dcsg
     expect(report.conforms).toBe(false);
     expect(report.counts.differs).toBe(1);
     expect(report.results.filter((r) => r.status === 'differs').map((r) => r.name)).toEqual(['http-version']);
-    expect(report.results.filter((r) => r.status === 'conforms').length).toBeGreaterThan(10);
+    expect(report.results.filter((r) => r.status === 'conforms').length).toBeGreaterThanOrEqual(5);
 
     const file = join(tmp, 'report.xml');
     const junit = await conformance('--target', target, ...scenarios, '--format', 'junit', '--output', file);
