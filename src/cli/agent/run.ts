@@ -353,11 +353,11 @@ export async function startAgent(argv: readonly string[], hooks: AgentHooks = {}
   let stopped = false;
   const readyBackend = backend;
   // Consul's lines for leadership changes, as this server sees them
-  const memberName = async (id: bigint): Promise<string> => (await readyBackend.memberList(false).catch(() => undefined))?.members.find((m) => m.id === id)?.name ?? id.toString(16);
+  const memberName = async (id: bigint): Promise<string> => (await (cluster?.native ?? readyBackend).memberList(false).catch(() => undefined))?.members.find((m) => m.id === id)?.name ?? id.toString(16);
   let wasLeader = false;
   const onLeader = (lead: bigint): void => {
     if (stopped) return;
-    if (lead !== 0n && lead === readyBackend.memberId) {
+    if (lead !== 0n && lead === (cluster?.native ?? readyBackend).memberId) {
       wasLeader = true;
       log.info('agent.server.raft', 'entering leader state', { leader: `Node at ${serverAddr} [Leader]` });
       log.info('agent.server', 'cluster leadership acquired');
@@ -371,6 +371,7 @@ export async function startAgent(argv: readonly string[], hooks: AgentHooks = {}
     if (lead !== 0n) void memberName(lead).then((name) => !stopped && log.info('agent.server', 'New leader elected', { payload: name }));
   };
   readyBackend.onLeaderChange(onLeader);
+  cluster?.onStoreReplaced((b) => b.onLeaderChange(onLeader));
   const lead = readyBackend.raftStatus?.().lead ?? 0n;
   if (lead !== 0n) onLeader(lead);
   cluster?.startLeaderDuties();

@@ -34,10 +34,13 @@ const FORWARDED_WHILE_LEARNER = new Set<string | symbol>([
   'restoreConsulSnapshot',
 ]);
 
-export function learnerAwareBackend(native: NativeBackend, voters: RemoteBackend): NativeBackend {
-  const isLearner = (): boolean => native.node.isLearner();
-  return new Proxy(native, {
-    get(target, prop, receiver) {
+export function learnerAwareBackend(current: () => NativeBackend, voters: RemoteBackend): NativeBackend {
+  return new Proxy(current(), {
+    get(_initial, prop) {
+      // the store of the moment: a server that rejoined the cluster runs a new one
+      const target = current();
+      const receiver = target;
+      const isLearner = (): boolean => target.node.isLearner();
       if (isLearner()) {
         if (FORWARDED_WHILE_LEARNER.has(prop)) {
           const fn = (voters as unknown as Record<string | symbol, unknown>)[prop];

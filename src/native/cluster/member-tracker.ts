@@ -98,7 +98,8 @@ export class MemberTracker {
         if (!cur || cur.Status !== status) this.logTransition(rec, cur?.Status);
         await this.reconcileNode(rec);
       }
-      return { servers: this.aliveServers() };
+      const peers = (await this.opts.backend.memberList(false)).members.flatMap((x) => x.peerURLs);
+      return { servers: this.aliveServers(), raftPeers: peers };
     });
   }
 
@@ -108,7 +109,8 @@ export class MemberTracker {
       await this.ensureLoaded();
       const cur = this.records.get(req.node);
       if (!cur) throw new SerfRequestError(404, `agent: No node found with name '${req.node}'`);
-      if (isServer(cur) && cur.Status !== MemberStatus.Left) await this.opts.onServerGone?.(cur);
+      // a live server stays (serf's force-leave leaves alive members alone); a failed one leaves raft too
+      if (isServer(cur) && (cur.Status === MemberStatus.Failed || (req.prune && cur.Status !== MemberStatus.Left))) await this.opts.onServerGone?.(cur);
       if (req.prune) {
         await deleteMember(this.opts.backend, cur.Name);
         this.records.delete(cur.Name);

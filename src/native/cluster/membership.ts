@@ -44,6 +44,8 @@ export interface MembershipOptions {
   server?: ServerRole;
   /** Called whenever the set of known servers changes. */
   onServers?: (servers: SerfMember[]) => void;
+  /** Called with every heartbeat answer (a server checks it is still in the raft configuration). */
+  onHeartbeatAnswer?: (reply: HeartbeatReply) => void;
 }
 
 const SERF_LAN_PORT = 8301;
@@ -226,6 +228,7 @@ export class AgentMembership {
       try {
         const reply = await this.opts.server.heartbeat(req);
         this.adopt(reply.servers);
+        this.opts.onHeartbeatAnswer?.(reply);
         this.lastContact = Date.now();
         return;
       } catch (err) {
@@ -240,6 +243,7 @@ export class AgentMembership {
         const reply = await serfCall<HeartbeatReply>(serfAddress(s), '/dcsgw/serf/heartbeat', req, 2000);
         this.preferred = s.Name;
         this.adopt(reply.servers);
+        this.opts.onHeartbeatAnswer?.(reply);
         this.lastContact = Date.now();
         return;
       } catch (err) {

@@ -30,6 +30,8 @@ export interface HeartbeatRequest {
 export interface HeartbeatReply {
   /** The cluster's alive servers. */
   servers: SerfMember[];
+  /** The peer URLs of the raft configuration (a server that is not in it was removed). */
+  raftPeers?: string[];
 }
 export interface ForceLeaveRequest {
   node: string;

@@ -67,8 +67,10 @@ export interface ServerClusterOptions {
 }
 
 export interface ServerCluster {
-  /** The native store of this server. */
+  /** The native store of this server (a new one after a rejoin in place). */
   readonly native: NativeBackend;
+  /** Called with the new store when this server had to rejoin the cluster as a new member. */
+  onStoreReplaced(fn: (b: NativeBackend) => void): void;
   /** What the HTTP face and client agents use: the native store, forwarding to voters while this server is a learner. */
   readonly backend: NativeBackend;
   readonly view: AgentCluster;
@@ -162,6 +164,7 @@ export async function startServerCluster(opts: ServerClusterOptions): Promise<Se
     throw new SerfRequestError(503, 'No cluster leader');
   };
 
+  let onHeartbeatAnswer: ((reply: HeartbeatReply) => void) | undefined;
   let membership: AgentMembership | undefined = new AgentMembership({
     self: opts.self,
     bindHost: opts.bindAddr,
@@ -184,6 +187,7 @@ export async function startServerCluster(opts: ServerClusterOptions): Promise<Se
       heartbeat: (req: HeartbeatRequest) => onLeader<HeartbeatReply>('/dcsgw/serf/heartbeat', req as HeartbeatRequest & { hops?: number }, () => tracker!.heartbeat(req)),
       forceLeave: (req) => onLeader<void>('/dcsgw/serf/force-leave', req as typeof req & { hops?: number }, () => tracker!.forceLeave(req)),
     },
+    onHeartbeatAnswer: (reply) => onHeartbeatAnswer?.(reply),
     onServers: (servers) => voterRemote?.setServers(servers.filter((s) => s.Name !== opts.self.Name).map(serverRpcAddress)),
   });
 
@@ -400,10 +404,71 @@ export async function startServerCluster(opts: ServerClusterOptions): Promise<Se
     await membership?.close();
     throw err;
   }
-  const nat = native;
   voterRemote = createRemoteBackend({ servers: (membership?.servers() ?? []).filter((s) => s.Name !== opts.self.Name).map(serverRpcAddress), logger: opts.logger });
-  faceBackend = learnerAwareBackend(nat, voterRemote);
+  const current = (): NativeBackend => native!;
+  faceBackend = learnerAwareBackend(current, voterRemote);
 
+  let dutiesOn = false;
+  const startDuties = (): void => {
+    const b = current();
+    const catalog = new Catalog(b, opts.datacenter);
+    const pilot = new Autopilot({ backend: b, log, failAfterMs: opts.failAfterMs, records: () => readMembers(b, true) });
+    autopilot = pilot;
+    tracker = new MemberTracker({
+      backend: b,
+      catalog,
+      datacenter: opts.datacenter,
+      log,
+      failAfterMs: opts.failAfterMs,
+      reconnectTimeoutMs: opts.reconnectTimeoutMs,
+      tombstoneTimeoutMs: opts.tombstoneTimeoutMs,
+      onServerGone: async (m) => pilot.removeServer(m.Name, 'left'),
+    });
+    tracker.start();
+    pilot.start();
+  };
+
+  // Removed from the raft configuration while unreachable (frozen, partitioned past autopilot's
+  // dead-server cleanup): the store can never rejoin under its old member ID. The server sets it
+  // aside and joins again as a new non-voter, in place: the HTTP face and the server RPC keep going
+  // (their watches are cancelled with the old store and started again on the new one).
+  let rejoining = false;
+  let outsideSeen = 0;
+  const rejoinInPlace = async (): Promise<void> => {
+    if (rejoining || closed) return;
+    rejoining = true;
+    try {
+      log.warn('agent.server', 'dcsgw: this server is no longer in the raft configuration (removed while unreachable); it sets its store aside and joins again');
+      const old = current();
+      const known = (membership?.servers() ?? []).filter((s) => s.Name !== opts.self.Name);
+      tracker?.stop();
+      autopilot?.stop();
+      await old.close().catch(() => undefined);
+      const aside = `${opts.storeDir}.removed-${Date.now()}`;
+      renameSync(opts.storeDir, aside);
+      mkdirSync(opts.storeDir, { recursive: true });
+      let f: Formation | undefined;
+      while (!f && !closed) {
+        f = await joinExisting(known.length > 0 ? known : (membership?.servers() ?? []).filter((s) => s.Name !== opts.self.Name));
+        if (!f) await sleep(1000);
+      }
+      if (!f) return;
+      native = await openStore(f);
+      if (dutiesOn) startDuties();
+      for (const fn of storeListeners) fn(native);
+    } finally {
+      outsideSeen = 0;
+      rejoining = false;
+    }
+  };
+  const storeListeners: Array<(b: NativeBackend) => void> = [];
+  onHeartbeatAnswer = (reply) => {
+    const peers = reply.raftPeers;
+    if (!peers || peers.length === 0 || !native || rejoining) return;
+    outsideSeen = peers.includes(selfPeerUrl) ? 0 : outsideSeen + 1;
+    // twice in a row: a member being added right now is not mistaken for a removed one
+    if (outsideSeen >= 2) void rejoinInPlace();
+  };
 
   const view: AgentCluster = {
     async members(wan) {
@@ -429,35 +494,24 @@ export async function startServerCluster(opts: ServerClusterOptions): Promise<Se
   };
 
   return {
-    native: nat,
+    get native() {
+      return current();
+    },
     backend: faceBackend,
     view,
     membership,
+    onStoreReplaced(fn) {
+      storeListeners.push(fn);
+    },
     startLeaderDuties() {
-      const catalog = new Catalog(nat, opts.datacenter);
-      autopilot = new Autopilot({
-        backend: nat,
-        log,
-        failAfterMs: opts.failAfterMs,
-        records: () => readMembers(nat, true),
-      });
-      tracker = new MemberTracker({
-        backend: nat,
-        catalog,
-        datacenter: opts.datacenter,
-        log,
-        failAfterMs: opts.failAfterMs,
-        reconnectTimeoutMs: opts.reconnectTimeoutMs,
-        tombstoneTimeoutMs: opts.tombstoneTimeoutMs,
-        onServerGone: async (m) => autopilot!.removeServer(m.Name, 'left'),
-      });
-      tracker.start();
-      autopilot.start();
+      dutiesOn = true;
+      startDuties();
     },
     async leave() {
       if (!membership) return;
       log.info('agent.server', 'server starting leave');
       // a leader hands leadership to another voter first, so the next leader removes it
+      const nat = current();
       if (nat.isLeader()) {
         const list = await nat.memberList(false).catch(() => undefined);
         const other = list?.members.find((x) => x.id !== nat.memberId && !x.isLearner);
@@ -477,7 +531,7 @@ export async function startServerCluster(opts: ServerClusterOptions): Promise<Se
       await membership?.close();
       await serverPort?.close();
       await voterRemote?.close();
-      await nat.close();
+      await current().close();
     },
   };
 }
