@@ -1,4 +1,4 @@
-// Interrupting `dcsgw migrate` with kill -9 at random points and running the same command again:
+// Interrupting `dcsgw migrate` (SIGTERM once, then kill -9) at random points and running the same command again:
 // it resumes from its checkpoint (not from the start), and the result is whole — nothing lost,
 // nothing duplicated (an etcd destination holds each key once, with the source's value; a JSON
 // file holds each entry once) — and its verification is clean.
@@ -40,8 +40,15 @@ async function interruptAndResume(args: string[], cwd: string, checkpoint: strin
     expect(reached, `run ${k} ended before its checkpoint reached ${threshold} keys: ${p.output()}`).toBe('reached');
     // the kill lands at a random moment after that checkpoint: between pages, mid-page or mid-transaction
     await new Promise((r) => setTimeout(r, Math.floor(rnd() * 40)));
-    p.kill('SIGKILL');
-    await p.exited;
+    // the first interruption is a polite one (SIGTERM, as from a service manager), the others kill -9
+    if (k === 0) {
+      p.kill('SIGTERM');
+      expect(await p.exited).toBe(143);
+      expect(p.output()).toContain('interrupted; run the same command again to resume from its checkpoint');
+    } else {
+      p.kill('SIGKILL');
+      await p.exited;
+    }
     done = readCheckpoint(checkpoint)!.keys;
     killedAt.push(done);
   }
@@ -81,7 +88,7 @@ describe.skipIf(skipUnlessBinaries('etcd', 'etcdctl'))(`dcsgw migrate interrupte
     const rewritten = versions.filter((v) => v > 1).length;
     expect(versions.length).toBe(KEYS);
     expect(rewritten).toBeLessThan(KEYS / 2);
-    console.log(`migrate resume etcd->etcd: ${KEYS} keys, ${summary.bytes} bytes, ${KILLS} kill -9 faults at ${killedAt.join(', ')} checkpointed keys, ${rewritten} keys written again after the interruptions, verification clean`);
+    console.log(`migrate resume etcd->etcd: ${KEYS} keys, ${summary.bytes} bytes, ${KILLS} faults (1 SIGTERM, ${KILLS - 1} kill -9) at ${killedAt.join(', ')} checkpointed keys, ${rewritten} keys written again after the interruptions, verification clean`);
   }, 240_000);
 
   it('etcd -> JSON file: the file is cut back to its checkpoint, so each entry is there once', async () => {
@@ -96,6 +103,6 @@ describe.skipIf(skipUnlessBinaries('etcd', 'etcdctl'))(`dcsgw migrate interrupte
     expect(new Set(entries.map((e) => e.key)).size).toBe(KEYS);
     const got = new Map(entries.map((e) => [e.key, Buffer.from(e.value, 'base64')]));
     expect(diffContent(expected, got)).toEqual({ missing: [], differing: [], extra: [] });
-    console.log(`migrate resume etcd->json: ${KEYS} keys, ${KILLS} kill -9 faults at ${killedAt.join(', ')} checkpointed keys, file entries ${entries.length}, verification clean`);
+    console.log(`migrate resume etcd->json: ${KEYS} keys, ${KILLS} faults (1 SIGTERM, ${KILLS - 1} kill -9) at ${killedAt.join(', ')} checkpointed keys, file entries ${entries.length}, verification clean`);
   }, 240_000);
 });
