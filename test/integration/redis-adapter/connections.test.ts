@@ -233,7 +233,7 @@ describe.skipIf(skipUnlessRedis())('the adapter over each kind of Redis connecti
     // no 5 s wait before the first full sync
     const master = await startRedis(['--repl-diskless-sync-delay', '0']);
     const replica = await startRedis(['--replicaof', '127.0.0.1', String(master.port)]);
-    const be = openBackend(parseBackendUrl(`${master.url}?min-replicas=1&replica-timeout-ms=300`));
+    const be = openBackend(parseBackendUrl(`${master.url}?min-replicas=1&replica-timeout-ms=2000`));
     try {
       await waitFor(async () => {
         const r = new Redis({ port: replica.port, lazyConnect: true });
