@@ -19,7 +19,8 @@ export const CONFORMANCE_USAGE = `Usage: dcsgw conformance --target URL [options
 
 Runs dcsgw's scenario corpus against an etcd or Consul cluster (genuine or not) and reports every
 answer that differs from the reference. Scenarios write only under a key prefix of their own
-(~conformance/<run id>/ for etcd, conformance/<run id>/ for Consul) and delete it afterwards.
+(~conformance/<run id>/ for etcd, conformance-<run id>/ and nodes of that name for Consul) and
+delete them afterwards.
 
   --target URL       etcd://host:port[,host:port][?cacert=&cert=&key=], etcds://..., or
                      consul://host:port (consuls:// for HTTPS)

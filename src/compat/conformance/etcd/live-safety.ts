@@ -77,7 +77,7 @@ function stepExclusion(step: Step): string | undefined {
   }
   if ('ctl' in step) {
     const cmd = ctlCommand(step.ctl);
-    if (cmd && CTL_COMMANDS[cmd]) return `etcdctl ${cmd} ${CTL_COMMANDS[cmd]}`;
+    if (cmd && CTL_COMMANDS[cmd]) return `etcdctl ${cmd}: ${CTL_COMMANDS[cmd]}`;
     if (cmd === 'del' && step.ctl.includes('--from-key')) return FROM_KEY_DELETE;
     if (step.input && /^del .*--from-key/m.test(step.input)) return FROM_KEY_DELETE;
     if (step.ctl.includes('--from-key') || (step.input && /--from-key/.test(step.input))) return FROM_KEY_READ;
