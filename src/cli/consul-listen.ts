@@ -4,7 +4,8 @@
 // are parsed with etcd's flags (same Go syntax) but kept apart from them: not ETCD_* variables, not
 // in etcd's --help, not in etcd's "accepted and ignored" warnings. A default address that is taken
 // is left out with a warning (scripts start several etcd members on one host); an address the user
-// chose that is taken fails start-up.
+// chose that is taken fails start-up. --consul-https-addr (DCSGW_CONSUL_HTTPS_ADDR, default off)
+// adds the Consul HTTPS API with the etcd client port's key pair, CA and client-cert-auth.
 import type { FlagSpec } from './flag-set.js';
 
 export const CONSUL_HTTP_DEFAULT = '127.0.0.1:8500';
@@ -13,9 +14,10 @@ export const CONSUL_DNS_DEFAULT = '127.0.0.1:8600';
 const SPECS: FlagSpec[] = [
   { name: 'consul-http-addr', kind: 'string', defaultValue: CONSUL_HTTP_DEFAULT },
   { name: 'consul-dns-addr', kind: 'string', defaultValue: CONSUL_DNS_DEFAULT },
+  { name: 'consul-https-addr', kind: 'string', defaultValue: 'off' },
 ];
 
-const ENV: Record<string, string> = { 'consul-http-addr': 'DCSGW_CONSUL_HTTP_ADDR', 'consul-dns-addr': 'DCSGW_CONSUL_DNS_ADDR' };
+const ENV: Record<string, string> = { 'consul-http-addr': 'DCSGW_CONSUL_HTTP_ADDR', 'consul-dns-addr': 'DCSGW_CONSUL_DNS_ADDR', 'consul-https-addr': 'DCSGW_CONSUL_HTTPS_ADDR' };
 
 /** etcd's flags plus these two, for parsing the command line once. */
 export function withConsulListenFlags(etcdFlags: ReadonlyMap<string, FlagSpec>): ReadonlyMap<string, FlagSpec> {
@@ -31,6 +33,8 @@ export interface ConsulListenChoice {
 export interface ConsulListenFlags {
   http: ConsulListenChoice;
   dns: ConsulListenChoice;
+  /** Off unless asked for. */
+  https?: ConsulListenChoice;
 }
 
 /**
@@ -46,7 +50,7 @@ export function takeConsulListenFlags(set: Map<string, string>, env: NodeJS.Proc
     if (fromEnv !== undefined && fromEnv !== '') return { raw: fromEnv, explicit: true };
     return { raw: fallback, explicit: false };
   };
-  return { http: choose('consul-http-addr', CONSUL_HTTP_DEFAULT), dns: choose('consul-dns-addr', CONSUL_DNS_DEFAULT) };
+  return { http: choose('consul-http-addr', CONSUL_HTTP_DEFAULT), dns: choose('consul-dns-addr', CONSUL_DNS_DEFAULT), https: choose('consul-https-addr', 'off') };
 }
 
 export interface ResolvedListen {

@@ -10,6 +10,10 @@ import { ConsulListenError, formatHostPort, startConsulFace, type ConsulFaceHand
 import { StartupError, type ServeConfig } from './config.js';
 import { resolveListenAddr } from './consul-listen.js';
 import type { EtcdLog, EtcdLogEvent } from './etcd-log.js';
+import { isEmptyTlsInfo } from '../gateway/tls/tls-info.js';
+import type { TlsProtocolSettings } from '../gateway/consul/tls/agent-tls-settings.js';
+import { AgentTlsConfigError } from '../gateway/consul/tls/agent-tls-settings.js';
+import { loadProtocolTls } from '../gateway/consul/tls/https-tls.js';
 
 /** A UUID (version 4 layout) from the member ID: the same member always gets the same node ID. */
 export function nodeIdOfMember(memberId: bigint, clusterId: bigint): string {
@@ -45,13 +49,28 @@ export async function startConsulBesideEtcd(config: ServeConfig, backend: Backen
   if (!choice) return undefined;
   let http;
   let dns;
+  let https;
   try {
     http = resolveListenAddr('consul-http-addr', choice.http);
     dns = resolveListenAddr('consul-dns-addr', choice.dns);
+    https = resolveListenAddr('consul-https-addr', choice.https ?? { raw: 'off', explicit: false });
   } catch (err) {
     throw new StartupError((err as Error).message);
   }
-  if (!http && !dns) return undefined;
+  if (!http && !dns && !https) return undefined;
+  // the Consul HTTPS API takes the etcd client port's TLS: its key pair, its CA, client-cert-auth as verify_incoming
+  let httpsTls: TlsProtocolSettings | undefined;
+  if (https) {
+    const client = config.tls.client;
+    if (isEmptyTlsInfo(client)) throw new StartupError('--consul-https-addr: needs the client key pair (--cert-file and --key-file)');
+    httpsTls = { caFile: client.trustedCaFile, caPath: '', certFile: client.certFile, keyFile: client.keyFile, verifyIncoming: client.clientCertAuth, verifyOutgoing: false, tlsMinVersion: 'TLSv1_2', cipherSuites: [] };
+    try {
+      loadProtocolTls(httpsTls);
+    } catch (err) {
+      if (err instanceof AgentTlsConfigError) throw new StartupError(`--consul-https-addr: ${err.message}`);
+      throw err;
+    }
+  }
   const ports = { http: http?.port ?? -1, dns: dns?.port ?? -1, serfLan: -1, server: -1, etcd: Number(new URL(config.advertiseClientUrls[0] ?? 'http://127.0.0.1:2379').port || 2379) };
   const agent: AgentIdentity = {
     nodeName: config.name,
@@ -72,6 +91,7 @@ export async function startConsulBesideEtcd(config: ServeConfig, backend: Backen
       {
         ...(http ? { http: { host: http.host, port: http.port, skipIfTaken: !http.explicit } } : {}),
         ...(dns ? { dns: { host: dns.host, port: dns.port, skipIfTaken: !dns.explicit } } : {}),
+        ...(https && httpsTls ? { https: { host: https.host, port: https.port, tls: httpsTls } } : {}),
         // nothing is written to the store until the Consul face is used: etcd clients of a member
         // nobody reaches through Consul see exactly genuine etcd's revisions
         runtime: { start: 'first-request' },
@@ -89,6 +109,10 @@ export async function startConsulBesideEtcd(config: ServeConfig, backend: Backen
   if (face.http) {
     const address = formatHostPort(face.http.address.host, face.http.address.port);
     log.emit(ev('info', `serving Consul HTTP API on ${address}`, 'serving Consul HTTP API', { address }));
+  }
+  if (face.https) {
+    const address = formatHostPort(face.https.address.host, face.https.address.port);
+    log.emit(ev('info', `serving Consul HTTPS API on ${address}`, 'serving Consul HTTPS API', { address }));
   }
   if (face.dns) {
     const address = formatHostPort(face.dns.address.host, face.dns.address.port);

@@ -247,6 +247,15 @@ describe.skipIf(noBuild || noOpenssl)('dcsgw agent over HTTPS with verify_incomi
     expect(JSON.parse(noCa.stdout).error).toBe(`Get "https://127.0.0.1:${httpsPort}/v1/status/leader": tls: failed to verify certificate: x509: certificate signed by unknown authority`);
     const insecure = run(probe!, ['tls/go2'], { env: env({ ...client, CONSUL_HTTP_SSL_VERIFY: 'false' }) });
     expect(JSON.parse(insecure.stdout).value).toBe('over-tls');
+    // a client certificate of another CA: Go offers only one the server's CA list names, so none
+    const other = freshDir('other-ca');
+    dcsgw(['tls', 'ca', 'create'], other);
+    dcsgw(['tls', 'cert', 'create', '-cli'], other);
+    const foreign = run(probe!, [], { env: env({ CONSUL_CACERT: pem('consul-agent-ca.pem'), CONSUL_CLIENT_CERT: join(other, 'dc1-cli-consul-0.pem'), CONSUL_CLIENT_KEY: join(other, 'dc1-cli-consul-0-key.pem') }) });
+    expect(JSON.parse(foreign.stdout).error).toBe(`Get "https://127.0.0.1:${httpsPort}/v1/status/leader": remote error: tls: certificate required`);
+    const foreignCurl = curl(['--cacert', pem('consul-agent-ca.pem'), '--cert', join(other, 'dc1-cli-consul-0.pem'), '--key', join(other, 'dc1-cli-consul-0-key.pem'), `https://127.0.0.1:${httpsPort}/v1/status/leader`]);
+    expect(foreignCurl.code).not.toBe(0);
+    expect(foreignCurl.stdout).toBe('');
   });
 
   test("Debian's python3-consul with scheme=https, verify=<CA file>, cert=(cert, key)", (ctx) => {
@@ -339,5 +348,38 @@ describe.skipIf(noBuild || noOpenssl)('dcsgw agent TLS configuration', () => {
     const refused = run('curl', ['-sS', '--max-time', '10', '--cacert', join(dir, 'consul-agent-ca.pem'), `https://127.0.0.1:${httpsPort}/v1/status/leader`]);
     expect(refused.code).toBe(56);
     await p.stop('SIGINT');
+  });
+});
+
+describe.skipIf(noBuild || noOpenssl)('etcd mode: --consul-https-addr with the etcd client TLS flags', () => {
+  test('the Consul HTTPS API takes --cert-file/--key-file/--trusted-ca-file, --client-cert-auth as verify_incoming', async () => {
+    const dir = freshDir('etcd-mode');
+    dcsgw(['tls', 'ca', 'create'], dir);
+    dcsgw(['tls', 'cert', 'create', '-server'], dir);
+    dcsgw(['tls', 'cert', 'create', '-cli'], dir);
+    const [client, peer, https] = (await allocatePorts(3, RANGE)) as [number, number, number];
+    const member = spawnManaged(
+      process.execPath,
+      [
+        bin, '--name', 'm1', '--data-dir', join(dir, 'm1.etcd'),
+        '--listen-client-urls', `https://127.0.0.1:${client}`, '--advertise-client-urls', `https://127.0.0.1:${client}`,
+        '--listen-peer-urls', `http://127.0.0.1:${peer}`, '--initial-advertise-peer-urls', `http://127.0.0.1:${peer}`, '--initial-cluster', `m1=http://127.0.0.1:${peer}`,
+        '--cert-file', 'dc1-server-consul-0.pem', '--key-file', 'dc1-server-consul-0-key.pem', '--trusted-ca-file', 'consul-agent-ca.pem', '--client-cert-auth',
+        '--consul-http-addr', 'off', '--consul-dns-addr', 'off', '--consul-https-addr', `127.0.0.1:${https}`,
+      ],
+      { cwd: dir },
+    );
+    await waitForLine(member, /serving Consul HTTPS API on 127\.0\.0\.1:\d+/, 'serving Consul HTTPS API');
+    const tlsArgs = ['--cacert', join(dir, 'consul-agent-ca.pem'), '--cert', join(dir, 'dc1-cli-consul-0.pem'), '--key', join(dir, 'dc1-cli-consul-0-key.pem')];
+    const put = run('curl', ['-sS', '--max-time', '10', ...tlsArgs, '-X', 'PUT', '--data', 'v', `https://127.0.0.1:${https}/v1/kv/etcd-mode`]);
+    expect(put.stdout.trim()).toBe('true');
+    expect(run('curl', ['-sS', '--max-time', '10', ...tlsArgs, `https://127.0.0.1:${https}/v1/kv/etcd-mode?raw`]).stdout).toBe('v');
+    const refused = run('curl', ['-sS', '--max-time', '10', '--cacert', join(dir, 'consul-agent-ca.pem'), `https://127.0.0.1:${https}/v1/kv/etcd-mode?raw`]);
+    expect(refused.code).toBe(56);
+    await member.stop();
+    // without a client key pair there is nothing to serve HTTPS with
+    const bare = run(process.execPath, [bin, '--data-dir', join(dir, 'm2.etcd'), '--consul-http-addr', 'off', '--consul-dns-addr', 'off', '--consul-https-addr', `127.0.0.1:${https}`, '--listen-client-urls', `http://127.0.0.1:${client}`, '--advertise-client-urls', `http://127.0.0.1:${client}`, '--listen-peer-urls', `http://127.0.0.1:${peer}`, '--initial-advertise-peer-urls', `http://127.0.0.1:${peer}`, '--initial-cluster', `default=http://127.0.0.1:${peer}`], { cwd: dir, timeoutMs: 30_000 });
+    expect(bare.code).toBe(1);
+    expect(bare.stderr).toContain('--consul-https-addr: needs the client key pair (--cert-file and --key-file)');
   });
 });
