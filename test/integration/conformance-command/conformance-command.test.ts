@@ -251,6 +251,10 @@ describe.skipIf(skipUnlessBinaries('etcd', 'etcdctl') || !hasDcsgwBuild())('dcsg
     const down = await conformance('--target', `etcd://127.0.0.1:${closed}`, '--scenario', 'get-one-simple');
     expect(down.code).toBe(2);
     expect(down.stderr).toContain(`etcd://127.0.0.1:${closed} does not answer as etcd`);
+    // several endpoints: the first that answers is used
+    const failover = await conformance('--target', `etcd://127.0.0.1:${closed},127.0.0.1:${genuine.clientPort}`, '--scenario', 'get-one-*');
+    expect(failover.stdout, failover.stderr).toMatch(/^etcd: 2 conform, 0 differ/m);
+    expect(failover.code).toBe(0);
     const noCtl = await conformance('--target', `etcd://127.0.0.1:${genuine.clientPort}`, '--etcdctl', join(tmp, 'no-such-etcdctl'));
     expect(noCtl.code).toBe(2);
     expect(noCtl.stderr).toContain('cannot run');

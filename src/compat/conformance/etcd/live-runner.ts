@@ -56,6 +56,8 @@ interface Background {
 export interface LiveRunnerOptions {
   etcdctl: string;
   runPrefix?: string;
+  /** Which of the target's endpoints every client talks to (default the first). */
+  endpointIndex?: number;
 }
 
 export class LiveEtcdRunner {
@@ -76,7 +78,7 @@ export class LiveEtcdRunner {
     private readonly opts: LiveRunnerOptions,
   ) {
     this.runPrefix = opts.runPrefix ?? newRunPrefix();
-    const first = target.endpoints[0];
+    const first = target.endpoints[opts.endpointIndex ?? 0];
     if (!first) throw new Error('a conformance target needs an endpoint');
     this.endpoint = first;
     this.hostPort = first.replace(/^https?:\/\//, '');
@@ -95,10 +97,27 @@ export class LiveEtcdRunner {
     this.tmp = mkdtempSync(join(tmpdir(), 'dcsgw-conformance-'));
   }
 
+  /** A runner on the first of the target's endpoints that answers (every client of a run talks to
+   * that one member: answers then do not depend on which member a client picked). */
+  static async open(target: EtcdConformanceTarget, opts: LiveRunnerOptions): Promise<LiveEtcdRunner> {
+    const failures: string[] = [];
+    for (let i = 0; i < target.endpoints.length; i++) {
+      const runner = new LiveEtcdRunner(target, { ...opts, endpointIndex: i });
+      try {
+        await runner.connect();
+        return runner;
+      } catch (err) {
+        runner.close();
+        failures.push((err as Error).message);
+      }
+    }
+    throw new Error(failures.join('; '));
+  }
+
   /** Checks the target answers and learns its member and cluster IDs (labelled in every answer). */
   async connect(): Promise<void> {
     const res = await this.grpc.unary('Cluster.MemberList', {}, 5_000);
-    if (res.error) throw new Error(`${this.target.display} does not answer as etcd: ${res.text}`);
+    if (res.error) throw new Error(`${this.target.display} does not answer as etcd at ${this.endpoint}: ${res.text}`);
     const v = res.value as { header: { cluster_id: string }; members: { ID: string }[] };
     this.idLabels = [[BigInt(v.header.cluster_id), '<CLUSTER>'], ...v.members.map((m): [bigint, string] => [BigInt(m.ID), '<MEMBER>'])];
     for (const [id] of this.idLabels) this.fixedIds.add(id.toString(10));

@@ -37,7 +37,6 @@ export function liveCorpus(select: (name: string) => boolean): Array<{ scenario:
 }
 
 async function runAll(runner: LiveEtcdRunner, scenarios: Scenario[], onEach: (o: LiveOutcome, seconds: number) => void): Promise<void> {
-  await runner.connect();
   try {
     for (const s of scenarios) {
       const t0 = performance.now();
@@ -60,8 +59,10 @@ export async function runEtcdCorpus(opts: EtcdCorpusOptions, recorded: RecordedT
   const results = new Map<string, ScenarioResult>();
   for (const c of corpus) if (c.skip) results.set(c.scenario.name, { suite: 'etcd', name: c.scenario.name, status: 'skipped', reason: c.skip, seconds: 0 });
 
-  const target = new LiveEtcdRunner(opts.target, { etcdctl: opts.etcdctl });
-  const reference = opts.reference ? new LiveEtcdRunner(opts.reference, { etcdctl: opts.etcdctl }) : undefined;
+  const [target, reference] = await Promise.all([
+    LiveEtcdRunner.open(opts.target, { etcdctl: opts.etcdctl }),
+    opts.reference ? LiveEtcdRunner.open(opts.reference, { etcdctl: opts.etcdctl }) : Promise.resolve(undefined),
+  ]);
   const got = new Map<string, { obs: string[]; seconds: number }>();
   const want = new Map<string, string[]>();
   let done = 0;
