@@ -5,7 +5,8 @@
 // leader killed (a new leader within seconds, writes go on, the dead server turns failed with its
 // serfHealth critical and its session's lock released), restarted (back from its data dir, no
 // second bootstrap), a fourth server that joins as a non-voter and is promoted by autopilot, its
-// graceful leave, and force-leave (-prune) of a failed one.
+// graceful leave, force-leave (-prune) of a failed one, and a server frozen past autopilot's dead
+// server cleanup that rejoins by itself.
 // Runs against the build (dist/).
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -284,5 +285,30 @@ describe.skipIf(noBuild)('three server agents with -bootstrap-expect=3 and -retr
     const prune = await fetch(api(ADDRS[0]!, '/v1/agent/force-leave/s5?prune'), { method: 'PUT' });
     expect(prune.status).toBe(200);
     await waitFor(async () => !(await members(ADDRS[1]!)).some((m) => m.Name === 's5'), { what: 's5 pruned from the member list' });
+  });
+
+  test('a server frozen past the dead-server cleanup is removed, and rejoins by itself when it wakes', async () => {
+    // ServerStabilizationTime is 2s since the fourth-server test: cleanup comes ~2 s after the failure
+    const leader = (await agreedLeader(ADDRS)).replace(/:8300$/, '');
+    const sleeper = [...servers.values()].find((s) => ADDRS.includes(s.addr) && s.addr !== leader)!;
+    sleeper.proc.kill('SIGSTOP');
+    try {
+      await waitFor(async () => !(await raftConfig(leader)).some((s) => s.Address === `${sleeper.addr}:8300`), {
+        timeoutMs: 30_000,
+        intervalMs: 200,
+        what: () => `${sleeper.name} removed by autopilot\n${outputs()}`,
+      });
+    } finally {
+      sleeper.proc.kill('SIGCONT');
+    }
+    await waitFor(async () => (await raftConfig(leader)).find((s) => s.Address === `${sleeper.addr}:8300`)?.Voter === true, {
+      timeoutMs: 30_000,
+      intervalMs: 200,
+      what: () => `${sleeper.name} back as a voter\n${outputs()}`,
+    });
+    expect(sleeper.proc.output()).toContain('no longer in the raft configuration (removed while unreachable); it sets its store aside and joins again');
+    await put(sleeper.addr, 'lab/after-rejoin', 'awake');
+    expect(await getRaw(leader, 'lab/after-rejoin')).toBe('awake');
+    expect((await members(leader)).find((m) => m.Name === sleeper.name)?.Status).toBe(1);
   });
 });
