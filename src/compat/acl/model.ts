@@ -32,6 +32,8 @@ export interface StoredToken {
   NodeIdentities: NodeIdentity[];
   TemplatedPolicies?: TemplatedPolicyLink[];
   Local: boolean;
+  /** The auth method a login created the token through. */
+  AuthMethod?: string;
   ExpirationTime?: string;
   CreateTime: string;
 }

@@ -28,12 +28,15 @@ import {
 } from './model.js';
 import { mergeRules, parseRules, type ParsedRules } from './rules.js';
 import { renderTemplatedPolicy, type TemplatedPolicyLink } from './templated-policies.js';
+import type { StoredAuthMethod, StoredBindingRule } from './auth-methods.js';
 
 const ACL_PREFIX = systemKey(SystemPrefix.acl);
 const TOKEN = `${SystemPrefix.acl}token/`;
 const POLICY = `${SystemPrefix.acl}policy/`;
 const ROLE = `${SystemPrefix.acl}role/`;
 const BOOTSTRAP_KEY = systemKey(`${SystemPrefix.acl}bootstrap`);
+const AUTH_METHOD = `${SystemPrefix.acl}auth-method/`;
+const BINDING_RULE = `${SystemPrefix.acl}binding-rule/`;
 const WRITE_ATTEMPTS = 8;
 /** Where Consul persists the agent's tokens (acl.enable_token_persistence), with its field names. */
 const TOKENS_FILE = 'acl-tokens.json';
@@ -112,6 +115,8 @@ interface Snapshot {
   /** The revision the bootstrap happened at (Consul's reset index); 0 = not bootstrapped. */
   bootstrapIndex: number;
   authorizers: Map<string, Authorizer>;
+  authMethods: Map<string, StoredAuthMethod & Indexed>;
+  bindingRules: Map<string, StoredBindingRule & Indexed>;
 }
 
 function decode<T>(kv: KeyValue): (T & Indexed) | undefined {
@@ -239,7 +244,7 @@ export class AclStore {
     const tableIndex = this.index();
     if (this.cache && tableIndex === this.cacheTableIndex) return this.cache;
     const res = await this.backend.range(rangeRequest(ACL_PREFIX, { keyspace: SYSTEM, rangeEnd: prefixEnd(ACL_PREFIX), serializable: true }));
-    const snap: Snapshot = { revision: res.header.revision, tokens: new Map(), bySecret: new Map(), policies: new Map(), roles: new Map(), bootstrapIndex: 0, authorizers: new Map() };
+    const snap: Snapshot = { revision: res.header.revision, tokens: new Map(), bySecret: new Map(), policies: new Map(), roles: new Map(), bootstrapIndex: 0, authorizers: new Map(), authMethods: new Map(), bindingRules: new Map() };
     const rawTokens: Array<StoredToken & Indexed> = [];
     const rawRoles: Array<StoredRole & Indexed> = [];
     for (const kv of res.kvs) {
@@ -253,6 +258,12 @@ export class AclStore {
       } else if (key.startsWith(ROLE)) {
         const r = decode<StoredRole>(kv);
         if (r) rawRoles.push(r);
+      } else if (key.startsWith(AUTH_METHOD)) {
+        const m = decode<StoredAuthMethod>(kv);
+        if (m) snap.authMethods.set(m.Name, m);
+      } else if (key.startsWith(BINDING_RULE)) {
+        const b = decode<StoredBindingRule>(kv);
+        if (b) snap.bindingRules.set(b.ID, b);
       } else if (kv.key.equals(BOOTSTRAP_KEY)) {
         snap.bootstrapIndex = kv.modRevision;
       }
@@ -398,6 +409,7 @@ export class AclStore {
       NodeIdentities: fields.NodeIdentities ?? [],
       ...(fields.TemplatedPolicies?.length ? { TemplatedPolicies: fields.TemplatedPolicies } : {}),
       Local: fields.Local ?? false,
+      ...(fields.AuthMethod ? { AuthMethod: fields.AuthMethod } : {}),
       ...(fields.ExpirationTime ? { ExpirationTime: fields.ExpirationTime } : {}),
       CreateTime: fields.CreateTime ?? new Date().toISOString(),
     };
@@ -417,6 +429,12 @@ export class AclStore {
   }
   roleKey(id: string): Buffer {
     return systemKey(ROLE, id);
+  }
+  authMethodKey(name: string): Buffer {
+    return systemKey(AUTH_METHOD, name);
+  }
+  bindingRuleKey(id: string): Buffer {
+    return systemKey(BINDING_RULE, id);
   }
   bootstrapKey(): Buffer {
     return BOOTSTRAP_KEY;

@@ -266,8 +266,8 @@ describe('ACL tokens, policies and roles', () => {
     expect((await call(f.url, 'POST', '/v1/acl/tokens', { token: root })).status).toBe(405);
     const repl = await call(f.url, 'GET', '/v1/acl/replication', { token: root });
     expect(repl.json()).toMatchObject({ Enabled: false, Running: false, SourceDatacenter: 'dc1' });
-    const login = await call(f.url, 'POST', '/v1/acl/login', { body: {} });
-    expect([login.status, login.text]).toEqual([500, 'ACL auth methods, binding rules and login are not supported by dcsgw yet']);
+    const oidc = await call(f.url, 'POST', '/v1/acl/oidc/auth-url', { body: {} });
+    expect([oidc.status, oidc.text]).toEqual([500, 'this ACL endpoint (the OIDC login flow, authorize) is not supported by dcsgw yet']);
   });
 });
 

@@ -21,6 +21,18 @@ import {
   type StoredToken,
 } from '../../../compat/acl/model.js';
 import { formatGoDuration, parseGoDurationNs } from '../../../compat/agent/go-duration.js';
+import {
+  AUTH_METHOD_TYPES,
+  AuthMethodError,
+  BIND_TYPES,
+  checkSelector,
+  interpolateBindName,
+  ruleMatches,
+  validateAuthMethodConfig,
+  verifyJwtLogin,
+  type StoredAuthMethod,
+  type StoredBindingRule,
+} from '../../../compat/acl/auth-methods.js';
 import { renderTemplatedPolicy, TEMPLATED_POLICIES, TemplatedPolicyError, templateVariablesOf, type TemplatedPolicyLink } from '../../../compat/acl/templated-policies.js';
 import { installAclEnforcement, permissionDenied, requestToken, resolveRequest } from '../acl-enforce.js';
 import type { ConsulContext } from '../context.js';
@@ -52,6 +64,7 @@ function tokenJson(t: TokenView, showSecret: boolean, stub = false): Record<stri
   if (t.NodeIdentities?.length) out.NodeIdentities = t.NodeIdentities;
   if (t.TemplatedPolicies?.length) out.TemplatedPolicies = t.TemplatedPolicies;
   out.Local = t.Local;
+  if (t.AuthMethod) out.AuthMethod = t.AuthMethod;
   if (t.ExpirationTime) out.ExpirationTime = t.ExpirationTime;
   out.CreateTime = t.CreateTime;
   out.Hash = t.Hash;
@@ -620,6 +633,234 @@ export function aclRoutes(app: FastifyInstance, ctx: ConsulContext): void {
     const id = randomUUID();
     const policy = { ID: id, Name: `synthetic-policy-${id.replaceAll('-', '').slice(0, 16)}`, Description: `synthetic policy generated from templated policy: ${name}`, Rules: rules, Hash: '', CreateIndex: 0, ModifyIndex: 0 };
     return reply.send(JSON.stringify(policy));
+  });
+
+  // ---- auth methods, binding rules, login ----
+
+  const methodJson = (m: StoredAuthMethod & { CreateIndex: number; ModifyIndex: number }, stub = false): Record<string, unknown> => {
+    const out: Record<string, unknown> = { Name: m.Name, Type: m.Type };
+    if (m.DisplayName) out.DisplayName = m.DisplayName;
+    out.Description = m.Description;
+    if (m.MaxTokenTTL > 0) out.MaxTokenTTL = formatGoDuration(m.MaxTokenTTL);
+    if (m.TokenLocality) out.TokenLocality = m.TokenLocality;
+    if (!stub) out.Config = m.Config;
+    out.CreateIndex = m.CreateIndex;
+    out.ModifyIndex = m.ModifyIndex;
+    return out;
+  };
+  const ruleJson = (r: StoredBindingRule & { CreateIndex: number; ModifyIndex: number }): Record<string, unknown> => ({
+    ID: r.ID,
+    Description: r.Description,
+    AuthMethod: r.AuthMethod,
+    Selector: r.Selector,
+    BindType: r.BindType,
+    BindName: r.BindName,
+    ...(r.BindVars ? { BindVars: r.BindVars } : {}),
+    CreateIndex: r.CreateIndex,
+    ModifyIndex: r.ModifyIndex,
+  });
+  const asAclError = (err: unknown): never => {
+    if (err instanceof AuthMethodError) throw new AclError(500, err.message);
+    throw err;
+  };
+
+  const writeMethod = async (req: FastifyRequest, nameFromUrl: string | undefined) => {
+    await need(req, 'write');
+    const body = decodeBody(req, 'ACLAuthMethod');
+    const name = nameFromUrl ?? s(f(body, 'Name'));
+    if (nameFromUrl !== undefined && s(f(body, 'Name')) !== '' && s(f(body, 'Name')) !== nameFromUrl) throw new ConsulHttpError(400, 'Auth Method Name in URL and payload do not match');
+    if (name === '') throw new AclError(500, 'Invalid Auth Method: no Name is set');
+    if (!NAME_RE.test(name)) throw new AclError(500, "Invalid Auth Method: invalid Name. Only alphanumeric characters, '-' and '_' are allowed");
+    const type = s(f(body, 'Type'));
+    if (!AUTH_METHOD_TYPES.includes(type)) throw new AclError(500, `Invalid Auth Method: Type should be one of: [${AUTH_METHOD_TYPES.join(' ')}]`);
+    const locality = s(f(body, 'TokenLocality'));
+    if (locality !== '' && locality !== 'local' && locality !== 'global') throw new AclError(500, "Invalid Auth Method: TokenLocality should be one of 'local' or 'global'");
+    const rawTtl = f(body, 'MaxTokenTTL');
+    const ttlNs = typeof rawTtl === 'number' ? rawTtl : typeof rawTtl === 'string' && rawTtl !== '' ? (parseGoDurationNs(rawTtl) ?? -1) : 0;
+    if (ttlNs < 0) throw new ConsulHttpError(400, `Auth Method decoding failed: time: invalid duration ${JSON.stringify(rawTtl)}`);
+    if (ttlNs > 0 && (ttlNs < 60e9 || ttlNs > 24 * 3600e9)) throw new AclError(500, `Invalid Auth Method: MaxTokenTTL ${formatGoDuration(ttlNs)} should be between 1m0s and 24h0m0s`);
+    const config = (f(body, 'Config') ?? {}) as Record<string, unknown>;
+    try {
+      validateAuthMethodConfig(type, config);
+    } catch (err) {
+      asAclError(err);
+    }
+    await store.mutate((snap) => {
+      const existing = snap.authMethods.get(name);
+      if (nameFromUrl !== undefined && !existing) throw new AclError(500, `Cannot find auth method "${name}"`);
+      if (nameFromUrl === undefined && existing) throw new AclError(500, `Invalid Auth Method: Auth Method with Name "${name}" already exists`);
+      if (existing && existing.Type !== type) throw new AclError(500, `Cannot change type of auth method "${name}"`);
+      const method: StoredAuthMethod = { Name: name, Type: type, ...(s(f(body, 'DisplayName')) ? { DisplayName: s(f(body, 'DisplayName')) } : {}), Description: s(f(body, 'Description')), MaxTokenTTL: ttlNs, ...(locality ? { TokenLocality: locality } : {}), Config: config };
+      return { ops: [store.putOp(store.authMethodKey(name), method)], result: undefined };
+    });
+    const m = (await store.snapshot()).authMethods.get(name);
+    if (!m) throw aclNotFound();
+    return methodJson(m);
+  };
+
+  route('/v1/acl/auth-method', { PUT: async (req, reply) => reply.send(JSON.stringify(await writeMethod(req, undefined))) });
+  route('/v1/acl/auth-method/:name', {
+    GET: async (req, reply) => {
+      await need(req, 'read');
+      const m = (await store.snapshot()).authMethods.get(param(req, 'name'));
+      if (!m) throw new ConsulHttpError(404, 'ACL auth method not found');
+      return sendRead(req, reply, methodJson(m));
+    },
+    PUT: async (req, reply) => reply.send(JSON.stringify(await writeMethod(req, param(req, 'name')))),
+    DELETE: async (req, reply) => {
+      await need(req, 'write');
+      const name = param(req, 'name');
+      await store.mutate((snap) => {
+        if (!snap.authMethods.has(name)) return { ops: [], result: undefined };
+        // its binding rules and the tokens it issued go with it, as in Consul
+        const ops = [store.deleteOp(store.authMethodKey(name))];
+        for (const r of snap.bindingRules.values()) if (r.AuthMethod === name) ops.push(store.deleteOp(store.bindingRuleKey(r.ID)));
+        for (const t of snap.tokens.values()) if (t.AuthMethod === name) ops.push(store.deleteOp(store.tokenKey(t.AccessorID)));
+        return { ops, result: undefined };
+      });
+      return reply.send('true');
+    },
+  });
+  route('/v1/acl/auth-methods', {
+    GET: async (req, reply) => {
+      await need(req, 'read');
+      const all = [...(await store.snapshot()).authMethods.values()].sort((a, b) => (a.Name < b.Name ? -1 : a.Name > b.Name ? 1 : 0));
+      return sendRead(req, reply, all.map((m) => methodJson(m, true)));
+    },
+  });
+
+  const writeRule = async (req: FastifyRequest, idFromUrl: string | undefined) => {
+    await need(req, 'write');
+    const body = decodeBody(req, 'ACLBindingRule');
+    const bodyId = s(f(body, 'ID'));
+    if (idFromUrl === undefined && bodyId !== '') throw new ConsulHttpError(400, 'Cannot specify the ID when creating a new binding rule');
+    if (idFromUrl !== undefined && bodyId !== '' && bodyId !== idFromUrl) throw new ConsulHttpError(400, 'BindingRule ID in URL and payload do not match');
+    const methodName = s(f(body, 'AuthMethod'));
+    const bindType = s(f(body, 'BindType'));
+    const bindName = s(f(body, 'BindName'));
+    const selector = s(f(body, 'Selector'));
+    const id = await store.mutate((snap) => {
+      const existing = idFromUrl !== undefined ? snap.bindingRules.get(idFromUrl) : undefined;
+      if (idFromUrl !== undefined && !existing) throw new AclError(500, `Cannot find binding rule "${idFromUrl}"`);
+      const authMethod = methodName || existing?.AuthMethod || '';
+      if (authMethod === '') throw new AclError(500, 'Invalid Binding Rule: no AuthMethod is set');
+      const method = snap.authMethods.get(authMethod);
+      if (!method) throw new AclError(500, `Invalid Binding Rule: unknown auth method "${authMethod}"`);
+      if (existing && authMethod !== existing.AuthMethod) throw new AclError(500, 'Invalid Binding Rule: AuthMethod field is immutable');
+      if (!BIND_TYPES.includes(bindType)) throw new AclError(500, bindType === '' ? 'Invalid Binding Rule: no BindType is set' : `Invalid Binding Rule: unknown BindType "${bindType}"`);
+      if (bindName === '') throw new AclError(500, 'Invalid Binding Rule: no BindName is set');
+      try {
+        checkSelector(method, selector);
+      } catch (err) {
+        asAclError(err);
+      }
+      const rule: StoredBindingRule = { ID: idFromUrl ?? randomUUID(), Description: s(f(body, 'Description')), AuthMethod: authMethod, Selector: selector, BindType: bindType, BindName: bindName };
+      const vars = f(body, 'BindVars');
+      if (vars && typeof vars === 'object') rule.BindVars = vars as Record<string, unknown>;
+      return { ops: [store.putOp(store.bindingRuleKey(rule.ID), rule)], result: rule.ID };
+    });
+    const r = (await store.snapshot()).bindingRules.get(id);
+    if (!r) throw aclNotFound();
+    return ruleJson(r);
+  };
+
+  route('/v1/acl/binding-rule', { PUT: async (req, reply) => reply.send(JSON.stringify(await writeRule(req, undefined))) });
+  route('/v1/acl/binding-rule/:id', {
+    GET: async (req, reply) => {
+      await need(req, 'read');
+      const r = (await store.snapshot()).bindingRules.get(param(req, 'id'));
+      if (!r) throw new ConsulHttpError(404, 'ACL binding rule not found');
+      return sendRead(req, reply, ruleJson(r));
+    },
+    PUT: async (req, reply) => reply.send(JSON.stringify(await writeRule(req, param(req, 'id')))),
+    DELETE: async (req, reply) => {
+      await need(req, 'write');
+      const rid = param(req, 'id');
+      await store.mutate((snap) => ({ ops: snap.bindingRules.has(rid) ? [store.deleteOp(store.bindingRuleKey(rid))] : [], result: undefined }));
+      return reply.send('true');
+    },
+  });
+  route('/v1/acl/binding-rules', {
+    GET: async (req, reply) => {
+      await need(req, 'read');
+      const q = new URLSearchParams(req.url.includes('?') ? req.url.slice(req.url.indexOf('?') + 1) : '');
+      const method = q.get('authmethod');
+      const rules = [...(await store.snapshot()).bindingRules.values()].filter((r) => !method || r.AuthMethod === method);
+      return sendRead(req, reply, rules.map(ruleJson));
+    },
+  });
+
+  route('/v1/acl/login', {
+    POST: async (req, reply) => {
+      await store.ensureInitialized();
+      const body = decodeBody(req, 'ACLToken');
+      const methodName = s(f(body, 'AuthMethod'));
+      const bearer = s(f(body, 'BearerToken'));
+      if (methodName === '') throw new ConsulHttpError(400, 'Invalid login request: missing auth method name');
+      if (bearer === '') throw new ConsulHttpError(400, 'Invalid login request: missing bearer token');
+      const snap = await store.snapshot();
+      const method = snap.authMethods.get(methodName);
+      if (!method) throw aclNotFound();
+      let who;
+      try {
+        who = verifyJwtLogin(method, bearer);
+      } catch (err) {
+        return asAclError(err);
+      }
+      const policies: PolicyLink[] = [];
+      const roles: PolicyLink[] = [];
+      const sids: ServiceIdentity[] = [];
+      const nids: NodeIdentity[] = [];
+      const templated: TemplatedPolicyLink[] = [];
+      for (const rule of snap.bindingRules.values()) {
+        if (rule.AuthMethod !== methodName || !ruleMatches(method, rule, who)) continue;
+        let name: string;
+        try {
+          name = interpolateBindName(rule.BindName, who);
+        } catch (err) {
+          return asAclError(err);
+        }
+        if (rule.BindType === 'service') sids.push({ ServiceName: name });
+        else if (rule.BindType === 'node') nids.push({ NodeName: name, Datacenter: settings.datacenter });
+        else if (rule.BindType === 'policy') {
+          const p = [...snap.policies.values()].find((x) => x.Name === name);
+          if (p) policies.push({ ID: p.ID, Name: p.Name });
+        } else if (rule.BindType === 'role') {
+          const r = [...snap.roles.values()].find((x) => x.Name === name);
+          if (r) roles.push({ ID: r.ID, Name: r.Name });
+        } else if (rule.BindType === 'templated-policy') templated.push({ TemplateName: name, ...(typeof rule.BindVars?.Name === 'string' ? { TemplateVariables: { name: interpolateBindName(rule.BindVars.Name, who) } } : {}) });
+      }
+      if (policies.length + roles.length + sids.length + nids.length + templated.length === 0) throw new ConsulHttpError(403, 'Permission denied');
+      const meta = f(body, 'Meta');
+      const token = store.newToken({
+        Description: `token created via login${meta && typeof meta === 'object' ? `: ${JSON.stringify(meta)}` : ''}`,
+        Policies: policies,
+        Roles: roles,
+        ServiceIdentities: sids,
+        NodeIdentities: nids,
+        TemplatedPolicies: templated,
+        Local: method.TokenLocality !== 'global',
+        AuthMethod: methodName,
+        ...(method.MaxTokenTTL > 0 ? { ExpirationTime: new Date(Date.now() + method.MaxTokenTTL / 1e6).toISOString() } : {}),
+      });
+      await store.mutate(() => ({ ops: [store.putOp(store.tokenKey(token.AccessorID), token)], result: undefined }));
+      const view = await store.getToken(token.AccessorID);
+      if (!view) throw aclNotFound();
+      return reply.send(JSON.stringify(tokenJson(view, true)));
+    },
+  });
+
+  route('/v1/acl/logout', {
+    POST: async (req, reply) => {
+      await store.ensureInitialized();
+      const secret = requestToken(req);
+      if (secret === '' || secret === 'anonymous') throw aclNotFound();
+      const t = (await store.snapshot()).bySecret.get(secret);
+      if (!t) throw aclNotFound();
+      if (!t.AuthMethod) throw new ConsulHttpError(403, 'Permission denied');
+      await store.mutate(() => ({ ops: [store.deleteOp(store.tokenKey(t.AccessorID))], result: undefined }));
+      return reply.send('true');
+    },
   });
 
   // ---- the agent's own tokens (kept in memory until a restart, as Consul without token persistence) ----

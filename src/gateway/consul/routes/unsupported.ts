@@ -2,8 +2,9 @@
 // features it does not have: never an empty 200 that a client would take for "nothing there".
 //  - ACLs: tokens, policies, roles and bootstrap are built (routes/acl.ts, registered from here
 //    so its enforcement hooks cover every route); with ACLs off every ACL endpoint answers 401
-//    "ACL support disabled", as Consul does. Auth methods, binding rules and login/logout are
-//    not built: with ACLs on they answer a clear 500 saying so.
+//    "ACL support disabled", as Consul does. Auth methods, binding rules and JWT login are built
+//    too; the OIDC browser flow (/v1/acl/oidc/...) and /v1/acl/authorize are not: with ACLs on they
+//    answer a clear 500 saying so.
 //  - Service mesh (Connect CA, intentions, leaf certificates, discovery chains): Consul with
 //    connect disabled answers 500 "Connect must be enabled in order to use this endpoint".
 //  - Cluster peering: Consul's text for a server with peering disabled.
@@ -17,7 +18,7 @@ import type { ConsulContext } from '../context.js';
 import { aclRoutes, aclStoreOf } from './acl.js';
 
 export const ACL_DISABLED = 'ACL support disabled';
-export const ACL_LOGIN_NOT_BUILT = 'ACL auth methods, binding rules and login are not supported by dcsgw yet';
+export const ACL_LOGIN_NOT_BUILT = 'this ACL endpoint (the OIDC login flow, authorize) is not supported by dcsgw yet';
 export const CONNECT_DISABLED = 'Connect must be enabled in order to use this endpoint';
 export const PEERING_DISABLED = 'peering must be enabled to use this endpoint';
 export const CONFIG_ENTRIES_NOT_BUILT = 'config entries are not supported by dcsgw yet';
