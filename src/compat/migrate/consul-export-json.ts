@@ -236,6 +236,8 @@ export class ExportJsonSink implements RecordSink {
   }
 
   async finish(): Promise<void> {
+    // an empty export is "[]", as Go's MarshalIndent writes an empty slice
+    if (this.entries === 0) this.offset = 1;
     this.append(this.entries === 0 ? ']\n' : '\n]\n');
     fsyncSync(this.fd);
     ftruncateSync(this.fd, this.offset);

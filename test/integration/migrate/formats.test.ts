@@ -67,6 +67,11 @@ describe('migration file formats', () => {
       { key: Buffer.from('a/<b>'), value: Buffer.alloc(0), flags: 9007199254740993n },
       { key: Buffer.from('a/c'), value: Buffer.from('x'), flags: 0n },
     ]);
+    const empty = new ExportJsonSink(join(dir, 'empty.json'));
+    await empty.open(null);
+    await empty.finish();
+    await empty.close();
+    expect(readFileSync(join(dir, 'empty.json'), 'utf8')).toBe('[]\n');
     writeFileSync(path, '[{"key":"a","flags":0,"value":"eA=="},');
     await expect(readAll(new ExportJsonSource(path, new KeyMapping('', undefined)))).rejects.toThrow('the file ends inside the JSON array');
   });
