@@ -236,6 +236,7 @@ export class Mirror {
       this.gauges.sourceRevision = Math.max(this.gauges.sourceRevision, applied);
       /** The last revision whose changes were applied from events (what the checkpoint may claim). */
       let checkpointed = applied;
+      if (this.opts.cutover) this.log(`dcsgw mirror: cutover: applying the source's changes until the destination is in step (the source's writers should be stopped)`);
       /** Events at or below this revision were applied before the current watch began: a replay skips them. */
       let replayFloor = applied;
       watch = this.startWatch(source, applied + 1);
