@@ -4,7 +4,6 @@
 // run (they would only cost time: each starts an agent and waits for a feature that is not built).
 
 const MESH = 'service mesh / Connect (CA, proxies, gateways, intentions, config entries): out of scope of issue 6';
-const ACL_LOGIN = 'ACL auth methods (kubernetes/jwt/oidc login): not built in dcsgw (tokens, policies, roles and bootstrap are)';
 const PEERING = 'cluster peering: out of scope (open-source feature not in issue 6)';
 const ENTERPRISE = 'namespaces / partitions / enterprise-only API: out of scope';
 const CLUSTER = 'several agents joined into one cluster (or a second datacenter): the multi-agent cluster issue';
@@ -67,8 +66,6 @@ export const OUT_OF_SCOPE_TESTS = {
   TestAPI_OperatorRaftRemovePeerByAddress: CLUSTER,
   TestAPI_OperatorRaftRemovePeerByID: CLUSTER,
   TestAPI_OperatorRaftLeaderTransfer: CLUSTER,
-  // acl_test.go
-  TestAPI_AuthMethod_List: ACL_LOGIN,
   // watch/funcs_test.go
   TestConnectRootsWatch: MESH,
   TestConnectLeafWatch: MESH,
