@@ -6,6 +6,23 @@ import { request as httpsRequest } from 'node:https';
 import { goDialError } from '../../compat/agent/checks/go-net-errors.js';
 import type { CommandResult } from './consul-command.js';
 
+/** The consul CLI's help block for the HTTP flags every agent command takes. */
+export const HTTP_API_OPTIONS = `HTTP API Options
+
+  -http-addr=<address>
+     The \`address\` and port of the Consul HTTP agent. The value can be
+     an IP address or DNS address, but it must also include the port.
+     This can also be specified via the CONSUL_HTTP_ADDR environment
+     variable. The default value is http://127.0.0.1:8500. The scheme
+     can also be set to HTTPS by setting the environment variable
+     CONSUL_HTTP_SSL=true.
+
+  -token=<value>
+     ACL token to use in the request. This can also be specified via the
+     CONSUL_HTTP_TOKEN environment variable. If unspecified, the query
+     will default to the token of the Consul agent at the HTTP address.
+`;
+
 export interface AgentAddress {
   scheme: 'http' | 'https' | 'unix';
   /** host:port, or the socket path for unix. */
