@@ -17,6 +17,8 @@ import { resolveIdentity, saveIdentity } from '../identity.js';
 import { localMember } from '../../compat/agent/agent-self.js';
 import { parseGoDurationNs } from '../../compat/agent/go-duration.js';
 import { startServerCluster, type ServerCluster } from '../../native/cluster/server-cluster.js';
+import { listenFormingHttp, type FormingHttp } from '../../native/cluster/forming-http.js';
+import type { SerfMember } from '../../compat/agent/agent-self.js';
 import type { AgentDefinitions } from '../../compat/agent/agent-runtime.js';
 import { parseCheckDefinition, parseServiceDefinition } from '../../compat/agent/definitions.js';
 import { CLUSTER_VERSION, ETCD_VERSION } from '../version.js';
@@ -231,7 +233,16 @@ export async function startAgent(argv: readonly string[], hooks: AgentHooks = {}
       const probeIntervalMs = durationMs('gossip_lan.probe_interval', 1000);
       const suspicionMult = Number(lookup(cfg.merged, 'gossip_lan.suspicion_mult') ?? 4) || 4;
       const singleServer = cfg.bootstrap || (cfg.bootstrapExpect === 0 && cfg.startJoin.length + cfg.retryJoin.length === 0);
+      // while the servers find each other, the HTTP address answers as a server without a leader
+      let forming: FormingHttp | undefined;
+      let formingMembers: () => SerfMember[] = () => [{ ...localMember(agentIdentity(cfg, nodeId)) }];
+      if (!singleServer && cfg.ports.http > 0 && !cfg.httpAddrs[0]!.startsWith('unix://')) {
+        forming = await listenFormingHttp(cfg.httpAddrs[0]!, cfg.ports.http, () => formingMembers());
+      }
       cluster = await startServerCluster({
+        onMembership: (m) => {
+          formingMembers = () => [m.self, ...m.servers().filter((x) => x.Name !== m.self.Name)];
+        },
         self: localMember(agentIdentity(cfg, nodeId)),
         nodeId,
         datacenter: cfg.datacenter,
@@ -259,6 +270,7 @@ export async function startAgent(argv: readonly string[], hooks: AgentHooks = {}
         portsOptional: singleServer && !portExplicit(cfg.merged, 'serf_lan') && !portExplicit(cfg.merged, 'server'),
         quotaBackendBytes: QUOTA_BYTES,
       });
+      await forming?.close();
       backend = cluster.native;
       faceBackend = cluster.backend;
     }

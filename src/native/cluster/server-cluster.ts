@@ -61,6 +61,8 @@ export interface ServerClusterOptions {
   log: Hclog;
   logger: Logger;
   storeLogger: Logger;
+  /** Called once the membership is up, before the cluster forms (the forming HTTP API lists its members). */
+  onMembership?: (m: AgentMembership) => void;
   /** Set when the default serf/server ports may be skipped when taken (several single agents on one host). */
   portsOptional: boolean;
   quotaBackendBytes: number;
@@ -395,6 +397,7 @@ export async function startServerCluster(opts: ServerClusterOptions): Promise<Se
   };
 
   membership?.start();
+  if (membership) opts.onMembership?.(membership);
   let formation: Formation;
   try {
     formation = await form();

@@ -311,4 +311,18 @@ describe.skipIf(noBuild)('three server agents with -bootstrap-expect=3 and -retr
     expect(await getRaw(leader, 'lab/after-rejoin')).toBe('awake');
     expect((await members(leader)).find((m) => m.Name === sleeper.name)?.Status).toBe(1);
   });
+
+  test('a server still waiting for its peers answers as a server without a leader', async () => {
+    // joining only an address where nobody answers (the formed cluster above would take it in)
+    const args = serverArgs('lonely', '127.0.1.16').filter((a) => !a.startsWith('-retry-join=')).concat(['-retry-join=127.0.1.17']);
+    const proc = spawnManaged(process.execPath, [bin, ...args], { cwd: work });
+    servers.set('lonely', { name: 'lonely', addr: '127.0.1.16', proc, args });
+    expect(await waitFor(() => leaderOf('127.0.1.16').catch(() => undefined), { timeoutMs: 20_000, what: () => `the waiting server's HTTP API\n${proc.output()}` })).toBe('');
+    expect(await getJson<string[]>('127.0.1.16', '/v1/status/peers')).toEqual([]);
+    const kv = await fetch(api('127.0.1.16', '/v1/kv/anything'));
+    expect([kv.status, await kv.text()]).toEqual([500, 'No cluster leader']);
+    expect((await members('127.0.1.16')).map((m) => [m.Name, m.Status])).toEqual([['lonely', 1]]);
+    expect(proc.output()).toContain('waiting for the expected number of servers before bootstrapping: expect=3 known=1');
+    await proc.stop('SIGINT');
+  });
 });
