@@ -202,6 +202,11 @@ export class AgentMembership {
     if (serversKey(this.servers()) !== before) this.opts.onServers?.(this.servers());
   }
 
+  /** A heartbeat now (a server whose leader duties just started records itself at once). */
+  beatNow(): Promise<void> {
+    return this.beat();
+  }
+
   /** One heartbeat: to this agent's own server role, else to the server that answered last, else any known. */
   private async beat(): Promise<void> {
     if (this.stopped || this.beating) return;

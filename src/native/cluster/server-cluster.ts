@@ -509,6 +509,7 @@ export async function startServerCluster(opts: ServerClusterOptions): Promise<Se
     startLeaderDuties() {
       dutiesOn = true;
       startDuties();
+      void membership?.beatNow();
     },
     async leave() {
       if (!membership) return;
