@@ -6,7 +6,7 @@ import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { MigrateSummary } from '../../../src/compat/migrate/migrate.js';
 import { skipUnlessBinaries, startCluster, startEtcd, stopAllProcesses, waitFor, type RunningMember } from '../../support/index.js';
-import { PORTS, diffContent, etcdContent, loadIntoEtcd, randomDataset, spawnDcsgw, tempDir } from './migrate-support.js';
+import { PORTS, diffContent, etcdContent, loadIntoEtcd, randomDataset, removeTempDirs, spawnDcsgw, tempDir } from './migrate-support.js';
 
 const KEYS = 10_000;
 
@@ -21,7 +21,10 @@ describe.skipIf(skipUnlessBinaries('etcd', 'etcdctl'))('dcsgw migrate into a thr
     await loadIntoEtcd(src.clientUrl, randomDataset(31, KEYS, 'cl/', 1024));
     expected = await etcdContent(src.clientUrl, 'cl/');
   }, 120_000);
-  afterAll(() => stopAllProcesses());
+  afterAll(async () => {
+    await stopAllProcesses();
+    removeTempDirs();
+  });
 
   it('fails over to the next endpoint when the member it writes to is killed, and verifies clean', async () => {
     const dest = `etcd://${cluster.map((m) => m.clientUrl.slice(7)).join(',')}`;

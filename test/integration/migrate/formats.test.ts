@@ -4,12 +4,12 @@
 // flags, and a snapshot big enough for branch pages and overflow pages.
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { ExportJsonSink, ExportJsonSource } from '../../../src/compat/migrate/consul-export-json.js';
 import { EtcdSnapshotSink, EtcdSnapshotSource } from '../../../src/compat/migrate/etcd-snapshot-file.js';
 import { KeyMapping } from '../../../src/compat/migrate/key-mapping.js';
 import type { KvRecord } from '../../../src/compat/migrate/record.js';
-import { tempDir } from './migrate-support.js';
+import { removeTempDirs, tempDir } from './migrate-support.js';
 
 const tricky: KvRecord[] = [
   { key: Buffer.from('j/{"nested": [1, 2]}'), value: Buffer.from('}{][\\"'), flags: 0n },
@@ -29,6 +29,7 @@ async function readAll(source: { open(): Promise<unknown>; pages(c: string | und
 
 describe('migration file formats', () => {
   const dir = tempDir('formats');
+  afterAll(() => removeTempDirs());
 
   it('consul kv export JSON: written as Consul writes it, read back exactly, resumable at a cursor', async () => {
     const path = join(dir, 'tricky.json');

@@ -11,8 +11,18 @@ import { mulberry32 } from '../../support/prng.js';
 
 export const PORTS = { from: 12000, to: 12999 };
 
+const tempDirs = new Set<string>();
+
+/** A fresh temp dir, removed by removeTempDirs() (call it in afterAll). */
 export function tempDir(name: string): string {
-  return mkdtempSync(join(tmpdir(), `dcsgw-migrate-${name}-`));
+  const dir = mkdtempSync(join(tmpdir(), `dcsgw-migrate-${name}-`));
+  tempDirs.add(dir);
+  return dir;
+}
+
+export function removeTempDirs(): void {
+  for (const dir of tempDirs) rmSync(dir, { recursive: true, force: true });
+  tempDirs.clear();
 }
 
 export interface CliResult {

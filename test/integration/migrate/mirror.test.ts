@@ -10,7 +10,7 @@ import { putRequest } from '../../../src/adapters/requests.js';
 import type { CutoverReport } from '../../../src/compat/migrate/mirror.js';
 import { allocatePort, etcdctl, skipUnlessBinaries, startEtcd, stopAllProcesses, waitFor, type RunningMember } from '../../support/index.js';
 import { mulberry32 } from '../../support/prng.js';
-import { PORTS, consulFaceOverEtcd, diffContent, etcdContent, hasRedis, spawnDcsgw, startRedis, tempDir } from './migrate-support.js';
+import { PORTS, consulFaceOverEtcd, diffContent, etcdContent, hasRedis, removeTempDirs, spawnDcsgw, startRedis, tempDir } from './migrate-support.js';
 
 const SEED = Number(process.env.MIGRATE_SEED ?? Date.now() % 100_000);
 
@@ -86,6 +86,7 @@ describe.skipIf(skipUnlessBinaries('etcd', 'etcdctl'))(`dcsgw mirror (MIGRATE_SE
   afterAll(async () => {
     await Promise.all(writers.map((w) => w.stop()));
     await stopAllProcesses();
+    removeTempDirs();
   });
 
   it('converges under concurrent writes through kill -9 of the mirror and restarts of both sides; --cutover verifies', async () => {

@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { MigrateSummary } from '../../../src/compat/migrate/migrate.js';
 import { etcdctl, skipUnlessBinaries, startEtcd, stopAllProcesses, waitFor, type RunningMember } from '../../support/index.js';
 import { mulberry32 } from '../../support/prng.js';
-import { PORTS, diffContent, etcdContent, loadIntoEtcd, randomDataset, spawnDcsgw, tempDir } from './migrate-support.js';
+import { PORTS, diffContent, etcdContent, loadIntoEtcd, randomDataset, removeTempDirs, spawnDcsgw, tempDir } from './migrate-support.js';
 
 const KEYS = 12_000;
 const KILLS = 3;
@@ -70,7 +70,10 @@ describe.skipIf(skipUnlessBinaries('etcd', 'etcdctl'))(`dcsgw migrate interrupte
     expected = await etcdContent(a.clientUrl, 'big/');
   }, 120_000);
 
-  afterAll(() => stopAllProcesses());
+  afterAll(async () => {
+    await stopAllProcesses();
+    removeTempDirs();
+  });
 
   it('etcd -> etcd: every key once, with its value; verification clean', async () => {
     const rnd = mulberry32(SEED);

@@ -18,6 +18,7 @@ import {
   hasRedis,
   loadIntoEtcd,
   randomDataset,
+  removeTempDirs,
   runDcsgw,
   startRedis,
   tempDir,
@@ -73,6 +74,7 @@ describe.skipIf(skipUnlessBinaries('etcd', 'etcdctl'))('dcsgw migrate round trip
   afterAll(async () => {
     await redis?.stop();
     await stopAllProcesses();
+    removeTempDirs();
   });
 
   it('etcd -> JSON -> dcsgw -> snapshot -> etcdctl snapshot restore -> etcd -> Redis -> Consul (dcsgw\'s face) -> etcd keeps every key, value and flag', async () => {
