@@ -234,7 +234,7 @@ export async function startServerCluster(opts: ServerClusterOptions): Promise<Se
       .map((m) => {
         try {
           const u = new URL(m.peerURLs[0] ?? '');
-          return `${u.hostname.replace(/^\[|\]$/g, '').includes(':') ? u.hostname : u.hostname}:${u.port || '8300'}`;
+          return u.port ? u.host : `${u.host}:8300`;
         } catch {
           return '';
         }
@@ -243,8 +243,9 @@ export async function startServerCluster(opts: ServerClusterOptions): Promise<Se
   };
 
   const openStore = async (f: Formation): Promise<NativeBackend> => {
+    // the peer transport listens on loopback only: peers reach it through the server port's splice
     transport = membership
-      ? createPeerTransport({ memberId: f.memberId, clusterId: f.clusterId, listenPeerUrls: [peerUrlOf(opts.bindAddr === '0.0.0.0' ? '127.0.0.1' : opts.bindAddr, 0)], logger: opts.storeLogger })
+      ? createPeerTransport({ memberId: f.memberId, clusterId: f.clusterId, listenPeerUrls: [peerUrlOf('127.0.0.1', 0)], logger: opts.storeLogger })
       : undefined;
     const b = await createNativeBackend({
       name: opts.self.Name,
