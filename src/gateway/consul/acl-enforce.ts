@@ -12,6 +12,7 @@ import { ANONYMOUS_ACCESSOR_ID, ANONYMOUS_SECRET_ID } from '../../compat/acl/mod
 import type { ConsulContext } from './context.js';
 import { ConsulHttpError } from './http-error.js';
 import { indentJson } from './pretty-json.js';
+import { parseJsonLossless, stringifyWithBigints } from '../../compat/kv-json.js';
 
 const identities = new WeakMap<FastifyRequest, Identity>();
 
@@ -400,6 +401,18 @@ function filterAnswer(path: string, body: Json, id: Identity): Filtered | 'deny'
   return undefined;
 }
 
+/** The `{ $uint: "<digits>" }` placeholders of parseJsonLossless back as bigints (written as bare integers). */
+function restoreUint64(v: Json): Json {
+  if (Array.isArray(v)) return v.map(restoreUint64);
+  if (v !== null && typeof v === 'object') {
+    if ('$uint' in v && typeof (v as { $uint: unknown }).$uint === 'string') return BigInt((v as { $uint: string }).$uint);
+    const out: Record<string, Json> = {};
+    for (const [k, x] of Object.entries(v as Record<string, Json>)) out[k] = restoreUint64(x);
+    return out;
+  }
+  return v;
+}
+
 /** Installs the enforcement hooks on the Consul HTTP app (before any route is added). */
 export function installAclEnforcement(app: FastifyInstance, ctx: ConsulContext, store: AclStore): void {
   const settings = store.settings;
@@ -429,7 +442,8 @@ export function installAclEnforcement(app: FastifyInstance, ctx: ConsulContext, 
     if (!String(reply.getHeader('Content-Type') ?? '').startsWith('application/json')) return payload;
     let body: Json;
     try {
-      body = JSON.parse(payload);
+      // lossless: a KV entry's uint64 Flags must come back with every digit
+      body = parseJsonLossless(payload);
     } catch {
       return payload;
     }
@@ -452,7 +466,7 @@ export function installAclEnforcement(app: FastifyInstance, ctx: ConsulContext, 
       reply.code(404);
       return '';
     }
-    const text = JSON.stringify(f.value);
+    const text = stringifyWithBigints(restoreUint64(f.value));
     return /^[[{]\n/.test(payload) ? indentJson(text) : text;
   });
 }

@@ -62,6 +62,12 @@ describe('KV and txn', () => {
     const keys = await call(f.url, 'GET', '/v1/kv/?keys', { token: kv.secret });
     expect(keys.json()).toEqual(['app/a', 'app/locked', 'app/new', 'pub/x']);
     expect((await call(f.url, 'GET', '/v1/kv/priv/?recurse', { token: kv.secret })).status).toBe(404);
+    // a filtered answer keeps every digit of a uint64 (consul lock's flags are above 2^53)
+    await call(f.url, 'PUT', '/v1/kv/app/flags?flags=3304740253564472344', { token: ROOT, body: 'f' });
+    const flagged = await call(f.url, 'GET', '/v1/kv/?recurse', { token: kv.secret });
+    expect(flagged.headers.get('x-consul-results-filtered-by-acls')).toBe('true');
+    expect(flagged.text).toContain('"Flags":3304740253564472344');
+    await call(f.url, 'DELETE', '/v1/kv/app/flags', { token: ROOT });
     const rootAll = await call(f.url, 'GET', '/v1/kv/?recurse', { token: ROOT });
     expect(rootAll.json<unknown[]>().length).toBe(5);
     expect(rootAll.headers.get('x-consul-results-filtered-by-acls')).toBeNull();
