@@ -6,7 +6,7 @@
 //   POST /dcsgw/serf/force-leave {node, prune}    -> {}                           (servers only)
 // A request to a server that is not the raft leader is forwarded by it to the leader, so an agent
 // needs to know any one server. The transport is pluggable (dial/listen) so TLS can wrap it.
-import { createServer, request, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer, request, type ClientRequest, type IncomingMessage, type RequestOptions, type Server, type ServerResponse } from 'node:http';
 import type { SerfMember } from '../../compat/agent/agent-self.js';
 
 export interface HelloRequest {
@@ -61,8 +61,24 @@ export interface SerfListener {
 
 const MAX_BODY = 1024 * 1024;
 
+/**
+ * How the serf port's requests travel: plain HTTP by default. Agent-to-agent encryption (the
+ * security issue) replaces it once, at start-up, with node:https's createServer/request and the
+ * agent's certificates; nothing else here changes.
+ */
+export interface SerfTransport {
+  createServer(handler: (req: IncomingMessage, res: ServerResponse) => void): Server;
+  request(options: RequestOptions, onResponse: (res: IncomingMessage) => void): ClientRequest;
+}
+
+let transport: SerfTransport = { createServer: (h) => createServer(h), request: (o, cb) => request(o, cb) };
+
+export function setSerfTransport(t: SerfTransport): void {
+  transport = t;
+}
+
 export async function listenSerf(host: string, port: number, handlers: SerfHandlers): Promise<SerfListener> {
-  const server: Server = createServer((req, res) => void handle(req, res));
+  const server: Server = transport.createServer((req, res) => void handle(req, res));
   server.keepAliveTimeout = 10_000;
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const answer = (status: number, body: unknown): void => {
@@ -119,7 +135,7 @@ export function serfCall<T>(address: string, path: string, body: unknown, timeou
   if (!m) return Promise.reject(new Error(`bad serf address ${address}`));
   const payload = Buffer.from(JSON.stringify(body));
   return new Promise<T>((resolve, reject) => {
-    const req = request(
+    const req = transport.request(
       { host: m[1], port: Number(m[2]), method: 'POST', path, headers: { 'Content-Type': 'application/json', 'Content-Length': payload.length }, timeout: timeoutMs },
       (res) => {
         const chunks: Buffer[] = [];
