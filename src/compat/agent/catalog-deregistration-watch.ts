@@ -163,8 +163,10 @@ export class CatalogDeregistrationWatch {
 
   stop(): void {
     this.stopped = true;
-    // a store that started over saves its own (lower) revisions from the next start on
+    // a store that started over saves its own (lower) revisions from the next start on, and the
+    // revisions of the agent's own deletions there say nothing about the next store's
     this.savedRevision = 0;
+    this.ownDeletions.clear();
     if (this.restartTimer) clearTimeout(this.restartTimer);
     for (const h of this.handles) h.cancel();
     this.handles = [];
