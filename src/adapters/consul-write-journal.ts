@@ -2,7 +2,7 @@
 // report them exactly: every revision of a key (Consul's blocking answer only shows its last state),
 // the exact revision of a delete (Consul shows no tombstone's index), and the value before each
 // write. Writes by other Consul clients are not here: the watch computes those from the entries.
-// Bounded: the newest JOURNAL_MAX changes, and only those whose values are small.
+// Bounded: the newest JOURNAL_MAX to 2 x JOURNAL_MAX changes, and only those whose values are small.
 import type { ConsulEntry } from './consul-keyspace.js';
 
 const JOURNAL_MAX = 4096;
@@ -25,11 +25,13 @@ export class WriteJournal {
   record(revision: number, writes: Iterable<{ key: string; entry: ConsulEntry | null; prev: ConsulEntry | null }>): void {
     for (const w of writes) {
       if (tooBig(w.entry) || tooBig(w.prev)) continue;
-      this.changes.push({ revision, ...w });
+      // commits can come back out of order: insert in revision order (almost always at the end)
+      let at = this.changes.length;
+      while (at > 0 && this.changes[at - 1]!.revision > revision) at--;
+      this.changes.splice(at, 0, { revision, ...w });
     }
-    // commits can come back out of order: keep the journal in revision order
-    this.changes.sort((a, b) => a.revision - b.revision);
-    if (this.changes.length > JOURNAL_MAX) this.changes.splice(0, this.changes.length - JOURNAL_MAX);
+    // trimmed in halves, so that a write does not pay for moving the whole journal
+    if (this.changes.length > 2 * JOURNAL_MAX) this.changes.splice(0, this.changes.length - JOURNAL_MAX);
   }
 
   /** The changes of keys under `prefix` with after < revision <= upTo, in revision order. */
