@@ -276,7 +276,7 @@ describe.skipIf(noBuild || noOpenssl)('dcsgw agent over HTTPS with verify_incomi
     expect(r.stdout).toBe('from-python\n');
   });
 
-  test('rotation: new CA and certificates in place are served after `dcsgw reload`, not before', () => {
+  test('rotation: new CA and certificates in place are served after `dcsgw reload` (or SIGHUP), not before; a bad file fails the reload', async () => {
     const next = freshDir('rotated');
     expect(dcsgw(['tls', 'ca', 'create'], next).stderr).toBe('');
     dcsgw(['tls', 'cert', 'create', '-server'], next);
@@ -297,6 +297,29 @@ describe.skipIf(noBuild || noOpenssl)('dcsgw agent over HTTPS with verify_incomi
     const oldClientNewCa = curl(['--cacert', join(next, 'consul-agent-ca.pem'), '--cert', pem('dc1-cli-consul-0.pem'), '--key', pem('dc1-cli-consul-0-key.pem'), url]);
     expect(oldClientNewCa.code).not.toBe(0);
     expect(oldClientNewCa.stdout).toBe('');
+
+    // a half-written rotation: the reload fails with Consul's error and the loaded files keep serving
+    writeFileSync(pem('live/server.pem'), 'not a certificate\n');
+    const failed = dcsgw(['reload', `-http-addr=http://127.0.0.1:${httpPort}`], dir);
+    expect(failed.code).toBe(1);
+    expect(failed.stderr).toContain('Failed to load cert/key pair: tls: failed to find any PEM data in certificate input');
+    expect(curl([...newClient, url]).stdout).toBe('secret-value');
+
+    // SIGHUP reloads as well: the first CA and certificates back in place
+    copyFileSync(pem('consul-agent-ca.pem'), pem('live/ca.pem'));
+    copyFileSync(pem('dc1-server-consul-0.pem'), pem('live/server.pem'));
+    copyFileSync(pem('dc1-server-consul-0-key.pem'), pem('live/server-key.pem'));
+    agent.kill('SIGHUP');
+    await waitFor(() => curl([...withClientCert(), url]).stdout === 'secret-value', { timeoutMs: 20_000, what: 'the first certificates served again after SIGHUP' });
+    const reloadLines = (): string[] => agent.output().split('\n').filter((l) => l.includes('Caught') || l.includes('Reload'));
+    await waitFor(() => reloadLines().length >= 5, { timeoutMs: 10_000, what: () => `the reload log lines (so far: ${JSON.stringify(reloadLines())}; output ${agent.output().length} chars, tail ${JSON.stringify(agent.output().slice(-600))})` });
+    expect(reloadLines()).toEqual([
+      expect.stringMatching(/ \[INFO\]  agent: Reloading configuration\.\.\.$/),
+      expect.stringMatching(/ \[INFO\]  agent: Reloading configuration\.\.\.$/),
+      expect.stringMatching(/ \[ERROR\] agent: Reload config failed: error=/),
+      expect.stringMatching(/ \[INFO\]  agent: Caught: signal=hangup$/),
+      expect.stringMatching(/ \[INFO\]  agent: Reloading configuration\.\.\.$/),
+    ]);
   });
 });
 
