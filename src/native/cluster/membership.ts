@@ -153,6 +153,10 @@ export class AgentMembership {
     let ok = 0;
     await Promise.all(
       addrs.map(async (raw) => {
+        if (/^provider=/.test(raw.trim())) {
+          errors.push(`Failed to join ${raw}: dcsgw: cloud auto-join (provider=...) is not supported; give host or host:port addresses (DNS names work)`);
+          return;
+        }
         const addr = withDefaultPort(raw);
         try {
           await this.hello(addr);
