@@ -190,12 +190,16 @@ async function checkBefore(ctx: ConsulContext, store: AclStore, req: FastifyRequ
 
   if (path.startsWith('/v1/event/fire/')) return demand(id, 'event', 'write', rest(path, '/v1/event/fire/'));
 
-  if (path === '/v1/query' && method === 'POST') return demand(id, 'query', 'write', str(field(jsonBody(req), 'Name')));
+  // a query without a name has no ACL prefix: Consul checks nothing for it (its token protects it)
+  const queryWrite = (name: string) => {
+    if (name !== '') demand(id, 'query', 'write', name);
+  };
+  if (path === '/v1/query' && method === 'POST') return queryWrite(str(field(jsonBody(req), 'Name')));
   if (path.startsWith('/v1/query/') && (method === 'PUT' || method === 'DELETE') && path.split('/').length === 4) {
     const qid = rest(path, '/v1/query/');
     const existing = (await ctx.core.queries.list(true)).find((q) => q.ID === qid);
-    if (existing) demand(id, 'query', 'write', existing.Name);
-    if (method === 'PUT') demand(id, 'query', 'write', str(field(jsonBody(req), 'Name')));
+    if (existing) queryWrite(existing.Name);
+    if (method === 'PUT') queryWrite(str(field(jsonBody(req), 'Name')));
     return;
   }
 
@@ -390,7 +394,10 @@ function filterAnswer(path: string, body: Json, id: Identity): Filtered | 'deny'
   if (path.startsWith('/v1/session/') && arr) return keep(arr, (s) => az.allowed('session', 'read', str(field(s, 'Node'))));
   if (path === '/v1/event/list' && arr) return keep(arr, (e) => az.allowed('event', 'read', str(field(e, 'Name'))));
   if (path.startsWith('/v1/coordinate/node/') && arr) return keep(arr, (n) => nodeOk(field(n, 'Node')));
-  if ((path === '/v1/query' || /^\/v1\/query\/[^/]+$/.test(path)) && arr) return keep(arr, (q) => az.allowed('query', 'read', str(field(q, 'Name'))));
+  // unnamed queries are listed to management tokens only (Consul's filterPreparedQueries)
+  if ((path === '/v1/query' || /^\/v1\/query\/[^/]+$/.test(path)) && arr) {
+    return keep(arr, (q) => (str(field(q, 'Name')) === '' ? az.allowed('acl', 'write') : az.allowed('query', 'read', str(field(q, 'Name')))));
+  }
   if (path.startsWith('/v1/query/') && path.endsWith('/execute') && obj) {
     const nodes = field(obj, 'Nodes');
     if (Array.isArray(nodes)) {

@@ -181,6 +181,12 @@ describe('agent, session, event, query, operator, snapshot, status', () => {
     const qid = q.json<{ ID: string }>().ID;
     expect((await call(f.url, 'GET', `/v1/query/${qid}`, { token: 'anonymous' })).json()).toEqual([]);
     expect((await call(f.url, 'GET', `/v1/query/${qid}`, { token: t.secret })).json<unknown[]>().length).toBe(1);
+    // an unnamed query needs no query rule to create, and only management tokens list it
+    const unnamed = await call(f.url, 'POST', '/v1/query', { token: t.secret, body: { Session: sid, Service: { Service: 'web' } } });
+    expect(unnamed.status).toBe(200);
+    const uid = unnamed.json<{ ID: string }>().ID;
+    expect((await call(f.url, 'GET', '/v1/query', { token: t.secret })).json<Array<{ ID: string }>>().some((x) => x.ID === uid)).toBe(false);
+    expect((await call(f.url, 'GET', '/v1/query', { token: ROOT })).json<Array<{ ID: string }>>().some((x) => x.ID === uid)).toBe(true);
   });
 
   it('operator needs operator:read/write; snapshots a management token; status needs nothing', async () => {
