@@ -199,6 +199,7 @@ describe.skipIf(skip)('the Consul lab: 3 servers, 2 clients on 127.0.2.x with de
       launch(a);
       await waitForLine(a.proc!, /agent: Consul agent running!/, `${a.name} running`, 60_000);
     }
+    timings.fullRestartAllRunningMs = Date.now() - t0;
     await agreedLeader(everyone, 90_000);
     timings.fullRestartToLeaderMs = Date.now() - t0;
     for (const a of everyone) {
@@ -221,10 +222,13 @@ describe.skipIf(skip)('the Consul lab: 3 servers, 2 clients on 127.0.2.x with de
     expect((await http(c.url, '/v1/agent/services')).status).toBe(200);
     const kv = await http(c.url, '/v1/kv/test/kv');
     expect(kv.status).toBe(500);
+    const restartedAt = Date.now();
     for (const s of servers) launch(s);
     await agreedLeader(everyone, 90_000);
+    timings.allServersRestartedToLeaderMs = Date.now() - restartedAt;
     await until('c1 alive and passing again', () => passingCounting(servers[0]!), (l) => l.join() === 'c1,c2', 90_000);
     timings.clientRejoinAfterAllServersLostMs = Date.now() - t0;
+    timings.clientPassingAfterServersRestartedMs = Date.now() - restartedAt;
     expect((await http(c.url, '/v1/kv/test/kv?raw')).body).toBe('test_1');
   }, 180_000);
 });
