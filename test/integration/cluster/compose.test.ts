@@ -32,7 +32,9 @@ interface ComposeService {
 }
 
 const composePath = join(repoRoot(), 'docker-compose.yaml');
-const compose = parse(readFileSync(composePath, 'utf8')) as { services: Record<string, ComposeService> };
+// the default profile's services (profiled ones, such as consul-lab, are another test's: test/integration/deploy/)
+const parsedCompose = parse(readFileSync(composePath, 'utf8'), { merge: true }) as { services: Record<string, ComposeService & { profiles?: string[] }> };
+const compose = { services: Object.fromEntries(Object.entries(parsedCompose.services).filter(([, svc]) => !svc.profiles)) };
 
 function declaredEnv(svc: ComposeService): Record<string, string> {
   if (!svc.environment) return {};
