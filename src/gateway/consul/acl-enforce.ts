@@ -107,6 +107,7 @@ function hasParam(req: FastifyRequest, name: string): boolean {
 function exempt(path: string): boolean {
   return (
     path.startsWith('/v1/acl/') ||
+    path === '/v1/internal/acl/authorize' ||
     path.startsWith('/v1/status/') ||
     path === '/v1/catalog/datacenters' ||
     path === '/v1/coordinate/datacenters' ||

@@ -189,6 +189,18 @@ describe('agent, session, event, query, operator, snapshot, status', () => {
     expect((await call(f.url, 'GET', '/v1/query', { token: ROOT })).json<Array<{ ID: string }>>().some((x) => x.ID === uid)).toBe(true);
   });
 
+  it('the authorize endpoint answers what the token may do', async () => {
+    const asked = [
+      { Resource: 'service', Segment: 'api-x', Access: 'write' },
+      { Resource: 'service', Segment: 'other', Access: 'write' },
+      { Resource: 'operator', Access: 'read' },
+      { Resource: 'acl', Access: 'read' },
+    ];
+    const r = await call(f.url, 'POST', '/v1/internal/acl/authorize', { token: t.secret, body: asked });
+    expect(r.json<Array<{ Allow: boolean }>>().map((x) => x.Allow)).toEqual([true, false, true, false]);
+    expect((await call(f.url, 'POST', '/v1/internal/acl/authorize', { token: 'no-such', body: asked })).text).toBe('ACL not found');
+  });
+
   it('operator needs operator:read/write; snapshots a management token; status needs nothing', async () => {
     expect((await call(f.url, 'GET', '/v1/operator/raft/configuration', { token: t.secret })).status).toBe(200);
     expect((await call(f.url, 'PUT', '/v1/operator/autopilot/configuration', { token: t.secret, body: {} })).text).toBe(denied(t.accessor, 'operator:write'));

@@ -863,6 +863,37 @@ export function aclRoutes(app: FastifyInstance, ctx: ConsulContext): void {
     },
   });
 
+  // ---- what a token may do (the UI asks before it shows its buttons) ----
+
+  app.all('/v1/internal/acl/authorize', async (req, reply) => {
+    if (req.method !== 'POST' && req.method !== 'PUT') throw methodNotAllowed(req.method);
+    const b = req.body;
+    let asked: unknown;
+    try {
+      asked = Buffer.isBuffer(b) && b.length > 0 ? JSON.parse(b.toString('utf8')) : [];
+    } catch (err) {
+      throw new ConsulHttpError(400, `Failed to decode request body: ${(err as Error).message}`);
+    }
+    if (!Array.isArray(asked)) throw new ConsulHttpError(400, 'Failed to decode request body: json: cannot unmarshal object into Go value of type []structs.ACLAuthorizationRequest');
+    if (asked.length > 64) throw new ConsulHttpError(400, 'Refusing to authorize more than 64 requests at once');
+    const id = settings.enabled ? await who(req) : undefined;
+    const resources = new Set(['acl', 'agent', 'event', 'intention', 'key', 'keyring', 'node', 'operator', 'mesh', 'peering', 'query', 'service', 'session']);
+    const out = asked.map((r) => {
+      const resource = s(f(r, 'Resource'));
+      const segment = s(f(r, 'Segment'));
+      const access = s(f(r, 'Access'));
+      if (!resources.has(resource)) throw new ConsulHttpError(400, `Invalid request: unknown resource "${resource}"`);
+      if (!['read', 'write', 'list'].includes(access)) throw new ConsulHttpError(400, `Invalid request: unknown access level "${access}"`);
+      let allow = true;
+      if (id) {
+        if (resource === 'intention') allow = id.authorizer.allowed('service', access === 'write' ? 'write' : 'read', segment);
+        else allow = id.authorizer.allowed(resource as 'key', access as 'read', segment);
+      }
+      return { Resource: resource, Segment: segment, Access: access, Allow: allow };
+    });
+    return reply.send(JSON.stringify(out));
+  });
+
   // ---- the agent's own tokens (kept in memory until a restart, as Consul without token persistence) ----
 
   app.all('/v1/agent/token/:name', async (req, reply) => {
