@@ -212,11 +212,12 @@ describe.skipIf(skipUnlessBinaries('etcd', 'etcdctl') || !hasDcsgwBuild())('dcsg
     expect(Buffer.from(released[0]!.Value, 'base64').toString()).toBe('me');
   });
 
-  it('backends not built yet, and bad URLs, stop start-up with a clear error', () => {
+  it('bad backend URLs stop start-up with a clear error', () => {
     const bin = join(repoRoot(), 'bin', 'dcsgw');
     for (const [url, text] of [
-      ['consul://127.0.0.1:8500', 'the Consul backend is not built yet'],
-      ['redis://127.0.0.1:6379', 'the Redis backend is not built yet'],
+      ['consul://', 'no host:port given'],
+      ['redis://nohost', '"nohost" is not host:port'],
+      ['consul://127.0.0.1:8500?bogus=1', 'unknown option "bogus"'],
       ['etcd://nohostport', '"nohostport" is not host:port'],
       ['zk://127.0.0.1:2181', 'unsupported backend URL'],
     ] as const) {
