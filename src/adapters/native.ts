@@ -408,6 +408,9 @@ class NativeBackendImpl implements NativeBackend {
     const learner = this.notOnLearner();
     if (learner) throw learner;
     const { revision } = await this.write({ kind: 'compaction', req });
+    // etcd's --physical waits for its compaction barrier: the removal, which runs in the background here.
+    const store = this.sm as Partial<{ waitPhysicalCompaction(rev: number): Promise<void> }>;
+    if (req.physical && store.waitPhysicalCompaction) await store.waitPhysicalCompaction(req.revision);
     return { header: this.header(revision) };
   }
 
@@ -693,13 +696,14 @@ class NativeBackendImpl implements NativeBackend {
   }
 
   /**
-   * A no-op: etcd's defragment rewrites bbolt to give back the free pages its copy-on-write B+tree
-   * leaves behind. The store here is LMDB, which reuses its free pages in place, so there is no
-   * rewrite to do; the answer is etcd's (a header) so etcdctl reports success.
+   * etcd's defragment gives the free pages of its file back to the file system; LMDB never shrinks
+   * its file either, so the store rewrites it with LMDB's compacting copy (MvccStore.defragment).
    */
   async defragment(): Promise<{ header: ResponseHeader }> {
     const learner = this.notOnLearner();
     if (learner) throw learner;
+    const store = this.sm as Partial<{ defragment(): Promise<void> }>;
+    if (store.defragment) await store.defragment();
     return { header: this.header() };
   }
 

@@ -54,6 +54,11 @@ export class KeyIndex {
     return this.ordered.entries();
   }
 
+  /** Visits keys >= from in byte order until fn returns false (a resumable walk: the background compactor). */
+  forEachFrom(from: string, fn: (keyStr: string, h: KeyHistory) => boolean): void {
+    this.ordered.forRange(from, OPEN_END, fn);
+  }
+
   /**
    * The keys that existed at `atRev` in etcd's range [key, rangeEnd): an empty rangeEnd means the
    * single key, "\0" means every key >= key, otherwise keys in [key, rangeEnd).

@@ -20,7 +20,7 @@
 // (kv-record.ts) so a reload routes them back to their index. Every read, compare, watch and
 // delete addresses one keyspace only, so no etcd request can see or destroy a system record;
 // HashKV, Hash and the etcd snapshot leave them out, while the raft snapshot keeps them.
-import { statSync } from 'node:fs';
+import { closeSync, fsyncSync, mkdirSync, openSync, readdirSync, renameSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { crc32 } from 'node:zlib';
 import { open, type Database, type RootDatabase } from 'lmdb';
@@ -54,6 +54,7 @@ import {
 import { Errors, EtcdError, GrpcCode } from '../../adapters/errors.js';
 import type { ApplyResult, ApplyValue, AuthQueries, Command, CommittedCommand, LeaseInfo, RangeResult, ReadOnlyTxnResult, StateMachine } from './api.js';
 import { AuthStore } from './auth-store.js';
+import { BackgroundCompactor, type CompactionCursor } from './background-compactor.js';
 import { crc32c } from '../crc32c.js';
 import type { KeyHistory } from './key-history.js';
 import { KeyIndex, type KeyHit } from './key-index.js';
@@ -76,6 +77,11 @@ export interface MvccStoreOptions {
   memberId?: bigint;
   /** Clock for lease expiry on grant (tests pass their own); the node passes times explicitly elsewhere. */
   now?: () => number;
+  /**
+   * Keys compacted per step (etcd's --experimental-compaction-batch-limit, 1000). A compaction of a
+   * keyspace up to this many keys is removed inside its apply; a larger one by the background compactor.
+   */
+  compactionBatchLimit?: number;
 }
 
 const DEFAULT_QUOTA_BYTES = 2 * 1024 * 1024 * 1024;
@@ -90,6 +96,9 @@ const HISTORY_SCAN_FACTOR = 8;
 
 const STATE_KEY = Buffer.from('state');
 const ALARMS_KEY = Buffer.from('alarms');
+/** The compact revision whose physical removal is complete (the background compactor's progress). */
+const COMPACTED_KEY = Buffer.from('compacted');
+const DEFAULT_COMPACTION_BATCH_LIMIT = 1000;
 const EMPTY = Buffer.alloc(0);
 /** compactRev before the first compaction (etcd: compactMainRev = -1). */
 const NEVER_COMPACTED = -1;
@@ -186,6 +195,12 @@ export class MvccStore implements StateMachine {
   private txSub = 0;
   // Events of the batch in progress are kept per keyspace (KeyspaceState), built only while watchers exist.
   private compactedInBatch = false;
+  /** Counts reloads (restores): a defragmentation copy taken across one is stale. */
+  private loads = 0;
+  private defragmenting: Promise<void> | undefined;
+  /** A compaction of this batch left its removal to the background compactor (started once the batch commits). */
+  private compactionToSchedule = false;
+  private readonly compactor: BackgroundCompactor;
   /** A replicated restore replaced the content during the batch: watchers catch up again after it commits. */
   private restoredInBatch = false;
 
@@ -196,6 +211,13 @@ export class MvccStore implements StateMachine {
     this.now = opts.now ?? Date.now;
     this.user = this.keyspaceState(false);
     this.sys = this.keyspaceState(true);
+    this.compactor = new BackgroundCompactor(
+      {
+        step: (target, cursor, limit) => this.compactionStep(target, cursor, limit),
+        onError: (err) => this.log.error({ err }, 'mvcc background compaction step failed; retrying'),
+      },
+      opts.compactionBatchLimit ?? DEFAULT_COMPACTION_BATCH_LIMIT,
+    );
     this.openEnv();
     this.load();
     if (this.authStore.status().authRevision === 0) this.kvDb.transactionSync(() => this.authStore.initialize());
@@ -220,8 +242,9 @@ export class MvccStore implements StateMachine {
     return keyspace === 'system' ? this.sys : this.user;
   }
 
-  private openEnv(): void {
-    this.env = open({ path: this.opts.dir, noSync: true, compression: false, maxDbs: 8 });
+  private openEnv(path = this.opts.dir): void {
+    if (path === this.opts.dir) this.removeDefragLeftovers();
+    this.env = open({ path, noSync: true, compression: false, maxDbs: 8 });
     const dbOpts = { encoding: 'binary', keyEncoding: 'binary', compression: false, cache: false } as const;
     this.kvDb = this.env.openDB<Buffer, Buffer>({ name: 'kv', ...dbOpts });
     this.leaseDb = this.env.openDB<Buffer, Buffer>({ name: 'lease', ...dbOpts });
@@ -231,6 +254,7 @@ export class MvccStore implements StateMachine {
 
   /** Rebuilds every in-memory structure from LMDB (open, restore, or after an aborted batch). */
   private load(): void {
+    this.loads++;
     this.user.index.clear();
     this.sys.index.clear();
     this.lessor.leases.clear();
@@ -240,6 +264,9 @@ export class MvccStore implements StateMachine {
     this.ci = state ? state.readDoubleLE(0) : 0;
     this.rev = state ? state.readDoubleLE(8) : 1;
     this.compactRev = state ? state.readDoubleLE(16) : NEVER_COMPACTED;
+    const compacted = this.metaDb.getBinary(COMPACTED_KEY);
+    // Stores written before the background compactor removed everything inside the apply.
+    this.compactor.resetDone(compacted ? compacted.readDoubleLE(0) : this.compactRev);
     for (const { key, value } of this.kvDb.getRange({})) {
       const main = revKeyMain(key);
       const sub = revKeySub(key);
@@ -277,6 +304,8 @@ export class MvccStore implements StateMachine {
       }
     }
     this.log.debug({ keys: this.user.index.size, systemKeys: this.sys.index.size, revision: this.rev, consistentIndex: this.ci }, 'mvcc store loaded');
+    // A walk interrupted by a restart (or a reload) starts again from the first key: its steps are idempotent.
+    if (this.compactRev > this.compactor.completed()) this.compactor.start(this.compactRev);
   }
 
   // ---------------------------------------------------------------- StateMachine: apply
@@ -290,6 +319,7 @@ export class MvccStore implements StateMachine {
     const results: ApplyResult[] = new Array(batch.length);
     this.resetBatchEvents();
     this.compactedInBatch = false;
+    this.compactionToSchedule = false;
     this.restoredInBatch = false;
     try {
       this.kvDb.transactionSync(() => {
@@ -315,6 +345,7 @@ export class MvccStore implements StateMachine {
       this.load();
       throw err;
     }
+    if (this.compactionToSchedule) this.compactor.start(this.compactRev);
     for (const sp of [this.user, this.sys]) {
       if (this.restoredInBatch) {
         // History was replaced: every watcher re-reads it from its next revision (as after a raft snapshot).
@@ -679,19 +710,80 @@ export class MvccStore implements StateMachine {
     if (rev <= this.compactRev) throw Errors.Compacted;
     if (rev > this.rev) throw Errors.FutureRev;
     this.compactRev = rev;
+    this.compactedInBatch = true;
+    if (this.user.index.size + this.sys.index.size <= this.compactor.batchLimit) {
+      // Small enough for one step: removed inside this apply (and so inside its transaction).
+      this.compactKeys(this.user, '', rev, Infinity);
+      this.compactKeys(this.sys, '', rev, Infinity);
+      this.recordCompacted(rev);
+      this.compactor.markDone(rev);
+    } else {
+      // Readers below rev already fail; the superseded revisions go in bounded background steps.
+      // The progress record says how far removal got, so a restart knows to resume the walk.
+      this.recordCompacted(this.compactor.completed());
+      this.compactionToSchedule = true;
+    }
+    return { kind: 'compaction' };
+  }
+
+  /** Compacts up to `limit` keys of one keyspace from `from`; returns the first key left, or undefined at the end. */
+  private compactKeys(sp: KeyspaceState, from: string, rev: number, limit: number): { next: string | undefined; visited: number } {
     const drop = (main: number, sub: number, tombstone: boolean): void => {
       const k = encodeRevKey(main, sub, tombstone);
       const v = this.kvDb.getBinaryFast(k);
       if (v) this.logicalBytes -= k.length + v.length + RECORD_OVERHEAD;
       this.kvDb.removeSync(k);
     };
-    for (const sp of [this.user, this.sys]) {
-      const forgotten: string[] = [];
-      for (const [ks, h] of sp.index.all()) if (h.compact(rev, drop)) forgotten.push(ks);
-      for (const ks of forgotten) sp.index.remove(ks);
-    }
-    this.compactedInBatch = true;
-    return { kind: 'compaction' };
+    const forgotten: string[] = [];
+    let next: string | undefined;
+    let n = 0;
+    sp.index.forEachFrom(from, (ks, h) => {
+      if (n >= limit) {
+        next = ks;
+        return false;
+      }
+      n++;
+      if (h.compact(rev, drop)) forgotten.push(ks);
+      return true;
+    });
+    for (const ks of forgotten) sp.index.remove(ks);
+    return { next, visited: n };
+  }
+
+  private recordCompacted(rev: number): void {
+    const b = Buffer.allocUnsafe(8);
+    b.writeDoubleLE(rev, 0);
+    this.metaDb.putSync(COMPACTED_KEY, b);
+  }
+
+  /** One background step: one transaction, at most `limit` keys; the last one records the walk as done. */
+  private compactionStep(target: number, cursor: CompactionCursor, limit: number): CompactionCursor | undefined {
+    if (this.closed) return undefined;
+    let out: CompactionCursor | undefined;
+    this.kvDb.transactionSync(() => {
+      const spaces = [this.user, this.sys];
+      let space = cursor.space;
+      let from = cursor.key;
+      let left = limit;
+      while (space < spaces.length) {
+        const { next, visited } = this.compactKeys(spaces[space]!, from, target, left);
+        if (next !== undefined) {
+          out = { space, key: next };
+          return;
+        }
+        // This keyspace is done; the next one shares the step's remaining budget.
+        left = Math.max(1, left - visited);
+        space++;
+        from = '';
+      }
+      this.recordCompacted(target);
+    });
+    return out;
+  }
+
+  /** Resolves once the revisions superseded at `rev` are physically gone (`compaction --physical`). */
+  waitPhysicalCompaction(rev: number): Promise<void> {
+    return this.compactor.waitFor(rev);
   }
 
   // ---------------------------------------------------------------- leases
@@ -1049,6 +1141,113 @@ export class MvccStore implements StateMachine {
     return total * root.pageSize;
   }
 
+  // ---------------------------------------------------------------- defragmentation
+
+  private defragDir(n: number): string {
+    return join(this.opts.dir, `defrag-${process.pid}-${n}`);
+  }
+
+  /** Copies left by a defragmentation interrupted before its swap (or the swapped one's folder). */
+  private removeDefragLeftovers(): void {
+    let names: string[] = [];
+    try {
+      names = readdirSync(this.opts.dir);
+    } catch {
+      return;
+    }
+    for (const n of names) if (n.startsWith('defrag-')) rmSync(join(this.opts.dir, n), { recursive: true, force: true });
+  }
+
+  /**
+   * etcd's defragment: gives the free pages back to the file system. LMDB reuses free pages but
+   * never shrinks its file, so: LMDB's compacting copy (off the main thread, from one read
+   * transaction, while requests go on), then, synchronously, the records written since the copy
+   * began (the kv table is keyed by revision, so they are the revisions above the one at the start;
+   * lease, meta and auth tables are small and copied whole), an fsync, and a rename over data.mdb.
+   * The background compactor holds still meanwhile; a copy that a compaction inside an apply or a
+   * restore made stale is taken again.
+   */
+  defragment(): Promise<void> {
+    if (this.closed) return Promise.reject(Errors.Stopped);
+    this.defragmenting ??= this.defragmentOnce().finally(() => (this.defragmenting = undefined));
+    return this.defragmenting;
+  }
+
+  private defragSeq = 0;
+
+  private async defragmentOnce(): Promise<void> {
+    this.compactor.pause();
+    try {
+      for (let attempt = 0; ; attempt++) {
+        const dir = this.defragDir(++this.defragSeq);
+        rmSync(dir, { recursive: true, force: true });
+        mkdirSync(dir, { recursive: true });
+        const revAtStart = this.rev;
+        const compactAtStart = this.compactRev;
+        const loadsAtStart = this.loads;
+        await (this.env as unknown as { backup(path: string, compact: boolean): Promise<void> }).backup(dir, true);
+        if (this.closed) {
+          rmSync(dir, { recursive: true, force: true });
+          throw Errors.Stopped;
+        }
+        if (this.compactRev !== compactAtStart || this.loads !== loadsAtStart) {
+          rmSync(dir, { recursive: true, force: true });
+          if (attempt < 3) continue;
+          throw new EtcdError(GrpcCode.UNAVAILABLE, 'dcsgw: defragment gave up: the store kept changing underneath the copy');
+        }
+        this.swapIn(dir, revAtStart);
+        return;
+      }
+    } finally {
+      this.compactor.resume();
+    }
+  }
+
+  private swapIn(dir: string, revAtStart: number): void {
+    const oldEnv = this.env;
+    const old = { kv: this.kvDb, lease: this.leaseDb, meta: this.metaDb, auth: this.authDb };
+    this.openEnv(dir);
+    try {
+      this.kvDb.transactionSync(() => {
+        for (const { key, value } of old.kv.getRange({ start: revKeyLowerBound(revAtStart + 1) })) this.kvDb.putSync(key, value);
+        for (const [from, to] of [
+          [old.lease, this.leaseDb],
+          [old.meta, this.metaDb],
+          [old.auth, this.authDb],
+        ] as const) {
+          to.clearSync();
+          for (const { key, value } of from.getRange({})) to.putSync(key, value);
+        }
+      });
+      const fd = openSync(join(dir, 'data.mdb'), 'r');
+      try {
+        fsyncSync(fd);
+      } finally {
+        closeSync(fd);
+      }
+      // The new environment keeps its open file: the rename only gives it the store's name.
+      renameSync(join(dir, 'data.mdb'), join(this.opts.dir, 'data.mdb'));
+      const dirFd = openSync(this.opts.dir, 'r');
+      try {
+        fsyncSync(dirFd);
+      } finally {
+        closeSync(dirFd);
+      }
+    } catch (err) {
+      const failed = this.env;
+      this.env = oldEnv;
+      this.kvDb = old.kv;
+      this.leaseDb = old.lease;
+      this.metaDb = old.meta;
+      this.authDb = old.auth;
+      void failed.close().catch(() => undefined);
+      rmSync(dir, { recursive: true, force: true });
+      throw err;
+    }
+    const closeOld = () => oldEnv.close().catch((err: unknown) => this.log.warn({ err }, 'mvcc: closing the pre-defragmentation environment failed'));
+    void Promise.allSettled([...this.pendingSyncs]).then(closeOld);
+  }
+
   // ---------------------------------------------------------------- snapshots
 
   /**
@@ -1143,6 +1342,10 @@ export class MvccStore implements StateMachine {
     this.ci = ci;
     this.rev = Math.max(revBefore, dump.revision, this.rev);
     this.compactRev = dump.compactRevision;
+    // What the dump's records hold below its compact revision is unknown here: walk them again.
+    this.compactor.resetDone(NEVER_COMPACTED);
+    this.recordCompacted(NEVER_COMPACTED);
+    this.compactionToSchedule = this.compactRev > NEVER_COMPACTED;
     if (wasPrimary) this.lessor.promote(this.now());
     this.resetBatchEvents();
     this.restoredInBatch = true;
@@ -1152,6 +1355,7 @@ export class MvccStore implements StateMachine {
   close(): void {
     if (this.closed) return;
     this.closed = true;
+    this.compactor.stop();
     this.user.hub.cancelAll('etcdserver: server stopped');
     this.sys.hub.cancelAll('etcdserver: server stopped');
     const env = this.env;
