@@ -274,7 +274,14 @@ export async function startClientAgent(argvIn: readonly string[], env: NodeJS.Pr
   }
   if (!cfg.logJson) print(1, startingBanner(cfg, nodeId));
   for (const t of skipped) log.warn('agent.config', t);
-  for (const n of cfg.notes) log.log(n.level, 'agent', n.message, n.fields);
+  for (const n of cfg.notes) {
+    // over a -backend store there is no raft cluster to bootstrap: the server-cluster notes do not apply
+    if (target && n.message.startsWith('dcsgw: a server without -bootstrap')) continue;
+    log.log(n.level, 'agent', n.message, n.fields);
+  }
+  if (target && cfg.startJoin.length + cfg.retryJoin.length > 0) {
+    log.warn('agent', 'dcsgw: -join / -retry-join are not used with -backend: the agent reaches its store through the backend URL', { addresses: [...cfg.startJoin, ...cfg.retryJoin].join(',') });
+  }
 
   // -backend: the store named; else a client agent of a cluster: the servers it learns by joining
   let backend: OpenedBackend;
