@@ -68,6 +68,11 @@ export async function serveOverBackend(config: ServeConfig, url: string, notes: 
     throw err;
   }
   refuseStoreOnlyOptions(config);
+  // a store that keeps its own history (Redis) honours etcd's --auto-compaction-* as etcd does
+  if (target.kind === 'redis') {
+    if (config.autoCompaction) target.options.autoCompaction = config.autoCompaction;
+    target.options.logger = log.logger;
+  }
   const backend = openBackend(target);
   const kind = backendKindName(target);
   log.emit(ev('info', `connecting to the ${kind} backend ${target.display}`, 'connecting to backend', { backend: target.display }));
