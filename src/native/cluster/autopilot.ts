@@ -34,6 +34,8 @@ export class Autopilot {
   private readonly lastMatch = new Map<bigint, { match: number; at: number }>();
 
   private recordList: MemberRecord[] = [];
+  /** Learners already reported (raft's "added peer" line is logged once per learner). */
+  private readonly announced = new Set<bigint>();
 
   constructor(private readonly opts: AutopilotOptions) {}
 
@@ -112,7 +114,14 @@ export class Autopilot {
         if (!prev || prev.match !== match) this.lastMatch.set(id, { match, at: now });
       }
       const replicatingRecently = (id: bigint): boolean => now - (this.lastMatch.get(id)?.at ?? 0) < (this.opts.failAfterMs ?? 5000);
+      const configuration = (suffrage: (m: Member) => boolean): string =>
+        `[${list.map((x) => `{Suffrage:${suffrage(x) ? 'Voter' : 'Nonvoter'} ID:${this.idOf(x)} Address:${this.addressOf(x)}}`).join(' ')}]`;
       for (const m of list.filter((x) => x.isLearner)) {
+        if (!this.announced.has(m.id)) {
+          this.announced.add(m.id);
+          this.opts.log.info('agent.server.raft', 'updating configuration', { command: 'AddNonvoter', 'server-id': this.idOf(m), 'server-addr': this.addressOf(m), servers: configuration((x) => !x.isLearner) });
+          this.opts.log.info('agent.server.raft', 'added peer, starting replication', { peer: this.idOf(m) });
+        }
         const rec = this.memberOf(m);
         const caughtUp = (progress.get(m.id) ?? 0) + config.MaxTrailingLogs >= commit && (progress.get(m.id) ?? 0) > 0;
         if (!caughtUp || (rec && rec.Status !== MemberStatus.Alive)) {
@@ -126,6 +135,7 @@ export class Autopilot {
         try {
           await b.memberPromote(m.id);
           this.healthySince.delete(m.id);
+          this.opts.log.info('agent.server.raft', 'updating configuration', { command: 'AddVoter', 'server-id': this.idOf(m), 'server-addr': this.addressOf(m), servers: configuration((x) => !x.isLearner || x.id === m.id) });
         } catch (err) {
           this.opts.log.warn('agent.server.autopilot', 'Failed to promote server', { name: m.name, error: (err as Error).message });
         }

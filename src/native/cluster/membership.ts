@@ -4,6 +4,8 @@
 // to the raft leader, which keeps the member list (member-tracker.ts). When no server answers the
 // agent keeps trying the servers it knew and, every retry interval, its join addresses: it rejoins
 // by itself whenever a server is back, forever.
+import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { dirname } from 'node:path';
 import type { SerfMember } from '../../compat/agent/agent-self.js';
 import { AgentError } from '../../compat/agent/agent-error.js';
 import { goDialError } from '../../compat/agent/checks/go-net-errors.js';
@@ -46,6 +48,11 @@ export interface MembershipOptions {
   onServers?: (servers: SerfMember[]) => void;
   /** Called with every heartbeat answer (a server checks it is still in the raft configuration). */
   onHeartbeatAnswer?: (reply: HeartbeatReply) => void;
+  /**
+   * Where the servers this agent knows are kept across restarts (serf keeps its members in
+   * <data-dir>/serf/local.snapshot): a restarted agent rejoins them even without a join address.
+   */
+  snapshotFile?: string;
 }
 
 const SERF_LAN_PORT = 8301;
@@ -77,7 +84,28 @@ export class AgentMembership {
   private lastHello = new Map<string, HelloReply>();
   private beating = false;
 
-  constructor(private readonly opts: MembershipOptions) {}
+  constructor(private readonly opts: MembershipOptions) {
+    if (opts.snapshotFile && existsSync(opts.snapshotFile)) {
+      try {
+        const saved = JSON.parse(readFileSync(opts.snapshotFile, 'utf8')) as { servers?: SerfMember[] };
+        for (const s of saved.servers ?? []) if (isServer(s) && s.Name !== opts.self.Name) this.known.set(s.Name, s);
+      } catch {
+        // an unreadable snapshot only costs the shortcut: the join addresses still work
+      }
+    }
+  }
+
+  private saveSnapshot(): void {
+    const file = this.opts.snapshotFile;
+    if (!file) return;
+    try {
+      mkdirSync(dirname(file), { recursive: true });
+      writeFileSync(`${file}.tmp`, JSON.stringify({ servers: [...this.known.values()] }));
+      renameSync(`${file}.tmp`, file);
+    } catch {
+      // best effort, as serf's snapshot
+    }
+  }
 
   get self(): SerfMember {
     return this.opts.self;
@@ -194,7 +222,10 @@ export class AgentMembership {
       if (!isServer(s) || s.Name === this.opts.self.Name) continue;
       this.known.set(s.Name, s);
     }
-    if (serversKey(this.servers()) !== before) this.opts.onServers?.(this.servers());
+    if (serversKey(this.servers()) !== before) {
+      this.saveSnapshot();
+      this.opts.onServers?.(this.servers());
+    }
   }
 
   /** Replaces the known servers with the cluster's current list (from a heartbeat answer). */
@@ -203,7 +234,10 @@ export class AgentMembership {
     const before = serversKey(this.servers());
     this.known.clear();
     for (const s of servers) if (s.Name !== this.opts.self.Name) this.known.set(s.Name, s);
-    if (serversKey(this.servers()) !== before) this.opts.onServers?.(this.servers());
+    if (serversKey(this.servers()) !== before) {
+      this.saveSnapshot();
+      this.opts.onServers?.(this.servers());
+    }
   }
 
   /** A heartbeat now (a server whose leader duties just started records itself at once). */

@@ -190,6 +190,7 @@ export async function startServerCluster(opts: ServerClusterOptions): Promise<Se
       forceLeave: (req) => onLeader<void>('/dcsgw/serf/force-leave', req as typeof req & { hops?: number }, () => tracker!.forceLeave(req)),
     },
     onHeartbeatAnswer: (reply) => onHeartbeatAnswer?.(reply),
+    snapshotFile: join(dirname(opts.storeDir), 'serf', 'dcsgw-known-servers.json'),
     onServers: (servers) => voterRemote?.setServers(servers.filter((s) => s.Name !== opts.self.Name).map(serverRpcAddress)),
   });
 
@@ -305,7 +306,8 @@ export async function startServerCluster(opts: ServerClusterOptions): Promise<Se
   /** Whether a formed cluster answers and no longer has this member (removed while it was away). */
   const removedWhileAway = async (saved: { memberId: bigint; clusterId: bigint }): Promise<SerfMember[] | undefined> => {
     if (!membership) return undefined;
-    const addrs = [...opts.startJoin, ...opts.retryJoin].map(withSerfPort);
+    // the join addresses and the servers known before the restart (a -bootstrap server has no join address)
+    const addrs = [...new Set([...[...opts.startJoin, ...opts.retryJoin].map(withSerfPort), ...membership.servers().filter((s) => s.Name !== opts.self.Name).map(serfAddress)])];
     const replies = await Promise.all(addrs.map((a) => membership!.hello(a).catch(() => undefined)));
     const clustered = replies.filter((r) => r?.clustered).map((r) => r!.self);
     if (clustered.length === 0) return undefined;
