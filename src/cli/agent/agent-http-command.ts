@@ -2,6 +2,7 @@
 // with CONSUL_HTTP_ADDR / CONSUL_HTTP_TOKEN / CONSUL_HTTP_SSL), the address forms the consul API
 // client accepts, and one PUT to the local agent with Go's dial errors when it is not there.
 import { request as httpRequest } from 'node:http';
+import { readFileSync } from 'node:fs';
 import { request as httpsRequest } from 'node:https';
 import { goDialError } from '../../compat/agent/checks/go-net-errors.js';
 import type { CommandResult } from './consul-command.js';
@@ -61,7 +62,25 @@ export function parseHttpFlags(args: readonly string[]): { httpAddr?: string; to
   return out;
 }
 
-export function put(target: AgentAddress, path: string, token: string | undefined): Promise<{ status: number; body: string }> {
+/**
+ * The consul API client's TLS settings from its environment: CONSUL_CACERT, CONSUL_CLIENT_CERT /
+ * CONSUL_CLIENT_KEY, CONSUL_TLS_SERVER_NAME, CONSUL_HTTP_SSL_VERIFY=false.
+ */
+function tlsFromEnv(env: NodeJS.ProcessEnv): { ca?: Buffer; cert?: Buffer; key?: Buffer; servername?: string; rejectUnauthorized: boolean } {
+  const file = (name: string) => (env[name] ? readFileSync(env[name]!) : undefined);
+  const verify = env.CONSUL_HTTP_SSL_VERIFY === undefined || !['0', 'false', 'f', 'F', 'FALSE', 'False'].includes(env.CONSUL_HTTP_SSL_VERIFY);
+  const out: { ca?: Buffer; cert?: Buffer; key?: Buffer; servername?: string; rejectUnauthorized: boolean } = { rejectUnauthorized: verify };
+  const ca = file('CONSUL_CACERT');
+  const cert = file('CONSUL_CLIENT_CERT');
+  const key = file('CONSUL_CLIENT_KEY');
+  if (ca) out.ca = ca;
+  if (cert) out.cert = cert;
+  if (key) out.key = key;
+  if (env.CONSUL_TLS_SERVER_NAME) out.servername = env.CONSUL_TLS_SERVER_NAME;
+  return out;
+}
+
+export function put(target: AgentAddress, path: string, token: string | undefined, env: NodeJS.ProcessEnv = process.env): Promise<{ status: number; body: string }> {
   return new Promise((resolve, reject) => {
     const headers: Record<string, string> = token ? { 'X-Consul-Token': token } : {};
     const common = { method: 'PUT', path, headers };
@@ -71,7 +90,7 @@ export function put(target: AgentAddress, path: string, token: string | undefine
     } else {
       const url = new URL(`${target.scheme}://${target.address}`);
       const opts = { ...common, host: url.hostname.replace(/^\[|\]$/g, ''), port: url.port || (target.scheme === 'https' ? 443 : 80) };
-      req = target.scheme === 'https' ? httpsRequest(opts) : httpRequest(opts);
+      req = target.scheme === 'https' ? httpsRequest({ ...opts, ...tlsFromEnv(env) }) : httpRequest(opts);
     }
     req.on('response', (res) => {
       let body = '';
@@ -97,7 +116,7 @@ export async function runAgentPut(args: readonly string[], env: NodeJS.ProcessEn
   const token = flags.token ?? env.CONSUL_HTTP_TOKEN;
   const shown = target.scheme === 'unix' ? `unix://${target.address}` : `${target.scheme}://${target.address}`;
   try {
-    const res = await put(target, cmd.path, token);
+    const res = await put(target, cmd.path, token, env);
     if (res.status !== 200) return { code: 1, stdout: '', stderr: `${cmd.errorVerb}: Unexpected response code: ${res.status} (${res.body})\n` };
   } catch (err) {
     const dial = target.scheme === 'unix' ? `dial unix ${target.address}: connect: ${(err as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file or directory' : (err as Error).message}` : goDialError(target.address, err);
