@@ -12,54 +12,10 @@ import type { KeyValue, Member } from './backend.js';
 import { parseRecord } from './redis-codec.js';
 import type { RedisClient } from './redis-connection.js';
 import { type BoltItems, writeBoltDb } from '../native/node/bbolt-writer.js';
+import { encodeKeyValuePb, encodeTombstonePb, Pb } from '../native/mvcc/kv-protobuf.js';
+import { encodeRevKey } from '../native/mvcc/revision.js';
 
 const BATCH = 256;
-
-function varint(n: bigint): number[] {
-  let v = BigInt.asUintN(64, n);
-  const out: number[] = [];
-  while (v >= 0x80n) {
-    out.push(Number(v & 0x7fn) | 0x80);
-    v >>= 7n;
-  }
-  out.push(Number(v));
-  return out;
-}
-
-/** proto3 fields: varints and bytes, zero values left out. */
-function pb(fields: Array<[number, bigint | number | Buffer]>): Buffer {
-  const parts: Buffer[] = [];
-  for (const [no, v] of fields) {
-    if (Buffer.isBuffer(v)) {
-      if (v.length === 0) continue;
-      parts.push(Buffer.from([(no << 3) | 2, ...varint(BigInt(v.length))]), v);
-    } else if (BigInt(v) !== 0n) {
-      parts.push(Buffer.from([no << 3, ...varint(BigInt(v))]));
-    }
-  }
-  return Buffer.concat(parts);
-}
-
-/** etcd's revision key: 8-byte main, '_', 8-byte sub; a tombstone ends in 't'. */
-function revisionKey(main: number, sub: number, tombstone: boolean): Buffer {
-  const b = Buffer.alloc(tombstone ? 18 : 17);
-  b.writeBigUInt64BE(BigInt(main), 0);
-  b[8] = 0x5f;
-  b.writeBigUInt64BE(BigInt(sub), 9);
-  if (tombstone) b[17] = 0x74;
-  return b;
-}
-
-function keyValuePb(kv: KeyValue): Buffer {
-  return pb([
-    [1, kv.key],
-    [2, kv.createRevision],
-    [3, kv.modRevision],
-    [4, kv.version],
-    [5, kv.value],
-    [6, kv.lease],
-  ]);
-}
 
 export interface RedisSnapshotInput {
   client: RedisClient;
@@ -94,7 +50,7 @@ export async function redisSnapshotDb(o: RedisSnapshotInput): Promise<Buffer> {
     sub = kv.modRevision === last ? sub + 1 : 0;
     last = kv.modRevision;
     const tombstone = kv.version === 0;
-    keyItems.push([revisionKey(kv.modRevision, sub, tombstone), tombstone ? pb([[1, key]]) : keyValuePb(kv)]);
+    keyItems.push([encodeRevKey(kv.modRevision, sub, tombstone), tombstone ? encodeTombstonePb(key) : encodeKeyValuePb(kv)]);
   }
 
   const leaseIds = (await o.client.callBuffer('ZRANGE', `${o.prefix}leases:u`, 0, -1)) as Buffer[];
@@ -107,15 +63,15 @@ export async function redisSnapshotDb(o: RedisSnapshotInput): Promise<Buffer> {
     .map(([id, ttl]) => {
       const k = Buffer.alloc(8);
       k.writeBigInt64BE(id);
-      return [k, pb([[1, id], [2, ttl]])];
+      return [k, new Pb().int(1, id).int(2, ttl).finish()]; // leasepb.Lease {ID, TTL}
     });
 
   const consistentIndex = Buffer.alloc(8);
   consistentIndex.writeBigUInt64BE(BigInt(o.revision));
   const meta: BoltItems = [[Buffer.from('consistent_index'), consistentIndex]];
   if (o.compactRevision > 0) {
-    meta.push([Buffer.from('finishedCompactRev'), revisionKey(o.compactRevision, 0, false)]);
-    meta.push([Buffer.from('scheduledCompactRev'), revisionKey(o.compactRevision, 0, false)]);
+    meta.push([Buffer.from('finishedCompactRev'), encodeRevKey(o.compactRevision, 0, false)]);
+    meta.push([Buffer.from('scheduledCompactRev'), encodeRevKey(o.compactRevision, 0, false)]);
   }
   const m = o.member;
   const memberJson = `{"id":${m.id.toString()},"peerURLs":${JSON.stringify(m.peerURLs)},"name":${JSON.stringify(m.name)}}`;
