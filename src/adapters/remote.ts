@@ -74,6 +74,8 @@ export interface RemoteBackend extends OpenedBackend {
   connectedServer(): string | undefined;
   /** A call beyond the Backend, served by the server's RPC extensions (cluster membership...). */
   call<T>(method: string, ...args: unknown[]): Promise<T>;
+  /** Drops the connection so the next one is dialled anew (a certificate obtained by auto_encrypt is shown on it). */
+  reconnect(): void;
 }
 
 /** Calls that change nothing: safe to send again to the next server after a connection drop. */
@@ -90,8 +92,6 @@ const RETRYABLE = new Set([
   'ready',
   'consulSnapshot',
   'cluster.servers',
-  'cluster.members',
-  'cluster.heartbeat',
 ]);
 
 interface Pending {
@@ -159,6 +159,10 @@ class RemoteBackendImpl implements RemoteBackend {
 
   connectedServer(): string | undefined {
     return this.socket ? this.socketServer : undefined;
+  }
+
+  reconnect(): void {
+    this.socket?.destroy();
   }
 
   private ensureConnecting(): void {

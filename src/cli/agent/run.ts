@@ -17,7 +17,9 @@ import { resolveIdentity, saveIdentity } from '../identity.js';
 import { localMember } from '../../compat/agent/agent-self.js';
 import { parseGoDurationNs } from '../../compat/agent/go-duration.js';
 import { startServerCluster, type ServerCluster } from '../../native/cluster/server-cluster.js';
+import { setUpAgentEncryption, type AgentEncryption } from '../../native/cluster/transport-tls-agent.js';
 import { listenFormingHttp, type FormingHttp } from '../../native/cluster/forming-http.js';
+import { readMembers } from '../../native/cluster/member-record.js';
 import type { SerfMember } from '../../compat/agent/agent-self.js';
 import type { AgentDefinitions } from '../../compat/agent/agent-runtime.js';
 import { parseCheckDefinition, parseServiceDefinition } from '../../compat/agent/definitions.js';
@@ -179,6 +181,8 @@ export async function startAgent(argv: readonly string[], hooks: AgentHooks = {}
     face?.runtime.reload(definitionsOf(next));
     // Consul reloads its TLS configurator with the rest: rotated certificates serve the next connection
     face?.reloadHttpsTls(next.tls.https);
+    // and the server port's and agent-to-agent dials' (docs/agent-encryption.md)
+    encryption?.reload(next);
   };
 
   const serverAddr = `${urlHost(cfg.advertiseAddr)}:${cfg.ports.server > 0 ? cfg.ports.server : 8300}`;
@@ -197,6 +201,7 @@ export async function startAgent(argv: readonly string[], hooks: AgentHooks = {}
     else await backend?.close().catch(() => undefined);
   };
   let cluster: ServerCluster | undefined;
+  let encryption: AgentEncryption | undefined;
   let faceBackend: NativeBackend | undefined;
   try {
     // Consul's raft timings scale with performance.raft_multiplier (1 = fastest, 5 = production default)
@@ -269,6 +274,7 @@ export async function startAgent(argv: readonly string[], hooks: AgentHooks = {}
         // a single server on default ports may share a host with others (tests, several agents)
         portsOptional: singleServer && !portExplicit(cfg.merged, 'serf_lan') && !portExplicit(cfg.merged, 'server'),
         quotaBackendBytes: QUOTA_BYTES,
+        encryption: (encryption = setUpAgentEncryption(cfg, { server: true, dataDir, warn: (t) => log.warn('agent', t) })),
       });
       await forming?.close();
       backend = cluster.native;
@@ -365,7 +371,15 @@ export async function startAgent(argv: readonly string[], hooks: AgentHooks = {}
   let stopped = false;
   const readyBackend = backend;
   // Consul's lines for leadership changes, as this server sees them
-  const memberName = async (id: bigint): Promise<string> => (await (cluster?.native ?? readyBackend).memberList(false).catch(() => undefined))?.members.find((m) => m.id === id)?.name ?? id.toString(16);
+  const memberName = async (id: bigint): Promise<string> => {
+    const store = cluster?.native ?? readyBackend;
+    const m = (await store.memberList(false).catch(() => undefined))?.members.find((x) => x.id === id);
+    if (m?.name) return m.name;
+    // a server that just joined may not have the leader's name yet: the member list knows its address
+    const host = m?.peerURLs[0] ? new URL(m.peerURLs[0]).hostname : '';
+    const rec = host ? (await readMembers(store, true).catch(() => [])).find((r) => r.Addr === host && r.Tags.role === 'consul') : undefined;
+    return rec?.Name ?? id.toString(16);
+  };
   let wasLeader = false;
   const onLeader = (lead: bigint): void => {
     if (stopped) return;
