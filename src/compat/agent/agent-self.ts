@@ -59,6 +59,12 @@ function cfgBool(id: SelfIdentity, ...path: string[]): boolean {
   return v === true || v === 'true';
 }
 
+/** Whether ACLs are on (the acl block, or the legacy acl_datacenter key), as Consul reports it. */
+function aclsEnabled(id: SelfIdentity): boolean {
+  const legacy = cfg(id, 'acl_datacenter');
+  return cfgBool(id, 'acl', 'enabled') || (typeof legacy === 'string' && legacy !== '');
+}
+
 function sessionTtlMinNs(id: SelfIdentity): number {
   const v = cfg(id, 'session_ttl_min');
   if (typeof v === 'string') return parseGoDurationNs(v) ?? SESSION_TTL_MIN_DEFAULT_NS;
@@ -92,7 +98,7 @@ export function localMember(id: SelfIdentity): SerfMember {
     vsn_min: '2',
   };
   if (id.server) {
-    tags.acls = '0';
+    tags.acls = aclsEnabled(id) ? '1' : '0';
     tags.ft_fs = '1';
     tags.ft_si = '1';
     tags.port = String(id.ports.server > 0 ? id.ports.server : SERVER_DEFAULT);
@@ -172,7 +178,7 @@ export function debugConfig(id: SelfIdentity, runtime: AgentRuntime | undefined)
   const opts = runtime?.options;
   const checkUpdateMs = opts?.checkUpdateIntervalMs ?? 5 * 60_000;
   return {
-    ACLsEnabled: false,
+    ACLsEnabled: aclsEnabled(id),
     AdvertiseAddrLAN: id.advertiseAddr,
     AdvertiseAddrWAN: id.advertiseAddr,
     BindAddr: typeof cfg(id, 'bind_addr') === 'string' ? cfg(id, 'bind_addr') : id.advertiseAddr,
@@ -229,7 +235,7 @@ export function agentStats(id: SelfIdentity, runtime: AgentRuntime | undefined, 
     const leader = raft.servers.find((s) => s.Leader);
     const peers = raft.servers.filter((s) => s.Voter);
     stats.consul = {
-      acl: 'disabled',
+      acl: aclsEnabled(id) ? 'enabled' : 'disabled',
       bootstrap: String(cfgBool(id, 'bootstrap') || cfgBool(id, 'dev')),
       known_datacenters: '1',
       leader: String(raft.isLeader),
