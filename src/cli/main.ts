@@ -45,6 +45,11 @@ export async function main(argv: readonly string[], env: NodeJS.ProcessEnv): Pro
     const result = (await import('./tls-command/run.js')).runTlsCommand(argv.slice(1));
     exitWith(result.code, result.stdout, result.stderr);
   }
+  // `dcsgw keygen` is `consul keygen`: a gossip encryption key for `encrypt` (src/cli/keygen.ts)
+  if (argv[0] === 'keygen') {
+    const result = (await import('./keygen.js')).runKeygen(argv.slice(1));
+    exitWith(result.code, result.stdout, result.stderr);
+  }
   if (argv[0] === 'consul') {
     const result = await runConsulCommand(argv.slice(1));
     exitWith(result.code, result.stdout, result.stderr);

@@ -10,6 +10,7 @@
 import { mkdirSync, unlinkSync, writeFileSync, writeSync } from 'node:fs';
 import type { Backend } from '../../adapters/backend.js';
 import { createRemoteBackend, type RemoteBackend } from '../../adapters/remote.js';
+import { setUpAgentEncryption, type AgentEncryption } from '../../native/cluster/transport-tls-agent.js';
 import { BackendUrlError, parseBackendUrl } from '../../adapters/backend-url.js';
 import { backendKindName, openBackend, type OpenedBackend } from '../../adapters/open-backend.js';
 import type { AgentCatalog } from '../../compat/agent/agent-catalog.js';
@@ -23,6 +24,8 @@ import { patientCatalog, ServerLink, type ServerProbe } from '../../compat/agent
 import { CONSUL_VERSION, type AgentIdentity } from '../../gateway/consul/context.js';
 import { ConsulListenError, formatHostPort, isAddressInUse, startConsulFace, type ConsulFaceHandle, type FaceRuntimeOptions } from '../../gateway/consul/start.js';
 import { startEtcdServer, type EtcdServer } from '../../gateway/etcd/server.js';
+import { takeBackendFlag } from '../backend-flag.js';
+import { CliExit } from '../config.js';
 import { CLUSTER_VERSION, ETCD_VERSION } from '../version.js';
 import { startingBanner } from './banner.js';
 import { AgentConfigError } from './config-sources.js';
@@ -40,37 +43,20 @@ const DEFAULT_RETRY_INTERVAL_MS = 30_000;
 
 const print = (fd: number, text: string): void => void writeSync(fd, text);
 
-/** argv without -backend / --backend (Go's flag spellings) and its value; DCSGW_BACKEND when the flag is absent. */
-export function takeAgentBackendFlag(argv: readonly string[], env: NodeJS.ProcessEnv): { argv: string[]; backend: string | undefined } {
-  const rest: string[] = [];
-  let backend: string | undefined;
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i]!;
-    if (a === '--') {
-      rest.push(...argv.slice(i));
-      break;
-    }
-    const m = /^--?backend(?:=(.*))?$/.exec(a);
-    if (!m) {
-      rest.push(a);
-      continue;
-    }
-    if (m[1] !== undefined) backend = m[1];
-    else if (i + 1 < argv.length) backend = argv[++i];
-    else backend = '';
-  }
-  if (backend === undefined && env.DCSGW_BACKEND) backend = env.DCSGW_BACKEND;
-  return { argv: rest, backend };
-}
-
 /**
  * True when `dcsgw agent argv` is run by this file: a -backend URL is given, or the configuration
  * (flags and files) makes a client agent. Silent: a command line that does not parse goes to the
  * server path, which reports the error as Consul does.
  */
 export function selectsClientAgent(argv: readonly string[], env: NodeJS.ProcessEnv = process.env): boolean {
-  const { argv: rest, backend } = takeAgentBackendFlag(argv, env);
-  if (backend !== undefined) return true;
+  let rest: string[];
+  try {
+    const taken = takeBackendFlag(argv, env);
+    if (taken.backend !== undefined) return true;
+    rest = taken.argv;
+  } catch {
+    return true; // -backend without its value: this file reports it
+  }
   if (rest.some((a) => a === '-h' || a === '-help' || a === '--help')) return false;
   try {
     const cfg = buildRuntimeConfig(parseAgentFlags(rest));
@@ -87,14 +73,12 @@ export interface RunningClientAgent {
   readonly etcd: EtcdServer | undefined;
   /** Consul's reload: the services and checks of the configuration files are applied again. */
   reload(): Promise<void>;
-  /** Graceful leave (Consul's leave): the node leaves the catalog, then the agent stops. */
+  /** Graceful leave (Consul's leave): the node leaves the member list and the catalog; stop() ends the agent. */
   leave(): Promise<void>;
   stop(): Promise<void>;
 }
 
-export interface ClientAgentHooks {
-  onLeaveRequested?: () => void;
-}
+export type ClientAgentHooks = AgentProcessHooks;
 
 function urlHost(host: string): string {
   return host.includes(':') ? `[${host}]` : host;
@@ -142,6 +126,8 @@ function retryIntervalMs(cfg: AgentRuntimeConfig): number {
 interface ClientCluster {
   backend: RemoteBackend;
   view: AgentCluster;
+  /** Agent-to-agent encryption (TLS to the servers, auto_encrypt, the gossip key). */
+  encryption: AgentEncryption;
   leave(): Promise<void>;
   close(): Promise<void>;
 }
@@ -154,6 +140,8 @@ interface ClientCluster {
 async function joinAsClient(cfg: AgentRuntimeConfig, self: SerfMember, log: Hclog): Promise<ClientCluster> {
   let remote: RemoteBackend | undefined;
   let known = new Map<string, string>();
+  // before the serf port listens: the gossip key puts it on TLS
+  const encryption = setUpAgentEncryption(cfg, { server: false, dataDir: cfg.dataDir, warn: (t) => log.warn('agent', t) });
   const membership = new AgentMembership({
     self,
     bindHost: cfg.bindAddr,
@@ -171,7 +159,7 @@ async function joinAsClient(cfg: AgentRuntimeConfig, self: SerfMember, log: Hclo
       known = now;
     },
   });
-  remote = createRemoteBackend({ servers: [], logger: log.pino.child({ module: 'agent.client' }, { level: 'warn' }) });
+  remote = createRemoteBackend({ servers: [], logger: log.pino.child({ module: 'agent.client' }, { level: 'warn' }), ...(encryption.tls.dialsTls ? { dial: encryption.tls.dial } : {}) });
   try {
     await membership.listen();
   } catch (err) {
@@ -184,6 +172,8 @@ async function joinAsClient(cfg: AgentRuntimeConfig, self: SerfMember, log: Hclo
     await membership.join(cfg.startJoin).catch((err: Error) => log.warn('agent', '(LAN) couldn\'t join', { number_of_nodes: 0, error: err.message }));
   }
   membership.start();
+  // auto_encrypt: the agent serves once it has its certificate, as Consul's client agent does
+  await encryption.obtainCertificate(remote, self.Name, (level, text, fields) => log.log(level === 'info' ? 'INFO' : 'WARN', 'agent.auto_config', text, fields));
   const backend = remote;
   return {
     backend,
@@ -204,8 +194,12 @@ async function joinAsClient(cfg: AgentRuntimeConfig, self: SerfMember, log: Hclo
       forceLeave: (node, prune) => membership.forceLeave(node, prune),
       knownServers: () => membership.servers().length,
     },
+    encryption,
     leave: () => membership.leave(),
-    close: () => membership.close(),
+    close: async () => {
+      encryption.close();
+      await membership.close();
+    },
   };
 }
 
@@ -233,10 +227,14 @@ function parseOrExit(argv: readonly string[]): ParsedAgentFlags | number {
 
 /** Starts the agent; resolves with it, or with an exit code when nothing runs (help, bad flags or config, failed start). */
 export async function startClientAgent(argvIn: readonly string[], env: NodeJS.ProcessEnv = process.env, hooks: ClientAgentHooks = {}): Promise<RunningClientAgent | number> {
-  const { argv, backend: backendUrl } = takeAgentBackendFlag(argvIn, env);
-  if (backendUrl === '') {
-    print(2, 'flag needs an argument: -backend\n');
-    return 1;
+  let argv: string[];
+  let backendUrl: string | undefined;
+  try {
+    ({ argv, backend: backendUrl } = takeBackendFlag(argvIn, env));
+  } catch (err) {
+    if (!(err instanceof CliExit)) throw err;
+    print(2, err.stderr);
+    return err.exitCode;
   }
   const parsed = parseOrExit(argv);
   if (typeof parsed === 'number') return parsed;
@@ -352,6 +350,8 @@ export async function startClientAgent(argvIn: readonly string[], env: NodeJS.Pr
     face?.runtime.reload(definitionsOf(next));
     // Consul reloads its TLS configurator with the rest: rotated certificates serve the next connection
     face?.reloadHttpsTls(next.tls.https);
+    // and the agent's TLS to the servers (docs/agent-encryption.md)
+    cluster?.encryption.reload(next);
   };
 
   const clientHost = cfg.clientAddrs[0]!;
@@ -470,20 +470,17 @@ export async function startClientAgent(argvIn: readonly string[], env: NodeJS.Pr
     reload: reloadConfig,
     async leave() {
       // Consul: the servers deregister a member that left. Over a store without membership the agent does it itself.
-      log.info('agent', 'Gracefully shutting down agent...');
       if (cluster) {
         log.info('agent.client', 'client starting leave');
         await cluster.leave();
-      } else {
-        try {
-          if (link.up) await readyFace.core.catalog.deregister({ Node: cfg.nodeName, ServiceID: '', CheckID: '', Datacenter: cfg.datacenter } as never);
-          log.info(module, 'deregistered node: reason=left', { node: cfg.nodeName });
-        } catch (err) {
-          log.warn('agent', 'leave: the node could not be removed from the catalog', { error: (err as Error).message });
-        }
+        return;
       }
-      log.info('agent', 'Graceful exit completed');
-      await running.stop();
+      try {
+        if (link.up) await readyFace.core.catalog.deregister({ Node: cfg.nodeName, ServiceID: '', CheckID: '', Datacenter: cfg.datacenter } as never);
+        log.info(module, 'deregistered node: reason=left', { node: cfg.nodeName });
+      } catch (err) {
+        log.warn('agent', 'leave: the node could not be removed from the catalog', { error: (err as Error).message });
+      }
     },
     async stop() {
       if (stopped) return;
@@ -518,8 +515,32 @@ export async function startClientAgent(argvIn: readonly string[], env: NodeJS.Pr
 
 const GO_SIGNAL_NAME: Partial<Record<NodeJS.Signals, string>> = { SIGINT: 'interrupt', SIGTERM: 'terminated', SIGHUP: 'hangup' };
 
-/** The whole command for a client agent (or an agent over -backend): runs until a signal stops it. */
-export async function runClientAgent(argv: readonly string[], env: NodeJS.ProcessEnv = process.env): Promise<number> {
+/** What the agent command's signal handling needs of a started agent (server or client). */
+export interface SignalledAgent {
+  readonly config: AgentRuntimeConfig;
+  /** Consul's reload (SIGHUP). */
+  reload(): Promise<void>;
+  /** Consul's graceful leave (out of the member list; a server also out of the raft configuration); the agent keeps running. */
+  leave(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+export interface AgentProcessHooks {
+  /** PUT /v1/agent/leave answered: the command leaves, stops and exits 0. */
+  onLeaveRequested?: () => void;
+}
+
+/**
+ * `dcsgw agent` as a process, for a server (run.ts) or a client (this file): a signal during the
+ * start is honoured once the agent is up (Consul cancels its start); then SIGHUP reloads,
+ * SIGINT/SIGTERM leave gracefully when Consul would (SIGINT unless skip_leave_on_interrupt, SIGTERM
+ * with leave_on_terminate; exit 0) or just stop (exit 1), a second signal exits at once (exit 1).
+ * `beforeLeave` adds the role's own line before a leave. Resolves with the exit code.
+ */
+export async function runAgentProcess<A extends SignalledAgent>(
+  start: (hooks: AgentProcessHooks) => Promise<A | number>,
+  beforeLeave: (agent: A, log: Hclog) => void = () => undefined,
+): Promise<number> {
   let early: NodeJS.Signals | undefined;
   const onEarly = (sig: NodeJS.Signals): void => {
     early ??= sig;
@@ -527,7 +548,7 @@ export async function runClientAgent(argv: readonly string[], env: NodeJS.Proces
   process.on('SIGINT', onEarly);
   process.on('SIGTERM', onEarly);
   let leaveRequested: (() => void) | undefined;
-  const started = await startClientAgent(argv, env, { onLeaveRequested: () => leaveRequested?.() });
+  const started = await start({ onLeaveRequested: () => leaveRequested?.() });
   process.off('SIGINT', onEarly);
   process.off('SIGTERM', onEarly);
   if (typeof started === 'number') return started;
@@ -554,19 +575,28 @@ export async function runClientAgent(argv: readonly string[], env: NodeJS.Proces
       }
       leaving = true;
       log.info('agent', 'Caught', { signal: name });
-      // Consul: a client leaves on SIGINT unless skip_leave_on_interrupt, on SIGTERM when leave_on_terminate (a client's default)
       const graceful = (sig === 'SIGINT' && !cfg.skipLeaveOnInterrupt) || (sig === 'SIGTERM' && cfg.leaveOnTerminate);
       if (!graceful) {
         log.info('agent', 'Graceful shutdown disabled. Exiting');
         void agent.stop().finally(() => finish(1));
         return;
       }
-      void agent.leave().finally(() => finish(0));
+      log.info('agent', 'Gracefully shutting down agent...');
+      beforeLeave(agent, log);
+      void agent
+        .leave()
+        .then(() => log.info('agent', 'Graceful exit completed'))
+        .then(() => agent.stop())
+        .finally(() => finish(0));
     };
     leaveRequested = () => {
       if (leaving) return;
       leaving = true;
-      void agent.leave().finally(() => finish(0));
+      beforeLeave(agent, log);
+      void agent
+        .leave()
+        .then(() => agent.stop())
+        .finally(() => finish(0));
     };
     process.on('SIGINT', onSignal);
     process.on('SIGTERM', onSignal);
@@ -574,4 +604,9 @@ export async function runClientAgent(argv: readonly string[], env: NodeJS.Proces
     process.on('SIGPIPE', () => undefined);
     if (early) onSignal(early);
   });
+}
+
+/** The whole command for a client agent (or an agent over -backend): runs until a signal stops it. */
+export async function runClientAgent(argv: readonly string[], env: NodeJS.ProcessEnv = process.env): Promise<number> {
+  return runAgentProcess((hooks) => startClientAgent(argv, env, hooks));
 }

@@ -30,7 +30,7 @@ import { AgentFlagError, AgentHelpRequested, agentHelpText, goFlagDefaults, pars
 import { Hclog, logFds } from './hclog.js';
 import { resolveNodeId } from './node-id.js';
 import { buildRuntimeConfig, type AgentRuntimeConfig } from './runtime-config.js';
-import { runClientAgent, selectsClientAgent } from './run-client.js';
+import { runAgentProcess, runClientAgent, selectsClientAgent } from './run-client.js';
 
 /** The cluster token the agent's one-member store is created with (its IDs derive from it). */
 const AGENT_CLUSTER_TOKEN = 'dcsgw-consul-agent';
@@ -452,72 +452,12 @@ const GO_SIGNAL_NAME: Partial<Record<NodeJS.Signals, string>> = { SIGINT: 'inter
 export async function runAgent(argv: readonly string[]): Promise<number> {
   // a client agent (no -server) or an agent over -backend=URL keeps no replicated data: run-client.ts
   if (selectsClientAgent(argv)) return runClientAgent(argv);
-  // a signal during start-up is honoured once the agent is up (Consul cancels its start)
-  let early: NodeJS.Signals | undefined;
-  const onEarly = (sig: NodeJS.Signals): void => {
-    early ??= sig;
-  };
-  process.on('SIGINT', onEarly);
-  process.on('SIGTERM', onEarly);
-  let leaveRequested: (() => void) | undefined;
-  const started = await startAgent(argv, { onLeaveRequested: () => leaveRequested?.() });
-  process.off('SIGINT', onEarly);
-  process.off('SIGTERM', onEarly);
-  if (typeof started === 'number') return started;
-  const agent = started;
-  const cfg = agent.config;
-  const log = new Hclog({ level: cfg.logLevel, json: cfg.logJson, fds: logFds(cfg.logFile) });
-
-  return await new Promise<number>((resolve) => {
-    let leaving = false;
-    const finish = (code: number): void => {
-      log.info('agent', 'Exit code', { code });
-      resolve(code);
-    };
-    const onSignal = (sig: NodeJS.Signals): void => {
-      const name = GO_SIGNAL_NAME[sig] ?? sig;
-      if (sig === 'SIGHUP') {
-        log.info('agent', 'Caught', { signal: name });
-        void agent.reload().catch(() => undefined);
-        return;
-      }
-      if (leaving) {
-        log.info('agent', 'Caught second signal, Exiting', { signal: name });
-        finish(1);
-        return;
-      }
-      leaving = true;
-      log.info('agent', 'Caught', { signal: name });
-      // Consul: a server leaves gracefully on SIGINT only without skip_leave_on_interrupt (servers
-      // skip by default) and on SIGTERM only with leave_on_terminate; otherwise it just exits (code 1).
-      const graceful = (sig === 'SIGINT' && !cfg.skipLeaveOnInterrupt) || (sig === 'SIGTERM' && cfg.leaveOnTerminate);
-      if (!graceful) {
-        log.info('agent', 'Graceful shutdown disabled. Exiting');
-        void agent.stop().finally(() => finish(1));
-        return;
-      }
-      log.info('agent', 'Gracefully shutting down agent...');
+  // the signals as Consul handles them (run-client.ts's runAgentProcess, shared with client agents);
+  // a server alone has no cluster to tell, so it says it leaves here
+  return runAgentProcess(
+    (hooks) => startAgent(argv, hooks),
+    (agent, log) => {
       if (!agent.cluster) log.info('agent.server', 'server starting leave');
-      // out of the raft configuration and the member list first (a server alone has nobody to tell)
-      void agent
-        .leave()
-        .then(() => log.info('agent', 'Graceful exit completed'))
-        .then(() => agent.stop())
-        .finally(() => finish(0));
-    };
-    leaveRequested = () => {
-      if (leaving) return;
-      leaving = true;
-      if (!agent.cluster) log.info('agent.server', 'server starting leave');
-      void agent
-        .leave()
-        .then(() => agent.stop())
-        .finally(() => finish(0));
-    };
-    process.on('SIGINT', onSignal);
-    process.on('SIGTERM', onSignal);
-    process.on('SIGHUP', onSignal);
-    process.on('SIGPIPE', () => undefined);
-    if (early) onSignal(early);
-  });
+    },
+  );
 }

@@ -45,7 +45,12 @@ export interface RpcServerOptions {
   backend: () => Backend | undefined;
   extensions?: RpcExtensions;
   logger: Logger;
+  /** Set for a connection without a certificate from the CA under verify_incoming: only these methods are served. */
+  allowOnly?: ReadonlySet<string>;
 }
+
+/** The refusal a connection without a CA-signed certificate gets for anything but asking for one. */
+export const CERTIFICATE_REQUIRED = 'Permission denied: this connection presented no certificate signed by the CA (verify_incoming)';
 
 export function serveRpcConnection(socket: Socket, opts: RpcServerOptions): void {
   const storeOrRefuse = (): Backend => {
@@ -60,6 +65,10 @@ export function serveRpcConnection(socket: Socket, opts: RpcServerOptions): void
     if (!closed && !socket.destroyed) socket.write(encodeMessage(msg));
   };
   const onMessage = (msg: RpcRequest): void => {
+    if (opts.allowOnly && !(msg.t === 'call' && opts.allowOnly.has(msg.m))) {
+      if (msg.t !== 'unwatch') send({ t: 'err', id: msg.id, e: errorToWire(new EtcdError(GrpcCode.PERMISSION_DENIED, CERTIFICATE_REQUIRED)) });
+      return;
+    }
     switch (msg.t) {
       case 'call':
         void call(msg.id, msg.m, msg.a);

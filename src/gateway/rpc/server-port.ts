@@ -8,6 +8,7 @@ import { connect, createServer, type Server, type Socket } from 'node:net';
 import type { Logger } from 'pino';
 import { serveRpcConnection, type RpcServerOptions } from './rpc-server.js';
 import { RPC_FIRST_BYTE, RPC_PREFACE } from './wire.js';
+import { createTlsTerminator, PLAINTEXT_REFUSED, TLS_HANDSHAKE_BYTE, type ServerPortTls } from './tls-server-port.js';
 
 export interface ServerPortOptions {
   host: string;
@@ -16,6 +17,8 @@ export interface ServerPortOptions {
   raftTarget: () => { host: string; port: number } | undefined;
   rpc: RpcServerOptions;
   logger: Logger;
+  /** Agent-to-agent TLS (./tls-server-port.ts); plaintext only without it. */
+  tls?: ServerPortTls;
 }
 
 export interface ServerPort {
@@ -29,29 +32,58 @@ export async function listenServerPort(opts: ServerPortOptions): Promise<ServerP
     sockets.add(socket);
     socket.on('close', () => sockets.delete(socket));
     socket.on('error', () => socket.destroy());
+    sniff(socket, (head) => route(socket, head, 'plain'));
+  });
+  /** Reads a connection's first bytes until its protocol is known; then hands them on, the socket paused. */
+  const sniff = (socket: Socket, then: (head: Buffer) => void): void => {
     let head: Buffer = Buffer.alloc(0);
     const onFirst = (chunk: Buffer): void => {
       head = head.length ? Buffer.concat([head, chunk]) : chunk;
-      if (head[0] === RPC_FIRST_BYTE) {
-        if (head.length < RPC_PREFACE.length) return;
-        socket.off('data', onFirst);
-        socket.pause();
-        if (!head.subarray(0, RPC_PREFACE.length).equals(RPC_PREFACE)) {
-          socket.destroy();
-          return;
-        }
-        const rest = head.subarray(RPC_PREFACE.length);
-        if (rest.length) socket.unshift(rest);
-        serveRpcConnection(socket, opts.rpc);
-        socket.resume();
-        return;
-      }
+      if (head[0] === RPC_FIRST_BYTE && head.length < RPC_PREFACE.length) return;
       socket.off('data', onFirst);
       socket.pause();
-      spliceToRaft(socket, head);
+      then(head);
     };
     socket.on('data', onFirst);
-  });
+  };
+  const terminator = opts.tls
+    ? createTlsTerminator(opts.tls, (secure, authorized) => {
+        sockets.add(secure);
+        secure.on('close', () => sockets.delete(secure));
+        secure.on('error', () => secure.destroy());
+        sniff(secure, (head) => route(secure, head, authorized ? 'tls-authorized' : 'tls-anonymous'));
+      })
+    : undefined;
+  const route = (socket: Socket, head: Buffer, how: 'plain' | 'tls-authorized' | 'tls-anonymous'): void => {
+    if (terminator && how === 'plain' && head[0] === TLS_HANDSHAKE_BYTE && opts.tls!.serves()) {
+      terminator.accept(socket, head);
+      return;
+    }
+    // verify_incoming: only a peer with a certificate from the CA gets the store or raft
+    const restricted = opts.tls !== undefined && opts.tls.serves() && opts.tls.verifyIncoming() && how !== 'tls-authorized';
+    if (restricted && how === 'plain') {
+      opts.logger.warn({ remote: socket.remoteAddress }, `server port: ${PLAINTEXT_REFUSED}`);
+      socket.destroy();
+      return;
+    }
+    if (head[0] === RPC_FIRST_BYTE) {
+      if (!head.subarray(0, RPC_PREFACE.length).equals(RPC_PREFACE)) {
+        socket.destroy();
+        return;
+      }
+      const rest = head.subarray(RPC_PREFACE.length);
+      if (rest.length) socket.unshift(rest);
+      serveRpcConnection(socket, restricted ? { ...opts.rpc, allowOnly: opts.tls!.unauthenticatedMethods } : opts.rpc);
+      socket.resume();
+      return;
+    }
+    if (restricted) {
+      opts.logger.warn({ remote: socket.remoteAddress }, 'server port: raft connection without a certificate from the CA refused (verify_incoming)');
+      socket.destroy();
+      return;
+    }
+    spliceToRaft(socket, head);
+  };
   const spliceToRaft = (socket: Socket, head: Buffer): void => {
     const target = opts.raftTarget();
     if (!target) {

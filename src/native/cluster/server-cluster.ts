@@ -30,6 +30,8 @@ import { MemberTracker } from './member-tracker.js';
 import { AgentMembership } from './membership.js';
 import { serfCall, SerfRequestError, type HeartbeatReply, type HeartbeatRequest } from './serf-port.js';
 import { learnerAwareBackend } from './learner-aware-backend.js';
+import { serverPortTlsOf, type InternalTls } from './transport-tls.js';
+import { AUTO_ENCRYPT_SIGN } from './transport-tls-auto-encrypt.js';
 
 /** The token member and cluster IDs derive from (with the members' peer URLs). */
 export const AGENT_CLUSTER_TOKEN = 'dcsgw-consul-agent';
@@ -66,6 +68,8 @@ export interface ServerClusterOptions {
   /** Set when the default serf/server ports may be skipped when taken (several single agents on one host). */
   portsOptional: boolean;
   quotaBackendBytes: number;
+  /** Agent-to-agent encryption (transport-tls.ts): TLS on the server port and this server's dials; the auto_encrypt signer. */
+  encryption?: { tls: InternalTls; sign: (req: unknown) => Promise<unknown> };
 }
 
 export interface ServerCluster {
@@ -95,12 +99,13 @@ interface FormationFile {
   initialMembers: SerfMember[];
 }
 
-function peerUrlOf(addr: string, port: number): string {
-  return `http://${addr.includes(':') ? `[${addr}]` : addr}:${port}`;
+function peerUrlOf(addr: string, port: number, scheme = 'http'): string {
+  return `${scheme}://${addr.includes(':') ? `[${addr}]` : addr}:${port}`;
 }
 
-function peerUrlOfMember(m: SerfMember): string {
-  return peerUrlOf(m.Addr, Number(m.Tags.port ?? '8300'));
+/** Servers that encrypt their traffic reach each other's raft at https:// peer URLs (all servers of a cluster alike). */
+function peerUrlOfMember(m: SerfMember, scheme: string): string {
+  return peerUrlOf(m.Addr, Number(m.Tags.port ?? '8300'), scheme);
 }
 
 function withSerfPort(addr: string): string {
@@ -117,7 +122,10 @@ function isAddressInUse(err: unknown): boolean {
 export async function startServerCluster(opts: ServerClusterOptions): Promise<ServerCluster> {
   const { log } = opts;
   const formationFile = join(opts.storeDir, 'member', 'dcsgw-formation.json');
-  const selfPeerUrl = peerUrlOf(opts.advertiseAddr, opts.serverPort);
+  const internalTls = opts.encryption?.tls;
+  const peerScheme = internalTls?.serves ? 'https' : 'http';
+  const remoteDial = internalTls?.dialsTls ? { dial: internalTls.dial } : {};
+  const selfPeerUrl = peerUrlOf(opts.advertiseAddr, opts.serverPort, peerScheme);
   let native: NativeBackend | undefined;
   let transport: PeerTransport | undefined;
   let tracker: MemberTracker | undefined;
@@ -210,11 +218,13 @@ export async function startServerCluster(opts: ServerClusterOptions): Promise<Se
         host: opts.bindAddr,
         port: opts.serverPort,
         raftTarget: () => transport?.addresses[0],
+        ...(internalTls ? { tls: serverPortTlsOf(internalTls) } : {}),
         rpc: {
           backend: rpcBackend,
           logger: opts.logger,
           extensions: {
             'cluster.servers': async () => voterAddresses(),
+            ...(opts.encryption ? { [AUTO_ENCRYPT_SIGN]: opts.encryption.sign } : {}),
           },
         },
         logger: opts.logger,
@@ -246,7 +256,7 @@ export async function startServerCluster(opts: ServerClusterOptions): Promise<Se
   const openStore = async (f: Formation): Promise<NativeBackend> => {
     // the peer transport listens on loopback only: peers reach it through the server port's splice
     transport = membership
-      ? createPeerTransport({ memberId: f.memberId, clusterId: f.clusterId, listenPeerUrls: [peerUrlOf('127.0.0.1', 0)], logger: opts.storeLogger })
+      ? createPeerTransport({ memberId: f.memberId, clusterId: f.clusterId, listenPeerUrls: [peerUrlOf('127.0.0.1', 0)], logger: opts.storeLogger, ...(internalTls?.serves ? { tls: internalTls.peerTls() } : {}) })
       : undefined;
     const b = await createNativeBackend({
       name: opts.self.Name,
@@ -269,7 +279,7 @@ export async function startServerCluster(opts: ServerClusterOptions): Promise<Se
   };
 
   const bootstrapWith = (set: SerfMember[]): Formation => {
-    const members = set.map((s) => ({ name: s.Name, peerURLs: [peerUrlOfMember(s)] }));
+    const members = set.map((s) => ({ name: s.Name, peerURLs: [peerUrlOfMember(s, peerScheme)] }));
     const identity = resolveIdentity(opts.storeDir, opts.self.Name, members, AGENT_CLUSTER_TOKEN);
     mkdirSync(dirname(formationFile), { recursive: true });
     writeFileSync(formationFile, JSON.stringify({ initialMembers: set } satisfies FormationFile));
@@ -278,7 +288,7 @@ export async function startServerCluster(opts: ServerClusterOptions): Promise<Se
 
   /** Joins a formed cluster through one of its servers: as the member it already is, else as a new learner. */
   const joinExisting = async (servers: SerfMember[]): Promise<Formation | undefined> => {
-    const remote = createRemoteBackend({ servers: servers.map(serverRpcAddress), connectWaitMs: 2000 });
+    const remote = createRemoteBackend({ servers: servers.map(serverRpcAddress), connectWaitMs: 2000, ...remoteDial });
     try {
       const list = await remote.memberList(true);
       const mine = list.members.find((m) => m.peerURLs.includes(selfPeerUrl));
@@ -311,7 +321,7 @@ export async function startServerCluster(opts: ServerClusterOptions): Promise<Se
     const replies = await Promise.all(addrs.map((a) => membership!.hello(a).catch(() => undefined)));
     const clustered = replies.filter((r) => r?.clustered).map((r) => r!.self);
     if (clustered.length === 0) return undefined;
-    const remote = createRemoteBackend({ servers: clustered.map(serverRpcAddress), connectWaitMs: 2000 });
+    const remote = createRemoteBackend({ servers: clustered.map(serverRpcAddress), connectWaitMs: 2000, ...remoteDial });
     try {
       // only a linearizable answer is trusted (a lagging server's list could miss this member);
       // without quorum (the whole cluster restarting) it cannot come: start from the data dir
@@ -410,7 +420,7 @@ export async function startServerCluster(opts: ServerClusterOptions): Promise<Se
     await membership?.close();
     throw err;
   }
-  voterRemote = createRemoteBackend({ servers: (membership?.servers() ?? []).filter((s) => s.Name !== opts.self.Name).map(serverRpcAddress), logger: opts.logger });
+  voterRemote = createRemoteBackend({ servers: (membership?.servers() ?? []).filter((s) => s.Name !== opts.self.Name).map(serverRpcAddress), logger: opts.logger, ...remoteDial });
   const current = (): NativeBackend => native!;
   faceBackend = learnerAwareBackend(current, voterRemote);
 
