@@ -1,6 +1,7 @@
 // The Consul HTTP API (/v1/...) on fastify: one plugin per endpoint group (routes/*.ts), bodies
 // taken raw (KV values are bytes; JSON bodies are decoded by the routes, case-insensitively as
 // Consul's decoder does), Consul's plain-text errors, its headers on every answer.
+import { loggableUrl } from './log-url.js';
 import type { TlsOptions } from 'node:tls';
 import Fastify, { type FastifyInstance } from 'fastify';
 import type { ConsulContext } from './context.js';
@@ -59,7 +60,7 @@ export function buildConsulHttp(ctx: ConsulContext, https?: TlsOptions): Fastify
       void reply.code(status).header("Content-Type", "text/plain; charset=utf-8").send(err instanceof Error ? err.message : String(err));
       return;
     }
-    ctx.logger.error({ err, url: req.url, method: req.method }, 'consul http: request failed');
+    ctx.logger.error({ err, url: loggableUrl(req.url), method: req.method }, 'consul http: request failed');
     void reply.code(500).header('Content-Type', 'text/plain; charset=utf-8').send(err instanceof Error ? err.message : String(err));
   });
   app.setNotFoundHandler((_req, reply) => {

@@ -1,6 +1,7 @@
 // The Consul face over one Backend, in one call: ConsulCore, the agent runtime, the HTTP API and
 // the DNS server. The `dcsgw` binary (etcd mode and `dcsgw agent`) and the tests' in-process face
 // (test/support/consul-face.ts) all start it here, so what a test sees is what the binary serves.
+import { loggableUrl } from './log-url.js';
 import { rmSync } from 'node:fs';
 import type { Logger } from 'pino';
 import type { Backend } from '../../adapters/backend.js';
@@ -136,7 +137,7 @@ async function listenHttp(ctx: ConsulContext, at: ListenAddress, beforeFirst: ((
     // Consul's agent.http debug line for every request (query strings with a token are not logged by Consul either; none here)
     app.addHook('onResponse', async (req, reply) => {
       const from = `${req.socket.remoteAddress ?? ''}:${req.socket.remotePort ?? ''}`;
-      ctx.logger.debug({ module: 'agent.http', method: req.method, url: req.url, from, latency: formatGoDuration(reply.elapsedTime * 1e6) }, 'Request finished');
+      ctx.logger.debug({ module: 'agent.http', method: req.method, url: loggableUrl(req.url), from, latency: formatGoDuration(reply.elapsedTime * 1e6) }, 'Request finished');
     });
   }
   if (beforeFirst) {
