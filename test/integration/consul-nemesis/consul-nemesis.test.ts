@@ -19,7 +19,7 @@ import { seededRandom } from '../nemesis/random.js';
 import { ConsulNemesisCluster } from './cluster.js';
 import { isDefinite } from './consul-http.js';
 import { finalReads, lostLedgerWrites, runKvClient, type KvClientStats } from './kv-workload.js';
-import { checkLocks, describeLockReport } from './lock-check.js';
+import { checkLocks, describeLockReport, lockDelayBreaches } from './lock-check.js';
 import { newLockLog, runContender } from './lock-workload.js';
 import { ALL_CONSUL_FAULTS, runConsulNemesis, type ConsulFaultKind } from './nemesis.js';
 import { agentServices, catalogServices, contradictions, runRegistrar, type RegistrarLog } from './service-workload.js';
@@ -156,6 +156,7 @@ describe.skipIf(skip)('nemesis against 3 server + 2 client Consul agents', () =>
       expect(check.ok).toBe(true);
       expect(lost).toEqual([]);
       expect(lockReport.violations).toEqual([]);
+      expect(lockDelayBreaches(lockReport)).toEqual([]);
       expect(serviceProblems).toEqual([]);
     },
     SECONDS * 1000 + 240_000,

@@ -22,6 +22,11 @@ export interface LockReport {
   gaps: {
     /** ms from a release acknowledged to the next grant acknowledged. */
     afterRelease: number[];
+    /**
+     * ms from the destroy call of a session destroyed while holding (acknowledged) to the next
+     * grant's answer: lock-delay applies, so never below it (the destroy took effect after its call).
+     */
+    afterAbandon: number[];
     /** ms from the last moment a lost holder was confirmed to the next grant (includes lock-delay). */
     afterLoss: number[];
   };
@@ -29,6 +34,12 @@ export interface LockReport {
 
 function beliefEnd(h: Hold): number {
   return h.end ? h.end.call : Infinity;
+}
+
+/** Gaps (ms) shorter than lock-delay after a destroyed holder's session: grants Consul would have refused. */
+export function lockDelayBreaches(r: LockReport): number[] {
+  // measured from the destroy's call, so the gap can only overstate the delay (5 ms: timer granularity)
+  return r.gaps.afterAbandon.filter((g) => g < LOCK_DELAY_S * 1000 - 5);
 }
 
 export function checkLocks(log: LockLog): LockReport {
@@ -66,6 +77,7 @@ export function checkLocks(log: LockLog): LockReport {
 
   let beliefOverlaps = 0;
   const afterRelease: number[] = [];
+  const afterAbandon: number[] = [];
   const afterLoss: number[] = [];
   for (let i = 1; i < confirmed.length; i++) {
     const prev = confirmed[i - 1]!;
@@ -73,12 +85,13 @@ export function checkLocks(log: LockLog): LockReport {
     if (prev.session === next.session) continue;
     if (beliefEnd(prev) > next.acquireReturn) beliefOverlaps++;
     if (prev.end?.how === 'released') afterRelease.push(next.acquireReturn - prev.end.return);
-    else {
+    else if (prev.end?.how === 'abandoned') afterAbandon.push(next.acquireReturn - prev.end.call);
+    else if (prev.end?.how === 'lost') {
       const lastSeen = Math.max(...prev.confirmations.filter((c) => c.held).map((c) => c.return));
       afterLoss.push(next.acquireReturn - lastSeen);
     }
   }
-  return { holds: log.holds.length, confirmedHolds: confirmed.length, endings, violations, beliefOverlaps, gaps: { afterRelease, afterLoss } };
+  return { holds: log.holds.length, confirmedHolds: confirmed.length, endings, violations, beliefOverlaps, gaps: { afterRelease, afterAbandon, afterLoss } };
 }
 
 function stats(xs: number[]): string {
@@ -93,6 +106,6 @@ export function describeLockReport(r: LockReport, log: LockLog): string {
     `locks: ${log.acquireAttempts} acquire attempts (${r.holds} granted, ${log.acquireRefused} refused, ${log.acquireUnknown} unknown), ${r.confirmedHolds} holds confirmed with a fence; endings ${JSON.stringify(r.endings)}`,
     `locks: sessions created ${log.sessionsCreated}, found invalidated by a renewal ${log.sessionsInvalidated}, renewals ${log.renewals.length}`,
     `locks: violations ${r.violations.length}; belief overlaps (an invalidated holder not yet aware) ${r.beliefOverlaps}`,
-    `lock-delay ${LOCK_DELAY_S}s: next grant after an explicit release ${stats(r.gaps.afterRelease)}; after a holder lost its session ${stats(r.gaps.afterLoss)}`,
+    `lock-delay ${LOCK_DELAY_S}s: next grant after an explicit release ${stats(r.gaps.afterRelease)}; after a session destroyed while holding ${stats(r.gaps.afterAbandon)}; after a holder found it had lost the lock (node failed, TTL) ${stats(r.gaps.afterLoss)}`,
   ].join('\n');
 }

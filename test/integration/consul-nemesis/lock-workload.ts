@@ -30,8 +30,11 @@ export interface Hold {
   /** The fencing token: ModifyIndex while held (from the first confirmation that saw us). */
   fence?: number;
   lockIndex?: number;
-  /** How the holder stopped believing: it released (release answered true/false), or a read / renewal showed it lost. */
-  end?: { how: 'released' | 'release-refused' | 'release-unknown' | 'lost' | 'stopped'; call: number; return: number };
+  /**
+   * How the holder stopped believing: it released (release answered true/false), destroyed its
+   * session while holding (abandoned), or a read / renewal showed it had lost the lock.
+   */
+  end?: { how: 'released' | 'release-refused' | 'release-unknown' | 'abandoned' | 'abandon-unknown' | 'lost'; call: number; return: number };
 }
 
 export interface Renewal {
@@ -155,6 +158,19 @@ export async function runContender(
     if (lost || s.gone) {
       const t = performance.now();
       hold.end = { how: 'lost', call: t, return: t };
+      continue;
+    }
+    if (rng.next() < 0.15) {
+      // walk away without releasing: destroy the session while holding (Consul then frees the
+      // lock but refuses every grant for the session's lock-delay)
+      const call = performance.now();
+      s.gone = true;
+      try {
+        await ok(home, 'PUT', `/v1/session/destroy/${s.id}`);
+        hold.end = { how: 'abandoned', call, return: performance.now() };
+      } catch {
+        hold.end = { how: 'abandon-unknown', call, return: performance.now() };
+      }
       continue;
     }
     const releaseCall = performance.now();
