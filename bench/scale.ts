@@ -1,0 +1,367 @@
+// Scale: the same data set loaded into dcsgw and genuine etcd 3.4 side by side, then the same
+// operations timed on both (issue 10, item 3). Usage:
+//   npm run bench:scale -- [--keys 1000000] [--big-keys 100000] [--value 256] [--big-value 10240]
+// Every phase prints a progress line; the table at the end is dcsgw/etcd ratios (Markdown).
+// "Max stall" is the longest answer to a 1-key Range probed every 20 ms during the phase: what a
+// client sees of an event loop (or a bbolt lock) held up, measured the same way for both servers.
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { closeSync, existsSync, mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { putRequest, rangeRequest } from '../src/adapters/requests.js';
+import { fastPutRequest, fastRangeRequest } from '../src/gateway/etcd/codec/fast-kv.js';
+import { H2GrpcConnection } from './h2-grpc-client.js';
+import { repoRoot } from './servers.js';
+
+type Kind = 'etcd' | 'dcsgw';
+
+function arg(name: string, dflt: number): number {
+  const i = process.argv.indexOf(`--${name}`);
+  return i >= 0 ? Number(process.argv[i + 1]) : dflt;
+}
+const KEYS = arg('keys', 1_000_000);
+const BIG_KEYS = arg('big-keys', 100_000);
+const VALUE = arg('value', 256);
+const BIG_VALUE = arg('big-value', 10_240);
+const IN_FLIGHT = arg('in-flight', 256);
+const WATCH_EVENTS = arg('watch-events', Math.min(KEYS, 100_000));
+const PORT_BASE = arg('port-base', 20100); // this bench's ports: base+1..base+22
+
+const PORTS: Record<Kind, { client: number; peer: number }> = {
+  etcd: { client: PORT_BASE + 1, peer: PORT_BASE + 2 },
+  dcsgw: { client: PORT_BASE + 11, peer: PORT_BASE + 12 },
+};
+
+const log = (msg: string) => console.log(`[scale ${new Date().toISOString().slice(11, 19)}] ${msg}`);
+
+interface Server {
+  kind: Kind;
+  dir: string;
+  child?: ChildProcess;
+}
+
+function endpoint(kind: Kind): string {
+  return `http://127.0.0.1:${PORTS[kind].client}`;
+}
+
+function start(s: Server): void {
+  const p = PORTS[s.kind];
+  const args = [
+    '--name', `${s.kind}1`, '--data-dir', s.dir,
+    '--listen-client-urls', endpoint(s.kind), '--advertise-client-urls', endpoint(s.kind),
+    '--listen-peer-urls', `http://127.0.0.1:${p.peer}`, '--initial-advertise-peer-urls', `http://127.0.0.1:${p.peer}`,
+    '--initial-cluster', `${s.kind}1=http://127.0.0.1:${p.peer}`,
+    '--quota-backend-bytes', String(8 * 1024 * 1024 * 1024),
+  ];
+  const fd = openSync(`${s.dir}.log`, 'a');
+  s.child =
+    s.kind === 'etcd'
+      ? spawn('/usr/bin/etcd', args, { stdio: ['ignore', fd, fd] })
+      : spawn(process.execPath, [join(repoRoot, 'bin', 'dcsgw'), ...args, '--consul-http-addr', 'off', '--consul-dns-addr', 'off'], { stdio: ['ignore', fd, fd] });
+  closeSync(fd);
+}
+
+async function stop(s: Server): Promise<void> {
+  const c = s.child;
+  if (!c || c.exitCode !== null || c.signalCode !== null) return;
+  await new Promise<void>((resolve) => {
+    c.once('exit', () => resolve());
+    c.kill('SIGTERM');
+    setTimeout(() => c.kill('SIGKILL'), 20_000).unref();
+  });
+}
+
+function call(conn: H2GrpcConnection, path: string, frame: Buffer): Promise<Buffer> {
+  return new Promise((resolve, reject) =>
+    conn.unary(path, frame, (err, status, message, body) => {
+      if (err) reject(err);
+      else if (status !== 0) reject(new Error(`grpc-status ${status}: ${message}`));
+      else resolve(body as Buffer);
+    }),
+  );
+}
+
+const PROBE = fastRangeRequest.encodeFramed?.(rangeRequest(Buffer.from('probe'))) as Buffer;
+
+/** Polls until a Range answers; returns the ms it took from `t0`. */
+async function waitReady(s: Server, t0: number): Promise<number> {
+  for (;;) {
+    if (s.child && s.child.exitCode !== null) throw new Error(`${s.kind} exited (${s.dir}.log)`);
+    const conn = new H2GrpcConnection(endpoint(s.kind));
+    const ok = await Promise.race([call(conn, '/etcdserverpb.KV/Range', PROBE).then(() => true, () => false), new Promise<boolean>((r) => setTimeout(() => r(false), 2000))]);
+    conn.session.destroy();
+    if (ok) return performance.now() - t0;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+/** Probes a 1-key Range every 20 ms while `work` runs; returns the work's result and the longest probe. */
+async function withStallProbe<T>(kind: Kind, work: () => Promise<T>): Promise<{ result: T; stallMs: number }> {
+  const conn = new H2GrpcConnection(endpoint(kind));
+  let stallMs = 0;
+  let running = true;
+  let failures = 0;
+  const prober = (async () => {
+    while (running) {
+      const t = performance.now();
+      const ok = await call(conn, '/etcdserverpb.KV/Range', PROBE).then(() => true, () => false);
+      if (ok) stallMs = Math.max(stallMs, performance.now() - t);
+      else failures++;
+      await new Promise((r) => setTimeout(r, 20));
+    }
+  })();
+  try {
+    const result = await work();
+    running = false;
+    await prober; // the probe in flight when the work ended counts too
+    if (failures > 0) log(`${kind}: ${failures} stall probes failed`);
+    return { result, stallMs };
+  } finally {
+    running = false;
+    await prober;
+    conn.session.destroy();
+  }
+}
+
+function key(prefix: string, i: number): Buffer {
+  return Buffer.from(`${prefix}${String(i).padStart(8, '0')}`);
+}
+
+/** Pipelined puts (IN_FLIGHT outstanding over 4 connections): the same loader for both servers. */
+async function load(kind: Kind, prefix: string, count: number, valueSize: number): Promise<number> {
+  const value = Buffer.alloc(valueSize, 'v');
+  const conns = Array.from({ length: 4 }, () => new H2GrpcConnection(endpoint(kind)));
+  let next = 0;
+  let done = 0;
+  let lastReport = performance.now();
+  const t0 = performance.now();
+  await new Promise<void>((resolve, reject) => {
+    const issue = (slot: number): void => {
+      if (next >= count) return;
+      const i = next++;
+      const frame = fastPutRequest.encodeFramed?.(putRequest(key(prefix, i), value)) as Buffer;
+      conns[slot % conns.length]!.unary('/etcdserverpb.KV/Put', frame, (err, status, message) => {
+        if (err || status !== 0) return reject(err ?? new Error(`put: grpc-status ${status}: ${message}`));
+        done++;
+        if (performance.now() - lastReport > 10_000) {
+          lastReport = performance.now();
+          log(`${kind}: loaded ${done}/${count} ${prefix}* (${Math.round(done / ((lastReport - t0) / 1000))}/s)`);
+        }
+        if (done === count) resolve();
+        else issue(slot);
+      });
+    };
+    for (let s = 0; s < Math.min(IN_FLIGHT, count); s++) issue(s);
+  });
+  for (const c of conns) c.session.destroy();
+  return count / ((performance.now() - t0) / 1000);
+}
+
+function rssMb(s: Server): number {
+  const status = readFileSync(`/proc/${s.child?.pid}/status`, 'utf8');
+  const m = /VmRSS:\s+(\d+) kB/.exec(status);
+  return m ? Number(m[1]) / 1024 : NaN;
+}
+
+function duMb(dir: string): number {
+  const r = spawnSync('du', ['-sk', dir], { encoding: 'utf8' });
+  return Number(r.stdout.split('\t')[0]) / 1024;
+}
+
+/** etcdctl as a child process (asynchronous, so the stall probe keeps running beside it). */
+function etcdctl(kind: Kind, ...args: string[]): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const child = spawn('/usr/bin/etcdctl', ['--endpoints', endpoint(kind), '--command-timeout', '600s', ...args], { env: { ...process.env, ETCDCTL_API: '3' } });
+    let out = '';
+    let err = '';
+    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (err += d.toString()));
+    child.on('exit', (code) => (code === 0 ? resolve(out) : reject(new Error(`etcdctl ${args.join(' ')} (${kind}): ${err}`))));
+  });
+}
+
+async function dbSizeMb(kind: Kind): Promise<number> {
+  const st = JSON.parse(await etcdctl(kind, 'endpoint', 'status', '-w', 'json')) as { Status: { dbSize: number } }[];
+  return st[0]!.Status.dbSize / 1024 / 1024;
+}
+
+async function revision(kind: Kind): Promise<number> {
+  const st = JSON.parse(await etcdctl(kind, 'endpoint', 'status', '-w', 'json')) as { Status: { header: { revision: number } } }[];
+  return st[0]!.Status.header.revision;
+}
+
+async function timed<T>(fn: () => Promise<T> | T): Promise<{ ms: number; result: T }> {
+  const t0 = performance.now();
+  const result = await fn();
+  return { ms: performance.now() - t0, result };
+}
+
+/** Range over [from, to) with keys_only and a limit; returns the number of keys answered (from the count field is enough). */
+async function range(kind: Kind, from: string, to: string, limit: number): Promise<void> {
+  const conn = new H2GrpcConnection(endpoint(kind));
+  try {
+    const req = rangeRequest(Buffer.from(from), { rangeEnd: Buffer.from(to), keysOnly: true, limit });
+    await call(conn, '/etcdserverpb.KV/Range', fastRangeRequest.encodeFramed?.(req) as Buffer);
+  } finally {
+    conn.session.destroy();
+  }
+}
+
+/** etcdctl watch from revision 1 over the small keys: time until `events` events have been printed. */
+function watchFromOld(kind: Kind, events: number): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const t0 = performance.now();
+    const child = spawn('/usr/bin/etcdctl', ['--endpoints', endpoint(kind), 'watch', '--rev', '1', '--prefix', 's/'], { env: { ...process.env, ETCDCTL_API: '3' } });
+    let lines = 0;
+    child.stdout.on('data', (d: Buffer) => {
+      for (let i = 0; i < d.length; i++) if (d[i] === 10) lines++;
+      if (lines >= events * 3) {
+        const ms = performance.now() - t0;
+        child.kill();
+        resolve(ms);
+      }
+    });
+    child.on('exit', () => reject(new Error(`watch ended after ${lines / 3} events`)));
+  });
+}
+
+interface Row {
+  name: string;
+  unit: string;
+  value: Record<Kind, number>;
+  stall?: Record<Kind, number>;
+  /** true: higher is better (a rate) */
+  higherBetter?: boolean;
+}
+
+async function main(): Promise<void> {
+  for (const need of ['/usr/bin/etcd', '/usr/bin/etcdctl', join(repoRoot, 'dist', 'src', 'cli', 'main.js')]) {
+    if (!existsSync(need)) throw new Error(`${need} missing (install etcd-server etcd-client; npm run build)`);
+  }
+  const work = mkdtempSync(join(tmpdir(), 'dcsgw-scale-'));
+  const servers: Record<Kind, Server> = { etcd: { kind: 'etcd', dir: join(work, 'etcd') }, dcsgw: { kind: 'dcsgw', dir: join(work, 'dcsgw') } };
+  const rows: Row[] = [];
+  const row = (name: string, unit: string, higherBetter = false): Row => {
+    const r: Row = { name, unit, value: { etcd: NaN, dcsgw: NaN }, stall: { etcd: NaN, dcsgw: NaN }, higherBetter };
+    rows.push(r);
+    return r;
+  };
+  const kinds: Kind[] = ['etcd', 'dcsgw'];
+  try {
+    log(`${KEYS} keys of ${VALUE} B and ${BIG_KEYS} keys of ${BIG_VALUE} B into each of etcd and dcsgw (work dir ${work})`);
+    for (const k of kinds) {
+      start(servers[k]);
+      await waitReady(servers[k], performance.now());
+    }
+    const small = row(`load ${KEYS} x ${VALUE} B`, 'puts/s', true);
+    const big = row(`load ${BIG_KEYS} x ${BIG_VALUE} B`, 'puts/s', true);
+    for (const k of kinds) {
+      const a = await withStallProbe(k, () => load(k, 's/', KEYS, VALUE));
+      small.value[k] = a.result;
+      small.stall![k] = a.stallMs;
+      log(`${k}: ${KEYS} small keys at ${Math.round(a.result)}/s`);
+      const b = await withStallProbe(k, () => load(k, 'b/', BIG_KEYS, BIG_VALUE));
+      big.value[k] = b.result;
+      big.stall![k] = b.stallMs;
+      log(`${k}: ${BIG_KEYS} big keys at ${Math.round(b.result)}/s`);
+    }
+    const rss = row('resident memory after load', 'MiB');
+    const disk = row('on-disk size (data dir)', 'MiB');
+    for (const k of kinds) {
+      rss.value[k] = rssMb(servers[k]);
+      disk.value[k] = duMb(servers[k].dir);
+      log(`${k}: RSS ${rss.value[k].toFixed(0)} MiB, disk ${disk.value[k].toFixed(0)} MiB`);
+    }
+    const full = row('range s/ keys-only, no limit', 'ms');
+    const tenK = row('range 10 000 keys (keys-only)', 'ms');
+    for (const k of kinds) {
+      const f = await withStallProbe(k, () => timed(() => range(k, 's/', 's0', 0)));
+      full.value[k] = f.result.ms;
+      full.stall![k] = f.stallMs;
+      const t = await withStallProbe(k, () => timed(() => range(k, 's/', 's0', 10_000)));
+      tenK.value[k] = t.result.ms;
+      tenK.stall![k] = t.stallMs;
+      log(`${k}: full range ${f.result.ms.toFixed(0)} ms, 10k range ${t.result.ms.toFixed(1)} ms`);
+    }
+    const watch = row(`watch from rev 1: ${WATCH_EVENTS} events delivered`, 'ms');
+    for (const k of kinds) {
+      const w = await withStallProbe(k, () => watchFromOld(k, WATCH_EVENTS));
+      watch.value[k] = w.result;
+      watch.stall![k] = w.stallMs;
+      log(`${k}: watch from rev 1 delivered ${WATCH_EVENTS} events in ${w.result.toFixed(0)} ms`);
+    }
+    // Overwrite the small keys once so compaction has a revision per key to remove.
+    const over = row(`overwrite ${KEYS} x ${VALUE} B`, 'puts/s', true);
+    for (const k of kinds) {
+      const o = await withStallProbe(k, () => load(k, 's/', KEYS, VALUE));
+      over.value[k] = o.result;
+      over.stall![k] = o.stallMs;
+    }
+    const compactRow = row('compaction --physical (all keys overwritten once)', 'ms');
+    const defragRow = row('defragmentation', 'ms');
+    const dbBefore = row('db size before compaction', 'MiB');
+    const dbAfter = row('db size after compaction + defrag', 'MiB');
+    for (const k of kinds) {
+      dbBefore.value[k] = await dbSizeMb(k);
+      const rev = await revision(k);
+      const c = await withStallProbe(k, () => timed(() => etcdctl(k, 'compaction', '--physical', String(rev))));
+      compactRow.value[k] = c.result.ms;
+      compactRow.stall![k] = c.stallMs;
+      const d = await withStallProbe(k, () => timed(() => etcdctl(k, 'defrag')));
+      defragRow.value[k] = d.result.ms;
+      defragRow.stall![k] = d.stallMs;
+      dbAfter.value[k] = await dbSizeMb(k);
+      log(`${k}: compaction ${c.result.ms.toFixed(0)} ms, defrag ${d.result.ms.toFixed(0)} ms, db ${dbBefore.value[k].toFixed(0)} -> ${dbAfter.value[k].toFixed(0)} MiB`);
+    }
+    const save = row('snapshot save', 'ms');
+    const restore = row('snapshot restore + start to ready', 'ms');
+    const restart = row('restart to ready', 'ms');
+    for (const k of kinds) {
+      const file = join(work, `${k}.snap.db`);
+      const sv = await withStallProbe(k, () => timed(() => etcdctl(k, 'snapshot', 'save', file)));
+      save.value[k] = sv.result.ms;
+      save.stall![k] = sv.stallMs;
+      await stop(servers[k]);
+      const t0 = performance.now();
+      start(servers[k]);
+      restart.value[k] = await waitReady(servers[k], t0);
+      log(`${k}: snapshot save ${sv.result.ms.toFixed(0)} ms, restart to ready ${restart.value[k].toFixed(0)} ms`);
+      await stop(servers[k]);
+      const restored: Server = { kind: k, dir: join(work, `${k}-restored`) };
+      const p = PORTS[k];
+      const r0 = performance.now();
+      const r = spawnSync('/usr/bin/etcdctl', ['snapshot', 'restore', file, '--data-dir', restored.dir, '--name', `${k}1`, '--initial-cluster', `${k}1=http://127.0.0.1:${p.peer}`, '--initial-advertise-peer-urls', `http://127.0.0.1:${p.peer}`], { encoding: 'utf8', env: { ...process.env, ETCDCTL_API: '3' } });
+      if (r.status !== 0) throw new Error(`snapshot restore (${k}): ${r.stderr}`);
+      start(restored);
+      restore.value[k] = await waitReady(restored, r0);
+      log(`${k}: snapshot restore + start ${restore.value[k].toFixed(0)} ms`);
+      await stop(restored);
+    }
+    printTable(rows);
+    rmSync(work, { recursive: true, force: true });
+  } finally {
+    for (const k of kinds) await stop(servers[k]);
+    if (existsSync(work)) log(`kept ${work} (server logs: *.log)`);
+  }
+}
+
+function fmt(n: number): string {
+  if (!Number.isFinite(n)) return '-';
+  return n >= 100 ? n.toFixed(0) : n >= 10 ? n.toFixed(1) : n.toFixed(2);
+}
+
+function printTable(rows: Row[]): void {
+  console.log('');
+  console.log('| measure | dcsgw | etcd 3.4.23 | dcsgw/etcd | max stall dcsgw / etcd (ms) |');
+  console.log('|---|---|---|---|---|');
+  for (const r of rows) {
+    const ratio = r.value.dcsgw / r.value.etcd;
+    const stall = r.stall && Number.isFinite(r.stall.dcsgw) ? `${fmt(r.stall.dcsgw)} / ${fmt(r.stall.etcd)}` : '';
+    console.log(`| ${r.name} | ${fmt(r.value.dcsgw)} ${r.unit} | ${fmt(r.value.etcd)} ${r.unit} | ${ratio.toFixed(2)}x${r.higherBetter ? ' (rate)' : ''} | ${stall} |`);
+  }
+}
+
+main().catch((err: unknown) => {
+  console.error(err);
+  process.exitCode = 1;
+});
