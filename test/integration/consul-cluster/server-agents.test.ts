@@ -6,7 +6,7 @@
 // serfHealth critical and its session's lock released), restarted (back from its data dir, no
 // second bootstrap), a fourth server that joins as a non-voter and is promoted by autopilot, its
 // graceful leave, force-leave (-prune) of a failed one, and a server frozen past autopilot's dead
-// server cleanup that rejoins by itself.
+// server cleanup that rejoins by itself; then all three killed and started in another order.
 // Runs against the build (dist/).
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -324,5 +324,20 @@ describe.skipIf(noBuild)('three server agents with -bootstrap-expect=3 and -retr
     expect((await members('127.0.1.16')).map((m) => [m.Name, m.Status])).toEqual([['lonely', 1]]);
     expect(proc.output()).toContain('waiting for the expected number of servers before bootstrapping: expect=3 known=1');
     await proc.stop('SIGINT');
+  });
+
+  test('all three servers killed and started again in another order: the cluster heals with every acknowledged write', async () => {
+    const three = ['s1', 's2', 's3'].map((n) => servers.get(n)!);
+    await put(ADDRS[0]!, 'lab/before-blackout', 'kept');
+    for (const s of three) s.proc.kill('SIGKILL');
+    await Promise.all(three.map((s) => s.proc.exited));
+    for (const s of [three[2]!, three[0]!, three[1]!]) start(s.name, s.addr);
+    await agreedLeader(ADDRS, 60_000);
+    for (const a of ADDRS) expect(await waitFor(() => getRaw(a, 'lab/before-blackout'), { timeoutMs: 15_000 })).toBe('kept');
+    expect(await getRaw(ADDRS[2]!, 'lab/greeting')).toBe('hello from s1');
+    const config = await raftConfig(ADDRS[1]!);
+    expect(config.map((s) => `${s.Node}:${s.Voter}`).sort()).toEqual(['s1:true', 's2:true', 's3:true']);
+    await waitFor(async () => (await members(ADDRS[0]!)).filter((m) => ['s1', 's2', 's3'].includes(m.Name)).every((m) => m.Status === 1), { timeoutMs: 15_000, what: 'the three alive again' });
+    for (const s of three) expect(servers.get(s.name)!.proc.output()).not.toContain('attempting bootstrap');
   });
 });
