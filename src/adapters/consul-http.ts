@@ -9,6 +9,7 @@
 import { readFileSync } from 'node:fs';
 import { Agent, request } from 'undici';
 import { EtcdError, Errors, GrpcCode } from './errors.js';
+import { parseConsulJson } from './consul-keyspace.js';
 
 export interface ConsulBackendOptions {
   /** host:port of each agent, tried in order. */
@@ -113,7 +114,7 @@ export class ConsulHttp {
     const res = await this.call(method, path, query, body);
     if (res.status === 404) return { value: null, index: res.index };
     if (res.status !== 200) throw consulError(res, method, path);
-    return { value: JSON.parse(res.text) as T, index: res.index };
+    return { value: parseConsulJson<T>(res.text), index: res.index };
   }
 
   async close(): Promise<void> {

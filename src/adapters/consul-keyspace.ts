@@ -14,10 +14,15 @@
 //   _dcsgw/probe         never written: a GET of it answers 404 carrying the index of the whole KV
 //                        table, tombstones included (the store revision)
 //
-// Revision = Consul's index: create_revision = CreateIndex, mod_revision = ModifyIndex. version is
-// a counter kept in the entry's Flags (written as version+1 on every put; Consul's own Flags of the
-// Consul face live in the system keyspace, so they do not collide). lease = the session holding the
-// key (leases are sessions: consul-leases.ts).
+//   _dcsgw/ver/<key>     the etcd version of the Consul key <key> once it is above 1, written in the
+//                        same /v1/txn as the key (so its ModifyIndex equals the key's) and read
+//                        with it (consul-versions.ts)
+//
+// Revision = Consul's index: create_revision = CreateIndex, mod_revision = ModifyIndex. version:
+// the shadow entry above (an entry without one, e.g. written by a plain Consul client, is version
+// 1). Consul's own Flags field of a user key IS the key's Consul flags, as every Consul client
+// sees them: the Consul face's kv/<key> metadata record carries them through it
+// (consul-flags.ts). lease = the session holding the key (leases are sessions: consul-leases.ts).
 import { isUtf8 } from 'node:buffer';
 import type { KeyValue, Keyspace } from './backend.js';
 import { EtcdError, GrpcCode } from './errors.js';
@@ -27,20 +32,33 @@ export const RESERVED = '_dcsgw/';
 export const SYSTEM_PREFIX = '_dcsgw/sys/';
 export const REVISION_KEY = '_dcsgw/revision';
 export const PROBE_KEY = '_dcsgw/probe';
+export const VERSION_PREFIX = '_dcsgw/ver/';
 
 const RESERVED_BYTES = Buffer.from(RESERVED);
 const SYSTEM_BYTES = Buffer.from(SYSTEM_PREFIX);
 const EMPTY = Buffer.alloc(0);
 
-/** A KV entry as Consul answers it. */
+/** A KV entry as Consul answers it (Flags as its decimal digits: a uint64, beyond a JS number's precision). */
 export interface ConsulEntry {
   Key: string;
   Value: string | null;
-  Flags: number;
+  Flags: string;
   CreateIndex: number;
   ModifyIndex: number;
   LockIndex: number;
   Session?: string;
+  /** The etcd version, once known (consul-versions.ts); absent = 1. */
+  Version?: number;
+}
+
+/** JSON.parse of a Consul answer, keeping every digit of each Flags (a uint64) as a string. */
+export function parseConsulJson<T>(text: string): T {
+  return JSON.parse(text.replace(/([{,]\s*)"Flags"\s*:\s*(\d+)/g, '$1"Flags":"$2"')) as T;
+}
+
+/** JSON.stringify of operations whose Flags are digit strings, writing them as JSON numbers. */
+export function stringifyConsulJson(value: unknown): string {
+  return JSON.stringify(value).replace(/([{,])"Flags":"(\d+)"/g, '$1"Flags":$2');
 }
 
 export function notUtf8Error(): EtcdError {
@@ -121,9 +139,9 @@ export function keyOf(consulKey: string, keyspace: Keyspace | undefined): Buffer
   return keyspace === 'system' ? Buffer.from(consulKey.slice(SYSTEM_PREFIX.length), 'utf8') : Buffer.from(consulKey, 'utf8');
 }
 
-/** The etcd version kept in Flags; an entry written by a plain Consul client (no counter) reads as version 1. */
+/** The etcd version of an entry (consul-versions.ts fills it in; an entry without one is version 1). */
 export function versionOf(e: ConsulEntry): number {
-  return e.Flags >= 1 && e.Flags < 2 ** 52 ? e.Flags : 1;
+  return e.Version ?? 1;
 }
 
 export function valueOf(e: ConsulEntry): Buffer {

@@ -35,8 +35,9 @@ import {
   inRange,
   isPrefixRange,
   kvOf,
-  kvPath,
+  parseConsulJson,
   prefixTouchesReserved,
+  stringifyConsulJson,
   REVISION_KEY,
   startsWith,
   SYSTEM_PREFIX,
@@ -48,6 +49,8 @@ import {
 import type { ConsulLeases } from './consul-leases.js';
 import { byKeyBytes, rangeAnswer } from './consul-range-answer.js';
 import { EtcdError, Errors, GrpcCode } from './errors.js';
+import { splitFlags, userKeyOfMeta } from './consul-flags.js';
+import { attachVersions, ensureRevisionKey, readTrees, shadowsIn, versionKey, versionWrite } from './consul-versions.js';
 import { prefixEnd } from './requests.js';
 import { isUtf8 } from 'node:buffer';
 
@@ -62,7 +65,7 @@ interface KvOp {
   Verb: string;
   Key: string;
   Value?: string;
-  Flags?: number;
+  Flags?: string;
   Index?: number;
   Session?: string;
 }
@@ -141,9 +144,36 @@ class Planner {
     private readonly ctx: TxnContext,
   ) {}
 
+  /** Consul flags a kv/<key> record of this transaction gives <key> (consul-flags.ts). */
+  readonly pendingFlags = new Map<string, string>();
+  /** The operations writing each key's Flags, so a later record of its flags can set them. */
+  private readonly flagOps = new Map<string, KvOp[]>();
+
   private emit(op: KvOp, slot: Slot): void {
     this.ops.push({ KV: op });
     this.slots.push(slot);
+    if (op.Flags !== undefined) this.flagOps.set(op.Key, [...(this.flagOps.get(op.Key) ?? []), op]);
+  }
+
+  private setFlags(userKey: string, flags: string): void {
+    this.pendingFlags.set(userKey, flags);
+    for (const op of this.flagOps.get(userKey) ?? []) op.Flags = flags;
+    const written = this.view.overlay.get(userKey);
+    if (written) this.view.overlay.set(userKey, { ...written, Flags: flags });
+  }
+
+  /** Flags of keys this transaction does not write themselves: a cas of the key as it is, with them. */
+  finishFlags(): void {
+    for (const [k, flags] of this.pendingFlags) {
+      if (this.view.overlay.has(k)) continue;
+      const e = this.view.read.get(k);
+      if (!e || e.Flags === flags) continue;
+      this.takeGuard(k);
+      this.emit({ Verb: 'cas', Key: k, Value: e.Value ?? '', Flags: flags, Index: e.ModifyIndex }, { kind: 'one', write: true });
+      const shadow = versionWrite(k, versionOf(e));
+      if (shadow) this.emit(shadow, { kind: 'one' });
+      this.view.overlay.set(k, { ...e, Flags: flags, ModifyIndex: PENDING });
+    }
   }
 
   /**
@@ -236,16 +266,22 @@ class Planner {
     const cr = consulRange(r.keyspace, r.key, r.rangeEnd);
     const leaseOf = (s: string) => this.ctx.leases.leaseOfSession(s);
     let got: ConsulEntry[] = [];
+    let shadows: ConsulEntry[] = [];
     if (cr.single) {
       const k = readableKey(r.keyspace, r.key);
       if (k !== undefined) {
-        if (this.view.get(k)) this.emit({ Verb: 'get', Key: k }, { kind: 'one', take: (e) => (got = e) });
-        else this.guard(k);
+        if (this.view.get(k)) {
+          this.emit({ Verb: 'get', Key: k }, { kind: 'one', take: (e) => (got = e) });
+          this.emit({ Verb: 'get-tree', Key: versionKey(k) }, { kind: 'tree', take: (e) => (shadows = e) });
+          this.emit({ Verb: 'get', Key: REVISION_KEY }, { kind: 'one' });
+        } else this.guard(k);
       }
     } else {
       const p = coveringPrefix(cr);
       if (p !== '' && !(cr.keyspace === 'user' && prefixTouchesReserved(p))) {
         this.emit({ Verb: 'get-tree', Key: p }, { kind: 'tree', take: (e) => (got = e) });
+        this.emit({ Verb: 'get', Key: REVISION_KEY }, { kind: 'one' });
+        this.emit({ Verb: 'get-tree', Key: versionKey(p) }, { kind: 'tree', take: (e) => (shadows = e) });
         this.emit({ Verb: 'get', Key: REVISION_KEY }, { kind: 'one' });
       } else {
         // a range over the whole keyspace: Consul's get-tree needs a prefix, so it is answered
@@ -257,6 +293,7 @@ class Planner {
       }
     }
     return (rev, h) => {
+      attachVersions(got, shadowsIn(shadows));
       const kvs = got.filter((e) => inRange(Buffer.from(e.Key, 'utf8'), cr)).sort((a, b) => byKeyBytes(a.Key, b.Key));
       return { responseRange: rangeAnswer(kvs.map((e) => kvOf(this.resolve(e, rev), r.keyspace, leaseOf, r.keysOnly)), r, h) };
     };
@@ -273,7 +310,16 @@ class Planner {
     else if (p.lease !== 0n) target = await this.ctx.leases.sessionFor(p.lease);
     if (target) this.sessions.add(target);
     const version = prev ? versionOf(prev) + 1 : 1;
-    const base = { Key: k, Value: value.toString('base64'), Flags: version };
+    // a kv/<key> record of the Consul face carries its flags into the key's own Flags (consul-flags.ts)
+    const metaOf = userKeyOfMeta(k);
+    let stored = value;
+    if (metaOf !== undefined) {
+      const split = splitFlags(value);
+      stored = split.stored;
+      this.setFlags(metaOf, split.flags);
+    }
+    const flags = this.pendingFlags.get(k) ?? prev?.Flags ?? '0';
+    const base = { Key: k, Value: stored.toString('base64'), Flags: flags };
     const write: Slot = { kind: 'one', write: true };
     if (!target) {
       if (prevLeaseSession) {
@@ -289,11 +335,14 @@ class Planner {
       if (prev?.Session && prev.Session !== target) this.emit({ ...base, Verb: 'unlock', Session: prev.Session }, { kind: 'one', write: true });
       this.emit({ ...base, Verb: 'lock', Session: target }, write);
     }
+    const shadow = versionWrite(k, version);
+    if (shadow) this.emit(shadow, { kind: 'one' });
     const keepsForeign = !target && prev?.Session && !prevLeaseSession ? prev.Session : undefined;
     this.view.overlay.set(k, {
       Key: k,
       Value: base.Value,
-      Flags: version,
+      Flags: flags,
+      Version: version,
       CreateIndex: prev ? prev.CreateIndex : PENDING,
       ModifyIndex: PENDING,
       LockIndex: 0,
@@ -311,6 +360,9 @@ class Planner {
     const deleteExact = (k: string, prev: ConsulEntry) => {
       if (this.takeGuard(k)) this.emit({ Verb: 'delete-cas', Key: k, Index: prev.ModifyIndex }, { kind: 'none' });
       else this.emit({ Verb: 'delete', Key: k }, { kind: 'none' });
+      if (versionOf(prev) > 1) this.emit({ Verb: 'delete', Key: versionKey(k) }, { kind: 'none' });
+      const metaOf = userKeyOfMeta(k);
+      if (metaOf !== undefined) this.setFlags(metaOf, '0');
       exactPrevs.push(prev);
       this.view.overlay.set(k, null);
       this.needsRevision = true;
@@ -330,10 +382,15 @@ class Planner {
           this.emit({ Verb: 'get-tree', Key: p }, { kind: 'tree', take: (e) => (treePrevs[slot] = e) });
           this.emit({ Verb: 'get', Key: REVISION_KEY }, { kind: 'one' });
           this.emit({ Verb: 'delete-tree', Key: p }, { kind: 'none' });
+          this.emit({ Verb: 'delete-tree', Key: versionKey(p) }, { kind: 'none' });
           this.needsRevision = true;
         }
         for (const k of exact) deleteExact(k, this.view.get(k)!);
-        for (const k of keys) this.view.overlay.set(k, null);
+        for (const k of keys) {
+          const metaOf = userKeyOfMeta(k);
+          if (metaOf !== undefined && !exact.includes(k)) this.setFlags(metaOf, '0');
+          this.view.overlay.set(k, null);
+        }
       }
     }
     return (_rev, h) => {
@@ -444,6 +501,13 @@ function collect(t: TxnRequest, into: Reads): void {
   for (const op of [...t.success, ...t.failure]) {
     if (op.requestRange) addRange(op.requestRange.keyspace, op.requestRange.key, op.requestRange.rangeEnd, false);
     if (op.requestPut) into.keys.add(consulKeyOf(op.requestPut.keyspace, op.requestPut.key));
+    // a kv/<key> record written or deleted sets <key>'s Flags: its state is needed
+    for (const w of [op.requestPut, op.requestDeleteRange]) {
+      if (!w || w.keyspace !== 'system' || ('rangeEnd' in w && w.rangeEnd.length > 0)) continue;
+      const u = userKeyOfMeta(readableKey('system', w.key) ?? '');
+      const k = u === undefined ? undefined : readableKey('user', Buffer.from(u, 'utf8'));
+      if (k !== undefined) into.keys.add(k);
+    }
     if (op.requestDeleteRange) addRange(op.requestDeleteRange.keyspace, op.requestDeleteRange.key, op.requestDeleteRange.rangeEnd, true);
     if (op.requestTxn) collect(op.requestTxn, into);
   }
@@ -463,18 +527,15 @@ async function readPhase(http: ConsulHttp, reads: Reads, cache: EntryCache): Pro
       single.push(k);
     }
   }
-  await Promise.all([
-    ...single.map(async (k) => {
-      const { value } = await http.json<ConsulEntry[]>('GET', kvPath(k));
-      const e = value?.[0] ?? null;
-      view.read.set(k, e);
-      cache.set(k, e);
-    }),
-    ...[...prefixes].map(async (p) => {
-      const { value } = await http.json<ConsulEntry[]>('GET', kvPath(p), { recurse: '' });
-      for (const e of value ?? []) view.read.set(e.Key, e);
-    }),
-  ]);
+  // one read-only /v1/txn: each key (a get-tree of it, whose other entries are dropped) and each
+  // range's covering prefix, with their version shadows
+  const trees = await readTrees(http, [...single, ...prefixes], {});
+  single.forEach((k, i) => {
+    const e = trees[i]!.find((x) => x.Key === k) ?? null;
+    view.read.set(k, e);
+    cache.set(k, e);
+  });
+  for (const tree of trees.slice(single.length)) for (const e of tree) view.read.set(e.Key, e);
   for (const k of reads.keys) if (!view.read.has(k)) view.read.set(k, null);
   return view;
 }
@@ -494,6 +555,7 @@ export async function runTxn(ctx: TxnContext, t: TxnRequest): Promise<TxnRespons
     const view = await readPhase(ctx.http, reads, ctx.cache);
     const plan = new Planner(view, ctx);
     const build = await plan.txn(t);
+    plan.finishFlags();
     const guards = plan.guards();
     plan.ops.unshift(...guards.ops);
     plan.slots.unshift(...guards.slots);
@@ -506,14 +568,14 @@ export async function runTxn(ctx: TxnContext, t: TxnRequest): Promise<TxnRespons
       return build(h.revision, h);
     }
     if (plan.ops.length > CONSUL_MAX_TXN_OPS) throw Errors.TooManyOps;
-    const body = JSON.stringify(plan.ops);
+    const body = stringifyConsulJson(plan.ops);
     if (Buffer.byteLength(body) > CONSUL_MAX_TXN_BYTES) {
       throw new EtcdError(GrpcCode.INVALID_ARGUMENT, `dcsgw: the transaction is ${Buffer.byteLength(body)} bytes in Consul's encoding, over Consul's limit of ${CONSUL_MAX_TXN_BYTES} bytes per transaction`);
     }
     const res = await ctx.http.call('PUT', '/v1/txn', {}, body);
     if (res.status === 413) throw new EtcdError(GrpcCode.INVALID_ARGUMENT, `dcsgw: Consul refused the transaction as too large: ${res.text.trim()}`);
     if (res.status !== 200 && res.status !== 409) throw consulError(res, 'PUT', '/v1/txn');
-    const answer = JSON.parse(res.text) as TxnAnswer;
+    const answer = parseConsulJson<TxnAnswer>(res.text);
     if (res.status === 200) {
       let revision = 0;
       let i = 0;
@@ -560,9 +622,3 @@ export async function runTxn(ctx: TxnContext, t: TxnRequest): Promise<TxnRespons
   }
 }
 
-/** Creates _dcsgw/revision when it is missing (transactions read it as a delimiter). */
-export async function ensureRevisionKey(http: ConsulHttp): Promise<void> {
-  const body = JSON.stringify([{ KV: { Verb: 'cas', Key: REVISION_KEY, Index: 0, Value: randomBytes(8).toString('base64') } }]);
-  const res = await http.call('PUT', '/v1/txn', {}, body);
-  if (res.status !== 200 && res.status !== 409) throw consulError(res, 'PUT', '/v1/txn');
-}

@@ -15,7 +15,8 @@
 // first revision it can watch from, as etcd tells a watcher whose history is gone.
 import { EventType, WatchFilter, type Event, type KeyValue, type WatchHandle, type WatchListener, type WatchOptions } from './backend.js';
 import type { ConsulHttp } from './consul-http.js';
-import { consulRange, coveringPrefix, inRange, keyOf, kvOf, kvPath, type ConsulEntry, type ConsulRange } from './consul-keyspace.js';
+import { consulRange, coveringPrefix, inRange, keyOf, kvOf, kvPath, parseConsulJson, RESERVED, type ConsulEntry, type ConsulRange } from './consul-keyspace.js';
+import { attachVersions, shadowsIn, versionKey } from './consul-versions.js';
 import { byKeyBytes } from './consul-range-answer.js';
 import type { WriteJournal } from './consul-write-journal.js';
 
@@ -80,7 +81,15 @@ class PrefixPoller {
     const res = await this.ctx.http.call('GET', kvPath(this.prefix), query, undefined, this.abort.signal);
     if (res.status === 404) return { entries: [], index: res.index };
     if (res.status !== 200) return undefined;
-    return { entries: JSON.parse(res.text) as ConsulEntry[], index: res.index };
+    const entries = parseConsulJson<ConsulEntry[]>(res.text);
+    // versions of the keys: their shadows, read right after (a write between shows as the shadow's + 1)
+    let shadows = entries;
+    if (!RESERVED.startsWith(this.prefix)) {
+      const got = await this.ctx.http.call('GET', kvPath(versionKey(this.prefix)), { recurse: '' }, undefined, this.abort.signal);
+      shadows = got.status === 200 ? parseConsulJson<ConsulEntry[]>(got.text) : [];
+    }
+    attachVersions(entries, shadowsIn(shadows));
+    return { entries, index: res.index };
   }
 
   /** Resolves once the first listing is in; then keeps polling until stopped. */

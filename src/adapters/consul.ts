@@ -2,9 +2,11 @@
 // model, both keyspaces of DESIGN.md ("One keyspace, two views"), on Consul's HTTP API.
 //
 // - Keys and revisions: consul-keyspace.ts (a user key is the Consul key of the same name; the
-//   system keyspace lives under "_dcsgw/sys/"; revision = Consul's index, version in Flags).
-// - Reads: GET /v1/kv (?recurse for ranges) beside a GET of a key nothing writes, whose 404 carries
-//   the whole KV table's index: the header's revision. A linearizable range is ?consistent,
+//   system keyspace lives under "_dcsgw/sys/"; revision = Consul's index, version in a shadow
+//   entry _dcsgw/ver/<key> (consul-versions.ts); Consul's Flags are the Consul face's flags
+//   (consul-flags.ts).
+// - Reads: one read-only /v1/txn (get-tree of the range and of its version shadows) beside a GET of
+//   a key nothing writes, whose 404 carries the whole KV table's index: the header's revision. A linearizable range is ?consistent,
 //   a serializable one ?stale (its header: the newest revision seen, or the entries' if newer).
 // - Writes and txns: consul-txn.ts (optimistic read, plan, one /v1/txn within Consul's caps).
 // - Watches: consul-watch.ts (blocking queries per prefix, changes computed by diff).
@@ -53,10 +55,12 @@ import type {
 } from './backend.js';
 import { EntryCache } from './consul-entry-cache.js';
 import { ConsulHttp, consulError, type ConsulBackendOptions } from './consul-http.js';
+import { metaUserRange, presentMetaRange } from './consul-flags.js';
 import { consulKeyOf, consulRange, coveringPrefix, inRange, isReserved, kvOf, kvPath, PROBE_KEY, type ConsulEntry } from './consul-keyspace.js';
 import { ConsulLeases } from './consul-leases.js';
 import { byKeyBytes, rangeAnswer } from './consul-range-answer.js';
-import { ensureRevisionKey, runTxn, type TxnContext } from './consul-txn.js';
+import { runTxn, type TxnContext } from './consul-txn.js';
+import { ensureRevisionKey, readTrees } from './consul-versions.js';
 import { ConsulWatches } from './consul-watch.js';
 import { WriteJournal } from './consul-write-journal.js';
 import { EtcdError, Errors, GrpcCode } from './errors.js';
@@ -154,7 +158,7 @@ export class ConsulBackend implements Backend {
 
   async range(req: RangeRequest): Promise<RangeResponse> {
     // a read pinned at a revision is never ?stale: a lagging follower could answer from before it
-    const mode = req.serializable ? (req.revision > 0 ? {} : { stale: '' }) : { consistent: '' };
+    const mode: Record<string, string> = req.serializable ? (req.revision > 0 ? {} : { stale: '' }) : { consistent: '' };
     const cr = consulRange(req.keyspace, req.key, req.rangeEnd);
     let key: string | undefined;
     if (cr.single) {
@@ -164,20 +168,23 @@ export class ConsulBackend implements Backend {
         key = undefined; // a key Consul cannot hold, or dcsgw's own: nothing is there
       }
     }
-    const path = cr.single ? (key === undefined ? undefined : kvPath(key)) : kvPath(coveringPrefix(cr));
+    const prefix = cr.single ? key : coveringPrefix(cr);
+    // the Consul face's kv/<key> records show the user keys' Flags: those keys are read alongside
+    const users = metaUserRange(cr, key);
+    const prefixes = prefix === undefined ? [] : [prefix];
+    if (users) prefixes.push(users.prefix);
     // a serializable read may be stale (etcd's own are): its header is the newest revision this
     // process has seen, so it costs one request instead of two
-    const [header, listed] = await Promise.all([
-      req.serializable ? Promise.resolve(this.lastHeader) : this.probe(true),
-      path === undefined ? Promise.resolve({ value: [] as ConsulEntry[], index: 0 }) : this.http.json<ConsulEntry[]>('GET', path, cr.single ? mode : { ...mode, recurse: '' }),
-    ]);
-    const entries = (listed.value ?? []).filter((e) => inRange(Buffer.from(e.Key, 'utf8'), cr)).sort((a, b) => byKeyBytes(a.Key, b.Key));
-    const revision = Math.max(header.revision, listed.index);
+    const [header, trees] = await Promise.all([req.serializable ? Promise.resolve(this.lastHeader) : this.probe(true), readTrees(this.http, prefixes, mode)]);
+    let entries = (trees[0] ?? []).filter((e) => inRange(Buffer.from(e.Key, 'utf8'), cr));
+    if (users) entries = presentMetaRange(entries, trees[1] ?? [], users.range);
+    entries.sort((a, b) => byKeyBytes(a.Key, b.Key));
+    const revision = Math.max(header.revision, ...entries.map((e) => e.ModifyIndex));
     this.seen(revision);
     const h = { ...header, revision };
     if (req.revision > 0 && req.revision !== revision) {
       if (req.revision > revision) throw Errors.FutureRev;
-      await this.checkUnchangedSince(req.revision, cr.single, entries, cr.single ? key : coveringPrefix(cr), listed.index);
+      await this.checkUnchangedSince(req.revision, cr.single, entries, prefix);
     }
     await this.leasesOf.learnSessionsOf(entries);
     const leaseOf = (s: string) => this.leasesOf.leaseOfSession(s);
@@ -189,15 +196,12 @@ export class ConsulBackend implements Backend {
    * every entry's ModifyIndex, and Consul's list index (which counts deletions while their
    * tombstones are kept) are at or below it. Otherwise the history is gone: etcd's compacted error.
    */
-  private async checkUnchangedSince(revision: number, single: boolean, entries: ConsulEntry[], prefix: string | undefined, listIndex: number): Promise<void> {
+  private async checkUnchangedSince(revision: number, single: boolean, entries: ConsulEntry[], prefix: string | undefined): Promise<void> {
     if (entries.some((e) => e.ModifyIndex > revision)) throw Errors.Compacted;
     if (!this.isRecent(revision)) throw Errors.Compacted;
     if (single && entries.length === 1) return;
-    let index = listIndex;
-    if (single) {
-      if (prefix === undefined) return;
-      index = (await this.http.call('GET', kvPath(prefix), { keys: '' })).index;
-    }
+    if (prefix === undefined) return;
+    const index = (await this.http.call('GET', kvPath(prefix), { keys: '' })).index;
     if (index > revision) throw Errors.Compacted;
   }
 
