@@ -58,7 +58,7 @@ describe.skipIf(skip)('nemesis against 3 server + 2 client Consul agents', () =>
       log(`cluster up; seed ${SEED}; faults ${FAULTS.join(',')}; workload >= ${SECONDS} s`);
 
       const recorder = new HistoryRecorder<ConsulKvInput, ConsulKvOutput>(isDefinite);
-      const kvStats: KvClientStats = { ledgerAcked: [], ledgerUnknown: 0 };
+      const kvStats: KvClientStats = { ledgerAcked: [], ledgerUnknown: 0, byEndpoint: new Map() };
       const lockLog = newLockLog();
       const registrars: RegistrarLog[] = cluster.clients.map((c) => ({ node: c.name, intents: new Map(), registers: 0, deregisters: 0, failed: 0 }));
       const urls = cluster.all.map((a) => a.url);
@@ -128,11 +128,20 @@ describe.skipIf(skip)('nemesis against 3 server + 2 client Consul agents', () =>
       }
       const convergeMs = performance.now() - convergeStart;
 
+      // throughput over time (acknowledged KV operations per 5 s window), to see what each fault cost
+      const windows: number[] = [];
+      for (const o of history) {
+        if (o.output === undefined || o.clientId === 'final') continue;
+        const w = Math.floor((o.return - t0) / 5_000);
+        if (w >= 0) windows[w] = (windows[w] ?? 0) + 1;
+      }
+      const endpoints = [...kvStats.byEndpoint].map(([url, e]) => `${url.replace('http://', '').replace(':8500', '')} ${e.answered} ok/${e.failed} failed mean ${(e.totalMs / Math.max(1, e.answered + e.failed)).toFixed(1)} max ${e.maxMs.toFixed(0)} ms`);
       const summary = [
         `consul nemesis seed=${SEED} (replay: NEMESIS_SEED=${SEED} NEMESIS_SECONDS=${SECONDS}): workload ${workloadSeconds.toFixed(1)} s`,
         `faults (${faults.length}): ${faults.map((f) => `${f.kind} ${f.agent}${f.newLeader ? `->${f.newLeader} leads` : ''}${f.applied === false ? ' (hook refused)' : ''} ${f.heldMs}ms`).join('; ')}; partition hook ${JSON.stringify(cluster.partitionStats)}`,
         `kv: ${counts.total} ops recorded (${counts.acknowledged} acknowledged, ${counts.unknown} unknown outcome, ${counts.dropped} failed reads dropped) by kind ${JSON.stringify(byKind)}; ledger writes ${kvStats.ledgerAcked.length} acknowledged, ${kvStats.ledgerUnknown} unknown`,
         `kv: linearizable ${check.ok}${check.timedOut ? ' (checker timed out)' : ''} (${check.partitions} keys, ${check.steps} steps, ${checkMs.toFixed(0)} ms); lost acknowledged writes ${lost.length}`,
+        `kv: acknowledged per 5 s window [${Array.from(windows, (n) => n ?? 0).join(' ')}]; by agent: ${endpoints.join('; ')}`,
         describeLockReport(lockReport, lockLog),
         `services: ${registrars.map((r) => `${r.node} ${r.registers} registers, ${r.deregisters} deregisters, ${r.failed} failed`).join('; ')}; agents hold ${[...held].map(([n, l]) => `${n}:${l.length}`).join(' ')}; catalog converged ${catalogConverged} in ${convergeMs.toFixed(0)} ms; problems ${serviceProblems.length}`,
       ].join('\n');

@@ -18,6 +18,8 @@ export interface LedgerWrite {
 export interface KvClientStats {
   ledgerAcked: LedgerWrite[];
   ledgerUnknown: number;
+  /** Per agent URL: operations answered, failed, and their total / largest latency (ms). */
+  byEndpoint: Map<string, { answered: number; failed: number; totalMs: number; maxMs: number }>;
 }
 
 export async function runKvClient(
@@ -37,6 +39,7 @@ export async function runKvClient(
     const key = rng.pick(keys);
     const roll = rng.next();
     let failed = false;
+    const started = performance.now();
     if (roll < 0.4) {
       const out = await recorder.record(
         id,
@@ -73,6 +76,13 @@ export async function runKvClient(
         failed = true;
       }
     }
+    const took = performance.now() - started;
+    const e = stats.byEndpoint.get(base) ?? { answered: 0, failed: 0, totalMs: 0, maxMs: 0 };
+    if (failed) e.failed++;
+    else e.answered++;
+    e.totalMs += took;
+    e.maxMs = Math.max(e.maxMs, took);
+    stats.byEndpoint.set(base, e);
     if (failed) {
       // that agent is down, paused or without a leader: try the next one after a pause
       at = (at + 1) % endpoints.length;
