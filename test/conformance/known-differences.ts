@@ -11,3 +11,7 @@ export const knownDifferences: Record<string, string> = {
 /** The same for the 3-member cluster scenarios (cluster.test.ts, scenarios/cluster3.ts). */
 export const knownClusterDifferences: Record<string, string> = {
 };
+
+/** tls-auth.test.ts, per configuration (its name): differences with TLS and auth on 3-member clusters. */
+export const knownTlsAuthDifferences: Record<string, Record<string, string>> = {
+};
