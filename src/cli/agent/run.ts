@@ -446,7 +446,6 @@ export async function startAgent(argv: readonly string[], hooks: AgentHooks = {}
   return running;
 }
 
-const GO_SIGNAL_NAME: Partial<Record<NodeJS.Signals, string>> = { SIGINT: 'interrupt', SIGTERM: 'terminated', SIGHUP: 'hangup' };
 
 /** The whole `dcsgw agent` command: runs until a signal stops it; resolves with the exit code. */
 export async function runAgent(argv: readonly string[]): Promise<number> {
