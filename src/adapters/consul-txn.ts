@@ -371,7 +371,12 @@ class Planner {
       const k = readableKey(d.keyspace, d.key);
       const prev = k === undefined ? null : this.view.get(k);
       if (k !== undefined && prev) deleteExact(k, prev);
-      else if (k !== undefined) this.guard(k);
+      else if (k !== undefined) {
+        this.guard(k);
+        // a kv/<key> record shown from the key's Flags alone (consul-flags.ts): deleting it clears them
+        const metaOf = userKeyOfMeta(k);
+        if (metaOf !== undefined) this.setFlags(metaOf, '0');
+      }
     } else {
       const keys = this.view.keysIn(cr);
       if (keys.length > 0) {

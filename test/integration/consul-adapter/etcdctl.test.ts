@@ -41,7 +41,7 @@ describe.skipIf(skipUnlessBinaries('etcdctl') || !hasDcsgwBuild())('dcsgw --back
     await stopAllProcesses();
   });
 
-  it('put / get / del: the etcd key is the Consul key, revisions are Consul indexes, version is kept in Flags', async () => {
+  it('put / get / del: the etcd key is the Consul key, revisions are Consul indexes, version is kept beside it (Flags stay free)', async () => {
     expect((await ctl(['put', 'foo', 'bar'])).stdout).toBe('OK\n');
     expect((await ctl(['put', 'foo', 'baz', '--prev-kv'])).stdout).toBe('OK\nfoo\nbar\n');
     const got = JSON.parse((await ctl(['get', 'foo', '-w', 'json'])).stdout) as { header: { revision: number }; kvs: Array<{ create_revision: number; mod_revision: number; version: number; value: string }> };
@@ -49,7 +49,10 @@ describe.skipIf(skipUnlessBinaries('etcdctl') || !hasDcsgwBuild())('dcsgw --back
     expect(kv.version).toBe(2);
     expect(Buffer.from(kv.value, 'base64').toString()).toBe('baz');
     const entry = await consulKv('foo');
-    expect(entry).toMatchObject({ Key: 'foo', Value: Buffer.from('baz').toString('base64'), Flags: 2, CreateIndex: kv.create_revision, ModifyIndex: kv.mod_revision });
+    expect(entry).toMatchObject({ Key: 'foo', Value: Buffer.from('baz').toString('base64'), Flags: 0, CreateIndex: kv.create_revision, ModifyIndex: kv.mod_revision });
+    // the version, in dcsgw's shadow entry written in the same Consul transaction as the key
+    const shadow = await consulKv('_dcsgw/ver/foo');
+    expect(shadow).toMatchObject({ Value: Buffer.from('2').toString('base64'), ModifyIndex: kv.mod_revision });
     expect(got.header.revision).toBeGreaterThanOrEqual(kv.mod_revision);
     // dcsgw's own records under _dcsgw/ are not part of the etcd view
     const keys = (await ctl(['get', '', '--from-key', '--keys-only'])).stdout.split('\n').filter(Boolean);
@@ -140,7 +143,46 @@ describe.skipIf(skipUnlessBinaries('etcdctl') || !hasDcsgwBuild())('dcsgw --back
     expect(read[0]).toMatchObject({ Key: 'app/cfg', Flags: 42, Value: Buffer.from('hello').toString('base64') });
     expect((await ctl(['get', 'app/cfg'])).stdout).toBe('app/cfg\nhello\n');
     // on the cluster: the user key, and its Consul metadata under dcsgw's system prefix
-    expect((await consulKv('app/cfg'))?.ModifyIndex).toBe(read[0]!.ModifyIndex);
-    expect(await consulKv('_dcsgw/sys/kv/app/cfg')).toBeDefined();
+    expect(await consulKv('app/cfg')).toMatchObject({ ModifyIndex: read[0]!.ModifyIndex, Flags: 42 });
+  });
+
+  /** The Flags of a key as a plain Consul client of `url` reads them, every digit (uint64). */
+  const rawFlags = async (url: string, key: string): Promise<string | undefined> => {
+    const res = await fetch(`${url}/v1/kv/${key}`);
+    return res.status === 404 ? undefined : /"Flags":\s*(\d+)/.exec(await res.text())?.[1];
+  };
+
+  it("Consul flags are the backing Consul's own Flags: set through dcsgw's Consul face, by a plain Consul client, kept by etcd writes", async () => {
+    // through the gateway's Consul face: what the backing Consul holds in Flags, every digit of a uint64
+    const lockFlag = '3304740253564472344'; // 0x2ddccbc058a50c18, consul lock's
+    expect(await (await fetch(`${faceUrl}/v1/kv/fl/lock?flags=${lockFlag}`, { method: 'PUT', body: 'holder' })).text()).toMatch(/^true/);
+    expect(await rawFlags(backing.url, 'fl/lock')).toBe(lockFlag);
+    expect(await rawFlags(faceUrl, 'fl/lock')).toBe(lockFlag);
+    // the metadata record keeps no second copy of them
+    const record = await consulKv('_dcsgw/sys/kv/fl/lock');
+    if (record?.Value) expect(Buffer.from(record.Value, 'base64').toString()).not.toContain(lockFlag);
+    // set directly on the backing Consul: seen through the gateway's face (single key and listing), version 1 for etcd
+    expect(await (await fetch(`${backing.url}/v1/kv/fl/plain?flags=77`, { method: 'PUT', body: 'theirs' })).text()).toMatch(/^true/);
+    expect(await rawFlags(faceUrl, 'fl/plain')).toBe('77');
+    const listed = (await (await fetch(`${faceUrl}/v1/kv/fl/?recurse`)).json()) as Entry[];
+    expect(listed.map((e) => [e.Key, e.Flags])).toEqual([
+      ['fl/lock', Number(lockFlag)],
+      ['fl/plain', 77],
+    ]);
+    const got = JSON.parse((await ctl(['get', 'fl/plain', '-w', 'json'])).stdout) as { kvs: Array<{ version: number }> };
+    expect(got.kvs[0]!.version).toBe(1);
+    // an etcd write keeps the key's Consul flags (as on dcsgw's own store); the version counts on
+    await ctl(['put', 'fl/plain', 'mine']);
+    expect(await rawFlags(backing.url, 'fl/plain')).toBe('77');
+    const after = JSON.parse((await ctl(['get', 'fl/plain', '-w', 'json'])).stdout) as { kvs: Array<{ version: number }> };
+    expect(after.kvs[0]!.version).toBe(2);
+    // a Consul-face PUT without ?flags sets them to 0, as Consul does
+    await fetch(`${faceUrl}/v1/kv/fl/plain`, { method: 'PUT', body: 'again' });
+    expect(await rawFlags(backing.url, 'fl/plain')).toBe('0');
+    expect(await rawFlags(faceUrl, 'fl/plain')).toBe('0');
+    // changed again on the backing Consul (a CAS by a plain client): the face sees the new flags
+    const idx = (await consulKv('fl/plain'))!.ModifyIndex;
+    expect(await (await fetch(`${backing.url}/v1/kv/fl/plain?flags=9&cas=${idx}`, { method: 'PUT', body: 'again' })).text()).toMatch(/^true/);
+    expect(await rawFlags(faceUrl, 'fl/plain')).toBe('9');
   });
 });

@@ -10,19 +10,25 @@ import type { ConsulEntry } from '../../../src/adapters/consul-keyspace.js';
 import { ConsulWatches } from '../../../src/adapters/consul-watch.js';
 import { WriteJournal } from '../../../src/adapters/consul-write-journal.js';
 
-const entry = (Key: string, value: string, CreateIndex: number, ModifyIndex: number, Flags: number): ConsulEntry => ({
+/** An entry as this process's own writes record it (with the version it gave the key). */
+const entry = (Key: string, value: string, CreateIndex: number, ModifyIndex: number, Version: number): ConsulEntry => ({
   Key,
   Value: Buffer.from(value).toString('base64'),
-  Flags,
+  Flags: '0',
   CreateIndex,
   ModifyIndex,
   LockIndex: 0,
+  Version,
 });
 
-/** A Consul agent that answers the listing, then one blocking answer, then blocks until aborted. */
+/**
+ * A Consul agent that answers the listing, then one blocking answer, then blocks until aborted;
+ * the version shadows (_dcsgw/ver/...) read after each answer are absent.
+ */
 function scriptedConsul(answers: Array<{ index: number; entries: ConsulEntry[] }>): ConsulHttp {
   let n = 0;
-  const call = (_m: string, _p: string, _q: unknown, _b: unknown, signal?: AbortSignal): Promise<ConsulAnswer> => {
+  const call = (_m: string, path: string, _q: unknown, _b: unknown, signal?: AbortSignal): Promise<ConsulAnswer> => {
+    if (path.includes('/_dcsgw/ver/')) return Promise.resolve({ status: 404, index: 1, text: '', bytes: Buffer.alloc(0) });
     const a = answers[n++];
     if (!a) return new Promise((_, reject) => signal?.addEventListener('abort', () => reject(new Error('aborted'))));
     const text = JSON.stringify(a.entries);
@@ -39,7 +45,7 @@ describe('Consul adapter watches: own writes from the journal, other changes fro
     const v2 = entry('app/k', 'v2', 5, 6, 2);
     const v3 = entry('app/k', 'v3', 5, 7, 3);
     const v4 = entry('app/k', 'v4', 5, 8, 4);
-    const foreign = entry('app/other', 'theirs', 9, 9, 0);
+    const foreign = entry('app/other', 'theirs', 9, 9, 1);
     const http = scriptedConsul([
       { index: 5, entries: [gone, v1] },
       { index: 10, entries: [v4, foreign] },
