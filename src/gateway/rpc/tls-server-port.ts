@@ -35,9 +35,10 @@ export function createTlsTerminator(tls: ServerPortTls, onSecure: (socket: TLSSo
   tls.onReload(() => server.setSecureContext(tls.serverOptions()));
   return {
     accept(socket, head) {
+      // the TLS layer takes the socket's buffered bytes and reads on by itself: resuming the paused
+      // socket here would hand the next records to the plain stream instead
       socket.unshift(head);
       server.emit('connection', socket);
-      socket.resume();
     },
   };
 }

@@ -105,7 +105,7 @@ export async function keepIssuedCertificate(opts: KeeperOptions): Promise<() => 
         if (stopped) throw err;
         opts.log('warn', 'auto_encrypt: retrying to obtain the agent certificate from the servers', { error: (err as Error).message });
         await new Promise((r) => setTimeout(r, wait).unref());
-        wait = Math.min(10_000, wait * 2);
+        wait = Math.min(3000, wait * 2);
       }
     }
   };
