@@ -3,15 +3,16 @@
 // each):
 //   kill-leader / kill-follower: SIGKILL that server, restart it from its data dir;
 //   kill-client: SIGKILL a client agent, restart it (its services come back from its data dir);
-//   pause-server: SIGSTOP a server past the ~5 s failure detection, then SIGCONT;
+//   pause-server / pause-client: SIGSTOP the agent past the ~5 s failure detection (its node's
+//     sessions are invalidated: a lock holder homed there loses the lock), then SIGCONT;
 //   partition-server: cut raft traffic between one server and the other two (the store's peer
 //     fault hook, reached through port 8300), then heal.
 import { sleep } from '../../support/index.js';
 import type { Random } from '../nemesis/random.js';
 import type { ConsulNemesisCluster, NemesisAgent } from './cluster.js';
 
-export type ConsulFaultKind = 'kill-leader' | 'kill-follower' | 'kill-client' | 'pause-server' | 'partition-server';
-export const ALL_CONSUL_FAULTS: ConsulFaultKind[] = ['kill-leader', 'kill-follower', 'kill-client', 'pause-server', 'partition-server'];
+export type ConsulFaultKind = 'kill-leader' | 'kill-follower' | 'kill-client' | 'pause-server' | 'pause-client' | 'partition-server';
+export const ALL_CONSUL_FAULTS: ConsulFaultKind[] = ['kill-leader', 'kill-follower', 'kill-client', 'pause-server', 'pause-client', 'partition-server'];
 
 export interface ConsulFaultRecord {
   kind: ConsulFaultKind;
@@ -38,12 +39,12 @@ export async function runConsulNemesis(
     const kind = round.shift()!;
     const leader = await cluster.leader();
     let target: NemesisAgent;
-    if (kind === 'kill-client') target = rng.pick(cluster.clients);
+    if (kind === 'kill-client' || kind === 'pause-client') target = rng.pick(cluster.clients);
     else if (kind === 'kill-leader') target = leader ?? rng.pick(cluster.servers);
     else if (kind === 'kill-follower') target = rng.pick(cluster.servers.filter((s) => s !== leader));
     else target = rng.pick(cluster.servers);
     const isLeader = target === leader;
-    const heldMs = Math.round(kind === 'pause-server' ? rng.between(6_500, 8_000) : rng.between(1_500, 3_000));
+    const heldMs = Math.round(kind === 'pause-server' || kind === 'pause-client' ? rng.between(6_500, 8_000) : rng.between(1_500, 3_000));
     log(`nemesis: ${kind} ${target.name}${isLeader ? ' (leader)' : ''} for ${heldMs} ms`);
     const record: ConsulFaultRecord = { kind, agent: target.name, heldMs };
     const observeLeader = async (): Promise<void> => {
@@ -61,6 +62,7 @@ export async function runConsulNemesis(
         await cluster.restart(target);
         break;
       case 'pause-server':
+      case 'pause-client':
         cluster.pause(target);
         await sleep(heldMs);
         await observeLeader();
