@@ -2,13 +2,14 @@
 // 127.0.5.x with Consul's default ports; Consul HTTP clients through both client agents and the
 // servers doing KV reads / writes / ?cas= writes, session locks and service registrations, while a
 // nemesis kills -9 and restarts servers (the leader and a follower) and client agents, freezes a
-// server past the failure timeout and partitions one server's raft traffic. Then everything heals
+// server and a client agent past the failure timeout and partitions one server's raft traffic. Then everything heals
 // and: the KV history must be linearizable (consul-kv model over ModifyIndex), no acknowledged
 // write lost, no two lock holders at once by the store's own word (fencing by ModifyIndex /
 // Session), and the catalog equal to what the client agents hold.
 //   NEMESIS_SECONDS=300    workload length (default 20 s; the fault round always completes)
 //   NEMESIS_SEED=<n>       replay a run's choices
-//   NEMESIS_FAULTS=kill-leader,pause-server   only these fault kinds (default all)
+//   NEMESIS_FAULTS=kill-leader,pause-server   only these fault kinds (default all six)
+//   DCSGW_BIN=<entry script>  run the agents from another build copy
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, test } from 'vitest';
