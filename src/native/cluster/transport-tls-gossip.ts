@@ -23,7 +23,7 @@ export function decodeGossipKey(text: string): Buffer {
     throw new GossipKeyError(`encrypt has invalid key: illegal base64 data at input byte ${Math.max(0, trimmed.search(/[^A-Za-z0-9+/=]/))}`);
   }
   const key = Buffer.from(trimmed, 'base64');
-  if (![16, 24, 32].includes(key.length)) throw new GossipKeyError(`encrypt has invalid key: key size must be 16, 24 or 32 bytes, got ${key.length}`);
+  if (![16, 24, 32].includes(key.length)) throw new GossipKeyError('encrypt has invalid key: key size must be 16, 24 or 32 bytes');
   return key;
 }
 
