@@ -14,6 +14,7 @@ import { connect as tlsConnect } from 'node:tls';
 import { X509Certificate } from 'node:crypto';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createRemoteBackend } from '../../../src/adapters/remote.js';
+import { rangeRequest } from '../../../src/adapters/requests.js';
 import { allocatePorts, repoRoot, spawnManaged, stopAllProcesses, waitFor, type ManagedProcess } from '../../support/index.js';
 
 const bin = process.env.DCSGW_BIN ?? join(repoRoot(), 'bin', 'dcsgw');
@@ -122,11 +123,11 @@ describe.skipIf(!tshark || !existsSync(join(repoRoot(), 'dist')))('agents encryp
       connectWaitMs: 3000,
       dial: (host, port) => tlsConnect({ host, port, ca: readFileSync(ca), checkServerIdentity: () => undefined }),
     });
-    await expect(stranger.range({ key: Buffer.from(kvKey) } as never)).rejects.toThrow(/no certificate signed by the CA/);
+    await expect(stranger.range(rangeRequest(Buffer.from(kvKey)))).rejects.toThrow(/no certificate signed by the CA/);
     await stranger.close();
     // plaintext is refused outright (after the capture: its own preface is plaintext)
     const plain = createRemoteBackend({ servers: [`127.0.6.2:${serverPort}`], connectWaitMs: 1500, callTimeoutMs: 3000 });
-    await expect(plain.range({ key: Buffer.from(kvKey) } as never)).rejects.toThrow();
+    await expect(plain.range(rangeRequest(Buffer.from(kvKey)))).rejects.toThrow();
     await plain.close();
 
     // rotation: a new server certificate in place of server 1's, picked up on SIGHUP
