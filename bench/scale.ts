@@ -2,14 +2,19 @@
 // operations timed on both (issue 10, item 3). Usage:
 //   npm run bench:scale -- [--keys 1000000] [--big-keys 100000] [--value 256] [--big-value 10240]
 // Every phase prints a progress line; the table at the end is dcsgw/etcd ratios (Markdown).
+// `--store-only`: no servers; the MVCC store in this process, its event loop watched with
+// perf_hooks.monitorEventLoopDelay while it compacts (apply + background removal) and defragments.
 // "Max stall" is the longest answer to a 1-key Range probed every 20 ms during the phase: what a
 // client sees of an event loop (or a bbolt lock) held up, measured the same way for both servers.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { closeSync, existsSync, mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { pino } from 'pino';
 import { join } from 'node:path';
 import { putRequest, rangeRequest } from '../src/adapters/requests.js';
 import { fastPutRequest, fastRangeRequest } from '../src/gateway/etcd/codec/fast-kv.js';
+import { openMvccStore } from '../src/native/mvcc/index.js';
 import { H2GrpcConnection } from './h2-grpc-client.js';
 import { repoRoot } from './servers.js';
 
@@ -361,7 +366,59 @@ function printTable(rows: Row[]): void {
   }
 }
 
-main().catch((err: unknown) => {
+/** The store alone: N keys written twice, then compaction and defragmentation under monitorEventLoopDelay. */
+async function storeOnly(): Promise<void> {
+  const dir = mkdtempSync(join(tmpdir(), 'dcsgw-scale-store-'));
+  const store = openMvccStore({ dir, quotaBackendBytes: -1, minLeaseTtl: 2, logger: pino({ level: 'silent' }) });
+  let index = 0;
+  const value = Buffer.alloc(VALUE, 'v');
+  try {
+    const t0 = performance.now();
+    for (let round = 0; round < 2; round++) {
+      for (let i = 0; i < KEYS; i += 1000) {
+        const batch = [];
+        for (let j = i; j < Math.min(KEYS, i + 1000); j++) batch.push({ index: ++index, term: 1, command: { kind: 'put' as const, req: putRequest(key('s/', j), value) } });
+        store.applyBatch(batch);
+        if (i % 100_000 === 0) log(`store: round ${round + 1}, ${i}/${KEYS} keys`);
+      }
+    }
+    log(`store: ${2 * KEYS} puts applied in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+    const phase = async (name: string, fn: () => Promise<void>) => {
+      const h = monitorEventLoopDelay({ resolution: 10 });
+      h.enable();
+      const p0 = performance.now();
+      await fn();
+      const ms = performance.now() - p0;
+      h.disable();
+      console.log(`| ${name} at ${KEYS} keys | ${ms.toFixed(0)} ms | ${(h.max / 1e6).toFixed(1)} ms |`);
+    };
+    console.log('');
+    console.log('| store phase | time | longest event-loop stall |');
+    console.log('|---|---|---|');
+    // The machine's own noise: the same heap, nothing to do (other processes, GC of the loaded index).
+    await phase('idle baseline (4 s, same heap)', () => new Promise((r) => setTimeout(r, 4000)));
+    const rev = store.currentRevision();
+    let applyMs = 0;
+    await phase('compaction (apply, then background removal to the end)', async () => {
+      const a0 = performance.now();
+      const [r] = store.applyBatch([{ index: ++index, term: 1, command: { kind: 'compaction', req: { revision: rev, physical: true } } }]);
+      applyMs = performance.now() - a0;
+      if (!r!.ok) throw r!.error;
+      await store.waitPhysicalCompaction(rev);
+    });
+    console.log(`| compaction apply alone | ${applyMs.toFixed(1)} ms | |`);
+    const st = store.compactionSteps();
+    console.log(`| background compaction: ${st.steps} steps of 1000 keys, the longest | ${st.longestStepMs.toFixed(1)} ms | |`);
+    const before = store.dbSize();
+    await phase('defragmentation', () => store.defragment());
+    console.log(`| db file before / after defragmentation | ${(before / 1048576).toFixed(0)} / ${(store.dbSize() / 1048576).toFixed(0)} MiB | |`);
+  } finally {
+    store.close();
+    setTimeout(() => rmSync(dir, { recursive: true, force: true }), 500).unref();
+  }
+}
+
+(process.argv.includes('--store-only') ? storeOnly() : main()).catch((err: unknown) => {
   console.error(err);
   process.exitCode = 1;
 });

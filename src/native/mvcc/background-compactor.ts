@@ -30,6 +30,9 @@ export class BackgroundCompactor {
   private scheduled: ReturnType<typeof setImmediate> | undefined;
   private paused = 0;
   private stopped = false;
+  /** The longest step so far, in ms, and how many steps ran (a step must stay far below an event-loop stall budget). */
+  longestStepMs = 0;
+  stepCount = 0;
   private readonly waiters: { rev: number; resolve: () => void; reject: (err: Error) => void }[] = [];
 
   constructor(
@@ -104,8 +107,11 @@ export class BackgroundCompactor {
     if (this.stopped || this.paused > 0 || this.target <= this.done) return;
     const target = this.target;
     let next: CompactionCursor | undefined;
+    const t0 = performance.now();
     try {
       next = this.steps.step(target, this.cursor, this.batchLimit);
+      this.stepCount++;
+      this.longestStepMs = Math.max(this.longestStepMs, performance.now() - t0);
     } catch (err) {
       // The step's transaction was rolled back: try the same keys again on a later turn.
       this.steps.onError(err);

@@ -781,6 +781,11 @@ export class MvccStore implements StateMachine {
     return out;
   }
 
+  /** The background compactor's step count and longest step (ms): for benchmarks and diagnostics. */
+  compactionSteps(): { steps: number; longestStepMs: number } {
+    return { steps: this.compactor.stepCount, longestStepMs: this.compactor.longestStepMs };
+  }
+
   /** Resolves once the revisions superseded at `rev` are physically gone (`compaction --physical`). */
   waitPhysicalCompaction(rev: number): Promise<void> {
     return this.compactor.waitFor(rev);
