@@ -3,7 +3,8 @@
 // genuine Consul the flags belong in the entry's own Flags field, where every Consul client
 // (`consul kv get -detailed`, `consul kv export`, consul lock) reads and writes them. So here:
 //   - writing a kv/<key> record stores it without its flags ("f") and puts them into <key>'s Flags
-//     in the same /v1/txn (deleting the record clears them);
+//     in the same /v1/txn (deleting the record clears them); a record that held nothing but flags
+//     is not stored at all (an older one is deleted): the Flags say it all;
 //   - reading kv/<key> records shows each with <key>'s current Flags, and shows one (with no Consul
 //     indexes: create and mod revision 0, as if absent to a compare) for a key that has Flags but no
 //     record, e.g. one a plain Consul client wrote with ?flags=.
@@ -34,13 +35,17 @@ function decode(value: string | null | Buffer): StoredMeta | undefined {
   }
 }
 
-/** A record as written: what is stored (no flags) and the flags for the user key's Flags. */
-export function splitFlags(record: Buffer): { stored: Buffer; flags: string } {
+/**
+ * A record as written: what is stored (no flags), the flags for the user key's Flags, and whether
+ * nothing but the flags (and the generation they belong to) was in it: then no record is kept.
+ */
+export function splitFlags(record: Buffer): { stored: Buffer; flags: string; flagsOnly: boolean } {
   const s = decode(record);
-  if (!s) return { stored: record, flags: '0' };
+  if (!s) return { stored: record, flags: '0', flagsOnly: false };
   const flags = typeof s.f === 'string' && /^\d+$/.test(s.f) ? BigInt(s.f).toString() : '0';
   delete s.f;
-  return { stored: Buffer.from(JSON.stringify(s)), flags };
+  const flagsOnly = Object.keys(s).every((k) => k === 'g') && typeof s.g === 'number' && s.g >= 0;
+  return { stored: Buffer.from(JSON.stringify(s)), flags, flagsOnly };
 }
 
 /**

@@ -316,6 +316,18 @@ class Planner {
     if (metaOf !== undefined) {
       const split = splitFlags(value);
       stored = split.stored;
+      if (split.flagsOnly && p.lease === 0n && !p.ignoreLease) {
+        // nothing to keep beside the key's own Flags: no record (an older one goes)
+        if (prev) {
+          this.emit({ Verb: 'delete', Key: k }, { kind: 'none' });
+          if (versionOf(prev) > 1) this.emit({ Verb: 'delete', Key: versionKey(k) }, { kind: 'none' });
+          this.view.overlay.set(k, null);
+          this.needsRevision = true;
+        }
+        this.setFlags(metaOf, split.flags);
+        const leaseOfPrev = (s: string) => this.ctx.leases.leaseOfSession(s);
+        return (_rev, h) => ({ responsePut: { header: h, ...(p.prevKv && prev ? { prevKv: kvOf(prev, p.keyspace, leaseOfPrev) } : {}) } });
+      }
       this.setFlags(metaOf, split.flags);
     }
     const flags = this.pendingFlags.get(k) ?? prev?.Flags ?? '0';
