@@ -80,11 +80,12 @@ export interface RunningClientAgent {
 
 export type ClientAgentHooks = AgentProcessHooks;
 
-function urlHost(host: string): string {
+export function urlHost(host: string): string {
   return host.includes(':') ? `[${host}]` : host;
 }
 
-function definitionsOf(cfg: AgentRuntimeConfig): AgentDefinitions {
+/** The configuration files' services and checks, decoded by the agent's own definition parser. */
+export function definitionsOf(cfg: AgentRuntimeConfig): AgentDefinitions {
   return { services: cfg.services.map((s) => parseServiceDefinition(s)), checks: cfg.checks.map((c) => parseCheckDefinition(c)) };
 }
 
@@ -203,9 +204,11 @@ async function joinAsClient(cfg: AgentRuntimeConfig, self: SerfMember, log: Hclo
   };
 }
 
-/** The parsed command line, or the exit code after Consul's output for help and flag errors. */
-function parseOrExit(argv: readonly string[]): ParsedAgentFlags | number {
-  if (argv.some((a) => a === '-h' || a === '-help' || a === '--help')) {
+/** The parsed command line, or the exit code after Consul's output for help and flag errors (server and client agents). */
+export function parseAgentCommandLine(argv: readonly string[]): ParsedAgentFlags | number {
+  // The consul CLI framework answers -h / -help / --help anywhere before "--" with the command's help.
+  const beforeDashDash = argv.includes('--') ? argv.slice(0, argv.indexOf('--')) : argv;
+  if (beforeDashDash.some((a) => a === '-h' || a === '-help' || a === '--help')) {
     print(1, agentHelpText());
     return 0;
   }
@@ -236,7 +239,7 @@ export async function startClientAgent(argvIn: readonly string[], env: NodeJS.Pr
     print(2, err.stderr);
     return err.exitCode;
   }
-  const parsed = parseOrExit(argv);
+  const parsed = parseAgentCommandLine(argv);
   if (typeof parsed === 'number') return parsed;
 
   const skipped: string[] = [];

@@ -21,16 +21,13 @@ import { setUpAgentEncryption, type AgentEncryption } from '../../native/cluster
 import { listenFormingHttp, type FormingHttp } from '../../native/cluster/forming-http.js';
 import { readMembers } from '../../native/cluster/member-record.js';
 import type { SerfMember } from '../../compat/agent/agent-self.js';
-import type { AgentDefinitions } from '../../compat/agent/agent-runtime.js';
-import { parseCheckDefinition, parseServiceDefinition } from '../../compat/agent/definitions.js';
 import { CLUSTER_VERSION, ETCD_VERSION } from '../version.js';
 import { startingBanner } from './banner.js';
 import { AgentConfigError } from './config-sources.js';
-import { AgentFlagError, AgentHelpRequested, agentHelpText, goFlagDefaults, parseAgentFlags } from './flags.js';
 import { Hclog, logFds } from './hclog.js';
 import { resolveNodeId } from './node-id.js';
 import { buildRuntimeConfig, type AgentRuntimeConfig } from './runtime-config.js';
-import { runAgentProcess, runClientAgent, selectsClientAgent } from './run-client.js';
+import { definitionsOf, parseAgentCommandLine, runAgentProcess, runClientAgent, selectsClientAgent, urlHost } from './run-client.js';
 
 /** The cluster token the agent's one-member store is created with (its IDs derive from it). */
 const AGENT_CLUSTER_TOKEN = 'dcsgw-consul-agent';
@@ -75,9 +72,6 @@ function portExplicit(merged: Record<string, unknown>, name: string): boolean {
   return v !== undefined && Number(v) !== defaults[name];
 }
 
-function urlHost(host: string): string {
-  return host.includes(':') ? `[${host}]` : host;
-}
 
 /** The agent's identity as the Consul endpoints report it. */
 function agentIdentity(cfg: AgentRuntimeConfig, nodeId: string): AgentIdentity {
@@ -100,38 +94,14 @@ export interface AgentHooks {
   onLeaveRequested?: () => void;
 }
 
-/** The configuration files' services and checks, decoded by the agent's own definition parser. */
-function definitionsOf(cfg: AgentRuntimeConfig): AgentDefinitions {
-  return { services: cfg.services.map((s) => parseServiceDefinition(s)), checks: cfg.checks.map((c) => parseCheckDefinition(c)) };
-}
 
 /**
  * Parses, configures and starts the agent. Resolves with the running agent, or with an exit code
  * when the command ends before anything runs (help, a flag or configuration error, a failed start).
  */
 export async function startAgent(argv: readonly string[], hooks: AgentHooks = {}): Promise<RunningAgent | number> {
-  // The consul CLI framework answers -h / -help / --help anywhere before "--" with the command's help.
-  const beforeDashDash = argv.includes('--') ? argv.slice(0, argv.indexOf('--')) : argv;
-  if (beforeDashDash.some((a) => a === '-h' || a === '-help' || a === '--help')) {
-    print(1, agentHelpText());
-    return 0;
-  }
-  let parsed;
-  try {
-    parsed = parseAgentFlags(argv);
-  } catch (err) {
-    if (err instanceof AgentHelpRequested) {
-      print(1, agentHelpText());
-      return 0;
-    }
-    if (err instanceof AgentFlagError) {
-      // Go's flag package prints the error and the flag list; then Consul its own line.
-      print(2, `${err.message}\n${goFlagDefaults()}`);
-      print(2, `==> error parsing flags: ${err.message}\n`);
-      return 1;
-    }
-    throw err;
-  }
+  const parsed = parseAgentCommandLine(argv);
+  if (typeof parsed === 'number') return parsed;
 
   const skippedFiles: string[] = [];
   let cfg: AgentRuntimeConfig;
