@@ -183,6 +183,9 @@ describe.skipIf(skipUnlessBinaries('etcdctl') || !hasDcsgwBuild())('dcsgw --back
     const idx = (await consulKv('fl/plain'))!.ModifyIndex;
     expect(await (await fetch(`${backing.url}/v1/kv/fl/plain?flags=9&cas=${idx}`, { method: 'PUT', body: 'again' })).text()).toMatch(/^true/);
     expect(await rawFlags(faceUrl, 'fl/plain')).toBe('9');
+    // versions: dcsgw's writes counted exactly (2: etcdctl, 3: the Consul face), the plain client's write counted once
+    const last = JSON.parse((await ctl(['get', 'fl/plain', '-w', 'json'])).stdout) as { kvs: Array<{ version: number }> };
+    expect(last.kvs[0]!.version).toBe(4);
   });
 
   it("a lock through dcsgw's Consul face keeps its session in dcsgw's record and its flags in the backing Consul's Flags", async () => {
