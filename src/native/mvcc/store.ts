@@ -99,6 +99,8 @@ const ALARMS_KEY = Buffer.from('alarms');
 /** The compact revision whose physical removal is complete (the background compactor's progress). */
 const COMPACTED_KEY = Buffer.from('compacted');
 const DEFAULT_COMPACTION_BATCH_LIMIT = 1000;
+/** A background compaction step also ends after this long (checked every 64 keys). */
+const COMPACTION_STEP_BUDGET_MS = 10;
 const EMPTY = Buffer.alloc(0);
 /** compactRev before the first compaction (etcd: compactMainRev = -1). */
 const NEVER_COMPACTED = -1;
@@ -727,7 +729,7 @@ export class MvccStore implements StateMachine {
   }
 
   /** Compacts up to `limit` keys of one keyspace from `from`; returns the first key left, or undefined at the end. */
-  private compactKeys(sp: KeyspaceState, from: string, rev: number, limit: number): { next: string | undefined; visited: number } {
+  private compactKeys(sp: KeyspaceState, from: string, rev: number, limit: number, deadline = Infinity): { next: string | undefined; visited: number } {
     const drop = (main: number, sub: number, tombstone: boolean): void => {
       const k = encodeRevKey(main, sub, tombstone);
       const v = this.kvDb.getBinaryFast(k);
@@ -738,7 +740,8 @@ export class MvccStore implements StateMachine {
     let next: string | undefined;
     let n = 0;
     sp.index.forEachFrom(from, (ks, h) => {
-      if (n >= limit) {
+      // The time budget too: a slow disk or a busy machine must not stretch one step.
+      if (n >= limit || ((n & 63) === 63 && performance.now() > deadline)) {
         next = ks;
         return false;
       }
@@ -760,13 +763,14 @@ export class MvccStore implements StateMachine {
   private compactionStep(target: number, cursor: CompactionCursor, limit: number): CompactionCursor | undefined {
     if (this.closed) return undefined;
     let out: CompactionCursor | undefined;
+    const deadline = performance.now() + COMPACTION_STEP_BUDGET_MS;
     this.kvDb.transactionSync(() => {
       const spaces = [this.user, this.sys];
       let space = cursor.space;
       let from = cursor.key;
       let left = limit;
       while (space < spaces.length) {
-        const { next, visited } = this.compactKeys(spaces[space]!, from, target, left);
+        const { next, visited } = this.compactKeys(spaces[space]!, from, target, left, deadline);
         if (next !== undefined) {
           out = { space, key: next };
           return;
