@@ -48,6 +48,8 @@ export function learnerAwareBackend(current: () => NativeBackend, voters: Remote
         }
         // every read too: a learner may not have applied the revision a voter answered with
         if (prop === 'range') return voters.range.bind(voters);
+        // a linearizable member list is a voter's answer (a learner refuses it)
+        if (prop === 'memberList') return (linearizable: boolean) => (linearizable ? voters.memberList(true) : target.memberList(false));
       }
       if (prop === 'range') return (req: Parameters<Backend['range']>[0]) => followerRange(target, req);
       const v = Reflect.get(target, prop, receiver) as unknown;
