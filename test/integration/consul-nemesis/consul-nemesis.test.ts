@@ -17,8 +17,8 @@ import { checkLinearizable, HistoryRecorder, saveHistory } from '../../support/l
 import { consulKvModel, type ConsulKvInput, type ConsulKvOutput } from '../../support/linearizability/models/consul-kv.js';
 import { hasDcsgwBuild, stopAllProcesses, waitFor } from '../../support/index.js';
 import { seededRandom } from '../nemesis/random.js';
-import { ConsulNemesisCluster } from './cluster.js';
-import { isDefinite } from './consul-http.js';
+import { ConsulNemesisCluster, type NemesisAgent } from './cluster.js';
+import { isDefinite, ok, putBool, readKey } from './consul-http.js';
 import { finalReads, lostLedgerWrites, runKvClient, type KvClientStats } from './kv-workload.js';
 import { checkLocks, describeLockReport, lockDelayBreaches } from './lock-check.js';
 import { newLockLog, runContender } from './lock-workload.js';
@@ -171,4 +171,69 @@ describe.skipIf(skip)('nemesis against 3 server + 2 client Consul agents', () =>
     },
     SECONDS * 1000 + 240_000,
   );
+
+  test('a lock holder whose agent freezes past failure detection: another contender is granted only after the invalidation plus lock-delay, the old holder fenced out', async () => {
+    await cluster.waitHealthy(90_000);
+    const [c1, c2] = cluster.clients as [NemesisAgent, NemesisAgent];
+    const s1 = cluster.servers[0]!;
+    const lockDelayMs = 2_000;
+    const key = 'nemesis/frozen-holder-lock';
+    const session = async (via: NemesisAgent): Promise<string> =>
+      (JSON.parse(await ok(via.url, 'PUT', '/v1/session/create', JSON.stringify({ LockDelay: `${lockDelayMs / 1000}s` }))) as { ID: string }).ID;
+    const old = await session(c2);
+    expect(await putBool(c2.url, `/v1/kv/${key}?acquire=${old}`, 'old')).toBe(true);
+    const before = (await readKey(s1.url, key))!;
+    expect(before.Session).toBe(old);
+    const contender = await session(c1);
+    expect(await putBool(c1.url, `/v1/kv/${key}?acquire=${contender}`, 'new')).toBe(false);
+
+    const frozenAt = performance.now();
+    cluster.pause(c2);
+    // when the servers judge c2 failed (its serfHealth critical), seen through s1
+    let criticalAfterMs: number | undefined;
+    const detection = waitFor(
+      async () => {
+        const checks = JSON.parse(await ok(s1.url, 'GET', '/v1/health/node/c2')) as Array<{ CheckID: string; Status: string }>;
+        if (checks.some((c) => c.CheckID === 'serfHealth' && c.Status === 'critical')) criticalAfterMs = performance.now() - frozenAt;
+        return criticalAfterMs !== undefined;
+      },
+      { timeoutMs: 60_000, intervalMs: 50, what: "c2's serfHealth critical" },
+    ).catch(() => undefined);
+    let refused = 0;
+    try {
+      await waitFor(
+        async () => {
+          if (await putBool(c1.url, `/v1/kv/${key}?acquire=${contender}`, 'new')) return true;
+          refused++;
+          return false;
+        },
+        { timeoutMs: 60_000, intervalMs: 50, what: 'the contender granted the frozen holder\'s lock' },
+      );
+    } finally {
+      cluster.resume(c2);
+    }
+    const grantedAfterMs = performance.now() - frozenAt;
+    await detection;
+    const after = (await readKey(s1.url, key))!;
+    const c2Health = JSON.parse(await ok(s1.url, 'GET', '/v1/health/node/c2')) as Array<{ CheckID: string; Status: string }>;
+    // the old holder wakes up: its fenced check and its release both say it has lost the lock
+    const seenByOld = await waitFor(() => readKey(c2.url, key), { timeoutMs: 30_000, what: 'c2 answering again' });
+    const releasedByOld = await putBool(c2.url, `/v1/kv/${key}?release=${old}`, 'old');
+    const oldInfo = await ok(s1.url, 'GET', `/v1/session/info/${old}`);
+    console.log(
+      `frozen holder: c2 SIGSTOPped while holding (lock-delay ${lockDelayMs} ms); contender granted after ${grantedAfterMs.toFixed(0)} ms ` +
+        `(${refused} refused attempts meanwhile); c2's serfHealth seen critical after ${criticalAfterMs?.toFixed(0)} ms, so the grant came ${criticalAfterMs === undefined ? '?' : (grantedAfterMs - criticalAfterMs).toFixed(0)} ms after failure detection; fence ModifyIndex ${before.ModifyIndex} -> ${after.ModifyIndex}, ` +
+        `LockIndex ${before.LockIndex} -> ${after.LockIndex}; c2 serfHealth ${c2Health.find((c) => c.CheckID === 'serfHealth')?.Status}; ` +
+        `old holder after waking: key's Session ${seenByOld?.Session === old ? 'still its own (!)' : 'not its own'}, release answered ${releasedByOld}, session info ${oldInfo.trim()}`,
+    );
+    expect(grantedAfterMs).toBeGreaterThanOrEqual(lockDelayMs);
+    expect(refused).toBeGreaterThan(0);
+    expect(after.Session).toBe(contender);
+    expect(after.ModifyIndex).toBeGreaterThan(before.ModifyIndex);
+    expect(after.LockIndex).toBe(before.LockIndex + 1);
+    expect(seenByOld?.Session).toBe(contender);
+    expect(releasedByOld).toBe(false);
+    expect(JSON.parse(oldInfo)).toEqual([]);
+    await ok(c1.url, 'PUT', `/v1/kv/${key}?release=${contender}`, 'new');
+  }, 180_000);
 });
