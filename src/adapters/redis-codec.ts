@@ -3,6 +3,7 @@
 // a reply tree becomes the Backend's responses, a stored record "mod:create:version:lease:value"
 // becomes a KeyValue. Sorting, revision filters and limits of a range are applied here, after the
 // script fetched at one instant what etcd's applier would fetch (etcd 3.4's Range).
+import { sortForRange, withinRevisionFilters } from './range-order.js';
 import {
   SortOrder,
   SortTarget,
@@ -130,43 +131,14 @@ export function parseRecord(key: Buffer, rec: Buffer): KeyValue {
 
 export type HeaderOf = (revision: number) => ResponseHeader;
 
-function sorter(target: SortTarget): (a: KeyValue, b: KeyValue) => number {
-  switch (target) {
-    case SortTarget.VERSION:
-      return (a, b) => a.version - b.version;
-    case SortTarget.CREATE:
-      return (a, b) => a.createRevision - b.createRevision;
-    case SortTarget.MOD:
-      return (a, b) => a.modRevision - b.modRevision;
-    case SortTarget.VALUE:
-      return (a, b) => Buffer.compare(a.value, b.value);
-    default:
-      return (a, b) => Buffer.compare(a.key, b.key);
-  }
-}
-
 /** etcd 3.4's applier Range after the fetch: revision filters, sort, limit (count is the total before both). */
 export function finishRange(req: RangeRequest, reply: Reply[], header: HeaderOf): RangeResponse {
   const revision = num(reply[1]);
   const count = num(reply[2]);
   let kvs: KeyValue[] = [];
   for (let i = 3; i < reply.length; i++) kvs.push(kvOf(reply[i] as Reply[]));
-  if (req.minModRevision !== 0 || req.maxModRevision !== 0 || req.minCreateRevision !== 0 || req.maxCreateRevision !== 0) {
-    kvs = kvs.filter(
-      (kv) =>
-        !(req.maxModRevision !== 0 && kv.modRevision > req.maxModRevision) &&
-        !(req.minModRevision !== 0 && kv.modRevision < req.minModRevision) &&
-        !(req.maxCreateRevision !== 0 && kv.createRevision > req.maxCreateRevision) &&
-        !(req.minCreateRevision !== 0 && kv.createRevision < req.minCreateRevision),
-    );
-  }
-  let order: number = req.sortOrder;
-  // etcd sorts ascending by default only when the target is not the key (its fetch is in key order)
-  if (req.sortTarget !== SortTarget.KEY && order === SortOrder.NONE) order = SortOrder.ASCEND;
-  if (order !== SortOrder.NONE) {
-    const cmp = sorter(req.sortTarget);
-    kvs.sort(order === SortOrder.DESCEND ? (a, b) => cmp(b, a) : cmp);
-  }
+  kvs = withinRevisionFilters(kvs, req);
+  sortForRange(kvs, req);
   let more = false;
   if (req.limit > 0 && kvs.length > req.limit) {
     kvs.length = req.limit;
