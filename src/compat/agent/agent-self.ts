@@ -210,7 +210,13 @@ export function debugConfig(id: SelfIdentity, runtime: AgentRuntime | undefined)
 }
 
 /** The Stats sections of /v1/agent/self (`consul info`). */
-export function agentStats(id: SelfIdentity, runtime: AgentRuntime | undefined, raft: RaftView): Record<string, Record<string, string>> {
+/** The cluster's members as this agent sees them (absent: a lone agent, itself only). */
+export interface MembershipCounts {
+  members: SerfMember[];
+  knownServers: number;
+}
+
+export function agentStats(id: SelfIdentity, runtime: AgentRuntime | undefined, raft: RaftView, cluster?: MembershipCounts): Record<string, Record<string, string>> {
   const counts = runtime?.runnerCounts() ?? { monitors: 0, ttls: 0 };
   const stats: Record<string, Record<string, string>> = {
     agent: {
@@ -229,7 +235,7 @@ export function agentStats(id: SelfIdentity, runtime: AgentRuntime | undefined, 
       os: platform(),
       version: `node${process.versions.node}`,
     },
-    serf_lan: serfStats(1),
+    serf_lan: serfStats(cluster?.members),
   };
   if (id.server) {
     const leader = raft.servers.find((s) => s.Leader);
@@ -263,25 +269,27 @@ export function agentStats(id: SelfIdentity, runtime: AgentRuntime | undefined, 
       state: raft.isLeader ? 'Leader' : leader ? 'Follower' : 'Candidate',
       term: String(raft.term),
     };
-    stats.serf_wan = serfStats(1);
+    stats.serf_wan = serfStats(undefined);
   } else {
-    stats.consul = { known_servers: String(raft.servers.length), server: 'false' };
+    stats.consul = { known_servers: String(cluster?.knownServers ?? raft.servers.length), server: 'false' };
   }
   return stats;
 }
 
-function serfStats(members: number): Record<string, string> {
+/** Serf's stats: members counted by status (1 alive, 3 left, 4 failed); a lone agent is one member. */
+function serfStats(members: SerfMember[] | undefined): Record<string, string> {
+  const count = (status: number) => String(members?.filter((m) => m.Status === status).length ?? 0);
   return {
     coordinate_resets: '0',
     encrypted: 'false',
     event_queue: '0',
     event_time: '1',
-    failed: '0',
+    failed: count(4),
     health_score: '0',
     intent_queue: '0',
-    left: '0',
+    left: count(3),
     member_time: '1',
-    members: String(members),
+    members: String(members?.length ?? 1),
     query_queue: '0',
     query_time: '1',
   };

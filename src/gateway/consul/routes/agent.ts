@@ -246,7 +246,7 @@ export const agentRoutes: ConsulRoute = (app: FastifyInstance, ctx: ConsulContex
       DebugConfig: debugConfig(ctx.agent, rt),
       Coord: originCoordinate(),
       Member: localMember(ctx.agent),
-      Stats: agentStats(ctx.agent, rt, raft),
+      Stats: agentStats(ctx.agent, rt, raft, ctx.agent.cluster ? { members: await ctx.agent.cluster.members(false), knownServers: ctx.agent.cluster.knownServers() } : undefined),
       Meta: rt?.metadata ?? { 'consul-network-segment': '', 'consul-version': ctx.agent.consulVersion },
       xDS: xdsSelf(ctx.agent),
     });
