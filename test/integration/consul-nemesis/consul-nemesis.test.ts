@@ -223,7 +223,7 @@ describe.skipIf(skip)('nemesis against 3 server + 2 client Consul agents', () =>
     console.log(
       `frozen holder: c2 SIGSTOPped while holding (lock-delay ${lockDelayMs} ms); contender granted after ${grantedAfterMs.toFixed(0)} ms ` +
         `(${refused} refused attempts meanwhile); c2's serfHealth seen critical after ${criticalAfterMs?.toFixed(0)} ms, so the grant came ${criticalAfterMs === undefined ? '?' : (grantedAfterMs - criticalAfterMs).toFixed(0)} ms after failure detection; fence ModifyIndex ${before.ModifyIndex} -> ${after.ModifyIndex}, ` +
-        `LockIndex ${before.LockIndex} -> ${after.LockIndex}; c2 serfHealth ${c2Health.find((c) => c.CheckID === 'serfHealth')?.Status}; ` +
+        `LockIndex ${before.LockIndex} -> ${after.LockIndex}; c2 serfHealth once resumed ${c2Health.find((c) => c.CheckID === 'serfHealth')?.Status}; ` +
         `old holder after waking: key's Session ${seenByOld?.Session === old ? 'still its own (!)' : 'not its own'}, release answered ${releasedByOld}, session info ${oldInfo.trim()}`,
     );
     expect(grantedAfterMs).toBeGreaterThanOrEqual(lockDelayMs);
