@@ -459,17 +459,20 @@ export async function startServerCluster(opts: ServerClusterOptions): Promise<Se
       const known = (membership?.servers() ?? []).filter((s) => s.Name !== opts.self.Name);
       tracker?.stop();
       autopilot?.stop();
-      await old.close().catch(() => undefined);
-      const aside = `${opts.storeDir}.removed-${Date.now()}`;
-      renameSync(opts.storeDir, aside);
-      mkdirSync(opts.storeDir, { recursive: true });
+      // the old store keeps serving (stale) until the new one is open: requests and the watches
+      // consumers restart never meet a closed store
       let f: Formation | undefined;
       while (!f && !closed) {
         f = await joinExisting(known.length > 0 ? known : (membership?.servers() ?? []).filter((s) => s.Name !== opts.self.Name));
         if (!f) await sleep(1000);
       }
       if (!f) return;
+      // open files follow a rename: the old store is set aside while still open
+      const aside = `${opts.storeDir}.removed-${Date.now()}`;
+      renameSync(opts.storeDir, aside);
+      mkdirSync(opts.storeDir, { recursive: true });
       native = await openStore(f);
+      await old.close().catch(() => undefined);
       if (dutiesOn) startDuties();
       for (const fn of storeListeners) fn(native);
     } finally {
