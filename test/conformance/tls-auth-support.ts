@@ -128,7 +128,7 @@ export async function startTlsAuthCluster(kind: MemberKind, config: TlsAuthConfi
       return { ...m, clientUrl: url, endpoints: [url] };
     }),
   );
-  const rootCtl = config.client === 'ca' ? [`--cacert=${pki.ca}`, `--cert=${pki.rootCert}`, `--key=${pki.rootKey}`] : ['--insecure-skip-tls-verify'];
+  const rootCtl = config.client === 'ca' ? [`--cacert=${pki.ca}`, `--cert=${pki.rootCert}`, `--key=${pki.rootKey}`] : ['--insecure-transport=false', '--insecure-skip-tls-verify'];
   await Promise.all(members.map((m) => waitTlsHealthy({ kind, proc: m.process, dataDir: m.dataDir, args: [] }, m.clientUrl, rootCtl, 40_000)));
   await leadFromFirst(members, (m) => (config.client === 'ca' ? rootCredentials(pki) : grpcJs.credentials.createSsl(readFileSync(autoTlsCert(m)))));
   return members;

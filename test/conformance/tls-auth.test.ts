@@ -9,6 +9,7 @@
 // (tls-auth-support.ts skipReason; everyday and kv fully, a sample of the rest).
 // Counts per configuration are printed and written to .tmp/conformance-tls-auth-report-<config>-<target>.txt.
 //   CONFORMANCE_TARGET=etcd: harness self-check (genuine vs genuine).  CONFORMANCE_ONLY=<regex>: a subset.
+//   TLS_AUTH_CONFIG=<regex>: only the matching configurations.  TLS_AUTH_SAMPLE=n: 1 in n of the sampled tables (4).
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -76,7 +77,9 @@ async function runAll(r: TargetRunner, list: Scenario[]): Promise<ScenarioOutcom
   return out;
 }
 
-for (const config of CONFIGS) {
+const configOnly = process.env.TLS_AUTH_CONFIG ? new RegExp(process.env.TLS_AUTH_CONFIG) : undefined;
+
+for (const config of CONFIGS.filter((c) => !configOnly || configOnly.test(c.name))) {
   const { scenarios, skipped: skippedBySelection } = selection(config);
   describe.skipIf(skipUnlessBinaries('etcd', 'etcdctl', 'openssl'))(`conformance with TLS and auth (${config.name}): genuine etcd vs ${targetKind}`, () => {
     let pki: AuthPki;
