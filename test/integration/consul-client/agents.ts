@@ -5,7 +5,8 @@ import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { repoRoot, spawnManaged, waitFor, type ManagedProcess } from '../../support/index.js';
 
-export const bin = join(repoRoot(), 'bin', 'dcsgw');
+/** The dcsgw entry script (DCSGW_BIN: another one, e.g. a copy of a build being tried out, as test/support's members use it). */
+export const bin = process.env.DCSGW_BIN ?? join(repoRoot(), 'bin', 'dcsgw');
 
 export interface AgentSpec {
   node: string;
