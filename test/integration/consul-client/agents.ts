@@ -69,10 +69,11 @@ export async function startAgent(spec: AgentSpec, waitJoined = true): Promise<Ag
     async restart() {
       if (agent.proc.alive()) await agent.proc.stop('SIGKILL');
       agent.proc = spawnAgent(agentArgs(spec));
-      await waitForLine(agent.proc, /agent: Synced node info/, `${spec.node} synced its node again`);
+      await waitForLine(agent.proc, /agent: Synced node info/, `${spec.node} synced its node again`, 90_000);
     },
   };
-  await waitForLine(agent.proc, waitJoined ? /agent: Synced node info/ : /agent: Consul agent running!/, `${spec.node} ${waitJoined ? 'synced its node' : 'running'}`);
+  // a loaded CI machine can take tens of seconds to start a node process: the wait is generous, the test's own steps are not
+  await waitForLine(agent.proc, waitJoined ? /agent: Synced node info/ : /agent: Consul agent running!/, `${spec.node} ${waitJoined ? 'synced its node' : 'running'}`, 90_000);
   return agent;
 }
 

@@ -56,7 +56,7 @@ beforeAll(async () => {
     startAgent(spec('c1', '127.0.2.42', { configDir: join(work, 'c1.d') })),
     startAgent(spec('c2', '127.0.2.43')),
   ]);
-}, 60_000);
+}, 180_000);
 
 afterAll(async () => {
   await stopAllProcesses();

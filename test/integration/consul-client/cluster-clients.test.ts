@@ -34,7 +34,7 @@ beforeAll(async () => {
   server = await startAgent(spec('s1', SERVER_ADDR, ['-bootstrap'], true));
   const joinFlags = [`-retry-join=${SERVER_ADDR}`, '-hcl', `ae_interval = "${AE_MS / 1000}s"`];
   [c1, c2] = await Promise.all([startAgent(spec('c1', '127.0.2.62', joinFlags)), startAgent(spec('c2', '127.0.2.63', joinFlags))]);
-}, 60_000);
+}, 180_000);
 
 afterAll(async () => {
   await stopAllProcesses();
