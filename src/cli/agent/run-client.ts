@@ -173,8 +173,9 @@ async function joinAsClient(cfg: AgentRuntimeConfig, self: SerfMember, log: Hclo
     await membership.join(cfg.startJoin).catch((err: Error) => log.warn('agent', '(LAN) couldn\'t join', { number_of_nodes: 0, error: err.message }));
   }
   membership.start();
-  // auto_encrypt: the agent serves once it has its certificate, as Consul's client agent does
-  await encryption.obtainCertificate(remote, self.Name, (level, text, fields) => log.log(level === 'info' ? 'INFO' : 'WARN', 'agent.auto_config', text, fields));
+  // auto_encrypt: the certificate is obtained in the background (the agent stays stoppable while
+  // the servers refuse); until then its requests to the servers get verify_incoming's refusal
+  void encryption.obtainCertificate(remote, self.Name, (level, text, fields) => log.log(level === 'info' ? 'INFO' : 'WARN', 'agent.auto_config', text, fields));
   const backend = remote;
   return {
     backend,

@@ -13,7 +13,7 @@ export interface AgentEncryption {
   gossipKey: Buffer | undefined;
   /** A server's AutoEncrypt.Sign handler. */
   sign: (req: unknown) => Promise<unknown>;
-  /** Client agents with auto_encrypt.tls: resolves once the certificate is obtained (keeps renewing it). */
+  /** Client agents with auto_encrypt.tls: starts obtaining the certificate in the background (and renewing it); resolves once obtained. */
   obtainCertificate(remote: RemoteBackend, node: string, log: KeeperOptions['log']): Promise<void>;
   /** Loads the TLS files again (SIGHUP, `consul reload`); throws Consul's error and keeps the loaded ones on failure. */
   reload(next: AgentRuntimeConfig): void;
@@ -42,7 +42,9 @@ export function setUpAgentEncryption(cfg: AgentRuntimeConfig, opts: { server: bo
     sign: autoEncryptSigner({ allowTls: opts.server && autoEncryptFlag(cfg.merged as Obj, 'allow_tls'), caFile: () => caFile, datacenter: cfg.datacenter, domain: cfg.domain, gossipKey }),
     async obtainCertificate(remote, node, log) {
       if (!autoEncryptClient || tls.hasCertificate) return;
-      stopRenewing = await keepIssuedCertificate({ remote, tls, node, datacenter: cfg.datacenter, gossipKey, log });
+      const keeper = keepIssuedCertificate({ remote, tls, node, datacenter: cfg.datacenter, gossipKey, log });
+      stopRenewing = () => keeper.stop();
+      await keeper.ready;
     },
     reload(next) {
       tls.reload(next.tls.internalRpc);

@@ -87,49 +87,53 @@ export interface KeeperOptions {
 }
 
 /**
- * Obtains the first certificate (resolves once the agent has one: Consul's client agent does not
- * start serving before auto_encrypt succeeds) and renews it half way through its life. Returns the
- * function that stops renewing.
+ * Obtains the certificate in the background (retrying while no server signs) and renews it half
+ * way through its life. `ready` resolves once the agent has its first one; `stop` ends it all,
+ * also while still retrying (a client agent must stay stoppable while its servers refuse).
  */
-export async function keepIssuedCertificate(opts: KeeperOptions): Promise<() => void> {
+export function keepIssuedCertificate(opts: KeeperOptions): { ready: Promise<void>; stop(): void } {
   let stopped = false;
   let timer: NodeJS.Timeout | undefined;
   const request = (): SignRequest => ({ node: opts.node, datacenter: opts.datacenter, ...(opts.gossipKey ? { proof: signProof(opts.gossipKey, opts.node) } : {}) });
-  const obtain = async (): Promise<IssuedCertificate> => {
+  const obtain = async (): Promise<IssuedCertificate | undefined> => {
     let wait = 500;
-    for (;;) {
+    while (!stopped) {
       try {
         const r = await opts.remote.call<SignReply>(AUTO_ENCRYPT_SIGN, request());
         return { certPem: r.certPem, keyPem: r.keyPem, notAfter: new Date(r.notAfter) };
       } catch (err) {
-        if (stopped) throw err;
+        if (stopped) break;
         opts.log('warn', 'auto_encrypt: retrying to obtain the agent certificate from the servers', { error: (err as Error).message });
         await new Promise((r) => setTimeout(r, wait).unref());
         wait = Math.min(3000, wait * 2);
       }
     }
+    return undefined;
   };
   const schedule = (cert: IssuedCertificate): void => {
     timer = setTimeout(() => {
-      void obtain()
-        .then((next) => {
-          if (stopped) return;
-          opts.tls.setIssued(next);
-          opts.log('info', 'auto_encrypt: agent certificate renewed', { not_after: next.notAfter.toISOString() });
-          schedule(next);
-        })
-        .catch(() => undefined);
+      void obtain().then((next) => {
+        if (!next || stopped) return;
+        opts.tls.setIssued(next);
+        opts.log('info', 'auto_encrypt: agent certificate renewed', { not_after: next.notAfter.toISOString() });
+        schedule(next);
+      });
     }, Math.min(2 ** 31 - 1, renewAt(cert) - Date.now()));
     timer.unref();
   };
-  const first = await obtain();
-  opts.tls.setIssued(first);
-  opts.log('info', 'auto_encrypt: agent certificate obtained from the servers', { not_after: first.notAfter.toISOString() });
-  // the connection that asked showed no certificate: the next one does, and gets the store
-  opts.remote.reconnect();
-  schedule(first);
-  return () => {
-    stopped = true;
-    if (timer) clearTimeout(timer);
+  const ready = obtain().then((first) => {
+    if (!first || stopped) return;
+    opts.tls.setIssued(first);
+    opts.log('info', 'auto_encrypt: agent certificate obtained from the servers', { not_after: first.notAfter.toISOString() });
+    // the connection that asked showed no certificate: the next one does, and gets the store
+    opts.remote.reconnect();
+    schedule(first);
+  });
+  return {
+    ready,
+    stop() {
+      stopped = true;
+      if (timer) clearTimeout(timer);
+    },
   };
 }
