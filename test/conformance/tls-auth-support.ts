@@ -198,6 +198,7 @@ export function skipReason(s: Scenario): string | undefined {
       if (a === 'endpoint' && b === 'hashkv') return "hash over keys' lease IDs, which each cluster draws from its own member ID and clock";
       if (step.ctl.includes('protobuf')) return 'binary answer with the cluster\'s own IDs and term';
     }
+    if ('grpcRaw' in step) return "binary answer with the cluster's own IDs and term";
     if ('grpc' in step && (step.grpc.startsWith('Auth.') || (step.grpc.startsWith('Cluster.') && step.grpc !== 'Cluster.MemberList'))) return 'manages auth or membership itself';
     if ('client' in step && /new Etcd3|fetch\(/.test(String(step.client))) return 'its own plaintext client';
   }
