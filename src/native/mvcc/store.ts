@@ -1234,8 +1234,10 @@ export class MvccStore implements StateMachine {
       } finally {
         closeSync(fd);
       }
-      // The new environment keeps its open file: the rename only gives it the store's name.
+      // The new environment keeps its open files: the renames only give them the store's names (the
+      // lock file too, so another process opening the store shares this environment's locks).
       renameSync(join(dir, 'data.mdb'), join(this.opts.dir, 'data.mdb'));
+      renameSync(join(dir, 'lock.mdb'), join(this.opts.dir, 'lock.mdb'));
       const dirFd = openSync(this.opts.dir, 'r');
       try {
         fsyncSync(dirFd);
@@ -1253,6 +1255,7 @@ export class MvccStore implements StateMachine {
       rmSync(dir, { recursive: true, force: true });
       throw err;
     }
+    rmSync(dir, { recursive: true, force: true });
     const closeOld = () => oldEnv.close().catch((err: unknown) => this.log.warn({ err }, 'mvcc: closing the pre-defragmentation environment failed'));
     void Promise.allSettled([...this.pendingSyncs]).then(closeOld);
   }

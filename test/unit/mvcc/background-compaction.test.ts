@@ -2,6 +2,7 @@
 // compactor: readers see the compaction at once, the stored records end as an inline compaction's
 // would (Maintenance.Hash covers every stored record), a restart resumes the walk, and
 // defragmentation shrinks the file without losing a write made while it copies.
+import { readdirSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
 import { Errors } from '../../../src/adapters/errors.js';
 import type { MvccStore } from '../../../src/native/mvcc/index.js';
@@ -107,6 +108,8 @@ describe('defragmentation', () => {
     h.put('during', 'copy'); // applied while the copy runs off the main thread
     await defrag;
     expect(h.store.dbSize()).toBeLessThan(before / 4);
+    // the copy took the store's own file names: nothing is left beside them
+    expect(readdirSync(h.dir).sort()).toEqual(['data.mdb', 'lock.mdb']);
     expect(h.val('kept')).toBe('yes');
     expect(h.val('during')).toBe('copy');
     h.put('after', 'swap');
