@@ -416,7 +416,8 @@ async function storeOnly(): Promise<void> {
     console.log(`| db file before / after defragmentation | ${(before / 1048576).toFixed(0)} / ${(store.dbSize() / 1048576).toFixed(0)} MiB | |`);
   } finally {
     store.close();
-    setTimeout(() => rmSync(dir, { recursive: true, force: true }), 500).unref();
+    await new Promise((r) => setTimeout(r, 500)); // the environment closes asynchronously
+    rmSync(dir, { recursive: true, force: true });
   }
 }
 
