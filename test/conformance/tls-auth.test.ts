@@ -1,15 +1,17 @@
 // Differential conformance with TLS and authentication on three-member clusters: genuine etcd 3.4.23
-// and dcsgw started with the same flags (https-only client URLs with --client-cert-auth and
-// CA-signed certificates; peer TLS with --peer-client-cert-auth or --peer-auto-tls; simple or
-// RS256 JWT tokens), auth enabled by the first scenario (root, and alice with a role on prefixes).
+// and dcsgw started with the same flags, auth enabled by the first scenario (root, and alice with a
+// role on prefixes), in three configurations (CONFIGS): CA certificates on both ports with
+// --client-cert-auth / --peer-client-cert-auth and simple tokens; CA client certificates with
+// --peer-auto-tls and RS256 JWT tokens; --auto-tls on both ports (etcd then drops client-cert auth).
 // The harness's own clients (gRPC, etcd3, JSON gateway, etcdctl) are root by their certificate's CN;
-// in the JWT configuration every etcdctl step also logs in as root with a password (a JWT per call).
+// in the password configurations every etcdctl step also logs in as root (a token per call).
 // Scenarios: scenarios/tls-auth.ts (alice by password and by CN, a CN that is no user, bad
-// credentials, permission changes), then the corpus subset that makes sense with auth always on
-// (tls-auth-support.ts skipReason; everyday and kv fully, a sample of the rest).
+// credentials, permission changes), then the corpus that makes sense with auth always on
+// (tls-auth-support.ts skipReason): all of it in the CN configuration, everyday and kv plus 1 in 4
+// of the rest in the password ones.
 // Counts per configuration are printed and written to .tmp/conformance-tls-auth-report-<config>-<target>.txt.
 //   CONFORMANCE_TARGET=etcd: harness self-check (genuine vs genuine).  CONFORMANCE_ONLY=<regex>: a subset.
-//   TLS_AUTH_CONFIG=<regex>: only the matching configurations.  TLS_AUTH_SAMPLE=n: 1 in n of the sampled tables (4).
+//   TLS_AUTH_CONFIG=<regex>: only the matching configurations.  TLS_AUTH_SAMPLE=n: 1 in n of the sampled tables.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
