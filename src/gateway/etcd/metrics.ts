@@ -2,6 +2,7 @@
 // registry that /metrics serves. Other parts of dcsgw increment them through `etcdMetrics` (e.g.
 // the native node: etcdMetrics.hasLeader.set(1); etcdMetrics.proposalsCommitted.set(index)).
 // Label sets of grpc_server_handled_total are bound once per method so the hot path only adds.
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 
 export interface EtcdMetrics {
@@ -118,6 +119,19 @@ export function collectProcessMetrics(m: EtcdMetrics = etcdMetrics): void {
   if (defaultsCollected) return;
   defaultsCollected = true;
   collectDefaultMetrics({ register: m.registry });
+  // dcsgw's own: the longest the event loop was blocked since the previous scrape (what a client
+  // waiting on this member felt), so a benchmark can tell each phase's worst stall from outside
+  const delay = monitorEventLoopDelay({ resolution: 10 });
+  delay.enable();
+  new Gauge({
+    name: 'dcsgw_event_loop_max_stall_seconds',
+    help: 'The longest event-loop stall since the previous scrape, in seconds (perf_hooks.monitorEventLoopDelay).',
+    registers: [m.registry],
+    collect() {
+      this.set(delay.max / 1e9);
+      delay.reset();
+    },
+  });
 }
 
 /** grpc status code number -> the name go-grpc-prometheus uses as grpc_code. */
