@@ -109,8 +109,11 @@ export class MemberTracker {
       await this.ensureLoaded();
       const cur = this.records.get(req.node);
       if (!cur) throw new SerfRequestError(404, `agent: No node found with name '${req.node}'`);
-      // a live server stays (serf's force-leave leaves alive members alone); a failed one leaves raft too
-      if (isServer(cur) && (cur.Status === MemberStatus.Failed || (req.prune && cur.Status !== MemberStatus.Left))) await this.opts.onServerGone?.(cur);
+      // serf: an alive member refutes a leave intent about itself (a forced one, pruned or not), so
+      // it stays, in the member list, the catalog and (a server) the raft configuration
+      if (cur.Status === MemberStatus.Alive || cur.Status === MemberStatus.Leaving) return;
+      // a failed server leaves raft too
+      if (isServer(cur) && cur.Status === MemberStatus.Failed) await this.opts.onServerGone?.(cur);
       if (req.prune) {
         await deleteMember(this.opts.backend, cur.Name);
         this.records.delete(cur.Name);
@@ -119,8 +122,7 @@ export class MemberTracker {
         await this.deregisterNode(cur.Name);
         return;
       }
-      // serf's force-leave only moves a failed member to left; an alive one just stays
-      if (cur.Status !== MemberStatus.Failed && cur.Status !== MemberStatus.Left) return;
+      // serf's force-leave moves a failed member to left
       const rec: MemberRecord = { ...cur, Status: MemberStatus.Left, StatusSince: Date.now() };
       await writeMember(this.opts.backend, rec);
       this.records.set(rec.Name, rec);
