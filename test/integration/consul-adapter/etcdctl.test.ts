@@ -87,7 +87,7 @@ describe.skipIf(skipUnlessBinaries('etcdctl') || !hasDcsgwBuild())('dcsgw --back
     const watch = ctl(['watch', 'w/', '--prefix'], {
       onStdout: (out) => (seen = out),
       interruptWhen: (out) => out.includes('DELETE\nw/1\n'),
-      timeoutMs: 20_000,
+      timeoutMs: 60_000,
     });
     // the watch is in place once it shows a put made after it started
     await waitFor(
@@ -97,7 +97,7 @@ describe.skipIf(skipUnlessBinaries('etcdctl') || !hasDcsgwBuild())('dcsgw --back
         await new Promise((r) => setTimeout(r, 200));
         return seen.includes('w/ready');
       },
-      { what: 'the watch to show w/ready' },
+      { what: 'the watch to show w/ready', timeoutMs: 45_000 },
     );
     await ctl(['put', 'w/1', 'a']);
     await fetch(`${backing.url}/v1/kv/w/direct`, { method: 'PUT', body: 'from-consul' });
@@ -108,7 +108,7 @@ describe.skipIf(skipUnlessBinaries('etcdctl') || !hasDcsgwBuild())('dcsgw --back
     expect(out).toContain('PUT\nw/direct\nfrom-consul\n');
     expect(out).toContain('DELETE\nw/1\n');
     expect(out.indexOf('PUT\nw/1\n')).toBeLessThan(out.indexOf('DELETE\nw/1\n'));
-  });
+  }, 120_000);
 
   it('lease: grant, attach, time-to-live with keys, keep-alive, revoke deletes the key; the lease is a Consul session', async () => {
     const grant = await ctl(['lease', 'grant', '40']);
