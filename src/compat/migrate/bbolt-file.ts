@@ -7,6 +7,7 @@
 //   branch elem  pos u32 | key size u32 | child pgid u64
 //   bucket value root pgid u64 | sequence u64, then (root 0) an inline page holding the bucket's leaf
 import { closeSync, openSync, readSync, writeSync } from 'node:fs';
+import { fnv1a64, writeBranch, writeLeaf } from '../../native/node/bbolt-writer.js';
 
 const HEADER = 16;
 const ELEMENT = 16;
@@ -17,11 +18,6 @@ const FREELIST = 0x10;
 const BUCKET_FLAG = 0x01;
 const MAGIC = 0xed0cdaed;
 
-function fnv1a64(buf: Buffer): bigint {
-  let h = 0xcbf29ce484222325n;
-  for (const b of buf) h = ((h ^ BigInt(b)) * 0x100000001b3n) & 0xffffffffffffffffn;
-  return h;
-}
 
 export class BoltFormatError extends Error {}
 
@@ -172,7 +168,7 @@ export class BoltStreamWriter {
   private writeLeaf(items: BoltItems, flags?: number[]): number {
     let size = HEADER;
     for (const [k, v] of items) size += ELEMENT + k.length + v.length;
-    return this.writePage(size, (buf) => fillLeaf(buf, items, flags));
+    return this.writePage(size, (buf) => writeLeaf(buf, items, flags));
   }
 
   appendToStreamed(key: Buffer, value: Buffer): void {
@@ -197,19 +193,7 @@ export class BoltStreamWriter {
       let size = HEADER;
       const flush = () => {
         const g = group;
-        const pgid = this.writePage(size, (buf) => {
-          buf.writeUInt16LE(BRANCH, 8);
-          buf.writeUInt16LE(g.length, 10);
-          let data = HEADER + g.length * ELEMENT;
-          g.forEach((c, j) => {
-            const el = HEADER + j * ELEMENT;
-            buf.writeUInt32LE(data - el, el);
-            buf.writeUInt32LE(c.firstKey.length, el + 4);
-            buf.writeBigUInt64LE(BigInt(c.pgid), el + 8);
-            c.firstKey.copy(buf, data);
-            data += c.firstKey.length;
-          });
-        });
+        const pgid = this.writePage(size, (buf) => writeBranch(buf, g));
         parents.push({ firstKey: g[0]!.firstKey, pgid });
         group = [];
         size = HEADER;
@@ -300,18 +284,3 @@ export class BoltStreamWriter {
   }
 }
 
-function fillLeaf(buf: Buffer, items: BoltItems, flags: number[] | undefined): void {
-  buf.writeUInt16LE(LEAF, 8);
-  buf.writeUInt16LE(items.length, 10);
-  let data = HEADER + items.length * ELEMENT;
-  items.forEach(([k, v], i) => {
-    const el = HEADER + i * ELEMENT;
-    buf.writeUInt32LE(flags?.[i] ?? 0, el);
-    buf.writeUInt32LE(data - el, el + 4);
-    buf.writeUInt32LE(k.length, el + 8);
-    buf.writeUInt32LE(v.length, el + 12);
-    k.copy(buf, data);
-    v.copy(buf, data + k.length);
-    data += k.length + v.length;
-  });
-}

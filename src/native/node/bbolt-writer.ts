@@ -51,7 +51,7 @@ function leafSize(items: BoltItems): number {
 }
 
 /** Fills a leaf page body at `buf` (page header already holds id/overflow when paged). */
-function writeLeaf(buf: Buffer, items: BoltItems, flags: number[] | undefined): void {
+export function writeLeaf(buf: Buffer, items: BoltItems, flags: number[] | undefined): void {
   buf.writeUInt16LE(LEAF_FLAG, 8);
   buf.writeUInt16LE(items.length, 10);
   let data = PAGE_HEADER + items.length * ELEMENT;
@@ -102,17 +102,7 @@ function writeTree(w: PageWriter, items: BoltItems, flags?: number[]): number {
     let size = PAGE_HEADER;
     const flush = () => {
       const { buf, pgid } = w.alloc(size);
-      buf.writeUInt16LE(BRANCH_FLAG, 8);
-      buf.writeUInt16LE(group.length, 10);
-      let data = PAGE_HEADER + group.length * ELEMENT;
-      group.forEach((n, j) => {
-        const el = PAGE_HEADER + j * ELEMENT;
-        buf.writeUInt32LE(data - el, el);
-        buf.writeUInt32LE(n.firstKey.length, el + 4);
-        buf.writeBigUInt64LE(BigInt(n.pgid), el + 8);
-        n.firstKey.copy(buf, data);
-        data += n.firstKey.length;
-      });
+      writeBranch(buf, group);
       parents.push({ firstKey: group[0]!.firstKey, pgid });
       group = [];
       size = PAGE_HEADER;
@@ -129,7 +119,23 @@ function writeTree(w: PageWriter, items: BoltItems, flags?: number[]): number {
   return level[0]!.pgid;
 }
 
-function fnv1a64(buf: Buffer): bigint {
+/** Fills a branch page body at `buf`: one element (first key, child page) per child. */
+export function writeBranch(buf: Buffer, children: ReadonlyArray<{ firstKey: Buffer; pgid: number }>): void {
+  buf.writeUInt16LE(BRANCH_FLAG, 8);
+  buf.writeUInt16LE(children.length, 10);
+  let data = PAGE_HEADER + children.length * ELEMENT;
+  children.forEach((c, j) => {
+    const el = PAGE_HEADER + j * ELEMENT;
+    buf.writeUInt32LE(data - el, el);
+    buf.writeUInt32LE(c.firstKey.length, el + 4);
+    buf.writeBigUInt64LE(BigInt(c.pgid), el + 8);
+    c.firstKey.copy(buf, data);
+    data += c.firstKey.length;
+  });
+}
+
+/** bbolt's meta page checksum: FNV-1a 64 of the meta fields. */
+export function fnv1a64(buf: Buffer): bigint {
   let h = 0xcbf29ce484222325n;
   for (const b of buf) {
     h ^= BigInt(b);
