@@ -10,7 +10,7 @@
 //   - the genuine files are kept beside, in member.etcd-restore/, not deleted.
 // A data dir a running etcd wrote (entries beyond the restore's AddNodes) is refused with the way
 // to move it: its bbolt state may lag its WAL, and dcsgw does not replay etcd's WAL.
-import { existsSync, readdirSync, readFileSync, renameSync, statSync } from 'node:fs';
+import { closeSync, existsSync, openSync, readdirSync, readFileSync, readSync, renameSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { BoltReader } from '../compat/migrate/bbolt-file.js';
 import { decodeKeyValue } from '../compat/migrate/etcd-snapshot-file.js';
@@ -34,8 +34,14 @@ export function isGenuineEtcdDataDir(dataDir: string): boolean {
   const db = join(dataDir, 'member', 'snap', 'db');
   try {
     if (!statSync(db).isFile()) return false;
-    const head = readFileSync(db).subarray(16, 20);
-    return head.length === 4 && head.readUInt32LE(0) === BOLT_MAGIC;
+    // the magic of bbolt's first meta page, after the 16-byte page header (not the whole file)
+    const head = Buffer.alloc(4);
+    const fd = openSync(db, 'r');
+    try {
+      return readSync(fd, head, 0, 4, 16) === 4 && head.readUInt32LE(0) === BOLT_MAGIC;
+    } finally {
+      closeSync(fd);
+    }
   } catch {
     return false;
   }
@@ -213,17 +219,14 @@ function storeDumpOf(dbPath: string): { dump: Buffer; consistentIndex: number; k
       auth.push([Buffer.concat([Buffer.from('r'), key]), encodeRole(perms)]);
     }
     auth.sort(([a], [b]) => Buffer.compare(a, b));
+    // the dump's header and the store's 'state' record are the same three numbers
     const state = Buffer.alloc(24);
     state.writeDoubleLE(consistentIndex, 0);
     state.writeDoubleLE(revision, 8);
     state.writeDoubleLE(compactRevision, 16);
-    const head = Buffer.alloc(24);
-    head.writeDoubleLE(consistentIndex, 0);
-    head.writeDoubleLE(revision, 8);
-    head.writeDoubleLE(compactRevision, 16);
     const dump = Buffer.concat([
       STORE_DUMP_MAGIC,
-      head,
+      state,
       ...dumpSection(kv),
       ...dumpSection(leases),
       ...dumpSection([[Buffer.from('state'), state]]),

@@ -57,7 +57,7 @@ export async function serve(config: ServeConfig, notes: readonly EtcdLogEvent[],
   for (const e of tokenEvents) log.emit(e);
   if ('error' in token) throw new StartupError(token.error);
 
-  if (isGenuineEtcdDataDir(config.dataDir) && !existsSync(identityFile(config.dataDir))) {
+  if (!existsSync(identityFile(config.dataDir)) && isGenuineEtcdDataDir(config.dataDir)) {
     // `etcdctl snapshot restore` output: converted once into dcsgw's layout (the genuine files are kept beside)
     const imported = await importEtcdRestore(config.dataDir);
     const text = `started from etcdctl snapshot restore output in ${config.dataDir} (member ${imported.summary['local-member-id']}, cluster ${imported.summary['cluster-id']}, ${imported.summary['key-revisions']} key revisions; the genuine files are in ${imported.summary['genuine-files']})`;
