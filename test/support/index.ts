@@ -6,3 +6,4 @@ export * from './ports.js';
 export * from './processes.js';
 export * from './etcdctl.js';
 export * from './members.js';
+export * from './temp-dirs.js';

@@ -1,7 +1,7 @@
 // Start genuine etcd (/usr/bin/etcd) or dcsgw (`node bin/dcsgw`, same flags) on loopback ports,
 // from a fresh data dir, and wait until it serves. Both take exactly etcd's flags, so a test can
 // run the same scenario against either by swapping `startEtcd` for `startDcsgw`.
-import { existsSync, mkdtempSync, readFileSync, readdirSync, readlinkSync, rmSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync, readlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { etcdctl } from './etcdctl.js';
@@ -9,6 +9,7 @@ import { allocatePorts, isPortFree, type PortRange } from './ports.js';
 import { spawnManaged, type ManagedProcess } from './processes.js';
 import { repoRoot, whichBinary } from './binaries.js';
 import { sleep } from './wait.js';
+import { makeTempDir, removeTempDir } from './temp-dirs.js';
 
 export type MemberKind = 'etcd' | 'dcsgw';
 
@@ -29,7 +30,7 @@ export interface MemberOptions {
   initialClusterToken?: string;
   /** --initial-cluster-state (default "new"). */
   initialClusterState?: 'new' | 'existing';
-  /** Reuse this data dir (e.g. a restart); otherwise a fresh temp dir is made and removed on stop(). */
+  /** Reuse this data dir (e.g. a restart); otherwise a fresh temp dir is made, removed on stop() or by stopAllProcesses(). */
   dataDir?: string;
   /** More flags, appended as given (e.g. ['--auto-compaction-retention', '1']). */
   extraArgs?: string[];
@@ -61,18 +62,6 @@ export interface RunningMember {
   restart(overrides?: Partial<MemberOptions>): Promise<RunningMember>;
   /** Its stdout+stderr so far. */
   output(): string;
-}
-
-const createdDirs = new Set<string>();
-let dirHook = false;
-function rememberDir(dir: string): void {
-  createdDirs.add(dir);
-  if (!dirHook) {
-    dirHook = true;
-    process.on('exit', () => {
-      for (const d of createdDirs) rmSync(d, { recursive: true, force: true });
-    });
-  }
 }
 
 /**
@@ -155,8 +144,8 @@ async function startMember(kind: MemberKind, opts: MemberOptions): Promise<Runni
   const peerListen = `http://127.0.0.1:${peerPort}`;
   const advertisePeerUrl = opts.advertisePeerUrl ?? peerListen;
   const ownsDir = opts.dataDir === undefined;
-  const dataDir = opts.dataDir ?? mkdtempSync(join(tmpdir(), `${kind}-${name}-`));
-  if (ownsDir) rememberDir(dataDir);
+  // removed by stop(), or by stopAllProcesses() for a member never stopped or restarted from it
+  const dataDir = opts.dataDir ?? makeTempDir(`${kind}-${name}-`);
   const flags = [
     '--name', name,
     '--data-dir', dataDir,
@@ -200,10 +189,7 @@ async function startMember(kind: MemberKind, opts: MemberOptions): Promise<Runni
     kill: (signal: NodeJS.Signals = 'SIGKILL') => proc.kill(signal),
     async stop(stopOpts = {}) {
       await proc.stop();
-      if (ownsDir && !stopOpts.keepDataDir) {
-        rmSync(dataDir, { recursive: true, force: true });
-        createdDirs.delete(dataDir);
-      }
+      if (ownsDir && !stopOpts.keepDataDir) removeTempDir(dataDir);
     },
     async restart(overrides = {}) {
       await proc.exited;

@@ -20,7 +20,9 @@ const handedOut = new Set<number>();
 const lockFiles = new Set<string>();
 let lockHook = false;
 
-const lockPath = (port: number) => join(tmpdir(), `dcsgw-port-${port}.lock`);
+// DCSGW_PORT_LOCK_DIR keeps the reservations machine-wide when a run points TMPDIR elsewhere
+// (e.g. a private TMPDIR to see exactly which files a suite leaves behind)
+const lockPath = (port: number) => join(process.env.DCSGW_PORT_LOCK_DIR ?? tmpdir(), `dcsgw-port-${port}.lock`);
 
 function alive(pid: number): boolean {
   try {

@@ -3,6 +3,7 @@
 // SIGKILLs whatever is still alive if the test runner exits or crashes first.
 import { spawn, type ChildProcess, type SpawnOptions } from 'node:child_process';
 import { releaseAllPorts } from './ports.js';
+import { removeTempDirs } from './temp-dirs.js';
 
 export interface ManagedProcess {
   readonly child: ChildProcess;
@@ -89,8 +90,12 @@ export function spawnManaged(command: string, args: readonly string[], options: 
   return managed;
 }
 
-/** Stops every process this test file started and has not stopped yet, and frees its port reservations. */
+/**
+ * Stops every process this test file started and has not stopped yet, frees its port reservations,
+ * and removes the temp dirs made by `makeTempDir` (members' data dirs among them).
+ */
 export async function stopAllProcesses(): Promise<void> {
   await Promise.all([...live].map((p) => p.stop('SIGTERM', 3_000)));
   releaseAllPorts();
+  removeTempDirs();
 }

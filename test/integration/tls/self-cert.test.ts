@@ -1,15 +1,17 @@
 // --auto-tls certificates: what etcd's SelfCert writes, checked with node's X509 parser and openssl.
 import { X509Certificate, createPrivateKey } from 'node:crypto';
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, statSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
+import { makeTempDir, removeTempDirs } from '../../support/index.js';
 import { hostsOfUrls, selfCert } from '../../../src/gateway/tls/self-cert.js';
 
 describe('auto-tls self-signed certificates', () => {
+  afterAll(removeTempDirs);
+
   it('writes a P-521/SHA-512 self-signed cert with the listen hosts as SANs, key 0600, then reuses it', () => {
-    const dir = join(mkdtempSync(join(tmpdir(), 'selfcert-')), 'fixtures', 'peer');
+    const dir = join(makeTempDir('selfcert-'), 'fixtures', 'peer');
     const hosts = hostsOfUrls(['https://127.0.0.1:2380', 'https://localhost:2381', 'https://[::1]:2382']);
     expect(hosts).toEqual(['127.0.0.1', 'localhost', '::1']);
     const first = selfCert(dir, hosts, ['serverAuth', 'clientAuth']);
@@ -39,7 +41,7 @@ describe('auto-tls self-signed certificates', () => {
   });
 
   it('a client cert carries serverAuth only (as etcd client fixtures do)', () => {
-    const dir = mkdtempSync(join(tmpdir(), 'selfcert-'));
+    const dir = makeTempDir('selfcert-');
     const r = selfCert(dir, ['example.test'], ['serverAuth']);
     const cert = new X509Certificate(readFileSync(r.certFile));
     expect(cert.keyUsage).toEqual(['1.3.6.1.5.5.7.3.1']);

@@ -3,10 +3,10 @@
 // CRL, all made by openssl; and genuine etcd or dcsgw started with TLS flags, ready once
 // `etcdctl endpoint health` succeeds over TLS.
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { etcdctl, repoRoot, spawnManaged, waitFor, type ManagedProcess } from '../../support/index.js';
+import { etcdctl, makeTempDir, repoRoot, spawnManaged, waitFor, type ManagedProcess } from '../../support/index.js';
 
 export const TLS_PORTS = { from: 38000, to: 38999 };
 
@@ -80,9 +80,9 @@ function makeCa(dir: string, name: string, cn: string): void {
   );
 }
 
-/** A fresh PKI in a temp dir (openssl ca; a few hundred ms). */
+/** A fresh PKI in a temp dir (openssl ca; a few hundred ms), removed by stopAllProcesses(). */
 export function makePki(): Pki {
-  const dir = mkdtempSync(join(tmpdir(), 'dcsgw-pki-'));
+  const dir = makeTempDir('dcsgw-pki-');
   writeFileSync(join(dir, 'ext.cnf'), 'subjectAltName=IP:127.0.0.1,DNS:localhost\nextendedKeyUsage=serverAuth,clientAuth\n');
   makeCa(dir, 'ca', 'test-ca');
   makeCa(dir, 'other', 'other-ca');
@@ -174,6 +174,7 @@ export async function waitTlsHealthy(m: TlsMember, endpoint: string, tlsFlags: s
   );
 }
 
+/** A data dir path in a fresh temp dir (the member creates it), removed by stopAllProcesses(). */
 export function tempDataDir(kind: Kind): string {
-  return join(mkdtempSync(join(tmpdir(), `tls-${kind}-`)), 'data');
+  return join(makeTempDir(`tls-${kind}-`), 'data');
 }
