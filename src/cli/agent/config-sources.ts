@@ -6,7 +6,7 @@
 // replaced by the later source.
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { extname, join } from 'node:path';
-import { parseHcl, HclSyntaxError } from './hcl.js';
+import { parseHcl, HclSyntaxError } from '../../compat/hcl/hcl.js';
 
 export type ConfigValue = unknown;
 export type ConfigObject = Record<string, unknown>;

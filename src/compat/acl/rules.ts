@@ -3,7 +3,7 @@
 // exact rules (`key "a/b"`) and prefix rules (`key_prefix "a/"`); the others (acl, operator,
 // keyring, mesh, peering) take one level. Levels are read, write, deny, and for keys also list.
 // The texts of the errors are Consul's ("Failed to parse ACL rules: ...", "Invalid key policy: ...").
-import { HclSyntaxError, parseHcl } from '../../cli/agent/hcl.js';
+import { HclSyntaxError, parseHcl } from '../hcl/hcl.js';
 
 export type AccessLevel = 'deny' | 'read' | 'list' | 'write';
 
