@@ -1,9 +1,7 @@
 // Helpers of the ACL tests: a Consul face started with an acl block (as `dcsgw agent` reads it from
 // its configuration), and HTTP calls that carry a token the ways clients send one.
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { startConsulFace, type ConsulFace } from '../../support/consul-face.js';
+import { makeTempDir, removeTempDir } from '../../support/temp-dirs.js';
 
 export interface AclFace extends ConsulFace {
   /** The agent's data_dir (where the bootstrap reset file goes). */
@@ -11,9 +9,14 @@ export interface AclFace extends ConsulFace {
 }
 
 export async function startAclFace(acl: Record<string, unknown>, extra: Record<string, unknown> = {}): Promise<AclFace> {
-  const agentDataDir = mkdtempSync(join(tmpdir(), 'dcsgw-acl-agent-'));
+  const agentDataDir = makeTempDir('dcsgw-acl-agent-');
   const face = await startConsulFace({ agent: { nodeName: 'acl-node', config: { data_dir: agentDataDir, acl, ...extra } } });
-  return Object.assign(face, { agentDataDir });
+  const closeFace = face.close;
+  const close = async (): Promise<void> => {
+    await closeFace();
+    removeTempDir(agentDataDir);
+  };
+  return Object.assign(face, { agentDataDir, close });
 }
 
 export interface Answer {

@@ -20,7 +20,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { allocatePorts, etcdctl, hasBinary, hasDcsgwBuild, skipUnlessBinaries, startEtcd, stopAllProcesses, type RunningMember } from '../../support/index.js';
+import { allocatePorts, etcdctl, hasBinary, hasDcsgwBuild, makeTempDir, skipUnlessBinaries, startEtcd, stopAllProcesses, type RunningMember } from '../../support/index.js';
 import { bin, catalogIds, dig, json, put, http, startAgent, until, waitForLine, type Agent, type AgentSpec } from './agents.js';
 import { deregistrationInEveryOrder, deregistrationWhileOwnerFrozen } from './deregistration-scenarios.js';
 
@@ -172,7 +172,7 @@ describe.skipIf(skip)('client agents over one store (-backend=etcd://, genuine e
     await waitForLine(c3.proc, /agent: Join cluster failed, will retry/, 'c3 reports the failed join');
     expect(await json(c3.url, '/v1/agent/services')).toEqual({});
 
-    etcd = await etcd.restart({ dataDir: mkdtempSync(join(tmpdir(), 'dcsgw-client-agents-etcd2-')) });
+    etcd = await etcd.restart({ dataDir: makeTempDir('dcsgw-client-agents-etcd2-') });
     await until('c2 registered its node and services again', () => catalogIds(server, 'web'), (l) => l.includes('c2/web-c2'), 20_000);
     await until('late registration synced', () => catalogIds(server, 'late'), (l) => l.includes('c2/late-c2'));
     await until('c3 joined', () => json<Array<{ Node: string }>>(server, '/v1/catalog/nodes'), (l) => l.some((n) => n.Node === 'c3'));

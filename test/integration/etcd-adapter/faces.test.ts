@@ -5,8 +5,6 @@
 // against that cluster). The Consul KV API works over it: a Consul PUT lands in genuine etcd under
 // the user key, its Flags under the reserved "\0dcsgw/" prefix that etcd clients of dcsgw never see.
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Etcd3 } from 'etcd3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -14,6 +12,7 @@ import {
   allocatePort,
   etcdctl,
   hasDcsgwBuild,
+  makeTempDir,
   repoRoot,
   skipUnlessBinaries,
   startDcsgw,
@@ -147,7 +146,7 @@ describe.skipIf(skipUnlessBinaries('etcd', 'etcdctl') || !hasDcsgwBuild())('dcsg
     expect(status[0]!.Status.header.member_id).toBe(backingStatus[0]!.Status.header.member_id);
     expect(status[0]!.Status.version).toBe('3.4.23');
     // a snapshot through dcsgw is the genuine cluster's database
-    const file = join(mkdtempSync(join(tmpdir(), 'dcsgw-snap-')), 'snap.db');
+    const file = join(makeTempDir('dcsgw-snap-'), 'snap.db');
     const saved = await etcdctl(gateway.endpoints, ['snapshot', 'save', file]);
     expect(saved.stdout).toContain(`Snapshot saved at ${file}`);
     const st = JSON.parse((await etcdctl([], ['snapshot', 'status', file, '-w', 'json'])).stdout) as { revision: number; totalKey: number };
