@@ -109,7 +109,7 @@ describe.skipIf(!hasDcsgwBuild())('the Consul adapter over a Consul server proce
       }),
     );
     const last = (await one.deleteRange({ key: b('rapid/k'), rangeEnd: EMPTY, prevKv: false })).header.revision;
-    await waitFor(() => events.length >= 33, { what: '33 events', timeoutMs: 5000 });
+    await waitFor(() => events.length >= 33, { what: '33 events', timeoutMs: 20_000 });
     h.cancel();
     const revisions = [...written.keys()].sort((x, y) => x - y);
     expect(events.map((e) => e.kv.modRevision)).toEqual([...revisions, last]);

@@ -61,7 +61,7 @@ describe('the leader keeps the member list and the catalog in step', () => {
     expect(await serfHealth('c1')).toMatchObject({ Status: 'passing', Output: 'Agent alive and reachable', Name: 'Serf Health Status' });
     expect((await catalog.getNode('c1'))?.value).toMatchObject({ Node: 'c1', Address: '127.0.1.50' });
 
-    await waitFor(async () => (await statusOf('c1')) === 4, { timeoutMs: 3000, what: 'c1 failed' });
+    await waitFor(async () => (await statusOf('c1')) === 4, { timeoutMs: 15_000, what: 'c1 failed' });
     expect(await serfHealth('c1')).toMatchObject({ Status: 'critical', Output: 'Agent not live or unreachable' });
 
     await tracker.heartbeat({ member: member('c1'), status: 1 });
@@ -69,8 +69,8 @@ describe('the leader keeps the member list and the catalog in step', () => {
     expect((await serfHealth('c1'))?.Status).toBe('passing');
 
     // silent for good: failed, then reaped (the record and the node go)
-    await waitFor(async () => (await statusOf('c1')) === 4, { timeoutMs: 3000, what: 'c1 failed again' });
-    await waitFor(async () => (await statusOf('c1')) === undefined, { timeoutMs: 3000, what: 'c1 reaped' });
+    await waitFor(async () => (await statusOf('c1')) === 4, { timeoutMs: 15_000, what: 'c1 failed again' });
+    await waitFor(async () => (await statusOf('c1')) === undefined, { timeoutMs: 15_000, what: 'c1 reaped' });
     expect(await catalog.getNode('c1')).toBeUndefined();
   });
 
@@ -90,7 +90,7 @@ describe('the leader keeps the member list and the catalog in step', () => {
     await tracker.heartbeat({ member: member('c3'), status: 1 });
     await tracker.forceLeave({ node: 'c3', prune: false });
     expect(await statusOf('c3')).toBe(1);
-    await waitFor(async () => (await statusOf('c3')) === 4, { timeoutMs: 3000, what: 'c3 failed' });
+    await waitFor(async () => (await statusOf('c3')) === 4, { timeoutMs: 15_000, what: 'c3 failed' });
     await tracker.forceLeave({ node: 'c3', prune: false });
     expect(await statusOf('c3')).toBe(3);
     await tracker.forceLeave({ node: 'c3', prune: true });

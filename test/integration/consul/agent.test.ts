@@ -204,7 +204,7 @@ describe('TTL checks', () => {
     const node = await json<Array<{ CheckID: string; Status: string; Output: string }>>('/v1/health/node/agent-one');
     expect(node.find((c) => c.CheckID === 'ttl-one')).toMatchObject({ Status: 'passing', Output: 'fine' });
     // No update within the TTL: critical, keeping the last output.
-    const expired = await until(check, (c) => c.Status === 'critical', 4000);
+    const expired = await until(check, (c) => c.Status === 'critical', 15_000);
     expect(expired.Output).toBe('TTL expired (last output before timeout follows): fine');
     const catalog = await until(
       async () => (await json<Array<{ CheckID: string; Status: string }>>('/v1/health/node/agent-one')).find((c) => c.CheckID === 'ttl-one')!,

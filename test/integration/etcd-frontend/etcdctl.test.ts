@@ -53,7 +53,9 @@ describe.skipIf(!haveEtcdctl)('etcdctl against startEtcdServer', () => {
   it('watch prints events (from a start revision, so the timing of etcdctl\'s start does not matter)', async () => {
     await etcdctl(ep, ['put', 'wk', 'wv']);
     const rev = JSON.parse((await etcdctl(ep, ['get', 'wk', '-w', 'json'])).stdout).kvs[0].mod_revision as number;
-    const out = await etcdctl(ep, ['watch', 'wk', `--rev=${rev}`], { timeoutMs: 2000, interruptAtTimeout: true });
+    // interrupted once the event is out (a grace for anything after it), not at a fixed 2 s that a
+    // loaded machine can spend starting etcdctl
+    const out = await etcdctl(ep, ['watch', 'wk', `--rev=${rev}`], { interruptWhen: (o) => o.includes('wv\n'), interruptGraceMs: 300, timeoutMs: 20_000, interruptAtTimeout: true });
     expect(out.stdout).toBe('PUT\nwk\nwv\n');
   });
 
