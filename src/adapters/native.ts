@@ -51,11 +51,11 @@ import { raftStatusView } from './raft-status-view.js';
 import { etcdMetrics } from '../gateway/etcd/metrics.js';
 import type { ApplyValue, AuthCommand, AuthQueries, Command, StateMachine } from '../native/mvcc/api.js';
 import { openMvccStore } from '../native/mvcc/index.js';
-import { parseStoreDump } from '../native/mvcc/store-dump.js';
+import { dumpView, parseStoreDump } from '../native/mvcc/store-dump.js';
 import { txnIsReadOnly, txnIsSerializable } from '../native/mvcc/txn-kind.js';
 import { type AppliedOk, NativeNode } from '../native/node.js';
 import { AutoCompactor, type AutoCompactionConfig } from '../native/node/auto-compactor.js';
-import { etcdSnapshotDb } from '../native/node/etcd-snapshot.js';
+import { etcdSnapshotStream, SNAPSHOT_CHUNK } from '../native/node/etcd-snapshot.js';
 import { encodeMemberContext } from '../native/node/members.js';
 import { ConfChangeType } from '../native/raft/api.js';
 import type { Transport } from '../native/transport/api.js';
@@ -129,7 +129,6 @@ export interface NativeBackend extends Backend {
 }
 
 const VERSION = '3.4.23';
-const SNAPSHOT_CHUNK = 32 * 1024;
 const MAX_LEARNERS = 1;
 const ROUTE_KEEPALIVE = 'lease/keepalive';
 const ROUTE_TIMETOLIVE = 'lease/timetolive';
@@ -707,17 +706,25 @@ class NativeBackendImpl implements NativeBackend {
     return { header: this.header() };
   }
 
-  /** A bbolt file with etcd's buckets, as genuine etcd streams (see src/native/node/etcd-snapshot.ts). */
+  /**
+   * A bbolt file with etcd's buckets, as genuine etcd streams (see src/native/node/etcd-snapshot.ts):
+   * built from one read view of the store while it is sent, in slices, so the loop keeps serving.
+   */
   async *snapshot(): AsyncIterable<SnapshotChunk> {
-    const data = etcdSnapshotDb(await this.sm.snapshotData(), this.node.members.list(), this.node.members.clusterVersion);
-    const header = this.header();
-    if (data.length === 0) {
-      yield { header, remainingBytes: 0, blob: Buffer.alloc(0) };
-      return;
-    }
-    for (let off = 0; off < data.length; off += SNAPSHOT_CHUNK) {
-      const blob = data.subarray(off, Math.min(off + SNAPSHOT_CHUNK, data.length));
-      yield { header, remainingBytes: data.length - off - blob.length, blob };
+    const view = this.sm.snapshotView ? this.sm.snapshotView() : dumpView(await this.sm.snapshotData());
+    try {
+      const header = this.header();
+      const file = await etcdSnapshotStream(view, this.node.members.list(), this.node.members.clusterVersion);
+      let sent = 0;
+      for await (const chunk of file.chunks) {
+        for (let off = 0; off < chunk.length; off += SNAPSHOT_CHUNK) {
+          const blob = chunk.subarray(off, Math.min(off + SNAPSHOT_CHUNK, chunk.length));
+          sent += blob.length;
+          yield { header, remainingBytes: file.size - sent, blob };
+        }
+      }
+    } finally {
+      view.done();
     }
   }
 

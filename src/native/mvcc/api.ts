@@ -20,6 +20,7 @@ import type {
   WatchOptions,
 } from '../../adapters/backend.js';
 import type { EtcdError } from '../../adapters/errors.js';
+import type { StoreSnapshotView } from './store-dump.js';
 
 /** A replicated request, as proposed through raft. Encoded by encodeCommand / decodeCommand (src/native/mvcc/command.ts). */
 export type Command =
@@ -182,6 +183,8 @@ export interface StateMachine {
 
   /** A consistent copy of the whole state (for raft snapshots and Maintenance.Snapshot). */
   snapshotData(): Promise<Buffer>;
+  /** The state at this point in time, readable in slices while applies go on (etcd's snapshot stream); see store-dump.ts. */
+  snapshotView?(): StoreSnapshotView;
   /** Replace the whole state with a snapshot (raft snapshot received, or `dcsgw snapshot restore`). */
   restore(data: Buffer): void;
   /**

@@ -55,3 +55,30 @@ export function parseStoreDump(data: Buffer): StoreDump {
     sections,
   };
 }
+
+/**
+ * The store's replicated state at one point in time, readable in slices across event-loop turns
+ * while applies go on (an LMDB read transaction): what a streamed snapshot reads instead of a dump.
+ * The numbers are the 'state' record of the same point in time.
+ */
+export interface StoreSnapshotView {
+  consistentIndex: number;
+  revision: number;
+  compactRevision: number;
+  /** Section `i` (0 kv, 1 lease, 2 meta, 3 auth) in key order; each call reads it from the start. */
+  section(i: number): Iterable<StoreDumpEntry>;
+  /** Releases the point in time (the read transaction); the view must not be read afterwards. */
+  done(): void;
+}
+
+/** A view over a dump already in memory (a state machine without read transactions). */
+export function dumpView(data: Buffer): StoreSnapshotView {
+  const dump = parseStoreDump(data);
+  return {
+    consistentIndex: dump.consistentIndex,
+    revision: dump.revision,
+    compactRevision: dump.compactRevision,
+    section: (i) => dump.sections[i]!,
+    done: () => undefined,
+  };
+}

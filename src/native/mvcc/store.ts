@@ -62,7 +62,7 @@ import { decodeKvRecord, encodeKvRecord, isSystemRecord, recordKey, recordLease 
 import { encodeLease, isSystemLeaseRecord } from './lease-record.js';
 import { Lease, Lessor, MAX_LEASE_TTL } from './lessor.js';
 import { encodeRevKey, isTombstoneKey, revKeyLowerBound, revKeyMain, revKeySub } from './revision.js';
-import { parseStoreDump, STORE_DUMP_MAGIC, type StoreDump } from './store-dump.js';
+import { parseStoreDump, STORE_DUMP_MAGIC, type StoreDump, type StoreSnapshotView } from './store-dump.js';
 import { txnIsReadOnly } from './txn-kind.js';
 import { WatchHub, type StoreEvent } from './watch-hub.js';
 
@@ -1292,6 +1292,32 @@ export class MvccStore implements StateMachine {
     const data = Buffer.concat(parts);
     await this.flush();
     return data;
+  }
+
+  /**
+   * The replicated state at this point in time, held by one LMDB read transaction so it can be
+   * read in slices (etcd's snapshot stream) while batches keep being applied. The numbers are the
+   * 'state' record of that transaction, written with every batch.
+   */
+  snapshotView(): StoreSnapshotView {
+    const transaction = this.kvDb.useReadTransaction();
+    const state = this.metaDb.get(STATE_KEY, { transaction });
+    const dbs = this.allDbs();
+    let open = true;
+    return {
+      consistentIndex: state ? state.readDoubleLE(0) : 0,
+      revision: state ? state.readDoubleLE(8) : this.rev,
+      compactRevision: state ? state.readDoubleLE(16) : this.compactRev,
+      section: (i) => {
+        if (!open) throw new Error('mvcc snapshot view read after done()');
+        return dbs[i]!.getRange({ transaction });
+      },
+      done: () => {
+        if (!open) return;
+        open = false;
+        transaction.done();
+      },
+    };
   }
 
   private allDbs(): Database<Buffer, Buffer>[] {

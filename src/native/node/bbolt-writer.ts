@@ -27,8 +27,22 @@ interface Node {
   pgid: number;
 }
 
+/** A streamed bucket's leaves, reserved at planning time and written when the file is sent. */
+interface ReservedLeaves {
+  source: StreamedBucket;
+  firstPgid: number;
+  leaves: LeafPlan[];
+}
+
+interface LeafPlan {
+  count: number;
+  /** bytes used (header, elements, keys and values); the leaf spans ceil(size / PAGE) pages */
+  size: number;
+}
+
 class PageWriter {
-  readonly chunks: Buffer[] = [];
+  /** The file from page 3 on, in page order: built pages, or leaves of a streamed bucket to build while sending. */
+  readonly chunks: Array<Buffer | ReservedLeaves> = [];
   next = 3;
 
   /** Allocates pages for a node of `size` bytes; returns the buffer (all pages) and its first page id. */
@@ -41,6 +55,18 @@ class PageWriter {
     buf.writeUInt32LE(pages - 1, 12);
     this.chunks.push(buf);
     return { buf, pgid };
+  }
+
+  /** Reserves the pages of a streamed bucket's leaves; returns their tree nodes (first key, page id). */
+  reserve(source: StreamedBucket, leaves: LeafPlan[], firstKeys: Buffer[]): Node[] {
+    const firstPgid = this.next;
+    const nodes = leaves.map((l, i) => {
+      const pgid = this.next;
+      this.next += Math.max(1, Math.ceil(l.size / PAGE));
+      return { firstKey: firstKeys[i]!, pgid };
+    });
+    this.chunks.push({ source, firstPgid, leaves });
+    return nodes;
   }
 }
 
@@ -88,7 +114,7 @@ function packLeaves(items: BoltItems): BoltItems[] {
 
 /** Writes a bucket's tree (items sorted, non-empty); returns the root page id. */
 function writeTree(w: PageWriter, items: BoltItems, flags?: number[]): number {
-  let level: Node[] = [];
+  const level: Node[] = [];
   let i = 0;
   for (const leaf of packLeaves(items)) {
     const { buf, pgid } = w.alloc(leafSize(leaf));
@@ -96,6 +122,11 @@ function writeTree(w: PageWriter, items: BoltItems, flags?: number[]): number {
     i += leaf.length;
     level.push({ firstKey: leaf[0]![0], pgid });
   }
+  return writeBranches(w, level);
+}
+
+/** Writes the branch levels above `level` (the leaves, in key order); returns the root page id. */
+function writeBranches(w: PageWriter, level: Node[]): number {
   while (level.length > 1) {
     const parents: Node[] = [];
     let group: Node[] = [];
@@ -149,33 +180,37 @@ const cmp = (a: Buffer, b: Buffer) => Buffer.compare(a, b);
 /** A bbolt file holding the given top-level buckets (names and keys are sorted here). */
 export function writeBoltDb(buckets: Map<string, BoltItems>): Buffer {
   const w = new PageWriter();
+  const root = writeBuckets(w, buckets, new Map());
+  return Buffer.concat([headPages(root, w.next), ...(w.chunks as Buffer[])]);
+}
+
+/** Writes every bucket's tree (streamed ones from their leaf plans) and the root bucket; returns the root's page id. */
+function writeBuckets(w: PageWriter, buckets: Map<string, BoltItems | StreamedBucket>, plans: Map<string, StreamPlan>): number {
   const rootItems: BoltItems = [];
   for (const name of [...buckets.keys()].sort((a, b) => cmp(Buffer.from(a), Buffer.from(b)))) {
-    const items = [...buckets.get(name)!].sort((a, b) => cmp(a[0], b[0]));
+    const content = buckets.get(name)!;
+    const plan = plans.get(name);
+    const items = plan ? undefined : [...(content as BoltItems)].sort((a, b) => cmp(a[0], b[0]));
     let value: Buffer;
-    if (items.length === 0) {
+    if (plan ? plan.leaves.length === 0 : items!.length === 0) {
       // Inline empty bucket: header {root 0, sequence 0} + an empty leaf page.
       value = Buffer.alloc(16 + PAGE_HEADER);
       value.writeUInt16LE(LEAF_FLAG, 16 + 8);
     } else {
       value = Buffer.alloc(16);
-      value.writeBigUInt64LE(BigInt(writeTree(w, items)), 0);
+      const rootPgid = plan ? writeBranches(w, w.reserve(content as StreamedBucket, plan.leaves, plan.firstKeys)) : writeTree(w, items!);
+      value.writeBigUInt64LE(BigInt(rootPgid), 0);
     }
     rootItems.push([Buffer.from(name), value]);
   }
-  const root =
-    rootItems.length > 0
-      ? writeTree(
-          w,
-          rootItems,
-          rootItems.map(() => BUCKET_LEAF_FLAG),
-        )
-      : (() => {
-          const { buf, pgid } = w.alloc(PAGE_HEADER);
-          buf.writeUInt16LE(LEAF_FLAG, 8);
-          return pgid;
-        })();
+  if (rootItems.length > 0) return writeTree(w, rootItems, rootItems.map(() => BUCKET_LEAF_FLAG));
+  const { buf, pgid } = w.alloc(PAGE_HEADER);
+  buf.writeUInt16LE(LEAF_FLAG, 8);
+  return pgid;
+}
 
+/** Pages 0-2: the two meta pages (txid 0 and 1) and the empty freelist. */
+function headPages(root: number, highWater: number): Buffer {
   const head = Buffer.alloc(3 * PAGE);
   for (const txid of [0, 1]) {
     const off = txid * PAGE;
@@ -189,11 +224,151 @@ export function writeBoltDb(buckets: Map<string, BoltItems>): Buffer {
     head.writeBigUInt64LE(BigInt(root), m + 16);
     head.writeBigUInt64LE(0n, m + 24);
     head.writeBigUInt64LE(2n, m + 32); // freelist page
-    head.writeBigUInt64LE(BigInt(w.next), m + 40); // high water mark
+    head.writeBigUInt64LE(BigInt(highWater), m + 40); // high water mark
     head.writeBigUInt64LE(BigInt(txid), m + 48);
     head.writeBigUInt64LE(fnv1a64(head.subarray(m, m + 56)), m + 56);
   }
   head.writeBigUInt64LE(2n, 2 * PAGE);
   head.writeUInt16LE(FREELIST_FLAG, 2 * PAGE + 8);
-  return Buffer.concat([head, ...w.chunks]);
+  return head;
+}
+
+// ---- streamed files --------------------------------------------------------------------------
+// A bucket too large to hold twice in memory (etcd's "key" bucket of a big store) is read twice
+// from one consistent source instead: a first pass measures every item, which fixes the leaves, the
+// branch pages and so the meta page (root and high-water mark), all written before the first leaf
+// of the second pass is built. The file's size is known before its first byte is sent.
+
+/**
+ * A bucket whose items are produced by reading a source, in key order, the same items on every
+ * call of entries(). Values are converted while written (e.g. a store record -> etcd's protobuf).
+ */
+export interface StreamedBucket {
+  entries(): Iterable<{ key: Buffer; value: Buffer }>;
+  valueLength(key: Buffer, value: Buffer): number;
+  writeValue(key: Buffer, value: Buffer, out: Buffer, off: number): void;
+}
+
+interface StreamPlan {
+  leaves: LeafPlan[];
+  firstKeys: Buffer[];
+}
+
+export interface BoltStream {
+  /** bytes of the whole file */
+  size: number;
+  /** the file in order, in chunks of about `chunkSize` bytes (a leaf larger than that goes whole) */
+  chunks: AsyncGenerator<Buffer>;
+}
+
+/** Yields to the event loop after `sliceMs` of work, so a long read-and-convert never holds it. */
+class Slicer {
+  private start = performance.now();
+  private n = 0;
+  constructor(private readonly sliceMs: number) {}
+  async tick(): Promise<void> {
+    if ((++this.n & 63) !== 0 || performance.now() - this.start < this.sliceMs) return;
+    await new Promise<void>((resolve) => setImmediate(resolve));
+    this.start = performance.now();
+  }
+}
+
+/**
+ * A bbolt file streamed in chunks: the in-memory buckets as writeBoltDb writes them, the streamed
+ * ones measured here (first pass, in slices of `sliceMs`) and built while `chunks` is read.
+ */
+export async function streamBoltDb(buckets: Map<string, BoltItems | StreamedBucket>, opts: { chunkSize: number; sliceMs: number }): Promise<BoltStream> {
+  const plans = new Map<string, StreamPlan>();
+  for (const [name, content] of buckets) {
+    if (!Array.isArray(content)) plans.set(name, await planLeaves(content, new Slicer(opts.sliceMs)));
+  }
+  const w = new PageWriter();
+  const root = writeBuckets(w, buckets, plans);
+  const size = w.next * PAGE;
+  return { size, chunks: streamChunks(headPages(root, w.next), w.chunks, opts) };
+}
+
+/** The first pass: leaves packed as packLeaves packs them, from the items' sizes alone. */
+async function planLeaves(source: StreamedBucket, slicer: Slicer): Promise<StreamPlan> {
+  const leaves: LeafPlan[] = [];
+  const firstKeys: Buffer[] = [];
+  let count = 0;
+  let size = PAGE_HEADER;
+  for (const { key, value } of source.entries()) {
+    const add = ELEMENT + key.length + source.valueLength(key, value);
+    if (count > 0 && size + add > PAGE) {
+      leaves.push({ count, size });
+      count = 0;
+      size = PAGE_HEADER;
+    }
+    if (count === 0) firstKeys.push(Buffer.from(key));
+    count++;
+    size += add;
+    await slicer.tick();
+  }
+  if (count > 0) leaves.push({ count, size });
+  return { leaves, firstKeys };
+}
+
+async function* streamChunks(head: Buffer, pages: Array<Buffer | ReservedLeaves>, opts: { chunkSize: number; sliceMs: number }): AsyncGenerator<Buffer> {
+  const slicer = new Slicer(opts.sliceMs);
+  let out = Buffer.allocUnsafe(opts.chunkSize);
+  let pos = 0;
+  /** Room for `n` more bytes in the chunk being filled (sending the filled part first when short). */
+  function* room(n: number): Generator<Buffer> {
+    if (pos + n <= out.length) return;
+    if (pos > 0) yield out.subarray(0, pos);
+    out = Buffer.allocUnsafe(Math.max(opts.chunkSize, n));
+    pos = 0;
+  }
+  const copy = function* (b: Buffer): Generator<Buffer> {
+    for (let off = 0; off < b.length; ) {
+      yield* room(Math.min(PAGE, b.length - off));
+      const n = Math.min(out.length - pos, b.length - off);
+      b.copy(out, pos, off, off + n);
+      pos += n;
+      off += n;
+    }
+  };
+  yield* copy(head);
+  for (const p of pages) {
+    if (Buffer.isBuffer(p)) {
+      yield* copy(p);
+      continue;
+    }
+    const items = p.source.entries()[Symbol.iterator]();
+    let pgid = p.firstPgid;
+    for (const leaf of p.leaves) {
+      const pages = Math.max(1, Math.ceil(leaf.size / PAGE));
+      yield* room(pages * PAGE);
+      const buf = out.subarray(pos, pos + pages * PAGE);
+      buf.writeBigUInt64LE(BigInt(pgid), 0);
+      buf.writeUInt16LE(LEAF_FLAG, 8);
+      buf.writeUInt16LE(leaf.count, 10);
+      buf.writeUInt32LE(pages - 1, 12);
+      let data = PAGE_HEADER + leaf.count * ELEMENT;
+      for (let i = 0; i < leaf.count; i++) {
+        const next = items.next();
+        if (next.done) throw new Error('bbolt stream: the source ended before its measured items');
+        const { key, value } = next.value;
+        const vl = p.source.valueLength(key, value);
+        if (data + key.length + vl > leaf.size) throw new Error('bbolt stream: the source changed between its two passes');
+        const el = PAGE_HEADER + i * ELEMENT;
+        buf.writeUInt32LE(0, el);
+        buf.writeUInt32LE(data - el, el + 4);
+        buf.writeUInt32LE(key.length, el + 8);
+        buf.writeUInt32LE(vl, el + 12);
+        key.copy(buf, data);
+        p.source.writeValue(key, value, buf, data + key.length);
+        data += key.length + vl;
+        await slicer.tick();
+      }
+      if (data !== leaf.size) throw new Error('bbolt stream: the source changed between its two passes');
+      buf.fill(0, data);
+      pos += pages * PAGE;
+      pgid += pages;
+    }
+    if (!items.next().done) throw new Error('bbolt stream: the source grew between its two passes');
+  }
+  if (pos > 0) yield out.subarray(0, pos);
 }

@@ -1,7 +1,6 @@
 // Maintenance.Snapshot's payload as genuine etcd 3.4 streams it: a bbolt database with etcd's
-// buckets, built from the MVCC store's own snapshot dump (src/native/mvcc/store.ts snapshotData:
-// 'DCSMVCC1', {consistentIndex, revision, compactRevision} as doubles, then the kv, lease, meta
-// and auth sections, each a u32 count of (u32 key length, u32 value length, key, value)).
+// buckets, built from one consistent read view of the MVCC store (StoreSnapshotView: its kv, lease,
+// meta and auth tables and the state record of the same point in time).
 //   key      revision key (etcd's own 17/18-byte form, kept as is) -> mvccpb.KeyValue
 //   lease    int64 BE lease ID -> leasepb.Lease {ID, TTL, RemainingTTL}
 //   meta     consistent_index (u64 BE), finishedCompactRev / scheduledCompactRev (revision keys)
@@ -14,13 +13,18 @@
 // state, DESIGN.md "One keyspace, two views") are left out: a genuine etcd restored from this file
 // holds the user keys and leases alone, as etcd clients always saw them.
 import type { Member } from '../../adapters/backend.js';
-import { decodeKvRecord, isSystemRecord } from '../mvcc/kv-record.js';
+import { isSystemRecord } from '../mvcc/kv-record.js';
 import { isSystemLeaseRecord } from '../mvcc/lease-record.js';
-import { type BoltItems, writeBoltDb } from './bbolt-writer.js';
+import type { StoreSnapshotView } from '../mvcc/store-dump.js';
+import { type BoltItems, type BoltStream, type StreamedBucket, streamBoltDb } from './bbolt-writer.js';
 import { etcdAuthBuckets } from './etcd-auth-buckets.js';
-import { encodeKeyValuePb, encodeTombstonePb, Pb } from '../mvcc/kv-protobuf.js';
+import { keyValuePbLength, writeKeyValuePb } from './etcd-key-value-pb.js';
+import { Pb } from '../mvcc/kv-protobuf.js';
 
-const MAGIC = 'DCSMVCC1';
+/** etcd sends its snapshot in 32 KiB messages. */
+export const SNAPSHOT_CHUNK = 32 * 1024;
+/** The longest run of reading and converting between two event-loop turns. */
+const SLICE_MS = 8;
 
 function revKey(main: number): Buffer {
   const b = Buffer.alloc(17);
@@ -29,50 +33,39 @@ function revKey(main: number): Buffer {
   return b;
 }
 
-export function etcdSnapshotDb(dump: Buffer, members: Member[], clusterVersion: string): Buffer {
-  if (dump.subarray(0, MAGIC.length).toString('latin1') !== MAGIC) throw new Error('snapshot: unknown store dump format');
-  let off = MAGIC.length;
-  const consistentIndex = dump.readDoubleLE(off);
-  const compactRevision = dump.readDoubleLE(off + 16);
-  off += 24;
-  const sections: BoltItems[] = [];
-  for (let s = 0; s < 4; s++) {
-    const n = dump.readUInt32LE(off);
-    off += 4;
-    const items: BoltItems = [];
-    for (let i = 0; i < n; i++) {
-      const kl = dump.readUInt32LE(off);
-      const vl = dump.readUInt32LE(off + 4);
-      off += 8;
-      items.push([dump.subarray(off, off + kl), dump.subarray(off + kl, off + kl + vl)]);
-      off += kl + vl;
-    }
-    sections.push(items);
-  }
-  const [kv, lease, , authSection] = sections as [BoltItems, BoltItems, BoltItems, BoltItems];
-  const auth = etcdAuthBuckets(authSection);
-
-  const key: BoltItems = kv.filter(([, v]) => !isSystemRecord(v)).map(([k, v]) => {
-    const rec = decodeKvRecord(v);
-    // A tombstone holds only the key, as etcd writes it.
-    const tomb = k.length === 18 && k[17] === 0x74;
-    return [Buffer.from(k), tomb ? encodeTombstonePb(rec.key) : encodeKeyValuePb(rec)];
-  });
-  const leases: BoltItems = lease.filter(([, v]) => !isSystemLeaseRecord(v)).map(([k, v]) => {
+/**
+ * The snapshot file of `view` (one point in time of the store), streamed: the "key" bucket is read
+ * twice from the view (sizes, then bytes) and converted while sent, in slices of a few ms, so
+ * neither the store nor the file is ever held whole in memory and the event loop keeps turning.
+ * The caller releases the view (view.done()) once `chunks` is finished or abandoned.
+ */
+export async function etcdSnapshotStream(view: StoreSnapshotView, members: Member[], clusterVersion: string): Promise<BoltStream> {
+  const all = (i: number) => [...view.section(i)].map(({ key, value }): [Buffer, Buffer] => [Buffer.from(key), Buffer.from(value)]);
+  const auth = etcdAuthBuckets(all(3));
+  const key: StreamedBucket = {
+    *entries() {
+      for (const e of view.section(0)) if (!isSystemRecord(e.value)) yield e;
+    },
+    valueLength: keyValuePbLength,
+    writeValue: writeKeyValuePb,
+  };
+  const leases: BoltItems = [];
+  for (const { key: k, value: v } of view.section(1)) {
+    if (isSystemLeaseRecord(v)) continue;
     // leasepb.Lease: ID=1, TTL=2, RemainingTTL=3.
     const pb = new Pb()
       .int(1, k.readBigInt64BE(0))
       .int(2, Math.round(v.readDoubleLE(0)))
       .int(3, Math.max(0, Math.round(v.readDoubleLE(8))))
       .finish();
-    return [Buffer.from(k), pb];
-  });
+    leases.push([Buffer.from(k), pb]);
+  }
   const ci = Buffer.alloc(8);
-  ci.writeBigUInt64BE(BigInt(consistentIndex));
+  ci.writeBigUInt64BE(BigInt(view.consistentIndex));
   const meta: BoltItems = [[Buffer.from('consistent_index'), ci]];
-  if (compactRevision >= 0) {
-    meta.push([Buffer.from('finishedCompactRev'), revKey(compactRevision)]);
-    meta.push([Buffer.from('scheduledCompactRev'), revKey(compactRevision)]);
+  if (view.compactRevision >= 0) {
+    meta.push([Buffer.from('finishedCompactRev'), revKey(view.compactRevision)]);
+    meta.push([Buffer.from('scheduledCompactRev'), revKey(view.compactRevision)]);
   }
   const memberItems: BoltItems = members.map((m) => {
     // etcd's Member JSON: the ID as a JSON number (uint64), written by hand to keep all 64 bits.
@@ -82,8 +75,8 @@ export function etcdSnapshotDb(dump: Buffer, members: Member[], clusterVersion: 
     if (m.clientURLs.length > 0) attrs.push(`"clientURLs":${JSON.stringify(m.clientURLs)}`);
     return [Buffer.from(m.id.toString(16)), Buffer.from(`{${attrs.join(',')}}`)];
   });
-  return writeBoltDb(
-    new Map<string, BoltItems>([
+  return streamBoltDb(
+    new Map<string, BoltItems | StreamedBucket>([
       ['alarm', []],
       ['auth', auth.auth],
       ['authRoles', auth.authRoles],
@@ -95,5 +88,6 @@ export function etcdSnapshotDb(dump: Buffer, members: Member[], clusterVersion: 
       ['members_removed', []],
       ['meta', meta],
     ]),
+    { chunkSize: SNAPSHOT_CHUNK, sliceMs: SLICE_MS },
   );
 }

@@ -58,6 +58,9 @@ async function serveSnapshot(deps: ServiceDeps, s: ServerStream<Empty, SnapshotC
       const blob = last && pad > 0 ? Buffer.concat([chunk.blob, Buffer.alloc(pad)]) : chunk.blob;
       sha.update(blob);
       s.write({ header: chunk.header, remainingBytes: last ? 0 : chunk.remainingBytes + pad, blob });
+      // The file is built while it is sent: a client reading slower than that holds the building
+      // back, rather than the whole file piling up in memory.
+      if (s.backpressured && s.onDrain) await new Promise<void>((resolve) => s.onDrain!(resolve));
     }
     if (s.closed) return;
     s.write({ header, remainingBytes: 0, blob: sha.digest() });
