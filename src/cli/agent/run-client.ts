@@ -11,6 +11,7 @@ import { mkdirSync, unlinkSync, writeFileSync, writeSync } from 'node:fs';
 import type { Backend } from '../../adapters/backend.js';
 import { createRemoteBackend, type RemoteBackend } from '../../adapters/remote.js';
 import { setUpAgentEncryption, type AgentEncryption } from '../../native/cluster/transport-tls-agent.js';
+import { withGossipKeyring } from './gossip-keyring-access.js';
 import { BackendUrlError, parseBackendUrl } from '../../adapters/backend-url.js';
 import { backendKindName, openBackend, type OpenedBackend } from '../../adapters/open-backend.js';
 import type { AgentCatalog } from '../../compat/agent/agent-catalog.js';
@@ -420,7 +421,7 @@ export async function startClientAgent(argvIn: readonly string[], env: NodeJS.Pr
     };
     face = await startConsulFace(
       backend,
-      { ...identityOf(cfg, nodeId), ...(cluster ? { cluster: cluster.view } : {}) },
+      { ...identityOf(cfg, nodeId), ...(cluster ? { cluster: cluster.view, ...withGossipKeyring(cluster.encryption.gossipKey) } : {}) },
       {
         ...(cfg.ports.dns > 0 ? { dns: { host: cfg.dnsAddrs[0]!, port: cfg.ports.dns } } : {}),
         ...(cfg.ports.http > 0 ? { http: { host: cfg.httpAddrs[0]!, port: cfg.ports.http } } : {}),

@@ -18,6 +18,8 @@ import { localMember } from '../../compat/agent/agent-self.js';
 import { parseGoDurationNs } from '../../compat/agent/go-duration.js';
 import { startServerCluster, type ServerCluster } from '../../native/cluster/server-cluster.js';
 import { setUpAgentEncryption, type AgentEncryption } from '../../native/cluster/transport-tls-agent.js';
+import { resolveGossipKey } from '../../native/cluster/transport-tls-gossip.js';
+import { withGossipKeyring } from './gossip-keyring-access.js';
 import { listenFormingHttp, type FormingHttp } from '../../native/cluster/forming-http.js';
 import { readMembers } from '../../native/cluster/member-record.js';
 import type { SerfMember } from '../../compat/agent/agent-self.js';
@@ -172,6 +174,7 @@ export async function startAgent(argv: readonly string[], hooks: AgentHooks = {}
   };
   let cluster: ServerCluster | undefined;
   let encryption: AgentEncryption | undefined;
+  let devGossipKey: Buffer | undefined;
   let faceBackend: NativeBackend | undefined;
   try {
     // Consul's raft timings scale with performance.raft_multiplier (1 = fastest, 5 = production default)
@@ -198,6 +201,8 @@ export async function startAgent(argv: readonly string[], hooks: AgentHooks = {}
       });
       saveIdentity(storeDir, identity);
       faceBackend = backend;
+      // a dev agent has no serf port, but its keyring answers /v1/operator/keyring as a one-member pool
+      devGossipKey = resolveGossipKey(cfg.encrypt, tempDir ? undefined : dataDir, (t) => log.warn('agent', t));
     } else {
       const durationMs = (key: string, fallback: number): number => {
         const raw = lookup(cfg.merged, key);
@@ -274,7 +279,7 @@ export async function startAgent(argv: readonly string[], hooks: AgentHooks = {}
 
     face = await startConsulFace(
       faceBackend,
-      { ...agentIdentity(cfg, nodeId), ...(cluster ? { cluster: cluster.view } : {}) },
+      { ...agentIdentity(cfg, nodeId), ...(cluster ? { cluster: cluster.view } : {}), ...withGossipKeyring(encryption?.gossipKey ?? devGossipKey) },
       {
         ...(cfg.ports.dns > 0 ? { dns: { host: cfg.dnsAddrs[0]!, port: cfg.ports.dns } } : {}),
         ...(cfg.ports.http > 0 ? { http: { host: cfg.httpAddrs[0]!, port: cfg.ports.http } } : {}),

@@ -19,6 +19,26 @@ export interface AgentIdentity extends SelfIdentity {
   devMode?: boolean;
   /** The agent's cluster membership (src/native/cluster); absent for an agent alone (members = itself). */
   cluster?: AgentCluster;
+  /** The gossip encryption keyring (`encrypt`); absent when gossip encryption is off. */
+  gossipKeyring?: GossipKeyringAccess;
+}
+
+export type KeyringOperationName = 'list' | 'install' | 'use' | 'remove';
+
+/** One member's answer to a keyring operation, in serf's words (its key query response). */
+export interface MemberKeyringAnswer {
+  Result: boolean;
+  Message: string;
+  Keys: string[];
+  PrimaryKey: string;
+}
+
+/** This agent's gossip keyring and the way to the other members' (src/native/cluster/transport-tls-gossip.ts). */
+export interface GossipKeyringAccess {
+  /** Runs the operation on this agent's own ring. */
+  local(op: KeyringOperationName, key: Buffer): MemberKeyringAnswer;
+  /** Sends the operation to another member's serf LAN address (host:port); rejects when it does not answer. */
+  remote(address: string, op: KeyringOperationName, key: Buffer, timeoutMs: number): Promise<MemberKeyringAnswer>;
 }
 
 export interface ConsulContext {

@@ -241,12 +241,17 @@ export const agentRoutes: ConsulRoute = (app: FastifyInstance, ctx: ConsulContex
   route('/v1/agent/self', ['GET'], async (_req, reply) => {
     const rt = ctx.runtime;
     const raft = await raftView(ctx.core.backend, ctx.agent);
+    const stats = agentStats(ctx.agent, rt, raft, ctx.agent.cluster ? { members: await ctx.agent.cluster.members(false), knownServers: ctx.agent.cluster.knownServers() } : undefined);
+    // serf's `encrypted` stat (what `consul info` shows): whether this agent's gossip pools use a keyring
+    const encrypted = String(ctx.agent.gossipKeyring !== undefined);
+    for (const pool of ['serf_lan', 'serf_wan']) if (stats[pool]) stats[pool]!.encrypted = encrypted;
     return reply.send({
       Config: selfConfig(ctx.agent),
-      DebugConfig: debugConfig(ctx.agent, rt),
+      // Consul's DebugConfig is a Go map: its keys come out sorted
+      DebugConfig: Object.fromEntries(Object.entries({ ...debugConfig(ctx.agent, rt), ...gossipDebugConfig(ctx.agent.config) }).sort(([a], [b]) => (a < b ? -1 : 1))),
       Coord: originCoordinate(),
       Member: localMember(ctx.agent),
-      Stats: agentStats(ctx.agent, rt, raft, ctx.agent.cluster ? { members: await ctx.agent.cluster.members(false), knownServers: ctx.agent.cluster.knownServers() } : undefined),
+      Stats: stats,
       Meta: rt?.metadata ?? { 'consul-network-segment': '', 'consul-version': ctx.agent.consulVersion },
       xDS: xdsSelf(ctx.agent),
     });
@@ -574,4 +579,13 @@ function prometheusEnabled(config: Record<string, unknown>): boolean {
   if (typeof retention === 'number') return retention > 0;
   if (typeof retention === 'string') return retention !== '' && !/^[0\s]*(s|m|h|ms)?$/.test(retention) && !retention.startsWith('-');
   return false;
+}
+
+/** The gossip encryption fields of Consul's sanitized runtime configuration: the key is always "hidden" (its sanitizer hides every field named *Key). */
+function gossipDebugConfig(config: Record<string, unknown>): Record<string, unknown> {
+  const flag = (name: string): boolean => {
+    const v = config[name];
+    return v === undefined ? true : v === true || v === 'true';
+  };
+  return { EncryptKey: 'hidden', EncryptVerifyIncoming: flag('encrypt_verify_incoming'), EncryptVerifyOutgoing: flag('encrypt_verify_outgoing') };
 }

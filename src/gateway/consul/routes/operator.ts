@@ -6,9 +6,9 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { DefinitionError } from '../../../compat/agent/json-fields.js';
 import { autopilotConfigJson, getAutopilotConfig, parseAutopilotConfig, setAutopilotConfig } from '../../../compat/agent/autopilot-config.js';
 import { catalogUsage } from '../../../compat/agent/catalog-usage.js';
-import { keyringWithoutEncryptionError, type KeyringOperation } from '../../../compat/agent/gossip-keyring.js';
 import { memberOfServer, raftView, type RaftView } from '../../../compat/agent/raft-view.js';
-import type { ConsulContext } from '../context.js';
+import type { ConsulContext, KeyringOperationName } from '../context.js';
+import { keyringErrorText, keyringListBody, keyringOperation } from '../gossip-keyring-pools.js';
 import { indexedRead } from './catalog-common.js';
 import { ConsulHttpError, badRequest } from '../http-error.js';
 import { blockingQuery, parseQueryOptions, setLeaderMeta, setQueryMeta } from '../query-options.js';
@@ -186,15 +186,8 @@ export const operatorRoutes: ConsulRoute = (app: FastifyInstance, ctx: ConsulCon
   });
 
   route('/v1/operator/keyring', ['GET', 'POST', 'PUT', 'DELETE'], async (req, reply) => {
-    if (req.method !== 'GET') {
-      const raw = Buffer.isBuffer(req.body) ? req.body.toString('utf8') : '';
-      if (raw.trim() === '') throw badRequest('Request decode failed: EOF');
-      try {
-        JSON.parse(raw);
-      } catch {
-        throw badRequest('Request decode failed: invalid character looking for beginning of value');
-      }
-    }
+    let key = '';
+    if (req.method !== 'GET') key = keyringRequestKey(req);
     const relay = first(req, 'relay-factor');
     if (relay !== undefined && relay !== '') {
       if (!/^[+-]?\d+$/.test(relay)) throw badRequest(`Error parsing relay factor: strconv.Atoi: parsing ${JSON.stringify(relay)}: invalid syntax`);
@@ -207,10 +200,16 @@ export const operatorRoutes: ConsulRoute = (app: FastifyInstance, ctx: ConsulCon
       const parsed = goParseBool(local);
       if (parsed === undefined) throw badRequest(`Error parsing local-only: strconv.ParseBool: parsing ${JSON.stringify(local)}: invalid syntax`);
       localOnly = parsed;
+      if (localOnly && req.method !== 'GET') throw badRequest('Invalid use of local-only: local-only can only be set for list requests');
     }
-    // dcsgw has no gossip layer, hence never gossip encryption: every operation meets an agent without a keyring.
-    const op: KeyringOperation = req.method === 'GET' ? 'list' : req.method === 'POST' ? 'install' : req.method === 'PUT' ? 'use' : 'remove';
-    throw new ConsulHttpError(500, keyringWithoutEncryptionError(op, ctx.agent, localOnly));
+    // Consul runs keyring operations on servers only (a server asks every member of each pool)
+    if (!ctx.agent.server) throw new ConsulHttpError(500, 'keyring operations must run against a server node');
+    const op: KeyringOperationName = req.method === 'GET' ? 'list' : req.method === 'POST' ? 'install' : req.method === 'PUT' ? 'use' : 'remove';
+    const responses = await keyringOperation(ctx, op, key, localOnly);
+    const failure = keyringErrorText(responses);
+    if (failure !== undefined) throw new ConsulHttpError(500, failure);
+    if (op === 'list') return reply.send(keyringListBody(responses));
+    return reply.code(200).send('');
   });
 
   route('/v1/operator/usage', ['GET'], async (req, reply) => {
@@ -239,6 +238,28 @@ export const operatorRoutes: ConsulRoute = (app: FastifyInstance, ctx: ConsulCon
 };
 
 /** Go's strconv.ParseBool. */
+/** The Key of a keyring request body, decoded as Go's encoding/json decodes it into Consul's keyringArgs. */
+function keyringRequestKey(req: FastifyRequest): string {
+  const raw = Buffer.isBuffer(req.body) ? req.body.toString('utf8') : '';
+  if (raw.trim() === '') throw badRequest('Request decode failed: EOF');
+  let body: unknown;
+  try {
+    body = JSON.parse(raw);
+  } catch {
+    throw badRequest('Request decode failed: invalid character looking for beginning of value');
+  }
+  const goKind = (v: unknown): string => (Array.isArray(v) ? 'array' : typeof v === 'object' ? 'object' : typeof v === 'boolean' ? 'bool' : typeof v);
+  if (body === null) return '';
+  if (typeof body !== 'object' || Array.isArray(body)) throw badRequest(`Request decode failed: json: cannot unmarshal ${goKind(body)} into Go value of type agent.keyringArgs`);
+  const fields = body as Record<string, unknown>;
+  // Go matches field names without regard to case, an exact match first
+  const name = 'Key' in fields ? 'Key' : Object.keys(fields).find((k) => k.toLowerCase() === 'key');
+  const value = name === undefined ? undefined : fields[name];
+  if (value === undefined || value === null) return '';
+  if (typeof value !== 'string') throw badRequest(`Request decode failed: json: cannot unmarshal ${goKind(value)} into Go struct field keyringArgs.Key of type string`);
+  return value;
+}
+
 function goParseBool(text: string): boolean | undefined {
   if (['1', 't', 'T', 'TRUE', 'true', 'True'].includes(text)) return true;
   if (['0', 'f', 'F', 'FALSE', 'false', 'False'].includes(text)) return false;
