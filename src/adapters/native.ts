@@ -49,7 +49,7 @@ import { AlarmAction, AlarmType } from './backend.js';
 import { Errors, EtcdError, GrpcCode } from './errors.js';
 import { raftStatusView } from './raft-status-view.js';
 import { etcdMetrics } from '../gateway/etcd/metrics.js';
-import type { ApplyValue, AuthCommand, AuthQueries, Command, StateMachine } from '../native/mvcc/api.js';
+import type { ApplyValue, AuthCommand, AuthQueries, Command, RangeResult, StateMachine } from '../native/mvcc/api.js';
 import { openMvccStore } from '../native/mvcc/index.js';
 import { dumpView, parseStoreDump } from '../native/mvcc/store-dump.js';
 import { txnIsReadOnly, txnIsSerializable } from '../native/mvcc/txn-kind.js';
@@ -352,18 +352,22 @@ class NativeBackendImpl implements NativeBackend {
 
   range(req: RangeRequest): Promise<RangeResponse> {
     if (!req.serializable && this.node.isLearner()) return Promise.reject(Errors.NotSupportedForLearner);
-    if (!req.serializable) return this.node.linearizableReadThen(() => this.rangeNow(req));
+    // settleRead resolves with the slices' promise, so the read waits for the last slice.
+    if (!req.serializable) return this.node.linearizableReadThen(() => this.rangeNow(req)) as unknown as Promise<RangeResponse>;
     try {
-      return Promise.resolve(this.rangeNow(req));
+      return this.rangeNow(req);
     } catch (err) {
       return Promise.reject(err as Error);
     }
   }
 
-  private rangeNow(req: RangeRequest): RangeResponse {
-    const r = this.sm.range(req);
-    return { header: this.header(r.revision), kvs: r.kvs, more: r.more, count: r.count };
+  /** A large range is built in slices (rangeSliced) so it does not hold the event loop. */
+  private rangeNow(req: RangeRequest): Promise<RangeResponse> {
+    if (!this.sm.rangeSliced) return Promise.resolve(this.rangeResponse(this.sm.range(req)));
+    return this.sm.rangeSliced(req).then(this.rangeResponse);
   }
+
+  private readonly rangeResponse = (r: RangeResult): RangeResponse => ({ header: this.header(r.revision), kvs: r.kvs, more: r.more, count: r.count });
 
   put(req: PutRequest): Promise<PutResponse> {
     const learner = this.notOnLearner();

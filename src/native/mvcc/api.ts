@@ -152,6 +152,11 @@ export interface StateMachine {
 
   /** Reads the request's keyspace only (absent = user). */
   range(req: RangeRequest): RangeResult; // throws Errors.Compacted / Errors.FutureRev
+  /**
+   * The same answer as range() called now, built in slices across event-loop turns when it is large
+   * (optional: a state machine without it has range() called).
+   */
+  rangeSliced?(req: RangeRequest): Promise<RangeResult>;
   currentRevision(): number;
   compactRevision(): number;
   /** Watches the options' keyspace only (absent = user); system events carry keyspace 'system'. */

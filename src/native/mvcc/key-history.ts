@@ -87,6 +87,33 @@ export class KeyHistory {
     return undefined;
   }
 
+  /**
+   * at(atRev) !== undefined, without building the answer: a range counts every key it covers,
+   * and most of them (beyond its limit) need nothing but this.
+   */
+  existsAt(atRev: number): boolean {
+    const gens = this.generations;
+    const last = gens.length - 1;
+    for (let gi = last; gi >= 0; gi--) {
+      const g = gens[gi]!;
+      const n = g.mains.length;
+      if (n === 0) continue;
+      if (gi !== last && g.mains[n - 1]! <= atRev) return false;
+      if (g.mains[0]! <= atRev) return true;
+    }
+    return false;
+  }
+
+  /**
+   * True when `at` is the key's newest revision and the key is live: the record there carries
+   * `lease`, so a keys-only read needs no record at all.
+   */
+  isLatest(at: KeyAt): boolean {
+    const g = this.generations[this.generations.length - 1]!;
+    const n = g.mains.length;
+    return n > 0 && g.mains[n - 1] === at.main && g.subs[n - 1] === at.sub;
+  }
+
   /** True when no revision of the key is left (it can be dropped from the index). */
   isEmpty(): boolean {
     return this.generations.length === 1 && this.generations[0]!.mains.length === 0;

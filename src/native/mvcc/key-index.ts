@@ -60,6 +60,23 @@ export class KeyIndex {
   }
 
   /**
+   * Visits the keys of etcd's range [key, rangeEnd) from `from` on (a resumable walk: a range read
+   * built in slices restarts at the key where its previous slice stopped), until fn returns false.
+   */
+  forRangeFrom(key: Buffer, rangeEnd: Buffer, from: string, fn: (keyStr: string, h: KeyHistory) => boolean): void {
+    if (rangeEnd.length === 0) {
+      const ks = key.toString('latin1');
+      const h = from <= ks ? this.map.get(ks) : undefined;
+      if (h) fn(ks, h);
+      return;
+    }
+    const start = key.toString('latin1');
+    const to = rangeEnd.length === 1 && rangeEnd[0] === 0 ? OPEN_END : rangeEnd.toString('latin1');
+    if (to !== undefined && to <= start) return;
+    this.ordered.forRange(from > start ? from : start, to, fn);
+  }
+
+  /**
    * The keys that existed at `atRev` in etcd's range [key, rangeEnd): an empty rangeEnd means the
    * single key, "\0" means every key >= key, otherwise keys in [key, rangeEnd).
    */

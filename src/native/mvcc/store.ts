@@ -32,8 +32,6 @@ import {
   CompareResult,
   CompareTarget,
   EventType,
-  SortOrder,
-  SortTarget,
   type AlarmMember,
   type AlarmRequest,
   type Compare,
@@ -62,6 +60,7 @@ import { decodeKvRecord, encodeKvRecord, isSystemRecord, recordKey, recordLease 
 import { encodeLease, isSystemLeaseRecord } from './lease-record.js';
 import { Lease, Lessor, MAX_LEASE_TTL } from './lessor.js';
 import { encodeRevKey, isTombstoneKey, revKeyLowerBound, revKeyMain, revKeySub } from './revision.js';
+import { RangeScan } from './range-scan.js';
 import { parseStoreDump, STORE_DUMP_MAGIC, type StoreDump, type StoreSnapshotView } from './store-dump.js';
 import { txnIsReadOnly } from './txn-kind.js';
 import { WatchHub, type StoreEvent } from './watch-hub.js';
@@ -82,6 +81,8 @@ export interface MvccStoreOptions {
    * keyspace up to this many keys is removed inside its apply; a larger one by the background compactor.
    */
   compactionBatchLimit?: number;
+  /** Keys a sliced range visits per event-loop turn at most (tests force many slices); the time budget applies too. */
+  rangeSliceKeys?: number;
 }
 
 const DEFAULT_QUOTA_BYTES = 2 * 1024 * 1024 * 1024;
@@ -102,6 +103,8 @@ const DEFAULT_COMPACTION_BATCH_LIMIT = 1000;
 /** A background compaction step also ends after this long (checked every 64 keys). */
 const COMPACTION_STEP_BUDGET_MS = 10;
 const EMPTY = Buffer.alloc(0);
+/** A sliced range gives the event loop back after this long (checked every 64 keys). */
+const RANGE_SLICE_MS = 5;
 /** compactRev before the first compaction (etcd: compactMainRev = -1). */
 const NEVER_COMPACTED = -1;
 
@@ -923,57 +926,47 @@ export class MvccStore implements StateMachine {
 
   /** etcd 3.4's applier Range over mvcc Range: count is the total before limit and filters. */
   private rangeAt(req: RangeRequest, curRev: number): RangeResult {
+    const scan = this.rangeScan(req, curRev);
+    scan.step();
+    return scan.result(curRev);
+  }
+
+  private rangeScan(req: RangeRequest, curRev: number): RangeScan {
     let rev = req.revision;
     if (rev > curRev) throw Errors.FutureRev;
     if (rev <= 0) rev = curRev;
     if (rev < this.compactRev) throw Errors.Compacted;
-    const hits = this.spaceOf(req.keyspace).index.collect(req.key, req.rangeEnd, rev);
-    const count = hits.length;
-    if (req.countOnly) return { kvs: [], more: false, count, revision: curRev };
-    const filtered =
-      req.minModRevision !== 0 || req.maxModRevision !== 0 || req.minCreateRevision !== 0 || req.maxCreateRevision !== 0;
-    let sortOrder: number = req.sortOrder;
-    // etcd sorts ascending by default only when the target is not the key (mvcc returns key order).
-    if (req.sortTarget !== SortTarget.KEY && sortOrder === SortOrder.NONE) sortOrder = SortOrder.ASCEND;
-    const fetchAll = req.sortOrder !== SortOrder.NONE || filtered;
-    const n = req.limit > 0 && !fetchAll ? Math.min(hits.length, req.limit + 1) : hits.length;
-    let kvs: KeyValue[] = new Array(n);
-    for (let i = 0; i < n; i++) kvs[i] = this.readHit(hits[i]!);
-    if (filtered) {
-      kvs = kvs.filter(
-        (kv) =>
-          !(req.maxModRevision !== 0 && kv.modRevision > req.maxModRevision) &&
-          !(req.minModRevision !== 0 && kv.modRevision < req.minModRevision) &&
-          !(req.maxCreateRevision !== 0 && kv.createRevision > req.maxCreateRevision) &&
-          !(req.minCreateRevision !== 0 && kv.createRevision < req.minCreateRevision),
-      );
-    }
-    if (sortOrder !== SortOrder.NONE) {
-      const cmp = this.sorter(req.sortTarget);
-      kvs.sort(sortOrder === SortOrder.DESCEND ? (a, b) => cmp(b, a) : cmp);
-    }
-    let more = false;
-    if (req.limit > 0 && kvs.length > req.limit) {
-      kvs.length = req.limit;
-      more = true;
-    }
-    if (req.keysOnly) for (const kv of kvs) kv.value = EMPTY;
-    return { kvs, more, count, revision: curRev };
+    return new RangeScan(this.spaceOf(req.keyspace).index, req, rev, this.readRecord);
   }
 
-  private sorter(target: SortTarget): (a: KeyValue, b: KeyValue) => number {
-    switch (target) {
-      case SortTarget.VERSION:
-        return (a, b) => a.version - b.version;
-      case SortTarget.CREATE:
-        return (a, b) => a.createRevision - b.createRevision;
-      case SortTarget.MOD:
-        return (a, b) => a.modRevision - b.modRevision;
-      case SortTarget.VALUE:
-        return (a, b) => Buffer.compare(a.value, b.value);
-      default:
-        return (a, b) => Buffer.compare(a.key, b.key);
+  private readonly readRecord = (h: KeyHistory, main: number, sub: number): KeyValue => this.readAt(h, main, sub);
+
+  /**
+   * range(), built in slices of at most RANGE_SLICE_MS across event-loop turns, so a range over a
+   * large keyspace does not hold every other request up. The answer is the one range() would have
+   * given when called: the read revision is fixed at the start, and the background compactor holds
+   * still until the last slice, so nothing at or below it is removed. A compaction applied in
+   * between that removed revisions at once (a small keyspace), or a restore, fails the read with
+   * etcd's "required revision has been compacted", which is what a read arriving after it would get.
+   */
+  async rangeSliced(req: RangeRequest): Promise<RangeResult> {
+    if (this.closed) throw Errors.Stopped;
+    const curRev = this.rev;
+    const scan = this.rangeScan(req, curRev);
+    const sliceKeys = this.opts.rangeSliceKeys ?? Infinity;
+    if (scan.step(sliceKeys, performance.now() + RANGE_SLICE_MS)) return scan.result(curRev);
+    const loads = this.loads;
+    this.compactor.pause();
+    try {
+      do {
+        await new Promise<void>((resolve) => setImmediate(resolve));
+        if (this.closed) throw Errors.Stopped;
+        if (this.loads !== loads || this.compactor.completed() > scan.rev) throw Errors.Compacted;
+      } while (!scan.step(sliceKeys, performance.now() + RANGE_SLICE_MS));
+    } finally {
+      this.compactor.resume();
     }
+    return scan.result(curRev);
   }
 
   currentRevision(): number {
