@@ -81,9 +81,15 @@ function tlsFromEnv(env: NodeJS.ProcessEnv): { ca?: Buffer; cert?: Buffer; key?:
 }
 
 export function put(target: AgentAddress, path: string, token: string | undefined, env: NodeJS.ProcessEnv = process.env): Promise<{ status: number; body: string }> {
+  return agentRequest(target, 'PUT', path, token, undefined, env);
+}
+
+/** One request to the agent's HTTP API, as the consul API client sends it (a JSON body when given). */
+export function agentRequest(target: AgentAddress, method: string, path: string, token: string | undefined, body: string | undefined, env: NodeJS.ProcessEnv = process.env): Promise<{ status: number; body: string }> {
   return new Promise((resolve, reject) => {
     const headers: Record<string, string> = token ? { 'X-Consul-Token': token } : {};
-    const common = { method: 'PUT', path, headers };
+    if (body !== undefined) headers['Content-Length'] = String(Buffer.byteLength(body));
+    const common = { method, path, headers };
     let req;
     if (target.scheme === 'unix') {
       req = httpRequest({ ...common, socketPath: target.address });
@@ -99,7 +105,7 @@ export function put(target: AgentAddress, path: string, token: string | undefine
       res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
     });
     req.on('error', reject);
-    req.end();
+    req.end(body);
   });
 }
 

@@ -3,13 +3,15 @@
 // a restart: every member reports its keys, a new key reaches every agent's ring and keyring file,
 // the agents switch to it, the old key is refused afterwards, a new agent joins with the new key
 // and a restarted one comes back from its keyring file. Also: Consul's refusals (the primary key
-// cannot be removed, an unknown key cannot be used, a bad key, a client agent), the `encrypted`
-// stat of /v1/agent/self, and a -dev agent's one-member keyring.
+// cannot be removed, an unknown key cannot be used, a bad key, a client agent), `dcsgw consul
+// keyring` (consul keyring's lines), the `encrypted` stat of /v1/agent/self, and a -dev agent's
+// one-member keyring.
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { runKeyring } from '../../../src/cli/agent/keyring-command.js';
 import { setSerfTransport } from '../../../src/native/cluster/serf-port.js';
 import { askMemberKeyring, decodeGossipKey, encryptSerfLan } from '../../../src/native/cluster/transport-tls-gossip.js';
 import { allocatePorts, repoRoot, spawnManaged, stopAllProcesses, waitFor, type ManagedProcess } from '../../support/index.js';
@@ -85,6 +87,11 @@ describe.skipIf(!existsSync(join(repoRoot(), 'dist')))('gossip keyring rotation 
       { WAN: false, Datacenter: 'dc1', Segment: '', Keys: { [k1]: 3 }, PrimaryKeys: { [k1]: 3 }, NumNodes: 3 },
     ]);
     expect((await http(s1, 'GET', '/v1/operator/keyring?local-only=true')).text).toBe(JSON.stringify([pools[1]]));
+    // `consul keyring -list` (dcsgw consul keyring) prints each pool's keys with their counts
+    const cli = (...args: string[]) => runKeyring([...args, `-http-addr=127.0.6.11:${httpPort}`], {});
+    expect(await cli('-list')).toEqual({ code: 0, stdout: `==> Gathering installed encryption keys...\n\nWAN:\n  ${k1} [2/2]\n\ndc1 (LAN):\n  ${k1} [3/3]\n`, stderr: '' });
+    expect(await cli('-list', '-install', k2)).toMatchObject({ code: 1, stderr: 'Only a single action is allowed\n' });
+    expect(await cli('-install', k2, '-local-only')).toMatchObject({ code: 1, stderr: 'Error validating local-only: local-only can only be set for list requests\n' });
     // the `encrypted` stat consul info shows
     const self = JSON.parse((await http(c1, 'GET', '/v1/agent/self')).text) as { Stats: Record<string, Record<string, string>>; DebugConfig: Record<string, unknown> };
     expect(self.Stats.serf_lan!.encrypted).toBe('true');
@@ -92,7 +99,8 @@ describe.skipIf(!existsSync(join(repoRoot(), 'dist')))('gossip keyring rotation 
     // a client agent sends no keyring operation (Consul: servers only)
     expect(await http(c1, 'GET', '/v1/operator/keyring')).toEqual({ status: 500, text: 'keyring operations must run against a server node' });
 
-    // install through the other server: every ring holds both keys, the first still primary
+    // install (through the CLI, then again through the other server: installing twice is no change)
+    expect(await cli('-install', k2)).toEqual({ code: 0, stdout: '==> Installing new gossip encryption key...\n', stderr: '' });
     expect(await http(s2, 'POST', '/v1/operator/keyring', JSON.stringify({ Key: k2 }))).toEqual({ status: 200, text: '' });
     pools = await list(s1);
     expect(pools[1]).toMatchObject({ Keys: { [k1]: 3, [k2]: 3 }, PrimaryKeys: { [k1]: 3 }, NumNodes: 3 });
@@ -106,6 +114,7 @@ describe.skipIf(!existsSync(join(repoRoot(), 'dist')))('gossip keyring rotation 
       '7 errors occurred:\n\t* WAN error: 2/2 nodes reported failure\n\t* agent11.dc1: Removing the primary key is not allowed\n\t* agent12.dc1: Removing the primary key is not allowed\n' +
         '\t* dc1 (LAN) error: 3/3 nodes reported failure\n\t* agent11: Removing the primary key is not allowed\n\t* agent12: Removing the primary key is not allowed\n\t* agent13: Removing the primary key is not allowed\n\n',
     );
+    expect(await cli('-remove', k1)).toEqual({ code: 1, stdout: '==> Removing gossip encryption key...\n', stderr: `error: Unexpected response code: 500 (${r.text})\n` });
     r = await http(s1, 'PUT', '/v1/operator/keyring', JSON.stringify({ Key: keygen() }));
     expect(r.status).toBe(500);
     expect(r.text).toContain('\t* dc1 (LAN) error: 3/3 nodes reported failure\n\t* agent11: Requested key is not in the keyring\n');
@@ -121,6 +130,7 @@ describe.skipIf(!existsSync(join(repoRoot(), 'dist')))('gossip keyring rotation 
     // use the new key, then remove the old one: every agent switches without a restart
     expect(await http(s1, 'PUT', '/v1/operator/keyring', JSON.stringify({ Key: k2 }))).toEqual({ status: 200, text: '' });
     expect((await list(s2))[1]).toMatchObject({ PrimaryKeys: { [k2]: 3 } });
+    expect((await cli('-list-primary', '-local-only=false')).stdout).toBe(`==> Gathering installed primary encryption keys...\n\nWAN:\n  ${k2} [2/2]\n\ndc1 (LAN):\n  ${k2} [3/3]\n`);
     expect(await http(s1, 'DELETE', '/v1/operator/keyring', JSON.stringify({ Key: k1 }))).toEqual({ status: 200, text: '' });
     pools = await list(s2);
     expect(pools.map((p) => [p.Keys, p.PrimaryKeys, p.NumNodes])).toEqual([
@@ -151,7 +161,7 @@ describe.skipIf(!existsSync(join(repoRoot(), 'dist')))('gossip keyring rotation 
     }
     expect(procs.get(13)!.output()).toContain('LAN keyring exists but -encrypt given, using keyring');
     expect((await list(s1))[1]).toMatchObject({ Keys: { [k2]: 4 }, NumNodes: 4 });
-  }, 180_000);
+  }, 240_000);
 
   it('a -dev agent given a key lists and rotates its own one-member keyring', async () => {
     const key = keygen();
