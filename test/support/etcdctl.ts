@@ -1,5 +1,5 @@
 // Runs the genuine `etcdctl` (v3 API) against given endpoints and captures what a user sees.
-import { spawn } from 'node:child_process';
+import { runEtcdctl } from '../../src/compat/conformance/etcd/etcdctl-process.js';
 
 export interface EtcdctlOptions {
   /** Extra environment (ETCDCTL_API=3 is always set; the rest of process.env is inherited). */
@@ -42,66 +42,17 @@ export function etcdctl(
   opts: EtcdctlOptions = {},
 ): Promise<EtcdctlResult> {
   const eps = typeof endpoints === 'string' ? endpoints : endpoints.join(',');
-  const fullArgs = [`--endpoints=${eps}`, ...args];
-  return new Promise((resolve, reject) => {
-    const child = spawn(opts.binary ?? 'etcdctl', fullArgs, {
-      env: { ...process.env, ETCDCTL_API: '3', ...opts.env },
-      stdio: ['pipe', 'pipe', 'pipe'],
-    });
-    const out: Buffer[] = [];
-    const err: Buffer[] = [];
-    let timedOut = false;
-    let interrupted = false;
-    let whenSeen = false;
-    const interrupt = () => {
-      if (interrupted) return;
-      interrupted = true;
-      child.kill('SIGINT');
-      setTimeout(() => child.kill('SIGKILL'), 3_000).unref();
-    };
-    child.stdout.on('data', (c: Buffer) => {
-      out.push(c);
-      if (opts.interruptWhen || opts.onStdout) {
-        const all = Buffer.concat(out).toString('utf8');
-        opts.onStdout?.(all);
-        if (!whenSeen && opts.interruptWhen?.(all)) {
-          whenSeen = true;
-          setTimeout(interrupt, opts.interruptGraceMs ?? 0).unref();
-        }
-      }
-    });
-    if (opts.signal) {
-      if (opts.signal.aborted) interrupt();
-      else opts.signal.addEventListener('abort', interrupt, { once: true });
-    }
-    child.stderr.on('data', (c: Buffer) => err.push(c));
-    child.stdin.on('error', () => {
-      // etcdctl may exit before reading all input; that is its answer, not ours to fail on
-    });
-    const timer = setTimeout(() => {
-      timedOut = true;
-      if (opts.interruptAtTimeout) interrupt();
-      else child.kill('SIGKILL');
-    }, opts.timeoutMs ?? 15_000);
-    child.once('error', (e) => {
-      clearTimeout(timer);
-      reject(e);
-    });
-    child.once('close', (code) => {
-      clearTimeout(timer);
-      const bytes = Buffer.concat(out);
-      resolve({
-        stdout: bytes.toString('utf8'),
-        stdoutBytes: bytes,
-        stderr: Buffer.concat(err).toString('utf8'),
-        code: code ?? -1,
-        timedOut,
-      });
-    });
-    if (opts.keepStdinOpen) {
-      if (opts.input !== undefined) child.stdin.write(opts.input);
-      child.once('exit', () => child.stdin.destroy());
-    } else if (opts.input !== undefined) child.stdin.end(opts.input);
-    else child.stdin.end();
+  // the conformance command's runner: one way of running etcdctl for the product and its tests
+  return runEtcdctl([], [`--endpoints=${eps}`, ...args], {
+    binary: opts.binary ?? 'etcdctl',
+    env: opts.env,
+    input: opts.input,
+    keepStdinOpen: opts.keepStdinOpen,
+    timeoutMs: opts.timeoutMs ?? 15_000,
+    interruptAtTimeout: opts.interruptAtTimeout ?? false,
+    interruptWhen: opts.interruptWhen,
+    graceMs: opts.interruptGraceMs,
+    signal: opts.signal,
+    onStdout: opts.onStdout,
   });
 }

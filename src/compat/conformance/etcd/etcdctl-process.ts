@@ -6,6 +6,8 @@ import type { CtlRun } from './templates.js';
 
 export interface EtcdctlRunOptions {
   binary: string;
+  /** More environment (ETCDCTL_API=3 is always set; the rest of process.env is inherited). */
+  env?: Record<string, string> | undefined;
   input?: string | undefined;
   /** Keep stdin open after `input` until etcdctl exits (watch -i fails on EOF). */
   keepStdinOpen?: boolean | undefined;
@@ -22,7 +24,7 @@ export interface EtcdctlRunOptions {
 export function runEtcdctl(endpoints: readonly string[], args: readonly string[], opts: EtcdctlRunOptions): Promise<CtlRun> {
   return new Promise((resolvePromise, reject) => {
     const child = spawn(opts.binary, [...(endpoints.length ? [`--endpoints=${endpoints.join(',')}`] : []), ...args], {
-      env: { ...process.env, ETCDCTL_API: '3' },
+      env: { ...process.env, ETCDCTL_API: '3', ...opts.env },
       stdio: ['pipe', 'pipe', 'pipe'],
     });
     const out: Buffer[] = [];

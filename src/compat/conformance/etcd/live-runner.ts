@@ -6,17 +6,9 @@
 // and the leases it granted revoked; after the run, the whole run prefix is deleted.
 // Answers are normalised as the project's differential suite normalises them, plus what differs
 // between any two clusters: the run prefix, the endpoint, member and cluster IDs, the raft term.
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import * as grpcJs from '@grpc/grpc-js';
-import { Etcd3 } from 'etcd3';
-import { Agent, fetch as undiciFetch } from 'undici';
-import { runEtcdctl } from './etcdctl-process.js';
-import { GrpcTarget, plain } from './grpc.js';
+import { ScenarioStepRunner, type BackgroundStep } from './step-runner.js';
 import type { EtcdConformanceTarget } from './live-target.js';
-import { normalise, registerLeases, registerNewMembers, type NormaliseContext } from './normalise.js';
-import { renderCtl, resolve, sortLinesAfterFirst, template, templateDeep } from './templates.js';
+import type { NormaliseContext } from './normalise.js';
 import type { Scenario, Step, StepContext } from './types.js';
 
 export interface LiveOutcome {
@@ -47,12 +39,6 @@ export function prefixEnd(prefix: string): Buffer {
   return Buffer.from([0]);
 }
 
-interface Background {
-  done: Promise<string>;
-  abort: AbortController;
-  stdout(): string;
-}
-
 export interface LiveRunnerOptions {
   etcdctl: string;
   runPrefix?: string;
@@ -60,41 +46,19 @@ export interface LiveRunnerOptions {
   endpointIndex?: number;
 }
 
-export class LiveEtcdRunner {
+export class LiveEtcdRunner extends ScenarioStepRunner {
   readonly runPrefix: string;
-  private readonly endpoint: string;
-  private readonly hostPort: string;
-  private readonly grpc: GrpcTarget;
-  private readonly client: Etcd3;
-  private readonly tmp: string;
-  private readonly ctlTls: string[];
-  private readonly httpAgent: Agent | undefined;
   private idLabels: Array<[bigint, string]> = [];
   private readonly fixedIds = new Set<string>();
-  private lastToken: string | undefined;
 
   constructor(
     private readonly target: EtcdConformanceTarget,
-    private readonly opts: LiveRunnerOptions,
+    opts: LiveRunnerOptions,
   ) {
-    this.runPrefix = opts.runPrefix ?? newRunPrefix();
     const first = target.endpoints[opts.endpointIndex ?? 0];
     if (!first) throw new Error('a conformance target needs an endpoint');
-    this.endpoint = first;
-    this.hostPort = first.replace(/^https?:\/\//, '');
-    const t = target.tls;
-    const ca = t?.caFile ? readFileSync(t.caFile) : undefined;
-    const cert = t?.certFile ? readFileSync(t.certFile) : undefined;
-    const key = t?.keyFile ? readFileSync(t.keyFile) : undefined;
-    this.ctlTls = t ? [...(t.caFile ? [`--cacert=${t.caFile}`] : []), ...(t.certFile ? [`--cert=${t.certFile}`, `--key=${t.keyFile}`] : [])] : [];
-    this.httpAgent = t ? new Agent({ connect: { ...(ca ? { ca } : {}), ...(cert ? { cert } : {}), ...(key ? { key } : {}) } }) : undefined;
-    this.grpc = new GrpcTarget(this.hostPort, t ? grpcJs.credentials.createSsl(ca ?? null, key ?? null, cert ?? null) : undefined);
-    this.client = new Etcd3({
-      hosts: first,
-      dialTimeout: 3_000,
-      ...(t ? { credentials: { rootCertificate: ca ?? Buffer.alloc(0), ...(key ? { privateKey: key } : {}), ...(cert ? { certChain: cert } : {}) } } : {}),
-    });
-    this.tmp = mkdtempSync(join(tmpdir(), 'dcsgw-conformance-'));
+    super({ endpoint: first, tls: target.tls, etcdctl: opts.etcdctl, tmpPrefix: 'dcsgw-conformance-' });
+    this.runPrefix = opts.runPrefix ?? newRunPrefix();
   }
 
   /** A runner on the first of the target's endpoints that answers (every client of a run talks to
@@ -121,13 +85,6 @@ export class LiveEtcdRunner {
     const v = res.value as { header: { cluster_id: string }; members: { ID: string }[] };
     this.idLabels = [[BigInt(v.header.cluster_id), '<CLUSTER>'], ...v.members.map((m): [bigint, string] => [BigInt(m.ID), '<MEMBER>'])];
     for (const [id] of this.idLabels) this.fixedIds.add(id.toString(10));
-  }
-
-  close(): void {
-    this.grpc.close();
-    this.client.close();
-    void this.httpAgent?.close();
-    rmSync(this.tmp, { recursive: true, force: true });
   }
 
   /** Deletes everything the run wrote (its whole prefix); answers how many keys were left. */
@@ -167,22 +124,10 @@ export class LiveEtcdRunner {
       memberIds: [],
       newMemberIds: () => [],
     };
-    const background = new Map<string, Background>();
-    const observations: string[] = [];
+    const background = new Map<string, BackgroundStep>();
+    let observations: string[];
     try {
-      for (const step of scenario.steps) {
-        let raw: string;
-        try {
-          raw = await this.step(step, ctx, background);
-        } catch (err) {
-          raw = `HARNESS ERROR ${(err as Error).message}`;
-        }
-        if (raw === '') continue;
-        registerNewMembers(raw, nctx);
-        registerLeases(raw, nctx);
-        const text = normalise(this.relabel(raw), nctx);
-        observations.push('ctl' in step && step.sortLines ? sortLinesAfterFirst(text) : text);
-      }
+      observations = await this.observe(scenario, ctx, nctx, background);
     } finally {
       for (const bg of background.values()) {
         bg.abort.abort();
@@ -196,7 +141,7 @@ export class LiveEtcdRunner {
 
   /** What differs between any two clusters running the same scenario: the run prefix (as text,
    * base64, hex and etcdctl's \x escapes) and the endpoint. */
-  private relabel(raw: string): string {
+  protected override relabel(raw: string): string {
     const p = Buffer.from(this.runPrefix);
     let t = raw;
     t = t.split(this.runPrefix).join('<RUN>/');
@@ -208,133 +153,8 @@ export class LiveEtcdRunner {
     return t;
   }
 
-  private async step(step: Step, ctx: StepContext, background: Map<string, Background>): Promise<string> {
-    if ('sleep' in step) {
-      await new Promise((r) => setTimeout(r, step.sleep));
-      return '';
-    }
-    if ('await' in step) {
-      const bg = background.get(step.await);
-      if (!bg) throw new Error(`no background step ${step.await}`);
-      return bg.done;
-    }
-    if ('interrupt' in step) {
-      const bg = background.get(step.interrupt);
-      if (!bg) throw new Error(`no background step ${step.interrupt}`);
-      if (step.after) {
-        const re = new RegExp(template(step.after, ctx), 'm');
-        const deadline = Date.now() + 10_000;
-        while (!re.test(bg.stdout()) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
-      }
-      bg.abort.abort();
-      return '';
-    }
-    if ('seed' in step) {
-      const lines: string[] = [];
-      for (const [k, v] of step.seed) {
-        const res = await this.grpc.unary('KV.Put', { key: Buffer.from(template(k, ctx)), value: Buffer.from(template(v, ctx)) });
-        lines.push(res.error ? res.text : `put ${k}`);
-      }
-      if (lines.length > 10) return `seed: ${lines.filter((l) => l.startsWith('put ')).length} puts\n${lines.filter((l) => !l.startsWith('put ')).join('\n')}`;
-      return `seed\n${lines.join('\n')}`;
-    }
-    if ('ctl' in step) {
-      const args = [...this.ctlTls, ...step.ctl.map((a) => template(a, ctx))];
-      const until = step.until === undefined ? undefined : new RegExp(template(step.until, ctx), 'm');
-      const abort = new AbortController();
-      let stdout = '';
-      if (step.retryUntil) {
-        const want = new RegExp(template(step.retryUntil, ctx), 'm');
-        const deadline = Date.now() + (step.retryMs ?? 15_000);
-        const once = () => runEtcdctl([this.endpoint], args, { binary: this.opts.etcdctl, timeoutMs: 15_000, interruptAtTimeout: false });
-        let r = await once();
-        while (!want.test(r.stdout) && Date.now() < deadline) {
-          await new Promise((res) => setTimeout(res, 500));
-          r = await once();
-        }
-        return renderCtl(step.ctl, r, step.stdoutOnly ?? false);
-      }
-      const run = runEtcdctl([this.endpoint], args, {
-        binary: this.opts.etcdctl,
-        input: step.input === undefined ? undefined : template(step.input, ctx),
-        keepStdinOpen: step.keepStdinOpen,
-        timeoutMs: step.interruptAfterMs ?? (until || step.background ? 10_000 : 15_000),
-        interruptAtTimeout: step.interruptAfterMs !== undefined || until !== undefined || step.background !== undefined,
-        interruptWhen: until ? (out) => until.test(out) : undefined,
-        graceMs: 200,
-        signal: abort.signal,
-        onStdout: (out) => void (stdout = out),
-      }).then((r) => renderCtl(step.ctl, r, step.stdoutOnly ?? false));
-      if (step.background) {
-        background.set(step.background, { done: run, abort, stdout: () => stdout });
-        return '';
-      }
-      return run;
-    }
-    if ('grpc' in step) {
-      const req = templateDeep(resolve(step.req ?? {}, ctx), ctx);
-      const token = step.token === 'last' ? (this.lastToken ?? 'no-token-yet') : step.token;
-      const res = await this.grpc.unary(step.grpc, req, 5_000, token);
-      const got = (res.value as { token?: string } | undefined)?.token;
-      if (step.grpc === 'Auth.Authenticate' && got) this.lastToken = got;
-      return `grpc ${step.grpc}${step.token ? ` (token ${step.token})` : ''}\n${res.text}`;
-    }
-    if ('grpcRaw' in step) return `grpc raw ${step.grpcRaw}\n${await this.grpc.raw(step.grpcRaw, Buffer.from(step.hex ?? '', 'hex'))}`;
-    if ('grpcStream' in step) {
-      const send = templateDeep(resolve(step.send, ctx), ctx) as Record<string, unknown>[];
-      return `grpc stream ${step.grpcStream}\n${await this.grpc.stream(step.grpcStream, send, step.count, step.ms)}`;
-    }
-    if ('http' in step) {
-      const until = step.until === undefined ? undefined : new RegExp(template(step.until, ctx), 'm');
-      return this.http(step.http, step.body === undefined ? undefined : templateDeep(resolve(step.body, ctx), ctx), step.streamMs, step.pick, until);
-    }
-    if ('client' in step) {
-      try {
-        const value = await step.client(this.client, ctx);
-        return `etcd3 ${step.label}\n${JSON.stringify(plain(value ?? null))}`;
-      } catch (err) {
-        const e = err as Error;
-        return `etcd3 ${step.label}\nERROR ${e.constructor.name}: ${e.message}`;
-      }
-    }
-    // member, lease-wide and other steps are refused by liveExclusion before a run
+  // member, lease-wide and other steps are refused by liveExclusion before a run
+  protected override refuse(step: Step): never {
     throw new Error(`step not run against a live cluster: ${JSON.stringify(step)}`);
-  }
-
-  private async http(spec: string, body: unknown, streamMs: number | undefined, pick: ((b: string) => string) | undefined, until: RegExp | undefined): Promise<string> {
-    const [method, path] = spec.split(' ') as [string, string];
-    const ac = new AbortController();
-    const timer = setTimeout(() => ac.abort(), streamMs ?? 5_000);
-    let text = '';
-    let status = 0;
-    let type = '';
-    try {
-      const init = { method, body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body), signal: ac.signal };
-      const res = this.httpAgent ? await undiciFetch(`${this.endpoint}${path}`, { ...init, dispatcher: this.httpAgent }) : await fetch(`${this.endpoint}${path}`, init);
-      status = res.status;
-      type = (res.headers.get('content-type') ?? '').split(';')[0] ?? '';
-      const reader = res.body?.getReader();
-      const dec = new TextDecoder();
-      if (reader) {
-        try {
-          for (;;) {
-            const { done, value } = await reader.read();
-            if (done) break;
-            text += dec.decode(value, { stream: true });
-            if (until?.test(text)) {
-              until = undefined;
-              setTimeout(() => ac.abort(), 200);
-            }
-          }
-        } catch {
-          text += '\n(stream cut at the end of the window)';
-        }
-      }
-    } catch (err) {
-      if (status === 0) text = `FETCH ERROR ${(err as Error).name}`;
-    } finally {
-      clearTimeout(timer);
-    }
-    return `${spec}\nHTTP ${status} ${type}\n${pick ? pick(text) : text}`;
   }
 }
