@@ -15,7 +15,8 @@ export function encodeRevKey(main: number, sub: number, tombstone: boolean): Buf
   return b;
 }
 
-function writeRevKey(b: Buffer, main: number, sub: number): void {
+/** Writes the 17-byte key of (main, sub) into b (a reused lookup key: a range reads many records). */
+export function writeRevKey(b: Buffer, main: number, sub: number): void {
   b.writeUInt32BE(Math.floor(main / TWO_32), 0);
   b.writeUInt32BE(main >>> 0, 4);
   b[8] = SEPARATOR;

@@ -59,7 +59,7 @@ import { KeyIndex, type KeyHit } from './key-index.js';
 import { decodeKvRecord, encodeKvRecord, isSystemRecord, recordKey, recordLease } from './kv-record.js';
 import { encodeLease, isSystemLeaseRecord } from './lease-record.js';
 import { Lease, Lessor, MAX_LEASE_TTL } from './lessor.js';
-import { encodeRevKey, isTombstoneKey, revKeyLowerBound, revKeyMain, revKeySub } from './revision.js';
+import { encodeRevKey, isTombstoneKey, REV_KEY_BYTES, revKeyLowerBound, revKeyMain, revKeySub, writeRevKey } from './revision.js';
 import { RangeScan } from './range-scan.js';
 import { parseStoreDump, STORE_DUMP_MAGIC, type StoreDump, type StoreSnapshotView } from './store-dump.js';
 import { txnIsReadOnly } from './txn-kind.js';
@@ -910,8 +910,12 @@ export class MvccStore implements StateMachine {
 
   // ---------------------------------------------------------------- reads
 
+  /** The lookup key of readAt, reused: LMDB copies it, and a large range reads one record per key. */
+  private readonly readKey = Buffer.allocUnsafe(REV_KEY_BYTES);
+
   private readAt(h: KeyHistory, main: number, sub: number): KeyValue {
-    const v = this.kvDb.getBinaryFast(encodeRevKey(main, sub, false));
+    writeRevKey(this.readKey, main, sub);
+    const v = this.kvDb.getBinaryFast(this.readKey);
     if (!v) throw new Error(`mvcc: record ${main}.${sub} of a live key is missing`);
     return decodeKvRecord(v, h.key);
   }
