@@ -20,15 +20,9 @@ import {
   stopAllProcesses,
   type RunningMember,
 } from '../../support/index.js';
+import { expectSameAnswers, expectSameLeaseLife, expectSameTxnAndWatch, sideBySide } from '../../support/etcdctl-side-by-side.js';
 
 const PORTS = { from: 39500, to: 39999 };
-
-/** IDs and terms differ between two genuine clusters; everything else must not. */
-function normalise(text: string): string {
-  return text
-    .replace(/"(cluster_id|member_id|raft_term|ID|leader)":\d+/g, '"$1":<id>')
-    .replace(/\b[0-9a-f]{12,16}\b/g, '<hex-id>');
-}
 
 describe.skipIf(skipUnlessBinaries('etcd', 'etcdctl') || !hasDcsgwBuild())('dcsgw --backend etcd:// (the binary, genuine etcdctl)', () => {
   let direct: RunningMember; // genuine etcd, asked directly
@@ -53,12 +47,8 @@ describe.skipIf(skipUnlessBinaries('etcd', 'etcdctl') || !hasDcsgwBuild())('dcsg
     await stopAllProcesses();
   });
 
-  /** Runs one etcdctl command against both; returns the (normalised) outputs. */
-  async function both(args: string[], opts: Parameters<typeof etcdctl>[2] = {}): Promise<{ viaDcsgw: string; viaEtcd: string }> {
-    const [g, d] = await Promise.all([etcdctl(gateway.endpoints, args, opts), etcdctl(direct.endpoints, args, opts)]);
-    const show = (r: { stdout: string; stderr: string; code: number | null }) => normalise(`${r.stdout}${r.code !== 0 ? `\n[exit ${r.code}] ${r.stderr.replace(/^\{"level".*\n/gm, '')}` : ''}`);
-    return { viaDcsgw: show(g), viaEtcd: show(d) };
-  }
+  // IDs aside (masked), the same answers from dcsgw-over-etcd and from the other genuine etcd
+  const s = sideBySide(() => gateway, () => direct);
 
   it('the same answers for put/get/del/txn/watch/lease and errors', async () => {
     const script: string[][] = [
@@ -77,59 +67,23 @@ describe.skipIf(skipUnlessBinaries('etcd', 'etcdctl') || !hasDcsgwBuild())('dcsg
       ['compaction', '3'],
       ['get', 'foo', '--rev', '2'],
     ];
-    const answers: string[] = [];
-    for (const cmd of script) {
-      const r = await both(cmd);
-      expect(r.viaDcsgw, `etcdctl ${cmd.join(' ')}`).toBe(r.viaEtcd);
-      answers.push(r.viaDcsgw);
-    }
+    const answers = await expectSameAnswers(s, script);
     // the answers say something (not two identical failures to connect)
     expect(answers[0]).toBe('OK\n');
     expect(answers[2]).toContain('"value":"YmF6"');
     expect(answers[8]).toContain('etcdserver: mvcc: required revision is a future revision');
     expect(answers[9]).toBe('1\na\n1\n');
     expect(answers[13]).toContain('etcdserver: mvcc: required revision has been compacted');
-    const txnInput = 'value("foo") = "baz"\n\nput x y\nget foo\n\nget b\n\n';
-    const txn = await both(['txn', '-w', 'json'], { input: txnInput });
-    expect(txn.viaDcsgw).toBe(txn.viaEtcd);
-    expect(txn.viaDcsgw).toContain('"succeeded":true');
-
-    const watch = await both(['watch', '', '--prefix', '--rev', '3', '--prev-kv'], { interruptWhen: (out) => out.includes('x\ny'), interruptGraceMs: 200, timeoutMs: 10_000 });
-    expect(watch.viaDcsgw).toBe(watch.viaEtcd);
-    expect(watch.viaDcsgw).toContain('PUT\nfoo\nbaz\nPUT\na\n1');
-    expect(watch.viaDcsgw).toContain('DELETE\na\n');
-    expect(watch.viaDcsgw).toContain('PUT\nx\ny');
-
-    // leases: the IDs differ between the two clusters (normalised), the rest must not
-    const [gl, dl] = await Promise.all([etcdctl(gateway.endpoints, ['lease', 'grant', '100']), etcdctl(direct.endpoints, ['lease', 'grant', '100'])]);
-    const gid = /lease ([0-9a-f]+) granted/.exec(gl.stdout)![1]!;
-    const did = /lease ([0-9a-f]+) granted/.exec(dl.stdout)![1]!;
-    expect(normalise(gl.stdout)).toBe(normalise(dl.stdout));
-    const [gp, dp] = await Promise.all([
-      etcdctl(gateway.endpoints, ['put', 'leased', 'v', '--lease', gid]),
-      etcdctl(direct.endpoints, ['put', 'leased', 'v', '--lease', did]),
-    ]);
-    expect(gp.stdout).toBe(dp.stdout);
-    const [gt, dt] = await Promise.all([
-      etcdctl(gateway.endpoints, ['lease', 'timetolive', gid, '--keys']),
-      etcdctl(direct.endpoints, ['lease', 'timetolive', did, '--keys']),
-    ]);
-    expect(normalise(gt.stdout).replace(/remaining\(\d+s\)/, 'remaining(n)')).toBe(normalise(dt.stdout).replace(/remaining\(\d+s\)/, 'remaining(n)'));
-    const lists = await both(['lease', 'list']);
-    expect(lists.viaDcsgw).toBe(lists.viaEtcd);
-    const [gr, dr] = await Promise.all([etcdctl(gateway.endpoints, ['lease', 'revoke', gid]), etcdctl(direct.endpoints, ['lease', 'revoke', did])]);
-    expect(normalise(gr.stdout)).toBe(normalise(dr.stdout));
-    const revokedAgain = await Promise.all([etcdctl(gateway.endpoints, ['lease', 'revoke', gid]), etcdctl(direct.endpoints, ['lease', 'revoke', did])]);
-    expect(revokedAgain[0].stderr).toContain('etcdserver: requested lease not found');
-    expect(revokedAgain[1].stderr).toContain('etcdserver: requested lease not found');
-    expect(revokedAgain[0].code).toBe(revokedAgain[1].code);
+    await expectSameTxnAndWatch(s);
+    // leases: the IDs differ between the two clusters (masked), the rest must not
+    await expectSameLeaseLife(s);
 
     // the etcd face's own Lock service, over the genuine cluster's txns, leases and watches
-    const lock = await both(['lock', 'mylock', 'echo', 'ran-under-lock']);
+    const lock = await s.both(['lock', 'mylock', 'echo', 'ran-under-lock']);
     expect(lock.viaDcsgw).toBe(lock.viaEtcd);
     expect(lock.viaDcsgw).toBe('ran-under-lock\n');
 
-    const end = await both(['get', '', '--from-key', '-w', 'json']);
+    const end = await s.both(['get', '', '--from-key', '-w', 'json']);
     expect(end.viaDcsgw).toBe(end.viaEtcd);
   });
 

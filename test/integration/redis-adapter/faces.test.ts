@@ -9,16 +9,10 @@ import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { allocatePort, etcdctl, hasDcsgwBuild, skipUnlessBinaries, repoRoot, startDcsgw, startEtcd, stopAllProcesses, waitFor, type RunningMember } from '../../support/index.js';
 import { REDIS_PORTS, skipUnlessRedis, startRedis, type RedisServer } from './redis-server.js';
+import { expectSameAnswers, expectSameLeaseLife, expectSameTxnAndWatch, sideBySide } from '../../support/etcdctl-side-by-side.js';
 import { join } from 'node:path';
 
 const PORTS = REDIS_PORTS;
-
-/** IDs and terms differ between genuine etcd and the Redis store; everything else must not. */
-function normalise(text: string): string {
-  return text
-    .replace(/"(cluster_id|member_id|raft_term|ID|leader)":\d+/g, '"$1":<id>')
-    .replace(/\b[0-9a-f]{12,16}\b/g, '<hex-id>');
-}
 
 const skip = skipUnlessRedis() || skipUnlessBinaries('etcd', 'etcdctl') || !hasDcsgwBuild();
 
@@ -44,11 +38,8 @@ describe.skipIf(skip)('dcsgw --backend redis:// (the binary, genuine etcdctl, ge
     await stopAllProcesses();
   });
 
-  async function both(args: string[], opts: Parameters<typeof etcdctl>[2] = {}): Promise<{ viaDcsgw: string; viaEtcd: string }> {
-    const [g, d] = await Promise.all([etcdctl(gateway.endpoints, args, opts), etcdctl(direct.endpoints, args, opts)]);
-    const show = (r: { stdout: string; stderr: string; code: number | null }) => normalise(`${r.stdout}${r.code !== 0 ? `\n[exit ${r.code}] ${r.stderr.replace(/^\{"level".*\n/gm, '')}` : ''}`);
-    return { viaDcsgw: show(g), viaEtcd: show(d) };
-  }
+  // IDs and terms aside (masked), the same answers from dcsgw-over-Redis and from genuine etcd
+  const s = sideBySide(() => gateway, () => direct);
 
   it('the same answers as genuine etcd for put/get/del/txn/watch/lease/compaction and their errors', async () => {
     const script: string[][] = [
@@ -72,12 +63,7 @@ describe.skipIf(skip)('dcsgw --backend redis:// (the binary, genuine etcdctl, ge
       ['get', 'foo', '--rev', '2'],
       ['compaction', '2'],
     ];
-    const answers: string[] = [];
-    for (const cmd of script) {
-      const r = await both(cmd);
-      expect(r.viaDcsgw, `etcdctl ${cmd.join(' ')}`).toBe(r.viaEtcd);
-      answers.push(r.viaDcsgw);
-    }
+    const answers = await expectSameAnswers(s, script);
     // the answers say something (not two identical failures to connect)
     expect(answers[0]).toBe('OK\n');
     expect(answers[2]).toContain('"value":"YmF6"');
@@ -85,53 +71,16 @@ describe.skipIf(skip)('dcsgw --backend redis:// (the binary, genuine etcdctl, ge
     expect(answers[9]).toBe('1\na\n1\n');
     expect(answers[15]).toContain('etcdserver: key not found');
     expect(answers[17]).toContain('etcdserver: mvcc: required revision has been compacted');
-
-    const txnInput = 'value("foo") = "baz"\n\nput x y\nget foo\n\nget b\n\n';
-    const txn = await both(['txn', '-w', 'json'], { input: txnInput });
-    expect(txn.viaDcsgw).toBe(txn.viaEtcd);
-    expect(txn.viaDcsgw).toContain('"succeeded":true');
-    const failing = await both(['txn', '-w', 'json'], { input: 'mod("foo") = "1"\n\nput never here\n\nget b\n\n' });
-    expect(failing.viaDcsgw).toBe(failing.viaEtcd);
-    // proto3 JSON leaves out a false "succeeded"; the failure branch's read is there
-    expect(failing.viaDcsgw).not.toContain('"succeeded"');
-    expect(failing.viaDcsgw).toContain('"key":"Yg=="');
-
-    const watch = await both(['watch', '', '--prefix', '--rev', '3', '--prev-kv'], { interruptWhen: (out) => out.includes('x\ny'), interruptGraceMs: 200, timeoutMs: 10_000 });
-    expect(watch.viaDcsgw).toBe(watch.viaEtcd);
-    expect(watch.viaDcsgw).toContain('PUT\nfoo\nbaz\nPUT\na\n1');
-    expect(watch.viaDcsgw).toContain('DELETE\na\n');
-    // etcdctl exits by itself on the compaction; the timeout is only a backstop
-    const fromCompacted = await both(['watch', 'foo', '--rev', '2'], { timeoutMs: 20_000, interruptAtTimeout: true });
-    expect(fromCompacted.viaDcsgw).toBe(fromCompacted.viaEtcd);
-
-    // leases: the IDs differ (normalised), the rest must not
-    const [gl, dl] = await Promise.all([etcdctl(gateway.endpoints, ['lease', 'grant', '100']), etcdctl(direct.endpoints, ['lease', 'grant', '100'])]);
-    const gid = /lease ([0-9a-f]+) granted/.exec(gl.stdout)![1]!;
-    const did = /lease ([0-9a-f]+) granted/.exec(dl.stdout)![1]!;
-    expect(normalise(gl.stdout)).toBe(normalise(dl.stdout));
-    const [gp, dp] = await Promise.all([etcdctl(gateway.endpoints, ['put', 'leased', 'v', '--lease', gid]), etcdctl(direct.endpoints, ['put', 'leased', 'v', '--lease', did])]);
-    expect(gp.stdout).toBe(dp.stdout);
-    const [gt, dt] = await Promise.all([etcdctl(gateway.endpoints, ['lease', 'timetolive', gid, '--keys']), etcdctl(direct.endpoints, ['lease', 'timetolive', did, '--keys'])]);
-    expect(normalise(gt.stdout).replace(/remaining\(\d+s\)/, 'remaining(n)')).toBe(normalise(dt.stdout).replace(/remaining\(\d+s\)/, 'remaining(n)'));
-    expect(gt.stdout).toContain('attached keys([leased])');
-    const [gk, dk] = await Promise.all([etcdctl(gateway.endpoints, ['lease', 'keep-alive', '--once', gid]), etcdctl(direct.endpoints, ['lease', 'keep-alive', '--once', did])]);
-    expect(normalise(gk.stdout)).toBe(normalise(dk.stdout));
-    const lists = await both(['lease', 'list']);
-    expect(lists.viaDcsgw).toBe(lists.viaEtcd);
-    const [gr, dr] = await Promise.all([etcdctl(gateway.endpoints, ['lease', 'revoke', gid]), etcdctl(direct.endpoints, ['lease', 'revoke', did])]);
-    expect(normalise(gr.stdout)).toBe(normalise(dr.stdout));
-    const gone = await both(['get', 'leased']);
-    expect(gone.viaDcsgw).toBe('');
-    const revokedAgain = await Promise.all([etcdctl(gateway.endpoints, ['lease', 'revoke', gid]), etcdctl(direct.endpoints, ['lease', 'revoke', did])]);
-    expect(revokedAgain[0].stderr).toContain('etcdserver: requested lease not found');
-    expect(revokedAgain[0].code).toBe(revokedAgain[1].code);
+    await expectSameTxnAndWatch(s);
+    // leases: the IDs differ (masked), the rest must not
+    await expectSameLeaseLife(s);
 
     // the etcd face's Lock service, over the Redis store's txns, leases and watches
-    const lock = await both(['lock', 'mylock', 'echo', 'ran-under-lock']);
+    const lock = await s.both(['lock', 'mylock', 'echo', 'ran-under-lock']);
     expect(lock.viaDcsgw).toBe(lock.viaEtcd);
     expect(lock.viaDcsgw).toBe('ran-under-lock\n');
 
-    const end = await both(['get', '', '--from-key', '-w', 'json']);
+    const end = await s.both(['get', '', '--from-key', '-w', 'json']);
     expect(end.viaDcsgw).toBe(end.viaEtcd);
   });
 
