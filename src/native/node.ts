@@ -9,6 +9,9 @@
 //   are applied in one stateMachine.applyBatch and the proposers' waiters are resolved, then
 //   advance(). Proposals arriving while a Ready is being persisted accumulate inside raft and go
 //   out together in the next Ready: that is the group commit (one fsync for many clients);
+//   meanwhile the leader already replicates them and a follower already relays them
+//   (scheduleEarlySend). A Ready of one entry (one client) is written on the main thread when no
+//   other write is in flight: no thread-pool round trip on the latency of a lone write;
 // - proposal waiters (request ID in an envelope around the command: only the proposing member
 //   resolves its waiter), read-index waiters batched into one readIndex call per round (etcd's
 //   linearizableReadLoop), request timeouts (5 s + 2 x election timeout, as etcd);
@@ -52,6 +55,7 @@ import { IdGenerator, RequestIdCounter } from './node/id-generator.js';
 import { type MemberAttributes, MemberStore, encodeMemberContext, idHex } from './node/members.js';
 import { type HostedRaft, createRaft } from './node/raft-factory.js';
 import { decodeSnapshotData, encodeSnapshotData } from './node/snapshot-data.js';
+import { writeTrace } from './node/write-trace.js';
 import { Snapshotter } from './wal/snapshotter.js';
 import { Wal } from './wal/wal.js';
 
@@ -143,6 +147,8 @@ const PUBLISH_RETRY_MS = 500;
 const DEFAULT_CATCH_UP_ENTRIES = 5000;
 const CLUSTER_VERSION = '3.4.0';
 const NO_DATA = new Uint8Array(0);
+/** Readies of at most this many entries have their WAL write done on the main thread (when no other write is in flight); DCSGW_WAL_INLINE_MAX_ENTRIES overrides it (0: never). */
+const WAL_INLINE_MAX_ENTRIES = Number(process.env['DCSGW_WAL_INLINE_MAX_ENTRIES'] ?? 1);
 
 export class NativeNode {
   readonly id: bigint;
@@ -180,6 +186,9 @@ export class NativeNode {
 
   private loopRunning = false;
   private loopScheduled = false;
+  /** A Ready's WAL write is in flight on the thread pool (the loop waits for it). */
+  private persisting = false;
+  private earlySendScheduled = false;
   private loopDone: Promise<void> = Promise.resolve();
   private wantCampaign = false;
   private stopped = false;
@@ -468,6 +477,7 @@ export class NativeNode {
     if (this.stopped) return Promise.reject(Errors.Stopped);
     const requestId = this.reqIds.next();
     const data = encodeEnvelope(kind, this.id, requestId, payload);
+    writeTrace?.proposed();
     return new Promise<unknown>((resolve, reject) => {
       this.waiters.set(requestId, { resolve, reject, deadline: Date.now() + this.requestTimeoutMs, cmd, map });
       if (this.lead === None || !this.tryPropose(data)) this.queued.push({ data, requestId });
@@ -547,7 +557,9 @@ export class NativeNode {
   // ---- the loop -------------------------------------------------------------------------------
 
   private schedule(): void {
-    if (this.loopRunning || this.loopScheduled || this.stopped) return;
+    if (this.stopped) return;
+    if (this.persisting) this.scheduleEarlySend();
+    if (this.loopRunning || this.loopScheduled) return;
     this.loopScheduled = true;
     setImmediate(() => {
       this.loopScheduled = false;
@@ -556,6 +568,24 @@ export class NativeNode {
       this.loopDone = this.runLoop().finally(() => {
         this.loopRunning = false;
       });
+    });
+  }
+
+  /**
+   * While a Ready's WAL write is in flight, what may leave before it ends goes at once (one send
+   * per turn of the event loop, gathering what arrived meanwhile): the leader replicates proposals
+   * made during its sync, so the followers persist them while the leader does, and tells the
+   * followers a new commit index as soon as it has one; a follower relays its clients' proposals
+   * and reads to the leader without waiting for its own sync. See RaftNode.takeEarlyMessages.
+   */
+  private scheduleEarlySend(): void {
+    if (this.earlySendScheduled || !this.cfg.transport) return;
+    this.earlySendScheduled = true;
+    setImmediate(() => {
+      this.earlySendScheduled = false;
+      if (!this.persisting || this.stopped) return;
+      const msgs = this.raft.takeEarlyMessages();
+      if (msgs.length > 0) this.send(msgs);
     });
   }
 
@@ -584,6 +614,8 @@ export class NativeNode {
   }
 
   private async handleReady(rd: Ready): Promise<void> {
+    const trace = writeTrace;
+    if (trace && rd.mustSync && rd.entries.length > 0) trace.persistBegin(rd.entries.length);
     if (rd.softState) this.onSoftState(rd.softState.lead, rd.softState.raftState);
     const leader = this.raftState === StateType.Leader;
     let afterSync = rd.messages;
@@ -603,6 +635,7 @@ export class NativeNode {
 
     if (rd.snapshot) await this.persistReceivedSnapshot(rd.snapshot);
     if (rd.hardState || rd.entries.length > 0) this.wal.save(rd.hardState, rd.entries);
+    trace?.encoded();
     // Committed entries already on this member's disk are applied (and their proposers answered)
     // while this Ready's own write is in flight, as etcd hands them to its applier before
     // storage.Save: committed on a quorum and synced here by an earlier Ready, so nothing is
@@ -618,8 +651,21 @@ export class NativeNode {
     }
     if (rd.mustSync || rd.snapshot) {
       const t0 = this.cfg.onWalSync ? performance.now() : 0;
-      await this.wal.sync();
+      // A small batch is written on this thread when no other write is in flight: the thread-pool
+      // round trip (queue, worker wake-up, completion wake-up of this loop) costs about as much
+      // as the write itself on a fast disk. Big batches (many clients) go to the pool, so the
+      // next batch's requests are decoded and proposed while this one is on its way to disk.
+      const inline = !rd.snapshot && rd.entries.length <= WAL_INLINE_MAX_ENTRIES && this.wal.syncInline();
+      if (!inline) {
+        this.persisting = true;
+        try {
+          await this.wal.sync();
+        } finally {
+          this.persisting = false;
+        }
+      }
       if (this.cfg.onWalSync) this.cfg.onWalSync((performance.now() - t0) / 1000);
+      trace?.synced(inline);
     }
     if (rd.hardState) {
       this.storage.setHardState(rd.hardState);
@@ -630,7 +676,11 @@ export class NativeNode {
     this.storage.append(rd.entries);
     if (afterSync.length > 0) this.send(afterSync);
 
-    if (committed.length > early) this.applyEntries(early === 0 ? committed : committed.slice(early));
+    if (committed.length > early) {
+      trace?.applyBegin();
+      this.applyEntries(early === 0 ? committed : committed.slice(early));
+      trace?.applyEnd();
+    }
     for (const rs of rd.readStates) this.onReadState(rs.index, Buffer.from(rs.requestCtx).toString());
     this.raft.advance(rd);
 

@@ -205,5 +205,13 @@ export interface RaftNode {
   /** Throws ErrInvalidUse if the previous Ready was not advanced. */
   ready(): Ready;
   advance(rd: Ready): void;
+  /**
+   * Messages that may leave while the outstanding Ready is still being persisted, taken out of
+   * the next Ready: a leader's (appends for entries proposed meanwhile, commit updates, heartbeats:
+   * a leader may replicate entries it has not persisted, its own copy counts toward the commit
+   * only once persisted), once its term has been handed out in a Ready; anyone else's relayed
+   * proposals and read requests only, which state nothing about its log or vote.
+   */
+  takeEarlyMessages(): Message[];
   status(): RaftStatus;
 }

@@ -29,6 +29,7 @@ import { ErrInvalidUse } from './errors.js';
 import { newMessage, Raft } from './raft.js';
 
 const NO_READ_STATES: never[] = [];
+const NO_MESSAGES: Message[] = [];
 
 function isLocalMsg(t: MessageType): boolean {
   return (
@@ -186,6 +187,31 @@ export class RawNode implements RaftNode {
       const last = rd.entries[rd.entries.length - 1]!;
       r.onPersisted(last.index, last.term);
     }
+  }
+
+  takeEarlyMessages(): Message[] {
+    const r = this.raft;
+    if (r.state === StateType.Leader && r.term === this.prevHard.term) {
+      r.flushBroadcast();
+      const all = r.msgs;
+      r.msgs = [];
+      return all;
+    }
+    let early: Message[] | undefined;
+    let rest: Message[] | undefined;
+    for (let i = 0; i < r.msgs.length; i++) {
+      const m = r.msgs[i]!;
+      const relay = m.type === MessageType.MsgProp || m.type === MessageType.MsgReadIndex;
+      if (relay && !early) {
+        early = [];
+        rest = r.msgs.slice(0, i);
+      }
+      if (relay) early!.push(m);
+      else if (rest) rest.push(m);
+    }
+    if (!early) return NO_MESSAGES;
+    r.msgs = rest!;
+    return early;
   }
 
   status(): RaftStatus {

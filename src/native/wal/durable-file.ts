@@ -4,7 +4,7 @@
 // same durability, since O_DSYNC makes write() behave as write + fdatasync). Elsewhere it falls
 // back to write then fdatasync. Callback APIs inside one promise: fs.promises' FileHandle costs
 // noticeably more main-thread time per call.
-import { close, constants, fdatasync, open, write } from 'node:fs';
+import { close, constants, fdatasync, fdatasyncSync, open, write, writeSync } from 'node:fs';
 
 const O_DSYNC: number | undefined = constants.O_DSYNC;
 
@@ -34,6 +34,13 @@ export class DurableAppendFile {
       };
       write(this.fd, buf, 0, buf.length, null, onWrite);
     });
+  }
+
+  /** append() on the calling thread: blocks until buf is durable. */
+  appendSync(buf: Buffer): void {
+    let off = 0;
+    while (off < buf.length) off += writeSync(this.fd, buf, off, buf.length - off, null);
+    if (!this.dsync) fdatasyncSync(this.fd);
   }
 
   close(): Promise<void> {

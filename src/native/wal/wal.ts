@@ -10,7 +10,8 @@
 // Durability: save() only buffers; sync() writes everything buffered in one durable write (O_DSYNC,
 // or write + fdatasync: durable-file.ts) for the whole group (group commit), on the thread pool,
 // while callers keep buffering for the next batch. sync() calls are serialized: a sync resolves
-// only once every record saved before it is on disk.
+// only once every record saved before it is on disk. syncInline() does the same write on the
+// calling thread when no sync is in flight (small batches: no thread-pool round trip).
 //
 // Damage on open:
 // - a torn tail — the LAST record of the LAST segment is short (a crash in the middle of a write)
@@ -106,6 +107,8 @@ export class Wal {
   private cur = 0;
   private pendingBytes = 0;
   private chain: Promise<void> = Promise.resolve();
+  /** sync() calls not finished yet (syncInline must not overtake them). */
+  private inflight = 0;
   private closed = false;
   /** Index the next entry will have if no truncation happens (names the next segment). */
   private nextIndex: number;
@@ -246,10 +249,30 @@ export class Wal {
 
   /** Writes and fdatasyncs everything buffered so far (one write, one fdatasync). */
   sync(): Promise<void> {
-    const p = this.chain.then(() => this.flush());
+    this.inflight++;
+    const p = this.chain.then(() => this.flush()).finally(() => this.inflight--);
     // Keep the chain alive after a failure so later callers see their own error, not a hang.
     this.chain = p.catch(() => undefined);
     return p;
+  }
+
+  /**
+   * Like sync(), but done on the calling thread, which blocks for the write: no thread-pool
+   * hand-off. Only when no sync is in flight (the order of writes is kept) and the write does not
+   * end the segment; returns false, having done nothing, otherwise.
+   */
+  syncInline(): boolean {
+    if (this.inflight > 0 || this.closed) return false;
+    if (this.pendingBytes === 0) return true;
+    if (this.segmentSize + this.pendingBytes >= this.segmentBytes) return false;
+    const bytes = this.pendingBytes;
+    const data = this.arenas[this.cur]!.subarray(0, bytes);
+    this.file.appendSync(data);
+    // Only after the write: if it throws, the bytes stay pending and the member stops on the error.
+    this.cur ^= 1;
+    this.pendingBytes = 0;
+    this.segmentSize += bytes;
+    return true;
   }
 
   /** Deletes segments whose entries all lie before `index` (call with the last snapshot's index). */
