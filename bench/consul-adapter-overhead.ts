@@ -9,13 +9,12 @@
 // Run: npm run build && node dist/bench/consul-adapter-overhead.js [rounds] [opsPerRun]
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Agent, request } from 'undici';
 import { createConsulBackend } from '../src/adapters/consul.js';
 import { putRequest, rangeRequest } from '../src/adapters/requests.js';
-import { processCpuUs } from './proc-cpu.js';
+import { cpuOf, freePort, interleavedRounds, measure, median, ownCpu } from './shared-adapter-overhead.js';
 
 const rounds = Number(process.argv[2] ?? 3);
 const opsPerRun = Number(process.argv[3] ?? 2000);
@@ -27,18 +26,6 @@ const names = Array.from({ length: KEYS }, (_, i) => `bench/plain/key-${String(i
 const handNames = Array.from({ length: KEYS }, (_, i) => `bench/hand/key-${String(i).padStart(5, '0')}`);
 const keys = Array.from({ length: KEYS }, (_, i) => Buffer.from(`bench/adapter/key-${String(i).padStart(5, '0')}`));
 
-async function freePort(from: number, to: number): Promise<number> {
-  for (let p = from; p <= to; p++) {
-    const ok = await new Promise<boolean>((resolve) => {
-      const s = createServer();
-      s.once('error', () => resolve(false));
-      s.listen(p, '127.0.0.1', () => s.close(() => resolve(true)));
-    });
-    if (ok) return p;
-  }
-  throw new Error('no free port');
-}
-
 interface Sample {
   opsPerSec: number;
   clientUs: number;
@@ -48,24 +35,12 @@ interface Sample {
 
 let requestsMade = 0;
 
-async function measure(serverPid: number, concurrency: number, op: (i: number) => Promise<unknown>): Promise<Sample> {
-  let next = 0;
+/** A measured run, with the HTTP requests it made per op. */
+async function measureRequests(serverPid: number, concurrency: number, op: (i: number) => Promise<unknown>): Promise<Sample> {
   const r0 = requestsMade;
-  const c0 = process.cpuUsage();
-  const s0 = processCpuUs(serverPid);
-  const t0 = process.hrtime.bigint();
-  await Promise.all(
-    Array.from({ length: concurrency }, async () => {
-      while (next < opsPerRun) await op(next++);
-    }),
-  );
-  const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
-  const c = process.cpuUsage(c0);
-  const serverUs = processCpuUs(serverPid) - s0;
-  return { opsPerSec: opsPerRun / seconds, clientUs: (c.user + c.system) / opsPerRun, serverUs: serverUs / opsPerRun, requests: (requestsMade - r0) / opsPerRun };
+  const m = await measure(opsPerRun, concurrency, op, { client: ownCpu, server: cpuOf(serverPid) });
+  return { opsPerSec: m.opsPerSec, clientUs: m.us.client, serverUs: m.us.server, requests: (requestsMade - r0) / opsPerRun };
 }
-
-const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
 async function main(): Promise<void> {
   const port = await freePort(11900, 11999);
@@ -123,19 +98,10 @@ async function main(): Promise<void> {
       { name: 'Backend.range (serializable)', op: 'stale', via: 'adapter', run: (i) => backend.range(rangeRequest(keys[i % KEYS]!, { serializable: true })) },
     ];
     // warm up: every key written both ways, JIT hot
-    for (const c of cases) await measure(server.pid!, 8, c.run);
-    const samples = new Map<string, Sample[]>();
-    for (let r = 0; r < rounds; r++) {
-      for (const concurrency of [1, 16]) {
-        for (const c of cases) {
-          const k = `${c.name}@${concurrency}`;
-          samples.set(k, [...(samples.get(k) ?? []), await measure(server.pid!, concurrency, c.run)]);
-        }
-      }
-      process.stderr.write(`round ${r + 1}/${rounds} done\n`);
-    }
+    for (const c of cases) await measureRequests(server.pid!, 8, c.run);
+    const samplesOf = await interleavedRounds(rounds, [1, 16], cases, (c, concurrency) => measureRequests(server.pid!, concurrency, c.run));
     const row = (name: string, concurrency: number) => {
-      const s = samples.get(`${name}@${concurrency}`)!;
+      const s = samplesOf(name, concurrency);
       return {
         ops: median(s.map((x) => x.opsPerSec)),
         client: median(s.map((x) => x.clientUs)),

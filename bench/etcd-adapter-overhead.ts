@@ -6,33 +6,16 @@
 // Run: npm run build && node dist/bench/etcd-adapter-overhead.js [rounds] [opsPerRun]
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { H2GrpcConnection } from './h2-grpc-client.js';
-import { processCpuUs } from './proc-cpu.js';
 import { repoRoot } from './servers.js';
+import { cpuOf, freePort, interleavedRounds, measure, median, type Sample } from './shared-adapter-overhead.js';
 
 const rounds = Number(process.argv[2] ?? 3);
 const opsPerRun = Number(process.argv[3] ?? 4000);
 const KEYS = 1000;
 const VALUE = Buffer.alloc(256, 0x61);
-
-async function freePort(from: number, to: number, taken: Set<number>): Promise<number> {
-  for (let p = from; p <= to; p++) {
-    if (taken.has(p)) continue;
-    const ok = await new Promise<boolean>((resolve) => {
-      const s = createServer();
-      s.once('error', () => resolve(false));
-      s.listen(p, '127.0.0.1', () => s.close(() => resolve(true)));
-    });
-    if (ok) {
-      taken.add(p);
-      return p;
-    }
-  }
-  throw new Error('no free port');
-}
 
 /** Protobuf length-delimited field (wire type 2). */
 function field(no: number, bytes: Buffer): Buffer {
@@ -74,31 +57,13 @@ async function waitHealthy(url: string, proc: ChildProcess): Promise<void> {
   throw new Error(`${url} did not become healthy`);
 }
 
-interface Sample {
-  opsPerSec: number;
-  etcdUs: number;
-  gatewayUs: number;
-}
-
 function call(conn: H2GrpcConnection, path: string, frame: Buffer): Promise<void> {
   return new Promise((resolve, reject) =>
     conn.unary(path, frame, (err, status, message) => (err ? reject(err) : status !== 0 ? reject(new Error(`grpc ${status} ${message}`)) : resolve())),
   );
 }
 
-async function measure(conn: H2GrpcConnection, path: string, frames: Buffer[], concurrency: number, etcdPid: number, gatewayPid: number): Promise<Sample> {
-  let next = 0;
-  const e0 = processCpuUs(etcdPid);
-  const g0 = processCpuUs(gatewayPid);
-  const t0 = process.hrtime.bigint();
-  await Promise.all(Array.from({ length: concurrency }, async () => {
-    while (next < opsPerRun) await call(conn, path, frames[next++ % KEYS]!);
-  }));
-  const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
-  return { opsPerSec: opsPerRun / seconds, etcdUs: (processCpuUs(etcdPid) - e0) / opsPerRun, gatewayUs: (processCpuUs(gatewayPid) - g0) / opsPerRun };
-}
-
-const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+type Meter = 'etcd' | 'gateway';
 
 async function main(): Promise<void> {
   const taken = new Set<number>();
@@ -124,32 +89,26 @@ async function main(): Promise<void> {
     direct = new H2GrpcConnection(etcdUrl);
     viaGateway = new H2GrpcConnection(gwUrl);
     await Promise.all([direct.ready(), viaGateway.ready()]);
+    const meters = { etcd: cpuOf(etcd.pid!), gateway: cpuOf(gateway.pid!) };
     const cases = [
       { op: 'put', via: 'etcd directly', conn: direct, path: PUT, frames: putFrames },
       { op: 'put', via: 'dcsgw --backend etcd://', conn: viaGateway, path: PUT, frames: putFrames },
       { op: 'range', via: 'etcd directly', conn: direct, path: RANGE, frames: rangeFrames },
       { op: 'range', via: 'dcsgw --backend etcd://', conn: viaGateway, path: RANGE, frames: rangeFrames },
-    ];
+    ].map((c) => ({ ...c, name: `${c.op}|${c.via}` }));
+    const timed = (c: (typeof cases)[number], concurrency: number): Promise<Sample<Meter>> =>
+      measure(opsPerRun, concurrency, (i) => call(c.conn, c.path, c.frames[i % KEYS]!), meters);
     // warm up: every key written, JIT and connections hot
-    for (const c of cases) await measure(c.conn, c.path, c.frames, 16, etcd.pid!, gateway.pid!);
-    const samples = new Map<string, Sample[]>();
-    for (let r = 0; r < rounds; r++) {
-      for (const concurrency of [1, 64]) {
-        for (const c of cases) {
-          const k = `${c.op}|${c.via}|${concurrency}`;
-          samples.set(k, [...(samples.get(k) ?? []), await measure(c.conn, c.path, c.frames, concurrency, etcd.pid!, gateway.pid!)]);
-        }
-      }
-      process.stderr.write(`round ${r + 1}/${rounds} done\n`);
-    }
+    for (const c of cases) await timed(c, 16);
+    const samplesOf = await interleavedRounds(rounds, [1, 64], cases, timed);
     console.log(`genuine etcd ${etcdClient}, dcsgw --backend on ${gwClient}; ${opsPerRun} ops per run, ${rounds} rounds, 256-byte values over ${KEYS} keys; medians; CPU in us per op`);
     console.log('| op | in flight | via | ops/s | etcd CPU | gateway CPU | total CPU | gateway CPU / direct total | total / direct total |');
     console.log('|---|---|---|---|---|---|---|---|---|');
     for (const op of ['put', 'range']) {
       for (const concurrency of [1, 64]) {
         const rows = cases.filter((c) => c.op === op).map((c) => {
-          const s = samples.get(`${op}|${c.via}|${concurrency}`)!;
-          return { via: c.via, ops: median(s.map((x) => x.opsPerSec)), etcd: median(s.map((x) => x.etcdUs)), gw: median(s.map((x) => x.gatewayUs)), total: median(s.map((x) => x.etcdUs + x.gatewayUs)) };
+          const s = samplesOf(c.name, concurrency);
+          return { via: c.via, ops: median(s.map((x) => x.opsPerSec)), etcd: median(s.map((x) => x.us.etcd)), gw: median(s.map((x) => x.us.gateway)), total: median(s.map((x) => x.us.etcd + x.us.gateway)) };
         });
         const base = rows[0]!;
         for (const r of rows) {

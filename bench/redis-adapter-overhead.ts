@@ -8,7 +8,6 @@
 // Run: npm run build && node dist/bench/redis-adapter-overhead.js [rounds] [opsPerRun]
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
@@ -16,49 +15,13 @@ import type { Backend } from '../src/adapters/backend.js';
 import { createRedisBackend } from '../src/adapters/redis.js';
 import { parseRedisUrl } from '../src/adapters/redis-url.js';
 import { putRequest, rangeRequest } from '../src/adapters/requests.js';
-import { processCpuUs } from './proc-cpu.js';
+import { cpuOf, freePort, interleavedRounds, measure, median, ownCpu, type Sample } from './shared-adapter-overhead.js';
 
 const rounds = Number(process.argv[2] ?? 5);
 const opsPerRun = Number(process.argv[3] ?? 20_000);
 const KEYS = 1000;
 const value = Buffer.alloc(256, 0x61);
 const keys = Array.from({ length: KEYS }, (_, i) => Buffer.from(`bench/key-${String(i).padStart(5, '0')}`));
-
-async function freePort(from: number, to: number): Promise<number> {
-  for (let p = from; p <= to; p++) {
-    const ok = await new Promise<boolean>((resolve) => {
-      const s = createServer();
-      s.once('error', () => resolve(false));
-      s.listen(p, '127.0.0.1', () => s.close(() => resolve(true)));
-    });
-    if (ok) return p;
-  }
-  throw new Error('no free port');
-}
-
-interface Sample {
-  opsPerSec: number;
-  clientUs: number;
-  serverUs: number;
-}
-
-async function measure(redisPid: number, concurrency: number, op: (i: number) => Promise<unknown>): Promise<Sample> {
-  let next = 0;
-  const c0 = process.cpuUsage();
-  const s0 = processCpuUs(redisPid);
-  const t0 = process.hrtime.bigint();
-  await Promise.all(
-    Array.from({ length: concurrency }, async () => {
-      while (next < opsPerRun) await op(next++);
-    }),
-  );
-  const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
-  const c = process.cpuUsage(c0);
-  const serverUs = processCpuUs(redisPid) - s0;
-  return { opsPerSec: opsPerRun / seconds, clientUs: (c.user + c.system) / opsPerRun, serverUs: serverUs / opsPerRun };
-}
-
-const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
 async function main(): Promise<void> {
   const port = await freePort(10900, 10999);
@@ -115,28 +78,20 @@ async function main(): Promise<void> {
       { name: 'Backend.range', op: 'range', via: 'adapter', run: (i) => be.range(rangeRequest(keys[i % KEYS]!)) },
     ];
     // warm up: every key written both ways, JIT and script cache hot
-    const timed = async (c: (typeof cases)[number], concurrency: number): Promise<Sample> => {
+    const meters = { client: ownCpu, server: cpuOf(redis.pid!) };
+    const timed = async (c: (typeof cases)[number], concurrency: number): Promise<Sample<'client' | 'server'>> => {
       await c.before?.();
       try {
-        return await measure(redis.pid!, concurrency, c.run);
+        return await measure(opsPerRun, concurrency, c.run, meters);
       } finally {
         await c.after?.();
       }
     };
     for (const c of cases) await timed(c, 16);
-    const samples = new Map<string, Sample[]>();
-    for (let r = 0; r < rounds; r++) {
-      for (const concurrency of [1, 64]) {
-        for (const c of cases) {
-          const k = `${c.name}@${concurrency}`;
-          samples.set(k, [...(samples.get(k) ?? []), await timed(c, concurrency)]);
-        }
-      }
-      process.stderr.write(`round ${r + 1}/${rounds} done\n`);
-    }
+    const samplesOf = await interleavedRounds(rounds, [1, 64], cases, timed);
     const row = (name: string, concurrency: number) => {
-      const s = samples.get(`${name}@${concurrency}`)!;
-      return { ops: median(s.map((x) => x.opsPerSec)), client: median(s.map((x) => x.clientUs)), server: median(s.map((x) => x.serverUs)), total: median(s.map((x) => x.clientUs + x.serverUs)) };
+      const s = samplesOf(name, concurrency);
+      return { ops: median(s.map((x) => x.opsPerSec)), client: median(s.map((x) => x.us.client)), server: median(s.map((x) => x.us.server)), total: median(s.map((x) => x.us.client + x.us.server)) };
     };
     console.log(`(the watching gateway received ${watchedEvents} events)`);
     console.log(`redis-server ${port}, ${opsPerRun} ops per run, ${rounds} rounds, 256-byte values over ${KEYS} keys; medians; CPU in us per op`);
