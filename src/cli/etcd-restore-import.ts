@@ -13,10 +13,9 @@
 import { closeSync, existsSync, openSync, readdirSync, readFileSync, readSync, renameSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { BoltReader } from '../compat/migrate/bbolt-file.js';
-import { decodeKeyValue } from '../compat/migrate/etcd-snapshot-file.js';
-import { encodeKvRecord } from '../native/mvcc/kv-record.js';
 import type { Permission } from '../native/mvcc/api.js';
 import { encodeRole, encodeUser } from '../native/mvcc/auth-store.js';
+import { openMvccStore } from '../native/mvcc/index.js';
 import { STORE_DUMP_MAGIC } from '../native/mvcc/store-dump.js';
 import type { MembersJson } from '../native/node/members.js';
 import { encodeSnapshotData } from '../native/node/snapshot-data.js';
@@ -166,18 +165,117 @@ function dumpSection(items: Array<[Buffer, Buffer]>): Buffer[] {
   return parts;
 }
 
+/** A dump section written in place: count, then (key length, value length, key, value) per item. */
+export class DumpSectionWriter {
+  private buf = Buffer.allocUnsafe(1 << 20);
+  private len = 4;
+  count = 0;
+
+  /** Room for an item of these lengths; returns where its value goes. */
+  item(key: Buffer, valueLength: number): number {
+    const need = this.len + 8 + key.length + valueLength;
+    if (need > this.buf.length) {
+      const grown = Buffer.allocUnsafe(Math.max(need, this.buf.length * 2));
+      this.buf.copy(grown, 0, 0, this.len);
+      this.buf = grown;
+    }
+    this.buf.writeUInt32LE(key.length, this.len);
+    this.buf.writeUInt32LE(valueLength, this.len + 4);
+    key.copy(this.buf, this.len + 8);
+    const at = this.len + 8 + key.length;
+    this.len = need;
+    this.count++;
+    return at;
+  }
+
+  get target(): Buffer {
+    return this.buf;
+  }
+
+  finish(): Buffer {
+    this.buf.writeUInt32LE(this.count, 0);
+    return this.buf.subarray(0, this.len);
+  }
+}
+
+// The store's revision record (src/native/mvcc/kv-record.ts, encodeKvRecord): flags u8 (1: has a
+// lease), createRevision, modRevision, version as f64 LE, key length u32 LE, the lease i64 LE when
+// set, key, value. Written here straight from etcd's mvccpb.KeyValue bytes, without a decoded
+// object or a copy per field: a restore holds as many of them as the database has revisions.
+const RECORD_HEADER = 1 + 8 + 8 + 8 + 4;
+
+/** Number-valued varint (revisions and lengths are below 2^53); returns [value, next position]. */
+function varintAt(b: Buffer, pos: number): [number, number] {
+  let v = 0;
+  let mul = 1;
+  for (;;) {
+    if (pos >= b.length) throw new Error('truncated varint');
+    const c = b[pos++]!;
+    v += (c & 0x7f) * mul;
+    if (c < 0x80) return [v, pos];
+    mul *= 128;
+  }
+}
+
+/** Appends the store record of etcd's "key" bucket entry (`revKey` -> KeyValue protobuf) to `out`. */
+export function appendKvRecord(out: DumpSectionWriter, revKey: Buffer, pb: Buffer): void {
+  let keyStart = 0;
+  let keyEnd = 0;
+  let valueStart = 0;
+  let valueEnd = 0;
+  let createRevision = 0;
+  let modRevision = 0;
+  let version = 0;
+  let lease = 0n;
+  for (let pos = 0; pos < pb.length; ) {
+    const tag = pb[pos++]!; // etcd's fields are 1-6: one-byte tags
+    const field = tag >> 3;
+    if ((tag & 7) === 2) {
+      const [len, p] = varintAt(pb, pos);
+      if (field === 1) [keyStart, keyEnd] = [p, p + len];
+      else if (field === 5) [valueStart, valueEnd] = [p, p + len];
+      pos = p + len;
+    } else if ((tag & 7) === 0) {
+      if (field === 6) {
+        const [v, p] = readVarint(pb, pos);
+        lease = BigInt.asIntN(64, v);
+        pos = p;
+        continue;
+      }
+      const [v, p] = varintAt(pb, pos);
+      if (field === 2) createRevision = v;
+      else if (field === 3) modRevision = v;
+      else if (field === 4) version = v;
+      pos = p;
+    } else throw new Error(`unexpected protobuf wire type ${tag & 7} in a KeyValue`);
+  }
+  // a tombstone holds only the key in etcd; the store's record carries its revision
+  if (revKey.length === 18 && revKey[17] === 0x74) {
+    [createRevision, modRevision, version, valueStart, valueEnd, lease] = [0, Number(revKey.readBigUInt64BE(0)), 0, 0, 0, 0n];
+  }
+  const hasLease = lease !== 0n;
+  const keyAt = RECORD_HEADER + (hasLease ? 8 : 0);
+  const keyLength = keyEnd - keyStart;
+  const at = out.item(revKey, keyAt + keyLength + (valueEnd - valueStart));
+  const b = out.target;
+  b[at] = hasLease ? 1 : 0;
+  b.writeDoubleLE(createRevision, at + 1);
+  b.writeDoubleLE(modRevision, at + 9);
+  b.writeDoubleLE(version, at + 17);
+  b.writeUInt32LE(keyLength, at + 25);
+  if (hasLease) b.writeBigInt64LE(lease, at + RECORD_HEADER);
+  pb.copy(b, at + keyAt, keyStart, keyEnd);
+  pb.copy(b, at + keyAt + keyLength, valueStart, valueEnd);
+}
+
 function storeDumpOf(dbPath: string): { dump: Buffer; consistentIndex: number; keys: number } {
   const db = new BoltReader(dbPath);
   try {
-    const kv: Array<[Buffer, Buffer]> = [];
+    const kv = new DumpSectionWriter();
     let revision = 1;
     for (const { key, value } of db.entries('key')) {
+      appendKvRecord(kv, key, value);
       const main = Number(key.readBigUInt64BE(0));
-      const tombstone = key.length === 18 && key[17] === 0x74;
-      const pb = decodeKeyValue(Buffer.from(value));
-      // a tombstone holds only the key in etcd; the store's record carries its revision
-      const rec = tombstone ? { key: Buffer.from(pb.key), createRevision: 0, modRevision: main, version: 0, value: Buffer.alloc(0), lease: 0n } : { ...pb, key: Buffer.from(pb.key), value: Buffer.from(pb.value) };
-      kv.push([Buffer.from(key), encodeKvRecord(rec)]);
       if (main > revision) revision = main;
     }
     const leases: Array<[Buffer, Buffer]> = [];
@@ -227,12 +325,12 @@ function storeDumpOf(dbPath: string): { dump: Buffer; consistentIndex: number; k
     const dump = Buffer.concat([
       STORE_DUMP_MAGIC,
       state,
-      ...dumpSection(kv),
+      kv.finish(),
       ...dumpSection(leases),
       ...dumpSection([[Buffer.from('state'), state]]),
       ...dumpSection(auth),
     ]);
-    return { dump, consistentIndex, keys: kv.length };
+    return { dump, consistentIndex, keys: kv.count };
   } finally {
     db.close();
   }
@@ -279,8 +377,19 @@ export async function importEtcdRestore(dataDir: string): Promise<ImportedRestor
   if (existsSync(kept)) throw new StartupError(`${dataDir}: ${KEPT_DIR} already exists; remove it to import this restore again`);
   renameSync(memberDir, kept);
 
+  // The store is written here, in place, as a member's own store files: the start that follows is
+  // an ordinary restart (the raft snapshot below carries the member list only, as the node's own
+  // snapshots do), instead of a raft snapshot file holding the whole store, read back, checked and
+  // replayed into the store on the start.
+  const store = openMvccStore({ dir: join(memberDir, 'snap', 'db'), quotaBackendBytes: -1, minLeaseTtl: 1 });
+  try {
+    store.restore(dump);
+    await store.flush();
+  } finally {
+    store.close();
+  }
   const snapshotter = new Snapshotter<null>(join(memberDir, 'snap'));
-  const data = encodeSnapshotData(members, dump);
+  const data = encodeSnapshotData(members, new Uint8Array(0));
   await snapshotter.save({ metadata: { index, term, confState: { voters: ids, learners: [] } }, extra: null, data: Buffer.from(data.buffer, data.byteOffset, data.byteLength) });
   const w = await Wal.create(join(memberDir, 'wal'), { memberId: wal.memberId, clusterId: wal.clusterId });
   w.saveSnapshot({ index, term });
