@@ -1,4 +1,4 @@
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import { tmpdir } from 'node:os';
@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createNativeBackend } from '../../../src/adapters/native.js';
 import { putReq, rangeReq, singleMemberConfig } from './helpers.js';
+import { allocatePorts, spawnManaged, stopAllProcesses, waitFor } from '../../support/index.js';
 
 // Maintenance.Snapshot of the native backend is a bbolt file with etcd's buckets: genuine
 // `etcdctl snapshot status` reads it, `etcdctl snapshot restore` turns it into a data dir, and a
@@ -16,7 +17,10 @@ const have = existsSync(ETCDCTL) && existsSync(ETCD);
 if (!have) console.warn('SKIP: genuine etcd/etcdctl not installed at /usr/bin; bbolt snapshot interop test skipped');
 
 const root = mkdtempSync(join(tmpdir(), 'dcsgw-bbolt-'));
-afterAll(() => rmSync(root, { recursive: true, force: true }));
+afterAll(async () => {
+  await stopAllProcesses();
+  rmSync(root, { recursive: true, force: true });
+});
 const ID = 0x1234n;
 
 describe.skipIf(!have)('native snapshot as a bbolt file', () => {
@@ -56,28 +60,35 @@ describe.skipIf(!have)('native snapshot as a bbolt file', () => {
     expect(status.revision).toBe(revision);
     expect(status.totalKey).toBeGreaterThan(2003);
 
+    // ports of their own (machine-wide reservations), not fixed ones another suite may hold
+    const [clientPort, peerPort] = (await allocatePorts(2, { from: 12000, to: 12499 })) as [number, number];
+    const peer = `http://127.0.0.1:${peerPort}`;
+    const client = `http://127.0.0.1:${clientPort}`;
     execFileSync(ETCDCTL, [
       'snapshot', 'restore', join(root, 'snap.db'), '--data-dir', join(root, 'restored'), '--name', 'r1',
-      '--initial-cluster', 'r1=http://127.0.0.1:24682', '--initial-advertise-peer-urls', 'http://127.0.0.1:24682',
+      '--initial-cluster', `r1=${peer}`, '--initial-advertise-peer-urls', peer,
     ], { stdio: 'ignore' });
-    const etcd = spawn(ETCD, [
+    const etcd = spawnManaged(ETCD, [
       '--name', 'r1', '--data-dir', join(root, 'restored'),
-      '--listen-client-urls', 'http://127.0.0.1:24681', '--advertise-client-urls', 'http://127.0.0.1:24681',
-      '--listen-peer-urls', 'http://127.0.0.1:24682', '--initial-advertise-peer-urls', 'http://127.0.0.1:24682',
-      '--initial-cluster', 'r1=http://127.0.0.1:24682',
-    ], { stdio: 'ignore' });
+      '--listen-client-urls', client, '--advertise-client-urls', client,
+      '--listen-peer-urls', peer, '--initial-advertise-peer-urls', peer,
+      '--initial-cluster', `r1=${peer}`,
+    ]);
     try {
       const ctl = (...args: string[]) =>
-        execFileSync(ETCDCTL, ['--endpoints=127.0.0.1:24681', ...args], { env: { ...process.env, ETCDCTL_API: '3' }, stdio: ['ignore', 'pipe', 'ignore'] }).toString();
-      let out = '';
-      for (let i = 0; i < 100; i++) {
-        try {
-          out = ctl('get', 'key/', '--prefix', '--keys-only', '-w', 'json');
-          break;
-        } catch {
-          await new Promise((r) => setTimeout(r, 100));
-        }
-      }
+        execFileSync(ETCDCTL, [`--endpoints=127.0.0.1:${clientPort}`, ...args], { env: { ...process.env, ETCDCTL_API: '3' }, stdio: ['ignore', 'pipe', 'ignore'] }).toString();
+      // serving once the read answers (a loaded machine may take a while to start etcd)
+      const out = await waitFor(
+        () => {
+          if (!etcd.alive()) throw new Error(`etcd exited: ${etcd.output().slice(-2000)}`);
+          try {
+            return ctl('get', 'key/', '--prefix', '--keys-only', '-w', 'json');
+          } catch {
+            return undefined;
+          }
+        },
+        { timeoutMs: 60_000, intervalMs: 100, what: () => `the restored etcd serving\n${etcd.output().slice(-2000)}` },
+      );
       expect(JSON.parse(out)).toMatchObject({ count: 1999 });
       expect(ctl('get', 'big', '--print-value-only').trim()).toBe('B'.repeat(20_000));
       expect(ctl('get', 'key/01999', '--print-value-only').trim()).toBe('value-1999-'.padEnd(120, 'x'));
@@ -86,8 +97,7 @@ describe.skipIf(!have)('native snapshot as a bbolt file', () => {
       expect(leased.kvs[0]!.lease).toBe(0x77);
       expect(ctl('lease', 'timetolive', '77')).toMatch(/granted with TTL\(600s\)/);
     } finally {
-      etcd.kill();
-      await new Promise((r) => etcd.once('exit', r));
+      await etcd.stop();
     }
-  });
+  }, 180_000);
 });
