@@ -1,7 +1,9 @@
 // Scale: the same data set loaded into dcsgw and genuine etcd 3.4 side by side, then the same
 // operations timed on both (issue 10, item 3). Usage:
 //   npm run bench:scale -- [--keys 1000000] [--big-keys 100000] [--value 256] [--big-value 10240]
-//     [--range-rounds 5] [--ranges-only] [--port-base 20100]
+//     [--range-rounds 5] [--ranges-only] [--snapshot-only] [--snapshot-rounds 1] [--port-base 20100]
+// `--snapshot-only`: after the load, only the snapshot save / restart / restore + start rows, in
+// `--snapshot-rounds` rounds alternating between the servers (median time, longest stall).
 // Every phase prints a progress line; the table at the end is dcsgw/etcd ratios (Markdown).
 // `--store-only`: no servers; the MVCC store in this process, its event loop watched with
 // perf_hooks.monitorEventLoopDelay while it answers large ranges, compacts (apply + background removal)
@@ -36,6 +38,8 @@ const WATCH_EVENTS = arg('watch-events', Math.min(KEYS, 100_000));
 const RANGE_ROUNDS = arg('range-rounds', 5);
 /** --ranges-only: load, memory and disk, the range rows, then stop (the other phases take minutes). */
 const RANGES_ONLY = process.argv.includes('--ranges-only');
+const SNAPSHOT_ONLY = process.argv.includes('--snapshot-only');
+const SNAPSHOT_ROUNDS = arg('snapshot-rounds', 1);
 const PORT_BASE = arg('port-base', 20100); // this bench's ports: base+1..base+22
 
 const PORTS: Record<Kind, { client: number; peer: number }> = {
@@ -283,6 +287,12 @@ async function main(): Promise<void> {
       disk.value[k] = duMb(servers[k].dir);
       log(`${k}: RSS ${rss.value[k].toFixed(0)} MiB, disk ${disk.value[k].toFixed(0)} MiB`);
     }
+    if (SNAPSHOT_ONLY) {
+      await snapshotRows(servers, row, work);
+      printTable(rows);
+      rmSync(work, { recursive: true, force: true });
+      return;
+    }
     // Ranges are quick and the machine is shared: rounds interleaved between the servers, the
     // median time and the longest stall of all rounds.
     const full = row(`range s/ keys-only, no limit (median of ${RANGE_ROUNDS})`, 'ms');
@@ -339,35 +349,63 @@ async function main(): Promise<void> {
       dbAfter.value[k] = await dbSizeMb(k);
       log(`${k}: compaction ${c.result.ms.toFixed(0)} ms, defrag ${d.result.ms.toFixed(0)} ms, db ${dbBefore.value[k].toFixed(0)} -> ${dbAfter.value[k].toFixed(0)} MiB`);
     }
-    const save = row('snapshot save', 'ms');
-    const restore = row('snapshot restore + start to ready', 'ms');
-    const restart = row('restart to ready', 'ms');
-    for (const k of kinds) {
-      const file = join(work, `${k}.snap.db`);
-      const sv = await withStallProbe(k, () => timed(() => etcdctl(k, 'snapshot', 'save', file)));
-      save.value[k] = sv.result.ms;
-      save.stall![k] = sv.stallMs;
-      await stop(servers[k]);
-      const t0 = performance.now();
-      start(servers[k]);
-      restart.value[k] = await waitReady(servers[k], t0);
-      log(`${k}: snapshot save ${sv.result.ms.toFixed(0)} ms, restart to ready ${restart.value[k].toFixed(0)} ms`);
-      await stop(servers[k]);
-      const restored: Server = { kind: k, dir: join(work, `${k}-restored`) };
-      const p = PORTS[k];
-      const r0 = performance.now();
-      const r = spawnSync('/usr/bin/etcdctl', ['snapshot', 'restore', file, '--data-dir', restored.dir, '--name', `${k}1`, '--initial-cluster', `${k}1=http://127.0.0.1:${p.peer}`, '--initial-advertise-peer-urls', `http://127.0.0.1:${p.peer}`], { encoding: 'utf8', env: { ...process.env, ETCDCTL_API: '3' } });
-      if (r.status !== 0) throw new Error(`snapshot restore (${k}): ${r.stderr}`);
-      start(restored);
-      restore.value[k] = await waitReady(restored, r0);
-      log(`${k}: snapshot restore + start ${restore.value[k].toFixed(0)} ms`);
-      await stop(restored);
-    }
+    await snapshotRows(servers, row, work);
     printTable(rows);
     rmSync(work, { recursive: true, force: true });
   } finally {
     for (const k of kinds) await stop(servers[k]);
     if (existsSync(work)) log(`kept ${work} (server logs: *.log)`);
+  }
+}
+
+/**
+ * snapshot save (under the stall probe), restart to ready, etcdctl snapshot restore + start on the
+ * restored dir: SNAPSHOT_ROUNDS rounds alternating between the servers, each left running after.
+ */
+async function snapshotRows(servers: Record<Kind, Server>, row: (name: string, unit: string) => Row, work: string): Promise<void> {
+  const kinds: Kind[] = ['etcd', 'dcsgw'];
+  const save = row('snapshot save', 'ms');
+  const restore = row('snapshot restore + start to ready', 'ms');
+  const restart = row('restart to ready', 'ms');
+  const times: Record<Kind, { save: number[]; restore: number[]; restart: number[] }> = {
+    etcd: { save: [], restore: [], restart: [] },
+    dcsgw: { save: [], restore: [], restart: [] },
+  };
+  for (const k of kinds) save.stall![k] = 0;
+  for (let round = 0; round < SNAPSHOT_ROUNDS; round++) {
+    for (const k of kinds) {
+      const file = join(work, `${k}.snap.db`);
+      rmSync(file, { force: true });
+      const sv = await withStallProbe(k, () => timed(() => etcdctl(k, 'snapshot', 'save', file)));
+      times[k].save.push(sv.result.ms);
+      save.stall![k] = Math.max(save.stall![k], sv.stallMs);
+      await stop(servers[k]);
+      const t0 = performance.now();
+      start(servers[k]);
+      times[k].restart.push(await waitReady(servers[k], t0));
+      log(`${k}: snapshot save ${sv.result.ms.toFixed(0)} ms, restart to ready ${times[k].restart.at(-1)!.toFixed(0)} ms (round ${round + 1})`);
+      await stop(servers[k]);
+      const restored: Server = { kind: k, dir: join(work, `${k}-restored`) };
+      rmSync(restored.dir, { recursive: true, force: true });
+      const p = PORTS[k];
+      const r0 = performance.now();
+      const r = spawnSync('/usr/bin/etcdctl', ['snapshot', 'restore', file, '--data-dir', restored.dir, '--name', `${k}1`, '--initial-cluster', `${k}1=http://127.0.0.1:${p.peer}`, '--initial-advertise-peer-urls', `http://127.0.0.1:${p.peer}`], { encoding: 'utf8', env: { ...process.env, ETCDCTL_API: '3' } });
+      if (r.status !== 0) throw new Error(`snapshot restore (${k}): ${r.stderr}`);
+      start(restored);
+      times[k].restore.push(await waitReady(restored, r0));
+      log(`${k}: snapshot restore + start ${times[k].restore.at(-1)!.toFixed(0)} ms (round ${round + 1})`);
+      await stop(restored);
+      rmSync(restored.dir, { recursive: true, force: true });
+      if (round + 1 < SNAPSHOT_ROUNDS) {
+        start(servers[k]);
+        await waitReady(servers[k], performance.now());
+      }
+    }
+  }
+  for (const k of kinds) {
+    save.value[k] = median(times[k].save);
+    restore.value[k] = median(times[k].restore);
+    restart.value[k] = median(times[k].restart);
   }
 }
 
