@@ -49,7 +49,7 @@ import { AlarmAction, AlarmType } from './backend.js';
 import { Errors, EtcdError, GrpcCode } from './errors.js';
 import { raftStatusView } from './raft-status-view.js';
 import { etcdMetrics } from '../gateway/etcd/metrics.js';
-import type { ApplyValue, AuthCommand, AuthQueries, Command, RangeResult, StateMachine } from '../native/mvcc/api.js';
+import type { ApplyValue, AuthCommand, AuthQueries, Command, RangeResult, ReadOnlyTxnResult, StateMachine } from '../native/mvcc/api.js';
 import { openMvccStore } from '../native/mvcc/index.js';
 import { dumpView, parseStoreDump } from '../native/mvcc/store-dump.js';
 import { txnIsReadOnly, txnIsSerializable } from '../native/mvcc/txn-kind.js';
@@ -391,9 +391,10 @@ class NativeBackendImpl implements NativeBackend {
     const learner = this.notOnLearner();
     if (learner) return Promise.reject(learner);
     if (this.sm.readOnlyTxn && txnIsReadOnly(req)) {
-      if (!txnIsSerializable(req)) return this.node.linearizableReadThen(() => this.readOnlyTxnNow(req));
+      // As range(): the read waits for the last slice of the txn's ranges.
+      if (!txnIsSerializable(req)) return this.node.linearizableReadThen(() => this.readOnlyTxnNow(req)) as unknown as Promise<TxnResponse>;
       try {
-        return Promise.resolve(this.readOnlyTxnNow(req));
+        return this.readOnlyTxnNow(req);
       } catch (err) {
         return Promise.reject(err as Error);
       }
@@ -401,11 +402,15 @@ class NativeBackendImpl implements NativeBackend {
     return this.node.proposeAndMap({ kind: 'txn', req }, this.mapTxn);
   }
 
-  private readOnlyTxnNow(req: TxnRequest): TxnResponse {
-    const r = this.sm.readOnlyTxn!(req);
+  private readOnlyTxnNow(req: TxnRequest): Promise<TxnResponse> {
+    if (!this.sm.readOnlyTxnSliced) return Promise.resolve(this.readOnlyTxnResponse(this.sm.readOnlyTxn!(req)));
+    return this.sm.readOnlyTxnSliced(req).then(this.readOnlyTxnResponse);
+  }
+
+  private readonly readOnlyTxnResponse = (r: ReadOnlyTxnResult): TxnResponse => {
     fillHeaders(r.responses, { clusterId: 0n, memberId: 0n, revision: r.revision, raftTerm: 0 });
     return { header: this.header(r.revision), succeeded: r.succeeded, responses: r.responses };
-  }
+  };
 
   async compact(req: CompactionRequest): Promise<CompactionResponse> {
     const learner = this.notOnLearner();

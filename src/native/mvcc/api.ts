@@ -198,6 +198,8 @@ export interface StateMachine {
    * Optional: a state machine without it has every txn proposed.
    */
   readOnlyTxn?(req: TxnRequest): ReadOnlyTxnResult;
+  /** readOnlyTxn() with its ranges built in slices across event-loop turns (optional, like rangeSliced). */
+  readOnlyTxnSliced?(req: TxnRequest): Promise<ReadOnlyTxnResult>;
   /** The auth store's read side (optional: state machines without an auth store omit it). */
   auth?(): AuthQueries;
   /** Forces the store's writes to disk (they are committed without fsync; the WAL is the durability). Optional. */

@@ -615,6 +615,43 @@ export class MvccStore implements StateMachine {
     return { revision: this.rev, succeeded: plan.succeeded, responses: this.execute(plan) };
   }
 
+  /**
+   * readOnlyTxn(), its ranges built in slices across event-loop turns (see rangeSliced): the
+   * compares and the branch are decided at the call, every range answers at the revision of the call.
+   */
+  async readOnlyTxnSliced(req: TxnRequest): Promise<ReadOnlyTxnResult> {
+    if (!txnIsReadOnly(req)) throw new EtcdError(GrpcCode.INTERNAL, 'dcsgw: a txn with writes must go through the log');
+    if (this.txMain !== 0) throw new EtcdError(GrpcCode.INTERNAL, 'dcsgw: read-only txn inside a write txn');
+    if (this.closed) throw Errors.Stopped;
+    if (req.auth) this.authStore.authorizeAtApply({ kind: 'txn', req }, () => []);
+    const plan = this.plan(req);
+    this.checkRanges(plan);
+    const curRev = this.rev;
+    const ranges: { scan: RangeScan; answer: { kvs: KeyValue[]; more: boolean; count: number } }[] = [];
+    const responses = this.readOnlyResponses(plan, curRev, ranges);
+    await this.runSliced(ranges.map((r) => r.scan));
+    for (const { scan, answer } of ranges) {
+      const r = scan.result(curRev);
+      answer.kvs = r.kvs;
+      answer.more = r.more;
+      answer.count = r.count;
+    }
+    return { revision: curRev, succeeded: plan.succeeded, responses };
+  }
+
+  /** The responses of a read-only plan, each range's to be filled once its scan is done. */
+  private readOnlyResponses(plan: TxnPlan, curRev: number, ranges: { scan: RangeScan; answer: { kvs: KeyValue[]; more: boolean; count: number } }[]): ResponseOp[] {
+    return plan.ops.map((op): ResponseOp => {
+      if (op.requestRange) {
+        const answer = { header: header(curRev), kvs: [] as KeyValue[], more: false, count: 0 };
+        ranges.push({ scan: this.rangeScan(op.requestRange, curRev), answer });
+        return { responseRange: answer };
+      }
+      // Unreachable: a nested txn makes a txn a write (etcd's isTxnReadonly).
+      throw new EtcdError(GrpcCode.INTERNAL, 'dcsgw: a txn with writes must go through the log');
+    });
+  }
+
   /** Evaluates every compare, nested ones included, against the state before the txn (etcd 3.4). */
   private plan(req: TxnRequest): TxnPlan {
     let succeeded = true;
@@ -953,24 +990,49 @@ export class MvccStore implements StateMachine {
    * between that removed revisions at once (a small keyspace), or a restore, fails the read with
    * etcd's "required revision has been compacted", which is what a read arriving after it would get.
    */
-  async rangeSliced(req: RangeRequest): Promise<RangeResult> {
-    if (this.closed) throw Errors.Stopped;
-    const curRev = this.rev;
-    const scan = this.rangeScan(req, curRev);
+  rangeSliced(req: RangeRequest): Promise<RangeResult> {
+    try {
+      if (this.closed) throw Errors.Stopped;
+      const curRev = this.rev;
+      const scan = this.rangeScan(req, curRev);
+      const rest = this.runSliced([scan]);
+      // Not an async function: a range done in its first slice settles without extra turns.
+      return rest ? rest.then(() => scan.result(curRev)) : Promise.resolve(scan.result(curRev));
+    } catch (err) {
+      return Promise.reject(err as Error);
+    }
+  }
+
+  /**
+   * Runs the scans in order, RANGE_SLICE_MS of them per event-loop turn; the first slice runs at
+   * once (a small read answers without waiting for a turn). See rangeSliced for the guarantees.
+   */
+  private runSliced(scans: RangeScan[]): Promise<void> | void {
     const sliceKeys = this.opts.rangeSliceKeys ?? Infinity;
-    if (scan.step(sliceKeys, performance.now() + RANGE_SLICE_MS)) return scan.result(curRev);
+    let i = 0;
+    const slice = (): boolean => {
+      const deadline = performance.now() + RANGE_SLICE_MS;
+      for (; i < scans.length; i++) if (!scans[i]!.step(sliceKeys, deadline)) return false;
+      return true;
+    };
+    if (slice()) return;
+    return this.restOfSlices(scans, () => i, slice);
+  }
+
+  private async restOfSlices(scans: RangeScan[], next: () => number, slice: () => boolean): Promise<void> {
     const loads = this.loads;
     this.compactor.pause();
     try {
       do {
         await new Promise<void>((resolve) => setImmediate(resolve));
         if (this.closed) throw Errors.Stopped;
-        if (this.loads !== loads || this.compactor.completed() > scan.rev) throw Errors.Compacted;
-      } while (!scan.step(sliceKeys, performance.now() + RANGE_SLICE_MS));
+        if (this.loads !== loads) throw Errors.Compacted;
+        const removedBelow = this.compactor.completed();
+        for (let j = next(); j < scans.length; j++) if (scans[j]!.rev < removedBelow) throw Errors.Compacted;
+      } while (!slice());
     } finally {
       this.compactor.resume();
     }
-    return scan.result(curRev);
   }
 
   currentRevision(): number {

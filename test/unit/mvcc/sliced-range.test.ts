@@ -6,10 +6,10 @@
 // keys-only answers without values). Keys-only answers come from the key index alone, so they are
 // checked against the model's create/mod revision, version and lease at the read revision.
 import { afterEach, describe, expect, it } from 'vitest';
-import { SortOrder, SortTarget, type KeyValue, type RangeRequest } from '../../../src/adapters/backend.js';
+import { CompareResult, CompareTarget, SortOrder, SortTarget, type KeyValue, type RangeRequest, type TxnRequest } from '../../../src/adapters/backend.js';
 import { Errors } from '../../../src/adapters/errors.js';
 import type { RangeResult } from '../../../src/native/mvcc/api.js';
-import { b, Harness, rangeReq } from './harness.js';
+import { b, cmp, Harness, rangeReq } from './harness.js';
 
 const made: Harness[] = [];
 function harness(extra: ConstructorParameters<typeof Harness>[0] = {}): Harness {
@@ -242,6 +242,40 @@ describe('sliced range', () => {
     // Its own revision still below the new compact revision: refused at once, as range() does.
     await expect(h.store.rangeSliced(rangeReq('k/', { rangeEnd: b('k0'), revision: old }))).rejects.toBe(Errors.Compacted);
     expect(() => h.store.range(rangeReq('k/', { rangeEnd: b('k0'), revision: old }))).toThrow(Errors.Compacted);
+  });
+
+  it('answers a read-only txn with the ranges of its branch at the revision of the call', async () => {
+    const h = harness();
+    const m = build(h);
+    const cur = h.store.currentRevision();
+    const all = rangeReq('k/', { rangeEnd: b('k0') });
+    const req: TxnRequest = {
+      compare: [cmp(name(4), CompareTarget.VALUE, CompareResult.EQUAL, { value: b('t2') })],
+      success: [
+        { requestRange: { ...all, keysOnly: true } },
+        { requestRange: { ...all, limit: 17, sortTarget: SortTarget.MOD, sortOrder: SortOrder.DESCEND, revision: Math.floor(cur / 2) } },
+        { requestRange: { ...all, countOnly: true } },
+      ],
+      failure: [{ requestRange: all }],
+    };
+    const want = h.store.readOnlyTxn(req);
+    let settled = false;
+    const pending = h.store.readOnlyTxnSliced(req).finally(() => (settled = true));
+    let n = 0;
+    while (!settled) {
+      h.put(name(n % 200), `x${n}`);
+      // The compare's key changes too: the branch was decided at the call.
+      if (n++ === 0) h.put(name(4), 'changed');
+      await new Promise((r) => setImmediate(r));
+    }
+    const got = await pending;
+    expect(n).toBeGreaterThan(10);
+    expect(got.succeeded).toBe(true);
+    expect(got.revision).toBe(cur);
+    expect(got).toEqual(want);
+    expect(plain(got.responses[0]!.responseRange!)).toEqual(plain(m.range({ ...all, keysOnly: true }, cur)));
+    expect(plain(got.responses[1]!.responseRange!)).toEqual(plain(m.range(req.success[1]!.requestRange!, Math.floor(cur / 2))));
+    expect(got.responses[2]!.responseRange!.count).toBe(m.range(all, cur).count);
   });
 
   it('answers a small range in its first slice and refuses future revisions like range()', async () => {
