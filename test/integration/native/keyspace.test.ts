@@ -307,13 +307,14 @@ describe('native store: what etcd clients can never reach', () => {
     try {
       const ctl = (...args: string[]) =>
         execFileSync(ETCDCTL, [`--endpoints=127.0.0.1:${client}`, ...args], { env: { ...process.env, ETCDCTL_API: '3' }, stdio: ['ignore', 'pipe', 'ignore'] }).toString();
+      // a loaded machine may take a while to start etcd
       const keys = await until('the restored etcd to answer', () => {
         try {
           return ctl('get', '', '--from-key', '--keys-only').split('\n').filter((l) => l !== '');
         } catch {
           return undefined;
         }
-      });
+      }, 60_000);
       const userKeys = names(await be.range(everything()));
       expect(keys).toEqual(userKeys);
       expect(keys).toContain('visible/1');
@@ -326,5 +327,5 @@ describe('native store: what etcd clients can never reach', () => {
       etcd.kill();
       await new Promise((r) => etcd.once('exit', r));
     }
-  });
+  }, 180_000);
 });
