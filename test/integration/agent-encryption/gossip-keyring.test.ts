@@ -4,14 +4,17 @@
 // the agents switch to it, the old key is refused afterwards, a new agent joins with the new key
 // and a restarted one comes back from its keyring file. Also: Consul's refusals (the primary key
 // cannot be removed, an unknown key cannot be used, a bad key, a client agent), `dcsgw consul
-// keyring` (consul keyring's lines), the `encrypted` stat of /v1/agent/self, and a -dev agent's
-// one-member keyring.
+// keyring` (consul keyring's lines), the `encrypted` stat of /v1/agent/self, a -dev agent's
+// one-member keyring; and, in-process, the pools' answers without encryption and with a member
+// that does not answer.
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { runKeyring } from '../../../src/cli/agent/keyring-command.js';
+import type { ConsulContext, GossipKeyringAccess } from '../../../src/gateway/consul/context.js';
+import { keyringErrorText, keyringOperation } from '../../../src/gateway/consul/gossip-keyring-pools.js';
 import { setSerfTransport } from '../../../src/native/cluster/serf-port.js';
 import { askMemberKeyring, decodeGossipKey, encryptSerfLan } from '../../../src/native/cluster/transport-tls-gossip.js';
 import { allocatePorts, repoRoot, spawnManaged, stopAllProcesses, waitFor, type ManagedProcess } from '../../support/index.js';
@@ -184,4 +187,45 @@ describe.skipIf(!existsSync(join(repoRoot(), 'dist')))('gossip keyring rotation 
     expect([stats.serf_lan!.encrypted, stats.serf_wan!.encrypted]).toEqual(['true', 'true']);
     await dev.stop();
   }, 60_000);
+});
+
+describe('keyring answers gathered per pool (in-process, members given)', () => {
+  const addrs: Record<string, string> = { s1: '127.0.6.21', s2: '127.0.6.22', c1: '127.0.6.23', gone: '127.0.6.24' };
+  const member = (name: string, role: string, status = 1) => ({ Name: name, Addr: addrs[name], Port: 8301, Tags: { role }, Status: status }) as never;
+  const ctxWith = (gossipKeyring: GossipKeyringAccess | undefined) =>
+    ({
+      agent: {
+        nodeName: 's1',
+        datacenter: 'dc1',
+        server: true,
+        cluster: { members: async () => [member('s1', 'consul'), member('s2', 'consul'), member('c1', 'node'), member('gone', 'node', 4)] },
+        ...(gossipKeyring ? { gossipKeyring } : {}),
+      },
+    }) as unknown as ConsulContext;
+
+  it('without gossip encryption every alive member answers serf\'s refusal, by pool', async () => {
+    const text = keyringErrorText(await keyringOperation(ctxWith(undefined), 'list', '', false));
+    expect(text).toBe(
+      '7 errors occurred:\n\t* WAN error: 2/2 nodes reported failure\n\t* s1.dc1: Keyring is empty (encryption not enabled)\n\t* s2.dc1: Keyring is empty (encryption not enabled)\n' +
+        '\t* dc1 (LAN) error: 3/3 nodes reported failure\n\t* c1: Keyring is empty (encryption not enabled)\n\t* s1: Keyring is empty (encryption not enabled)\n\t* s2: Keyring is empty (encryption not enabled)\n\n',
+    );
+  });
+
+  it('a member that does not answer is missing from the counts: "N/M nodes reported success"', async () => {
+    const k = Buffer.alloc(32, 7).toString('base64');
+    const answer = { Result: true, Message: '', Keys: [k], PrimaryKey: k };
+    const access: GossipKeyringAccess = {
+      local: () => answer,
+      remote: async (address) => {
+        if (address === '127.0.6.23:8301') throw new Error('i/o timeout'); // c1
+        return answer;
+      },
+    };
+    const pools = await keyringOperation(ctxWith(access), 'list', '', false);
+    expect(pools.map((p) => [p.WAN, p.Keys, p.NumNodes, p.Error])).toEqual([
+      [true, { [k]: 2 }, 2, undefined],
+      [false, { [k]: 2 }, 3, '2/3 nodes reported success'],
+    ]);
+    expect(keyringErrorText(pools)).toBe('1 error occurred:\n\t* dc1 (LAN) error: 2/3 nodes reported success\n\n');
+  });
 });
