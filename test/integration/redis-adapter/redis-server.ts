@@ -1,9 +1,6 @@
 // A genuine redis-server (Debian's /usr/bin/redis-server) as a process on loopback for the Redis
 // adapter's suites, on a port of their range (10000-10999), with no persistence unless asked.
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { allocatePort, hasBinary, spawnManaged, waitFor, type ManagedProcess } from '../../support/index.js';
+import { allocatePort, hasBinary, makeTempDir, removeTempDir, spawnManaged, waitFor, type ManagedProcess } from '../../support/index.js';
 
 export const REDIS_PORTS = { from: 10000, to: 10999 };
 
@@ -39,13 +36,14 @@ export async function startRedis(
   opts: { writeConfig?: (dir: string, port: number) => string; readyText?: string } = {},
 ): Promise<RedisServer> {
   const port = await allocatePort(REDIS_PORTS);
-  const dir = mkdtempSync(join(tmpdir(), 'dcsgw-redis-'));
+  // removed by stop(), or by stopAllProcesses() for a server never stopped
+  const dir = makeTempDir('dcsgw-redis-');
   const config = opts.writeConfig ? [opts.writeConfig(dir, port)] : [];
   const args = [...config, '--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir, ...extraArgs];
   const ready = opts.readyText ?? 'Ready to accept connections';
   const launch = async (): Promise<ManagedProcess> => {
     const proc = spawnManaged('redis-server', args);
-    await waitFor(() => proc.output().includes(ready) || !proc.alive(), { timeoutMs: 15_000, what: () => `redis-server on ${port}: ${proc.output()}` });
+    await waitFor(() => proc.output().includes(ready) || !proc.alive(), { timeoutMs: 60_000, what: () => `redis-server on ${port}: ${proc.output()}` });
     if (!proc.alive()) throw new Error(`redis-server exited at start: ${proc.output()}`);
     return proc;
   };
@@ -60,7 +58,7 @@ export async function startRedis(
     },
     async stop() {
       await server.process.stop();
-      rmSync(dir, { recursive: true, force: true });
+      removeTempDir(dir);
     },
   };
   return server;
