@@ -33,7 +33,7 @@ interface Options {
   profile: boolean;
 }
 
-interface ScenarioResult {
+export interface ScenarioResult {
   target: TargetKind;
   op: BenchOp;
   clients: number;
@@ -55,7 +55,7 @@ function list(v: string): string[] {
   return v.split(',').map((s) => s.trim()).filter(Boolean);
 }
 
-async function prefill(server: RunningServer, keys: number): Promise<void> {
+export async function prefill(server: RunningServer, keys: number): Promise<void> {
   const conn = new H2GrpcConnection(server.endpoints[0] as string);
   await conn.ready();
   const value = Buffer.alloc(256, 98);
@@ -85,7 +85,13 @@ function cpuOf(server: RunningServer): number {
   return server.pids.reduce((sum, pid) => sum + processCpuUs(pid), 0);
 }
 
-async function runScenario(server: RunningServer, op: BenchOp, clients: number, opts: Options): Promise<ScenarioResult> {
+/** One closed-loop load of `clients` clients on `server` for opts.duration seconds (after opts.warmup). */
+export async function runScenario(
+  server: RunningServer,
+  op: BenchOp,
+  clients: number,
+  opts: Pick<Options, 'duration' | 'warmup' | 'workers' | 'keys'>,
+): Promise<ScenarioResult> {
   const nWorkers = Math.max(1, Math.min(opts.workers, clients));
   const totalConns = Math.max(1, Math.ceil(clients / 10));
   const workers: ChildProcess[] = [];

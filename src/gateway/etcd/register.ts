@@ -42,6 +42,16 @@ function counted(codec: MessageCodec<unknown>, bytes: ByteCounts): MessageCodec<
       return b;
     };
   }
+  const sliced = codec.encodeFramedSliced?.bind(codec);
+  if (sliced) {
+    out.encodeFramedSliced = (msg) => {
+      const later = sliced(msg);
+      return later?.then((b) => {
+        bytes.sent += b.length;
+        return b;
+      });
+    };
+  }
   return out;
 }
 

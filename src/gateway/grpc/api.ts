@@ -40,6 +40,12 @@ export interface MessageCodec<T> {
    * (saves a copy on the hot path). When absent the layer frames `encode`'s output itself.
    */
   encodeFramed?(msg: T): Buffer;
+  /**
+   * Optional: for a message so large that encoding it in one go would hold the event loop (a range
+   * of a million keys), the framed encoding built in slices across turns; undefined when the
+   * message is small enough for encodeFramed/encode. Unary answers only.
+   */
+  encodeFramedSliced?(msg: T): Promise<Buffer> | undefined;
 }
 
 export type UnaryHandler<Req, Res> = (req: Req, ctx: CallContext) => Promise<Res> | Res;

@@ -7,7 +7,10 @@
 // answers over HTTP/2 too).
 //
 // Hot path: per call one Call object and shared listener functions (`this` is the stream, the call
-// hangs off it); a handler that returns a plain value is answered synchronously.
+// hangs off it); a handler that returns a plain value is answered synchronously. Listeners a call
+// may not need are added only when it does ('wantTrailers' with the response headers, 'close' when
+// a unary answer is asynchronous or has a deadline), and responses carry no date header (grpc-go
+// sends none; node would format and encode one per response).
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import http2 from 'node:http2';
 import type { AddressInfo } from 'node:net';
@@ -53,8 +56,10 @@ const kCall = Symbol('dcsgw.grpcCall');
 type CallStream = http2.ServerHttp2Stream & { [kCall]?: Call };
 
 const RESPONSE_HEADERS: http2.OutgoingHttpHeaders = { ':status': 200, 'content-type': 'application/grpc' };
-const WAIT_FOR_TRAILERS: http2.ServerStreamResponseOptions = { waitForTrailers: true };
-const END_STREAM: http2.ServerStreamResponseOptions = { endStream: true };
+// sendDate: honoured by node's respond() since v8.4, missing from @types/node's option type.
+type ResponseOptions = http2.ServerStreamResponseOptions & { sendDate: boolean };
+const WAIT_FOR_TRAILERS: ResponseOptions = { waitForTrailers: true, sendDate: false };
+const END_STREAM: ResponseOptions = { endStream: true, sendDate: false };
 const OK_TRAILERS: http2.OutgoingHttpHeaders = { 'grpc-status': '0' };
 
 function frame(payload: Buffer): Buffer {
@@ -121,8 +126,25 @@ class Call implements CallContext, ServerStream<unknown, unknown>, FrameSink {
     if (timeout !== undefined) {
       this.deadline = Date.now() + timeout;
       this.timer = setTimeout(onDeadline, Math.max(0, timeout), this);
+      this.watchClose(); // the timer must go when the client does
     }
     this.deframer = new Deframer(server.maxReceiveMessageBytes);
+  }
+
+  private closeWatched = false;
+
+  /** Listens for the end of the HTTP/2 stream (client cancel, connection loss, our own end). */
+  watchClose(): void {
+    if (this.closeWatched) return;
+    this.closeWatched = true;
+    this.http.on('close', onStreamClose);
+  }
+
+  /** Response headers that announce trailers; 'wantTrailers' is listened to from here on. */
+  private respondWithTrailers(): void {
+    this.headersSent = true;
+    this.http.on('wantTrailers', onWantTrailers);
+    this.http.respond(RESPONSE_HEADERS, WAIT_FOR_TRAILERS);
   }
 
   get signal(): AbortSignal {
@@ -240,6 +262,8 @@ class Call implements CallContext, ServerStream<unknown, unknown>, FrameSink {
       return;
     }
     if (result !== null && typeof result === 'object' && typeof (result as PromiseLike<unknown>).then === 'function') {
+      // The answer comes later: a client that goes away meanwhile aborts the call's signal.
+      this.watchClose();
       (result as Promise<unknown>).then(
         (res) => this.reply(res),
         (err: unknown) => this.failWith(err),
@@ -251,13 +275,36 @@ class Call implements CallContext, ServerStream<unknown, unknown>, FrameSink {
 
   private reply(res: unknown): void {
     if (this.done) return;
+    const codec = this.route.res;
+    if (codec.encodeFramedSliced !== undefined) {
+      let later: Promise<Buffer> | undefined;
+      try {
+        later = codec.encodeFramedSliced(res);
+      } catch (err) {
+        this.encodeFailed(err);
+        return;
+      }
+      if (later !== undefined) {
+        this.watchClose(); // a client gone meanwhile ends the call
+        later.then(
+          (out) => {
+            if (!this.done && this.checkSendSize(out)) this.send(out);
+          },
+          (err: unknown) => this.encodeFailed(err),
+        );
+        return;
+      }
+    }
     const out = this.encode(res);
     if (out === undefined) return;
+    this.send(out);
+  }
+
+  private send(out: Buffer): void {
     const stream = this.http;
     if (stream.destroyed || stream.closed) return this.markDone();
     this.markDone();
-    this.headersSent = true;
-    stream.respond(RESPONSE_HEADERS, WAIT_FOR_TRAILERS);
+    this.respondWithTrailers();
     stream.end(out);
   }
 
@@ -267,16 +314,25 @@ class Call implements CallContext, ServerStream<unknown, unknown>, FrameSink {
       const codec = this.route.res;
       out = codec.encodeFramed ? codec.encodeFramed(res) : frame(codec.encode(res));
     } catch (err) {
-      this.server.logger.error({ err, path: this.metadata[':path'] }, 'grpc: cannot encode response');
-      this.fail({ code: GrpcCode.INTERNAL, message: 'grpc: error while marshaling: ' + (err instanceof Error ? err.message : String(err)) });
+      this.encodeFailed(err);
       return undefined;
     }
+    return this.checkSendSize(out) ? out : undefined;
+  }
+
+  private encodeFailed(err: unknown): void {
+    this.server.logger.error({ err, path: this.metadata[':path'] }, 'grpc: cannot encode response');
+    this.fail({ code: GrpcCode.INTERNAL, message: 'grpc: error while marshaling: ' + (err instanceof Error ? err.message : String(err)) });
+  }
+
+  /** grpc-go's refusal of a response over the send limit; false when refused (the call has ended). */
+  private checkSendSize(out: Buffer): boolean {
     const size = out.length - 5;
     if (size > this.server.maxSendMessageBytes) {
       this.fail({ code: GrpcCode.RESOURCE_EXHAUSTED, message: `grpc: trying to send message larger than max (${size} vs. ${this.server.maxSendMessageBytes})` });
-      return undefined;
+      return false;
     }
-    return out;
+    return true;
   }
 
   // ---- streaming (ServerStream) ----
@@ -312,10 +368,7 @@ class Call implements CallContext, ServerStream<unknown, unknown>, FrameSink {
     if (out === undefined) return;
     const stream = this.http;
     if (stream.destroyed || stream.closed) return;
-    if (!this.headersSent) {
-      this.headersSent = true;
-      stream.respond(RESPONSE_HEADERS, WAIT_FOR_TRAILERS);
-    }
+    if (!this.headersSent) this.respondWithTrailers();
     if (!stream.write(out) && !this.backpressured) {
       this.backpressured = true;
       stream.once('drain', onStreamDrain);
@@ -349,10 +402,7 @@ class Call implements CallContext, ServerStream<unknown, unknown>, FrameSink {
     this.markDone();
     const stream = this.http;
     if (!(stream.destroyed || stream.closed)) {
-      if (!this.headersSent) {
-        this.headersSent = true;
-        stream.respond(RESPONSE_HEADERS, WAIT_FOR_TRAILERS);
-      }
+      if (!this.headersSent) this.respondWithTrailers();
       stream.end();
     }
     // The call is over for the handler even if the client keeps its half of the stream open.
@@ -498,9 +548,8 @@ export class GrpcServer implements GrpcRouter {
     stream[kCall] = call;
     stream.on('data', onStreamData);
     stream.on('end', onStreamEnd);
-    stream.on('close', onStreamClose);
-    stream.on('wantTrailers', onWantTrailers);
     if (route.streaming) {
+      call.watchClose();
       try {
         (route.stream as StreamHandler<unknown, unknown>)(call);
       } catch (err) {
