@@ -15,3 +15,9 @@ export function withGossipKeyring(key: Buffer | undefined): { gossipKeyring?: Go
   const access = gossipKeyringAccess(key);
   return access ? { gossipKeyring: access } : {};
 }
+
+/** Where the keyring file is kept: the data dir, unless disable_keyring_file (set by -dev too) says not to keep one. */
+export function keyringDataDir(merged: Record<string, unknown>, dataDir: string | undefined): string | undefined {
+  const off = merged.disable_keyring_file;
+  return off === true || off === 'true' ? undefined : dataDir;
+}

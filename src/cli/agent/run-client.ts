@@ -11,7 +11,7 @@ import { mkdirSync, unlinkSync, writeFileSync, writeSync } from 'node:fs';
 import type { Backend } from '../../adapters/backend.js';
 import { createRemoteBackend, type RemoteBackend } from '../../adapters/remote.js';
 import { setUpAgentEncryption, type AgentEncryption } from '../../native/cluster/transport-tls-agent.js';
-import { withGossipKeyring } from './gossip-keyring-access.js';
+import { keyringDataDir, withGossipKeyring } from './gossip-keyring-access.js';
 import { BackendUrlError, parseBackendUrl } from '../../adapters/backend-url.js';
 import { backendKindName, openBackend, type OpenedBackend } from '../../adapters/open-backend.js';
 import type { AgentCatalog } from '../../compat/agent/agent-catalog.js';
@@ -143,7 +143,7 @@ async function joinAsClient(cfg: AgentRuntimeConfig, self: SerfMember, log: Hclo
   let remote: RemoteBackend | undefined;
   let known = new Map<string, string>();
   // before the serf port listens: the gossip key puts it on TLS
-  const encryption = setUpAgentEncryption(cfg, { server: false, dataDir: cfg.dataDir, warn: (t) => log.warn('agent', t) });
+  const encryption = setUpAgentEncryption(cfg, { server: false, dataDir: keyringDataDir(cfg.merged, cfg.dataDir), warn: (t) => log.warn('agent', t) });
   const membership = new AgentMembership({
     self,
     bindHost: cfg.bindAddr,

@@ -19,7 +19,7 @@ import { parseGoDurationNs } from '../../compat/agent/go-duration.js';
 import { startServerCluster, type ServerCluster } from '../../native/cluster/server-cluster.js';
 import { setUpAgentEncryption, type AgentEncryption } from '../../native/cluster/transport-tls-agent.js';
 import { resolveGossipKey } from '../../native/cluster/transport-tls-gossip.js';
-import { withGossipKeyring } from './gossip-keyring-access.js';
+import { keyringDataDir, withGossipKeyring } from './gossip-keyring-access.js';
 import { listenFormingHttp, type FormingHttp } from '../../native/cluster/forming-http.js';
 import { readMembers } from '../../native/cluster/member-record.js';
 import type { SerfMember } from '../../compat/agent/agent-self.js';
@@ -202,7 +202,7 @@ export async function startAgent(argv: readonly string[], hooks: AgentHooks = {}
       saveIdentity(storeDir, identity);
       faceBackend = backend;
       // a dev agent has no serf port, but its keyring answers /v1/operator/keyring as a one-member pool
-      devGossipKey = resolveGossipKey(cfg.encrypt, tempDir ? undefined : dataDir, (t) => log.warn('agent', t));
+      devGossipKey = resolveGossipKey(cfg.encrypt, keyringDataDir(cfg.merged, dataDir), (t) => log.warn('agent', t));
     } else {
       const durationMs = (key: string, fallback: number): number => {
         const raw = lookup(cfg.merged, key);
@@ -249,7 +249,7 @@ export async function startAgent(argv: readonly string[], hooks: AgentHooks = {}
         // a single server on default ports may share a host with others (tests, several agents)
         portsOptional: singleServer && !portExplicit(cfg.merged, 'serf_lan') && !portExplicit(cfg.merged, 'server'),
         quotaBackendBytes: QUOTA_BYTES,
-        encryption: (encryption = setUpAgentEncryption(cfg, { server: true, dataDir, warn: (t) => log.warn('agent', t) })),
+        encryption: (encryption = setUpAgentEncryption(cfg, { server: true, dataDir: keyringDataDir(cfg.merged, dataDir), warn: (t) => log.warn('agent', t) })),
       });
       await forming?.close();
       backend = cluster.native;

@@ -2,7 +2,8 @@
 // /v1/operator/keyring), on a running encrypted cluster of two servers and a client agent, without
 // a restart: every member reports its keys, a new key reaches every agent's ring and keyring file,
 // the agents switch to it, the old key is refused afterwards, a new agent joins with the new key
-// and a restarted one comes back from its keyring file. Also: Consul's refusals (the primary key
+// (keeping no keyring file with -disable-keyring-file) and a restarted one comes back from its
+// keyring file. Also: Consul's refusals (the primary key
 // cannot be removed, an unknown key cannot be used, a bad key, a client agent), `dcsgw consul
 // keyring` (consul keyring's lines), the `encrypted` stat of /v1/agent/self, a -dev agent's
 // one-member keyring; and, in-process, the pools' answers without encryption and with a member
@@ -151,7 +152,7 @@ describe.skipIf(!existsSync(join(repoRoot(), 'dist')))('gossip keyring rotation 
     // the cluster keeps working; a new agent joins with the new key
     expect((await http(c1, 'PUT', '/v1/kv/rotated', 'yes')).text).toBe('true');
     expect((await http(s2, 'GET', '/v1/kv/rotated?raw')).text).toBe('yes');
-    start(14, [`-encrypt=${k2}`]);
+    start(14, [`-encrypt=${k2}`, '-disable-keyring-file']);
     try {
       await waitFor(async () => (await aliveMembers(s1)).includes('agent14'), { timeoutMs: 30_000, what: 'agent14 joined with the new key' });
       // a restarted agent given the old key comes back with its keyring file (as Consul: the file wins)
@@ -163,6 +164,8 @@ describe.skipIf(!existsSync(join(repoRoot(), 'dist')))('gossip keyring rotation 
       throw new Error(`${(err as Error).message}\n${out()}`);
     }
     expect(procs.get(13)!.output()).toContain('LAN keyring exists but -encrypt given, using keyring');
+    // -disable-keyring-file: the key is used, no keyring file is kept
+    expect(existsSync(join(dataDir(14), 'serf', 'local.keyring'))).toBe(false);
     expect((await list(s1))[1]).toMatchObject({ Keys: { [k2]: 4 }, NumNodes: 4 });
   }, 240_000);
 
