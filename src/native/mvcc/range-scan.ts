@@ -15,8 +15,13 @@ import type { KeyHistory } from './key-history.js';
 import type { KeyIndex } from './key-index.js';
 
 const EMPTY = Buffer.alloc(0);
-/** Keys visited between two looks at the clock. */
+/** Work units between two looks at the clock: a visited key is one unit, a record read READ_WEIGHT. */
 const CLOCK_EVERY = 64;
+/**
+ * A record read can fault a cold page of the data file in from disk (milliseconds on a busy disk),
+ * so a slice that reads records looks at the clock every few reads, not every 64.
+ */
+const READ_WEIGHT = 16;
 
 /** Reads the stored record of one revision of a key (throws when it is missing). */
 export type RecordReader = (h: KeyHistory, main: number, sub: number) => KeyValue;
@@ -31,6 +36,8 @@ export class RangeScan {
   private readonly needValues: boolean;
   /** The key the next slice starts at ('' = the range's start). */
   private cursor = '';
+  /** Records read so far (the clock is looked at more often when slices read records). */
+  private reads = 0;
   private finished = false;
 
   constructor(
@@ -62,11 +69,17 @@ export class RangeScan {
     if (this.finished) return true;
     const { req, rev, kvs } = this;
     let visited = 0;
+    let nextClock = CLOCK_EVERY;
+    const readsBefore = this.reads;
     let stoppedAt: string | undefined;
     this.index.forRangeFrom(req.key, req.rangeEnd, this.cursor, (ks, h) => {
-      if (visited > 0 && (visited >= maxKeys || (visited % CLOCK_EVERY === 0 && performance.now() > deadline))) {
-        stoppedAt = ks;
-        return false;
+      if (visited > 0) {
+        const work = visited + (this.reads - readsBefore) * READ_WEIGHT;
+        if (visited >= maxKeys || (work >= nextClock && performance.now() > deadline)) {
+          stoppedAt = ks;
+          return false;
+        }
+        if (work >= nextClock) nextClock = work + CLOCK_EVERY;
       }
       visited++;
       if (!h.existsAt(rev)) return true;
@@ -95,8 +108,12 @@ export class RangeScan {
       if (req.maxCreateRevision !== 0 && at.createdMain > req.maxCreateRevision) return undefined;
       if (req.minCreateRevision !== 0 && at.createdMain < req.minCreateRevision) return undefined;
     }
-    if (this.needValues) return this.read(h, at.main, at.sub);
+    if (this.needValues) {
+      this.reads++;
+      return this.read(h, at.main, at.sub);
+    }
     if (!h.isLatest(at)) {
+      this.reads++;
       const kv = this.read(h, at.main, at.sub);
       kv.value = EMPTY;
       return kv;
