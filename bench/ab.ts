@@ -8,6 +8,7 @@
 //
 //   node dist/bench/ab.js --variant base=/tmp/fe-base --variant new=dist [--kind echo|dcsgw]
 //        [--variant 'semi64=dist --max-semi-space-size=64']   (node options after the tree)
+//        [--variant floor@h2floor=dist]                        (this variant's own kind)
 //        [--etcd] [--ops put] [--clients 1,100] [--rounds 5] [--duration 4] [--warmup 1] [--members 1]
 // Ports: DCSGW_BENCH_PORT_BASE (default 31000) + 100 per variant (genuine etcd: the base itself).
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -26,6 +27,7 @@ interface Variant {
   entry: string | null;
   /** Options for node itself (e.g. --max-semi-space-size=64). */
   nodeArgs: string[];
+  kind: Kind;
 }
 
 const log = (line: string): void => {
@@ -66,13 +68,23 @@ async function waitServing(endpoint: string, child: ChildProcess): Promise<void>
   throw new Error(`not serving at ${endpoint}`);
 }
 
-async function start(v: Variant, kind: 'echo' | 'dcsgw', base: number, members: number): Promise<RunningServer> {
+type Kind = 'echo' | 'dcsgw' | 'h2floor';
+
+/** The script a variant's tree runs for each kind (dcsgw: with etcd's member flags). */
+const SCRIPT: Record<Kind, string[]> = {
+  echo: ['bench', 'echo-server.js'],
+  h2floor: ['bench', 'h2-floor-server.js'],
+  dcsgw: ['src', 'cli', 'main.js'],
+};
+
+async function start(v: Variant, base: number, members: number): Promise<RunningServer> {
+  const kind = v.kind;
   const children: ChildProcess[] = [];
   const dirs: string[] = [];
   const endpoints: string[] = [];
   const names = Array.from({ length: members }, (_, i) => `${v.name}${i + 1}`);
   const initialCluster = names.map((n, i) => `${n}=http://127.0.0.1:${base + 10 * i + 2}`).join(',');
-  const count = v.entry !== null && kind === 'echo' ? 1 : members;
+  const count = v.entry !== null && kind !== 'dcsgw' ? 1 : members;
   for (let i = 0; i < count; i++) {
     const client = base + 10 * i + 1;
     const dir = mkdtempSync(join(tmpdir(), `dcsgw-ab-${v.name}-`));
@@ -83,12 +95,12 @@ async function start(v: Variant, kind: 'echo' | 'dcsgw', base: number, members: 
     if (v.entry === null) {
       cmd = '/usr/bin/etcd';
       args = memberArgs(names[i] as string, dir, client, base + 10 * i + 2, initialCluster);
-    } else if (kind === 'echo') {
+    } else if (kind !== 'dcsgw') {
       cmd = process.execPath;
-      args = [...v.nodeArgs, join(v.entry, 'bench', 'echo-server.js'), String(client)];
+      args = [...v.nodeArgs, join(v.entry, ...SCRIPT[kind]), String(client)];
     } else {
       cmd = process.execPath;
-      args = [...v.nodeArgs, join(v.entry, 'src', 'cli', 'main.js'), ...memberArgs(names[i] as string, dir, client, base + 10 * i + 2, initialCluster)];
+      args = [...v.nodeArgs, join(v.entry, ...SCRIPT[kind]), ...memberArgs(names[i] as string, dir, client, base + 10 * i + 2, initialCluster)];
     }
     children.push(spawn(cmd, args, { stdio: ['ignore', fd, fd] }));
     closeSync(fd);
@@ -130,7 +142,7 @@ async function main(): Promise<void> {
   const program = new Command()
     .name('dcsgw-bench-ab')
     .option('--variant <name=dir>', 'a compiled tree (repeat; the first is the reference)', (v: string, acc: string[]) => [...acc, v], [] as string[])
-    .option('--kind <kind>', 'echo (the bare gRPC layer) or dcsgw', 'echo')
+    .option('--kind <kind>', 'echo (the bare gRPC layer), h2floor (bench/h2-floor-server.ts) or dcsgw', 'echo')
     .option('--etcd', 'run genuine etcd beside the variants (reference of the etcd ratio column)', false)
     .option('--ops <list>', 'put,range-l,range-s', 'put')
     .option('--clients <list>', 'concurrent clients', '1,100')
@@ -141,17 +153,21 @@ async function main(): Promise<void> {
     .option('--members <n>', 'members per server (dcsgw and etcd)', '1')
     .parse(process.argv);
   const o = program.opts<Record<string, unknown>>();
-  const kind = String(o['kind']) as 'echo' | 'dcsgw';
+  const kind = String(o['kind']) as Kind;
+  if (!(kind in SCRIPT)) throw new Error(`--kind ${kind}: want echo, h2floor or dcsgw`);
   const variants: Variant[] = (o['variant'] as string[]).map((s) => {
     const eq = s.indexOf('=');
     if (eq <= 0) throw new Error(`--variant ${s}: want name=dir`);
     const [tree = '', ...nodeArgs] = s.slice(eq + 1).split(' ').filter(Boolean);
     const dir = resolve(tree);
-    const entry = kind === 'echo' ? join(dir, 'bench', 'echo-server.js') : join(dir, 'src', 'cli', 'main.js');
+    const [name = '', own] = s.slice(0, eq).split('@');
+    const vkind = (own ?? kind) as Kind;
+    if (!(vkind in SCRIPT)) throw new Error(`--variant ${s}: kind ${vkind}: want echo, h2floor or dcsgw`);
+    const entry = join(dir, ...SCRIPT[vkind]);
     if (!existsSync(entry)) throw new Error(`--variant ${s}: ${entry} missing`);
-    return { name: s.slice(0, eq), entry: dir, nodeArgs };
+    return { name, entry: dir, nodeArgs, kind: vkind };
   });
-  if (o['etcd'] === true) variants.push({ name: 'etcd', entry: null, nodeArgs: [] });
+  if (o['etcd'] === true) variants.push({ name: 'etcd', entry: null, nodeArgs: [], kind: 'dcsgw' });
   if (variants.length === 0) throw new Error('no --variant given');
   const ops = String(o['ops']).split(',') as BenchOp[];
   const clientsList = String(o['clients']).split(',').map(Number);
@@ -167,10 +183,10 @@ async function main(): Promise<void> {
     for (let i = 0; i < variants.length; i++) {
       const v = variants[i] as Variant;
       log(`starting ${v.name}`);
-      servers.push(await start(v, kind, v.entry === null ? portBase : portBase + 100 * (i + 1), members));
+      servers.push(await start(v, v.entry === null ? portBase : portBase + 100 * (i + 1), members));
     }
     if (ops.some((op) => op !== 'put')) for (const s of servers) await prefill(s, scen.keys);
-    console.log(`\n${kind}, ${members} member(s), ${rounds} interleaved rounds of ${scen.duration}s; medians; ratio = this / ${variants[0]?.name} per round, median`);
+    console.log(`\n${variants.map((v) => `${v.name}: ${v.entry === null ? 'genuine etcd' : v.kind}`).join(', ')}; ${members} member(s), ${rounds} interleaved rounds of ${scen.duration}s; medians; ratio = this / ${variants[0]?.name} per round, median`);
     console.log('| scenario | variant | ops/s | p50 ms | p99 ms | server CPU us/op | ops/s ratio | CPU/op ratio |');
     console.log('|---|---|---|---|---|---|---|---|');
     for (const op of ops) {
