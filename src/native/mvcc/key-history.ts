@@ -39,9 +39,16 @@ export class KeyHistory {
 
   put(main: number, sub: number): void {
     const g = this.generations[this.generations.length - 1]!;
-    if (g.mains.length === 0) g.createdMain = main;
-    g.mains.push(main);
-    g.subs.push(sub);
+    if (g.mains.length === 0) {
+      g.createdMain = main;
+      // Exact-size arrays: a first push() would reserve room for 17 revisions, and most keys of a
+      // large keyspace have one (the index's memory at a million keys).
+      g.mains = [main];
+      g.subs = [sub];
+    } else {
+      g.mains.push(main);
+      g.subs.push(sub);
+    }
     g.ver++;
   }
 
@@ -54,9 +61,12 @@ export class KeyHistory {
     if (g.mains.length === 0) {
       g.createdMain = createdMain;
       g.ver = version - 1;
+      g.mains = [main];
+      g.subs = [sub];
+    } else {
+      g.mains.push(main);
+      g.subs.push(sub);
     }
-    g.mains.push(main);
-    g.subs.push(sub);
     g.ver++;
   }
 
