@@ -16,7 +16,7 @@ import { BoltReader } from '../compat/migrate/bbolt-file.js';
 import type { Permission } from '../native/mvcc/api.js';
 import { encodeRole, encodeUser } from '../native/mvcc/auth-store.js';
 import { openMvccStore } from '../native/mvcc/index.js';
-import { STORE_DUMP_MAGIC } from '../native/mvcc/store-dump.js';
+import type { StoreDumpEntry } from '../native/mvcc/store-dump.js';
 import type { MembersJson } from '../native/node/members.js';
 import { encodeSnapshotData } from '../native/node/snapshot-data.js';
 import { Snapshotter } from '../native/wal/snapshotter.js';
@@ -149,59 +149,22 @@ function readEtcdWal(walDir: string): EtcdWal {
   return wal;
 }
 
-// ---- the bbolt database -> the MVCC store's dump ----
+// ---- the bbolt database -> the MVCC store's sections ----
 
-function dumpSection(items: Array<[Buffer, Buffer]>): Buffer[] {
-  const parts: Buffer[] = [];
-  const count = Buffer.alloc(4);
-  count.writeUInt32LE(items.length);
-  parts.push(count);
-  for (const [k, v] of items) {
-    const lens = Buffer.alloc(8);
-    lens.writeUInt32LE(k.length, 0);
-    lens.writeUInt32LE(v.length, 4);
-    parts.push(lens, k, v);
-  }
-  return parts;
-}
+/** A buffer reused for every record: the store copies each value as it is put. */
+export class RecordScratch {
+  private buf = Buffer.allocUnsafe(64 * 1024);
 
-/** A dump section written in place: count, then (key length, value length, key, value) per item. */
-export class DumpSectionWriter {
-  private buf = Buffer.allocUnsafe(1 << 20);
-  private len = 4;
-  count = 0;
-
-  /** Room for an item of these lengths; returns where its value goes. */
-  item(key: Buffer, valueLength: number): number {
-    const need = this.len + 8 + key.length + valueLength;
-    if (need > this.buf.length) {
-      const grown = Buffer.allocUnsafe(Math.max(need, this.buf.length * 2));
-      this.buf.copy(grown, 0, 0, this.len);
-      this.buf = grown;
-    }
-    this.buf.writeUInt32LE(key.length, this.len);
-    this.buf.writeUInt32LE(valueLength, this.len + 4);
-    key.copy(this.buf, this.len + 8);
-    const at = this.len + 8 + key.length;
-    this.len = need;
-    this.count++;
-    return at;
-  }
-
-  get target(): Buffer {
-    return this.buf;
-  }
-
-  finish(): Buffer {
-    this.buf.writeUInt32LE(this.count, 0);
-    return this.buf.subarray(0, this.len);
+  get(length: number): Buffer {
+    if (length > this.buf.length) this.buf = Buffer.allocUnsafe(Math.max(length, this.buf.length * 2));
+    return this.buf.subarray(0, length);
   }
 }
 
 // The store's revision record (src/native/mvcc/kv-record.ts, encodeKvRecord): flags u8 (1: has a
 // lease), createRevision, modRevision, version as f64 LE, key length u32 LE, the lease i64 LE when
 // set, key, value. Written here straight from etcd's mvccpb.KeyValue bytes, without a decoded
-// object or a copy per field: a restore holds as many of them as the database has revisions.
+// object or a copy per field: a restore converts as many of them as the database has revisions.
 const RECORD_HEADER = 1 + 8 + 8 + 8 + 4;
 
 /** Number-valued varint (revisions and lengths are below 2^53); returns [value, next position]. */
@@ -217,8 +180,8 @@ function varintAt(b: Buffer, pos: number): [number, number] {
   }
 }
 
-/** Appends the store record of etcd's "key" bucket entry (`revKey` -> KeyValue protobuf) to `out`. */
-export function appendKvRecord(out: DumpSectionWriter, revKey: Buffer, pb: Buffer): void {
+/** The store record of etcd's "key" bucket entry (`revKey` -> KeyValue protobuf), in `scratch`. */
+export function kvRecordOf(revKey: Buffer, pb: Buffer, scratch: RecordScratch): Buffer {
   let keyStart = 0;
   let keyEnd = 0;
   let valueStart = 0;
@@ -256,82 +219,102 @@ export function appendKvRecord(out: DumpSectionWriter, revKey: Buffer, pb: Buffe
   const hasLease = lease !== 0n;
   const keyAt = RECORD_HEADER + (hasLease ? 8 : 0);
   const keyLength = keyEnd - keyStart;
-  const at = out.item(revKey, keyAt + keyLength + (valueEnd - valueStart));
-  const b = out.target;
-  b[at] = hasLease ? 1 : 0;
-  b.writeDoubleLE(createRevision, at + 1);
-  b.writeDoubleLE(modRevision, at + 9);
-  b.writeDoubleLE(version, at + 17);
-  b.writeUInt32LE(keyLength, at + 25);
-  if (hasLease) b.writeBigInt64LE(lease, at + RECORD_HEADER);
-  pb.copy(b, at + keyAt, keyStart, keyEnd);
-  pb.copy(b, at + keyAt + keyLength, valueStart, valueEnd);
+  const b = scratch.get(keyAt + keyLength + (valueEnd - valueStart));
+  b[0] = hasLease ? 1 : 0;
+  b.writeDoubleLE(createRevision, 1);
+  b.writeDoubleLE(modRevision, 9);
+  b.writeDoubleLE(version, 17);
+  b.writeUInt32LE(keyLength, 25);
+  if (hasLease) b.writeBigInt64LE(lease, RECORD_HEADER);
+  pb.copy(b, keyAt, keyStart, keyEnd);
+  pb.copy(b, keyAt + keyLength, valueStart, valueEnd);
+  return b;
 }
 
-function storeDumpOf(dbPath: string): { dump: Buffer; consistentIndex: number; keys: number } {
+interface EtcdMeta {
+  consistentIndex: number;
+  compactRevision: number;
+}
+
+function metaOf(db: BoltReader): EtcdMeta {
+  const meta: EtcdMeta = { consistentIndex: 0, compactRevision: -1 };
+  for (const { key, value } of db.entries('meta')) {
+    const name = key.toString('latin1');
+    if (name === 'consistent_index') meta.consistentIndex = Number(value.readBigUInt64BE(0));
+    else if (name === 'finishedCompactRev') meta.compactRevision = Number(value.readBigUInt64BE(0));
+  }
+  return meta;
+}
+
+function authSection(db: BoltReader): StoreDumpEntry[] {
+  const auth: StoreDumpEntry[] = [];
+  for (const { key, value } of db.entries('auth')) {
+    const name = key.toString('latin1');
+    if (name === 'authEnabled') auth.push({ key: Buffer.from('enabled'), value: Buffer.from([value[0] === 1 ? 1 : 0]) });
+    else if (name === 'authRevision') {
+      const rev = Buffer.alloc(8);
+      rev.writeDoubleLE(Number(value.readBigUInt64BE(0)));
+      auth.push({ key: Buffer.from('revision'), value: rev });
+    }
+  }
+  for (const { key, value } of db.entries('authUsers')) {
+    const u = fieldsOf(Buffer.from(value));
+    const options = fieldsOf(bytes(u, 4));
+    const roles = (u.get(3) ?? []).map((r) => (r as Buffer).toString());
+    auth.push({ key: Buffer.concat([Buffer.from('u'), key]), value: encodeUser({ name: key.toString(), hashedPassword: Buffer.from(bytes(u, 2)), roles, noPassword: num(options, 1) === 1n }) });
+  }
+  for (const { key, value } of db.entries('authRoles')) {
+    const perms: Permission[] = ((fieldsOf(Buffer.from(value)).get(2) ?? []) as Buffer[]).map((p) => {
+      const f = fieldsOf(p);
+      return { permType: Number(num(f, 1)) as Permission['permType'], key: Buffer.from(bytes(f, 2)), rangeEnd: Buffer.from(bytes(f, 3)) };
+    });
+    auth.push({ key: Buffer.concat([Buffer.from('r'), key]), value: encodeRole(perms) });
+  }
+  return auth.sort((a, b) => Buffer.compare(a.key, b.key));
+}
+
+/**
+ * Writes the bbolt database's keys, leases, state and auth store into the store at `storeDir`, read
+ * and converted while written (one LMDB transaction), then forces it to disk. Returns the count of
+ * key revisions.
+ */
+async function importIntoStore(dbPath: string, storeDir: string, meta: EtcdMeta): Promise<number> {
   const db = new BoltReader(dbPath);
+  const store = openMvccStore({ dir: storeDir, quotaBackendBytes: -1, minLeaseTtl: 1 });
   try {
-    const kv = new DumpSectionWriter();
     let revision = 1;
-    for (const { key, value } of db.entries('key')) {
-      appendKvRecord(kv, key, value);
-      const main = Number(key.readBigUInt64BE(0));
-      if (main > revision) revision = main;
-    }
-    const leases: Array<[Buffer, Buffer]> = [];
-    for (const { key, value } of db.entries('lease')) {
-      const l = fieldsOf(Buffer.from(value));
-      const rec = Buffer.alloc(16);
-      rec.writeDoubleLE(Number(BigInt.asIntN(64, num(l, 2))), 0);
-      rec.writeDoubleLE(Number(BigInt.asIntN(64, num(l, 3))), 8);
-      leases.push([Buffer.from(key), rec]);
-    }
-    let consistentIndex = 0;
-    let compactRevision = -1;
-    for (const { key, value } of db.entries('meta')) {
-      const name = key.toString('latin1');
-      if (name === 'consistent_index') consistentIndex = Number(value.readBigUInt64BE(0));
-      else if (name === 'finishedCompactRev') compactRevision = Number(value.readBigUInt64BE(0));
-    }
-    const auth: Array<[Buffer, Buffer]> = [];
-    for (const { key, value } of db.entries('auth')) {
-      const name = key.toString('latin1');
-      if (name === 'authEnabled') auth.push([Buffer.from('enabled'), Buffer.from([value[0] === 1 ? 1 : 0])]);
-      else if (name === 'authRevision') {
-        const rev = Buffer.alloc(8);
-        rev.writeDoubleLE(Number(value.readBigUInt64BE(0)));
-        auth.push([Buffer.from('revision'), rev]);
+    let revisions = 0;
+    const scratch = new RecordScratch();
+    const kv = function* (): Generator<StoreDumpEntry> {
+      for (const { key, value } of db.entries('key')) {
+        const main = Number(key.readBigUInt64BE(0));
+        if (main > revision) revision = main;
+        revisions++;
+        yield { key, value: kvRecordOf(key, value, scratch) };
       }
-    }
-    for (const { key, value } of db.entries('authUsers')) {
-      const u = fieldsOf(Buffer.from(value));
-      const options = fieldsOf(bytes(u, 4));
-      const roles = (u.get(3) ?? []).map((r) => (r as Buffer).toString());
-      auth.push([Buffer.concat([Buffer.from('u'), key]), encodeUser({ name: key.toString(), hashedPassword: Buffer.from(bytes(u, 2)), roles, noPassword: num(options, 1) === 1n })]);
-    }
-    for (const { key, value } of db.entries('authRoles')) {
-      const perms: Permission[] = ((fieldsOf(Buffer.from(value)).get(2) ?? []) as Buffer[]).map((p) => {
-        const f = fieldsOf(p);
-        return { permType: Number(num(f, 1)) as Permission['permType'], key: Buffer.from(bytes(f, 2)), rangeEnd: Buffer.from(bytes(f, 3)) };
-      });
-      auth.push([Buffer.concat([Buffer.from('r'), key]), encodeRole(perms)]);
-    }
-    auth.sort(([a], [b]) => Buffer.compare(a, b));
-    // the dump's header and the store's 'state' record are the same three numbers
-    const state = Buffer.alloc(24);
-    state.writeDoubleLE(consistentIndex, 0);
-    state.writeDoubleLE(revision, 8);
-    state.writeDoubleLE(compactRevision, 16);
-    const dump = Buffer.concat([
-      STORE_DUMP_MAGIC,
-      state,
-      kv.finish(),
-      ...dumpSection(leases),
-      ...dumpSection([[Buffer.from('state'), state]]),
-      ...dumpSection(auth),
-    ]);
-    return { dump, consistentIndex, keys: kv.count };
+    };
+    const leases = function* (): Generator<StoreDumpEntry> {
+      const rec = Buffer.alloc(16);
+      for (const { key, value } of db.entries('lease')) {
+        const l = fieldsOf(Buffer.from(value));
+        rec.writeDoubleLE(Number(BigInt.asIntN(64, num(l, 2))), 0);
+        rec.writeDoubleLE(Number(BigInt.asIntN(64, num(l, 3))), 8);
+        yield { key, value: rec };
+      }
+    };
+    // read after the kv section (sections are written in order): the revision is the highest seen
+    const state = function* (): Generator<StoreDumpEntry> {
+      const value = Buffer.alloc(24);
+      value.writeDoubleLE(meta.consistentIndex, 0);
+      value.writeDoubleLE(revision, 8);
+      value.writeDoubleLE(meta.compactRevision, 16);
+      yield { key: Buffer.from('state'), value };
+    };
+    store.restoreSections([kv(), leases(), state(), authSection(db)]);
+    await store.flush();
+    return revisions;
   } finally {
+    store.close();
     db.close();
   }
 }
@@ -360,7 +343,15 @@ export async function importEtcdRestore(dataDir: string): Promise<ImportedRestor
       `${dataDir} holds the data of a running genuine etcd member, not the output of \`etcdctl snapshot restore\`: dcsgw does not replay etcd's WAL. Take \`etcdctl snapshot save\` from that member, restore it with \`etcdctl snapshot restore\` into a new data dir, and start dcsgw there`,
     );
   }
-  const { dump, consistentIndex, keys } = storeDumpOf(join(memberDir, 'snap', 'db'));
+  const meta = (() => {
+    const db = new BoltReader(join(memberDir, 'snap', 'db'));
+    try {
+      return metaOf(db);
+    } finally {
+      db.close();
+    }
+  })();
+  const consistentIndex = meta.consistentIndex;
   if (consistentIndex < wal.hardState.commit) throw new StartupError(`${dataDir}: the database's consistent index ${consistentIndex} is behind the WAL's commit ${wal.hardState.commit}`);
 
   const members: MembersJson = { members: [], removed: [], clusterVersion: '' };
@@ -377,17 +368,11 @@ export async function importEtcdRestore(dataDir: string): Promise<ImportedRestor
   if (existsSync(kept)) throw new StartupError(`${dataDir}: ${KEPT_DIR} already exists; remove it to import this restore again`);
   renameSync(memberDir, kept);
 
-  // The store is written here, in place, as a member's own store files: the start that follows is
-  // an ordinary restart (the raft snapshot below carries the member list only, as the node's own
-  // snapshots do), instead of a raft snapshot file holding the whole store, read back, checked and
-  // replayed into the store on the start.
-  const store = openMvccStore({ dir: join(memberDir, 'snap', 'db'), quotaBackendBytes: -1, minLeaseTtl: 1 });
-  try {
-    store.restore(dump);
-    await store.flush();
-  } finally {
-    store.close();
-  }
+  // The store is written here, in place, as a member's own store files, from the genuine database
+  // moved aside: the start that follows is an ordinary restart (the raft snapshot below carries the
+  // member list only, as the node's own snapshots do), instead of a raft snapshot file holding the
+  // whole store, read back, checksummed and replayed into the store on the start.
+  const keys = await importIntoStore(join(kept, 'snap', 'db'), join(memberDir, 'snap', 'db'), meta);
   const snapshotter = new Snapshotter<null>(join(memberDir, 'snap'));
   const data = encodeSnapshotData(members, new Uint8Array(0));
   await snapshotter.save({ metadata: { index, term, confState: { voters: ids, learners: [] } }, extra: null, data: Buffer.from(data.buffer, data.byteOffset, data.byteLength) });

@@ -61,7 +61,7 @@ import { encodeLease, isSystemLeaseRecord } from './lease-record.js';
 import { Lease, Lessor, MAX_LEASE_TTL } from './lessor.js';
 import { encodeRevKey, isTombstoneKey, REV_KEY_BYTES, revKeyLowerBound, revKeyMain, revKeySub, writeRevKey } from './revision.js';
 import { RangeScan } from './range-scan.js';
-import { parseStoreDump, STORE_DUMP_MAGIC, type StoreDump, type StoreSnapshotView } from './store-dump.js';
+import { parseStoreDump, STORE_DUMP_MAGIC, type StoreDump, type StoreDumpEntry, type StoreSnapshotView } from './store-dump.js';
 import { txnIsReadOnly } from './txn-kind.js';
 import { WatchHub, type StoreEvent } from './watch-hub.js';
 
@@ -1390,7 +1390,15 @@ export class MvccStore implements StateMachine {
     } catch (err) {
       throw new Error(`mvcc restore: ${(err as Error).message}`);
     }
-    const { sections } = dump;
+    this.restoreSections(dump.sections);
+  }
+
+  /**
+   * restore() from the four sections (kv, lease, meta, auth) read while they are written, in one
+   * transaction: a caller converting another format (an etcd restore) never holds the state whole.
+   * The meta section carries the 'state' record; a value may be a buffer reused by the next item.
+   */
+  restoreSections(sections: Iterable<StoreDumpEntry>[]): void {
     const dbs = this.allDbs();
     this.kvDb.transactionSync(() => {
       for (let s = 0; s < dbs.length; s++) {
