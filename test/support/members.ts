@@ -9,7 +9,7 @@ import { allocatePorts, isPortFree, type PortRange } from './ports.js';
 import { spawnManaged, type ManagedProcess } from './processes.js';
 import { repoRoot, whichBinary } from './binaries.js';
 import { sleep } from './wait.js';
-import { makeTempDir, removeTempDir } from './temp-dirs.js';
+import { adoptTempDir, makeTempDir, removeTempDir } from './temp-dirs.js';
 
 export type MemberKind = 'etcd' | 'dcsgw';
 
@@ -58,7 +58,7 @@ export interface RunningMember {
   stop(opts?: { keepDataDir?: boolean }): Promise<void>;
   /** Send a signal (default SIGKILL: a crash) without waiting; the data dir stays. */
   kill(signal?: NodeJS.Signals): void;
-  /** Start again with the same flags and data dir, once this one has exited. */
+  /** Start again with the same flags and data dir (or `overrides.dataDir`), once this one has exited. */
   restart(overrides?: Partial<MemberOptions>): Promise<RunningMember>;
   /** Its stdout+stderr so far. */
   output(): string;
@@ -193,8 +193,11 @@ async function startMember(kind: MemberKind, opts: MemberOptions): Promise<Runni
     },
     async restart(overrides = {}) {
       await proc.exited;
-      // the same data dir: it must not be removed by this member's stop() any more
-      const next = await startMember(kind, { ...filled, ...overrides, dataDir, initialClusterState: overrides.initialClusterState ?? filled.initialClusterState });
+      // the same data dir unless another is given; one this helper made stays removed by
+      // stopAllProcesses() (stop() may have removed it already: the process then makes it again)
+      const nextDir = overrides.dataDir ?? dataDir;
+      if (ownsDir && nextDir === dataDir) adoptTempDir(dataDir);
+      const next = await startMember(kind, { ...filled, ...overrides, dataDir: nextDir, initialClusterState: overrides.initialClusterState ?? filled.initialClusterState });
       return next;
     },
   };

@@ -14,6 +14,11 @@ export function makeTempDir(prefix: string): string {
   return dir;
 }
 
+/** Removes `dir` (made elsewhere, e.g. by a process) with the dirs `makeTempDir` made. */
+export function adoptTempDir(dir: string): void {
+  created.add(dir);
+}
+
 /** Removes one dir made by `makeTempDir` now (e.g. between the cases of a test). */
 export function removeTempDir(dir: string): void {
   rmSync(dir, { recursive: true, force: true });
