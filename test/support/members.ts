@@ -103,7 +103,8 @@ export function listensOn(pid: number, port: number): boolean | undefined {
  * Resolves when `clientUrl` answers /health with {"health":"true"} (or, lacking /health, etcdctl
  * endpoint health succeeds). Fails at once, with the process output, if `proc` exits meanwhile.
  */
-export async function waitHealthy(clientUrl: string, timeoutMs = 20_000, proc?: ManagedProcess): Promise<void> {
+// the default wait is generous: a loaded 2-core CI machine has been seen taking over 30 s to start a node process
+export async function waitHealthy(clientUrl: string, timeoutMs = 60_000, proc?: ManagedProcess): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   let last = '';
   for (;;) {
@@ -203,7 +204,7 @@ async function startMember(kind: MemberKind, opts: MemberOptions): Promise<Runni
   };
   if (opts.waitReady ?? true) {
     try {
-      await waitHealthy(clientUrl, opts.readyTimeoutMs ?? 20_000, proc);
+      await waitHealthy(clientUrl, opts.readyTimeoutMs ?? 60_000, proc);
     } catch (err) {
       await proc.stop('SIGKILL');
       throw new Error(`${kind} ${name} did not become ready: ${(err as Error).message}\n--- output ---\n${proc.output().slice(-4000)}`);
@@ -245,7 +246,7 @@ export async function startCluster(kind: MemberKind, size: number, opts: Cluster
     ),
   );
   try {
-    await Promise.all(members.map((m) => waitHealthy(m.clientUrl, opts.readyTimeoutMs ?? 30_000, m.process)));
+    await Promise.all(members.map((m) => waitHealthy(m.clientUrl, opts.readyTimeoutMs ?? 90_000, m.process)));
   } catch (err) {
     await Promise.all(members.map((m) => m.stop()));
     throw err;

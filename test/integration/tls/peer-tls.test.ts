@@ -26,7 +26,7 @@ async function startCluster(peerTls: (pki: Pki) => string[]): Promise<ClusterMem
     const args = [...memberFlags({ name, dataDir, client: [client], peer: peers[i] as string, initialCluster }), '--initial-cluster-token', `peer-tls-${ports[0]}`, ...peerTls(pki)];
     return { m: spawnMember('dcsgw', args, dataDir), client, peer: peers[i] as string };
   });
-  await Promise.all(members.map((c) => waitTlsHealthy(c.m, c.client, [], 30_000)));
+  await Promise.all(members.map((c) => waitTlsHealthy(c.m, c.client, [], 60_000)));
   return members;
 }
 
@@ -107,7 +107,7 @@ describe.skipIf(skipUnlessBinaries('etcdctl', 'openssl', 'curl'))('peer TLS betw
     const d2 = tempDataDir('dcsgw');
     const initialCluster = `j1=${peers[0]},j2=${peers[1]}`;
     const second = spawnMember('dcsgw', [...memberFlags({ name: 'j2', dataDir: d2, client: [clients[1] as string], peer: peers[1] as string, initialCluster }), '--initial-cluster-state', 'existing', ...tlsFlags], d2);
-    await waitTlsHealthy(second, clients[1] as string, [], 30_000);
+    await waitTlsHealthy(second, clients[1] as string, [], 60_000);
     await waitFor(async () => (await etcdctl(clients[1] as string, ['get', 'join/k', '--print-value-only'])).stdout === 'before\n' || undefined, { timeoutMs: 10_000, what: 'the data on the new member' });
     const list = await etcdctl(clients[1] as string, ['member', 'list']);
     expect(list.stdout.trim().split('\n').map((l) => l.split(', ').slice(1, 4).join(', ')).sort()).toEqual([`started, j1, ${peers[0]}`, `started, j2, ${peers[1]}`]);

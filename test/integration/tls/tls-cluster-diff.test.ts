@@ -44,7 +44,7 @@ async function startTlsCluster(kind: Kind): Promise<TlsCluster> {
     ];
     return { name, m: spawnMember(kind, args, dataDir), client, clientPort: ports[2 * i] as number, peerPort: ports[2 * i + 1] as number };
   });
-  await Promise.all(members.map((x) => waitTlsHealthy(x.m, x.client, clientFlags(pki), 30_000)));
+  await Promise.all(members.map((x) => waitTlsHealthy(x.m, x.client, clientFlags(pki), 60_000)));
   // every member published (its client URL in the list)
   // (IDs are 64-bit: read from the text, JSON numbers would lose digits)
   const raw = await waitFor(

@@ -163,7 +163,7 @@ export function spawnMember(kind: Kind, args: string[], dataDir: string): TlsMem
 export const clientFlags = (pki: Pki): string[] => [`--cacert=${pki.ca}`, `--cert=${pki.clientCert}`, `--key=${pki.clientKey}`];
 
 /** Waits until `etcdctl endpoint health` (with `tlsFlags`) succeeds against `endpoint`. */
-export async function waitTlsHealthy(m: TlsMember, endpoint: string, tlsFlags: string[], timeoutMs = 20_000): Promise<void> {
+export async function waitTlsHealthy(m: TlsMember, endpoint: string, tlsFlags: string[], timeoutMs = 60_000): Promise<void> {
   await waitFor(
     async () => {
       if (!m.proc.alive()) throw new Error(`${m.kind} exited: ${m.proc.output().slice(-2000)}`);
