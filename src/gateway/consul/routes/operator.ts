@@ -1,7 +1,8 @@
 // /v1/operator/raft/... and /v1/operator/autopilot/...: the Raft configuration (every member of
 // the store is a server: ID, node, server address, leader, voter), peer removal and leader
 // transfer through the Backend's membership calls, and autopilot's configuration, health and
-// state (compat/agent/raft-view.ts, autopilot-config.ts).
+// state (compat/agent/raft-view.ts, autopilot-config.ts); /v1/operator/keyring, the gossip keyring
+// of every agent (gossip-keyring-pools.ts); /v1/operator/usage.
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { DefinitionError } from '../../../compat/agent/json-fields.js';
 import { autopilotConfigJson, getAutopilotConfig, parseAutopilotConfig, setAutopilotConfig } from '../../../compat/agent/autopilot-config.js';
@@ -237,7 +238,6 @@ export const operatorRoutes: ConsulRoute = (app: FastifyInstance, ctx: ConsulCon
   });
 };
 
-/** Go's strconv.ParseBool. */
 /** The Key of a keyring request body, decoded as Go's encoding/json decodes it into Consul's keyringArgs. */
 function keyringRequestKey(req: FastifyRequest): string {
   const raw = Buffer.isBuffer(req.body) ? req.body.toString('utf8') : '';
@@ -260,6 +260,7 @@ function keyringRequestKey(req: FastifyRequest): string {
   return value;
 }
 
+/** Go's strconv.ParseBool. */
 function goParseBool(text: string): boolean | undefined {
   if (['1', 't', 'T', 'TRUE', 'true', 'True'].includes(text)) return true;
   if (['0', 'f', 'F', 'FALSE', 'false', 'False'].includes(text)) return false;
