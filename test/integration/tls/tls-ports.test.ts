@@ -8,7 +8,7 @@ import net from 'node:net';
 import tls from 'node:tls';
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { allocatePorts, etcdctl, skipUnlessBinaries, sleep, stopAllProcesses, waitFor } from '../../support/index.js';
+import { allocatePorts, etcdctl, skipUnlessBinaries, stopAllProcesses, waitFor } from '../../support/index.js';
 import { makePki, memberFlags, spawnMember, tempDataDir, TLS_PORTS, waitTlsHealthy, type Kind, type Pki } from './tls-support.js';
 
 const KINDS: Kind[] = ['etcd', 'dcsgw'];
@@ -153,7 +153,7 @@ describe.skipIf(skipUnlessBinaries('etcd', 'etcdctl', 'openssl'))('TLS client po
         const dataDir = tempDataDir(kind);
         const url = `https://127.0.0.1:${c}`;
         const m = spawnMember(kind, [...memberFlags({ dataDir, client: [url], peer: `http://127.0.0.1:${p}` }), '--cert-file', pki.serverCert, '--key-file', pki.serverKey, '--trusted-ca-file', pki.ca, '--client-cert-auth', '--client-cert-allowed-hostname', hostname], dataDir);
-        await waitFor(() => /ready to serve client requests/.test(m.proc.output()) || undefined, { timeoutMs: 20_000, what: `${kind} ready` });
+        await waitFor(() => /ready to serve client requests/.test(m.proc.output()) || undefined, { timeoutMs: 60_000, what: `${kind} ready` });
         const r = await etcdctl(url, [`--cacert=${pki.ca}`, `--cert=${pki.clientCert}`, `--key=${pki.clientKey}`, '--dial-timeout=1s', '--command-timeout=2s', 'put', 'h', hostname]);
         const rejected = /rejected connection from "127\.0\.0\.1:\d+" \(error "client certificate authentication failed", ServerName "", IPAddresses \["127\.0\.0\.1"\], DNSNames \["localhost"\]\)/.test(m.proc.output());
         runs[kind]!.push(`${hostname}: ${r.code} ${r.stdout.trim() || r.stderr.trim().split('\n').pop()} rejected-logged=${rejected}`);
@@ -162,7 +162,7 @@ describe.skipIf(skipUnlessBinaries('etcd', 'etcdctl', 'openssl'))('TLS client po
     }
     expect(runs.dcsgw).toEqual(['example.test: 1 Error: context deadline exceeded rejected-logged=true', 'localhost: 0 OK rejected-logged=false']);
     expect(runs.dcsgw).toEqual(runs.etcd);
-  }, 90_000);
+  }, 240_000);
 
   it('garbage, plaintext, a truncated or oversized ClientHello and a silent client on the TLS port: closed or ignored, a watch keeps receiving', async () => {
     for (const kind of KINDS) {
@@ -174,8 +174,9 @@ describe.skipIf(skipUnlessBinaries('etcd', 'etcdctl', 'openssl'))('TLS client po
       await waitTlsHealthy(m, url, flags);
       const ac = new AbortController();
       let watched = '';
-      const watch = etcdctl(url, [...flags, 'watch', 'hostile'], { signal: ac.signal, timeoutMs: 30_000, onStdout: (o) => void (watched = o) });
-      await sleep(500);
+      const watch = etcdctl(url, [...flags, 'watch', 'hostile'], { signal: ac.signal, timeoutMs: 180_000, onStdout: (o) => void (watched = o) });
+      // the watch is in place once it prints a write made after it started (etcdctl says nothing before)
+      await waitFor(async () => (await etcdctl(url, [...flags, 'put', 'hostile', 'watch-ready'])).code === 0 && watched.includes('PUT\nhostile\nwatch-ready\n') || undefined, { timeoutMs: 30_000, intervalMs: 300, what: `${kind}: the watch in place` });
       const silent = net.connect(c as number, '127.0.0.1'); // holds a connection open, says nothing
       silent.on('error', () => undefined);
       const outcomes = {
@@ -191,7 +192,7 @@ describe.skipIf(skipUnlessBinaries('etcd', 'etcdctl', 'openssl'))('TLS client po
       expect(outcomes.oversizedRecord.ended, kind).toBe('closed');
       expect(outcomes.truncatedHello.ended, kind).toBe('open'); // waiting for the rest, like Go
       expect((await etcdctl(url, [...flags, 'put', 'hostile', 'still-here'])).stdout, kind).toBe('OK\n');
-      await sleep(500);
+      await waitFor(() => watched.includes('PUT\nhostile\nstill-here\n') || undefined, { timeoutMs: 20_000, what: `${kind}: the watch receiving the write` }).catch(() => undefined);
       ac.abort();
       await watch;
       expect(watched, kind).toContain('PUT\nhostile\nstill-here\n');
@@ -199,5 +200,5 @@ describe.skipIf(skipUnlessBinaries('etcd', 'etcdctl', 'openssl'))('TLS client po
       expect(m.proc.alive(), kind).toBe(true);
       await m.proc.stop();
     }
-  }, 120_000);
+  }, 240_000);
 });
