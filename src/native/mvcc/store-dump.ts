@@ -65,7 +65,10 @@ export interface StoreSnapshotView {
   consistentIndex: number;
   revision: number;
   compactRevision: number;
-  /** Section `i` (0 kv, 1 lease, 2 meta, 3 auth) in key order; each call reads it from the start. */
+  /**
+   * Section `i` (0 kv, 1 lease, 2 meta, 3 auth) in key order; each call reads it from the start. An
+   * item's key and value may be views valid only until the next item is read: copy what is kept.
+   */
   section(i: number): Iterable<StoreDumpEntry>;
   /** Releases the point in time (the read transaction); the view must not be read afterwards. */
   done(): void;

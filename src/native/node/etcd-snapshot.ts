@@ -40,7 +40,11 @@ function revKey(main: number): Buffer {
  * The caller releases the view (view.done()) once `chunks` is finished or abandoned.
  */
 export async function etcdSnapshotStream(view: StoreSnapshotView, members: Member[], clusterVersion: string): Promise<BoltStream> {
-  const all = (i: number) => [...view.section(i)].map(({ key, value }): [Buffer, Buffer] => [Buffer.from(key), Buffer.from(value)]);
+  const all = (i: number): BoltItems => {
+    const items: BoltItems = [];
+    for (const { key, value } of view.section(i)) items.push([Buffer.from(key), Buffer.from(value)]); // copied before the next read
+    return items;
+  };
   const auth = etcdAuthBuckets(all(3));
   const key: StreamedBucket = {
     *entries() {
