@@ -333,23 +333,34 @@ class Planner {
     const flags = this.pendingFlags.get(k) ?? prev?.Flags ?? '0';
     const base = { Key: k, Value: stored.toString('base64'), Flags: flags };
     const write: Slot = { kind: 'one', write: true };
+    // Consul leaves a key's ModifyIndex alone when a write changes nothing (same value, flags and
+    // session), where etcd gives every put a new revision: such a put first writes another value
+    // in the same transaction (never visible: a transaction applies whole), so the key moves.
+    const keepsForeign = !target && prev?.Session && !prevLeaseSession ? prev.Session : undefined;
+    const unchanged = !!prev && (prev.Value ?? '') === base.Value && String(prev.Flags) === String(flags) && (prev.Session || undefined) === (target ?? keepsForeign);
+    const nudged = { ...base, Value: otherValue(stored).toString('base64') };
     if (!target) {
       if (prevLeaseSession) {
         this.guard(k);
         this.emit({ ...base, Verb: 'unlock', Session: prevLeaseSession }, write);
       } else if (this.takeGuard(k)) {
-        this.emit({ ...base, Verb: 'cas', Index: prev ? prev.ModifyIndex : 0 }, write);
+        if (unchanged) {
+          this.emit({ ...nudged, Verb: 'cas', Index: prev!.ModifyIndex }, { kind: 'one' });
+          this.emit({ ...base, Verb: 'set' }, write);
+        } else this.emit({ ...base, Verb: 'cas', Index: prev ? prev.ModifyIndex : 0 }, write);
       } else {
+        if (unchanged) this.emit({ ...nudged, Verb: 'set' }, { kind: 'one' });
         this.emit({ ...base, Verb: 'set' }, write);
       }
     } else {
       this.guard(k);
       if (prev?.Session && prev.Session !== target) this.emit({ ...base, Verb: 'unlock', Session: prev.Session }, { kind: 'one', write: true });
+      // the holder's lock of the key updates its value and keeps LockIndex
+      if (unchanged) this.emit({ ...nudged, Verb: 'lock', Session: target }, { kind: 'one' });
       this.emit({ ...base, Verb: 'lock', Session: target }, write);
     }
     const shadow = versionWrite(k, version);
     if (shadow) this.emit(shadow, { kind: 'one' });
-    const keepsForeign = !target && prev?.Session && !prevLeaseSession ? prev.Session : undefined;
     this.view.overlay.set(k, {
       Key: k,
       Value: base.Value,
@@ -557,6 +568,14 @@ async function readPhase(http: ConsulHttp, reads: Reads, cache: EntryCache): Pro
   return view;
 }
 
+/** A value of the same length that differs from `v` (so Consul's size limit holds for it too). */
+function otherValue(v: Buffer): Buffer {
+  if (v.length === 0) return Buffer.from([0]);
+  const out = Buffer.from(v);
+  out[0] = out[0]! ^ 0xff;
+  return out;
+}
+
 // ---- commit ----
 
 interface TxnAnswer {
@@ -589,49 +608,56 @@ export async function runTxn(ctx: TxnContext, t: TxnRequest): Promise<TxnRespons
     if (Buffer.byteLength(body) > CONSUL_MAX_TXN_BYTES) {
       throw new EtcdError(GrpcCode.INVALID_ARGUMENT, `dcsgw: the transaction is ${Buffer.byteLength(body)} bytes in Consul's encoding, over Consul's limit of ${CONSUL_MAX_TXN_BYTES} bytes per transaction`);
     }
-    const res = await ctx.http.call('PUT', '/v1/txn', {}, body);
-    if (res.status === 413) throw new EtcdError(GrpcCode.INVALID_ARGUMENT, `dcsgw: Consul refused the transaction as too large: ${res.text.trim()}`);
-    if (res.status !== 200 && res.status !== 409) throw consulError(res, 'PUT', '/v1/txn');
-    const answer = parseConsulJson<TxnAnswer>(res.text);
-    if (res.status === 200) {
-      let revision = 0;
-      let i = 0;
-      const results = answer.Results ?? [];
-      for (const slot of plan.slots) {
-        if (slot.kind === 'none') continue;
-        if (slot.kind === 'one') {
-          const e = results[i++]?.KV;
-          if (e && slot.write) revision = Math.max(revision, e.ModifyIndex);
-          if (e) slot.take?.([e]);
-          continue;
+    // a watch being set up waits for this write's journal record (consul-watch.ts, attach)
+    const written = ctx.journal.begin();
+    let whats: string;
+    try {
+      const res = await ctx.http.call('PUT', '/v1/txn', {}, body);
+      if (res.status === 413) throw new EtcdError(GrpcCode.INVALID_ARGUMENT, `dcsgw: Consul refused the transaction as too large: ${res.text.trim()}`);
+      if (res.status !== 200 && res.status !== 409) throw consulError(res, 'PUT', '/v1/txn');
+      const answer = parseConsulJson<TxnAnswer>(res.text);
+      if (res.status === 200) {
+        let revision = 0;
+        let i = 0;
+        const results = answer.Results ?? [];
+        for (const slot of plan.slots) {
+          if (slot.kind === 'none') continue;
+          if (slot.kind === 'one') {
+            const e = results[i++]?.KV;
+            if (e && slot.write) revision = Math.max(revision, e.ModifyIndex);
+            if (e) slot.take?.([e]);
+            continue;
+          }
+          const tree: ConsulEntry[] = [];
+          while (i < results.length && results[i]!.KV?.Key !== REVISION_KEY) tree.push(results[i++]!.KV!);
+          slot.take?.(tree);
         }
-        const tree: ConsulEntry[] = [];
-        while (i < results.length && results[i]!.KV?.Key !== REVISION_KEY) tree.push(results[i++]!.KV!);
-        slot.take?.(tree);
+        if (revision === 0) {
+          const h = await ctx.probe();
+          return build(h.revision, h);
+        }
+        ctx.seen(revision);
+        for (const [k, e] of view.overlay) ctx.cache.set(k, e && { ...e, CreateIndex: e.CreateIndex === PENDING ? revision : e.CreateIndex, ModifyIndex: revision });
+        const h = { ...ctx.header(), revision };
+        const out = build(revision, h);
+        const writes = new Map<string, { key: string; entry: ConsulEntry | null; prev: ConsulEntry | null }>();
+        for (const [k, e] of view.overlay) {
+          writes.set(k, { key: k, entry: e && { ...e, CreateIndex: e.CreateIndex === PENDING ? revision : e.CreateIndex, ModifyIndex: revision }, prev: view.read.get(k) ?? null });
+        }
+        for (const e of plan.treeDeleted) writes.set(e.Key, { key: e.Key, entry: null, prev: e });
+        ctx.journal.record(revision, writes.values());
+        return out;
       }
-      if (revision === 0) {
-        const h = await ctx.probe();
-        return build(h.revision, h);
+      // 409: rolled back. A session that is gone means a lease that is gone; anything else is a
+      // guard that saw a concurrent write (or a cached state gone stale): read again, from Consul.
+      for (const k of view.fromCache) ctx.cache.forget(k);
+      for (const k of view.overlay.keys()) ctx.cache.forget(k);
+      whats = (answer.Errors ?? []).map((e) => e.What).join('; ');
+      if (/session/i.test(whats)) {
+        for (const s of plan.sessions) if (await ctx.leases.sessionGone(s)) throw Errors.LeaseNotFound;
       }
-      ctx.seen(revision);
-      for (const [k, e] of view.overlay) ctx.cache.set(k, e && { ...e, CreateIndex: e.CreateIndex === PENDING ? revision : e.CreateIndex, ModifyIndex: revision });
-      const h = { ...ctx.header(), revision };
-      const out = build(revision, h);
-      const writes = new Map<string, { key: string; entry: ConsulEntry | null; prev: ConsulEntry | null }>();
-      for (const [k, e] of view.overlay) {
-        writes.set(k, { key: k, entry: e && { ...e, CreateIndex: e.CreateIndex === PENDING ? revision : e.CreateIndex, ModifyIndex: revision }, prev: view.read.get(k) ?? null });
-      }
-      for (const e of plan.treeDeleted) writes.set(e.Key, { key: e.Key, entry: null, prev: e });
-      ctx.journal.record(revision, writes.values());
-      return out;
-    }
-    // 409: rolled back. A session that is gone means a lease that is gone; anything else is a
-    // guard that saw a concurrent write (or a cached state gone stale): read again, from Consul.
-    for (const k of view.fromCache) ctx.cache.forget(k);
-    for (const k of view.overlay.keys()) ctx.cache.forget(k);
-    const whats = (answer.Errors ?? []).map((e) => e.What).join('; ');
-    if (/session/i.test(whats)) {
-      for (const s of plan.sessions) if (await ctx.leases.sessionGone(s)) throw Errors.LeaseNotFound;
+    } finally {
+      written();
     }
     if (whats.includes(REVISION_KEY)) await ensureRevisionKey(ctx.http);
     if (attempt >= MAX_ATTEMPTS) throw new EtcdError(GrpcCode.UNAVAILABLE, `dcsgw: the Consul transaction kept failing after ${attempt + 1} attempts: ${whats}`);

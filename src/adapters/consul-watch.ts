@@ -23,6 +23,8 @@ import type { WriteJournal } from './consul-write-journal.js';
 /** Consul answers a blocking query after at most this long without a change. */
 const BLOCK_WAIT = '60s';
 const RETRY_MS = 500;
+/** How long a watch being set up waits for this process's writes in flight to be recorded. */
+const SETTLE_MS = 5_000;
 
 export interface WatchContext {
   http: ConsulHttp;
@@ -44,6 +46,7 @@ interface Subscriber {
   /** Events below this revision are not delivered (a watch of a future revision). */
   from: number;
   live: boolean;
+  canceled: boolean;
 }
 
 class PrefixPoller {
@@ -131,13 +134,10 @@ class PrefixPoller {
     // Consul's rule: an index that goes backwards (a restored snapshot, reaped tombstones) is reset
     let index = newIndex;
     if (newIndex < oldIndex) for (const e of list) index = Math.max(index, e.ModifyIndex, oldIndex);
-    const changes: Change[] = [];
+    const changes = this.journalChanges(oldIndex, index);
     // this process's own writes, each at its revision with the value before it
     const ours = new Map<string, ConsulEntry | null>();
-    for (const j of this.ctx.journal.between(oldIndex, index, this.prefix)) {
-      changes.push({ rev: j.revision, key: j.key, type: j.entry ? EventType.PUT : EventType.DELETE, entry: j.entry ?? j.prev!, ...(j.prev ? { prev: j.prev } : {}) });
-      ours.set(j.key, j.entry);
-    }
+    for (const c of changes) ours.set(c.key, c.type === EventType.PUT ? c.entry : null);
     // what the entries show beyond them: other clients' writes, and lease expiries
     const explained = (k: string, now: ConsulEntry | undefined): boolean => {
       if (!ours.has(k)) return false;
@@ -166,8 +166,19 @@ class PrefixPoller {
     for (const sub of this.subs) deliver(sub, changes, this.ctx);
   }
 
+  /** This process's own writes under the prefix with after < revision <= upTo, as changes. */
+  private journalChanges(after: number, upTo: number): Change[] {
+    return this.ctx.journal.between(after, upTo, this.prefix).map((j) => ({
+      rev: j.revision,
+      key: j.key,
+      type: j.entry ? EventType.PUT : EventType.DELETE,
+      entry: j.entry ?? j.prev!,
+      ...(j.prev ? { prev: j.prev } : {}),
+    }));
+  }
+
   /** Starts a subscriber: from now, or from a past revision when nothing under the prefix changed since. */
-  attach(sub: Subscriber): void {
+  attach(sub: Subscriber, settled = false): void {
     const start = sub.opts.startRevision;
     const current = Math.max(this.index, this.ctx.currentRevision());
     // nothing under the prefix changed at or after `start` (Consul's list index counts deletions
@@ -175,6 +186,21 @@ class PrefixPoller {
     if (start === 0 || start > current || (start > this.index && this.ctx.isRecent(start - 1))) {
       sub.live = true;
       this.subs.add(sub);
+      return;
+    }
+    // Everything since `start` is this process's own writes (typically: a watch "from now" whose
+    // set-up raced a write of this process): the journal tells them exactly, then the watch is live.
+    // A write of ours Consul has answered may not be recorded yet: decide once those are.
+    if (!settled) {
+      void this.ctx.journal.settled(SETTLE_MS).then(() => {
+        if (!sub.canceled) this.attach(sub, true);
+      });
+      return;
+    }
+    if (this.ctx.journal.covers(start - 1, this.index)) {
+      sub.live = true;
+      this.subs.add(sub);
+      deliver(sub, this.journalChanges(start - 1, this.index), this.ctx);
       return;
     }
     // the prefix changed at or after `start`: those changes are gone from Consul
@@ -242,6 +268,7 @@ export class ConsulWatches {
     const cancel = () => {
       if (canceled) return;
       canceled = true;
+      sub.canceled = true;
       sub.live = false;
       p.subs.delete(sub);
       if (--p.refs === 0) this.drop(p);
@@ -258,7 +285,7 @@ export class ConsulWatches {
         listener.onCanceled(reason);
       },
     };
-    const sub: Subscriber = { opts, range, listener: tracked, from: opts.startRevision, live: false };
+    const sub: Subscriber = { opts, range, listener: tracked, from: opts.startRevision, live: false, canceled: false };
     void p.ready.then(() => {
       if (!canceled) p.attach(sub);
     });

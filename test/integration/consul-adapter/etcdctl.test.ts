@@ -110,6 +110,21 @@ describe.skipIf(skipUnlessBinaries('etcdctl') || !hasDcsgwBuild())('dcsgw --back
     expect(out.indexOf('PUT\nw/1\n')).toBeLessThan(out.indexOf('DELETE\nw/1\n'));
   }, 120_000);
 
+  it('a put of the value a key already has is a new revision, as on etcd: mod_revision and version move, Consul sees the write, a watch shows it', async () => {
+    type Got = { kvs: Array<{ mod_revision: number; version: number }> };
+    await ctl(['put', 'same/k', 'v']);
+    const before = (JSON.parse((await ctl(['get', 'same/k', '-w', 'json'])).stdout) as Got).kvs[0]!;
+    const watch = ctl(['watch', 'same/k', `--rev=${before.mod_revision + 1}`], { interruptWhen: (out) => out.includes('PUT\nsame/k\nv\n'), timeoutMs: 30_000 });
+    expect((await ctl(['put', 'same/k', 'v'])).stdout).toBe('OK\n');
+    const after = (JSON.parse((await ctl(['get', 'same/k', '-w', 'json'])).stdout) as Got).kvs[0]!;
+    expect(after.mod_revision).toBeGreaterThan(before.mod_revision);
+    expect(after.version).toBe(before.version + 1);
+    expect((await consulKv('same/k'))?.ModifyIndex).toBe(after.mod_revision);
+    const seen = await watch;
+    expect(seen.timedOut, seen.stderr).toBe(false);
+    expect(seen.stdout).toBe('PUT\nsame/k\nv\n');
+  });
+
   it('lease: grant, attach, time-to-live with keys, keep-alive, revoke deletes the key; the lease is a Consul session', async () => {
     const grant = await ctl(['lease', 'grant', '40']);
     const id = /^lease ([0-9a-f]+) granted with TTL\(40s\)$/m.exec(grant.stdout)?.[1];

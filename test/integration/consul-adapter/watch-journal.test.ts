@@ -82,4 +82,64 @@ describe('Consul adapter watches: own writes from the journal, other changes fro
       [10, 'DELETE', 'app/gone', '', 0, 'x'],
     ]);
   });
+
+  const watchesOver = (http: ConsulHttp, journal: WriteJournal, current: number) =>
+    new ConsulWatches({ http, journal, leaseOfSession: () => 0n, learnSessionsOf: async () => undefined, isRecent: () => false, currentRevision: () => current, seen: () => undefined });
+  const collect = () => {
+    const got = { events: [] as Array<[number, string, string]>, compacted: [] as number[] };
+    const listener = {
+      onEvents: (e: Event[], rev: number) => got.events.push(...e.map((x): [number, string, string] => [rev, x.type === EventType.PUT ? 'PUT' : 'DELETE', x.kv.key.toString()])),
+      onCompacted: (c: number) => got.compacted.push(c),
+      onCanceled: () => undefined,
+    };
+    return { got, listener };
+  };
+  const settle = async (done: () => boolean) => {
+    const until = Date.now() + 3000;
+    while (!done() && Date.now() < until) await new Promise((r) => setTimeout(r, 10));
+  };
+
+  it("a watch from revision S whose first listing already shows this process's own write at S gets that write as an event, not a compaction", async () => {
+    const journal = new WriteJournal();
+    const ready = entry('w/ready', 'x', 4, 4, 1);
+    journal.record(4, [{ key: 'w/ready', entry: ready, prev: null }]);
+    // the watch was asked for "from now" when this process last knew revision 3; Consul's first answer is at 4
+    const watches = watchesOver(scriptedConsul([{ index: 4, entries: [ready] }]), journal, 3);
+    const { got, listener } = collect();
+    const h = watches.watch({ key: Buffer.from('w/'), rangeEnd: Buffer.from('w0'), startRevision: 4, prevKv: false, filters: [] }, listener);
+    await settle(() => got.events.length > 0 || got.compacted.length > 0);
+    h.cancel();
+    watches.close();
+    expect(got).toEqual({ events: [[4, 'PUT', 'w/ready']], compacted: [] });
+  });
+
+  it('the same watch waits for a write of this process that Consul has answered but the journal has not recorded yet', async () => {
+    const journal = new WriteJournal();
+    const ready = entry('w/ready', 'x', 4, 4, 1);
+    const inFlight = journal.begin();
+    const watches = watchesOver(scriptedConsul([{ index: 4, entries: [ready] }]), journal, 3);
+    const { got, listener } = collect();
+    const h = watches.watch({ key: Buffer.from('w/'), rangeEnd: Buffer.from('w0'), startRevision: 4, prevKv: false, filters: [] }, listener);
+    await new Promise((r) => setTimeout(r, 50));
+    expect(got).toEqual({ events: [], compacted: [] });
+    journal.record(4, [{ key: 'w/ready', entry: ready, prev: null }]);
+    inFlight();
+    await settle(() => got.events.length > 0 || got.compacted.length > 0);
+    h.cancel();
+    watches.close();
+    expect(got).toEqual({ events: [[4, 'PUT', 'w/ready']], compacted: [] });
+  });
+
+  it("when another client wrote since S (a gap in this process's revisions), the watch is told S is compacted, as before", async () => {
+    const journal = new WriteJournal();
+    const ours = entry('w/a', 'x', 4, 4, 1);
+    const theirs = entry('w/b', 'y', 5, 5, 1);
+    journal.record(4, [{ key: 'w/a', entry: ours, prev: null }]);
+    const watches = watchesOver(scriptedConsul([{ index: 5, entries: [ours, theirs] }]), journal, 3);
+    const { got, listener } = collect();
+    watches.watch({ key: Buffer.from('w/'), rangeEnd: Buffer.from('w0'), startRevision: 4, prevKv: false, filters: [] }, listener);
+    await settle(() => got.events.length > 0 || got.compacted.length > 0);
+    watches.close();
+    expect(got).toEqual({ events: [], compacted: [6] });
+  });
 });
