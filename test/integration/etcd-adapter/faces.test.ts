@@ -20,7 +20,7 @@ import {
   stopAllProcesses,
   type RunningMember,
 } from '../../support/index.js';
-import { expectSameAnswers, expectSameLeaseLife, expectSameTxnAndWatch, sideBySide } from '../../support/etcdctl-side-by-side.js';
+import { expectSameEtcdctlSession, sideBySide } from '../../support/etcdctl-side-by-side.js';
 
 const PORTS = { from: 39500, to: 39999 };
 
@@ -50,41 +50,8 @@ describe.skipIf(skipUnlessBinaries('etcd', 'etcdctl') || !hasDcsgwBuild())('dcsg
   // IDs aside (masked), the same answers from dcsgw-over-etcd and from the other genuine etcd
   const s = sideBySide(() => gateway, () => direct);
 
-  it('the same answers for put/get/del/txn/watch/lease and errors', async () => {
-    const script: string[][] = [
-      ['put', 'foo', 'bar'],
-      ['put', 'foo', 'baz', '--prev-kv'],
-      ['get', 'foo', '-w', 'json'],
-      ['put', 'a', '1'],
-      ['put', 'b', '2'],
-      ['get', 'a', 'c', '-w', 'json'],
-      ['get', '', '--from-key', '--keys-only'],
-      ['get', 'foo', '--rev', '2'],
-      ['get', 'foo', '--rev', '99'],
-      ['del', 'a', '--prev-kv'],
-      ['del', 'nothing'],
-      ['get', '', '--prefix', '--sort-by', 'MODIFY', '--order', 'DESCEND', '-w', 'json'],
-      ['compaction', '3'],
-      ['get', 'foo', '--rev', '2'],
-    ];
-    const answers = await expectSameAnswers(s, script);
-    // the answers say something (not two identical failures to connect)
-    expect(answers[0]).toBe('OK\n');
-    expect(answers[2]).toContain('"value":"YmF6"');
-    expect(answers[8]).toContain('etcdserver: mvcc: required revision is a future revision');
-    expect(answers[9]).toBe('1\na\n1\n');
-    expect(answers[13]).toContain('etcdserver: mvcc: required revision has been compacted');
-    await expectSameTxnAndWatch(s);
-    // leases: the IDs differ between the two clusters (masked), the rest must not
-    await expectSameLeaseLife(s);
-
-    // the etcd face's own Lock service, over the genuine cluster's txns, leases and watches
-    const lock = await s.both(['lock', 'mylock', 'echo', 'ran-under-lock']);
-    expect(lock.viaDcsgw).toBe(lock.viaEtcd);
-    expect(lock.viaDcsgw).toBe('ran-under-lock\n');
-
-    const end = await s.both(['get', '', '--from-key', '-w', 'json']);
-    expect(end.viaDcsgw).toBe(end.viaEtcd);
+  it('the same answers for put/get/del/txn/watch/lease/compaction and their errors', async () => {
+    await expectSameEtcdctlSession(s);
   });
 
   it('headers, member list and status are the backing cluster\'s', async () => {

@@ -9,7 +9,7 @@ import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { allocatePort, etcdctl, hasDcsgwBuild, skipUnlessBinaries, repoRoot, startDcsgw, startEtcd, stopAllProcesses, waitFor, type RunningMember } from '../../support/index.js';
 import { REDIS_PORTS, skipUnlessRedis, startRedis, type RedisServer } from './redis-server.js';
-import { expectSameAnswers, expectSameLeaseLife, expectSameTxnAndWatch, sideBySide } from '../../support/etcdctl-side-by-side.js';
+import { expectSameEtcdctlSession, sideBySide } from '../../support/etcdctl-side-by-side.js';
 import { join } from 'node:path';
 
 const PORTS = REDIS_PORTS;
@@ -42,46 +42,7 @@ describe.skipIf(skip)('dcsgw --backend redis:// (the binary, genuine etcdctl, ge
   const s = sideBySide(() => gateway, () => direct);
 
   it('the same answers as genuine etcd for put/get/del/txn/watch/lease/compaction and their errors', async () => {
-    const script: string[][] = [
-      ['put', 'foo', 'bar'],
-      ['put', 'foo', 'baz', '--prev-kv'],
-      ['get', 'foo', '-w', 'json'],
-      ['put', 'a', '1'],
-      ['put', 'b', '2'],
-      ['get', 'a', 'c', '-w', 'json'],
-      ['get', '', '--from-key', '--keys-only'],
-      ['get', 'foo', '--rev', '2'],
-      ['get', 'foo', '--rev', '99'],
-      ['del', 'a', '--prev-kv'],
-      ['del', 'nothing'],
-      ['get', '', '--prefix', '--sort-by', 'MODIFY', '--order', 'DESCEND', '-w', 'json'],
-      ['get', '', '--prefix', '--limit', '1', '-w', 'json'],
-      ['get', '', '--prefix', '--count-only', '-w', 'json'],
-      ['put', 'foo', '--ignore-value'],
-      ['put', 'missing', '--ignore-value'],
-      ['compaction', '3'],
-      ['get', 'foo', '--rev', '2'],
-      ['compaction', '2'],
-    ];
-    const answers = await expectSameAnswers(s, script);
-    // the answers say something (not two identical failures to connect)
-    expect(answers[0]).toBe('OK\n');
-    expect(answers[2]).toContain('"value":"YmF6"');
-    expect(answers[8]).toContain('etcdserver: mvcc: required revision is a future revision');
-    expect(answers[9]).toBe('1\na\n1\n');
-    expect(answers[15]).toContain('etcdserver: key not found');
-    expect(answers[17]).toContain('etcdserver: mvcc: required revision has been compacted');
-    await expectSameTxnAndWatch(s);
-    // leases: the IDs differ (masked), the rest must not
-    await expectSameLeaseLife(s);
-
-    // the etcd face's Lock service, over the Redis store's txns, leases and watches
-    const lock = await s.both(['lock', 'mylock', 'echo', 'ran-under-lock']);
-    expect(lock.viaDcsgw).toBe(lock.viaEtcd);
-    expect(lock.viaDcsgw).toBe('ran-under-lock\n');
-
-    const end = await s.both(['get', '', '--from-key', '-w', 'json']);
-    expect(end.viaDcsgw).toBe(end.viaEtcd);
+    await expectSameEtcdctlSession(s);
   });
 
   it('member list and status describe the one member: the Redis endpoint; what Redis cannot do is refused, saying so', async () => {
