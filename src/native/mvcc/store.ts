@@ -61,7 +61,7 @@ import { encodeLease, isSystemLeaseRecord } from './lease-record.js';
 import { Lease, Lessor, MAX_LEASE_TTL } from './lessor.js';
 import { encodeRevKey, isTombstoneKey, REV_KEY_BYTES, revKeyLowerBound, revKeyMain, revKeySub, writeRevKey } from './revision.js';
 import { RangeScan } from './range-scan.js';
-import { parseStoreDump, STORE_DUMP_MAGIC, type StoreDump, type StoreDumpEntry, type StoreSnapshotView } from './store-dump.js';
+import { parseStoreDump, STORE_DUMP_MAGIC, STORE_DUMP_SECTIONS, type StoreDump, type StoreDumpEntry, type StoreSnapshotView } from './store-dump.js';
 import { txnIsReadOnly } from './txn-kind.js';
 import { WatchHub, type StoreEvent } from './watch-hub.js';
 
@@ -103,6 +103,8 @@ const DEFAULT_COMPACTION_BATCH_LIMIT = 1000;
 /** A background compaction step also ends after this long (checked every 64 keys). */
 const COMPACTION_STEP_BUDGET_MS = 10;
 const EMPTY = Buffer.alloc(0);
+/** snapshotData() gives the event loop back after this long (checked every 256 records). */
+const SNAPSHOT_SLICE_MS = 8;
 /** A sliced range gives the event loop back after this long (checked every 64 keys). */
 const RANGE_SLICE_MS = 5;
 /** compactRev before the first compaction (etcd: compactMainRev = -1). */
@@ -1324,33 +1326,44 @@ export class MvccStore implements StateMachine {
   /**
    * The whole replicated state in one Buffer: magic, [consistent index, revision, compact
    * revision] as doubles, then sections (kv, lease, meta, auth) of length-prefixed key/value pairs.
-   * Read synchronously, so no batch can interleave: it is a consistent point in time.
+   * Read from one read transaction taken when called (a consistent point in time: the raft index
+   * the caller notes beside it), in slices of a few ms across event-loop turns, so a follower's
+   * snapshot or a Consul snapshot of a large store does not hold every request up for seconds.
    */
   async snapshotData(): Promise<Buffer> {
-    const parts: Buffer[] = [STORE_DUMP_MAGIC];
-    const head = Buffer.allocUnsafe(24);
-    head.writeDoubleLE(this.ci, 0);
-    head.writeDoubleLE(this.rev, 8);
-    head.writeDoubleLE(this.compactRev, 16);
-    parts.push(head);
-    for (const db of this.allDbs()) {
-      let n = 0;
-      const section: Buffer[] = [];
-      for (const { key, value } of db.getRange({})) {
-        const lens = Buffer.allocUnsafe(8);
-        lens.writeUInt32LE(key.length, 0);
-        lens.writeUInt32LE(value.length, 4);
-        section.push(lens, Buffer.from(key), Buffer.from(value));
-        n++;
+    const view = this.snapshotView();
+    try {
+      const parts: Buffer[] = [STORE_DUMP_MAGIC];
+      const head = Buffer.allocUnsafe(24);
+      head.writeDoubleLE(view.consistentIndex, 0);
+      head.writeDoubleLE(view.revision, 8);
+      head.writeDoubleLE(view.compactRevision, 16);
+      parts.push(head);
+      let sliceStart = performance.now();
+      let items = 0;
+      for (let s = 0; s < STORE_DUMP_SECTIONS; s++) {
+        const count = Buffer.allocUnsafe(4);
+        parts.push(count);
+        let n = 0;
+        for (const { key, value } of view.section(s)) {
+          const lens = Buffer.allocUnsafe(8);
+          lens.writeUInt32LE(key.length, 0);
+          lens.writeUInt32LE(value.length, 4);
+          parts.push(lens, Buffer.from(key), Buffer.from(value));
+          n++;
+          if ((++items & 255) === 0 && performance.now() - sliceStart > SNAPSHOT_SLICE_MS) {
+            await new Promise<void>((resolve) => setImmediate(resolve));
+            sliceStart = performance.now();
+          }
+        }
+        count.writeUInt32LE(n);
       }
-      const count = Buffer.allocUnsafe(4);
-      count.writeUInt32LE(n);
-      parts.push(count);
-      for (const s of section) parts.push(s); // not push(...section): a spread of ~100k+ buffers overflows the stack
+      const data = Buffer.concat(parts);
+      await this.flush();
+      return data;
+    } finally {
+      view.done();
     }
-    const data = Buffer.concat(parts);
-    await this.flush();
-    return data;
   }
 
   /**
