@@ -56,7 +56,8 @@ const kCall = Symbol('dcsgw.grpcCall');
 type CallStream = http2.ServerHttp2Stream & { [kCall]?: Call };
 
 const RESPONSE_HEADERS: http2.OutgoingHttpHeaders = { ':status': 200, 'content-type': 'application/grpc' };
-// sendDate: honoured by node's respond() since v8.4, missing from @types/node's option type.
+// sendDate: read by node's respond() (its compatibility API's res.sendDate goes through it), absent
+// from @types/node's option type; a node that ignored it would only add the date header back.
 type ResponseOptions = http2.ServerStreamResponseOptions & { sendDate: boolean };
 const WAIT_FOR_TRAILERS: ResponseOptions = { waitForTrailers: true, sendDate: false };
 const END_STREAM: ResponseOptions = { endStream: true, sendDate: false };
