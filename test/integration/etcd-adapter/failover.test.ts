@@ -80,7 +80,8 @@ describe.skipIf(skipUnlessBinaries('etcd'))('etcd adapter: endpoint failover on 
     for (let i = 5; i < 10; i++) {
       written.push((await be.put(putRequest(b(`fo/k${i}`), b(`after-${i}`), { lease: lease.id }))).header.revision);
     }
-    expect(Date.now() - t0).toBeLessThan(5000);
+    // no call waited out its 30 s deadline on the dead member (the bound is loose: a loaded machine is slow)
+    expect(Date.now() - t0).toBeLessThan(20_000);
     expect(be.conn.endpoint).not.toBe(`127.0.0.1:${inUse.clientPort}`);
     const ka = await be.leaseKeepAlive(lease.id);
     expect(ka.ttl).toBe(10);
