@@ -226,7 +226,8 @@ describe('KV blocking queries', () => {
     expect(r.status).toBe(200);
     expect(index(r)).toBe(idx);
     expect(took).toBeGreaterThanOrEqual(950);
-    expect(took).toBeLessThan(5000);
+    // returned at the 1 s wait, not held longer (a loose bound: a loaded machine is slow)
+    expect(took).toBeLessThan(15_000);
   });
 
   it('a blocking ?recurse is released by a delete under the prefix', async () => {
