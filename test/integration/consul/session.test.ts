@@ -236,7 +236,7 @@ describe('KV locks', () => {
     const a = await create({ NodeChecks: ['app'], LockDelay: 0 });
     await put(`/v1/kv/chk/k?acquire=${a}`, 'x');
     await face.ctx.core.catalog.updateCheck(NODE, 'app', 'critical', 'boom');
-    expect(await until(async () => (await entry('chk/k'))?.Session === undefined, 5000)).toBe(true);
+    expect(await until(async () => (await entry('chk/k'))?.Session === undefined, 20_000)).toBe(true);
     expect(await (await fetch(url(`/v1/session/info/${a}`))).json()).toEqual([]);
     await face.ctx.core.catalog.updateCheck(NODE, 'app', 'passing', '');
   });
@@ -251,10 +251,10 @@ describe('KV locks', () => {
     await put(`/v1/kv/dereg/a?acquire=${byNode}`, 'x');
     await put(`/v1/kv/dereg/b?acquire=${byCheck}`, 'x');
     await face.ctx.core.catalog.deregister(decodeDeregisterRequest({ Node: 'other-node', CheckID: 'svc-alive' }));
-    expect(await until(async () => (await entry('dereg/b'))?.Session === undefined, 5000)).toBe(true);
+    expect(await until(async () => (await entry('dereg/b'))?.Session === undefined, 20_000)).toBe(true);
     expect((await entry('dereg/a'))!.Session).toBe(byNode);
     await face.ctx.core.catalog.deregister(decodeDeregisterRequest({ Node: 'other-node' }));
-    expect(await until(async () => (await entry('dereg/a'))?.Session === undefined, 5000)).toBe(true);
+    expect(await until(async () => (await entry('dereg/a'))?.Session === undefined, 20_000)).toBe(true);
     const left = (await (await fetch(url('/v1/session/node/other-node'))).json()) as SessionEntry[];
     expect(left).toEqual([]);
   });
@@ -282,7 +282,7 @@ describe('TTL expiry', () => {
     const other = await mk({ LockDelay: 0 });
     await fetch(`${short.url}/v1/kv/ttl/ld?acquire=${dying}`, { method: 'PUT', body: 'x' });
     const holder = async () => (((await (await fetch(`${short.url}/v1/kv/ttl/ld`)).json()) as Entry[])[0]!.Session);
-    expect(await until(async () => (await holder()) === undefined, 8000)).toBe(true);
+    expect(await until(async () => (await holder()) === undefined, 20_000)).toBe(true);
     expect(await (await fetch(`${short.url}/v1/kv/ttl/ld?acquire=${other}`, { method: 'PUT', body: 'y' })).text()).toBe('false');
   });
 
@@ -299,7 +299,7 @@ describe('TTL expiry', () => {
     const renewer = setInterval(() => void fetch(`${short.url}/v1/session/renew/${kept}`, { method: 'PUT' }), 300);
     try {
       expect(await holder('ttl/a')).toBe(dying);
-      const released = await until(async () => (await holder('ttl/a')) === undefined, 8000);
+      const released = await until(async () => (await holder('ttl/a')) === undefined, 20_000);
       expect(released).toBe(true);
       expect(Date.now() - started).toBeGreaterThanOrEqual(900);
       expect(await holder('ttl/b')).toBe(kept);
