@@ -19,8 +19,24 @@ export interface KeyAt {
   version: number;
 }
 
+/** Up to this many revisions a generation's arrays are kept exact-size. */
+const EXACT_UNTIL = 8;
+
+/**
+ * Appends v. A push() onto a short array reserves room for 16 more elements (~140 bytes per
+ * array, two arrays per key: most of the index's memory when keys have a few revisions each), so
+ * short arrays are replaced by an exact-size copy instead; longer ones grow by push() (amortized).
+ */
+function appended<T>(a: T[], v: T): T[] {
+  if (a.length >= EXACT_UNTIL) {
+    a.push(v);
+    return a;
+  }
+  return a.concat(v);
+}
+
 export class KeyHistory {
-  readonly generations: Generation[] = [{ ver: 0, createdMain: 0, mains: [], subs: [] }];
+  generations: Generation[] = [{ ver: 0, createdMain: 0, mains: [], subs: [] }];
   /** The lease of the live revision (0n when none or deleted): saves a record read to detach it. */
   lease = 0n;
 
@@ -39,16 +55,9 @@ export class KeyHistory {
 
   put(main: number, sub: number): void {
     const g = this.generations[this.generations.length - 1]!;
-    if (g.mains.length === 0) {
-      g.createdMain = main;
-      // Exact-size arrays: a first push() would reserve room for 17 revisions, and most keys of a
-      // large keyspace have one (the index's memory at a million keys).
-      g.mains = [main];
-      g.subs = [sub];
-    } else {
-      g.mains.push(main);
-      g.subs.push(sub);
-    }
+    if (g.mains.length === 0) g.createdMain = main;
+    g.mains = appended(g.mains, main);
+    g.subs = appended(g.subs, sub);
     g.ver++;
   }
 
@@ -61,21 +70,18 @@ export class KeyHistory {
     if (g.mains.length === 0) {
       g.createdMain = createdMain;
       g.ver = version - 1;
-      g.mains = [main];
-      g.subs = [sub];
-    } else {
-      g.mains.push(main);
-      g.subs.push(sub);
     }
+    g.mains = appended(g.mains, main);
+    g.subs = appended(g.subs, sub);
     g.ver++;
   }
 
   /** Deletes the live generation at (main, sub) and opens an empty one. */
   tombstone(main: number, sub: number): void {
     const g = this.generations[this.generations.length - 1]!;
-    g.mains.push(main);
-    g.subs.push(sub);
-    this.generations.push({ ver: 0, createdMain: 0, mains: [], subs: [] });
+    g.mains = appended(g.mains, main);
+    g.subs = appended(g.subs, sub);
+    this.generations = appended<Generation>(this.generations, { ver: 0, createdMain: 0, mains: [], subs: [] });
   }
 
   /** The revision of the key's value at `atRev`, or undefined when the key did not exist then. */
