@@ -30,7 +30,7 @@ describe.skipIf(skipUnlessBinaries('etcd', 'etcdctl'))('learners refuse client R
       const ep1 = `127.0.0.1:${c1}`;
       const ep2 = `127.0.0.1:${c2}`;
       const healthy = (p: ManagedProcess, ep: string, args: string[] = ['endpoint', 'health']) =>
-        waitFor(async () => (await etcdctl(ep, args)).code === 0, { timeoutMs: 30_000, what: () => `${kind} ${ep}\n${p.output().slice(-3000)}` });
+        waitFor(async () => (await etcdctl(ep, args)).code === 0, { timeoutMs: 90_000, what: () => `${kind} ${ep}\n${p.output().slice(-3000)}` });
       const first = spawnManaged(bin, member('m1', c1!, p1!, `m1=http://127.0.0.1:${p1}`, 'new'));
       await healthy(first, ep1);
       expect((await etcdctl(ep1, ['put', 'k', 'v'])).code).toBe(0);
@@ -60,5 +60,5 @@ describe.skipIf(skipUnlessBinaries('etcd', 'etcdctl'))('learners refuse client R
     }
     expect(transcripts.dcsgw).toEqual(transcripts.etcd);
     expect(transcripts.dcsgw!.join('\n')).toContain('rpc not supported for learner');
-  }, 180_000);
+  }, 300_000);
 });
