@@ -10,7 +10,7 @@
 //   - the genuine files are kept beside, in member.etcd-restore/, not deleted.
 // A data dir a running etcd wrote (entries beyond the restore's AddNodes) is refused with the way
 // to move it: its bbolt state may lag its WAL, and dcsgw does not replay etcd's WAL.
-import { closeSync, existsSync, openSync, readdirSync, readFileSync, readSync, renameSync, statSync } from 'node:fs';
+import { closeSync, existsSync, openSync, readdirSync, readFileSync, readSync, renameSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { BoltReader } from '../compat/migrate/bbolt-file.js';
 import type { Permission } from '../native/mvcc/api.js';
@@ -28,9 +28,17 @@ import { saveIdentity } from './identity.js';
 const BOLT_MAGIC = 0xed0cdaed;
 const KEPT_DIR = 'member.etcd-restore';
 
-/** True when `<dataDir>/member` is genuine etcd's layout (its snap/db is a bbolt file, not dcsgw's store). */
+/**
+ * True when `<dataDir>/member` is genuine etcd's layout (its snap/db is a bbolt file, not dcsgw's
+ * store), or when an import of one was interrupted: the genuine files already moved aside to
+ * member.etcd-restore/ (the caller asks only while dcsgw's identity file is absent, which an import
+ * writes last).
+ */
 export function isGenuineEtcdDataDir(dataDir: string): boolean {
-  const db = join(dataDir, 'member', 'snap', 'db');
+  return isBoltFile(join(dataDir, 'member', 'snap', 'db')) || isBoltFile(join(dataDir, KEPT_DIR, 'snap', 'db'));
+}
+
+function isBoltFile(db: string): boolean {
   try {
     if (!statSync(db).isFile()) return false;
     // the magic of bbolt's first meta page, after the 16-byte page header (not the whole file)
@@ -331,6 +339,13 @@ export interface ImportedRestore {
  */
 export async function importEtcdRestore(dataDir: string): Promise<ImportedRestore> {
   const memberDir = join(dataDir, 'member');
+  const kept = join(dataDir, KEPT_DIR);
+  if (!isBoltFile(join(memberDir, 'snap', 'db')) && isBoltFile(join(kept, 'snap', 'db'))) {
+    // An import stopped after moving the genuine files aside (no identity was written): what it
+    // wrote goes, the genuine files come back, and it runs again from the start.
+    rmSync(memberDir, { recursive: true, force: true });
+    renameSync(kept, memberDir);
+  }
   const wal = readEtcdWal(join(memberDir, 'wal'));
   const restoreShape =
     wal.memberId !== 0n &&
@@ -364,7 +379,6 @@ export async function importEtcdRestore(dataDir: string): Promise<ImportedRestor
   const ids = wal.entries.map((e) => e.confChange!.nodeId);
 
   // the genuine files move aside first: dcsgw's store takes member/snap/db's place
-  const kept = join(dataDir, KEPT_DIR);
   if (existsSync(kept)) throw new StartupError(`${dataDir}: ${KEPT_DIR} already exists; remove it to import this restore again`);
   renameSync(memberDir, kept);
 
