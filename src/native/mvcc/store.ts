@@ -194,6 +194,7 @@ export class MvccStore implements StateMachine {
   /** Deterministic size accounting (same history => same number on every member) for the quota. */
   private logicalBytes = 0;
   private lastSyncMs = Date.now();
+  /** Syncs on another thread and open snapshot views: the environment is closed (or swapped by defragment) only after them. */
   private readonly pendingSyncs = new Set<Promise<unknown>>();
   private closed = false;
 
@@ -1376,6 +1377,11 @@ export class MvccStore implements StateMachine {
     const state = this.metaDb.get(STATE_KEY, { transaction });
     const dbs = this.allDbs();
     let open = true;
+    // A view read across event-loop turns must not have its environment closed under it (close(),
+    // or defragment() swapping in the compacted copy): both wait for it as for a sync.
+    let release!: () => void;
+    const tracked: Promise<void> = new Promise<void>((resolve) => (release = resolve)).finally(() => this.pendingSyncs.delete(tracked));
+    this.pendingSyncs.add(tracked);
     return {
       consistentIndex: state ? state.readDoubleLE(0) : 0,
       revision: state ? state.readDoubleLE(8) : this.rev,
@@ -1388,6 +1394,7 @@ export class MvccStore implements StateMachine {
         if (!open) return;
         open = false;
         transaction.done();
+        release();
       },
     };
   }
