@@ -1,29 +1,20 @@
 // Helpers of the migrate/mirror suites: the `dcsgw migrate|mirror` process, seeded random data
 // written straight to a store, a store's whole content read back with genuine etcdctl (values) and
 // through a dcsgw Consul face (flags), and a genuine redis-server on this suite's ports.
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createEtcdBackend } from '../../../src/adapters/etcd.js';
 import { putRequest } from '../../../src/adapters/requests.js';
-import { allocatePort, allocatePorts, etcdctl, hasBinary, repoRoot, spawnManaged, waitFor, type ManagedProcess } from '../../support/index.js';
+import { allocatePort, allocatePorts, etcdctl, hasBinary, makeTempDir, removeTempDir, removeTempDirs, repoRoot, spawnManaged, waitFor, type ManagedProcess } from '../../support/index.js';
 import { mulberry32 } from '../../support/prng.js';
 
 export const PORTS = { from: 12000, to: 12999 };
 
-const tempDirs = new Set<string>();
-
-/** A fresh temp dir, removed by removeTempDirs() (call it in afterAll). */
+/** A fresh temp dir, removed by removeTempDirs() or stopAllProcesses() (call one in afterAll). */
 export function tempDir(name: string): string {
-  const dir = mkdtempSync(join(tmpdir(), `dcsgw-migrate-${name}-`));
-  tempDirs.add(dir);
-  return dir;
+  return makeTempDir(`dcsgw-migrate-${name}-`);
 }
 
-export function removeTempDirs(): void {
-  for (const dir of tempDirs) rmSync(dir, { recursive: true, force: true });
-  tempDirs.clear();
-}
+export { removeTempDirs };
 
 export interface CliResult {
   code: number | string;
@@ -148,7 +139,7 @@ export async function startRedis(): Promise<RedisServer> {
     proc,
     async stop() {
       await proc.stop();
-      rmSync(dir, { recursive: true, force: true });
+      removeTempDir(dir);
     },
   };
 }
