@@ -61,7 +61,8 @@ const RESPONSE_HEADERS: http2.OutgoingHttpHeaders = { ':status': 200, 'content-t
 type ResponseOptions = http2.ServerStreamResponseOptions & { sendDate: boolean };
 const WAIT_FOR_TRAILERS: ResponseOptions = { waitForTrailers: true, sendDate: false };
 const END_STREAM: ResponseOptions = { endStream: true, sendDate: false };
-const OK_TRAILERS: http2.OutgoingHttpHeaders = { 'grpc-status': '0' };
+// grpc-go writes grpc-message with every status, empty on OK.
+const OK_TRAILERS: http2.OutgoingHttpHeaders = { 'grpc-status': '0', 'grpc-message': '' };
 
 function frame(payload: Buffer): Buffer {
   const out = Buffer.allocUnsafe(payload.length + 5);
