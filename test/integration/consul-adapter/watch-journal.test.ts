@@ -68,7 +68,8 @@ describe('Consul adapter watches: own writes from the journal, other changes fro
     journal.record(6, [{ key: 'app/k', entry: v2, prev: v1 }]);
     journal.record(7, [{ key: 'app/k', entry: v3, prev: v2 }]);
     journal.record(8, [{ key: 'app/k', entry: v4, prev: v3 }]);
-    const until = Date.now() + 2000;
+    // polled until the five events are in (a generous bound: a loaded machine is slow)
+    const until = Date.now() + 20_000;
     while (events.length < 5 && Date.now() < until) await new Promise((r) => setTimeout(r, 10));
     h.cancel();
     watches.close();
