@@ -95,8 +95,9 @@ describe('Consul adapter watches: own writes from the journal, other changes fro
     };
     return { got, listener };
   };
+  // until the watch has told something (a generous bound: a loaded machine is slow)
   const settle = async (done: () => boolean) => {
-    const until = Date.now() + 3000;
+    const until = Date.now() + 20_000;
     while (!done() && Date.now() < until) await new Promise((r) => setTimeout(r, 10));
   };
 
