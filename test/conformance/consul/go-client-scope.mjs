@@ -7,7 +7,6 @@ const MESH = 'service mesh / Connect (CA, proxies, gateways, intentions, config 
 const PEERING = 'cluster peering: out of scope (open-source feature not in issue 6)';
 const ENTERPRISE = 'namespaces / partitions / enterprise-only API: out of scope';
 const CLUSTER = 'several agents joined into one cluster (or a second datacenter): the multi-agent cluster issue';
-const GOSSIP = 'gossip encryption keyring (serf): the multi-agent cluster issue';
 const GO_RUNTIME = 'Go runtime profiles (/debug/pprof heap, profile, goroutine, trace): no Go runtime inside dcsgw';
 const V2 = 'Consul resource API v2 (/api/...): experimental, not in issue 6';
 
@@ -27,7 +26,6 @@ export const OUT_OF_SCOPE_FILES = {
   'namespace_test.go': ENTERPRISE,
   'peering_test.go': PEERING,
   'debug_test.go': GO_RUNTIME,
-  'operator_keyring_test.go': GOSSIP,
   'raw_test.go': V2,
 };
 
