@@ -11,6 +11,7 @@ import { readFileSync } from 'node:fs';
 import type { RemoteBackend } from '../../adapters/remote.js';
 import { generateCert, parseSigner } from '../../cli/tls-command/agent-certificates.js';
 import { AUTO_ENCRYPT_SIGN_METHOD, renewAt, type InternalTls, type IssuedCertificate } from './transport-tls.js';
+import { gossipKeyringOf } from './transport-tls-gossip.js';
 
 /** The server RPC method (Consul's AutoEncrypt.Sign, in dcsgw's own RPC). */
 export const AUTO_ENCRYPT_SIGN = AUTO_ENCRYPT_SIGN_METHOD;
@@ -57,9 +58,14 @@ export function autoEncryptSigner(opts: SignerOptions): (req: unknown) => Promis
     if (typeof req?.node !== 'string' || req.node === '') throw new Error('AutoEncrypt.Sign: a node name is required');
     if (req.datacenter !== opts.datacenter) throw new Error(`AutoEncrypt.Sign: this server is in datacenter ${opts.datacenter}, not ${String(req.datacenter)}`);
     if (opts.gossipKey) {
-      const want = Buffer.from(signProof(opts.gossipKey, req.node), 'hex');
+      // any key of the server's ring: a client restarted after `keyring -use` proves the new primary
       const got = Buffer.from(typeof req.proof === 'string' ? req.proof : '', 'hex');
-      if (got.length !== want.length || !timingSafeEqual(got, want)) throw new Error('Permission denied: the request does not prove the gossip encryption key');
+      const node = req.node;
+      const proves = (key: Buffer) => {
+        const want = Buffer.from(signProof(key, node), 'hex');
+        return got.length === want.length && timingSafeEqual(got, want);
+      };
+      if (!gossipKeyringOf(opts.gossipKey).list().some(proves)) throw new Error('Permission denied: the request does not prove the gossip encryption key');
     }
     const caFile = opts.caFile();
     const keyFile = caKeyFileOf(caFile);
@@ -94,7 +100,7 @@ export interface KeeperOptions {
 export function keepIssuedCertificate(opts: KeeperOptions): { ready: Promise<void>; stop(): void } {
   let stopped = false;
   let timer: NodeJS.Timeout | undefined;
-  const request = (): SignRequest => ({ node: opts.node, datacenter: opts.datacenter, ...(opts.gossipKey ? { proof: signProof(opts.gossipKey, opts.node) } : {}) });
+  const request = (): SignRequest => ({ node: opts.node, datacenter: opts.datacenter, ...(opts.gossipKey ? { proof: signProof(gossipKeyringOf(opts.gossipKey).primary, opts.node) } : {}) });
   const obtain = async (): Promise<IssuedCertificate | undefined> => {
     let wait = 500;
     while (!stopped) {

@@ -11,7 +11,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { runKeygen } from '../../../src/cli/keygen.js';
 import { generateCa } from '../../../src/cli/tls-command/agent-certificates.js';
 import { listenSerf, serfCall, setSerfTransport } from '../../../src/native/cluster/serf-port.js';
-import { decodeGossipKey, encryptSerfLan, keyringFile, resolveGossipKey } from '../../../src/native/cluster/transport-tls-gossip.js';
+import { decodeGossipKey, encryptSerfLan, gossipKeyringOf, keyringFile, resolveGossipKey } from '../../../src/native/cluster/transport-tls-gossip.js';
 import { autoEncryptSigner, signProof, type SignReply } from '../../../src/native/cluster/transport-tls-auto-encrypt.js';
 import { renewAt } from '../../../src/native/cluster/transport-tls.js';
 import { allocatePorts } from '../../support/index.js';
@@ -116,5 +116,17 @@ describe('auto_encrypt signing on a server', () => {
     await expect(closed({ node: 'c1', datacenter: 'dc1' })).rejects.toThrow(/does not allow auto_encrypt/);
     const noKey = autoEncryptSigner({ allowTls: true, caFile: () => join(dir, 'missing.pem'), datacenter: 'dc1', domain: 'consul.', gossipKey: undefined });
     await expect(noKey({ node: 'c1', datacenter: 'dc1' })).rejects.toThrow(/this server cannot sign: .*missing-key\.pem|missing\.pem/);
+  });
+  it('after a key rotation (keyring -install K2, -use K2), a server not restarted signs for a client proving K2; a key outside its ring is refused', async () => {
+    const k1 = decodeGossipKey(runKeygen([]).stdout);
+    const k2 = decodeGossipKey(runKeygen([]).stdout);
+    const outsider = decodeGossipKey(runKeygen([]).stdout);
+    const rotating = autoEncryptSigner({ allowTls: true, caFile: () => caFile, datacenter: 'dc1', domain: 'consul.', gossipKey: k1 });
+    const ring = gossipKeyringOf(k1);
+    ring.install(k2);
+    ring.use(k2);
+    const reply = (await rotating({ node: 'c1', datacenter: 'dc1', proof: signProof(k2, 'c1') })) as SignReply;
+    expect(new X509Certificate(reply.certPem).subject).toBe('CN=client.dc1.consul');
+    await expect(rotating({ node: 'c1', datacenter: 'dc1', proof: signProof(outsider, 'c1') })).rejects.toThrow(/Permission denied/);
   });
 });
