@@ -10,6 +10,7 @@
 // version are the index's; the lease is the key's live lease when `rev` sees its newest revision),
 // so it reads no record unless it must (an older revision's lease, or values to sort by).
 import { SortOrder, SortTarget, type KeyValue, type RangeRequest } from '../../adapters/backend.js';
+import { orderBy } from '../../adapters/range-order.js';
 import type { RangeResult } from './api.js';
 import type { KeyHistory } from './key-history.js';
 import type { KeyIndex } from './key-index.js';
@@ -127,7 +128,7 @@ export class RangeScan {
     if (req.countOnly) return { kvs: [], more: false, count: this.count, revision: curRev };
     const kvs = this.kvs;
     if (this.sortOrder !== SortOrder.NONE) {
-      const cmp = sorter(req.sortTarget);
+      const cmp = orderBy(req.sortTarget);
       kvs.sort(this.sortOrder === SortOrder.DESCEND ? (a, b) => cmp(b, a) : cmp);
     }
     let more = false;
@@ -137,20 +138,5 @@ export class RangeScan {
     }
     if (req.keysOnly && this.needValues) for (const kv of kvs) kv.value = EMPTY;
     return { kvs, more, count: this.count, revision: curRev };
-  }
-}
-
-function sorter(target: SortTarget): (a: KeyValue, b: KeyValue) => number {
-  switch (target) {
-    case SortTarget.VERSION:
-      return (a, b) => a.version - b.version;
-    case SortTarget.CREATE:
-      return (a, b) => a.createRevision - b.createRevision;
-    case SortTarget.MOD:
-      return (a, b) => a.modRevision - b.modRevision;
-    case SortTarget.VALUE:
-      return (a, b) => Buffer.compare(a.value, b.value);
-    default:
-      return (a, b) => Buffer.compare(a.key, b.key);
   }
 }
