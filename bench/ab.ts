@@ -16,10 +16,9 @@ import { closeSync, existsSync, mkdtempSync, openSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { Command } from 'commander';
-import { H2GrpcConnection } from './h2-grpc-client.js';
 import type { BenchOp } from './load-protocol.js';
 import { prefill, runScenario, type ScenarioResult } from './runner.js';
-import type { RunningServer, TargetKind } from './servers.js';
+import { waitServing, type RunningServer, type TargetKind } from './servers.js';
 
 interface Variant {
   name: string;
@@ -46,26 +45,6 @@ function memberArgs(name: string, dir: string, client: number, peer: number, ini
     '--initial-cluster-state', 'new',
     '--initial-cluster-token', 'dcsgw-ab',
   ];
-}
-
-async function waitServing(endpoint: string, child: ChildProcess): Promise<void> {
-  const deadline = Date.now() + 30_000;
-  const probe = Buffer.from([0, 0, 0, 0, 3, 0x0a, 0x01, 0x61]); // RangeRequest{key:"a"}
-  while (Date.now() < deadline) {
-    if (child.exitCode !== null) throw new Error(`exited with code ${child.exitCode}`);
-    const conn = new H2GrpcConnection(endpoint);
-    const ok = await new Promise<boolean>((done) => {
-      const t = setTimeout(() => done(false), 1000);
-      conn.unary('/etcdserverpb.KV/Range', probe, (err, status) => {
-        clearTimeout(t);
-        done(!err && status === 0);
-      });
-    });
-    conn.session.destroy();
-    if (ok) return;
-    await new Promise((r) => setTimeout(r, 200));
-  }
-  throw new Error(`not serving at ${endpoint}`);
 }
 
 type Kind = 'echo' | 'dcsgw' | 'h2floor';
@@ -124,7 +103,7 @@ async function start(v: Variant, base: number, members: number): Promise<Running
     }
   };
   try {
-    await Promise.all(endpoints.map((e, i) => waitServing(e, children[i] as ChildProcess)));
+    await Promise.all(endpoints.map((e, i) => waitServing(e, 30_000, children[i] as ChildProcess)));
   } catch (err) {
     await stop();
     throw new Error(`${v.name}: ${(err as Error).message}`);

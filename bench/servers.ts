@@ -53,7 +53,7 @@ export function available(kind: TargetKind): string | undefined {
 }
 
 /** Polls a Range call until it answers OK (a leader exists, the store serves). */
-async function waitServing(endpoint: string, timeoutMs: number, child: ChildProcess): Promise<void> {
+export async function waitServing(endpoint: string, timeoutMs: number, child: ChildProcess): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   const probe = Buffer.from([0, 0, 0, 0, 3, 0x0a, 0x01, 0x61]); // RangeRequest{key:"a"}
   while (Date.now() < deadline) {
