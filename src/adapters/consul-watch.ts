@@ -11,8 +11,9 @@
 //
 // What a poll cannot see of other clients' writes: a key written twice between two answers shows
 // its last write only, and a key deleted and created again shows as a delete and a put. A watch from a past revision can be served only if nothing under its prefix changed
-// since (Consul's list index says so); otherwise it is told its revision is compacted, with the
-// first revision it can watch from, as etcd tells a watcher whose history is gone.
+// since (Consul's list index says so); a watch "from now" whose set-up raced this process's own
+// writes gets them from the journal when every Consul index since was one of them; otherwise it is told its revision is compacted, with the first
+// revision it can watch from, as etcd tells a watcher whose history is gone.
 import { EventType, WatchFilter, type Event, type KeyValue, type WatchHandle, type WatchListener, type WatchOptions } from './backend.js';
 import type { ConsulHttp } from './consul-http.js';
 import { consulRange, coveringPrefix, inRange, keyOf, kvOf, kvPath, parseConsulJson, RESERVED, type ConsulEntry, type ConsulRange } from './consul-keyspace.js';
@@ -47,6 +48,8 @@ interface Subscriber {
   from: number;
   live: boolean;
   canceled: boolean;
+  /** Asked from the revision after the last one this process knew (etcd's watch without a revision). */
+  fromNow: boolean;
 }
 
 class PrefixPoller {
@@ -188,9 +191,14 @@ class PrefixPoller {
       this.subs.add(sub);
       return;
     }
-    // Everything since `start` is this process's own writes (typically: a watch "from now" whose
-    // set-up raced a write of this process): the journal tells them exactly, then the watch is live.
-    // A write of ours Consul has answered may not be recorded yet: decide once those are.
+    if (!sub.fromNow) {
+      this.compacted(sub, current);
+      return;
+    }
+    // A watch "from now" (the next revision after the last one this process knew) whose set-up
+    // raced a write of this process: when every Consul index since `start` was a write of ours, the
+    // journal tells them exactly, then the watch is live. A write of ours Consul has answered may
+    // not be recorded yet: decide once those are.
     if (!settled) {
       void this.ctx.journal.settled(SETTLE_MS).then(() => {
         if (!sub.canceled) this.attach(sub, true);
@@ -203,7 +211,11 @@ class PrefixPoller {
       deliver(sub, this.journalChanges(start - 1, this.index), this.ctx);
       return;
     }
-    // the prefix changed at or after `start`: those changes are gone from Consul
+    this.compacted(sub, current);
+  }
+
+  /** The prefix changed at or after the watch's start: those changes are gone from Consul. */
+  private compacted(sub: Subscriber, current: number): void {
     const compactRevision = this.index + 1;
     queueMicrotask(() => sub.listener.onCompacted(compactRevision, current));
   }
@@ -285,7 +297,7 @@ export class ConsulWatches {
         listener.onCanceled(reason);
       },
     };
-    const sub: Subscriber = { opts, range, listener: tracked, from: opts.startRevision, live: false, canceled: false };
+    const sub: Subscriber = { opts, range, listener: tracked, from: opts.startRevision, live: false, canceled: false, fromNow: opts.startRevision > this.ctx.currentRevision() };
     void p.ready.then(() => {
       if (!canceled) p.attach(sub);
     });
