@@ -95,8 +95,18 @@ describe.skipIf(!hasDcsgwBuild())('docker-compose.yaml, profile consul-lab, as p
       }, { timeoutMs: 90_000, intervalMs: 1000, what: () => `${name} healthcheck\n${procs.get(name)!.output().slice(-2500)}` });
     }
     const c1 = `http://${addr.get('consul-c1')}:8500`;
-    const members = (await fetch(`${c1}/v1/agent/members`).then((r) => r.json())) as Array<{ Name: string; Status: number }>;
-    expect(members.map((m) => `${m.Name}:${m.Status}`).sort()).toEqual(agents.map(([name]) => `${name}:1`).sort());
+    // every agent passing its own healthcheck does not mean c1 has heard of all of them yet
+    const everyoneAlive = agents.map(([name]) => `${name}:1`).sort();
+    let members: string[] = [];
+    await waitFor(
+      async () => {
+        const got = (await fetch(`${c1}/v1/agent/members`).then((r) => r.json())) as Array<{ Name: string; Status: number }>;
+        members = got.map((m) => `${m.Name}:${m.Status}`).sort();
+        return members.join() === everyoneAlive.join();
+      },
+      { timeoutMs: 60_000, what: () => `all five alive in c1's members (last: ${members.join(', ')})` },
+    );
+    expect(members).toEqual(everyoneAlive);
     // the published UI (consul-s1's 8500)
     expect(compose.services['consul-s1']!.ports).toContain('8500:8500');
     expect((await fetch(`http://${addr.get('consul-s1')}:8500/ui/`)).status).toBe(200);
