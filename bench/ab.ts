@@ -18,7 +18,7 @@ import { join, resolve } from 'node:path';
 import { Command } from 'commander';
 import type { BenchOp } from './load-protocol.js';
 import { prefill, runScenario, type ScenarioResult } from './runner.js';
-import { waitServing, type RunningServer, type TargetKind } from './servers.js';
+import { memberArgs, waitServing, type RunningServer, type TargetKind } from './servers.js';
 
 interface Variant {
   name: string;
@@ -32,20 +32,6 @@ interface Variant {
 const log = (line: string): void => {
   process.stderr.write(line + '\n');
 };
-
-function memberArgs(name: string, dir: string, client: number, peer: number, initialCluster: string): string[] {
-  return [
-    '--name', name,
-    '--data-dir', dir,
-    '--listen-client-urls', `http://127.0.0.1:${client}`,
-    '--advertise-client-urls', `http://127.0.0.1:${client}`,
-    '--listen-peer-urls', `http://127.0.0.1:${peer}`,
-    '--initial-advertise-peer-urls', `http://127.0.0.1:${peer}`,
-    '--initial-cluster', initialCluster,
-    '--initial-cluster-state', 'new',
-    '--initial-cluster-token', 'dcsgw-ab',
-  ];
-}
 
 type Kind = 'echo' | 'dcsgw' | 'h2floor';
 
@@ -73,13 +59,13 @@ async function start(v: Variant, base: number, members: number): Promise<Running
     let args: string[];
     if (v.entry === null) {
       cmd = '/usr/bin/etcd';
-      args = memberArgs(names[i] as string, dir, client, base + 10 * i + 2, initialCluster);
+      args = memberArgs(names[i] as string, dir, client, base + 10 * i + 2, initialCluster, 'dcsgw-ab');
     } else if (kind !== 'dcsgw') {
       cmd = process.execPath;
       args = [...v.nodeArgs, join(v.entry, ...SCRIPT[kind]), String(client)];
     } else {
       cmd = process.execPath;
-      args = [...v.nodeArgs, join(v.entry, ...SCRIPT[kind]), ...memberArgs(names[i] as string, dir, client, base + 10 * i + 2, initialCluster)];
+      args = [...v.nodeArgs, join(v.entry, ...SCRIPT[kind]), ...memberArgs(names[i] as string, dir, client, base + 10 * i + 2, initialCluster, 'dcsgw-ab')];
     }
     children.push(spawn(cmd, args, { stdio: ['ignore', fd, fd] }));
     closeSync(fd);

@@ -25,7 +25,8 @@ export const repoRoot = existsSync(join(here, '..', 'package.json')) ? join(here
 const portBase = Number(process.env['DCSGW_BENCH_PORT_BASE'] ?? 26500); // another engineer's range: set DCSGW_BENCH_PORT_BASE
 const BASE: Record<TargetKind, number> = { etcd: portBase, dcsgw: portBase + 100, echo: portBase + 200 };
 
-function memberArgs(name: string, dir: string, client: number, peer: number, initialCluster: string): string[] {
+/** etcd's flags for one loopback member of a new cluster (dcsgw takes the same). */
+export function memberArgs(name: string, dir: string, client: number, peer: number, initialCluster: string, token = 'dcsgw-bench'): string[] {
   return [
     '--name', name,
     '--data-dir', dir,
@@ -35,7 +36,7 @@ function memberArgs(name: string, dir: string, client: number, peer: number, ini
     '--initial-advertise-peer-urls', `http://127.0.0.1:${peer}`,
     '--initial-cluster', initialCluster,
     '--initial-cluster-state', 'new',
-    '--initial-cluster-token', 'dcsgw-bench',
+    '--initial-cluster-token', token,
   ];
 }
 
