@@ -1,31 +1,11 @@
 // Wal.syncInline: the WAL write done on the calling thread (no thread-pool hand-off), as the
 // member does for a Ready of one entry when no other write is in flight.
-import { mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
-import type { Entry } from '../../../src/native/raft/api.js';
+import { statSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { ent, meta, segmentFile, tempDirs, text } from './wal-fixtures.js';
 import { Wal } from '../../../src/native/wal/wal.js';
 
-const dirs: string[] = [];
-function tmp(): string {
-  const d = mkdtempSync(join(tmpdir(), 'dcsgw-wal-inline-'));
-  dirs.push(d);
-  return d;
-}
-afterEach(() => {
-  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
-});
-
-const meta = { memberId: 0xbf912ccae49ece96n, clusterId: 0x88bc2d3e8a4f4a8en };
-const ent = (index: number, term: number, text = `v${index}`): Entry => ({
-  index,
-  term,
-  type: 0,
-  data: new Uint8Array(Buffer.from(text)),
-});
-const text = (e: Entry) => Buffer.from(e.data).toString();
-const segmentFile = (dir: string) => join(dir, readdirSync(dir).filter((n) => n.endsWith('.wal')).sort().at(-1)!);
+const tmp = tempDirs('dcsgw-wal-inline-');
 
 describe('Wal.syncInline', () => {
   it('writes on the calling thread: the bytes are in the file when it returns, and a reopen finds them', async () => {

@@ -1,30 +1,11 @@
-import { mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
-import type { Entry } from '../../../src/native/raft/api.js';
+import { describe, expect, it } from 'vitest';
+import { ent, meta, segmentFile, tempDirs, text } from './wal-fixtures.js';
 import { Wal, WalCorruptError } from '../../../src/native/wal/wal.js';
 import { Snapshotter } from '../../../src/native/wal/snapshotter.js';
 
-const dirs: string[] = [];
-function tmp(): string {
-  const d = mkdtempSync(join(tmpdir(), 'dcsgw-wal-'));
-  dirs.push(d);
-  return d;
-}
-afterEach(() => {
-  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
-});
-
-const meta = { memberId: 0xbf912ccae49ece96n, clusterId: 0x88bc2d3e8a4f4a8en };
-const ent = (index: number, term: number, text = `v${index}`): Entry => ({
-  index,
-  term,
-  type: 0,
-  data: new Uint8Array(Buffer.from(text)),
-});
-const text = (e: Entry) => Buffer.from(e.data).toString();
-const segmentFile = (dir: string) => join(dir, readdirSync(dir).filter((n) => n.endsWith('.wal')).sort().at(-1)!);
+const tmp = tempDirs('dcsgw-wal-');
 const warnings: string[] = [];
 const logger = { info: () => undefined, warn: (_o: object, msg: string) => void warnings.push(msg) } as never;
 
