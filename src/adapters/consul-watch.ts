@@ -10,10 +10,13 @@
 //    index: exact when that answer brought one change, as a lease expiring does).
 //
 // What a poll cannot see of other clients' writes: a key written twice between two answers shows
-// its last write only, and a key deleted and created again shows as a delete and a put. A watch from a past revision can be served only if nothing under its prefix changed
-// since (Consul's list index says so); a watch "from now" whose set-up raced this process's own
-// writes gets them from the journal when every Consul index since was one of them; otherwise it is told its revision is compacted, with the first
-// revision it can watch from, as etcd tells a watcher whose history is gone.
+// its last write only, and a key deleted and created again shows as a delete and a put.
+//
+// A watch from a past revision can be served only if nothing under its prefix changed since
+// (Consul's list index says so); a watch "from now" whose set-up raced this process's own writes
+// gets them from the journal when every Consul index since was one of them; otherwise it is told
+// its revision is compacted, with the first revision it can watch from, as etcd tells a watcher
+// whose history is gone.
 import { EventType, WatchFilter, type Event, type KeyValue, type WatchHandle, type WatchListener, type WatchOptions } from './backend.js';
 import type { ConsulHttp } from './consul-http.js';
 import { consulRange, coveringPrefix, inRange, keyOf, kvOf, kvPath, parseConsulJson, RESERVED, type ConsulEntry, type ConsulRange } from './consul-keyspace.js';
@@ -276,10 +279,8 @@ export class ConsulWatches {
     }
     const p = poller;
     p.refs++;
-    let canceled = false;
     const cancel = () => {
-      if (canceled) return;
-      canceled = true;
+      if (sub.canceled) return;
       sub.canceled = true;
       sub.live = false;
       p.subs.delete(sub);
@@ -299,7 +300,7 @@ export class ConsulWatches {
     };
     const sub: Subscriber = { opts, range, listener: tracked, from: opts.startRevision, live: false, canceled: false, fromNow: opts.startRevision > this.ctx.currentRevision() };
     void p.ready.then(() => {
-      if (!canceled) p.attach(sub);
+      if (!sub.canceled) p.attach(sub);
     });
     return { cancel, isSynced: () => sub.live && p.isReady() };
   }
