@@ -42,6 +42,11 @@ const SNAPSHOT_ONLY = process.argv.includes('--snapshot-only');
 const SNAPSHOT_ROUNDS = arg('snapshot-rounds', 1);
 const PORT_BASE = arg('port-base', 20100); // this bench's ports: base+1..base+22
 
+/** DCSGW_BIN: another entry script (a private build being tried out), as test/support/members.ts. */
+const DCSGW_BIN = process.env.DCSGW_BIN ?? join(repoRoot, 'bin', 'dcsgw');
+/** DCSGW_NODE_FLAGS: node flags for the dcsgw process (e.g. "--trace-gc"), space-separated. */
+const DCSGW_NODE_FLAGS = (process.env.DCSGW_NODE_FLAGS ?? '').split(' ').filter(Boolean);
+
 const PORTS: Record<Kind, { client: number; peer: number }> = {
   etcd: { client: PORT_BASE + 1, peer: PORT_BASE + 2 },
   dcsgw: { client: PORT_BASE + 11, peer: PORT_BASE + 12 },
@@ -72,7 +77,7 @@ function start(s: Server): void {
   s.child =
     s.kind === 'etcd'
       ? spawn('/usr/bin/etcd', args, { stdio: ['ignore', fd, fd] })
-      : spawn(process.execPath, [join(repoRoot, 'bin', 'dcsgw'), ...args, '--consul-http-addr', 'off', '--consul-dns-addr', 'off'], { stdio: ['ignore', fd, fd] });
+      : spawn(process.execPath, [...DCSGW_NODE_FLAGS, DCSGW_BIN, ...args, '--consul-http-addr', 'off', '--consul-dns-addr', 'off'], { stdio: ['ignore', fd, fd] });
   closeSync(fd);
 }
 
@@ -250,7 +255,7 @@ interface Row {
 }
 
 async function main(): Promise<void> {
-  for (const need of ['/usr/bin/etcd', '/usr/bin/etcdctl', join(repoRoot, 'dist', 'src', 'cli', 'main.js')]) {
+  for (const need of ['/usr/bin/etcd', '/usr/bin/etcdctl', process.env.DCSGW_BIN ?? join(repoRoot, 'dist', 'src', 'cli', 'main.js')]) {
     if (!existsSync(need)) throw new Error(`${need} missing (install etcd-server etcd-client; npm run build)`);
   }
   const work = mkdtempSync(join(tmpdir(), 'dcsgw-scale-'));
