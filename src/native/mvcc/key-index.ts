@@ -14,40 +14,11 @@ export interface KeyHit {
 /** Latin1 strings never contain U+0100: an upper bound above every key. */
 const OPEN_END = undefined;
 
-const ARENA_CHUNK = 1 << 20;
-/** Keys longer than this get a buffer of their own (they would waste too much of a chunk's end). */
-const ARENA_MAX_KEY = 4096;
-
-/**
- * The index's own copies of key bytes, packed into 1 MiB chunks. A small Buffer.from() is carved
- * from node's shared 8 KiB pool, and a key kept for the life of the index keeps its whole pool
- * slab alive, with the short-lived buffers carved around it (measured: ~50 MB of slabs for 110 000
- * keys); here a key costs its bytes. Chunks are never reused, so a key's bytes never change.
- */
-class KeyArena {
-  private chunk = Buffer.allocUnsafeSlow(0);
-  private used = 0;
-
-  copy(key: Buffer): Buffer {
-    const n = key.length;
-    if (n > ARENA_MAX_KEY) return Buffer.from(key);
-    if (this.used + n > this.chunk.length) {
-      this.chunk = Buffer.allocUnsafeSlow(ARENA_CHUNK);
-      this.used = 0;
-    }
-    key.copy(this.chunk, this.used);
-    const out = this.chunk.subarray(this.used, this.used + n);
-    this.used += n;
-    return out;
-  }
-}
-
 export class KeyIndex {
   /** `system`: the index of the system keyspace (one KeyIndex per keyspace; their keys never mix). */
   constructor(readonly system = false) {}
 
   private readonly map = new Map<string, KeyHistory>();
-  private arena = new KeyArena();
   private readonly ordered = new OrderedMap<KeyHistory>();
 
   get size(): number {
@@ -58,11 +29,12 @@ export class KeyIndex {
     return this.map.get(keyStr);
   }
 
-  getOrCreate(key: Buffer, keyStr: string): KeyHistory {
+  getOrCreate(_key: Buffer, keyStr: string): KeyHistory {
     let h = this.map.get(keyStr);
     if (!h) {
-      // Own copy: the request's buffer may be a view into a larger network or WAL buffer.
-      h = new KeyHistory(this.arena.copy(key), keyStr, this.system);
+      // Only the string is kept (its latin1 form is the key bytes): the request's buffer may be a
+      // view into a larger network or WAL buffer.
+      h = new KeyHistory(keyStr, this.system);
       this.map.set(keyStr, h);
       this.ordered.set(keyStr, h);
     }
@@ -76,7 +48,6 @@ export class KeyIndex {
   clear(): void {
     this.map.clear();
     this.ordered.clear();
-    this.arena = new KeyArena();
   }
 
   /** All keys in byte order. */

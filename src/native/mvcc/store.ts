@@ -503,10 +503,10 @@ export class MvccStore implements StateMachine {
     const sp = req.keyspace === 'system' ? this.sys : this.user;
     const ks = req.key.toString('latin1');
     const existing = sp.index.get(ks);
-    const live = existing?.live();
+    const live = existing?.live() ? existing : undefined;
     let prev: KeyValue | undefined;
     if (live && (req.prevKv || req.ignoreValue || req.ignoreLease || sp.hub.wantsPrevKv)) {
-      prev = this.readAt(existing!, live.mains[live.mains.length - 1]!, live.subs[live.subs.length - 1]!);
+      prev = this.readAt(live, live.main, live.sub);
     }
     if ((req.ignoreValue || req.ignoreLease) && !prev) throw Errors.KeyNotFound;
     const value = req.ignoreValue ? prev!.value : req.value;
@@ -870,9 +870,8 @@ export class MvccStore implements StateMachine {
       for (const [sp, keys] of attached) {
         for (const ks of keys) {
           const h = sp.index.get(ks);
-          const live = h?.live();
-          if (!h || !live) continue;
-          const prev = sp.hub.wantsPrevKv ? this.readAt(h, live.mains[live.mains.length - 1]!, live.subs[live.subs.length - 1]!) : undefined;
+          if (!h?.live()) continue;
+          const prev = sp.hub.wantsPrevKv ? this.readAt(h, h.main, h.sub) : undefined;
           this.deleteKey(h, prev);
         }
       }
