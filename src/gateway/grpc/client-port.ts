@@ -13,7 +13,9 @@ import type tls from 'node:tls';
 import { createTlsTerminator, type TlsRejection, type TlsSource, type TlsTerminator } from '../tls/server-tls.js';
 import { sniffFirstRequest } from './authority-fix.js';
 import { recordSessionTls } from './session-tls.js';
-import { closeSessionsGracefully } from './close-sessions.js';
+import { closeConnectionsGracefully, closeSessionsGracefully } from './close-sessions.js';
+import type { H2Connection } from './h2/connection.js';
+import { grpcTransport } from './transport-choice.js';
 import type { GrpcServer, HttpHandler } from './server.js';
 
 export interface ClientPortOptions {
@@ -122,6 +124,8 @@ export async function listenClientPort(opts: ClientPortOptions): Promise<ClientP
   h1.keepAliveTimeout = 30_000;
   const sockets = new Set<net.Socket>();
   const sessions = new Set<http2.ServerHttp2Session>();
+  const connections = new Set<H2Connection>();
+  const ownTransport = grpcTransport() === 'own';
   const track = (s: http2.ServerHttp2Session): void => {
     sessions.add(s);
     s.once('close', () => sessions.delete(s));
@@ -132,7 +136,20 @@ export async function listenClientPort(opts: ClientPortOptions): Promise<ClientP
     // take it over. (An HTTP/2 session then reads the TCP handle itself, so that socket is left
     // paused: resuming it would hand the buffered bytes out a second time. The HTTP/1.1 server
     // reads through 'data' events and needs it flowing.)
-    if (first.length >= 3 && first.subarray(0, 3).equals(PREFACE_START)) {
+    if (first.length >= 3 && first.subarray(0, 3).equals(PREFACE_START) && ownTransport) {
+      // Our own HTTP/2 transport reads the socket through 'data' events, TLS or not, and takes
+      // any :authority as it is.
+      const tlsSocket = (socket as { encrypted?: boolean }).encrypted === true ? (socket as tls.TLSSocket) : undefined;
+      const conn = grpc.serveH2(socket, {
+        remoteAddress: socket.remoteAddress ?? '',
+        remotePort: socket.remotePort ?? 0,
+        tlsSocket,
+      });
+      connections.add(conn);
+      conn.onClose(() => connections.delete(conn));
+      conn.feed(first);
+      socket.resume();
+    } else if (first.length >= 3 && first.subarray(0, 3).equals(PREFACE_START)) {
       // The first request's :authority decides whether node can take the socket as is (see ./authority-fix.ts).
       socket.resume();
       sniffFirstRequest(socket, first, (conn) => {
@@ -246,7 +263,7 @@ export async function listenClientPort(opts: ClientPortOptions): Promise<ClientP
     async close(graceMs = 2000): Promise<void> {
       const stopped = new Promise<void>((resolve) => tcp.close(() => resolve()));
       h1.closeIdleConnections();
-      await closeSessionsGracefully(sessions, graceMs);
+      await Promise.all([closeSessionsGracefully(sessions, graceMs), closeConnectionsGracefully(connections, graceMs)]);
       h1.closeAllConnections();
       for (const s of sockets) s.destroy();
       await stopped;

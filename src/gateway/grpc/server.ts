@@ -13,15 +13,27 @@
 // sends none; node would format and encode one per response).
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import http2 from 'node:http2';
-import type { AddressInfo } from 'node:net';
+import net, { type AddressInfo } from 'node:net';
+import type { Duplex } from 'node:stream';
 import { pino, type Logger } from 'pino';
 import { GrpcCode } from '../../adapters/errors.js';
 import type { CallContext, GrpcRouter, MessageCodec, ServerStream, StreamHandler, UnaryHandler } from './api.js';
 import { GrpcStatusError } from './api.js';
-import { closeSessionsGracefully } from './close-sessions.js';
+import { closeConnectionsGracefully, closeSessionsGracefully } from './close-sessions.js';
 import { Deframer, type FrameSink } from './deframer.js';
 import { encodeGrpcMessage, isStatusError, parseGrpcTimeout, statusOf, type GrpcStatus } from './status.js';
-import { sessionTls } from './session-tls.js';
+import type { CallWire } from './call-wire.js';
+import { grpcTransport } from './transport-choice.js';
+import { END_STREAM, NodeWire } from './node-wire.js';
+import { H2Connection, type ConnectionPeer, type H2Host } from './h2/connection.js';
+import { H2GrpcWire, metadataOf } from './h2/grpc-wire.js';
+import type { H2Stream } from './h2/stream.js';
+// TEMP until h2-hpack's http-exchange.ts lands
+const serveHttpOnH2 = (stream: H2Stream, _h: HttpHandler): void => {
+  stream.respond(501, [['content-type', 'text/plain; charset=utf-8']]);
+  stream.write(Buffer.from('HTTP over our own HTTP/2 transport is not built yet\n'));
+  stream.end();
+};
 
 export type HttpHandler = (
   req: IncomingMessage | http2.Http2ServerRequest,
@@ -52,18 +64,6 @@ interface Route {
   stream: StreamHandler<unknown, unknown> | undefined;
 }
 
-const kCall = Symbol('dcsgw.grpcCall');
-type CallStream = http2.ServerHttp2Stream & { [kCall]?: Call };
-
-const RESPONSE_HEADERS: http2.OutgoingHttpHeaders = { ':status': 200, 'content-type': 'application/grpc' };
-// sendDate: read by node's respond() (its compatibility API's res.sendDate goes through it), absent
-// from @types/node's option type; a node that ignored it would only add the date header back.
-type ResponseOptions = http2.ServerStreamResponseOptions & { sendDate: boolean };
-const WAIT_FOR_TRAILERS: ResponseOptions = { waitForTrailers: true, sendDate: false };
-const END_STREAM: ResponseOptions = { endStream: true, sendDate: false };
-// grpc-go writes grpc-message with every status, empty on OK.
-const OK_TRAILERS: http2.OutgoingHttpHeaders = { 'grpc-status': '0', 'grpc-message': '' };
-
 function frame(payload: Buffer): Buffer {
   const out = Buffer.allocUnsafe(payload.length + 5);
   out[0] = 0;
@@ -72,25 +72,8 @@ function frame(payload: Buffer): Buffer {
   return out;
 }
 
-// Shared stream listeners: `this` is the stream, the call is stored on it.
-function onStreamData(this: CallStream, chunk: Buffer): void {
-  this[kCall]?.onData(chunk);
-}
-function onStreamEnd(this: CallStream): void {
-  this[kCall]?.onClientEnd();
-}
-function onStreamClose(this: CallStream): void {
-  this[kCall]?.onStreamClosed();
-}
-function onStreamError(this: CallStream): void {
+function onStreamError(): void {
   // 'close' follows; the error itself (reset by peer, ...) is the client's business.
-}
-function onWantTrailers(this: CallStream): void {
-  const call = this[kCall];
-  this.sendTrailers(call?.trailers ?? OK_TRAILERS);
-}
-function onStreamDrain(this: CallStream): void {
-  this[kCall]?.drained();
 }
 function onDeadline(call: Call): void {
   call.expire();
@@ -109,7 +92,6 @@ class Call implements CallContext, ServerStream<unknown, unknown>, FrameSink {
   private closeFired = false;
   /** The call was cut short (client cancel, connection loss, deadline). */
   private aborted = false;
-  trailers: http2.OutgoingHttpHeaders | undefined;
   private messageCb: ((req: unknown) => void) | undefined;
   private endCb: (() => void) | undefined;
   private closeCbs: (() => void)[] | undefined;
@@ -118,13 +100,13 @@ class Call implements CallContext, ServerStream<unknown, unknown>, FrameSink {
 
   constructor(
     private readonly server: GrpcServer,
-    private readonly http: CallStream,
-    headers: http2.IncomingHttpHeaders,
+    private readonly wire: CallWire,
+    metadata: Record<string, string>,
     private readonly route: Route,
   ) {
-    // Headers are lower-case already; pseudo-headers (':path', ...) stay in, harmlessly.
-    this.metadata = headers as Record<string, string>;
-    const timeout = parseGrpcTimeout(headers['grpc-timeout'] as string | undefined);
+    // Header names are lower-case; pseudo-headers (':path', ...) stay in, harmlessly.
+    this.metadata = metadata;
+    const timeout = parseGrpcTimeout(metadata['grpc-timeout']);
     if (timeout !== undefined) {
       this.deadline = Date.now() + timeout;
       this.timer = setTimeout(onDeadline, Math.max(0, timeout), this);
@@ -139,14 +121,13 @@ class Call implements CallContext, ServerStream<unknown, unknown>, FrameSink {
   watchClose(): void {
     if (this.closeWatched) return;
     this.closeWatched = true;
-    this.http.on('close', onStreamClose);
+    this.wire.watchClose();
   }
 
-  /** Response headers that announce trailers; 'wantTrailers' is listened to from here on. */
+  /** Response headers; the status follows in trailers. */
   private respondWithTrailers(): void {
     this.headersSent = true;
-    this.http.on('wantTrailers', onWantTrailers);
-    this.http.respond(RESPONSE_HEADERS, WAIT_FOR_TRAILERS);
+    this.wire.sendHeaders();
   }
 
   get signal(): AbortSignal {
@@ -159,13 +140,12 @@ class Call implements CallContext, ServerStream<unknown, unknown>, FrameSink {
   }
 
   get peer(): string {
-    const s = sessionTls(this.http.session) ?? this.http.session?.socket;
+    const s = this.wire.peerSocket();
     return s ? `${s.remoteAddress ?? ''}:${s.remotePort ?? ''}` : '';
   }
 
   verifiedCommonName(): string | undefined {
-    const session = this.http.session;
-    const s = (sessionTls(session) ?? session?.socket) as { authorized?: boolean; getPeerCertificate?: () => { subject?: { CN?: string | string[] } } } | undefined;
+    const s = this.wire.peerSocket();
     if (!s || s.authorized !== true || typeof s.getPeerCertificate !== 'function') return undefined;
     const cn = s.getPeerCertificate().subject?.CN;
     // Go's pkix.Name keeps the last CN when a subject has several
@@ -303,11 +283,10 @@ class Call implements CallContext, ServerStream<unknown, unknown>, FrameSink {
   }
 
   private send(out: Buffer): void {
-    const stream = this.http;
-    if (stream.destroyed || stream.closed) return this.markDone();
+    if (this.wire.gone) return this.markDone();
     this.markDone();
-    this.respondWithTrailers();
-    stream.end(out);
+    this.headersSent = true;
+    this.wire.sendUnary(out);
   }
 
   private encode(res: unknown): Buffer | undefined {
@@ -368,13 +347,9 @@ class Call implements CallContext, ServerStream<unknown, unknown>, FrameSink {
     if (this.done) return;
     const out = this.encode(res);
     if (out === undefined) return;
-    const stream = this.http;
-    if (stream.destroyed || stream.closed) return;
+    if (this.wire.gone) return;
     if (!this.headersSent) this.respondWithTrailers();
-    if (!stream.write(out) && !this.backpressured) {
-      this.backpressured = true;
-      stream.once('drain', onStreamDrain);
-    }
+    if (!this.wire.sendMessage(out)) this.backpressured = true;
   }
 
   backpressured = false;
@@ -402,10 +377,9 @@ class Call implements CallContext, ServerStream<unknown, unknown>, FrameSink {
       return;
     }
     this.markDone();
-    const stream = this.http;
-    if (!(stream.destroyed || stream.closed)) {
+    if (!this.wire.gone) {
       if (!this.headersSent) this.respondWithTrailers();
-      stream.end();
+      this.wire.sendTrailers(0, '');
     }
     // The call is over for the handler even if the client keeps its half of the stream open.
     this.fireClose();
@@ -421,19 +395,14 @@ class Call implements CallContext, ServerStream<unknown, unknown>, FrameSink {
   fail(status: GrpcStatus): void {
     if (this.done) return;
     this.markDone();
-    const stream = this.http;
-    if (!(stream.destroyed || stream.closed)) {
+    if (!this.wire.gone) {
       const message = encodeGrpcMessage(status.message);
       if (!this.headersSent) {
         this.headersSent = true;
         // Trailers-only response: the status travels in the one HEADERS frame.
-        stream.respond(
-          { ':status': 200, 'content-type': 'application/grpc', 'grpc-status': String(status.code), 'grpc-message': message },
-          END_STREAM,
-        );
+        this.wire.sendTrailersOnly(status.code, message);
       } else {
-        this.trailers = { 'grpc-status': String(status.code), 'grpc-message': message };
-        stream.end();
+        this.wire.sendTrailers(status.code, message);
       }
     }
     this.fireClose();
@@ -461,7 +430,7 @@ class Call implements CallContext, ServerStream<unknown, unknown>, FrameSink {
   }
 }
 
-export class GrpcServer implements GrpcRouter {
+export class GrpcServer implements GrpcRouter, H2Host {
   readonly http2: http2.Http2Server;
   readonly maxReceiveMessageBytes: number;
   readonly maxSendMessageBytes: number;
@@ -470,6 +439,9 @@ export class GrpcServer implements GrpcRouter {
   private readonly routes = new Map<string, Route>();
   private readonly services = new Set<string>();
   private readonly sessions = new Set<http2.ServerHttp2Session>();
+  /** Connections served by our own HTTP/2 transport (./h2/). */
+  private readonly connections = new Set<H2Connection>();
+  private ownListener: net.Server | undefined;
 
   constructor(opts: GrpcServerOptions = {}) {
     this.maxReceiveMessageBytes = opts.maxReceiveMessageBytes ?? DEFAULT_MAX_RECEIVE_BYTES;
@@ -533,7 +505,7 @@ export class GrpcServer implements GrpcRouter {
     this.services.add(m[1] as string);
   }
 
-  private onStream(stream: CallStream, headers: http2.IncomingHttpHeaders, rawHeaders: string[]): void {
+  private onStream(stream: http2.ServerHttp2Stream, headers: http2.IncomingHttpHeaders, rawHeaders: string[]): void {
     stream.on('error', onStreamError);
     const ct = headers['content-type'];
     if (typeof ct !== 'string' || !ct.startsWith('application/grpc')) {
@@ -546,10 +518,9 @@ export class GrpcServer implements GrpcRouter {
       this.rejectUnknown(stream, path);
       return;
     }
-    const call = new Call(this, stream, headers, route);
-    stream[kCall] = call;
-    stream.on('data', onStreamData);
-    stream.on('end', onStreamEnd);
+    const wire = new NodeWire(stream);
+    const call = new Call(this, wire, headers as Record<string, string>, route);
+    wire.attach(call);
     if (route.streaming) {
       call.watchClose();
       try {
@@ -562,6 +533,16 @@ export class GrpcServer implements GrpcRouter {
 
   /** grpc-go's answers to a path it has no handler for (texts checked against etcd 3.4). */
   private rejectUnknown(stream: http2.ServerHttp2Stream, path: string): void {
+    const status = this.unknownMethodStatus(path);
+    stream.respond(
+      { ':status': 200, 'content-type': 'application/grpc', 'grpc-status': String(status.code), 'grpc-message': encodeGrpcMessage(status.message) },
+      END_STREAM,
+    );
+    stream.resume(); // drain whatever request body follows
+  }
+
+  /** grpc-go's answers to a path it has no handler for (texts checked against etcd 3.4). */
+  unknownMethodStatus(path: string): GrpcStatus {
     let status: GrpcStatus;
     const m = /^\/(.+)\/([^/]*)$/.exec(path);
     if (!m) {
@@ -572,11 +553,51 @@ export class GrpcServer implements GrpcRouter {
     } else {
       status = { code: GrpcCode.UNIMPLEMENTED, message: `unknown method ${m[2] as string} for service ${m[1] as string}` };
     }
-    stream.respond(
-      { ':status': 200, 'content-type': 'application/grpc', 'grpc-status': String(status.code), 'grpc-message': encodeGrpcMessage(status.message) },
-      END_STREAM,
-    );
-    stream.resume(); // drain whatever request body follows
+    return status;
+  }
+
+  /**
+   * Serves an HTTP/2 connection with our own transport (./h2/). `socket` starts with the client's
+   * preface (bytes already read must have been put back). The connection is tracked for close().
+   */
+  serveH2(socket: Duplex, peer: ConnectionPeer): H2Connection {
+    const conn = new H2Connection(socket, this, peer);
+    this.connections.add(conn);
+    conn.onClose(() => this.connections.delete(conn));
+    return conn;
+  }
+
+  /** A request on our own transport (H2Host). */
+  onH2Stream(stream: H2Stream): void {
+    if (!stream.contentType.startsWith('application/grpc')) {
+      this.onH2Http(stream);
+      return;
+    }
+    const route = this.routes.get(stream.path);
+    if (route === undefined) {
+      const status = this.unknownMethodStatus(stream.path);
+      new H2GrpcWire(stream).sendTrailersOnly(status.code, encodeGrpcMessage(status.message));
+      return;
+    }
+    const call = new Call(this, new H2GrpcWire(stream), metadataOf(stream.headers), route);
+    stream.sink = call;
+    if (route.streaming) {
+      try {
+        (route.stream as StreamHandler<unknown, unknown>)(call);
+      } catch (err) {
+        call.end(err instanceof Error ? err : new Error(String(err)));
+      }
+    }
+  }
+
+  private onH2Http(stream: H2Stream): void {
+    const handler = this.http;
+    if (handler === undefined) {
+      stream.respond(415, [['content-type', 'text/plain; charset=utf-8']]);
+      stream.end();
+      return;
+    }
+    serveHttpOnH2(stream, handler);
   }
 
   private onHttp(stream: http2.ServerHttp2Stream, headers: http2.IncomingHttpHeaders, rawHeaders: string[]): void {
@@ -594,6 +615,20 @@ export class GrpcServer implements GrpcRouter {
 
   /** Listen on its own (HTTP/2 only, no sniffing): tests and gRPC-only endpoints. */
   listen(port: number, host = '127.0.0.1'): Promise<AddressInfo> {
+    if (grpcTransport() === 'own') {
+      const tcp = net.createServer({ noDelay: true }, (socket) => {
+        socket.on('error', () => socket.destroy());
+        this.serveH2(socket, { remoteAddress: socket.remoteAddress ?? '', remotePort: socket.remotePort ?? 0, tlsSocket: undefined });
+      });
+      this.ownListener = tcp;
+      return new Promise((resolve, reject) => {
+        tcp.once('error', reject);
+        tcp.listen(port, host, () => {
+          tcp.off('error', reject);
+          resolve(tcp.address() as AddressInfo);
+        });
+      });
+    }
     return new Promise((resolve, reject) => {
       this.http2.once('error', reject);
       this.http2.listen(port, host, () => {
@@ -609,7 +644,8 @@ export class GrpcServer implements GrpcRouter {
    */
   async close(graceMs = 2000): Promise<void> {
     if (this.http2.listening) this.http2.close();
-    await closeSessionsGracefully(this.sessions, graceMs);
+    if (this.ownListener?.listening) this.ownListener.close();
+    await Promise.all([closeSessionsGracefully(this.sessions, graceMs), closeConnectionsGracefully(this.connections, graceMs)]);
     this.sessions.clear();
   }
 }
