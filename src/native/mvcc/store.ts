@@ -20,7 +20,7 @@
 // (kv-record.ts) so a reload routes them back to their index. Every read, compare, watch and
 // delete addresses one keyspace only, so no etcd request can see or destroy a system record;
 // HashKV, Hash and the etcd snapshot leave them out, while the raft snapshot keeps them.
-import { closeSync, fsyncSync, mkdirSync, openSync, readdirSync, renameSync, rmSync, statSync } from 'node:fs';
+import { closeSync, fsyncSync, mkdirSync, openSync, readdirSync, renameSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { crc32 } from 'node:zlib';
 import { open, type Database, type RootDatabase } from 'lmdb';
@@ -252,7 +252,12 @@ export class MvccStore implements StateMachine {
 
   private openEnv(path = this.opts.dir): void {
     if (path === this.opts.dir) this.removeDefragLeftovers();
-    this.env = open({ path, noSync: true, compression: false, maxDbs: 8 });
+    // useWritemap: a write txn's pages are written into the shared map and its commit makes no
+    // write syscalls (without it, ~6 pwrite/writev/lseek per commit: most of one put's apply time).
+    // Nothing else changes: noSync either way, the same copy-on-write pages, kill -9 keeps what
+    // the kernel holds, the WAL is the durability. The file is then extended (sparsely) to the
+    // map size, so dbSize counts the pages in use instead of the file length.
+    this.env = open({ path, noSync: true, compression: false, maxDbs: 8, useWritemap: true });
     const dbOpts = { encoding: 'binary', keyEncoding: 'binary', compression: false, cache: false } as const;
     this.kvDb = this.env.openDB<Buffer, Buffer>({ name: 'kv', ...dbOpts });
     this.leaseDb = this.env.openDB<Buffer, Buffer>({ name: 'lease', ...dbOpts });
@@ -1192,10 +1197,11 @@ export class MvccStore implements StateMachine {
     return { hash: h, compactRevision: this.compactRev, revision: this.rev };
   }
 
-  /** The size of the LMDB file. */
+  /** The bytes the LMDB file's pages span (its length without the write map; bbolt's file size). */
   dbSize(): number {
     try {
-      return statSync(join(this.opts.dir, 'data.mdb')).size;
+      const s = this.env.getStats() as { pageSize: number; lastPageNumber: number };
+      return (s.lastPageNumber + 1) * s.pageSize;
     } catch {
       return 0;
     }
