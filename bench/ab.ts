@@ -8,6 +8,7 @@
 //
 //   node dist/bench/ab.js --variant base=/tmp/fe-base --variant new=dist [--kind echo|dcsgw]
 //        [--variant 'semi64=dist --max-semi-space-size=64']   (node options after the tree)
+//        [--variant 'node=dist DCSGW_GRPC_TRANSPORT=node']     (NAME=value words: the variant's env)
 //        [--variant floor@h2floor=dist]                        (this variant's own kind)
 //        [--etcd] [--ops put] [--clients 1,100] [--rounds 5] [--duration 4] [--warmup 1] [--members 1]
 // Ports: DCSGW_BENCH_PORT_BASE (default 31000) + 100 per variant (genuine etcd: the base itself).
@@ -26,6 +27,8 @@ interface Variant {
   entry: string | null;
   /** Options for node itself (e.g. --max-semi-space-size=64). */
   nodeArgs: string[];
+  /** Environment for this variant's processes (NAME=value words after the tree). */
+  env: Record<string, string>;
   kind: Kind;
 }
 
@@ -67,7 +70,7 @@ async function start(v: Variant, base: number, members: number): Promise<Running
       cmd = process.execPath;
       args = [...v.nodeArgs, join(v.entry, ...SCRIPT[kind]), ...memberArgs(names[i] as string, dir, client, base + 10 * i + 2, initialCluster, 'dcsgw-ab')];
     }
-    children.push(spawn(cmd, args, { stdio: ['ignore', fd, fd] }));
+    children.push(spawn(cmd, args, { stdio: ['ignore', fd, fd], env: { ...process.env, ...v.env } }));
     closeSync(fd);
     endpoints.push(`http://127.0.0.1:${client}`);
   }
@@ -123,16 +126,23 @@ async function main(): Promise<void> {
   const variants: Variant[] = (o['variant'] as string[]).map((s) => {
     const eq = s.indexOf('=');
     if (eq <= 0) throw new Error(`--variant ${s}: want name=dir`);
-    const [tree = '', ...nodeArgs] = s.slice(eq + 1).split(' ').filter(Boolean);
+    const [tree = '', ...words] = s.slice(eq + 1).split(' ').filter(Boolean);
+    const env: Record<string, string> = {};
+    const nodeArgs: string[] = [];
+    for (const w of words) {
+      const m = /^([A-Z_][A-Z0-9_]*)=(.*)$/.exec(w);
+      if (m) env[m[1] as string] = m[2] as string;
+      else nodeArgs.push(w);
+    }
     const dir = resolve(tree);
     const [name = '', own] = s.slice(0, eq).split('@');
     const vkind = (own ?? kind) as Kind;
     if (!(vkind in SCRIPT)) throw new Error(`--variant ${s}: kind ${vkind}: want echo, h2floor or dcsgw`);
     const entry = join(dir, ...SCRIPT[vkind]);
     if (!existsSync(entry)) throw new Error(`--variant ${s}: ${entry} missing`);
-    return { name, entry: dir, nodeArgs, kind: vkind };
+    return { name, entry: dir, nodeArgs, env, kind: vkind };
   });
-  if (o['etcd'] === true) variants.push({ name: 'etcd', entry: null, nodeArgs: [], kind: 'dcsgw' });
+  if (o['etcd'] === true) variants.push({ name: 'etcd', entry: null, nodeArgs: [], env: {}, kind: 'dcsgw' });
   if (variants.length === 0) throw new Error('no --variant given');
   const ops = String(o['ops']).split(',') as BenchOp[];
   const clientsList = String(o['clients']).split(',').map(Number);
