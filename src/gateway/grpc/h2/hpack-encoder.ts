@@ -41,8 +41,12 @@ function writeInteger(out: Buffer, pos: number, first: number, prefixBits: numbe
 
 /** A raw (not Huffman) string literal. Header strings are octets, one per latin1 char. */
 function writeString(out: Buffer, pos: number, s: string): number {
-  pos = writeInteger(out, pos, 0, 7, s.length);
-  return pos + out.write(s, pos, 'latin1');
+  const n = s.length;
+  pos = writeInteger(out, pos, 0, 7, n);
+  // Short strings (nearly every header) are cheaper copied by hand than through Buffer.write.
+  if (n > 64) return pos + out.write(s, pos, 'latin1');
+  for (let i = 0; i < n; i++) out[pos + i] = s.charCodeAt(i);
+  return pos + n;
 }
 
 /** One header block for `fields` (names lower-case, pseudo-headers first, as the caller orders them). */
