@@ -151,13 +151,16 @@ export function decodeMessageAt(c: Cursor): Message {
   return m;
 }
 
-/** A batch: u32 count, then the messages. */
-export function encodeBatch(msgs: readonly Message[]): Buffer {
-  let size = 4;
+/**
+ * A batch: u32 count, then the messages. `headroom` bytes are left free at the start (uninitialized)
+ * for the caller's frame header, so header and batch go to the socket as one buffer.
+ */
+export function encodeBatch(msgs: readonly Message[], headroom = 0): Buffer {
+  let size = headroom + 4;
   for (const m of msgs) size += messageSize(m);
   const buf = Buffer.allocUnsafe(size);
-  buf.writeUInt32BE(msgs.length, 0);
-  let off = 4;
+  buf.writeUInt32BE(msgs.length, headroom);
+  let off = headroom + 4;
   for (const m of msgs) off = encodeMessageInto(m, buf, off);
   return buf;
 }

@@ -21,11 +21,20 @@ export type FrameKind = (typeof FrameKind)[keyof typeof FrameKind];
  */
 export const MAX_FRAME_BYTES = 0xffff_ffff;
 
+export const FRAME_HEADER_BYTES = 5;
+
 export function frameHeader(kind: FrameKind, payloadLength: number): Buffer {
   const h = Buffer.allocUnsafe(5);
   h.writeUInt32BE(payloadLength, 0);
   h[4] = kind;
   return h;
+}
+
+/** Writes the header of a frame into the first FRAME_HEADER_BYTES of `buf`, whose rest is the payload. */
+export function fillFrameHeader(buf: Buffer, kind: FrameKind): Buffer {
+  buf.writeUInt32BE(buf.length - FRAME_HEADER_BYTES, 0);
+  buf[4] = kind;
+  return buf;
 }
 
 export function frame(kind: FrameKind, payload: Buffer): Buffer {

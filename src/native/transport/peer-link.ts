@@ -12,7 +12,7 @@ import type { Socket } from 'node:net';
 import type { Logger } from 'pino';
 import type { Message } from '../raft/api.js';
 import { encodeBatch } from './codec.js';
-import { FrameKind, FrameReader, frame, frameHeader } from './framing.js';
+import { FRAME_HEADER_BYTES, FrameKind, FrameReader, fillFrameHeader, frame } from './framing.js';
 import type { PeerMetrics } from './metrics.js';
 import type { PeerTls } from './peer-tls.js';
 
@@ -140,7 +140,13 @@ export class PeerLink {
     this.socket?.destroy();
   }
 
-  /** Queue messages for the next batch (one frame per event-loop turn). */
+  /**
+   * Write messages to the peer now, as one frame. Not deferred to a later turn of the event loop:
+   * the leader sends its MsgApp just before it fsyncs its own WAL on the main thread, and a frame
+   * left for setImmediate would only leave after that fsync, so the followers' fsyncs would follow
+   * the leader's instead of overlapping it (and a follower's ack would wait behind its apply).
+   * The host sends once per Ready, so this is still about one frame per peer and Ready.
+   */
   send(msgs: Message[], delayMs: number): void {
     if (!this.socket && this.dialing && delayMs === 0 && this.queue.length + msgs.length <= MAX_WAITING_FOR_DIAL) {
       for (const m of msgs) this.queue.push(m); // flushed by attach, dropped if the dial fails
@@ -156,11 +162,13 @@ export class PeerLink {
       setTimeout(() => this.send(copy, 0), delayMs).unref();
       return;
     }
-    for (const m of msgs) this.queue.push(m);
-    if (!this.flushScheduled) {
-      this.flushScheduled = true;
-      setImmediate(() => this.flush());
+    if (this.queue.length > 0) {
+      // messages that waited for the dial are still queued: keep them first
+      for (const m of msgs) this.queue.push(m);
+      this.flush();
+      return;
     }
+    this.write(msgs);
   }
 
   request(route: string, body: Buffer, timeoutMs: number): Promise<Buffer> {
@@ -196,12 +204,14 @@ export class PeerLink {
     this.flushScheduled = false;
     const batch = this.queue;
     this.queue = [];
+    if (batch.length > 0) this.write(batch);
+  }
+
+  private write(batch: Message[]): void {
     const socket = this.socket;
-    if (!socket || batch.length === 0) {
-      if (batch.length) {
-        this.ctx.metrics.sendFailed(this.peerHex);
-        this.ctx.onUnreachable(this.id);
-      }
+    if (!socket) {
+      this.ctx.metrics.sendFailed(this.peerHex);
+      this.ctx.onUnreachable(this.id);
       return;
     }
     if (socket.writableLength > HIGH_WATER_BYTES) {
@@ -209,12 +219,9 @@ export class PeerLink {
       this.ctx.onUnreachable(this.id);
       return;
     }
-    const payload = encodeBatch(batch);
-    this.ctx.metrics.sent(this.peerHex, payload.length + 5);
-    socket.cork();
-    socket.write(frameHeader(FrameKind.Messages, payload.length));
-    socket.write(payload);
-    socket.uncork();
+    const framed = fillFrameHeader(encodeBatch(batch, FRAME_HEADER_BYTES), FrameKind.Messages);
+    this.ctx.metrics.sent(this.peerHex, framed.length);
+    socket.write(framed);
   }
 
   private connect(): void {

@@ -1,0 +1,221 @@
+// One put at a time on 3-member clusters (issue 10's "put, 1 client, 3 members" row), at the
+// leader and at a follower (which forwards it), genuine etcd beside one or more dcsgw builds: every
+// turn puts once into each cluster and endpoint in turn, so all of them see the same disk and
+// load. dcsgw members run with DCSGW_WRITE_TRACE, and the leader's phases are reported (the
+// leader of a cluster: WAL fsync on its own thread while the followers' fsyncs run, then the
+// commit once a follower's ack is in). A lone put's path: client -> (follower -> MsgProp ->)
+// leader -> MsgApp to the followers + its own fsync -> a follower's fsync + MsgAppResp -> commit,
+// apply, answer (-> at a follower: the commit index reaches it, it applies and answers).
+//
+//   node dist/bench/cluster-put-latency.js [--rounds 6] [--seconds 2] [--variant NAME=TREE]...
+//
+// TREE is a compiled tree (`npx tsc -p tsconfig.json --outDir /tmp/x`, a package.json saying
+// "type": "module" and links to node_modules and proto/ there); without --variant, this tree.
+// Ports: DCSGW_BENCH_PORT_BASE (default 26500) + 100 per cluster (etcd first).
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { closeSync, existsSync, mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { putRequest } from '../src/adapters/requests.js';
+import { fastPutRequest } from '../src/gateway/etcd/codec/fast-kv.js';
+import { WRITE_TRACE_PHASES, type WriteTraceDump } from '../src/native/node/write-trace.js';
+import { H2GrpcConnection } from './h2-grpc-client.js';
+import { Histogram } from './histogram.js';
+import { benchKey } from './load-protocol.js';
+import { processCpuUs } from './proc-cpu.js';
+import { memberArgs, waitServing } from './servers.js';
+
+const here = dirname(fileURLToPath(import.meta.url));
+
+function arg(name: string, def: number): number {
+  const i = process.argv.indexOf(name);
+  return i > 0 ? Number(process.argv[i + 1]) : def;
+}
+function variants(): { name: string; tree: string }[] {
+  const out: { name: string; tree: string }[] = [];
+  process.argv.forEach((a, i) => {
+    if (a !== '--variant') return;
+    const v = process.argv[i + 1] ?? '';
+    const eq = v.indexOf('=');
+    out.push({ name: v.slice(0, eq), tree: resolve(v.slice(eq + 1)) });
+  });
+  // bench/ of this tree's build: its root is one level up
+  return out.length > 0 ? out : [{ name: 'dcsgw', tree: resolve(here, '..') }];
+}
+
+const ROUNDS = arg('--rounds', 6);
+const SECONDS = arg('--seconds', 2);
+const VALUE = Buffer.alloc(256, 0x61);
+const KEYS = 10_000;
+
+interface Cluster {
+  name: string;
+  endpoints: string[];
+  children: ChildProcess[];
+  dirs: string[];
+  traces: string[];
+}
+
+async function startCluster(name: string, tree: string | null, base: number, work: string): Promise<Cluster> {
+  const names = [1, 2, 3].map((i) => `${name}${i}`);
+  const initialCluster = names.map((n, i) => `${n}=http://127.0.0.1:${base + 10 * i + 2}`).join(',');
+  const c: Cluster = { name, endpoints: [], children: [], dirs: [], traces: [] };
+  for (let i = 0; i < 3; i++) {
+    const client = base + 10 * i + 1;
+    const dir = mkdtempSync(join(tmpdir(), `dcsgw-cluster-put-${name}-`));
+    c.dirs.push(dir);
+    const trace = join(work, `trace-${names[i]}.json`);
+    c.traces.push(trace);
+    const args = memberArgs(names[i] as string, dir, client, base + 10 * i + 2, initialCluster, `cluster-put-${name}`);
+    const fd = openSync(join(work, `${names[i]}.log`), 'w');
+    const child =
+      tree === null
+        ? spawn('/usr/bin/etcd', args, { stdio: ['ignore', fd, fd], env: { ...process.env, ETCD_UNSUPPORTED_ARCH: process.env['ETCD_UNSUPPORTED_ARCH'] ?? '' } })
+        : spawn(process.execPath, [join(tree, 'src', 'cli', 'main.js'), ...args, '--consul-http-addr', 'off', '--consul-dns-addr', 'off'], {
+            stdio: ['ignore', fd, fd],
+            env: { ...process.env, DCSGW_WRITE_TRACE: trace },
+          });
+    closeSync(fd);
+    c.children.push(child);
+    c.endpoints.push(`http://127.0.0.1:${client}`);
+  }
+  try {
+    await Promise.all(c.endpoints.map((e, i) => waitServing(e, 30_000, c.children[i] as ChildProcess)));
+  } catch (err) {
+    await stopCluster(c);
+    const tails = names.map((n) => `${n}: ${readFileSync(join(work, `${n}.log`), 'utf8').split('\n').slice(-4).join('\n')}`);
+    throw new Error(`${name}: ${(err as Error).message}\n${tails.join('\n')}`);
+  }
+  return c;
+}
+
+async function stopCluster(c: Cluster): Promise<void> {
+  await Promise.all(
+    c.children.map(
+      (ch) =>
+        new Promise<void>((done) => {
+          if (ch.exitCode !== null || ch.signalCode !== null) return done();
+          ch.once('exit', () => done());
+          ch.kill('SIGTERM');
+          setTimeout(() => ch.kill('SIGKILL'), 5000).unref();
+        }),
+    ),
+  );
+  for (const d of c.dirs) rmSync(d, { recursive: true, force: true });
+}
+
+/** Index (in c.endpoints) of the leader, as `etcdctl endpoint status` tells it. */
+function leaderOf(c: Cluster): number {
+  const out = execFileSync('etcdctl', ['--endpoints', c.endpoints.join(','), 'endpoint', 'status', '-w', 'json'], { encoding: 'utf8' });
+  const rows = JSON.parse(out) as { Endpoint: string; Status: { header: { member_id: number | string }; leader: number | string } }[];
+  const i = rows.findIndex((r) => String(r.Status.header.member_id) === String(r.Status.leader));
+  if (i < 0) throw new Error(`${c.name}: no leader in ${out}`);
+  return c.endpoints.indexOf(rows[i]!.Endpoint);
+}
+
+interface Side {
+  label: string;
+  conn: H2GrpcConnection;
+  rtt: Histogram;
+  ops: number;
+}
+
+function putOnce(side: Side, frame: Buffer, measure: boolean): Promise<void> {
+  const t0 = performance.now();
+  return new Promise<void>((resolve, reject) =>
+    side.conn.unary('/etcdserverpb.KV/Put', frame, (err, status, message) => {
+      if (err || status !== 0) return reject(err ?? new Error(`${side.label}: grpc status ${status}: ${message}`));
+      if (measure) {
+        side.rtt.record((performance.now() - t0) * 1000);
+        side.ops++;
+      }
+      resolve();
+    }),
+  );
+}
+
+function pct(values: number[], q: number): number {
+  if (values.length === 0) return NaN;
+  const s = [...values].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.floor(q * s.length))] as number;
+}
+const f = (n: number): string => (Number.isFinite(n) ? n.toFixed(0) : '-');
+
+async function main(): Promise<void> {
+  const vs = variants();
+  for (const v of vs) if (!existsSync(join(v.tree, 'src', 'cli', 'main.js'))) throw new Error(`${v.name}: no src/cli/main.js under ${v.tree}`);
+  const base = Number(process.env['DCSGW_BENCH_PORT_BASE'] ?? 26500);
+  const work = mkdtempSync(join(tmpdir(), 'dcsgw-cluster-put-'));
+  const clusters: Cluster[] = [];
+  const cleanup = async (): Promise<void> => {
+    for (const c of clusters.splice(0)) await stopCluster(c);
+  };
+  process.once('SIGINT', () => void cleanup().finally(() => process.exit(130)));
+  try {
+    clusters.push(await startCluster('etcd', null, base, work));
+    for (let i = 0; i < vs.length; i++) clusters.push(await startCluster(vs[i]!.name, vs[i]!.tree, base + 100 * (i + 1), work));
+    const frames = Array.from({ length: KEYS }, (_, i) => fastPutRequest.encodeFramed?.(putRequest(benchKey((i * 7919) % KEYS, 8), VALUE)) as Buffer);
+    // leader and one follower of each cluster; CPU is that of all three members
+    const sides: Side[] = [];
+    const leaders: number[] = [];
+    for (const c of clusters) {
+      const l = leaderOf(c);
+      leaders.push(l);
+      const fol = (l + 1) % 3;
+      sides.push({ label: `${c.name} at the leader`, conn: new H2GrpcConnection(c.endpoints[l]!), rtt: new Histogram(), ops: 0 });
+      sides.push({ label: `${c.name} at a follower`, conn: new H2GrpcConnection(c.endpoints[fol]!), rtt: new Histogram(), ops: 0 });
+    }
+    await Promise.all(sides.map((s) => s.conn.ready()));
+    const cpu = clusters.map(() => 0);
+    const cpuNow = (c: Cluster): number => c.children.reduce((s, ch) => s + processCpuUs(ch.pid as number), 0);
+    let k = 0;
+    for (let r = 0; r <= ROUNDS; r++) {
+      const measure = r > 0; // round 0 warms up (JIT, first WAL segment)
+      const c0 = clusters.map(cpuNow);
+      const end = performance.now() + (measure ? SECONDS : 1) * 1000;
+      while (performance.now() < end) {
+        const frame = frames[k++ % KEYS]!;
+        const order = k % 2 === 0 ? sides : [...sides].reverse();
+        for (const s of order) await putOnce(s, frame, measure);
+      }
+      if (measure) clusters.forEach((c, i) => (cpu[i]! += cpuNow(c) - c0[i]!));
+      if (measure) process.stderr.write(`  round ${r}/${ROUNDS}: ${sides[0]!.ops} puts each so far\n`);
+    }
+    for (const s of sides) s.conn.close();
+    const opsOf = (i: number): number => sides[2 * i]!.ops + sides[2 * i + 1]!.ops;
+    const lines: string[] = [];
+    lines.push(`one client, 3-member clusters, ${ROUNDS} rounds of ${SECONDS} s, one put into each cluster and endpoint in turn`);
+    lines.push('');
+    lines.push('| put | p50 us | p90 us | p99 us | p50 vs etcd | cluster CPU us/op | CPU vs etcd |');
+    lines.push('|---|---|---|---|---|---|---|');
+    const etcdCpu = cpu[0]! / opsOf(0);
+    sides.forEach((s, i) => {
+      const ref = sides[i % 2]!;
+      const ci = i >> 1;
+      const cpuCell = i % 2 === 0 ? `${(cpu[ci]! / opsOf(ci)).toFixed(0)} | ${(cpu[ci]! / opsOf(ci) / etcdCpu).toFixed(2)}x` : ' | ';
+      lines.push(`| ${s.label} | ${f(s.rtt.quantile(0.5))} | ${f(s.rtt.quantile(0.9))} | ${f(s.rtt.quantile(0.99))} | ${(s.rtt.quantile(0.5) / ref.rtt.quantile(0.5)).toFixed(2)}x | ${cpuCell} |`);
+    });
+    await cleanup();
+    // the leader's phases (its trace holds both the puts it was sent and those forwarded to it)
+    lines.push('');
+    lines.push('| leader phases, one entry per Ready (us, p50 / p90) | ' + WRITE_TRACE_PHASES.join(' | ') + ' |');
+    lines.push('|---|' + WRITE_TRACE_PHASES.map(() => '---').join('|') + '|');
+    for (let i = 1; i <= vs.length; i++) {
+      const file = join(work, `trace-${vs[i - 1]!.name}${leaders[i]! + 1}.json`);
+      if (!existsSync(file)) continue;
+      const t = JSON.parse(readFileSync(file, 'utf8')) as WriteTraceDump;
+      const idx = t.entries.map((n, j) => (n === 1 ? j : -1)).filter((j) => j >= Math.floor(t.entries.length * 0.1));
+      lines.push(`| ${vs[i - 1]!.name} | ` + WRITE_TRACE_PHASES.map((ph) => `${f(pct(idx.map((j) => t.phases[ph][j]!), 0.5))} / ${f(pct(idx.map((j) => t.phases[ph][j]!), 0.9))}`).join(' | ') + ' |');
+    }
+    console.log(lines.join('\n'));
+  } finally {
+    await cleanup();
+    rmSync(work, { recursive: true, force: true });
+  }
+}
+
+main().catch((err: unknown) => {
+  console.error(err instanceof Error ? err.stack : String(err));
+  process.exit(1);
+});
