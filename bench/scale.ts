@@ -2,6 +2,8 @@
 // operations timed on both (issue 10, item 3). Usage:
 //   npm run bench:scale -- [--keys 1000000] [--big-keys 100000] [--value 256] [--big-value 10240]
 //     [--range-rounds 5] [--ranges-only] [--snapshot-only] [--snapshot-rounds 1] [--port-base 20100]
+//     [--log-dir D]
+// Environment: DCSGW_BIN (another dcsgw entry script), DCSGW_NODE_FLAGS (node flags for dcsgw).
 // `--snapshot-only`: after the load, only the snapshot save / restart / restore + start rows, in
 // `--snapshot-rounds` rounds alternating between the servers (median time, longest stall).
 // Every phase prints a progress line; the table at the end is dcsgw/etcd ratios (Markdown).
@@ -41,6 +43,8 @@ const RANGES_ONLY = process.argv.includes('--ranges-only');
 const SNAPSHOT_ONLY = process.argv.includes('--snapshot-only');
 const SNAPSHOT_ROUNDS = arg('snapshot-rounds', 1);
 const PORT_BASE = arg('port-base', 20100); // this bench's ports: base+1..base+22
+/** --log-dir D: the servers' logs (stdout and stderr, e.g. dcsgw's --trace-gc lines) go to D/<kind>.log and are kept. */
+const LOG_DIR = process.argv.includes('--log-dir') ? process.argv[process.argv.indexOf('--log-dir') + 1]! : undefined;
 
 /** DCSGW_BIN: another entry script (a private build being tried out), as test/support/members.ts. */
 const DCSGW_BIN = process.env.DCSGW_BIN ?? join(repoRoot, 'bin', 'dcsgw');
@@ -60,6 +64,10 @@ interface Server {
   child?: ChildProcess;
 }
 
+function logFile(s: Server): string {
+  return LOG_DIR ? join(LOG_DIR, `${s.kind}.log`) : `${s.dir}.log`;
+}
+
 function endpoint(kind: Kind): string {
   return `http://127.0.0.1:${PORTS[kind].client}`;
 }
@@ -73,7 +81,7 @@ function start(s: Server): void {
     '--initial-cluster', `${s.kind}1=http://127.0.0.1:${p.peer}`,
     '--quota-backend-bytes', String(8 * 1024 * 1024 * 1024),
   ];
-  const fd = openSync(`${s.dir}.log`, 'a');
+  const fd = openSync(logFile(s), 'a');
   s.child =
     s.kind === 'etcd'
       ? spawn('/usr/bin/etcd', args, { stdio: ['ignore', fd, fd] })
@@ -106,7 +114,7 @@ const PROBE = fastRangeRequest.encodeFramed?.(rangeRequest(Buffer.from('probe'))
 /** Polls until a Range answers; returns the ms it took from `t0`. */
 async function waitReady(s: Server, t0: number): Promise<number> {
   for (;;) {
-    if (s.child && s.child.exitCode !== null) throw new Error(`${s.kind} exited (${s.dir}.log)`);
+    if (s.child && s.child.exitCode !== null) throw new Error(`${s.kind} exited (${logFile(s)})`);
     const conn = new H2GrpcConnection(endpoint(s.kind));
     const ok = await Promise.race([call(conn, '/etcdserverpb.KV/Range', PROBE).then(() => true, () => false), new Promise<boolean>((r) => setTimeout(() => r(false), 2000))]);
     conn.session.destroy();
