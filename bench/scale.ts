@@ -15,7 +15,7 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { closeSync, existsSync, mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { monitorEventLoopDelay, PerformanceObserver } from 'node:perf_hooks';
 import { pino } from 'pino';
 import { join } from 'node:path';
 import { putRequest, rangeRequest } from '../src/adapters/requests.js';
@@ -443,6 +443,24 @@ function printTable(rows: Row[]): void {
   }
 }
 
+/**
+ * V8's GC pauses as PerformanceObserver 'gc' entries (each one's main-thread pause): the cause of an
+ * event-loop stall told apart from the work itself. mark()/since(m): the pauses after a mark.
+ */
+function watchGcPauses(): { mark(): number; since(m: number): { longest: number; total: number; count: number } } {
+  const pauses: number[] = [];
+  new PerformanceObserver((list) => {
+    for (const e of list.getEntries()) pauses.push(e.duration);
+  }).observe({ entryTypes: ['gc'] });
+  return {
+    mark: () => pauses.length,
+    since(m) {
+      const xs = pauses.slice(m);
+      return { longest: xs.length > 0 ? Math.max(...xs) : 0, total: xs.reduce((a, b) => a + b, 0), count: xs.length };
+    },
+  };
+}
+
 /** The store alone: N keys written twice, then compaction and defragmentation under monitorEventLoopDelay. */
 async function storeOnly(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'dcsgw-scale-store-'));
@@ -451,6 +469,7 @@ async function storeOnly(): Promise<void> {
   const store = openMvccStore({ dir, quotaBackendBytes: -1, minLeaseTtl: 2, logger: pino({ level: 'silent' }), compactionBatchLimit: batchLimit });
   let index = 0;
   const value = Buffer.alloc(VALUE, 'v');
+  const gcPauses = watchGcPauses();
   try {
     const t0 = performance.now();
     for (let round = 0; round < 2; round++) {
@@ -462,18 +481,25 @@ async function storeOnly(): Promise<void> {
       }
     }
     log(`store: ${2 * KEYS} puts applied in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+    await new Promise((r) => setTimeout(r, 100)); // gc entries are delivered asynchronously
+    const load = gcPauses.since(0);
     const phase = async (name: string, fn: () => Promise<void>) => {
       const h = monitorEventLoopDelay({ resolution: 10 });
       h.enable();
+      const g = gcPauses.mark();
       const p0 = performance.now();
       await fn();
       const ms = performance.now() - p0;
       h.disable();
-      console.log(`| ${name} at ${KEYS} keys | ${ms.toFixed(0)} ms | ${(h.max / 1e6).toFixed(1)} ms |`);
+      await new Promise((r) => setTimeout(r, 100)); // gc entries are delivered asynchronously
+      const gc = gcPauses.since(g);
+      console.log(`| ${name} at ${KEYS} keys | ${ms.toFixed(0)} ms | ${(h.max / 1e6).toFixed(1)} ms | ${gc.longest.toFixed(1)} ms (${gc.total.toFixed(0)} ms in ${gc.count}) |`);
     };
     console.log('');
-    console.log('| store phase | time | longest event-loop stall |');
-    console.log('|---|---|---|');
+    const heap = process.memoryUsage();
+    console.log(`heap used ${(heap.heapUsed / 1048576).toFixed(0)} MiB, RSS ${(heap.rss / 1048576).toFixed(0)} MiB; load: longest GC pause ${load.longest.toFixed(1)} ms, ${load.total.toFixed(0)} ms of GC in ${load.count} pauses`);
+    console.log('| store phase | time | longest event-loop stall | longest GC pause (total in n) |');
+    console.log('|---|---|---|---|');
     // The machine's own noise: the same heap, nothing to do (other processes, GC of the loaded index).
     await phase('idle baseline (4 s, same heap)', () => new Promise((r) => setTimeout(r, 4000)));
     // Range reads as the server runs them (in slices across event-loop turns), then the parts that
@@ -486,7 +512,7 @@ async function storeOnly(): Promise<void> {
     await phase('range 10 000 keys with values (sliced)', async () => void (await store.rangeSliced({ ...all, keysOnly: false, limit: 10_000 })));
     const e0 = performance.now();
     store.range(all);
-    console.log(`| range s/ keys-only, no limit, in one piece (as inside a txn) | ${(performance.now() - e0).toFixed(0)} ms | the same (one turn) |`);
+    console.log(`| range s/ keys-only, no limit, in one piece (as inside a txn) | ${(performance.now() - e0).toFixed(0)} ms | the same (one turn) | |`);
     const response = { header: { clusterId: 1n, memberId: 1n, revision: answer!.revision, raftTerm: 2 }, kvs: answer!.kvs, more: false, count: answer!.count };
     // As the gRPC server encodes it: in slices across turns when the answer is large.
     await phase(`gRPC encoding of that answer (${answer!.kvs.length} kvs)`, async () => void (await (fastRangeResponse.encodeFramedSliced?.(response) ?? fastRangeResponse.encodeFramed?.(response))));
@@ -499,12 +525,12 @@ async function storeOnly(): Promise<void> {
       if (!r!.ok) throw r!.error;
       await store.waitPhysicalCompaction(rev);
     });
-    console.log(`| compaction apply alone | ${applyMs.toFixed(1)} ms | |`);
+    console.log(`| compaction apply alone | ${applyMs.toFixed(1)} ms | | |`);
     const st = store.compactionSteps();
-    console.log(`| background compaction: ${st.steps} steps of <= ${batchLimit} keys, the longest | ${st.longestStepMs.toFixed(1)} ms | |`);
+    console.log(`| background compaction: ${st.steps} steps of <= ${batchLimit} keys, the longest | ${st.longestStepMs.toFixed(1)} ms | | |`);
     const before = store.dbSize();
     await phase('defragmentation', () => store.defragment());
-    console.log(`| db file before / after defragmentation | ${(before / 1048576).toFixed(0)} / ${(store.dbSize() / 1048576).toFixed(0)} MiB | |`);
+    console.log(`| db file before / after defragmentation | ${(before / 1048576).toFixed(0)} / ${(store.dbSize() / 1048576).toFixed(0)} MiB | | |`);
   } finally {
     store.close();
     await new Promise((r) => setTimeout(r, 500)); // the environment closes asynchronously
