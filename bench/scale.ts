@@ -72,6 +72,16 @@ function endpoint(kind: Kind): string {
   return `http://127.0.0.1:${PORTS[kind].client}`;
 }
 
+/** Servers running now: an interrupted bench (Ctrl-C, SIGTERM) stops them instead of leaving them behind. */
+const running = new Set<ChildProcess>();
+for (const sig of ['SIGINT', 'SIGTERM'] as const) {
+  process.once(sig, () => {
+    for (const c of running) c.kill('SIGKILL');
+    log(`${sig}: servers stopped (data left in ${tmpdir()}/dcsgw-scale-*)`);
+    process.exit(130);
+  });
+}
+
 function start(s: Server): void {
   const p = PORTS[s.kind];
   const args = [
@@ -87,6 +97,9 @@ function start(s: Server): void {
       ? spawn('/usr/bin/etcd', args, { stdio: ['ignore', fd, fd] })
       : spawn(process.execPath, [...DCSGW_NODE_FLAGS, DCSGW_BIN, ...args, '--consul-http-addr', 'off', '--consul-dns-addr', 'off'], { stdio: ['ignore', fd, fd] });
   closeSync(fd);
+  const child = s.child;
+  running.add(child);
+  child.once('exit', () => running.delete(child));
 }
 
 async function stop(s: Server): Promise<void> {
