@@ -9,10 +9,14 @@
 //
 // --variant starts a second dcsgw with that environment variable set (e.g.
 // DCSGW_WAL_INLINE_MAX_ENTRIES=0) and puts to it in the same turns: an A/B under the same disk.
+// --tree NAME=DIR starts the second dcsgw from another compiled tree instead (DIR as for
+// bench/ab.ts: `npx tsc -p tsconfig.json --outDir DIR`, package.json "type": "module", a
+// node_modules and a proto link, bin/dcsgw importing ../src/cli/main.js, a dist -> . link), traced
+// too: the phases of a change and of the tree before it, side by side from the same turns.
 // Ports: DCSGW_BENCH_PORT_BASE as for `npm run bench` (the variant uses base + 300).
 import { closeSync, constants, fdatasyncSync, mkdtempSync, openSync, readFileSync, rmSync, write, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { putRequest } from '../src/adapters/requests.js';
 import { fastPutRequest } from '../src/gateway/etcd/codec/fast-kv.js';
 import { encodeCommand } from '../src/native/mvcc/command.js';
@@ -35,6 +39,8 @@ const VALUE = Buffer.alloc(256, 0x61);
 const KEYS = 10_000;
 const vi = process.argv.indexOf('--variant');
 const VARIANT = vi > 0 ? (process.argv[vi + 1] ?? '') : '';
+const ti = process.argv.indexOf('--tree');
+const TREE = ti > 0 ? (process.argv[ti + 1] ?? '') : '';
 
 function frames(): Buffer[] {
   const out: Buffer[] = [];
@@ -131,6 +137,7 @@ async function main(): Promise<void> {
     const dcsgw = await startServer('dcsgw', 1);
     servers.push(dcsgw);
     delete process.env['DCSGW_WRITE_TRACE'];
+    const traces: { name: string; file: string }[] = [{ name: 'dcsgw', file: traceFile }];
     const side = (srv: RunningServer): Side => ({ conn: new H2GrpcConnection(srv.endpoints[0] as string), pid: srv.pids[0] as number, rtt: new Histogram(), ops: 0, cpuUs: 0 });
     const sides: Record<string, Side> & { etcd: Side; dcsgw: Side } = { etcd: side(etcd), dcsgw: side(dcsgw) };
     if (VARIANT) {
@@ -144,6 +151,17 @@ async function main(): Promise<void> {
       servers.push(b);
       delete process.env[name];
       sides[`dcsgw ${VARIANT}`] = side(b);
+    } else if (TREE) {
+      const [name, dir] = TREE.split('=') as [string, string];
+      process.env['DCSGW_BENCH_PORT_BASE'] = String(Number(process.env['DCSGW_BENCH_PORT_BASE'] ?? 26500) + 300);
+      const file = join(work, `trace-${name}.json`);
+      process.env['DCSGW_WRITE_TRACE'] = file;
+      const other = (await import(join(resolve(dir), 'bench', 'servers.js'))) as typeof import('./servers.js');
+      const b = await other.startServer('dcsgw', 1);
+      servers.push(b);
+      delete process.env['DCSGW_WRITE_TRACE'];
+      sides[`dcsgw ${name}`] = side(b);
+      traces.push({ name: `dcsgw ${name}`, file });
     }
     await Promise.all(Object.values(sides).map((s) => s.conn.ready()));
     const inline = new Histogram();
@@ -164,21 +182,23 @@ async function main(): Promise<void> {
       for (const s of Object.values(sides)) s.conn.close();
     }
     await cleanup();
-    const trace = JSON.parse(readFileSync(traceFile, 'utf8')) as WriteTraceDump;
-    const one = trace.entries.map((n, i) => (n === 1 ? i : -1)).filter((i) => i >= 0);
-    const skipWarm = one.filter((i) => i >= Math.floor(trace.entries.length * 0.1));
     const lines: string[] = [];
     lines.push(`one client, single member, ${ROUNDS} rounds of ${SECONDS} s, etcd put / dcsgw put / plain ${size}-byte durable appends in turn`);
-    lines.push('');
-    lines.push('| phase (dcsgw, one put per Ready) | p50 us | p90 us | p99 us |');
-    lines.push('|---|---|---|---|');
-    for (const ph of WRITE_TRACE_PHASES) {
-      const vals = skipWarm.map((i) => trace.phases[ph][i] as number);
-      lines.push(`| ${ph} | ${f(pct(vals, 0.5))} | ${f(pct(vals, 0.9))} | ${f(pct(vals, 0.99))} |`);
+    for (const t of traces) {
+      const trace = JSON.parse(readFileSync(t.file, 'utf8')) as WriteTraceDump;
+      const one = trace.entries.map((n, i) => (n === 1 ? i : -1)).filter((i) => i >= 0);
+      const skipWarm = one.filter((i) => i >= Math.floor(trace.entries.length * 0.1));
+      lines.push('');
+      lines.push(`| phase (${t.name}, one put per Ready) | p50 us | p90 us | p99 us |`);
+      lines.push('|---|---|---|---|');
+      for (const ph of WRITE_TRACE_PHASES) {
+        const vals = skipWarm.map((i) => trace.phases[ph][i] as number);
+        lines.push(`| ${ph} | ${f(pct(vals, 0.5))} | ${f(pct(vals, 0.9))} | ${f(pct(vals, 0.99))} |`);
+      }
+      const inl = skipWarm.filter((i) => trace.inline[i] === 1).length;
+      lines.push('');
+      lines.push(`(${skipWarm.length} Readies of one entry traced; WAL written on the main thread in ${inl} of them)`);
     }
-    const inl = skipWarm.filter((i) => trace.inline[i] === 1).length;
-    lines.push('');
-    lines.push(`(${skipWarm.length} Readies of one entry traced; WAL written on the main thread in ${inl} of them)`);
     lines.push('');
     lines.push('| measured from outside | p50 us | p90 us | p99 us | server CPU us/op |');
     lines.push('|---|---|---|---|---|');
@@ -187,12 +207,14 @@ async function main(): Promise<void> {
     }
     lines.push(`| plain ${size}-byte O_DSYNC append, main thread | ${f(inline.quantile(0.5))} | ${f(inline.quantile(0.9))} | ${f(inline.quantile(0.99))} | |`);
     lines.push(`| plain ${size}-byte O_DSYNC append, thread pool | ${f(pooled.quantile(0.5))} | ${f(pooled.quantile(0.9))} | ${f(pooled.quantile(0.99))} | |`);
-    const dc = sides.dcsgw;
     const et = sides.etcd;
     lines.push('');
-    lines.push(
-      `dcsgw / etcd: mean round trip ${(meanOf(dc.rtt) / meanOf(et.rtt)).toFixed(2)}x, p50 ${(dc.rtt.quantile(0.5) / et.rtt.quantile(0.5)).toFixed(2)}x, CPU/op ${(dc.cpuUs / dc.ops / (et.cpuUs / et.ops)).toFixed(2)}x`,
-    );
+    for (const [name, dc] of Object.entries(sides)) {
+      if (dc === et) continue;
+      lines.push(
+        `${name} / etcd: mean round trip ${(meanOf(dc.rtt) / meanOf(et.rtt)).toFixed(2)}x, p50 ${(dc.rtt.quantile(0.5) / et.rtt.quantile(0.5)).toFixed(2)}x, CPU/op ${(dc.cpuUs / dc.ops / (et.cpuUs / et.ops)).toFixed(2)}x`,
+      );
+    }
     console.log(lines.join('\n'));
   } finally {
     await cleanup();
