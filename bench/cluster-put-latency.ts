@@ -7,12 +7,12 @@
 // leader -> MsgApp to the followers + its own fsync -> a follower's fsync + MsgAppResp -> commit,
 // apply, answer (-> at a follower: the commit index reaches it, it applies and answers).
 //
-//   node dist/bench/cluster-put-latency.js [--rounds 6] [--seconds 2] [--variant NAME=TREE]...
+//   node dist/bench/cluster-put-latency.js [--rounds 6] [--seconds 2] [--variant NAME=TREE]... [--cpu-prof-dir DIR]
 //
 // TREE is a compiled tree (`npx tsc -p tsconfig.json --outDir /tmp/x`, a package.json saying
 // "type": "module" and links to node_modules and proto/ there); without --variant, this tree.
 // Ports: DCSGW_BENCH_PORT_BASE (default 26500) + 100 per cluster (etcd first).
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { closeSync, existsSync, mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -20,6 +20,7 @@ import { fileURLToPath } from 'node:url';
 import { putRequest } from '../src/adapters/requests.js';
 import { fastPutRequest } from '../src/gateway/etcd/codec/fast-kv.js';
 import { WRITE_TRACE_PHASES, type WriteTraceDump } from '../src/native/node/write-trace.js';
+import { leaderIndex } from './cluster-leader.js';
 import { H2GrpcConnection } from './h2-grpc-client.js';
 import { Histogram } from './histogram.js';
 import { benchKey } from './load-protocol.js';
@@ -48,6 +49,9 @@ const ROUNDS = arg('--rounds', 6);
 const SECONDS = arg('--seconds', 2);
 const VALUE = Buffer.alloc(256, 0x61);
 const KEYS = 10_000;
+const pi = process.argv.indexOf('--cpu-prof-dir');
+/** dcsgw members write V8 CPU profiles under <dir>/<member name>/ when they stop. */
+const PROFILE_DIR = pi > 0 ? resolve(process.argv[pi + 1] ?? '.') : undefined;
 
 interface Cluster {
   name: string;
@@ -72,7 +76,7 @@ async function startCluster(name: string, tree: string | null, base: number, wor
     const child =
       tree === null
         ? spawn('/usr/bin/etcd', args, { stdio: ['ignore', fd, fd], env: { ...process.env, ETCD_UNSUPPORTED_ARCH: process.env['ETCD_UNSUPPORTED_ARCH'] ?? '' } })
-        : spawn(process.execPath, [join(tree, 'src', 'cli', 'main.js'), ...args, '--consul-http-addr', 'off', '--consul-dns-addr', 'off'], {
+        : spawn(process.execPath, [...(PROFILE_DIR ? ['--cpu-prof', '--cpu-prof-dir', join(PROFILE_DIR, names[i] as string)] : []), join(tree, 'src', 'cli', 'main.js'), ...args, '--consul-http-addr', 'off', '--consul-dns-addr', 'off'], {
             stdio: ['ignore', fd, fd],
             env: { ...process.env, DCSGW_WRITE_TRACE: trace },
           });
@@ -105,13 +109,10 @@ async function stopCluster(c: Cluster): Promise<void> {
   for (const d of c.dirs) rmSync(d, { recursive: true, force: true });
 }
 
-/** Index (in c.endpoints) of the leader, as `etcdctl endpoint status` tells it. */
 function leaderOf(c: Cluster): number {
-  const out = execFileSync('etcdctl', ['--endpoints', c.endpoints.join(','), 'endpoint', 'status', '-w', 'json'], { encoding: 'utf8' });
-  const rows = JSON.parse(out) as { Endpoint: string; Status: { header: { member_id: number | string }; leader: number | string } }[];
-  const i = rows.findIndex((r) => String(r.Status.header.member_id) === String(r.Status.leader));
-  if (i < 0) throw new Error(`${c.name}: no leader in ${out}`);
-  return c.endpoints.indexOf(rows[i]!.Endpoint);
+  const i = leaderIndex(c.endpoints);
+  if (i < 0) throw new Error(`${c.name}: no member reports itself as leader`);
+  return i;
 }
 
 interface Side {

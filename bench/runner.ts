@@ -12,6 +12,7 @@ import { fileURLToPath } from 'node:url';
 import { Command } from 'commander';
 import type { PutRequest } from '../src/adapters/backend.js';
 import { fastPutRequest } from '../src/gateway/etcd/codec/fast-kv.js';
+import { firstEndpointRole } from './cluster-leader.js';
 import { H2GrpcConnection } from './h2-grpc-client.js';
 import { Histogram } from './histogram.js';
 import { benchKey, type BenchOp, type FromWorker, type WorkerConfig, type WorkerResult } from './load-protocol.js';
@@ -273,6 +274,8 @@ export async function runBench(argv: string[]): Promise<void> {
         await prefill(s, opts.keys);
       }
     }
+    const roles = new Map<RunningServer, string>();
+    if (members > 1) for (const s of servers) roles.set(s, firstEndpointRole(s.endpoints));
     const results: ScenarioResult[] = [];
     for (const op of opts.ops) {
       for (const clients of opts.clients) {
@@ -287,6 +290,8 @@ export async function runBench(argv: string[]): Promise<void> {
       }
     }
     console.log(`\n${members === 1 ? 'single member' : `${members}-member clusters`}, ${opts.duration}s per scenario, 8-byte keys, 256-byte values\n`);
+    // one client uses the first endpoint only: at a follower a put takes one more round trip
+    if (members > 1) console.log(`member 1 (the endpoint of one client) at the start: ${servers.map((s) => `${s.kind}: ${roles.get(s) ?? 'unknown'}`).join('; ')}\n`);
     printTable(results, running);
   } finally {
     await stopAll();
