@@ -28,12 +28,7 @@ import { END_STREAM, NodeWire } from './node-wire.js';
 import { H2Connection, type ConnectionPeer, type H2Host } from './h2/connection.js';
 import { H2GrpcWire, metadataOf } from './h2/grpc-wire.js';
 import type { H2Stream } from './h2/stream.js';
-// TEMP until h2-hpack's http-exchange.ts lands
-const serveHttpOnH2 = (stream: H2Stream, _h: HttpHandler): void => {
-  stream.respond(501, [['content-type', 'text/plain; charset=utf-8']]);
-  stream.write(Buffer.from('HTTP over our own HTTP/2 transport is not built yet\n'));
-  stream.end();
-};
+import { serveHttpOnH2 } from './h2/http-exchange.js';
 
 export type HttpHandler = (
   req: IncomingMessage | http2.Http2ServerRequest,
