@@ -1,7 +1,8 @@
 // One TCP listener per client address, shared the way etcd shares its client port: the first bytes
 // of each connection decide. The HTTP/2 connection preface ("PRI * HTTP/2.0") goes to the gRPC
-// server's http2 server (which also passes non-gRPC HTTP/2 requests to the HTTP handler); anything
-// else goes to a node:http HTTP/1.1 server (JSON gateway, /health, /version, /metrics).
+// server: our own HTTP/2 transport (./h2/) by default, node's http2 server with
+// DCSGW_GRPC_TRANSPORT=node; both pass non-gRPC HTTP/2 requests to the HTTP handler. Anything else
+// goes to a node:http HTTP/1.1 server (JSON gateway, /health, /version, /metrics).
 // On an https port, TLS is terminated first (node:tls, ALPN h2 for gRPC and http/1.1 for the rest)
 // and the decrypted stream is told apart the same way. A port given both as http:// and https://
 // (etcd serves both on one listener) tells a TLS ClientHello (first byte 0x16) from plaintext.

@@ -4,7 +4,8 @@
 // responses for errors before any message), grpc-timeout deadlines, unary, server-streaming and
 // bidirectional calls, client cancellation, grpc-go's words for unknown methods and oversized
 // messages. HTTP/2 requests that are not gRPC go to an ordinary HTTP handler (etcd's JSON gateway
-// answers over HTTP/2 too).
+// answers over HTTP/2 too). The HTTP/2 under a call is our own transport (./h2/, the default) or
+// node:http2 (DCSGW_GRPC_TRANSPORT=node); the call logic is the same on both (./call-wire.ts).
 //
 // Hot path: per call one Call object and shared listener functions (`this` is the stream, the call
 // hangs off it); a handler that returns a plain value is answered synchronously. Listeners a call
