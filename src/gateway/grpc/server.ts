@@ -1,4 +1,4 @@
-// A small gRPC server on node:http2 (see DESIGN.md, "The CPU budget": @grpc/grpc-js as a server
+// A small gRPC server of our own (see DESIGN.md, "The CPU budget": @grpc/grpc-js as a server
 // costs more CPU per call than genuine etcd spends in total). It speaks exactly what etcd's clients
 // need: length-prefixed messages reassembled across DATA chunks, status trailers (trailers-only
 // responses for errors before any message), grpc-timeout deadlines, unary, server-streaming and
