@@ -586,6 +586,10 @@ export class GrpcServer implements GrpcRouter, H2Host {
     }
   }
 
+  onH2Bug(err: unknown): void {
+    this.logger.error({ err }, 'grpc: HTTP/2 connection ended by an exception while serving it');
+  }
+
   private onH2Http(stream: H2Stream): void {
     const handler = this.http;
     if (handler === undefined) {

@@ -37,6 +37,8 @@ import { H2Stream } from './stream.js';
 export interface H2Host {
   /** A request's headers are complete: attach a sink (`stream.sink`) or answer at once. */
   onH2Stream(stream: H2Stream): void;
+  /** An exception escaped the code serving a stream (a bug): logged, the connection ends. */
+  onH2Bug(err: unknown): void;
 }
 
 /** Our receive windows: generous, so a 2 MiB request never waits for a WINDOW_UPDATE round trip. */
@@ -155,7 +157,14 @@ export class H2Connection implements FrameHandler {
       if (take === chunk.length) return;
       chunk = chunk.subarray(take);
     }
-    this.reader.push(chunk);
+    try {
+      this.reader.push(chunk);
+    } catch (err) {
+      this.host.onH2Bug(err);
+      // A bug in the code serving a stream must not take the process down with it: this
+      // connection ends (INTERNAL_ERROR), the others go on.
+      this.connectionError(ErrorCode.INTERNAL_ERROR, err instanceof Error ? err.message : String(err));
+    }
   }
 
   onOversizedFrame(_type: number, _streamId: number, length: number): void {
