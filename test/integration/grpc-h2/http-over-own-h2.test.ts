@@ -4,11 +4,14 @@
 // same member, and exactly the HTTP/2 answers node's http2 server gives (a second member on
 // DCSGW_GRPC_TRANSPORT=node). A node:http2 client with a tiny receive window checks that a watch
 // stream keeps flowing when the client reads slowly (our send-side flow control under the shim).
+// With --client-cert-auth and auth on, the gateway's common-name guard (etcd's CVE-2020-15136 fix)
+// must see the client certificate through the shim as it does over HTTP/1.1.
 import { execFile, spawn } from 'node:child_process';
 import http2 from 'node:http2';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { allocatePorts, skipUnlessBinaries, stopAllProcesses, waitFor } from '../../support/index.js';
-import { makePki, memberFlags, spawnMember, tempDataDir, type Pki, type TlsMember } from '../tls/tls-support.js';
+import { GATEWAY_CN_REFUSAL } from '../../../src/gateway/tls/gateway-cn-guard.js';
+import { allocatePorts, etcdctl, skipUnlessBinaries, stopAllProcesses, waitFor } from '../../support/index.js';
+import { clientFlags, makePki, memberFlags, spawnMember, tempDataDir, waitTlsHealthy, type Pki, type TlsMember } from '../tls/tls-support.js';
 
 const PORTS = { from: 12000, to: 12999 };
 const b64 = (s: string) => Buffer.from(s).toString('base64');
@@ -228,5 +231,40 @@ describe.skipIf(skip)('HTTP over our own HTTP/2 transport answers as HTTP/1.1 an
     } finally {
       client.destroy();
     }
+  });
+});
+
+describe.skipIf(skipUnlessBinaries('curl', 'openssl', 'etcdctl'))('the gateway\'s common-name guard over TLS h2', () => {
+  it('refuses a /v3/ request with a client certificate once auth is on, as over HTTP/1.1; /health still answers', async () => {
+    const [secure, peer] = await allocatePorts(2, PORTS);
+    const https = `https://127.0.0.1:${secure}`;
+    const dataDir = tempDataDir('dcsgw');
+    process.env['DCSGW_GRPC_TRANSPORT'] = 'own';
+    const m = spawnMember(
+      'dcsgw',
+      [
+        ...memberFlags({ name: 'h2-cn', dataDir, client: [https], peer: `http://127.0.0.1:${peer}` }),
+        '--cert-file', pki.serverCert, '--key-file', pki.serverKey, '--client-cert-auth', '--trusted-ca-file', pki.ca,
+      ],
+      dataDir,
+    );
+    await waitTlsHealthy(m, https, clientFlags(pki));
+    const withCert = ['--cert', pki.clientCert, '--key', pki.clientKey];
+    const range = (proto: string[]) => curl([...proto, ...withCert, '-X', 'POST', '-d', JSON.stringify({ key: b64('k') }), `${https}/v3/kv/range`]);
+    // Before auth: the CN does not matter.
+    expect((await range(H2_TLS)).status).toBe(200);
+    for (const args of [['user', 'add', 'root:pw'], ['role', 'add', 'root'], ['user', 'grant-role', 'root', 'root'], ['auth', 'enable']]) {
+      const r = await etcdctl(https, [...clientFlags(pki), '--user=root:pw', ...args]);
+      expect(r.code, `${args.join(' ')}: ${r.stderr}`).toBe(0);
+    }
+    const h2 = await range(H2_TLS);
+    const h1 = await range(H1);
+    expect(h2.version).toBe('2');
+    expect(h2.status).toBe(400);
+    expect(h2.body).toBe(`${GATEWAY_CN_REFUSAL}\n`);
+    expect(h2.headers).toEqual(h1.headers);
+    expect(h2.body).toBe(h1.body);
+    const health = await curl([...H2_TLS, ...withCert, `${https}/health`]);
+    expect(health.status).toBe(200);
   });
 });
