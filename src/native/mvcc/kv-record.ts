@@ -42,6 +42,36 @@ export function decodeKvRecord(b: Uint8Array, key?: Buffer): KeyValue {
   };
 }
 
+/** A record's header fields, read in place (reuse one across records: a load reads every record). */
+export interface RecordHeader {
+  system: boolean;
+  createRevision: number;
+  modRevision: number;
+  version: number;
+  lease: bigint;
+  /** Where the key bytes start in the record, and how many; the value follows them to the end. */
+  keyStart: number;
+  keyLength: number;
+}
+
+export function newRecordHeader(): RecordHeader {
+  return { system: false, createRevision: 0, modRevision: 0, version: 0, lease: 0n, keyStart: 0, keyLength: 0 };
+}
+
+/** Fills `into` from record `b` without copying its key or value; returns `into`. */
+export function readRecordHeader(b: Buffer, into: RecordHeader): RecordHeader {
+  const flags = b[0]!;
+  const hasLease = (flags & FLAG_LEASE) !== 0;
+  into.system = (flags & FLAG_SYSTEM) !== 0;
+  into.createRevision = b.readDoubleLE(1);
+  into.modRevision = b.readDoubleLE(9);
+  into.version = b.readDoubleLE(17);
+  into.keyLength = b.readUInt32LE(25);
+  into.lease = hasLease ? b.readBigInt64LE(HEADER) : 0n;
+  into.keyStart = HEADER + (hasLease ? 8 : 0);
+  return into;
+}
+
 export function recordKey(b: Uint8Array): Buffer {
   const buf = Buffer.isBuffer(b) ? b : Buffer.from(b.buffer, b.byteOffset, b.byteLength);
   const start = HEADER + ((buf[0]! & FLAG_LEASE) !== 0 ? 8 : 0);

@@ -56,7 +56,7 @@ import { BackgroundCompactor, type CompactionCursor } from './background-compact
 import { crc32c } from '../crc32c.js';
 import type { KeyHistory } from './key-history.js';
 import { KeyIndex, type KeyHit } from './key-index.js';
-import { decodeKvRecord, encodeKvRecord, isSystemRecord, recordKey, recordLease } from './kv-record.js';
+import { decodeKvRecord, encodeKvRecord, isSystemRecord, newRecordHeader, readRecordHeader, recordKey, recordLease } from './kv-record.js';
 import { encodeLease, isSystemLeaseRecord } from './lease-record.js';
 import { Lease, Lessor, MAX_LEASE_TTL } from './lessor.js';
 import { encodeRevKey, isTombstoneKey, REV_KEY_BYTES, revKeyLowerBound, revKeyMain, revKeySub, writeRevKey } from './revision.js';
@@ -107,6 +107,14 @@ const EMPTY = Buffer.alloc(0);
 const SNAPSHOT_SLICE_MS = 8;
 /** A sliced range gives the event loop back after this long (checked every 64 keys). */
 const RANGE_SLICE_MS = 5;
+/**
+ * An LMDB value "encoding" that decodes nothing: a read hands over a view of LMDB's memory (valid
+ * until the next read on the thread) instead of a copy. Never used to write.
+ */
+const VALUE_VIEW = {
+  encode: (value: Buffer): Buffer => value,
+  decode: (bytes: Uint8Array, size: number): Buffer => Buffer.from(bytes.buffer, bytes.byteOffset, size),
+};
 /** compactRev before the first compaction (etcd: compactMainRev = -1). */
 const NEVER_COMPACTED = -1;
 
@@ -172,6 +180,8 @@ export class MvccStore implements StateMachine {
   private readonly now: () => number;
   private env!: RootDatabase;
   private kvDb!: Database<Buffer, Buffer>;
+  /** The kv table read without a copy per value (valid until the next record): load() only. */
+  private kvLoadView!: Database<Buffer, Buffer>;
   private leaseDb!: Database<Buffer, Buffer>;
   private metaDb!: Database<Buffer, Buffer>;
   private authDb!: Database<Buffer, Buffer>;
@@ -260,6 +270,8 @@ export class MvccStore implements StateMachine {
     this.env = open({ path, noSync: true, compression: false, maxDbs: 8, useWritemap: true });
     const dbOpts = { encoding: 'binary', keyEncoding: 'binary', compression: false, cache: false } as const;
     this.kvDb = this.env.openDB<Buffer, Buffer>({ name: 'kv', ...dbOpts });
+    // lmdb's typings lack `encoder` (a custom value codec), which it documents and supports.
+    this.kvLoadView = this.env.openDB<Buffer, Buffer>({ name: 'kv', keyEncoding: 'binary', compression: false, cache: false, encoder: VALUE_VIEW } as { name: string });
     this.leaseDb = this.env.openDB<Buffer, Buffer>({ name: 'lease', ...dbOpts });
     this.metaDb = this.env.openDB<Buffer, Buffer>({ name: 'meta', ...dbOpts });
     this.authDb = this.env.openDB<Buffer, Buffer>({ name: 'auth', ...dbOpts });
@@ -280,19 +292,22 @@ export class MvccStore implements StateMachine {
     const compacted = this.metaDb.getBinary(COMPACTED_KEY);
     // Stores written before the background compactor removed everything inside the apply.
     this.compactor.resetDone(compacted ? compacted.readDoubleLE(0) : this.compactRev);
-    for (const { key, value } of this.kvDb.getRange({})) {
+    const recordHeader = newRecordHeader();
+    // The index needs a record's header and key only: the load view hands each value over as a
+    // view of LMDB's own memory (the kvDb handle copies every value, the whole database's bytes).
+    for (const { key, value } of this.kvLoadView.getRange({})) {
       const main = revKeyMain(key);
       const sub = revKeySub(key);
-      const k = recordKey(value);
-      const ks = k.toString('latin1');
-      const h = (isSystemRecord(value) ? this.sys : this.user).index.getOrCreate(k, ks);
+      const header = readRecordHeader(value, recordHeader);
+      const ks = value.toString('latin1', header.keyStart, header.keyStart + header.keyLength);
+      const index = (header.system ? this.sys : this.user).index;
+      const h = index.get(ks) ?? index.getOrCreate(EMPTY, ks);
       if (isTombstoneKey(key)) {
         h.tombstone(main, sub);
         h.lease = 0n;
       } else {
-        const kv = decodeKvRecord(value, k);
-        h.restorePut(main, sub, kv.createRevision, kv.version);
-        h.lease = recordLease(value);
+        h.restorePut(main, sub, header.createRevision, header.version);
+        h.lease = header.lease;
       }
       this.logicalBytes += key.length + value.length + RECORD_OVERHEAD;
       if (main > this.rev) this.rev = main;
