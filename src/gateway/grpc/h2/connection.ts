@@ -5,7 +5,7 @@
 // write), which node:http2 cannot do.
 import type { Duplex } from 'node:stream';
 import type { TLSSocket } from 'node:tls';
-import { HpackDecoder } from './hpack-decoder.js';
+import { HeaderListTooLargeError, HpackDecoder } from './hpack-decoder.js';
 import { encodeHeaders } from './hpack-encoder.js';
 import {
   CLIENT_PREFACE,
@@ -61,6 +61,7 @@ const OUR_SETTINGS = settingsFrame([
   [Setting.INITIAL_WINDOW_SIZE, STREAM_RECEIVE_WINDOW],
   [Setting.MAX_FRAME_SIZE, OUR_MAX_FRAME_SIZE],
 ]);
+const HEADERS_TOO_LARGE = encodeHeaders([[':status', '431']]);
 const OUR_CONNECTION_WINDOW = windowUpdateFrame(0, CONNECTION_RECEIVE_WINDOW - DEFAULT_WINDOW);
 
 export interface ConnectionPeer {
@@ -278,7 +279,16 @@ export class H2Connection implements FrameHandler {
     let fields: Array<[string, string]>;
     try {
       fields = this.decoder.decode(block);
-    } catch {
+    } catch (err) {
+      if (err instanceof HeaderListTooLargeError) {
+        // The table is still in step: only this request is refused (RFC 9113 §10.5.1: 431), the
+        // connection goes on.
+        if ((id & 1) === 0 || id <= this.lastStreamId) return this.streamError(id, ErrorCode.PROTOCOL_ERROR);
+        this.lastStreamId = id;
+        this.push(headersFrames(id, HEADERS_TOO_LARGE, true, this.peerMaxFrameSize));
+        if ((flags & Flag.END_STREAM) === 0) this.push(rstStreamFrame(id, ErrorCode.NO_ERROR));
+        return true;
+      }
       return this.connectionError(ErrorCode.COMPRESSION_ERROR, 'header block cannot be decoded');
     }
     const endStream = (flags & Flag.END_STREAM) !== 0;

@@ -115,6 +115,22 @@ describe('requests', () => {
     expect(c.dataBytes(1)).toBeGreaterThan(5);
   });
 
+  it('a header list that expands past the limit gets 431 on its stream; the connection goes on', async () => {
+    const c = await client();
+    // One 4000-byte value added to the dynamic table (literal with incremental indexing, new name),
+    // then referenced 5000 times: a 9 KB block that decodes to 20 MB.
+    const name = Buffer.from('x-big');
+    const value = Buffer.alloc(4000, 0x61);
+    const literal = Buffer.concat([Buffer.from([0x40, name.length]), name, Buffer.from([0x7f, 4000 - 127 - 128 * Math.floor((4000 - 127) / 128) + 128, Math.floor((4000 - 127) / 128)]), value]);
+    const block = Buffer.concat([grpcRequestBlock(PUT), literal, Buffer.alloc(5000, 0x80 | 62)]);
+    c.write(frame(T.HEADERS, F.END_HEADERS | F.END_STREAM, 1, block));
+    const refused = await c.next((f) => f.stream === 1 && f.headers !== undefined, 'the answer to the oversized request');
+    expect(Object.fromEntries(refused.headers ?? [])).toEqual({ ':status': '431' });
+    c.write(frame(T.HEADERS, F.END_HEADERS, 3, grpcRequestBlock(PUT)));
+    c.write(frame(T.DATA, F.END_STREAM, 3, putMessage));
+    expect((await c.trailers(3))['grpc-status']).toBe('0');
+  });
+
   it('a frame of another stream between HEADERS and CONTINUATION is PROTOCOL_ERROR', async () => {
     const c = await client();
     const block = grpcRequestBlock(PUT);
