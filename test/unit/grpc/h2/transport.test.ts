@@ -245,6 +245,40 @@ describe('flow control', () => {
   });
 });
 
+describe('hostile input', () => {
+  it('random frames after a valid preface end in GOAWAY, a close or a live connection, never a crash or a hang', async () => {
+    // A seeded generator: the same bytes every run.
+    let seed = 0x2545f491;
+    const rand = (n: number): number => {
+      seed ^= seed << 13;
+      seed ^= seed >>> 17;
+      seed ^= seed << 5;
+      return (seed >>> 0) % n;
+    };
+    for (let round = 0; round < 40; round++) {
+      const c = await client();
+      const frames: Buffer[] = [];
+      for (let i = 0; i < 8; i++) {
+        const payload = Buffer.alloc(rand(40));
+        for (let j = 0; j < payload.length; j++) payload[j] = rand(256);
+        frames.push(frame(rand(11), rand(256), rand(3) === 0 ? 0 : rand(9), payload));
+      }
+      c.write(Buffer.concat(frames));
+      c.write(frame(T.PING, 0, 0, Buffer.from('stillup?')));
+      await waitFor(() => c.closed || c.frames.some((f) => f.type === T.GOAWAY || (f.type === T.PING && f.payload.toString() === 'stillup?')), {
+        timeoutMs: 5000,
+        what: `round ${round}: an answer to random frames`,
+      });
+      c.close();
+    }
+    // The server still serves.
+    const ok = await client();
+    ok.write(frame(T.HEADERS, F.END_HEADERS, 1, grpcRequestBlock(PUT)));
+    ok.write(frame(T.DATA, F.END_STREAM, 1, putMessage));
+    expect((await ok.trailers(1))['grpc-status']).toBe('0');
+  });
+});
+
 describe('closing', () => {
   it('graceful close: GOAWAY with the last stream id, a call in flight finishes', async () => {
     const local = new GrpcServer({ logger: pino({ level: 'silent' }) });
