@@ -112,6 +112,8 @@ const STABLE_REQUESTS: Array<[string, string, string[]]> = [
   ['OPTIONS (CORS preflight)', '/v3/kv/range', ['-X', 'OPTIONS']],
   ['unknown path', '/nope', []],
   ['POST to /version', '/version', ['-X', 'POST']],
+  ['HEAD on a GET-only path (an answer without content)', '/health', ['-I']],
+  ['HEAD on an unknown path', '/nope', ['-I']],
 ];
 
 describe.skipIf(skip)('HTTP over our own HTTP/2 transport answers as HTTP/1.1 and node:http2 do', () => {

@@ -5,8 +5,8 @@
 // remotePort (and, over TLS, encrypted / authorized / getPeerCertificate), statusCode, setHeader /
 // getHeader / removeHeader, writeHead, write, end, headersSent, flushHeaders and the 'close' event.
 // This builds exactly that, answering as node's Http2ServerResponse does (a date header on every
-// answer, header names lower-case, HEADERS sent by writeHead at once), so the two transports are
-// indistinguishable to a client.
+// answer, header names lower-case, HEADERS sent by writeHead at once, the answer to HEAD ending
+// with its HEADERS and any body dropped), so the two transports are indistinguishable to a client.
 import { EventEmitter } from 'node:events';
 import { validateHeaderName, validateHeaderValue } from 'node:http';
 import type { OutgoingHttpHeader, OutgoingHttpHeaders } from 'node:http';
@@ -119,12 +119,15 @@ class H2HttpResponse extends EventEmitter {
   private readonly fields = new Map<string, { name: string; value: OutgoingHttpHeader }>();
   private sentHeaders = false;
   private closed = false;
+  /** A response to HEAD carries no content (RFC 9110 §9.3.2): DATA after its HEADERS would be malformed. */
+  private readonly bodiless: boolean;
 
   constructor(
     private readonly stream: H2RequestStream,
     readonly socket: object,
   ) {
     super();
+    this.bodiless = stream.method === 'HEAD';
   }
 
   get headersSent(): boolean {
@@ -194,17 +197,22 @@ class H2HttpResponse extends EventEmitter {
         if (value !== undefined) this.setHeader(name, value);
       }
     }
-    this.sendHeaders(false);
+    this.sendHeaders(this.bodiless);
     return this;
   }
 
   flushHeaders(): void {
-    if (!this.headersSent && !this.closed) this.sendHeaders(false);
+    if (!this.headersSent && !this.closed) this.sendHeaders(this.bodiless);
   }
 
   write(chunk: string | Uint8Array, encodingOrCb?: BufferEncoding | (() => void), cb?: () => void): boolean {
     const encoding = typeof encodingOrCb === 'string' ? encodingOrCb : 'utf8';
     const done = typeof encodingOrCb === 'function' ? encodingOrCb : cb;
+    if (this.bodiless && !this.writableEnded) {
+      if (!this.headersSent && !this.closed) this.sendHeaders(true);
+      if (done) queueMicrotask(done);
+      return true;
+    }
     if (this.writableEnded || this.closed) {
       if (done) queueMicrotask(done);
       return false;
@@ -228,21 +236,27 @@ class H2HttpResponse extends EventEmitter {
         done = cb;
       }
     }
-    if (this.writableEnded || this.closed) {
+    if (this.writableEnded) {
       if (done) queueMicrotask(done);
       return this;
     }
     this.writableEnded = true;
+    if (this.closed) {
+      // Gone already (a HEAD answer ends with its HEADERS; or the client left): nothing more to send.
+      if (done) queueMicrotask(done);
+      return this;
+    }
     if (done) this.once('finish', done);
     const body = chunk === undefined ? undefined : toBuffer(chunk, encoding);
     if (!this.headersSent) {
       // A whole answer with no body is one HEADERS frame with END_STREAM.
-      if (body === undefined || body.length === 0) {
+      if (body === undefined || body.length === 0 || this.bodiless) {
         this.sendHeaders(true);
         return this;
       }
       this.sendHeaders(false);
     }
+    if (this.bodiless) return this; // its HEADERS ended the stream
     if (body !== undefined && body.length > 0) this.stream.write(body);
     this.stream.end();
     return this;

@@ -241,3 +241,25 @@ describe('serveHttpOnH2', () => {
     expect(socket).toEqual({ encrypted: true, authorized: true, cn: 'root' });
   });
 });
+
+describe('serveHttpOnH2: HEAD', () => {
+  it('the answer ends with its HEADERS; a body the handler writes is dropped', () => {
+    const head = (path: string): Array<[string, string]> => [[':method', 'HEAD'], [':scheme', 'http'], [':authority', 'localhost'], [':path', path]];
+    const s1 = new ScriptedStream(head('/health'));
+    serveHttpOnH2(s1, (_req, res) => {
+      res.writeHead(405, { allow: 'GET' });
+      res.end('Method Not Allowed\n');
+    });
+    expect(s1.events).toEqual([expect.objectContaining({ kind: 'respond', status: 405, endStream: true })]);
+    // Headers not sent before the body: still one HEADERS frame, no DATA; write() never reports a full window.
+    const s2 = new ScriptedStream(head('/version'));
+    const seen: string[] = [];
+    serveHttpOnH2(s2, (_req, res) => {
+      res.on('close', () => seen.push('close'));
+      expect((res as NodeJS.WritableStream).write('{"etcdserver"')).toBe(true);
+      res.end('}', () => seen.push('end cb'));
+    });
+    expect(s2.events).toEqual([expect.objectContaining({ kind: 'respond', status: 200, endStream: true })]);
+    expect(seen[0]).toBe('close');
+  });
+});
