@@ -142,8 +142,11 @@ async function withStallProbe<T>(kind: Kind, work: () => Promise<T>): Promise<{ 
   let stallMs = 0;
   let running = true;
   let failures = 0;
+  let probes = 0;
+  const t0 = performance.now();
   const prober = (async () => {
     while (running) {
+      probes++;
       const t = performance.now();
       const ok = await call(conn, '/etcdserverpb.KV/Range', PROBE).then(() => true, () => false);
       if (ok) stallMs = Math.max(stallMs, performance.now() - t);
@@ -156,6 +159,8 @@ async function withStallProbe<T>(kind: Kind, work: () => Promise<T>): Promise<{ 
     running = false;
     await prober; // the probe in flight when the work ended counts too
     if (failures > 0) log(`${kind}: ${failures} stall probes failed`);
+    // Each phase's stall as it ends (the table comes at the end of a run that takes many minutes).
+    log(`${kind}: longest stall probe ${stallMs.toFixed(0)} ms (${probes} probes, ${((performance.now() - t0) / 1000).toFixed(1)} s)`);
     return { result, stallMs };
   } finally {
     running = false;
