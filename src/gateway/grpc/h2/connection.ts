@@ -240,8 +240,12 @@ export class H2Connection implements FrameHandler {
         stream.recvUnacked = 0;
       }
     }
+    // Marked ended before the bytes go up: an answer given while they are handled then needs no
+    // RST_STREAM to stop a request that is already complete.
+    const ending = (flags & Flag.END_STREAM) !== 0;
+    if (ending) stream.remoteEnded = true;
     if (body.length > 0) stream.sink?.onData(body);
-    if ((flags & Flag.END_STREAM) !== 0 && !stream.closed) this.remoteEnd(stream);
+    if (ending && !stream.closed) this.remoteEnd(stream);
     return !this.dead;
   }
 

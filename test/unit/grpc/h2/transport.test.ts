@@ -155,6 +155,8 @@ describe('requests', () => {
     }
     c.write(Buffer.concat(parts));
     for (let id = 1; id <= 41; id += 2) expect((await c.trailers(id))['grpc-status']).toBe('0');
+    // Complete requests need no RST_STREAM after their answers.
+    expect(c.frames.filter((f) => f.type === T.RST_STREAM)).toEqual([]);
   });
 
   it('RST_STREAM from the client mid-stream ends that call only', async () => {
