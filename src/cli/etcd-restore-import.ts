@@ -15,7 +15,7 @@ import { join } from 'node:path';
 import { BoltReader } from '../compat/migrate/bbolt-file.js';
 import type { Permission } from '../native/mvcc/api.js';
 import { encodeRole, encodeUser } from '../native/mvcc/auth-store.js';
-import { openMvccStore } from '../native/mvcc/index.js';
+import { MvccStore } from '../native/mvcc/index.js';
 import type { StoreDumpEntry } from '../native/mvcc/store-dump.js';
 import type { MembersJson } from '../native/node/members.js';
 import { encodeSnapshotData } from '../native/node/snapshot-data.js';
@@ -288,7 +288,6 @@ function authSection(db: BoltReader): StoreDumpEntry[] {
  */
 async function importIntoStore(dbPath: string, storeDir: string, meta: EtcdMeta): Promise<number> {
   const db = new BoltReader(dbPath);
-  const store = openMvccStore({ dir: storeDir, quotaBackendBytes: -1, minLeaseTtl: 1 });
   try {
     let revision = 1;
     let revisions = 0;
@@ -318,11 +317,10 @@ async function importIntoStore(dbPath: string, storeDir: string, meta: EtcdMeta)
       value.writeDoubleLE(meta.compactRevision, 16);
       yield { key: Buffer.from('state'), value };
     };
-    store.restoreSections([kv(), leases(), state(), authSection(db)]);
-    await store.flush();
+    // bbolt iterates each bucket in byte order, the order the store's append mode needs
+    await MvccStore.importSections({ dir: storeDir, quotaBackendBytes: -1, minLeaseTtl: 1 }, [kv(), leases(), state(), authSection(db)]);
     return revisions;
   } finally {
-    store.close();
     db.close();
   }
 }

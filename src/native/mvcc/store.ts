@@ -1439,20 +1439,43 @@ export class MvccStore implements StateMachine {
    * The meta section carries the 'state' record; a value may be a buffer reused by the next item.
    */
   restoreSections(sections: Iterable<StoreDumpEntry>[]): void {
-    const dbs = this.allDbs();
-    this.kvDb.transactionSync(() => {
-      for (let s = 0; s < dbs.length; s++) {
-        const db = dbs[s]!;
-        db.clearSync();
-        for (const { key, value } of sections[s]!) db.putSync(key, value);
-      }
-    });
+    this.writeSections(sections, false);
     const wasPrimary = this.lessor.isPrimary();
     this.load();
     if (wasPrimary) this.lessor.promote(this.now());
     // Watchers re-read history from their next revision against the new state (or learn it is compacted).
     this.user.hub.resync();
     this.sys.hub.resync();
+  }
+
+  /**
+   * Writes the four sections (kv, lease, meta, auth) into the store at `opts.dir`, emptied first,
+   * in one transaction, and forces them to disk, without building the in-memory state that the
+   * member opening the store next builds anyway (an etcd restore import: a conversion). Each
+   * section's keys must come in ascending byte order: they are written in LMDB's append mode (no
+   * search per key, full pages); one out of order fails the import.
+   */
+  static async importSections(opts: MvccStoreOptions, sections: Iterable<StoreDumpEntry>[]): Promise<void> {
+    const store = new MvccStore(opts);
+    try {
+      store.writeSections(sections, true);
+      await store.flush();
+    } finally {
+      store.close();
+    }
+  }
+
+  /** The sections replace the databases' content, in one transaction (the in-memory state is the caller's). */
+  private writeSections(sections: Iterable<StoreDumpEntry>[], sorted: boolean): void {
+    const dbs = this.allDbs();
+    const putOptions = { append: sorted };
+    this.kvDb.transactionSync(() => {
+      for (let s = 0; s < dbs.length; s++) {
+        const db = dbs[s]!;
+        db.clearSync();
+        for (const { key, value } of sections[s]!) db.putSync(key, value, putOptions);
+      }
+    });
   }
 
   /**
