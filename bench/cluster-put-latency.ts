@@ -1,7 +1,8 @@
 // One put at a time on 3-member clusters (issue 10's "put, 1 client, 3 members" row), at the
 // leader and at a follower (which forwards it), genuine etcd beside one or more dcsgw builds: every
 // turn puts once into each cluster and endpoint in turn, so all of them see the same disk and
-// load. dcsgw members run with DCSGW_WRITE_TRACE, and the leader's phases are reported (the
+// load. dcsgw members run with DCSGW_WRITE_TRACE and DCSGW_PEER_TRACE: the leader's phases and the
+// hops of a put between the members (peer wire stamps of all three) are reported (the
 // leader of a cluster: WAL fsync on its own thread while the followers' fsyncs run, then the
 // commit once a follower's ack is in). A lone put's path: client -> (follower -> MsgProp ->)
 // leader -> MsgApp to the followers + its own fsync -> a follower's fsync + MsgAppResp -> commit,
@@ -20,6 +21,8 @@ import { fileURLToPath } from 'node:url';
 import { putRequest } from '../src/adapters/requests.js';
 import { fastPutRequest } from '../src/gateway/etcd/codec/fast-kv.js';
 import { WRITE_TRACE_PHASES, type WriteTraceDump } from '../src/native/node/write-trace.js';
+import { MessageType } from '../src/native/raft/api.js';
+import type { PeerTraceDump } from '../src/native/transport/peer-trace.js';
 import { leaderIndex } from './cluster-leader.js';
 import { H2GrpcConnection } from './h2-grpc-client.js';
 import { Histogram } from './histogram.js';
@@ -78,7 +81,7 @@ async function startCluster(name: string, tree: string | null, base: number, wor
         ? spawn('/usr/bin/etcd', args, { stdio: ['ignore', fd, fd], env: { ...process.env, ETCD_UNSUPPORTED_ARCH: process.env['ETCD_UNSUPPORTED_ARCH'] ?? '' } })
         : spawn(process.execPath, [...(PROFILE_DIR ? ['--cpu-prof', '--cpu-prof-dir', join(PROFILE_DIR, names[i] as string)] : []), join(tree, 'src', 'cli', 'main.js'), ...args, '--consul-http-addr', 'off', '--consul-dns-addr', 'off'], {
             stdio: ['ignore', fd, fd],
-            env: { ...process.env, DCSGW_WRITE_TRACE: trace },
+            env: { ...process.env, DCSGW_WRITE_TRACE: trace, DCSGW_PEER_TRACE: join(work, `peer-${names[i]}.json`) },
           });
     closeSync(fd);
     c.children.push(child);
@@ -134,6 +137,85 @@ function putOnce(side: Side, frame: Buffer, measure: boolean): Promise<void> {
       resolve();
     }),
   );
+}
+
+interface WireEvent {
+  sent: boolean;
+  us: number;
+  type: number;
+  from: string;
+  to: string;
+  index: number;
+  entries: number;
+  commit: number;
+}
+
+function wireEvents(files: string[]): WireEvent[] {
+  const out: WireEvent[] = [];
+  for (const f of files) {
+    if (!existsSync(f)) continue;
+    const d = JSON.parse(readFileSync(f, 'utf8')) as PeerTraceDump;
+    for (let i = 0; i < d.kind.length; i++) {
+      out.push({ sent: d.kind[i] === 0, us: d.us[i]!, type: d.type[i]!, from: d.from[i]!, to: d.to[i]!, index: d.index[i]!, entries: d.entries[i]!, commit: d.commit[i]! });
+    }
+  }
+  return out.sort((a, b) => a.us - b.us);
+}
+
+/**
+ * The hops of one-entry appends across the members (DCSGW_PEER_TRACE of all three): for each
+ * MsgApp carrying one entry, its transit, the follower's time to its ack (fsync included), the
+ * ack's transit, and at the leader from the first ack to the commit going out; for forwarded
+ * proposals, their transit and the leader's time to replicate them.
+ */
+function wireHops(events: WireEvent[]): Map<string, number[]> {
+  const hops = new Map<string, number[]>();
+  const add = (k: string, v: number): void => {
+    let l = hops.get(k);
+    if (!l) hops.set(k, (l = []));
+    l.push(v);
+  };
+  const key = (e: { type: number; from: string; to: string; index: number; entries: number }): string => `${e.type} ${e.from} ${e.to} ${e.index} ${e.entries}`;
+  const received = new Map<string, number[]>();
+  const sent = new Map<string, number[]>();
+  for (const e of events) {
+    const m = e.sent ? sent : received;
+    const k = key(e);
+    let l = m.get(k);
+    if (!l) m.set(k, (l = []));
+    l.push(e.us);
+  }
+  const firstAfter = (l: number[] | undefined, t: number): number | undefined => l?.find((x) => x >= t);
+  const apps = events.filter((e) => e.sent && e.type === MessageType.MsgApp && e.entries === 1);
+  const commits = events.filter((e) => e.sent && e.type === MessageType.MsgApp && e.entries === 0);
+  const firstAck = new Map<number, number>();
+  for (const a of apps) {
+    const entry = a.index + 1;
+    const r = firstAfter(received.get(key(a)), a.us);
+    if (r === undefined) continue;
+    add('MsgApp (one entry) on the wire: leader writes -> follower reads', r - a.us);
+    const ack = { type: MessageType.MsgAppResp, from: a.to, to: a.from, index: entry, entries: 0 };
+    const s = firstAfter(sent.get(key(ack)), r);
+    if (s === undefined) continue;
+    add('follower: reads the MsgApp -> writes its ack (its fsync included)', s - r);
+    const ra = firstAfter(received.get(key(ack)), s);
+    if (ra === undefined) continue;
+    add('ack on the wire: follower writes -> leader reads (after its own fsync)', ra - s);
+    const prev = firstAck.get(entry);
+    if (prev === undefined || ra < prev) firstAck.set(entry, ra);
+  }
+  for (const [entry, ra] of firstAck) {
+    const c = commits.find((e) => e.us >= ra && e.commit >= entry);
+    if (c) add('leader: reads the first ack -> writes the commit', c.us - ra);
+  }
+  for (const p of events.filter((e) => e.sent && e.type === MessageType.MsgProp)) {
+    const r = firstAfter(received.get(key(p)), p.us);
+    if (r === undefined) continue;
+    add('forwarded MsgProp on the wire: follower writes -> leader reads', r - p.us);
+    const a = apps.find((e) => e.us >= r);
+    if (a) add('leader: reads the MsgProp -> writes its MsgApp', a.us - r);
+  }
+  return hops;
 }
 
 function pct(values: number[], q: number): number {
@@ -208,6 +290,14 @@ async function main(): Promise<void> {
       const t = JSON.parse(readFileSync(file, 'utf8')) as WriteTraceDump;
       const idx = t.entries.map((n, j) => (n === 1 ? j : -1)).filter((j) => j >= Math.floor(t.entries.length * 0.1));
       lines.push(`| ${vs[i - 1]!.name} | ` + WRITE_TRACE_PHASES.map((ph) => `${f(pct(idx.map((j) => t.phases[ph][j]!), 0.5))} / ${f(pct(idx.map((j) => t.phases[ph][j]!), 0.9))}`).join(' | ') + ' |');
+    }
+    for (const v of vs) {
+      const hops = wireHops(wireEvents([1, 2, 3].map((n) => join(work, `peer-${v.name}${n}.json`))));
+      if (hops.size === 0) continue;
+      lines.push('');
+      lines.push(`| ${v.name}: hops on the peer wire (us) | n | p50 | p90 |`);
+      lines.push('|---|---|---|---|');
+      for (const [k, l] of hops) lines.push(`| ${k} | ${l.length} | ${f(pct(l, 0.5))} | ${f(pct(l, 0.9))} |`);
     }
     console.log(lines.join('\n'));
   } finally {

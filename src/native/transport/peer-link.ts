@@ -14,6 +14,7 @@ import type { Message } from '../raft/api.js';
 import { encodeBatch } from './codec.js';
 import { FRAME_HEADER_BYTES, FrameKind, FrameReader, fillFrameHeader, frame } from './framing.js';
 import type { PeerMetrics } from './metrics.js';
+import { peerTrace } from './peer-trace.js';
 import type { PeerTls } from './peer-tls.js';
 
 export const RAFT_PATH = '/dcsgw/raft';
@@ -221,6 +222,7 @@ export class PeerLink {
     }
     const framed = fillFrameHeader(encodeBatch(batch, FRAME_HEADER_BYTES), FrameKind.Messages);
     this.ctx.metrics.sent(this.peerHex, framed.length);
+    peerTrace?.sent(batch);
     socket.write(framed);
   }
 

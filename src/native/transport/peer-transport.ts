@@ -21,6 +21,7 @@ import { FrameKind, FrameReader, frame, frameHeader } from './framing.js';
 import { createPeerMetrics, noPeerMetrics, type PeerMetrics } from './metrics.js';
 import { PeerLink, PeerRequestError, RAFT_PATH, SNAPSHOT_PATH, UPGRADE_PROTOCOL, dialPeer, type LinkContext } from './peer-link.js';
 import type { PeerTls } from './peer-tls.js';
+import { peerTrace } from './peer-trace.js';
 
 export interface PeerTransportOptions {
   memberId: bigint;
@@ -303,7 +304,9 @@ class HttpUpgradeTransport implements PeerTransport {
     switch (kind) {
       case FrameKind.Messages: {
         if (this.faults.drops(from)) return;
-        this.events?.onMessages(decodeBatch(payload));
+        const msgs = decodeBatch(payload);
+        peerTrace?.received(msgs);
+        this.events?.onMessages(msgs);
         return;
       }
       case FrameKind.Snapshot: {
