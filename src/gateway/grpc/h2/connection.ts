@@ -74,6 +74,10 @@ function flushConnection(conn: H2Connection): void {
   conn.flush();
 }
 
+function drainLater(conn: H2Connection, stream: H2Stream): void {
+  conn.drainIfClear(stream);
+}
+
 export class H2Connection implements FrameHandler {
   readonly remoteAddress: string;
   readonly remotePort: number;
@@ -479,14 +483,23 @@ export class H2Connection implements FrameHandler {
       stream.endPending = true;
       stream.localEnded = true;
     }
-    this.pump(stream);
+    this.pump(stream, true);
     if (stream.closed) return true;
     if (stream.queuedBytes > 0 || this.socketBusy) {
       stream.wantDrain = true;
       if (stream.queuedBytes === 0) this.socketWaiters.add(stream);
       return false;
     }
+    // A writer still waiting from an earlier write hears of it after this call, never inside it.
+    if (stream.wantDrain) process.nextTick(drainLater, this, stream);
     return true;
+  }
+
+  /** Tells a stream's writer that nothing waits any more, if that is still so. */
+  drainIfClear(stream: H2Stream): void {
+    if (stream.closed || !stream.wantDrain || stream.queuedBytes > 0) return;
+    if (this.socketBusy) this.socketWaiters.add(stream);
+    else this.drainStream(stream);
   }
 
   /**
@@ -528,7 +541,8 @@ export class H2Connection implements FrameHandler {
   }
 
   /** Sends what the windows allow of a stream's queue; END_STREAM/trailers once it is empty. */
-  private pump(stream: H2Stream): void {
+  /** `fromWrite`: called by sendData, which tells the writer itself (no drain callback inside a write). */
+  private pump(stream: H2Stream, fromWrite = false): void {
     if (stream.closed) return;
     while (stream.queuedBytes > 0) {
       const room = Math.min(stream.sendWindow, this.sendWindow, this.peerMaxFrameSize);
@@ -569,7 +583,7 @@ export class H2Connection implements FrameHandler {
       this.finishLocal(stream);
       return;
     }
-    if (stream.wantDrain) {
+    if (stream.wantDrain && !fromWrite) {
       if (this.socketBusy) this.socketWaiters.add(stream);
       else this.drainStream(stream);
     }
