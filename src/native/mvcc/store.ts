@@ -180,8 +180,11 @@ export class MvccStore implements StateMachine {
   private readonly now: () => number;
   private env!: RootDatabase;
   private kvDb!: Database<Buffer, Buffer>;
-  /** The kv table read without a copy per value (valid until the next record): load() only. */
-  private kvLoadView!: Database<Buffer, Buffer>;
+  /**
+   * The kv table read without a copy per value (each valid until the next read): for the scans
+   * that look at every record once (load, the snapshot view), never for values that are kept.
+   */
+  private kvView!: Database<Buffer, Buffer>;
   private leaseDb!: Database<Buffer, Buffer>;
   private metaDb!: Database<Buffer, Buffer>;
   private authDb!: Database<Buffer, Buffer>;
@@ -271,7 +274,7 @@ export class MvccStore implements StateMachine {
     const dbOpts = { encoding: 'binary', keyEncoding: 'binary', compression: false, cache: false } as const;
     this.kvDb = this.env.openDB<Buffer, Buffer>({ name: 'kv', ...dbOpts });
     // lmdb's typings lack `encoder` (a custom value codec), which it documents and supports.
-    this.kvLoadView = this.env.openDB<Buffer, Buffer>({ name: 'kv', keyEncoding: 'binary', compression: false, cache: false, encoder: VALUE_VIEW } as { name: string });
+    this.kvView = this.env.openDB<Buffer, Buffer>({ name: 'kv', keyEncoding: 'binary', compression: false, cache: false, encoder: VALUE_VIEW } as { name: string });
     this.leaseDb = this.env.openDB<Buffer, Buffer>({ name: 'lease', ...dbOpts });
     this.metaDb = this.env.openDB<Buffer, Buffer>({ name: 'meta', ...dbOpts });
     this.authDb = this.env.openDB<Buffer, Buffer>({ name: 'auth', ...dbOpts });
@@ -295,7 +298,7 @@ export class MvccStore implements StateMachine {
     const recordHeader = newRecordHeader();
     // The index needs a record's header and key only: the load view hands each value over as a
     // view of LMDB's own memory (the kvDb handle copies every value, the whole database's bytes).
-    for (const { key, value } of this.kvLoadView.getRange({})) {
+    for (const { key, value } of this.kvView.getRange({})) {
       const main = revKeyMain(key);
       const sub = revKeySub(key);
       const header = readRecordHeader(value, recordHeader);
@@ -1396,6 +1399,8 @@ export class MvccStore implements StateMachine {
     const transaction = this.kvDb.useReadTransaction();
     const state = this.metaDb.get(STATE_KEY, { transaction });
     const dbs = this.allDbs();
+    // the handles of this environment: a defragmentation may swap another one in while the view is read
+    const kvView = this.kvView;
     let open = true;
     // A view read across event-loop turns must not have its environment closed under it (close(),
     // or defragment() swapping in the compacted copy): both wait for it as for a sync.
@@ -1408,7 +1413,8 @@ export class MvccStore implements StateMachine {
       compactRevision: state ? state.readDoubleLE(16) : this.compactRev,
       section: (i) => {
         if (!open) throw new Error('mvcc snapshot view read after done()');
-        return dbs[i]!.getRange({ transaction });
+        // the kv section (the bulk of a snapshot) in place: the view's readers copy what they keep
+        return (i === 0 ? kvView : dbs[i]!).getRange({ transaction });
       },
       done: () => {
         if (!open) return;
