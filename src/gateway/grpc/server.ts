@@ -597,6 +597,7 @@ export class GrpcServer implements GrpcRouter, H2Host {
       stream.end();
       return;
     }
+    stream.useCallbacks();
     serveHttpOnH2(stream, handler);
   }
 

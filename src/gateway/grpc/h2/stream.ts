@@ -82,9 +82,19 @@ export class H2Stream implements H2RequestStream {
 
   // ---- H2RequestStream (the HTTP shim) ----
 
+  /**
+   * From now on what arrives is kept for the H2RequestStream callbacks, even before they are set
+   * (the transport calls this before handing the stream to the HTTP shim).
+   */
+  useCallbacks(): void {
+    this.cbs();
+  }
+
   private cbs(): CallbackSink {
     if (!this.callbacks) {
       this.callbacks = new CallbackSink();
+      this.callbacks.ended = this.remoteEnded;
+      this.callbacks.closed = this.closed;
       this.sink = this.callbacks;
     }
     return this.callbacks;
