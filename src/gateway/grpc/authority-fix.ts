@@ -1,3 +1,5 @@
+// Used only on the node:http2 path (DCSGW_GRPC_TRANSPORT=node): our own HTTP/2 transport (./h2/)
+// takes any :authority as it is.
 // grpc-go clients dialled with a URL as target (etcdctl's per-endpoint commands: `endpoint status`,
 // `endpoint hashkv`, `defrag`, `move-leader` with --endpoints=http://host:port) send it verbatim
 // as :authority ("http://127.0.0.1:2379"). grpc-go's server does not care; node's HTTP/2 parser
