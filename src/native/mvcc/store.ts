@@ -304,7 +304,7 @@ export class MvccStore implements StateMachine {
       const header = readRecordHeader(value, recordHeader);
       const ks = value.toString('latin1', header.keyStart, header.keyStart + header.keyLength);
       const index = (header.system ? this.sys : this.user).index;
-      const h = index.get(ks) ?? index.getOrCreate(EMPTY, ks);
+      const h = index.getOrCreate(EMPTY, ks);
       if (isTombstoneKey(key)) {
         h.tombstone(main, sub);
         h.lease = 0n;
