@@ -132,11 +132,16 @@ export class H2Stream implements H2RequestStream {
   }
   write(chunk: Buffer, cb?: () => void): boolean {
     if (this.closed || this.localEnded) {
-      cb?.();
+      if (cb) process.nextTick(cb);
       return false;
     }
     const ok = this.conn.sendData(this, chunk, false);
-    cb?.();
+    if (cb) {
+      // As node's streams do: never inside the write; a chunk that waits for the peer's window
+      // calls back once it (and everything before it) has gone out, or the stream is gone.
+      if (ok || this.closed) process.nextTick(cb);
+      else this.cbs().drainCbs.push(cb);
+    }
     return ok;
   }
   end(trailers?: ReadonlyArray<readonly [string, string]>): void {
