@@ -203,9 +203,10 @@ async function load(kind: Kind, prefix: string, count: number, valueSize: number
   return count / ((performance.now() - t0) / 1000);
 }
 
-function rssMb(s: Server): number {
+/** VmRSS, or one of its parts: RssAnon (heaps, the process's own memory) and RssFile (mapped data-file pages). */
+function rssMb(s: Server, field: 'VmRSS' | 'RssAnon' | 'RssFile' = 'VmRSS'): number {
   const status = readFileSync(`/proc/${s.child?.pid}/status`, 'utf8');
-  const m = /VmRSS:\s+(\d+) kB/.exec(status);
+  const m = new RegExp(`${field}:\\s+(\\d+) kB`).exec(status);
   return m ? Number(m[1]) / 1024 : NaN;
 }
 
@@ -312,11 +313,17 @@ async function main(): Promise<void> {
       log(`${k}: ${BIG_KEYS} big keys at ${Math.round(b.result)}/s`);
     }
     const rss = row('resident memory after load', 'MiB');
+    // A data file mapped into the process (bbolt's mmap, LMDB's write map) counts in VmRSS as its
+    // resident pages: the anonymous part is the memory the process itself holds.
+    const anon = row('RSS: anonymous part (RssAnon: heaps)', 'MiB');
+    const file = row('RSS: mapped-file part (RssFile: the data file)', 'MiB');
     const disk = row('on-disk size (data dir)', 'MiB');
     for (const k of kinds) {
       rss.value[k] = rssMb(servers[k]);
+      anon.value[k] = rssMb(servers[k], 'RssAnon');
+      file.value[k] = rssMb(servers[k], 'RssFile');
       disk.value[k] = duMb(servers[k].dir);
-      log(`${k}: RSS ${rss.value[k].toFixed(0)} MiB, disk ${disk.value[k].toFixed(0)} MiB`);
+      log(`${k}: RSS ${rss.value[k].toFixed(0)} MiB (anonymous ${anon.value[k].toFixed(0)}, mapped files ${file.value[k].toFixed(0)}), disk ${disk.value[k].toFixed(0)} MiB`);
     }
     if (SNAPSHOT_ONLY) {
       await snapshotRows(servers, row, work);
