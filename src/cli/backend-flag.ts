@@ -3,13 +3,13 @@
 // URL forms). There is no local raft, WAL or peer port: the data, its revisions and its members are
 // the genuine cluster's, and dcsgw is a gateway in front of it.
 //
-// The flag is taken off the command line before etcd's flags are parsed (it is dcsgw's own, like
+// The flag is taken off the command line (./backend-arg.ts) before etcd's flags are parsed (it is dcsgw's own, like
 // --consul-http-addr: not an ETCD_* variable, not in etcd's usage), or read from DCSGW_BACKEND.
 import { backendKindName, openBackend, type OpenedBackend } from '../adapters/open-backend.js';
 import { BackendUrlError, parseBackendUrl } from '../adapters/backend-url.js';
 import { isEmptyTlsInfo } from '../gateway/tls/tls-info.js';
 import { startEtcdServer, type EtcdServer } from '../gateway/etcd/server.js';
-import { CliExit, StartupError, type ServeConfig } from './config.js';
+import { StartupError, type ServeConfig } from './config.js';
 import type { EtcdLog, EtcdLogEvent } from './etcd-log.js';
 import { startConsulBesideEtcd } from './etcd-mode-consul.js';
 import { ETCD_VERSION, CLUSTER_VERSION } from './version.js';
@@ -17,28 +17,6 @@ import { ETCD_VERSION, CLUSTER_VERSION } from './version.js';
 /** How long start-up waits for some endpoint of the backend to answer before it gives up. */
 const BACKEND_READY_TIMEOUT_MS = 30_000;
 
-/** argv without --backend (in any of Go's flag spellings), and its value (or DCSGW_BACKEND's). */
-export function takeBackendFlag(argv: readonly string[], env: NodeJS.ProcessEnv): { argv: string[]; backend: string | undefined } {
-  const rest: string[] = [];
-  let backend: string | undefined;
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i]!;
-    if (a === '--') {
-      rest.push(...argv.slice(i));
-      break;
-    }
-    const m = /^--?backend(?:=(.*))?$/.exec(a);
-    if (!m) {
-      rest.push(a);
-      continue;
-    }
-    if (m[1] !== undefined) backend = m[1];
-    else if (i + 1 < argv.length) backend = argv[++i];
-    else throw new CliExit(2, 'flag needs an argument: -backend\n'); // Go's flag package's words and exit code
-  }
-  if (backend === undefined && env.DCSGW_BACKEND) backend = env.DCSGW_BACKEND;
-  return { argv: rest, backend: backend === '' ? undefined : backend };
-}
 
 export interface RunningGateway {
   readonly backend: OpenedBackend;

@@ -7,11 +7,9 @@ import { createEtcdLog, earlyCapnslog } from './etcd-log.js';
 import { serve, logStartupError, type RunningServer } from './serve.js';
 import { FLAGS_LINE, USAGE_LINE } from './usage-text.js';
 import { versionText } from './version.js';
-import { runAgent } from './agent/run.js';
-import { runConsulCommand } from './agent/consul-command.js';
-import { runLeave } from './agent/leave.js';
-import { runReload } from './agent/reload.js';
-import { serveOverBackend, takeBackendFlag } from './backend-flag.js';
+import { takeBackendFlag } from './backend-arg.js';
+// The Consul agent, its commands and the --backend adapters are imported only by the command that
+// runs them: loading them costs ~0.3 s of CPU, which every etcd member's start and restart paid.
 
 function exitWith(code: number, stdout = '', stderr = ''): never {
   if (stdout) writeSync(1, stdout);
@@ -22,15 +20,15 @@ function exitWith(code: number, stdout = '', stderr = ''): never {
 export async function main(argv: readonly string[], env: NodeJS.ProcessEnv): Promise<void> {
   if (argv[0] === 'version') exitWith(0, versionText());
   // `dcsgw agent ...` takes Consul's agent command line; `dcsgw consul <cmd>` is where a `consul` wrapper lands
-  if (argv[0] === 'agent') process.exit(await runAgent(argv.slice(1)));
+  if (argv[0] === 'agent') process.exit(await (await import('./agent/run.js')).runAgent(argv.slice(1)));
   // `dcsgw reload` is `consul reload`: PUT /v1/agent/reload on the local agent (-http-addr / CONSUL_HTTP_ADDR)
   if (argv[0] === 'reload') {
-    const result = await runReload(argv.slice(1), env);
+    const result = await (await import('./agent/reload.js')).runReload(argv.slice(1), env);
     exitWith(result.code, result.stdout, result.stderr);
   }
   // `dcsgw leave` is `consul leave`: PUT /v1/agent/leave (the Kubernetes manifests' preStop hook)
   if (argv[0] === 'leave') {
-    const result = await runLeave(argv.slice(1), env);
+    const result = await (await import('./agent/leave.js')).runLeave(argv.slice(1), env);
     exitWith(result.code, result.stdout, result.stderr);
   }
   if (argv[0] === 'conformance') {
@@ -51,7 +49,7 @@ export async function main(argv: readonly string[], env: NodeJS.ProcessEnv): Pro
     exitWith(result.code, result.stdout, result.stderr);
   }
   if (argv[0] === 'consul') {
-    const result = await runConsulCommand(argv.slice(1));
+    const result = await (await import('./agent/consul-command.js')).runConsulCommand(argv.slice(1));
     exitWith(result.code, result.stdout, result.stderr);
   }
   let request;
@@ -81,7 +79,7 @@ export async function main(argv: readonly string[], env: NodeJS.ProcessEnv): Pro
   process.on('SIGTERM', onSignal);
   process.on('SIGINT', onSignal);
   try {
-    running = backendUrl !== undefined ? await serveOverBackend(config, backendUrl, notes, log) : await serve(config, notes, log);
+    running = backendUrl !== undefined ? await (await import('./backend-flag.js')).serveOverBackend(config, backendUrl, notes, log) : await serve(config, notes, log);
     if (stopping) await running.stop();
   } catch (err) {
     logStartupError(log, err instanceof Error ? err : new Error(String(err)));

@@ -19,7 +19,7 @@ import { existsSync } from 'node:fs';
 import { idToHex } from './ids.js';
 import { fetchRemoteCluster, findSelf } from './join.js';
 import { listenMetrics, type MetricsListener } from './metrics-listener.js';
-import { startConsulBesideEtcd } from './etcd-mode-consul.js';
+import type { startConsulBesideEtcd } from './etcd-mode-consul.js';
 import { ETCD_VERSION, CLUSTER_VERSION, GIT_SHA_LINE, GO_VERSION_LINE } from './version.js';
 
 export interface RunningServer {
@@ -197,7 +197,8 @@ export async function serve(config: ServeConfig, notes: readonly EtcdLogEvent[],
   // dcsgw's Consul face over the same store (--consul-http-addr / --consul-dns-addr)
   let consul: Awaited<ReturnType<typeof startConsulBesideEtcd>>;
   try {
-    consul = await startConsulBesideEtcd(config, backend, identity, log);
+    // the Consul face's modules are loaded only when it is on (an etcd-only member starts faster)
+    consul = config.consulListen ? await (await import('./etcd-mode-consul.js')).startConsulBesideEtcd(config, backend, identity, log) : undefined;
   } catch (err) {
     await metricsListener?.close().catch(() => undefined);
     await server.close().catch(() => undefined);

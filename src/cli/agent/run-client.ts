@@ -25,7 +25,7 @@ import { patientCatalog, ServerLink, type ServerProbe } from '../../compat/agent
 import { CONSUL_VERSION, type AgentIdentity } from '../../gateway/consul/context.js';
 import { ConsulListenError, formatHostPort, isAddressInUse, startConsulFace, type ConsulFaceHandle, type FaceRuntimeOptions } from '../../gateway/consul/start.js';
 import { startEtcdServer, type EtcdServer } from '../../gateway/etcd/server.js';
-import { takeBackendFlag } from '../backend-flag.js';
+import { takeBackendFlag } from '../backend-arg.js';
 import { CliExit } from '../config.js';
 import { CLUSTER_VERSION, ETCD_VERSION } from '../version.js';
 import { startingBanner } from './banner.js';

@@ -7,7 +7,7 @@ import { openBackend } from '../../../src/adapters/open-backend.js';
 import { createEtcdBackend } from '../../../src/adapters/etcd.js';
 import { putRequest, rangeRequest } from '../../../src/adapters/requests.js';
 import { CliExit } from '../../../src/cli/config.js';
-import { takeBackendFlag } from '../../../src/cli/backend-flag.js';
+import { takeBackendFlag } from '../../../src/cli/backend-arg.js';
 import { etcdctl, skipUnlessBinaries, startEtcd, stopAllProcesses, allocatePorts } from '../../support/index.js';
 import { makePki } from '../tls/tls-support.js';
 
