@@ -36,9 +36,37 @@ export class KeyIndex {
       // view into a larger network or WAL buffer.
       h = new KeyHistory(keyStr, this.system);
       this.map.set(keyStr, h);
-      this.ordered.set(keyStr, h);
+      if (this.bulk === undefined) this.ordered.set(keyStr, h);
+      else {
+        if (this.bulk.last !== undefined && keyStr <= this.bulk.last) this.bulk.sorted = false;
+        this.bulk.last = keyStr;
+      }
     }
     return h;
+  }
+
+  /** Between beginBulkLoad() and endBulkLoad(): new keys go to the Map only (see beginBulkLoad). */
+  private bulk: { last: string | undefined; sorted: boolean } | undefined;
+
+  /**
+   * A store's open: from now on getOrCreate() fills only the exact-key Map; endBulkLoad() builds
+   * the ordered tree once from all keys. Nothing may walk the index in between (range walks
+   * would miss the new keys). The index must be empty.
+   */
+  beginBulkLoad(): void {
+    if (this.map.size > 0) throw new Error('key index: a bulk load needs an empty index');
+    this.bulk = { last: undefined, sorted: true };
+  }
+
+  /** Builds the ordered tree from the Map's keys (sorted first unless they came in order). */
+  endBulkLoad(): void {
+    const bulk = this.bulk;
+    if (bulk === undefined) return;
+    this.bulk = undefined;
+    const keys = [...this.map.keys()];
+    if (!bulk.sorted) keys.sort();
+    const vals = keys.map((k) => this.map.get(k)!);
+    this.ordered.resetFromSorted(keys, vals);
   }
 
   remove(keyStr: string): void {
@@ -48,6 +76,7 @@ export class KeyIndex {
   clear(): void {
     this.map.clear();
     this.ordered.clear();
+    this.bulk = undefined;
   }
 
   /** All keys in byte order. */

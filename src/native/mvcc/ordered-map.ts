@@ -159,6 +159,14 @@ export class OrderedMap<V> {
       keys.push(k);
       vals.push(v);
     }
+    this.resetFromSorted(keys, vals);
+  }
+
+  /**
+   * Replaces the contents with `keys` (strictly ascending, no duplicates) and their values, built
+   * bottom-up: a store's open loads every key at once, and one build beats a descent per key.
+   */
+  resetFromSorted(keys: string[], vals: V[]): void {
     this.deletions = 0;
     this.count = keys.length;
     const fill = (LEAF_MAX * 3) >>> 2;
