@@ -295,25 +295,15 @@ export class MvccStore implements StateMachine {
     const compacted = this.metaDb.getBinary(COMPACTED_KEY);
     // Stores written before the background compactor removed everything inside the apply.
     this.compactor.resetDone(compacted ? compacted.readDoubleLE(0) : this.compactRev);
-    const recordHeader = newRecordHeader();
-    // The index needs a record's header and key only: the load view hands each value over as a
-    // view of LMDB's own memory (the kvDb handle copies every value, the whole database's bytes).
-    for (const { key, value } of this.kvView.getRange({})) {
-      const main = revKeyMain(key);
-      const sub = revKeySub(key);
-      const header = readRecordHeader(value, recordHeader);
-      const ks = value.toString('latin1', header.keyStart, header.keyStart + header.keyLength);
-      const index = (header.system ? this.sys : this.user).index;
-      const h = index.getOrCreate(EMPTY, ks);
-      if (isTombstoneKey(key)) {
-        h.tombstone(main, sub);
-        h.lease = 0n;
-      } else {
-        h.restorePut(main, sub, header.createRevision, header.version);
-        h.lease = header.lease;
-      }
-      this.logicalBytes += key.length + value.length + RECORD_OVERHEAD;
-      if (main > this.rev) this.rev = main;
+    // The ordered side of each index is built once at the end, from the keys in order (one
+    // B+tree insert per key was a third of the open at 1M keys).
+    this.user.index.beginBulkLoad();
+    this.sys.index.beginBulkLoad();
+    try {
+      this.loadRecords();
+    } finally {
+      this.user.index.endBulkLoad();
+      this.sys.index.endBulkLoad();
     }
     const nowMs = this.now();
     for (const { key, value } of this.leaseDb.getRange({})) {
@@ -337,6 +327,30 @@ export class MvccStore implements StateMachine {
     this.log.debug({ keys: this.user.index.size, systemKeys: this.sys.index.size, revision: this.rev, consistentIndex: this.ci }, 'mvcc store loaded');
     // A walk interrupted by a restart (or a reload) starts again from the first key: its steps are idempotent.
     if (this.compactRev > this.compactor.completed()) this.compactor.start(this.compactRev);
+  }
+
+  /** load()'s scan of every stored revision into the key indexes (and the size and revision counters). */
+  private loadRecords(): void {
+    const recordHeader = newRecordHeader();
+    // The index needs a record's header and key only: the load view hands each value over as a
+    // view of LMDB's own memory (the kvDb handle copies every value, the whole database's bytes).
+    for (const { key, value } of this.kvView.getRange({})) {
+      const main = revKeyMain(key);
+      const sub = revKeySub(key);
+      const header = readRecordHeader(value, recordHeader);
+      const ks = value.toString('latin1', header.keyStart, header.keyStart + header.keyLength);
+      const index = (header.system ? this.sys : this.user).index;
+      const h = index.getOrCreate(EMPTY, ks);
+      if (isTombstoneKey(key)) {
+        h.tombstone(main, sub);
+        h.lease = 0n;
+      } else {
+        h.restorePut(main, sub, header.createRevision, header.version);
+        h.lease = header.lease;
+      }
+      this.logicalBytes += key.length + value.length + RECORD_OVERHEAD;
+      if (main > this.rev) this.rev = main;
+    }
   }
 
   // ---------------------------------------------------------------- StateMachine: apply
