@@ -591,6 +591,12 @@ export class NativeNode {
 
   private async runLoop(): Promise<void> {
     try {
+      // A lone voter restarted with nothing left to persist or apply has no Ready to wait for: it
+      // campaigns now rather than after an election timeout (etcd advances a single member's ticks).
+      if (this.wantCampaign && this.shouldCampaignAtOnce() && !this.raft.hasReady()) {
+        this.wantCampaign = false;
+        this.raft.campaign();
+      }
       while (!this.stopped && this.raft.hasReady()) {
         await this.handleReady(this.raft.ready());
         if (this.wantCampaign && this.shouldCampaignAtOnce()) {
