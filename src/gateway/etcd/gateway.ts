@@ -150,7 +150,11 @@ export function createJsonGateway(methods: MethodDef[], json: JsonCodecLookup, l
 
 function callContext(req: HttpRequest, res: HttpResponse): CallContext {
   const ac = new AbortController();
-  res.on('close', () => ac.abort());
+  // 'close' also follows every completed answer; aborting then would only build a DOMException
+  // (with its stack) per request for nobody: abort when the client left before the answer ended.
+  res.on('close', () => {
+    if (!res.writableEnded) ac.abort();
+  });
   const metadata: Record<string, string> = {};
   const auth = req.headers['authorization'];
   if (typeof auth === 'string') metadata['token'] = auth;
