@@ -5,6 +5,7 @@
 // records (as a restart does) must answer the same.
 import { describe, expect, it } from 'vitest';
 import { KeyHistory } from '../../../src/native/mvcc/key-history.js';
+import { mulberry32 as rng } from '../../support/prng.js';
 
 interface Rev {
   main: number;
@@ -12,18 +13,6 @@ interface Rev {
   tomb: boolean;
   version: number;
   createdMain: number;
-}
-
-/** A deterministic PRNG (mulberry32) so a failure replays. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 function modelAt(revs: Rev[], atRev: number): Rev | undefined {

@@ -4,17 +4,7 @@
 // promotions, and checks at clock times that sometimes go backwards.
 import { describe, expect, it } from 'vitest';
 import { Lease, Lessor } from '../../../src/native/mvcc/lessor.js';
-
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { mulberry32 as rng } from '../../support/prng.js';
 
 /** What the check must answer: every lease whose expiry is due, by a walk over all of them. */
 function scan(lessor: Lessor, nowMs: number): bigint[] {
