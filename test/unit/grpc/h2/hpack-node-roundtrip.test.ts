@@ -10,6 +10,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { HpackDecoder } from '../../../../src/gateway/grpc/h2/hpack-decoder.js';
 import { encodeHeaders } from '../../../../src/gateway/grpc/h2/hpack-encoder.js';
 import { allocatePort, releasePort } from '../../../support/ports.js';
+import { frame } from '../raw-h2.js';
 
 const PREFACE = 'PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n';
 const DATA = 0;
@@ -23,15 +24,6 @@ const END_HEADERS = 0x4;
 const PADDED = 0x8;
 const PRIORITY = 0x20;
 const SETTINGS_HEADER_TABLE_SIZE = 1;
-
-function frame(type: number, flags: number, stream: number, payload: Buffer): Buffer {
-  const h = Buffer.alloc(9);
-  h.writeUIntBE(payload.length, 0, 3);
-  h[3] = type;
-  h[4] = flags;
-  h.writeUInt32BE(stream, 5);
-  return Buffer.concat([h, payload]);
-}
 
 interface RawServer {
   port: number;

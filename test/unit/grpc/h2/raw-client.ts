@@ -5,18 +5,12 @@ import { HpackDecoder } from '../../../../src/gateway/grpc/h2/hpack-decoder.js';
 import { encodeHeaders } from '../../../../src/gateway/grpc/h2/hpack-encoder.js';
 import { waitFor } from '../../../support/wait.js';
 
-export const PREFACE = Buffer.from('PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n');
+import { CLIENT_PREFACE as PREFACE, frame } from '../raw-h2.js';
+
+export { PREFACE, frame };
 export const T = { DATA: 0, HEADERS: 1, PRIORITY: 2, RST_STREAM: 3, SETTINGS: 4, PING: 6, GOAWAY: 7, WINDOW_UPDATE: 8, CONTINUATION: 9 } as const;
 export const F = { END_STREAM: 1, ACK: 1, END_HEADERS: 4, PADDED: 8, PRIORITY: 0x20 } as const;
 
-export function frame(type: number, flags: number, stream: number, payload: Buffer = Buffer.alloc(0)): Buffer {
-  const h = Buffer.alloc(9);
-  h.writeUIntBE(payload.length, 0, 3);
-  h[3] = type;
-  h[4] = flags;
-  h.writeUInt32BE(stream, 5);
-  return Buffer.concat([h, payload]);
-}
 
 export function settings(pairs: Array<[number, number]>): Buffer {
   const p = Buffer.alloc(6 * pairs.length);
