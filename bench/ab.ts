@@ -18,6 +18,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { Command } from 'commander';
 import type { BenchOp } from './load-protocol.js';
+import { firstEndpointRole } from './cluster-leader.js';
 import { prefill, runScenario, type ScenarioResult } from './runner.js';
 import { memberArgs, waitServing, type RunningServer, type TargetKind } from './servers.js';
 
@@ -161,6 +162,8 @@ async function main(): Promise<void> {
       servers.push(await start(v, v.entry === null ? portBase : portBase + 100 * (i + 1), members));
     }
     if (ops.some((op) => op !== 'put')) for (const s of servers) await prefill(s, scen.keys);
+    // one client talks to member 1 only, and a put there costs a round trip more when it follows
+    if (members > 1) console.log(`\nmember 1 (the endpoint of one client): ${servers.map((s, i) => `${variants[i]?.name}: ${firstEndpointRole(s.endpoints)}`).join('; ')}`);
     console.log(`\n${variants.map((v) => `${v.name}: ${v.entry === null ? 'genuine etcd' : v.kind}`).join(', ')}; ${members} member(s), ${rounds} interleaved rounds of ${scen.duration}s; medians; ratio = this / ${variants[0]?.name} per round, median`);
     console.log('| scenario | variant | ops/s | p50 ms | p99 ms | server CPU us/op | ops/s ratio | CPU/op ratio |');
     console.log('|---|---|---|---|---|---|---|---|');
