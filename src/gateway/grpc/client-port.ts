@@ -137,10 +137,11 @@ export async function listenClientPort(opts: ClientPortOptions): Promise<ClientP
     // take it over. (An HTTP/2 session then reads the TCP handle itself, so that socket is left
     // paused: resuming it would hand the buffered bytes out a second time. The HTTP/1.1 server
     // reads through 'data' events and needs it flowing.)
-    if (first.length >= 3 && first.subarray(0, 3).equals(PREFACE_START) && ownTransport) {
+    const isHttp2 = first.length >= 3 && first.subarray(0, 3).equals(PREFACE_START);
+    const tlsSocket = (socket as { encrypted?: boolean }).encrypted === true ? (socket as tls.TLSSocket) : undefined;
+    if (isHttp2 && ownTransport) {
       // Our own HTTP/2 transport reads the socket through 'data' events, TLS or not, and takes
       // any :authority as it is.
-      const tlsSocket = (socket as { encrypted?: boolean }).encrypted === true ? (socket as tls.TLSSocket) : undefined;
       const conn = grpc.serveH2(socket, {
         remoteAddress: socket.remoteAddress ?? '',
         remotePort: socket.remotePort ?? 0,
@@ -150,14 +151,13 @@ export async function listenClientPort(opts: ClientPortOptions): Promise<ClientP
       conn.onClose(() => connections.delete(conn));
       conn.feed(first);
       socket.resume();
-    } else if (first.length >= 3 && first.subarray(0, 3).equals(PREFACE_START)) {
+    } else if (isHttp2) {
       // The first request's :authority decides whether node can take the socket as is (see ./authority-fix.ts).
       socket.resume();
       sniffFirstRequest(socket, first, (conn) => {
         // A TLS socket is not handed over itself: node's HTTP/2 session would consume its TLS
         // handle, which may deliver newly decrypted bytes before the ones already read here (a
         // large first request arrived corrupted). Through a stream, everything arrives in order.
-        const tlsSocket = (socket as { encrypted?: boolean }).encrypted === true ? (socket as tls.TLSSocket) : undefined;
         const served = conn === socket && tlsSocket ? replaying(socket, Buffer.alloc(0)) : conn;
         // 'session' is emitted synchronously inside 'connection': this catches exactly our session.
         grpc.http2.once('session', (session: http2.ServerHttp2Session) => {
