@@ -23,6 +23,7 @@ import { FrameReader, type FrameHandler } from './frame-reader.js';
 import {
   SETTINGS_ACK,
   frameHeader,
+  frameWith,
   goawayFrame,
   headersFrames,
   pingAck,
@@ -559,12 +560,9 @@ export class H2Connection implements FrameHandler {
       stream.sendWindow -= take;
       this.sendWindow -= take;
       const last = stream.queuedBytes === 0 && stream.endPending && stream.endTrailers === undefined;
-      if (take <= 1024) {
-        const f = Buffer.allocUnsafe(FRAME_HEADER_LENGTH + take);
-        writeFrameHeader(f, 0, take, FrameType.DATA, last ? Flag.END_STREAM : 0, stream.id);
-        piece.copy(f, FRAME_HEADER_LENGTH);
-        this.push(f);
-      } else {
+      // a small piece is copied behind its header (one buffer); a large one is written as it is
+      if (take <= 1024) this.push(frameWith(FrameType.DATA, last ? Flag.END_STREAM : 0, stream.id, piece));
+      else {
         this.push(frameHeader(take, FrameType.DATA, last ? Flag.END_STREAM : 0, stream.id));
         this.push(piece);
       }

@@ -74,12 +74,7 @@ export function windowUpdateFrame(streamId: number, increment: number): Buffer {
  */
 export function headersFrames(streamId: number, block: Buffer, endStream: boolean, maxFrameSize: number): Buffer {
   const first = endStream ? Flag.END_STREAM : 0;
-  if (block.length <= maxFrameSize) {
-    const out = Buffer.allocUnsafe(FRAME_HEADER_LENGTH + block.length);
-    writeFrameHeader(out, 0, block.length, FrameType.HEADERS, first | Flag.END_HEADERS, streamId);
-    block.copy(out, FRAME_HEADER_LENGTH);
-    return out;
-  }
+  if (block.length <= maxFrameSize) return frameWith(FrameType.HEADERS, first | Flag.END_HEADERS, streamId, block);
   const frames = Math.ceil(block.length / maxFrameSize);
   const out = Buffer.allocUnsafe(frames * FRAME_HEADER_LENGTH + block.length);
   let at = 0;
