@@ -29,11 +29,10 @@ export class KeyIndex {
     return this.map.get(keyStr);
   }
 
-  getOrCreate(_key: Buffer, keyStr: string): KeyHistory {
+  /** `keyStr`: the key's bytes as a latin1 string (the only form kept: a request's buffer may be a view into a larger network or WAL buffer). */
+  getOrCreate(keyStr: string): KeyHistory {
     let h = this.map.get(keyStr);
     if (!h) {
-      // Only the string is kept (its latin1 form is the key bytes): the request's buffer may be a
-      // view into a larger network or WAL buffer.
       h = new KeyHistory(keyStr, this.system);
       this.map.set(keyStr, h);
       if (this.bulk === undefined) this.ordered.set(keyStr, h);
@@ -64,8 +63,13 @@ export class KeyIndex {
     if (bulk === undefined) return;
     this.bulk = undefined;
     const keys = [...this.map.keys()];
-    if (!bulk.sorted) keys.sort();
-    const vals = keys.map((k) => this.map.get(k)!);
+    // keys that came in order are the Map's insertion order: its values line up without a lookup each
+    let vals: KeyHistory[];
+    if (bulk.sorted) vals = [...this.map.values()];
+    else {
+      keys.sort();
+      vals = keys.map((k) => this.map.get(k)!);
+    }
     this.ordered.resetFromSorted(keys, vals);
   }
 

@@ -340,7 +340,7 @@ export class MvccStore implements StateMachine {
       const header = readRecordHeader(value, recordHeader);
       const ks = value.toString('latin1', header.keyStart, header.keyStart + header.keyLength);
       const index = (header.system ? this.sys : this.user).index;
-      const h = index.getOrCreate(EMPTY, ks);
+      const h = index.getOrCreate(ks);
       if (isTombstoneKey(key)) {
         h.tombstone(main, sub);
         h.lease = 0n;
@@ -549,7 +549,7 @@ export class MvccStore implements StateMachine {
     const value = req.ignoreValue ? prev!.value : req.value;
     const lease = req.ignoreLease ? prev!.lease : req.lease;
 
-    const h = existing ?? sp.index.getOrCreate(req.key, ks);
+    const h = existing ?? sp.index.getOrCreate(ks);
     const main = this.txMain;
     const sub = this.txSub++;
     const kv: KeyValue = {
