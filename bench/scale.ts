@@ -2,7 +2,7 @@
 // operations timed on both (issue 10, item 3). Usage:
 //   npm run bench:scale -- [--keys 1000000] [--big-keys 100000] [--value 256] [--big-value 10240]
 //     [--range-rounds 5] [--ranges-only] [--snapshot-only] [--snapshot-rounds 1] [--port-base 20100]
-//     [--log-dir D]
+//     [--log-dir D] [--only dcsgw|etcd]
 // Environment: DCSGW_BIN (another dcsgw entry script), DCSGW_NODE_FLAGS (node flags for dcsgw).
 // `--snapshot-only`: after the load, only the snapshot save / restart / restore + start rows, in
 // `--snapshot-rounds` rounds alternating between the servers (median time, longest stall).
@@ -42,6 +42,10 @@ const RANGE_ROUNDS = arg('range-rounds', 5);
 const RANGES_ONLY = process.argv.includes('--ranges-only');
 const SNAPSHOT_ONLY = process.argv.includes('--snapshot-only');
 const SNAPSHOT_ROUNDS = arg('snapshot-rounds', 1);
+/** --only dcsgw|etcd: run one server alone (to try a change without waiting for etcd's half); no ratios then. */
+const ONLY = process.argv.includes('--only') ? (process.argv[process.argv.indexOf('--only') + 1] as Kind) : undefined;
+if (ONLY !== undefined && ONLY !== 'dcsgw' && ONLY !== 'etcd') throw new Error(`--only takes dcsgw or etcd, not ${ONLY}`);
+const KINDS: Kind[] = ONLY ? [ONLY] : ['etcd', 'dcsgw'];
 const PORT_BASE = arg('port-base', 20100); // this bench's ports: base+1..base+22
 /** --log-dir D: the servers' logs (stdout and stderr, e.g. dcsgw's --trace-gc lines) go to D/<kind>.log and are kept. */
 const LOG_DIR = process.argv.includes('--log-dir') ? process.argv[process.argv.indexOf('--log-dir') + 1]! : undefined;
@@ -295,7 +299,7 @@ async function main(): Promise<void> {
     rows.push(r);
     return r;
   };
-  const kinds: Kind[] = ['etcd', 'dcsgw'];
+  const kinds = KINDS;
   try {
     log(`${KEYS} keys of ${VALUE} B and ${BIG_KEYS} keys of ${BIG_VALUE} B into each of etcd and dcsgw (work dir ${work})`);
     for (const k of kinds) {
@@ -403,7 +407,7 @@ async function main(): Promise<void> {
  * restored dir: SNAPSHOT_ROUNDS rounds alternating between the servers, each left running after.
  */
 async function snapshotRows(servers: Record<Kind, Server>, row: (name: string, unit: string) => Row, work: string): Promise<void> {
-  const kinds: Kind[] = ['etcd', 'dcsgw'];
+  const kinds = KINDS;
   const save = row('snapshot save', 'ms');
   const restore = row('snapshot restore + start to ready', 'ms');
   const restart = row('restart to ready', 'ms');
@@ -466,7 +470,7 @@ function printTable(rows: Row[]): void {
   for (const r of rows) {
     const ratio = r.value.dcsgw / r.value.etcd;
     const stall = r.stall && Number.isFinite(r.stall.dcsgw) ? `${fmt(r.stall.dcsgw)} / ${fmt(r.stall.etcd)}` : '';
-    console.log(`| ${r.name} | ${fmt(r.value.dcsgw)} ${r.unit} | ${fmt(r.value.etcd)} ${r.unit} | ${ratio.toFixed(2)}x${r.higherBetter ? ' (rate)' : ''} | ${stall} |`);
+    console.log(`| ${r.name} | ${fmt(r.value.dcsgw)} ${r.unit} | ${fmt(r.value.etcd)} ${r.unit} | ${Number.isFinite(ratio) ? `${ratio.toFixed(2)}x` : '-'}${r.higherBetter ? ' (rate)' : ''} | ${stall} |`);
   }
 }
 
