@@ -99,7 +99,8 @@ export async function startServer(kind: TargetKind, members: number, profileDir?
     children.push(child);
     endpoints.push(`http://127.0.0.1:${client}`);
   }
-  const stop = async (): Promise<void> => {
+  // A server that failed to start keeps its log for the error message; after a run they are removed.
+  const stopAndClean = async (keepLogs: boolean): Promise<void> => {
     await Promise.all(
       children.map(
         (c) =>
@@ -112,11 +113,13 @@ export async function startServer(kind: TargetKind, members: number, profileDir?
       ),
     );
     for (const d of dirs) rmSync(d, { recursive: true, force: true });
+    if (!keepLogs) for (const f of logFiles) rmSync(f, { force: true });
   };
+  const stop = () => stopAndClean(false);
   try {
     await Promise.all(endpoints.map((e, i) => waitServing(e, 30_000, children[i] as ChildProcess)));
   } catch (err) {
-    await stop();
+    await stopAndClean(true);
     throw new Error(`${kind}: ${(err as Error).message} (logs: ${logFiles.join(', ')})`);
   }
   return { kind, endpoints, pids: children.map((c) => c.pid as number), logFiles, stop };
