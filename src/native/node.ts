@@ -189,6 +189,9 @@ export class NativeNode {
   /** A Ready's WAL write is in flight on the thread pool (the loop waits for it). */
   private persisting = false;
   private earlySendScheduled = false;
+  /** Raft messages held until this turn's answers are written (see handleReady's answerFirst). */
+  private deferredMsgs: Message[] = [];
+  private deferredScheduled = false;
   private loopDone: Promise<void> = Promise.resolve();
   private wantCampaign = false;
   private stopped = false;
@@ -624,10 +627,19 @@ export class NativeNode {
     if (trace && rd.mustSync && rd.entries.length > 0) trace.persistBegin(rd.entries.length);
     if (rd.softState) this.onSoftState(rd.softState.lead, rd.softState.raftState);
     const leader = this.raftState === StateType.Leader;
+    const committed = rd.committedEntries;
+    // A Ready that persists nothing and commits only proposals this member answers: its messages
+    // (the leader's commit broadcast, a follower's ack of a commit-only MsgApp) tell no one
+    // anything they wait for, so they leave after the answers are written instead of before
+    // (each loopback write also wakes its receiver, which on a busy machine can take this
+    // process's core away right before the answer).
+    const answerFirst = rd.messages.length > 0 && rd.entries.length === 0 && !rd.mustSync && !rd.snapshot && this.answersAllHere(committed);
     let afterSync = rd.messages;
     if (leader && rd.messages.length > 0) {
-      this.send(rd.messages);
-      afterSync = [];
+      if (!answerFirst) {
+        this.send(rd.messages);
+        afterSync = [];
+      }
     } else if (rd.messages.length > 0) {
       // A follower's forwarded proposals and read requests state nothing about its log or vote, so
       // they need not wait for this Ready's fsync (acks and votes do): sent now, they reach the
@@ -648,7 +660,6 @@ export class NativeNode {
     // acknowledged before it is durable. MemoryStorage only receives entries after their sync, so
     // its lastIndex is the last durable index. This takes one fsync off the commit latency in a
     // cluster (the leader learns the commit of batch N while it persists batch N+1).
-    const committed = rd.committedEntries;
     let early = 0;
     if (rd.mustSync && !rd.snapshot && committed.length > 0) {
       const durable = this.storage.lastIndex();
@@ -680,7 +691,10 @@ export class NativeNode {
     }
     if (rd.snapshot) this.applyReceivedSnapshot(rd.snapshot);
     this.storage.append(rd.entries);
-    if (afterSync.length > 0) this.send(afterSync);
+    if (afterSync.length > 0) {
+      if (answerFirst) this.sendAfterAnswers(afterSync);
+      else this.send(afterSync);
+    }
 
     if (committed.length > early) {
       trace?.applyBegin();
@@ -743,9 +757,45 @@ export class NativeNode {
     }
   }
 
+  /**
+   * Whether every entry committed here is a proposal of this member (or a leader's no-op), one at
+   * least still awaited by its proposer: then no other member waits for this commit to answer.
+   */
+  private answersAllHere(ents: Entry[]): boolean {
+    let awaited = false;
+    for (const e of ents) {
+      if (e.type !== EntryType.Normal) return false;
+      const data = e.data;
+      if (data.length === 0) continue;
+      if (!isFrom(data, this.idBytes)) return false;
+      if (!awaited && this.waiters.has(envelopeRequestId(data))) awaited = true;
+    }
+    return awaited;
+  }
+
+  /** Sends msgs one turn later: after the answers resolved in this turn are on the wire. */
+  private sendAfterAnswers(msgs: Message[]): void {
+    for (const m of msgs) this.deferredMsgs.push(m);
+    if (this.deferredScheduled) return;
+    this.deferredScheduled = true;
+    setImmediate(() => {
+      this.deferredScheduled = false;
+      if (!this.stopped) this.flushDeferred();
+    });
+  }
+
+  private flushDeferred(): void {
+    const msgs = this.deferredMsgs;
+    if (msgs.length === 0) return;
+    this.deferredMsgs = [];
+    this.send(msgs);
+  }
+
   private send(msgs: Message[]): void {
     const t = this.cfg.transport;
     if (!t) return;
+    // what was held for the answers goes first: a peer sees messages in the order raft made them
+    if (this.deferredMsgs.length > 0) this.flushDeferred();
     if (!msgs.some((m) => m.type === MessageType.MsgSnap)) return t.send(msgs);
     t.send(msgs.filter((m) => m.type !== MessageType.MsgSnap));
     for (const m of msgs) if (m.type === MessageType.MsgSnap) this.sendMergedSnapshot(t, m);
