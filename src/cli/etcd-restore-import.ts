@@ -174,13 +174,16 @@ export class RecordScratch {
 // set, key, value. Written here straight from etcd's mvccpb.KeyValue bytes, without a decoded
 // object or a copy per field: a restore converts as many of them as the database has revisions.
 const RECORD_HEADER = 1 + 8 + 8 + 8 + 4;
+/** bbolt's page header and leaf element sizes (src/compat/migrate/bbolt-file.ts has the layout). */
+const LEAF_HEADER = 16;
+const LEAF_ELEMENT = 16;
 
-/** Number-valued varint (revisions and lengths are below 2^53); returns [value, next position]. */
-function varintAt(b: Buffer, pos: number): [number, number] {
+/** Number-valued varint (revisions and lengths are below 2^53) before `end`; returns [value, next position]. */
+function varintAt(b: Buffer, pos: number, end: number): [number, number] {
   let v = 0;
   let mul = 1;
   for (;;) {
-    if (pos >= b.length) throw new Error('truncated varint');
+    if (pos >= end) throw new Error('truncated varint');
     const c = b[pos++]!;
     v += (c & 0x7f) * mul;
     if (c < 0x80) return [v, pos];
@@ -190,6 +193,20 @@ function varintAt(b: Buffer, pos: number): [number, number] {
 
 /** The store record of etcd's "key" bucket entry (`revKey` -> KeyValue protobuf), in `scratch`. */
 export function kvRecordOf(revKey: Buffer, pb: Buffer, scratch: RecordScratch): Buffer {
+  const tombstoneRevision = revKey.length === 18 && revKey[17] === 0x74 ? revisionOf(revKey, 0) : -1;
+  return kvRecordAt(pb, 0, pb.length, tombstoneRevision, scratch);
+}
+
+/** The main revision of the revision key at `at` (u64 BE; below 2^53). */
+function revisionOf(b: Buffer, at: number): number {
+  return b.readUInt32BE(at) * 0x1_0000_0000 + b.readUInt32BE(at + 4);
+}
+
+/**
+ * kvRecordOf for the KeyValue protobuf at [start, end) of `b` (a leaf page of the bbolt file, read
+ * in place), `tombstoneRevision` the revision of a tombstone's key, -1 for a put.
+ */
+function kvRecordAt(b: Buffer, start: number, end: number, tombstoneRevision: number, scratch: RecordScratch): Buffer {
   let keyStart = 0;
   let keyEnd = 0;
   let valueStart = 0;
@@ -198,45 +215,44 @@ export function kvRecordOf(revKey: Buffer, pb: Buffer, scratch: RecordScratch): 
   let modRevision = 0;
   let version = 0;
   let lease = 0n;
-  for (let pos = 0; pos < pb.length; ) {
-    const tag = pb[pos++]!; // etcd's fields are 1-6: one-byte tags
+  for (let pos = start; pos < end; ) {
+    const tag = b[pos++]!; // etcd's fields are 1-6: one-byte tags
     const field = tag >> 3;
     if ((tag & 7) === 2) {
-      const [len, p] = varintAt(pb, pos);
+      const [len, p] = varintAt(b, pos, end);
       if (field === 1) [keyStart, keyEnd] = [p, p + len];
       else if (field === 5) [valueStart, valueEnd] = [p, p + len];
       pos = p + len;
     } else if ((tag & 7) === 0) {
       if (field === 6) {
-        const [v, p] = readVarint(pb, pos);
+        const [v, p] = readVarint(b.subarray(0, end), pos);
         lease = BigInt.asIntN(64, v);
         pos = p;
         continue;
       }
-      const [v, p] = varintAt(pb, pos);
+      const [v, p] = varintAt(b, pos, end);
       if (field === 2) createRevision = v;
       else if (field === 3) modRevision = v;
       else if (field === 4) version = v;
       pos = p;
     } else throw new Error(`unexpected protobuf wire type ${tag & 7} in a KeyValue`);
   }
+  if (keyEnd > end || valueEnd > end) throw new Error('truncated KeyValue');
   // a tombstone holds only the key in etcd; the store's record carries its revision
-  if (revKey.length === 18 && revKey[17] === 0x74) {
-    [createRevision, modRevision, version, valueStart, valueEnd, lease] = [0, Number(revKey.readBigUInt64BE(0)), 0, 0, 0, 0n];
-  }
+  if (tombstoneRevision >= 0) [createRevision, modRevision, version, valueStart, valueEnd, lease] = [0, tombstoneRevision, 0, 0, 0, 0n];
   const hasLease = lease !== 0n;
   const keyAt = RECORD_HEADER + (hasLease ? 8 : 0);
   const keyLength = keyEnd - keyStart;
-  const b = scratch.get(keyAt + keyLength + (valueEnd - valueStart));
-  b[0] = hasLease ? 1 : 0;
-  b.writeDoubleLE(createRevision, 1);
-  b.writeDoubleLE(modRevision, 9);
-  b.writeDoubleLE(version, 17);
-  b.writeUInt32LE(keyLength, 25);
-  if (hasLease) b.writeBigInt64LE(lease, RECORD_HEADER);
-  pb.copy(b, keyAt, keyStart, keyEnd);
-  pb.copy(b, keyAt + keyLength, valueStart, valueEnd);
-  return b;
+  const out = scratch.get(keyAt + keyLength + (valueEnd - valueStart));
+  out[0] = hasLease ? 1 : 0;
+  out.writeDoubleLE(createRevision, 1);
+  out.writeDoubleLE(modRevision, 9);
+  out.writeDoubleLE(version, 17);
+  out.writeUInt32LE(keyLength, 25);
+  if (hasLease) out.writeBigInt64LE(lease, RECORD_HEADER);
+  b.copy(out, keyAt, keyStart, keyEnd);
+  b.copy(out, keyAt + keyLength, valueStart, valueEnd);
+  return out;
 }
 
 interface EtcdMeta {
@@ -292,13 +308,26 @@ async function importIntoStore(dbPath: string, storeDir: string, meta: EtcdMeta)
     let revision = 1;
     let revisions = 0;
     const scratch = new RecordScratch();
-    const kv = function* (): Generator<StoreDumpEntry> {
-      for (const { key, value } of db.entries('key')) {
-        const main = Number(key.readBigUInt64BE(0));
-        if (main > revision) revision = main;
-        revisions++;
-        yield { key, value: kvRecordOf(key, value, scratch) };
-      }
+    // Each leaf page's elements are converted where they lie (bbolt's leaf element: flags u32, pos
+    // u32 from the element, key size u32, value size u32): no object, iterator step or copy per
+    // revision besides the record itself.
+    const kv = (put: (key: Buffer, value: Buffer) => void): void => {
+      db.scanLeaves('key', (page) => {
+        const count = page.readUInt16LE(10);
+        for (let i = 0; i < count; i++) {
+          const el = LEAF_HEADER + i * LEAF_ELEMENT;
+          const at = el + page.readUInt32LE(el + 4);
+          const keySize = page.readUInt32LE(el + 8);
+          const valueAt = at + keySize;
+          const valueEnd = valueAt + page.readUInt32LE(el + 12);
+          if (keySize < 17 || valueEnd > page.length) throw new Error(`${dbPath}: a malformed entry in the key bucket`);
+          const main = revisionOf(page, at);
+          if (main > revision) revision = main;
+          revisions++;
+          const tombstoneRevision = keySize === 18 && page[at + 17] === 0x74 ? main : -1;
+          put(page.subarray(at, valueAt), kvRecordAt(page, valueAt, valueEnd, tombstoneRevision, scratch));
+        }
+      });
     };
     const leases = function* (): Generator<StoreDumpEntry> {
       const rec = Buffer.alloc(16);
@@ -318,7 +347,7 @@ async function importIntoStore(dbPath: string, storeDir: string, meta: EtcdMeta)
       yield { key: Buffer.from('state'), value };
     };
     // bbolt iterates each bucket in byte order, the order the store's append mode needs
-    await MvccStore.importSections({ dir: storeDir, quotaBackendBytes: -1, minLeaseTtl: 1 }, [kv(), leases(), state(), authSection(db)]);
+    await MvccStore.importSections({ dir: storeDir, quotaBackendBytes: -1, minLeaseTtl: 1 }, [kv, leases(), state(), authSection(db)]);
     return revisions;
   } finally {
     db.close();

@@ -107,6 +107,40 @@ export class BoltReader {
     for (const e of this.walk(root.page, root.pgid)) yield { key: e.key, value: e.value, place: e.place };
   }
 
+  /**
+   * Every leaf page of a top-level bucket in key order, for a reader that looks at each page once
+   * (an import): the file is read in windows of a few MiB, one read call for many pages and no
+   * buffer per page (a page by page read was two reads and a zeroed buffer each). The page handed
+   * to `visit` is valid only during the call: the window is reused. Returns false when the bucket
+   * does not exist.
+   */
+  scanLeaves(bucket: string, visit: (page: Buffer) => void, windowBytes = 8 * 1024 * 1024): boolean {
+    const root = this.bucketRoot(bucket);
+    if (!root) return false;
+    if (root.pgid < 0) {
+      visit(root.page);
+      return true;
+    }
+    // A bbolt tree is balanced: its leaves are at one depth. The branch pages above them are read
+    // one by one (a few per thousand leaves), so the window moves only forward along the leaves.
+    let leafDepth = 0;
+    for (let page = this.page(root.pgid); page.readUInt16LE(8) & BRANCH; leafDepth++) page = this.page(Number(page.readBigUInt64LE(HEADER + 8)));
+    const window = new PageWindow(this.fd, this.pageSize, windowBytes);
+    const descend = (pgid: number, depth: number): void => {
+      const page = depth < leafDepth ? this.page(pgid) : window.page(pgid);
+      const flags = page.readUInt16LE(8);
+      if (flags & BRANCH && depth < leafDepth) {
+        const count = page.readUInt16LE(10);
+        for (let i = 0; i < count; i++) descend(Number(page.readBigUInt64LE(HEADER + i * ELEMENT + 8)), depth + 1);
+        return;
+      }
+      if (!(flags & LEAF) || depth !== leafDepth) throw new BoltFormatError(`${this.path}: page ${pgid} is not a leaf at depth ${leafDepth} of bucket ${bucket}`);
+      visit(page);
+    };
+    descend(root.pgid, 0);
+    return true;
+  }
+
   /** The entry at `place` (of a bucket that is not inline). */
   entryAt(place: EntryPlace): { key: Buffer; value: Buffer } {
     return leafEntry(this.page(place.pgid), place.index);
@@ -114,6 +148,46 @@ export class BoltReader {
 
   close(): void {
     closeSync(this.fd);
+  }
+}
+
+/** Large reads of the file, one window at a time; a page asked for outside it moves the window there. */
+class PageWindow {
+  private buf: Buffer;
+  /** The window's first page id and the count of pages read into it. */
+  private first = 0;
+  private pages = 0;
+
+  constructor(
+    private readonly fd: number,
+    private readonly pageSize: number,
+    bytes: number,
+  ) {
+    this.buf = Buffer.allocUnsafe(Math.max(pageSize, bytes - (bytes % pageSize)));
+  }
+
+  page(pgid: number): Buffer {
+    if (pgid < this.first || pgid >= this.first + this.pages) this.fill(pgid, 1);
+    let at = (pgid - this.first) * this.pageSize;
+    const span = this.buf.readUInt32LE(at + 12) + 1; // the page and its overflow pages
+    if (pgid + span > this.first + this.pages) {
+      this.fill(pgid, span);
+      at = 0;
+    }
+    return this.buf.subarray(at, at + span * this.pageSize);
+  }
+
+  private fill(pgid: number, span: number): void {
+    if (span * this.pageSize > this.buf.length) this.buf = Buffer.allocUnsafe(span * this.pageSize);
+    let got = 0;
+    while (got < this.buf.length) {
+      const n = readSync(this.fd, this.buf, got, this.buf.length - got, pgid * this.pageSize + got);
+      if (n === 0) break;
+      got += n;
+    }
+    if (got < span * this.pageSize) throw new BoltFormatError(`page ${pgid}: the file ends inside it`);
+    this.first = pgid;
+    this.pages = Math.floor(got / this.pageSize);
   }
 }
 
