@@ -8,7 +8,10 @@
 // leader -> MsgApp to the followers + its own fsync -> a follower's fsync + MsgAppResp -> commit,
 // apply, answer (-> at a follower: the commit index reaches it, it applies and answers).
 //
-//   node dist/bench/cluster-put-latency.js [--rounds 6] [--seconds 2] [--variant NAME=TREE]... [--cpu-prof-dir DIR]
+//   node dist/bench/cluster-put-latency.js [--rounds 6] [--seconds 2] [--variant NAME=TREE]... [--cpu-prof-dir DIR] [--single]
+//
+// --single adds a one-member etcd and a one-member dcsgw of each variant, put into in the same
+// turns, so the 3-member timeline stands beside the single member's (its phases: the same trace).
 //
 // TREE is a compiled tree (`npx tsc -p tsconfig.json --outDir /tmp/x`, a package.json saying
 // "type": "module" and links to node_modules and proto/ there); without --variant, this tree.
@@ -56,19 +59,24 @@ const pi = process.argv.indexOf('--cpu-prof-dir');
 /** dcsgw members write V8 CPU profiles under <dir>/<member name>/ when they stop. */
 const PROFILE_DIR = pi > 0 ? resolve(process.argv[pi + 1] ?? '.') : undefined;
 
+const SINGLE = process.argv.includes('--single');
+
 interface Cluster {
   name: string;
+  /** The variant's name (etcd for genuine etcd), shared by its 3-member and one-member clusters. */
+  variant: string;
+  members: number;
   endpoints: string[];
   children: ChildProcess[];
   dirs: string[];
   traces: string[];
 }
 
-async function startCluster(name: string, tree: string | null, base: number, work: string): Promise<Cluster> {
-  const names = [1, 2, 3].map((i) => `${name}${i}`);
+async function startCluster(name: string, variant: string, tree: string | null, base: number, work: string, members = 3): Promise<Cluster> {
+  const names = Array.from({ length: members }, (_, i) => `${name}${i + 1}`);
   const initialCluster = names.map((n, i) => `${n}=http://127.0.0.1:${base + 10 * i + 2}`).join(',');
-  const c: Cluster = { name, endpoints: [], children: [], dirs: [], traces: [] };
-  for (let i = 0; i < 3; i++) {
+  const c: Cluster = { name, variant, members, endpoints: [], children: [], dirs: [], traces: [] };
+  for (let i = 0; i < members; i++) {
     const client = base + 10 * i + 1;
     const dir = mkdtempSync(join(tmpdir(), `dcsgw-cluster-put-${name}-`));
     c.dirs.push(dir);
@@ -120,9 +128,13 @@ function leaderOf(c: Cluster): number {
 
 interface Side {
   label: string;
+  /** Index of its cluster in the clusters list. */
+  cluster: number;
   conn: H2GrpcConnection;
   rtt: Histogram;
   ops: number;
+  /** Sum of the measured round trips (us): the mean is what one client's ops/s follows. */
+  sumUs: number;
 }
 
 function putOnce(side: Side, frame: Buffer, measure: boolean): Promise<void> {
@@ -131,7 +143,9 @@ function putOnce(side: Side, frame: Buffer, measure: boolean): Promise<void> {
     side.conn.unary('/etcdserverpb.KV/Put', frame, (err, status, message) => {
       if (err || status !== 0) return reject(err ?? new Error(`${side.label}: grpc status ${status}: ${message}`));
       if (measure) {
-        side.rtt.record((performance.now() - t0) * 1000);
+        const us = (performance.now() - t0) * 1000;
+        side.rtt.record(us);
+        side.sumUs += us;
         side.ops++;
       }
       resolve();
@@ -236,19 +250,28 @@ async function main(): Promise<void> {
   };
   process.once('SIGINT', () => void cleanup().finally(() => process.exit(130)));
   try {
-    clusters.push(await startCluster('etcd', null, base, work));
-    for (let i = 0; i < vs.length; i++) clusters.push(await startCluster(vs[i]!.name, vs[i]!.tree, base + 100 * (i + 1), work));
+    clusters.push(await startCluster('etcd', 'etcd', null, base, work));
+    for (let i = 0; i < vs.length; i++) clusters.push(await startCluster(vs[i]!.name, vs[i]!.name, vs[i]!.tree, base + 100 * (i + 1), work));
+    if (SINGLE) {
+      // one-member clusters: 50 ports above each 3-member cluster's
+      clusters.push(await startCluster('etcd-single', 'etcd', null, base + 50, work, 1));
+      for (let i = 0; i < vs.length; i++) clusters.push(await startCluster(`${vs[i]!.name}-single`, vs[i]!.name, vs[i]!.tree, base + 100 * (i + 1) + 50, work, 1));
+    }
     const frames = Array.from({ length: KEYS }, (_, i) => fastPutRequest.encodeFramed?.(putRequest(benchKey((i * 7919) % KEYS, 8), VALUE)) as Buffer);
     // leader and one follower of each cluster; CPU is that of all three members
     const sides: Side[] = [];
     const leaders: number[] = [];
-    for (const c of clusters) {
+    clusters.forEach((c, ci) => {
       const l = leaderOf(c);
       leaders.push(l);
+      if (c.members === 1) {
+        sides.push({ label: `${c.variant}, single member`, cluster: ci, conn: new H2GrpcConnection(c.endpoints[0]!), rtt: new Histogram(), ops: 0, sumUs: 0 });
+        return;
+      }
       const fol = (l + 1) % 3;
-      sides.push({ label: `${c.name} at the leader`, conn: new H2GrpcConnection(c.endpoints[l]!), rtt: new Histogram(), ops: 0 });
-      sides.push({ label: `${c.name} at a follower`, conn: new H2GrpcConnection(c.endpoints[fol]!), rtt: new Histogram(), ops: 0 });
-    }
+      sides.push({ label: `${c.name} at the leader`, cluster: ci, conn: new H2GrpcConnection(c.endpoints[l]!), rtt: new Histogram(), ops: 0, sumUs: 0 });
+      sides.push({ label: `${c.name} at a follower`, cluster: ci, conn: new H2GrpcConnection(c.endpoints[fol]!), rtt: new Histogram(), ops: 0, sumUs: 0 });
+    });
     await Promise.all(sides.map((s) => s.conn.ready()));
     const cpu = clusters.map(() => 0);
     const cpuNow = (c: Cluster): number => c.children.reduce((s, ch) => s + processCpuUs(ch.pid as number), 0);
@@ -266,31 +289,43 @@ async function main(): Promise<void> {
       if (measure) process.stderr.write(`  round ${r}/${ROUNDS}: ${sides[0]!.ops} puts each so far\n`);
     }
     for (const s of sides) s.conn.close();
-    const opsOf = (i: number): number => sides[2 * i]!.ops + sides[2 * i + 1]!.ops;
+    const all = [...clusters]; // cleanup() empties clusters; their trace files outlive them
+    const opsOf = (ci: number): number => sides.reduce((n, s) => n + (s.cluster === ci ? s.ops : 0), 0);
+    const cpuPerOp = (ci: number): number => cpu[ci]! / opsOf(ci);
     const lines: string[] = [];
-    lines.push(`one client, 3-member clusters, ${ROUNDS} rounds of ${SECONDS} s, one put into each cluster and endpoint in turn`);
+    lines.push(`one client, 3-member clusters${SINGLE ? ' and single members' : ''}, ${ROUNDS} rounds of ${SECONDS} s, one put into each cluster and endpoint in turn`);
     lines.push('');
-    lines.push('| put | p50 us | p90 us | p99 us | p50 vs etcd | cluster CPU us/op | CPU vs etcd |');
-    lines.push('|---|---|---|---|---|---|---|');
-    const etcdCpu = cpu[0]! / opsOf(0);
+    lines.push('| put | p50 us | p90 us | p99 us | mean us | p50 vs etcd | mean vs etcd | CPU us/op (all members) | CPU vs etcd |');
+    lines.push('|---|---|---|---|---|---|---|---|---|');
+    // etcd's side of the same kind (leader / follower / single member) and etcd's cluster of the same size
+    const etcdSide = (s: Side): Side => sides[sides.findIndex((o) => clusters[o.cluster]!.variant === 'etcd' && clusters[o.cluster]!.members === clusters[s.cluster]!.members && o.label.replace(/^\S+/, '') === s.label.replace(/^\S+/, ''))]!;
+    const etcdCluster = (ci: number): number => clusters.findIndex((c) => c.variant === 'etcd' && c.members === clusters[ci]!.members);
+    const firstOf = new Set(clusters.map((_, ci) => sides.findIndex((s) => s.cluster === ci)));
     sides.forEach((s, i) => {
-      const ref = sides[i % 2]!;
-      const ci = i >> 1;
-      const cpuCell = i % 2 === 0 ? `${(cpu[ci]! / opsOf(ci)).toFixed(0)} | ${(cpu[ci]! / opsOf(ci) / etcdCpu).toFixed(2)}x` : ' | ';
-      lines.push(`| ${s.label} | ${f(s.rtt.quantile(0.5))} | ${f(s.rtt.quantile(0.9))} | ${f(s.rtt.quantile(0.99))} | ${(s.rtt.quantile(0.5) / ref.rtt.quantile(0.5)).toFixed(2)}x | ${cpuCell} |`);
+      const ref = etcdSide(s);
+      const ci = s.cluster;
+      const cpuCell = firstOf.has(i) ? `${cpuPerOp(ci).toFixed(0)} | ${(cpuPerOp(ci) / cpuPerOp(etcdCluster(ci))).toFixed(2)}x` : ' | ';
+      lines.push(
+        `| ${s.label} | ${f(s.rtt.quantile(0.5))} | ${f(s.rtt.quantile(0.9))} | ${f(s.rtt.quantile(0.99))} | ${f(s.sumUs / s.ops)} | ${(s.rtt.quantile(0.5) / ref.rtt.quantile(0.5)).toFixed(2)}x | ${(s.sumUs / s.ops / (ref.sumUs / ref.ops)).toFixed(2)}x | ${cpuCell} |`,
+      );
     });
     await cleanup();
-    // the leader's phases (its trace holds both the puts it was sent and those forwarded to it)
+    // the members' phases: the leader's trace holds both the puts it was sent and those forwarded
+    // to it; a follower's "commit" is from its own fsync until the leader's commit index reaches it
     lines.push('');
-    lines.push('| leader phases, one entry per Ready (us, p50 / p90) | ' + WRITE_TRACE_PHASES.join(' | ') + ' |');
+    lines.push('| member phases, one entry per Ready (us, p50 / p90) | ' + WRITE_TRACE_PHASES.join(' | ') + ' |');
     lines.push('|---|' + WRITE_TRACE_PHASES.map(() => '---').join('|') + '|');
-    for (let i = 1; i <= vs.length; i++) {
-      const file = join(work, `trace-${vs[i - 1]!.name}${leaders[i]! + 1}.json`);
-      if (!existsSync(file)) continue;
-      const t = JSON.parse(readFileSync(file, 'utf8')) as WriteTraceDump;
-      const idx = t.entries.map((n, j) => (n === 1 ? j : -1)).filter((j) => j >= Math.floor(t.entries.length * 0.1));
-      lines.push(`| ${vs[i - 1]!.name} | ` + WRITE_TRACE_PHASES.map((ph) => `${f(pct(idx.map((j) => t.phases[ph][j]!), 0.5))} / ${f(pct(idx.map((j) => t.phases[ph][j]!), 0.9))}`).join(' | ') + ' |');
-    }
+    all.forEach((c, ci) => {
+      if (c.variant === 'etcd') return;
+      c.traces.forEach((file, m) => {
+        if (!existsSync(file)) return;
+        const t = JSON.parse(readFileSync(file, 'utf8')) as WriteTraceDump;
+        const idx = t.entries.map((n, j) => (n === 1 ? j : -1)).filter((j) => j >= Math.floor(t.entries.length * 0.1));
+        if (idx.length === 0) return;
+        const role = c.members === 1 ? 'single member' : m === leaders[ci] ? 'leader' : `follower ${m + 1}`;
+        lines.push(`| ${c.variant}, ${role} | ` + WRITE_TRACE_PHASES.map((ph) => `${f(pct(idx.map((j) => t.phases[ph][j]!), 0.5))} / ${f(pct(idx.map((j) => t.phases[ph][j]!), 0.9))}`).join(' | ') + ' |');
+      });
+    });
     for (const v of vs) {
       const hops = wireHops(wireEvents([1, 2, 3].map((n) => join(work, `peer-${v.name}${n}.json`))));
       if (hops.size === 0) continue;

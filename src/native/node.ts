@@ -637,7 +637,7 @@ export class NativeNode {
     let afterSync = rd.messages;
     if (leader && rd.messages.length > 0) {
       if (!answerFirst) {
-        this.send(rd.messages);
+        this.send(committed.length > 0 ? this.proposerFirst(rd.messages, committed) : rd.messages);
         afterSync = [];
       }
     } else if (rd.messages.length > 0) {
@@ -771,6 +771,25 @@ export class NativeNode {
       if (!awaited && this.waiters.has(envelopeRequestId(data))) awaited = true;
     }
     return awaited;
+  }
+
+  /**
+   * The leader's messages with those to the member that proposed the last committed entry first:
+   * that member answers its client once the new commit index reaches it, the others are not
+   * waiting (one loopback write each, in order).
+   */
+  private proposerFirst(msgs: Message[], committed: Entry[]): Message[] {
+    for (let i = committed.length - 1; i >= 0; i--) {
+      const e = committed[i]!;
+      const d = e.data;
+      if (e.type !== EntryType.Normal || d.length < ENVELOPE_HEADER) continue;
+      if (isFrom(d, this.idBytes)) return msgs;
+      let proposer = 0n;
+      for (let b = 1; b <= 8; b++) proposer = (proposer << 8n) | BigInt(d[b]!);
+      if (msgs[0]!.to === proposer || !msgs.some((m) => m.to === proposer)) return msgs;
+      return msgs.filter((m) => m.to === proposer).concat(msgs.filter((m) => m.to !== proposer));
+    }
+    return msgs;
   }
 
   /** Sends msgs one turn later: after the answers resolved in this turn are on the wire. */
