@@ -660,8 +660,11 @@ export class NativeNode {
     // acknowledged before it is durable. MemoryStorage only receives entries after their sync, so
     // its lastIndex is the last durable index. This takes one fsync off the commit latency in a
     // cluster (the leader learns the commit of batch N while it persists batch N+1).
+    // Not before a write done inline on this thread, though: the answers would still leave only
+    // after it (this turn runs to its end first), and a follower's ack would wait for the apply.
+    const inlineWrite = !rd.snapshot && rd.entries.length <= WAL_INLINE_MAX_ENTRIES && this.wal.canSyncInline();
     let early = 0;
-    if (rd.mustSync && !rd.snapshot && committed.length > 0) {
+    if (rd.mustSync && !rd.snapshot && committed.length > 0 && !inlineWrite) {
       const durable = this.storage.lastIndex();
       while (early < committed.length && committed[early]!.index <= durable) early++;
       if (early > 0) this.applyEntries(early === committed.length ? committed : committed.slice(0, early));

@@ -256,15 +256,19 @@ export class Wal {
     return p;
   }
 
+  /** Whether syncInline() would write now (rather than return false): nothing in flight, room in the segment. */
+  canSyncInline(): boolean {
+    return this.inflight === 0 && !this.closed && (this.pendingBytes === 0 || this.segmentSize + this.pendingBytes < this.segmentBytes);
+  }
+
   /**
    * Like sync(), but done on the calling thread, which blocks for the write: no thread-pool
    * hand-off. Only when no sync is in flight (the order of writes is kept) and the write does not
    * end the segment; returns false, having done nothing, otherwise.
    */
   syncInline(): boolean {
-    if (this.inflight > 0 || this.closed) return false;
+    if (!this.canSyncInline()) return false;
     if (this.pendingBytes === 0) return true;
-    if (this.segmentSize + this.pendingBytes >= this.segmentBytes) return false;
     const bytes = this.pendingBytes;
     const data = this.arenas[this.cur]!.subarray(0, bytes);
     this.file.appendSync(data);

@@ -31,9 +31,11 @@ describe('Wal.syncInline', () => {
     wal.save(undefined, [ent(1, 1)]);
     const inFlight = wal.sync();
     wal.save(undefined, [ent(2, 1)]);
+    expect(wal.canSyncInline()).toBe(false);
     expect(wal.syncInline()).toBe(false);
     expect(wal.hasPending()).toBe(true);
     await inFlight;
+    expect(wal.canSyncInline()).toBe(true);
     expect(wal.syncInline()).toBe(true);
     await wal.close();
     const { wal: w2, state } = await Wal.open(dir);
@@ -45,6 +47,7 @@ describe('Wal.syncInline', () => {
     const dir = tmp();
     const wal = await Wal.create(dir, meta, { segmentBytes: 256 });
     wal.save(undefined, [ent(1, 1, 'x'.repeat(300))]);
+    expect(wal.canSyncInline()).toBe(false);
     expect(wal.syncInline()).toBe(false);
     await wal.sync();
     expect(wal.segmentNames()).toHaveLength(2);
