@@ -54,6 +54,7 @@ import type { ApplyResult, ApplyValue, AuthQueries, Command, CommittedCommand, L
 import { AuthStore } from './auth-store.js';
 import { BackgroundCompactor, type CompactionCursor } from './background-compactor.js';
 import { crc32c } from '../crc32c.js';
+import { DefragCopy, type DefragCopyResult } from './defrag-copy.js';
 import type { KeyHistory } from './key-history.js';
 import { KeyIndex, type KeyHit } from './key-index.js';
 import { decodeKvRecord, encodeKvRecord, isSystemRecord, newRecordHeader, readRecordHeader, recordKey, recordLease } from './kv-record.js';
@@ -117,6 +118,10 @@ const VALUE_VIEW = {
 };
 /** compactRev before the first compaction (etcd: compactMainRev = -1). */
 const NEVER_COMPACTED = -1;
+/** How every environment of the store is opened (the defragmentation's worker opens them the same way). */
+const LMDB_ENV_OPTIONS = { noSync: true, compression: false, maxDbs: 8, useWritemap: true } as const;
+/** The store's named databases, in the order of the snapshot sections. */
+const DB_NAMES = ['kv', 'lease', 'meta', 'auth'] as const;
 
 function header(revision: number): ResponseHeader {
   return { clusterId: 0n, memberId: 0n, revision, raftTerm: 0 };
@@ -273,7 +278,7 @@ export class MvccStore implements StateMachine {
     // Nothing else changes: noSync either way, the same copy-on-write pages, kill -9 keeps what
     // the kernel holds, the WAL is the durability. The file is then extended (sparsely) to the
     // map size, so dbSize counts the pages in use instead of the file length.
-    this.env = open({ path, noSync: true, compression: false, maxDbs: 8, useWritemap: true });
+    this.env = open({ path, ...LMDB_ENV_OPTIONS });
     const dbOpts = { encoding: 'binary', keyEncoding: 'binary', compression: false, cache: false } as const;
     this.kvDb = this.env.openDB<Buffer, Buffer>({ name: 'kv', ...dbOpts });
     // lmdb's typings lack `encoder` (a custom value codec), which it documents and supports.
@@ -1271,12 +1276,13 @@ export class MvccStore implements StateMachine {
 
   /**
    * etcd's defragment: gives the free pages back to the file system. LMDB reuses free pages but
-   * never shrinks its file, so: LMDB's compacting copy (off the main thread, from one read
-   * transaction, while requests go on), then, synchronously, the records written since the copy
-   * began (the kv table is keyed by revision, so they are the revisions above the one at the start;
-   * lease, meta and auth tables are small and copied whole), an fsync, and a rename over data.mdb.
-   * The background compactor holds still meanwhile; a copy that a compaction inside an apply or a
-   * restore made stale is taken again.
+   * never shrinks its file, so the records are copied into a fresh environment (defrag-copy.ts: on
+   * a worker thread, through the page cache, one fsync, while requests go on), then, on this
+   * thread, the few records written since the worker's last catch-up (the kv table is keyed by
+   * revision, so they sort after the last key it copied; lease, meta and auth tables are small and
+   * copied whole), an fsync of those, and a rename over data.mdb. The background compactor holds
+   * still meanwhile; a copy that a compaction inside an apply or a restore made stale is taken
+   * again. The old file stays whole until the rename: a crash before it keeps the old store.
    */
   defragment(): Promise<void> {
     if (this.closed) return Promise.reject(Errors.Stopped);
@@ -1285,28 +1291,62 @@ export class MvccStore implements StateMachine {
   }
 
   private defragSeq = 0;
+  /** The copy running (close() stops it). */
+  private defragCopy: DefragCopy | undefined;
 
   private async defragmentOnce(): Promise<void> {
+    const t0 = performance.now();
+    const sizeBefore = this.dbSize();
     this.compactor.pause();
     try {
       for (let attempt = 0; ; attempt++) {
         const dir = this.defragDir(++this.defragSeq);
         rmSync(dir, { recursive: true, force: true });
         mkdirSync(dir, { recursive: true });
-        const revAtStart = this.rev;
         const compactAtStart = this.compactRev;
         const loadsAtStart = this.loads;
-        await (this.env as unknown as { backup(path: string, compact: boolean): Promise<void> }).backup(dir, true);
-        if (this.closed) {
-          rmSync(dir, { recursive: true, force: true });
-          throw Errors.Stopped;
+        const copy = new DefragCopy({
+          storeDir: this.opts.dir,
+          copyDir: dir,
+          envOptions: LMDB_ENV_OPTIONS,
+          dbNames: [...DB_NAMES],
+          kvName: 'kv',
+          mapSize: (this.env.getStats() as { mapSize: number }).mapSize,
+        });
+        this.defragCopy = copy;
+        let copied: DefragCopyResult | undefined;
+        try {
+          copied = await copy.copied;
+        } catch (err) {
+          if (!this.closed) throw err;
+        } finally {
+          this.defragCopy = undefined;
+          if (copied === undefined || this.closed || this.compactRev !== compactAtStart || this.loads !== loadsAtStart) {
+            await copy.release();
+            rmSync(dir, { recursive: true, force: true });
+          }
         }
+        if (this.closed) throw Errors.Stopped;
         if (this.compactRev !== compactAtStart || this.loads !== loadsAtStart) {
-          rmSync(dir, { recursive: true, force: true });
           if (attempt < 3) continue;
           throw new EtcdError(GrpcCode.UNAVAILABLE, 'dcsgw: defragment gave up: the store kept changing underneath the copy');
         }
-        this.swapIn(dir, revAtStart);
+        const swap = this.swapIn(dir, copied!.lastKvKey, copy);
+        this.log.info(
+          {
+            took: Math.round(performance.now() - t0),
+            copyMs: Math.round(copied!.bulkMs),
+            catchUpMs: Math.round(copied!.catchUpMs),
+            catchUpRounds: copied!.catchUpRounds,
+            fsyncMs: Math.round(copied!.fsyncMs),
+            records: copied!.records + swap.records,
+            recordsAtSwap: swap.records,
+            swapMs: swap.ms,
+            dbSizeBefore: sizeBefore,
+            dbSize: this.dbSize(),
+          },
+          'finished defragmenting directory',
+        );
         return;
       }
     } finally {
@@ -1314,13 +1354,30 @@ export class MvccStore implements StateMachine {
     }
   }
 
-  private swapIn(dir: string, revAtStart: number): void {
+  /**
+   * Makes the copy the store (on this thread, without an await: no batch lands in between); says
+   * how many kv records it caught up with, and the time of each step (the event loop's stall).
+   */
+  private swapIn(dir: string, lastKvKey: Buffer | undefined, copy: DefragCopy): { records: number; ms: Record<string, number> } {
     const oldEnv = this.env;
-    const old = { kv: this.kvDb, lease: this.leaseDb, meta: this.metaDb, auth: this.authDb };
-    this.openEnv(dir);
+    const old = { kv: this.kvDb, kvView: this.kvView, lease: this.leaseDb, meta: this.metaDb, auth: this.authDb };
+    let caughtUp = 0;
+    const ms: Record<string, number> = {};
+    let t = performance.now();
+    const step = (name: string) => {
+      const now = performance.now();
+      ms[name] = Math.round((now - t) * 10) / 10;
+      t = now;
+    };
     try {
+      this.openEnv(dir);
+      step('open');
       this.kvDb.transactionSync(() => {
-        for (const { key, value } of old.kv.getRange({ start: revKeyLowerBound(revAtStart + 1) })) this.kvDb.putSync(key, value);
+        const range = lastKvKey === undefined ? {} : { start: lastKvKey, exclusiveStart: true };
+        for (const { key, value } of old.kvView.getRange(range)) {
+          this.kvDb.putSync(key, value, { append: true });
+          caughtUp++;
+        }
         for (const [from, to] of [
           [old.lease, this.leaseDb],
           [old.meta, this.metaDb],
@@ -1330,12 +1387,14 @@ export class MvccStore implements StateMachine {
           for (const { key, value } of from.getRange({})) to.putSync(key, value);
         }
       });
+      step('catchUp');
       const fd = openSync(join(dir, 'data.mdb'), 'r');
       try {
         fsyncSync(fd);
       } finally {
         closeSync(fd);
       }
+      step('fsync');
       // The new environment keeps its open files: the renames only give them the store's names (the
       // lock file too, so another process opening the store shares this environment's locks).
       renameSync(join(dir, 'data.mdb'), join(this.opts.dir, 'data.mdb'));
@@ -1346,20 +1405,27 @@ export class MvccStore implements StateMachine {
       } finally {
         closeSync(dirFd);
       }
+      step('rename');
     } catch (err) {
       const failed = this.env;
       this.env = oldEnv;
       this.kvDb = old.kv;
+      this.kvView = old.kvView;
       this.leaseDb = old.lease;
       this.metaDb = old.meta;
       this.authDb = old.auth;
-      void failed.close().catch(() => undefined);
-      rmSync(dir, { recursive: true, force: true });
+      if (failed !== oldEnv) void failed.close().catch(() => undefined);
+      void copy.release().finally(() => rmSync(dir, { recursive: true, force: true }));
       throw err;
     }
     rmSync(dir, { recursive: true, force: true });
+    // This thread's handle of the old environment goes once the syncs and snapshot views reading it
+    // are done; the worker's goes after it, so the unmapping happens on the worker's thread.
     const closeOld = () => oldEnv.close().catch((err: unknown) => this.log.warn({ err }, 'mvcc: closing the pre-defragmentation environment failed'));
-    void Promise.allSettled([...this.pendingSyncs]).then(closeOld);
+    void Promise.allSettled([...this.pendingSyncs])
+      .then(closeOld)
+      .then(() => copy.release());
+    return { records: caughtUp, ms };
   }
 
   // ---------------------------------------------------------------- snapshots
@@ -1558,6 +1624,7 @@ export class MvccStore implements StateMachine {
     if (this.closed) return;
     this.closed = true;
     this.compactor.stop();
+    this.defragCopy?.abort();
     this.user.hub.cancelAll('etcdserver: server stopped');
     this.sys.hub.cancelAll('etcdserver: server stopped');
     const env = this.env;
