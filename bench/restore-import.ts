@@ -99,7 +99,7 @@ async function main(): Promise<void> {
     const rev = store.currentRevision();
     store.close();
     console.log(
-      `round ${r + 1}: import ${importMs.toFixed(0)} ms wall / ${importCpu.toFixed(0)} ms CPU (${sysMs(importUsage).toFixed(0)} system; ${String(imported.summary['key-revisions'])} revisions), open ${openMs.toFixed(0)} ms wall / ${openCpu.toFixed(0)} ms CPU (${sysMs(openUsage).toFixed(0)} system; rev ${rev}); total ${(importMs + openMs).toFixed(0)} ms`,
+      `round ${r + 1}: import ${importMs.toFixed(0)} ms wall / ${importCpu.toFixed(0)} ms CPU (${sysMs(importUsage).toFixed(0)} system; ${String(imported.summary['key-revisions'])} revisions: store written ${String(imported.summary['store-write-ms'])} ms, synced ${String(imported.summary['store-sync-ms'])} ms), open ${openMs.toFixed(0)} ms wall / ${openCpu.toFixed(0)} ms CPU (${sysMs(openUsage).toFixed(0)} system; rev ${rev}); total ${(importMs + openMs).toFixed(0)} ms`,
     );
     await new Promise((res) => setTimeout(res, 300));
     rmSync(dir, { recursive: true, force: true });

@@ -17,6 +17,7 @@ import type { Permission } from '../native/mvcc/api.js';
 import { encodeRole, encodeUser } from '../native/mvcc/auth-store.js';
 import { MvccStore } from '../native/mvcc/index.js';
 import type { StoreDumpEntry } from '../native/mvcc/store-dump.js';
+import type { ImportTimes } from '../native/mvcc/store.js';
 import type { MembersJson } from '../native/node/members.js';
 import { encodeSnapshotData } from '../native/node/snapshot-data.js';
 import { Snapshotter } from '../native/wal/snapshotter.js';
@@ -300,9 +301,9 @@ function authSection(db: BoltReader): StoreDumpEntry[] {
 /**
  * Writes the bbolt database's keys, leases, state and auth store into the store at `storeDir`, read
  * and converted while written (one LMDB transaction), then forces it to disk. Returns the count of
- * key revisions.
+ * key revisions and how long the writing and the closing sync took.
  */
-async function importIntoStore(dbPath: string, storeDir: string, meta: EtcdMeta): Promise<number> {
+async function importIntoStore(dbPath: string, storeDir: string, meta: EtcdMeta): Promise<{ revisions: number; times: ImportTimes }> {
   const db = new BoltReader(dbPath);
   try {
     let revision = 1;
@@ -347,8 +348,8 @@ async function importIntoStore(dbPath: string, storeDir: string, meta: EtcdMeta)
       yield { key: Buffer.from('state'), value };
     };
     // bbolt iterates each bucket in byte order, the order the store's append mode needs
-    await MvccStore.importSections({ dir: storeDir, quotaBackendBytes: -1, minLeaseTtl: 1 }, [kv, leases(), state(), authSection(db)]);
-    return revisions;
+    const times = await MvccStore.importSections({ dir: storeDir, quotaBackendBytes: -1, minLeaseTtl: 1 }, [kv, leases(), state(), authSection(db)]);
+    return { revisions, times };
   } finally {
     db.close();
   }
@@ -413,7 +414,7 @@ export async function importEtcdRestore(dataDir: string): Promise<ImportedRestor
   // moved aside: the start that follows is an ordinary restart (the raft snapshot below carries the
   // member list only, as the node's own snapshots do), instead of a raft snapshot file holding the
   // whole store, read back, checksummed and replayed into the store on the start.
-  const keys = await importIntoStore(join(kept, 'snap', 'db'), join(memberDir, 'snap', 'db'), meta);
+  const { revisions: keys, times } = await importIntoStore(join(kept, 'snap', 'db'), join(memberDir, 'snap', 'db'), meta);
   const snapshotter = new Snapshotter<null>(join(memberDir, 'snap'));
   const data = encodeSnapshotData(members, new Uint8Array(0));
   await snapshotter.save({ metadata: { index, term, confState: { voters: ids, learners: [] } }, extra: null, data: Buffer.from(data.buffer, data.byteOffset, data.byteLength) });
@@ -431,6 +432,6 @@ export async function importEtcdRestore(dataDir: string): Promise<ImportedRestor
   saveIdentity(dataDir, identity);
   return {
     identity,
-    summary: { 'local-member-id': wal.memberId.toString(16), 'cluster-id': wal.clusterId.toString(16), members: members.members.length, 'key-revisions': keys, 'consistent-index': consistentIndex, 'genuine-files': kept },
+    summary: { 'local-member-id': wal.memberId.toString(16), 'cluster-id': wal.clusterId.toString(16), members: members.members.length, 'key-revisions': keys, 'consistent-index': consistentIndex, 'genuine-files': kept, 'store-write-ms': Math.round(times.writeMs), 'store-sync-ms': Math.round(times.syncMs) },
   };
 }
