@@ -229,7 +229,7 @@ export class DefragCopy {
         if (m.kind === 'copied') resolve({ ...m, lastKvKey: m.lastKvKey === undefined ? undefined : Buffer.from(m.lastKvKey) });
         else if (m.kind === 'aborted' || m.kind === 'error') reject(new Error(`defragmentation copy ${m.kind === 'aborted' ? 'aborted' : `failed: ${m.message}`}`));
       });
-      this.worker.once('error', reject);
+      this.worker.on('error', reject);
       this.worker.once('exit', (code) => reject(new Error(`defragmentation copy worker exited (${code})`)));
     });
     // Once copied, the worker only waits to be released: a process that is ending does not wait for

@@ -1312,14 +1312,20 @@ export class MvccStore implements StateMachine {
         mkdirSync(dir, { recursive: true });
         const compactAtStart = this.compactRev;
         const loadsAtStart = this.loads;
-        const copy = new DefragCopy({
-          storeDir: this.opts.dir,
-          copyDir: dir,
-          envOptions: LMDB_ENV_OPTIONS,
-          dbNames: [...DB_NAMES],
-          kvName: 'kv',
-          mapSize: (this.env.getStats() as { mapSize: number }).mapSize,
-        });
+        let copy: DefragCopy;
+        try {
+          copy = new DefragCopy({
+            storeDir: this.opts.dir,
+            copyDir: dir,
+            envOptions: LMDB_ENV_OPTIONS,
+            dbNames: [...DB_NAMES],
+            kvName: 'kv',
+            mapSize: (this.env.getStats() as { mapSize: number }).mapSize,
+          });
+        } catch (err) {
+          rmSync(dir, { recursive: true, force: true });
+          throw err;
+        }
         this.defragCopy = copy;
         let copied: DefragCopyResult | undefined;
         try {
