@@ -718,12 +718,14 @@ class NativeBackendImpl implements NativeBackend {
   /**
    * A bbolt file with etcd's buckets, as genuine etcd streams (see src/native/node/etcd-snapshot.ts):
    * built from one read view of the store while it is sent, in slices, so the loop keeps serving.
+   * `transientBlobs` (the gRPC handler, which copies each blob into its message at once): a blob is
+   * valid only until the next chunk is asked for, and the file is built in one reused buffer.
    */
-  async *snapshot(): AsyncIterable<SnapshotChunk> {
+  async *snapshot(opts: { transientBlobs?: boolean } = {}): AsyncIterable<SnapshotChunk> {
     const view = this.sm.snapshotView ? this.sm.snapshotView() : dumpView(await this.sm.snapshotData());
     try {
       const header = this.header();
-      const file = await etcdSnapshotStream(view, this.node.members.list(), this.node.members.clusterVersion);
+      const file = await etcdSnapshotStream(view, this.node.members.list(), this.node.members.clusterVersion, { reuseBuffers: opts.transientBlobs === true });
       let sent = 0;
       for await (const chunk of file.chunks) {
         for (let off = 0; off < chunk.length; off += SNAPSHOT_CHUNK) {

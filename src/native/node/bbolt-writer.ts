@@ -257,44 +257,56 @@ interface StreamPlan {
 export interface BoltStream {
   /** bytes of the whole file */
   size: number;
-  /** the file in order, in chunks of about `chunkSize` bytes (a leaf larger than that goes whole) */
+  /**
+   * The file in order, in chunks of about `chunkSize` bytes (a leaf larger than that goes whole).
+   * With `reuseBuffers`, a chunk is valid only until the next one is asked for.
+   */
   chunks: AsyncGenerator<Buffer>;
 }
 
-/** Yields to the event loop after `sliceMs` of work, so a long read-and-convert never holds it. */
-class Slicer {
-  private start = performance.now();
-  private n = 0;
-  constructor(private readonly sliceMs: number) {}
-  async tick(): Promise<void> {
-    if ((++this.n & 63) !== 0 || performance.now() - this.start < this.sliceMs) return;
-    await new Promise<void>((resolve) => setImmediate(resolve));
-    this.start = performance.now();
-  }
+export interface StreamOptions {
+  chunkSize: number;
+  /** the longest run of reading and converting between two event-loop turns */
+  sliceMs: number;
+  /**
+   * Chunks are written into the same buffer over and over (the caller copies or sends each
+   * chunk before asking for the next): a file of gigabytes then allocates no gigabytes of buffers,
+   * whose external memory would set off full garbage collections of the server's whole heap.
+   */
+  reuseBuffers?: boolean;
 }
+
+const nextTurn = (): Promise<void> => new Promise<void>((resolve) => setImmediate(resolve));
 
 /**
  * A bbolt file streamed in chunks: the in-memory buckets as writeBoltDb writes them, the streamed
  * ones measured here (first pass, in slices of `sliceMs`) and built while `chunks` is read.
  */
-export async function streamBoltDb(buckets: Map<string, BoltItems | StreamedBucket>, opts: { chunkSize: number; sliceMs: number }): Promise<BoltStream> {
+export async function streamBoltDb(buckets: Map<string, BoltItems | StreamedBucket>, opts: StreamOptions): Promise<BoltStream> {
   const plans = new Map<string, StreamPlan>();
   for (const [name, content] of buckets) {
-    if (!Array.isArray(content)) plans.set(name, await planLeaves(content, new Slicer(opts.sliceMs)));
+    if (!Array.isArray(content)) plans.set(name, await planLeaves(content, opts.sliceMs));
   }
   const w = new PageWriter();
   const root = writeBuckets(w, buckets, plans);
   const size = w.next * PAGE;
-  return { size, chunks: streamChunks(headPages(root, w.next), w.chunks, opts) };
+  return { size, chunks: streamChunks(new FileFiller(headPages(root, w.next), w.chunks), opts) };
 }
 
-/** The first pass: leaves packed as packLeaves packs them, from the items' sizes alone. */
-async function planLeaves(source: StreamedBucket, slicer: Slicer): Promise<StreamPlan> {
+/**
+ * The first pass: leaves packed as packLeaves packs them, from the items' sizes alone. A plain loop
+ * that looks at the clock every 256 items (an await per item cost more than the measuring).
+ */
+async function planLeaves(source: StreamedBucket, sliceMs: number): Promise<StreamPlan> {
   const leaves: LeafPlan[] = [];
   const firstKeys: Buffer[] = [];
   let count = 0;
   let size = PAGE_HEADER;
-  for (const { key, value } of source.entries()) {
+  let seen = 0;
+  let sliceEnd = performance.now() + sliceMs;
+  const items = source.entries()[Symbol.iterator]();
+  for (let next = items.next(); !next.done; next = items.next()) {
+    const { key, value } = next.value;
     const add = ELEMENT + key.length + source.valueLength(key, value);
     if (count > 0 && size + add > PAGE) {
       leaves.push({ count, size });
@@ -304,71 +316,142 @@ async function planLeaves(source: StreamedBucket, slicer: Slicer): Promise<Strea
     if (count === 0) firstKeys.push(Buffer.from(key));
     count++;
     size += add;
-    await slicer.tick();
+    if ((++seen & 255) === 0 && performance.now() > sliceEnd) {
+      await nextTurn();
+      sliceEnd = performance.now() + sliceMs;
+    }
   }
   if (count > 0) leaves.push({ count, size });
   return { leaves, firstKeys };
 }
 
-async function* streamChunks(head: Buffer, pages: Array<Buffer | ReservedLeaves>, opts: { chunkSize: number; sliceMs: number }): AsyncGenerator<Buffer> {
-  const slicer = new Slicer(opts.sliceMs);
-  let out = Buffer.allocUnsafe(opts.chunkSize);
-  let pos = 0;
-  /** Room for `n` more bytes in the chunk being filled (sending the filled part first when short). */
-  function* room(n: number): Generator<Buffer> {
-    if (pos + n <= out.length) return;
-    if (pos > 0) yield out.subarray(0, pos);
-    out = Buffer.allocUnsafe(Math.max(opts.chunkSize, n));
-    pos = 0;
+/**
+ * Writes the file from page 0 on into the buffers it is given, synchronously, as far as each one
+ * has room: built pages are copied (split across buffers where needed), a streamed bucket's leaves
+ * are built whole in place from its source's second pass.
+ */
+class FileFiller {
+  private readonly pieces: Array<Buffer | ReservedLeaves>;
+  private piece = 0;
+  /** bytes of the current built piece already written */
+  private offset = 0;
+  /** the current streamed bucket's items, leaf and page id */
+  private items: Iterator<{ key: Buffer; value: Buffer }> | undefined;
+  private leaf = 0;
+  private pgid = 0;
+
+  constructor(head: Buffer, pages: Array<Buffer | ReservedLeaves>) {
+    this.pieces = [head, ...pages];
   }
-  const copy = function* (b: Buffer): Generator<Buffer> {
-    for (let off = 0; off < b.length; ) {
-      yield* room(Math.min(PAGE, b.length - off));
-      const n = Math.min(out.length - pos, b.length - off);
-      b.copy(out, pos, off, off + n);
-      pos += n;
-      off += n;
-    }
-  };
-  yield* copy(head);
-  for (const p of pages) {
-    if (Buffer.isBuffer(p)) {
-      yield* copy(p);
-      continue;
-    }
-    const items = p.source.entries()[Symbol.iterator]();
-    let pgid = p.firstPgid;
-    for (const leaf of p.leaves) {
-      const pages = Math.max(1, Math.ceil(leaf.size / PAGE));
-      yield* room(pages * PAGE);
-      const buf = out.subarray(pos, pos + pages * PAGE);
-      buf.writeBigUInt64LE(BigInt(pgid), 0);
-      buf.writeUInt16LE(LEAF_FLAG, 8);
-      buf.writeUInt16LE(leaf.count, 10);
-      buf.writeUInt32LE(pages - 1, 12);
-      let data = PAGE_HEADER + leaf.count * ELEMENT;
-      for (let i = 0; i < leaf.count; i++) {
-        const next = items.next();
-        if (next.done) throw new Error('bbolt stream: the source ended before its measured items');
-        const { key, value } = next.value;
-        const vl = p.source.valueLength(key, value);
-        if (data + key.length + vl > leaf.size) throw new Error('bbolt stream: the source changed between its two passes');
-        const el = PAGE_HEADER + i * ELEMENT;
-        buf.writeUInt32LE(0, el);
-        buf.writeUInt32LE(data - el, el + 4);
-        buf.writeUInt32LE(key.length, el + 8);
-        buf.writeUInt32LE(vl, el + 12);
-        key.copy(buf, data);
-        p.source.writeValue(key, value, buf, data + key.length);
-        data += key.length + vl;
-        await slicer.tick();
+
+  get done(): boolean {
+    return this.piece >= this.pieces.length;
+  }
+
+  /** Room the next write needs at least: a streamed leaf goes whole. */
+  need(): number {
+    const p = this.pieces[this.piece];
+    if (p === undefined || Buffer.isBuffer(p)) return PAGE;
+    return leafPages(p.leaves[this.leaf]!) * PAGE;
+  }
+
+  /** Writes at out[pos...] until done, out of room, or past `until` (performance.now()); returns the new pos. */
+  fill(out: Buffer, pos: number, until: number): number {
+    while (this.piece < this.pieces.length) {
+      const p = this.pieces[this.piece]!;
+      if (Buffer.isBuffer(p)) {
+        const n = Math.min(out.length - pos, p.length - this.offset);
+        if (n === 0) return pos;
+        p.copy(out, pos, this.offset, this.offset + n);
+        pos += n;
+        this.offset += n;
+        if (this.offset === p.length) this.nextPiece();
+        continue;
       }
-      if (data !== leaf.size) throw new Error('bbolt stream: the source changed between its two passes');
-      buf.fill(0, data);
-      pos += pages * PAGE;
-      pgid += pages;
+      if (this.items === undefined) {
+        this.items = p.source.entries()[Symbol.iterator]();
+        this.leaf = 0;
+        this.pgid = p.firstPgid;
+      }
+      while (this.leaf < p.leaves.length) {
+        const bytes = leafPages(p.leaves[this.leaf]!) * PAGE;
+        if (pos + bytes > out.length) return pos;
+        writeStreamedLeaf(p, p.leaves[this.leaf]!, this.items, out.subarray(pos, pos + bytes), this.pgid);
+        pos += bytes;
+        this.pgid += bytes / PAGE;
+        this.leaf++;
+        if (performance.now() > until) {
+          if (this.leaf === p.leaves.length) this.endStreamed();
+          return pos;
+        }
+      }
+      this.endStreamed();
     }
-    if (!items.next().done) throw new Error('bbolt stream: the source grew between its two passes');
+    return pos;
   }
-  if (pos > 0) yield out.subarray(0, pos);
+
+  private endStreamed(): void {
+    if (!this.items!.next().done) throw new Error('bbolt stream: the source grew between its two passes');
+    this.items = undefined;
+    this.nextPiece();
+  }
+
+  private nextPiece(): void {
+    this.piece++;
+    this.offset = 0;
+  }
+}
+
+function leafPages(leaf: LeafPlan): number {
+  return Math.max(1, Math.ceil(leaf.size / PAGE));
+}
+
+/** One leaf of a streamed bucket, built from its next `leaf.count` items into `buf` (its pages). */
+function writeStreamedLeaf(p: ReservedLeaves, leaf: LeafPlan, items: Iterator<{ key: Buffer; value: Buffer }>, buf: Buffer, pgid: number): void {
+  buf.writeBigUInt64LE(BigInt(pgid), 0);
+  buf.writeUInt16LE(LEAF_FLAG, 8);
+  buf.writeUInt16LE(leaf.count, 10);
+  buf.writeUInt32LE(buf.length / PAGE - 1, 12);
+  let data = PAGE_HEADER + leaf.count * ELEMENT;
+  for (let i = 0; i < leaf.count; i++) {
+    const next = items.next();
+    if (next.done) throw new Error('bbolt stream: the source ended before its measured items');
+    const { key, value } = next.value;
+    const vl = p.source.valueLength(key, value);
+    if (data + key.length + vl > leaf.size) throw new Error('bbolt stream: the source changed between its two passes');
+    const el = PAGE_HEADER + i * ELEMENT;
+    buf.writeUInt32LE(0, el);
+    buf.writeUInt32LE(data - el, el + 4);
+    buf.writeUInt32LE(key.length, el + 8);
+    buf.writeUInt32LE(vl, el + 12);
+    buf.set(key, data);
+    p.source.writeValue(key, value, buf, data + key.length);
+    data += key.length + vl;
+  }
+  if (data !== leaf.size) throw new Error('bbolt stream: the source changed between its two passes');
+  buf.fill(0, data);
+}
+
+/** The chunks: filled in slices of `sliceMs`, each handed over when full (or at the end). */
+async function* streamChunks(file: FileFiller, opts: StreamOptions): AsyncGenerator<Buffer> {
+  const spare: Buffer[] = [];
+  let sliceEnd = performance.now() + opts.sliceMs;
+  while (!file.done) {
+    const size = Math.max(opts.chunkSize, file.need());
+    const out = opts.reuseBuffers && size === opts.chunkSize && spare.length > 0 ? spare.pop()! : Buffer.allocUnsafe(size);
+    let pos = 0;
+    for (;;) {
+      pos = file.fill(out, pos, sliceEnd);
+      if (file.done || pos + file.need() > out.length) break;
+      await nextTurn();
+      sliceEnd = performance.now() + opts.sliceMs;
+    }
+    yield out.subarray(0, pos);
+    // Asked for the next chunk: the caller is done with this one's buffer.
+    if (opts.reuseBuffers && out.length === opts.chunkSize) spare.push(out);
+    if (performance.now() > sliceEnd) {
+      await nextTurn();
+      sliceEnd = performance.now() + opts.sliceMs;
+    }
+  }
 }

@@ -23,6 +23,8 @@ import { Pb } from '../mvcc/kv-protobuf.js';
 
 /** etcd sends its snapshot in 32 KiB messages. */
 export const SNAPSHOT_CHUNK = 32 * 1024;
+/** The file is built a MiB at a time, then cut into SNAPSHOT_CHUNK messages. */
+const BUILD_CHUNK = 1024 * 1024;
 /** The longest run of reading and converting between two event-loop turns. */
 const SLICE_MS = 8;
 
@@ -37,9 +39,10 @@ function revKey(main: number): Buffer {
  * The snapshot file of `view` (one point in time of the store), streamed: the "key" bucket is read
  * twice from the view (sizes, then bytes) and converted while sent, in slices of a few ms, so
  * neither the store nor the file is ever held whole in memory and the event loop keeps turning.
- * The caller releases the view (view.done()) once `chunks` is finished or abandoned.
+ * With `reuseBuffers`, each chunk is valid only until the next one is asked for (one buffer is
+ * filled over and over: no gigabytes of buffers for the GC). The caller releases the view (view.done()) once `chunks` is finished or abandoned.
  */
-export async function etcdSnapshotStream(view: StoreSnapshotView, members: Member[], clusterVersion: string): Promise<BoltStream> {
+export async function etcdSnapshotStream(view: StoreSnapshotView, members: Member[], clusterVersion: string, opts: { reuseBuffers?: boolean } = {}): Promise<BoltStream> {
   const all = (i: number): BoltItems => {
     const items: BoltItems = [];
     for (const { key, value } of view.section(i)) items.push([Buffer.from(key), Buffer.from(value)]); // copied before the next read
@@ -92,6 +95,6 @@ export async function etcdSnapshotStream(view: StoreSnapshotView, members: Membe
       ['members_removed', []],
       ['meta', meta],
     ]),
-    { chunkSize: SNAPSHOT_CHUNK, sliceMs: SLICE_MS },
+    { chunkSize: BUILD_CHUNK, sliceMs: SLICE_MS, reuseBuffers: opts.reuseBuffers === true },
   );
 }

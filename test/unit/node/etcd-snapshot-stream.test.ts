@@ -79,6 +79,23 @@ describe('streamed bbolt file', () => {
     for (const c of chunks) expect(c.length <= 32 * 1024 || c.length % 4096 === 0).toBe(true);
   });
 
+  it('with reused buffers, each chunk read before the next is asked for gives the same file', async () => {
+    const items = manyRecords(30_000);
+    const buckets = (): Map<string, BoltItems | StreamedBucket> => new Map<string, BoltItems | StreamedBucket>([['key', source(items)], ['meta', [[Buffer.from('consistent_index'), Buffer.alloc(8, 1)]]]]);
+    const fresh = await streamed(buckets(), 64 * 1024);
+    const s = await streamBoltDb(buckets(), { chunkSize: 64 * 1024, sliceMs: 1, reuseBuffers: true });
+    const copies: Buffer[] = [];
+    const seen = new Set<ArrayBuffer>();
+    for await (const c of s.chunks) {
+      copies.push(Buffer.from(c));
+      seen.add(c.buffer as ArrayBuffer);
+    }
+    expect(Buffer.concat(copies).equals(fresh.file)).toBe(true);
+    expect(copies.length).toBeGreaterThan(10);
+    // one buffer filled over and over (no leaf here is larger than a chunk)
+    expect(seen.size).toBe(1);
+  });
+
   it('refuses a source that changed between its two passes', async () => {
     const items = manyRecords(100);
     let calls = 0;

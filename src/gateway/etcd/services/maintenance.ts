@@ -1,8 +1,8 @@
 // etcdserverpb.Maintenance. Snapshot streams the backend's database and ends, as etcd does, with
 // one extra chunk carrying the sha256 of everything sent: `etcdctl snapshot save` checks for it.
-import { createHash } from 'node:crypto';
 import type { ResponseHeader, SnapshotChunk } from '../../../adapters/backend.js';
 import { EtcdError, GrpcCode, isEtcdError } from '../../../adapters/errors.js';
+import { inlineSha256, offThreadSha256, type StreamHash } from '../../../native/node/sha256-off-thread.js';
 import type { ServerStream } from '../../grpc/api.js';
 import type { ServiceDeps } from '../deps.js';
 import type { Empty } from '../messages.js';
@@ -42,12 +42,18 @@ function withoutHeader<T extends { header: ResponseHeader }>(res: T): T {
 /** etcdctl's snapshot save accepts a file only when (size % 512) == 32: the db part must be whole 512-byte blocks. */
 const BLOCK = 512;
 
+/** From this size on the sha256 is computed on a worker thread (starting one costs a few ms). */
+const HASH_OFF_THREAD_FROM = 64 * 1024 * 1024;
+
 async function serveSnapshot(deps: ServiceDeps, s: ServerStream<Empty, SnapshotChunk>): Promise<void> {
-  const sha = createHash('sha256');
+  let sha: StreamHash | undefined;
   let header = deps.backend.header();
   let sent = 0;
   try {
-    for await (const chunk of deps.backend.snapshot()) {
+    // Each blob is copied into its message by s.write before the next is asked for: the native
+    // backend may then build the file in one reused buffer (other backends ignore the option).
+    const backend = deps.backend as { snapshot(opts?: { transientBlobs?: boolean }): AsyncIterable<SnapshotChunk> };
+    for await (const chunk of backend.snapshot({ transientBlobs: true })) {
       if (s.closed) return;
       header = chunk.header;
       sent += chunk.blob.length;
@@ -56,18 +62,24 @@ async function serveSnapshot(deps: ServiceDeps, s: ServerStream<Empty, SnapshotC
       const pad = padFor(sent + chunk.remainingBytes);
       const last = chunk.remainingBytes === 0;
       const blob = last && pad > 0 ? Buffer.concat([chunk.blob, Buffer.alloc(pad)]) : chunk.blob;
-      sha.update(blob);
+      sha ??= sent + chunk.remainingBytes >= HASH_OFF_THREAD_FROM ? offThreadSha256() : inlineSha256();
+      const room = sha.update(blob);
       s.write({ header: chunk.header, remainingBytes: last ? 0 : chunk.remainingBytes + pad, blob });
+      if (room) await room;
       // The file is built while it is sent: a client reading slower than that holds the building
       // back, rather than the whole file piling up in memory.
       if (s.backpressured && s.onDrain) await new Promise<void>((resolve) => s.onDrain!(resolve));
     }
     if (s.closed) return;
-    s.write({ header, remainingBytes: 0, blob: sha.digest() });
+    const digest = await (sha ?? inlineSha256()).digest();
+    if (s.closed) return;
+    s.write({ header, remainingBytes: 0, blob: digest });
     s.end();
   } catch (err) {
     deps.logger.warn({ err }, 'snapshot stream failed');
     if (!s.closed) s.end(isEtcdError(err) ? err : new EtcdError(GrpcCode.INTERNAL, String((err as Error).message ?? err)));
+  } finally {
+    sha?.close();
   }
 }
 
