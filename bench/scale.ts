@@ -18,6 +18,7 @@ import { tmpdir } from 'node:os';
 import { monitorEventLoopDelay, PerformanceObserver } from 'node:perf_hooks';
 import { pino } from 'pino';
 import { join } from 'node:path';
+import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
 import { putRequest, rangeRequest } from '../src/adapters/requests.js';
 import { fastPutRequest, fastRangeRequest, fastRangeResponse } from '../src/gateway/etcd/codec/fast-kv.js';
 import type { RangeResult } from '../src/native/mvcc/api.js';
@@ -140,41 +141,93 @@ async function waitReady(s: Server, t0: number): Promise<number> {
   }
 }
 
+/** What the probe thread measured during one phase. */
+interface ProbeReport {
+  answered: number[];
+  failures: number;
+  probes: number;
+}
+
+/**
+ * The stall probe runs on a worker thread of its own: on the bench's main thread it waited for the
+ * loader's work and GC (256 puts in flight; up to 0.4 s of the bench's own event-loop delay on a
+ * loaded machine), which it then counted as the server's stall, for both servers alike.
+ */
+function probeThread(): void {
+  const { endpoint: target } = workerData as { endpoint: string };
+  let report: ProbeReport = { answered: [], failures: 0, probes: 0 };
+  let running = false;
+  let loop: Promise<void> = Promise.resolve();
+  parentPort!.on('message', (msg: 'start' | 'stop') => {
+    if (msg === 'start') {
+      report = { answered: [], failures: 0, probes: 0 };
+      running = true;
+      // a connection per phase, as the server may have been restarted in between
+      const conn = new H2GrpcConnection(target);
+      loop = (async () => {
+        while (running) {
+          report.probes++;
+          const t = performance.now();
+          const ok = await call(conn, '/etcdserverpb.KV/Range', PROBE).then(() => true, () => false);
+          if (ok) report.answered.push(performance.now() - t);
+          else report.failures++;
+          if (running) await new Promise((r) => setTimeout(r, 20));
+        }
+        conn.session.destroy();
+      })();
+      parentPort!.postMessage('started');
+    } else {
+      running = false;
+      // the probe in flight when the work ended counts too
+      void loop.then(() => parentPort!.postMessage(report));
+    }
+  });
+}
+
+/** One probe thread per server, started at its first phase and kept for the run. */
+const probeThreads = new Map<Kind, Worker>();
+
+function probeThreadFor(kind: Kind): Worker {
+  let w = probeThreads.get(kind);
+  if (!w) {
+    w = new Worker(new URL(import.meta.url), { workerData: { probeThread: true, endpoint: endpoint(kind) } });
+    w.unref();
+    probeThreads.set(kind, w);
+  }
+  return w;
+}
+
+function ask<T>(w: Worker, msg: string): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    const onError = (err: Error) => reject(err);
+    w.once('error', onError);
+    w.once('message', (m: T) => {
+      w.off('error', onError);
+      resolve(m);
+    });
+    w.postMessage(msg);
+  });
+}
+
 /** Probes a 1-key Range every 20 ms while `work` runs; returns the work's result and the longest probe. */
 async function withStallProbe<T>(kind: Kind, work: () => Promise<T>): Promise<{ result: T; stallMs: number }> {
-  const conn = new H2GrpcConnection(endpoint(kind));
-  let stallMs = 0;
-  let running = true;
-  let failures = 0;
-  let probes = 0;
-  const answered: number[] = [];
-  // This bench's own event loop (its GC, the loader's 256 puts in flight) delays what it measures
-  // for both servers alike: logged beside the probes, so a long probe can be told from a slow client.
+  const thread = probeThreadFor(kind);
+  // This bench's own event loop (its GC, the loader's puts) is logged beside the probes: with the
+  // probe on its own thread it no longer adds to them, but it says how loaded the client was.
   const ownDelay = monitorEventLoopDelay({ resolution: 10 });
   ownDelay.enable();
+  await ask<string>(thread, 'start');
   const t0 = performance.now();
-  const prober = (async () => {
-    while (running) {
-      probes++;
-      const t = performance.now();
-      const ok = await call(conn, '/etcdserverpb.KV/Range', PROBE).then(() => true, () => false);
-      if (ok) {
-        const ms = performance.now() - t;
-        answered.push(ms);
-        stallMs = Math.max(stallMs, ms);
-      } else failures++;
-      await new Promise((r) => setTimeout(r, 20));
-    }
-  })();
+  let report: ProbeReport | undefined;
   try {
     const result = await work();
-    running = false;
-    await prober; // the probe in flight when the work ended counts too
+    report = await ask<ProbeReport>(thread, 'stop');
+    const { answered, failures, probes } = report;
     if (failures > 0) log(`${kind}: ${failures} stall probes failed`);
     // Each phase's stall as it ends (the table comes at the end of a run that takes many minutes).
     // The longest is one sample; how many went over 100 ms and the 99th percentile say how often.
-    ownDelay.disable();
     const sorted = answered.sort((a, b) => a - b);
+    const stallMs = sorted.length > 0 ? sorted[sorted.length - 1]! : 0;
     const p99 = sorted.length > 0 ? sorted[Math.floor(0.99 * (sorted.length - 1))]! : 0;
     const over100 = sorted.length - sorted.filter((ms) => ms <= 100).length;
     log(
@@ -183,9 +236,8 @@ async function withStallProbe<T>(kind: Kind, work: () => Promise<T>): Promise<{ 
     );
     return { result, stallMs };
   } finally {
-    running = false;
-    await prober;
-    conn.session.destroy();
+    ownDelay.disable();
+    if (!report) await ask<ProbeReport>(thread, 'stop').catch(() => undefined);
   }
 }
 
@@ -585,7 +637,9 @@ async function storeOnly(): Promise<void> {
   }
 }
 
-(process.argv.includes('--store-only') ? storeOnly() : main()).catch((err: unknown) => {
-  console.error(err);
-  process.exitCode = 1;
-});
+if (!isMainThread && (workerData as { probeThread?: boolean } | undefined)?.probeThread) probeThread();
+else
+  (process.argv.includes('--store-only') ? storeOnly() : main()).catch((err: unknown) => {
+    console.error(err);
+    process.exitCode = 1;
+  });
