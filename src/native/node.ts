@@ -1021,7 +1021,8 @@ export class NativeNode {
     const upTo = Math.min(this.appliedIndex, this.storage.lastIndex()) - LONE_VOTER_KEPT_ENTRIES;
     // in steps, so the array copy of compact() is paid once per LONE_VOTER_KEPT_ENTRIES entries
     if (upTo - this.storage.firstIndex() < LONE_VOTER_KEPT_ENTRIES) return;
-    this.storage.createSnapshot(upTo, cs, NO_DATA);
+    // (a snapshot taken since the last trim is newer than upTo already: it stays)
+    if (upTo > this.storage.snapshot().metadata.index) this.storage.createSnapshot(upTo, cs, NO_DATA);
     this.storage.compact(upTo);
   }
 
