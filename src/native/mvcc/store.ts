@@ -1571,7 +1571,9 @@ export class MvccStore implements StateMachine {
           db.clearSync();
           const section = sections[s]!;
           const put = (key: Buffer, value: Buffer): void => {
-            db.putSync(key, value, putOptions);
+            // append mode skips a key not above the last one, returning false (lmdb's typings say void):
+            // that is a failed import, not a lost record
+            if ((db.putSync(key, value, putOptions) as unknown) === false) throw new Error(`mvcc import: section ${s}: key ${key.toString('hex')} is not above the previous one`);
             writeback.wrote(key.length + value.length);
           };
           if (typeof section === 'function') section(put);
