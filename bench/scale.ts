@@ -209,6 +209,22 @@ function ask<T>(w: Worker, msg: string): Promise<T> {
   });
 }
 
+/**
+ * dcsgw's own view of its event loop: the /metrics gauge dcsgw_event_loop_max_stall_seconds
+ * (monitorEventLoopDelay in the server, the longest stall since the previous scrape) in ms.
+ * A scrape before a phase resets it, the one after reads the phase's figure. etcd has none.
+ */
+async function serverLoopStallMs(kind: Kind): Promise<number | undefined> {
+  if (kind !== 'dcsgw') return undefined;
+  try {
+    const text = await (await fetch(`${endpoint(kind)}/metrics`, { signal: AbortSignal.timeout(10_000) })).text();
+    const m = /^dcsgw_event_loop_max_stall_seconds (\S+)$/m.exec(text);
+    return m ? Number(m[1]) * 1000 : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 /** Probes a 1-key Range every 20 ms while `work` runs; returns the work's result and the longest probe. */
 async function withStallProbe<T>(kind: Kind, work: () => Promise<T>): Promise<{ result: T; stallMs: number }> {
   const thread = probeThreadFor(kind);
@@ -216,12 +232,14 @@ async function withStallProbe<T>(kind: Kind, work: () => Promise<T>): Promise<{ 
   // probe on its own thread it no longer adds to them, but it says how loaded the client was.
   const ownDelay = monitorEventLoopDelay({ resolution: 10 });
   ownDelay.enable();
+  await serverLoopStallMs(kind); // resets the server's figure
   await ask<string>(thread, 'start');
   const t0 = performance.now();
   let report: ProbeReport | undefined;
   try {
     const result = await work();
     report = await ask<ProbeReport>(thread, 'stop');
+    const serverLoop = await serverLoopStallMs(kind);
     const { answered, failures, probes } = report;
     if (failures > 0) log(`${kind}: ${failures} stall probes failed`);
     // Each phase's stall as it ends (the table comes at the end of a run that takes many minutes).
@@ -232,6 +250,7 @@ async function withStallProbe<T>(kind: Kind, work: () => Promise<T>): Promise<{ 
     const over100 = sorted.length - sorted.filter((ms) => ms <= 100).length;
     log(
       `${kind}: longest stall probe ${stallMs.toFixed(0)} ms (${probes} probes, ${over100} over 100 ms, p99 ${p99.toFixed(0)} ms; ` +
+        (serverLoop !== undefined ? `the server's own event loop stalled up to ${serverLoop.toFixed(0)} ms (its /metrics); ` : '') +
         `this bench's own event loop delayed up to ${(ownDelay.max / 1e6).toFixed(0)} ms; ${((performance.now() - t0) / 1000).toFixed(1)} s)`,
     );
     return { result, stallMs };
