@@ -4,6 +4,7 @@
 // the key bytes (whose JS string order is the byte order).
 import { KeyHistory, type KeyAt } from './key-history.js';
 import { OrderedMap } from './ordered-map.js';
+import { ShardedMap } from './sharded-map.js';
 
 /** A key as it stood at the revision of a range read. */
 export interface KeyHit {
@@ -18,7 +19,7 @@ export class KeyIndex {
   /** `system`: the index of the system keyspace (one KeyIndex per keyspace; their keys never mix). */
   constructor(readonly system = false) {}
 
-  private readonly map = new Map<string, KeyHistory>();
+  private readonly map = new ShardedMap<KeyHistory>();
   private readonly ordered = new OrderedMap<KeyHistory>();
 
   get size(): number {
@@ -39,13 +40,14 @@ export class KeyIndex {
       else {
         if (this.bulk.last !== undefined && keyStr <= this.bulk.last) this.bulk.sorted = false;
         this.bulk.last = keyStr;
+        this.bulk.added.push(h);
       }
     }
     return h;
   }
 
   /** Between beginBulkLoad() and endBulkLoad(): new keys go to the Map only (see beginBulkLoad). */
-  private bulk: { last: string | undefined; sorted: boolean } | undefined;
+  private bulk: { last: string | undefined; sorted: boolean; added: KeyHistory[] } | undefined;
 
   /**
    * A store's open: from now on getOrCreate() fills only the exact-key Map; endBulkLoad() builds
@@ -54,23 +56,20 @@ export class KeyIndex {
    */
   beginBulkLoad(): void {
     if (this.map.size > 0) throw new Error('key index: a bulk load needs an empty index');
-    this.bulk = { last: undefined, sorted: true };
+    this.bulk = { last: undefined, sorted: true, added: [] };
   }
 
-  /** Builds the ordered tree from the Map's keys (sorted first unless they came in order). */
+  /** Builds the ordered tree from the keys added since beginBulkLoad (sorted first unless they came in order). */
   endBulkLoad(): void {
     const bulk = this.bulk;
     if (bulk === undefined) return;
     this.bulk = undefined;
-    const keys = [...this.map.keys()];
-    // keys that came in order are the Map's insertion order: its values line up without a lookup each
-    let vals: KeyHistory[];
-    if (bulk.sorted) vals = [...this.map.values()];
-    else {
-      keys.sort();
-      vals = keys.map((k) => this.map.get(k)!);
-    }
-    this.ordered.resetFromSorted(keys, vals);
+    const vals = bulk.added;
+    if (!bulk.sorted) vals.sort((a, b) => (a.keyStr < b.keyStr ? -1 : 1));
+    this.ordered.resetFromSorted(
+      vals.map((h) => h.keyStr),
+      vals,
+    );
   }
 
   remove(keyStr: string): void {
