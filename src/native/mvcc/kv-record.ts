@@ -11,9 +11,18 @@ const FLAG_SYSTEM = 2;
 const HEADER = 1 + 8 + 8 + 8 + 4; // flags, createRevision, modRevision, version, key length
 
 export function encodeKvRecord(kv: KeyValue, system = false): Buffer {
+  return writeKvRecord(Buffer.allocUnsafe(kvRecordSize(kv)), kv, system);
+}
+
+/** The bytes encodeKvRecord makes of `kv`. */
+export function kvRecordSize(kv: KeyValue): number {
+  return HEADER + (kv.lease !== 0n ? 8 : 0) + kv.key.length + kv.value.length;
+}
+
+/** encodeKvRecord into the front of `b` (at least kvRecordSize(kv) long); returns the record's bytes, a view of `b`. */
+export function writeKvRecord(b: Buffer, kv: KeyValue, system = false): Buffer {
   const hasLease = kv.lease !== 0n;
   const start = HEADER + (hasLease ? 8 : 0);
-  const b = Buffer.allocUnsafe(start + kv.key.length + kv.value.length);
   b[0] = (hasLease ? FLAG_LEASE : 0) | (system ? FLAG_SYSTEM : 0);
   b.writeDoubleLE(kv.createRevision, 1);
   b.writeDoubleLE(kv.modRevision, 9);
@@ -22,7 +31,7 @@ export function encodeKvRecord(kv: KeyValue, system = false): Buffer {
   if (hasLease) b.writeBigInt64LE(kv.lease, HEADER);
   kv.key.copy(b, start);
   kv.value.copy(b, start + kv.key.length);
-  return b;
+  return b.subarray(0, start + kv.key.length + kv.value.length);
 }
 
 /** Decodes a record; `key` may be passed when the caller already holds it (saves a copy). */

@@ -59,7 +59,7 @@ import { crc32c } from '../crc32c.js';
 import { DefragCopy, type DefragCopyResult } from './defrag-copy.js';
 import type { KeyHistory } from './key-history.js';
 import { KeyIndex, type KeyHit } from './key-index.js';
-import { decodeKvRecord, encodeKvRecord, isSystemRecord, newRecordHeader, readRecordHeader, recordKey, recordLease } from './kv-record.js';
+import { decodeKvRecord, isSystemRecord, kvRecordSize, writeKvRecord, newRecordHeader, readRecordHeader, recordKey, recordLease } from './kv-record.js';
 import { encodeLease, isSystemLeaseRecord } from './lease-record.js';
 import { Lease, Lessor, MAX_LEASE_TTL } from './lessor.js';
 import { encodeRevKey, isTombstoneKey, REV_KEY_BYTES, revKeyLowerBound, revKeyMain, revKeySub, writeRevKey } from './revision.js';
@@ -587,7 +587,7 @@ export class MvccStore implements StateMachine {
       lease,
     };
     const revKey = encodeRevKey(main, sub, false);
-    const record = encodeKvRecord(kv, sp.system);
+    const record = this.recordOf(kv, sp.system);
     this.kvDb.putSync(revKey, record);
     this.logicalBytes += revKey.length + record.length + RECORD_OVERHEAD;
     h.put(main, sub);
@@ -604,6 +604,19 @@ export class MvccStore implements StateMachine {
     return prev;
   }
 
+  /**
+   * The stored record of `kv`, built in one buffer reused by every write: putSync inside the apply's
+   * write transaction copies it into LMDB at once, so a 10 KiB value no longer leaves a fresh 10 KiB
+   * buffer per put for the garbage collector (the external memory of those set off GCs under load).
+   */
+  private recordOf(kv: KeyValue, system: boolean): Buffer {
+    const size = kvRecordSize(kv);
+    if (size > this.recordScratch.length) this.recordScratch = Buffer.allocUnsafe(Math.max(size, 2 * this.recordScratch.length));
+    return writeKvRecord(this.recordScratch, kv, system);
+  }
+
+  private recordScratch = Buffer.allocUnsafe(64 * 1024);
+
   /** Deletes one live key inside the current write txn. */
   private deleteKey(h: KeyHistory, prev: KeyValue | undefined): void {
     const sp = h.system ? this.sys : this.user;
@@ -611,7 +624,7 @@ export class MvccStore implements StateMachine {
     const sub = this.txSub++;
     const kv: KeyValue = { key: h.key, createRevision: 0, modRevision: main, version: 0, value: EMPTY, lease: 0n };
     const revKey = encodeRevKey(main, sub, true);
-    const record = encodeKvRecord(kv, h.system);
+    const record = this.recordOf(kv, h.system);
     this.kvDb.putSync(revKey, record);
     this.logicalBytes += revKey.length + record.length + RECORD_OVERHEAD;
     h.tombstone(main, sub);
