@@ -50,7 +50,7 @@ import { decodeConfChange } from './raft/conf-change.js';
 import { standaloneLog } from './node/force-new-cluster.js';
 import { MemoryStorage } from './raft/memory-storage.js';
 import type { Transport } from './transport/api.js';
-import { ENVELOPE_HEADER, EnvelopeKind, decodeEnvelope, encodeEnvelope, envelopeRequestId, isFrom, proposerBytes } from './node/envelope.js';
+import { ENVELOPE_HEADER, EnvelopeKind, decodeEnvelope, encodeEnvelope, envelopeRequestId, sealEnvelope, isFrom, proposerBytes } from './node/envelope.js';
 import { IdGenerator, RequestIdCounter } from './node/id-generator.js';
 import { type MemberAttributes, MemberStore, encodeMemberContext, idHex } from './node/members.js';
 import { type HostedRaft, createRaft } from './node/raft-factory.js';
@@ -465,12 +465,12 @@ export class NativeNode {
 
   /** Replicates a store command and resolves with its outcome once applied here. */
   propose(cmd: Command): Promise<ApplyResult> {
-    return this.proposeEnvelope(EnvelopeKind.Store, encodeCommand(cmd), cmd, undefined) as Promise<ApplyResult>;
+    return this.proposeEnvelope(EnvelopeKind.Store, encodeCommand(cmd, ENVELOPE_HEADER), cmd, undefined, true) as Promise<ApplyResult>;
   }
 
   /** Like propose, but a failed outcome rejects with its EtcdError and a successful one resolves with map(outcome). */
   proposeAndMap<T>(cmd: Command, map: (r: AppliedOk) => T): Promise<T> {
-    return this.proposeEnvelope(EnvelopeKind.Store, encodeCommand(cmd), cmd, map) as Promise<T>;
+    return this.proposeEnvelope(EnvelopeKind.Store, encodeCommand(cmd, ENVELOPE_HEADER), cmd, map, true) as Promise<T>;
   }
 
   private proposeEnvelope(
@@ -478,10 +478,12 @@ export class NativeNode {
     payload: Uint8Array,
     cmd: Command | undefined,
     map: ((r: AppliedOk) => unknown) | undefined,
+    /** `payload` starts with ENVELOPE_HEADER free bytes for the header (encodeCommand's headroom). */
+    headerRoom = false,
   ): Promise<unknown> {
     if (this.stopped) return Promise.reject(Errors.Stopped);
     const requestId = this.reqIds.next();
-    const data = encodeEnvelope(kind, this.id, requestId, payload);
+    const data = headerRoom ? sealEnvelope(payload, kind, this.id, requestId) : encodeEnvelope(kind, this.id, requestId, payload);
     writeTrace?.proposed();
     return new Promise<unknown>((resolve, reject) => {
       this.waiters.set(requestId, { resolve, reject, deadline: Date.now() + this.requestTimeoutMs, cmd, map });

@@ -65,8 +65,10 @@ const EMPTY = Buffer.alloc(0);
 class Writer {
   buf: Buffer;
   pos = 0;
-  constructor(size: number) {
-    this.buf = Buffer.allocUnsafe(size);
+  /** `headroom`: bytes left free before the command for the caller's header (see encodeCommand). */
+  constructor(size: number, headroom = 0) {
+    this.buf = Buffer.allocUnsafe(headroom + size);
+    this.pos = headroom;
   }
   private ensure(n: number): void {
     if (this.pos + n <= this.buf.length) return;
@@ -475,38 +477,43 @@ function readAuth(r: Reader): AuthCommand {
 
 // ---- commands ----
 
-export function encodeCommand(cmd: Command): Uint8Array {
+/**
+ * The bytes of `cmd`, after `headroom` free bytes at the front: the raft envelope's header is then
+ * written there (sealEnvelope) instead of the whole command, a 10 KiB value and all, being copied
+ * into a second buffer behind it.
+ */
+export function encodeCommand(cmd: Command, headroom = 0): Uint8Array {
   switch (cmd.kind) {
     case 'put': {
-      const w = new Writer(cmd.req.key.length + cmd.req.value.length + 24);
+      const w = new Writer(cmd.req.key.length + cmd.req.value.length + 24, headroom);
       w.u8(Tag.put);
       writePut(w, cmd.req);
       writeRequestAuth(w, cmd.req.auth);
       return w.result();
     }
     case 'deleteRange': {
-      const w = new Writer(cmd.req.key.length + cmd.req.rangeEnd.length + 16);
+      const w = new Writer(cmd.req.key.length + cmd.req.rangeEnd.length + 16, headroom);
       w.u8(Tag.deleteRange);
       writeDelete(w, cmd.req);
       writeRequestAuth(w, cmd.req.auth);
       return w.result();
     }
     case 'txn': {
-      const w = new Writer(256);
+      const w = new Writer(256, headroom);
       w.u8(Tag.txn);
       writeTxn(w, cmd.req);
       writeRequestAuth(w, cmd.req.auth);
       return w.result();
     }
     case 'compaction': {
-      const w = new Writer(16);
+      const w = new Writer(16, headroom);
       w.u8(Tag.compaction);
       w.u8(cmd.req.physical ? 1 : 0);
       w.int(cmd.req.revision);
       return w.result();
     }
     case 'leaseGrant': {
-      const w = new Writer(24);
+      const w = new Writer(24, headroom);
       w.u8(Tag.leaseGrant);
       w.i64(cmd.req.id);
       w.int(cmd.req.ttl);
@@ -515,7 +522,7 @@ export function encodeCommand(cmd: Command): Uint8Array {
       return w.result();
     }
     case 'leaseRevoke': {
-      const w = new Writer(10);
+      const w = new Writer(10, headroom);
       w.u8(Tag.leaseRevoke);
       w.i64(cmd.id);
       // Appended only when a client named the keyspace: entries logged before keyspaces end after the ID.
@@ -523,7 +530,7 @@ export function encodeCommand(cmd: Command): Uint8Array {
       return w.result();
     }
     case 'leaseCheckpoint': {
-      const w = new Writer(8 + cmd.checkpoints.length * 16);
+      const w = new Writer(8 + cmd.checkpoints.length * 16, headroom);
       w.u8(Tag.leaseCheckpoint);
       w.uint(cmd.checkpoints.length);
       for (const c of cmd.checkpoints) {
@@ -533,23 +540,26 @@ export function encodeCommand(cmd: Command): Uint8Array {
       return w.result();
     }
     case 'alarm': {
-      const w = new Writer(16);
+      const w = new Writer(16, headroom);
       w.u8(Tag.alarm);
       w.u8(cmd.req.action);
       w.u8(cmd.req.alarm);
       w.u64(cmd.req.memberID); // member IDs are uint64
       return w.result();
     }
-    case 'noop':
-      return Uint8Array.of(Tag.noop);
+    case 'noop': {
+      const w = new Writer(1, headroom);
+      w.u8(Tag.noop);
+      return w.result();
+    }
     case 'restore': {
-      const w = new Writer(cmd.data.length + 8);
+      const w = new Writer(cmd.data.length + 8, headroom);
       w.u8(Tag.restore);
       w.bytes(cmd.data);
       return w.result();
     }
     case 'auth': {
-      const w = new Writer(128);
+      const w = new Writer(128, headroom);
       w.u8(Tag.auth);
       writeAuth(w, cmd.req);
       return w.result();

@@ -25,11 +25,17 @@ export interface Envelope {
 
 export function encodeEnvelope(kind: EnvelopeKind, proposer: bigint, requestId: number, payload: Uint8Array): Uint8Array {
   const out = Buffer.allocUnsafe(ENVELOPE_HEADER + payload.length);
+  out.set(payload, ENVELOPE_HEADER);
+  return sealEnvelope(out, kind, proposer, requestId);
+}
+
+/** Writes the header into the first ENVELOPE_HEADER bytes of `framed`, whose payload follows them (encodeCommand's headroom). */
+export function sealEnvelope(framed: Uint8Array, kind: EnvelopeKind, proposer: bigint, requestId: number): Uint8Array {
+  const out = Buffer.isBuffer(framed) ? framed : Buffer.from(framed.buffer, framed.byteOffset, framed.byteLength);
   out[0] = kind;
   out.writeBigUInt64BE(proposer, 1);
   out.writeUInt32BE(Math.floor(requestId / 0x1_0000_0000), 9);
   out.writeUInt32BE(requestId >>> 0, 13);
-  out.set(payload, ENVELOPE_HEADER);
   return out;
 }
 
