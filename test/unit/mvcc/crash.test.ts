@@ -1,10 +1,11 @@
 // kill -9 in the middle of applying: the reopened store is exactly the state of some whole batch,
 // its consistent index says which, and nothing the child saw committed is lost.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync, symlinkSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { bundleChild } from './bundle-child.js';
 import { afterAll, describe, expect, it } from 'vitest';
 import { pino } from 'pino';
 import { openMvccStore } from '../../../src/native/mvcc/index.js';
@@ -19,30 +20,9 @@ afterAll(() => {
   rmSync(work, { recursive: true, force: true });
 });
 
-/** The child is TypeScript: bundle it with rolldown (vite's bundler, present wherever vitest is). */
-async function bundleChild(): Promise<string | undefined> {
-  let rolldown: typeof import('rolldown');
-  try {
-    rolldown = await import('rolldown');
-  } catch {
-    return undefined;
-  }
-  // The bundle keeps packages external: let it resolve them from the repository's node_modules.
-  symlinkSync(join(here, '../../../node_modules'), join(work, 'node_modules'), 'dir');
-  const out = join(work, 'child.mjs');
-  await rolldown.build({
-    input: join(here, 'crash-child.ts'),
-    external: (id) => !id.startsWith('.') && !id.startsWith('/'),
-    platform: 'node',
-    output: { file: out, format: 'esm' },
-    logLevel: 'silent',
-  });
-  return out;
-}
-
 describe('crash consistency', () => {
   it('after SIGKILL mid-apply, reopening finds a whole-batch state at its consistent index', async () => {
-    const bundle = await bundleChild();
+    const bundle = await bundleChild(work, 'crash-child.ts', 'child.mjs');
     if (!bundle) {
       console.log('skipped: rolldown (bundler for the child process) is not installed');
       return;

@@ -4,10 +4,11 @@
 // ends with the records of a twin store that got the same commands and never defragmented
 // (Maintenance.Hash covers every stored record), before and after a restart.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readdirSync, rmSync, symlinkSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { bundleChild } from './bundle-child.js';
 import { pino } from 'pino';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import type { Command } from '../../../src/native/mvcc/api.js';
@@ -183,28 +184,9 @@ afterAll(() => {
   rmSync(work, { recursive: true, force: true });
 });
 
-async function bundleChild(): Promise<string | undefined> {
-  let rolldown: typeof import('rolldown');
-  try {
-    rolldown = await import('rolldown');
-  } catch {
-    return undefined;
-  }
-  symlinkSync(join(here, '../../../node_modules'), join(work, 'node_modules'), 'dir');
-  const out = join(work, 'defrag-child.mjs');
-  await rolldown.build({
-    input: join(here, 'defrag-crash-child.ts'),
-    external: (id) => !id.startsWith('.') && !id.startsWith('/'),
-    platform: 'node',
-    output: { file: out, format: 'esm' },
-    logLevel: 'silent',
-  });
-  return out;
-}
-
 describe('kill -9 during defragmentation', () => {
   it('the reopened store has every batch the child saw committed, and no copy is left beside it', async () => {
-    const bundle = await bundleChild();
+    const bundle = await bundleChild(work, 'defrag-crash-child.ts', 'defrag-child.mjs');
     if (!bundle) {
       console.log('skipped: rolldown (bundler for the child process) is not installed');
       return;
