@@ -1581,23 +1581,7 @@ export class MvccStore implements StateMachine {
     const writeback = new ImportWriteback(opts.dir);
     const t0 = performance.now();
     try {
-      const dbs = store.allDbs();
-      const putOptions = { append: true };
-      store.kvDb.transactionSync(() => {
-        for (let s = 0; s < dbs.length; s++) {
-          const db = dbs[s]!;
-          db.clearSync();
-          const section = sections[s]!;
-          const put = (key: Buffer, value: Buffer): void => {
-            // append mode skips a key not above the last one, returning false (lmdb's typings say void):
-            // that is a failed import, not a lost record
-            if ((db.putSync(key, value, putOptions) as unknown) === false) throw new Error(`mvcc import: section ${s}: key ${key.toString('hex')} is not above the previous one`);
-            writeback.wrote(key.length + value.length);
-          };
-          if (typeof section === 'function') section(put);
-          else for (const { key, value } of section) put(key, value);
-        }
-      });
+      store.writeSections(sections, true, (bytes) => writeback.wrote(bytes));
       const t1 = performance.now();
       await writeback.done();
       await store.flush();
@@ -1608,15 +1592,27 @@ export class MvccStore implements StateMachine {
     }
   }
 
-  /** The sections replace the databases' content, in one transaction (the in-memory state is the caller's). */
-  private writeSections(sections: Iterable<StoreDumpEntry>[], sorted: boolean): void {
+  /**
+   * The sections replace the databases' content, in one transaction (the in-memory state is the
+   * caller's). `append`: each section's keys come in ascending order, written in LMDB's append
+   * mode; `wrote` hears the bytes of every record put.
+   */
+  private writeSections(sections: ImportSection[], append: boolean, wrote?: (bytes: number) => void): void {
     const dbs = this.allDbs();
-    const putOptions = { append: sorted };
+    const putOptions = { append };
     this.kvDb.transactionSync(() => {
       for (let s = 0; s < dbs.length; s++) {
         const db = dbs[s]!;
         db.clearSync();
-        for (const { key, value } of sections[s]!) db.putSync(key, value, putOptions);
+        const section = sections[s]!;
+        const put = (key: Buffer, value: Buffer): void => {
+          // append mode skips a key not above the last one, returning false (lmdb's typings say void):
+          // that is a failed import, not a lost record
+          if ((db.putSync(key, value, putOptions) as unknown) === false) throw new Error(`mvcc import: section ${s}: key ${key.toString('hex')} is not above the previous one`);
+          wrote?.(key.length + value.length);
+        };
+        if (typeof section === 'function') section(put);
+        else for (const { key, value } of section) put(key, value);
       }
     });
   }
