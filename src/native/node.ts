@@ -50,7 +50,7 @@ import { decodeConfChange } from './raft/conf-change.js';
 import { standaloneLog } from './node/force-new-cluster.js';
 import { MemoryStorage } from './raft/memory-storage.js';
 import type { Transport } from './transport/api.js';
-import { ENVELOPE_HEADER, EnvelopeKind, decodeEnvelope, encodeEnvelope, envelopeRequestId, sealEnvelope, isFrom, proposerBytes } from './node/envelope.js';
+import { ENVELOPE_HEADER, EnvelopeKind, decodeEnvelope, encodeEnvelope, envelopeProposer, envelopeRequestId, sealEnvelope, isFrom, proposerBytes } from './node/envelope.js';
 import { IdGenerator, RequestIdCounter } from './node/id-generator.js';
 import { type MemberAttributes, MemberStore, encodeMemberContext, idHex } from './node/members.js';
 import { type HostedRaft, createRaft } from './node/raft-factory.js';
@@ -792,8 +792,7 @@ export class NativeNode {
       const d = e.data;
       if (e.type !== EntryType.Normal || d.length < ENVELOPE_HEADER) continue;
       if (isFrom(d, this.idBytes)) return msgs;
-      let proposer = 0n;
-      for (let b = 1; b <= 8; b++) proposer = (proposer << 8n) | BigInt(d[b]!);
+      const proposer = envelopeProposer(d);
       if (msgs[0]!.to === proposer || !msgs.some((m) => m.to === proposer)) return msgs;
       return msgs.filter((m) => m.to === proposer).concat(msgs.filter((m) => m.to !== proposer));
     }

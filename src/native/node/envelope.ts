@@ -50,7 +50,7 @@ export function decodeEnvelope(data: Uint8Array): Envelope | undefined {
   }
   return {
     kind,
-    proposer: buf.readBigUInt64BE(1),
+    proposer: envelopeProposer(data),
     requestId: envelopeRequestId(data),
     payload: buf.subarray(ENVELOPE_HEADER),
   };
@@ -67,6 +67,11 @@ export function proposerBytes(id: bigint): Uint8Array {
 export function isFrom(data: Uint8Array, proposer: Uint8Array): boolean {
   for (let i = 0; i < 8; i++) if (data[1 + i] !== proposer[i]) return false;
   return data.length >= ENVELOPE_HEADER;
+}
+export function envelopeProposer(data: Uint8Array): bigint {
+  let proposer = 0n;
+  for (let i = 1; i <= 8; i++) proposer = (proposer << 8n) | BigInt(data[i]!);
+  return proposer;
 }
 export function envelopeRequestId(data: Uint8Array): number {
   const hi = ((data[9]! << 24) | (data[10]! << 16) | (data[11]! << 8) | data[12]!) >>> 0;
