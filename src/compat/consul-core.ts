@@ -55,7 +55,6 @@ export class ConsulCore {
 
   close(): void {
     this.sessionReaper.close();
-    this.kv.close();
     this.catalog.close();
     this.tracker.close();
   }

@@ -11,6 +11,16 @@
 import type { Backend, Event, Keyspace, WatchHandle } from '../adapters/backend.js';
 import { tableOfSystemKey, type Table } from './system-keys.js';
 
+/**
+ * Sees the user keyspace's events before any blocking query wakes for them, so state derived
+ * from them (the KV tombstones) is never behind the index a woken query reads.
+ */
+export interface UserKeyspaceListener {
+  onEvents(events: readonly Event[]): void;
+  /** History up to `revision` was compacted away before it was seen. */
+  onGap(revision: number): void;
+}
+
 interface Waiter {
   tables: readonly Table[];
   afterIndex: number;
@@ -25,6 +35,7 @@ export class IndexTracker {
   private readonly indexes = new Map<Table, number>();
   private readonly waiters = new Map<Table, Set<Waiter>>();
   private readonly handles = new Map<Keyspace, WatchHandle>();
+  private readonly userListeners: UserKeyspaceListener[] = [];
   private floor: number;
   private closed = false;
 
@@ -32,6 +43,11 @@ export class IndexTracker {
     this.floor = backend.header().revision;
     this.watch('user', this.floor + 1);
     this.watch('system', this.floor + 1);
+  }
+
+  /** `listener` sees every later event of the user keyspace, ahead of the waiters it wakes. */
+  addUserListener(listener: UserKeyspaceListener): void {
+    this.userListeners.push(listener);
   }
 
   /** The table's index: never below 1 (Consul never reports 0). */
@@ -97,6 +113,7 @@ export class IndexTracker {
         onCompacted: (_compactRevision: number, revision: number) => {
           // Missed history: every table may have moved up to `revision`.
           last = revision;
+          if (keyspace === 'user') for (const l of this.userListeners) l.onGap(revision);
           this.floor = Math.max(this.floor, revision);
           for (const t of [...this.indexes.keys()]) this.bump(t, revision);
           restart();
@@ -108,6 +125,7 @@ export class IndexTracker {
   }
 
   private apply(keyspace: Keyspace, events: Event[]): void {
+    if (keyspace === 'user') for (const l of this.userListeners) l.onEvents(events);
     for (const e of events) {
       const table = keyspace === 'user' ? 'kvs' : tableOfSystemKey(e.kv.key);
       if (table) this.bump(table, e.kv.modRevision);

@@ -1,74 +1,57 @@
 // Consul's KV tombstones, for list indexes that never go backwards: a ?recurse or ?keys answer
 // carries the highest ModifyIndex under the prefix, and a deletion under the prefix must raise it
 // even though the deleted entry is gone. Consul keeps a tombstone per deleted key (reaped after
-// tombstone_ttl, 15 minutes); this keeps the same in memory, fed by a watch on the user keyspace
-// (so deletions by etcd clients count too). Deletions before this process started are unknown:
-// for the first 15 minutes every prefix's graveyard index is the revision at start (an upper
-// bound, so an index a client holds never appears to go backwards).
-import type { Backend, WatchHandle } from '../adapters/backend.js';
-import { EventType } from '../adapters/backend.js';
+// tombstone_ttl, 15 minutes); this keeps the same in memory, fed by the index tracker's watch on
+// the user keyspace (so deletions by etcd clients count too). It is the tracker's own watch, seen
+// before the tracker wakes a blocking query: a query woken by a deletion always finds its
+// tombstone (with a watch of its own it could run first, answer the old index and sleep on).
+// Deletions this process never saw (before it started, or compacted away before its watch read
+// them) are unknown: for 15 minutes after such a gap every prefix's graveyard index is the
+// revision at the gap (an upper bound, so an index a client holds never appears to go backwards).
+import { EventType, type Event } from '../adapters/backend.js';
+import type { IndexTracker } from './index-tracker.js';
 
 const TOMBSTONE_TTL_MS = 15 * 60_000;
-const RESTART_DELAY_MS = 200;
-const ALL = Buffer.from([0]);
 
 export class KvGraveyard {
   /** key (latin1 of the bytes) -> [delete revision, wall time]. */
   private readonly stones = new Map<string, [number, number]>();
-  private readonly startRevision: number;
-  private readonly startedAt = Date.now();
-  private handle?: WatchHandle;
-  private closed = false;
+  /** The latest revision up to which deletions may have been missed, and when that was learnt. */
+  private gapRevision: number;
+  private gapAt = Date.now();
   private lastReap = Date.now();
 
-  constructor(private readonly backend: Backend) {
-    this.startRevision = backend.header().revision;
-    this.watch(this.startRevision + 1);
+  constructor(startRevision: number, tracker: IndexTracker) {
+    this.gapRevision = startRevision;
+    tracker.addUserListener({
+      onEvents: (events) => this.bury(events),
+      onGap: (revision) => {
+        this.gapRevision = Math.max(this.gapRevision, revision);
+        this.gapAt = Date.now();
+      },
+    });
   }
 
   /** The highest deletion revision under `prefix` (0 when none is known). */
   maxIndexUnder(prefix: Buffer): number {
     const now = Date.now();
     this.reap(now);
-    let max = now - this.startedAt < TOMBSTONE_TTL_MS ? this.startRevision : 0;
+    let max = now - this.gapAt < TOMBSTONE_TTL_MS ? this.gapRevision : 0;
     const p = prefix.toString('latin1');
     for (const [k, [rev]] of this.stones) if (rev > max && k.startsWith(p)) max = rev;
     return max;
   }
 
-  close(): void {
-    this.closed = true;
-    this.handle?.cancel();
+  private bury(events: readonly Event[]): void {
+    const now = Date.now();
+    for (const e of events) {
+      if (e.type === EventType.DELETE) this.stones.set(e.kv.key.toString('latin1'), [e.kv.modRevision, now]);
+    }
   }
 
   private reap(now: number): void {
     if (now - this.lastReap < 60_000) return;
     this.lastReap = now;
     for (const [k, [, at]] of this.stones) if (now - at > TOMBSTONE_TTL_MS) this.stones.delete(k);
-  }
-
-  private watch(from: number): void {
-    if (this.closed) return;
-    let last = from - 1;
-    const restart = () => {
-      if (!this.closed) setTimeout(() => this.watch(last + 1), RESTART_DELAY_MS).unref();
-    };
-    this.handle = this.backend.watch(
-      { key: ALL, rangeEnd: ALL, startRevision: from, prevKv: false, filters: [] },
-      {
-        onEvents: (events, revision) => {
-          last = revision;
-          const now = Date.now();
-          for (const e of events) {
-            if (e.type === EventType.DELETE) this.stones.set(e.kv.key.toString('latin1'), [e.kv.modRevision, now]);
-          }
-        },
-        onCompacted: (_c, revision) => {
-          last = revision;
-          restart();
-        },
-        onCanceled: () => restart(),
-      },
-    );
   }
 }

@@ -33,11 +33,7 @@ export class ConsulKv {
     private readonly tracker: IndexTracker,
   ) {
     this.executor = new KvTxnExecutor(backend);
-    this.graveyard = new KvGraveyard(backend);
-  }
-
-  close(): void {
-    this.graveyard.close();
+    this.graveyard = new KvGraveyard(backend.header().revision, tracker);
   }
 
   /** One key: its entry (index = its ModifyIndex) or undefined (index = the kvs table's index). */

@@ -37,6 +37,8 @@ export interface MemberTrackerOptions {
 
 export class MemberTracker {
   private readonly lastSeen = new Map<string, number>();
+  /** The latest heartbeat sequence heard from each member (HeartbeatRequest.seq). */
+  private readonly lastSeq = new Map<string, number>();
   private records = new Map<string, MemberRecord>();
   private loadedTerm = -1;
   private queue: Promise<unknown> = Promise.resolve();
@@ -85,6 +87,10 @@ export class MemberTracker {
       this.leaderOnly();
       await this.ensureLoaded();
       const m = req.member;
+      if (req.seq !== undefined) {
+        if (req.seq <= (this.lastSeq.get(m.Name) ?? 0)) return this.reply();
+        this.lastSeq.set(m.Name, req.seq);
+      }
       const status = req.status === MemberStatus.Leaving || req.status === MemberStatus.Left ? req.status : MemberStatus.Alive;
       this.lastSeen.set(m.Name, Date.now());
       const cur = this.records.get(m.Name);
@@ -98,9 +104,13 @@ export class MemberTracker {
         if (!cur || cur.Status !== status) this.logTransition(rec, cur?.Status);
         await this.reconcileNode(rec);
       }
-      const peers = (await this.opts.backend.memberList(false)).members.flatMap((x) => x.peerURLs);
-      return { servers: this.aliveServers(), raftPeers: peers };
+      return this.reply();
     });
+  }
+
+  private async reply(): Promise<HeartbeatReply> {
+    const peers = (await this.opts.backend.memberList(false)).members.flatMap((x) => x.peerURLs);
+    return { servers: this.aliveServers(), raftPeers: peers };
   }
 
   forceLeave(req: ForceLeaveRequest): Promise<void> {

@@ -56,6 +56,8 @@ export interface MembershipOptions {
 }
 
 const SERF_LAN_PORT = 8301;
+/** How long a leave keeps trying to reach a server. */
+const LEAVE_PROPAGATE_MS = 15_000;
 
 function withDefaultPort(addr: string): string {
   if (/^\[[^\]]+\]:\d+$/.test(addr) || /^[^:]+:\d+$/.test(addr)) return addr;
@@ -77,6 +79,7 @@ export class AgentMembership {
   private retryTimer: NodeJS.Timeout | undefined;
   private stopped = false;
   private status = 1;
+  private lastSeq = 0;
   private preferred: string | undefined;
   private lastContact = 0;
   private lastJoinAttempt = 0;
@@ -265,7 +268,7 @@ export class AgentMembership {
 
   /** Delivers this agent's status to the leader (through its own server role or any known server). */
   private async sendStatus(status: number): Promise<void> {
-    const req: HeartbeatRequest = { member: this.opts.self, status };
+    const req: HeartbeatRequest = { member: this.opts.self, status, seq: this.nextSeq() };
     let lastErr: unknown = new Error('no known servers');
     if (this.opts.server?.clustered()) {
       try {
@@ -296,6 +299,12 @@ export class AgentMembership {
     throw lastErr;
   }
 
+  /** Wall-clock microseconds, bumped past the last one: later than any sent before a restart too. */
+  private nextSeq(): number {
+    this.lastSeq = Math.max(Date.now() * 1000, this.lastSeq + 1);
+    return this.lastSeq;
+  }
+
   /** When a server last acknowledged this agent (0 = never). */
   lastContactAt(): number {
     return this.lastContact;
@@ -318,12 +327,28 @@ export class AgentMembership {
     throw lastErr;
   }
 
-  /** Graceful leave: the member turns leaving, then left; heartbeats stop. */
+  /**
+   * Graceful leave: the member turns leaving, then left; heartbeats stop. The left status is
+   * retried for a while (a busy server may miss one 2 s answer): a leave nobody heard ends as a
+   * failed member, not a left one.
+   */
   async leave(): Promise<void> {
     this.status = 2;
     await this.sendStatus(2).catch(() => undefined);
     this.status = 3;
-    await this.sendStatus(3).catch((err: unknown) => this.opts.log.warn('agent', 'dcsgw: could not tell a server about the leave', { error: (err as Error).message }));
+    const giveUpAt = Date.now() + LEAVE_PROPAGATE_MS;
+    for (;;) {
+      try {
+        await this.sendStatus(3);
+        break;
+      } catch (err) {
+        if (this.stopped || Date.now() >= giveUpAt) {
+          this.opts.log.warn('agent', 'dcsgw: could not tell a server about the leave', { error: (err as Error).message });
+          break;
+        }
+        await new Promise((r) => setTimeout(r, 250));
+      }
+    }
     this.stopHeartbeats();
   }
 

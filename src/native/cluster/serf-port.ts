@@ -26,6 +26,12 @@ export interface HeartbeatRequest {
   member: SerfMember;
   /** MemberStatus: 1 alive, 2 leaving, 3 left. */
   status: number;
+  /**
+   * Rises with every heartbeat an agent sends, across its restarts too (serf's Lamport time of a
+   * member's intents): the leader drops one that arrives after a later one (an alive heartbeat
+   * that was slow in flight must not undo the leave sent after it). Absent from older agents.
+   */
+  seq?: number;
 }
 export interface HeartbeatReply {
   /** The cluster's alive servers. */

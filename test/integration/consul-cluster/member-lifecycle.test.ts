@@ -84,6 +84,19 @@ describe('the leader keeps the member list and the catalog in step', () => {
     expect(await catalog.getNode('c2')).toBeUndefined();
   });
 
+  test('an alive heartbeat that arrives after the leave it preceded does not bring the member back', async () => {
+    const { tracker, statusOf } = setup({ failAfterMs: 60_000, reconnectTimeoutMs: 60_000, tombstoneTimeoutMs: 60_000 });
+    await tracker.heartbeat({ member: member('c5'), status: 1, seq: 10 });
+    await tracker.heartbeat({ member: member('c5'), status: 2, seq: 12 });
+    await tracker.heartbeat({ member: member('c5'), status: 3, seq: 13 });
+    // sent before the leave (seq 11), slow in flight
+    await tracker.heartbeat({ member: member('c5'), status: 1, seq: 11 });
+    expect(await statusOf('c5')).toBe(3);
+    // the agent restarted and joins again: a later heartbeat is heard
+    await tracker.heartbeat({ member: member('c5'), status: 1, seq: 20 });
+    expect(await statusOf('c5')).toBe(1);
+  });
+
   test('force-leave: unknown is refused with Consul\'s text, alive stays alive, failed turns left, prune forgets', async () => {
     const { tracker, statusOf } = setup({ failAfterMs: 300, reconnectTimeoutMs: 60_000, tombstoneTimeoutMs: 60_000 });
     await expect(tracker.forceLeave({ node: 'ghost', prune: false })).rejects.toThrow("agent: No node found with name 'ghost'");
