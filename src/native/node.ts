@@ -43,6 +43,7 @@ import {
   type RaftStatus,
   type Ready,
   type Snapshot,
+  type SnapshotMetadata,
   SnapshotStatus,
   StateType,
 } from './raft/api.js';
@@ -176,6 +177,9 @@ export class NativeNode {
   private appliedIndex = 0;
   private confState: ConfState = { voters: [], learners: [] };
   private snapshotIndex = 0;
+  /** A snapshot's store flush in flight (startSnapshot), and one flushed whose WAL record is due. */
+  private snapshotFlushing: Promise<void> | undefined;
+  private snapshotFlushed: SnapshotMetadata | undefined;
 
   private readonly waiters = new Map<number, ProposalWaiter>();
   private queued: QueuedProposal[] = [];
@@ -273,7 +277,7 @@ export class NativeNode {
         this.members.load(members);
         if (this.sm.consistentIndex() < snap.metadata.index) {
           if (store.length === 0) {
-            // The snapshot relied on the store's own files (see takeSnapshot): they lost writes.
+            // The snapshot relied on the store's own files (see startSnapshot): they lost writes.
             throw new Error(
               `the store's consistent index ${this.sm.consistentIndex()} is behind the snapshot at index ${snap.metadata.index}: its database files are missing or damaged`,
             );
@@ -400,6 +404,8 @@ export class NativeNode {
     this.timers = [];
     this.failAll(Errors.Stopped);
     await this.loopDone;
+    // the store stays open until the member is stopped: a flush must not outlive it
+    await this.snapshotFlushing;
     if (this.cfg.transport) await this.cfg.transport.close().catch(() => undefined);
     await this.wal.close().catch(() => undefined);
   }
@@ -604,7 +610,9 @@ export class NativeNode {
         this.wantCampaign = false;
         this.raft.campaign();
       }
-      while (!this.stopped && this.raft.hasReady()) {
+      while (!this.stopped) {
+        if (this.snapshotFlushed) await this.finishSnapshot();
+        if (!this.raft.hasReady()) break;
         await this.handleReady(this.raft.ready());
         if (this.wantCampaign && this.shouldCampaignAtOnce()) {
           this.wantCampaign = false;
@@ -712,7 +720,10 @@ export class NativeNode {
     this.raft.advance(rd);
     this.trimAppliedLog();
 
-    if (this.appliedIndex - this.snapshotIndex >= this.cfg.snapshotCount) await this.takeSnapshot();
+    if (this.appliedIndex - this.snapshotIndex >= this.cfg.snapshotCount && !this.snapshotFlushing && !this.snapshotFlushed) {
+      if (this.sm.flush) this.startSnapshot();
+      else await this.takeSnapshotInline();
+    }
   }
 
   private onSoftState(lead: NodeId, state: StateType): void {
@@ -1027,26 +1038,57 @@ export class NativeNode {
     this.storage.compact(upTo);
   }
 
-  private async takeSnapshot(): Promise<void> {
+  /**
+   * A store that persists itself (it has flush) is its own snapshot, as etcd's bolt db is: it is
+   * forced to disk, so it holds everything up to the snapshot's index before the WAL up to there
+   * is released, and the snapshot file carries the member list only. (Copying the whole store into
+   * the file cost O(db) of main-thread time every snapshotCount writes: about 1 s at 100k revisions.)
+   * The flush runs beside the raft loop: at 1 GB of fresh pages it takes up to half a second, and
+   * proposals and reads waited for it when the loop did. What needs the loop (the WAL's snapshot
+   * record, log compaction, WAL release) is done by the loop once the flush is over (finishSnapshot).
+   * The member list and configuration are taken now: they are the ones at `index`.
+   */
+  private startSnapshot(): void {
     const index = this.appliedIndex;
-    // A store that persists itself (it has flush) is its own snapshot, as etcd's bolt db is: it is
-    // forced to disk here, so it holds everything up to `index` before the WAL up to there is
-    // released, and the file carries the member list only. Copying the whole store into the file
-    // cost O(db) of main-thread time every snapshotCount writes (about 1 s at 100k revisions, the
-    // loop stalled meanwhile). Followers still get a full copy (sendMergedSnapshot).
-    let store: Uint8Array;
-    if (this.sm.flush) {
-      await this.sm.flush();
-      store = NO_DATA;
-    } else {
-      store = await this.sm.snapshotData();
-    }
-    const data = encodeSnapshotData(this.members.toJSON(), store);
-    // The data goes to the snapshot file only; raft's in-memory copy needs just the metadata, since
-    // followers are sent a fresh snapshot (sendMergedSnapshot), so memory does not hold the db twice.
+    const metadata: SnapshotMetadata = { index, term: this.storage.term(index), confState: this.confState };
+    const data = encodeSnapshotData(this.members.toJSON(), NO_DATA);
+    this.snapshotFlushing = (async () => {
+      await this.sm.flush!();
+      await this.snapshotter.save({ metadata, extra: null, data: Buffer.from(data.buffer, data.byteOffset, data.byteLength) });
+      this.snapshotFlushed = metadata;
+    })()
+      .catch((err: unknown) => this.log.warn({ err, 'snapshot-index': index }, 'snapshot: flushing the store failed; trying again at the next apply'))
+      .finally(() => {
+        this.snapshotFlushing = undefined;
+        this.schedule();
+      });
+  }
+
+  /** The loop's part of a snapshot whose store flush and file are done (startSnapshot). */
+  private async finishSnapshot(): Promise<void> {
+    const metadata = this.snapshotFlushed!;
+    this.snapshotFlushed = undefined;
+    // An incoming snapshot applied meanwhile is newer: this one is superseded (purge removes its file).
+    if (metadata.index <= this.snapshotIndex) return;
+    // Raft's in-memory copy needs just the metadata, since followers are sent a fresh snapshot
+    // (sendMergedSnapshot), so memory does not hold the db twice. A lone voter's trim may have
+    // moved it past this index already (trimAppliedLog).
+    if (metadata.index > this.storage.snapshot().metadata.index) this.storage.createSnapshot(metadata.index, metadata.confState, NO_DATA);
+    await this.recordSnapshot(metadata);
+  }
+
+  /** A store without flush: its whole state goes into the snapshot file, taken in the loop. */
+  private async takeSnapshotInline(): Promise<void> {
+    const index = this.appliedIndex;
+    const data = encodeSnapshotData(this.members.toJSON(), await this.sm.snapshotData());
     const snap = this.storage.createSnapshot(index, this.confState, NO_DATA);
     await this.snapshotter.save({ metadata: snap.metadata, extra: null, data: Buffer.from(data.buffer, data.byteOffset, data.byteLength) });
-    this.wal.saveSnapshot({ index, term: snap.metadata.term });
+    await this.recordSnapshot(snap.metadata);
+  }
+
+  /** The snapshot is in its file: the WAL records it, and the log and the WAL before it are let go. */
+  private async recordSnapshot({ index, term }: SnapshotMetadata): Promise<void> {
+    this.wal.saveSnapshot({ index, term });
     await this.wal.sync();
     this.snapshotIndex = index;
     const keep = this.cfg.snapshotCatchUpEntries ?? DEFAULT_CATCH_UP_ENTRIES;

@@ -124,6 +124,40 @@ describe('NativeNode, single member', () => {
     expect(again.node.members.list()[0]!.clientURLs).toEqual(['http://127.0.0.1:24379']);
   });
 
+  it('keeps committing writes while a snapshot waits for the store to reach disk, and finishes the snapshot after', async () => {
+    // A store that persists itself is its own snapshot: the snapshot waits for its flush, which
+    // can take half a second at a gigabyte of fresh pages. Writes must not wait with it.
+    const dir = tmp();
+    let release!: () => void;
+    const held = new Promise<void>((r) => (release = r));
+    let flushes = 0;
+    const sm = Object.assign(new FakeStateMachine(join(dir, 'fake-sm.json')), {
+      flush: async () => {
+        flushes++;
+        await held;
+      },
+    });
+    const node = new NativeNode(config(dir, sm, { snapshotCount: 20, snapshotCatchUpEntries: 5 }));
+    nodes.push(node);
+    await node.start();
+    await node.ready();
+    const snaps = () => readdirSync(join(dir, 'member', 'snap')).filter((n) => n.endsWith('.snap'));
+    for (let i = 0; i < 25; i++) await node.propose(put(`k${i}`, `v${i}`));
+    expect(flushes).toBe(1);
+    // the flush is held: more writes are acknowledged meanwhile, and no snapshot is recorded yet
+    for (let i = 25; i < 40; i++) await node.propose(put(`k${i}`, `v${i}`));
+    expect(sm.get('k39')).toBe('v39');
+    expect(snaps()).toEqual([]);
+    expect(flushes).toBe(1);
+    release();
+    for (let i = 0; i < 100 && snaps().length === 0; i++) await new Promise((r) => setTimeout(r, 10));
+    expect(snaps()).toHaveLength(1);
+    // the next write finds the next snapshot due (40 applied, the first at about 20) and takes it
+    await node.propose(put('k40', 'v40'));
+    for (let i = 0; i < 100 && snaps().length < 2; i++) await new Promise((r) => setTimeout(r, 10));
+    expect(snaps()).toHaveLength(2);
+  });
+
   it('without quorum is never ready; stopping fails the wait, and waiting proposals time out first', async () => {
     const dir = tmp();
     const sm = new FakeStateMachine();
