@@ -23,6 +23,7 @@
 // - membership: a MemberStore changed by applied conf changes and by each member's published
 //   attributes (name, client URLs), carried inside raft snapshots.
 import { join } from 'node:path';
+import { setImmediate as setImmediatePromise } from 'node:timers/promises';
 import type { Logger } from 'pino';
 import { Errors, EtcdError } from '../adapters/errors.js';
 import type { ApplyResult, Command, CommittedCommand, StateMachine } from './mvcc/api.js';
@@ -151,6 +152,8 @@ const LONE_VOTER_KEPT_ENTRIES = 256;
 const CLUSTER_VERSION = '3.4.0';
 const NO_DATA = new Uint8Array(0);
 /** Readies of at most this many entries have their WAL write done on the main thread (when no other write is in flight); DCSGW_WAL_INLINE_MAX_ENTRIES overrides it (0: never). */
+/** The most entry bytes applied in one turn of the event loop (applyInPieces). */
+const APPLY_PIECE_BYTES = 256 * 1024;
 const WAL_INLINE_MAX_ENTRIES = Number(process.env['DCSGW_WAL_INLINE_MAX_ENTRIES'] ?? 1);
 
 export class NativeNode {
@@ -679,7 +682,7 @@ export class NativeNode {
     if (rd.mustSync && !rd.snapshot && committed.length > 0 && !inlineWrite) {
       const durable = this.storage.lastIndex();
       while (early < committed.length && committed[early]!.index <= durable) early++;
-      if (early > 0) this.applyEntries(early === committed.length ? committed : committed.slice(0, early));
+      if (early > 0) await this.applyInPieces(early === committed.length ? committed : committed.slice(0, early));
     }
     if (rd.mustSync || rd.snapshot) {
       const t0 = this.cfg.onWalSync ? performance.now() : 0;
@@ -713,7 +716,7 @@ export class NativeNode {
 
     if (committed.length > early) {
       trace?.applyBegin();
-      this.applyEntries(early === 0 ? committed : committed.slice(early));
+      await this.applyInPieces(early === 0 ? committed : committed.slice(early));
       trace?.applyEnd();
     }
     for (const rs of rd.readStates) this.onReadState(rs.index, Buffer.from(rs.requestCtx).toString());
@@ -876,6 +879,27 @@ export class NativeNode {
   }
 
   // ---- applying -------------------------------------------------------------------------------
+
+  /**
+   * Applies committed entries; a big run of them (10 KiB values from many clients: megabytes in one
+   * Ready) goes in pieces of about APPLY_PIECE_BYTES, the event loop turning between them, so one
+   * apply never holds the loop for long (writing fresh pages of the store's write map faults them
+   * in, tens of milliseconds per piece at worst). Each piece is one store transaction; reads and
+   * answers see the applied index move piece by piece, never inside one.
+   */
+  private async applyInPieces(ents: Entry[]): Promise<void> {
+    let start = 0;
+    let bytes = 0;
+    for (let i = 0; i < ents.length; i++) {
+      bytes += ents[i]!.data.length;
+      if (bytes < APPLY_PIECE_BYTES || i === ents.length - 1) continue;
+      this.applyEntries(ents.slice(start, i + 1));
+      start = i + 1;
+      bytes = 0;
+      await setImmediatePromise();
+    }
+    if (start < ents.length) this.applyEntries(start === 0 ? ents : ents.slice(start));
+  }
 
   private applyEntries(ents: Entry[]): void {
     const ci = this.sm.consistentIndex();
