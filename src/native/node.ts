@@ -183,6 +183,8 @@ export class NativeNode {
   /** A snapshot's store flush in flight (startSnapshot), and one flushed whose WAL record is due. */
   private snapshotFlushing: Promise<void> | undefined;
   private snapshotFlushed: SnapshotMetadata | undefined;
+  /** The release of files older than the last snapshot (recordSnapshot), in the background. */
+  private releasing: Promise<void> = Promise.resolve();
 
   private readonly waiters = new Map<number, ProposalWaiter>();
   private queued: QueuedProposal[] = [];
@@ -409,6 +411,7 @@ export class NativeNode {
     await this.loopDone;
     // the store stays open until the member is stopped: a flush must not outlive it
     await this.snapshotFlushing;
+    await this.releasing;
     if (this.cfg.transport) await this.cfg.transport.close().catch(() => undefined);
     await this.wal.close().catch(() => undefined);
   }
@@ -1118,9 +1121,16 @@ export class NativeNode {
     const keep = this.cfg.snapshotCatchUpEntries ?? DEFAULT_CATCH_UP_ENTRIES;
     const compactIndex = index - keep;
     if (compactIndex > this.storage.firstIndex()) this.storage.compact(compactIndex);
-    await this.wal.releaseTo(index);
-    await this.snapshotter.purge(5);
     this.log.info({ 'local-member-id': idHex(this.id), 'snapshot-index': index }, 'saved snapshot');
+    // Deleting old WAL segments and snapshot files is left to the background, one release at a
+    // time, as etcd's purge goroutine does: an unlink on a filesystem mounted with `discard` waits
+    // for the discard of every block (hundreds of ms for 64 MB segments), and the loop must not.
+    this.releasing = this.releasing
+      .then(async () => {
+        await this.wal.releaseTo(index);
+        await this.snapshotter.purge(5);
+      })
+      .catch((err: unknown) => this.log.warn({ err, 'snapshot-index': index }, 'failed to release the WAL and snapshot files before the snapshot'));
   }
 
   private async persistReceivedSnapshot(snap: Snapshot): Promise<void> {
