@@ -39,6 +39,10 @@ import {
   writeHardStateAt,
 } from './record.js';
 
+/** A write (with its fdatasync) slower than this sends the writes to the thread pool for INLINE_BACKOFF_MS. */
+const SLOW_WRITE_MS = 10;
+const INLINE_BACKOFF_MS = 1000;
+
 export type { WalMetadata, WalSnapshotMarker } from './record.js';
 
 export const DEFAULT_SEGMENT_BYTES = 64 * 1024 * 1024;
@@ -109,6 +113,8 @@ export class Wal {
   private chain: Promise<void> = Promise.resolve();
   /** sync() calls not finished yet (syncInline must not overtake them). */
   private inflight = 0;
+  /** performance.now() before which syncInline declines: a recent write found the disk busy. */
+  private inlineAfter = 0;
   private closed = false;
   /** Index the next entry will have if no truncation happens (names the next segment). */
   private nextIndex: number;
@@ -258,7 +264,12 @@ export class Wal {
 
   /** Whether syncInline() would write now (rather than return false): nothing in flight, room in the segment. */
   canSyncInline(): boolean {
-    return this.inflight === 0 && !this.closed && (this.pendingBytes === 0 || this.segmentSize + this.pendingBytes < this.segmentBytes);
+    return (
+      this.inflight === 0 &&
+      !this.closed &&
+      (this.pendingBytes === 0 || this.segmentSize + this.pendingBytes < this.segmentBytes) &&
+      (this.inlineAfter === 0 || performance.now() >= this.inlineAfter)
+    );
   }
 
   /**
@@ -271,7 +282,9 @@ export class Wal {
     if (this.pendingBytes === 0) return true;
     const bytes = this.pendingBytes;
     const data = this.arenas[this.cur]!.subarray(0, bytes);
+    const t0 = performance.now();
     this.file.appendSync(data);
+    this.noteWrite(t0);
     // Only after the write: if it throws, the bytes stay pending and the member stops on the error.
     this.cur ^= 1;
     this.pendingBytes = 0;
@@ -329,9 +342,21 @@ export class Wal {
     const data = this.arenas[this.cur]!.subarray(0, bytes);
     this.cur ^= 1;
     this.pendingBytes = 0;
+    const t0 = performance.now();
     await this.file.append(data);
+    this.noteWrite(t0);
     this.segmentSize += bytes;
     if (this.segmentSize >= this.segmentBytes) await this.cut();
+  }
+
+  /**
+   * A write and fdatasync that took long means the disk is busy (the store's flush, another
+   * process): for a while every write goes to the thread pool, since one done inline would hold the
+   * event loop for as long (hundreds of milliseconds under a gigabyte of writeback).
+   */
+  private noteWrite(startedAt: number): void {
+    const now = performance.now();
+    if (now - startedAt > SLOW_WRITE_MS) this.inlineAfter = now + INLINE_BACKOFF_MS;
   }
 
   /** Closes the current segment and starts the next, beginning with metadata, snapshot marker and hard state. */
