@@ -13,10 +13,9 @@
 // its last write only, and a key deleted and created again shows as a delete and a put.
 //
 // A watch from a past revision can be served only if nothing under its prefix changed since
-// (Consul's list index says so); a watch "from now" whose set-up raced this process's own writes
-// gets them from the journal when every Consul index since was one of them; otherwise it is told
-// its revision is compacted, with the first revision it can watch from, as etcd tells a watcher
-// whose history is gone.
+// (Consul's list index says so), or if every Consul index since was a write of this process (the
+// journal has them all, exactly); otherwise it is told its revision is compacted, with the first
+// revision it can watch from, as etcd tells a watcher whose history is gone.
 import { EventType, WatchFilter, type Event, type KeyValue, type WatchHandle, type WatchListener, type WatchOptions } from './backend.js';
 import type { ConsulHttp } from './consul-http.js';
 import { consulRange, coveringPrefix, inRange, keyOf, kvOf, kvPath, parseConsulJson, RESERVED, type ConsulEntry, type ConsulRange } from './consul-keyspace.js';
@@ -51,8 +50,6 @@ interface Subscriber {
   from: number;
   live: boolean;
   canceled: boolean;
-  /** Asked from the revision after the last one this process knew (etcd's watch without a revision). */
-  fromNow: boolean;
 }
 
 class PrefixPoller {
@@ -194,14 +191,10 @@ class PrefixPoller {
       this.subs.add(sub);
       return;
     }
-    if (!sub.fromNow) {
-      this.compacted(sub, current);
-      return;
-    }
-    // A watch "from now" (the next revision after the last one this process knew) whose set-up
-    // raced a write of this process: when every Consul index since `start` was a write of ours, the
-    // journal tells them exactly, then the watch is live. A write of ours Consul has answered may
-    // not be recorded yet: decide once those are.
+    // When every Consul index since `start` was a write of this process, the journal tells them
+    // exactly, then the watch is live: a watch "from now" whose set-up raced a write of ours, or one
+    // from a revision just past (etcdctl watch --rev=N started as our write of N lands). A write of
+    // ours Consul has answered may not be recorded yet: decide once those are.
     if (!settled) {
       void this.ctx.journal.settled(SETTLE_MS).then(() => {
         if (!sub.canceled) this.attach(sub, true);
@@ -298,7 +291,7 @@ export class ConsulWatches {
         listener.onCanceled(reason);
       },
     };
-    const sub: Subscriber = { opts, range, listener: tracked, from: opts.startRevision, live: false, canceled: false, fromNow: opts.startRevision > this.ctx.currentRevision() };
+    const sub: Subscriber = { opts, range, listener: tracked, from: opts.startRevision, live: false, canceled: false };
     void p.ready.then(() => {
       if (!sub.canceled) p.attach(sub);
     });

@@ -132,6 +132,20 @@ describe('Consul adapter watches: own writes from the journal, other changes fro
     expect(got).toEqual({ events: [[4, 'PUT', 'w/ready']], compacted: [] });
   });
 
+  it("a watch from a revision S already past (etcdctl watch --rev=S started as this process's write of S landed) gets that write from the journal", async () => {
+    const journal = new WriteJournal();
+    const ready = entry('w/ready', 'x', 4, 4, 1);
+    journal.record(4, [{ key: 'w/ready', entry: ready, prev: null }]);
+    // this process already knows revision 4 when the watch from 4 arrives
+    const watches = watchesOver(scriptedConsul([{ index: 4, entries: [ready] }]), journal, 4);
+    const { got, listener } = collect();
+    const h = watches.watch({ key: Buffer.from('w/'), rangeEnd: Buffer.from('w0'), startRevision: 4, prevKv: false, filters: [] }, listener);
+    await settle(() => got.events.length > 0 || got.compacted.length > 0);
+    h.cancel();
+    watches.close();
+    expect(got).toEqual({ events: [[4, 'PUT', 'w/ready']], compacted: [] });
+  });
+
   it("when another client wrote since S (a gap in this process's revisions), the watch is told S is compacted, as before", async () => {
     const journal = new WriteJournal();
     const ours = entry('w/a', 'x', 4, 4, 1);
