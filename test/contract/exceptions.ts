@@ -25,8 +25,6 @@ export const CONTRACT_EXCEPTIONS: Record<string, Record<string, string>> = {
       "Consul keeps no history: a range at a revision older than the last change under its keys answers OUT_OF_RANGE \"etcdserver: mvcc: required revision has been compacted\" (one under which nothing changed since is answered)",
     "binary keys and values pass unchanged; revision filters of a range":
       "Consul keys are strings: a key that is not valid UTF-8 is refused (INVALID_ARGUMENT, \"dcsgw: keys must be valid UTF-8 on the Consul backend (Consul keys are strings)\"); binary values pass unchanged",
-    "watch from a past revision replays the history from there":
-      "Consul keeps no history: a watch from before the last change under its prefix ends with onCompacted, compact revision = that change + 1 (the first revision it can watch from)",
     "compaction: older revisions fail with etcd's compacted error; a watch from them is told so":
       "there is no history to compact: Compact answers UNIMPLEMENTED \"dcsgw: compaction (Consul keeps no history: only the latest value of each key exists) is not available on the Consul backend\"; older revisions answer the compacted error as above",
     "snapshot: the database in chunks, down to remainingBytes 0":
