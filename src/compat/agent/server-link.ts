@@ -135,8 +135,8 @@ export class ServerLink {
 /**
  * The catalog a client agent's runtime writes through: the node's first registration (the agent's
  * start) waits until the servers answer and is retried until it is written, instead of failing
- * the start. Every later call goes straight through: a failure is logged by anti-entropy and
- * retried at the next sync, which the link triggers as soon as the servers are back.
+ * the start. Every later call goes straight through while the link is up; a failure is logged by
+ * anti-entropy and retried at the next sync, which the link triggers as soon as the servers are back.
  */
 export function patientCatalog(catalog: AgentCatalog, link: ServerLink, retryMs: number): AgentCatalog {
   let nodeRegistered = false;
@@ -155,11 +155,17 @@ export function patientCatalog(catalog: AgentCatalog, link: ServerLink, retryMs:
       }
     }
   };
+  // While the link is down nothing goes through, even if the store is already back: the link's
+  // probe must first tell a store that came back from one that was replaced (it lost everything),
+  // and the resync it then triggers decides what to write. A sync that slipped in before the probe
+  // wrote to the new store, and the resync after it undid a deregistration made in between.
+  const whenLinked = <T>(call: () => Promise<T>): Promise<T> =>
+    nodeRegistered && !link.up ? Promise.reject(new Error('No known Consul servers')) : call();
   return {
-    register,
-    deregister: (req) => catalog.deregister(req),
-    getNode: (node) => catalog.getNode(node),
-    nodeServices: (node) => catalog.nodeServices(node),
-    nodeChecks: (node) => catalog.nodeChecks(node),
+    register: (req) => whenLinked(() => register(req)),
+    deregister: (req) => whenLinked(() => catalog.deregister(req)),
+    getNode: (node) => whenLinked(() => catalog.getNode(node)),
+    nodeServices: (node) => whenLinked(() => catalog.nodeServices(node)),
+    nodeChecks: (node) => whenLinked(() => catalog.nodeChecks(node)),
   };
 }
