@@ -101,18 +101,23 @@ describe('Consul adapter watches: own writes from the journal, other changes fro
     while (!done() && Date.now() < until) await new Promise((r) => setTimeout(r, 10));
   };
 
-  it("a watch from revision S whose first listing already shows this process's own write at S gets that write as an event, not a compaction", async () => {
+  /** A watch from revision 4 of w/, where this process wrote w/ready at 4 and knew revision `current` when the watch came. */
+  const watchOwnWriteAtFour = async (current: number) => {
     const journal = new WriteJournal();
     const ready = entry('w/ready', 'x', 4, 4, 1);
     journal.record(4, [{ key: 'w/ready', entry: ready, prev: null }]);
-    // the watch was asked for "from now" when this process last knew revision 3; Consul's first answer is at 4
-    const watches = watchesOver(scriptedConsul([{ index: 4, entries: [ready] }]), journal, 3);
+    const watches = watchesOver(scriptedConsul([{ index: 4, entries: [ready] }]), journal, current);
     const { got, listener } = collect();
     const h = watches.watch({ key: Buffer.from('w/'), rangeEnd: Buffer.from('w0'), startRevision: 4, prevKv: false, filters: [] }, listener);
     await settle(() => got.events.length > 0 || got.compacted.length > 0);
     h.cancel();
     watches.close();
-    expect(got).toEqual({ events: [[4, 'PUT', 'w/ready']], compacted: [] });
+    return got;
+  };
+
+  it("a watch from revision S whose first listing already shows this process's own write at S gets that write as an event, not a compaction", async () => {
+    // the watch was asked for "from now" when this process last knew revision 3; Consul's first answer is at 4
+    expect(await watchOwnWriteAtFour(3)).toEqual({ events: [[4, 'PUT', 'w/ready']], compacted: [] });
   });
 
   it('the same watch waits for a write of this process that Consul has answered but the journal has not recorded yet', async () => {
@@ -133,17 +138,8 @@ describe('Consul adapter watches: own writes from the journal, other changes fro
   });
 
   it("a watch from a revision S already past (etcdctl watch --rev=S started as this process's write of S landed) gets that write from the journal", async () => {
-    const journal = new WriteJournal();
-    const ready = entry('w/ready', 'x', 4, 4, 1);
-    journal.record(4, [{ key: 'w/ready', entry: ready, prev: null }]);
     // this process already knows revision 4 when the watch from 4 arrives
-    const watches = watchesOver(scriptedConsul([{ index: 4, entries: [ready] }]), journal, 4);
-    const { got, listener } = collect();
-    const h = watches.watch({ key: Buffer.from('w/'), rangeEnd: Buffer.from('w0'), startRevision: 4, prevKv: false, filters: [] }, listener);
-    await settle(() => got.events.length > 0 || got.compacted.length > 0);
-    h.cancel();
-    watches.close();
-    expect(got).toEqual({ events: [[4, 'PUT', 'w/ready']], compacted: [] });
+    expect(await watchOwnWriteAtFour(4)).toEqual({ events: [[4, 'PUT', 'w/ready']], compacted: [] });
   });
 
   it("when another client wrote since S (a gap in this process's revisions), the watch is told S is compacted, as before", async () => {
