@@ -151,9 +151,9 @@ const DEFAULT_CATCH_UP_ENTRIES = 5000;
 const LONE_VOTER_KEPT_ENTRIES = 256;
 const CLUSTER_VERSION = '3.4.0';
 const NO_DATA = new Uint8Array(0);
-/** Readies of at most this many entries have their WAL write done on the main thread (when no other write is in flight); DCSGW_WAL_INLINE_MAX_ENTRIES overrides it (0: never). */
 /** The most entry bytes applied in one turn of the event loop (applyInPieces). */
 const APPLY_PIECE_BYTES = 256 * 1024;
+/** Readies of at most this many entries have their WAL write done on the main thread (when no other write is in flight); DCSGW_WAL_INLINE_MAX_ENTRIES overrides it (0: never). */
 const WAL_INLINE_MAX_ENTRIES = Number(process.env['DCSGW_WAL_INLINE_MAX_ENTRIES'] ?? 1);
 
 export class NativeNode {
@@ -1072,7 +1072,8 @@ export class NativeNode {
    * the file cost O(db) of main-thread time every snapshotCount writes: about 1 s at 100k revisions.)
    * The flush runs beside the raft loop: at 1 GB of fresh pages it takes up to half a second, and
    * proposals and reads waited for it when the loop did. What needs the loop (the WAL's snapshot
-   * record, log compaction, WAL release) is done by the loop once the flush is over (finishSnapshot).
+   * record, log compaction) is done by the loop once the flush is over (finishSnapshot); old files
+   * are then released in the background (recordSnapshot).
    * The member list and configuration are taken now: they are the ones at `index`.
    */
   private startSnapshot(): void {

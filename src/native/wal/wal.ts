@@ -268,7 +268,7 @@ export class Wal {
       this.inflight === 0 &&
       !this.closed &&
       (this.pendingBytes === 0 || this.segmentSize + this.pendingBytes < this.segmentBytes) &&
-      (this.inlineAfter === 0 || performance.now() >= this.inlineAfter)
+      performance.now() >= this.inlineAfter
     );
   }
 
